@@ -29,10 +29,20 @@ _INV53 = 1.0 / float(1 << 53)
 def splitmix64(x: np.ndarray) -> np.ndarray:
     """The SplitMix64 finaliser applied elementwise to a ``uint64`` array (wrapping)."""
     with np.errstate(over="ignore"):
-        z = np.asarray(x, dtype=np.uint64) + _GOLDEN
-        z = (z ^ (z >> _S30)) * _M1
-        z = (z ^ (z >> _S27)) * _M2
-        return z ^ (z >> _S31)
+        z = np.asarray(x, dtype=np.uint64) + _GOLDEN  # a new array: updated in place below
+        if z.ndim == 0:
+            z = (z ^ (z >> _S30)) * _M1
+            z = (z ^ (z >> _S27)) * _M2
+            return z ^ (z >> _S31)
+        t = z >> _S30
+        z ^= t
+        z *= _M1
+        np.right_shift(z, _S27, out=t)
+        z ^= t
+        z *= _M2
+        np.right_shift(z, _S31, out=t)
+        z ^= t
+        return z
 
 
 def master_key(seed: SeedLike) -> np.uint64:
@@ -51,17 +61,30 @@ def _counter(stream: int, year: int, actor: np.ndarray | int) -> np.ndarray:
     return splitmix64(c ^ np.asarray(actor, dtype=np.uint64))
 
 
-def uniform(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None) -> np.ndarray:
-    """Uniform draws in (0, 1): shape ``(members,)`` or ``(members, n_actors)``."""
-    k = keys if n_actors is None else keys[:, None]
-    actors: np.ndarray | int = 0 if n_actors is None else np.arange(n_actors, dtype=np.uint64)
+def _actors(n_actors: int | None, columns: np.ndarray | None) -> np.ndarray | int:
+    if columns is not None:
+        return np.asarray(columns, dtype=np.uint64)
+    return 0 if n_actors is None else np.arange(n_actors, dtype=np.uint64)
+
+
+def uniform(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None, *,
+            columns: np.ndarray | None = None) -> np.ndarray:
+    """Uniform draws in (0, 1): shape ``(members,)`` or ``(members, n_actors)``.
+
+    ``columns`` (actor indices) draws only those columns of the ``(members, n_actors)`` array,
+    with the same values, shaped ``(members, len(columns))``.
+    """
+    k = keys if n_actors is None and columns is None else keys[:, None]
+    actors = _actors(n_actors, columns)
     h = splitmix64(k ^ _counter(stream, year, actors))
-    return ((h >> _S11).astype(np.float64) + 0.5) * _INV53
+    return ((h >> _S11).view(np.int64).astype(np.float64) + 0.5) * _INV53
 
 
-def normal(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None) -> np.ndarray:
+def normal(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None, *,
+           columns: np.ndarray | None = None) -> np.ndarray:
     """Standard normal draws by inverting the CDF of :func:`uniform` draws."""
-    return np.asarray(ndtri(uniform(keys, stream, year, n_actors)))
+    u = uniform(keys, stream, year, n_actors, columns=columns)
+    return np.asarray(ndtri(u, out=u))
 
 
 _S41 = np.uint64(41)
@@ -69,30 +92,32 @@ _INV23 = np.float32(1.0 / float(1 << 23))
 
 
 def uniform32(keys: np.ndarray, stream: int, year: int,
-              n_actors: int | None = None) -> np.ndarray:
+              n_actors: int | None = None, *, columns: np.ndarray | None = None) -> np.ndarray:
     """Single-precision uniforms in (0, 1) (23 random bits) for the float32 engine state."""
-    k = keys if n_actors is None else keys[:, None]
-    actors: np.ndarray | int = 0 if n_actors is None else np.arange(n_actors, dtype=np.uint64)
+    k = keys if n_actors is None and columns is None else keys[:, None]
+    actors = _actors(n_actors, columns)
     h = splitmix64(k ^ _counter(stream, year, actors))
-    return ((h >> _S41).astype(np.float32) + np.float32(0.5)) * _INV23
+    return ((h >> _S41).view(np.int64).astype(np.float32) + np.float32(0.5)) * _INV23
 
 
 def normal32(keys: np.ndarray, stream: int, year: int,
-             n_actors: int | None = None) -> np.ndarray:
+             n_actors: int | None = None, *, columns: np.ndarray | None = None) -> np.ndarray:
     """Single-precision standard normals (inverse CDF of double-precision uniforms)."""
-    return normal(keys, stream, year, n_actors).astype(np.float32)
+    return normal(keys, stream, year, n_actors, columns=columns).astype(np.float32)
 
 
 _S9 = np.uint64(9)
 _MASK23 = np.uint64((1 << 23) - 1)
 
 
-def uniform32x2(keys: np.ndarray, stream: int, year: int,
-                n_actors: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def uniform32x2(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None, *,
+                columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Two independent single-precision uniform arrays from one hash (bits 41-63 and 9-31)."""
-    k = keys if n_actors is None else keys[:, None]
-    actors: np.ndarray | int = 0 if n_actors is None else np.arange(n_actors, dtype=np.uint64)
+    k = keys if n_actors is None and columns is None else keys[:, None]
+    actors = _actors(n_actors, columns)
     h = splitmix64(k ^ _counter(stream, year, actors))
-    a = ((h >> _S41).astype(np.float32) + np.float32(0.5)) * _INV23
-    b = (((h >> _S9) & _MASK23).astype(np.float32) + np.float32(0.5)) * _INV23
+    a = ((h >> _S41).view(np.int64).astype(np.float32) + np.float32(0.5)) * _INV23
+    h >>= _S9
+    h &= _MASK23
+    b = (h.view(np.int64).astype(np.float32) + np.float32(0.5)) * _INV23
     return a, b

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from multipolar import rng
+from multipolar.model._alloc import tune_allocator
 from multipolar.model.compile import CompiledModel
 from multipolar.model.mechanisms import ORDER, Mechanism, resolve
 from multipolar.seeding import SeedLike
@@ -96,6 +97,7 @@ class Context:
     patronage: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     inst_sign: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     inst_cols: list[np.ndarray] = field(default_factory=list)
+    inst_cols_nb: list[np.ndarray] = field(default_factory=list)  # positions in ``nb_idx``
     levers_t: dict[str, float] = field(default_factory=dict)
     lever_scale: dict[str, np.ndarray] = field(default_factory=dict)
     lever_shift: dict[str, np.ndarray] = field(default_factory=dict)
@@ -316,6 +318,7 @@ def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1
     """
     if stop < start:
         raise ValueError("stop must be >= start")
+    tune_allocator()
     n = stop - start
     if keys is None:
         keys = rng.member_keys(seed, start, stop)
@@ -359,6 +362,7 @@ def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1
         inst_cols=[np.flatnonzero(nb_b & _eligible(model, int(pole)))
                    for pole in model.inst_pole],
     )
+    cx.inst_cols_nb = [np.searchsorted(cx.nb_idx, cols) for cols in cx.inst_cols]
     for name in model.levers:
         spec = model.params.get(f"levers.{name}")
         if spec is None:
@@ -378,7 +382,7 @@ def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1
     # year-major buffers: each year's write is contiguous; transposed once at the end
     out_a = {k: np.zeros((n_t, n, n_a), dtype=np.float32) for k in ACTOR_OUTCOMES}
     out_c = {k: np.zeros((n_t, n), dtype=np.float32) for k in CORE_OUTCOMES}
-    mems = np.zeros((n_t, n_i, n, n_a), dtype=np.int8)
+    mems = np.zeros((n_t, n_i, n, n_a), dtype=bool)  # handed out as int8 (a free view)
 
     def record(t: int) -> None:
         for k, v in (("alignment", st.x), ("china_share", st.chn), ("subsidy", st.subsidy),
@@ -421,7 +425,7 @@ def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1
     return ChunkResult(start, stop, model.years.copy(), list(model.actors),
                        list(model.institutions),
                        {k: v.transpose(1, 0, 2) for k, v in out_a.items()},
-                       mems.transpose(2, 0, 3, 1),
+                       mems.view(np.int8).transpose(2, 0, 3, 1),
                        {k: v.T for k, v in out_c.items()},
                        {s.path: p[s.path] for s in model.uncertain()})
 

@@ -420,8 +420,9 @@ class Institutions(Mechanism):
         anchor = np.zeros_like(st.x)
         sharp = q["institutions.sharpness"]
         draws: list[np.ndarray] = []
-        for j in range((n_i + 1) // 2):  # two institutions per hash, keyed by actor column
-            draws.extend(rng.uniform32x2(cx.keys, 200 + j, cx.year, st.x.shape[1]))
+        for j in range((n_i + 1) // 2):  # two institutions per hash, keyed by actor column;
+            # only neighbours can join or leave, so only their columns are drawn
+            draws.extend(rng.uniform32x2(cx.keys, 200 + j, cx.year, columns=cx.nb_idx))
         for k in range(n_i):  # a handful of institutions; members and actors stay vectorised
             pole = int(cx.inst_pole[k])
             west = pole == 1
@@ -437,7 +438,7 @@ class Institutions(Mechanism):
             for other in np.flatnonzero(cx.model.inst_excl[k]):  # e.g. EAEU and EU
                 p_join = p_join * ~st.mem[other][:, cols]
             p_exit = q["institutions.exit_rate"] * _sigmoid(away / sharp)
-            u = draws[k][:, cols]
+            u = draws[k][:, cx.inst_cols_nb[k]]
             now = np.where(st.mem[k][:, cols], u >= p_exit, u < p_join)
             now |= hist[cols, k] == 1
             row = st.mem[k] & ~cx.nb_b  # outside powers keep their memberships
@@ -471,8 +472,9 @@ class FrozenConflicts(Mechanism):
             return
         risk = q["frozen_conflicts.war_prob"] * st.ass * \
             (st.x > q["frozen_conflicts.war_threshold"]) * (st.frozen < 1) * cx.nb
-        u = rng.uniform32(cx.keys, 300, cx.year, st.x.shape[1])
-        war = u < risk
+        war = np.zeros(st.x.shape, dtype=bool)  # only neighbours are at risk: draw for them
+        nbi = cx.nb_idx
+        war[:, nbi] = rng.uniform32(cx.keys, 300, cx.year, columns=nbi) < risk[:, nbi]
         st.conflict += war
         st.frozen = np.where(war, 1.0, st.frozen)
         st.jump += war * 0.1
@@ -501,7 +503,6 @@ class Shocks(Mechanism):
         q = cx.q
         n_a = st.x.shape[1]
         u_drift, u_rev = rng.uniform32x2(cx.keys, 400, cx.year, n_a)
-        u_lead, u_size = rng.uniform32x2(cx.keys, 402, cx.year, n_a)
         st.dem = np.clip(st.dem + q["shocks.democracy_sd"] * _unit_uniform(u_drift), 0.0, 1.0)
         hybrid = (st.dem > 0.25) & (st.dem < 0.55)
         rev = (u_rev
@@ -510,13 +511,14 @@ class Shocks(Mechanism):
                          0, 1)
         st.jump += rev * q["shocks.revolution_shift"]
         st.revolution += rev
-        lead = (u_lead
-                < q["shocks.leadership_prob"]) & cx.nb_b
-        st.jump += lead * q["shocks.leadership_sd"] * \
-            _unit_uniform(u_size)
-        flare = (rng.uniform32(cx.keys, 404, cx.year, n_a)
-                 < q["shocks.partner_conflict_prob"]) & (cx.frozen_t[None, :] > 0) \
-            & (cx.static["hydrocarbon_producer"][None, :] == 0) & cx.nb_b
+        nbi = cx.nb_idx  # leadership changes and flare-ups: drawn for neighbours only
+        u_lead, u_size = rng.uniform32x2(cx.keys, 402, cx.year, columns=nbi)
+        lead = u_lead < q["shocks.leadership_prob"]
+        st.jump[:, nbi] += lead * q["shocks.leadership_sd"] * _unit_uniform(u_size)
+        flare = np.zeros(st.x.shape, dtype=bool)
+        flare[:, nbi] = (rng.uniform32(cx.keys, 404, cx.year, columns=nbi)
+                         < q["shocks.partner_conflict_prob"]) & (cx.frozen_t[nbi] > 0) \
+            & (cx.static["hydrocarbon_producer"][nbi] == 0)
         st.dep = np.where(flare, np.minimum(st.dep + 0.1, 1.5), st.dep)
         st.conflict += flare
 
@@ -542,7 +544,9 @@ class Alignment(Mechanism):
         n_a = st.x.shape[1]
         target = q["alignment.base"] + q["alignment.democracy_effect"] * \
             st.dem + st.force
-        eps = q["alignment.noise"] * rng.normal32(cx.keys, 500, cx.year, n_a)
+        eps = np.zeros_like(st.x)  # outside powers draw no noise: they keep their alignment
+        eps[:, cx.nb_idx] = rng.normal32(cx.keys, 500, cx.year, n_a, columns=cx.nb_idx)
+        eps *= q["alignment.noise"]
         common = q["alignment.common_noise"] * rng.normal32(cx.keys, 501, cx.year)[:, None]
         x = st.x + q["alignment.adjustment"] * (target - st.x) + eps + common + st.jump
         st.x = np.where(cx.nb_b[None, :], x, cx.x_outside[None, :])
