@@ -171,6 +171,25 @@ def _recentred(spec: ParamSpec, v: float) -> Any:
     return v
 
 
+def _tracked(fn: Callable[[np.ndarray], float], history: list[float],
+             progress: Callable[[int, float], None] | None) -> Callable[[np.ndarray], float]:
+    """``fn`` as an optimiser objective that records its values and reports progress.
+
+    Non-finite values become 1e6 (a clear failure the simplex moves away from).
+    """
+
+    def objective(theta: np.ndarray) -> float:
+        err = fn(theta)
+        if not math.isfinite(err):
+            err = 1e6
+        history.append(err)
+        if progress is not None:
+            progress(len(history), min(history))
+        return err
+
+    return objective
+
+
 def _mae_by_actor(model: CompiledModel, med: np.ndarray, obs: Observed) -> dict[str, float]:
     out = {}
     for j, a in enumerate(model.actors):
@@ -214,16 +233,11 @@ def calibrate(
         res = simulate(model, seed, 0, members, params=over)
         return np.median(res.actor_outcomes["alignment"], axis=0)
 
-    def objective(theta: np.ndarray) -> float:
-        theta = np.clip(theta, lo, hi)
-        med = median_path(theta)
-        err = float(np.mean(np.abs(med[obs.mask] - obs.alignment[obs.mask])))
-        if not math.isfinite(err):
-            err = 1e6
-        history.append(err)
-        if progress is not None:
-            progress(len(history), min(history))
-        return err
+    def mae(theta: np.ndarray) -> float:
+        med = median_path(np.clip(theta, lo, hi))
+        return float(np.mean(np.abs(med[obs.mask] - obs.alignment[obs.mask])))
+
+    objective = _tracked(mae, history, progress)
 
     t0 = time.perf_counter()
     start_mae = objective(x0)
@@ -437,14 +451,8 @@ def calibrate_forecast(
             errs.append(np.abs(med[mask] - obs[mask]))
         return np.concatenate(errs), meds
 
-    def objective(theta: np.ndarray) -> float:
-        e = float(np.mean(errors(np.clip(theta, lo_b, hi_b))[0]))
-        if not math.isfinite(e):
-            e = 1e6
-        history.append(e)
-        if progress is not None:
-            progress(len(history), min(history))
-        return e
+    objective = _tracked(lambda theta: float(np.mean(errors(np.clip(theta, lo_b, hi_b))[0])),
+                         history, progress)
 
     t0 = time.perf_counter()
     start_mae = objective(x0)
