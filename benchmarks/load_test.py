@@ -13,6 +13,7 @@ endpoint) and exits 1 if any request failed or p95 exceeds ``--p95-ms``.
     .venv/bin/python benchmarks/load_test.py                      # 200 users, 20 s
     .venv/bin/python benchmarks/load_test.py --with-run           # while a 2,000-member run goes
     .venv/bin/python benchmarks/load_test.py --think-min 0 --think-max 0 --users 50   # stress
+    .venv/bin/python benchmarks/load_test.py --locust --duration 30   # the same with Locust
 """
 
 from __future__ import annotations
@@ -181,6 +182,34 @@ async def browse(url: str, args: argparse.Namespace) -> tuple[dict[str, list[flo
     return lat, errors, time.monotonic() - t0
 
 
+def run_locust(url: str, args: argparse.Namespace) -> int:
+    """Run benchmarks/locustfile.py headless against ``url``; print its figures."""
+    import csv
+    import shutil
+
+    exe = shutil.which("locust") or str(Path(sys.executable).parent / "locust")
+    if not Path(exe).exists():
+        raise SystemExit("Locust is not installed: pip install locust (or '.[bench]')")
+    with tempfile.TemporaryDirectory(prefix="multipolar-locust-") as out:
+        cmd = [exe, "-f", str(Path(__file__).with_name("locustfile.py")), "--headless",
+               "-u", str(args.users), "-r", str(min(args.users, 50)),
+               "-t", f"{int(args.duration)}s", "--host", url.rstrip("/"),
+               "--csv", str(Path(out) / "l"), "--only-summary", "--loglevel", "WARNING"]
+        print("$", " ".join(cmd))
+        subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)
+        rows = list(csv.DictReader(open(Path(out) / "l_stats.csv", encoding="utf-8")))
+    print(f"\nLocust: {args.users} users, think 0.5-2 s, {args.duration:.0f} s")
+    print(f"{'endpoint':<12} {'n':>7} {'fail':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for r in rows:
+        print(f"{r['Name']:<12} {r['Request Count']:>7} {r['Failure Count']:>5} "
+              f"{r['50%']:>8} {r['95%']:>8} {r['99%']:>8}")
+    agg = next(r for r in rows if r["Name"] == "Aggregated")
+    ok = int(agg["Failure Count"]) == 0 and float(agg["95%"]) < args.p95_ms
+    print(f"\np95 {agg['95%']} ms (target < {args.p95_ms:.0f} ms), "
+          f"{agg['Failure Count']} failures: {'PASS' if ok else 'FAIL'}")
+    return 0 if ok else 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--users", type=int, default=200)
@@ -195,6 +224,10 @@ def main() -> int:
     ap.add_argument("--with-run", action="store_true",
                     help="keep a 2,000-member run going while users browse")
     ap.add_argument("--url", help="an already running server on this machine (loopback only)")
+    ap.add_argument("--locust", action="store_true",
+                    help="drive the users with Locust (benchmarks/locustfile.py, the same "
+                         "browsing user; needs `pip install locust`) instead of the built-in "
+                         "asyncio client")
     args = ap.parse_args()
     if not (1 <= args.users <= MAX_USERS and 0 < args.duration <= MAX_DURATION
             and 1 <= args.max_requests <= MAX_REQUESTS and 0 <= args.think_min <= args.think_max):
@@ -223,6 +256,8 @@ def main() -> int:
         if args.with_run:
             httpx.post(url + "api/runs", json={"members": 2000, "seed": 999}, timeout=30)
             print("a 2,000-member run is going in the background")
+        if args.locust:
+            return run_locust(url, args)
         lat, errors, wall = asyncio.run(browse(url, args))
     finally:
         if proc is not None:
