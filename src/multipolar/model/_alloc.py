@@ -21,15 +21,18 @@ TRIM = 256 * 2**20
 MMAP = 32 * 2**20
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
-_done = False
+_result: bool | None = None
 
 
 def tune_allocator() -> bool:
     """Apply the settings once per process; True if glibc accepted them."""
-    global _done
-    if _done:
-        return True
-    _done = True
+    global _result
+    if _result is None:
+        _result = _apply()
+    return _result
+
+
+def _apply() -> bool:
     if not sys.platform.startswith("linux") or os.environ.get("MULTIPOLAR_MALLOC_TUNE") == "0":
         return False
     try:
