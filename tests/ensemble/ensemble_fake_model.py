@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from multipolar import rng
+from multipolar.model.engine import ChunkResult
 
 QUANTILES = {"p05": 5.0, "p25": 25.0, "median": 50.0, "p75": 75.0, "p95": 95.0}
 
@@ -34,30 +35,6 @@ def compile_model(loaded: Any, start: int | None = None, end: int | None = None)
     assertion = float(lever.value) if lever is not None and isinstance(lever.value, float) else 0.0
     return FakeModel(tuple(sc.actor_ids()), tuple(i.id for i in sc.institutions),
                      tuple(range(start, end + 1)), assertion)
-
-
-@dataclass
-class ChunkResult:
-    start: int
-    stop: int
-    years: np.ndarray
-    actors: list[str]
-    institutions: list[str]
-    actor_outcomes: dict[str, np.ndarray]
-    memberships: np.ndarray
-    core_outcomes: dict[str, np.ndarray]
-    params: dict[str, np.ndarray]
-
-    @staticmethod
-    def concat(parts: list[ChunkResult]) -> ChunkResult:
-        parts = sorted(parts, key=lambda r: r.start)
-        f = parts[0]
-        return ChunkResult(
-            f.start, parts[-1].stop, f.years, f.actors, f.institutions,
-            {k: np.concatenate([p.actor_outcomes[k] for p in parts]) for k in f.actor_outcomes},
-            np.concatenate([p.memberships for p in parts]),
-            {k: np.concatenate([p.core_outcomes[k] for p in parts]) for k in f.core_outcomes},
-            {k: np.concatenate([p.params[k] for p in parts]) for k in f.params})
 
 
 def simulate(model: FakeModel, seed: int, start: int, stop: int) -> ChunkResult:

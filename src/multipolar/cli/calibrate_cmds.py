@@ -22,7 +22,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from multipolar.cli.common import console, out, print_json, user_errors
+from multipolar.cli.common import console, out, print_json, user_errors, writing
 from multipolar.errors import InputError
 
 _SCENARIO = typer.Argument("russia-neighbourhood", help="Scenario file, folder or bundled name.")
@@ -99,12 +99,9 @@ def calibrate(
                                               restarts=0, progress=progress)
         text = result.to_yaml(model)
         if out_file is not None:
-            try:
+            with writing("the calibration file", out_file, fix="choose a writable path",
+                         error=InputError):
                 out_file.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise InputError(f"cannot write the calibration file ({exc.strerror})",
-                                 file=str(out_file), field="--out",
-                                 fix="choose a writable path") from None
         if json_:
             print_json({"values": result.values, "mae": result.mae,
                         "start_mae": result.start_mae, "mae_by_actor": result.mae_by_actor,

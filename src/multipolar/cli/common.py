@@ -35,6 +35,18 @@ def user_errors() -> Iterator[None]:
         fail(err)
 
 
+@contextmanager
+def writing(what: str, path: object, *, field: str | None = "--out",
+            fix: str = "choose a writable folder",
+            error: type[MultipolarError] = MultipolarError) -> Iterator[None]:
+    """Turn an ``OSError`` while writing ``what`` to ``path`` into a clean user error."""
+    try:
+        yield
+    except OSError as exc:
+        raise error(f"cannot write {what} ({exc.strerror or exc})", file=str(path),
+                    field=field, fix=fix) from None
+
+
 def print_json(obj: Any) -> None:
     """Write ``obj`` as JSON to stdout (NaN written as null)."""
     sys.stdout.write(json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n")

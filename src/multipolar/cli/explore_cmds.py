@@ -22,7 +22,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from multipolar.cli.common import console, out, print_json, user_errors
+from multipolar.cli.common import console, out, print_json, user_errors, writing
 
 
 class _Bar:
@@ -232,12 +232,8 @@ def compare(
         with ev, _Bar(not quiet and not json_) as bar:
             s = run_compare(spec, ev, progress=bar.update)
         if out_dir is not None:
-            try:
+            with writing("the results", out_dir):
                 write_summary(Path(out_dir), s)
-            except OSError as exc:
-                raise MultipolarError(f"cannot write the results ({exc.strerror or exc})",
-                                      file=str(out_dir), field="--out",
-                                      fix="choose a writable folder") from None
         if json_:
             print_json(s)
             return

@@ -26,7 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from multipolar.cli.common import console, out, print_json, user_errors
+from multipolar.cli.common import console, out, print_json, user_errors, writing
 
 DEFAULT_OUTPUT = "multipolar-output"
 OBSERVED_YEAR = 2013
@@ -185,12 +185,8 @@ def run(
         folder = out_dir if out_dir is not None else Path(DEFAULT_OUTPUT)
         written: list[Path] = []
         if plots:
-            try:
+            with writing("the charts", folder, fix="choose a writable folder with --out"):
                 written = write_plots(summary, folder, observed)
-            except OSError as exc:
-                raise MultipolarError(f"cannot write the charts ({exc.strerror or exc})",
-                                      file=str(folder), field="--out",
-                                      fix="choose a writable folder with --out") from None
         if json_:
             print_json(summary)
             return

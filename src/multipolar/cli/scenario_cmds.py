@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from multipolar.cli.common import console, out, print_json, user_errors
+from multipolar.cli.common import console, out, print_json, user_errors, writing
 from multipolar.errors import ScenarioError
 from multipolar.scenario import bundled_names, bundled_path, load_scenario
 
@@ -97,12 +97,10 @@ def export(
         text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100)
         header = (f"# multipolar scenario '{name}', exported from the bundled copy.\n"
                   f"# Edit and check with: multipolar validate {file}\n")
-        try:
+        with writing("the scenario", file, field=None, fix="choose a writable path",
+                     error=ScenarioError):
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_text(header + text, encoding="utf-8")
-        except OSError as exc:
-            raise ScenarioError(f"cannot write {file}: {exc.strerror}",
-                                fix="choose a writable path") from None
         console.print(f"wrote {file}")
 
 
