@@ -191,3 +191,16 @@ class SharedYear:
     levers: dict[str, Any] = field(default_factory=dict)
     lever_scale: dict[str, np.ndarray] = field(default_factory=dict)
     lever_shift: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+INF = float("inf")
+STATE_BOUNDS: dict[str, tuple[float, float]] = {
+    "alignment": (-3.0, 3.0), "democracy": (0.0, 1.0), "dependence": (0.0, 3.0),
+    "china_share": (0.0, 1.0), "integration_depth": (0.0, 1.0), "frozen": (0.0, 1.0),
+    "membership": (0.0, 1.0), "capacity": (0.0, INF), "regime_security": (0.0, 1.0),
+    "recognition": (0.0, 1.0), "oil_price": (0.0, INF), "china_weight": (0.0, INF),
+    "accession_barrier": (0.0, 1.0), "target_shift": (-INF, INF),
+    "alignment_jump": (-INF, INF), "attraction": (0.0, 1.0), "assertion": (0.0, 1.0),
+    "subsidy": (0.0, INF), "coercion": (0.0, INF), "conflict": (0.0, INF), "threat": (0.0, INF),
+}
+"""The range each state field must stay in (checked by the mechanisms' contract tests)."""

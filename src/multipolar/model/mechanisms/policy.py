@@ -116,7 +116,7 @@ class OpportunistPolicy(Mechanism):
     theory = ("D9",)
     evidence = ("D9",)
     params = _POLICY_PARAMS
-    reads = ("capacity",)
+    reads = ("capacity", "alignment")
     writes = ("attraction", "assertion")
     context = ("neighbours",)
     levers = ("russia_attraction", "russia_assertion")

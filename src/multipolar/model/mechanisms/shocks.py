@@ -57,7 +57,7 @@ class Shocks(Mechanism):
         Param("dependence_cap", 1.5, "dependence above which a flare-up adds no more",
               "dependence", (0.0, 5.0)),
     )
-    reads = ("democracy", "dependence")
+    reads = ("democracy", "dependence", "alignment")
     writes = ("democracy", "dependence", "alignment_jump", "conflict")
     context = ("neighbour_mask", "neighbour_index", "frozen_history", "hydrocarbon_producer")
     streams = ("shocks.regime", "shocks.leadership", "shocks.flare_up")
