@@ -406,7 +406,7 @@ class ActorAgent(mesa.Agent):
         self.x = x if self.neighbour else m.tables.x_outside[m.t][self.j]
 
     def delegation_limit(self) -> None:
-        m, p, tb = self.model, self.model.p, self.model.tables
+        p, tb = self.model.p, self.model.tables
         ri = tb.russia_inst
         rmem = sum(self.mem[k] for k in ri) / len(ri) if ri else 0.0
         q = {k: p[f"delegation_limit.{k}"] for k in (

@@ -52,7 +52,8 @@ def test_autocratic_partners_stay_aligned_but_do_not_deepen_integration() -> Non
     """D2 (001, 'authoritarian power is indivisible'): the delegation limit caps integration."""
     cites("D2")
     on = run()
-    off = run((("mechanisms.delegation_limit.enabled", False),))
+    # knockout: the limit at its neutral strength (switched off, depth keeps its start value)
+    off = run((("mechanisms.delegation_limit.params.strength", 0.0),))
     depth_on = mean_over(on, ["Belarus", "Kazakhstan"], FUTURE, "integration")
     depth_off = mean_over(off, ["Belarus", "Kazakhstan"], FUTURE, "integration")
     assert depth_on < depth_off - 0.05

@@ -108,8 +108,11 @@ def mechanisms(
     scenario: str = typer.Argument("russia-neighbourhood", help="Scenario file or bundled name."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """List the model's mechanisms: parameters (default, unit, bounds, meaning), the state
-    they read and write, context items, levers, random streams, theory items and evidence."""
+    """List the model's mechanisms and everything each one declares.
+
+    Parameters (default, unit, bounds, meaning), the state read and written, context items,
+    levers, random streams, theory items and evidence.
+    """
     from multipolar.model.mechanisms import catalogue
 
     with user_errors():

@@ -31,7 +31,6 @@ from typing import Any
 
 from multipolar.ensemble.evaluators import Evaluator, LocalEvaluator
 from multipolar.ensemble.spec import RunSpec, canonical_hash, code_hash
-from multipolar.model._alloc import tune_allocator
 from multipolar.ensemble.store import (
     CHUNK_DIR,
     ChunkPayload,
@@ -43,6 +42,7 @@ from multipolar.ensemble.store import (
     spool_write,
 )
 from multipolar.errors import MultipolarError
+from multipolar.model._alloc import tune_allocator
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ class ParamView:
                            f"'{name}'") from None
 
     def set_schedule(self, row: dict[str, Any], member: dict[str, Any]) -> None:
-        """This year's scheduled values (they take precedence over the drawn ones)."""
+        """Set this year's scheduled values (they take precedence over the drawn ones)."""
         self._sched_row = row
         self._sched_member = member
 
@@ -163,7 +163,7 @@ class StepContext:
         return STREAMS.id(name, index)
 
     def lever(self, name: str) -> Any:
-        """This year's value of declared lever ``name`` (0 when the scenario has none).
+        """Return this year's value of declared lever ``name`` (0 when the scenario has none).
 
         A float for a lever given by year; a ``(actors,)`` float32 row for one given by year and
         target; either scaled or shifted per member (``(members, 1)``) when a ``levers.<name>``

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from multipolar.model.mechanisms import MECHANISMS, alignment, capacity, domestic, institutions
-from multipolar.model.mechanisms import instruments, integration, outside, policy, shocks
+from multipolar.model.mechanisms import (
+    MECHANISMS,
+    alignment,
+    capacity,
+    domestic,
+    institutions,
+    instruments,
+    integration,
+    outside,
+    policy,
+    shocks,
+)
 from tests.model.mechanisms.contract import MechanismContract
 
 

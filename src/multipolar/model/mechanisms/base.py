@@ -72,9 +72,11 @@ PARAM_STREAMS = (1_000_000, 2_000_000)
 
 
 class StreamRegistry:
-    """Random stream ids by name. A stream (or family of ``width`` streams) owns an id range;
-    registering a name twice, or a range that overlaps another or the parameter range, fails.
-    Ids fixed here keep results bit-identical with earlier versions of the model.
+    """Random stream ids by name, refusing collisions.
+
+    A stream (or family of ``width`` streams) owns an id range; registering a name twice, or a
+    range that overlaps another or the parameter range, fails. Ids fixed here keep results
+    bit-identical with earlier versions of the model.
     """
 
     def __init__(self) -> None:

@@ -1,5 +1,7 @@
-"""Russia's instruments and how neighbours answer them: leverage of small partners (D3, D4),
-attraction (C1), assertion (C2, D1), patronage networks (C4) and kindred regimes (C3).
+"""Russia's instruments and how neighbours answer them.
+
+Leverage of small partners (D3, D4), attraction (C1), assertion (C2, D1), patronage networks
+(C4) and kindred regimes (C3).
 
 Most of them add a shift to ``state.target_shift``, the target alignment of each neighbour
 (negative: towards Russia). Depends on NumPy and :mod:`.base`.

@@ -1,5 +1,7 @@
-"""Russia's reading of threats and its yearly choice of attraction and assertion (A1-A4, B2,
-C5, D9), and the dated use of force given by the scenario (D1).
+"""Russia's reading of threats and its yearly choice of instruments.
+
+Threat perception (B2, C5), the yearly choice of attraction and assertion (A1-A4; the
+opportunist rule, D9), and the dated use of force given by the scenario (D1, C2).
 
 Depends on NumPy, :mod:`multipolar.rng` and :mod:`.base`.
 """

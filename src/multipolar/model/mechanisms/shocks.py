@@ -1,5 +1,7 @@
-"""Shocks: random leadership transitions, revolutions and flare-ups (D8), and the dated
-revolutions and leadership changes a scenario gives as events.
+"""Shocks: random ones, and the dated ones a scenario gives as events.
+
+Random leadership transitions, revolutions and flare-ups (D8); dated revolutions and
+leadership changes.
 
 Depends on NumPy, :mod:`multipolar.rng` and :mod:`.base`.
 """
