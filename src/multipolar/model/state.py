@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from multipolar.model.mechanisms.base import STREAMS
+
 F = np.float32
 """The engine's working precision: single, to halve memory traffic (outputs are float32)."""
 
@@ -156,8 +158,6 @@ class StepContext:
 
     def stream(self, name: str, index: int = 0) -> int:
         """Id of declared random stream ``name`` (``index`` within a family of streams)."""
-        from multipolar.model.mechanisms.base import STREAMS
-
         if name not in self._streams:
             raise KeyError(f"mechanism '{self._owner}' did not declare random stream '{name}'")
         return STREAMS.id(name, index)

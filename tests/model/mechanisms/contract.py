@@ -194,6 +194,18 @@ class MechanismContract:
         assert rec.assigned | changed <= set(cls.writes), \
             f"writes undeclared state: {(rec.assigned | changed) - set(cls.writes)}"
 
+    def test_switched_off_it_is_never_called(self) -> None:
+        from types import SimpleNamespace
+
+        from multipolar.model.engine import _steps
+
+        cls = self.mechanism
+        model = SimpleNamespace(enabled=dict.fromkeys(MECHANISMS.order, True),
+                                implementation={cls.name: cls.implementation})
+        assert any(isinstance(m, cls) for _, m in _steps(model))  # type: ignore[arg-type]
+        model.enabled[cls.name] = False
+        assert not any(n == cls.name for n, _ in _steps(model))  # type: ignore[arg-type]
+
     def test_declarations_are_well_formed(self) -> None:
         cls = self.mechanism
         assert cls.__doc__ and cls.step.__doc__
