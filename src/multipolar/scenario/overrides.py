@@ -126,6 +126,11 @@ def check_path(raw: dict[str, Any], path: str) -> tuple[str, str] | None:
         _locate(raw, path)
     except LookupError as exc:
         name, options, where = exc.args
+        parts = where.split(".")
+        if len(parts) == 3 and parts[0] == "mechanisms" and parts[2] == "params":
+            from multipolar.model.mechanisms import MECHANISMS  # declared, written or not
+
+            options = sorted(set(options) | set(MECHANISMS.params(parts[1])))
         if where == "<top>":  # shorthands: bare lever, driver, mechanism and aim names
             for section in ("levers", "drivers", "mechanisms", "aims"):
                 if isinstance(raw.get(section), dict):

@@ -177,3 +177,12 @@ def test_delegation_limit_off_leaves_integration_depth_at_its_start() -> None:
     assert np.array_equal(depth, np.broadcast_to(depth[:, :1], depth.shape))
     on = simulate(compile_model(load_scenario("russia-neighbourhood"), end=2030), 3, 0, 20)
     assert not np.array_equal(on.actor_outcomes["integration"], depth)
+
+
+def test_set_reaches_a_declared_parameter_the_scenario_leaves_out() -> None:
+    raw = yaml.safe_load((FLAGSHIP / "scenario.yaml").read_text(encoding="utf-8"))
+    assert "base" not in (raw["mechanisms"]["alignment"].get("params") or {})
+    ld = load_scenario("russia-neighbourhood", sets={"mechanisms.alignment.params.base": 0.31})
+    assert compile_model(ld, end=2000).nominal("alignment.base") == 0.31
+    with pytest.raises(ScenarioError, match="did you mean 'base'"):
+        load_scenario("russia-neighbourhood", sets={"mechanisms.alignment.params.bse": 0.3})
