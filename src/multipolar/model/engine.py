@@ -245,8 +245,6 @@ def _static_items(model: CompiledModel, p: dict[str, np.ndarray], n: int,
         "institution_pole": model.inst_pole, "institution_exclusions": model.inst_excl,
         "west_institutions": np.flatnonzero(model.inst_pole == 1),
         "russia_institutions": np.flatnonzero(model.inst_pole == 0),
-        "institution_sign": np.where(model.inst_pole == 1, 1.0,
-                                     np.where(model.inst_pole == 0, -1.0, -0.5)).astype(F),
         "institution_columns": [np.flatnonzero(nb_b & _eligible(model, int(pole)))
                                 for pole in model.inst_pole],
         "join_threshold": np.stack([p.get(f"institution.{i}.join_threshold", np.zeros(n))

@@ -58,6 +58,8 @@ def _literals(cls: type[Mechanism]) -> list[tuple[str, float]]:
             if node.value in ALLOWED:
                 continue
             parent = parents.get(node)
+            if isinstance(parent, ast.keyword) and parent.arg == "axis":
+                continue  # an array axis, not a number of the model
             # two institutions share one hash: ``(n + 1) // 2`` pairs them
             if node.value == 2 and isinstance(parent, ast.BinOp) and \
                     isinstance(parent.op, ast.FloorDiv):
