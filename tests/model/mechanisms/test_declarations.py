@@ -188,3 +188,12 @@ def test_set_reaches_a_declared_parameter_the_scenario_leaves_out() -> None:
     assert compile_model(ld, end=2000).nominal("alignment.base") == 0.31
     with pytest.raises(ScenarioError, match="did you mean 'base'"):
         load_scenario("russia-neighbourhood", sets={"mechanisms.alignment.params.bse": 0.3})
+
+
+def test_declared_evidence_is_what_the_flagship_cites_for_the_mechanism() -> None:
+    """A mechanism's declared evidence and the flagship's evidence list for it agree."""
+    raw = yaml.safe_load((FLAGSHIP / "scenario.yaml").read_text(encoding="utf-8"))
+    for name, mech in raw["mechanisms"].items():
+        declared = set().union(*(set(c.evidence) for (n, _), c in MECHANISMS.classes.items()
+                                 if n == name))
+        assert declared == set(mech.get("evidence") or []), name

@@ -32,7 +32,7 @@ class SmallPartnerLeverage(Mechanism):
 
     name = "small_partner_leverage"
     theory = ("D3", "D4")
-    evidence = ("D3", "D3_kazakhstan", "D4")
+    evidence = ("D3", "D3_belarus_armenia", "D3_kazakhstan", "D4", "D4_end_subsidies")
     params = (
         Param("demand", 0.3, "subsidy a partner asks for per unit of importance and outside "
               "options", "subsidy units", (0.0, 2.0)),
@@ -77,7 +77,8 @@ class Attraction(Mechanism):
 
     name = "attraction"
     theory = ("C1", "B1")
-    evidence = ("C1", "C1_subsidies", "C1_soft_power")
+    evidence = ("C1_subsidies", "C1", "C1_language", "C1_church", "C1_soft_power", "D1_abstract",
+                "D1_coercion_spoils", "E2_language", "D1_normative_deficit", "D1_pushed_west")
     params = (
         Param("effect", 0.116, "shift of the alignment target per unit of subsidy",
               "alignment units per subsidy unit", (0.0, 2.0)),
@@ -119,7 +120,8 @@ class Assertion(Mechanism):
 
     name = "assertion"
     theory = ("C2", "D1")
-    evidence = ("C2", "C2_energy_leverage", "D1")
+    evidence = ("C2", "C2_energy_leverage", "D1", "D1_bully", "D1_balancers", "D1_maneuvering",
+                "D1_losing_influence")
     params = (
         Param("effect", 0.201, "shift of the alignment target per unit of coercion",
               "alignment units per coercion unit", (0.0, 2.0)),
@@ -156,7 +158,7 @@ class PatronageNetworks(Mechanism):
 
     name = "patronage_networks"
     theory = ("C4",)
-    evidence = ("C4",)
+    evidence = ("C4", "C4_kleptocracy", "C4_good_governance")
     params = (
         Param("influence", 0.1, "pull towards Russia of a full patronage tie to a full "
               "autocracy at capacity 1", "alignment units", (0.0, 2.0)),
@@ -185,7 +187,7 @@ class KindredRegimes(Mechanism):
 
     name = "kindred_regimes"
     theory = ("C3",)
-    evidence = ("C3",)
+    evidence = ("C3", "C3_same_type", "C3_stability", "D2")
     params = (
         Param("support", 0.5, "pull towards Russia of a fully autocratic neighbour",
               "alignment units", (0.0, 2.0)),

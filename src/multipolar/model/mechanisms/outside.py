@@ -21,7 +21,7 @@ class EUPull(Mechanism):
 
     name = "eu_pull"
     theory = ("D5",)
-    evidence = ("D5",)
+    evidence = ("D5", "D5_structural_power", "D5_competition")
     params = (
         Param("effect", 0.121, "shift of the alignment target from a full offer to a full "
               "democracy", "alignment units", (0.0, 2.0)),
@@ -54,7 +54,7 @@ class ChinaPull(Mechanism):
 
     name = "china_pull"
     theory = ("D6",)
-    evidence = ("D6", "E2_china")
+    evidence = ("D6", "D6_china_imbalance", "D6_presence", "D3_kazakhstan")
     params = (
         Param("rate", 0.08, "yearly adjustment of the China trade share towards its target",
               "share per year", (0.0, 1.0)),

@@ -31,7 +31,7 @@ class ThreatPerception(Mechanism):
 
     name = "threat_perception"
     theory = ("B2", "C5")
-    evidence = ("B2", "C5")
+    evidence = ("B2", "B2_porous_borders", "D7_domestic_foreign")
     params = (
         Param("vulnerability", 1.0, "multiplier of perceived threat", "-", (0.0, 5.0)),
         Param("drift_weight", 2.0, "threat per unit of alignment West of the actor's 1990s "
@@ -84,7 +84,8 @@ class StrategicPolicy(Mechanism):
     name = "russia_policy"
     implementation = "strategic"
     theory = ("A1", "A2", "A3", "A4")
-    evidence = ("A4", "C1", "C2")
+    evidence = ("A4", "C1_subsidies", "C2", "D1_unable_to_integrate", "A2_supreme_league",
+                "A2_restraint")
     params = _POLICY_PARAMS
     reads = ("threat", "capacity", "recognition")
     writes = ("attraction", "assertion")
