@@ -76,7 +76,8 @@ class StrategicPolicy(Mechanism):
     """Russia chooses attraction and assertion per neighbour by its aims (A1-A4).
 
     *Attraction* goes where the sphere aim (A4) says it matters most: to important neighbours
-    (population, economy, Russian communities), scaled by the lever and by capacity.
+    (population, economy, Russian communities), scaled by the lever and the sphere aim (the
+    ``attraction`` mechanism turns it into subsidies in proportion to capacity).
     *Assertion* is a logistic response to perceived threat (regime persistence, A1) and to
     capacity (windfalls embolden), damped by the weight Russia puts on recognition (A2).
     """
