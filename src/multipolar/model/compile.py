@@ -273,8 +273,10 @@ def _years(sc: Scenario, start: int | None, end: int | None) -> np.ndarray:
 def _actor_arrays(sc: Scenario, years: np.ndarray, base: Path,
                   params: dict[str, ParamSpec]) -> tuple[dict[str, np.ndarray],
                                                          dict[str, np.ndarray]]:
-    """Observed attribute series ``(T, A)`` and static attributes ``(A,)``; fixed or uncertain
-    attributes become parameters ``actors.<id>.<name>``."""
+    """Observed attribute series ``(T, A)`` and static attributes ``(A,)``.
+
+    Fixed or uncertain attributes become parameters ``actors.<id>.<name>``.
+    """
     n_a, n_t, start = len(sc.actors), years.size, int(years[0])
     obs_until = sc.time.observed_until
     obs: dict[str, np.ndarray] = {k: np.full((n_t, n_a), np.nan) for k in OBSERVED_ATTRIBUTES}
@@ -307,8 +309,11 @@ def _actor_arrays(sc: Scenario, years: np.ndarray, base: Path,
 
 def _institutions(sc: Scenario, years: np.ndarray, params: dict[str, ParamSpec]
                   ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """Institution ids, membership history ``(T, A, I)`` int8 (-1 after observed_until), poles
-    and the mutual-exclusion matrix; institution parameters go to ``params``."""
+    """Institutions: ids, membership history, poles and the mutual-exclusion matrix.
+
+    The history is ``(T, A, I)`` int8, -1 (not given) after observed_until; institution
+    parameters go to ``params``.
+    """
     actors = sc.actor_ids()
     obs_until = sc.time.observed_until
     insts = [i.id for i in sc.institutions]
@@ -336,8 +341,10 @@ def _institutions(sc: Scenario, years: np.ndarray, params: dict[str, ParamSpec]
 
 
 def _relations(sc: Scenario, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Frozen conflicts ``(T, A)`` (those standing at observed_until persist; new ones are
-    model outcomes) and patronage ``(A,)``."""
+    """Frozen conflicts ``(T, A)`` and patronage ``(A,)``.
+
+    Conflicts standing at observed_until persist; new ones are model outcomes.
+    """
     actors = sc.actor_ids()
     frozen = np.zeros((years.size, len(actors)))
     patronage = np.zeros(len(actors))
@@ -383,8 +390,11 @@ def _levers(sc: Scenario, years: np.ndarray,
 
 
 def _dated(sc: Scenario, years: np.ndarray, arr: np.ndarray, src: Lever | Param) -> np.ndarray:
-    """Write ``src``'s ``from`` steps (every target) and then its ``by_target`` values into
-    ``arr`` ``(T, A)`` in place; a target's own values win over the general ones."""
+    """Write ``src``'s dated values into ``arr`` ``(T, A)`` in place and return it.
+
+    First the ``from`` steps (every target), then the ``by_target`` values, so a target's
+    own values win over the general ones whatever their years.
+    """
     for y0, v in sorted(src.from_.items()):
         arr[years >= y0] = v
     for target, tp in src.by_target.items():
@@ -402,8 +412,10 @@ def _dated(sc: Scenario, years: np.ndarray, arr: np.ndarray, src: Lever | Param)
 
 
 def _param_schedule(sc: Scenario, years: np.ndarray) -> dict[str, np.ndarray]:
-    """``(T, A)`` schedules of mechanism parameters and aim weights that change from a year on
-    or by target; NaN where the member's drawn value applies."""
+    """Schedules ``(T, A)`` of the parameters that change from a year on or by target.
+
+    Only mechanism parameters and aim weights may; NaN where the member's drawn value applies.
+    """
     dated: list[tuple[str, Param]] = [
         (f"{m}.{p}", v) for m, mech in sc.mechanisms.items() for p, v in mech.params.items()
         if isinstance(v, Param) and v.is_dated]
@@ -442,8 +454,11 @@ def _drivers(sc: Scenario, years: np.ndarray, base: Path, params: dict[str, Para
 
 def _mechanisms_and_aims(sc: Scenario, params: dict[str, ParamSpec]
                          ) -> tuple[dict[str, bool], dict[str, str]]:
-    """Which mechanisms run and in which implementation; their parameters and the aims'
-    weights go to ``params`` (``<mechanism>.<param>``, ``aims.<aim>``)."""
+    """Which mechanisms run and in which implementation.
+
+    Their parameters and the aims' weights go to ``params`` (``<mechanism>.<param>``,
+    ``aims.<aim>``).
+    """
     enabled: dict[str, bool] = {}
     impl: dict[str, str] = {}
     for mname, mech in sc.mechanisms.items():

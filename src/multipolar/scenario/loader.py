@@ -250,7 +250,7 @@ def load_scenario(
         (as ``--set``; ``PATH[TARGET]=NUMBER@YEAR`` forms included).
     events
         Dated events added to the scenario's ``events``, as ``--event`` items
-        (``"use_of_force:UKR@2022"``, ``"accession:ARM/EAEU@2015"``) or :class:`Event`\ s.
+        (``"use_of_force:UKR@2022"``, ``"accession:ARM/EAEU@2015"``) or as :class:`Event` objects.
 
     """
     from multipolar.scenario.overrides import (

@@ -26,6 +26,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from pydantic import ValidationError
 
 from multipolar.errors import Problem, ScenarioError
 from multipolar.scenario.schema import (
@@ -399,9 +400,15 @@ def parse_event(item: str) -> Event:
     if kind not in INSTITUTION_EVENTS and inst is not None:
         raise ScenarioError(f"--event '{item}': a {kind} event takes no institution",
                             field="--event", fix=f"write {kind}:{target}@{year_text}")
-    return Event.model_construct(kind=kind, target=target, year=int(year_text),
-                                 institution=inst, description=f"--event {item.strip()}",
-                                 evidence=[])
+    try:
+        return Event.model_validate({"kind": kind, "target": target, "year": int(year_text),
+                                     "institution": inst,
+                                     "description": f"--event {item.strip()}"})
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ScenarioError(f"--event '{item}': {where}: {first['msg']}", field="--event",
+                            fix=_EVENT_FIX) from None
 
 
 def parse_events(items: list[str]) -> list[Event]:
