@@ -124,7 +124,15 @@ def read_yaml(text: str, file: str, prefix: Loc = ()) -> tuple[Any, dict[Loc, Ma
                             fix="start from: multipolar scenarios export russia-neighbourhood FILE")
     marks[prefix] = (file, node.start_mark.line + 1, node.start_mark.column + 1)
     # one constructor per document: it caches nodes, and documents may load in parallel threads
-    return _walk(node, prefix, file, marks, yaml.constructor.SafeConstructor()), marks
+    try:
+        data = _walk(node, prefix, file, marks, yaml.constructor.SafeConstructor())
+    except yaml.MarkedYAMLError as exc:  # e.g. a bare '=' (YAML's reserved value tag)
+        m = exc.problem_mark
+        raise ScenarioError(f"YAML error: {(exc.problem or 'cannot read a value').strip()}",
+                            file=file, line=m.line + 1 if m is not None else None,
+                            column=m.column + 1 if m is not None else None,
+                            fix="quote this value") from None
+    return data, marks
 
 
 # ---------------------------------------------------------------------------------- bundled

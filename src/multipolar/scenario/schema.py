@@ -370,7 +370,8 @@ class Lever(_Strict):
         vals += dated_values(self.from_, self.by_target)
         bad = [v for v in vals if not (lo <= v <= hi) or not math.isfinite(v)]
         if bad:
-            raise ValueError(f"lever value {bad[0]} lies outside its bounds [{lo}, {hi}]")
+            raise ValueError(f"lever value {bad[0]} lies outside its bounds [{lo}, {hi}]; "
+                             f"choose a value in [{lo}, {hi}] or widen 'bounds'")
         return self
 
 
