@@ -124,7 +124,7 @@ def test_levers_compile_to_year_by_target(base: CompiledModel) -> None:
     assert np.all(lev[y < 2014, ukr] == 0.5) and np.all(lev[y >= 2014, ukr] == 1.0)
     assert np.all(lev[:, geo] == 0.2)
     # untouched levers: every column is the old 1-D path
-    for name, arr in base.levers.items():
+    for arr in base.levers.values():
         assert arr.shape == (base.n_years, len(base.actors))
         assert np.all(arr == arr[:, :1])
 
