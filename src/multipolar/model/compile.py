@@ -215,6 +215,18 @@ def _fill(values: dict[int, float], years: np.ndarray, until: int | None) -> np.
     return out
 
 
+def lever_level(path: np.ndarray) -> float:
+    """A lever's level: the mean of its path over the years.
+
+    ``path`` is ``(T,)`` or ``(T, A)``; a lever that is the same towards every target is
+    averaged over its years only (as when levers had no targets), a targeted one over all.
+    """
+    arr = np.asarray(path, dtype=np.float64)
+    if arr.ndim == 2 and arr.shape[1] and bool((arr == arr[:, :1]).all()):
+        arr = arr[:, 0]
+    return float(np.mean(arr))
+
+
 def scenario_hash(raw: dict[str, Any]) -> str:
     """A short stable hash of the (overlaid) raw scenario."""
     blob = json.dumps(raw, sort_keys=True, default=str).encode()
