@@ -371,3 +371,20 @@ def test_run_spec_records_events_only_when_given() -> None:
     assert "events" not in RunSpec().to_dict()
     assert RunSpec(events=["use_of_force:UKR@2022"]).to_dict()["events"] == \
         ["use_of_force:UKR@2022"]  # type: ignore[arg-type]
+
+
+def test_overlays_take_dated_keys_and_the_key_form_parses(tmp_path: Path) -> None:
+    text = SCENARIO.replace("events:", """hypotheses:
+  hawkish:
+    overrides:
+      "russia_assertion[Georgia]@2006": 0.95
+events:""")
+    f = tmp_path / "s.yaml"
+    f.write_text(text)
+    m = compile_model(load_scenario(f, hypothesis="hawkish"))
+    assert m.levers["russia_assertion"][:, 2].tolist() == [0.5] * 6 + [0.95] * 5
+    assert parse_sets(["russia_assertion[Georgia]@2006=0.95"]) == \
+        {"russia_assertion[Georgia]@2006": 0.95}
+    with pytest.raises(ScenarioError, match="does not exist"):
+        f.write_text(text.replace("russia_assertion[Georgia]", "russia_asertion[Georgia]"))
+        load_scenario(f)

@@ -67,7 +67,7 @@ def _dated_key(item: str, path: str, text: str) -> tuple[str, float]:
         raise ScenarioError(f"--set '{item}': '{year_text.strip()}' after '@' is not a year",
                             field="--set", fix=_DATED_FIX)
     try:
-        path_, target, _ = split_key(path)
+        path_, target, key_year = split_key(path)  # the key form PATH[T]@YEAR=V works too
     except ValueError:
         raise ScenarioError(f"--set '{item}': malformed target brackets in '{path}'",
                             field="--set", fix=_DATED_FIX) from None
@@ -84,7 +84,8 @@ def _dated_key(item: str, path: str, text: str) -> tuple[str, float]:
                             field="--set",
                             fix="a value by year or target is a plain number, "
                                 "e.g. --set 'russia_assertion[Ukraine]=1@2014'")
-    key = path_ + (f"[{target}]" if target else "") + (f"@{int(year_text)}" if at else "")
+    year = int(year_text) if at else key_year
+    key = path_ + (f"[{target}]" if target else "") + (f"@{year}" if year is not None else "")
     return key, float(value)
 
 
@@ -104,7 +105,7 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
         if not path:
             raise ScenarioError(f"--set '{item}' has an empty path", field="--set",
                                 fix="write --set PATH=VALUE")
-        if "[" in path or "]" in path or "@" in text:
+        if "[" in path or "]" in path or "@" in path or "@" in text:
             key, number = _dated_key(item, path, text)
             out[key] = number
             continue

@@ -94,10 +94,14 @@ def check_semantics(sc: Scenario, raw: dict[str, Any], src: SourceMap) -> list[P
 
     for section in ("perspectives", "hypotheses"):
         for name, ov in getattr(sc, section).items():
-            from multipolar.scenario.overrides import check_path
+            from multipolar.scenario.overrides import check_path, is_dated_key, split_key
 
             for path in ov.overrides:
-                msg = check_path(raw, path)
+                try:
+                    plain = split_key(path)[0] if is_dated_key(path) else path
+                except ValueError:
+                    plain = path
+                msg = check_path(raw, plain)
                 if msg is not None:
                     out.append(src.problem((section, name, "overrides", path),
                                            f"{section[:-1]} '{name}' overrides '{path}', "
