@@ -145,6 +145,7 @@ def forecast(
         ForecastSettings,
         forecast_records,
         load_for_origin,
+        starting_state,
         load_panel,
         prepare_model,
         run_forecast,
@@ -178,14 +179,17 @@ def forecast(
         ens = run_forecast(model, seed, members, spread=settings.spread)
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
+        start = starting_state(from_, origin)
         if json_:
-            print_json({"scenario": loaded.scenario.name, "origin": origin, "members": members,
+            print_json({"scenario": loaded.scenario.name, "origin": origin,
+                        "observed_until": origin, "starting_state": start, "members": members,
                         "seed": seed, "settings": settings.to_dict(),
                         "calibration": str(calibration) if calibration else None,
                         "applied": dict(loaded.applied), "forecasts": records})
             return
-        t = Table(title=f"rel_pos_ru0_us1 forecast (0 = votes like Russia, 1 = like the US), "
-                        f"origin {origin}, {members:,} members, seed {seed}")
+        t = Table(title=f"UN voting alignment forecast (0 = votes like Russia, 1 = like the US), "
+                        f"origin {origin}, {members:,} members, seed {seed}",
+                  caption=start["note"])
         t.add_column("country")
         shown = sorted({from_, min(from_ + 4, to), to})
         for y in shown:
@@ -195,7 +199,7 @@ def forecast(
             row = [c]
             for y in shown:
                 r = next(r for r in records if r["country"] == c and r["year"] == y)
-                q = r["rel_pos_ru0_us1"]
+                q = r["alignment"]
                 row.append(f"{q['median']:.2f} [{q['p05']:.2f}–{q['p95']:.2f}]")
             last = next(r for r in records if r["country"] == c and r["year"] == to)
             row.append(", ".join(f"{k} {v:.2f}" for k, v in last["memberships"].items()
@@ -263,7 +267,7 @@ def backtest(
             print_json(res.to_dict())
             return
         scores = res.scores()
-        t = Table(title="back-test of rel_pos_ru0_us1, origins "
+        t = Table(title="back-test of UN voting alignment, origins "
                         + ", ".join(str(o) for o in res.origins)
                         + f" ({scores.get('model', {}).get('n', 0)} country-years)")
         for c in ("method", "MAE", "vs persistence", "90% coverage", "CRPS", "Brier"):
