@@ -54,7 +54,7 @@ def test_executors_give_identical_summaries(tmp_path):
 def test_table_runs_and_query(tmp_path):
     rd = tmp_path / "run"
     res = _ok(["run", *SMALL, "--no-plots", "--out", str(rd)])
-    assert "Belarus" in res.stdout and "2015 observed" in res.stdout
+    assert "Belarus" in res.stdout and "observed until 2019" in res.stdout
     lst = json.loads(_ok(["runs", "list", str(tmp_path), "--json"]).stdout)
     assert [r["rundir"] for r in lst] == [str(rd)] and lst[0]["status"] == "complete"
     show = json.loads(_ok(["runs", "show", str(rd), "--json"]).stdout)

@@ -336,7 +336,7 @@ def forecast_records(ens: ForecastEnsemble, first: int, countries: list[str] | N
     """Per country and year from ``first``: median, p05, p95 and membership probabilities.
 
     ``alignment`` is UN voting alignment (0 votes like Russia, 1 like the US; see
-    :mod:`multipolar.labels`), the panel column ``rel_pos_ru0_us1``.
+    the words in multipolar.labels), the panel column ``rel_pos_ru0_us1``.
     """
     q = ens.quantiles()
     prob = ens.membership_prob()

@@ -109,6 +109,24 @@ def _fan(ax: Any, summary: dict[str, Any], actor: str, observed: Observed | None
     ax.grid(alpha=0.25, lw=0.5)
 
 
+def fan_figure(summary: dict[str, Any], actor: str, observed: Observed | None = None,
+               key: str = "alignment") -> Any:
+    """The fan chart of one actor as a matplotlib figure (the caller saves and closes it)."""
+    fig, ax = plt.subplots(figsize=(8.0, 4.2), dpi=130)
+    _fan(ax, summary, actor, observed, key)
+    what = ALIGNMENT_NAME if key == "alignment" else key.replace("_", " ")
+    ax.set_title(f"{actor}: {what}", fontsize=11)
+    ax.set_xlabel("year")
+    ax.set_ylabel(Y_LABEL if key == "alignment" else key.replace("_", " "), fontsize=8)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    note = f"{summary['members']} members, seed {summary.get('seed')}"
+    if key == "alignment":
+        note = f"{ALIGNMENT_BEYOND}.   {note}"
+    fig.text(0.99, 0.01, note, ha="right", va="bottom", fontsize=6, color="0.4")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
 def fan_charts(summary: dict[str, Any], out_dir: str | Path,
                observed: Observed | None = None, actors: list[str] | None = None,
                key: str = "alignment") -> list[Path]:
@@ -119,18 +137,7 @@ def fan_charts(summary: dict[str, Any], out_dir: str | Path,
     for actor in actors or summary["actors"]:
         if actor not in summary[key] or not is_projected(summary, actor, key):
             continue
-        fig, ax = plt.subplots(figsize=(8.0, 4.2), dpi=130)
-        _fan(ax, summary, actor, observed, key)
-        what = ALIGNMENT_NAME if key == "alignment" else key.replace("_", " ")
-        ax.set_title(f"{actor}: {what}", fontsize=11)
-        ax.set_xlabel("year")
-        ax.set_ylabel(Y_LABEL if key == "alignment" else key.replace("_", " "), fontsize=8)
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-        note = f"{summary['members']} members, seed {summary.get('seed')}"
-        if key == "alignment":
-            note = f"{ALIGNMENT_BEYOND}.   {note}"
-        fig.text(0.99, 0.01, note, ha="right", va="bottom", fontsize=6, color="0.4")
-        fig.tight_layout(rect=(0, 0.03, 1, 1))
+        fig = fan_figure(summary, actor, observed, key)
         path = out / f"fan_{_slug(actor)}.png"
         fig.savefig(path)
         plt.close(fig)
