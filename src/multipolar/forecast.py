@@ -350,8 +350,9 @@ def forecast_records(ens: ForecastEnsemble, first: int, countries: list[str] | N
                 continue
             out.append({
                 "country": a, "year": int(y),
-                "alignment": {"median": round(float(q[1, t, j]), 5), "p05": round(float(q[0, t, j]), 5),
-                         "p95": round(float(q[2, t, j]), 5)},
+                "alignment": {"median": round(float(q[1, t, j]), 5),
+                              "p05": round(float(q[0, t, j]), 5),
+                              "p95": round(float(q[2, t, j]), 5)},
                 "memberships": {inst: round(float(prob[t, j, ens.institutions.index(inst)]), 4)
                                 for inst in institutions if inst in ens.institutions},
             })

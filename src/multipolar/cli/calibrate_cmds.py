@@ -145,10 +145,10 @@ def forecast(
         ForecastSettings,
         forecast_records,
         load_for_origin,
-        starting_state,
         load_panel,
         prepare_model,
         run_forecast,
+        starting_state,
     )
 
     with user_errors():

@@ -508,11 +508,11 @@ function showEvidence(key) {
           try {
             const p = await api(`/api/evidence/passage?doc=${encodeURIComponent(c.doc)}&locator=${encodeURIComponent(c.locator)}`);
             quote.replaceChildren(el("blockquote", {}, p.before, el("mark", { text: p.match }), p.after),
-              el("p", { class: "where", text: `${p.doc}, line ${p.line}` }));
+              el("p", { class: "where", text: `${c.source || p.doc}, line ${p.line}` }));
           } catch (e) { quote.replaceChildren(el("p", { class: "error", text: e.message })); }
         } } });
       return el("div", { class: "citation" }, el("div", { class: "claim", text: c.claim }),
-        el("div", { class: "where", text: `${c.id ? "[" + c.id + "] " : ""}${c.doc} — “${c.locator}”` }), btn, quote);
+        el("div", { class: "where", text: `${c.id ? "[" + c.id + "] " : ""}${c.source || c.doc} — “${c.locator}”` }), btn, quote);
     }) : [el("p", { class: "hint", text: "No citation recorded for this item." })])].filter((x) => x));
 }
 
