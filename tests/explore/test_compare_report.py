@@ -139,3 +139,14 @@ def test_report_passages_from_a_corpus(hyp: Any, tmp_path: Path) -> None:
     build_report(d, html_out=tmp_path / "p.html", corpus=tmp_path / "corpus")
     text = (tmp_path / "p.html").read_text()
     assert "<blockquote>" in text and "Invented text before." in text
+
+
+def test_cli_explore_explains_measures_and_warns_on_small_samples() -> None:
+    r = CliRunner().invoke(app, ["explore", "--design", "sobol", "--n", "8", "--end", "2022",
+                                 "-u", "attraction.effect,alignment.adjustment",
+                                 "--outcome", "alignment[Belarus][2022]", "--quiet"])
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "S1: first-order Sobol index" in text and "ST: total Sobol index" in text
+    assert "rho: Spearman rank correlation" in text
+    assert "warning: only 8 Sobol base samples" in text

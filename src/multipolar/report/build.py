@@ -214,6 +214,20 @@ def _figures(run: RunData, observed: dict[str, dict[int, float]] | None) -> Figs
     return out
 
 
+def _sensitivity_notes(s: dict[str, Any]) -> str:
+    """What the measures mean, and any warning that the sample is too small."""
+    from multipolar.explore.sensitivity import EXPLAIN
+
+    keys = ("S1", "ST", "rho", "eta2")
+    notes = "".join(f"<li><b>{k}</b>: {html.escape(EXPLAIN[k])}</li>" for k in keys)
+    warns = [f"<li>{html.escape(name)}: {html.escape(w)}</li>"
+             for name, a in s["analyses"].items() for w in a.get("warnings", [])]
+    out = f"<ul class='note'>{notes}</ul>"
+    if warns:
+        out += f"<p class='warn'>Warnings:</p><ul class='warn'>{''.join(warns)}</ul>"
+    return out
+
+
 def _section_text(run: RunData) -> dict[str, str]:
     s = run.summary
     txt: dict[str, str] = {}
@@ -236,6 +250,7 @@ def _section_text(run: RunData) -> dict[str, str]:
                          for i in order[:8]]
             txt["sensitivity"] = _table(["outcome", "factor", "Spearman rho",
                                          "correlation ratio"], rows)
+        txt["sensitivity"] += _sensitivity_notes(s)
         if s.get("prim"):
             p = s["prim"]
             lim = p["box"]["limits"]
