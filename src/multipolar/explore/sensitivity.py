@@ -25,7 +25,6 @@ from scipy import stats
 
 from multipolar.explore.design import Design
 
-
 EXPLAIN: dict[str, str] = {
     "S1": "first-order Sobol index: share of the outcome's variance due to this factor alone "
           "(0 none, 1 all)",
