@@ -158,3 +158,23 @@ def test_forecast_beyond_the_data_says_where_its_state_comes_from():
     assert f"observed state of {last}" in " ".join(table.stdout.split())
     # from the year right after the data nothing in between is projected
     assert starting_state(last + 1, last)["projected_before_first"] == 0
+
+
+@pytest.mark.parametrize("until", [2005, 2012, 2019])
+def test_calibrate_until_uses_nothing_after_until(until):
+    """Any --until from 2005 to 2019 works, and data after it cannot change the fit."""
+    panel = load_panel()
+    a, _ = calibrate_forecast("russia-neighbourhood", panel, until=until, members=4, maxiter=3)
+    b, _ = calibrate_forecast("russia-neighbourhood", _perturbed(panel, until), until=until,
+                              members=4, maxiter=3)
+    assert a.values == b.values and a.mae == b.mae
+    moved, _ = calibrate_forecast("russia-neighbourhood", _perturbed(panel, until - 3),
+                                  until=until, members=4, maxiter=3)
+    assert moved.mae != a.mae
+
+
+def test_calibrate_cli_defaults_to_the_last_year_of_data():
+    res = runner.invoke(app, ["calibrate", "--members", "3", "--maxiter", "2", "--quiet",
+                              "--objective", "history", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["until"] == load_panel().last_year() == 2019

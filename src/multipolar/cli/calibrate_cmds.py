@@ -54,7 +54,9 @@ def _check_executor(executor: str, workers: int | None) -> None:
 def calibrate(
     scenario: str = _SCENARIO,
     panel: Path = typer.Option(None, "--panel", help="Panel CSV (default: the bundled one)."),
-    until: int = typer.Option(2013, "--until", help="Last year of data the fit may use."),
+    until: int = typer.Option(None, "--until",
+                              help="Last year of data the fit may use (default: the panel's "
+                                   "last year, 2019 for the bundled data)."),
     out_file: Path = typer.Option(None, "--out", "-o", help="Calibration file to write."),
     members: int = typer.Option(64, "--members", "-n", help="Members per evaluation."),
     seed: int = typer.Option(2013, "--seed", help="Seed (common random numbers)."),
@@ -85,6 +87,8 @@ def calibrate(
             raise InputError("--members and --maxiter must be at least 1", field="--members",
                              fix="pass e.g. --members 64 --maxiter 300")
         pnl = load_panel(panel)
+        if until is None:
+            until = pnl.last_year()
         with _bar(maxiter, "calibrating", not quiet and not json_) as progress:
             if objective == "forecast":
                 result, model = calibrate_forecast(
