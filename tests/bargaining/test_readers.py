@@ -213,3 +213,13 @@ def test_bargaining_output_names_the_scale():
     res = CliRunner().invoke(app, ["bargain", "run", "eaeu-integration-depth"])
     assert res.exit_code == 0, res.output
     assert "scale: 0 = loose free-trade club" in " ".join(res.output.split())
+
+
+def test_readme_shows_real_output_of_a_russia_issue():
+    from multipolar.bargaining.models import get_model
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    iss = load_issues("belarus-gas-price")
+    res = get_model("bdm").run(iss)
+    assert f"belarus-gas-price  model bdm: predicted {res.predicted[0]:.3f}" in readme
+    assert f"{iss.scale_text(0)[:40]}" in readme
