@@ -87,7 +87,8 @@ def alignment_network(summary: dict[str, Any], years: list[int] | None = None) -
     """
     ys = _years(summary)
     if years is None:
-        picks = [1995, 2005, 2013, 2020, 2030, ys[-1]]
+        last_obs = int(summary.get("observed_until") or 2013)
+        picks = [1995, 2005, last_obs, last_obs + 6, 2030, ys[-1]]
         years = sorted({y for y in picks if ys[0] <= y <= ys[-1]}) or [ys[-1]]
     leaders = {"CIS": "Russia", "CSTO": "Russia", "EurAsEC": "Russia", "EAEU": "Russia",
                "EU": "EU", "EU_association": "EU", "NATO": "United States", "SCO": "China"}
