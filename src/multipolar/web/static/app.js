@@ -421,7 +421,7 @@ async function drawCompare() {
     marker: { color: "#222", size: 4 }, name: "observed" });
   Plotly.react("compare-chart", traces, { height: 460, margin: { l: 40, r: 10, t: 30, b: 40 },
     title: { text: `${esc(actor)}: alignment, run A (red) vs run B (blue)`, font: { size: 13 } },
-    legend: { orientation: "h", y: -0.15 }, yaxis: { title: { text: "0 = Russia, 1 = US" } } },
+    legend: { orientation: "h", y: -0.15 }, yaxis: { title: { text: "votes like Russia (0) … like the US (1)" } } },
     { responsive: true, displaylogo: false });
   $("cmp-head").textContent = `Median alignment in ${cmp.year}`;
   table.replaceChildren(el("tr", {}, el("th", { text: "state" }), el("th", { text: "A" }), el("th", { text: "B" }),
