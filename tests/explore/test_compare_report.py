@@ -111,6 +111,7 @@ def test_cli_explore_report_and_errors(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     s = json.loads(r.stdout)
     assert s["design"]["rows"] == 8 * 8
+    assert s["observed_until"] == 2019  # where observation ends, as in every summary
     assert set(s["analyses"]["alignment[Belarus][2025]"]["sobol"]) >= {"S1", "ST", "S1_conf"}
     assert (out / "summary.json").is_file() and (out / "design.parquet").is_file()
     r = runner.invoke(app, ["report", str(out), "--html", str(tmp_path / "e.html"), "--json"])
