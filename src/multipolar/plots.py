@@ -87,10 +87,10 @@ def _fan(ax: Any, summary: dict[str, Any], actor: str, observed: Observed | None
     s = _series(summary, actor, key)
     mark_projection(ax, summary, label)
     ax.fill_between(years, s["p05"], s["p95"], color=_BAND, alpha=0.18, lw=0,
-                    label="90% of members" if label else None)
+                    label="model: 90% of members" if label else None)
     ax.fill_between(years, s["p25"], s["p75"], color=_BAND, alpha=0.35, lw=0,
-                    label="50% of members" if label else None)
-    ax.plot(years, s["median"], color=_BAND, lw=1.8, label="median" if label else None)
+                    label="model: 50% of members" if label else None)
+    ax.plot(years, s["median"], color=_BAND, lw=1.8, label="model: median" if label else None)
     if observed and actor in observed:
         pts = sorted((y, v) for y, v in observed[actor].items() if years[0] <= y <= years[-1])
         if pts:
