@@ -113,3 +113,21 @@ def test_no_internal_column_name_in_user_facing_text():
             if "rel_pos_ru0_us1" in line and re.search(r"set_\w*label\(|title[=(]|caption[=(]|\.text\(", line):
                 offenders.append(f"{p}: {line.strip()}")
     assert not offenders
+
+
+def test_dashboard_and_evidence_show_name_sources_by_author_and_year():
+    from typer.testing import CliRunner
+
+    from multipolar.cli.main import app
+    from multipolar.web.backend import evidence_items
+
+    items = evidence_items("russia-neighbourhood")
+    cits = [c for it in items for c in it["citations"]]
+    assert cits and all(c["source"] == source_label(c["doc"]) for c in cits)
+    assert any(c["source"].startswith("Torbakov, I. (2011)") for c in cits)
+    seeds = Path(__file__).resolve().parents[1] / ".." / ".." / "shared" / "seeds"
+    if seeds.is_dir():
+        res = CliRunner().invoke(app, ["evidence", "show", "delegation_limit", "--corpus",
+                                       str(seeds)])
+        assert res.exit_code == 0, res.output
+        assert "Torbakov, I. (2011)" in res.output and "_fd82be3ebef96972" not in res.output
