@@ -138,3 +138,12 @@ def test_signal_then_resume_equals_uninterrupted(tmp_path, sig):
         pd.testing.assert_frame_equal(
             query_arrow(killed, f"select * from {t} order by all").to_pandas(),
             query_arrow(full, f"select * from {t} order by all").to_pandas(), check_exact=True)
+
+
+def test_observed_until_follows_the_scenario_and_set(tmp_path):
+    res = _ok(["run", "--members", "10", "--seed", "3", "--end", "2012", "--quiet", "--json",
+               "--no-plots", "--set", "time.observed_until=2008", "--out", str(tmp_path / "r")])
+    assert json.loads(res.stdout)["observed_until"] == 2008
+    table = _ok(["run", "--members", "10", "--seed", "3", "--end", "2012", "--quiet",
+                 "--no-plots", "--set", "time.observed_until=2008", "--out", str(tmp_path / "t")])
+    assert "observed until 2008; later years are projections" in table.stdout
