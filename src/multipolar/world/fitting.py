@@ -1,0 +1,86 @@
+"""Training rows and the honest fit of the vote model ("calibrate-coalition --until Y").
+
+:func:`fit_until` cuts the world data at year ``Y`` (:meth:`WorldData.until`) *before* anything
+else, finds the Russia-related votes recorded up to ``Y``, describes each voting state by its
+quantities of the year before the vote, and fits :func:`multipolar.world.votemodel.fit`.
+Nothing dated after ``Y`` can reach the parameters. Depends on NumPy, pandas and the other
+``multipolar.world`` modules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from multipolar.errors import MultipolarError
+from multipolar.world.data import WorldData
+from multipolar.world.features import BINARY, CONTINUOUS, Panel, feature_panel
+from multipolar.world.votemodel import VoteModel, fit
+from multipolar.world.votes import KINDS, russia_votes, vote_rows
+
+REFERENCE_GROUP = "west"
+"""Group without its own indicator (the others are measured against it)."""
+
+
+def feature_names(groups: dict[str, str]) -> tuple[list[str], list[bool]]:
+    """Column names of the design and which of them are standardised."""
+    gids = sorted({g for g in groups.values() if g not in (REFERENCE_GROUP, "russia")})
+    names = [*CONTINUOUS, *BINARY, *(f"group_{g}" for g in gids),
+             *(f"kind_{k}" for k in KINDS)]
+    scaled = [n in CONTINUOUS for n in names]
+    return names, scaled
+
+
+def design(panel: Panel, states: list[str], year: int, groups: dict[str, str], kind: str,
+           names: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Design rows for ``states`` described as of ``year`` for a vote of ``kind``; and ages."""
+    vals, ages = panel.at(year, states)
+    cols = []
+    for n in names:
+        if n.startswith("group_"):
+            cols.append(np.array([groups.get(s) == n[6:] for s in states], dtype=float))
+        elif n.startswith("kind_"):
+            cols.append(np.full(len(states), float(n[5:] == kind)))
+        else:
+            cols.append(vals[n].to_numpy(dtype=float))
+    return np.column_stack(cols), ages
+
+
+def training_rows(world: WorldData, groups: dict[str, str],
+                  resolutions: pd.DataFrame | None = None,
+                  panel: Panel | None = None) -> tuple[np.ndarray, pd.DataFrame, list[str]]:
+    """``(x, rows, names)``: one design row per state and Russia-related vote in ``world``."""
+    res = russia_votes(world) if resolutions is None else resolutions
+    rows = vote_rows(world, res)
+    panel = feature_panel(world) if panel is None else panel
+    names, _ = feature_names(groups)
+    blocks = []
+    for rcid, sub in rows.groupby("rcid", sort=False):
+        year = int(sub["year"].iloc[0]) - 1
+        x, _ = design(panel, list(sub["iso3"]), year, groups, str(sub["kind"].iloc[0]), names)
+        blocks.append(x)
+    x = np.vstack(blocks) if blocks else np.zeros((0, len(names)))
+    return x, rows, names
+
+
+def fit_rows(x: np.ndarray, rows: pd.DataFrame, names: list[str],
+             meta: dict[str, Any] | None = None) -> VoteModel:
+    """Fit on given rows (the intercepts unpenalised, everything else ridge-penalised)."""
+    scaled = [n in CONTINUOUS for n in names]
+    return fit(x, rows["outcome"].to_numpy(), names, scaled, meta=meta)
+
+
+def fit_until(world: WorldData, until: int, groups: dict[str, str]) -> VoteModel:
+    """The vote model fitted on every Russia-related vote recorded up to year ``until``."""
+    cut = world.until(until)
+    x, rows, names = training_rows(cut, groups)
+    if len(rows) == 0:
+        raise MultipolarError(f"no Russia-related General Assembly vote is recorded up to {until}",
+                         field="--until", fix="use a year from 2008 (first Abkhazia vote) on")
+    votes = rows.drop_duplicates("rcid")
+    meta = {"until": until, "votes": [
+        {"rcid": int(r.rcid), "date": str(pd.Timestamp(r.date).date()), "kind": r.kind}
+        for r in votes.itertuples()], "groups": groups}
+    return fit_rows(x, rows, names, meta)
