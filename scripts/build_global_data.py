@@ -1,5 +1,6 @@
-"""Convert the world-wide reference tables (CSV) into the compact Parquet files bundled in
-``src/multipolar/data/global/``.
+"""Convert the world-wide reference tables (CSV) into compact bundled Parquet files.
+
+The output goes to ``src/multipolar/data/global/``.
 
 Usage: ``python scripts/build_global_data.py /work/shared/data/global``. Reproducible: the same
 input gives the same files. Depends on pandas and pyarrow.

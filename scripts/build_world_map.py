@@ -1,10 +1,13 @@
-"""Convert Natural Earth country shapes (TopoJSON from the npm package ``world-atlas``) into
-the compact map geometry bundled as ``src/multipolar/data/global/world_map.json.gz``.
+"""Convert Natural Earth country shapes into the compact bundled map geometry.
+
+Input: TopoJSON from the npm package ``world-atlas``; output:
+``src/multipolar/data/global/world_map.json.gz``.
 
 Usage::
 
     cd /tmp && npm pack world-atlas i18n-iso-countries   # then untar both
-    python scripts/build_world_map.py /tmp/wa/package/countries-50m.json /tmp/wa/iso/package/codes.json
+    python scripts/build_world_map.py /tmp/wa/package/countries-50m.json \
+        /tmp/wa/iso/package/codes.json
 
 The output maps ISO 3166 alpha-3 codes to lists of rings; each ring is a flat list of integer
 coordinates in hundredths of a degree, delta-encoded (first point absolute). Antarctica is

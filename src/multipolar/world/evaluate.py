@@ -91,9 +91,9 @@ def scores(rows: pd.DataFrame, preds: dict[str, np.ndarray]) -> dict[str, Any]:
         res["methods"][m] = {"auc_yes": auc(p[ok, 0], y[ok] == 0),
                              "auc_no": auc(p[ok, 2], y[ok] == 2),
                              "brier": brier(p[ok], y[ok])}
-    for rcid, sub in rows[ok].groupby("rcid", sort=False):
+    for _, sub in rows[ok].groupby("rcid", sort=False):
         idx = sub.index.to_numpy()
-        entry: dict[str, Any] = {"rcid": int(rcid), "date": str(pd.Timestamp(
+        entry: dict[str, Any] = {"rcid": int(sub["rcid"].iloc[0]), "date": str(pd.Timestamp(
             sub["date"].iloc[0]).date()), "kind": sub["kind"].iloc[0]}
         for m, p in preds.items():
             entry[m] = {"auc_yes": auc(p[idx, 0], y[idx] == 0),

@@ -95,8 +95,8 @@ def feature_panel(world: WorldData) -> Panel:
         share.loc[:, [y for y in years if y < 2000]] = np.nan
         raw[f"arms_{k}_share"] = share
     pop = _wide(cy, "pop", years)
-    raw["log_pop"] = np.log(pop.where(pop > 0))
-    raw["log_gdp_pc"] = np.log((_wide(cy, "gdp", years) / pop).where(pop > 0))
+    raw["log_pop"] = pd.DataFrame(np.log(pop.where(pop > 0)))
+    raw["log_gdp_pc"] = pd.DataFrame(np.log((_wide(cy, "gdp", years) / pop).where(pop > 0)))
     nv = _wide(cy, "n_votes", years)
     raw["participation"] = nv / nv.max(axis=0)
     values, age = {}, {}

@@ -57,7 +57,7 @@ def training_rows(world: WorldData, groups: dict[str, str],
     panel = feature_panel(world) if panel is None else panel
     names, _ = feature_names(groups)
     blocks = []
-    for rcid, sub in rows.groupby("rcid", sort=False):
+    for _, sub in rows.groupby("rcid", sort=False):
         year = int(sub["year"].iloc[0]) - 1
         x, _ = design(panel, list(sub["iso3"]), year, groups, str(sub["kind"].iloc[0]), names)
         blocks.append(x)
@@ -81,6 +81,6 @@ def fit_until(world: WorldData, until: int, groups: dict[str, str]) -> VoteModel
                          field="--until", fix="use a year from 2008 (first Abkhazia vote) on")
     votes = rows.drop_duplicates("rcid")
     meta = {"until": until, "votes": [
-        {"rcid": int(r.rcid), "date": str(pd.Timestamp(r.date).date()), "kind": r.kind}
-        for r in votes.itertuples()], "groups": groups}
+        {"rcid": int(r["rcid"]), "date": str(pd.Timestamp(r["date"]).date()), "kind": r["kind"]}
+        for r in votes.to_dict("records")], "groups": groups}
     return fit_rows(x, rows, names, meta)

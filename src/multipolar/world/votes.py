@@ -44,9 +44,9 @@ def russia_votes(world: WorldData) -> pd.DataFrame:
     for kind, (pattern, target) in KINDS.items():
         hit = rc[text.str.contains(pattern, flags=re.IGNORECASE, regex=True)
                  & rc["amend"].fillna(0).eq(0) & rc["para"].fillna(0).eq(0)]
-        for r in hit.itertuples():
-            rows.append({"rcid": int(r.rcid), "date": r.date, "year": int(r.year),
-                         "session": int(r.session), "unres": r.unres, "kind": kind,
+        for r in hit.to_dict("records"):
+            rows.append({"rcid": int(r["rcid"]), "date": r["date"], "year": int(r["year"]),
+                         "session": int(r["session"]), "unres": r["unres"], "kind": kind,
                          "target": target})
     cols = ["rcid", "date", "year", "session", "unres", "kind", "target"]
     out = pd.DataFrame(rows, columns=cols)
@@ -67,14 +67,14 @@ def vote_rows(world: WorldData, resolutions: pd.DataFrame) -> pd.DataFrame:
     """
     code = {1: 0, 2: 1, 3: 2}
     frames = []
-    for r in resolutions.itertuples():
-        members = session_members(world, int(r.session)) - {"RUS", str(r.target)}
-        cast = world.votes[world.votes["rcid"] == r.rcid]
+    for r in resolutions.to_dict("records"):
+        members = session_members(world, int(r["session"])) - {"RUS", str(r["target"])}
+        cast = world.votes[world.votes["rcid"] == r["rcid"]]
         got = dict(zip(cast["iso3"].astype(str), cast["vote"].astype(int), strict=True))
         iso = sorted(members)
         outcome = np.array([code.get(got.get(s, 0), 3) for s in iso], dtype=np.int64)
-        frames.append(pd.DataFrame({"rcid": r.rcid, "year": r.year, "date": r.date,
-                                    "kind": r.kind, "iso3": iso, "outcome": outcome}))
+        frames.append(pd.DataFrame({"rcid": r["rcid"], "year": r["year"], "date": r["date"],
+                                    "kind": r["kind"], "iso3": iso, "outcome": outcome}))
     if not frames:
         return pd.DataFrame(columns=["rcid", "year", "date", "kind", "iso3", "outcome"])
     return pd.concat(frames, ignore_index=True)

@@ -34,8 +34,10 @@ def equal_earth(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _projected(pts: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """A ring made continuous across the antimeridian, drawn once more shifted by 360 degrees
-    where it leaves [-180, 180] (the frame clips the surplus)."""
+    """A ring made continuous across the antimeridian, plus copies shifted by 360 degrees.
+
+    A copy is drawn where the ring leaves [-180, 180]; the frame clips the surplus.
+    """
     lon = np.degrees(np.unwrap(np.radians(pts[:, 0])))
     out = [equal_earth(lon, pts[:, 1])]
     if lon.max() > 180.0:
@@ -112,7 +114,8 @@ def draw_panels(panels: list[Panel], path: Path, *, suptitle: str | None = None,
     if note:
         import textwrap
 
-        fig.text(0.02, 0.005, textwrap.fill(note, 150), fontsize=6.5, color="#444444", ha="left", va="bottom")
+        fig.text(0.02, 0.005, textwrap.fill(note, 150), fontsize=6.5, color="#444444",
+                 ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.02, 1, 0.97 if suptitle else 1))
     path = Path(path)
     fig.savefig(path, dpi=200)
