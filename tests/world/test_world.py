@@ -185,3 +185,34 @@ def test_cli_json_and_calibration_roundtrip(tmp_path):
     r = runner.invoke(app, ["coalition", "--event", "use_of_force:GEO@2012",
                             "--calibration", str(bad)])
     assert r.exit_code == 2 and "not a coalition calibration file" in r.output
+
+
+def test_record_shares_use_only_earlier_votes():
+    import pandas as pd
+
+    from multipolar.world.fitting import record_shares
+
+    rows = pd.DataFrame({"date": pd.to_datetime(["2008-01-01", "2008-01-01", "2010-01-01",
+                                                 "2010-01-01"]),
+                         "iso3": ["AAA", "BBB", "AAA", "BBB"], "outcome": [0, 2, 2, 2]})
+    got = record_shares(rows, pd.Timestamp("2009-01-01"), ["AAA", "BBB", "CCC"])
+    # pooled shares before 2009: half yes, half no; AAA voted yes once, BBB no once
+    assert got[0] == pytest.approx([(1 + 0.5) / 2, 0.5 / 2, 0.0])
+    assert got[1] == pytest.approx([0.5 / 2, (1 + 0.5) / 2, 0.0])
+    assert got[2] == pytest.approx([0.5, 0.5, 0.0])
+    none = record_shares(rows, pd.Timestamp("2000-01-01"), ["AAA"])
+    assert none[0] == pytest.approx([0.25, 0.25, 0.25])
+
+
+def test_with_record_fit_is_honest_and_forecasts(world, groups):
+    base = fit_until(world, 2012, groups, with_record=True)
+    changed = world.until(2019)
+    v = changed.votes
+    later = v["rcid"].isin(changed.rollcalls.loc[changed.rollcalls["year"] > 2012, "rcid"])
+    v.loc[later, "vote"] = 1
+    assert np.array_equal(base.coef, fit_until(changed, 2012, groups, with_record=True).coef)
+    assert base.names[-3:] == ["record_yes", "record_no", "record_absent"]
+    ev = parse_event("use_of_force:GEO@2014", set(groups))
+    res = forecast(world, base, ev, groups, members=20, seed=1)
+    by = {s["iso3"]: s for s in res["states"]}
+    assert by["NIC"]["p_no"] > by["FRA"]["p_no"]  # Nicaragua voted no on the Abkhazia texts

@@ -52,8 +52,9 @@ def load_fit(path: Path | None) -> Any:
 def _table(result: dict[str, Any], top: int) -> None:
     ev = result["event"]
     cal = result["calibration"]
-    out.print(f"Use of force by Russia against {ev['target']} in {ev['year']}: General "
-              f"Assembly vote")
+    names = {s["iso3"]: s["name"] for s in result["states"]}
+    out.print(f"Use of force by Russia against {names.get(ev['target'], ev['target'])} in "
+              f"{ev['year']}: General Assembly vote")
     out.print(f"States most likely to side with Russia (fit through {cal['until']}, "
               f"{cal['members']} members, seed {cal['seed']})")
     head = f"{'ISO':<4}{'state':<22}{'group':<14}{'yes':>6}{'abst':>6}{'no':>6}{'absent':>7}"
@@ -101,7 +102,7 @@ def coalition(
             cy = world.country_year
             last = cy[cy["year"] == result["calibration"]["until"]]
             align = dict(zip(last["iso3"].astype(str),
-                             last["rel_pos_ru0_us1"].clip(0, 1).astype(float), strict=True))
+                             last["rel_pos_ru0_us1"].astype(float), strict=True))
             with writing("the map", map_path, field="--map"):
                 coalition_map(result, align, map_path)
     if as_json:
@@ -115,6 +116,10 @@ def calibrate_coalition(
                               help="Last year of data the fit may use."),
     out_path: Path = typer.Option(..., "--out", help="Calibration file to write (JSON)."),
     scenario: str = typer.Option("russia-world", "--scenario", help="Scenario with actor_sets."),
+    with_record: bool = typer.Option(False, "--with-record",
+                                     help="Add each state's record on the earlier "
+                                          "Russia-related votes as an input (the variant "
+                                          "of the bundled fit)."),
     scores: bool = typer.Option(False, "--scores",
                                 help="Also score leave-one-vote-out and forward against the "
                                      "baselines (slower)."),
@@ -128,7 +133,7 @@ def calibrate_coalition(
     with user_errors():
         groups, _ = scenario_groups(scenario)
         world = load_world()
-        model = fit_until(world, until, groups)
+        model = fit_until(world, until, groups, with_record=with_record)
         doc: dict[str, Any] = {"kind": "multipolar coalition calibration", "until": until,
                                "scenario": scenario, "model": model.to_json()}
         if scores:
@@ -137,12 +142,13 @@ def calibrate_coalition(
         with writing("the calibration", out_path):
             Path(out_path).write_text(json.dumps(_finite(doc), indent=1) + "\n",
                                       encoding="utf-8")
-    out.print(f"fitted on {len(model.meta['votes'])} votes ({model.meta['n_rows']} state "
+    variant = " with the states' voting record" if with_record else ""
+    out.print(f"fitted{variant} on {len(model.meta['votes'])} votes ({model.meta['n_rows']} state "
               f"votes) through {until}; wrote {out_path}")
     for mode, sc in doc.get("scores", {}).items():
         out.print(f"{mode} ({sc['n_votes']} votes, {sc['n_rows']} state votes):")
         for m, s in sc["methods"].items():
-            out.print(f"  {m:<12} AUC yes {s['auc_yes']:.3f}  AUC no {s['auc_no']:.3f}  "
+            out.print(f"  {m:<18} AUC yes {s['auc_yes']:.3f}  AUC no {s['auc_no']:.3f}  "
                       f"Brier {s['brier']:.3f}")
 
 

@@ -20,14 +20,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from multipolar import rng
 from multipolar.errors import MultipolarError
 from multipolar.world.data import WorldData
 from multipolar.world.features import BOUNDED, CONTINUOUS, drift_sd, feature_panel
-from multipolar.world.fitting import design
+from multipolar.world.fitting import RECORD, design, record_shares
 from multipolar.world.votemodel import VoteModel, draw_coefs
-from multipolar.world.votes import CLASSES, EVENT_KIND, session_members
+from multipolar.world.votes import (
+    CLASSES,
+    EVENT_KIND,
+    russia_votes,
+    session_members,
+    vote_rows,
+)
 
 _EVENT = re.compile(r"^(?P<kind>[a-z_]+):(?P<target>[A-Za-z]{3})@(?P<year>\d{4})$")
 _STREAM_COEF = 9101
@@ -116,7 +123,12 @@ def forecast(world: WorldData, model: VoteModel, event: Event, groups: dict[str,
     last_session = int(cut.rollcalls["session"].max())
     states = sorted(s for s in session_members(cut, last_session) if s in groups)
     voters = [s for s in states if s not in ("RUS", event.target)]
-    x, ages = design(panel, voters, obs_year, groups, EVENT_KIND[event.kind], model.names)
+    record = None
+    if any(n in RECORD for n in model.names):
+        past = vote_rows(cut, russia_votes(cut))
+        record = record_shares(past, pd.Timestamp.max, voters)
+    x, ages = design(panel, voters, obs_year, groups, EVENT_KIND[event.kind], model.names,
+                     record)
     age = ages.reindex(columns=[n for n in model.names if n in ages.columns])
     age_full = np.column_stack([age[n].to_numpy() if n in age.columns else np.zeros(len(voters))
                                 for n in model.names])

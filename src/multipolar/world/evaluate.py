@@ -4,6 +4,8 @@ The recorded votes of the coalition kind (:func:`multipolar.world.votes.russia_v
 out one at a time. For each, three predictions are scored on every member state's outcome:
 
 * ``model``: the full vote model fitted on the other votes;
+* ``model_with_record``: the same plus each state's record on the earlier Russia-related votes
+  as inputs (a variant, not the default);
 * ``ideal_point``: the same multinomial form with one input, the distance of the state's ideal
   point to Russia's (a one-feature model);
 * ``record``: the state's own outcome shares on the *earlier* Russia-related votes, shrunk to the
@@ -24,10 +26,10 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from multipolar.world.data import WorldData
-from multipolar.world.fitting import fit_rows, training_rows
+from multipolar.world.fitting import RECORD, fit_rows, training_rows
 from multipolar.world.votes import CLASSES
 
-METHODS = ("model", "ideal_point", "record")
+METHODS = ("model", "model_with_record", "ideal_point", "record")
 
 
 def auc(score: np.ndarray, positive: np.ndarray) -> float:
@@ -62,7 +64,9 @@ def _record(rows: pd.DataFrame, held: int) -> np.ndarray | None:
 def predictions(world: WorldData, groups: dict[str, str], *,
                 forward: bool = False) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Held-out probabilities ``{method: (n, 4)}`` for every row (NaN where undefined)."""
-    x, rows, names = training_rows(world, groups)
+    x_rec, rows, names_rec = training_rows(world, groups, with_record=True)
+    names = [n for n in names_rec if n not in RECORD]
+    x = x_rec[:, :len(names)]
     out = {m: np.full((len(rows), len(CLASSES)), np.nan) for m in METHODS}
     j_ip = [names.index("dist_russia")]
     for rcid in rows["rcid"].unique():
@@ -73,6 +77,8 @@ def predictions(world: WorldData, groups: dict[str, str], *,
             continue
         full = fit_rows(x[train], rows[train], names)
         out["model"][held] = full.probs(x[held])
+        both = fit_rows(x_rec[train], rows[train], names_rec)
+        out["model_with_record"][held] = both.probs(x_rec[held])
         ip = fit_rows(x[train][:, j_ip], rows[train], ["dist_russia"])
         out["ideal_point"][held] = ip.probs(x[held][:, j_ip])
         rec = _record(rows, int(rcid))

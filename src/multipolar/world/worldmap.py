@@ -1,7 +1,7 @@
 """World choropleths drawn offline from the bundled Natural Earth shapes (matplotlib only).
 
 :func:`draw_panels` draws one or more stacked world maps in the Equal Earth projection (Šavrič,
-Patterson & Jenny 2018), each colouring states by a value in [0, 1]; states without a value
+Patterson & Jenny 2018), each colouring states by a value on the panel's scale; states without a value
 (not UN members, or not in the forecast) are light grey. :func:`coalition_map` writes the
 figure of a coalition forecast: the probability of condemning, the probability of siding with
 Russia, and UN voting alignment in the last observed year. Depends on matplotlib and NumPy.
@@ -56,12 +56,14 @@ def _outline() -> np.ndarray:
 
 @dataclass(frozen=True)
 class Panel:
-    """One map: values per ISO3 code in [0, 1], a title, a colour map and a colour-bar label."""
+    """One map: values per ISO3 code, a title, a colour map, a colour-bar label and its range."""
 
     values: dict[str, float]
     title: str
     cmap: str
     label: str
+    vmin: float = 0.0
+    vmax: float = 1.0
 
 
 def _draw(ax: Any, panel: Panel) -> Any:
@@ -70,7 +72,7 @@ def _draw(ax: Any, panel: Panel) -> Any:
 
     shapes = load_map()
     cmap = mpl.colormaps[panel.cmap]
-    norm = mpl.colors.Normalize(0.0, 1.0)
+    norm = mpl.colors.Normalize(panel.vmin, panel.vmax, clip=True)
     polys, colours = [], []
     for code, rings in shapes.items():
         v = panel.values.get(code)
@@ -135,11 +137,14 @@ def coalition_map(result: dict[str, Any], alignment: dict[str, float], path: Pat
         Panel({s["iso3"]: s["p_no"] for s in states},
               "b. Probability of voting no (siding with Russia)", "Reds", "P(no)"),
         Panel(alignment, f"c. UN voting alignment, {cal['until']}", "RdBu",
-              "0 = votes like Russia, 1 = votes like the US (Voeten ideal points)"),
+              "ideal point between Russia (0) and the US (1); below 0: farther from the US "
+              "than Russia is", vmin=-0.6, vmax=1.0),
     ]
-    note = (f"Ensemble of {cal['members']} members, vote model calibrated on Russia-related UNGA "
-            f"votes through {cal['until']}. Grey: no forecast (not a UN member in "
-            f"{cal['until']}) or the parties. Shapes: Natural Earth 1:50m.")
-    title = (f"General Assembly vote after Russian use of force against "
-             f"{ev['target']} in {ev['year']}: forecast")
+    names = {s["iso3"]: s["name"] for s in states}
+    note = (f"Ensemble of {cal['members']} members; vote model calibrated on the Russia-related "
+            f"UNGA votes through {cal['until']}. Russia is set to vote no and "
+            f"{names.get(ev['target'], ev['target'])} yes. Grey: not a UN member in "
+            f"{cal['until']}. Shapes: Natural Earth 1:50m (public domain).")
+    title = (f"General Assembly vote after a Russian use of force against "
+             f"{names.get(ev['target'], ev['target'])} in {ev['year']}: forecast")
     return draw_panels(panels, path, suptitle=title, note=note)
