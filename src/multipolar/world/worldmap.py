@@ -1,8 +1,8 @@
 """World choropleths drawn offline from the bundled Natural Earth shapes (matplotlib only).
 
-:func:`draw_panels` draws one or more stacked world maps in the Equal Earth projection (Šavrič,
-Patterson & Jenny 2018), each colouring states by a value on the panel's scale; states without a value
-(not UN members, or not in the forecast) are light grey. :func:`coalition_map` writes the
+:func:`draw_panels` draws one or more stacked world maps in the Equal Earth projection
+(Šavrič, Patterson & Jenny 2018), each colouring states by a value on the panel's scale;
+states without a value (not UN members) are light grey. :func:`coalition_map` writes the
 figure of a coalition forecast: the probability of condemning, the probability of siding with
 Russia, and UN voting alignment in the last observed year. Depends on matplotlib and NumPy.
 """
