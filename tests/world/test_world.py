@@ -216,3 +216,15 @@ def test_with_record_fit_is_honest_and_forecasts(world, groups):
     res = forecast(world, base, ev, groups, members=20, seed=1)
     by = {s["iso3"]: s for s in res["states"]}
     assert by["NIC"]["p_no"] > by["FRA"]["p_no"]  # Nicaragua voted no on the Abkhazia texts
+
+
+def test_cli_errors_exit_2():
+    runner = CliRunner()
+    r = runner.invoke(app, ["coalition", "russia-neighbourhood", "--event",
+                            "use_of_force:UKR@2022"])
+    assert r.exit_code == 2 and "actor_sets" in r.output
+    r = runner.invoke(app, ["coalition", "--event", "use_of_force:XYZ@2022"])
+    assert r.exit_code == 2 and "not a UN member state" in r.output
+    r = runner.invoke(app, ["coalition", "--event", "use_of_force:UKR@2022", "--members", "5",
+                            "--map", "/nonexistent-dir/m.png"])
+    assert r.exit_code == 2 and "cannot write the map" in r.output
