@@ -134,6 +134,11 @@ def test_forecast_probabilities_and_member_keys(world, groups):
         assert tot == pytest.approx(1.0, abs=2e-3)
         lo, hi = s["interval"]["no"]
         assert lo <= s["p_no"] + 1e-4 and s["p_no"] <= hi + 1e-4
+    tot = a["totals"]
+    assert sum(t["expected"] for t in tot.values()) == pytest.approx(193, abs=0.3)
+    for c, t in tot.items():
+        assert t["interval"][0] <= t["expected"] <= t["interval"][1], c
+    assert tot["no"]["expected"] >= 1.0  # at least Russia
     # the Western allies condemn; Belarus and Syria side with Russia more than Germany does
     assert by["DEU"]["p_yes"] > 0.8 and by["POL"]["p_yes"] > 0.8
     assert by["BLR"]["p_no"] > 5 * by["DEU"]["p_no"]

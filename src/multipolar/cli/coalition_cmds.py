@@ -66,11 +66,11 @@ def _table(result: dict[str, Any], top: int) -> None:
         out.print(f"{s['iso3']:<4}{s['name'][:21]:<22}{str(s['group'])[:13]:<14}"
                   f"{s['p_yes']:>6.2f}{s['p_abstain']:>6.2f}{s['p_no']:>6.2f}"
                   f"{s['p_absent']:>7.2f}{f'{lo:.2f}-{hi:.2f}':>15}")
-    tot = {k: sum(s[f"p_{k}"] for s in result["states"])
-           for k in ("yes", "abstain", "no", "absent")}
-    out.print("-" * 80)
-    out.print(f"expected counts: yes {tot['yes']:.0f}, abstain {tot['abstain']:.0f}, "
-              f"no {tot['no']:.0f}, absent {tot['absent']:.0f} (of {len(result['states'])})")
+    tot = result["totals"]
+    parts = [f"{k} {tot[k]['expected']:.0f} ({tot[k]['interval'][0]:.0f}-"
+             f"{tot[k]['interval'][1]:.0f})" for k in ("yes", "abstain", "no", "absent")]
+    out.print(f"expected votes of the {len(result['states'])} members (90% range):")
+    out.print("  " + ", ".join(parts))
 
 
 def coalition(

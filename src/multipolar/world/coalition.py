@@ -39,6 +39,23 @@ from multipolar.world.votes import (
 _EVENT = re.compile(r"^(?P<kind>[a-z_]+):(?P<target>[A-Za-z]{3})@(?P<year>\d{4})$")
 _STREAM_COEF = 9101
 _STREAM_DRIFT = 9200
+_STREAM_EVENT = 9102
+
+
+def kind_spread(model: VoteModel) -> np.ndarray:
+    """Per outcome, the spread of the fitted resolution-kind effects (root mean square).
+
+    Only kinds with recorded votes in the fit count. A new event is another draw of a kind
+    effect, so each ensemble member shifts every state's scores by one such draw: how strongly
+    an event of this kind rallies the Assembly is the part least pinned down by the past votes.
+    """
+    kinds = {v["kind"] for v in model.meta.get("votes", [])}
+    rows = [i + 1 for i, n in enumerate(model.names)
+            if n.startswith("kind_") and n[5:] in kinds]
+    if len(rows) < 2:
+        return np.zeros(model.coef.shape[1])
+    eff = model.coef[rows, :]
+    return np.asarray(np.sqrt(np.mean((eff - eff.mean(axis=0)) ** 2, axis=0)))
 
 
 @dataclass(frozen=True)
@@ -138,6 +155,8 @@ def forecast(world: WorldData, model: VoteModel, event: Event, groups: dict[str,
     coefs = draw_coefs(model, normals)
     z = (xs - model.mean) / model.scale
     scores = np.einsum("msd,mdk->msk", z, coefs[:, 1:, :]) + coefs[:, :1, :]
+    tau = kind_spread(model)
+    scores += rng.normal(keys, _STREAM_EVENT, event.year, len(tau))[:, None, :] * tau
     full = np.concatenate([np.zeros((*scores.shape[:2], 1)), scores], axis=-1)
     full -= full.max(axis=-1, keepdims=True)
     p = np.exp(full)
@@ -149,11 +168,19 @@ def forecast(world: WorldData, model: VoteModel, event: Event, groups: dict[str,
         one[0, k] = 1.0
         rows.append({**_state_row(world, s, groups, one), "fixed": True})
     rows.sort(key=lambda r: (-r["p_no"], r["iso3"]))
+    per_member = p.sum(axis=1)  # (members, 4): expected counts among the voters
+    per_member[:, 0] += 1.0  # the target votes yes
+    per_member[:, 2] += 1.0  # Russia votes no
+    totals = {c: {"expected": round(float(per_member[:, k].mean()), 1),
+                  "interval": [round(float(np.quantile(per_member[:, k], q)), 1)
+                               for q in (0.05, 0.95)]}
+              for k, c in enumerate(CLASSES)}
     return {"event": event.to_json(),
             "calibration": {"until": until, "observed_year": obs_year,
                             "drift_years": horizon, "members": members, "seed": seed,
                             "votes": len(model.meta.get("votes", [])),
                             "source": model.meta.get("source", "bundled")},
+            "totals": totals,
             "states": rows}
 
 
