@@ -233,3 +233,19 @@ def test_cli_errors_exit_2():
     r = runner.invoke(app, ["coalition", "--event", "use_of_force:UKR@2022", "--members", "5",
                             "--map", "/nonexistent-dir/m.png"])
     assert r.exit_code == 2 and "cannot write the map" in r.output
+
+
+def test_svg_map_is_self_contained_and_coloured():
+    from xml.etree import ElementTree
+
+    from multipolar.world.worldmap import svg_map
+
+    svg = svg_map({"RUS": 1.0, "USA": 0.0}, titles={"RUS": "Russia <core>"})
+    root = ElementTree.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    paths = {p.get("data-iso3"): p for p in root.iter(f"{ns}path")}
+    assert len(paths) > 200
+    assert paths["RUS"].get("fill") != paths["USA"].get("fill")
+    assert paths["FRA"].get("fill") == "#e4e4e4" and paths["FRA"].get("data-value") is None
+    assert paths["RUS"].find(f"{ns}title").text == "Russia <core>"
+    assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")

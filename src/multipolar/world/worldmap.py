@@ -148,3 +148,49 @@ def coalition_map(result: dict[str, Any], alignment: dict[str, float], path: Pat
     title = (f"General Assembly vote after a Russian use of force against "
              f"{names.get(ev['target'], ev['target'])} in {ev['year']}: forecast")
     return draw_panels(panels, path, suptitle=title, note=note)
+
+
+def svg_map(values: dict[str, float], *, cmap: str = "Reds", vmin: float = 0.0,
+            vmax: float = 1.0, width: int = 960, titles: dict[str, str] | None = None) -> str:
+    """A self-contained SVG choropleth (no scripts, no external files) for web pages.
+
+    One ``<path>`` per state, carrying ``data-iso3`` and, where given, ``data-value`` and a
+    ``<title>`` tooltip, so that the dashboard or the HTML report can embed and style it.
+    """
+    from xml.sax.saxutils import escape
+
+    import matplotlib as mpl
+
+    cm = mpl.colormaps[cmap]
+    norm = mpl.colors.Normalize(vmin, vmax, clip=True)
+    sx = width / 5.5
+    height = round(2.72 * sx)
+
+    def pt(x: np.ndarray, y: np.ndarray) -> str:
+        return " ".join(f"{(a + 2.75) * sx:.1f},{(1.36 - b) * sx:.1f}" for a, b in zip(x, y,
+                                                                                       strict=True))
+
+    ox, oy = _outline()[:, 0], _outline()[:, 1]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}">',
+             '<defs><clipPath id="frame"><polygon points="' + pt(ox, oy) + '"/></clipPath>'
+             '</defs>',
+             '<polygon points="' + pt(ox, oy) + '" fill="#f4f8fb" stroke="#888"/>',
+             '<g clip-path="url(#frame)" stroke="#555" stroke-width="0.3">']
+    for code, rings in sorted(load_map().items()):
+        raw = values.get(code)
+        v = float("nan") if raw is None else float(raw)
+        known = bool(np.isfinite(v))
+        fill = mpl.colors.to_hex(cm(norm(v))) if known else "#e4e4e4"
+        d = []
+        for _hole, pts in rings:
+            for x, y in _projected(np.asarray(pts)):
+                d.append("M" + pt(x, y).replace(" ", "L") + "Z")
+        attrs = f'data-iso3="{code}" fill="{fill}" fill-rule="evenodd"'
+        if known:
+            attrs += f' data-value="{v:.4f}"'
+        tip = (titles or {}).get(code)
+        inner = f"<title>{escape(tip)}</title>" if tip else ""
+        parts.append(f'<path {attrs} d="{"".join(d)}">{inner}</path>')
+    parts.append("</g></svg>")
+    return "\n".join(parts)
