@@ -59,3 +59,17 @@ def test_every_citation_resolves_and_claims_do_not_copy():
     for cid, c in sc.citations.items():
         words = WORD.findall(c.claim.lower())
         assert not any(" ".join(words[i:i + 10]) in shingles for i in range(len(words) - 9)), cid
+
+
+def test_perspectives_and_hypotheses_apply():
+    def value(ld, mech, param):
+        return ld.scenario.mechanisms[mech].params[param].value
+
+    assert value(load_scenario("russia-world", perspective="kremlin"),
+                 "western_normative_pull", "pull") == 0.5
+    assert value(load_scenario("russia-world", perspective="western"),
+                 "western_normative_pull", "pull") == 1.5
+    assert value(load_scenario("russia-world", hypothesis="opportunist"),
+                 "chosen_bargains", "bargain_strength") == 0.2
+    assert value(load_scenario("russia-world", hypothesis="strategic"),
+                 "chosen_bargains", "bargain_strength") == 0.6

@@ -137,13 +137,14 @@ def forecast(world: WorldData, model: VoteModel, event: Event, groups: dict[str,
     panel = feature_panel(cut)
     obs_year = min(event.year - 1, until)
     horizon = max(0, event.year - 1 - until)
-    last_session = int(cut.rollcalls["session"].max())
+    rc = cut.rollcalls
+    last_session = int(rc.loc[rc["year"] <= min(event.year, until), "session"].max())
     states = sorted(s for s in session_members(cut, last_session) if s in groups)
     voters = [s for s in states if s not in ("RUS", event.target)]
     record = None
     if any(n in RECORD for n in model.names):
         past = vote_rows(cut, russia_votes(cut))
-        record = record_shares(past, pd.Timestamp.max, voters)
+        record = record_shares(past, pd.Timestamp(min(event.year, until + 1), 1, 1), voters)
     x, ages = design(panel, voters, obs_year, groups, EVENT_KIND[event.kind], model.names,
                      record)
     age = ages.reindex(columns=[n for n in model.names if n in ages.columns])
