@@ -125,7 +125,8 @@ def test_forecast_probabilities_and_member_keys(world, groups):
     a = forecast(world, model, ev, groups, members=40, seed=5)
     b = forecast(world, model, ev, groups, members=40, seed=5)
     c = forecast(world, model, ev, groups, members=40, seed=6)
-    assert a == b and a != c
+    d = forecast(world, model, ev, groups, members=40, seed=5, chunk=7)
+    assert a == b == d and a != c
     assert len(a["states"]) == 193
     by = {s["iso3"]: s for s in a["states"]}
     assert by["RUS"]["p_no"] == 1.0 and by["UKR"]["p_yes"] == 1.0

@@ -79,7 +79,7 @@ def coalition(
     calibration: Path | None = typer.Option(None, "--calibration",
                                             help="Fit from calibrate-coalition (default: "
                                                  "the bundled fit through 2019)."),
-    members: int = typer.Option(1000, "--members", min=1, max=1_000_000,
+    members: int = typer.Option(1000, "--members", min=1, max=200_000,
                                 help="Ensemble members."),
     seed: int = typer.Option(0, "--seed", min=0, help="Master seed."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),

@@ -126,11 +126,29 @@ def _drifted(values: np.ndarray, ages: np.ndarray, names: list[str], sd: dict[st
     return out
 
 
+def _member_probs(model: VoteModel, x: np.ndarray, ages: np.ndarray, sd: dict[str, float],
+                  horizon: int, year: int, seed: int, start: int, stop: int) -> np.ndarray:
+    """Outcome probabilities ``(stop - start, states, 4)`` of ensemble members start..stop-1."""
+    keys = rng.member_keys(seed, start, stop)
+    xs = _drifted(x, ages, model.names, sd, horizon, keys, year)
+    coefs = draw_coefs(model, rng.normal(keys, _STREAM_COEF, year, model.coef.size))
+    z = (xs - model.mean) / model.scale
+    scores = np.einsum("msd,mdk->msk", z, coefs[:, 1:, :]) + coefs[:, :1, :]
+    tau = kind_spread(model)
+    scores += rng.normal(keys, _STREAM_EVENT, year, len(tau))[:, None, :] * tau
+    full = np.concatenate([np.zeros((*scores.shape[:2], 1)), scores], axis=-1)
+    full -= full.max(axis=-1, keepdims=True)
+    p = np.exp(full)
+    p /= p.sum(axis=-1, keepdims=True)
+    return np.asarray(p)
+
+
 def forecast(world: WorldData, model: VoteModel, event: Event, groups: dict[str, str], *,
-             members: int = 1000, seed: int = 0) -> dict[str, Any]:
+             members: int = 1000, seed: int = 0, chunk: int = 1000) -> dict[str, Any]:
     """Per-state outcome probabilities with 90% intervals (the JSON of ``multipolar coalition``).
 
     ``world`` is cut at the model's calibration year; states are the UN members of that year.
+    Members are computed ``chunk`` at a time (the result does not depend on ``chunk``).
     """
     until = int(model.meta["until"])
     cut = world.until(until)
@@ -150,18 +168,11 @@ def forecast(world: WorldData, model: VoteModel, event: Event, groups: dict[str,
     age = ages.reindex(columns=[n for n in model.names if n in ages.columns])
     age_full = np.column_stack([age[n].to_numpy() if n in age.columns else np.zeros(len(voters))
                                 for n in model.names])
-    keys = rng.member_keys(seed, 0, members)
-    xs = _drifted(x, age_full, model.names, drift_sd(panel), horizon, keys, event.year)
-    normals = rng.normal(keys, _STREAM_COEF, event.year, model.coef.size)
-    coefs = draw_coefs(model, normals)
-    z = (xs - model.mean) / model.scale
-    scores = np.einsum("msd,mdk->msk", z, coefs[:, 1:, :]) + coefs[:, :1, :]
-    tau = kind_spread(model)
-    scores += rng.normal(keys, _STREAM_EVENT, event.year, len(tau))[:, None, :] * tau
-    full = np.concatenate([np.zeros((*scores.shape[:2], 1)), scores], axis=-1)
-    full -= full.max(axis=-1, keepdims=True)
-    p = np.exp(full)
-    p /= p.sum(axis=-1, keepdims=True)  # (members, states, 4)
+    sd = drift_sd(panel)
+    p = np.concatenate([
+        _member_probs(model, x, age_full, sd, horizon, event.year, seed, start,
+                      min(members, start + chunk))
+        for start in range(0, members, chunk)])  # (members, states, 4)
     rows = [_state_row(world, s, groups, p[:, i, :]) for i, s in enumerate(voters)]
     fixed = {"RUS": 2, event.target: 0}
     for s, k in fixed.items():
