@@ -140,7 +140,7 @@ def calibrate_coalition(
             doc["scores"] = {m: evaluate(world, groups, until=until, forward=(m == "forward"))
                              for m in ("leave_one_vote_out", "forward")}
         with writing("the calibration", out_path):
-            Path(out_path).write_text(json.dumps(_finite(doc), indent=1) + "\n",
+            Path(out_path).write_text(json.dumps(_finite(doc), separators=(",", ":")) + "\n",
                                       encoding="utf-8")
     variant = " with the states' voting record" if with_record else ""
     out.print(f"fitted{variant} on {len(model.meta['votes'])} votes ({model.meta['n_rows']} state "
