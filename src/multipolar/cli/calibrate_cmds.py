@@ -54,7 +54,9 @@ def _check_executor(executor: str, workers: int | None) -> None:
 def calibrate(
     scenario: str = _SCENARIO,
     panel: Path = typer.Option(None, "--panel", help="Panel CSV (default: the bundled one)."),
-    until: int = typer.Option(2013, "--until", help="Last year of data the fit may use."),
+    until: int = typer.Option(None, "--until",
+                              help="Last year of data the fit may use (default: the panel's "
+                                   "last year, 2019 for the bundled data)."),
     out_file: Path = typer.Option(None, "--out", "-o", help="Calibration file to write."),
     members: int = typer.Option(64, "--members", "-n", help="Members per evaluation."),
     seed: int = typer.Option(2013, "--seed", help="Seed (common random numbers)."),
@@ -85,6 +87,8 @@ def calibrate(
             raise InputError("--members and --maxiter must be at least 1", field="--members",
                              fix="pass e.g. --members 64 --maxiter 300")
         pnl = load_panel(panel)
+        if until is None:
+            until = pnl.last_year()
         with _bar(maxiter, "calibrating", not quiet and not json_) as progress:
             if objective == "forecast":
                 result, model = calibrate_forecast(
@@ -151,6 +155,7 @@ def forecast(
         load_panel,
         prepare_model,
         run_forecast,
+        starting_state,
     )
 
     with user_errors():
@@ -182,14 +187,17 @@ def forecast(
         ens = run_forecast(model, seed, members, spread=settings.spread)
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
+        start = starting_state(from_, origin)
         if json_:
-            print_json({"scenario": loaded.scenario.name, "origin": origin, "members": members,
+            print_json({"scenario": loaded.scenario.name, "origin": origin,
+                        "observed_until": origin, "starting_state": start, "members": members,
                         "seed": seed, "settings": settings.to_dict(),
                         "calibration": str(calibration) if calibration else None,
                         "applied": dict(loaded.applied), "forecasts": records})
             return
-        t = Table(title=f"rel_pos_ru0_us1 forecast (0 = votes like Russia, 1 = like the US), "
-                        f"origin {origin}, {members:,} members, seed {seed}")
+        t = Table(title=f"UN voting alignment forecast (0 = votes like Russia, 1 = like the US), "
+                        f"origin {origin}, {members:,} members, seed {seed}",
+                  caption=start["note"])
         t.add_column("country")
         shown = sorted({from_, min(from_ + 4, to), to})
         for y in shown:
@@ -199,7 +207,7 @@ def forecast(
             row = [c]
             for y in shown:
                 r = next(r for r in records if r["country"] == c and r["year"] == y)
-                q = r["rel_pos_ru0_us1"]
+                q = r["alignment"]
                 row.append(f"{q['median']:.2f} [{q['p05']:.2f}–{q['p95']:.2f}]")
             last = next(r for r in records if r["country"] == c and r["year"] == to)
             row.append(", ".join(f"{k} {v:.2f}" for k, v in last["memberships"].items()
@@ -267,7 +275,7 @@ def backtest(
             print_json(res.to_dict())
             return
         scores = res.scores()
-        t = Table(title="back-test of rel_pos_ru0_us1, origins "
+        t = Table(title="back-test of UN voting alignment, origins "
                         + ", ".join(str(o) for o in res.origins)
                         + f" ({scores.get('model', {}).get('n', 0)} country-years)")
         for c in ("method", "MAE", "vs persistence", "90% coverage", "CRPS", "Brier"):
