@@ -47,7 +47,6 @@ FREE_PARAMETERS: dict[str, tuple[float, float]] = {
     "eu_pull.effect": (0.1, 0.8),
     "institutions.anchor": (0.02, 0.2),
     "small_partner_leverage.independence_effect": (0.02, 0.6),
-    "china_pull.alignment_effect": (0.0, 0.3),
 }
 """Model parameters fitted by default, with their search bounds.
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms.sphere import INVESTMENT, RUSSIA, TRADE
 
 if TYPE_CHECKING:
     from multipolar.model.state import State, StepContext
@@ -43,30 +44,38 @@ class EUPull(Mechanism):
 
 @register
 class ChinaPull(Mechanism):
-    """China's growing economic weight draws exposed neighbours (D6).
+    """China's growing economic weight drains Russia's sphere in exposed neighbours (D6).
 
     A neighbour's China trade share moves towards ``max_share * exposure * w / (1 + w)``,
-    where ``w`` is China's economy relative to Russia's (a driver that keeps growing). A higher
-    China share loosens dependence on Russia and shifts the alignment target by
-    ``-alignment_effect`` per unit of share: towards Russia, away from the West, in UN votes.
-    In observed years the share follows the data where there are data.
+    where ``w`` is China's economy relative to Russia's (a driver that keeps growing;
+    ``D6_china_imbalance``). In observed years the share follows the data where there are
+    data. A higher China share loosens dependence on Russia and takes ``drain`` times the share
+    out of Russia's share of the neighbour's trade and investment channels: Moscow wants
+    Beijing's backing on global issues but works to keep China's presence out of the
+    post-Soviet space (``D6``, ``D6_presence``), and Kazakhstan turns to China
+    (``D3_kazakhstan``). The UN votes do not move by default (``alignment_effect`` 0); the rival
+    hypothesis ``china_votes_with_russia`` sets ``alignment_effect`` above 0, so that a larger
+    China share moves votes towards Russia.
     """
 
     name = "china_pull"
     theory = ("D6",)
-    evidence = ("D6", "E2_china")
+    evidence = ("D6", "D6_china_imbalance", "D6_presence", "D3_kazakhstan")
     params = (
         Param("rate", 0.08, "yearly adjustment of the China trade share towards its target",
               "share per year", (0.0, 1.0)),
         Param("max_share", 0.45, "China share of a fully exposed economy at full relative "
               "weight", "trade share", (0.0, 1.0)),
-        Param("alignment_effect", 0.263, "shift of the alignment target away from the West per "
-              "unit of China share", "alignment units", (-2.0, 2.0)),
+        Param("alignment_effect", 0.0, "shift of the alignment target away from the West per "
+              "unit of China share (0: the seeds' default; above 0: the hypothesis "
+              "china_votes_with_russia)", "alignment units", (-2.0, 2.0)),
+        Param("drain", 1.0, "fall of Russia's share of the trade and investment channels per "
+              "unit of China share", "share per share", (0.0, 5.0)),
         Param("dependence_effect", 0.5, "reduction of dependence on Russia per unit of China "
               "share gained", "-", (0.0, 5.0)),
     )
-    reads = ("china_weight", "china_share", "dependence")
-    writes = ("china_share", "dependence", "target_shift")
+    reads = ("china_weight", "china_share", "dependence", "sphere_push")
+    writes = ("china_share", "dependence", "target_shift", "sphere_push")
     context = ("china_proximity", "observed_china_share", "neighbours")
 
     def step(self, st: State, cx: StepContext) -> None:
@@ -81,3 +90,6 @@ class ChinaPull(Mechanism):
         st.china_share = np.clip(new, 0.0, 1.0) * cx.neighbours
         st.dependence = np.maximum(st.dependence - p["dependence_effect"] * gain, 0.0)
         st.target_shift -= p["alignment_effect"] * st.china_share
+        drain = p["drain"] * st.china_share
+        st.sphere_push[..., TRADE, RUSSIA] -= drain
+        st.sphere_push[..., INVESTMENT, RUSSIA] -= drain
