@@ -77,7 +77,8 @@ class DomesticLinkage(Mechanism):
             + p.member("rent_gain") * (st.capacity - 1.0)
             - p.member("contagion") * west
             + p.member("rally") * mean_ass
-            + p.member("recognition_gain") * (st.recognition - p.member("recognition_norm")), 0.0, 1.0)
+            + p.member("recognition_gain")
+            * (st.recognition - p.member("recognition_norm")), 0.0, 1.0)
         target = np.clip(p.member("recognition_base") + p.member("sphere_gain") * loyal
                          + p.member("security_weight") * st.regime_security
                          - p.member("assertion_cost") * mean_ass, 0.0, 1.0)

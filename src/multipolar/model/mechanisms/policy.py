@@ -107,8 +107,8 @@ class StrategicPolicy(Mechanism):
       as legitimacy at home is lost (``A2_legitimacy_loss``);
     * minus ``aims.shielded_integration * shield_gain`` towards neighbours the West courts
       (pressure there endangers the Western business the elite wants, ``A3``);
-    * plus ``rally_motive * (security_reference - regime security)``: assertion abroad as a rally at home
-      (``C5``, the Western analysts' reading).
+    * plus ``rally_motive * (security_reference - regime security)``: assertion abroad as a
+      rally at home (``C5``, the Western analysts' reading).
     """
 
     name = "russia_policy"

@@ -14,7 +14,7 @@ Depends on NumPy and :mod:`.base`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -148,7 +148,7 @@ class Sphere(Mechanism):
         st.sphere = _normalise(np.maximum(new, 0.0)) * nb
 
 
-def _by_member(v: object) -> object:
+def _by_member(v: Any) -> Any:
     """A parameter shaped to combine with ``(members, actors, channels, poles)`` arrays."""
     return v if np.ndim(v) == 0 else np.reshape(np.asarray(v, dtype=np.float32), (-1, 1, 1, 1))
 
