@@ -20,7 +20,7 @@ falls within that rounding of its threshold; from then on that member follows an
 valid path. The test compares the ensemble statistics (quantiles per actor and year) and counts
 such members.
 
-Mirrors ``src/multipolar/model/mechanisms.py`` and ``engine.py``; if those change, this file
+Mirrors ``src/multipolar/model/mechanisms/`` and ``engine.py``; if those change, this file
 must follow (tests/ensemble/test_ensemble_mesa_peer.py fails until it does).
 """
 

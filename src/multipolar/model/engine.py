@@ -269,8 +269,6 @@ def _static_items(model: CompiledModel, p: dict[str, np.ndarray], n: int,
         "institution_pole": model.inst_pole, "institution_exclusions": model.inst_excl,
         "west_institutions": np.flatnonzero(model.inst_pole == 1),
         "russia_institutions": np.flatnonzero(model.inst_pole == 0),
-        "institution_sign": np.where(model.inst_pole == 1, 1.0,
-                                     np.where(model.inst_pole == 0, -1.0, -0.5)).astype(F),
         "institution_columns": [np.flatnonzero(nb_b & _eligible(model, int(pole)))
                                 for pole in model.inst_pole],
         "join_threshold": np.stack([p.get(f"institution.{i}.join_threshold", np.zeros(n))
@@ -360,6 +358,116 @@ def _contexts(steps: list[tuple[str, Mechanism]], items: dict[str, Any],
             for (name, mech), (view, _) in zip(steps, views, strict=True)]
 
 
+def _member_params(model: CompiledModel, keys: np.ndarray,
+                   params: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """Sampled parameters per member, with the given arrays in place of sampled ones."""
+    n = keys.shape[0]
+    p = sample_params(model, keys)
+    for k, v in (params or {}).items():
+        if k not in p:
+            raise KeyError(k)
+        p[k] = np.asarray(v, dtype=np.float64).reshape(n)
+    return p
+
+
+class _Outputs:
+    """Year-major output buffers: each year's write is contiguous; transposed once at the end."""
+
+    def __init__(self, model: CompiledModel, n: int) -> None:
+        n_a, n_t, n_i = len(model.actors), model.n_years, len(model.institutions)
+        self.actor = {k: np.zeros((n_t, n, n_a), dtype=np.float32) for k in ACTOR_OUTCOMES}
+        self.core = {k: np.zeros((n_t, n), dtype=np.float32) for k in CORE_OUTCOMES}
+        self.mems = np.zeros((n_t, n_i, n, n_a), dtype=bool)  # handed out as int8 (a view)
+
+    def record(self, st: State, t: int) -> None:
+        """Copy year ``t`` of the state into the buffers."""
+        for k in ACTOR_OUTCOMES:
+            if k not in SPHERE_OUTCOMES:
+                self.actor[k][t] = getattr(st, _RECORD_ACTOR.get(k, k))
+        shares = sphere_shares(st.sphere)
+        for i, k in enumerate(SPHERE_OUTCOMES):
+            self.actor[k][t] = shares[..., i]
+        for k in CORE_OUTCOMES:
+            self.core[k][t] = getattr(st, k)
+        self.mems[t] = st.membership
+
+    def result(self, model: CompiledModel, start: int, stop: int,
+               p: dict[str, np.ndarray]) -> ChunkResult:
+        """The chunk's :class:`ChunkResult`, indexed ``[member, year, actor(, institution)]``."""
+        return ChunkResult(start, stop, model.years.copy(), list(model.actors),
+                           list(model.institutions),
+                           {k: v.transpose(1, 0, 2) for k, v in self.actor.items()},
+                           self.mems.view(np.int8).transpose(2, 0, 3, 1),
+                           {k: v.T for k, v in self.core.items()},
+                           {s.path: p[s.path] for s in model.uncertain()})
+
+
+class _Run:
+    """One chunk of members: state, context items and switched-on mechanisms, year by year."""
+
+    def __init__(self, model: CompiledModel, p: dict[str, np.ndarray], keys: np.ndarray) -> None:
+        n = keys.shape[0]
+        self.model, self.p, self.keys = model, p, keys
+        nb = model.neighbours.astype(F)
+        gas = (_gas(model, p, n) * nb).astype(F)
+        self.st = _init_state(model, p, n, nb, gas)
+        self.items = _static_items(model, p, n, gas)
+        self.row, member = _param_values(model, p)
+        self.steps = _steps(model)
+        self.views = _views(self.steps, self.row, member)
+        self.shared = SharedYear(keys=keys)
+        _lever_scales(model, p, self.shared)
+        self.contexts = _contexts(self.steps, self.items, self.views, self.shared)
+        self.events = _events(model)
+        self.forced = getattr(model, "forced_membership", None)
+        self.core = model.roles.index("core") if "core" in model.roles else None
+        self.need_importance = any("importance" in m.context for _, m in self.steps)
+        # optional (actors,) shift of every neighbour's alignment target, set by forecasting
+        # code that anchors the model's equilibrium at the forecast origin (multipolar.forecast)
+        self.target_offset = model.static.get("alignment_offset")
+        self.nominal = np.nan_to_num(model.static["un_alignment_nominal"], nan=0.0)
+        first = model.obs["un_alignment"][0]
+        self.x_last = np.where(np.isfinite(first), first,
+                               self.st.alignment[0] if n else self.nominal)
+
+    def initialise(self) -> None:
+        """Year 0: context items, then each mechanism's own set-up."""
+        _year_items(self.model, self.items, self.events, self.forced, 0)
+        for (_, mech), cx in zip(self.steps, self.contexts, strict=True):
+            mech.initialise(self.st, cx)
+
+    def advance(self, t: int) -> None:
+        """Advance the state to year index ``t``."""
+        model, st, items, shared, obs = self.model, self.st, self.items, self.shared, \
+            self.model.obs
+        year = int(model.years[t])
+        st.reset_year()
+        if self.target_offset is not None:
+            st.target_shift += self.target_offset
+        shared.year, shared.t = year, t
+        shared.observed = year <= model.observed_until
+        shared.levers = {k: _lever_row(v, t) for k, v in model.levers.items()}
+        _year_items(model, items, self.events, self.forced, t)
+        self.x_last = np.where(np.isfinite(obs["un_alignment"][t]), obs["un_alignment"][t],
+                               self.x_last)
+        items["outside_alignment"] = np.where(np.isfinite(self.x_last), self.x_last,
+                                              self.nominal).astype(F)
+        items["observed_china_share"] = obs["trade_share_china"][t].astype(F) \
+            if shared.observed else None
+        _schedule_views(model, self.p, t, self.core, self.views)
+        if self.need_importance:
+            items["importance"] = _importance(self.row, items)
+        st.oil_price = _driver_step(model, self.p, "oil_price", st.oil_price, t, self.keys,
+                                    STREAMS.id("drivers.oil_price"))
+        st.china_weight = _driver_step(model, self.p, "china_weight", st.china_weight, t,
+                                       self.keys, STREAMS.id("drivers.china_weight"))
+        if shared.observed:
+            d = obs["democracy"][t].astype(F)
+            st.democracy = np.where(np.isfinite(d)[None, :], d[None, :], st.democracy)
+        for (_, mech), cx in zip(self.steps, self.contexts, strict=True):
+            mech.step(st, cx)
+
+
 def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1000,
              params: dict[str, np.ndarray] | None = None,
              keys: np.ndarray | None = None) -> ChunkResult:
@@ -379,87 +487,15 @@ def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1
         keys = rng.member_keys(seed, start, stop)
     elif keys.shape != (n,):
         raise ValueError(f"keys must have shape ({n},), not {keys.shape}")
-    p = sample_params(model, keys)
-    if params:
-        for k, v in params.items():
-            if k not in p:
-                raise KeyError(k)
-            p[k] = np.asarray(v, dtype=np.float64).reshape(n)
-    n_a, n_t, n_i = len(model.actors), model.n_years, len(model.institutions)
-    nb = model.neighbours.astype(F)
-    gas = (_gas(model, p, n) * nb).astype(F)
-    st = _init_state(model, p, n, nb, gas)
-    items = _static_items(model, p, n, gas)
-    row, member = _param_values(model, p)
-    steps = _steps(model)
-    views = _views(steps, row, member)
-    shared = SharedYear(keys=keys)
-    _lever_scales(model, p, shared)
-    contexts = _contexts(steps, items, views, shared)
-    events = _events(model)
-    forced = getattr(model, "forced_membership", None)
-    core = model.roles.index("core") if "core" in model.roles else None
-    need_importance = any("importance" in m.context for _, m in steps)
-    # optional (actors,) shift of every neighbour's alignment target, set by forecasting code
-    # that anchors the model's equilibrium at the forecast origin (multipolar.forecast)
-    target_offset = model.static.get("alignment_offset")
-    obs = model.obs
-    nominal = np.nan_to_num(model.static["un_alignment_nominal"], nan=0.0)
-
-    # year-major buffers: each year's write is contiguous; transposed once at the end
-    out_a = {k: np.zeros((n_t, n, n_a), dtype=np.float32) for k in ACTOR_OUTCOMES}
-    out_c = {k: np.zeros((n_t, n), dtype=np.float32) for k in CORE_OUTCOMES}
-    mems = np.zeros((n_t, n_i, n, n_a), dtype=bool)  # handed out as int8 (a free view)
-
-    def record(t: int) -> None:
-        for k in ACTOR_OUTCOMES:
-            if k not in SPHERE_OUTCOMES:
-                out_a[k][t] = getattr(st, _RECORD_ACTOR.get(k, k))
-        shares = sphere_shares(st.sphere)
-        for i, k in enumerate(SPHERE_OUTCOMES):
-            out_a[k][t] = shares[..., i]
-        for k in CORE_OUTCOMES:
-            out_c[k][t] = getattr(st, k)
-        mems[t] = st.membership
-
-    x_last = np.where(np.isfinite(obs["un_alignment"][0]), obs["un_alignment"][0],
-                      st.alignment[0] if n else nominal)
-    _year_items(model, items, events, forced, 0)
-    for (_, mech), cx in zip(steps, contexts, strict=True):
-        mech.initialise(st, cx)
-    record(0)
-    for t in range(1, n_t):
-        year = int(model.years[t])
-        st.reset_year()
-        if target_offset is not None:
-            st.target_shift += target_offset
-        shared.year, shared.t = year, t
-        shared.observed = year <= model.observed_until
-        shared.levers = {k: _lever_row(v, t) for k, v in model.levers.items()}
-        _year_items(model, items, events, forced, t)
-        x_last = np.where(np.isfinite(obs["un_alignment"][t]), obs["un_alignment"][t], x_last)
-        items["outside_alignment"] = np.where(np.isfinite(x_last), x_last, nominal).astype(F)
-        items["observed_china_share"] = obs["trade_share_china"][t].astype(F) \
-            if shared.observed else None
-        _schedule_views(model, p, t, core, views)
-        if need_importance:
-            items["importance"] = _importance(row, items)
-        st.oil_price = _driver_step(model, p, "oil_price", st.oil_price, t, keys,
-                                    STREAMS.id("drivers.oil_price"))
-        st.china_weight = _driver_step(model, p, "china_weight", st.china_weight, t, keys,
-                                       STREAMS.id("drivers.china_weight"))
-        if shared.observed:
-            d = obs["democracy"][t].astype(F)
-            st.democracy = np.where(np.isfinite(d)[None, :], d[None, :], st.democracy)
-        for (_, mech), cx in zip(steps, contexts, strict=True):
-            mech.step(st, cx)
-        record(t)
-    return ChunkResult(start, stop, model.years.copy(), list(model.actors),
-                       list(model.institutions),
-                       {k: v.transpose(1, 0, 2) for k, v in out_a.items()},
-                       mems.view(np.int8).transpose(2, 0, 3, 1),
-                       {k: v.T for k, v in out_c.items()},
-                       {s.path: p[s.path] for s in model.uncertain()})
+    p = _member_params(model, keys, params)
+    run_ = _Run(model, p, keys)
+    out = _Outputs(model, n)
+    run_.initialise()
+    out.record(run_.st, 0)
+    for t in range(1, model.n_years):
+        run_.advance(t)
+        out.record(run_.st, t)
+    return out.result(model, start, stop, p)
 
 
 def _year_items(model: CompiledModel, items: dict[str, Any], events: dict[str, np.ndarray],

@@ -93,7 +93,6 @@ def make_items(n: int = N_MEMBERS, rows: slice | None = None) -> dict[str, Any]:
         "observed_china_share": None,
         "west_institutions": np.array([1]), "russia_institutions": np.array([0]),
         "institution_pole": np.array([0, 1], np.int8),
-        "institution_sign": np.array([-1.0, 1.0], f32),
         "institution_columns": cols,
         "institution_columns_in_neighbours": [np.searchsorted(nbi, c) for c in cols],
         "institution_exclusions": np.array([[False, True], [True, False]]),

@@ -58,6 +58,8 @@ def _literals(cls: type[Mechanism]) -> list[tuple[str, float]]:
             if node.value in ALLOWED:
                 continue
             parent = parents.get(node)
+            if isinstance(parent, ast.keyword) and parent.arg == "axis":
+                continue  # an array axis, not a number of the model
             # two institutions share one hash: ``(n + 1) // 2`` pairs them
             if node.value == 2 and isinstance(parent, ast.BinOp) and \
                     isinstance(parent.op, ast.FloorDiv):
@@ -186,3 +188,12 @@ def test_set_reaches_a_declared_parameter_the_scenario_leaves_out() -> None:
     assert compile_model(ld, end=2000).nominal("alignment.base") == 0.31
     with pytest.raises(ScenarioError, match="did you mean 'base'"):
         load_scenario("russia-neighbourhood", sets={"mechanisms.alignment.params.bse": 0.3})
+
+
+def test_declared_evidence_is_what_the_flagship_cites_for_the_mechanism() -> None:
+    """A mechanism's declared evidence and the flagship's evidence list for it agree."""
+    raw = yaml.safe_load((FLAGSHIP / "scenario.yaml").read_text(encoding="utf-8"))
+    for name, mech in raw["mechanisms"].items():
+        declared = set().union(*(set(c.evidence) for (n, _), c in MECHANISMS.classes.items()
+                                 if n == name))
+        assert declared == set(mech.get("evidence") or []), name

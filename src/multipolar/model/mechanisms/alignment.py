@@ -29,7 +29,7 @@ class Alignment(Mechanism):
 
     name = "alignment"
     theory = ("D1", "D5", "D7")
-    evidence = ("D1", "D7")
+    evidence = ("E4",)
     params = (
         Param("base", 0.275, "target alignment of a full autocracy with no outside forces",
               "alignment", (-1.0, 1.0)),

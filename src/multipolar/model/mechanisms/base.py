@@ -210,7 +210,6 @@ CONTEXT_ITEMS: dict[str, str] = {
     "west_institutions": "(k,) int: West-led institutions",
     "russia_institutions": "(k,) int: Russia-led institutions",
     "institution_pole": "(institutions,) int8: 0 Russia, 1 West, 2 China, 3 mixed",
-    "institution_sign": "(institutions,) float32: -1 Russia-led, +1 West-led, -0.5 other",
     "institution_columns": "list of (k,) int: neighbours eligible for each institution",
     "institution_columns_in_neighbours": "list of (k,) int: the same as positions in "
                                          "neighbour_index",

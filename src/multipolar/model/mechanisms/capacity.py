@@ -26,7 +26,7 @@ class ResourceRents(Mechanism):
 
     name = "resource_rents"
     theory = ("B1",)
-    evidence = ("B1", "B1_windfall", "D8_oil")
+    evidence = ("B1", "B1_windfall", "B1_eaeu_trade_2015", "D8_oil", "D8_crisis")
     params = (
         Param("ref_price", 50.0, "oil price at which capacity equals 1", "USD per barrel",
               (1.0, 500.0)),
@@ -59,7 +59,8 @@ class EliteInterests(Mechanism):
 
     name = "elite_interests"
     theory = ("B3", "A3")
-    evidence = ("B3", "B3_energy_firms", "A3")
+    evidence = ("B3", "B3_energy_firms", "B3_status_quo", "B3_profit", "B3_interest_groups",
+                "B1_fuel_energy_complex", "A3")
     params = (
         Param("sanction_cost", 0.15, "share of capacity lost at full assertion towards "
               "West-courted neighbours", "share of capacity", (0.0, 1.0)),

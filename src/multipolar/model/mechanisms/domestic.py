@@ -31,7 +31,7 @@ class DomesticLinkage(Mechanism):
     name = "domestic_linkage"
     theory = ("A1", "A2", "D7", "C5")
     evidence = ("D7", "A2_legitimacy_link", "A2_legitimacy_loss", "C5", "C5_external_enemies",
-                "E3")
+                "C5_manufactured", "C5_hostile_images", "D5_eu_democracies", "E3")
     params = (
         Param("rent_gain", 0.2, "regime security gained per unit of capacity above 1",
               "security per capacity unit", (0.0, 2.0)),

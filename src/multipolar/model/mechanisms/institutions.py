@@ -45,11 +45,13 @@ class Institutions(Mechanism):
               "alignment units", (0.001, 1.0)),
         Param("anchor", 0.0245, "pull of each membership on the alignment target",
               "alignment units per membership", (0.0, 1.0)),
+        Param("other_pole_anchor", 0.5, "pull towards Russia of a China-led or mixed format, "
+              "relative to a Russia-led one", "-", (0.0, 1.0)),
     )
     reads = ("alignment", "membership", "accession_barrier")
     writes = ("membership", "target_shift")
     context = ("membership_history", "membership_history_previous", "forced_membership",
-               "institution_sign", "institution_pole", "institution_columns",
+               "institution_pole", "institution_columns",
                "institution_columns_in_neighbours", "institution_exclusions", "join_threshold",
                "exit_threshold", "neighbour_index", "neighbour_mask", "neighbours")
     streams = ("institutions.membership",)
@@ -59,23 +61,31 @@ class Institutions(Mechanism):
         hist = cx.membership_history  # (A, I), -1 unknown
         if hist.shape[1] == 0:
             return
+        signs = self._signs(cx)  # (1 or members, institutions)
         if cx.observed:  # history: the same for every member, cheap to apply
             known = hist > 0
             if cx.t == 1 or not np.array_equal(known, cx.membership_history_previous > 0):
                 st.membership[...] = known.T[:, None, :]
             forced = self._force(st, cx)
             if forced is None:
-                st.target_shift += cx.p["anchor"] * (known * cx.institution_sign).sum(axis=1) \
+                st.target_shift += cx.p["anchor"] * (known[None] * signs[:, None, :]).sum(axis=2) \
                     * cx.neighbours
                 return
-            anchor = (st.membership * cx.institution_sign[:, None, None]).sum(axis=0)
+            anchor = (st.membership * signs.T[:, :, None]).sum(axis=0)
             st.target_shift += cx.p["anchor"] * anchor * cx.neighbours
             return
-        anchor = self._draw(st, cx)
+        anchor = self._draw(st, cx, signs)
         if self._force(st, cx) is not None:
-            anchor = (st.membership * cx.institution_sign[:, None, None]).sum(axis=0)
+            anchor = (st.membership * signs.T[:, :, None]).sum(axis=0)
             anchor = anchor * cx.neighbour_mask
         st.target_shift += cx.p["anchor"] * anchor * cx.neighbours
+
+    @staticmethod
+    def _signs(cx: StepContext) -> np.ndarray:
+        """Sign of each format's anchor: +1 West-led, -1 Russia-led, -other_pole_anchor else."""
+        pole = cx.institution_pole
+        other = np.atleast_1d(cx.p.member("other_pole_anchor"))[:, None]
+        return np.where(pole == 1, 1.0, np.where(pole == 0, -1.0, -other)).astype(np.float32)
 
     @staticmethod
     def _force(st: State, cx: StepContext) -> np.ndarray | None:
@@ -89,14 +99,13 @@ class Institutions(Mechanism):
         return forced
 
     @staticmethod
-    def _draw(st: State, cx: StepContext) -> np.ndarray:
+    def _draw(st: State, cx: StepContext, signs: np.ndarray) -> np.ndarray:
         """Draw accessions and exits after the observed years; the anchoring per column."""
         p = cx.p
         hist = cx.membership_history
         n_i = hist.shape[1]
         anchor = np.zeros_like(st.alignment)
         sharp = p["sharpness"]
-        signs = cx.institution_sign
         draws: list[np.ndarray] = []
         for j in range((n_i + 1) // 2):  # two institutions per hash, keyed by actor column;
             # only neighbours can join or leave, so only their columns are drawn
@@ -122,7 +131,7 @@ class Institutions(Mechanism):
             row[:, cols] = now
             row |= hist[:, k] == 1
             st.membership[k] = row
-            anchor[:, cols] += signs[k] * now
+            anchor[:, cols] += signs[:, k:k + 1] * now
         return anchor
 
 

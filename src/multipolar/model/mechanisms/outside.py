@@ -22,7 +22,7 @@ class EUPull(Mechanism):
 
     name = "eu_pull"
     theory = ("D5",)
-    evidence = ("D5",)
+    evidence = ("D5", "D5_structural_power", "D5_competition")
     params = (
         Param("effect", 0.121, "shift of the alignment target from a full offer to a full "
               "democracy", "alignment units", (0.0, 2.0)),

@@ -31,7 +31,7 @@ class ThreatPerception(Mechanism):
 
     name = "threat_perception"
     theory = ("B2", "C5")
-    evidence = ("B2", "C5")
+    evidence = ("B2", "B2_porous_borders", "D7_domestic_foreign")
     params = (
         Param("vulnerability", 1.0, "multiplier of perceived threat", "-", (0.0, 5.0)),
         Param("drift_weight", 2.0, "threat per unit of alignment West of the actor's 1990s "

@@ -40,7 +40,7 @@ class Shocks(Mechanism):
     name = "shocks"
     theory = ("D8",)
     evidence = ("D8", "D8_uzbekistan", "D8_revolutions", "D8_karabakh", "D3_armenia_antagonist",
-                "D8_armenia_unhappy")
+                "D8_armenia_unhappy", "D8_domino")
     params = (
         Param("leadership_prob", 0.05, "yearly chance of a leadership transition",
               "probability per year", (0.0, 1.0)),
@@ -107,7 +107,7 @@ class DatedEvents(Mechanism):
 
     name = "dated_events"
     theory = ("D8",)
-    evidence = ("D8", "D8_revolutions", "D8_uzbekistan")
+    evidence = ("D8", "D8_revolutions")
     params = (
         Param("revolution_democracy_jump", 0.12, "democracy gained in a given revolution",
               "democracy score", (0.0, 1.0)),
