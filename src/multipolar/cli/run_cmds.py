@@ -87,9 +87,7 @@ def summary_table(summary: dict[str, Any], observed: dict[str, dict[int, float]]
 
 def write_plots(summary: dict[str, Any], folder: Path,
                 observed: dict[str, dict[int, float]]) -> list[Path]:
-    """Fan charts (one PNG per actor), the overviews of alignment and of whose sphere each
-    neighbour is in, if the plot helpers exist.
-    """
+    """Fan charts (one PNG per actor) and the overviews of alignment and of the sphere."""
     try:
         plots = importlib.import_module("multipolar.plots")
     except ModuleNotFoundError as exc:
