@@ -182,6 +182,22 @@ def test_eu_offer_draws_contested_neighbours() -> None:
     holds(pattern, [(("mechanisms.eu_pull.enabled", False),)])
 
 
+def test_propaganda_weakens_the_wests_pull() -> None:
+    """C1_propaganda (002, 'proactively render the West less attractive').
+
+    Measured where the EU's pull is strong and Russian speakers many (Estonia, Latvia).
+    """
+    cites("C1_propaganda")
+    reach = ["Estonia", "Latvia"]
+
+    def pattern(ko: Sets) -> bool:
+        loud = run((*ko, ("russia_propaganda", 1.0), ("eu_offer", 1.0)))
+        quiet = run((*ko, ("russia_propaganda", 0.0), ("eu_offer", 1.0)))
+        return mean_over(loud, reach, FUTURE) < mean_over(quiet, reach, FUTURE) - 0.003
+
+    holds(pattern, [(("mechanisms.propaganda.params.discount", 0.0),)])
+
+
 # ---------------------------------------------------------------------------- D6: China
 
 def test_china_drains_russias_sphere_in_central_asia_not_its_votes() -> None:

@@ -161,7 +161,7 @@ def _init_state(model: CompiledModel, p: dict[str, np.ndarray], n: int,
         attraction=z.copy(), assertion=z.copy(), subsidy=z.copy(), coercion=z.copy(),
         conflict=z.copy(), threat=z.copy(),
         sphere=np.broadcast_to(_sphere_reference(model, nb), (n, n_a, 4, 3)).copy(),
-        sphere_push=np.zeros((n, n_a, 4, 3), dtype=F),
+        sphere_push=np.zeros((n, n_a, 4, 3), dtype=F), west_discount=z.copy(),
     )
 
 

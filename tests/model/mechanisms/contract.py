@@ -55,7 +55,8 @@ def make_state(seed: int, n: int = N_MEMBERS) -> State:
         alignment_jump=np.zeros((n, N_ACTORS), f32), attraction=arr(0.0, 1.0),
         assertion=arr(0.0, 0.8), subsidy=arr(0.0, 0.3), coercion=np.zeros((n, N_ACTORS), f32),
         conflict=np.zeros((n, N_ACTORS), f32), threat=arr(0.0, 1.0),
-        sphere=_sphere(g, n), sphere_push=np.zeros((n, N_ACTORS, 4, 3), f32))
+        sphere=_sphere(g, n), sphere_push=np.zeros((n, N_ACTORS, 4, 3), f32),
+        west_discount=np.zeros((n, N_ACTORS), f32))
 
 
 def _sphere(g: np.random.Generator, n: int) -> np.ndarray:
@@ -142,7 +143,7 @@ class MechanismContract:
         shared = SharedYear(keys=keys if keys is not None else rng.member_keys(5, 0, n),
                             year=self.year, t=3, observed=self.observed,
                             levers={"russia_attraction": 0.6, "russia_assertion": 0.5,
-                                    "eu_offer": 0.6})
+                                    "eu_offer": 0.6, "russia_propaganda": 0.5})
         return StepContext(cls.name, make_items(n, rows), frozenset(cls.context),
                            {s: 0 for s in cls.streams}, frozenset(cls.levers), view, shared)
 

@@ -58,6 +58,10 @@ class TestAssertionBandwagon(MechanismContract):
     mechanism = instruments.AssertionBandwagon
 
 
+class TestPropaganda(MechanismContract):
+    mechanism = outside.Propaganda
+
+
 class TestSphere(MechanismContract):
     mechanism = sphere.Sphere
 

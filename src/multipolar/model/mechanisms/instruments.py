@@ -110,7 +110,7 @@ class Attraction(Mechanism):
               "subsidy units", (0.0, 10.0)),
         Param("budget", 3.0, "all subsidies together per unit of capacity", "subsidy units",
               (0.0, 100.0)),
-        Param("spoil", 0.5, "share of the pull lost at full coercion", "share", (0.0, 1.0)),
+        Param("spoil", 0.55, "share of the pull lost at full coercion", "share", (0.0, 1.0)),
         Param("soft_effect", 0.05, "shift of the alignment target towards Russia from soft "
               "power per unit of Russian-speaking share", "alignment units", (0.0, 1.0)),
         Param("normative_cap", 0.3, "largest shift towards Russia attraction can give",
@@ -244,7 +244,7 @@ class PatronageNetworks(Mechanism):
               "autocracy at capacity 1", "alignment units", (0.0, 2.0)),
         Param("capacity_cap", 2.0, "capacity above which patronage pays no more",
               "capacity", (0.0, 10.0)),
-        Param("erosion", 0.004, "yearly loss of democracy per unit of tie and of democracy",
+        Param("erosion", 0.005, "yearly loss of democracy per unit of tie and of democracy",
               "democracy score per year", (0.0, 0.1)),
     )
     reads = ("democracy", "capacity", "sphere")

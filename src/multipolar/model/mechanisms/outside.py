@@ -17,8 +17,42 @@ if TYPE_CHECKING:
 
 
 @register
+class Propaganda(Mechanism):
+    """Propaganda renders the West less attractive where Russian media reach (C1_propaganda).
+
+    The Kremlin works to make the West look less attractive and less threatening to its
+    neighbours (002, ``C1_propaganda``). With the lever ``russia_propaganda`` at L, a share
+    ``discount * L * russian_share`` of this year's EU pull on each neighbour is cancelled
+    (``state.west_discount``, read by ``eu_pull``): less Western pull where Russian speakers
+    are many. Runs before ``eu_pull``.
+    """
+
+    name = "propaganda"
+    theory = ("C1",)
+    evidence = ("C1_propaganda",)
+    params = (
+        Param("discount", 0.3, "share of the EU's pull cancelled at full propaganda in a "
+              "wholly Russian-speaking neighbour", "share", (0.0, 1.0)),
+    )
+    reads = ("west_discount",)
+    writes = ("west_discount",)
+    context = ("russian_share", "neighbours")
+    levers = ("russia_propaganda",)
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Add this year's discount on the West's pull."""
+        add = cx.p["discount"] * cx.lever("russia_propaganda") * cx.russian_share
+        st.west_discount = np.clip(st.west_discount + add * cx.neighbours, 0.0, 1.0)
+
+
+@register
 class EUPull(Mechanism):
-    """The EU's offer draws neighbours in, more strongly the more democratic they are (D5)."""
+    """The EU's offer draws neighbours in, more strongly the more democratic they are (D5).
+
+    The pull is reduced by this year's ``west_discount`` (Russian propaganda). That it works
+    more on democracies (``democracy_exponent``) is the named assumption
+    ``eu_democracy_condition``.
+    """
 
     name = "eu_pull"
     theory = ("D5",)
@@ -29,7 +63,7 @@ class EUPull(Mechanism):
         Param("democracy_exponent", 2.0, "convexity of the EU's pull in democracy", "-",
               (0.0, 10.0)),
     )
-    reads = ("democracy",)
+    reads = ("democracy", "west_discount")
     writes = ("target_shift",)
     context = ("eu_eligibility", "neighbours")
     levers = ("eu_offer",)
@@ -39,7 +73,7 @@ class EUPull(Mechanism):
         p = cx.p
         pull = cx.lever("eu_offer") * cx.eu_eligibility * \
             np.clip(st.democracy, 0.0, 1.0) ** p["democracy_exponent"]
-        st.target_shift += p["effect"] * pull * cx.neighbours
+        st.target_shift += p["effect"] * pull * (1.0 - st.west_discount) * cx.neighbours
 
 
 @register

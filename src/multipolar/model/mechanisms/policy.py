@@ -64,16 +64,16 @@ _POLICY_PARAMS = (
           "log-odds per threat unit", (0.0, 10.0)),
     Param("capacity_gain", 1.25, "how strongly rents embolden assertion",
           "log-odds per capacity unit", (0.0, 10.0)),
-    Param("restraint_gain", 1.0, "log-odds of assertion lost per unit of the wish for Western "
+    Param("restraint_gain", 1.25, "log-odds of assertion lost per unit of the wish for Western "
           "legitimation", "log-odds", (0.0, 10.0)),
     Param("legitimacy_gain", 0.5, "how much lost legitimacy at home (1 - regime security) adds "
           "to the wish for recognition", "-", (0.0, 5.0)),
     Param("shield_gain", 1.0, "log-odds of assertion lost towards neighbours the West courts, "
           "per unit of the shielded-integration aim", "log-odds", (0.0, 10.0)),
-    Param("integration_gap_gain", 1.5, "log-odds of assertion gained per unit of failed "
+    Param("integration_gap_gain", 1.75, "log-odds of assertion gained per unit of failed "
           "integration of an important neighbour (the attraction-assertion dilemma)",
           "log-odds", (0.0, 10.0)),
-    Param("rally_motive", 0.5, "log-odds of assertion gained per unit of regime security "
+    Param("rally_motive", 0.75, "log-odds of assertion gained per unit of regime security "
           "below security_reference (assertion as a rally at home)", "log-odds", (0.0, 10.0)),
     Param("security_reference", 0.5, "regime security below which the rally motive pushes "
           "assertion up", "security", (0.0, 1.0)),
