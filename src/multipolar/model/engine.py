@@ -312,8 +312,14 @@ def _lever_scales(model: CompiledModel, p: dict[str, np.ndarray], shared: Shared
 
 
 def _lever_row(v: np.ndarray, t: int) -> Any:
-    """Lever value of year ``t``: a float (by year) or a float32 ``(actors,)`` row (by target)."""
-    return float(v[t]) if v.ndim == 1 else np.asarray(v[t], dtype=F)
+    """Return lever ``v``'s value in year ``t`` (``v`` is ``(years,)`` or ``(years, actors)``).
+
+    A float when it is the same towards every target, else a float32 ``(actors,)`` row.
+    """
+    if v.ndim == 1:
+        return float(v[t])
+    row = v[t]
+    return float(row[0]) if (row == row[0]).all() else np.asarray(row, dtype=F)
 
 
 def _scheduled(model: CompiledModel, p: dict[str, np.ndarray], t: int, core: int | None
@@ -419,7 +425,8 @@ class _Run:
         _lever_scales(model, p, self.shared)
         self.contexts = _contexts(self.steps, self.items, self.views, self.shared)
         self.events = _events(model)
-        self.forced = getattr(model, "forced_membership", None)
+        forced = getattr(model, "forced_membership", None)
+        self.forced = forced if forced is not None and forced.size else None
         self.core = model.roles.index("core") if "core" in model.roles else None
         self.need_importance = any("importance" in m.context for _, m in self.steps)
         # optional (actors,) shift of every neighbour's alignment target, set by forecasting
