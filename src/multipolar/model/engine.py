@@ -118,7 +118,8 @@ def _sphere_reference(model: CompiledModel, nb: np.ndarray) -> np.ndarray:
         return hist0[:, cols].mean(axis=1) if cols.size else np.zeros(n_a)
 
     return initial_sphere(first("trade_share_russia"), first("trade_share_china"), share(0),
-                          share(1), share(2), model.bases[0], model.patronage, nb)
+                          share(1), share(2), model.static.get("russian_base", np.zeros(n_a)),
+                          model.patronage, nb)
 
 
 def _init_state(model: CompiledModel, p: dict[str, np.ndarray], n: int,
