@@ -224,6 +224,19 @@ def test_china_drains_russias_sphere_in_central_asia_not_its_votes() -> None:
     assert not pattern((), hypothesis="china_votes_with_russia")
 
 
+def test_silk_road_link_keeps_china_from_draining_eaeu_members() -> None:
+    """C6_silk_road (004, 'combine the EAEU and the Chinese Silk Road Economic Belt')."""
+    cites("C6_silk_road", "C6_greater_eurasia")
+    members = ["Kazakhstan", "Kyrgyzstan", "Belarus", "Armenia"]
+
+    def pattern(ko: Sets) -> bool:
+        linked = run((*ko, ("eaeu_sreb_link", 1.0)))
+        apart = run((*ko, ("eaeu_sreb_link", 0.0)))
+        return sphere(linked, members, years=LATE) > sphere(apart, members, years=LATE) + 0.005
+
+    holds(pattern, [(("mechanisms.silk_road_link.params.offset", 0.0),)])
+
+
 # -------------------------------------------------------------------------- C1: attraction
 
 ALL = EASTERN_EUROPE + CENTRAL_ASIA

@@ -143,7 +143,8 @@ class MechanismContract:
         shared = SharedYear(keys=keys if keys is not None else rng.member_keys(5, 0, n),
                             year=self.year, t=3, observed=self.observed,
                             levers={"russia_attraction": 0.6, "russia_assertion": 0.5,
-                                    "eu_offer": 0.6, "russia_propaganda": 0.5})
+                                    "eu_offer": 0.6, "russia_propaganda": 0.5,
+                                    "eaeu_sreb_link": 0.5})
         return StepContext(cls.name, make_items(n, rows), frozenset(cls.context),
                            {s: 0 for s in cls.streams}, frozenset(cls.levers), view, shared)
 

@@ -62,6 +62,10 @@ class TestPropaganda(MechanismContract):
     mechanism = outside.Propaganda
 
 
+class TestSilkRoadLink(MechanismContract):
+    mechanism = outside.SilkRoadLink
+
+
 class TestSphere(MechanismContract):
     mechanism = sphere.Sphere
 

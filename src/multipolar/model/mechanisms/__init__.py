@@ -15,7 +15,7 @@ order of the steps within a year.
 
 Modules: ``capacity`` (resource_rents, elite_interests), ``policy`` (threat_perception,
 russia_policy, use_of_force), ``instruments`` (small_partner_leverage, attraction, assertion,
-patronage_networks, kindred_regimes), ``outside`` (propaganda, eu_pull, china_pull),
+patronage_networks, kindred_regimes), ``outside`` (propaganda, eu_pull, china_pull, silk_road_link),
 ``institutions`` (institutions, frozen_conflicts), ``shocks`` (shocks, dated_events),
 ``alignment``, ``integration`` (delegation_limit), ``domestic`` (domestic_linkage), ``sphere``
 (whose sphere of influence a neighbour is in); ``catalogue`` validates a scenario against the
@@ -55,7 +55,7 @@ from multipolar.model.mechanisms.catalogue import (
 ORDER: list[str] = [
     "resource_rents", "threat_perception", "russia_policy", "use_of_force", "elite_interests",
     "assertion", "small_partner_leverage", "attraction", "patronage_networks",
-    "kindred_regimes", "propaganda", "eu_pull", "china_pull", "institutions",
+    "kindred_regimes", "propaganda", "eu_pull", "china_pull", "silk_road_link", "institutions",
     "frozen_conflicts", "shocks", "dated_events", "sphere", "alignment", "delegation_limit",
     "domestic_linkage",
 ]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from multipolar.model.mechanisms.base import Mechanism, Param, register
-from multipolar.model.mechanisms.sphere import INVESTMENT, RUSSIA, TRADE
+from multipolar.model.mechanisms.sphere import INVESTMENT, RUSSIA, TRADE, WEST
 
 if TYPE_CHECKING:
     from multipolar.model.state import State, StepContext
@@ -127,3 +127,40 @@ class ChinaPull(Mechanism):
         drain = p["drain"] * st.china_share
         st.sphere_push[..., TRADE, RUSSIA] -= drain
         st.sphere_push[..., INVESTMENT, RUSSIA] -= drain
+
+
+@register
+class SilkRoadLink(Mechanism):
+    """Linking the EAEU with China's Silk Road Economic Belt co-opts China's presence (C6).
+
+    Moscow seeks to combine the EAEU with the Silk Road Economic Belt as a step towards a
+    greater Eurasian partnership (``C6_silk_road``, ``C6_greater_eurasia``). With the lever
+    ``eaeu_sreb_link`` at L, for a neighbour in Russia-led formats (share m of them) a share
+    ``offset * L * m`` of the China share's drain on Russia's trade and investment channels is
+    taken from the West's share instead: China's presence comes through the joint project
+    rather than at Russia's expense. Runs after ``china_pull``.
+    """
+
+    name = "silk_road_link"
+    theory = ("C6", "D6")
+    evidence = ("C6_silk_road", "C6_greater_eurasia")
+    params = (
+        Param("offset", 1.0, "share of China's drain on Russia's trade and investment shares "
+              "moved to the West's at full link and full membership", "share", (0.0, 1.0)),
+    )
+    reads = ("china_share", "membership", "sphere_push")
+    writes = ("sphere_push",)
+    context = ("russia_institutions", "neighbours")
+    levers = ("eaeu_sreb_link",)
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Move part of China's drain from Russia's shares to the West's."""
+        ri = cx.russia_institutions
+        if not ri.size:
+            return
+        member = st.membership[ri].mean(axis=0, dtype=np.float32)
+        moved = cx.p["offset"] * cx.lever("eaeu_sreb_link") * member * st.china_share \
+            * cx.neighbours
+        for channel in (TRADE, INVESTMENT):
+            st.sphere_push[..., channel, RUSSIA] += moved
+            st.sphere_push[..., channel, WEST] -= moved
