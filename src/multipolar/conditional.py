@@ -1,0 +1,113 @@
+"""Event-conditional forecasts: "what if Russia uses force against TARGET in YEAR?".
+
+An event is written ``KIND:TARGET@YEAR`` (e.g. ``use_of_force:UKR@2022``); ``TARGET`` is an
+actor's ISO3 code or id. :func:`load_with_events` loads a scenario for a forecast origin with
+the events applied:
+
+* where the scenario language accepts dated events (``load_scenario(..., events=[...])``), they
+  are passed through and the engine honours them;
+* otherwise (older scenario language) a ``use_of_force`` event is applied as a lever
+  override: Russia's ``russia_assertion`` is set to :data:`FORCE_ASSERTION` (from the origin,
+  since levers are then constant in time). Assertion at that level makes democratic
+  neighbours balance against Russia and autocratic ones bandwagon with it, as the assertion
+  mechanism encodes; the target is not singled out.
+
+Depends on the scenario loader and :mod:`multipolar.forecast`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from multipolar.errors import InputError
+from multipolar.scenario.loader import LoadedScenario
+
+EVENT_KINDS = ("use_of_force",)
+"""Event kinds a conditional forecast understands."""
+
+FORCE_ASSERTION = 1.0
+"""Level of the ``russia_assertion`` lever standing in for a use of force (its maximum)."""
+
+_EVENT = re.compile(r"^\s*([a-z_]+)\s*:\s*([A-Za-z][\w .-]*?)\s*@\s*(\d{4})\s*$")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated event: ``kind`` against ``target`` (ISO3 or actor id) in ``year``."""
+
+    kind: str
+    target: str
+    year: int
+
+    def text(self) -> str:
+        """The event in ``KIND:TARGET@YEAR`` form."""
+        return f"{self.kind}:{self.target}@{self.year}"
+
+
+def parse_event(text: str) -> Event:
+    """Parse ``KIND:TARGET@YEAR``; a located error names the fix."""
+    m = _EVENT.match(text or "")
+    fix = "write e.g. --event use_of_force:UKR@2022"
+    if not m:
+        raise InputError(f"event '{text}' is not KIND:TARGET@YEAR", field="--event", fix=fix)
+    kind, target, year = m.group(1), m.group(2), int(m.group(3))
+    if kind not in EVENT_KINDS:
+        raise InputError(f"unknown event kind '{kind}'", field="--event",
+                         fix=f"use one of: {', '.join(EVENT_KINDS)}")
+    return Event(kind, target, year)
+
+
+def resolve_target(loaded: LoadedScenario, event: Event) -> str:
+    """The actor id of the event's target (matched on ISO3 code or id, any case)."""
+    want = event.target.lower()
+    for a in loaded.scenario.actors:
+        if a.id.lower() == want or (getattr(a, "iso3", None) or "").lower() == want:
+            return str(a.id)
+    names = ", ".join(str(getattr(a, "iso3", None) or a.id) for a in loaded.scenario.actors)
+    raise InputError(f"event target '{event.target}' is not an actor of the scenario",
+                     field="--event", fix=f"use one of: {names}")
+
+
+def events_supported() -> bool:
+    """Whether the scenario language takes dated events (``load_scenario(events=...)``)."""
+    from multipolar.scenario import load_scenario
+
+    return "events" in inspect.signature(load_scenario).parameters
+
+
+def event_sets(events: list[Event], origin: int) -> dict[str, Any]:
+    """Lever overrides standing in for ``events`` after ``origin`` (module doc, fallback)."""
+    if any(e.kind == "use_of_force" and e.year > origin for e in events):
+        return {"levers.russia_assertion": FORCE_ASSERTION}
+    return {}
+
+
+def load_with_events(scenario: str | Path, origin: int, overrides: dict[str, Any] | None,
+                     events: list[Event], sets: list[str] | dict[str, Any] | None = None,
+                     perspective: str | None = None, hypothesis: str | None = None
+                     ) -> LoadedScenario:
+    """Load ``scenario`` blind after ``origin`` with calibration ``overrides`` and ``events``."""
+    from multipolar.forecast import load_for_origin
+    from multipolar.scenario.overrides import parse_sets
+
+    base = load_for_origin(scenario, origin, overrides, sets=sets, perspective=perspective,
+                           hypothesis=hypothesis)
+    if not events:
+        return base
+    for e in events:
+        resolve_target(base, e)
+    if events_supported():
+        return load_for_origin(scenario, origin, overrides, sets=sets, perspective=perspective,
+                               hypothesis=hypothesis, events=[e.text() for e in events])
+    pairs: dict[str, Any] = {}
+    if isinstance(sets, list):
+        pairs.update(parse_sets(sets))
+    elif sets:
+        pairs.update(sets)
+    pairs.update(event_sets(events, origin))
+    return load_for_origin(scenario, origin, overrides, sets=pairs, perspective=perspective,
+                           hypothesis=hypothesis)
