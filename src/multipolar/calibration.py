@@ -403,6 +403,10 @@ def calibrate_forecast(
     4. Spread: with the fitted parameters (uncertain ones keep their spread, re-centred), the
        ensemble spread is scaled so 90% intervals cover 90% of the training outcomes
        (:func:`spread_scale`).
+    5. Stacking weights per horizon (``forecast.stack_weights``) for ``multipolar forecast``,
+       fitted on the same training forecasts (:mod:`multipolar.backtest.stacking`). These
+       forecasts use parameters fitted on years up to ``until``, so the weights lean a little
+       towards the model; back-tests instead fit them on earlier origins' honest forecasts.
 
     Nothing after ``until`` in ``panel`` is read: the panel is truncated first.
     """
@@ -485,6 +489,9 @@ def calibrate_forecast(
     # spread: ratios of training errors to the interval half-widths, fitted parameters applied
     overrides = fitted.overrides(probe)
     ratios = []
+    from multipolar.backtest.stacking import StackRecords
+
+    records = StackRecords()  # training forecasts for the stacking weights
     for o in origins:
         lo = load_for_origin(scenario, o, overrides, sets=sets, perspective=perspective,
                              hypothesis=hypothesis)
@@ -497,9 +504,12 @@ def calibrate_forecast(
                 if m.neighbours[j] and math.isfinite(v):
                     half = (p95[t, j] - med[t, j]) if v >= med[t, j] else (med[t, j] - p05[t, j])
                     ratios.append(abs(v - med[t, j]) / max(half, 1e-9))
+                    records.add(o, int(y) - o, med[t, j], panel.value(a, o), v)
     spread = spread_scale(np.array(ratios))
+    weights = records.weights(until, list(range(1, horizon + 1)))
     fitted.forecast = {**ForecastSettings(alpha=alpha, anchor=anchor, spread=round(spread, 4),
                                           exogenous=exogenous).to_dict(),
-                       "origins": origins, "horizon": horizon}
+                       "origins": origins, "horizon": horizon,
+                       "stack_weights": {int(h): float(w) for h, w in weights.items()}}
     fitted.seconds = time.perf_counter() - t0
     return fitted, probe

@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy as np
 
-from multipolar.assimilate import assimilate, recentre
 from multipolar.backtest.baselines import BASELINES, baseline_forecast, training_errors
 from multipolar.backtest.scoring import (
     brier,
@@ -54,15 +53,9 @@ from multipolar.backtest.stacking import (
     stacked_samples,
 )
 from multipolar.calibration import FORECAST_HORIZON, calibrate_forecast, training_origins
-from multipolar.conditional import Event, load_with_events
+from multipolar.conditional import Event
 from multipolar.errors import InputError
-from multipolar.forecast import (
-    ForecastSettings,
-    Panel,
-    load_for_origin,
-    prepare_model,
-    run_forecast,
-)
+from multipolar.forecast import ForecastSettings, Panel
 
 METHODS = ("model", "stacked", *BASELINES)
 """Methods scored, in the order tables show them (``stacked``: model and persistence)."""
@@ -303,7 +296,7 @@ def model_run(panel: Panel, origin: int, end: int, *,
               exogenous: str = "blind", sets: list[str] | None = None,
               perspective: str | None = None, hypothesis: str | None = None,
               free: dict[str, tuple[float, float]] | None = None, assimilation: bool = True,
-              events: list[Event] | None = None,
+              events: list[Event] | None = None, anchor: float = 0.0,
               progress: Callable[[int, float], None] | None = None) -> ModelRun:
     """Calibrate on years <= ``origin`` and forecast ``origin+1 .. end`` (nothing later read).
 
@@ -312,31 +305,26 @@ def model_run(panel: Panel, origin: int, end: int, *,
     (:mod:`multipolar.assimilate`). ``events`` condition the forecast
     (:mod:`multipolar.conditional`); the calibration never sees them.
     """
+    from multipolar.pipeline import forecast_ensemble
+
     train = panel.truncated(origin)
     fitted, probe = calibrate_forecast(
         scenario, train, until=origin, members=calib_members, seed=seed, maxiter=maxiter,
         window=window, horizon=FORECAST_HORIZON, sets=sets, perspective=perspective,
-        hypothesis=hypothesis, exogenous=exogenous, free=free, progress=progress)
+        hypothesis=hypothesis, exogenous=exogenous, free=free, anchor=anchor,
+        progress=progress)
     assert fitted.forecast is not None
     settings = ForecastSettings.from_dict(fitted.forecast)
-    loaded = load_with_events(scenario, origin, fitted.overrides(probe), events or [],
-                              sets=sets, perspective=perspective, hypothesis=hypothesis)
-    model = prepare_model(loaded, origin, end, train, settings, seed, calib_members)
+    ens, neighbours, info = forecast_ensemble(
+        scenario, train, origin, end, overrides=fitted.overrides(probe), settings=settings,
+        seed=seed, members=members, sets=sets, perspective=perspective, hypothesis=hypothesis,
+        events=events, assimilation=assimilation, calib_members=calib_members)
     calib: dict[str, Any] = {
         "origin": origin, "objective_mae": round(fitted.mae, 5),
         "start_mae": round(fitted.start_mae, 5), "evaluations": fitted.evaluations,
         "values": {k: round(v, 5) for k, v in fitted.values.items()},
-        "forecast": fitted.forecast}
-    if assimilation:
-        plain = load_for_origin(scenario, origin, fitted.overrides(probe), sets=sets,
-                                perspective=perspective, hypothesis=hypothesis)
-        assim = assimilate(plain, train, origin, members, seed, settings)
-        ens = run_forecast(model, seed, members, params=assim.params, spread=settings.spread)
-        ens = recentre(ens, model, assim, seed)
-        calib["assimilation"] = assim.to_dict()
-    else:
-        ens = run_forecast(model, seed, members, spread=settings.spread)
-    nb = [j for j, _ in enumerate(ens.actors) if model.neighbours[j]]
+        "forecast": fitted.forecast, "assimilation": info.assimilation}
+    nb = [j for j, _ in enumerate(ens.actors) if neighbours[j]]
     return ModelRun(origin, ens.years[1:], [ens.actors[j] for j in nb],
                     ens.alignment[:, 1:][:, :, nb], ens.membership_prob()[1:][:, nb],
                     list(ens.institutions), calib)
@@ -439,7 +427,8 @@ def plot_paths(result: BacktestResult, panel: Panel, path: str | Path) -> Path:
     rows = math.ceil(len(actors) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.0 * cols, 2.6 * rows), sharex=True,
                              squeeze=False)
-    colours = {"persistence": "0.45", "mean3": "#8e44ad", "trend": "#27ae60"}
+    colours = {"stacked": "#e67e22", "persistence": "0.45", "mean3": "#8e44ad",
+               "trend": "#27ae60"}
     lo_year = min(result.origins) - 8
     hi_year = max(result.test_until)
     for k, a in enumerate(actors):
@@ -477,6 +466,65 @@ def plot_paths(result: BacktestResult, panel: Panel, path: str | Path) -> Path:
     out = Path(path)
     try:
         fig.savefig(out, dpi=110)
+    except OSError as exc:
+        raise InputError(f"cannot write the PNG ({exc.strerror or exc})", file=str(out),
+                         field="--png", fix="choose a writable path") from None
+    finally:
+        plt.close(fig)
+    return out
+
+
+def plot_scores(result: BacktestResult, path: str | Path) -> Path:
+    """PNG of the scores: MAE and 90% coverage by horizon, PIT histograms, rank correlations."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    hs = result.horizons()
+    by_h = {h: result.scores(h) for h in hs}
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+    colours = {"model": "#3a6ea5", "stacked": "#c0392b", "persistence": "0.45",
+               "mean3": "#8e44ad", "trend": "#27ae60"}
+    ax = axes[0][0]
+    for m, c in colours.items():
+        ax.plot(hs, [by_h[h].get(m, {}).get("mae", math.nan) for h in hs], "o-", color=c,
+                label=m, ms=3)
+    ax.set(title="MAE of the median by horizon", xlabel="horizon (years)", ylabel="MAE")
+    ax.legend(fontsize=7)
+    ax = axes[0][1]
+    for m in ("model", "stacked", "persistence"):
+        ax.plot(hs, [by_h[h].get(m, {}).get("coverage90", math.nan) for h in hs], "o-",
+                color=colours[m], label=m, ms=3)
+    ax.axhspan(0.85, 0.95, color="0.9", zorder=0)
+    ax.axhline(0.9, color="0.6", lw=0.8, ls=":")
+    ax.set(title="90% interval coverage by horizon", xlabel="horizon (years)", ylim=(0, 1.02))
+    ax.legend(fontsize=7)
+    ax = axes[1][0]
+    bins = np.arange(10) / 10 + 0.05
+    for k, m in enumerate(("model", "stacked")):
+        ax.bar(bins + (k - 0.5) * 0.04, result.pit_histogram(m), width=0.04,
+               color=colours[m], label=m)
+    ax.axhline(0.1, color="0.4", lw=0.8, ls=":")
+    ax.set(title="PIT histogram (flat = calibrated)", xlabel="PIT", ylabel="share")
+    ax.legend(fontsize=7)
+    ax = axes[1][1]
+    for k, m in enumerate(("model", "mean3", "trend")):
+        per = result.directional(m)["per_origin"]
+        xs = np.array([int(o) for o in per], dtype=float)
+        ax.bar(xs + (k - 1) * 0.25, [v["rank_correlation"] for v in per.values()], width=0.25,
+               color=colours[m], label=m)
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.set(title="rank correlation of forecast and observed change", xlabel="origin")
+    ax.legend(fontsize=7)
+    for a in axes.ravel():
+        a.grid(alpha=0.25, lw=0.5)
+    fig.suptitle("back-test scores, origins " + ", ".join(str(o) for o in result.origins),
+                 fontsize=10)
+    fig.tight_layout()
+    out = Path(path)
+    try:
+        fig.savefig(out, dpi=100)
     except OSError as exc:
         raise InputError(f"cannot write the PNG ({exc.strerror or exc})", file=str(out),
                          field="--png", fix="choose a writable path") from None

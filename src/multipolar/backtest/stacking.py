@@ -115,11 +115,16 @@ class ErrorModel:
     def quantiles(self, h: int, members: int) -> np.ndarray:
         """``members`` error quantiles at horizon ``h`` for the calm/shock mixture."""
         pooled = np.concatenate([e for e in self.calm.values() if e.size] or [np.zeros(1)])
-        calm = self.calm.get(h, np.zeros(0))
-        calm = calm if calm.size >= 10 else pooled
+        avail = [k for k, e in self.calm.items() if e.size >= 10]
+        if h in avail:
+            calm = self.calm[h]
+        elif avail and h > max(avail):  # beyond the measured horizons: random-walk growth
+            calm = self.calm[max(avail)] * math.sqrt(h / max(avail))
+        else:
+            calm = pooled
         calm = calm - np.median(calm)
         share = 1.0 - (1.0 - self.rate) ** h if self.shock.size else 0.0
-        n_shock = int(round(share * members))
+        n_shock = round(share * members)
         n_calm = members - n_shock
         parts = [np.quantile(calm, (np.arange(n_calm) + 0.5) / n_calm)]
         if n_shock:
@@ -163,12 +168,13 @@ def stacked_samples(model_median: np.ndarray, last: np.ndarray, horizons: np.nda
     """Ensemble ``(members, T, A)`` of the stacked forecast (module doc).
 
     ``model_median`` is ``(T, A)``, ``last`` the observation at the origin per actor ``(A,)``;
-    where the model median is missing the stacked point is persistence.
+    where the model median is missing the stacked point is persistence. Horizons beyond the
+    fitted ones take the weight of the longest fitted horizon.
     """
     t, a = model_median.shape
     out = np.empty((members, t, a))
     for k, h in enumerate(horizons):
-        w = weights.get(int(h), 0.0)
+        w = weights.get(int(h), weights[max(weights)] if weights else 0.0)
         m = np.where(np.isfinite(model_median[k]), model_median[k], last)
         point = last + w * (m - last)
         out[:, k, :] = point[None, :] + errors.quantiles(int(h), members)[:, None]
