@@ -100,3 +100,21 @@ def test_stacked_samples_are_centred_on_the_weighted_point():
     x = stacked_samples(med, last, np.array([1, 2]), {1: 0.5, 2: 0.25}, em, 101)
     assert np.median(x, axis=0) == pytest.approx(np.array([[0.1, -0.05], [0.075, -0.05]]))
     assert np.ptp(x[:, 1, 0]) > np.ptp(x[:, 0, 0])  # wider at the longer horizon
+
+
+def test_a_weight_the_training_years_cannot_tell_from_noise_is_dropped():
+    from multipolar.backtest.stacking import guarded_weight
+
+    rng = np.random.default_rng(5)
+    obs = rng.normal(size=40)
+    pers = obs + rng.normal(scale=0.3, size=40)
+    # persistence plus noise: no information, only luck can make it look better
+    raw, kept = [], []
+    for k in range(200):
+        lucky = pers + np.random.default_rng(k).normal(scale=0.1, size=40)
+        raw.append(fit_weight(lucky, pers, obs) > 0)
+        kept.append(guarded_weight(lucky, pers, obs) > 0)
+    assert np.mean(raw) > 0.4  # the raw fit often takes it ...
+    assert np.mean(kept) < 0.15  # ... the guard rarely
+    good = obs + rng.normal(scale=0.05, size=40)
+    assert guarded_weight(good, pers, obs) == fit_weight(good, pers, obs) > 0.5

@@ -296,10 +296,11 @@ def model_run(panel: Panel, origin: int, end: int, *,
               exogenous: str = "blind", sets: list[str] | None = None,
               perspective: str | None = None, hypothesis: str | None = None,
               free: dict[str, tuple[float, float]] | None = None, assimilation: bool = True,
-              events: list[Event] | None = None, anchor: float = 0.0,
+              events: list[Event] | None = None, anchor: float | None = None,
               progress: Callable[[int, float], None] | None = None) -> ModelRun:
     """Calibrate on years <= ``origin`` and forecast ``origin+1 .. end`` (nothing later read).
 
+    ``anchor=None`` lets the calibration choose the anchor on the training years.
     With ``assimilation`` the members' parameters are resampled on their fit to the years
     before the origin and the origin state carries the observation error
     (:mod:`multipolar.assimilate`). ``events`` condition the forecast

@@ -5,8 +5,10 @@ Stacking
     (the last observation at the origin) moved a share ``w_h`` in [0, 1] of the way to the
     model's median ``m``. ``w_h`` minimises the mean absolute error over earlier forecasts
     whose outcome is already known at the origin (``origin + h <= until``), so a back-test
-    never fits the weight on its own test years. With fewer than ``min_n`` such forecasts the
-    weight is 0 (persistence): the model has to earn its weight. Ties go to the smaller weight.
+    never fits the weight on its own test years. Only the latest :data:`STACK_RECENT` origins
+    count, and a weight whose gain over persistence is within one standard error is set to 0
+    (:func:`guarded_weight`); with fewer than ``min_n`` forecasts the weight is 0 too: the
+    model has to earn its weight. Ties go to the smaller weight.
 
 Intervals with regime shifts
     Revolutions and wars (:data:`REGIME_SHIFTS`, dated from the historical record) move a
@@ -72,6 +74,29 @@ def fit_weight(model: np.ndarray, pers: np.ndarray, obs: np.ndarray,
     return float(next(w for w, e in zip(g, errs, strict=True) if e <= best + 1e-12))
 
 
+STACK_RECENT = 8
+"""Latest origins (with known outcomes) the stacking weights are fitted on."""
+
+
+def guarded_weight(model: np.ndarray, pers: np.ndarray, obs: np.ndarray) -> float:
+    """:func:`fit_weight`, or 0 where its gain over persistence is within one standard error.
+
+    The gain is the mean of ``|persistence error| - |stacked error|`` over the records; with
+    its standard error ``sd / sqrt(n)``. A weight the training years cannot tell from noise
+    would make the forecast worse than persistence about as often as better.
+    """
+    w = fit_weight(model, pers, obs)
+    if w == 0.0:
+        return 0.0
+    m, p, o = (np.asarray(a, float) for a in (model, pers, obs))
+    ok = np.isfinite(m) & np.isfinite(p) & np.isfinite(o)
+    d = np.abs(p[ok] - o[ok]) - np.abs(p[ok] + w * (m[ok] - p[ok]) - o[ok])
+    if d.size < 2:
+        return 0.0
+    se = float(d.std(ddof=1) / math.sqrt(d.size))
+    return w if float(d.mean()) > se else 0.0
+
+
 @dataclass
 class StackRecords:
     """Past forecasts: origin, horizon, model median, persistence and outcome (flat lists)."""
@@ -90,8 +115,14 @@ class StackRecords:
         self.persistence.append(float(pers))
         self.observed.append(float(obs))
 
-    def weights(self, until: int, horizons: list[int], min_n: int = 14) -> dict[int, float]:
-        """Per horizon, the stacking weight fitted on records whose outcome year <= ``until``."""
+    def weights(self, until: int, horizons: list[int], min_n: int = 14,
+                recent: int = STACK_RECENT) -> dict[int, float]:
+        """Per horizon, the stacking weight fitted on records whose outcome year <= ``until``.
+
+        Only the ``recent`` latest origins with known outcomes count (the model's skill
+        drifts), and a weight is kept only if it beats persistence on them by more than one
+        standard error of the paired error differences (:func:`guarded_weight`).
+        """
         o = np.array(self.origin, dtype=int)
         h = np.array(self.horizon, dtype=int)
         m, p, y = (np.array(v, dtype=float) for v in (self.model, self.persistence,
@@ -100,7 +131,9 @@ class StackRecords:
         for hz in horizons:
             sel = (h == hz) & (o + hz <= until) & np.isfinite(m) & np.isfinite(p) \
                 & np.isfinite(y)
-            out[hz] = fit_weight(m[sel], p[sel], y[sel]) if sel.sum() >= min_n else 0.0
+            known = sorted(set(o[sel].tolist()))
+            sel &= np.isin(o, known[-recent:]) if known else sel
+            out[hz] = guarded_weight(m[sel], p[sel], y[sel]) if sel.sum() >= min_n else 0.0
         return out
 
 

@@ -90,7 +90,7 @@ def calibrate(
                 result, model = calibrate_forecast(
                     scenario, pnl, until=until, members=members, seed=seed, maxiter=maxiter,
                     sets=set_, perspective=perspective, hypothesis=hypothesis,
-                    progress=progress)
+                    anchor=None, progress=progress)
             else:
                 loaded = load_for_origin(scenario, until, sets=set_, perspective=perspective,
                                          hypothesis=hypothesis)
