@@ -153,3 +153,17 @@ def test_cli_reports_other_errors_cleanly(tmp_path):
         res = runner.invoke(app, args)
         assert res.exit_code == 2, (args, res.output)
         assert needle in res.output, (args, res.output)
+
+
+def test_backtest_cli_prints_the_new_scores_and_writes_both_pictures(tmp_path):
+    png = tmp_path / "bt.png"
+    res = runner.invoke(app, ["backtest", "--train-until", "2006", "--test-until", "2008",
+                              "--members", "20", "--calib-members", "4", "--maxiter", "3",
+                              "--warmup", "1", "--png", str(png), "--quiet",
+                              "--event", "use_of_force:GEO@2008"])
+    assert res.exit_code == 0, res.output
+    for needle in ("stacked", "cov90 shock", "rank corr.", "use_of_force:GEO@2008"):
+        assert needle in res.output, needle
+    scores_png = tmp_path / "bt-scores.png"
+    assert png.stat().st_size > 10_000 and scores_png.stat().st_size > 10_000
+    assert scores_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
