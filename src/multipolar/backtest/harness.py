@@ -518,8 +518,12 @@ def plot_scores(result: BacktestResult, path: str | Path) -> Path:
     ax.axhline(0.0, color="0.4", lw=0.8)
     ax.set(title="rank correlation of forecast and observed change", xlabel="origin")
     ax.legend(fontsize=7)
+    from matplotlib.ticker import MaxNLocator
+
     for a in axes.ravel():
         a.grid(alpha=0.25, lw=0.5)
+    for a in (axes[0][0], axes[0][1], axes[1][1]):
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle("back-test scores, origins " + ", ".join(str(o) for o in result.origins),
                  fontsize=10)
     fig.tight_layout()
