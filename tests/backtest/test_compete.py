@@ -46,6 +46,25 @@ def test_views_are_ranked_on_the_same_country_years():
         assert x["mae_p05"] <= x["mae"] <= x["mae_p95"]
     # the views differ (their forecasts are not the same)
     assert len({round(x["mae"], 8) for x in v.values()}) > 1
+    assert s["reference"] == "scenario" and v["scenario"]["mae_minus_first"] == 0.0
+    for x in v.values():
+        assert x["minus_first_p05"] <= x["mae_minus_first"] + 1e-12
+        assert x["mae_minus_first"] <= x["minus_first_p95"] + 1e-12
+
+
+def test_ties_share_the_best_and_two_hypotheses_meet_head_to_head():
+    views = [View("base", "scenario"), View("hypothesis", "strategic"),
+             View("hypothesis", "opportunist")]
+    s = score_views(load_panel(), views, [2008], 1, bootstrap=100, seed=3, **TINY)
+    v = s["views"]
+    # the scenario as written is the strategic hypothesis: identical forecasts share P(best)
+    assert v["scenario"]["mae"] == v["hypothesis strategic"]["mae"]
+    assert v["scenario"]["p_best"] == pytest.approx(v["hypothesis strategic"]["p_best"])
+    h = s["head_to_head"]
+    assert (h["first"], h["second"]) == ("hypothesis strategic", "hypothesis opportunist")
+    assert h["p05"] <= h["mae_difference"] <= h["p95"]
+    assert (h["mae_difference"] < 0) == (h["p_first_better"] > 0.5) or \
+        h["p05"] < 0 < h["p95"]
     assert math.isfinite(s["persistence"]["mae"])
 
 

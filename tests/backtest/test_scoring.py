@@ -131,6 +131,7 @@ def test_pit_of_a_calibrated_ensemble_is_flat_and_of_a_narrow_one_is_u_shaped():
 @given(st.lists(st.floats(-5, 5, allow_nan=False), min_size=4, max_size=30),
        st.integers(0, 2**31))
 @settings(max_examples=60, deadline=None)
+@pytest.mark.filterwarnings("ignore:An input array is constant")
 def test_rank_correlation_matches_scipy_with_ties(xs, seed):
     from scipy.stats import spearmanr
 

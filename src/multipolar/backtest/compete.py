@@ -107,15 +107,32 @@ def score_views(panel: Panel, views: list[View], origins: list[int], horizon: in
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(bootstrap, n))
     boot = np.stack([errs[k][idx].mean(axis=1) for k in labels])  # (views, B)
-    best = np.bincount(boot.argmin(axis=0), minlength=len(labels)) / bootstrap
+    winners = np.isclose(boot, boot.min(axis=0, keepdims=True), rtol=0, atol=1e-12)
+    best = (winners / winners.sum(axis=0, keepdims=True)).mean(axis=1)  # ties share
+    ref = boot[0]  # the first view (the scenario as written) is the reference
     for k, lab in enumerate(labels):
         lo, hi = np.percentile(boot[k], [5, 95])
+        dlo, dhi = np.percentile(boot[k] - ref, [5, 95])
         results[lab].update({"mae_p05": float(lo), "mae_p95": float(hi),
-                             "p_best": float(best[k])})
+                             "p_best": float(best[k]),
+                             "mae_minus_first": float(errs[lab].mean() - errs[labels[0]].mean()),
+                             "minus_first_p05": float(dlo), "minus_first_p95": float(dhi)})
     order = sorted(labels, key=lambda lab: results[lab]["mae"])
-    return {"origins": origins, "horizon": horizon, "country_years": int(n),
-            "bootstrap": bootstrap, "persistence": pers, "ranking": order,
-            "views": {lab: _finite(results[lab]) for lab in order}}
+    out: dict[str, Any] = {"origins": origins, "horizon": horizon, "country_years": int(n),
+                           "bootstrap": bootstrap, "persistence": pers, "ranking": order,
+                           "reference": labels[0],
+                           "views": {lab: _finite(results[lab]) for lab in order}}
+    hyps = [k for k, v in zip(labels, views, strict=True) if v.kind == "hypothesis"]
+    if len(hyps) >= 2:  # the strategy question: first two hypotheses head to head
+        a, b = labels.index(hyps[0]), labels.index(hyps[1])
+        d = boot[a] - boot[b]
+        out["head_to_head"] = {"first": hyps[0], "second": hyps[1],
+                               "mae_difference": float(errs[hyps[0]].mean()
+                                                       - errs[hyps[1]].mean()),
+                               "p05": float(np.percentile(d, 5)),
+                               "p95": float(np.percentile(d, 95)),
+                               "p_first_better": float(np.mean(d < 0))}
+    return out
 
 
 def _finite(d: dict[str, Any]) -> dict[str, Any]:
@@ -134,17 +151,24 @@ def print_view_scores(s: dict[str, Any]) -> None:
                     f"horizons 1-{s['horizon']}, {s['country_years']} country-years "
                     f"(persistence MAE {p.get('mae', math.nan):.4f}, "
                     f"CRPS {p.get('crps', math.nan):.4f})")
-    for c in ("view", "MAE [90% bootstrap]", "vs persistence", "CRPS", "rank corr.",
-              "P(best)"):
+    for c in ("view", "MAE [90% bootstrap]", "vs persistence",
+              f"minus {s['reference']} [90%]", "CRPS", "rank corr.", "P(best)"):
         t.add_column(c, justify="left" if c == "view" else "right")
     for lab in s["ranking"]:
         v = s["views"][lab]
         rel = f"{100 * (1 - v['mae'] / p['mae']):+.0f}%" if p.get("mae") else "–"
         rc = v.get("rank_correlation")
         t.add_row(lab, f"{v['mae']:.4f} [{v['mae_p05']:.4f}, {v['mae_p95']:.4f}]", rel,
+                  f"{v['mae_minus_first']:+.4f} [{v['minus_first_p05']:+.4f}, "
+                  f"{v['minus_first_p95']:+.4f}]",
                   f"{v['crps']:.4f}", "–" if rc is None else f"{rc:+.2f}",
                   f"{v['p_best']:.2f}")
     out.print(t)
+    h = s.get("head_to_head")
+    if h:
+        out.print(f"{h['first']} minus {h['second']}: MAE {h['mae_difference']:+.4f} "
+                  f"[90% {h['p05']:+.4f}, {h['p95']:+.4f}]; P({h['first']} forecasts "
+                  f"better) = {h['p_first_better']:.2f}")
 
 
 def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | None,
