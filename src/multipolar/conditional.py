@@ -1,7 +1,8 @@
 """Event-conditional forecasts: "what if Russia uses force against TARGET in YEAR?".
 
-An event is written ``KIND:TARGET@YEAR`` (e.g. ``use_of_force:UKR@2022``); ``TARGET`` is an
-actor's ISO3 code or id. :func:`load_with_events` loads a scenario for a forecast origin with
+An event is written ``KIND:TARGET@YEAR`` (e.g. ``use_of_force:UKR@2022``; some kinds of the
+scenario language add ``/INSTITUTION`` after the target); ``TARGET`` is an actor's ISO3 code
+or id. :func:`load_with_events` loads a scenario for a forecast origin with
 the events applied:
 
 * where the scenario language accepts dated events (``load_scenario(..., events=[...])``), they
@@ -32,7 +33,7 @@ EVENT_KINDS = ("use_of_force",)
 FORCE_ASSERTION = 1.0
 """Level of the ``russia_assertion`` lever standing in for a use of force (its maximum)."""
 
-_EVENT = re.compile(r"^\s*([a-z_]+)\s*:\s*([A-Za-z][\w .-]*?)\s*@\s*(\d{4})\s*$")
+_EVENT = re.compile(r"^\s*([a-z_]+)\s*:\s*([A-Za-z][\w .-]*?)\s*(/\s*[\w-]+)?\s*@\s*(\d{4})\s*$")
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,12 @@ class Event:
     kind: str
     target: str
     year: int
+    institution: str | None = None
 
     def text(self) -> str:
-        """The event in ``KIND:TARGET@YEAR`` form."""
-        return f"{self.kind}:{self.target}@{self.year}"
+        """The event in ``KIND:TARGET[/INSTITUTION]@YEAR`` form."""
+        inst = f"/{self.institution}" if self.institution else ""
+        return f"{self.kind}:{self.target}{inst}@{self.year}"
 
 
 def parse_event(text: str) -> Event:
@@ -54,11 +57,13 @@ def parse_event(text: str) -> Event:
     fix = "write e.g. --event use_of_force:UKR@2022"
     if not m:
         raise InputError(f"event '{text}' is not KIND:TARGET@YEAR", field="--event", fix=fix)
-    kind, target, year = m.group(1), m.group(2), int(m.group(3))
-    if kind not in EVENT_KINDS:
+    kind, target, year = m.group(1), m.group(2), int(m.group(4))
+    inst = m.group(3).lstrip("/ ").strip() if m.group(3) else None
+    if kind not in EVENT_KINDS and not events_supported():
+        # where the scenario language takes events, it checks the kinds it knows
         raise InputError(f"unknown event kind '{kind}'", field="--event",
                          fix=f"use one of: {', '.join(EVENT_KINDS)}")
-    return Event(kind, target, year)
+    return Event(kind, target, year, inst)
 
 
 def resolve_target(loaded: LoadedScenario, event: Event) -> str:

@@ -15,11 +15,17 @@ from multipolar.pipeline import forecast_ensemble
 runner = CliRunner()
 
 
-def test_parse_event_and_its_errors():
+def test_parse_event_and_its_errors(monkeypatch):
+    import multipolar.conditional as cond
+
     assert parse_event("use_of_force:UKR@2022") == Event("use_of_force", "UKR", 2022)
     assert parse_event(" use_of_force : GEO @ 2008 ").text() == "use_of_force:GEO@2008"
+    assert parse_event("accession:ARM/EAEU@2015").text() == "accession:ARM/EAEU@2015" or \
+        not cond.events_supported()
     with pytest.raises(InputError, match="KIND:TARGET@YEAR"):
         parse_event("use_of_force UKR 2022")
+    # without dated events in the scenario language only use_of_force is understood
+    monkeypatch.setattr(cond, "events_supported", lambda: False)
     with pytest.raises(InputError, match="unknown event kind"):
         parse_event("invasion:UKR@2022")
 
