@@ -259,10 +259,9 @@ def load_for_origin(scenario: str | Path, origin: int, overrides: dict[str, Any]
                     perspective: str | None = None,
                     hypothesis: str | None = None,
                     events: list[str] | None = None) -> LoadedScenario:
-    """Load ``scenario`` blind after ``origin``, with calibration ``overrides`` and ``--set``s.
+    """Load ``scenario`` blind after ``origin`` with calibration ``overrides`` and inputs.
 
-    ``events`` (``KIND:TARGET@YEAR``) are passed to the scenario loader where it takes them
-    (see :mod:`multipolar.conditional`).
+    The inputs are ``--set`` overrides and ``--event`` items (dated events given as facts).
     """
     from multipolar.scenario import load_scenario
     from multipolar.scenario.overrides import parse_sets
@@ -276,9 +275,8 @@ def load_for_origin(scenario: str | Path, origin: int, overrides: dict[str, Any]
     until = min(int(pairs.get("time.observed_until", origin)), origin,
                 probe.scenario.time.observed_until)
     pairs["time.observed_until"] = until
-    extra: dict[str, Any] = {"events": list(events)} if events else {}
     return load_scenario(scenario, perspective=perspective, hypothesis=hypothesis, sets=pairs,
-                         **extra)
+                         events=events)
 
 
 # -------------------------------------------------------------------------------- ensembles

@@ -138,7 +138,7 @@ def forecast(
     hypothesis: str = typer.Option(None, "--hypothesis", help="Hypothesis overlay."),
     set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
     event: list[str] = typer.Option(None, "--event",
-                                    help="Condition on KIND:TARGET@YEAR, e.g. "
+                                    help="Dated event KIND:TARGET[/INSTITUTION]@YEAR, e.g. "
                                          "use_of_force:UKR@2022 (repeatable)."),
     raw: bool = typer.Option(False, "--raw", help="The model alone (no stacking with "
                                                   "persistence)."),
