@@ -6,8 +6,8 @@ or id. :func:`load_with_events` loads a scenario for a forecast origin with
 the events applied:
 
 * where the scenario language accepts dated events (``load_scenario(..., events=[...])``), they
-  are passed through and the engine honours them;
-* otherwise (older scenario language) a ``use_of_force`` event is applied as a lever
+  are passed through, and an engine that acts on them (:func:`events_honoured`) applies them;
+* where the engine does not act on them, a ``use_of_force`` event is applied as a lever
   override: Russia's ``russia_assertion`` is set to :data:`FORCE_ASSERTION` (from the origin,
   since levers are then constant in time). Assertion at that level makes democratic
   neighbours balance against Russia and autocratic ones bandwagon with it, as the assertion
@@ -84,6 +84,21 @@ def events_supported() -> bool:
     return "events" in inspect.signature(load_scenario).parameters
 
 
+def events_honoured() -> bool:
+    """Whether the engine acts on ``use_of_force`` events (not only compiles them).
+
+    Read from the engine's source: a simulation would cost more than it tells. Where the
+    scenario language takes events but the engine ignores them, the lever override below
+    stands in for them as well.
+    """
+    import multipolar.model.engine as engine
+
+    try:
+        return "use_of_force" in inspect.getsource(engine)
+    except (OSError, TypeError):
+        return False
+
+
 def event_sets(events: list[Event], origin: int) -> dict[str, Any]:
     """Lever overrides standing in for ``events`` after ``origin`` (module doc, fallback)."""
     if any(e.kind == "use_of_force" and e.year > origin for e in events):
@@ -105,14 +120,15 @@ def load_with_events(scenario: str | Path, origin: int, overrides: dict[str, Any
         return base
     for e in events:
         resolve_target(base, e)
-    if events_supported():
-        return load_for_origin(scenario, origin, overrides, sets=sets, perspective=perspective,
-                               hypothesis=hypothesis, events=[e.text() for e in events])
     pairs: dict[str, Any] = {}
     if isinstance(sets, list):
         pairs.update(parse_sets(sets))
     elif sets:
         pairs.update(sets)
-    pairs.update(event_sets(events, origin))
+    if not events_honoured():
+        pairs.update(event_sets(events, origin))
+    if events_supported():
+        return load_for_origin(scenario, origin, overrides, sets=pairs, perspective=perspective,
+                               hypothesis=hypothesis, events=[e.text() for e in events])
     return load_for_origin(scenario, origin, overrides, sets=pairs, perspective=perspective,
                            hypothesis=hypothesis)
