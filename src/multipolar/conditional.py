@@ -8,10 +8,10 @@ the events applied:
 * where the scenario language accepts dated events (``load_scenario(..., events=[...])``), they
   are passed through, and an engine that acts on them (:func:`events_honoured`) applies them;
 * where the engine does not act on them, a ``use_of_force`` event is applied as a lever
-  override: Russia's ``russia_assertion`` is set to :data:`FORCE_ASSERTION` (from the origin,
-  since levers are then constant in time). Assertion at that level makes democratic
-  neighbours balance against Russia and autocratic ones bandwagon with it, as the assertion
-  mechanism encodes; the target is not singled out.
+  override: Russia's ``russia_assertion`` is set to :data:`FORCE_ASSERTION` from the year of
+  the first use of force (from the origin where levers are constant in time). Assertion at
+  that level makes democratic neighbours balance against Russia and autocratic ones bandwagon
+  with it, as the assertion mechanism encodes; the target is not singled out.
 
 Depends on the scenario loader and :mod:`multipolar.forecast`.
 """
@@ -99,11 +99,17 @@ def events_honoured() -> bool:
         return False
 
 
-def event_sets(events: list[Event], origin: int) -> dict[str, Any]:
-    """Lever overrides standing in for ``events`` after ``origin`` (module doc, fallback)."""
-    if any(e.kind == "use_of_force" and e.year > origin for e in events):
-        return {"levers.russia_assertion": FORCE_ASSERTION}
-    return {}
+def event_sets(events: list[Event], origin: int, dated: bool = False) -> dict[str, Any]:
+    """Lever overrides standing in for ``events`` after ``origin`` (module doc, fallback).
+
+    ``dated``: the scenario language takes levers by year, so the lever rises from the first
+    use of force on (``levers.russia_assertion@YEAR``) instead of from the origin.
+    """
+    years = [e.year for e in events if e.kind == "use_of_force" and e.year > origin]
+    if not years:
+        return {}
+    key = f"levers.russia_assertion@{min(years)}" if dated else "levers.russia_assertion"
+    return {key: FORCE_ASSERTION}
 
 
 def load_with_events(scenario: str | Path, origin: int, overrides: dict[str, Any] | None,
@@ -126,7 +132,7 @@ def load_with_events(scenario: str | Path, origin: int, overrides: dict[str, Any
     elif sets:
         pairs.update(sets)
     if not events_honoured():
-        pairs.update(event_sets(events, origin))
+        pairs.update(event_sets(events, origin, dated=events_supported()))
     if events_supported():
         return load_for_origin(scenario, origin, overrides, sets=pairs, perspective=perspective,
                                hypothesis=hypothesis, events=[e.text() for e in events])

@@ -42,9 +42,12 @@ def test_targets_resolve_by_iso3_or_id():
     assert "UKR" in str(err.value)
 
 
-def test_events_before_the_origin_change_nothing():
-    assert event_sets([parse_event("use_of_force:GEO@2008")], 2010) == {}
-    assert event_sets([parse_event("use_of_force:GEO@2008")], 2007) != {}
+def test_events_before_the_origin_change_nothing_and_later_ones_are_dated():
+    war = [parse_event("use_of_force:GEO@2008"), parse_event("use_of_force:UKR@2014")]
+    assert event_sets(war, 2014) == {}
+    assert event_sets(war, 2007) == {"levers.russia_assertion": 1.0}
+    assert event_sets(war, 2007, dated=True) == {"levers.russia_assertion@2008": 1.0}
+    assert event_sets(war, 2010, dated=True) == {"levers.russia_assertion@2014": 1.0}
 
 
 def test_use_of_force_drives_democracies_west_and_autocracies_east():
