@@ -124,8 +124,9 @@ def load_with_events(scenario: str | Path, origin: int, overrides: dict[str, Any
                            hypothesis=hypothesis)
     if not events:
         return base
-    for e in events:
-        resolve_target(base, e)
+    if not events_supported():  # else the scenario language checks them, naming the item
+        for e in events:
+            resolve_target(base, e)
     pairs: dict[str, Any] = {}
     if isinstance(sets, list):
         pairs.update(parse_sets(sets))

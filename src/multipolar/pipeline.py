@@ -44,10 +44,12 @@ class PipelineInfo:
     assimilation: dict[str, Any] | None = None
     stack_weights: dict[int, float] | None = None
     errors: dict[str, Any] | None = None
+    applied: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values."""
-        return {"events": self.events, "assimilation": self.assimilation,
+        return {"events": self.events, "applied": self.applied,
+                "assimilation": self.assimilation,
                 "stack_weights": None if self.stack_weights is None else
                 {str(h): w for h, w in self.stack_weights.items()},
                 "interval_errors": self.errors}
@@ -67,6 +69,7 @@ def forecast_ensemble(scenario: str | Path, panel: Panel, origin: int, end: int,
     info = PipelineInfo(events=[e.text() for e in events or []])
     loaded = load_with_events(scenario, origin, overrides, events or [], sets=sets,
                               perspective=perspective, hypothesis=hypothesis)
+    info.applied = dict(loaded.applied)
     model = prepare_model(loaded, origin, end, panel, settings, seed, calib_members)
     if assimilation:
         plain = loaded if not events else load_for_origin(
