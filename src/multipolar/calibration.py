@@ -141,8 +141,8 @@ class CalibrationResult:
 
 
 _OBJECTIVES = {
-    "history": "MAE of the ensemble median of rel_pos_ru0_us1 (neighbours)",
-    "forecast": "MAE of ensemble-median forecasts of rel_pos_ru0_us1 (neighbours) from "
+    "history": "MAE of the ensemble median of UN voting alignment (neighbours)",
+    "forecast": "MAE of ensemble-median forecasts of UN voting alignment (neighbours) from "
                 "rolling origins inside the training years",
 }
 

@@ -54,7 +54,9 @@ def _check_executor(executor: str, workers: int | None) -> None:
 def calibrate(
     scenario: str = _SCENARIO,
     panel: Path = typer.Option(None, "--panel", help="Panel CSV (default: the bundled one)."),
-    until: int = typer.Option(2013, "--until", help="Last year of data the fit may use."),
+    until: int = typer.Option(None, "--until",
+                              help="Last year of data the fit may use (default: the panel's "
+                                   "last year, 2019 for the bundled data)."),
     out_file: Path = typer.Option(None, "--out", "-o", help="Calibration file to write."),
     members: int = typer.Option(64, "--members", "-n", help="Members per evaluation."),
     seed: int = typer.Option(2013, "--seed", help="Seed (common random numbers)."),
@@ -85,6 +87,8 @@ def calibrate(
             raise InputError("--members and --maxiter must be at least 1", field="--members",
                              fix="pass e.g. --members 64 --maxiter 300")
         pnl = load_panel(panel)
+        if until is None:
+            until = pnl.last_year()
         with _bar(maxiter, "calibrating", not quiet and not json_) as progress:
             if objective == "forecast":
                 result, model = calibrate_forecast(
@@ -149,7 +153,12 @@ def forecast(
     """Forecast UN voting alignment and memberships per country and year."""
     from multipolar.calibration import read_calibration_file
     from multipolar.conditional import parse_event
-    from multipolar.forecast import ForecastSettings, forecast_records, load_panel
+    from multipolar.forecast import (
+        ForecastSettings,
+        forecast_records,
+        load_panel,
+        starting_state,
+    )
     from multipolar.pipeline import forecast_ensemble
 
     with user_errors():
@@ -184,15 +193,18 @@ def forecast(
             stack_weights=None if raw else weights)
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
+        start = starting_state(from_, origin)
         if json_:
-            print_json({"scenario": scenario, "origin": origin, "members": members,
+            print_json({"scenario": scenario, "origin": origin,
+                        "observed_until": origin, "starting_state": start, "members": members,
                         "seed": seed, "settings": settings.to_dict(),
                         "calibration": str(calibration) if calibration else None,
                         "method": "model" if raw else "stacked", **info.to_dict(),
                         "forecasts": records})
             return
-        t = Table(title=f"rel_pos_ru0_us1 forecast (0 = votes like Russia, 1 = like the US), "
-                        f"origin {origin}, {members:,} members, seed {seed}")
+        t = Table(title=f"UN voting alignment forecast (0 = votes like Russia, 1 = like the US), "
+                        f"origin {origin}, {members:,} members, seed {seed}",
+                  caption=start["note"])
         t.add_column("country")
         shown = sorted({from_, min(from_ + 4, to), to})
         for y in shown:
@@ -202,7 +214,7 @@ def forecast(
             row = [c]
             for y in shown:
                 r = next(r for r in records if r["country"] == c and r["year"] == y)
-                q = r["rel_pos_ru0_us1"]
+                q = r["alignment"]
                 row.append(f"{q['median']:.2f} [{q['p05']:.2f}–{q['p95']:.2f}]")
             last = next(r for r in records if r["country"] == c and r["year"] == to)
             row.append(", ".join(f"{k} {v:.2f}" for k, v in last["memberships"].items()

@@ -167,6 +167,12 @@ def _print_explore(s: dict[str, Any]) -> None:
             row.append(f"{a['scores']['spearman'][i]:+.2f}")
             t.add_row(*row)
         out.print(t)
+        shown = ("S1", "ST", "±") if "sobol" in a else ("mu*", "sigma", "±") \
+            if "morris" in a else ()
+        for k in (*shown, "rho"):
+            out.print(f"  {k}: {a.get('explain', {}).get(k, '')}")
+        for w in a.get("warnings", []):
+            console.print(f"[yellow]warning:[/] {w}")
     p = s.get("prim")
     if p:
         b = p["box"]

@@ -14,6 +14,7 @@ import sys
 import typer
 
 from multipolar import __version__
+from multipolar.model._alloc import tune_allocator
 
 app = typer.Typer(
     name="multipolar",
@@ -71,6 +72,7 @@ _mount()
 
 def main() -> None:
     """Run the CLI."""
+    tune_allocator()  # once per process (MULTIPOLAR_MALLOC_TUNE=0 leaves the allocator alone)
     try:
         app()
     except KeyboardInterrupt:

@@ -108,7 +108,11 @@ def mechanisms(
     scenario: str = typer.Argument("russia-neighbourhood", help="Scenario file or bundled name."),
     json_: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """List the model's mechanisms: theory items, parameters, switches and evidence."""
+    """List the model's mechanisms and everything each one declares.
+
+    Parameters (default, unit, bounds, meaning), the state read and written, context items,
+    levers, random streams, theory items and evidence.
+    """
     from multipolar.model.mechanisms import catalogue
 
     with user_errors():
@@ -117,11 +121,12 @@ def mechanisms(
         for info in catalogue():
             mech = sc.mechanisms.get(info.name)
             chosen = (mech.implementation or "default") if mech else "-"
+            declared = info.as_dict()
             rows.append({
-                "name": info.name, "implementation": info.implementation,
+                **declared,
                 "selected": mech is not None and chosen in (info.implementation, "default"),
-                "enabled": bool(mech and mech.enabled), "theory": list(info.theory),
-                "params": sorted(info.defaults),
+                "enabled": bool(mech and mech.enabled),
+                "declared_evidence": declared["evidence"],
                 "evidence": [e if isinstance(e, str) else e.locator
                              for e in (mech.evidence if mech else [])],
                 "summary": info.doc.splitlines()[0] if info.doc else "",
@@ -137,7 +142,8 @@ def mechanisms(
                 f"{r['name']} ({r['implementation']})"
             on = "yes" if r["enabled"] and r["selected"] else "no"
             t.add_row(str(name), ", ".join(r["theory"]), on,
-                      ", ".join(r["params"]), ", ".join(r["evidence"]), str(r["summary"]))
+                      ", ".join(p["name"] for p in r["params"]), ", ".join(r["evidence"]),
+                      str(r["summary"]))
         out.print(t)
 
 

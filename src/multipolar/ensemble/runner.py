@@ -20,7 +20,6 @@ import importlib
 import os
 import signal
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -43,6 +42,7 @@ from multipolar.ensemble.store import (
     spool_write,
 )
 from multipolar.errors import MultipolarError
+from multipolar.model._alloc import tune_allocator
 
 
 @dataclass(frozen=True)
@@ -131,35 +131,12 @@ class Shared:
     spool_dir: str | None = None
 
 
-_ALLOCATOR_TUNED: list[bool] = []
-
-
-def tune_allocator() -> None:
-    """Undo the glibc malloc setting that Dask's nanny gives its workers (once per process).
-
-    Dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``. Setting any malloc threshold
-    switches off glibc's adaptive mmap threshold, so every NumPy temporary above 128 KB is
-    mmap-ed and unmapped again: the model ran 10-20x slower on Dask workers than in-process.
-    Raising the mmap and trim thresholds with ``mallopt`` restores normal speed. Results are
-    unaffected (it only changes where memory comes from).
-    """
-    if _ALLOCATOR_TUNED:
-        return
-    _ALLOCATOR_TUNED.append(True)
-    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 64 * 1024 * 1024)  # M_MMAP_THRESHOLD
-        libc.mallopt(-1, 128 * 1024 * 1024)  # M_TRIM_THRESHOLD
-    except (OSError, AttributeError):  # not glibc: nothing to undo
-        pass
-
-
 def run_chunk(shared: Shared, chunk: tuple[int, int, int]) -> ChunkPayload:
-    """Simulate one chunk and encode it (runs on a worker; pure function of its inputs)."""
+    """Simulate one chunk and encode it (runs on a worker; pure function of its inputs).
+
+    The first call in a worker process tunes the allocator (once per process; a worker of
+    any executor starts here).
+    """
     tune_allocator()
     index, start, stop = chunk
     t0 = time.perf_counter()
@@ -205,6 +182,7 @@ def load_and_compile(spec: RunSpec) -> tuple[Any, Any, dict[str, Any]]:
     model = backend.compile_model(loaded, start=start, end=end)
     info = {"scenario_file": str(loaded.path), "scenario_name": loaded.scenario.name,
             "scenario_hash": canonical_hash(loaded.raw), "start": start, "end": end,
+            "observed_until": t.observed_until,
             "applied": loaded.applied}
     return loaded, model, info
 

@@ -160,8 +160,31 @@ def _step(cur: Any, key: str, trail: list[str]) -> tuple[Any, Any]:
     raise KeyError((key, []))
 
 
+class _Absent(dict[str, Any]):
+    """Stands for a mechanism's ``params`` where a declared parameter is not written yet."""
+
+    def __init__(self, mechanism: dict[str, Any]) -> None:
+        super().__init__()
+        self.mechanism = mechanism
+
+
+def _absent_declared(raw: dict[str, Any], parts: list[str]) -> _Absent | None:
+    """A declared mechanism parameter the scenario leaves at its default (None otherwise)."""
+    if len(parts) != 4 or parts[0] != "mechanisms" or parts[2] != "params":
+        return None
+    mech = (raw.get("mechanisms") or {}).get(parts[1])
+    if not isinstance(mech, dict) or parts[3] in (mech.get("params") or {}):
+        return None
+    from multipolar.model.mechanisms import MECHANISMS
+
+    return _Absent(mech) if parts[3] in MECHANISMS.params(parts[1]) else None
+
+
 def _locate(raw: dict[str, Any], path: str) -> tuple[Any, Any, list[str]]:
     parts = _expand(raw, path)
+    absent = _absent_declared(raw, parts)
+    if absent is not None:
+        return absent, parts[3], parts
     cur: Any = raw
     container: Any = None
     key: Any = None
@@ -186,6 +209,11 @@ def check_path(raw: dict[str, Any], path: str) -> tuple[str, str] | None:
         _locate(raw, path)
     except LookupError as exc:
         name, options, where = exc.args
+        parts = where.split(".")
+        if len(parts) == 3 and parts[0] == "mechanisms" and parts[2] == "params":
+            from multipolar.model.mechanisms import MECHANISMS  # declared, written or not
+
+            options = sorted(set(options) | set(MECHANISMS.params(parts[1])))
         if where == "<top>":  # shorthands: bare lever, driver, mechanism and aim names
             for section in ("levers", "drivers", "mechanisms", "aims"):
                 if isinstance(raw.get(section), dict):
@@ -201,6 +229,11 @@ def check_path(raw: dict[str, Any], path: str) -> tuple[str, str] | None:
 def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
     """Set ``path`` to ``value`` in ``raw`` (in place), with the semantics in the module doc."""
     container, key, parts = _locate(raw, path)
+    if isinstance(container, _Absent):  # a declared parameter left at its default so far
+        if container.mechanism.get("params") is None:
+            container.mechanism["params"] = {}
+        container.mechanism["params"][key] = value
+        return
     current: Any = container.get(key) if isinstance(container, dict) else container[key]
     section = parts[0]
     if section == "drivers" and len(parts) == 2 and not isinstance(value, dict) \
