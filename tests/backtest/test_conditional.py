@@ -50,16 +50,34 @@ def test_events_before_the_origin_change_nothing_and_later_ones_are_dated():
     assert event_sets(war, 2010, dated=True) == {"levers.russia_assertion@2014": 1.0}
 
 
-def test_use_of_force_drives_democracies_west_and_autocracies_east():
+def _diff(event: str) -> dict[str, float]:
     panel = load_panel().truncated(2007)
     kw = {"overrides": None, "settings": ForecastSettings(), "seed": 3, "members": 200,
           "assimilation": False}
     base, _, _ = forecast_ensemble("russia-neighbourhood", panel, 2007, 2012, **kw)
     war, _, info = forecast_ensemble("russia-neighbourhood", panel, 2007, 2012,
-                                     events=[parse_event("use_of_force:GEO@2008")], **kw)
-    assert info.events == ["use_of_force:GEO@2008"]
+                                     events=[parse_event(event)], **kw)
+    assert info.events == [event]
     d = np.median(war.alignment, axis=0)[-1] - np.median(base.alignment, axis=0)[-1]
-    diff = dict(zip(base.actors, d, strict=True))
+    return dict(zip(base.actors, d, strict=True))
+
+
+def test_use_of_force_reaches_the_forecast():
+    import multipolar.conditional as cond
+
+    diff = _diff("use_of_force:GEO@2008")
+    if cond.events_honoured():  # the engine acts on it: the target turns away from Russia
+        assert diff["Georgia"] > 0.05
+        assert diff["Georgia"] > 5 * max(abs(v) for k, v in diff.items() if k != "Georgia")
+    else:
+        assert max(abs(v) for v in diff.values()) > 0.01
+
+
+def test_the_stand_in_lever_drives_democracies_west_and_autocracies_east(monkeypatch):
+    import multipolar.conditional as cond
+
+    monkeypatch.setattr(cond, "events_honoured", lambda: False)
+    diff = _diff("use_of_force:GEO@2008")
     for west in ("Estonia", "Latvia", "Lithuania", "Ukraine", "Georgia"):
         assert diff[west] > 0.01, west
     for east in ("Azerbaijan", "Tajikistan", "Turkmenistan"):
