@@ -29,6 +29,8 @@ def test_json_has_the_issue_shape_and_only_json_on_stdout(tmp_path):
     res = _ok(["run", *SMALL, "--json", "--no-plots", "--out", str(tmp_path / "r")])
     s = json.loads(res.stdout)
     assert s["members"] == 40 and s["seed"] == 3
+    # where observation ends: the flagship's time.observed_until (and a --set moves it)
+    assert s["observed_until"] == 2019
     assert s["years"][0] == 1992 and s["years"][-1] == 2015
     assert "Belarus" in s["actors"] and "Ukraine" in s["actors"]
     q = s["alignment"]["Belarus"]["2013"]
@@ -52,7 +54,7 @@ def test_executors_give_identical_summaries(tmp_path):
 def test_table_runs_and_query(tmp_path):
     rd = tmp_path / "run"
     res = _ok(["run", *SMALL, "--no-plots", "--out", str(rd)])
-    assert "Belarus" in res.stdout and "2013 observed" in res.stdout
+    assert "Belarus" in res.stdout and "observed until 2019" in res.stdout
     lst = json.loads(_ok(["runs", "list", str(tmp_path), "--json"]).stdout)
     assert [r["rundir"] for r in lst] == [str(rd)] and lst[0]["status"] == "complete"
     show = json.loads(_ok(["runs", "show", str(rd), "--json"]).stdout)
@@ -136,3 +138,12 @@ def test_signal_then_resume_equals_uninterrupted(tmp_path, sig):
         pd.testing.assert_frame_equal(
             query_arrow(killed, f"select * from {t} order by all").to_pandas(),
             query_arrow(full, f"select * from {t} order by all").to_pandas(), check_exact=True)
+
+
+def test_observed_until_follows_the_scenario_and_set(tmp_path):
+    res = _ok(["run", "--members", "10", "--seed", "3", "--end", "2012", "--quiet", "--json",
+               "--no-plots", "--set", "time.observed_until=2008", "--out", str(tmp_path / "r")])
+    assert json.loads(res.stdout)["observed_until"] == 2008
+    table = _ok(["run", "--members", "10", "--seed", "3", "--end", "2012", "--quiet",
+                 "--no-plots", "--set", "time.observed_until=2008", "--out", str(tmp_path / "t")])
+    assert "observed until 2008; later years are projections" in table.stdout

@@ -109,7 +109,8 @@ def test_flagship_validates_with_every_overlay() -> None:
     ld = load_scenario("russia-neighbourhood")
     sc = ld.scenario
     assert len(sc.actors) == 19
-    assert {i.id for i in sc.institutions} == {"CIS", "CSTO", "EAEU", "SCO", "EU", "NATO"}
+    assert {i.id for i in sc.institutions} == {"CIS", "CSTO", "EurAsEC", "EAEU", "SCO", "EU",
+                                             "EU_association", "NATO"}
     assert set(sc.perspectives) == {"kremlin", "young_experts", "western_analysts",
                                     "post_soviet_specialists"}
     for p in sc.perspectives:

@@ -89,9 +89,9 @@ def test_dashboard_in_chromium(server: str, tmp_path: Path) -> None:
 
             page.click("button[data-tab=network]")
             year = page.locator("#year")
-            year.fill("2018")
+            year.fill("2020")  # after the last observed year (2019)
             year.dispatch_event("input")
-            expect(page.locator("#year-out")).to_contain_text("2018 (projection)")
+            expect(page.locator("#year-out")).to_contain_text("2020 (projection)")
             expect(page.locator("#network-chart .main-svg").first).to_be_visible()
             page.screenshot(path=str(shots / "dashboard-network.png"), full_page=True)
 

@@ -82,6 +82,8 @@ def run_cmd(
         out.print(f"[bold]{iid}[/]  model {name}: predicted {result.predicted[i]:.3f}  "
                   f"(weighted mean by round: "
                   + ", ".join(f"{m:.3f}" for m in means[:, i]) + ")")
+        if issues.n_issues <= 3:
+            out.print(f"  scale: {issues.scale_text(i)}")
     if issues.n_issues > 20:
         out.print(f"... {issues.n_issues - 20} more issues (use --json)")
     if result.moves and issues.n_issues == 1:

@@ -28,6 +28,7 @@ from multipolar.evidence import (
     is_citations_file,
     load_citations_file,
 )
+from multipolar.labels import source_label
 from multipolar.scenario import Citation, Scenario, load_scenario
 
 app = typer.Typer(
@@ -107,13 +108,13 @@ def check(
     else:
         t = Table(title=f"evidence for {label} in {cor.root}", show_lines=passages)
         t.add_column("citation", overflow="fold", ratio=2)
-        t.add_column("doc", no_wrap=True)
+        t.add_column("source", overflow="fold", ratio=2)
         t.add_column("line:col", no_wrap=True)
         t.add_column("status", no_wrap=True)
         t.add_column("passage", overflow="fold", ratio=5)
         for r in report.results:
             cite = r.id or r.owner
-            doc = (r.document or r.doc).split("_", 1)[0]
+            doc = source_label(r.document or r.doc, short=True)
             if r.found:
                 status = Text("found" if r.occurrences == 1 else f"found ×{r.occurrences}",
                               style="green" if r.occurrences == 1 else "yellow")
@@ -179,7 +180,7 @@ def show(
         for i, r in enumerate(results, 1):
             head = Text(f"[{i}/{len(results)}] ", style="bold")
             head.append(r.id or r.owner, style="bold cyan")
-            head.append(f"  {r.document or r.doc}")
+            head.append(f"  {source_label(r.document or r.doc)}")
             if r.found:
                 head.append(f"  line {r.line}, offset {r.offset}")
             out.print(head)

@@ -55,10 +55,15 @@ def summary_table(summary: dict[str, Any], observed: dict[str, dict[int, float]]
     """
     years = [int(y) for y in summary.get("years", [])]
     end = years[-1] if years else None
-    mid = OBSERVED_YEAR if OBSERVED_YEAR in years else None
+    obs_until = int(summary.get("observed_until") or OBSERVED_YEAR)
+    last_obs = min(obs_until, end or 0)
+    mid = last_obs if last_obs in years else None
     insts = list(summary.get("institutions", []))
     t = Table(title=f"alignment (0 = votes like Russia, 1 = like the US), "
                     f"{summary.get('members', 0):,} members, seed {summary.get('seed')}")
+    if mid:
+        t.caption = (f"observed until {obs_until}; later years are projections"
+                     if obs_until < (end or 0) else f"history observed until {obs_until}")
     t.add_column("actor")
     if mid:
         t.add_column(f"{mid} median [90%]", justify="right")

@@ -120,6 +120,7 @@ def summarise_run(rundir: Path, exact_limit: int = EXACT_LIMIT,
         summary["quantile_method"] = f"histogram-{bins}"
     summary["members"] = members
     summary["seed"] = int(ident["seed"])
+    summary["observed_until"] = manifest["scenario"].get("observed_until")
     summary["run"] = {"rundir": str(rundir), "scenario": manifest["scenario"]["scenario_name"],
                       "scenario_hash": ident["scenario_hash"],
                       "perspective": manifest["spec"].get("perspective"),

@@ -45,12 +45,18 @@ def _nested(q: dict[str, np.ndarray], years: np.ndarray, actors: list[str]) -> d
 
 
 def summarise(results: ChunkResult | list[ChunkResult], seed: int | None = None,
-              outcomes: tuple[str, ...] = ("alignment",)) -> dict[str, Any]:
-    """Distribution summary of an ensemble (see module docstring)."""
+              outcomes: tuple[str, ...] = ("alignment",),
+              observed_until: int | None = None) -> dict[str, Any]:
+    """Distribution summary of an ensemble (see module docstring).
+
+    ``observed_until``: the last year the model followed observed history (later years are
+    projections); carried in the summary as ``observed_until``.
+    """
     res = ChunkResult.concat(results) if isinstance(results, list) else results
     years = res.years
     out: dict[str, Any] = {"members": res.n, "seed": seed, "years": [int(y) for y in years],
-                           "actors": list(res.actors), "institutions": list(res.institutions)}
+                           "actors": list(res.actors), "institutions": list(res.institutions),
+                           "observed_until": observed_until}
     for name in outcomes:
         out[name] = _nested(quantile_table(res.actor_outcomes[name]), years, res.actors)
     if all(k in res.actor_outcomes for k in SPHERE_POLES.values()):

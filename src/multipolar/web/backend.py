@@ -134,7 +134,10 @@ def scenario_info(name: str, perspective: str | None = None,
 
 
 def _citation(cid: str | None, cit: Any) -> dict[str, Any]:
-    return {"id": cid, "doc": cit.doc, "locator": cit.locator, "claim": cit.claim}
+    from multipolar.labels import source_label
+
+    return {"id": cid, "doc": cit.doc, "source": source_label(cit.doc), "locator": cit.locator,
+            "claim": cit.claim}
 
 
 @lru_cache(maxsize=8)

@@ -421,7 +421,7 @@ async function drawCompare() {
     marker: { color: "#222", size: 4 }, name: "observed" });
   Plotly.react("compare-chart", traces, { height: 460, margin: { l: 40, r: 10, t: 30, b: 40 },
     title: { text: `${esc(actor)}: alignment, run A (red) vs run B (blue)`, font: { size: 13 } },
-    legend: { orientation: "h", y: -0.15 }, yaxis: { title: { text: "0 = Russia, 1 = US" } } },
+    legend: { orientation: "h", y: -0.15 }, yaxis: { title: { text: "votes like Russia (0) … like the US (1)" } } },
     { responsive: true, displaylogo: false });
   $("cmp-head").textContent = `Median alignment in ${cmp.year}`;
   table.replaceChildren(el("tr", {}, el("th", { text: "state" }), el("th", { text: "A" }), el("th", { text: "B" }),
@@ -508,11 +508,11 @@ function showEvidence(key) {
           try {
             const p = await api(`/api/evidence/passage?doc=${encodeURIComponent(c.doc)}&locator=${encodeURIComponent(c.locator)}`);
             quote.replaceChildren(el("blockquote", {}, p.before, el("mark", { text: p.match }), p.after),
-              el("p", { class: "where", text: `${p.doc}, line ${p.line}` }));
+              el("p", { class: "where", text: `${c.source || p.doc}, line ${p.line}` }));
           } catch (e) { quote.replaceChildren(el("p", { class: "error", text: e.message })); }
         } } });
       return el("div", { class: "citation" }, el("div", { class: "claim", text: c.claim }),
-        el("div", { class: "where", text: `${c.id ? "[" + c.id + "] " : ""}${c.doc} — “${c.locator}”` }), btn, quote);
+        el("div", { class: "where", text: `${c.id ? "[" + c.id + "] " : ""}${c.source || c.doc} — “${c.locator}”` }), btn, quote);
     }) : [el("p", { class: "hint", text: "No citation recorded for this item." })])].filter((x) => x));
 }
 
