@@ -377,7 +377,7 @@ def test_western_drift_erodes_regime_security() -> None:
         loyal = run((*ko, ("eu_offer", 0.0), ("russia_attraction", 1.0)))
         t = slice(-8, None)
         return bool(np.median(west.core_outcomes["regime_security"][:, t])
-                    < np.median(loyal.core_outcomes["regime_security"][:, t]) - 0.1)
+                    < np.median(loyal.core_outcomes["regime_security"][:, t]) - 0.05)
 
     holds(pattern, [(("mechanisms.domestic_linkage.params.contagion", 0.0),)])
 
