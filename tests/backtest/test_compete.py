@@ -20,9 +20,7 @@ def test_a_view_keeps_the_parameters_it_sets_out_of_the_fit():
     kremlin = load_scenario("russia-neighbourhood").scenario.perspectives["kremlin"].overrides
     free = free_parameters(dict(kremlin))
     assert "attraction.effect" not in free and "eu_pull.effect" not in free
-    assert "china_pull.alignment_effect" not in free
-    assert set(FREE_PARAMETERS) - set(free) == {"attraction.effect", "eu_pull.effect",
-                                                "china_pull.alignment_effect"}
+    assert set(FREE_PARAMETERS) - set(free) == {"attraction.effect", "eu_pull.effect"}
     assert free_parameters({"mechanisms.russia_policy.implementation": "x"}) == FREE_PARAMETERS
 
 

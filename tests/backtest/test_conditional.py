@@ -73,15 +73,16 @@ def test_use_of_force_reaches_the_forecast():
         assert max(abs(v) for v in diff.values()) > 0.01
 
 
-def test_the_stand_in_lever_drives_democracies_west_and_autocracies_east(monkeypatch):
+def test_the_stand_in_lever_drives_democracies_and_autocracies_away(monkeypatch):
+    """Pressure pushes every neighbour away, kindred autocracies included (D1_bully, 000)."""
     import multipolar.conditional as cond
 
     monkeypatch.setattr(cond, "events_honoured", lambda: False)
     diff = _diff("use_of_force:GEO@2008")
     for west in ("Estonia", "Latvia", "Lithuania", "Ukraine", "Georgia"):
         assert diff[west] > 0.01, west
-    for east in ("Azerbaijan", "Tajikistan", "Turkmenistan"):
-        assert diff[east] < 0, east
+    for autocracy in ("Azerbaijan", "Tajikistan", "Turkmenistan"):
+        assert diff[autocracy] > 0, autocracy
 
 
 def test_forecast_cli_takes_events_and_rejects_bad_ones():
