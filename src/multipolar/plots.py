@@ -178,6 +178,49 @@ def alignment_overview(summary: dict[str, Any], path: str | Path,
     return p
 
 
+_POLE_COLOURS = {"russia": "#c0392b", "china": "#e0a526", "west": "#3a6ea5"}
+
+
+def sphere_overview(summary: dict[str, Any], path: str | Path,
+                    actors: list[str] | None = None, title: str | None = None) -> Path:
+    """A grid of stacked-share panels, one per neighbour: whose sphere it is in, by year.
+
+    Each panel stacks the median shares of Russia, China and the West (the summary's
+    ``sphere`` entry; medians need not sum to exactly 1).
+    """
+    from multipolar.data import POST_SOVIET
+
+    table = summary["sphere"]
+    chosen = actors or [a for a in POST_SOVIET if a in table]
+    n = len(chosen)
+    cols = 5 if n > 8 else max(1, min(n, 4))
+    rows = int(np.ceil(n / cols))
+    years = np.array(summary["years"])
+    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.0 * rows + 0.6), dpi=130,
+                             sharex=True, sharey=True, squeeze=False)
+    for i, actor in enumerate(chosen):
+        ax = axes[i // cols][i % cols]
+        med = [np.array([table[actor][str(y)][pole]["median"] for y in years])
+               for pole in _POLE_COLOURS]
+        ax.stackplot(years, *med, colors=list(_POLE_COLOURS.values()), alpha=0.8,
+                     labels=[p.capitalize() if i == 0 else "_" for p in _POLE_COLOURS])
+        ax.set_ylim(0, 1)
+        ax.set_title(actor, fontsize=9)
+        ax.tick_params(labelsize=7)
+    for j in range(n, rows * cols):
+        axes[j // cols][j % cols].axis("off")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower right", fontsize=7, frameon=False, ncol=3)
+    fig.suptitle(title or f"Whose sphere (median shares of trade, arms, security, investment): "
+                 f"{summary['members']} members, seed {summary.get('seed')}", fontsize=10)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(p)
+    plt.close(fig)
+    return p
+
+
 def comparison_chart(summaries: dict[str, dict[str, Any]], actor: str, path: str | Path,
                      observed: Observed | None = None) -> Path:
     """Medians and 90% bands of several runs (perspectives, hypotheses) for one actor."""

@@ -94,7 +94,7 @@ def calibrate(
                 result, model = calibrate_forecast(
                     scenario, pnl, until=until, members=members, seed=seed, maxiter=maxiter,
                     sets=set_, perspective=perspective, hypothesis=hypothesis,
-                    progress=progress)
+                    anchor=None, progress=progress)
             else:
                 loaded = load_for_origin(scenario, until, sets=set_, perspective=perspective,
                                          hypothesis=hypothesis)
@@ -144,19 +144,22 @@ def forecast(
     event: list[str] = typer.Option(None, "--event",
                                     help="Dated event KIND:TARGET[/INSTITUTION]@YEAR, e.g. "
                                          "use_of_force:UKR@2022 (repeatable)."),
+    raw: bool = typer.Option(False, "--raw", help="The model alone (no stacking with "
+                                                  "persistence)."),
+    assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",
+                                    help="Resample members on the years before the origin."),
     json_: bool = typer.Option(False, "--json", help="Print the forecasts as JSON."),
 ) -> None:
     """Forecast UN voting alignment and memberships per country and year."""
     from multipolar.calibration import read_calibration_file
+    from multipolar.conditional import parse_event
     from multipolar.forecast import (
         ForecastSettings,
         forecast_records,
-        load_for_origin,
         load_panel,
-        prepare_model,
-        run_forecast,
         starting_state,
     )
+    from multipolar.pipeline import forecast_ensemble
 
     with user_errors():
         if to < from_:
@@ -179,21 +182,25 @@ def forecast(
         if origin < min(y for s in pnl.alignment.values() for y in s):
             raise InputError(f"the panel has no data at or before the origin {origin}",
                              file=pnl.path, field="--from", fix="forecast from a later year")
-        loaded = load_for_origin(scenario, origin, overrides, sets=set_,
-                                 perspective=perspective, hypothesis=hypothesis,
-                                 events=event)
-        origin = min(origin, loaded.scenario.time.observed_until)
-        model = prepare_model(loaded, origin, to, pnl.truncated(origin), settings, seed)
-        ens = run_forecast(model, seed, members, spread=settings.spread)
+        events = [parse_event(e) for e in event or []]
+        weights = {int(h): float(w) for h, w in (fc.get("stack_weights") or {}).items()}
+        raw = raw or not weights  # no fitted weights (no calibration file): the model alone
+        origin = min(origin, _observed_until(scenario, perspective, hypothesis))
+        ens, _, info = forecast_ensemble(
+            scenario, pnl.truncated(origin), origin, to, overrides=overrides,
+            settings=settings, seed=seed, members=members, sets=set_, perspective=perspective,
+            hypothesis=hypothesis, events=events, assimilation=assimilate,
+            stack_weights=None if raw else weights)
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
         start = starting_state(from_, origin)
         if json_:
-            print_json({"scenario": loaded.scenario.name, "origin": origin,
+            print_json({"scenario": scenario, "origin": origin,
                         "observed_until": origin, "starting_state": start, "members": members,
                         "seed": seed, "settings": settings.to_dict(),
                         "calibration": str(calibration) if calibration else None,
-                        "applied": dict(loaded.applied), "forecasts": records})
+                        "method": "model" if raw else "stacked", **info.to_dict(),
+                        "forecasts": records})
             return
         t = Table(title=f"UN voting alignment forecast (0 = votes like Russia, 1 = like the US), "
                         f"origin {origin}, {members:,} members, seed {seed}",
@@ -216,6 +223,14 @@ def forecast(
         out.print(t)
 
 
+def _observed_until(scenario: str, perspective: str | None, hypothesis: str | None) -> int:
+    """The last year the scenario has data for (the latest possible forecast origin)."""
+    from multipolar.scenario import load_scenario
+
+    sc = load_scenario(scenario, perspective=perspective, hypothesis=hypothesis).scenario
+    return int(sc.time.observed_until)
+
+
 def _parse_origins(text: str) -> list[int]:
     try:
         vals = [int(x) for x in text.replace(" ", "").split(",") if x]
@@ -235,7 +250,7 @@ def backtest(
     origins: str = typer.Option(None, "--origins",
                                 help="Rolling origins, e.g. 2003,2008 (instead of "
                                      "--train-until); each tested --horizon years."),
-    horizon: int = typer.Option(6, "--horizon", help="Years tested after each origin."),
+    horizon: int = typer.Option(5, "--horizon", help="Years tested after each origin."),
     members: int = typer.Option(500, "--members", "-n", help="Forecast ensemble members."),
     calib_members: int = typer.Option(64, "--calib-members", help="Members per evaluation."),
     maxiter: int = typer.Option(300, "--maxiter", help="Most objective evaluations."),
@@ -243,12 +258,22 @@ def backtest(
     exogenous: str = typer.Option("blind", "--exogenous",
                                   help="blind (drivers cut at the origin) or known."),
     set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
+    event: list[str] = typer.Option(None, "--event",
+                                    help="Condition on KIND:TARGET@YEAR, e.g. "
+                                         "use_of_force:GEO@2008 (repeatable)."),
+    warmup: int = typer.Option(5, "--warmup", help="Extra earlier origins that train the "
+                                                   "stacking weights."),
+    assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",
+                                    help="Resample members on the years before the origin."),
     json_: bool = typer.Option(False, "--json", help="Print results as JSON."),
-    png: Path = typer.Option(None, "--png", help="Write predicted vs observed paths here."),
+    png: Path = typer.Option(None, "--png", help="Write predicted vs observed paths here "
+                                                 "(and the scores to NAME-scores.png)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Calibrate on years up to an origin, forecast the years after, score against the panel."""
-    from multipolar.backtest.harness import METHODS, backtest, plot_paths, rolling_backtest
+    from multipolar.backtest.harness import backtest, plot_paths, plot_scores, rolling_backtest
+    from multipolar.backtest.report import print_backtest
+    from multipolar.conditional import parse_event
     from multipolar.forecast import load_panel
 
     with user_errors():
@@ -258,7 +283,9 @@ def backtest(
         pnl = load_panel(panel)
         kw: dict[str, Any] = {"scenario": scenario, "members": members,
                               "calib_members": calib_members, "maxiter": maxiter,
-                              "seed": seed, "exogenous": exogenous, "sets": set_}
+                              "seed": seed, "exogenous": exogenous, "sets": set_,
+                              "events": [parse_event(e) for e in event or []],
+                              "warmup": warmup, "assimilation": assimilate}
         with _bar(maxiter, "calibrating", not quiet and not json_) as progress:
             kw["progress"] = progress
             if origins is not None:
@@ -271,34 +298,14 @@ def backtest(
                 res = backtest(pnl, train_until, z, **kw)
         if png is not None:
             plot_paths(res, pnl, png)
+            plot_scores(res, png.with_name(png.stem + "-scores.png"))
         if json_:
             print_json(res.to_dict())
             return
-        scores = res.scores()
-        t = Table(title="back-test of UN voting alignment, origins "
-                        + ", ".join(str(o) for o in res.origins)
-                        + f" ({scores.get('model', {}).get('n', 0)} country-years)")
-        for c in ("method", "MAE", "vs persistence", "90% coverage", "CRPS", "Brier"):
-            t.add_column(c, justify="left" if c == "method" else "right")
-        base = scores.get("persistence", {}).get("mae")
-        for m in METHODS:
-            s = scores.get(m)
-            if not s:
-                continue
-            rel = f"{100 * (1 - s['mae'] / base):+.0f}%" if base else "–"
-            t.add_row(m, f"{s['mae']:.4f}", rel, f"{s['coverage90']:.2f}", f"{s['crps']:.4f}",
-                      f"{s['brier']:.4f}" if "brier" in s else "–")
-        out.print(t)
-        h = Table(title="MAE by horizon")
-        h.add_column("horizon")
-        for m in METHODS:
-            h.add_column(m, justify="right")
-        for hz in res.horizons():
-            sc = res.scores(hz)
-            h.add_row(str(hz), *[f"{sc[m]['mae']:.4f}" if m in sc else "–" for m in METHODS])
-        out.print(h)
+        print_backtest(res)
         if png is not None and not quiet:
-            console.print(f"paths written to {png}")
+            console.print(f"paths written to {png}, scores to "
+                          f"{png.with_name(png.stem + '-scores.png')}")
 
 
 def register(app: typer.Typer) -> None:

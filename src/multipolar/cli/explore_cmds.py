@@ -214,6 +214,11 @@ def compare(
     out_dir: Path = typer.Option(None, "--out", help="Folder for summary.json."),
     json_: bool = typer.Option(False, "--json", help="Print the summary as JSON only."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or messages."),
+    score: bool = typer.Option(False, "--score", help="Rank the views by rolling-origin "
+                                                      "back-tests against the panel."),
+    origins: str = typer.Option(None, "--origins", help="--score: origins, e.g. 2006,2009."),
+    horizon: int = typer.Option(5, "--horizon", help="--score: years tested per origin."),
+    panel: Path = typer.Option(None, "--panel", help="--score: panel CSV."),
 ) -> None:
     """Run perspectives or hypotheses with common random numbers and show where they differ."""
     from multipolar.errors import MultipolarError
@@ -222,6 +227,12 @@ def compare(
     from multipolar.explore.runner import write_summary
     from multipolar.scenario import load_scenario
 
+    if score:
+        from multipolar.backtest.compete import run_score_cli
+
+        run_score_cli(scenario, perspectives, hypotheses, origins, horizon, panel,
+                      min(members, 200), seed, set_, json_, quiet)
+        return
     with user_errors():
         if not perspectives and not hypotheses:
             raise MultipolarError("say what to compare", field="--perspectives",

@@ -92,7 +92,7 @@ def summary_table(summary: dict[str, Any], observed: dict[str, dict[int, float]]
 
 def write_plots(summary: dict[str, Any], folder: Path,
                 observed: dict[str, dict[int, float]]) -> list[Path]:
-    """Fan charts (one PNG per actor) and the overview, if the plot helpers exist."""
+    """Fan charts (one PNG per actor) and the overviews of alignment and of the sphere."""
     try:
         plots = importlib.import_module("multipolar.plots")
     except ModuleNotFoundError as exc:
@@ -103,6 +103,8 @@ def write_plots(summary: dict[str, Any], folder: Path,
     paths = list(plots.fan_charts(summary, folder, observed=observed))
     paths.append(plots.alignment_overview(summary, folder / "alignment-overview.png",
                                           observed=observed))
+    if summary.get("sphere"):
+        paths.append(plots.sphere_overview(summary, folder / "sphere-overview.png"))
     return [Path(p) for p in paths]
 
 

@@ -19,11 +19,14 @@ import numpy as np
 from multipolar import rng
 from multipolar.model.compile import CompiledModel
 from multipolar.model.mechanisms import ORDER, STREAMS, Mechanism, resolve
+from multipolar.model.mechanisms.sphere import initial_sphere, sphere_shares
 from multipolar.model.state import F, ParamView, SharedYear, State, StepContext
 from multipolar.seeding import SeedLike
 
 ACTOR_OUTCOMES = ("alignment", "china_share", "subsidy", "coercion", "conflict", "integration",
-                  "democracy", "dependence", "attraction", "assertion")
+                  "democracy", "dependence", "attraction", "assertion", "sphere_russia",
+                  "sphere_china", "sphere_west")
+SPHERE_OUTCOMES = ("sphere_russia", "sphere_china", "sphere_west")  # per pole, in POLES order
 CORE_OUTCOMES = ("capacity", "regime_security", "recognition", "oil_price", "china_weight")
 _RECORD_ACTOR = {"integration": "integration_depth"}  # outcome -> State field, where they differ
 
@@ -99,6 +102,26 @@ def _shares(v: np.ndarray, nb: np.ndarray) -> np.ndarray:
     return v / total if total > 0 else v
 
 
+def _sphere_reference(model: CompiledModel, nb: np.ndarray) -> np.ndarray:
+    """The sphere's starting shares ``(actors, channels, poles)`` from the first year's data."""
+    n_a = len(model.actors)
+    obs = model.obs
+
+    def first(name: str) -> np.ndarray:
+        arr = obs.get(name + "_first", np.full(n_a, np.nan))
+        return np.where(np.isfinite(arr), arr, 0.0)
+
+    hist0 = np.maximum(model.member_hist[0], 0).astype(np.float32)
+
+    def share(pole: int) -> np.ndarray:
+        cols = np.flatnonzero(model.inst_pole == pole)
+        return hist0[:, cols].mean(axis=1) if cols.size else np.zeros(n_a)
+
+    return initial_sphere(first("trade_share_russia"), first("trade_share_china"), share(0),
+                          share(1), share(2), model.static.get("russian_base", np.zeros(n_a)),
+                          model.patronage, nb)
+
+
 def _init_state(model: CompiledModel, p: dict[str, np.ndarray], n: int,
                 nb: np.ndarray, gas: np.ndarray) -> State:
     n_a = len(model.actors)
@@ -138,6 +161,8 @@ def _init_state(model: CompiledModel, p: dict[str, np.ndarray], n: int,
         accession_barrier=z.copy(), target_shift=z.copy(), alignment_jump=z.copy(),
         attraction=z.copy(), assertion=z.copy(), subsidy=z.copy(), coercion=z.copy(),
         conflict=z.copy(), threat=z.copy(),
+        sphere=np.broadcast_to(_sphere_reference(model, nb), (n, n_a, 4, 3)).copy(),
+        sphere_push=np.zeros((n, n_a, 4, 3), dtype=F), west_discount=z.copy(),
     )
 
 
@@ -256,6 +281,7 @@ def _static_items(model: CompiledModel, p: dict[str, np.ndarray], n: int,
     }
     for k in ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer"):
         items[k] = static[k]
+    items["sphere_reference"] = _sphere_reference(model, nb_b.astype(F))
     items["institution_columns_in_neighbours"] = [
         np.searchsorted(items["neighbour_index"], cols) for cols in items["institution_columns"]]
     return items
@@ -363,7 +389,11 @@ class _Outputs:
     def record(self, st: State, t: int) -> None:
         """Copy year ``t`` of the state into the buffers."""
         for k in ACTOR_OUTCOMES:
-            self.actor[k][t] = getattr(st, _RECORD_ACTOR.get(k, k))
+            if k not in SPHERE_OUTCOMES:
+                self.actor[k][t] = getattr(st, _RECORD_ACTOR.get(k, k))
+        shares = sphere_shares(st.sphere)
+        for i, k in enumerate(SPHERE_OUTCOMES):
+            self.actor[k][t] = shares[..., i]
         for k in CORE_OUTCOMES:
             self.core[k][t] = getattr(st, k)
         self.mems[t] = st.membership

@@ -15,10 +15,11 @@ order of the steps within a year.
 
 Modules: ``capacity`` (resource_rents, elite_interests), ``policy`` (threat_perception,
 russia_policy, use_of_force), ``instruments`` (small_partner_leverage, attraction, assertion,
-patronage_networks, kindred_regimes), ``outside`` (eu_pull, china_pull), ``institutions``
-(institutions, frozen_conflicts), ``shocks`` (shocks, dated_events), ``alignment``,
-``integration`` (delegation_limit), ``domestic`` (domestic_linkage); ``catalogue`` validates a
-scenario against the declarations. Depends on NumPy and :mod:`multipolar.rng`.
+patronage_networks, kindred_regimes), ``outside`` (propaganda, eu_pull, china_pull, silk_road_link),
+``institutions`` (institutions, frozen_conflicts), ``shocks`` (shocks, dated_events),
+``alignment``, ``integration`` (delegation_limit), ``domestic`` (domestic_linkage), ``sphere``
+(whose sphere of influence a neighbour is in); ``catalogue`` validates a scenario against the
+declarations. Depends on NumPy and :mod:`multipolar.rng`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from multipolar.model.mechanisms import (  # noqa: F401  (importing registers th
     outside,
     policy,
     shocks,
+    sphere,
 )
 from multipolar.model.mechanisms.base import (
     CONTEXT_ITEMS,
@@ -52,9 +54,10 @@ from multipolar.model.mechanisms.catalogue import (
 
 ORDER: list[str] = [
     "resource_rents", "threat_perception", "russia_policy", "use_of_force", "elite_interests",
-    "small_partner_leverage", "attraction", "assertion", "patronage_networks",
-    "kindred_regimes", "eu_pull", "china_pull", "institutions", "frozen_conflicts", "shocks",
-    "dated_events", "alignment", "delegation_limit", "domestic_linkage",
+    "assertion", "small_partner_leverage", "attraction", "patronage_networks",
+    "kindred_regimes", "propaganda", "eu_pull", "china_pull", "silk_road_link", "institutions",
+    "frozen_conflicts", "shocks", "dated_events", "sphere", "alignment", "delegation_limit",
+    "domestic_linkage",
 ]
 """The order of the steps within a year."""
 

@@ -178,11 +178,13 @@ register = MECHANISMS.register
 
 SHARED_PARAMS: dict[str, Param] = {p.name: p for p in (
     Param("aims.regime_persistence", 1.0, "weight Russia gives to keeping its regime in power "
-          "(A1); not read by any mechanism yet", bounds=(0.0, 2.0)),
+          "(A1); weighs threats in russia_policy and governance erosion in "
+          "patronage_networks", bounds=(0.0, 2.0)),
     Param("aims.recognition", 0.55, "weight Russia gives to recognition as a great power (A2); "
-          "damps assertion", bounds=(0.0, 2.0)),
+          "the wish for it restrains assertion", bounds=(0.0, 2.0)),
     Param("aims.shielded_integration", 0.5, "weight Russia gives to integration into the world "
-          "economy shielded from its rules (A3); not read by any mechanism yet",
+          "economy shielded from its rules (A3); restrains assertion towards neighbours the West "
+          "courts (russia_policy)",
           bounds=(0.0, 2.0)),
     Param("aims.sphere", 0.8, "weight Russia gives to a sphere of influence (A4); scales "
           "attraction", bounds=(0.0, 2.0)),
@@ -226,5 +228,7 @@ CONTEXT_ITEMS: dict[str, str] = {
     "use_of_force_since": "(actors,) float32: 1 from the year of a use of force on",
     "revolution_event": "(actors,) float32: 1 where a revolution is given for this year",
     "elite_transition_event": "(actors,) float32: 1 where a leadership change is given",
+    "sphere_reference": "(actors, channels, poles) float32: the sphere's starting shares "
+                        "(mechanisms.sphere.initial_sphere)",
 }
 """Every context item the engine offers, with its shape and meaning."""
