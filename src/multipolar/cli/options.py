@@ -33,9 +33,9 @@ Hypothesis = Annotated[str | None, typer.Option(
 Events = Annotated[list[str] | None, typer.Option(
     "--event", help="Dated event KIND:TARGET@YEAR (repeatable), e.g. use_of_force:UKR@2022.")]
 Members = Annotated[int, typer.Option(
-    "--members", "-n", min=1, help="Ensemble members per simulation.")]
+    "--members", "-n", help="Ensemble members per simulation (bargain: 0 = deterministic).")]
 Out = Annotated[Path | None, typer.Option(
-    "--out", "-o", help="Where results are written (a folder; a file for calibrate). "
+    "--out", help="Where results are written (a folder; a file for calibrate). "
                         "Existing results are never overwritten without a notice.")]
 Json = Annotated[bool, typer.Option(
     "--json", help="Print the result as JSON on stdout, and nothing else.")]
