@@ -71,6 +71,7 @@ def test_table_runs_and_query(tmp_path):
     (["--set", "levers.no_such_lever=0.5"], "no_such_lever"),
     (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler only applies"),
     (["no-such-scenario"], "no scenario"),
+    (["--hypothesis", "nope"], "has no hypothesis 'nope'"),
 ])
 def test_bad_input_is_a_clean_error(args, needle):
     res = runner.invoke(app, ["run", "--members", "5", "--quiet", "--no-plots", *args])

@@ -106,7 +106,7 @@ def test_dashboard_in_chromium(server: str, tmp_path: Path) -> None:
             page.screenshot(path=str(shots / "dashboard-evidence.png"), full_page=True)
 
             page.click("button[data-tab=runs]")
-            expect(page.locator("#runs-table")).to_contain_text("done")
+            expect(page.locator("#runs-table")).to_contain_text("complete")
             expect(page.locator("#runs-table a", has_text="alignment CSV")).to_have_count(1)
             page.screenshot(path=str(shots / "dashboard-runs.png"), full_page=True)
         finally:

@@ -196,7 +196,9 @@ def run(
                              summary.get("observed_until"))
         out.print(summary_table(summary, observed, caption))
         if not quiet:
-            where = f"results in {out_dir}" if out_dir else "results not kept (add --out RUNDIR)"
+            where = (f"results in {out_dir} (see them in the dashboard: multipolar serve "
+                     f"--runs {out_dir.resolve().parent})") if out_dir else \
+                "results not kept (add --out RUNDIR)"
             console.print(f"{res.spec.members:,} members × {len(summary.get('years', []))} "
                           f"years in {res.seconds:.1f} s on {ev.name} "
                           f"({res.chunks_run} chunks run, {res.chunks_reused} reused); {where}")

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 _ID_LISTS = ("actors", "institutions")
 
+# the word for one item of an overlay section (not section[:-1]: "hypothese")
+SINGULAR = {"perspectives": "perspective", "hypotheses": "hypothesis"}
+
 
 def parse_sets(items: list[str]) -> dict[str, Any]:
     """Parse ``["path=value", ...]``; values are read as YAML (numbers, booleans, mappings)."""
@@ -185,7 +188,8 @@ def apply_overlay(raw: dict[str, Any], src: SourceMap, section: str, name: str,
         known = sorted(table)
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        raise ScenarioError(f"the scenario has no {section[:-1]} '{name}'",
+        raise ScenarioError(f"the scenario has no {SINGULAR[section]} '{name}'",
                             file=src.default_file, field=section,
                             fix=f"{hint}available: {', '.join(known) or '(none)'}")
-    return apply_sets(raw, dict(table[name].overrides), src, origin=f"{section[:-1]} '{name}'")
+    return apply_sets(raw, dict(table[name].overrides), src,
+                      origin=f"{SINGULAR[section]} '{name}'")

@@ -45,7 +45,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from multipolar import __version__
 from multipolar.errors import MultipolarError
 from multipolar.web import backend
-from multipolar.web.runs import Conflict, NotFound, QueueFull, RunManager, error_body, safe_file
+from multipolar.web.runs import (
+    COMPLETE,
+    Conflict,
+    NotFound,
+    QueueFull,
+    RunManager,
+    error_body,
+    safe_file,
+)
 from multipolar.web.settings import (
     MAX_BODY_BYTES,
     MAX_MEMBER_YEARS,
@@ -126,7 +134,8 @@ class RunMeta(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     id: str
-    status: str = Field(description="queued, running, done, failed, cancelled or interrupted")
+    status: str = Field(description="queued, running, complete, failed, cancelled or "
+                                    "interrupted")
     source: str = Field(description="dashboard or cli")
     params: dict[str, Any]
     label: str
@@ -143,6 +152,8 @@ class RunList(BaseModel):
     runs: list[RunMeta]
     total: int
     queued: int
+    runs_folder: str = Field(description="where runs are looked for; `multipolar run --out "
+                                         "FOLDER/NAME` adds one")
 
 
 class ErrorBody(BaseModel):
@@ -162,6 +173,7 @@ class Health(BaseModel):
     queued: int
     queue_size: int
     corpus: bool
+    runs_folder: str = Field(description="where the server keeps and looks for runs")
 
 
 class FileEntry(BaseModel):
@@ -335,7 +347,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return _err(404, str(exc), "list what exists with GET /api/runs")
+        return _err(404, str(exc), exc.fix)
 
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
@@ -375,7 +387,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Server status, queue length and whether an evidence corpus is configured."""
         return {"status": "ok", "version": __version__, "runs": len(manager.runs),
                 "queued": manager.queued(), "queue_size": settings.queue_size,
-                "corpus": corpus is not None}
+                "corpus": corpus is not None, "runs_folder": str(settings.runs_dir.resolve())}
 
     @app.get("/api/limits", tags=["server"])
     async def limits() -> dict[str, Any]:
@@ -459,12 +471,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def list_runs(
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-        status: Annotated[str | None, Query(pattern=r"^(queued|running|done|failed|cancelled|"
+        status: Annotated[str | None, Query(pattern=r"^(queued|running|complete|failed|cancelled|"
                                                     r"interrupted)$")] = None,
     ) -> Response:
-        """Past and current runs, newest first."""
+        """Past and current runs, newest first (new folders in the runs folder included)."""
+        await run_in_threadpool(manager.refresh)
         runs = manager.listing(limit, offset, status)
-        body = {"runs": runs, "total": len(manager.runs), "queued": manager.queued()}
+        body = {"runs": runs, "total": len(manager.runs), "queued": manager.queued(),
+                "runs_folder": str(settings.runs_dir.resolve())}
         return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
 
     @app.post("/api/runs/rescan", tags=["runs"])
@@ -515,7 +529,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return Response(json.dumps(s), media_type="application/json", headers=disp)
         rundir = manager.rundir(run_id)
         meta = manager.get(run_id)
-        if meta["status"] != "done":
+        if meta["status"] != COMPLETE:
             raise Conflict(f"run {run_id} is {meta['status']}; results exist once it is done")
         if fname.endswith(".parquet"):
             path = await run_in_threadpool(backend.parquet_export, rundir,
@@ -587,7 +601,8 @@ def _known_scenario(name: str) -> None:
     """404 (not 400) for a scenario name the server does not have."""
     if name not in backend.scenario_names():
         raise NotFound(f"no bundled scenario called '{name}' "
-                       f"(available: {', '.join(backend.scenario_names())})")
+                       f"(available: {', '.join(backend.scenario_names())})",
+                       fix="list the scenarios with GET /api/scenarios")
 
 
 def _plotly_path() -> Path:

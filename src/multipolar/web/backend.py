@@ -137,6 +137,11 @@ def _citation(cid: str | None, cit: Any) -> dict[str, Any]:
     return {"id": cid, "doc": cit.doc, "locator": cit.locator, "claim": cit.claim}
 
 
+# scenario sections with evidence, and the word for one item of each
+SINGULAR = {"levers": "lever", "mechanisms": "mechanism", "drivers": "driver", "aims": "aim",
+            "perspectives": "perspective", "hypotheses": "hypothesis"}
+
+
 @lru_cache(maxsize=8)
 def evidence_items(name: str) -> list[dict[str, Any]]:
     """Every mechanism, lever, driver, aim, perspective and hypothesis with its citations."""
@@ -147,7 +152,7 @@ def evidence_items(name: str) -> list[dict[str, Any]]:
     sc = load_scenario(name).scenario
     ids = {(c.doc, c.locator): k for k, c in sc.citations.items()}
     items: list[dict[str, Any]] = []
-    for kind in ("levers", "mechanisms", "drivers", "aims", "perspectives", "hypotheses"):
+    for kind in SINGULAR:
         for key, obj in getattr(sc, kind).items():
             cits = evidence_for(sc, f"{kind}.{key}")
             seen: set[tuple[str, str]] = set()
@@ -157,7 +162,7 @@ def evidence_items(name: str) -> list[dict[str, Any]]:
                     continue
                 seen.add((c.doc, c.locator))
                 out.append(_citation(ids.get((c.doc, c.locator)), c))
-            items.append({"key": f"{kind}.{key}", "kind": kind[:-1], "name": key,
+            items.append({"key": f"{kind}.{key}", "kind": SINGULAR[kind], "name": key,
                           "description": getattr(obj, "description", None),
                           "theory": list(getattr(obj, "theory", []) or []),
                           "citations": out})
