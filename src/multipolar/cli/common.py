@@ -1,4 +1,9 @@
-"""Helpers shared by CLI modules: the console, clean error exits, JSON printing."""
+"""Helpers shared by CLI modules: the console, clean error exits, output checks, JSON.
+
+:func:`user_errors` turns user errors into a located message and exit code 2 (blaming a bad
+``--set`` value on the ``--set``); :func:`prepare_out` checks ``--out`` before any computing;
+:func:`overwrite_notice` says when existing files are replaced. Depends on Typer and Rich.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,10 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -20,9 +25,6 @@ from multipolar.jsonutil import jsonable
 
 console = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 def fail(err: MultipolarError) -> NoReturn:
     """Print a user error (no traceback) and exit with code 2."""

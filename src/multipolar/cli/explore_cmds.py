@@ -8,6 +8,7 @@ Depends on Typer/Rich, :mod:`multipolar.explore`, :mod:`multipolar.report` and
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -287,7 +288,9 @@ def report(
 
     with user_errors():
         show = not quiet and not json_
-        with console.status("building the report", spinner="dots") if show else _nullctx():
+        if show:
+            overwrite_notice([p for p in (html_out, pdf_out) if p is not None], Path("."))
+        with console.status("building the report", spinner="dots") if show else nullcontext():
             written = build_report(rundir, html_out, pdf_out, corpus, scenario,
                                    progress=(lambda m: console.log(m)) if show else None)
         if json_:
@@ -297,14 +300,6 @@ def report(
             for k in ("html", "pdf"):
                 if k in written:
                     console.print(f"{k.upper()}: {written[k]}")
-
-
-class _nullctx:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def register(app: typer.Typer) -> None:
