@@ -2,6 +2,7 @@
 
 import json
 import re
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,8 @@ from multipolar.bargaining.evaluate import cross_validate, evaluate
 from multipolar.cli.main import app
 
 runner = CliRunner()
-ISSUES = Path(__file__).resolve().parents[2] / "src/multipolar/data/issues"
+# the issue files as installed (a wheel install has no src/ tree)
+ISSUES = Path(str(resources.files("multipolar") / "data" / "issues"))
 SEEDS = Path(__file__).resolve().parents[3] / "shared/seeds"
 
 
