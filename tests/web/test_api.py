@@ -252,3 +252,17 @@ def test_real_run_can_be_cancelled(fresh: TestClient) -> None:
     meta = wait(fresh, rid, timeout=30)
     assert meta["status"] == "cancelled"
     assert meta["progress"]["members_done"] < 4000
+
+
+def test_fallback_report_uses_the_shared_summary_format(tmp_path: Path) -> None:
+    from multipolar.ensemble import RunSpec, run_ensemble
+    from multipolar.textformat import band
+
+    summary = run_ensemble(RunSpec(members=20, seed=3, end=1995)).summary
+    out = tmp_path / "report.html"
+    backend._fallback_report(summary, {"id": "r1", "params": {
+        "perspective": "kremlin", "hypothesis": None, "sets": ["levers.eu_offer=0.2"]}}, out)
+    page = out.read_text(encoding="utf-8")
+    q = summary["alignment"]["Belarus"]["1995"]
+    assert band(q) in page
+    assert "overrides: levers.eu_offer=0.2" in page and "perspective: kremlin" in page

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from multipolar.errors import InputError, MultipolarError
+from multipolar.textformat import band, provenance
 
 OIL_SET = "drivers.oil_price.future.level"
 """Override path of the oil-price level after the observed years (USD per barrel)."""
@@ -399,9 +400,9 @@ def _fallback_report(summary: dict[str, Any], meta: dict[str, Any], out: Path) -
     rows = []
     for a in summary["actors"]:
         q = summary["alignment"][a][end]
-        rows.append(f"<tr><td>{html.escape(a)}</td><td>{q['median']:.2f}</td>"
-                    f"<td>{q['p05']:.2f} – {q['p95']:.2f}</td></tr>")
+        rows.append(f"<tr><td>{html.escape(a)}</td><td>{html.escape(band(q))}</td></tr>")
     p = meta.get("params", {})
+    made_by = provenance(p.get("perspective"), p.get("hypothesis"), p.get("sets"))
     buf = io.StringIO()
     buf.write("<!doctype html><html lang='en'><meta charset='utf-8'>"
               f"<title>multipolar run {html.escape(str(meta.get('id')))}</title>"
@@ -415,8 +416,9 @@ def _fallback_report(summary: dict[str, Any], meta: dict[str, Any], out: Path) -
               f"<img alt='alignment fan charts' style='max-width:100%' "
               f"src='data:image/png;base64,{img}'>"
               f"<h2>Alignment in {end} (0 = votes like Russia, 1 = like the US)</h2>"
-              "<table border=1 cellpadding=4><tr><th>actor</th><th>median</th>"
-              "<th>90% of members</th></tr>" + "".join(rows) + "</table></body></html>")
+              "<table border=1 cellpadding=4><tr><th>actor</th><th>median [90% of members]</th>"
+              "</tr>" + "".join(rows) + "</table>"
+              f"<p>{html.escape(made_by)}</p></body></html>")
     tmp = out.with_suffix(".tmp")
     tmp.write_text(buf.getvalue(), encoding="utf-8")
     tmp.replace(out)
