@@ -178,6 +178,9 @@ def run(
             if out_dir is not None:
                 console.print(f"[yellow]interrupted[/]: finished chunks are saved in {out_dir}; "
                               "re-run the same command with --resume to complete the run")
+            else:
+                console.print("[yellow]interrupted[/]: nothing was kept (a run with --out "
+                              "RUNDIR can be resumed)")
             raise typer.Exit(130) from None
         summary = res.summary
         observed = observed_alignment()
