@@ -190,3 +190,18 @@ def test_table_fits_80_columns_and_says_what_produced_it(tmp_path):
     assert "overrides: levers.russia_assertion=0.9" in text
     assert "perspective: kremlin" in text and "hypothesis: default" in text
     assert "events: none" in text
+
+
+@pytest.mark.parametrize("args", [["forecast", "--members", "30", "--to", "2018"],
+                                  ["mechanisms"], ["bargain", "belarus-gas-price"]])
+def test_other_tables_fit_80_columns(tmp_path, args):
+    env = {**os.environ, "COLUMNS": "80"}
+    res = subprocess.run([sys.executable, "-m", "multipolar.cli.main", *args],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines and max(len(line) for line in lines) <= 80, max(lines, key=len)
+    if args[0] == "forecast":
+        text = " ".join(line.strip() for line in lines)
+        assert "overrides: none" in text and "hypothesis: default" in text
+        assert "rel_pos_ru0_us1" not in text  # the scale in words, not the column name
