@@ -124,3 +124,9 @@ def test_examples_load_run_and_cite_real_passages(path):
     docs = {p.name[:3]: _norm(p.read_text(encoding="utf-8")) for p in SEEDS.glob("*.txt")}
     for c in iss.evidence:
         assert _norm(c["locator"]) in docs[c["doc"]], c["locator"]
+
+
+def test_text_output_names_the_issue_scale():
+    r = CliRunner().invoke(app, ["bargain", "belarus-gas-price"])
+    assert r.exit_code == 0, r.output
+    assert "on the issue's scale 0 to 100" in " ".join(r.stdout.split())

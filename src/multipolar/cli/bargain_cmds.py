@@ -82,7 +82,8 @@ def run_cmd(
         return
     means = result.mean_by_round(issues)
     for i, iid in enumerate(issues.issue_ids[:20]):
-        out.print(f"[bold]{iid}[/]  model {name}: predicted {result.predicted[i]:.3f}  "
+        out.print(f"[bold]{iid}[/]  model {name}: predicted {result.predicted[i]:.3f} on the "
+                  f"issue's scale {issues.low[i]:g} to {issues.high[i]:g}  "
                   f"(weighted mean by round: "
                   + ", ".join(f"{m:.3f}" for m in means[:, i]) + ")")
     if issues.n_issues > 20:
