@@ -41,3 +41,29 @@ def test_package_data_patterns_cover_every_tracked_file() -> None:
         "tool"]["setuptools"]["package-data"]["multipolar"]
     covered = {p.relative_to(base) for pat in patterns for p in base.glob(pat) if p.is_file()}
     assert sorted(map(str, tracked - covered)) == []
+
+
+@pytest.mark.skipif(not (ROOT / "scripts" / "check_wheel.py").is_file(),
+                    reason="not a source checkout")
+def test_check_wheel_reports_a_missing_static_file(tmp_path: Path) -> None:
+    import importlib.util
+    import zipfile
+
+    spec = importlib.util.spec_from_file_location("check_wheel", ROOT / "scripts" /
+                                                  "check_wheel.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    try:
+        tracked = mod.tracked_package_files()
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("git is not available here")
+    wheel = tmp_path / "multipolar-0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for name in sorted(tracked):
+            if not name.startswith("multipolar/web/static/"):
+                zf.writestr(name, "")
+    missing = mod.missing_from(wheel)
+    assert missing and all(m.startswith("multipolar/web/static/") for m in missing)
+    assert "multipolar/web/static/index.html" in missing
+    assert mod.main([str(tmp_path)]) == 1
