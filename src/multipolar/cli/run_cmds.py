@@ -199,14 +199,20 @@ def run(
                              summary.get("observed_until"))
         out.print(summary_table(summary, observed, caption))
         if not quiet:
-            where = (f"results in {out_dir} (see them in the dashboard: multipolar serve "
-                     f"--runs {out_dir.resolve().parent})") if out_dir else \
-                "results not kept (add --out RUNDIR)"
-            console.print(f"{res.spec.members:,} members × {len(summary.get('years', []))} "
-                          f"years in {res.seconds:.1f} s on {ev.name} "
-                          f"({res.chunks_run} chunks run, {res.chunks_reused} reused); {where}")
-            if written:
-                console.print(f"charts: {len(written)} PNGs in {folder.resolve()}")
+            _say_where(res, ev.name, out_dir, folder if written else None, len(written))
+
+
+def _say_where(res: Any, executor: str, out_dir: Path | None, charts: Path | None,
+               n_charts: int) -> None:
+    """The closing line: size, time, where results and charts are (and how to see them)."""
+    where = (f"results in {out_dir} (see them in the dashboard: multipolar serve "
+             f"--runs {out_dir.resolve().parent})") if out_dir else \
+        "results not kept (add --out RUNDIR)"
+    console.print(f"{res.spec.members:,} members × {len(res.summary.get('years', []))} "
+                  f"years in {res.seconds:.1f} s on {executor} "
+                  f"({res.chunks_run} chunks run, {res.chunks_reused} reused); {where}")
+    if charts is not None:
+        console.print(f"charts: {n_charts} PNGs in {charts.resolve()}")
 
 
 def register(app: typer.Typer) -> None:
