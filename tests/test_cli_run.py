@@ -205,3 +205,15 @@ def test_other_tables_fit_80_columns(tmp_path, args):
         text = " ".join(line.strip() for line in lines)
         assert "overrides: none" in text and "hypothesis: default" in text
         assert "rel_pos_ru0_us1" not in text  # the scale in words, not the column name
+
+
+@pytest.mark.parametrize("args", [["calibrate", "--maxiter", "100000"],
+                                  ["explore", "--n", "100000"],
+                                  ["compare", "--perspectives", "all"]])
+def test_every_out_is_checked_before_computing(tmp_path, args):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    res = runner.invoke(app, [*args, "--quiet", "--out", str(blocker / "sub" / "out.yaml")])
+    assert res.exit_code == 2, res.output
+    assert "cannot write" in res.output and "--out" in res.output
+    assert "--resume" not in res.output

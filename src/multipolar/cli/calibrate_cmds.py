@@ -79,7 +79,7 @@ def calibrate(
 
     with user_errors(set_):
         _check_executor(executor, workers)
-        prepare_out(out_file)
+        prepare_out(out_file, is_file=True)
         if objective not in ("forecast", "history"):
             raise InputError(f"unknown objective '{objective}'", field="--objective",
                              fix="choose forecast or history")

@@ -89,15 +89,15 @@ def writing(what: str, path: object, *, field: str | None = "--out",
                     field=field, fix=fix) from None
 
 
-def prepare_out(path: Path | None, *, run_folder: bool = False) -> None:
+def prepare_out(path: Path | None, *, is_file: bool = False) -> None:
     """Check before any computing that ``--out`` can be written.
 
-    Creates the folder (a run folder, or the parent of a file; so a later write cannot fail on
-    a missing parent) and writes, then removes, a probe file there.
+    Creates the folder (``path``, or its parent when ``is_file``; so a later write cannot fail
+    on a missing parent) and writes, then removes, a probe file there.
     """
     if path is None:
         return
-    folder = path if run_folder or path.suffix == "" else path.parent
+    folder = path.parent if is_file else path
     probe = folder / f".multipolar-probe-{os.getpid()}"
     try:
         if folder.exists() and not folder.is_dir():

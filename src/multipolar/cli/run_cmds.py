@@ -170,7 +170,7 @@ def run(
                        perspective=perspective, hypothesis=hypothesis, sets=tuple(sets),
                        chunk_size=chunk_size, **events_kwargs(RunSpec, events))
         ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler)
-        prepare_out(out_dir, run_folder=True)
+        prepare_out(out_dir)
         try:
             with Bar(enabled=not quiet and not json_) as bar:
                 res = run_ensemble(spec, ev, out=out_dir, resume=resume, progress=bar.members)
