@@ -68,3 +68,11 @@ def test_a_malformed_event_is_a_located_error() -> None:
                               "--event", "nonsense"])
     assert res.exit_code == 2, res.output
     assert "--event" in res.output and "Traceback" not in res.output
+
+
+def test_every_commands_help_renders() -> None:
+    # help texts are Rich markup: a bare [/WORD] in one breaks --help
+    root = typer.main.get_command(app)
+    for name in _commands(root):
+        res = runner.invoke(app, [*name.split(), "--help"])
+        assert res.exit_code == 0, (name, res.output[-500:])

@@ -41,7 +41,6 @@ from multipolar.cli.options import (
     Seed,
     Sets,
     Workers,
-    events_kwargs,
 )
 from multipolar.cli.progress import Bar
 from multipolar.errors import InputError
@@ -178,7 +177,7 @@ def forecast(
                              file=pnl.path, field="--from", fix="forecast from a later year")
         loaded = load_for_origin(scenario, origin, overrides, sets=set_,
                                  perspective=perspective, hypothesis=hypothesis,
-                                 **events_kwargs(load_for_origin, event))
+                                 events=event)
         origin = min(origin, loaded.scenario.time.observed_until)
         model = prepare_model(loaded, origin, to, pnl.truncated(origin), settings, seed)
         ens = run_forecast(model, seed, members, spread=settings.spread)

@@ -40,7 +40,6 @@ from multipolar.cli.options import (
     Sets,
     Start,
     Workers,
-    events_kwargs,
     scenario_kwargs,
 )
 from multipolar.cli.progress import Bar
@@ -221,7 +220,7 @@ def compare(
             perspectives=resolve_names(perspectives, list(sc.perspectives), "perspective"),
             hypotheses=resolve_names(hypotheses, list(sc.hypotheses), "hypothesis"),
             members=members, seed=seed, start=start, end=end, sets=tuple(set_ or ()),
-            min_effect=min_effect, drivers=drivers, **events_kwargs(CompareSpec, event))
+            events=tuple(event or ()), min_effect=min_effect, drivers=drivers)
         if spec.hypotheses and len(spec.hypotheses) < 2:
             raise MultipolarError("compare needs at least two hypotheses", field="--hypotheses",
                                   fix="e.g. --hypotheses strategic,opportunist")

@@ -42,7 +42,6 @@ from multipolar.cli.options import (
     Sets,
     Start,
     Workers,
-    events_kwargs,
 )
 from multipolar.cli.progress import Bar
 from multipolar.textformat import band, members_cell, number, provenance
@@ -168,7 +167,7 @@ def run(
                                   field="--resume", fix="add --out RUNDIR")
         spec = RunSpec(scenario=scenario, members=members, seed=seed, start=start, end=end,
                        perspective=perspective, hypothesis=hypothesis, sets=tuple(sets),
-                       chunk_size=chunk_size, **events_kwargs(RunSpec, events))
+                       chunk_size=chunk_size, events=tuple(events))
         ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler)
         prepare_out(out_dir)
         try:

@@ -98,7 +98,7 @@ class Context:
     inst_sign: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     inst_cols: list[np.ndarray] = field(default_factory=list)
     inst_cols_nb: list[np.ndarray] = field(default_factory=list)  # positions in ``nb_idx``
-    levers_t: dict[str, float] = field(default_factory=dict)
+    levers_t: dict[str, Any] = field(default_factory=dict)
     lever_scale: dict[str, np.ndarray] = field(default_factory=dict)
     lever_shift: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -406,7 +406,8 @@ def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1
         cx.year, cx.t = year, t
         cx.observed = year <= model.observed_until
         cx.observed_members = cx.observed
-        cx.levers_t = {k: float(v[t]) for k, v in model.levers.items()}
+        cx.levers_t = {k: float(v[t, 0]) if (v[t] == v[t, 0]).all() else v[t].astype(F)
+                       for k, v in model.levers.items()}  # (T, A): a row varies by target
         cx.member_hist_t = model.member_hist[t]
         cx.frozen_t = model.frozen[t].astype(F)
         cx.pop_share = _shares(_last_finite_upto(pop, t), nb).astype(F)
