@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -487,9 +486,3 @@ def load_issues(ref: str | Path, fmt: str | None = None) -> IssueSet:
         raise InputError(f"unknown input format '{kind}'", file=str(path),
                          fix=f"use one of {', '.join(READERS)}")
     return READERS[kind](path)
-
-
-def as_issue_dict(iss: IssueSet) -> dict[str, Any]:
-    """Describe the inputs for ``--json`` output."""
-    return {"source": iss.source, "title": iss.title, "issues": iss.issue_ids,
-            "actors": iss.actors}

@@ -13,36 +13,38 @@ Depends on Typer/Rich, :mod:`multipolar.calibration`, :mod:`multipolar.forecast`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from multipolar.cli.common import console, out, print_json, user_errors, writing
+from multipolar.cli.common import (
+    console,
+    out,
+    overwrite_notice,
+    prepare_out,
+    print_json,
+    user_errors,
+    writing,
+)
+from multipolar.cli.options import (
+    Events,
+    Executor,
+    Hypothesis,
+    Json,
+    Members,
+    Out,
+    Perspective,
+    Quiet,
+    Scenario,
+    Seed,
+    Sets,
+    Workers,
+)
+from multipolar.cli.progress import Bar
 from multipolar.errors import InputError
-
-_SCENARIO = typer.Argument("russia-neighbourhood", help="Scenario file, folder or bundled name.")
-
-
-@contextmanager
-def _bar(total: int, label: str, enabled: bool) -> Iterator[Callable[[int, float], None]]:
-    """A Rich progress bar over objective evaluations (a no-op when disabled)."""
-    if not enabled:
-        yield lambda i, best: None
-        return
-    with Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("best MAE {task.fields[best]}"), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task(label, total=total, best="–")
-
-        def update(i: int, best: float) -> None:
-            bar.update(task, completed=min(i, total), best=f"{best:.4f}")
-
-        yield update
+from multipolar.textformat import band, members_cell, provenance
 
 
 def _check_executor(executor: str, workers: int | None) -> None:
@@ -52,34 +54,33 @@ def _check_executor(executor: str, workers: int | None) -> None:
 
 
 def calibrate(
-    scenario: str = _SCENARIO,
+    scenario: Scenario = "russia-neighbourhood",
     panel: Path = typer.Option(None, "--panel", help="Panel CSV (default: the bundled one)."),
     until: int = typer.Option(None, "--until",
                               help="Last year of data the fit may use (default: the panel's "
                                    "last year, 2019 for the bundled data)."),
-    out_file: Path = typer.Option(None, "--out", "-o", help="Calibration file to write."),
-    members: int = typer.Option(64, "--members", "-n", help="Members per evaluation."),
-    seed: int = typer.Option(2013, "--seed", help="Seed (common random numbers)."),
+    out_file: Out = None,
+    members: Members = 64,
+    seed: Seed = 2013,
     maxiter: int = typer.Option(300, "--maxiter", help="Most objective evaluations."),
     objective: str = typer.Option("forecast", "--objective",
                                   help="forecast (rolling origins) or history (1992 on)."),
-    perspective: str = typer.Option(None, "--perspective", "-p", help="Perspective overlay."),
-    hypothesis: str = typer.Option(None, "--hypothesis", help="Hypothesis overlay."),
-    set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
-    executor: str = typer.Option("local", "--executor", "-e",
-                                 help="local, processes or dask (evaluations are tiny, so "
-                                      "the search itself always runs in this process)."),
-    workers: int = typer.Option(None, "--workers", "-w", help="Workers (not local)."),
-    json_: bool = typer.Option(False, "--json", help="Print the fit as JSON."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    perspective: Perspective = None,
+    hypothesis: Hypothesis = None,
+    set_: Sets = None,
+    executor: Executor = "local",
+    workers: Workers = None,
+    json_: Json = False,
+    quiet: Quiet = False,
 ) -> None:
     """Fit the model's free parameters to the panel and write a calibration file."""
     from multipolar.calibration import calibrate as calib_history
     from multipolar.calibration import calibrate_forecast
     from multipolar.forecast import load_for_origin, load_panel
 
-    with user_errors():
+    with user_errors(set_):
         _check_executor(executor, workers)
+        prepare_out(out_file, is_file=True)
         if objective not in ("forecast", "history"):
             raise InputError(f"unknown objective '{objective}'", field="--objective",
                              fix="choose forecast or history")
@@ -89,7 +90,8 @@ def calibrate(
         pnl = load_panel(panel)
         if until is None:
             until = pnl.last_year()
-        with _bar(maxiter, "calibrating", not quiet and not json_) as progress:
+        with Bar(not quiet and not json_, transient=True) as bar:
+            progress = bar.evaluations("calibrating", maxiter)
             if objective == "forecast":
                 result, model = calibrate_forecast(
                     scenario, pnl, until=until, members=members, seed=seed, maxiter=maxiter,
@@ -103,6 +105,7 @@ def calibrate(
                                               restarts=0, progress=progress)
         text = result.to_yaml(model)
         if out_file is not None:
+            overwrite_notice([out_file], out_file.parent)
             with writing("the calibration file", out_file, fix="choose a writable path",
                          error=InputError):
                 out_file.write_text(text, encoding="utf-8")
@@ -128,27 +131,25 @@ def calibrate(
 
 
 def forecast(
-    scenario: str = _SCENARIO,
+    scenario: Scenario = "russia-neighbourhood",
     calibration: Path = typer.Option(None, "--calibration", "-c",
                                      help="Calibration file from `multipolar calibrate`."),
     from_: int = typer.Option(2014, "--from", help="First forecast year (origin = FROM-1)."),
     to: int = typer.Option(2030, "--to", help="Last forecast year."),
-    members: int = typer.Option(2000, "--members", "-n", help="Ensemble members."),
-    seed: int = typer.Option(7, "--seed", help="Master seed."),
+    members: Members = 2000,
+    seed: Seed = 7,
     panel: Path = typer.Option(None, "--panel", help="Panel CSV for the origin state."),
     exogenous: str = typer.Option(None, "--exogenous",
                                   help="known (use driver data after the origin) or blind."),
-    perspective: str = typer.Option(None, "--perspective", "-p", help="Perspective overlay."),
-    hypothesis: str = typer.Option(None, "--hypothesis", help="Hypothesis overlay."),
-    set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
-    event: list[str] = typer.Option(None, "--event",
-                                    help="Dated event KIND:TARGET[/INSTITUTION]@YEAR, e.g. "
-                                         "use_of_force:UKR@2022 (repeatable)."),
+    perspective: Perspective = None,
+    hypothesis: Hypothesis = None,
+    set_: Sets = None,
+    event: Events = None,
     raw: bool = typer.Option(False, "--raw", help="The model alone (no stacking with "
                                                   "persistence)."),
     assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",
                                     help="Resample members on the years before the origin."),
-    json_: bool = typer.Option(False, "--json", help="Print the forecasts as JSON."),
+    json_: Json = False,
 ) -> None:
     """Forecast UN voting alignment and memberships per country and year."""
     from multipolar.calibration import read_calibration_file
@@ -161,7 +162,7 @@ def forecast(
     )
     from multipolar.pipeline import forecast_ensemble
 
-    with user_errors():
+    with user_errors(set_):
         if to < from_:
             raise InputError(f"--to {to} is before --from {from_}", field="--to",
                              fix="choose --to at or after --from")
@@ -202,25 +203,29 @@ def forecast(
                         "method": "model" if raw else "stacked", **info.to_dict(),
                         "forecasts": records})
             return
-        t = Table(title=f"UN voting alignment forecast (0 = votes like Russia, 1 = like the US), "
-                        f"origin {origin}, {members:,} members, seed {seed}",
-                  caption=start["note"])
-        t.add_column("country")
-        shown = sorted({from_, min(from_ + 4, to), to})
-        for y in shown:
-            t.add_column(f"{y} median [90%]", justify="right")
-        t.add_column(f"P(member) {to}")
-        for c in countries:
-            row = [c]
-            for y in shown:
-                r = next(r for r in records if r["country"] == c and r["year"] == y)
-                q = r["alignment"]
-                row.append(f"{q['median']:.2f} [{q['p05']:.2f}–{q['p95']:.2f}]")
-            last = next(r for r in records if r["country"] == c and r["year"] == to)
-            row.append(", ".join(f"{k} {v:.2f}" for k, v in last["memberships"].items()
-                                 if v >= 0.05) or "–")
-            t.add_row(*row)
-        out.print(t)
+        out.print(forecast_table(records, countries, from_, to, origin, members, seed,
+                                 provenance(perspective, hypothesis, set_, event, origin),
+                                 start["note"]))
+
+
+def forecast_table(records: list[dict[str, Any]], countries: list[str], from_: int, to: int,
+                   origin: int, members: int, seed: int, caption: str,
+                   note: str | None = None) -> Table:
+    """The forecast as a table: median [90%] in three years and memberships at the end."""
+    t = Table(title=f"alignment forecast (0 = votes like Russia, 1 = like the US), "
+                    f"origin {origin}, {members:,} members, seed {seed}",
+              caption=f"{note}\n{caption}" if note else caption, caption_justify="left")
+    t.add_column("country", overflow="fold")
+    shown = sorted({from_, min(from_ + 4, to), to})
+    for y in shown:
+        t.add_column(f"{y} median [90%]", justify="right")
+    t.add_column(f"P(member) {to}", overflow="fold")
+    by_key = {(r["country"], r["year"]): r for r in records}
+    for c in countries:
+        row = [c] + [band(by_key[(c, y)]["alignment"]) for y in shown]
+        row.append(members_cell(by_key[(c, to)]["memberships"].items()))
+        t.add_row(*row)
+    return t
 
 
 def _observed_until(scenario: str, perspective: str | None, hypothesis: str | None) -> int:
@@ -243,7 +248,7 @@ def _parse_origins(text: str) -> list[int]:
 
 
 def backtest(
-    scenario: str = _SCENARIO,
+    scenario: Scenario = "russia-neighbourhood",
     panel: Path = typer.Option(None, "--panel", help="Panel CSV (default: the bundled one)."),
     train_until: int = typer.Option(None, "--train-until", help="Last training year."),
     test_until: int = typer.Option(None, "--test-until", help="Last test year."),
@@ -251,13 +256,13 @@ def backtest(
                                 help="Rolling origins, e.g. 2003,2008 (instead of "
                                      "--train-until); each tested --horizon years."),
     horizon: int = typer.Option(5, "--horizon", help="Years tested after each origin."),
-    members: int = typer.Option(500, "--members", "-n", help="Forecast ensemble members."),
+    members: Members = 500,
     calib_members: int = typer.Option(64, "--calib-members", help="Members per evaluation."),
     maxiter: int = typer.Option(300, "--maxiter", help="Most objective evaluations."),
-    seed: int = typer.Option(2013, "--seed", help="Seed."),
+    seed: Seed = 2013,
     exogenous: str = typer.Option("blind", "--exogenous",
                                   help="blind (drivers cut at the origin) or known."),
-    set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
+    set_: Sets = None,
     event: list[str] = typer.Option(None, "--event",
                                     help="Condition on KIND:TARGET@YEAR, e.g. "
                                          "use_of_force:GEO@2008 (repeatable)."),
@@ -265,10 +270,10 @@ def backtest(
                                                    "stacking weights."),
     assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",
                                     help="Resample members on the years before the origin."),
-    json_: bool = typer.Option(False, "--json", help="Print results as JSON."),
+    json_: Json = False,
     png: Path = typer.Option(None, "--png", help="Write predicted vs observed paths here "
                                                  "(and the scores to NAME-scores.png)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    quiet: Quiet = False,
 ) -> None:
     """Calibrate on years up to an origin, forecast the years after, score against the panel."""
     from multipolar.backtest.harness import backtest, plot_paths, plot_scores, rolling_backtest
@@ -276,7 +281,7 @@ def backtest(
     from multipolar.conditional import parse_event
     from multipolar.forecast import load_panel
 
-    with user_errors():
+    with user_errors(set_):
         if exogenous not in ("blind", "known"):
             raise InputError(f"unknown exogenous mode '{exogenous}'", field="--exogenous",
                              fix="choose blind or known")
@@ -286,7 +291,8 @@ def backtest(
                               "seed": seed, "exogenous": exogenous, "sets": set_,
                               "events": [parse_event(e) for e in event or []],
                               "warmup": warmup, "assimilation": assimilate}
-        with _bar(maxiter, "calibrating", not quiet and not json_) as progress:
+        with Bar(not quiet and not json_, transient=True) as bar:
+            progress = bar.evaluations("calibrating", maxiter)
             kw["progress"] = progress
             if origins is not None:
                 res = rolling_backtest(pnl, _parse_origins(origins), horizon, **kw)

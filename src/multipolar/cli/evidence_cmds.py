@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from multipolar.cli.common import console, out, print_json, user_errors
+from multipolar.cli.options import Json
 from multipolar.errors import InputError
 from multipolar.evidence import (
     CitationResult,
@@ -93,7 +94,7 @@ def check(
     scenario: str = typer.Argument(
         ..., help="Scenario file, bundled scenario name, or a citations file (id: {doc, ...})."),
     corpus: Path = typer.Option(..., "--corpus", envvar="MULTIPOLAR_CORPUS", help=CORPUS_HELP),
-    json_: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    json_: Json = False,
     passages: bool = typer.Option(False, "--passages", help="Print each full passage."),
     strict: bool = typer.Option(False, "--strict",
                                 help="Also fail (exit 1) on warnings such as ambiguous locators."),
@@ -150,7 +151,7 @@ def show(
     corpus: Path = typer.Option(..., "--corpus", envvar="MULTIPOLAR_CORPUS", help=CORPUS_HELP),
     scenario: str = typer.Option("russia-neighbourhood", "--scenario", "-s",
                                  help="Scenario file, bundled name or citations file."),
-    json_: bool = typer.Option(False, "--json", help="Print the passages as JSON."),
+    json_: Json = False,
 ) -> None:
     """Print the passages behind one element of a scenario (exit 1 if any is missing)."""
     with user_errors():
@@ -200,7 +201,7 @@ def locate(
     doc: str = typer.Argument(..., help="Document: file name or numeric prefix (001)."),
     phrase: str = typer.Argument(..., help="Phrase to find (any spacing, quotes, hyphenation)."),
     corpus: Path = typer.Option(..., "--corpus", envvar="MULTIPOLAR_CORPUS", help=CORPUS_HELP),
-    json_: bool = typer.Option(False, "--json", help="Print the occurrences as JSON."),
+    json_: Json = False,
 ) -> None:
     """Find a phrase in one document; print every occurrence (exit 1 if there is none)."""
     with user_errors():

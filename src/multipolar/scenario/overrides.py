@@ -93,6 +93,9 @@ def _dated_key(item: str, path: str, text: str) -> tuple[str, float]:
     key = path_ + (f"[{target}]" if target else "") + (f"@{year}" if year is not None else "")
     return key, float(value)
 
+# the word for one item of an overlay section (not section[:-1]: "hypothese")
+SINGULAR = {"perspectives": "perspective", "hypotheses": "hypothesis"}
+
 
 def parse_sets(items: list[str]) -> dict[str, Any]:
     """Parse ``["path=value", ...]``; values are read as YAML (numbers, booleans, mappings).
@@ -379,10 +382,11 @@ def apply_overlay(raw: dict[str, Any], src: SourceMap, section: str, name: str,
         known = sorted(table)
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        raise ScenarioError(f"the scenario has no {section[:-1]} '{name}'",
+        raise ScenarioError(f"the scenario has no {SINGULAR[section]} '{name}'",
                             file=src.default_file, field=section,
                             fix=f"{hint}available: {', '.join(known) or '(none)'}")
-    return apply_sets(raw, dict(table[name].overrides), src, origin=f"{section[:-1]} '{name}'")
+    return apply_sets(raw, dict(table[name].overrides), src,
+                      origin=f"{SINGULAR[section]} '{name}'")
 
 
 # ------------------------------------------------------------------------- dated overrides
