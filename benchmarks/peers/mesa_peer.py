@@ -35,6 +35,16 @@ from scipy.special import ndtri
 
 from multipolar import rng
 from multipolar.model.mechanisms.base import STREAMS
+from multipolar.model.mechanisms.sphere import (
+    ARMS,
+    CHINA,
+    INVESTMENT,
+    RUSSIA,
+    SECURITY,
+    SPHERE_WEIGHTS,
+    TRADE,
+    WEST,
+)
 
 MASK = 0xFFFFFFFFFFFFFFFF
 GOLDEN = 0x9E3779B97F4A7C15
@@ -107,6 +117,16 @@ def clip(v: float, lo: float, hi: float) -> float:
     return min(max(v, lo), hi)
 
 
+W = f32(SPHERE_WEIGHTS)
+FLOOR = 1e-3  # the sphere's floor (mechanisms.sphere._FLOOR)
+
+
+def normalise(row: list[float]) -> list[float]:
+    """A row rescaled to sum to 1 (a row of zeros stays zero), as the sphere does."""
+    s = sum(row)
+    return [v / max(s, 1e-12) for v in row] if s > 0 else [0.0 for _ in row]
+
+
 def npsum(values: list[float]) -> float:
     """Sum in NumPy's order for a row reduction (its pairwise sum: eight running sums for
     eight or more elements, combined as a tree, then the remainder)."""
@@ -136,7 +156,12 @@ class Tables:
     rounded to float32 where the engine stores them so."""
 
     def __init__(self, cm: Any) -> None:
-        from multipolar.model.engine import _eligible, _last_finite_upto, _shares
+        from multipolar.model.engine import (
+            _eligible,
+            _last_finite_upto,
+            _shares,
+            _sphere_reference,
+        )
 
         self.cm = cm
         self.actors = list(cm.actors)
@@ -178,6 +203,7 @@ class Tables:
         self.hist = cm.member_hist.tolist()  # (T, A, I), -1 unknown
         self.frozen = f32(cm.frozen)  # (T, A)
         self.levers = {k: v.tolist() for k, v in cm.levers.items()}
+        self.sphere_ref = f32(_sphere_reference(cm, nbf))  # (A, channels, poles)
 
 
 def member_key(seed: int, i: int) -> int:
@@ -241,12 +267,20 @@ class ActorAgent(mesa.Agent):
         self.depth = f32(depth0 * self.nbf)
         self.frozen = tb.frozen[0][j]
         self.mem = [h > 0 for h in hist0]
+        self.sphere = [list(row) for row in tb.sphere_ref[j]]  # (channels, poles)
         del p
         self.reset_year()
 
     def reset_year(self) -> None:
         self.force = self.jump = self.att = self.ass = 0.0
         self.subsidy = self.coercion = self.conflict = self.revolution = self.threat = 0.0
+        self.discount = 0.0
+        self.push = [[0.0, 0.0, 0.0] for _ in range(4)]  # (channels, poles) this year
+
+    def push_pole(self, pole: int, v: float) -> None:
+        """Add ``v`` to the push on ``pole`` in every channel."""
+        for c in range(4):
+            self.push[c][pole] += v
 
     # --- mechanisms, in the engine's order (Russia-wide steps live on RussiaAgent)
     def threat_perception(self) -> None:
@@ -267,50 +301,73 @@ class ActorAgent(mesa.Agent):
     def small_partner_leverage(self) -> None:
         m, p = self.model, self.model.p
         st = m.tables.static
-        options = p["small_partner_leverage.options_weight"] * (
-            st["eu_eligibility"][self.j] + st["china_proximity"][self.j]) + \
-            p["small_partner_leverage.options_base"]
-        demand = p["small_partner_leverage.demand"] * self.importance() * options * \
-            (1.0 if self.x < p["small_partner_leverage.partner_threshold"] else 0.0)
-        paid = min(demand, p["small_partner_leverage.payment_share"]
-                   * max(m.russia.capacity, 0.0) * demand)
+        q = "small_partner_leverage."
+        cp, eu = st["china_proximity"][self.j], st["eu_eligibility"][self.j]
+        options = p[q + "options_weight"] * (eu + cp) + p[q + "options_base"]
+        demand = p[q + "demand"] * self.importance() * options * \
+            (1.0 if self.x < p[q + "partner_threshold"] else 0.0)
+        paid = min(demand, p[q + "payment_share"] * max(m.russia.capacity, 0.0) * demand)
         self.subsidy += paid
-        self.force += p["small_partner_leverage.independence_effect"] * (demand - paid)
+        free = p[q + "independence_effect"] * (demand - paid)
+        self.force += p[q + "vote_share"] * free
+        rest = (1.0 - p[q + "vote_share"]) * free
+        to_china = cp / max(cp + eu, 1e-9)
+        for c in range(4):
+            self.push[c][RUSSIA] -= rest
+            self.push[c][CHINA] += rest * to_china
+            self.push[c][WEST] += rest * (1.0 - to_china)
 
     def assertion(self) -> None:
         p = self.model.p
         self.coercion = self.ass * (1.0 + p["assertion.energy_leverage"] * self.gas)
         bal = sigmoid((self.dem - p["assertion.balance_threshold"])
                       / p["assertion.balance_width"])
-        sign = bal - p["assertion.bandwagon_ratio"] * (1.0 - bal)
-        self.force += p["assertion.effect"] * self.coercion * sign
+        if self.model.cm.implementation.get("assertion", "balancing") == "bandwagon":
+            sign = bal - p["assertion.bandwagon_ratio"] * (1.0 - bal)
+            self.force += p["assertion.effect"] * self.coercion * sign
+            return
+        push = p["assertion.effect"] * self.coercion
+        vote = p["assertion.autocrat_vote_share"]
+        self.force += push * (bal + vote * (1.0 - bal))
+        self.push_pole(RUSSIA, -push * (1.0 - bal) * (1.0 - vote))
 
     def patronage_networks(self) -> None:
         m, p = self.model, self.model.p
+        tie = max(m.tables.patronage[self.j], self.gas * self.sphere[TRADE][RUSSIA])
         weak = clip(1.0 - self.dem, 0.0, 1.0)
         cap = min(m.russia.capacity, p["patronage_networks.capacity_cap"])
-        self.force -= p["patronage_networks.influence"] * m.tables.patronage[self.j] * weak * \
-            cap * self.nbf
+        self.force -= p["patronage_networks.influence"] * tie * weak * cap * self.nbf
+        if not m.observed:
+            loss = p["patronage_networks.erosion"] * tie * self.dem * \
+                p["aims.regime_persistence"]
+            self.dem = clip(self.dem - loss * self.nbf, 0.0, 1.0)
 
     def kindred_regimes(self) -> None:
         p = self.model.p
         thr = p["kindred_regimes.autocracy_threshold"]
         autoc = clip((thr - self.dem) / thr, 0.0, 1.0)
-        self.force -= p["kindred_regimes.support"] * autoc * self.nbf
+        pull = p["kindred_regimes.support"] * autoc * self.nbf
+        self.force -= pull
+        self.push[SECURITY][RUSSIA] += p["kindred_regimes.security_weight"] * pull
+
+    def propaganda(self) -> None:
+        m, p = self.model, self.model.p
+        add = p["propaganda.discount"] * m.lever("russia_propaganda", self.j) * \
+            m.tables.static["russian_share"][self.j]
+        self.discount = clip(self.discount + add * self.nbf, 0.0, 1.0)
 
     def eu_pull(self) -> None:
         m, p = self.model, self.model.p
         pull = m.lever("eu_offer", self.j) * m.tables.static["eu_eligibility"][self.j] * \
             clip(self.dem, 0.0, 1.0) ** p["eu_pull.democracy_exponent"]
-        self.force += p["eu_pull.effect"] * pull * self.nbf
+        self.force += p["eu_pull.effect"] * pull * (1.0 - self.discount) * self.nbf
 
     def china_pull(self) -> None:
         m, p = self.model, self.model.p
         cw = m.russia.china_weight
         w = f32(cw / (1.0 + cw))
         target = p["china_pull.max_share"] * m.tables.static["china_proximity"][self.j] * w
-        step = self.chn + p["china_pull.rate"] * (target - self.chn)
-        new = step
+        new = self.chn + p["china_pull.rate"] * (target - self.chn)
         if m.observed:
             oc = m.tables.obs_china[m.t][self.j]
             if math.isfinite(oc):
@@ -319,15 +376,32 @@ class ActorAgent(mesa.Agent):
         self.chn = clip(new, 0.0, 1.0) * self.nbf
         self.dep = max(self.dep - p["china_pull.dependence_effect"] * gain, 0.0)
         self.force -= p["china_pull.alignment_effect"] * self.chn
+        drain = p["china_pull.drain"] * self.chn
+        self.push[TRADE][RUSSIA] -= drain
+        self.push[INVESTMENT][RUSSIA] -= drain
+
+    def silk_road_link(self) -> None:
+        m, p, tb = self.model, self.model.p, self.model.tables
+        ri = tb.russia_inst
+        if not ri:
+            return
+        member = sum(float(self.mem[k]) for k in ri) / len(ri)
+        moved = p["silk_road_link.offset"] * m.lever("eaeu_sreb_link", self.j) * member * \
+            self.chn * self.nbf
+        for c in (TRADE, INVESTMENT):
+            self.push[c][RUSSIA] += moved
+            self.push[c][WEST] -= moved
 
     def institutions(self) -> None:
         m, p, tb = self.model, self.model.p, self.model.tables
         if tb.n_i == 0:
             return
+        other = p["institutions.other_pole_anchor"]
+        sign = [1.0 if q == 1 else (-1.0 if q == 0 else -other) for q in tb.pole]
         hist = tb.hist[m.t][self.j]
         if m.observed:
             self.mem = [h > 0 for h in hist]
-            s = npsum([float(self.mem[k]) * tb.sign[k] for k in range(tb.n_i)])
+            s = npsum([float(self.mem[k]) * sign[k] for k in range(tb.n_i)])
             self.force += p["institutions.anchor"] * s * self.nbf
             return
         anchor = 0.0
@@ -349,15 +423,15 @@ class ActorAgent(mesa.Agent):
             p_join = p["institutions.join_rate"] * sigmoid(towards / sharp)
             if west and m.frozen_on:
                 p_join = p_join * (1.0 - p["frozen_conflicts.accession_block"] * self.frozen)
-            for other in tb.excl[k]:
-                if self.mem[other]:
+            for o in tb.excl[k]:
+                if self.mem[o]:
                     p_join = 0.0
             p_exit = p["institutions.exit_rate"] * sigmoid(away / sharp)
             u = draws[k]
             now = (u >= p_exit) if self.mem[k] else (u < p_join)
             now = now or hist[k] == 1
             self.mem[k] = now
-            anchor += tb.sign[k] * now
+            anchor += sign[k] * now
         self.force += p["institutions.anchor"] * anchor * self.nbf
 
     def frozen_conflicts(self) -> None:
@@ -380,22 +454,54 @@ class ActorAgent(mesa.Agent):
             return
         j, key, year = self.j, m.key, m.year
         u_drift, u_rev = uniform32x2(key, S("shocks.regime"), year, j)
-        u_lead, u_size = uniform32x2(key, S("shocks.leadership"), year, j)
         self.dem = clip(self.dem + p["shocks.democracy_sd"] * unit_uniform(u_drift), 0.0, 1.0)
-        hybrid = p["shocks.hybrid_low"] < self.dem < p["shocks.hybrid_high"]
-        rev = u_rev < p["shocks.revolution_prob"] * hybrid and self.neighbour
-        if rev:
+        repression = clip(1.0 - self.dem, 0.0, 1.0)
+        if u_rev < p["shocks.revolution_prob"] * repression and self.neighbour:
             self.dem = clip(self.dem + p["shocks.revolution_democracy_jump"], 0.0, 1.0)
             self.jump += p["shocks.revolution_shift"]
             self.revolution += 1.0
-        if u_lead < p["shocks.leadership_prob"] and self.neighbour:
+        if not self.neighbour:
+            return
+        u_lead, u_size = uniform32x2(key, S("shocks.leadership"), year, j)
+        if u_lead < p["shocks.leadership_prob"] * (1.0 + repression):
             self.jump += p["shocks.leadership_sd"] * unit_uniform(u_size)
         flare = (uniform32(key, S("shocks.flare_up"), year, j) < p["shocks.partner_conflict_prob"]
                  and m.tables.frozen[m.t][j] > 0
-                 and m.tables.static["hydrocarbon_producer"][j] == 0 and self.neighbour)
+                 and m.tables.static["hydrocarbon_producer"][j] == 0)
         if flare:
-            self.dep = min(self.dep + p["shocks.flare_dependence"], p["shocks.dependence_cap"])
+            self.jump += p["shocks.flare_shift"]
+            self.push[SECURITY][RUSSIA] -= p["shocks.flare_shift"]
             self.conflict += 1.0
+
+    def sphere_step(self) -> None:
+        """The ``sphere`` mechanism: each channel moves towards its target plus the push."""
+        if not self.neighbour:
+            return
+        m, p, tb = self.model, self.model.p, self.model.tables
+        ref = tb.sphere_ref[self.j]
+        ri, wi = tb.russia_inst, tb.west_inst
+        rus = sum(float(self.mem[k]) for k in ri) / len(ri) if ri else 0.0
+        west = sum(float(self.mem[k]) for k in wi) / len(wi) if wi else 0.0
+        cap = min(m.russia.capacity, p["sphere.capacity_cap"])
+        chn = self.chn
+        offer = m.lever("eu_offer", self.j) * tb.static["eu_eligibility"][self.j]
+        gain, ow = p["sphere.membership_gain"], p["sphere.offer_weight"]
+        co = clip(self.coercion, 0.0, 1.0)
+        target = [
+            [ref[TRADE][RUSSIA] * cap * (1.0 + gain * rus), chn,
+             ref[TRADE][WEST] + gain * west + ow * offer],
+            [ref[ARMS][RUSSIA] * (1.0 - p["sphere.arms_coercion"] * co),
+             p["sphere.arms_china"] * chn + ref[ARMS][CHINA], ref[ARMS][WEST] + west],
+            [ref[SECURITY][RUSSIA] + gain * rus, ref[SECURITY][CHINA],
+             ref[SECURITY][WEST] + gain * west],
+            [ref[INVESTMENT][RUSSIA] + min(self.subsidy, 1.0), chn,
+             ref[INVESTMENT][WEST] + ow * offer]]
+        adj = p["sphere.adjustment"]
+        for c in range(4):
+            row = normalise([v + FLOOR for v in target[c]])
+            row = normalise([max(v + d, FLOOR) for v, d in zip(row, self.push[c], strict=True)])
+            new = [s + adj * (t - s) for s, t in zip(self.sphere[c], row, strict=True)]
+            self.sphere[c] = normalise([max(v, 0.0) for v in new])
 
     def alignment(self) -> None:
         m, p = self.model, self.model.p
@@ -421,6 +527,11 @@ class ActorAgent(mesa.Agent):
         self.depth += p["delegation_limit.adjustment"] * (min(desire, cap) - self.depth)
         self.depth *= self.nbf
 
+    def sphere_shares(self) -> tuple[float, float, float]:
+        """Per-pole share of the sphere (channel weights of the engine)."""
+        return tuple(sum(W[c] * self.sphere[c][q] for c in range(4))  # type: ignore[return-value]
+                     for q in range(3))
+
 
 class RussiaAgent(ActorAgent):
     """Russia: also holds capacity, regime security, recognition and the oil and China
@@ -428,14 +539,12 @@ class RussiaAgent(ActorAgent):
 
     def __init__(self, model: NeighbourhoodModel, j: int) -> None:
         super().__init__(model, j)
-        p = model.p
         self.oil = model.driver_start("oil_price")
         self.china_weight = model.driver_start("china_weight")
         self.capacity = f32((max(self.oil, 1.0) / model.raw["resource_rents.ref_price"])
                             ** model.raw["resource_rents.elasticity"])
         self.security = 0.5
         self.recognition = 0.5
-        del p
 
     def resource_rents(self) -> None:
         p = self.model.p
@@ -455,19 +564,35 @@ class RussiaAgent(ActorAgent):
                 a.att = clip(m.lever("russia_attraction", a.j) * present * v * scale, 0.0, 1.0)
                 a.ass = m.lever("russia_assertion", a.j) * present * w
             return
+        q = {k: p[f"russia_policy.{k}"] for k in (
+            "assertion_base", "threat_gain", "capacity_gain", "integration_gap_gain",
+            "restraint_gain", "legitimacy_gain", "want_cap", "shield_gain", "rally_motive",
+            "security_reference")}
+        sphere_aim = p["aims.sphere"]
+        want = p["aims.recognition"] * clip(
+            (1.0 - self.recognition) + q["legitimacy_gain"] * (1.0 - self.security), 0.0,
+            q["want_cap"])
+        wi = m.tables.west_inst
         imps = [a.importance() for a in actors]
         top = max(max(imps), 1e-9)
         for a, imp in zip(actors, imps, strict=True):
-            a.att = clip(m.lever("russia_attraction", a.j) * p["aims.sphere"] * (imp / top),
-                         0.0, 1.0)
-            z = (p["russia_policy.assertion_base"]
-                 + p["russia_policy.threat_gain"] * a.threat
-                 + p["russia_policy.capacity_gain"] * (self.capacity - 1.0)
-                 - p["aims.recognition"] * self.recognition)
+            rel = imp / top
+            a.att = clip(m.lever("russia_attraction", a.j) * sphere_aim * rel, 0.0, 1.0)
+            west = sum(float(a.mem[k]) for k in wi) / len(wi) if wi else 0.0
+            gap = sphere_aim * rel * (1.0 - a.depth) * (1.0 - west)
+            z = (q["assertion_base"]
+                 + p["aims.regime_persistence"] * q["threat_gain"] * a.threat
+                 + q["capacity_gain"] * (self.capacity - 1.0)
+                 + q["integration_gap_gain"] * gap
+                 - q["restraint_gain"] * want
+                 - p["aims.shielded_integration"] * q["shield_gain"]
+                 * m.tables.static["eu_eligibility"][a.j]
+                 + q["rally_motive"] * (q["security_reference"] - self.security))
             a.ass = m.lever("russia_assertion", a.j) * sigmoid(z) * a.nbf
 
     def attraction(self) -> None:
-        """Pay subsidies from one budget (scaled down pro rata when over it)."""
+        """Pay subsidies from one budget (scaled down pro rata when over it); coercion spoils
+        the pull, which the normative deficit caps."""
         m, p = self.model, self.model.p
         cap = max(self.capacity, 0.0)
         actors = m.actor_list
@@ -476,11 +601,14 @@ class RussiaAgent(ActorAgent):
         budget = p["attraction.budget"] * cap
         total = npsum([a.subsidy for a in actors])
         scale = budget / max(total, 1e-12) if total > budget else 1.0
+        rs = m.tables.static["russian_share"]
         for a in actors:
             a.subsidy *= scale
-            a.dep += p["attraction.dependence_rate"] * (
-                min(a.subsidy, 1.0) + a.gas - a.dep) * a.nbf
-            a.force -= p["attraction.effect"] * (a.subsidy + a.dep) * a.nbf
+            a.dep += p["attraction.dependence_rate"] * (min(a.subsidy, 1.0) - a.dep) * a.nbf
+            spoiled = 1.0 - p["attraction.spoil"] * clip(a.coercion, 0.0, 1.0)
+            pull = (p["attraction.effect"] * (a.subsidy + a.dep)
+                    + p["attraction.soft_effect"] * rs[a.j]) * spoiled
+            a.force -= min(pull, p["attraction.normative_cap"]) * a.nbf
 
     def elite_interests(self) -> None:
         """Lose capacity to sanctions in proportion to assertion towards West-courted states."""
@@ -496,18 +624,20 @@ class RussiaAgent(ActorAgent):
         west = npsum([clip(a.x, 0.0, 1.0) * w[a.j] for a in actors])
         q = {k: p[f"domestic_linkage.{k}"] for k in (
             "loyal_threshold", "security_reversion", "security_norm", "recognition_base",
-            "security_weight")}
+            "security_weight", "rent_gain", "contagion", "rally", "recognition_gain",
+            "recognition_norm", "sphere_gain", "assertion_cost", "recognition_rate")}
         loyal = npsum([clip(q["loyal_threshold"] - a.x, 0.0, 1.0) * w[a.j] for a in actors])
         mean_ass = npsum([a.ass * w[a.j] for a in actors])
         self.security = clip(
             self.security + q["security_reversion"] * (q["security_norm"] - self.security)
-            + p["domestic_linkage.rent_gain"] * (self.capacity - 1.0)
-            - p["domestic_linkage.contagion"] * west
-            + p["domestic_linkage.rally"] * mean_ass, 0.0, 1.0)
-        target = clip(q["recognition_base"] + p["domestic_linkage.sphere_gain"] * loyal
+            + q["rent_gain"] * (self.capacity - 1.0)
+            - q["contagion"] * west
+            + q["rally"] * mean_ass
+            + q["recognition_gain"] * (self.recognition - q["recognition_norm"]), 0.0, 1.0)
+        target = clip(q["recognition_base"] + q["sphere_gain"] * loyal
                       + q["security_weight"] * self.security
-                      - p["domestic_linkage.assertion_cost"] * mean_ass, 0.0, 1.0)
-        self.recognition += p["domestic_linkage.recognition_rate"] * (target - self.recognition)
+                      - q["assertion_cost"] * mean_ass, 0.0, 1.0)
+        self.recognition += q["recognition_rate"] * (target - self.recognition)
 
 
 # ------------------------------------------------------------------ the model
@@ -518,8 +648,7 @@ RUSSIA_STAGES = ("resource_rents", "russia_policy", "attraction", "elite_interes
 from multipolar.model.mechanisms import ORDER as STAGES  # noqa: E402
 
 EVENT_STAGES = {"use_of_force", "dated_events"}  # act only on dated events (none in the peer)
-
-
+METHOD = {"sphere": "sphere_step"}  # stage name -> agent method, where they differ
 
 class NeighbourhoodModel(mesa.Model):
     """One ensemble member: the neighbourhood advanced year by year."""
@@ -553,7 +682,12 @@ class NeighbourhoodModel(mesa.Model):
                        if self.cm.enabled.get(s, False) and s not in EVENT_STAGES]
         if any(np.any(v) for v in (getattr(self.cm, "event_arrays", None) or {}).values()):
             raise NotImplementedError("the Mesa peer does not implement dated events")
-        missing = [s for s in self.stages if not hasattr(RussiaAgent, s)]
+        forced = getattr(self.cm, "forced_membership", None)
+        if forced is not None and forced.size and (forced >= 0).any():
+            raise NotImplementedError("the Mesa peer does not implement forced memberships")
+        if getattr(self.cm, "param_schedule", None):
+            raise NotImplementedError("the Mesa peer does not implement dated parameters")
+        missing = [s for s in self.stages if not hasattr(RussiaAgent, METHOD.get(s, s))]
         if missing:
             raise NotImplementedError(f"the Mesa peer lacks mechanisms {missing}")
         self.history: list[list[tuple[float, ...]]] = []
@@ -631,19 +765,21 @@ class NeighbourhoodModel(mesa.Model):
             if stage in RUSSIA_STAGES:
                 getattr(r, stage)()
             else:
-                self.agents.do(stage)
+                self.agents.do(METHOD.get(stage, stage))
         self.record()
 
     def record(self) -> None:
         self.history.append([(a.x, a.chn, a.subsidy, a.coercion, a.conflict, a.depth, a.dem,
-                              a.dep) for a in self.actor_list])
+                              a.dep, a.att, a.ass, *a.sphere_shares())
+                             for a in self.actor_list])
         r = self.russia
         self.core_history.append((r.capacity, r.security, r.recognition, r.oil,
                                   r.china_weight))
 
 
 OUTCOMES = ("alignment", "china_share", "subsidy", "coercion", "conflict", "integration",
-            "democracy", "dependence")
+            "democracy", "dependence", "attraction", "assertion", "sphere_russia",
+            "sphere_china", "sphere_west")
 CORE = ("capacity", "regime_security", "recognition", "oil_price", "china_weight")
 
 _TABLES: dict[int, Tables] = {}

@@ -2,7 +2,11 @@
 
 Same compiled scenario, same per-member random streams: the peer (plain Python floats, one
 Mesa agent per actor) and the vectorised float32 engine must agree member by member up to
-float32 rounding, and hence in every ensemble statistic. A member may only depart if a
+float32 rounding, and hence in every ensemble statistic: UN alignment, the sphere of
+influence, the instruments and Russia's own variables, under the flagship's default
+mechanisms (assertion that pushes every neighbour away, coercion that spoils attraction,
+propaganda, China's drain and the Silk Road link, the dilemma in Russia's policy) and under
+the rival hypotheses. A member may only depart if a
 discrete event is decided by a draw within rounding of its threshold, which the test allows
 for at most 5% of members.
 """
@@ -16,9 +20,6 @@ import numpy as np
 import pytest
 
 pytest.importorskip("mesa")
-pytest.skip("the Mesa peer implements the mechanisms as they were before the fidelity audit "
-            "(issue 16: no propaganda, silk_road_link, sphere; bandwagoning assertion); "
-            "porting it is pending", allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks" / "peers"))
@@ -63,7 +64,9 @@ def test_scalar_draws_equal_the_vectorised_streams():
 
 
 @pytest.mark.parametrize("outcome", ["alignment", "china_share", "subsidy", "coercion",
-                                     "integration", "democracy", "dependence"])
+                                     "integration", "democracy", "dependence", "attraction",
+                                     "assertion", "sphere_russia", "sphere_china",
+                                     "sphere_west"])
 def test_members_follow_the_same_trajectories(both, outcome):
     _, peer, ref = both
     diff = np.abs(peer[outcome].astype(np.float32) - ref.actor_outcomes[outcome])
@@ -85,3 +88,25 @@ def test_ensemble_statistics_agree(both):
     assert np.abs(a - b).max() < 1e-4
     np.testing.assert_allclose(peer["conflict"].mean(axis=0),
                                ref.actor_outcomes["conflict"].mean(axis=0), atol=1 / N)
+    s = np.percentile(peer["sphere_russia"], qs, axis=0)
+    assert np.abs(s - np.percentile(ref.actor_outcomes["sphere_russia"], qs, axis=0)).max() < 1e-4
+
+
+@pytest.mark.parametrize("hypothesis", ["bandwagoning", "opportunist"])
+def test_rival_hypotheses_agree_too(hypothesis):
+    """The peer also implements the rival hypotheses' mechanisms (bandwagoning, the
+    opportunist policy), so they agree with the engine member by member."""
+    cm = compile_model(load_scenario("russia-neighbourhood", hypothesis=hypothesis),
+                       start=1992, end=2030)
+    peer, ref = mesa_peer.run_ensemble(cm, 5, 0, 4), simulate(cm, 5, 0, 4)
+    for k in ("alignment", "assertion", "sphere_russia", "democracy"):
+        diff = np.abs(peer[k].astype(np.float32) - ref.actor_outcomes[k])
+        assert (diff <= 1e-5).all(axis=(1, 2)).mean() >= 0.75, k
+
+
+def test_peer_refuses_what_it_does_not_implement():
+    """Dated events are not in the peer: it says so rather than silently ignoring them."""
+    ld = load_scenario("russia-neighbourhood", events=["use_of_force:UKR@2014"])
+    cm = compile_model(ld, start=1992, end=2020)
+    with pytest.raises(NotImplementedError, match="dated events"):
+        mesa_peer.NeighbourhoodModel(mesa_peer.Tables(cm), 11, 0)
