@@ -85,7 +85,7 @@ def test_a_scenario_setting_an_undeclared_parameter_gets_a_located_error(tmp_pat
     shutil.copytree(FLAGSHIP, tmp_path / "s")
     path = tmp_path / "s" / "scenario.yaml"
     text = path.read_text(encoding="utf-8")
-    anchor = "      adjustment: {dist: uniform, low: 0.022, high: 0.322}\n"
+    anchor = "      adjustment: {dist: uniform, low: 0.065, high: 0.365}\n"
     assert anchor in text
     path.write_text(text.replace(anchor, anchor + "      adjustmnet: 0.3\n"), encoding="utf-8")
     with pytest.raises(ScenarioError) as err:

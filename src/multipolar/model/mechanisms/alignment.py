@@ -31,11 +31,11 @@ class Alignment(Mechanism):
     theory = ("D1", "D5", "D7")
     evidence = ("E4",)
     params = (
-        Param("base", 0.275, "target alignment of a full autocracy with no outside forces",
+        Param("base", 0.162, "target alignment of a full autocracy with no outside forces",
               "alignment", (-1.0, 1.0)),
-        Param("democracy_effect", 0.128, "target alignment gained per unit of democracy",
+        Param("democracy_effect", 0.155, "target alignment gained per unit of democracy",
               "alignment per democracy unit", (-2.0, 2.0)),
-        Param("adjustment", 0.172, "share of the gap to the target closed each year",
+        Param("adjustment", 0.215, "share of the gap to the target closed each year",
               "share per year", (0.0, 1.0)),
         Param("noise", 0.05, "sd of idiosyncratic yearly alignment shocks", "alignment",
               (0.0, 1.0)),

@@ -43,7 +43,7 @@ class Institutions(Mechanism):
               "probability per year", (0.0, 1.0)),
         Param("sharpness", 0.08, "width of the logistic accession and exit curves",
               "alignment units", (0.001, 1.0)),
-        Param("anchor", 0.0245, "pull of each membership on the alignment target",
+        Param("anchor", 0.0206, "pull of each membership on the alignment target",
               "alignment units per membership", (0.0, 1.0)),
         Param("other_pole_anchor", 0.5, "pull towards Russia of a China-led or mixed format, "
               "relative to a Russia-led one", "-", (0.0, 1.0)),

@@ -40,7 +40,7 @@ class SmallPartnerLeverage(Mechanism):
     params = (
         Param("demand", 0.3, "subsidy a partner asks for per unit of importance and outside "
               "options", "subsidy units", (0.0, 2.0)),
-        Param("independence_effect", 0.513, "shift West of the alignment target per unit of "
+        Param("independence_effect", 0.588, "shift West of the alignment target per unit of "
               "unmet demand", "alignment units per subsidy unit", (0.0, 2.0)),
         Param("options_base", 0.5, "outside options of a state with neither an EU offer nor "
               "exposure to China", "-", (0.0, 2.0)),
@@ -102,7 +102,7 @@ class Attraction(Mechanism):
                 "D1_abstract", "D1_coercion_spoils", "E2_language", "D1_normative_deficit",
                 "D1_pushed_west")
     params = (
-        Param("effect", 0.116, "shift of the alignment target per unit of subsidy",
+        Param("effect", 0.081, "shift of the alignment target per unit of subsidy",
               "alignment units per subsidy unit", (0.0, 2.0)),
         Param("dependence_rate", 0.1, "yearly adjustment of dependence towards subsidy level",
               "share per year", (0.0, 1.0)),
@@ -139,7 +139,7 @@ class Attraction(Mechanism):
 
 
 _ASSERTION_PARAMS = (
-    Param("effect", 0.201, "shift of the alignment target per unit of coercion",
+    Param("effect", 0.151, "shift of the alignment target per unit of coercion",
           "alignment units per coercion unit", (0.0, 2.0)),
     Param("balance_threshold", 0.42, "democracy score around which a pressed state turns from "
           "manoeuvring between powers to voting with the West", "democracy score", (0.0, 1.0)),
@@ -281,7 +281,7 @@ class KindredRegimes(Mechanism):
     theory = ("C3",)
     evidence = ("C3", "C3_same_type", "C3_stability", "D2")
     params = (
-        Param("support", 0.5, "pull towards Russia of a fully autocratic neighbour",
+        Param("support", 0.489, "pull towards Russia of a fully autocratic neighbour",
               "alignment units", (0.0, 2.0)),
         Param("autocracy_threshold", 0.45, "democracy score below which a regime counts as "
               "kindred", "democracy score", (0.001, 1.0)),

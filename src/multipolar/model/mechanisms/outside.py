@@ -58,7 +58,7 @@ class EUPull(Mechanism):
     theory = ("D5",)
     evidence = ("D5", "D5_structural_power", "D5_competition")
     params = (
-        Param("effect", 0.121, "shift of the alignment target from a full offer to a full "
+        Param("effect", 0.13, "shift of the alignment target from a full offer to a full "
               "democracy", "alignment units", (0.0, 2.0)),
         Param("democracy_exponent", 2.0, "convexity of the EU's pull in democracy", "-",
               (0.0, 10.0)),
