@@ -37,9 +37,19 @@ _FLOOR = 1e-3  # no pole's target is exactly zero, so a renormalised row always 
 
 
 def _normalise(v: np.ndarray) -> np.ndarray:
-    """Rows over the last axis rescaled to sum to 1 (rows of zeros stay zero)."""
-    s = v.sum(axis=-1, keepdims=True)
-    return np.where(s > 0, v / np.maximum(s, 1e-12), 0.0).astype(np.float32)
+    """Rows over the last axis rescaled to sum to 1 (rows of zeros stay zero).
+
+    The three poles are summed explicitly, in the order NumPy's reduction uses, so the result
+    is bit-identical to ``v.sum(axis=-1)``; a reduction over an axis of length 3 is several
+    times slower, and this runs four times a year over ``(members, actors, 4, 3)``.
+    """
+    if v.shape[-1] == 3:
+        s = ((v[..., 0] + v[..., 1]) + v[..., 2])[..., None]
+    else:
+        s = v.sum(axis=-1, keepdims=True)
+    out = np.asarray(v / np.maximum(s, np.float32(1e-12)), dtype=np.float32)
+    out[np.broadcast_to(~(s > 0), out.shape)] = 0.0
+    return out
 
 
 def sphere_shares(sphere: np.ndarray) -> np.ndarray:
