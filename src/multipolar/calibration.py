@@ -69,11 +69,16 @@ class Observed:
     mask: np.ndarray  # (T, A) bool: actor-years that count in the objective
 
 
-def observed_alignment(model: CompiledModel, panel: str | Path = "actor_year_panel.csv",
+def observed_alignment(model: CompiledModel, panel: Any = "actor_year_panel.csv",
                        column: str = "rel_pos_ru0_us1", until: int | None = None,
                        first_year: int | None = None) -> Observed:
-    """Observed values of ``column`` for the model's neighbours and years up to ``until``."""
-    table = column_by_actor_year(str(panel), column)
+    """Observed values of ``column`` for the model's neighbours and years up to ``until``.
+
+    ``panel`` is a panel CSV (path or bundled name), or a loaded
+    :class:`multipolar.forecast.Panel` (its alignment series; ``column`` is then ignored).
+    """
+    table = (panel.alignment if hasattr(panel, "alignment")
+             else column_by_actor_year(str(panel), column))
     years = model.years
     arr = np.full((years.size, len(model.actors)), np.nan)
     for j, a in enumerate(model.actors):
@@ -206,7 +211,7 @@ def calibrate(
     loaded: LoadedScenario,
     *,
     until: int | None = None,
-    panel: str | Path = "actor_year_panel.csv",
+    panel: Any = "actor_year_panel.csv",
     free: dict[str, tuple[float, float]] | None = None,
     members: int = 64,
     seed: int = 2013,
@@ -215,7 +220,11 @@ def calibrate(
     start: int | None = None,
     progress: Callable[[int, float], None] | None = None,
 ) -> tuple[CalibrationResult, CompiledModel]:
-    """Fit ``free`` parameters (default :data:`FREE_PARAMETERS`) to observed alignment."""
+    """Fit ``free`` parameters (default :data:`FREE_PARAMETERS`) to observed alignment.
+
+    ``panel``: a panel CSV or a loaded :class:`multipolar.forecast.Panel`; only its years up to
+    ``until`` are read.
+    """
     sc = loaded.scenario
     until = sc.time.observed_until if until is None else until
     model = compile_model(loaded, start=start, end=until)
@@ -392,6 +401,7 @@ def calibrate_forecast(
     hypothesis: str | None = None,
     anchor: float | None = 0.0,
     exogenous: str = "blind",
+    prefit: int = 0,
     progress: Callable[[int, float], None] | None = None,
 ) -> tuple[CalibrationResult, CompiledModel]:
     """Fit free parameters to the model's own forecasts inside the training years.
@@ -406,7 +416,10 @@ def calibrate_forecast(
     3. Objective: MAE of the ensemble-median forecast vs the panel over every origin, horizon
        ``1..horizon`` (never past ``until``) and neighbour. Common random numbers (one
        ``seed``) make it a deterministic function of the parameters. Bounded Nelder-Mead from
-       the scenario's nominal values.
+       the scenario's nominal values, or with ``prefit`` > 0 from a history fit
+       (:func:`calibrate`, at most ``prefit`` evaluations) on the years up to ``until`` only:
+       the nominal values were fitted on all the data, so a back-test that starts its search
+       from them would see the test years through the starting point.
     4. Spread: with the fitted parameters (uncertain ones keep their spread, re-centred), the
        ensemble spread is scaled so 90% intervals cover 90% of the training outcomes
        (:func:`spread_scale`).
@@ -452,6 +465,10 @@ def calibrate_forecast(
     lo_b = np.array([free[k][0] for k in names])
     hi_b = np.array([free[k][1] for k in names])
     x0 = np.clip(np.array([probe.params[k].nominal for k in names]), lo_b, hi_b)
+    if prefit > 0:
+        start, _ = calibrate(loaded, until=until, panel=panel, free=free, members=members,
+                             seed=seed, maxiter=prefit, restarts=0)
+        x0 = np.clip(np.array([start.values[k] for k in names]), lo_b, hi_b)
     history: list[float] = []
 
     def errors(theta: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:

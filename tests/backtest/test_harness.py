@@ -50,6 +50,19 @@ def test_calibration_does_not_see_years_after_training(panel):
     assert c.history != a.history
 
 
+def test_prefit_starts_the_search_from_training_years_only(panel):
+    """The start of the search comes from a history fit on years <= until, not the nominals
+    (fitted on all the data); later years change nothing, earlier ones change the start."""
+    kw = {"until": 2004, "members": 8, "maxiter": 4, "window": 3, "seed": 1, "prefit": 12}
+    a, probe = calibrate_forecast("russia-neighbourhood", panel, **kw)
+    nominal = {k: probe.params[k].nominal for k in a.start_values}
+    assert a.start_values != nominal
+    b, _ = calibrate_forecast("russia-neighbourhood", _perturbed(panel, 2004), **kw)
+    assert a.start_values == b.start_values and a.values == b.values
+    c, _ = calibrate_forecast("russia-neighbourhood", _perturbed(panel, 1998), **kw)
+    assert c.start_values != a.start_values
+
+
 def test_backtest_scores_test_years_only_and_model_is_finite(panel):
     res = backtest(panel, 2005, 2007, **FAST)
     f = res.forecasts[0]

@@ -200,7 +200,7 @@ def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | Non
 
         s = score_views(pnl, views, ors, horizon, scenario=scenario, seed=seed,
                         members=members, calib_members=SCORE_CALIB_MEMBERS,
-                        maxiter=SCORE_MAXITER, sets=sets, progress=say)
+                        maxiter=SCORE_MAXITER, prefit=SCORE_PREFIT, sets=sets, progress=say)
         if json_:
             print_json(s)
             return
@@ -212,3 +212,7 @@ SCORE_CALIB_MEMBERS = 16
 
 SCORE_MAXITER = 30
 """Most calibration evaluations per origin in ``compare --score``."""
+
+SCORE_PREFIT = 100
+"""History evaluations (years up to the origin only) that choose where each origin's
+calibration starts in ``compare --score`` (see ``calibrate_forecast``)."""

@@ -297,10 +297,14 @@ def model_run(panel: Panel, origin: int, end: int, *,
               perspective: str | None = None, hypothesis: str | None = None,
               free: dict[str, tuple[float, float]] | None = None, assimilation: bool = True,
               events: list[Event] | None = None, anchor: float | None = None,
+              prefit: int = 0,
               progress: Callable[[int, float], None] | None = None) -> ModelRun:
     """Calibrate on years <= ``origin`` and forecast ``origin+1 .. end`` (nothing later read).
 
     ``anchor=None`` lets the calibration choose the anchor on the training years.
+    ``prefit`` > 0 starts the calibration's search from a history fit on the years up to
+    ``origin`` (at most ``prefit`` evaluations) instead of the scenario's nominal values,
+    which were fitted on all the data (``calibrate_forecast``).
     With ``assimilation`` the members' parameters are resampled on their fit to the years
     before the origin and the origin state carries the observation error
     (:mod:`multipolar.assimilate`). ``events`` condition the forecast
@@ -313,7 +317,7 @@ def model_run(panel: Panel, origin: int, end: int, *,
         scenario, train, until=origin, members=calib_members, seed=seed, maxiter=maxiter,
         window=window, horizon=FORECAST_HORIZON, sets=sets, perspective=perspective,
         hypothesis=hypothesis, exogenous=exogenous, free=free, anchor=anchor,
-        progress=progress)
+        prefit=prefit, progress=progress)
     assert fitted.forecast is not None
     settings = ForecastSettings.from_dict(fitted.forecast)
     ens, neighbours, info = forecast_ensemble(
@@ -323,6 +327,7 @@ def model_run(panel: Panel, origin: int, end: int, *,
     calib: dict[str, Any] = {
         "origin": origin, "objective_mae": round(fitted.mae, 5),
         "start_mae": round(fitted.start_mae, 5), "evaluations": fitted.evaluations,
+        "start_values": {k: round(v, 5) for k, v in fitted.start_values.items()},
         "values": {k: round(v, 5) for k, v in fitted.values.items()},
         "forecast": fitted.forecast, "assimilation": info.assimilation}
     nb = [j for j, _ in enumerate(ens.actors) if neighbours[j]]

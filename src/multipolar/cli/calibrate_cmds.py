@@ -270,6 +270,10 @@ def backtest(
                                                    "stacking weights."),
     assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",
                                     help="Resample members on the years before the origin."),
+    prefit: int = typer.Option(200, "--prefit",
+                               help="Evaluations of a history fit on the years up to each "
+                                    "origin that chooses where its calibration starts (0: "
+                                    "from the scenario's values, fitted on all the data)."),
     json_: Json = False,
     png: Path = typer.Option(None, "--png", help="Write predicted vs observed paths here "
                                                  "(and the scores to NAME-scores.png)."),
@@ -290,7 +294,7 @@ def backtest(
                               "calib_members": calib_members, "maxiter": maxiter,
                               "seed": seed, "exogenous": exogenous, "sets": set_,
                               "events": [parse_event(e) for e in event or []],
-                              "warmup": warmup, "assimilation": assimilate}
+                              "warmup": warmup, "assimilation": assimilate, "prefit": prefit}
         with Bar(not quiet and not json_, transient=True) as bar:
             progress = bar.evaluations("calibrating", maxiter)
             kw["progress"] = progress
