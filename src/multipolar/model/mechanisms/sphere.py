@@ -47,9 +47,9 @@ def _normalise(v: np.ndarray) -> np.ndarray:
         s = ((v[..., 0] + v[..., 1]) + v[..., 2])[..., None]
     else:
         s = v.sum(axis=-1, keepdims=True)
-    out = np.asarray(v / np.maximum(s, np.float32(1e-12)), dtype=np.float32)
-    out[np.broadcast_to(~(s > 0), out.shape)] = 0.0
-    return out
+    # a row of zeros (sum 0) divided by infinity stays zero, without a mask over the rows
+    s = np.where(s > 0, np.maximum(s, np.float32(1e-12)), np.float32(np.inf))
+    return np.asarray(v / s, dtype=np.float32)
 
 
 def sphere_shares(sphere: np.ndarray) -> np.ndarray:
