@@ -20,7 +20,7 @@ def query_arrow(rundir: str | Path, sql: str) -> Any:
     """Run ``sql`` over a run's results and catalogue; return a :class:`pyarrow.Table`."""
     import duckdb
 
-    with open_views(Path(rundir)) as con:
+    with open_views(Path(rundir)) as con:  # views cover what the run kept (see run_info)
         try:
             return con.sql(sql).to_arrow_table()
         except duckdb.Error as exc:
@@ -29,6 +29,19 @@ def query_arrow(rundir: str | Path, sql: str) -> Any:
                 f"the query failed: {first}", field="SQL",
                 fix="tables are actors, core, params, chunks, sessions, manifest; try "
                 "\"select * from actors limit 5\"") from None
+
+
+def kept_description(keep: str, members: int | None) -> str:
+    """One line saying what a run kept (shown by ``runs show``, ``query`` and the dashboard)."""
+    from multipolar.ensemble.store import SAMPLE_MEMBERS
+
+    total = int(members or 0)
+    if keep == "summary":
+        return "the summary only (no per-member results: tables are empty)"
+    if keep == "sample" and total > SAMPLE_MEMBERS:
+        return (f"the summary and a sample of {SAMPLE_MEMBERS:,} of {total:,} members "
+                f"(members 0-{SAMPLE_MEMBERS - 1})")
+    return f"the summary and all {total:,} members"
 
 
 def run_info(rundir: str | Path) -> dict[str, Any]:
@@ -60,6 +73,9 @@ def run_info(rundir: str | Path) -> dict[str, Any]:
         "start": ident.get("start"),
         "end": ident.get("end"),
         "chunk_size": ident.get("chunk_size"),
+        "keep": ident.get("keep", "members"),
+        "kept": kept_description(ident.get("keep", "members"), ident.get("members")),
+        "summary_stored": bool(manifest.get("summary")),
         "spec": manifest.get("spec"),
         "chunks_total": int(chunks[0]),
         "chunks_done": int(chunks[1]),

@@ -309,15 +309,18 @@ class _Writer:
     written so far (read by the main thread for progress reports).
     """
 
-    def __init__(self, store: RunStore, shared: Shared, accumulate: bool) -> None:
+    def __init__(self, store: RunStore, shared: Shared, accumulate: bool,
+                 threaded: bool = True) -> None:
         self.store, self.shared, self.accumulate = store, shared, accumulate
+        self.threaded = threaded
         self.q: queue.Queue[ChunkPayload | None] = queue.Queue(maxsize=PIPELINE_DEPTH)
         self.done: list[ChunkPayload] = []
         self.partial: Any = None
         self.error: BaseException | None = None
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="multipolar-writer", daemon=True)
-        self.thread.start()
+        if threaded:
+            self.thread.start()
 
     def _loop(self) -> None:
         while True:
@@ -351,7 +354,10 @@ class _Writer:
         self.partial = partial if self.partial is None else self.partial.merge(partial)
 
     def put(self, payload: ChunkPayload) -> None:
-        """Queue a finished chunk (blocks while the queue is full)."""
+        """Queue a finished chunk (blocks while the queue is full); in series: write it now."""
+        if not self.threaded:
+            self._write(payload)
+            return
         while True:
             self.check()
             try:
@@ -367,6 +373,8 @@ class _Writer:
 
     def close(self, drain: bool) -> None:
         """Stop the thread: after the queued chunks (``drain``) or after the current one."""
+        if not self.threaded:
+            return
         if not drain:
             self.stop.set()
             with _suppress_empty():
@@ -397,6 +405,7 @@ def run_ensemble(
     progress: ProgressCallback | None = None,
     summary: bool = True,
     keep: str | None = "members",
+    pipeline: bool = True,
 ) -> RunResult:
     """Run (or resume) the ensemble of ``spec`` on ``evaluator`` and store it in ``out``.
 
@@ -420,6 +429,9 @@ def run_ensemble(
         What to store besides the summary: ``members`` (every member's results), ``sample``
         (the first ``SAMPLE_MEMBERS`` members), ``summary`` (nothing else), or ``auto``/None
         (a sample up to 100,000 members, the summary alone above).
+    pipeline
+        Write chunks in a writer thread while the next ones are simulated (the default);
+        ``False`` writes each chunk before the next is asked for (same files, same results).
 
     Steps: (1) load and compile the scenario; (2) open or create the store and find the
     chunks already complete; (3) evaluate the missing chunks, writing each as it arrives;
@@ -492,11 +504,12 @@ def run_ensemble(
             with signals.protect():
                 store.set("started_at", now())
             report()
-            writer = _Writer(store, shared, accumulate=summary)
+            writer = _Writer(store, shared, accumulate=summary, threaded=pipeline)
             if summary:
                 _fold_stored(writer, rundir, done)
             for _chunk, payload in evaluator.imap(run_chunk, shared, todo):
-                writer.put(payload)
+                with signals.protect():  # in series the write happens here
+                    writer.put(payload)
                 drain_progress()
             writer.close(drain=True)
             writer.check()

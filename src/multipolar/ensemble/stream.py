@@ -275,6 +275,7 @@ class Partial:
         return p
 
 
-def summary_mode(members: int, exact_limit: int = EXACT_LIMIT) -> str:
-    """``exact`` up to ``exact_limit`` members, ``histogram`` above."""
-    return "exact" if members <= exact_limit else "histogram"
+def summary_mode(members: int, exact_limit: int | None = None) -> str:
+    """``exact`` up to ``exact_limit`` (default ``EXACT_LIMIT``) members, ``histogram`` above."""
+    return "exact" if members <= (EXACT_LIMIT if exact_limit is None else exact_limit) \
+        else "histogram"

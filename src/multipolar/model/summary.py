@@ -50,5 +50,5 @@ def summarise(results: ChunkResult | list[ChunkResult], seed: int | None = None,
                            for j, a in enumerate(res.actors)}
                     for name, m in ((k, res.actor_outcomes[k].mean(axis=0, dtype=np.float64))
                                     for k in ("china_share", "subsidy", "coercion", "conflict",
-                                              "integration"))}
+                                              "integration") if k in res.actor_outcomes)}
     return out
