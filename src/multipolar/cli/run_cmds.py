@@ -155,6 +155,10 @@ def run(
     json_: bool = typer.Option(False, "--json", help="Print the summary as JSON to stdout only."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or messages."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG fan charts."),
+    keep: str = typer.Option("auto", "--keep",
+                             help="What --out keeps besides the summary: summary, sample (the "
+                             "first 1,000 members), members, or auto (sample up to 100,000 "
+                             "members, summary above)."),
 ) -> None:
     """Simulate the ensemble, print a summary and write fan charts.
 
@@ -174,7 +178,8 @@ def run(
         ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler)
         try:
             with _Bar(enabled=not quiet) as bar:
-                res = run_ensemble(spec, ev, out=out_dir, resume=resume, progress=bar)
+                res = run_ensemble(spec, ev, out=out_dir, resume=resume, progress=bar,
+                                   keep=keep)
         except KeyboardInterrupt:
             if out_dir is not None:
                 console.print(f"[yellow]interrupted[/]: finished chunks are saved in {out_dir}; "
@@ -192,7 +197,8 @@ def run(
             return
         out.print(summary_table(summary, observed))
         if not quiet:
-            where = f"results in {out_dir}" if out_dir else "results not kept (add --out RUNDIR)"
+            where = (f"kept in {out_dir}: {res.manifest.get('keep', 'members')}" if out_dir
+                     else "results not kept (add --out RUNDIR)")
             console.print(f"{res.spec.members:,} members × {len(summary.get('years', []))} "
                           f"years in {res.seconds:.1f} s on {ev.name} "
                           f"({res.chunks_run} chunks run, {res.chunks_reused} reused); {where}")

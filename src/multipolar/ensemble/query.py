@@ -25,10 +25,22 @@ def query_arrow(rundir: str | Path, sql: str) -> Any:
             return con.sql(sql).to_arrow_table()
         except duckdb.Error as exc:
             first = str(exc).splitlines()[0]
+            info = run_info(rundir)
+            note = ("" if info["members_kept"] else
+                    "; this run kept the summary only (--keep summary), so actors, core and "
+                    "params are empty: re-run with --keep sample or members")
             raise MultipolarError(
                 f"the query failed: {first}", field="SQL",
                 fix="tables are actors, core, params, chunks, sessions, manifest; try "
-                "\"select * from actors limit 5\"") from None
+                "\"select * from actors limit 5\"" + note) from None
+
+
+def members_kept(keep: str, members: int | None) -> int:
+    """How many members' results a run with ``keep`` stores."""
+    from multipolar.ensemble.store import SAMPLE_MEMBERS
+
+    total = int(members or 0)
+    return {"summary": 0, "sample": min(total, SAMPLE_MEMBERS)}.get(keep, total)
 
 
 def kept_description(keep: str, members: int | None) -> str:
@@ -74,6 +86,7 @@ def run_info(rundir: str | Path) -> dict[str, Any]:
         "end": ident.get("end"),
         "chunk_size": ident.get("chunk_size"),
         "keep": ident.get("keep", "members"),
+        "members_kept": members_kept(ident.get("keep", "members"), ident.get("members")),
         "kept": kept_description(ident.get("keep", "members"), ident.get("members")),
         "summary_stored": bool(manifest.get("summary")),
         "spec": manifest.get("spec"),
