@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 EXACT_LIMIT = 20_000
-BINS = 8192
+BINS = 4096
 QUANTILE_KEYS = ("p05", "p25", "median", "p75", "p95")
 QUANTILE_PERCENTS = (5.0, 25.0, 50.0, 75.0, 95.0)
 MEAN_OUTCOMES = ("china_share", "subsidy", "coercion", "conflict", "integration")
@@ -63,16 +63,33 @@ class Hist:
 
     @staticmethod
     def of(values: np.ndarray) -> Hist:
-        """Histogram of ``values`` shaped ``(members, groups)`` at the width their range needs."""
+        """Histogram of ``values`` shaped ``(members, groups...)`` at the width their range needs.
+
+        Groups are the trailing axes, flattened in C order. The values are visited in the
+        order they lie in memory (a year-major buffer stays year-major), which keeps
+        ``bincount``'s writes within a small, cache-resident block of bins.
+        """
         v = np.asarray(values)
+        if v.dtype != np.float64:
+            v = v.astype(np.float32, copy=False)
+        gshape = v.shape[1:]
+        groups = int(np.prod(gshape))
         vmin, vmax = float(v.min()), float(v.max())
         exp = width_exponent(vmin, vmax)
-        # scaling by a power of two is exact; group-major order keeps bincount cache-local
-        idx = np.floor(np.ldexp(np.ascontiguousarray(v.T), -exp)).astype(np.int64)
-        lo, hi = int(idx.min()), int(idx.max())
+        # the axis order in which the array lies in memory (C order if it is not a permutation)
+        order = np.argsort(v.strides, kind="stable")[::-1]
+        vt = np.transpose(v, order)
+        if not vt.flags.c_contiguous:
+            order = np.arange(v.ndim)
+            vt = np.ascontiguousarray(v)
+        scaled = np.ldexp(vt, -exp)  # exact: a power of two
+        np.floor(scaled, out=scaled)
+        lo, hi = int(scaled.min()), int(scaled.max())
         span = hi - lo + 1
-        groups = v.shape[1]
-        idx += (np.arange(groups, dtype=np.int64) * span - lo)[:, None]
+        small = groups * span < 2**31 and max(abs(lo), abs(hi)) < 2**30
+        idx = scaled.astype(np.int32 if small else np.int64)
+        offsets = (np.arange(groups, dtype=np.int64).reshape((1, *gshape)) * span - lo)
+        idx += np.transpose(offsets, order).astype(idx.dtype)  # broadcast over members
         counts = np.bincount(idx.ravel(), minlength=groups * span).reshape(groups, span)
         return Hist(exp, lo, counts, vmin, vmax)
 
@@ -161,13 +178,13 @@ class Partial:
                 for k in MEAN_OUTCOMES if k in res.actor_outcomes}
         p = Partial(mode, n, [int(y) for y in res.years], list(res.actors),
                     list(res.institutions), list(res.core_outcomes), memb, sums)
-        series = {f"a:{k}": np.asarray(res.actor_outcomes[k], dtype=np.float32).reshape(n, t * a)
+        series = {f"a:{k}": np.asarray(res.actor_outcomes[k], dtype=np.float32)
                   for k in ACTOR_QUANTILED if k in res.actor_outcomes}
-        series.update({f"c:{k}": np.asarray(v, dtype=np.float32).reshape(n, t)
+        series.update({f"c:{k}": np.asarray(v, dtype=np.float32)
                        for k, v in res.core_outcomes.items()})
         for key, arr in series.items():
             if mode == "exact":
-                p.values[key] = [(int(res.start), np.ascontiguousarray(arr))]
+                p.values[key] = [(int(res.start), np.ascontiguousarray(arr).reshape(n, -1))]
             else:
                 p.hists[key] = Hist.of(arr)
         return p
@@ -190,8 +207,11 @@ class Partial:
     def _quantiles(self, key: str) -> tuple[np.ndarray, float]:
         """``(groups, 5)`` quantiles of series ``key`` and their error bound (0 when exact)."""
         if self.mode == "exact":
-            arr = np.concatenate([v for _, v in sorted(self.values[key], key=lambda x: x[0])])
-            return np.percentile(arr, list(QUANTILE_PERCENTS), axis=0).T, 0.0
+            parts = [v for _, v in sorted(self.values[key], key=lambda x: x[0])]
+            # group-major copy: partitioning contiguous rows is several times faster than
+            # strided columns, and gives the same order statistics
+            arr = np.concatenate([np.ascontiguousarray(v.T) for v in parts], axis=1)
+            return np.percentile(arr, list(QUANTILE_PERCENTS), axis=1).T, 0.0
         h = self.hists[key]
         return h.quantiles(), h.final().width
 
