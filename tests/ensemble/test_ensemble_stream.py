@@ -8,12 +8,13 @@ without the writer thread, and for what ``keep`` leaves on disk.
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 
 import numpy as np
 import pytest
 from conftest import FAKE  # type: ignore[import-not-found]
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -24,10 +25,10 @@ from multipolar.ensemble import (
     query_arrow,
     run_ensemble,
     run_info,
+    stream,
     summarise_run,
 )
 from multipolar.ensemble import store as store_mod
-from multipolar.ensemble import stream
 from multipolar.ensemble.stream import BINS, QUANTILE_PERCENTS, Hist, Partial
 from multipolar.errors import MultipolarError
 
@@ -42,7 +43,7 @@ _values = hnp.arrays(
 def test_histogram_quantiles_are_within_the_documented_bound(values, cuts):
     n = values.shape[0]
     bounds = sorted({0, n, *(c for c in cuts if c < n)})
-    parts = [Hist.of(values[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+    parts = [Hist.of(values[a:b]) for a, b in itertools.pairwise(bounds)]
     h = parts[0]
     for p in parts[1:]:
         h = h.merge(p)

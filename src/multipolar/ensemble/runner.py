@@ -456,12 +456,14 @@ def run_ensemble(
 
     mode = summary_mode(spec.members)
     identity = {"keep": keep, "scenario_hash": info["scenario_hash"],
-                "code_hash": code_hash(spec.backend), "seed": spec.seed, "members": spec.members, "start": info["start"],
-                "end": info["end"], "chunk_size": spec.chunk_size, "backend": spec.backend}
+                "code_hash": code_hash(spec.backend), "seed": spec.seed,
+                "members": spec.members, "start": info["start"], "end": info["end"],
+                "chunk_size": spec.chunk_size, "backend": spec.backend}
     from multipolar import __version__
 
     manifest = {"spec": spec.to_dict(), "scenario": info, "code_version": __version__,
-                "store_version": STORE_VERSION, "created_at": now(), "years": [info["start"], info["end"]],
+                "store_version": STORE_VERSION, "created_at": now(),
+                "years": [info["start"], info["end"]],
                 "chunks": len(chunks), "keep": keep, "summary_mode": mode}
     store = RunStore(rundir)
     n_run = 0

@@ -60,8 +60,10 @@ AUTO_SUMMARY_ABOVE = 100_000
 
 
 def resolve_keep(keep: str | None, members: int) -> str:
-    """The ``keep`` choice of a run: ``auto``/None = ``sample`` up to 100,000 members, else
-    ``summary``; an unknown choice is a clean error."""
+    """Return the ``keep`` choice of a run (an unknown choice is a clean error).
+
+    ``auto`` or None means ``sample`` up to ``AUTO_SUMMARY_ABOVE`` members, ``summary`` above.
+    """
     if keep in (None, "auto"):
         return "sample" if members <= AUTO_SUMMARY_ABOVE else "summary"
     if keep not in KEEP_CHOICES:

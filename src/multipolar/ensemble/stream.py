@@ -94,7 +94,7 @@ class Hist:
         return Hist(exp, lo, counts, vmin, vmax)
 
     def coarsen(self, exp: int) -> Hist:
-        """This histogram at the (not finer) width ``2**exp``: exact, bins are only added."""
+        """Return this histogram at the (not finer) width ``2**exp``: exact, bins are only added."""
         k = exp - self.exp
         if k <= 0:
             return self
@@ -171,7 +171,7 @@ class Partial:
     @staticmethod
     def of_chunk(res: Any, mode: str) -> Partial:
         """Reduce one ``ChunkResult`` (``mode``: ``exact`` or ``histogram``)."""
-        n, t, a = int(res.stop - res.start), len(res.years), len(res.actors)
+        n, _t, _a = int(res.stop - res.start), len(res.years), len(res.actors)
         memb = np.asarray(res.memberships, dtype=np.int8).sum(axis=0, dtype=np.int64)
         sums = {k: np.asarray(res.actor_outcomes[k], dtype=np.float32).sum(axis=0,
                                                                           dtype=np.float64)
@@ -270,8 +270,8 @@ class Partial:
             dtype = np.uint16 if top < 1 << 16 else np.uint32 if top < 1 << 32 else np.int64
             arrays[f"hist/{k}"] = h.counts.astype(dtype)
         buf = io.BytesIO()
-        np.savez(buf, __meta__=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-                 **arrays)
+        arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        np.savez(buf, **arrays)  # type: ignore[arg-type]
         raw = buf.getvalue()
         return struct.pack("<Q", len(raw)) + pa.compress(raw, codec="zstd", asbytes=True)
 
