@@ -253,7 +253,10 @@ class Partial:
 
     # ----------------------------------------------------------------------- bytes
     def to_bytes(self) -> bytes:
-        """Serialise (NumPy ``.npz`` in a zstd frame, prefixed by its raw length)."""
+        """Serialise as a NumPy ``.npz``, zstd-compressed for histograms only.
+
+        Counts compress well; exact float32 values barely do, so they are left raw. Layout: 8 bytes little-endian raw length (0 = not compressed), then the payload.
+        """
         import pyarrow as pa
 
         meta = {"mode": self.mode, "n": self.n, "years": self.years, "actors": self.actors,
@@ -273,6 +276,8 @@ class Partial:
         arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         np.savez(buf, **arrays)  # type: ignore[arg-type]
         raw = buf.getvalue()
+        if self.mode == "exact":
+            return struct.pack("<Q", 0) + raw
         return struct.pack("<Q", len(raw)) + pa.compress(raw, codec="zstd", asbytes=True)
 
     @staticmethod
@@ -281,7 +286,8 @@ class Partial:
         import pyarrow as pa
 
         (size,) = struct.unpack("<Q", data[:8])
-        raw = pa.decompress(data[8:], decompressed_size=size, codec="zstd", asbytes=True)
+        raw = (data[8:] if size == 0 else
+               pa.decompress(data[8:], decompressed_size=size, codec="zstd", asbytes=True))
         z = np.load(io.BytesIO(raw))
         meta = json.loads(bytes(z["__meta__"]).decode())
         p = Partial(meta["mode"], int(meta["n"]), meta["years"], meta["actors"],
