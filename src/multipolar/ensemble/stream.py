@@ -255,7 +255,8 @@ class Partial:
     def to_bytes(self) -> bytes:
         """Serialise as a NumPy ``.npz``, zstd-compressed for histograms only.
 
-        Counts compress well; exact float32 values barely do, so they are left raw. Layout: 8 bytes little-endian raw length (0 = not compressed), then the payload.
+        Counts compress well; exact float32 values barely do, so they are left raw. Layout:
+        8 bytes little-endian raw length (0 = not compressed), then the payload.
         """
         import pyarrow as pa
 
