@@ -38,3 +38,27 @@ def test_cli_and_run_path_do_not_import_scipy_stats_or_pandas():
          "print('numpy' in sys.modules, 'multipolar.scenario.schema' in sys.modules)"],
         capture_output=True, text=True, check=True).stdout.split()
     assert cli_only == ["False", "False"], cli_only
+
+
+def test_encoding_a_chunk_does_not_import_pandas(tmp_path):
+    code = (
+        "import sys; sys.path.insert(0, 'tests/ensemble')\n"
+        "import numpy as np\n"
+        "import ensemble_fake_model as f\n"
+        "from multipolar.scenario import load_scenario\n"
+        "from multipolar.ensemble.store import encode_chunk\n"
+        "import pyarrow.parquet as pq, io\n"
+        "m = f.compile_model(load_scenario('tests/ensemble/tiny.yaml'))\n"
+        "r = f.simulate(m, 3, 5, 17)\n"
+        "files = encode_chunk(r)\n"
+        "print('pandas' in sys.modules)\n"
+        "t = pq.read_table(io.BytesIO(files['actors']))\n"
+        "a = np.asarray(t.column('alignment')).reshape(r.actor_outcomes['alignment'].shape)\n"
+        "print(bool((a == r.actor_outcomes['alignment']).all()),"
+        " t.column('actor').to_pylist()[:2] == list(r.actors[:2]))\n")
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=root).stdout.split()
+    assert out == ["False", "True", "True"], out

@@ -127,6 +127,27 @@ def spool_write(path: Path, data: bytes) -> None:
         raise _disk_error(exc, path) from None
 
 
+def _arrow(values: Any) -> Any:
+    """A NumPy array (or a list of strings) as an Arrow array, built from its buffers.
+
+    ``pyarrow.array`` would import pandas (about 0.3 s) to check for pandas input; building
+    from buffers gives the same array without it.
+    """
+    import pyarrow as pa
+
+    if isinstance(values, list):  # strings
+        data = [str(v).encode() for v in values]
+        offsets = np.zeros(len(data) + 1, dtype=np.int32)
+        np.cumsum([len(d) for d in data], out=offsets[1:])
+        return pa.Array.from_buffers(pa.string(), len(data),
+                                     [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
+    arr = np.ascontiguousarray(values)
+    if arr.dtype.kind not in "iuf" or arr.ndim != 1:  # booleans are bit-packed in Arrow
+        return pa.array(arr)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(arr.dtype), len(arr),
+                                 [None, pa.py_buffer(arr)])
+
+
 def encode_chunk(res: Any) -> dict[str, bytes]:
     """Encode a :class:`~multipolar.model.api.ChunkResult` as three Parquet tables (bytes).
 
@@ -140,7 +161,7 @@ def encode_chunk(res: Any) -> dict[str, bytes]:
     t, a = len(years), len(res.actors)
     members = np.arange(res.start, res.stop, dtype=np.int32)
     actor_idx = pa.DictionaryArray.from_arrays(
-        pa.array(np.tile(np.arange(a, dtype=np.int16), n * t)), pa.array(list(res.actors)))
+        _arrow(np.tile(np.arange(a, dtype=np.int16), n * t)), _arrow(list(res.actors)))
     cols: dict[str, Any] = {
         "member": np.repeat(members, t * a),
         "year": np.tile(np.repeat(years, a), n),
@@ -151,15 +172,15 @@ def encode_chunk(res: Any) -> dict[str, bytes]:
     mem = np.asarray(res.memberships, dtype=np.int8)
     for k, inst in enumerate(res.institutions):
         cols[f"in_{inst}"] = np.ascontiguousarray(mem[..., k]).reshape(-1)
-    tables = {"actors": pa.table(cols)}
+    tables = {"actors": _table(cols)}
     core: dict[str, Any] = {"member": np.repeat(members, t), "year": np.tile(years, n)}
     for name, arr in res.core_outcomes.items():
         core[name] = np.ascontiguousarray(arr, dtype=np.float32).reshape(-1)
-    tables["core"] = pa.table(core)
+    tables["core"] = _table(core)
     params: dict[str, Any] = {"member": members}
     for name, arr in res.params.items():
         params[name] = np.asarray(arr).reshape(-1)
-    tables["params"] = pa.table(params)
+    tables["params"] = _table(params)
     out: dict[str, bytes] = {}
     for name, table in tables.items():
         floats = [f.name for f in table.schema if pa.types.is_floating(f.type)]
@@ -174,6 +195,13 @@ def encode_chunk(res: Any) -> dict[str, bytes]:
                        write_statistics=[c for c in ("member", "year") if c in table.schema.names])
         out[name] = sink.getvalue().to_pybytes()
     return out
+
+
+def _table(cols: dict[str, Any]) -> Any:
+    import pyarrow as pa
+
+    return pa.Table.from_arrays([c if isinstance(c, pa.Array) else _arrow(c)
+                                 for c in cols.values()], names=list(cols))
 
 
 def sha256(data: bytes) -> str:
