@@ -52,13 +52,23 @@ def e2e_task(name: str, **kw: Any) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def wall(cmd: list[str]) -> float:
-    """Wall seconds of a command (its output discarded; a failure is an error)."""
+def wall(cmd: list[str], cpu: list[float] | None = None) -> float:
+    """Wall seconds of a command (its output discarded; a failure is an error).
+
+    If ``cpu`` is given, the command's CPU seconds (user + system) are appended to it.
+    """
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"failed: {' '.join(cmd)}\n{proc.stderr[-3000:]}")
-    return time.perf_counter() - t0
+    dt = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return dt
 
 
 def folder_bytes(folder: Path) -> int:
@@ -85,18 +95,22 @@ def issue17(a: argparse.Namespace, log: Any) -> dict[str, Any]:
                 log(f"{key}: skipped, the scenario '{scen}' is not bundled yet")
                 r[key] = None
                 continue
-            models, e2es = [], []
+            models, e2es, model_cpu, e2e_cpu = [], [], [], []
             for i in range(a.passes):
-                models.append(e2e_task("model", scenario=scen, members=10_000)["seconds"])
+                mt = e2e_task("model", scenario=scen, members=10_000)
+                models.append(mt["seconds"])
+                model_cpu.append(mt["cpu_seconds"])
                 out = Path(tmp) / f"{scen}-{i}"
                 e2es.append(wall([*CLI, "run", scen, "--members", "10000", "--quiet",
-                                  "--no-plots", "--out", str(out)]))
+                                  "--no-plots", "--out", str(out)], e2e_cpu))
                 r[f"{key}_disk_mb"] = folder_bytes(out) / 1e6
             m, e = statistics.median(models), statistics.median(e2es)
             r[key] = e / m
-            r[f"{key}_detail"] = {"model_seconds": models, "e2e_seconds": e2es}
+            r[f"{key}_cpu"] = statistics.median(e2e_cpu) / statistics.median(model_cpu)
+            r[f"{key}_detail"] = {"model_seconds": models, "e2e_seconds": e2es,
+                                  "model_cpu_seconds": model_cpu, "e2e_cpu_seconds": e2e_cpu}
             log(f"{key} = {r[key]:.2f} (run --members 10000: {e:.1f} s, model alone {m:.1f} s,"
-                f" medians of {a.passes})")
+                f" medians of {a.passes}); CPU-time ratio {r[f'{key}_cpu']:.2f}")
         s = e2e_task("summary", members=1_000_000, distinct=a.distinct)
         r["summary_1m_seconds"] = s["seconds"]
         r["summary_1m"] = s

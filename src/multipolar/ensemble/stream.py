@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-EXACT_LIMIT = 20_000
+EXACT_LIMIT = 5_000
 BINS = 4096
 QUANTILE_KEYS = ("p05", "p25", "median", "p75", "p95")
 QUANTILE_PERCENTS = (5.0, 25.0, 50.0, 75.0, 95.0)
