@@ -172,9 +172,12 @@ class Partial:
     def of_chunk(res: Any, mode: str) -> Partial:
         """Reduce one ``ChunkResult`` (``mode``: ``exact`` or ``histogram``)."""
         n, _t, _a = int(res.stop - res.start), len(res.years), len(res.actors)
-        memb = np.asarray(res.memberships, dtype=np.int8).sum(axis=0, dtype=np.int64)
-        sums = {k: np.asarray(res.actor_outcomes[k], dtype=np.float32).sum(axis=0,
-                                                                          dtype=np.float64)
+        # counts over members: summing contiguous rows of a member-last copy is faster than
+        # reducing the (strided) member axis in place
+        mem = np.asarray(res.memberships, dtype=np.int8)
+        memb = np.ascontiguousarray(np.moveaxis(mem, 0, -1)).sum(axis=-1, dtype=np.int64)
+        sums = {k: np.einsum("nta->ta", np.asarray(res.actor_outcomes[k], dtype=np.float32),
+                             dtype=np.float64)
                 for k in MEAN_OUTCOMES if k in res.actor_outcomes}
         p = Partial(mode, n, [int(y) for y in res.years], list(res.actors),
                     list(res.institutions), list(res.core_outcomes), memb, sums)
