@@ -18,12 +18,13 @@ CITATIONS = Path(str(resources.files("multipolar") / "scenarios" / "russia-neigh
                      / "citations.yaml"))
 
 # ids the flagship scenario refers to (one per THEORY.md item, plus named specifics)
-REQUIRED = """A1 A2 A2_legitimacy_link A3 A4 B1 B1_windfall B1_eaeu_trade_2015 B2 B3
-B3_energy_firms C1 C1_soft_power C1_subsidies C2 C2_frozen_conflicts C2_energy_leverage C3 C4
-C5 C6 C6_eaeu C6_csto C6_sco C6_silk_road C6_bilateral D1 D1_bully D2 D2_belarus D3
-D3_belarus_armenia D3_kazakhstan D4 D5 D5_eu_democracies D6 D6_china_imbalance D7 D8
-D8_uzbekistan D8_karabakh D8_revolutions D8_oil D9 E1 E2 E2_west_first E2_china E2_soft_power E3
-E4 E4_red_lines""".split()
+REQUIRED = """A1 A2 A2_legitimacy_link A2_legitimacy_loss A2_restraint A3 A4 B1 B1_windfall
+B1_eaeu_trade_2015 B2 B3 B3_energy_firms C1 C1_soft_power C1_subsidies C2
+C2_frozen_conflicts C2_energy_leverage C3 C4 C5 C6 C6_eaeu C6_csto C6_sco C6_silk_road
+C6_bilateral D1 D1_bully D1_balancers D1_unable_to_integrate D1_coercion_spoils D2
+D2_belarus D3 D3_belarus_armenia D3_kazakhstan D3_armenia_antagonist D4 D4_members_refuse D5
+D5_eu_democracies D6 D6_china_imbalance D6_presence D7 D8 D8_uzbekistan D8_karabakh
+D8_revolutions D8_oil D9 E1 E2 E2_west_first E2_china E2_soft_power E3 E4 E4_red_lines""".split()
 
 SEED_WORD = re.compile(r"[a-z0-9]+")  # the tokenisation of the seed-copy checker
 
@@ -46,7 +47,9 @@ def test_size_and_spread() -> None:
     assert len(LIB) >= 75
     per_doc = Counter(c.doc.split("_", 1)[0] for c in LIB.values())
     assert set(per_doc) == {"000", "001", "002", "003", "004"}
-    assert min(per_doc.values()) >= 8, per_doc
+    # 000 is a catalogue entry whose English abstract repeats 001's summary: only its German
+    # sentences (the bully to be resisted) add anything, so few entries point there
+    assert min(n for d, n in per_doc.items() if d != "000") >= 8, per_doc
 
 
 def test_docs_are_full_file_names() -> None:
