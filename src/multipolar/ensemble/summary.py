@@ -1,4 +1,9 @@
-"""Summaries of a stored run, exact for small runs and streaming for huge ones.
+"""Summaries of a stored run: the one kept with it, or one computed again from its chunks.
+
+A run made by :func:`multipolar.ensemble.run_ensemble` keeps its summary in ``summary.json``
+(folded from the chunks' partials while it ran, see :mod:`multipolar.ensemble.stream`), or,
+if it ran without one, in those partials: :func:`summarise_run` returns that. For stores of
+version 1 (every member kept, no partials), or when asked with ``exact_limit``:
 
 * Up to ``EXACT_LIMIT`` members the stored chunks are read back into one ``ChunkResult`` and
   passed to the backend's own ``summarise`` (exact quantiles, the same as an in-memory run).
