@@ -131,7 +131,7 @@ def test_keep_summary_stores_only_the_summary_and_resumes(fake_spec, tmp_path):
     res = run_ensemble(spec, out=tmp_path / "s", keep="summary", resume=True)
     assert not list((tmp_path / "s" / "chunks").glob("*.parquet"))
     assert not list((tmp_path / "s" / "chunks").glob("summary-*.bin"))  # folded, then dropped
-    stored = json.loads((tmp_path / "s" / "summary.json").read_text())
+    stored = json.loads((tmp_path / "s" / "run-summary.json").read_text())
     assert stored["kept"] == "summary"
     for key in ("alignment", "memberships", "russia", "means"):
         assert res.summary[key] == full.summary[key] == stored[key], key

@@ -534,7 +534,7 @@ def run_ensemble(
     if summary:
         from multipolar.ensemble.summary import summarise_run
 
-        result_summary = summarise_run(rundir)  # reads summary.json back (or legacy stores)
+        result_summary = summarise_run(rundir)  # reads run-summary.json back (or legacy stores)
     from multipolar.ensemble.store import connect, read_manifest
 
     con = connect(rundir, read_only=True)
@@ -553,7 +553,7 @@ def _fold_stored(writer: _Writer, rundir: Path, done: set[int]) -> None:
 
     for idx in sorted(done):
         path = chunk_path(rundir, PARTIAL, idx)
-        if not path.is_file():  # summarised already (summary.json) or a version-1 store
+        if not path.is_file():  # summarised already (run-summary.json) or a version-1 store
             writer.accumulate = False
             writer.partial = None
             return

@@ -7,7 +7,7 @@ Layout of a run folder ``RUNDIR``::
     RUNDIR/chunks/core-00000.parquet     member, year, core (Russia) outcomes
     RUNDIR/chunks/params-00000.parquet   member, sampled uncertain parameters
     RUNDIR/chunks/summary-00000.bin      the chunk's summary partial (until the run is summarised)
-    RUNDIR/summary.json                  the run's summary, once complete
+    RUNDIR/run-summary.json              the run's summary, once complete
 
 What a run keeps (``keep``, recorded in the manifest): ``members`` stores the three tables of
 every chunk; ``sample`` stores them for the first ``SAMPLE_MEMBERS`` members only (members are
@@ -53,7 +53,7 @@ CHUNK_DIR = "chunks"
 TABLES = ("actors", "core", "params")
 STORE_VERSION = 2
 PARTIAL = "summary"
-SUMMARY_FILE = "summary.json"
+SUMMARY_FILE = "run-summary.json"
 KEEP_CHOICES = ("summary", "sample", "members")
 SAMPLE_MEMBERS = 1000
 AUTO_SUMMARY_ABOVE = 100_000
@@ -459,7 +459,7 @@ class RunStore:
         self._set_manifest(key, value)
 
     def write_summary(self, summary: dict[str, Any]) -> None:
-        """Store the run's summary (``summary.json``), then drop the chunks' partials.
+        """Store the run's summary (``run-summary.json``), then drop the chunks' partials.
 
         Order: the JSON is written atomically, the catalogue records it and forgets the
         partials' checksums in one transaction, and only then are the partial files deleted

@@ -1,6 +1,6 @@
 """Summaries of a stored run: the one kept with it, or one computed again from its chunks.
 
-A run made by :func:`multipolar.ensemble.run_ensemble` keeps its summary in ``summary.json``
+A run made by :func:`multipolar.ensemble.run_ensemble` keeps its summary in ``run-summary.json``
 (folded from the chunks' partials while it ran, see :mod:`multipolar.ensemble.stream`), or,
 if it ran without one, in those partials: :func:`summarise_run` returns that. For stores of
 version 1 (every member kept, no partials), or when asked with ``exact_limit``:
@@ -120,7 +120,7 @@ def summarise_run(rundir: Path, exact_limit: int | None = None,
                   bins: int = BINS) -> dict[str, Any]:
     """Summarise a complete run (issue-3 shape: members, seed, years, actors, alignment, ...).
 
-    A run of store version 2 has its summary in ``summary.json`` (read back), or, if it was
+    A run of store version 2 has its summary in ``run-summary.json`` (read back), or, if it was
     run without one, in its chunks' partials (folded here; see
     :mod:`multipolar.ensemble.stream`). For a version-1 store, or when ``exact_limit`` is
     given: exact (the backend's ``summarise``) up to ``exact_limit`` members, DuckDB
@@ -156,7 +156,7 @@ def summarise_run(rundir: Path, exact_limit: int | None = None,
 
 def _stored_summary(rundir: Path, manifest: dict[str, Any],
                     chunks: list[tuple[int, int, int]]) -> dict[str, Any] | None:
-    """The summary kept in ``summary.json`` or folded from the partials; None if neither."""
+    """The summary kept in ``run-summary.json`` or folded from the partials; None if neither."""
     import json
 
     from multipolar.ensemble.store import PARTIAL, SUMMARY_FILE
