@@ -20,7 +20,7 @@ falls within that rounding of its threshold; from then on that member follows an
 valid path. The test compares the ensemble statistics (quantiles per actor and year) and counts
 such members.
 
-Mirrors ``src/multipolar/model/mechanisms.py`` and ``engine.py``; if those change, this file
+Mirrors ``src/multipolar/model/mechanisms/`` and ``engine.py``; if those change, this file
 must follow (tests/ensemble/test_ensemble_mesa_peer.py fails until it does).
 """
 
@@ -34,6 +34,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from multipolar import rng
+from multipolar.model.mechanisms.base import STREAMS
 
 MASK = 0xFFFFFFFFFFFFFFFF
 GOLDEN = 0x9E3779B97F4A7C15
@@ -47,6 +48,10 @@ def splitmix64(x: int) -> int:
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
     return z ^ (z >> 31)
+
+
+S = STREAMS.id
+"""Random stream ids by name (the engine's registry)."""
 
 
 def uniform(key: int, stream: int, year: int, actor: int = 0) -> float:
@@ -262,10 +267,13 @@ class ActorAgent(mesa.Agent):
     def small_partner_leverage(self) -> None:
         m, p = self.model, self.model.p
         st = m.tables.static
-        options = 0.5 * (st["eu_eligibility"][self.j] + st["china_proximity"][self.j]) + 0.5
+        options = p["small_partner_leverage.options_weight"] * (
+            st["eu_eligibility"][self.j] + st["china_proximity"][self.j]) + \
+            p["small_partner_leverage.options_base"]
         demand = p["small_partner_leverage.demand"] * self.importance() * options * \
-            (1.0 if self.x < 0.3 else 0.0)
-        paid = min(demand, 0.5 * max(m.russia.capacity, 0.0) * demand)
+            (1.0 if self.x < p["small_partner_leverage.partner_threshold"] else 0.0)
+        paid = min(demand, p["small_partner_leverage.payment_share"]
+                   * max(m.russia.capacity, 0.0) * demand)
         self.subsidy += paid
         self.force += p["small_partner_leverage.independence_effect"] * (demand - paid)
 
@@ -280,7 +288,7 @@ class ActorAgent(mesa.Agent):
     def patronage_networks(self) -> None:
         m, p = self.model, self.model.p
         weak = clip(1.0 - self.dem, 0.0, 1.0)
-        cap = min(m.russia.capacity, 2.0)
+        cap = min(m.russia.capacity, p["patronage_networks.capacity_cap"])
         self.force -= p["patronage_networks.influence"] * m.tables.patronage[self.j] * weak * \
             cap * self.nbf
 
@@ -292,7 +300,7 @@ class ActorAgent(mesa.Agent):
 
     def eu_pull(self) -> None:
         m, p = self.model, self.model.p
-        pull = m.lever("eu_offer") * m.tables.static["eu_eligibility"][self.j] * \
+        pull = m.lever("eu_offer", self.j) * m.tables.static["eu_eligibility"][self.j] * \
             clip(self.dem, 0.0, 1.0) ** p["eu_pull.democracy_exponent"]
         self.force += p["eu_pull.effect"] * pull * self.nbf
 
@@ -326,7 +334,7 @@ class ActorAgent(mesa.Agent):
         sharp = p["institutions.sharpness"]
         draws: list[float] = []
         for jj in range((tb.n_i + 1) // 2):  # two institutions per hash, keyed by actor
-            draws.extend(uniform32x2(m.key, 200 + jj, m.year, self.j))
+            draws.extend(uniform32x2(m.key, S("institutions.membership", jj), m.year, self.j))
         for k in range(tb.n_i):
             if self.j not in tb.candidate[k]:
                 # not a candidate: outside powers keep theirs, neighbours only their history
@@ -360,21 +368,21 @@ class ActorAgent(mesa.Agent):
         risk = p["frozen_conflicts.war_prob"] * self.ass * \
             (1.0 if self.x > p["frozen_conflicts.war_threshold"] else 0.0) * \
             (1.0 if self.frozen < 1 else 0.0) * self.nbf
-        war = uniform32(m.key, 300, m.year, self.j) < risk
+        war = uniform32(m.key, S("frozen_conflicts.war"), m.year, self.j) < risk
         if war:
             self.conflict += 1.0
             self.frozen = 1.0
-            self.jump += 0.1
+            self.jump += p["frozen_conflicts.war_shift"]
 
     def shocks(self) -> None:
         m, p = self.model, self.model.p
         if m.observed:
             return
         j, key, year = self.j, m.key, m.year
-        u_drift, u_rev = uniform32x2(key, 400, year, j)
-        u_lead, u_size = uniform32x2(key, 402, year, j)
+        u_drift, u_rev = uniform32x2(key, S("shocks.regime"), year, j)
+        u_lead, u_size = uniform32x2(key, S("shocks.leadership"), year, j)
         self.dem = clip(self.dem + p["shocks.democracy_sd"] * unit_uniform(u_drift), 0.0, 1.0)
-        hybrid = 0.25 < self.dem < 0.55
+        hybrid = p["shocks.hybrid_low"] < self.dem < p["shocks.hybrid_high"]
         rev = u_rev < p["shocks.revolution_prob"] * hybrid and self.neighbour
         if rev:
             self.dem = clip(self.dem + p["shocks.revolution_democracy_jump"], 0.0, 1.0)
@@ -382,30 +390,34 @@ class ActorAgent(mesa.Agent):
             self.revolution += 1.0
         if u_lead < p["shocks.leadership_prob"] and self.neighbour:
             self.jump += p["shocks.leadership_sd"] * unit_uniform(u_size)
-        flare = (uniform32(key, 404, year, j) < p["shocks.partner_conflict_prob"]
+        flare = (uniform32(key, S("shocks.flare_up"), year, j) < p["shocks.partner_conflict_prob"]
                  and m.tables.frozen[m.t][j] > 0
                  and m.tables.static["hydrocarbon_producer"][j] == 0 and self.neighbour)
         if flare:
-            self.dep = min(self.dep + 0.1, 1.5)
+            self.dep = min(self.dep + p["shocks.flare_dependence"], p["shocks.dependence_cap"])
             self.conflict += 1.0
 
     def alignment(self) -> None:
         m, p = self.model, self.model.p
         target = p["alignment.base"] + p["alignment.democracy_effect"] * self.dem + self.force
-        eps = p["alignment.noise"] * normal32(m.key, 500, m.year, self.j)
+        eps = p["alignment.noise"] * normal32(m.key, S("alignment.idiosyncratic"), m.year, self.j)
         common = p["alignment.common_noise"] * m.common_shock
         x = self.x + p["alignment.adjustment"] * (target - self.x) + eps + common + self.jump
         self.x = x if self.neighbour else m.tables.x_outside[m.t][self.j]
 
     def delegation_limit(self) -> None:
-        m, p, tb = self.model, self.model.p, self.model.tables
+        p, tb = self.model.p, self.model.tables
         ri = tb.russia_inst
         rmem = sum(self.mem[k] for k in ri) / len(ri) if ri else 0.0
-        desire = clip(0.5 * rmem + 0.5 * clip(0.3 - self.x, 0.0, 1.0)
-                      + 0.25 * min(self.dep, 1.0), 0.0, 1.0)
-        autoc = clip((0.6 - self.dem) / 0.6, 0.0, 1.0)
-        cap = 1.0 - p["delegation_limit.strength"] * autoc if m.enabled("delegation_limit") \
-            else 1.0
+        q = {k: p[f"delegation_limit.{k}"] for k in (
+            "membership_weight", "alignment_weight", "dependence_weight", "loyal_threshold",
+            "autocracy_threshold", "strength")}
+        desire = clip(q["membership_weight"] * rmem
+                      + q["alignment_weight"] * clip(q["loyal_threshold"] - self.x, 0.0, 1.0)
+                      + q["dependence_weight"] * min(self.dep, 1.0), 0.0, 1.0)
+        thr = q["autocracy_threshold"]
+        autoc = clip((thr - self.dem) / thr, 0.0, 1.0)
+        cap = 1.0 - q["strength"] * autoc
         self.depth += p["delegation_limit.adjustment"] * (min(desire, cap) - self.depth)
         self.depth *= self.nbf
 
@@ -435,23 +447,24 @@ class RussiaAgent(ActorAgent):
         m, p = self.model, self.model.p
         actors = m.actor_list
         if m.cm.implementation.get("russia_policy", "strategic") == "opportunist":
-            scale = min(self.capacity, 2.0)
+            scale = min(self.capacity, p["russia_policy.capacity_cap"])
             for a in actors:
-                u, v = uniform32x2(m.key, 101, m.year, a.j)
-                w = uniform32(m.key, 103, m.year, a.j)
+                u, v = uniform32x2(m.key, S("russia_policy.presence"), m.year, a.j)
+                w = uniform32(m.key, S("russia_policy.intensity"), m.year, a.j)
                 present = (1.0 if u < p["russia_policy.presence_prob"] else 0.0) * a.nbf
-                a.att = clip(m.lever("russia_attraction") * present * v * scale, 0.0, 1.0)
-                a.ass = m.lever("russia_assertion") * present * w
+                a.att = clip(m.lever("russia_attraction", a.j) * present * v * scale, 0.0, 1.0)
+                a.ass = m.lever("russia_assertion", a.j) * present * w
             return
         imps = [a.importance() for a in actors]
         top = max(max(imps), 1e-9)
         for a, imp in zip(actors, imps, strict=True):
-            a.att = clip(m.lever("russia_attraction") * p["aims.sphere"] * (imp / top), 0.0, 1.0)
+            a.att = clip(m.lever("russia_attraction", a.j) * p["aims.sphere"] * (imp / top),
+                         0.0, 1.0)
             z = (p["russia_policy.assertion_base"]
                  + p["russia_policy.threat_gain"] * a.threat
                  + p["russia_policy.capacity_gain"] * (self.capacity - 1.0)
                  - p["aims.recognition"] * self.recognition)
-            a.ass = m.lever("russia_assertion") * sigmoid(z) * a.nbf
+            a.ass = m.lever("russia_assertion", a.j) * sigmoid(z) * a.nbf
 
     def attraction(self) -> None:
         """Pay subsidies from one budget (scaled down pro rata when over it)."""
@@ -481,14 +494,18 @@ class RussiaAgent(ActorAgent):
         w = m.tables.pop_weight[m.t]
         actors = m.actor_list
         west = npsum([clip(a.x, 0.0, 1.0) * w[a.j] for a in actors])
-        loyal = npsum([clip(0.3 - a.x, 0.0, 1.0) * w[a.j] for a in actors])
+        q = {k: p[f"domestic_linkage.{k}"] for k in (
+            "loyal_threshold", "security_reversion", "security_norm", "recognition_base",
+            "security_weight")}
+        loyal = npsum([clip(q["loyal_threshold"] - a.x, 0.0, 1.0) * w[a.j] for a in actors])
         mean_ass = npsum([a.ass * w[a.j] for a in actors])
         self.security = clip(
-            self.security + 0.2 * (0.5 - self.security)
+            self.security + q["security_reversion"] * (q["security_norm"] - self.security)
             + p["domestic_linkage.rent_gain"] * (self.capacity - 1.0)
             - p["domestic_linkage.contagion"] * west
             + p["domestic_linkage.rally"] * mean_ass, 0.0, 1.0)
-        target = clip(0.3 + p["domestic_linkage.sphere_gain"] * loyal + 0.3 * self.security
+        target = clip(q["recognition_base"] + p["domestic_linkage.sphere_gain"] * loyal
+                      + q["security_weight"] * self.security
                       - p["domestic_linkage.assertion_cost"] * mean_ass, 0.0, 1.0)
         self.recognition += p["domestic_linkage.recognition_rate"] * (target - self.recognition)
 
@@ -500,7 +517,8 @@ RUSSIA_STAGES = ("resource_rents", "russia_policy", "attraction", "elite_interes
 # the engine's order of mechanisms (names only); each must have a method here
 from multipolar.model.mechanisms import ORDER as STAGES  # noqa: E402
 
-ALWAYS_RUN = {"delegation_limit"}
+EVENT_STAGES = {"use_of_force", "dated_events"}  # act only on dated events (none in the peer)
+
 
 
 class NeighbourhoodModel(mesa.Model):
@@ -531,8 +549,10 @@ class NeighbourhoodModel(mesa.Model):
             RussiaAgent(self, j) if j == core else ActorAgent(self, j)
             for j in range(tables.n_a)]
         self.russia: RussiaAgent = self.actor_list[core]  # type: ignore[assignment]
-        self.stages = [s for s in STAGES
-                       if s in self.cm.enabled and (self.cm.enabled[s] or s in ALWAYS_RUN)]
+        self.stages = [s for s in STAGES  # a switched-off mechanism never runs
+                       if self.cm.enabled.get(s, False) and s not in EVENT_STAGES]
+        if any(np.any(v) for v in (getattr(self.cm, "event_arrays", None) or {}).values()):
+            raise NotImplementedError("the Mesa peer does not implement dated events")
         missing = [s for s in self.stages if not hasattr(RussiaAgent, s)]
         if missing:
             raise NotImplementedError(f"the Mesa peer lacks mechanisms {missing}")
@@ -543,8 +563,9 @@ class NeighbourhoodModel(mesa.Model):
     def enabled(self, name: str) -> bool:
         return bool(self.cm.enabled.get(name, False))
 
-    def lever(self, name: str) -> float:
-        v = self.tables.levers[name][self.t] if name in self.tables.levers else 0.0
+    def lever(self, name: str, j: int) -> float:
+        """Lever ``name`` this year towards actor ``j`` (levers are ``(years, actors)``)."""
+        v = self.tables.levers[name][self.t][j] if name in self.tables.levers else 0.0
         how = self.lever_factor.get(name)
         if how is None:
             return v
@@ -597,14 +618,15 @@ class NeighbourhoodModel(mesa.Model):
             if tb.offset is not None:
                 a.force += tb.offset[a.j]
         r = self.russia
-        r.oil = self.driver_step("oil_price", r.oil, 601)
-        r.china_weight = self.driver_step("china_weight", r.china_weight, 602)
+        r.oil = self.driver_step("oil_price", r.oil, S("drivers.oil_price"))
+        r.china_weight = self.driver_step("china_weight", r.china_weight,
+                                          S("drivers.china_weight"))
         if self.observed:
             for a in self.actor_list:
                 d = tb.dem_obs[self.t][a.j]
                 if math.isfinite(d):
                     a.dem = d
-        self.common_shock = normal32(self.key, 501, self.year)
+        self.common_shock = normal32(self.key, S("alignment.common"), self.year)
         for stage in self.stages:
             if stage in RUSSIA_STAGES:
                 getattr(r, stage)()

@@ -142,7 +142,8 @@ def test_summary_shape_and_order() -> None:
     assert s["years"][0] == 1992 and s["years"][-1] == 2030
     b = s["alignment"]["Belarus"]["2025"]
     assert b["p05"] <= b["p25"] <= b["median"] <= b["p75"] <= b["p95"]
-    assert set(s["memberships"]["Armenia"]) == {"CIS", "CSTO", "EAEU", "SCO", "EU", "NATO"}
+    assert set(s["memberships"]["Armenia"]) == {"CIS", "CSTO", "EurAsEC", "EAEU", "SCO", "EU",
+                                               "EU_association", "NATO"}
 
 
 def test_observed_years_follow_history() -> None:

@@ -14,6 +14,7 @@ import sys
 import typer
 
 from multipolar import __version__
+from multipolar.model._alloc import tune_allocator
 
 app = typer.Typer(
     name="multipolar",
@@ -34,6 +35,7 @@ _MODULES: list[tuple[str, str | None]] = [
     ("multipolar.cli.calibrate_cmds", None),
     ("multipolar.cli.explore_cmds", None),
     ("multipolar.cli.serve_cmds", None),
+    ("multipolar.cli.coalition_cmds", None),
 ]
 
 
@@ -70,10 +72,11 @@ _mount()
 
 def main() -> None:
     """Run the CLI."""
+    tune_allocator()  # once per process (MULTIPOLAR_MALLOC_TUNE=0 leaves the allocator alone)
     try:
         app()
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted; finished results are kept (re-run with --resume)\n")
+        sys.stderr.write("interrupted\n")  # `run --out` says itself how to resume
         sys.exit(130)
     except Exception as exc:  # a bug, not a user error: say so briefly
         if os.environ.get("MULTIPOLAR_DEBUG"):

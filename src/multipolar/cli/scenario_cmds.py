@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from multipolar.cli.common import console, out, print_json, user_errors, writing
+from multipolar.cli.options import (
+    SCENARIO_HELP,
+    Events,
+    Hypothesis,
+    Json,
+    Perspective,
+    Scenario,
+    Sets,
+    scenario_kwargs,
+)
 from multipolar.errors import ScenarioError
 
 
@@ -39,16 +49,16 @@ scenarios_app = typer.Typer(help="List and export the scenarios bundled with mul
 
 
 def validate(
-    scenario: str = typer.Argument(..., help="Scenario file or bundled name."),
-    perspective: str = typer.Option(None, "--perspective", "-p", help="Also apply a perspective."),
-    hypothesis: str = typer.Option(None, "--hypothesis", help="Also apply a hypothesis."),
-    set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
-    json_: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)],
+    perspective: Perspective = None,
+    hypothesis: Hypothesis = None,
+    set_: Sets = None,
+    event: Events = None,
+    json_: Json = False,
 ) -> None:
     """Check a scenario file; report every problem with file, line, field and fix."""
-    with user_errors():
-        ld = load_scenario(scenario, perspective=perspective, hypothesis=hypothesis,
-                           sets=list(set_ or []))
+    with user_errors(set_):
+        ld = load_scenario(scenario, **scenario_kwargs(perspective, hypothesis, set_, event))
         sc = ld.scenario
         from multipolar.scenario.semantics import all_citations
 
@@ -71,7 +81,7 @@ def validate(
 
 
 @scenarios_app.command("list")
-def list_scenarios(json_: bool = typer.Option(False, "--json")) -> None:
+def list_scenarios(json_: Json = False) -> None:
     """List the bundled scenarios."""
     with user_errors():
         rows = []
@@ -126,10 +136,14 @@ def export(
 
 
 def mechanisms(
-    scenario: str = typer.Argument("russia-neighbourhood", help="Scenario file or bundled name."),
-    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+    scenario: Scenario = "russia-neighbourhood",
+    json_: Json = False,
 ) -> None:
-    """List the model's mechanisms: theory items, parameters, switches and evidence."""
+    """List the model's mechanisms and everything each one declares.
+
+    Parameters (default, unit, bounds, meaning), the state read and written, context items,
+    levers, random streams, theory items and evidence.
+    """
     from multipolar.model.mechanisms import catalogue
 
     with user_errors():
@@ -138,11 +152,12 @@ def mechanisms(
         for info in catalogue():
             mech = sc.mechanisms.get(info.name)
             chosen = (mech.implementation or "default") if mech else "-"
+            declared = info.as_dict()
             rows.append({
-                "name": info.name, "implementation": info.implementation,
+                **declared,
                 "selected": mech is not None and chosen in (info.implementation, "default"),
-                "enabled": bool(mech and mech.enabled), "theory": list(info.theory),
-                "params": sorted(info.defaults),
+                "enabled": bool(mech and mech.enabled),
+                "declared_evidence": declared["evidence"],
                 "evidence": [e if isinstance(e, str) else e.locator
                              for e in (mech.evidence if mech else [])],
                 "summary": info.doc.splitlines()[0] if info.doc else "",
@@ -158,7 +173,8 @@ def mechanisms(
                 f"{r['name']} ({r['implementation']})"
             on = "yes" if r["enabled"] and r["selected"] else "no"
             t.add_row(str(name), ", ".join(r["theory"]), on,
-                      ", ".join(r["params"]), ", ".join(r["evidence"]), str(r["summary"]))
+                      ", ".join(p["name"] for p in r["params"]), ", ".join(r["evidence"]),
+                      str(r["summary"]))
         out.print(t)
 
 

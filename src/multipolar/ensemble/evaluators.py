@@ -96,6 +96,9 @@ def _init_worker(shared: Any) -> None:
 
     # Ctrl-C reaches the whole process group; only the driver should react to it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from multipolar.model._alloc import tune_allocator
+
+    tune_allocator()  # once per worker process, at its start
     _SHARED["payload"] = shared
 
 

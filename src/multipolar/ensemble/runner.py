@@ -27,7 +27,6 @@ import os
 import queue
 import signal
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -55,6 +54,7 @@ from multipolar.ensemble.store import (
     spool_write,
 )
 from multipolar.errors import MultipolarError
+from multipolar.model._alloc import tune_allocator
 
 
 @dataclass(frozen=True)
@@ -146,33 +146,6 @@ class Shared:
     encode: bool = True
 
 
-_ALLOCATOR_TUNED: list[bool] = []
-
-
-def tune_allocator() -> None:
-    """Undo the glibc malloc setting that Dask's nanny gives its workers (once per process).
-
-    Dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``. Setting any malloc threshold
-    switches off glibc's adaptive mmap threshold, so every NumPy temporary above 128 KB is
-    mmap-ed and unmapped again: the model ran 10-20x slower on Dask workers than in-process.
-    Raising the mmap and trim thresholds with ``mallopt`` restores normal speed. Results are
-    unaffected (it only changes where memory comes from).
-    """
-    if _ALLOCATOR_TUNED:
-        return
-    _ALLOCATOR_TUNED.append(True)
-    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 64 * 1024 * 1024)  # M_MMAP_THRESHOLD
-        libc.mallopt(-1, 128 * 1024 * 1024)  # M_TRIM_THRESHOLD
-    except (OSError, AttributeError):  # not glibc: nothing to undo
-        pass
-
-
 def _head(res: Any, rows: int) -> Any:
     """The first ``rows`` members of a ``ChunkResult`` (the kept sample of a chunk)."""
     if rows >= res.stop - res.start:
@@ -233,7 +206,8 @@ def load_and_compile(spec: RunSpec) -> tuple[Any, Any, dict[str, Any]]:
     from multipolar.scenario import load_scenario
 
     loaded = load_scenario(spec.scenario, perspective=spec.perspective,
-                           hypothesis=spec.hypothesis, sets=list(spec.sets))
+                           hypothesis=spec.hypothesis, sets=list(spec.sets),
+                           events=list(spec.events))
     try:
         backend = importlib.import_module(spec.backend)
     except ImportError as exc:
@@ -248,6 +222,7 @@ def load_and_compile(spec: RunSpec) -> tuple[Any, Any, dict[str, Any]]:
     model = backend.compile_model(loaded, start=start, end=end)
     info = {"scenario_file": str(loaded.path), "scenario_name": loaded.scenario.name,
             "scenario_hash": canonical_hash(loaded.raw), "start": start, "end": end,
+            "observed_until": t.observed_until,
             "applied": loaded.applied}
     return loaded, model, info
 
@@ -566,10 +541,11 @@ def _run_summary(summary: dict[str, Any], spec: RunSpec, rundir: Path,
     summary["members"] = spec.members
     summary["seed"] = spec.seed
     summary["kept"] = manifest["keep"]
+    summary["observed_until"] = manifest["scenario"].get("observed_until")
     summary["run"] = {"rundir": str(rundir), "scenario": info["scenario_name"],
                       "scenario_hash": info["scenario_hash"],
                       "perspective": spec.perspective, "hypothesis": spec.hypothesis,
-                      "sets": list(spec.sets)}
+                      "sets": list(spec.sets), "events": list(spec.events)}
     return summary
 
 

@@ -35,7 +35,8 @@ BINS = 4096
 QUANTILE_KEYS = ("p05", "p25", "median", "p75", "p95")
 QUANTILE_PERCENTS = (5.0, 25.0, 50.0, 75.0, 95.0)
 MEAN_OUTCOMES = ("china_share", "subsidy", "coercion", "conflict", "integration")
-ACTOR_QUANTILED = ("alignment",)
+ACTOR_QUANTILED = ("alignment", "sphere_russia", "sphere_china", "sphere_west")
+"""Per-actor outcomes whose quantiles the summary shows (the sphere shares feed ``sphere``)."""
 _MIN_WIDTH_EXP = -40
 
 
@@ -234,6 +235,12 @@ class Partial:
             out[name] = {a: {str(y): {k: round(float(q[ti, j, i]), 6)
                                       for i, k in enumerate(QUANTILE_KEYS)}
                              for ti, y in enumerate(years)} for j, a in enumerate(actors)}
+        from multipolar.model.summary import SPHERE_POLES, sphere_entry
+
+        if all(c in out for c in SPHERE_POLES.values()):
+            out["sphere"] = sphere_entry({pole: out.pop(c) for pole, c in SPHERE_POLES.items()})
+        for c in SPHERE_POLES.values():
+            out.pop(c, None)
         share = self.memb / max(self.n, 1)
         out["memberships"] = {a: {inst: {str(y): round(float(share[ti, j, k]), 4)
                                          for ti, y in enumerate(years)}

@@ -35,6 +35,7 @@ from multipolar.ensemble.store import (
     stored_chunks,
 )
 from multipolar.errors import MultipolarError
+from multipolar.model.summary import SPHERE_POLES, sphere_entry
 
 EXACT_LIMIT = 5_000
 BINS = 4096
@@ -150,6 +151,7 @@ def summarise_run(rundir: Path, exact_limit: int | None = None,
     summary["members"] = members
     summary["seed"] = int(ident["seed"])
     summary["kept"] = "members"
+    summary["observed_until"] = manifest["scenario"].get("observed_until")
     summary["run"] = _run_block(rundir, manifest)
     return summary
 
@@ -182,7 +184,8 @@ def _stored_summary(rundir: Path, manifest: dict[str, Any],
     ident = manifest["identity"]
     summary = acc.summary()
     summary.update(members=int(ident["members"]), seed=int(ident["seed"]),
-                   kept=ident.get("keep", "members"))
+                   kept=ident.get("keep", "members"),
+                   observed_until=manifest["scenario"].get("observed_until"))
     summary["run"] = _run_block(rundir, manifest)
     return summary
 
@@ -193,7 +196,8 @@ def _run_block(rundir: Path, manifest: dict[str, Any]) -> dict[str, Any]:
             "scenario_hash": ident["scenario_hash"],
             "perspective": manifest["spec"].get("perspective"),
             "hypothesis": manifest["spec"].get("hypothesis"),
-            "sets": manifest["spec"].get("sets", [])}
+            "sets": manifest["spec"].get("sets", []),
+            "events": manifest["spec"].get("events", [])}
 
 
 def _hist_quantiles(counts: np.ndarray, lo: float, width: float) -> list[float]:
@@ -279,6 +283,14 @@ def streaming_summary(rundir: Path, chunks: list[tuple[int, int, int]], bins: in
             table = _quantile_table(con, acts, c, ["actor", "year"], bins)
             summary[c] = {a: {str(y): table[(a, y)] for y in years if (a, y) in table}
                           for a in actors}
+        poles = {pole: c for pole, c in SPHERE_POLES.items() if c in cols}
+        if len(poles) == len(SPHERE_POLES):
+            per_pole = {}
+            for pole, c in poles.items():
+                table = _quantile_table(con, acts, c, ["actor", "year"], bins)
+                per_pole[pole] = {a: {str(y): table[(a, y)] for y in years if (a, y) in table}
+                                  for a in actors}
+            summary["sphere"] = sphere_entry(per_pole)
         means = [c for c in MEAN_OUTCOMES if c in cols]
         aggs = [f'avg("{c}")' for c in inst] + [f'avg("{c}")' for c in means]
         memb: dict[str, dict[str, dict[str, float]]] = {a: {c[3:]: {} for c in inst}

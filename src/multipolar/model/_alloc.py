@@ -5,8 +5,12 @@ just above glibc's default thresholds. With the defaults, freeing a handful of t
 at the top of the heap trims it, and the next operation faults the same pages in again: a
 smoothstep over a ``(2000, 10)`` array then takes 330 microseconds instead of 45. Raising the
 trim threshold (and fixing the mmap threshold) stops the churn; the cost is that up to
-``TRIM`` bytes of freed memory stay with the process. Set ``MULTIPOLAR_MALLOC_TUNE=0`` to
-leave the allocator alone. Elsewhere than glibc this does nothing.
+``TRIM`` bytes of freed memory stay with the process. The same settings undo the
+``MALLOC_TRIM_THRESHOLD_=65536`` that Dask's nanny gives its workers (which switches off glibc's
+adaptive mmap threshold and made the model 10-20x slower there). It is applied once per process
+at its start: by the CLI's entry point and by every evaluator's workers (never by a model call).
+Set ``MULTIPOLAR_MALLOC_TUNE=0`` to leave the allocator alone. Elsewhere than glibc this does
+nothing; results never depend on it.
 Depends only on the standard library.
 """
 

@@ -11,125 +11,24 @@ Depends on NumPy and the model's compile and mechanisms modules.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from multipolar import rng
-from multipolar.model._alloc import tune_allocator
 from multipolar.model.compile import CompiledModel
-from multipolar.model.mechanisms import ORDER, Mechanism, resolve
+from multipolar.model.mechanisms import ORDER, STREAMS, Mechanism, resolve
+from multipolar.model.mechanisms.sphere import initial_sphere, sphere_shares
+from multipolar.model.state import F, ParamView, SharedYear, State, StepContext
 from multipolar.seeding import SeedLike
 
 ACTOR_OUTCOMES = ("alignment", "china_share", "subsidy", "coercion", "conflict", "integration",
-                  "democracy", "dependence", "attraction", "assertion")
+                  "democracy", "dependence", "attraction", "assertion", "sphere_russia",
+                  "sphere_china", "sphere_west")
+SPHERE_OUTCOMES = ("sphere_russia", "sphere_china", "sphere_west")  # per pole, in POLES order
 CORE_OUTCOMES = ("capacity", "regime_security", "recognition", "oil_price", "china_weight")
-ALWAYS_RUN = {"delegation_limit"}
-F = np.float32
-"""The engine's working precision: single, to halve memory traffic (outputs are float32)."""
-
-
-@dataclass
-class State:
-    """The model's state for a chunk of members (see module docstring for shapes)."""
-
-    x: np.ndarray
-    dem: np.ndarray
-    dep: np.ndarray
-    chn: np.ndarray
-    depth: np.ndarray
-    frozen: np.ndarray
-    mem: np.ndarray  # (institutions, n, actors) bool
-    capacity: np.ndarray  # (n,)
-    security: np.ndarray
-    recognition: np.ndarray
-    oil: np.ndarray
-    china_weight: np.ndarray
-    force: np.ndarray
-    jump: np.ndarray
-    att: np.ndarray
-    ass: np.ndarray
-    subsidy: np.ndarray
-    coercion: np.ndarray
-    conflict: np.ndarray
-    revolution: np.ndarray
-    threat: np.ndarray
-
-    def reset_year(self) -> None:
-        """Zero the per-year flows before a new year."""
-        for name in ("force", "jump", "subsidy", "coercion", "conflict", "revolution", "threat",
-                     "att", "ass"):
-            getattr(self, name)[...] = 0.0
-
-
-@dataclass
-class Context:
-    """What mechanisms read but do not change in a given year."""
-
-    model: CompiledModel
-    p: dict[str, np.ndarray]
-    keys: np.ndarray
-    q: dict[str, Any] = field(default_factory=dict)
-    f: dict[str, Any] = field(default_factory=dict)
-    year: int = 0
-    t: int = 0
-    observed: bool = False
-    observed_members: bool = False
-    nb: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    nb_b: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    nb_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
-    static: dict[str, np.ndarray] = field(default_factory=dict)
-    gas: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    pop_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    gdp_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    x_ref: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    x_outside: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    obs_china: np.ndarray | None = None
-    west_inst: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
-    russia_inst: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
-    inst_pole: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
-    join_thr: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    exit_thr: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    member_hist_t: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int8))
-    frozen_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    frozen_on: bool = True
-    patronage: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
-    inst_sign: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
-    inst_cols: list[np.ndarray] = field(default_factory=list)
-    inst_cols_nb: list[np.ndarray] = field(default_factory=list)  # positions in ``nb_idx``
-    levers_t: dict[str, float] = field(default_factory=dict)
-    lever_scale: dict[str, np.ndarray] = field(default_factory=dict)
-    lever_shift: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        # fixed parameters as plain floats (cheap to broadcast); uncertain ones as arrays,
-        # shaped (n, 1) in ``q`` to combine with (n, actors) and (n,) in ``f``
-        for path, spec in self.model.params.items():
-            if spec.dist is None and np.all(self.p[path] == self.p[path][:1]):
-                v = float(self.p[path][0]) if self.p[path].size else spec.nominal
-                self.q[path] = self.f[path] = v
-            else:
-                arr = self.p[path].astype(np.float32)
-                self.q[path] = arr[:, None]
-                self.f[path] = arr
-
-    def lever(self, name: str) -> Any:
-        """Value of lever ``name`` this year (0 if the scenario has no such lever).
-
-        A float, or an ``(n, 1)`` array when the lever's level varies per member (a
-        ``levers.<name>`` parameter that is uncertain or set by an exploration design).
-        """
-        v = self.levers_t.get(name, 0.0)
-        if name in self.lever_scale:
-            return v * self.lever_scale[name]
-        if name in self.lever_shift:
-            return v + self.lever_shift[name]
-        return v
-
-    def enabled(self, name: str) -> bool:
-        """Whether mechanism ``name`` is switched on."""
-        return self.model.enabled.get(name, False)
+_RECORD_ACTOR = {"integration": "integration_depth"}  # outcome -> State field, where they differ
 
 
 @dataclass
@@ -186,11 +85,6 @@ def sample_params(model: CompiledModel, keys: np.ndarray) -> dict[str, np.ndarra
     return out
 
 
-def _first_finite(col: np.ndarray, default: float) -> float:
-    f = col[np.isfinite(col)]
-    return float(f[0]) if f.size else default
-
-
 def _last_finite_upto(arr: np.ndarray, t: int) -> np.ndarray:
     """Per column, the last finite value of ``arr[:t+1]`` (NaN if none)."""
     sub = arr[: t + 1]
@@ -206,6 +100,26 @@ def _shares(v: np.ndarray, nb: np.ndarray) -> np.ndarray:
     v = np.where(np.isfinite(v), v, 0.0) * nb
     total = v.sum()
     return v / total if total > 0 else v
+
+
+def _sphere_reference(model: CompiledModel, nb: np.ndarray) -> np.ndarray:
+    """The sphere's starting shares ``(actors, channels, poles)`` from the first year's data."""
+    n_a = len(model.actors)
+    obs = model.obs
+
+    def first(name: str) -> np.ndarray:
+        arr = obs.get(name + "_first", np.full(n_a, np.nan))
+        return np.where(np.isfinite(arr), arr, 0.0)
+
+    hist0 = np.maximum(model.member_hist[0], 0).astype(np.float32)
+
+    def share(pole: int) -> np.ndarray:
+        cols = np.flatnonzero(model.inst_pole == pole)
+        return hist0[:, cols].mean(axis=1) if cols.size else np.zeros(n_a)
+
+    return initial_sphere(first("trade_share_russia"), first("trade_share_china"), share(0),
+                          share(1), share(2), model.static.get("russian_base", np.zeros(n_a)),
+                          model.patronage, nb)
 
 
 def _init_state(model: CompiledModel, p: dict[str, np.ndarray], n: int,
@@ -237,13 +151,18 @@ def _init_state(model: CompiledModel, p: dict[str, np.ndarray], n: int,
         return np.broadcast_to(np.asarray(v, dtype=F), (n, n_a)).copy()
 
     return State(
-        x=full(x0), dem=full(dem0), dep=full((0.5 * (np.minimum(2.0 * trs, 1.0) + gas)) * nb),
-        chn=full(tch * nb), depth=full(depth0 * nb), frozen=full(model.frozen[0]),
-        mem=np.broadcast_to(hist0.T[:, None, :] > 0, (n_i, n, n_a)).copy(),
-        capacity=np.asarray(cap0, dtype=F), security=np.full(n, 0.5, dtype=F),
-        recognition=np.full(n, 0.5, dtype=F), oil=oil0, china_weight=cw0,
-        force=z.copy(), jump=z.copy(), att=z.copy(), ass=z.copy(), subsidy=z.copy(),
-        coercion=z.copy(), conflict=z.copy(), revolution=z.copy(), threat=z.copy(),
+        alignment=full(x0), democracy=full(dem0),
+        dependence=full((0.5 * (np.minimum(2.0 * trs, 1.0) + gas)) * nb),
+        china_share=full(tch * nb), integration_depth=full(depth0 * nb),
+        frozen=full(model.frozen[0]),
+        membership=np.broadcast_to(hist0.T[:, None, :] > 0, (n_i, n, n_a)).copy(),
+        capacity=np.asarray(cap0, dtype=F), regime_security=np.full(n, 0.5, dtype=F),
+        recognition=np.full(n, 0.5, dtype=F), oil_price=oil0, china_weight=cw0,
+        accession_barrier=z.copy(), target_shift=z.copy(), alignment_jump=z.copy(),
+        attraction=z.copy(), assertion=z.copy(), subsidy=z.copy(), coercion=z.copy(),
+        conflict=z.copy(), threat=z.copy(),
+        sphere=np.broadcast_to(_sphere_reference(model, nb), (n, n_a, 4, 3)).copy(),
+        sphere_push=np.zeros((n, n_a, 4, 3), dtype=F), west_discount=z.copy(),
     )
 
 
@@ -304,6 +223,259 @@ def _gas(model: CompiledModel, p: dict[str, np.ndarray], n: int) -> np.ndarray:
     return out
 
 
+def _param_values(model: CompiledModel, p: dict[str, np.ndarray]
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each parameter shaped for ``(members, actors)`` and for ``(members,)`` arithmetic.
+
+    A parameter fixed for every member is a plain float (cheap to broadcast); a drawn one is a
+    float32 array, ``(n, 1)`` and ``(n,)``.
+    """
+    row: dict[str, Any] = {}
+    member: dict[str, Any] = {}
+    for path, spec in model.params.items():
+        if spec.dist is None and np.all(p[path] == p[path][:1]):
+            v = float(p[path][0]) if p[path].size else spec.nominal
+            row[path] = member[path] = v
+        else:
+            arr = p[path].astype(F)
+            row[path] = arr[:, None]
+            member[path] = arr
+    return row, member
+
+
+def _views(steps: list[tuple[str, Mechanism]], row: dict[str, Any], member: dict[str, Any]
+           ) -> list[tuple[ParamView, dict[str, Any]]]:
+    """A :class:`ParamView` per mechanism over its own (and its declared shared) parameters."""
+    out = []
+    for name, mech in steps:
+        paths = {q.name: f"{name}.{q.name}" for q in mech.params}
+        paths.update({s: s for s in mech.shared})
+        out.append((ParamView(name, {k: row[v] for k, v in paths.items()},
+                              {k: member[v] for k, v in paths.items()}), paths))
+    return out
+
+
+def _static_items(model: CompiledModel, p: dict[str, np.ndarray], n: int,
+                  gas: np.ndarray) -> dict[str, Any]:
+    """Context items that do not change over the years."""
+    nb_b = model.neighbours
+    n_i = len(model.institutions)
+    static = {k: v.astype(F) for k, v in model.static.items()}
+    items: dict[str, Any] = {
+        "neighbours": nb_b.astype(F), "neighbour_mask": nb_b,
+        "neighbour_index": np.flatnonzero(nb_b), "gas_dependence": gas,
+        "patronage": model.patronage.astype(F),
+        "alignment_reference": np.nan_to_num(model.static["un_alignment_ref"], nan=0.0)
+        .astype(F),
+        "institution_pole": model.inst_pole, "institution_exclusions": model.inst_excl,
+        "west_institutions": np.flatnonzero(model.inst_pole == 1),
+        "russia_institutions": np.flatnonzero(model.inst_pole == 0),
+        "institution_columns": [np.flatnonzero(nb_b & _eligible(model, int(pole)))
+                                for pole in model.inst_pole],
+        "join_threshold": np.stack([p.get(f"institution.{i}.join_threshold", np.zeros(n))
+                                    for i in model.institutions], axis=1)
+        if n_i else np.zeros((n, 0)),
+        "exit_threshold": np.stack([p.get(f"institution.{i}.exit_threshold", np.zeros(n))
+                                    for i in model.institutions], axis=1)
+        if n_i else np.zeros((n, 0)),
+    }
+    for k in ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer"):
+        items[k] = static[k]
+    items["sphere_reference"] = _sphere_reference(model, nb_b.astype(F))
+    items["institution_columns_in_neighbours"] = [
+        np.searchsorted(items["neighbour_index"], cols) for cols in items["institution_columns"]]
+    return items
+
+
+def _events(model: CompiledModel) -> dict[str, np.ndarray]:
+    """The scenario's dated events as ``(years, actors)`` float32 arrays (zeros if none)."""
+    shape = (model.n_years, len(model.actors))
+    given = getattr(model, "event_arrays", None) or {}
+    out = {k: np.asarray(given[k], dtype=F) if k in given else np.zeros(shape, dtype=F)
+           for k in ("use_of_force", "revolution", "elite_transition")}
+    out["use_of_force_since"] = np.maximum.accumulate(out["use_of_force"], axis=0)
+    return out
+
+
+def _lever_scales(model: CompiledModel, p: dict[str, np.ndarray], shared: SharedYear) -> None:
+    """Per-member scale (or shift) of levers whose level is a drawn or designed parameter."""
+    for name in model.levers:
+        spec = model.params.get(f"levers.{name}")
+        if spec is None:
+            continue
+        level = p[spec.path]
+        if spec.dist is None and np.all(level == spec.nominal):
+            continue
+        if spec.nominal != 0:
+            shared.lever_scale[name] = (level / spec.nominal).astype(F)[:, None]
+        else:
+            shared.lever_shift[name] = level.astype(F)[:, None]
+
+
+def _lever_row(v: np.ndarray, t: int) -> Any:
+    """Return lever ``v``'s value in year ``t`` (``v`` is ``(years,)`` or ``(years, actors)``).
+
+    A float when it is the same towards every target, else a float32 ``(actors,)`` row.
+    """
+    if v.ndim == 1:
+        return float(v[t])
+    row = v[t]
+    return float(row[0]) if (row == row[0]).all() else np.asarray(row, dtype=F)
+
+
+def _scheduled(model: CompiledModel, p: dict[str, np.ndarray], t: int, core: int | None
+               ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Parameters the scenario schedules for year ``t``: ``(members, actors)`` and ``(members,)``.
+
+    Where the schedule is NaN the member's drawn value holds; Russia-level (``(members,)``)
+    use takes the core actor's column.
+    """
+    rows: dict[str, np.ndarray] = {}
+    members: dict[str, np.ndarray] = {}
+    for path, sched in (getattr(model, "param_schedule", None) or {}).items():
+        r = np.asarray(sched[t], dtype=np.float64)
+        if not np.isfinite(r).any():
+            continue
+        drawn = p[path]
+        rows[path] = np.where(np.isnan(r)[None, :], drawn[:, None], r[None, :]).astype(F)
+        if core is not None and np.isfinite(r[core]):
+            members[path] = np.full(drawn.shape, r[core], dtype=F)
+    return rows, members
+
+
+def _importance(row: dict[str, Any], items: dict[str, Any]) -> np.ndarray:
+    """Each neighbour's importance to Russia (population, economy, Russian communities)."""
+    w = row["russia_policy.importance_population"]
+    imp = w * items["population_share"] + (1 - w) * items["gdp_share"]
+    imp = imp + row["russia_policy.russian_share_weight"] * items["russian_share"]
+    return np.asarray(imp * items["neighbours"])
+
+
+def _steps(model: CompiledModel) -> list[tuple[str, Mechanism]]:
+    """The switched-on mechanisms in execution order (a switched-off one never runs)."""
+    return [(name, resolve(name, model.implementation.get(name, "default"))())
+            for name in ORDER if model.enabled.get(name, False)]
+
+
+def _contexts(steps: list[tuple[str, Mechanism]], items: dict[str, Any],
+              views: list[tuple[ParamView, dict[str, Any]]], shared: SharedYear
+              ) -> list[StepContext]:
+    return [StepContext(name, items, frozenset(mech.context), {s: 0 for s in mech.streams},
+                        frozenset(mech.levers), view, shared)
+            for (name, mech), (view, _) in zip(steps, views, strict=True)]
+
+
+def _member_params(model: CompiledModel, keys: np.ndarray,
+                   params: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """Sampled parameters per member, with the given arrays in place of sampled ones."""
+    n = keys.shape[0]
+    p = sample_params(model, keys)
+    for k, v in (params or {}).items():
+        if k not in p:
+            raise KeyError(k)
+        p[k] = np.asarray(v, dtype=np.float64).reshape(n)
+    return p
+
+
+class _Outputs:
+    """Year-major output buffers: each year's write is contiguous; transposed once at the end."""
+
+    def __init__(self, model: CompiledModel, n: int) -> None:
+        n_a, n_t, n_i = len(model.actors), model.n_years, len(model.institutions)
+        self.actor = {k: np.zeros((n_t, n, n_a), dtype=np.float32) for k in ACTOR_OUTCOMES}
+        self.core = {k: np.zeros((n_t, n), dtype=np.float32) for k in CORE_OUTCOMES}
+        self.mems = np.zeros((n_t, n_i, n, n_a), dtype=bool)  # handed out as int8 (a view)
+
+    def record(self, st: State, t: int) -> None:
+        """Copy year ``t`` of the state into the buffers."""
+        for k in ACTOR_OUTCOMES:
+            if k not in SPHERE_OUTCOMES:
+                self.actor[k][t] = getattr(st, _RECORD_ACTOR.get(k, k))
+        shares = sphere_shares(st.sphere)
+        for i, k in enumerate(SPHERE_OUTCOMES):
+            self.actor[k][t] = shares[..., i]
+        for k in CORE_OUTCOMES:
+            self.core[k][t] = getattr(st, k)
+        self.mems[t] = st.membership
+
+    def result(self, model: CompiledModel, start: int, stop: int,
+               p: dict[str, np.ndarray]) -> ChunkResult:
+        """The chunk's :class:`ChunkResult`, indexed ``[member, year, actor(, institution)]``."""
+        return ChunkResult(start, stop, model.years.copy(), list(model.actors),
+                           list(model.institutions),
+                           {k: v.transpose(1, 0, 2) for k, v in self.actor.items()},
+                           self.mems.view(np.int8).transpose(2, 0, 3, 1),
+                           {k: v.T for k, v in self.core.items()},
+                           {s.path: p[s.path] for s in model.uncertain()})
+
+
+class _Run:
+    """One chunk of members: state, context items and switched-on mechanisms, year by year."""
+
+    def __init__(self, model: CompiledModel, p: dict[str, np.ndarray], keys: np.ndarray) -> None:
+        n = keys.shape[0]
+        self.model, self.p, self.keys = model, p, keys
+        nb = model.neighbours.astype(F)
+        gas = (_gas(model, p, n) * nb).astype(F)
+        self.st = _init_state(model, p, n, nb, gas)
+        self.items = _static_items(model, p, n, gas)
+        self.row, member = _param_values(model, p)
+        self.steps = _steps(model)
+        self.views = _views(self.steps, self.row, member)
+        self.shared = SharedYear(keys=keys)
+        _lever_scales(model, p, self.shared)
+        self.contexts = _contexts(self.steps, self.items, self.views, self.shared)
+        self.events = _events(model)
+        forced = getattr(model, "forced_membership", None)
+        self.forced = forced if forced is not None and forced.size else None
+        self.core = model.roles.index("core") if "core" in model.roles else None
+        self.need_importance = any("importance" in m.context for _, m in self.steps)
+        # optional (actors,) shift of every neighbour's alignment target, set by forecasting
+        # code that anchors the model's equilibrium at the forecast origin (multipolar.forecast)
+        self.target_offset = model.static.get("alignment_offset")
+        self.nominal = np.nan_to_num(model.static["un_alignment_nominal"], nan=0.0)
+        first = model.obs["un_alignment"][0]
+        self.x_last = np.where(np.isfinite(first), first,
+                               self.st.alignment[0] if n else self.nominal)
+
+    def initialise(self) -> None:
+        """Year 0: context items, then each mechanism's own set-up."""
+        _year_items(self.model, self.items, self.events, self.forced, 0)
+        for (_, mech), cx in zip(self.steps, self.contexts, strict=True):
+            mech.initialise(self.st, cx)
+
+    def advance(self, t: int) -> None:
+        """Advance the state to year index ``t``."""
+        model, st, items, shared, obs = self.model, self.st, self.items, self.shared, \
+            self.model.obs
+        year = int(model.years[t])
+        st.reset_year()
+        if self.target_offset is not None:
+            st.target_shift += self.target_offset
+        shared.year, shared.t = year, t
+        shared.observed = year <= model.observed_until
+        shared.levers = {k: _lever_row(v, t) for k, v in model.levers.items()}
+        _year_items(model, items, self.events, self.forced, t)
+        self.x_last = np.where(np.isfinite(obs["un_alignment"][t]), obs["un_alignment"][t],
+                               self.x_last)
+        items["outside_alignment"] = np.where(np.isfinite(self.x_last), self.x_last,
+                                              self.nominal).astype(F)
+        items["observed_china_share"] = obs["trade_share_china"][t].astype(F) \
+            if shared.observed else None
+        _schedule_views(model, self.p, t, self.core, self.views)
+        if self.need_importance:
+            items["importance"] = _importance(self.row, items)
+        st.oil_price = _driver_step(model, self.p, "oil_price", st.oil_price, t, self.keys,
+                                    STREAMS.id("drivers.oil_price"))
+        st.china_weight = _driver_step(model, self.p, "china_weight", st.china_weight, t,
+                                       self.keys, STREAMS.id("drivers.china_weight"))
+        if shared.observed:
+            d = obs["democracy"][t].astype(F)
+            st.democracy = np.where(np.isfinite(d)[None, :], d[None, :], st.democracy)
+        for (_, mech), cx in zip(self.steps, self.contexts, strict=True):
+            mech.step(st, cx)
+
+
 def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1000,
              params: dict[str, np.ndarray] | None = None,
              keys: np.ndarray | None = None) -> ChunkResult:
@@ -318,116 +490,48 @@ def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1
     """
     if stop < start:
         raise ValueError("stop must be >= start")
-    tune_allocator()
     n = stop - start
     if keys is None:
         keys = rng.member_keys(seed, start, stop)
     elif keys.shape != (n,):
         raise ValueError(f"keys must have shape ({n},), not {keys.shape}")
-    p = sample_params(model, keys)
-    if params:
-        for k, v in params.items():
-            if k not in p:
-                raise KeyError(k)
-            p[k] = np.asarray(v, dtype=np.float64).reshape(n)
-    n_a, n_t, n_i = len(model.actors), model.n_years, len(model.institutions)
-    nb_b = model.neighbours
-    nb = nb_b.astype(F)
-    gas = (_gas(model, p, n) * nb).astype(F)
-    st = _init_state(model, p, n, nb, gas)
-    # optional (actors,) shift of every neighbour's alignment target, set by forecasting code
-    # that anchors the model's equilibrium at the forecast origin (multipolar.forecast)
-    target_offset = model.static.get("alignment_offset")
+    p = _member_params(model, keys, params)
+    run_ = _Run(model, p, keys)
+    out = _Outputs(model, n)
+    run_.initialise()
+    out.record(run_.st, 0)
+    for t in range(1, model.n_years):
+        run_.advance(t)
+        out.record(run_.st, t)
+    return out.result(model, start, stop, p)
 
-    obs = model.obs
-    pop = obs["population"]
-    gdp = obs["gdp"]
-    align_obs = obs["un_alignment"]
-    nominal = np.nan_to_num(model.static["un_alignment_nominal"], nan=0.0)
-    x_ref = np.nan_to_num(model.static["un_alignment_ref"], nan=0.0).astype(F)
-    cx = Context(
-        model=model, p=p, keys=keys, nb=nb, nb_b=nb_b, nb_idx=np.flatnonzero(nb_b),
-        static={k: v.astype(F) for k, v in model.static.items()}, gas=gas,
-        patronage=model.patronage.astype(F),
-        x_ref=x_ref, inst_pole=model.inst_pole,
-        west_inst=np.flatnonzero(model.inst_pole == 1),
-        russia_inst=np.flatnonzero(model.inst_pole == 0),
-        join_thr=np.stack([p.get(f"institution.{i}.join_threshold", np.zeros(n))
-                           for i in model.institutions], axis=1) if n_i else np.zeros((n, 0)),
-        exit_thr=np.stack([p.get(f"institution.{i}.exit_threshold", np.zeros(n))
-                           for i in model.institutions], axis=1) if n_i else np.zeros((n, 0)),
-        frozen_on=model.enabled.get("frozen_conflicts", False),
-        inst_sign=np.where(model.inst_pole == 1, 1.0,
-                           np.where(model.inst_pole == 0, -1.0, -0.5)).astype(F),
-        inst_cols=[np.flatnonzero(nb_b & _eligible(model, int(pole)))
-                   for pole in model.inst_pole],
-    )
-    cx.inst_cols_nb = [np.searchsorted(cx.nb_idx, cols) for cols in cx.inst_cols]
-    for name in model.levers:
-        spec = model.params.get(f"levers.{name}")
-        if spec is None:
-            continue
-        level = p[spec.path]
-        if spec.dist is None and np.all(level == spec.nominal):
-            continue
-        if spec.nominal != 0:
-            cx.lever_scale[name] = (level / spec.nominal).astype(F)[:, None]
-        else:
-            cx.lever_shift[name] = level.astype(F)[:, None]
-    steps: list[tuple[str, Mechanism]] = []
-    for name in ORDER:
-        if name in model.enabled and (model.enabled[name] or name in ALWAYS_RUN):
-            steps.append((name, resolve(name, model.implementation.get(name, "default"))()))
 
-    # year-major buffers: each year's write is contiguous; transposed once at the end
-    out_a = {k: np.zeros((n_t, n, n_a), dtype=np.float32) for k in ACTOR_OUTCOMES}
-    out_c = {k: np.zeros((n_t, n), dtype=np.float32) for k in CORE_OUTCOMES}
-    mems = np.zeros((n_t, n_i, n, n_a), dtype=bool)  # handed out as int8 (a free view)
+def _year_items(model: CompiledModel, items: dict[str, Any], events: dict[str, np.ndarray],
+                forced: np.ndarray | None, t: int) -> None:
+    """Update the context items that change every year."""
+    nb = items["neighbours"]
+    items["membership_history"] = model.member_hist[t]
+    items["membership_history_previous"] = model.member_hist[max(t - 1, 0)]
+    items["forced_membership"] = forced[t] if forced is not None else None
+    items["frozen_history"] = model.frozen[t].astype(F)
+    items["population_share"] = _shares(_last_finite_upto(model.obs["population"], t),
+                                        nb).astype(F)
+    items["gdp_share"] = _shares(_last_finite_upto(model.obs["gdp"], t), nb).astype(F)
+    items["use_of_force"] = events["use_of_force"][t]
+    items["use_of_force_since"] = events["use_of_force_since"][t]
+    items["revolution_event"] = events["revolution"][t]
+    items["elite_transition_event"] = events["elite_transition"][t]
 
-    def record(t: int) -> None:
-        for k, v in (("alignment", st.x), ("china_share", st.chn), ("subsidy", st.subsidy),
-                     ("coercion", st.coercion), ("conflict", st.conflict),
-                     ("integration", st.depth), ("democracy", st.dem), ("dependence", st.dep),
-                     ("attraction", st.att), ("assertion", st.ass)):
-            out_a[k][t] = v
-        for k, c in (("capacity", st.capacity), ("regime_security", st.security),
-                     ("recognition", st.recognition), ("oil_price", st.oil),
-                     ("china_weight", st.china_weight)):
-            out_c[k][t] = c
-        mems[t] = st.mem
 
-    x_last = np.where(np.isfinite(align_obs[0]), align_obs[0], st.x[0] if n else nominal)
-    record(0)
-    for t in range(1, n_t):
-        year = int(model.years[t])
-        st.reset_year()
-        if target_offset is not None:
-            st.force += target_offset
-        cx.year, cx.t = year, t
-        cx.observed = year <= model.observed_until
-        cx.observed_members = cx.observed
-        cx.levers_t = {k: float(v[t]) for k, v in model.levers.items()}
-        cx.member_hist_t = model.member_hist[t]
-        cx.frozen_t = model.frozen[t].astype(F)
-        cx.pop_share = _shares(_last_finite_upto(pop, t), nb).astype(F)
-        cx.gdp_share = _shares(_last_finite_upto(gdp, t), nb).astype(F)
-        x_last = np.where(np.isfinite(align_obs[t]), align_obs[t], x_last)
-        cx.x_outside = np.where(np.isfinite(x_last), x_last, nominal).astype(F)
-        cx.obs_china = obs["trade_share_china"][t].astype(F) if cx.observed else None
-        st.oil = _driver_step(model, p, "oil_price", st.oil, t, keys, 601)
-        st.china_weight = _driver_step(model, p, "china_weight", st.china_weight, t, keys, 602)
-        if cx.observed:
-            d = obs["democracy"][t].astype(F)
-            st.dem = np.where(np.isfinite(d)[None, :], d[None, :], st.dem)
-        for _, mech in steps:
-            mech.step(st, cx)
-        record(t)
-    return ChunkResult(start, stop, model.years.copy(), list(model.actors),
-                       list(model.institutions),
-                       {k: v.transpose(1, 0, 2) for k, v in out_a.items()},
-                       mems.view(np.int8).transpose(2, 0, 3, 1),
-                       {k: v.T for k, v in out_c.items()},
-                       {s.path: p[s.path] for s in model.uncertain()})
+def _schedule_views(model: CompiledModel, p: dict[str, np.ndarray], t: int, core: int | None,
+                    views: list[tuple[ParamView, dict[str, Any]]]) -> None:
+    """Point each mechanism's view at this year's scheduled parameter values (if any)."""
+    if not getattr(model, "param_schedule", None):
+        return
+    rows, members = _scheduled(model, p, t, core)
+    for view, paths in views:
+        view.set_schedule({k: rows[v] for k, v in paths.items() if v in rows},
+                          {k: members[v] for k, v in paths.items() if v in members})
 
 
 def run(model: CompiledModel, seed: SeedLike, members: int, chunk: int = 5000,

@@ -1,0 +1,82 @@
+"""The mechanisms of the neighbourhood model: one small unit per idea of the seeds.
+
+Each mechanism is a class (see :mod:`.base` for the contract) that declares its parameters
+with their defaults, units, bounds and meanings, the state it reads and writes, the context
+items, levers and random streams it uses, and the THEORY.md items and citations behind it.
+Its ``step`` updates the vectorised :class:`~multipolar.model.state.State` for one year: every
+array is shaped ``(members, actors)`` (or ``(members,)`` for Russia's own variables), so one call
+advances the whole ensemble. The scenario carries the evidence for each mechanism, may give
+its parameters uncertainty, switch it off (``enabled: false``: it then contributes nothing) or
+pick another implementation (``implementation: opportunist``).
+
+Most mechanisms add a shift to ``state.target_shift``, the target alignment of each neighbour;
+``alignment`` moves alignment part of the way to that target each year. :data:`ORDER` is the
+order of the steps within a year.
+
+Modules: ``capacity`` (resource_rents, elite_interests), ``policy`` (threat_perception,
+russia_policy, use_of_force), ``instruments`` (small_partner_leverage, attraction, assertion,
+patronage_networks, kindred_regimes), ``outside`` (propaganda, eu_pull, china_pull, silk_road_link),
+``institutions`` (institutions, frozen_conflicts), ``shocks`` (shocks, dated_events),
+``alignment``, ``integration`` (delegation_limit), ``domestic`` (domestic_linkage), ``sphere``
+(whose sphere of influence a neighbour is in); ``catalogue`` validates a scenario against the
+declarations. Depends on NumPy and :mod:`multipolar.rng`.
+"""
+
+from __future__ import annotations
+
+from multipolar.model.mechanisms import (  # noqa: F401  (importing registers the classes)
+    alignment,
+    capacity,
+    domestic,
+    institutions,
+    instruments,
+    integration,
+    outside,
+    policy,
+    shocks,
+    sphere,
+)
+from multipolar.model.mechanisms.base import (
+    CONTEXT_ITEMS,
+    MECHANISMS,
+    SHARED_PARAMS,
+    STREAMS,
+    Mechanism,
+    Param,
+    register,
+)
+from multipolar.model.mechanisms.catalogue import (
+    MechanismInfo,
+    catalogue,
+    check_mechanisms,
+    declared_params,
+)
+
+ORDER: list[str] = [
+    "resource_rents", "threat_perception", "russia_policy", "use_of_force", "elite_interests",
+    "assertion", "small_partner_leverage", "attraction", "patronage_networks",
+    "kindred_regimes", "propaganda", "eu_pull", "china_pull", "silk_road_link", "institutions",
+    "frozen_conflicts", "shocks", "dated_events", "sphere", "alignment", "delegation_limit",
+    "domestic_linkage",
+]
+"""The order of the steps within a year."""
+
+if sorted(ORDER) != sorted(MECHANISMS.order):  # pragma: no cover - a programming error
+    raise RuntimeError("mechanisms.ORDER does not list every registered mechanism once")
+MECHANISMS.order[:] = ORDER
+REGISTRY = MECHANISMS.classes
+
+
+def resolve(name: str, impl: str = "default") -> type[Mechanism]:
+    """The class implementing mechanism ``name`` (``default`` picks the first registered)."""
+    return MECHANISMS.resolve(name, impl)
+
+
+def implementations(name: str) -> list[str]:
+    """Implementations registered for mechanism ``name``."""
+    return MECHANISMS.implementations(name)
+
+
+__all__ = ["CONTEXT_ITEMS", "MECHANISMS", "ORDER", "REGISTRY", "SHARED_PARAMS", "STREAMS",
+           "Mechanism", "MechanismInfo", "Param", "catalogue", "check_mechanisms",
+           "declared_params", "implementations", "register", "resolve"]

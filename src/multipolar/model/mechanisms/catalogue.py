@@ -1,0 +1,128 @@
+"""The public description of the mechanisms and the validation of a scenario against them.
+
+:func:`catalogue` lists every implementation with its declarations (for the CLI's
+``multipolar mechanisms --json``, the docs and the dashboard). :func:`check_mechanisms` checks a
+scenario's mechanisms, implementations and parameters against the declarations, with located
+errors, and fills in the declared defaults.
+Depends on :mod:`.base` and :mod:`multipolar.errors`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from multipolar.errors import Problem, ScenarioError, suggest
+from multipolar.model.mechanisms.base import MECHANISMS, SHARED_PARAMS, STREAMS, Param
+
+if TYPE_CHECKING:
+    from multipolar.scenario.loader import LoadedScenario
+
+
+@dataclass(frozen=True)
+class MechanismInfo:
+    """Public description of a registered mechanism implementation."""
+
+    name: str
+    implementation: str
+    theory: tuple[str, ...]
+    evidence: tuple[str, ...]
+    params: tuple[Param, ...]
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    context: tuple[str, ...]
+    levers: tuple[str, ...]
+    shared: tuple[str, ...]
+    streams: dict[str, tuple[int, int]]
+    doc: str
+
+    @property
+    def defaults(self) -> dict[str, float]:
+        """``{name: default}`` of the declared parameters."""
+        return {p.name: p.default for p in self.params}
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary."""
+        d = asdict(self)
+        d["theory"], d["evidence"] = list(self.theory), list(self.evidence)
+        d["params"] = [{"name": p.name, "default": p.default, "unit": p.unit,
+                        "bounds": list(p.bounds) if p.bounds else None,
+                        "description": p.description} for p in self.params]
+        for k in ("reads", "writes", "context", "levers", "shared"):
+            d[k] = list(getattr(self, k))
+        d["streams"] = {k: {"id": a, "width": w} for k, (a, w) in self.streams.items()}
+        return d
+
+
+def catalogue() -> list[MechanismInfo]:
+    """Every registered mechanism implementation, in execution order."""
+    out = []
+    ranges = STREAMS.names()
+    for name in MECHANISMS.order:
+        for (n, impl), cls in MECHANISMS.classes.items():
+            if n == name:
+                out.append(MechanismInfo(
+                    n, impl, cls.theory, cls.evidence, cls.params, cls.reads, cls.writes,
+                    cls.context, cls.levers, cls.shared, {s: ranges[s] for s in cls.streams},
+                    (cls.__doc__ or "").strip()))
+    return out
+
+
+def declared_params() -> dict[str, Param]:
+    """Every declared parameter by its dotted path (``mechanism.name``, ``aims.name``)."""
+    out: dict[str, Param] = {}
+    for name in MECHANISMS.order:
+        for pname, p in MECHANISMS.params(name).items():
+            out[f"{name}.{pname}"] = p
+    out.update(SHARED_PARAMS)
+    return out
+
+
+def check_mechanisms(enabled: dict[str, bool], impl: dict[str, str], params: dict[str, Any],
+                     loaded: LoadedScenario) -> None:
+    """Check the scenario's mechanisms against the registry; fill in the declared defaults.
+
+    Unknown mechanisms, implementations and parameters (of mechanisms and aims) are located
+    errors with a suggestion.
+    """
+    problems = _problems(enabled, impl, params, loaded)
+    if problems:
+        raise ScenarioError(problems=problems,
+                            title="the scenario's mechanisms do not match the model")
+    from multipolar.model.compile import ParamSpec
+
+    for path, p in declared_params().items():
+        params.setdefault(path, ParamSpec(path, float(p.default)))
+
+
+def _problems(enabled: dict[str, bool], impl: dict[str, str], params: dict[str, Any],
+              loaded: LoadedScenario) -> list[Problem]:
+    problems: list[Problem] = []
+    src = loaded.source
+    order = MECHANISMS.order
+    for name in enabled:
+        if name not in order:
+            problems.append(src.problem(("mechanisms", name), f"unknown mechanism '{name}'",
+                                        suggest(name, order)))
+            continue
+        choices = MECHANISMS.implementations(name)
+        if impl[name] != "default" and impl[name] not in choices:
+            problems.append(src.problem(
+                ("mechanisms", name, "implementation"),
+                f"mechanism '{name}' has no implementation '{impl[name]}'",
+                f"choose one of: {', '.join(choices)}"))
+            continue
+        allowed = sorted(MECHANISMS.params(name))
+        for path in [k for k in params if k.startswith(name + ".")]:
+            pname = path[len(name) + 1:]
+            if pname not in allowed:
+                problems.append(src.problem(
+                    ("mechanisms", name, "params", pname),
+                    f"mechanism '{name}' has no parameter '{pname}'", suggest(pname, allowed)))
+    aims = sorted(k[len("aims."):] for k in SHARED_PARAMS if k.startswith("aims."))
+    for path in [k for k in params if k.startswith("aims.")]:
+        aim = path[len("aims."):]
+        if aim not in aims:
+            problems.append(src.problem(("aims", aim), f"the model has no aim '{aim}'",
+                                        suggest(aim, aims)))
+    return problems

@@ -1,0 +1,218 @@
+"""Russia's reading of threats and its yearly choice of instruments.
+
+Threat perception (B2, C5), the yearly choice of attraction and assertion (A1-A4; the
+opportunist rule, D9), and the dated use of force given by the scenario (D1, C2).
+
+Depends on NumPy, :mod:`multipolar.rng` and :mod:`.base`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from multipolar import rng
+from multipolar.model.mechanisms._maths import sigmoid
+from multipolar.model.mechanisms.base import Mechanism, Param, register
+
+if TYPE_CHECKING:
+    from multipolar.model.state import State, StepContext
+
+
+@register
+class ThreatPerception(Mechanism):
+    """Russia reads drift West and Western alliances next door as threats (B2, C5).
+
+    Threat to Russia from neighbour *i* grows with how far *i* has moved West of where it
+    started, and with its membership of West-led institutions; a vast, thinly held territory
+    (``vulnerability``) magnifies it.
+    """
+
+    name = "threat_perception"
+    theory = ("B2", "C5")
+    evidence = ("B2", "B2_porous_borders", "D7_domestic_foreign")
+    params = (
+        Param("vulnerability", 1.0, "multiplier of perceived threat", "-", (0.0, 5.0)),
+        Param("drift_weight", 2.0, "threat per unit of alignment West of the actor's 1990s "
+              "position", "threat per alignment unit", (0.0, 10.0)),
+        Param("alliance_weight", 0.5, "threat from membership of West-led institutions",
+              "threat per membership", (0.0, 5.0)),
+    )
+    reads = ("alignment", "membership")
+    writes = ("threat",)
+    context = ("alignment_reference", "west_institutions", "neighbours")
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Set ``st.threat`` per neighbour."""
+        p = cx.p
+        drift = np.maximum(st.alignment - cx.alignment_reference, 0.0)
+        wi = cx.west_institutions
+        west = st.membership[wi].sum(axis=0, dtype=np.float32) if wi.size else 0.0
+        st.threat = p["vulnerability"] * (
+            p["drift_weight"] * drift + p["alliance_weight"] * west) * cx.neighbours
+
+
+_POLICY_PARAMS = (
+    Param("importance_population", 0.5, "weight of population (against GDP) in a neighbour's "
+          "importance to Russia", "-", (0.0, 1.0)),
+    Param("russian_share_weight", 1.0, "extra importance of states with large Russian "
+          "communities", "importance per share", (0.0, 5.0)),
+    Param("assertion_base", -2.0, "log-odds of assertion with no threat", "log-odds",
+          (-10.0, 10.0)),
+    Param("threat_gain", 3.5, "how strongly assertion rises with perceived threat",
+          "log-odds per threat unit", (0.0, 10.0)),
+    Param("capacity_gain", 1.25, "how strongly rents embolden assertion",
+          "log-odds per capacity unit", (0.0, 10.0)),
+    Param("restraint_gain", 1.25, "log-odds of assertion lost per unit of the wish for Western "
+          "legitimation", "log-odds", (0.0, 10.0)),
+    Param("legitimacy_gain", 0.5, "how much lost legitimacy at home (1 - regime security) adds "
+          "to the wish for recognition", "-", (0.0, 5.0)),
+    Param("shield_gain", 1.0, "log-odds of assertion lost towards neighbours the West courts, "
+          "per unit of the shielded-integration aim", "log-odds", (0.0, 10.0)),
+    Param("integration_gap_gain", 1.75, "log-odds of assertion gained per unit of failed "
+          "integration of an important neighbour (the attraction-assertion dilemma)",
+          "log-odds", (0.0, 10.0)),
+    Param("rally_motive", 0.75, "log-odds of assertion gained per unit of regime security "
+          "below security_reference (assertion as a rally at home)", "log-odds", (0.0, 10.0)),
+    Param("security_reference", 0.5, "regime security below which the rally motive pushes "
+          "assertion up", "security", (0.0, 1.0)),
+    Param("want_cap", 2.0, "largest wish for recognition (lost recognition plus lost "
+          "legitimacy)", "-", (0.0, 10.0)),
+    Param("presence_prob", 0.5, "opportunist rule: chance of showing presence in a given state "
+          "and year", "probability", (0.0, 1.0)),
+    Param("capacity_cap", 2.0, "opportunist rule: capacity above which effort no longer grows",
+          "capacity", (0.0, 10.0)),
+)
+
+
+@register
+class StrategicPolicy(Mechanism):
+    """Russia chooses attraction and assertion per neighbour by its aims (A1-A4, D1).
+
+    *Attraction* goes where the sphere aim (A4) says it matters most: to important neighbours
+    (population, economy, Russian communities), scaled by the lever. *Assertion* is a
+    logistic response with these terms in its log-odds:
+
+    * perceived threat, weighted by the aim of regime persistence (threats matter because they
+      threaten the regime, ``A1``);
+    * capacity (windfalls embolden, ``B1_windfall``);
+    * the dilemma: failed integration of an important neighbour not already in the West's
+      formats, ``aims.sphere * importance * (1 - depth) * (1 - West-led memberships)``: being
+      unable to integrate its neighbours, Russia asserts itself (``D1_unable_to_integrate``,
+      ``C2``); the delegation limit keeps autocracies' depth low (D2 -> D1);
+    * minus the restraint of the *wish* for Western legitimation,
+      ``aims.recognition * ((1 - recognition) + legitimacy_gain * (1 - regime security))``:
+      the need of legitimation restrains (``A2_restraint``, ``A2_supreme_league``) and it grows
+      as legitimacy at home is lost (``A2_legitimacy_loss``);
+    * minus ``aims.shielded_integration * shield_gain`` towards neighbours the West courts
+      (pressure there endangers the Western business the elite wants, ``A3``);
+    * plus ``rally_motive * (security_reference - regime security)``: assertion abroad as a
+      rally at home (``C5``, the Western analysts' reading).
+    """
+
+    name = "russia_policy"
+    implementation = "strategic"
+    theory = ("A1", "A2", "A3", "A4", "D1")
+    evidence = ("A4", "C1_subsidies", "C2", "D1_unable_to_integrate", "A2_supreme_league",
+                "A2_restraint", "A2_legitimacy_loss", "A3")
+    params = _POLICY_PARAMS
+    reads = ("threat", "capacity", "recognition", "regime_security", "integration_depth",
+             "membership")
+    writes = ("attraction", "assertion")
+    context = ("importance", "neighbours", "eu_eligibility", "west_institutions")
+    levers = ("russia_attraction", "russia_assertion")
+    shared = ("aims.sphere", "aims.recognition", "aims.regime_persistence",
+              "aims.shielded_integration")
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Set ``st.attraction`` and ``st.assertion`` (intensities in [0, 1])."""
+        p = cx.p
+        imp = cx.importance
+        rel = imp / np.maximum(imp.max(axis=-1, keepdims=True), 1e-9)
+        st.attraction = np.clip(cx.lever("russia_attraction") * p["aims.sphere"] * rel, 0.0, 1.0)
+        wi = cx.west_institutions
+        west = (st.membership[wi].mean(axis=0, dtype=np.float32) if wi.size
+                else np.zeros_like(st.threat))
+        gap = p["aims.sphere"] * rel * (1.0 - st.integration_depth) * (1.0 - west)
+        security = st.regime_security[:, None]
+        want = p["aims.recognition"] * np.clip(
+            (1.0 - st.recognition[:, None]) + p["legitimacy_gain"] * (1.0 - security), 0.0,
+            p["want_cap"])
+        z = (p["assertion_base"] + p["aims.regime_persistence"] * p["threat_gain"] * st.threat
+             + p["capacity_gain"] * (st.capacity[:, None] - 1.0)
+             + p["integration_gap_gain"] * gap
+             - p["restraint_gain"] * want
+             - p["aims.shielded_integration"] * p["shield_gain"] * cx.eu_eligibility
+             + p["rally_motive"] * (p["security_reference"] - security))
+        st.assertion = cx.lever("russia_assertion") * sigmoid(z) * cx.neighbours
+
+
+@register
+class OpportunistPolicy(Mechanism):
+    """The rival hypothesis (D9): no coherent strategy, presence shown where chance allows.
+
+    Each year Russia "ticks the box" in a random subset of neighbours (``presence_prob``),
+    with random intensities of attraction and assertion unrelated to threat or importance.
+    Levers and capacity still scale the effort.
+    """
+
+    name = "russia_policy"
+    implementation = "opportunist"
+    theory = ("D9",)
+    evidence = ("D9",)
+    params = _POLICY_PARAMS
+    reads = ("capacity", "alignment")
+    writes = ("attraction", "assertion")
+    context = ("neighbours",)
+    levers = ("russia_attraction", "russia_assertion")
+    streams = ("russia_policy.presence", "russia_policy.intensity")
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Set ``st.attraction`` and ``st.assertion`` at random."""
+        n_a = st.alignment.shape[1]
+        u, v = rng.uniform32x2(cx.keys, cx.stream("russia_policy.presence"), cx.year, n_a)
+        w = rng.uniform32(cx.keys, cx.stream("russia_policy.intensity"), cx.year, n_a)
+        present = (u < cx.p["presence_prob"]) * cx.neighbours
+        scale = np.minimum(st.capacity, cx.p.member("capacity_cap"))[:, None]
+        st.attraction = np.clip(cx.lever("russia_attraction") * present * v * scale, 0.0, 1.0)
+        st.assertion = cx.lever("russia_assertion") * present * w
+
+
+@register
+class UseOfForce(Mechanism):
+    """Russia's use of force against a named state in a given year (a dated event; D1, C2).
+
+    The scenario (or ``--event use_of_force:TARGET@YEAR``) says when. That year Russia's
+    assertion towards the target is at ``assertion_level``; a conflict is recorded and the
+    target counts as frozen from then on; and from then on the target's alignment target is
+    pushed away from Russia by ``alignment_shift``: pressure makes even partners stand up to
+    the bully (000 ``D1_bully``; 001 on pressure on Minsk). Events in observed years act too:
+    they are what-ifs the user gives. Without events it does nothing.
+    """
+
+    name = "use_of_force"
+    theory = ("D1", "C2")
+    evidence = ("D1_bully", "D1_balancers")
+    params = (
+        Param("assertion_level", 1.0, "Russia's assertion towards the target in the year of "
+              "the use of force", "intensity", (0.0, 1.0)),
+        Param("alignment_shift", 0.2, "shift of the target's alignment target away from Russia "
+              "from the year of the use of force on", "alignment units", (0.0, 2.0)),
+    )
+    reads = ()
+    writes = ("assertion", "conflict", "frozen", "target_shift")
+    context = ("use_of_force", "use_of_force_since", "neighbours")
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Apply this year's and earlier uses of force."""
+        since = cx.use_of_force_since
+        if not since.any():
+            return
+        now = cx.use_of_force
+        p = cx.p
+        st.assertion = np.where(now > 0, np.maximum(st.assertion, p["assertion_level"]),
+                                st.assertion)
+        st.conflict += now
+        st.frozen = np.maximum(st.frozen, since)
+        st.target_shift += p["alignment_shift"] * since * cx.neighbours
