@@ -134,7 +134,8 @@ def forecast(
     scenario: Scenario = "russia-neighbourhood",
     calibration: Path = typer.Option(None, "--calibration", "-c",
                                      help="Calibration file from `multipolar calibrate`."),
-    from_: int = typer.Option(2014, "--from", help="First forecast year (origin = FROM-1)."),
+    from_: int = typer.Option(2020, "--from", help="First forecast year (origin = FROM-1; "
+                                                   "the default follows the data, to 2019)."),
     to: int = typer.Option(2030, "--to", help="Last forecast year."),
     members: Members = 2000,
     seed: Seed = 7,
