@@ -131,7 +131,7 @@ class InstitutionRules:
     * ``founding``: ``(T, I)`` bool, the founding year (founders join then).
     * ``supersedes``: ``(I, I)`` bool, ``[k, m]``: joining k ends membership of m, and members
       of k do not join m.
-    * ``blocked``: ``(T, A, I)`` bool, accession barred (neutrality constraints).
+    * ``blocked``: ``(T, A, I)`` bool, accession barred (neutrality and course constraints).
     * ``path_years``: ``(I,)`` int, years of candidacy a path constraint requires (0: none).
     * ``candidacy``: ``(T, A, I)`` int16, years held as candidate by the record (counted from
       the status's first year), 0 none, -1 after observed_until (then the model's outcome).
@@ -178,11 +178,17 @@ def institution_rules(sc: Scenario, years: np.ndarray) -> InstitutionRules:
     for c in sc.constraints.values():
         if not c.enabled:
             continue
-        if c.kind == "neutrality":
+        if c.kind in ("neutrality", "course"):
             lo, hi = c.years if c.years is not None else (years[0], None)
             when = (years >= lo) & (years <= (hi if hi is not None else 10_000))
             cols = [actors.index(a) for a in c.actors]
-            inst_mask = np.isin(kinds, c.blocks)
+            named = np.isin(insts, c.institutions)
+            if c.kind == "neutrality":
+                inst_mask = np.isin(kinds, c.blocks) | named
+            else:  # formats that exclude one the actors are committed to join
+                excl = {(i.id, o) for i in sc.institutions for o in i.excludes}
+                inst_mask = np.array([any((i, o) in excl or (o, i) in excl
+                                          for o in c.institutions) for i in insts], dtype=bool)
             blocked[np.ix_(when, cols, np.flatnonzero(inst_mask))] = True
         elif c.kind == "path" and c.institution is not None:
             path_years[insts.index(c.institution)] = c.min_years

@@ -332,14 +332,18 @@ class Institution(_Strict):
         return self
 
 
-ConstraintKind = Literal["neutrality", "path", "frozen_conflict"]
+ConstraintKind = Literal["neutrality", "course", "path", "frozen_conflict"]
 
 
 class Constraint(_Strict):
     """A political constraint on accession, stated with its evidence.
 
     * ``neutrality``: the ``actors`` join no institution of the ``blocks`` kinds (e.g.
-      ``[security, economic]``) in the ``years`` it holds.
+      ``[security, economic]``) and none of the ``institutions`` listed, in the ``years`` it
+      holds.
+    * ``course``: the ``actors`` are committed (by constitution or treaty) to joining the
+      ``institutions``; in the ``years`` it holds they join no format that ``excludes``
+      one of them, as if they were already members.
     * ``path``: membership of ``institution`` needs ``requires`` status (``candidate``) held
       for at least ``min_years`` years; a non-member first gains that status (the accession
       hazard), then completes membership with the ``institutions`` mechanism's yearly
@@ -370,11 +374,14 @@ class Constraint(_Strict):
         if not self.source and not self.evidence:
             raise ValueError("a constraint needs its evidence: add 'source' (the public "
                              "record) or 'evidence' (citation ids)")
-        need = {"neutrality": ("actors", "blocks"), "path": ("institution",),
-                "frozen_conflict": ("institutions",)}[self.kind]
+        need = {"neutrality": ("actors",), "course": ("actors", "institutions"),
+                "path": ("institution",), "frozen_conflict": ("institutions",)}[self.kind]
         for name in need:
             if not getattr(self, name):
                 raise ValueError(f"a {self.kind} constraint needs '{name}'")
+        if self.kind == "neutrality" and not (self.blocks or self.institutions):
+            raise ValueError("a neutrality constraint needs 'blocks' (institution kinds, e.g. "
+                             "[security, economic]) or 'institutions' (ids)")
         if self.kind == "path" and self.min_years < 1:
             raise ValueError("a path constraint needs 'min_years' of at least 1 (the years "
                              "of negotiation after the required status)")

@@ -17,24 +17,29 @@ if TYPE_CHECKING:
     from multipolar.model.state import State, StepContext
 
 
-POLE_BASE = ("join_base_russia", "join_base_west", "join_base_china", "join_base_russia")
-"""The intercept of each pole's formats (0 Russia, 1 West, 2 China, 3 mixed: as Russia)."""
+POLE_BASE = ("join_base_east", "join_base_west", "join_base_east", "join_base_east")
+"""The accession intercept of each pole's formats (0 Russia, 1 West, 2 China, 3 mixed): the
+record has too few accessions to China-led formats to tell them from Russia-led ones."""
+EXIT_BASE = ("exit_base_east", "exit_base_west", "exit_base_east", "exit_base_east")
+"""The exit intercept of each pole's formats, as :data:`POLE_BASE`."""
 
-FITTED = {"join_base_russia": -4.0, "join_base_west": -4.0, "join_base_china": -4.0,
-          "join_lean": 4.0, "join_depth": 0.5, "join_founding": 4.0, "exit_base": -5.0,
-          "exit_lean": 4.0, "completion": 0.6}
+FITTED = {"join_base_east": -3.315, "join_base_west": -4.585, "join_lean": 6.822,
+          "join_depth": -0.694, "join_founding": 3.809, "exit_base_east": -4.283,
+          "exit_base_west": -6.016, "exit_lean": 3.896, "exit_depth": 0.038,
+          "completion": 0.6}
 """Maximum-likelihood estimates on the observed accessions and exits 1993-2019, written by
 ``scripts/fit_memberships.py --write`` (:mod:`multipolar.model.membership_fit`); the
 declared defaults below read them, so the fit is their one source."""
 
 
 def lean(alignment: np.ndarray, west: bool) -> np.ndarray:
-    """How far a state leans towards a format's pole: alignment minus 0.5, signed by pole.
+    """How far a state leans towards a format's pole: its alignment, signed by pole.
 
-    Alignment runs from 0 (votes like Russia) to 1 (votes like the US); for a West-led
-    format the lean is ``alignment - 0.5``, for a Russia- or China-led one ``0.5 - alignment``.
+    Alignment is 0 where a state votes like Russia and 1 where it votes like the US; the lean
+    towards a West-led format is the alignment, towards a Russia- or China-led one its
+    negative (0 for a state that votes like Russia).
     """
-    return (alignment - 0.5) if west else (0.5 - alignment)
+    return alignment if west else -alignment
 
 
 def join_logit(p: Any, pole: int, lean_: np.ndarray, depth: np.ndarray, founding: float,
@@ -44,9 +49,9 @@ def join_logit(p: Any, pole: int, lean_: np.ndarray, depth: np.ndarray, founding
             + p["join_founding"] * founding + attractiveness)
 
 
-def exit_logit(p: Any, lean_: np.ndarray) -> np.ndarray:
+def exit_logit(p: Any, pole: int, lean_: np.ndarray, depth: Any) -> np.ndarray:
     """Log-odds that a member leaves in a year (or a candidate's talks stop)."""
-    return p["exit_base"] - p["exit_lean"] * lean_
+    return p[EXIT_BASE[pole]] - p["exit_lean"] * lean_ + p["exit_depth"] * depth
 
 
 @register
@@ -74,13 +79,11 @@ class Institutions(Mechanism):
     theory = ("C6",)
     evidence = ("C6", "C6_eaeu", "C6_csto", "C6_sco")
     params = (
-        Param("join_base_russia", FITTED["join_base_russia"], "log-odds of joining a Russia-led "
-              "format at neutral lean, no other membership, outside the founding year",
-              "log-odds", (-15.0, 5.0)),
+        Param("join_base_east", FITTED["join_base_east"], "log-odds of joining a Russia-led, "
+              "China-led or mixed format at lean 0 (votes like Russia), no other membership, "
+              "outside the founding year", "log-odds", (-15.0, 5.0)),
         Param("join_base_west", FITTED["join_base_west"], "log-odds of joining (or becoming a "
-              "candidate of) a West-led format at neutral lean", "log-odds", (-15.0, 5.0)),
-        Param("join_base_china", FITTED["join_base_china"], "log-odds of joining a China-led "
-              "format at neutral lean", "log-odds", (-15.0, 5.0)),
+              "candidate of) a West-led format at lean 0", "log-odds", (-15.0, 5.0)),
         Param("join_lean", FITTED["join_lean"], "rise of the accession log-odds per unit of "
               "lean towards the format's pole", "log-odds per alignment unit", (0.0, 30.0)),
         Param("join_depth", FITTED["join_depth"], "rise of the accession log-odds per "
@@ -88,10 +91,16 @@ class Institutions(Mechanism):
               "log-odds per membership", (-5.0, 5.0)),
         Param("join_founding", FITTED["join_founding"], "rise of the accession log-odds in a "
               "format's founding year (founders)", "log-odds", (0.0, 15.0)),
-        Param("exit_base", FITTED["exit_base"], "log-odds that a member leaves at neutral "
-              "lean", "log-odds", (-15.0, 5.0)),
+        Param("exit_base_east", FITTED["exit_base_east"], "log-odds that a member leaves a "
+              "Russia-led, China-led or mixed format at lean 0", "log-odds", (-15.0, 5.0)),
+        Param("exit_base_west", FITTED["exit_base_west"], "log-odds that a member leaves a "
+              "West-led format at lean 0 (no post-Soviet state has left one: the estimate "
+              "rests on the fit's weak prior)", "log-odds", (-15.0, 5.0)),
         Param("exit_lean", FITTED["exit_lean"], "rise of the exit log-odds per unit of lean "
               "away from the format's pole", "log-odds per alignment unit", (0.0, 30.0)),
+        Param("exit_depth", FITTED["exit_depth"], "change of the exit log-odds per "
+              "membership of the same pole's other formats (integration depth)",
+              "log-odds per membership", (-5.0, 5.0)),
         Param("completion", FITTED["completion"], "yearly probability that a candidate joins "
               "once it has held the status for the years its path requires",
               "probability per year", (0.0, 1.0)),
@@ -200,7 +209,7 @@ class Institutions(Mechanism):
         p_join = np.where(self._barred(st, cx, k, cols), 0.0, p_join)
         if cx.conflict_scope[k]:
             p_join = p_join * (1.0 - st.accession_barrier[:, cols])
-        p_exit = logistic(exit_logit(p, lean_))
+        p_exit = logistic(exit_logit(p, pole, lean_, depth))
         member = before[k][:, cols]
         if not cx.institution_open[k]:
             return np.zeros_like(member)
