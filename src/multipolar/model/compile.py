@@ -181,7 +181,7 @@ def institution_rules(sc: Scenario, years: np.ndarray) -> InstitutionRules:
         if c.kind in ("neutrality", "course"):
             lo, hi = c.years if c.years is not None else (years[0], None)
             when = (years >= lo) & (years <= (hi if hi is not None else 10_000))
-            cols = [actors.index(a) for a in c.actors]
+            cols = np.array([actors.index(a) for a in c.actors], dtype=np.int64)
             named = np.isin(insts, c.institutions)
             if c.kind == "neutrality":
                 inst_mask = np.isin(kinds, c.blocks) | named

@@ -147,7 +147,8 @@ def _constraint_problems(sc: Scenario, src: SourceMap,
     for cid, c in sc.constraints.items():
         for j, a in enumerate(c.actors):
             need_actor(a, ("constraints", cid, "actors", j), f"constraint '{cid}'")
-        named = [(("constraints", cid, "institution"), c.institution)] if c.institution else []
+        named: list[tuple[Loc, str]] = \
+            [(("constraints", cid, "institution"), c.institution)] if c.institution else []
         named += [(("constraints", cid, "institutions", j), i)
                   for j, i in enumerate(c.institutions)]
         for loc, inst in named:

@@ -235,8 +235,8 @@ class FrozenConflicts(Mechanism):
     accession to the formats it names: the state's ``accession_barrier`` is
     ``accession_block`` where a conflict stands. No seed says that conflicts block accession,
     so ``accession_block`` is 0 by default; the hypothesis ``conflict_blocks_accession`` of
-    the flagship scenario sets it (a named assumption, not a default). A neighbour that has moved far West
-    (``war_threshold``) while under strong assertion risks a new conflict each year
+    the flagship scenario sets it (a named assumption, not a default). A neighbour that has
+    moved far West (``war_threshold``) while under strong assertion risks a new conflict each year
     (probability ``war_prob`` times assertion). A conflict event is recorded, the conflict
     stays frozen afterwards, and the neighbour's alignment jumps West by ``war_shift`` (it now
     sees Russia as the threat).
