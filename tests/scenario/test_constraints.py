@@ -132,3 +132,15 @@ def test_a_disabled_constraint_is_stated_but_not_applied() -> None:
     rules = compile_model(ld).rules
     assert rules is not None and not rules.blocked[:, ld.scenario.actor_ids().index(
         "Turkmenistan")].any()
+
+
+def test_a_constraint_after_the_origin_is_not_given_to_a_forecast() -> None:
+    """Honest forecasting: from origin 2013 the model does not know Ukraine's 2019 course."""
+    from multipolar.forecast import load_for_origin
+
+    model = compile_model(load_for_origin("russia-neighbourhood", 2013))
+    rules = model.rules
+    assert rules is not None
+    j = model.actors.index("Ukraine")
+    assert not rules.blocked[:, j].any()
+    assert rules.blocked[:, model.actors.index("Turkmenistan")].any()  # 1995: known

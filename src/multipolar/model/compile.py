@@ -131,7 +131,9 @@ class InstitutionRules:
     * ``founding``: ``(T, I)`` bool, the founding year (founders join then).
     * ``supersedes``: ``(I, I)`` bool, ``[k, m]``: joining k ends membership of m, and members
       of k do not join m.
-    * ``blocked``: ``(T, A, I)`` bool, accession barred (neutrality and course constraints).
+    * ``blocked``: ``(T, A, I)`` bool, accession barred (neutrality and course constraints;
+      like conflicts and memberships, one that starts after observed_until is not given to
+      the model, so a forecast from an earlier origin does not know it).
     * ``path_years``: ``(I,)`` int, years of candidacy a path constraint requires (0: none).
     * ``candidacy``: ``(T, A, I)`` int16, years held as candidate by the record (counted from
       the status's first year), 0 none, -1 after observed_until (then the model's outcome).
@@ -180,6 +182,8 @@ def institution_rules(sc: Scenario, years: np.ndarray) -> InstitutionRules:
             continue
         if c.kind in ("neutrality", "course"):
             lo, hi = c.years if c.years is not None else (years[0], None)
+            if lo > sc.time.observed_until:  # not yet known at the last observed year
+                continue
             when = (years >= lo) & (years <= (hi if hi is not None else 10_000))
             cols = np.array([actors.index(a) for a in c.actors], dtype=np.int64)
             named = np.isin(insts, c.institutions)

@@ -353,7 +353,9 @@ class Constraint(_Strict):
       hypothesis or perspective sets it).
 
     Every constraint needs its evidence: a ``source`` (public record) or ``evidence``
-    (citations); a constraint with ``enabled: false`` is stated but not applied.
+    (citations); a constraint with ``enabled: false`` is stated but not applied. A dated
+    (neutrality or course) constraint that starts after ``time.observed_until`` is a fact
+    the model is not given, as a later membership or conflict is not.
     """
 
     kind: ConstraintKind
