@@ -85,6 +85,12 @@ def test_association_agreements_do_not_make_eu_members() -> None:
         j = res.actors.index(actor)
         assert res.memberships[:, t, j, res.institutions.index("EU_association")].all()
         assert not res.memberships[:, t, j, res.institutions.index("EU")].any()
+    # EU membership supersedes the agreement: never both in the same year, and it happens
+    eu = res.memberships[..., res.institutions.index("EU")]
+    assoc = res.memberships[..., res.institutions.index("EU_association")]
+    assert not (eu & assoc).any()
+    j = res.actors.index("Ukraine")
+    assert (eu[:, -1, j] & ~assoc[:, -1, j]).mean() > 0.05
 
 
 def test_frozen_conflicts_block_accession_only_under_the_named_hypothesis() -> None:

@@ -176,13 +176,12 @@ class Institutions(Mechanism):
     def _draw(self, st: State, cx: StepContext, signs: np.ndarray) -> np.ndarray:
         """Draw accessions and exits after the observed years; the anchoring per column."""
         n_i = cx.membership_history.shape[1]
-        anchor = np.zeros_like(st.alignment)
         draws: list[np.ndarray] = []
         for j in range((n_i + 1) // 2):  # two institutions per hash, keyed by actor column;
             # only neighbours can join or leave, so only their columns are drawn
             draws.extend(rng.uniform32x2(cx.keys, cx.stream("institutions.membership", j),
                                          cx.year, columns=cx.neighbour_index))
-        before = st.membership.copy()  # depth and exclusions read last year's memberships
+        before = st.membership.copy()  # depth and exits read last year's memberships
         for k in range(n_i):  # a handful of institutions; members and actors stay vectorised
             cols = cx.institution_columns[k]
             u = draws[k][:, cx.institution_columns_in_neighbours[k]]
@@ -192,10 +191,9 @@ class Institutions(Mechanism):
                 row[...] = False
             row[:, cols] = now
             st.membership[k] = row
-            for other in np.flatnonzero(cx.institution_supersedes[k]):
-                st.membership[other][:, cols] &= ~now
-            anchor[:, cols] += signs[:, k:k + 1] * now
-        return anchor
+        for k, other in zip(*np.nonzero(cx.institution_supersedes), strict=True):
+            st.membership[other] &= ~(st.membership[k] & cx.neighbour_mask)  # EU ends association
+        return (st.membership * signs.T[:, :, None]).sum(axis=0) * cx.neighbour_mask
 
     def _decide(self, st: State, cx: StepContext, k: int, cols: np.ndarray, u: np.ndarray,
                 before: np.ndarray) -> np.ndarray:
