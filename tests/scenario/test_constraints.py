@@ -51,13 +51,15 @@ def _problem(p: Path) -> tuple[str, str, int | None, str]:
 @pytest.mark.parametrize(("old", "new", "field", "words"), [
     (SOURCE, "", "constraints.turkmen_neutrality", "needs its evidence"),
     (NEUTRAL, "", "constraints.turkmen_neutrality", "needs 'blocks'"),
-    ("    actors: [Turkmenistan]\n", "    actors: [Turkmenia]\n",
+    ("    actors: [Turkmenistan]\n    years: [1995",
+     "    actors: [Turkmenia]\n    years: [1995",
      "constraints.turkmen_neutrality.actors[0]", "unknown actor 'Turkmenia'"),
     ("    institution: EU\n    requires: candidate\n",
      "    institution: EUU\n    requires: candidate\n",
      "constraints.eu_path.institution", "unknown institution 'EUU'"),
     ("    min_years: 4\n", "    min_years: 0\n", "constraints.eu_path", "min_years"),
-    ("    kind: neutrality\n", "    kind: neutral\n", "constraints.turkmen_neutrality.kind",
+    ("    kind: neutrality\n    actors: [Turkmenistan]\n",
+     "    kind: neutral\n    actors: [Turkmenistan]\n", "constraints.turkmen_neutrality.kind",
      "neutrality"),
 ])
 def test_bad_constraints_get_located_errors(tmp_path: Path, old: str, new: str, field: str,
@@ -103,6 +105,10 @@ def test_the_flagship_rules_compile_as_stated() -> None:
         assert rules.blocked[y.index(1995), a("Turkmenistan"), k(inst)]
         assert not rules.blocked[y.index(1994), a("Turkmenistan"), k(inst)]
     assert not rules.blocked[:, a("Turkmenistan"), k("CIS")].any()
+    # Uzbekistan's non-alignment from 2012 closes the CSTO, not the economic formats
+    assert rules.blocked[y.index(2012), a("Uzbekistan"), k("CSTO")]
+    assert not rules.blocked[y.index(2011), a("Uzbekistan"), k("CSTO")]
+    assert not rules.blocked[:, a("Uzbekistan"), k("EAEU")].any()
     # Ukraine's course from 2019 bars the formats that exclude the EU or NATO
     for inst in ("CIS", "CSTO", "EAEU", "EurAsEC"):
         assert rules.blocked[y.index(2019), a("Ukraine"), k(inst)]

@@ -23,8 +23,8 @@ record has too few accessions to China-led formats to tell them from Russia-led 
 EXIT_BASE = ("exit_base_east", "exit_base_west", "exit_base_east", "exit_base_east")
 """The exit intercept of each pole's formats, as :data:`POLE_BASE`."""
 
-FITTED = {"join_base_east": -3.315, "join_base_west": -4.585, "join_lean": 6.822,
-          "join_depth": -0.694, "join_founding": 3.809, "exit_base_east": -4.283,
+FITTED = {"join_base_east": -3.27, "join_base_west": -4.564, "join_lean": 6.788,
+          "join_depth": -0.681, "join_founding": 3.76, "exit_base_east": -4.283,
           "exit_base_west": -6.016, "exit_lean": 3.896, "exit_depth": 0.038,
           "completion": 0.6}
 """Maximum-likelihood estimates on the observed accessions and exits 1993-2019, written by
