@@ -88,7 +88,7 @@ def test_duplicate_yaml_key_is_located(tmp_path: Path) -> None:
 
 def test_duplicate_key_deep_inside_is_located(tmp_path: Path) -> None:
     old = "      war_prob: {dist: uniform, low: 0.02, high: 0.15}"
-    p, line = _copy_with(tmp_path, old, old.replace("low: 0.0,", "low: 0.0, low: 0.01,"))
+    p, line = _copy_with(tmp_path, old, old.replace("low: 0.02,", "low: 0.02, low: 0.01,"))
     with pytest.raises(ScenarioError) as exc:
         load_scenario(p)
     prob = exc.value.problems[0]
