@@ -153,3 +153,31 @@ def test_hazards_beat_the_base_rate_on_held_out_years() -> None:
     assert scores["join"]["events"] >= 5  # the EAEU accessions, the association agreements
     assert scores["join"]["brier"] < scores["join"]["base_rate_brier"]
     assert scores["exit"]["brier"] <= scores["exit"]["base_rate_brier"]
+
+
+def test_calibrate_command_reproduces_the_fit(tmp_path) -> None:
+    """``multipolar calibrate --objective memberships`` gives the declared defaults."""
+    import json
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from multipolar.cli.main import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["calibrate", "--objective", "memberships", "--json"])
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.output)
+    assert got["until"] == 2019 and got["trials"]["exit"]["events"] == 7
+    for name, value in got["values"].items():
+        assert abs(value - FITTED[name]) < 6e-4, name
+    out = tmp_path / "memberships.yaml"
+    res = runner.invoke(app, ["calibrate", "--objective", "memberships", "--until", "2012",
+                              "--out", str(out), "--quiet"])
+    assert res.exit_code == 0, res.output
+    doc = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert doc["calibration"]["until"] == 2012
+    assert doc["overrides"]["mechanisms.institutions.params.join_lean"] != \
+        pytest.approx(FITTED["join_lean"], abs=1e-3)
+    res = runner.invoke(app, ["calibrate", "--objective", "membership"])
+    assert res.exit_code == 2 and "memberships" in res.output

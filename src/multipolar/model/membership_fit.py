@@ -273,3 +273,18 @@ def summary(f: Fit) -> dict[str, Any]:
     """A JSON-friendly summary of a fit."""
     return {"until": f.until, "values": f.values, "se": f.se, "loglik": f.loglik,
             "trials": {k: {"trials": n, "events": e} for k, (n, e) in f.counts.items()}}
+
+
+def to_yaml(f: Fit, scenario: str, scores: dict[str, Any]) -> str:
+    """A calibration file: the fit's figures and the overrides that apply its estimates."""
+    import yaml
+
+    doc = {"calibration": {"scenario": scenario, "until": f.until,
+                           "objective": "likelihood of the observed accessions and exits",
+                           "values": {k: round(v, 6) for k, v in f.values.items()},
+                           "se": {k: round(v, 6) for k, v in f.se.items()},
+                           "loglik": round(f.loglik, 4),
+                           "trials": summary(f)["trials"], "brier_holdout": scores},
+           "overrides": {f"mechanisms.institutions.params.{k}": round(v, 6)
+                         for k, v in f.values.items()}}
+    return yaml.safe_dump(doc, sort_keys=False, width=100)
