@@ -109,6 +109,11 @@ def sigmoid(z: float) -> float:
     return t * t * (3.0 - 2.0 * t)
 
 
+def logistic(z: float) -> float:
+    """The engine's hazard curve: ``1 / (1 + exp(-z))`` with ``z`` clipped to +-30."""
+    return 1.0 / (1.0 + math.exp(-min(max(z, -30.0), 30.0)))
+
+
 def unit_uniform(u: float) -> float:
     return (2.0 * u - 1.0) * SQRT3
 
@@ -159,6 +164,7 @@ class Tables:
         from multipolar.model.engine import (
             _eligible,
             _last_finite_upto,
+            _rules,
             _shares,
             _sphere_reference,
         )
@@ -204,6 +210,17 @@ class Tables:
         self.frozen = f32(cm.frozen)  # (T, A)
         self.levers = {k: v.tolist() for k, v in cm.levers.items()}
         self.sphere_ref = f32(_sphere_reference(cm, nbf))  # (A, channels, poles)
+        rules = _rules(cm)  # institutions' lifetimes and the scenario's constraints
+        self.open = rules.open.tolist()  # (T, I)
+        self.founding = rules.founding.tolist()  # (T, I)
+        self.blocked = rules.blocked.tolist()  # (T, A, I)
+        self.cand = rules.candidacy.tolist()  # (T, A, I), -1 after observed_until
+        self.path_years = [int(v) for v in rules.path_years]
+        self.conflict_scope = [bool(v) for v in rules.conflict_scope]
+        self.supersedes = [(int(a), int(b)) for a, b in zip(*np.nonzero(rules.supersedes),
+                                                             strict=True)]
+        self.superseded_by = [[int(o) for o in np.flatnonzero(rules.supersedes[:, k])]
+                              for k in range(self.n_i)]
 
 
 def member_key(seed: int, i: int) -> int:
@@ -267,6 +284,7 @@ class ActorAgent(mesa.Agent):
         self.depth = f32(depth0 * self.nbf)
         self.frozen = tb.frozen[0][j]
         self.mem = [h > 0 for h in hist0]
+        self.cand = [float(max(c, 0)) for c in tb.cand[0][j]]  # years held as candidate
         self.sphere = [list(row) for row in tb.sphere_ref[j]]  # (channels, poles)
         del p
         self.reset_year()
@@ -393,6 +411,7 @@ class ActorAgent(mesa.Agent):
             self.push[c][WEST] -= moved
 
     def institutions(self) -> None:
+        """Memberships: the record in observed years, yearly hazards afterwards."""
         m, p, tb = self.model, self.model.p, self.model.tables
         if tb.n_i == 0:
             return
@@ -401,38 +420,66 @@ class ActorAgent(mesa.Agent):
         hist = tb.hist[m.t][self.j]
         if m.observed:
             self.mem = [h > 0 for h in hist]
+            self.cand = [float(max(c, 0)) for c in tb.cand[m.t][self.j]]
             s = npsum([float(self.mem[k]) * sign[k] for k in range(tb.n_i)])
             self.force += p["institutions.anchor"] * s * self.nbf
             return
-        anchor = 0.0
-        sharp = p["institutions.sharpness"]
         draws: list[float] = []
         for jj in range((tb.n_i + 1) // 2):  # two institutions per hash, keyed by actor
             draws.extend(uniform32x2(m.key, S("institutions.membership", jj), m.year, self.j))
+        before = list(self.mem)  # depth and exits read last year's memberships
+        open_ = tb.open[m.t]
         for k in range(tb.n_i):
             if self.j not in tb.candidate[k]:
-                # not a candidate: outside powers keep theirs, neighbours only their history
-                self.mem[k] = (self.mem[k] and not self.neighbour) or hist[k] == 1
+                # not eligible: outside powers keep theirs (while the format is open)
+                self.mem[k] = self.mem[k] and not self.neighbour and open_[k]
                 continue
-            west = tb.pole[k] == 1
-            inst = tb.cm.institutions[k]
-            jt = p.get(f"institution.{inst}.join_threshold", 0.0)
-            et = p.get(f"institution.{inst}.exit_threshold", 0.0)
-            towards = (self.x - jt) if west else (jt - self.x)
-            away = (et - self.x) if west else (self.x - et)
-            p_join = p["institutions.join_rate"] * sigmoid(towards / sharp)
-            if west and m.frozen_on:
-                p_join = p_join * (1.0 - p["frozen_conflicts.accession_block"] * self.frozen)
-            for o in tb.excl[k]:
-                if self.mem[o]:
-                    p_join = 0.0
-            p_exit = p["institutions.exit_rate"] * sigmoid(away / sharp)
-            u = draws[k]
-            now = (u >= p_exit) if self.mem[k] else (u < p_join)
-            now = now or hist[k] == 1
-            self.mem[k] = now
-            anchor += sign[k] * now
+            self.mem[k] = self.decide(k, draws[k], before)
+        for k, o in tb.supersedes:  # joining k ends membership of o (EU over association)
+            if self.mem[k] and self.neighbour:
+                self.mem[o] = False
+        anchor = 0.0
+        for k in range(tb.n_i):
+            anchor += float(self.mem[k]) * sign[k]
         self.force += p["institutions.anchor"] * anchor * self.nbf
+
+    def decide(self, k: int, u: float, before: list[bool]) -> bool:
+        """Membership of format ``k`` after this year's accession and exit decisions."""
+        m, p, tb = self.model, self.model.p, self.model.tables
+        t, q = m.t, "institutions."
+        pole = tb.pole[k]
+        lean = self.x if pole == 1 else -self.x
+        depth = float(sum(before[o] for o in range(tb.n_i)
+                          if o != k and tb.pole[o] == pole and tb.open[t][o]))
+        east = pole != 1
+        attract = p.get(f"institution.{tb.cm.institutions[k]}.attractiveness", 0.0)
+        z_join = (p[q + ("join_base_east" if east else "join_base_west")]
+                  + p[q + "join_lean"] * lean + p[q + "join_depth"] * depth
+                  + p[q + "join_founding"] * float(tb.founding[t][k]) + attract)
+        p_join = logistic(z_join)
+        barred = (tb.blocked[t][self.j][k] or not tb.open[t][k]
+                  or any(self.mem[o] for o in tb.excl[k])
+                  or any(self.mem[o] for o in tb.superseded_by[k]))
+        if barred:
+            p_join = 0.0
+        if tb.conflict_scope[k] and m.frozen_on:
+            p_join *= 1.0 - p["frozen_conflicts.accession_block"] * self.frozen
+        p_exit = logistic(p[q + ("exit_base_east" if east else "exit_base_west")]
+                          - p[q + "exit_lean"] * lean + p[q + "exit_depth"] * depth)
+        member = before[k]
+        if not tb.open[t][k]:
+            return False
+        need = tb.path_years[k]
+        if need == 0:
+            return (u >= p_exit) if member else (u < p_join)
+        cand = self.cand[k]
+        ready = cand >= need and u >= 1.0 - p[q + "completion"]
+        drop = cand > 0 and u < p_exit
+        start = cand == 0 and not member and u < p_join
+        joined = (not member) and cand > 0 and ready and not drop
+        self.cand[k] = 0.0 if (joined or drop or member) else (
+            1.0 if start else cand + float(cand > 0))
+        return (u >= p_exit) if member else joined
 
     def frozen_conflicts(self) -> None:
         m, p = self.model, self.model.p
@@ -691,6 +738,7 @@ class NeighbourhoodModel(mesa.Model):
         if missing:
             raise NotImplementedError(f"the Mesa peer lacks mechanisms {missing}")
         self.history: list[list[tuple[float, ...]]] = []
+        self.mem_history: list[list[list[bool]]] = []
         self.core_history: list[tuple[float, ...]] = []
         self.record()
 
@@ -772,6 +820,7 @@ class NeighbourhoodModel(mesa.Model):
         self.history.append([(a.x, a.chn, a.subsidy, a.coercion, a.conflict, a.depth, a.dem,
                               a.dep, a.att, a.ass, *a.sphere_shares())
                              for a in self.actor_list])
+        self.mem_history.append([list(a.mem) for a in self.actor_list])
         r = self.russia
         self.core_history.append((r.capacity, r.security, r.recognition, r.oil,
                                   r.china_weight))
@@ -795,7 +844,7 @@ def run_member(cm: Any, seed: int, member: int) -> dict[str, Any]:
         model.step()
     h = np.asarray(model.history)  # (T, A, outcomes)
     c = np.asarray(model.core_history)
-    return {"years": tables.years,
+    return {"years": tables.years, "memberships": np.asarray(model.mem_history, dtype=np.int8),
             **{k: h[:, :, i] for i, k in enumerate(OUTCOMES)},
             **{k: c[:, i] for i, k in enumerate(CORE)}}
 
@@ -803,4 +852,4 @@ def run_member(cm: Any, seed: int, member: int) -> dict[str, Any]:
 def run_ensemble(cm: Any, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
     """Members ``[start, stop)``: outcome arrays shaped (members, years, actors)."""
     runs = [run_member(cm, seed, i) for i in range(start, stop)]
-    return {k: np.stack([r[k] for r in runs]) for k in (*OUTCOMES, *CORE)}
+    return {k: np.stack([r[k] for r in runs]) for k in (*OUTCOMES, *CORE, "memberships")}

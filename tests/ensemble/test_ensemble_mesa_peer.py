@@ -74,6 +74,16 @@ def test_members_follow_the_same_trajectories(both, outcome):
     assert close.mean() >= 0.95, f"{(~close).sum()} of {N} members depart"
 
 
+def test_memberships_follow_the_same_decisions(both):
+    """Accessions and exits after the data are yearly hazards (and candidacies on the EU's
+    path) decided by the same draws: the members' memberships agree year by year."""
+    cm, peer, ref = both
+    same = (peer["memberships"] == ref.memberships).all(axis=(1, 2, 3))
+    assert same.mean() >= 0.95, f"{(~same).sum()} of {N} members' memberships depart"
+    after = np.asarray(cm.years) > cm.observed_until
+    assert ref.memberships[:, after].std(axis=0).max() > 0  # the hazards do decide something
+
+
 def test_russia_outcomes_agree(both):
     _, peer, ref = both
     for k in ("capacity", "regime_security", "recognition", "oil_price", "china_weight"):
