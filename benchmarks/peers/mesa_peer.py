@@ -300,7 +300,7 @@ class ActorAgent(mesa.Agent):
 
     def eu_pull(self) -> None:
         m, p = self.model, self.model.p
-        pull = m.lever("eu_offer") * m.tables.static["eu_eligibility"][self.j] * \
+        pull = m.lever("eu_offer", self.j) * m.tables.static["eu_eligibility"][self.j] * \
             clip(self.dem, 0.0, 1.0) ** p["eu_pull.democracy_exponent"]
         self.force += p["eu_pull.effect"] * pull * self.nbf
 
@@ -452,18 +452,19 @@ class RussiaAgent(ActorAgent):
                 u, v = uniform32x2(m.key, S("russia_policy.presence"), m.year, a.j)
                 w = uniform32(m.key, S("russia_policy.intensity"), m.year, a.j)
                 present = (1.0 if u < p["russia_policy.presence_prob"] else 0.0) * a.nbf
-                a.att = clip(m.lever("russia_attraction") * present * v * scale, 0.0, 1.0)
-                a.ass = m.lever("russia_assertion") * present * w
+                a.att = clip(m.lever("russia_attraction", a.j) * present * v * scale, 0.0, 1.0)
+                a.ass = m.lever("russia_assertion", a.j) * present * w
             return
         imps = [a.importance() for a in actors]
         top = max(max(imps), 1e-9)
         for a, imp in zip(actors, imps, strict=True):
-            a.att = clip(m.lever("russia_attraction") * p["aims.sphere"] * (imp / top), 0.0, 1.0)
+            a.att = clip(m.lever("russia_attraction", a.j) * p["aims.sphere"] * (imp / top),
+                         0.0, 1.0)
             z = (p["russia_policy.assertion_base"]
                  + p["russia_policy.threat_gain"] * a.threat
                  + p["russia_policy.capacity_gain"] * (self.capacity - 1.0)
                  - p["aims.recognition"] * self.recognition)
-            a.ass = m.lever("russia_assertion") * sigmoid(z) * a.nbf
+            a.ass = m.lever("russia_assertion", a.j) * sigmoid(z) * a.nbf
 
     def attraction(self) -> None:
         """Pay subsidies from one budget (scaled down pro rata when over it)."""
@@ -562,8 +563,9 @@ class NeighbourhoodModel(mesa.Model):
     def enabled(self, name: str) -> bool:
         return bool(self.cm.enabled.get(name, False))
 
-    def lever(self, name: str) -> float:
-        v = self.tables.levers[name][self.t] if name in self.tables.levers else 0.0
+    def lever(self, name: str, j: int) -> float:
+        """Lever ``name`` this year towards actor ``j`` (levers are ``(years, actors)``)."""
+        v = self.tables.levers[name][self.t][j] if name in self.tables.levers else 0.0
         how = self.lever_factor.get(name)
         if how is None:
             return v

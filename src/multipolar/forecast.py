@@ -257,8 +257,12 @@ def target_gap(model: CompiledModel, seed: SeedLike, members: int) -> np.ndarray
 def load_for_origin(scenario: str | Path, origin: int, overrides: dict[str, Any] | None = None,
                     sets: list[str] | dict[str, Any] | None = None,
                     perspective: str | None = None,
-                    hypothesis: str | None = None) -> LoadedScenario:
-    """Load ``scenario`` blind after ``origin``, with calibration ``overrides`` and ``--set``s."""
+                    hypothesis: str | None = None,
+                    events: list[str] | None = None) -> LoadedScenario:
+    """Load ``scenario`` blind after ``origin`` with calibration ``overrides`` and inputs.
+
+    The inputs are ``--set`` overrides and ``--event`` items (dated events given as facts).
+    """
     from multipolar.scenario import load_scenario
     from multipolar.scenario.overrides import parse_sets
 
@@ -271,7 +275,8 @@ def load_for_origin(scenario: str | Path, origin: int, overrides: dict[str, Any]
     until = min(int(pairs.get("time.observed_until", origin)), origin,
                 probe.scenario.time.observed_until)
     pairs["time.observed_until"] = until
-    return load_scenario(scenario, perspective=perspective, hypothesis=hypothesis, sets=pairs)
+    return load_scenario(scenario, perspective=perspective, hypothesis=hypothesis, sets=pairs,
+                         events=events)
 
 
 # -------------------------------------------------------------------------------- ensembles

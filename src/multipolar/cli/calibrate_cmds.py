@@ -137,6 +137,9 @@ def forecast(
     perspective: str = typer.Option(None, "--perspective", "-p", help="Perspective overlay."),
     hypothesis: str = typer.Option(None, "--hypothesis", help="Hypothesis overlay."),
     set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
+    event: list[str] = typer.Option(None, "--event",
+                                    help="Dated event KIND:TARGET[/INSTITUTION]@YEAR, e.g. "
+                                         "use_of_force:UKR@2022 (repeatable)."),
     json_: bool = typer.Option(False, "--json", help="Print the forecasts as JSON."),
 ) -> None:
     """Forecast UN voting alignment and memberships per country and year."""
@@ -172,7 +175,8 @@ def forecast(
             raise InputError(f"the panel has no data at or before the origin {origin}",
                              file=pnl.path, field="--from", fix="forecast from a later year")
         loaded = load_for_origin(scenario, origin, overrides, sets=set_,
-                                 perspective=perspective, hypothesis=hypothesis)
+                                 perspective=perspective, hypothesis=hypothesis,
+                                 events=event)
         origin = min(origin, loaded.scenario.time.observed_until)
         model = prepare_model(loaded, origin, to, pnl.truncated(origin), settings, seed)
         ens = run_forecast(model, seed, members, spread=settings.spread)

@@ -195,6 +195,9 @@ def compare(
     start: int = typer.Option(None, "--start", help="First year."),
     end: int = typer.Option(None, "--end", help="Last year."),
     set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
+    event: list[str] = typer.Option(None, "--event",
+                                    help="Dated event KIND:TARGET[/INSTITUTION]@YEAR, e.g. "
+                                         "use_of_force:UKR@2022 (repeatable)."),
     min_effect: float = typer.Option(0.05, "--min-effect",
                                      help="Smallest alignment difference reported."),
     drivers: bool = typer.Option(True, "--drivers/--no-drivers",
@@ -224,6 +227,7 @@ def compare(
             perspectives=resolve_names(perspectives, list(sc.perspectives), "perspective"),
             hypotheses=resolve_names(hypotheses, list(sc.hypotheses), "hypothesis"),
             members=members, seed=seed, start=start, end=end, sets=tuple(set_ or ()),
+            events=tuple(event or ()),
             min_effect=min_effect, drivers=drivers)
         if spec.hypotheses and len(spec.hypotheses) < 2:
             raise MultipolarError("compare needs at least two hypotheses", field="--hypotheses",

@@ -35,6 +35,7 @@ _MODULES: list[tuple[str, str | None]] = [
     ("multipolar.cli.calibrate_cmds", None),
     ("multipolar.cli.explore_cmds", None),
     ("multipolar.cli.serve_cmds", None),
+    ("multipolar.cli.coalition_cmds", None),
 ]
 
 

@@ -143,6 +143,9 @@ def run(
     perspective: str = typer.Option(None, "--perspective", "-p", help="Perspective overlay."),
     hypothesis: str = typer.Option(None, "--hypothesis", help="Hypothesis overlay."),
     set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
+    event: list[str] = typer.Option(None, "--event",
+                                    help="Dated event KIND:TARGET[/INSTITUTION]@YEAR, e.g. "
+                                         "use_of_force:UKR@2022 (repeatable)."),
     executor: str = typer.Option("local", "--executor", "-e",
                                  help="Where to run: local, processes or dask."),
     workers: int = typer.Option(None, "--workers", "-w", help="Worker processes (not local)."),
@@ -170,7 +173,8 @@ def run(
                                   field="--resume", fix="add --out RUNDIR")
         spec = RunSpec(scenario=scenario, members=members, seed=seed, start=start, end=end,
                        perspective=perspective, hypothesis=hypothesis,
-                       sets=tuple(set_ or ()), chunk_size=chunk_size)
+                       sets=tuple(set_ or ()), chunk_size=chunk_size,
+                       events=tuple(event or ()))
         ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler)
         try:
             with _Bar(enabled=not quiet) as bar:

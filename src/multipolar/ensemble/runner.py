@@ -166,7 +166,8 @@ def load_and_compile(spec: RunSpec) -> tuple[Any, Any, dict[str, Any]]:
     from multipolar.scenario import load_scenario
 
     loaded = load_scenario(spec.scenario, perspective=spec.perspective,
-                           hypothesis=spec.hypothesis, sets=list(spec.sets))
+                           hypothesis=spec.hypothesis, sets=list(spec.sets),
+                           events=list(spec.events))
     try:
         backend = importlib.import_module(spec.backend)
     except ImportError as exc:

@@ -43,6 +43,7 @@ class RunSpec:
     hypothesis: str | None = None
     sets: tuple[str, ...] = field(default_factory=tuple)
     chunk_size: int | None = None
+    events: tuple[str, ...] = field(default_factory=tuple)
     backend: str = DEFAULT_BACKEND
 
     def __post_init__(self) -> None:
@@ -67,6 +68,8 @@ class RunSpec:
                                   field="--end", fix="give an end year after the start year")
         if not isinstance(self.sets, tuple):
             object.__setattr__(self, "sets", tuple(self.sets))
+        if not isinstance(self.events, tuple):
+            object.__setattr__(self, "events", tuple(self.events))
 
     def with_chunk_size(self, workers: int = 1) -> RunSpec:
         """Return this spec with ``chunk_size`` filled in (if it was left to the default).
@@ -89,6 +92,9 @@ class RunSpec:
         """Return the spec as a JSON-able dict."""
         d = asdict(self)
         d["sets"] = list(self.sets)
+        d["events"] = list(self.events)
+        if not self.events:  # specs without events read (and hash) as before events existed
+            del d["events"]
         return d
 
 

@@ -48,6 +48,7 @@ class CompareSpec:
     start: int | None = None
     end: int | None = None
     sets: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
     min_effect: float = 0.05
     drivers: bool = True
     chunk: int = 1000
@@ -170,7 +171,7 @@ def compare(spec: CompareSpec, evaluator: Any = None,
         raise MultipolarError("compare either perspectives or hypotheses, not both at once",
                               field="--perspectives", fix="drop one of the two options")
     loaded, _base_model = load_model(spec.scenario, sets=spec.sets, start=spec.start,
-                                    end=spec.end)
+                                    end=spec.end, events=spec.events)
     sc = loaded.scenario
     if spec.hypotheses:
         kind = "hypothesis"
@@ -191,7 +192,7 @@ def compare(spec: CompareSpec, evaluator: Any = None,
     models: dict[str, Any] = {}
     for name, kw in overlays.items():
         _, model = load_model(spec.scenario, sets=spec.sets, start=spec.start, end=spec.end,
-                              **kw)
+                              events=spec.events, **kw)
         cb = (lambda d, t, _n=name: progress(_n, d, t)) if progress else None
         runs[name] = _run(model, spec.seed, spec.members, evaluator, spec.chunk, cb)
         models[name] = model
@@ -254,7 +255,8 @@ def _drivers(spec: CompareSpec, kind: str, name: str, table: Any, base: dict[str
     for path, value in overrides.items():
         sets = (*spec.sets, f"{path}={json.dumps(value)}")
         kw = {"hypothesis": spec.hypotheses[0]} if kind == "hypothesis" else {}
-        _, m1 = load_model(spec.scenario, sets=sets, start=spec.start, end=spec.end, **kw)
+        _, m1 = load_model(spec.scenario, sets=sets, start=spec.start, end=spec.end,
+                           events=spec.events, **kw)
         cb = (lambda d, t, _p=path: progress(f"{name}: {_p}", d, t)) if progress else None
         run = _run(m1, spec.seed, spec.members, evaluator, spec.chunk, cb)
         eff = _effect(model, run["alignment"], base["alignment"])

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from multipolar.errors import MultipolarError, suggest
-from multipolar.model.compile import ParamSpec
+from multipolar.model.compile import ParamSpec, lever_level
 
 DESIGNS = ("lhs", "sobol", "morris", "factorial")
 MAX_ROWS = 5_000_000
@@ -90,7 +90,7 @@ def lever_factor(model: Any, name: str, low: float = 0.0, high: float = 1.0) -> 
     path keeps its shape (see :func:`multipolar.model.engine.simulate`).
     """
     path = f"levers.{name}"
-    nominal = float(np.mean(model.levers[name]))
+    nominal = lever_level(model.levers[name])
     return Factor(path, "lever", ParamSpec(path, nominal, "uniform", float(low), float(high)))
 
 

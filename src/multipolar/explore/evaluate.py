@@ -22,7 +22,7 @@ import numpy as np
 from multipolar import rng
 from multipolar.explore.design import Design
 from multipolar.explore.outcome import Outcome
-from multipolar.model.compile import CompiledModel, ParamSpec
+from multipolar.model.compile import CompiledModel, ParamSpec, lever_level
 
 Task = Callable[[Any, tuple[int, int]], "ChunkOutput"]
 Progress = Callable[[int, int], None]
@@ -54,7 +54,7 @@ def with_lever_params(model: CompiledModel, paths: list[str]) -> CompiledModel:
     for p in paths:
         if p.startswith("levers.") and p not in model.params:
             name = p[len("levers."):]
-            extra[p] = ParamSpec(p, float(np.mean(model.levers[name])))
+            extra[p] = ParamSpec(p, lever_level(model.levers[name]))
     if not extra:
         return model
     return dataclasses.replace(model, params={**model.params, **extra})

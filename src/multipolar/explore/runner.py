@@ -94,13 +94,13 @@ def kept_summary(kept: dict[str, Any], model: Any, seed: int) -> dict[str, Any]:
 
 def load_model(scenario: str, perspective: str | None = None, hypothesis: str | None = None,
                sets: tuple[str, ...] = (), start: int | None = None,
-               end: int | None = None) -> tuple[Any, Any]:
-    """Load and compile a scenario with overlays; return ``(loaded, model)``."""
+               end: int | None = None, events: tuple[str, ...] = ()) -> tuple[Any, Any]:
+    """Load and compile a scenario with overlays and events; return ``(loaded, model)``."""
     from multipolar.model.api import compile_model
     from multipolar.scenario import load_scenario
 
     loaded = load_scenario(scenario, perspective=perspective, hypothesis=hypothesis,
-                           sets=list(sets))
+                           sets=list(sets), events=list(events))
     return loaded, compile_model(loaded, start=start, end=end)
 
 

@@ -1,17 +1,19 @@
 """Compile a validated scenario into plain arrays the vectorised engine can run.
 
-:func:`compile_model` resolves data references, membership histories, relations, levers and
-drivers into NumPy arrays indexed by ``(year, actor[, institution])`` and collects every
-parameter (fixed or uncertain) under a dotted path. The result, :class:`CompiledModel`, holds
-no pydantic objects, so it pickles small and fast for worker processes and Dask.
-Depends on NumPy, the scenario schema and :mod:`multipolar.data`.
+:func:`compile_model` resolves data references, membership histories, relations, levers,
+drivers and dated events into NumPy arrays indexed by ``(year, actor[, institution])`` and
+collects every parameter (fixed or uncertain) under a dotted path. It is a sequence of small
+section compilers, one per part of the scenario (time, actors, institutions, relations,
+levers, drivers, mechanisms and aims, parameter schedules, events). The result,
+:class:`CompiledModel`, holds no pydantic objects, so it pickles small and fast for worker
+processes and Dask.
+Depends on NumPy, SciPy (distributions), the scenario schema and :mod:`multipolar.data`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,14 @@ from scipy import stats
 
 from multipolar.data import column_by_actor_year, yearly_column
 from multipolar.errors import ScenarioError
-from multipolar.scenario.schema import Param, Scenario, Series
+from multipolar.scenario.schema import (
+    INSTITUTION_EVENTS,
+    Lever,
+    Param,
+    Scenario,
+    Series,
+    TargetPath,
+)
 
 if TYPE_CHECKING:
     from multipolar.scenario.loader import LoadedScenario
@@ -30,6 +39,11 @@ if TYPE_CHECKING:
 POLES = {"russia": 0, "west": 1, "china": 2, "mixed": 3}
 OBSERVED_ATTRIBUTES = ("democracy", "un_alignment", "trade_share_russia", "trade_share_china",
                        "population", "gdp", "capability")
+STATIC_ATTRIBUTES = ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer",
+                     "un_alignment_nominal")
+EVENT_ARRAYS = ("use_of_force", "revolution", "elite_transition")
+"""Event kinds compiled to ``(years, actors)`` indicator arrays (accession and exit force
+memberships instead)."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +123,18 @@ class FutureSpec:
 
 @dataclass
 class CompiledModel:
-    """A scenario resolved into arrays: all that :func:`~multipolar.model.engine.simulate` needs."""
+    """A scenario resolved into arrays: all that :func:`~multipolar.model.engine.simulate` needs.
+
+    Time-varying inputs, ``T = n_years``, ``A = n_actors``, ``I = n_institutions``:
+
+    * ``levers[name]``: ``(T, A)`` float64, the lever's value in each year towards each target.
+    * ``param_schedule[path]``: ``(T, A)`` float64 for parameters that change from a year on or
+      by target; NaN where the member's drawn value applies.
+    * ``event_arrays[kind]`` for ``use_of_force``, ``revolution``, ``elite_transition``:
+      ``(T, A)`` float32, 1.0 in an event's year in its target's column.
+    * ``forced_membership``: ``(T, A, I)`` int8, -1 free, 1 forced in (accession) and 0 forced
+      out (exit) from the event's year on.
+    """
 
     name: str
     scenario_hash: str
@@ -124,7 +149,6 @@ class CompiledModel:
     static: dict[str, np.ndarray]
     member_hist: np.ndarray
     frozen: np.ndarray
-    bases: np.ndarray
     patronage: np.ndarray
     levers: dict[str, np.ndarray]
     drivers_past: dict[str, np.ndarray]
@@ -133,6 +157,10 @@ class CompiledModel:
     enabled: dict[str, bool]
     implementation: dict[str, str]
     applied: dict[str, Any] = field(default_factory=dict)
+    param_schedule: dict[str, np.ndarray] = field(default_factory=dict)
+    event_arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    forced_membership: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0, 0), dtype=np.int8))
 
     @property
     def n_years(self) -> int:
@@ -187,6 +215,18 @@ def _fill(values: dict[int, float], years: np.ndarray, until: int | None) -> np.
     return out
 
 
+def lever_level(path: np.ndarray) -> float:
+    """A lever's level: the mean of its path over the years.
+
+    ``path`` is ``(T,)`` or ``(T, A)``; a lever that is the same towards every target is
+    averaged over its years only (as when levers had no targets), a targeted one over all.
+    """
+    arr = np.asarray(path, dtype=np.float64)
+    if arr.ndim == 2 and arr.shape[1] and bool((arr == arr[:, :1]).all()):
+        arr = arr[:, 0]
+    return float(np.mean(arr))
+
+
 def scenario_hash(raw: dict[str, Any]) -> str:
     """A short stable hash of the (overlaid) raw scenario."""
     blob = json.dumps(raw, sort_keys=True, default=str).encode()
@@ -201,7 +241,36 @@ def compile_model(loaded: LoadedScenario, start: int | None = None,
     later observed year), so ``start=2013`` gives a forecast from the 2013 observations.
     """
     sc: Scenario = loaded.scenario
-    base = loaded.base_dir
+    years = _years(sc, start, end)
+    actors = sc.actor_ids()
+    params: dict[str, ParamSpec] = {}
+    obs, static = _actor_arrays(sc, years, loaded.base_dir, params)
+    insts, hist, inst_pole, inst_excl = _institutions(sc, years, params)
+    frozen, patronage = _relations(sc, years)
+    levers = _levers(sc, years, params)
+    past, future = _drivers(sc, years, loaded.base_dir, params)
+    enabled, impl = _mechanisms_and_aims(sc, params)
+    event_arrays, forced = _events(sc, years, insts)
+
+    from multipolar.model.mechanisms import check_mechanisms
+
+    check_mechanisms(enabled, impl, params, loaded)
+    return CompiledModel(
+        name=sc.name, scenario_hash=scenario_hash(loaded.raw), years=years,
+        observed_until=sc.time.observed_until, actors=actors,
+        roles=[a.role or a.kind for a in sc.actors], institutions=insts, inst_pole=inst_pole,
+        inst_excl=inst_excl, obs=obs, static=static, member_hist=hist, frozen=frozen,
+        patronage=patronage, levers=levers, drivers_past=past, drivers_future=future,
+        params=params, enabled=enabled, implementation=impl, applied=dict(loaded.applied),
+        param_schedule=_param_schedule(sc, years), event_arrays=event_arrays,
+        forced_membership=forced,
+    )
+
+
+# --------------------------------------------------------------------------------- sections
+
+def _years(sc: Scenario, start: int | None, end: int | None) -> np.ndarray:
+    """The simulated years ``start..end`` (defaults: the scenario's time span)."""
     start = sc.time.start if start is None else int(start)
     end = sc.time.end if end is None else int(end)
     if end < start:
@@ -210,16 +279,20 @@ def compile_model(loaded: LoadedScenario, start: int | None = None,
     if end - start > 500:
         raise ScenarioError(f"{end - start + 1} years is too long a run", field="--end",
                             fix="simulate at most 500 years")
-    years = np.arange(start, end + 1)
-    obs_until = sc.time.observed_until
-    actors = sc.actor_ids()
-    n_a, n_t = len(actors), years.size
-    params: dict[str, ParamSpec] = {}
+    return np.arange(start, end + 1)
 
+
+def _actor_arrays(sc: Scenario, years: np.ndarray, base: Path,
+                  params: dict[str, ParamSpec]) -> tuple[dict[str, np.ndarray],
+                                                         dict[str, np.ndarray]]:
+    """Observed attribute series ``(T, A)`` and static attributes ``(A,)``.
+
+    Fixed or uncertain attributes become parameters ``actors.<id>.<name>``.
+    """
+    n_a, n_t, start = len(sc.actors), years.size, int(years[0])
+    obs_until = sc.time.observed_until
     obs: dict[str, np.ndarray] = {k: np.full((n_t, n_a), np.nan) for k in OBSERVED_ATTRIBUTES}
-    static_names = ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer",
-                    "un_alignment_nominal")
-    static = {k: np.zeros(n_a) for k in static_names}
+    static = {k: np.zeros(n_a) for k in STATIC_ATTRIBUTES}
     static["un_alignment_nominal"][:] = np.nan
     static["un_alignment_ref"] = np.full(n_a, np.nan)
     for j, a in enumerate(sc.actors):
@@ -243,19 +316,27 @@ def compile_model(loaded: LoadedScenario, start: int | None = None,
                     static[name][j] = spec.nominal
                 elif name == "democracy":
                     static.setdefault("democracy_nominal", np.full(n_a, np.nan))[j] = spec.nominal
+    return obs, static
 
+
+def _institutions(sc: Scenario, years: np.ndarray, params: dict[str, ParamSpec]
+                  ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Institutions: ids, membership history, poles and the mutual-exclusion matrix.
+
+    The history is ``(T, A, I)`` int8, -1 (not given) after observed_until; institution
+    parameters go to ``params``.
+    """
+    actors = sc.actor_ids()
+    obs_until = sc.time.observed_until
     insts = [i.id for i in sc.institutions]
-    hist = np.full((n_t, n_a, len(insts)), -1, dtype=np.int8)
+    hist = np.full((years.size, len(actors), len(insts)), -1, dtype=np.int8)
     hist[years <= obs_until] = 0
     for k, inst in enumerate(sc.institutions):
         for m in inst.members:
-            j = actors.index(m.actor)
             if m.status in ("observer", "candidate", "partner", "suspended"):
                 continue
             to = m.to if m.to is not None else 10_000
-            sel = (years >= m.from_) & (years <= to)
-            # history is known up to observed_until; later known events stay as scenario facts
-            hist[sel, j, k] = 1
+            hist[(years >= m.from_) & (years <= to), actors.index(m.actor), k] = 1
         for pname, pval in inst.params.items():
             if not isinstance(pval, Series):
                 spec = param_spec(f"institution.{inst.id}.{pname}", pval)
@@ -268,51 +349,102 @@ def compile_model(loaded: LoadedScenario, start: int | None = None,
     for k, inst in enumerate(sc.institutions):
         for other in inst.excludes:
             inst_excl[k, insts.index(other)] = inst_excl[insts.index(other), k] = True
+    return insts, hist, inst_pole, inst_excl
 
-    frozen = np.zeros((n_t, n_a))
-    bases = np.zeros((n_t, n_a))
-    patronage = np.zeros(n_a)
+
+def _relations(sc: Scenario, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Frozen conflicts ``(T, A)`` and patronage ``(A,)``.
+
+    Conflicts standing at observed_until persist; new ones are model outcomes.
+    """
+    actors = sc.actor_ids()
+    frozen = np.zeros((years.size, len(actors)))
+    patronage = np.zeros(len(actors))
     for rel in sc.relations:
         j = actors.index(rel.target)
-        v = param_spec("_", rel.value).nominal if not isinstance(rel.value, Series) else 1.0
         y0, y1 = rel.years if rel.years is not None else (years[0], None)
         sel = (years >= y0) & (years <= (y1 if y1 is not None else 10_000))
         if rel.kind in ("frozen_conflict", "conflict"):
             frozen[sel, j] = 1.0
             if rel.source != sc.core:
                 frozen[sel, actors.index(rel.source)] = 1.0
-        elif rel.kind == "base":
-            bases[sel, j] = 1.0
         elif rel.kind == "patronage":
-            patronage[j] = v
-
-    # conflicts and bases standing at observed_until persist; new ones are model outcomes
-    after = years > obs_until
+            patronage[j] = param_spec("_", rel.value).nominal \
+                if not isinstance(rel.value, Series) else 1.0
+    after = years > sc.time.observed_until
     if after.any() and (~after).any():
         frozen[after] = frozen[~after][-1]
-        bases[after] = bases[~after][-1]
     elif after.all():
         frozen[:] = 0.0
-        bases[:] = 0.0
+    return frozen, patronage
 
+
+def _levers(sc: Scenario, years: np.ndarray,
+            params: dict[str, ParamSpec]) -> dict[str, np.ndarray]:
+    """Each lever as ``(T, A)``: its default path, then ``from`` steps, then by-target values.
+
+    An uncertain lever level becomes the parameter ``levers.<name>``.
+    """
     levers: dict[str, np.ndarray] = {}
     for name, lev in sc.levers.items():
         if isinstance(lev.value, dict):
             pts = {int(k): float(v) for k, v in lev.value.items()}
             ks = sorted(pts)
-            levers[name] = np.interp(years, ks, [pts[k] for k in ks])
+            path = np.interp(years, ks, [pts[k] for k in ks])
         elif isinstance(lev.value, Param):
             spec = param_spec(f"levers.{name}", lev.value)
             params[spec.path] = spec
-            levers[name] = np.full(n_t, spec.nominal)
+            path = np.full(years.size, spec.nominal)
         else:
-            levers[name] = np.full(n_t, float(lev.value))
+            path = np.full(years.size, float(lev.value))
+        levers[name] = _dated(sc, years, np.repeat(path[:, None], len(sc.actors), axis=1), lev)
+    return levers
 
+
+def _dated(sc: Scenario, years: np.ndarray, arr: np.ndarray, src: Lever | Param) -> np.ndarray:
+    """Write ``src``'s dated values into ``arr`` ``(T, A)`` in place and return it.
+
+    First the ``from`` steps (every target), then the ``by_target`` values, so a target's
+    own values win over the general ones whatever their years.
+    """
+    for y0, v in sorted(src.from_.items()):
+        arr[years >= y0] = v
+    for target, tp in src.by_target.items():
+        aid = sc.resolve_actor(target)
+        assert aid is not None  # checked by the scenario's semantics
+        col = arr[:, sc.actor_ids().index(aid)]
+        if not isinstance(tp, TargetPath):
+            col[:] = float(tp)
+            continue
+        if tp.value is not None:
+            col[:] = tp.value
+        for y0, v in sorted(tp.from_.items()):
+            col[years >= y0] = v
+    return arr
+
+
+def _param_schedule(sc: Scenario, years: np.ndarray) -> dict[str, np.ndarray]:
+    """Schedules ``(T, A)`` of the parameters that change from a year on or by target.
+
+    Only mechanism parameters and aim weights may; NaN where the member's drawn value applies.
+    """
+    dated: list[tuple[str, Param]] = [
+        (f"{m}.{p}", v) for m, mech in sc.mechanisms.items() for p, v in mech.params.items()
+        if isinstance(v, Param) and v.is_dated]
+    dated += [(f"aims.{a}", aim.weight) for a, aim in sc.aims.items()
+              if isinstance(aim.weight, Param) and aim.weight.is_dated]
+    return {path: _dated(sc, years, np.full((years.size, len(sc.actors)), np.nan), p)
+            for path, p in dated}
+
+
+def _drivers(sc: Scenario, years: np.ndarray, base: Path, params: dict[str, ParamSpec]
+             ) -> tuple[dict[str, np.ndarray], dict[str, FutureSpec]]:
+    """Observed driver paths ``(T,)`` (NaN after their data) and how each continues."""
     past: dict[str, np.ndarray] = {}
     future: dict[str, FutureSpec] = {}
     for name, drv in sc.drivers.items():
         if drv.constant is not None:
-            past[name] = np.full(n_t, float(drv.constant))
+            past[name] = np.full(years.size, float(drv.constant))
         else:
             assert drv.past is not None
             past[name] = _fill(_series_values(drv.past, None, base), years, None)
@@ -329,36 +461,50 @@ def compile_model(loaded: LoadedScenario, start: int | None = None,
         future[name] = FutureSpec(fp.model, names["level"], names["drift"] or "",
                                   names["volatility"] or "", names["reversion"] or "",
                                   fp.floor, fp.cap)
+    return past, future
 
+
+def _mechanisms_and_aims(sc: Scenario, params: dict[str, ParamSpec]
+                         ) -> tuple[dict[str, bool], dict[str, str]]:
+    """Which mechanisms run and in which implementation.
+
+    Their parameters and the aims' weights go to ``params`` (``<mechanism>.<param>``,
+    ``aims.<aim>``).
+    """
     enabled: dict[str, bool] = {}
     impl: dict[str, str] = {}
     for mname, mech in sc.mechanisms.items():
         enabled[mname] = mech.enabled
         impl[mname] = mech.implementation or "default"
         for pname, pval in mech.params.items():
-            if isinstance(pval, Series):
-                continue
-            spec = param_spec(f"{mname}.{pname}", pval)
-            params[spec.path] = spec
+            if not isinstance(pval, Series):
+                spec = param_spec(f"{mname}.{pname}", pval)
+                params[spec.path] = spec
     for aname, aim in sc.aims.items():
         if not isinstance(aim.weight, Series):
             spec = param_spec(f"aims.{aname}", aim.weight)
             params[spec.path] = spec
-
-    from multipolar.model.mechanisms import check_mechanisms
-
-    check_mechanisms(enabled, impl, params, loaded)
-    return CompiledModel(
-        name=sc.name, scenario_hash=scenario_hash(loaded.raw), years=years,
-        observed_until=obs_until, actors=actors, roles=[a.role or a.kind for a in sc.actors],
-        institutions=insts, inst_pole=inst_pole, inst_excl=inst_excl, obs=obs, static=static,
-        member_hist=hist,
-        frozen=frozen, bases=bases, patronage=patronage, levers=levers, drivers_past=past,
-        drivers_future=future, params=params, enabled=enabled, implementation=impl,
-        applied=dict(loaded.applied),
-    )
+    return enabled, impl
 
 
-def finite_or(x: float, default: float) -> float:
-    """``x`` if finite, else ``default``."""
-    return x if math.isfinite(x) else default
+def _events(sc: Scenario, years: np.ndarray, insts: list[str]
+            ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Dated events as indicator arrays (:data:`EVENT_ARRAYS`) and forced memberships.
+
+    Accession forces membership (1) and exit forces non-membership (0) from the event's year
+    on; of several events for one actor and institution, the later one wins from its year.
+    """
+    actors = sc.actor_ids()
+    arrays = {k: np.zeros((years.size, len(actors)), dtype=np.float32) for k in EVENT_ARRAYS}
+    forced = np.full((years.size, len(actors), len(insts)), -1, dtype=np.int8)
+    for ev in sorted(sc.events, key=lambda e: e.year):
+        aid = sc.resolve_actor(ev.target)
+        assert aid is not None  # checked by the scenario's semantics
+        j = actors.index(aid)
+        if ev.kind in INSTITUTION_EVENTS:
+            assert ev.institution is not None
+            forced[years >= ev.year, j, insts.index(ev.institution)] = \
+                1 if ev.kind == "accession" else 0
+        else:
+            arrays[ev.kind][years == ev.year, j] = 1.0
+    return arrays, forced

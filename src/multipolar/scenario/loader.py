@@ -21,13 +21,13 @@ import yaml
 from pydantic import ValidationError
 
 from multipolar.errors import Problem, ScenarioError
-from multipolar.scenario.schema import Scenario
+from multipolar.scenario.schema import Event, Scenario
 
 Loc = tuple[str | int, ...]
 Mark = tuple[str, int, int]  # file, line (1-based), column (1-based)
 
 _UNION_TAGS = {
-    "float", "int", "str", "bool", "Param", "Series", "Citation", "dict[int,float]",
+    "float", "int", "str", "bool", "Param", "Series", "Citation", "TargetPath", "dict[int,float]",
     "tuple[float, float]", "list[float]", "function-after[_check(), Param]",
 }
 
@@ -124,7 +124,15 @@ def read_yaml(text: str, file: str, prefix: Loc = ()) -> tuple[Any, dict[Loc, Ma
                             fix="start from: multipolar scenarios export russia-neighbourhood FILE")
     marks[prefix] = (file, node.start_mark.line + 1, node.start_mark.column + 1)
     # one constructor per document: it caches nodes, and documents may load in parallel threads
-    return _walk(node, prefix, file, marks, yaml.constructor.SafeConstructor()), marks
+    try:
+        data = _walk(node, prefix, file, marks, yaml.constructor.SafeConstructor())
+    except yaml.MarkedYAMLError as exc:  # e.g. a bare '=' (YAML's reserved value tag)
+        m = exc.problem_mark
+        raise ScenarioError(f"YAML error: {(exc.problem or 'cannot read a value').strip()}",
+                            file=file, line=m.line + 1 if m is not None else None,
+                            column=m.column + 1 if m is not None else None,
+                            fix="quote this value") from None
+    return data, marks
 
 
 # ---------------------------------------------------------------------------------- bundled
@@ -235,6 +243,7 @@ def load_scenario(
     perspective: str | None = None,
     hypothesis: str | None = None,
     sets: dict[str, Any] | list[str] | None = None,
+    events: list[str] | list[Event] | None = None,
 ) -> LoadedScenario:
     """Load, validate and overlay a scenario.
 
@@ -245,10 +254,21 @@ def load_scenario(
     perspective, hypothesis
         Names of overlays defined in the scenario, applied in that order.
     sets
-        Overrides ``{path: value}`` or ``["path=value", ...]`` applied last (as ``--set``).
+        Overrides ``{path: value}`` or ``["path=value", ...]`` applied after the overlays
+        (as ``--set``; ``PATH[TARGET]=NUMBER@YEAR`` forms included).
+    events
+        Dated events added to the scenario's ``events``, as ``--event`` items
+        (``"use_of_force:UKR@2022"``, ``"accession:ARM/EAEU@2015"``) or as :class:`Event` objects.
 
     """
-    from multipolar.scenario.overrides import apply_overlay, apply_sets, parse_sets
+    from multipolar.scenario.overrides import (
+        apply_events,
+        apply_overlay,
+        apply_sets,
+        event_item,
+        parse_events,
+        parse_sets,
+    )
 
     path = resolve_scenario_path(ref)
     raw, src = read_raw(path)
@@ -266,6 +286,11 @@ def load_scenario(
         pairs = parse_sets(sets) if isinstance(sets, list) else dict(sets)
         raw = apply_sets(raw, pairs, src)
         applied["sets"] = pairs
+    if events:
+        evs = [e if isinstance(e, Event) else parse_events([e])[0] for e in events]
+        items = [e if isinstance(e, str) else event_item(e) for e in events]
+        current = validate_raw(raw, src) if applied else scenario
+        raw, applied["events"] = apply_events(raw, current, evs, items)
     if applied:
         scenario = validate_raw(raw, src)
     return LoadedScenario(scenario, raw, src, path, applied)
@@ -310,7 +335,7 @@ def _tag_fits(tag: str, value: Any) -> bool:
         return is_map and ("series" in value or "data" in value)
     if tag == "Param":
         return is_map and "series" not in value and "data" not in value
-    if tag in ("Citation",) or tag.startswith(("dict[", "function-")):
+    if tag in ("Citation", "TargetPath") or tag.startswith(("dict[", "function-")):
         return is_map
     if tag.startswith(("tuple[", "list[")):
         return isinstance(value, list)

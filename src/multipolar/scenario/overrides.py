@@ -7,27 +7,94 @@ A path is dotted. Lists of things with an ``id`` (actors, institutions) are inde
 distribution); setting a number on a driver makes a constant path; setting a number or a
 ``{year: value}`` mapping on a lever replaces its value. Overrides act on the raw data, which
 is validated again afterwards, so a bad value gets the same clean error as in a file.
+
+Dated and targeted forms act on levers, mechanism parameters and aim weights:
+``russia_assertion=0.9@2022`` (from 2022 on, towards every target), ``russia_assertion[UKR]=1``
+(towards Ukraine over the whole span) and ``kindred_regimes.support[Belarus]=0.3@2020``. They
+are kept as keys ``PATH[TARGET]@YEAR`` with a number as value, and written into the lever's or
+parameter's ``from`` and ``by_target`` mappings. ``--event KIND:TARGET[/INSTITUTION]@YEAR``
+items are read by :func:`parse_events`. Every bad item gets an error that names it.
+Depends on PyYAML and the scenario schema.
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+import math
+import re
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from pydantic import ValidationError
 
 from multipolar.errors import Problem, ScenarioError
+from multipolar.scenario.schema import (
+    EVENT_KINDS,
+    INSTITUTION_EVENTS,
+    Event,
+    TimeSpec,
+    resolve_actor_ref,
+)
 
 if TYPE_CHECKING:
     from multipolar.scenario.loader import SourceMap
     from multipolar.scenario.schema import Scenario
 
 _ID_LISTS = ("actors", "institutions")
+_MECHANISM_FIELDS = ("enabled", "implementation", "description", "theory", "params", "evidence")
+_KEY = re.compile(r"^(?P<path>[^\[\]@=]+?)\s*(?:\[(?P<target>[^\[\]@=]+)\])?"
+                  r"(?:@(?P<year>-?\d+))?$")
+_DATED_FIX = ("write PATH[TARGET]=NUMBER@YEAR, e.g. --set 'russia_assertion[Ukraine]=1@2014' "
+              "or --set russia_assertion=0.9@2022")
+
+
+def split_key(key: str) -> tuple[str, str | None, int | None]:
+    """``(path, target, year)`` of an override key such as ``russia_assertion[UKR]@2014``."""
+    m = _KEY.match(key.strip())
+    if m is None:
+        raise ValueError(key)
+    year = m.group("year")
+    target = m.group("target")
+    return m.group("path").strip(), target.strip() if target else None, \
+        int(year) if year is not None else None
+
+
+def _dated_key(item: str, path: str, text: str) -> tuple[str, float]:
+    """The key and number of a ``PATH[TARGET]=NUMBER@YEAR`` item (either part optional)."""
+    value_text, at, year_text = text.rpartition("@") if "@" in text else (text, "", "")
+    if at and not re.fullmatch(r"\s*-?\d{1,4}\s*", year_text):
+        raise ScenarioError(f"--set '{item}': '{year_text.strip()}' after '@' is not a year",
+                            field="--set", fix=_DATED_FIX)
+    try:
+        path_, target, key_year = split_key(path)  # the key form PATH[T]@YEAR=V works too
+    except ValueError:
+        raise ScenarioError(f"--set '{item}': malformed target brackets in '{path}'",
+                            field="--set", fix=_DATED_FIX) from None
+    if target is None and "[" in path:
+        raise ScenarioError(f"--set '{item}': malformed target brackets in '{path}'",
+                            field="--set", fix=_DATED_FIX)
+    try:
+        value = yaml.safe_load(value_text) if value_text.strip() else None
+    except yaml.YAMLError:
+        value = value_text
+    if isinstance(value, bool) or not isinstance(value, int | float) \
+            or not math.isfinite(value):
+        raise ScenarioError(f"--set '{item}': value '{value_text.strip()}' is not a number",
+                            field="--set",
+                            fix="a value by year or target is a plain number, "
+                                "e.g. --set 'russia_assertion[Ukraine]=1@2014'")
+    year = int(year_text) if at else key_year
+    key = path_ + (f"[{target}]" if target else "") + (f"@{year}" if year is not None else "")
+    return key, float(value)
 
 
 def parse_sets(items: list[str]) -> dict[str, Any]:
-    """Parse ``["path=value", ...]``; values are read as YAML (numbers, booleans, mappings)."""
+    """Parse ``["path=value", ...]``; values are read as YAML (numbers, booleans, mappings).
+
+    ``PATH[TARGET]=NUMBER@YEAR`` items (target and year each optional) become keys
+    ``PATH[TARGET]@YEAR`` with a float value; see the module docstring.
+    """
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
@@ -38,6 +105,10 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
         if not path:
             raise ScenarioError(f"--set '{item}' has an empty path", field="--set",
                                 fix="write --set PATH=VALUE")
+        if "[" in path or "]" in path or "@" in path or "@" in text:
+            key, number = _dated_key(item, path, text)
+            out[key] = number
+            continue
         try:
             out[path] = yaml.safe_load(text) if text.strip() else None
         except yaml.YAMLError:
@@ -50,14 +121,26 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
     return out
 
 
+def is_dated_key(key: str) -> bool:
+    """True for an override key with a target or a year (``PATH[TARGET]@YEAR``)."""
+    return "[" in key or "@" in key
+
+
 def _expand(raw: dict[str, Any], path: str) -> list[str]:
     parts = path.split(".")
     head = parts[0]
     if head in raw or head in ("mechanisms", "levers", "drivers"):
-        return parts
+        return _with_params(parts)
     for section in ("levers", "drivers", "mechanisms", "aims"):
         if isinstance(raw.get(section), dict) and head in raw[section]:
-            return [section, *parts]
+            return _with_params([section, *parts])
+    return parts
+
+
+def _with_params(parts: list[str]) -> list[str]:
+    """``mechanisms.M.P`` as ``mechanisms.M.params.P`` when ``P`` is no mechanism field."""
+    if len(parts) == 3 and parts[0] == "mechanisms" and parts[2] not in _MECHANISM_FIELDS:
+        return [*parts[:2], "params", parts[2]]
     return parts
 
 
@@ -161,6 +244,12 @@ def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
         drv["future"] = {"model": "constant", "level": value}
         return
     if section == "levers" and len(parts) == 2 and isinstance(current, dict):
+        lo, hi = current.get("bounds") or (0.0, 1.0)
+        if isinstance(value, int | float) and not isinstance(value, bool) \
+                and not lo <= value <= hi:
+            raise ScenarioError(f"--set {path}={value}: lies outside the lever's bounds "
+                                f"[{lo}, {hi}]", field="--set",
+                                fix=f"choose a value in [{lo}, {hi}]")
         current["value"] = value
         return
     if section == "mechanisms" and len(parts) == 2 and isinstance(value, bool) \
@@ -197,6 +286,9 @@ def apply_sets(raw: dict[str, Any], pairs: dict[str, Any], src: SourceMap | None
     out = copy.deepcopy(raw)
     problems: list[Problem] = []
     for path, value in pairs.items():
+        if is_dated_key(path):
+            problems.extend(apply_dated(out, path, value, origin))
+            continue
         msg = check_path(out, path)
         if msg is not None:
             problems.append(Problem(f"{origin} {path}: {msg[0]}", field=path, fix=msg[1]))
@@ -222,3 +314,178 @@ def apply_overlay(raw: dict[str, Any], src: SourceMap, section: str, name: str,
                             file=src.default_file, field=section,
                             fix=f"{hint}available: {', '.join(known) or '(none)'}")
     return apply_sets(raw, dict(table[name].overrides), src, origin=f"{section[:-1]} '{name}'")
+
+
+# ------------------------------------------------------------------------- dated overrides
+
+def _span(raw: dict[str, Any]) -> tuple[int, int]:
+    t = raw.get("time") if isinstance(raw.get("time"), dict) else {}
+    spec = TimeSpec.model_construct(**{k: v for k, v in (t or {}).items()
+                                       if k in ("start", "end")})
+    return int(spec.start), int(spec.end)
+
+
+def _actor_refs(raw: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
+    return [(str(a.get("id")), a.get("name"), a.get("iso3"))
+            for a in raw.get("actors") or [] if isinstance(a, dict)]
+
+
+def apply_dated(raw: dict[str, Any], key: str, value: Any, origin: str = "--set") -> list[Problem]:
+    """Write the dated or targeted override ``key=value`` into ``raw``; problems found."""
+    shown = f"{origin} '{key.split('@')[0]}={value}" + \
+        (f"@{key.rpartition('@')[2]}'" if "@" in key else "'")
+    try:
+        path, target, year = split_key(key)
+    except ValueError:
+        return [Problem(f"{shown}: malformed target brackets", field=origin, fix=_DATED_FIX)]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return [Problem(f"{shown}: value is not a number", field=origin, fix=_DATED_FIX)]
+    msg = check_path(raw, path)
+    if msg is not None:
+        return [Problem(f"{shown}: {msg[0]}", field=origin, fix=msg[1])]
+    container, name, parts = _locate(raw, path)
+    node = container[name]
+    is_lever = parts[0] == "levers" and len(parts) == 2
+    is_param = (parts[0] == "mechanisms" and len(parts) == 4 and parts[2] == "params") or \
+        (parts[0] == "aims" and parts[2:] == ["weight"])
+    if not (is_lever or is_param) or (isinstance(node, dict) and
+                                      ("series" in node or "data" in node)):
+        return [Problem(f"{shown}: '{'.'.join(parts)}' cannot change by year or target",
+                        field=origin,
+                        fix="only levers, mechanism parameters (MECHANISM.PARAM) and aim "
+                            "weights can; drop the [TARGET] and @YEAR parts for others")]
+    lo, hi = _span(raw)
+    if year is not None and not lo <= year <= hi:
+        return [Problem(f"{shown}: year {year} lies outside the scenario's time span "
+                        f"{lo}-{hi}", field=origin, fix=f"choose a year in {lo}..{hi}")]
+    actor = None
+    if target is not None:
+        actor = resolve_actor_ref(_actor_refs(raw), target)
+        if actor is None:
+            from multipolar.errors import suggest
+
+            return [Problem(f"{shown}: unknown target '{target}'", field=origin,
+                            fix=suggest(target, [a for a, _, _ in _actor_refs(raw)])
+                            + "; or use an ISO3 code such as UKR")]
+    if not isinstance(node, dict):
+        node = container[name] = {"value": node}
+    bounds = node.get("bounds") or ((0.0, 1.0) if is_lever else None)
+    if bounds is not None and not bounds[0] <= value <= bounds[1]:
+        return [Problem(f"{shown}: {value} lies outside the bounds [{bounds[0]}, {bounds[1]}]",
+                        field=origin, fix=f"choose a value in [{bounds[0]}, {bounds[1]}]")]
+    _write_dated(node, actor, year, float(value))
+    return []
+
+
+def _write_dated(node: dict[str, Any], actor: str | None, year: int | None,
+                 value: float) -> None:
+    """Put ``value`` into ``node``'s ``from``/``by_target`` for ``actor`` from ``year``."""
+    if actor is None:
+        assert year is not None
+        node.setdefault("from", {})[year] = value
+        return
+    table = node.setdefault("by_target", {})
+    cur = table.get(actor)
+    if year is None:
+        if isinstance(cur, dict):
+            cur["value"] = value
+        else:
+            table[actor] = value
+        return
+    if isinstance(cur, dict):
+        cur.setdefault("from", {})[year] = value
+    elif cur is not None:
+        table[actor] = {"value": cur, "from": {year: value}}
+    else:
+        table[actor] = {"from": {year: value}}
+
+
+# ---------------------------------------------------------------------------------- events
+
+_EVENT = re.compile(r"^(?P<kind>[^:]*):(?P<target>[^/@]*)(?:/(?P<inst>[^@]*))?@(?P<year>.*)$")
+_EVENT_FIX = ("write --event KIND:TARGET@YEAR (e.g. use_of_force:UKR@2022) or, for accession "
+              "and exit, KIND:TARGET/INSTITUTION@YEAR (e.g. accession:ARM/EAEU@2015)")
+
+
+def parse_event(item: str) -> Event:
+    """One ``KIND:TARGET[/INSTITUTION]@YEAR`` item as an :class:`Event` (target unresolved)."""
+    m = _EVENT.match(item.strip())
+    if m is None:
+        raise ScenarioError(f"--event '{item}' is not of the form KIND:TARGET@YEAR",
+                            field="--event", fix=_EVENT_FIX)
+    kind, target = m.group("kind").strip(), m.group("target").strip()
+    inst = (m.group("inst") or "").strip() or None
+    if kind not in EVENT_KINDS:
+        close = difflib.get_close_matches(kind, EVENT_KINDS, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise ScenarioError(f"--event '{item}': unknown kind '{kind}'", field="--event",
+                            fix=f"{hint}kinds: {', '.join(EVENT_KINDS)}")
+    if not target:
+        raise ScenarioError(f"--event '{item}': no target", field="--event", fix=_EVENT_FIX)
+    year_text = m.group("year").strip()
+    if not re.fullmatch(r"-?\d{1,4}", year_text):
+        raise ScenarioError(f"--event '{item}': '{year_text}' is not a year", field="--event",
+                            fix=_EVENT_FIX)
+    if kind in INSTITUTION_EVENTS and inst is None:
+        raise ScenarioError(f"--event '{item}': an {kind} event needs an institution",
+                            field="--event",
+                            fix=f"write {kind}:{target}/INSTITUTION@{year_text}, "
+                                f"e.g. {kind}:{target}/EAEU@{year_text}")
+    if kind not in INSTITUTION_EVENTS and inst is not None:
+        raise ScenarioError(f"--event '{item}': a {kind} event takes no institution",
+                            field="--event", fix=f"write {kind}:{target}@{year_text}")
+    try:
+        return Event.model_validate({"kind": kind, "target": target, "year": int(year_text),
+                                     "institution": inst,
+                                     "description": f"--event {item.strip()}"})
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ScenarioError(f"--event '{item}': {where}: {first['msg']}", field="--event",
+                            fix=_EVENT_FIX) from None
+
+
+def parse_events(items: list[str]) -> list[Event]:
+    """Parse ``--event`` items; the first malformed one raises a located error naming it."""
+    return [parse_event(item) for item in items]
+
+
+def event_item(ev: Event) -> str:
+    """The ``--event`` form of ``ev``."""
+    inst = f"/{ev.institution}" if ev.institution else ""
+    return f"{ev.kind}:{ev.target}{inst}@{ev.year}"
+
+
+def apply_events(raw: dict[str, Any], scenario: Scenario, events: list[Event],
+                 items: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """A copy of ``raw`` with ``events`` appended, and their canonical ``--event`` items.
+
+    Targets are resolved to actor ids and institutions to their ids; every bad item is
+    reported at once, each naming the ``--event`` item.
+    """
+    from multipolar.scenario.semantics import event_problem
+
+    insts = [i.id for i in scenario.institutions]
+    by_fold = {i.casefold(): i for i in insts}
+    out = copy.deepcopy(raw)
+    added = list(out.get("events") or [])
+    canonical: list[str] = []
+    problems: list[Problem] = []
+    for ev, item in zip(events, items, strict=True):
+        inst = by_fold.get(ev.institution.casefold(), ev.institution) \
+            if ev.institution else None
+        msg = event_problem(scenario, ev.target, ev.year, inst, insts)
+        if msg is not None:
+            problems.append(Problem(f"--event '{item}': {msg[0]}", field="--event", fix=msg[1]))
+            continue
+        entry: dict[str, Any] = {"kind": ev.kind, "target": scenario.resolve_actor(ev.target),
+                                 "year": ev.year,
+                                 "description": ev.description or f"--event {item}"}
+        if inst is not None:
+            entry["institution"] = inst
+        added.append(entry)
+        canonical.append(event_item(Event.model_construct(**entry)))
+    if problems:
+        raise ScenarioError(problems=problems, title="cannot apply --event")
+    out["events"] = added
+    return out, canonical

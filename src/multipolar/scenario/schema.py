@@ -58,6 +58,48 @@ class Citation(_Strict):
 EvidenceRef = Annotated[Citation | str, Field(union_mode="left_to_right")]
 """Either an inline :class:`Citation` or the id of one in the scenario's ``citations``."""
 
+
+class TargetPath(_Strict):
+    """A lever's or parameter's value towards one target actor.
+
+    ``value`` holds over the whole span (empty: the general value); ``from`` maps a year to the
+    value that holds from that year on (the latest step at or before a year wins). A target's
+    own values take precedence over the general ones, whatever their years.
+    """
+
+    value: float | None = None
+    from_: dict[int, float] = Field(default_factory=dict, alias="from")
+
+    @model_validator(mode="after")
+    def _finite(self) -> TargetPath:
+        vals = [*self.from_.values(), *([] if self.value is None else [self.value])]
+        if any(not math.isfinite(v) for v in vals):
+            raise ValueError("numbers must be finite (no .nan or .inf)")
+        if self.value is None and not self.from_:
+            raise ValueError("a target path needs 'value' or 'from'; "
+                             "write e.g. {value: 0.8} or {from: {2014: 1.0}}")
+        return self
+
+
+def dated_values(from_: dict[int, float], by_target: dict[str, float | TargetPath]) -> list[float]:
+    """Every number in a ``from`` mapping and a ``by_target`` mapping."""
+    vals = list(from_.values())
+    for tp in by_target.values():
+        if isinstance(tp, TargetPath):
+            vals += list(tp.from_.values()) + ([] if tp.value is None else [tp.value])
+        else:
+            vals.append(float(tp))
+    return vals
+
+
+def _dated_in_bounds(from_: dict[int, float], by_target: dict[str, float | TargetPath],
+                     bounds: tuple[float, float]) -> None:
+    lo, hi = bounds
+    bad = [v for v in dated_values(from_, by_target) if not (lo <= v <= hi and math.isfinite(v))]
+    if bad:
+        raise ValueError(f"value {bad[0]} lies outside the bounds [{lo}, {hi}]; "
+                         f"choose a value in [{lo}, {hi}]")
+
 DistName = Literal["uniform", "normal", "triangular", "discrete", "lognormal"]
 
 
@@ -73,6 +115,11 @@ class Param(_Strict):
 
     ``value`` is the nominal value used when uncertainties are switched off; if omitted it is
     the distribution's median.
+
+    A mechanism parameter or an aim's weight may also change over time and by target (see
+    :class:`TargetPath`): ``from: {2022: 0.9}`` replaces the drawn value for every target from
+    2022 on, and ``by_target: {Ukraine: 0.8}`` or ``by_target: {Ukraine: {from: {2014: 1}}}``
+    replaces it towards one actor. Where neither applies, the member's drawn value is used.
     """
 
     value: float | None = None
@@ -89,9 +136,18 @@ class Param(_Strict):
     description: str | None = None
     source: str | None = None
     evidence: list[EvidenceRef] = Field(default_factory=list)
+    from_: dict[int, float] = Field(default_factory=dict, alias="from")
+    by_target: dict[str, float | TargetPath] = Field(default_factory=dict)
+
+    @property
+    def is_dated(self) -> bool:
+        """True when the value changes from some year on or differs by target."""
+        return bool(self.from_ or self.by_target)
 
     @model_validator(mode="after")
     def _check(self) -> Param:
+        if self.bounds is not None:
+            _dated_in_bounds(self.from_, self.by_target, self.bounds)
         d = self.dist
         finite = [x for x in (self.value, self.low, self.high, self.mean, self.sd, self.mode)
                   if x is not None]
@@ -285,11 +341,19 @@ class Mechanism(_Strict):
 
 
 class Lever(_Strict):
-    """A policy choice a user can set: a constant or a per-year path within ``bounds``."""
+    """A policy choice a user can set, within ``bounds``, per year and per target actor.
+
+    ``value`` is the default path: a constant, a ``{year: value}`` path (interpolated between
+    its points, constant beyond them) or a :class:`Param` (a level drawn per member). ``from``
+    maps a year to the value towards every target from that year on; ``by_target`` gives one
+    target its own value or steps (:class:`TargetPath`), which take precedence.
+    """
 
     actor: str | None = None
     description: str | None = None
     value: float | dict[int, float] | Param
+    from_: dict[int, float] = Field(default_factory=dict, alias="from")
+    by_target: dict[str, float | TargetPath] = Field(default_factory=dict)
     bounds: tuple[float, float] = (0.0, 1.0)
     evidence: list[EvidenceRef] = Field(default_factory=list)
 
@@ -303,9 +367,11 @@ class Lever(_Strict):
             vals = list(self.value.values())
             if not vals:
                 raise ValueError("a per-year lever path needs at least one year")
+        vals += dated_values(self.from_, self.by_target)
         bad = [v for v in vals if not (lo <= v <= hi) or not math.isfinite(v)]
         if bad:
-            raise ValueError(f"lever value {bad[0]} lies outside its bounds [{lo}, {hi}]")
+            raise ValueError(f"lever value {bad[0]} lies outside its bounds [{lo}, {hi}]; "
+                             f"choose a value in [{lo}, {hi}] or widen 'bounds'")
         return self
 
 
@@ -368,6 +434,71 @@ class Overlay(_Strict):
     evidence: list[EvidenceRef] = Field(default_factory=list)
 
 
+EventKind = Literal["use_of_force", "revolution", "accession", "exit", "elite_transition"]
+EVENT_KINDS: tuple[str, ...] = ("use_of_force", "revolution", "accession", "exit",
+                                "elite_transition")
+INSTITUTION_EVENTS = ("accession", "exit")
+
+
+class Event(_Strict):
+    """A dated event given to the model as an input, with the evidence that it happened.
+
+    ``use_of_force`` is Russia's use of force against ``target``; ``revolution`` a revolution
+    in ``target``; ``elite_transition`` a change of ruling elite there; ``accession`` and
+    ``exit`` the target joining or leaving ``institution`` (forced from ``year`` on).
+    ``target`` is an actor id, an actor's ``iso3`` code or a known ISO3 code (``UKR``).
+    """
+
+    kind: EventKind
+    target: str = Field(min_length=1)
+    year: int = Field(ge=1900, le=2200)
+    institution: str | None = None
+    description: str | None = None
+    evidence: list[EvidenceRef] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _institution(self) -> Event:
+        if self.kind in INSTITUTION_EVENTS and not self.institution:
+            raise ValueError(f"an {self.kind} event "
+                             "needs 'institution'; name the institution joined or left, "
+                             "e.g. institution: EAEU")
+        if self.kind not in INSTITUTION_EVENTS and self.institution:
+            raise ValueError(f"a {self.kind} event takes no 'institution'; remove it")
+        return self
+
+
+ISO3_ACTORS: dict[str, tuple[str, ...]] = {
+    "RUS": ("Russia", "Russian Federation"), "BLR": ("Belarus",), "UKR": ("Ukraine",),
+    "MDA": ("Moldova",), "GEO": ("Georgia",), "ARM": ("Armenia",), "AZE": ("Azerbaijan",),
+    "KAZ": ("Kazakhstan",), "KGZ": ("Kyrgyzstan",), "TJK": ("Tajikistan",),
+    "UZB": ("Uzbekistan",), "TKM": ("Turkmenistan",), "EST": ("Estonia",), "LVA": ("Latvia",),
+    "LTU": ("Lithuania",), "USA": ("United States", "USA", "US"), "CHN": ("China",),
+    "TUR": ("Turkey", "Turkiye"), "EUU": ("EU", "European Union"),
+}
+"""ISO3 codes of the neighbourhood (the 15 post-Soviet states, the US, China, Turkey and the
+EU, which has the World Bank's code ``EUU``) and the actor ids they may stand for, used when an
+actor declares no ``iso3`` of its own."""
+
+
+def resolve_actor_ref(actors: list[tuple[str, str | None, str | None]], ref: str) -> str | None:
+    """The id among ``actors`` (``(id, name, iso3)``) that ``ref`` names, or None.
+
+    ``ref`` may be an id, a name or an ISO3 code, in any case; codes in
+    :data:`ISO3_ACTORS` work for actors that declare no ``iso3``.
+    """
+    key = ref.strip().casefold()
+    if not key:
+        return None
+    for aid, name, iso3 in actors:
+        if key in (aid.casefold(), (name or "").casefold(), (iso3 or "").casefold()):
+            return aid
+    ids = {aid.casefold(): aid for aid, _, _ in actors}
+    for alias in ISO3_ACTORS.get(ref.strip().upper(), ()):
+        if alias.casefold() in ids:
+            return ids[alias.casefold()]
+    return None
+
+
 class TimeSpec(_Strict):
     """The simulated span and the last observed year."""
 
@@ -392,6 +523,9 @@ class Scenario(_Strict):
     time: TimeSpec = Field(default_factory=TimeSpec)
     core: str = Field(default="Russia", description="the actor whose aims drive the model")
     citations: dict[str, Citation] = Field(default_factory=dict)
+    actor_sets: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="actors generated from a data table (multipolar.scenario.tables)")
     actors: list[Actor] = Field(min_length=1)
     institutions: list[Institution] = Field(default_factory=list)
     relations: list[Relation] = Field(default_factory=list)
@@ -402,6 +536,18 @@ class Scenario(_Strict):
     perspectives: dict[str, Overlay] = Field(default_factory=dict)
     hypotheses: dict[str, Overlay] = Field(default_factory=dict)
     default_hypothesis: str | None = None
+    events: list[Event] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_actor_sets(cls, data: Any) -> Any:
+        """Append the actors generated by ``actor_sets`` to the hand-written ones."""
+        if isinstance(data, dict) and data.get("actor_sets"):
+            from multipolar.scenario.tables import expand_actor_sets
+
+            data = {**data, "actors": [*(data.get("actors") or []),
+                                       *expand_actor_sets(data["actor_sets"])]}
+        return data
 
     def actor_ids(self) -> list[str]:
         """Ids of all actors in file order."""
@@ -413,6 +559,10 @@ class Scenario(_Strict):
             if a.id == actor_id:
                 return a
         raise KeyError(actor_id)
+
+    def resolve_actor(self, ref: str) -> str | None:
+        """The id of the actor ``ref`` names (id, name or ISO3 code, any case), or None."""
+        return resolve_actor_ref([(a.id, a.name, a.iso3) for a in self.actors], ref)
 
     def institution(self, inst_id: str) -> Institution:
         """The institution called ``inst_id`` (KeyError if none)."""

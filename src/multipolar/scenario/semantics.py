@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from multipolar.errors import Problem
-from multipolar.scenario.schema import Citation, Scenario, Series
+from multipolar.scenario.schema import Citation, Param, Scenario, Series, TargetPath
 
 if TYPE_CHECKING:
     from multipolar.scenario.loader import Loc, SourceMap
@@ -77,6 +77,9 @@ def check_semantics(sc: Scenario, raw: dict[str, Any], src: SourceMap) -> list[P
         need_actor(lever.actor, ("levers", name, "actor"), f"lever '{name}'")
         if isinstance(lever.value, dict):
             _gap_check(sorted(lever.value), ("levers", name, "value"), src, out)
+        out += _dated_problems(sc, lever.from_, lever.by_target, ("levers", name), src)
+    out += _param_schedule_problems(sc, src)
+    out += _event_problems(sc, src)
 
     for loc, s in _iter_series(raw, sc):
         if s.series is not None:
@@ -91,10 +94,14 @@ def check_semantics(sc: Scenario, raw: dict[str, Any], src: SourceMap) -> list[P
 
     for section in ("perspectives", "hypotheses"):
         for name, ov in getattr(sc, section).items():
-            from multipolar.scenario.overrides import check_path
+            from multipolar.scenario.overrides import check_path, is_dated_key, split_key
 
             for path in ov.overrides:
-                msg = check_path(raw, path)
+                try:
+                    plain = split_key(path)[0] if is_dated_key(path) else path
+                except ValueError:
+                    plain = path
+                msg = check_path(raw, plain)
                 if msg is not None:
                     out.append(src.problem((section, name, "overrides", path),
                                            f"{section[:-1]} '{name}' overrides '{path}', "
@@ -104,6 +111,88 @@ def check_semantics(sc: Scenario, raw: dict[str, Any], src: SourceMap) -> list[P
                                f"unknown hypothesis '{sc.default_hypothesis}'",
                                _suggest(sc.default_hypothesis, sorted(sc.hypotheses))))
     return out
+
+
+def _dated_problems(sc: Scenario, from_: dict[int, float],
+                    by_target: dict[str, float | TargetPath], loc: Loc,
+                    src: SourceMap) -> list[Problem]:
+    """Years of ``from`` steps inside the time span; ``by_target`` keys naming actors."""
+    out: list[Problem] = []
+    lo, hi = sc.time.start, sc.time.end
+
+    def years(steps: dict[int, float], where: Loc) -> None:
+        for y in steps:
+            if not lo <= y <= hi:
+                out.append(src.problem((*where, "from", y), f"year {y} lies outside the "
+                                       f"scenario's time span {lo}-{hi}",
+                                       f"choose a year in {lo}..{hi}"))
+
+    years(from_, loc)
+    for target, tp in by_target.items():
+        if sc.resolve_actor(target) is None:
+            out.append(src.problem((*loc, "by_target", target), f"unknown target '{target}'",
+                                   _suggest(target, sc.actor_ids())
+                                   + "; or use an actor's ISO3 code"))
+        if isinstance(tp, TargetPath):
+            years(tp.from_, (*loc, "by_target", target))
+    return out
+
+
+def _param_schedule_problems(sc: Scenario, src: SourceMap) -> list[Problem]:
+    """Dated parameters are checked; they are allowed only in mechanisms and aims."""
+    out: list[Problem] = []
+    for mname, mech in sc.mechanisms.items():
+        for pname, pval in mech.params.items():
+            if isinstance(pval, Param) and pval.is_dated:
+                out += _dated_problems(sc, pval.from_, pval.by_target,
+                                       ("mechanisms", mname, "params", pname), src)
+    for aname, aim in sc.aims.items():
+        if isinstance(aim.weight, Param) and aim.weight.is_dated:
+            out += _dated_problems(sc, aim.weight.from_, aim.weight.by_target,
+                                   ("aims", aname, "weight"), src)
+    elsewhere: list[tuple[Loc, Any]] = [
+        *((("actors", i, "attributes", k), v) for i, a in enumerate(sc.actors)
+          for k, v in a.attributes.items()),
+        *((("institutions", i, "params", k), v) for i, inst in enumerate(sc.institutions)
+          for k, v in inst.params.items()),
+        *((("levers", k, "value"), lev.value) for k, lev in sc.levers.items()),
+        *((("relations", i, "value"), r.value) for i, r in enumerate(sc.relations)),
+    ]
+    for loc, v in elsewhere:
+        if isinstance(v, Param) and v.is_dated:
+            out.append(src.problem(loc, "only mechanism parameters, aim weights and levers "
+                                        "may change by year or target",
+                                   "remove 'from' and 'by_target' here (a lever takes them "
+                                   "beside its 'value', not inside it)"))
+    return out
+
+
+def _event_problems(sc: Scenario, src: SourceMap) -> list[Problem]:
+    """Events name known actors and institutions, in years inside the time span."""
+    out: list[Problem] = []
+    insts = [i.id for i in sc.institutions]
+    for i, ev in enumerate(sc.events):
+        msg = event_problem(sc, ev.target, ev.year, ev.institution, insts)
+        if msg is not None:
+            out.append(src.problem(("events", i, msg[2]), msg[0], msg[1]))
+    return out
+
+
+def event_problem(sc: Scenario, target: str, year: int, institution: str | None,
+                  insts: list[str]) -> tuple[str, str, str] | None:
+    """``(message, fix, field)`` for what is wrong with an event, or None when it is sound."""
+    if sc.resolve_actor(target) is None:
+        return (f"unknown target '{target}'",
+                _suggest(target, sc.actor_ids()) + "; or use an ISO3 code such as UKR",
+                "target")
+    if not sc.time.start <= year <= sc.time.end:
+        return (f"year {year} lies outside the scenario's time span "
+                f"{sc.time.start}-{sc.time.end}",
+                f"choose a year in {sc.time.start}..{sc.time.end}", "year")
+    if institution is not None and institution not in insts:
+        return (f"unknown institution '{institution}'", _suggest(institution, insts),
+                "institution")
+    return None
 
 
 def _gap_check(years: list[int], loc: Loc, src: SourceMap, out: list[Problem]) -> None:
