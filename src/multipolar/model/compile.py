@@ -37,10 +37,13 @@ if TYPE_CHECKING:
     from multipolar.scenario.loader import LoadedScenario
 
 POLES = {"russia": 0, "west": 1, "china": 2, "mixed": 3}
+SIMULATED_ROLES = ("neighbour", "member_state")
+"""Roles of the actors whose alignment the model simulates."""
 OBSERVED_ATTRIBUTES = ("democracy", "un_alignment", "trade_share_russia", "trade_share_china",
                        "population", "gdp", "capability")
 STATIC_ATTRIBUTES = ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer",
-                     "un_alignment_nominal")
+                     "un_alignment_nominal",
+                     "western_pull", "russian_presence", "bargain_partner", "patronage_tie")
 EVENT_ARRAYS = ("use_of_force", "revolution", "elite_transition")
 """Event kinds compiled to ``(years, actors)`` indicator arrays (accession and exit force
 memberships instead)."""
@@ -169,8 +172,12 @@ class CompiledModel:
 
     @property
     def neighbours(self) -> np.ndarray:
-        """Boolean mask of the actors whose alignment the model simulates."""
-        return np.array([r == "neighbour" for r in self.roles])
+        """Boolean mask of the actors whose alignment the model simulates.
+
+        The neighbourhood's ``neighbour`` actors, or the world's ``member_state`` actors; the
+        core and outside (great) powers keep their observed alignment.
+        """
+        return np.array([r in SIMULATED_ROLES for r in self.roles])
 
     def index(self, actor: str) -> int:
         """Column of ``actor``."""
@@ -247,6 +254,8 @@ def compile_model(loaded: LoadedScenario, start: int | None = None,
     obs, static = _actor_arrays(sc, years, loaded.base_dir, params)
     insts, hist, inst_pole, inst_excl = _institutions(sc, years, params)
     frozen, patronage = _relations(sc, years)
+    # a generated actor set may give patronage ties as an attribute instead of relations
+    patronage = np.maximum(patronage, static["patronage_tie"])
     levers = _levers(sc, years, params)
     past, future = _drivers(sc, years, loaded.base_dir, params)
     enabled, impl = _mechanisms_and_aims(sc, params)

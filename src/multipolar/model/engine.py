@@ -254,11 +254,51 @@ def _static_items(model: CompiledModel, p: dict[str, np.ndarray], n: int,
                                     for i in model.institutions], axis=1)
         if n_i else np.zeros((n, 0)),
     }
-    for k in ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer"):
+    for k in ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer",
+              "western_pull", "russian_presence", "bargain_partner"):
         items[k] = static[k]
+    items.update(_world_series(model))
     items["institution_columns_in_neighbours"] = [
         np.searchsorted(items["neighbour_index"], cols) for cols in items["institution_columns"]]
     return items
+
+
+def _carried(arr: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray:
+    """``(years, actors)`` values carried forward from the last finite one (0 before any)."""
+    if arr is None:
+        return np.zeros(shape, dtype=F)
+    ok = np.isfinite(arr)
+    idx = np.where(ok, np.arange(arr.shape[0])[:, None], -1)
+    idx = np.maximum.accumulate(idx, axis=0)
+    out = np.take_along_axis(np.nan_to_num(arr, nan=0.0), np.maximum(idx, 0), axis=0)
+    return np.where(idx >= 0, out, 0.0).astype(F)
+
+
+ARMS_WINDOW = 5
+"""Years of arms deliveries summed for a state's Russian share of arms imports (lumpy data)."""
+
+
+def _world_series(model: CompiledModel) -> dict[str, np.ndarray]:
+    """Yearly world context rows ``(years, actors)`` (zeros where the scenario has no data).
+
+    The Russian share of a state's arms imports over the last :data:`ARMS_WINDOW` observed
+    years, and its trade shares with Russia and China, each carried forward after its data.
+    """
+    shape = (model.n_years, len(model.actors))
+    obs = model.obs
+    frm, tot = obs.get("arms_from_russia"), obs.get("arms_total")
+    share = np.zeros(shape, dtype=F)
+    if frm is not None and tot is not None:
+        known = np.isfinite(tot)
+        a = np.cumsum(np.where(known, np.nan_to_num(frm, nan=0.0), 0.0), axis=0)
+        b = np.cumsum(np.where(known, tot, 0.0), axis=0)
+        a[ARMS_WINDOW:] -= a[:-ARMS_WINDOW].copy()
+        b[ARMS_WINDOW:] -= b[:-ARMS_WINDOW].copy()
+        raw = np.where(b > 0, a / np.maximum(b, 1e-12), 0.0)
+        share = _carried(np.where(known, np.clip(raw, 0.0, 1.0), np.nan), shape)
+    return {"_arms_share_russia": share,
+            "_trade_share_russia": _carried(obs.get("trade_share_russia"), shape),
+            "_china_trade_share": _carried(obs.get("trade_share_china"), shape)}
 
 
 def _events(model: CompiledModel) -> dict[str, np.ndarray]:
@@ -484,6 +524,8 @@ def _year_items(model: CompiledModel, items: dict[str, Any], events: dict[str, n
     items["use_of_force_since"] = events["use_of_force_since"][t]
     items["revolution_event"] = events["revolution"][t]
     items["elite_transition_event"] = events["elite_transition"][t]
+    for k in ("arms_share_russia", "trade_share_russia", "china_trade_share"):
+        items[k] = items["_" + k][t]
 
 
 def _schedule_views(model: CompiledModel, p: dict[str, np.ndarray], t: int, core: int | None,

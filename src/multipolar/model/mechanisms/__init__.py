@@ -17,7 +17,10 @@ Modules: ``capacity`` (resource_rents, elite_interests), ``policy`` (threat_perc
 russia_policy, use_of_force), ``instruments`` (small_partner_leverage, attraction, assertion,
 patronage_networks, kindred_regimes), ``outside`` (eu_pull, china_pull), ``institutions``
 (institutions, frozen_conflicts), ``shocks`` (shocks, dated_events), ``alignment``,
-``integration`` (delegation_limit), ``domestic`` (domestic_linkage); ``catalogue`` validates a
+``integration`` (delegation_limit), ``domestic`` (domestic_linkage), ``world`` (the world
+scenario's global instruments and answers: arms_and_energy, distant_military_presence,
+chosen_bargains, weaken_others, western_normative_pull, china_backing, sovereignty_norm);
+``catalogue`` validates a
 scenario against the declarations. Depends on NumPy and :mod:`multipolar.rng`.
 """
 
@@ -33,6 +36,7 @@ from multipolar.model.mechanisms import (  # noqa: F401  (importing registers th
     outside,
     policy,
     shocks,
+    world,
 )
 from multipolar.model.mechanisms.base import (
     CONTEXT_ITEMS,
@@ -52,8 +56,9 @@ from multipolar.model.mechanisms.catalogue import (
 
 ORDER: list[str] = [
     "resource_rents", "threat_perception", "russia_policy", "use_of_force", "elite_interests",
-    "small_partner_leverage", "attraction", "assertion", "patronage_networks",
-    "kindred_regimes", "eu_pull", "china_pull", "institutions", "frozen_conflicts", "shocks",
+    "weaken_others", "small_partner_leverage", "attraction", "assertion", "patronage_networks",
+    "kindred_regimes", "arms_and_energy", "distant_military_presence", "chosen_bargains",
+    "western_normative_pull", "china_backing", "sovereignty_norm", "eu_pull", "china_pull", "institutions", "frozen_conflicts", "shocks",
     "dated_events", "alignment", "delegation_limit", "domestic_linkage",
 ]
 """The order of the steps within a year."""
