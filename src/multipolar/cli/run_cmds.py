@@ -26,6 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from multipolar.cli import world_view
 from multipolar.cli.common import console, out, print_json, user_errors, writing
 
 DEFAULT_OUTPUT = "multipolar-output"
@@ -95,9 +96,12 @@ def write_plots(summary: dict[str, Any], folder: Path,
             return []
         raise
     folder.mkdir(parents=True, exist_ok=True)
-    paths = list(plots.fan_charts(summary, folder, observed=observed))
+    chosen = None
+    if world_view.is_world(summary):
+        chosen = [a for a in world_view.SHOWCASE if a in summary.get("alignment", {})]
+    paths = list(plots.fan_charts(summary, folder, observed=observed, actors=chosen))
     paths.append(plots.alignment_overview(summary, folder / "alignment-overview.png",
-                                          observed=observed))
+                                          observed=observed, actors=chosen))
     return [Path(p) for p in paths]
 
 
@@ -186,6 +190,9 @@ def run(
             raise typer.Exit(130) from None
         summary = res.summary
         observed = observed_alignment()
+        world = world_view.is_world(summary)
+        if world:
+            observed = {**observed, **world_view.observed_world()}
         folder = out_dir if out_dir is not None else Path(DEFAULT_OUTPUT)
         written: list[Path] = []
         if plots:
@@ -194,7 +201,10 @@ def run(
         if json_:
             print_json(summary)
             return
-        out.print(summary_table(summary, observed))
+        if world:
+            _print_world(summary, observed, spec.scenario)
+        else:
+            out.print(summary_table(summary, observed))
         if not quiet:
             where = f"results in {out_dir}" if out_dir else "results not kept (add --out RUNDIR)"
             console.print(f"{res.spec.members:,} members × {len(summary.get('years', []))} "
@@ -202,6 +212,17 @@ def run(
                           f"({res.chunks_run} chunks run, {res.chunks_reused} reused); {where}")
             if written:
                 console.print(f"charts: {len(written)} PNGs in {folder.resolve()}")
+
+
+def _print_world(summary: dict[str, Any], observed: dict[str, dict[int, float]],
+                 scenario: str) -> None:
+    """The by-group view of a run with many actors (see :mod:`multipolar.cli.world_view`)."""
+    last_obs = max((y for v in observed.values() for y in v), default=OBSERVED_YEAR)
+    out.print(world_view.world_table(summary, observed, world_view.groups_of(scenario),
+                                     min(last_obs, int(summary["years"][-1]))))
+    near, far = world_view.extremes(summary)
+    out.print(f"closest to Russia in {summary['years'][-1]}: {', '.join(near)}")
+    out.print(f"closest to the US in {summary['years'][-1]}: {', '.join(far)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -168,7 +168,7 @@ class WesternNormativePull(Mechanism):
     params = (
         Param("pull", 1.0, "weight of the West's normative pull (perspectives differ)", "-",
               (0.0, 3.0)),
-        Param("effect", 0.5, "shift away from Russia of a full democracy under full pull",
+        Param("effect", 0.35, "shift away from Russia of a full democracy under full pull",
               "alignment units", (0.0, 2.0)),
         Param("democracy_exponent", 1.0, "convexity of the pull in democracy", "-",
               (0.0, 10.0)),

@@ -1,0 +1,83 @@
+"""What ``multipolar run`` shows for a run with many actors (the world scenario).
+
+193 rows and 193 fan charts are not readable, so a run with more than :data:`MANY` actors gets
+a table by the scenario's actor groups (seed 002's blocks for ``russia-world``: the median over
+members of each group's mean alignment, against the observed mean), the states the run puts
+closest to Russia and to the US at the end, and fan charts for a few states of every group.
+Depends on Rich, :mod:`multipolar.scenario` (groups) and :mod:`multipolar.data`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.table import Table
+
+MANY = 30
+"""Above this many actors a run is shown by group."""
+SHOWCASE = ("DEU", "POL", "TUR", "SRB", "UKR", "BLR", "KAZ", "IND", "BRA", "SYR", "IRN",
+            "VEN", "CUB", "NGA", "ZAF", "EGY")
+"""States drawn as fan charts in a world run (a few per seed-002 group)."""
+
+
+def is_world(summary: dict[str, Any]) -> bool:
+    """Whether the run has so many actors that it is shown by group."""
+    return len(summary.get("actors", [])) > MANY
+
+
+def observed_world() -> dict[str, dict[int, float]]:
+    """Observed alignment (0 like Russia, 1 like the US) by ISO3 code and year (global table)."""
+    from multipolar.data import column_by_actor_year
+
+    return column_by_actor_year("global/country_year.parquet", "rel_pos_ru0_us1", "iso3")
+
+
+def groups_of(scenario: str) -> dict[str, str]:
+    """``{actor: group}`` of the scenario's actors (their ``region``; '' where none)."""
+    from multipolar.scenario import load_scenario
+
+    return {a.id: a.region or "" for a in load_scenario(scenario).scenario.actors}
+
+
+def _median(summary: dict[str, Any], actor: str, year: int) -> float | None:
+    q = (summary.get("alignment", {}).get(actor) or {}).get(str(year))
+    return None if q is None else float(q["median"])
+
+
+def _mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs) if xs else math.nan
+
+
+def world_table(summary: dict[str, Any], observed: dict[str, dict[int, float]],
+                groups: dict[str, str], observed_year: int) -> Table:
+    """Mean alignment by group: simulated at the last observed year and the end, observed."""
+    years = [int(y) for y in summary.get("years", [])]
+    end = years[-1]
+    mid = observed_year if observed_year in years else years[0]
+    t = Table(title=f"alignment by group (0 = votes like Russia, 1 = like the US; mean over "
+                    f"the group's states of their member medians), {summary.get('members', 0):,}"
+                    f" members, seed {summary.get('seed')}")
+    for col in ("group", "states", f"{mid} simulated", f"{mid} observed", f"{end} simulated"):
+        t.add_column(col, justify="left" if col == "group" else "right")
+    by: dict[str, list[str]] = {}
+    for a in summary.get("actors", []):
+        if a in summary.get("alignment", {}):
+            by.setdefault(groups.get(a, ""), []).append(a)
+    for g, members in sorted(by.items()):
+        sim = [v for a in members if (v := _median(summary, a, mid)) is not None]
+        obs = [v for a in members if (v := (observed.get(a) or {}).get(mid)) is not None]
+        fin = [v for a in members if (v := _median(summary, a, end)) is not None]
+        t.add_row(g or "-", str(len(members)), f"{_mean(sim):.2f}", f"{_mean(obs):.2f}",
+                  f"{_mean(fin):.2f}")
+    return t
+
+
+def extremes(summary: dict[str, Any], k: int = 8) -> tuple[list[str], list[str]]:
+    """The ``k`` states the run puts closest to Russia and to the US in its last year."""
+    end = int(summary["years"][-1])
+    vals = {a: v for a in summary.get("alignment", {}) if (v := _median(summary, a, end))
+            is not None}
+    order = sorted(vals, key=lambda a: vals[a])
+    return ([f"{a} {vals[a]:.2f}" for a in order[:k]],
+            [f"{a} {vals[a]:.2f}" for a in order[::-1][:k]])
