@@ -1,11 +1,15 @@
-# One place for every gate. `make run` installs and runs the flagship; `make test` installs the
-# test tools and passes every gate (ruff, mypy, pytest). CI runs `make test` via .ci/run.
+# One place for every gate. `make run` installs and runs the flagship; `make test` is what CI
+# runs (.ci/run): lint, types, then the whole test suite against the *installed wheel* in a
+# clean virtual environment (not the source tree), then the examples. `make check` runs the
+# same gates on the source tree (quicker while developing).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
+DIST ?= dist
+WHEEL_VENV ?= /tmp/multipolar-wheel-venv
 
-.PHONY: run test check lint type pytest bench install install-test clean docs
+.PHONY: run test check lint type pytest bench install install-test clean docs wheel test-wheel
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +24,12 @@ install-test: $(BIN)/python
 run: install
 	$(BIN)/multipolar run
 
-test: install-test check
+test: install-test lint type test-wheel
 
 check: lint type pytest
 
 lint:
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts examples
 
 type:
 	$(BIN)/mypy
@@ -33,11 +37,29 @@ type:
 pytest:
 	$(BIN)/python -m pytest -p no:cacheprovider
 
+# Build the wheel (in an isolated build environment) and check it holds every package file.
+wheel: $(BIN)/python
+	rm -rf $(DIST)
+	$(PIP) wheel --quiet --no-deps --wheel-dir $(DIST) .
+	$(BIN)/python scripts/check_wheel.py $(DIST)
+
+# The suite against the installed wheel: a fresh venv outside the tree, the wheel with its
+# test extra, and pytest run with src/ off the path (tests/conftest.py fails the session if
+# `multipolar` would be imported from the source tree).
+test-wheel: wheel
+	rm -rf $(WHEEL_VENV)
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install --quiet "$$(ls $(DIST)/multipolar-*.whl)[test]"
+	env -u PYTHONPATH MULTIPOLAR_EXPECT_INSTALLED=1 \
+		$(WHEEL_VENV)/bin/python -m pytest -p no:cacheprovider
+
 bench: install-test
 	$(BIN)/python benchmarks/run.py --quick
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache $(WHEEL_VENV)
 
+# Regenerate the reference pages: the CLI's (from Typer) and the Python API's (docstrings).
 docs: install-test
 	$(BIN)/typer multipolar.cli.main utils docs --name multipolar --output docs/reference/cli.md
+	$(BIN)/python scripts/gen_api_docs.py docs/reference/api.md

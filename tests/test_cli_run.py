@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -29,6 +30,8 @@ def test_json_has_the_issue_shape_and_only_json_on_stdout(tmp_path):
     res = _ok(["run", *SMALL, "--json", "--no-plots", "--out", str(tmp_path / "r")])
     s = json.loads(res.stdout)
     assert s["members"] == 40 and s["seed"] == 3
+    # where observation ends: the flagship's time.observed_until (and a --set moves it)
+    assert s["observed_until"] == 2019
     assert s["years"][0] == 1992 and s["years"][-1] == 2015
     assert "Belarus" in s["actors"] and "Ukraine" in s["actors"]
     q = s["alignment"]["Belarus"]["2013"]
@@ -52,7 +55,7 @@ def test_executors_give_identical_summaries(tmp_path):
 def test_table_runs_and_query(tmp_path):
     rd = tmp_path / "run"
     res = _ok(["run", *SMALL, "--no-plots", "--out", str(rd)])
-    assert "Belarus" in res.stdout and "2013 observed" in res.stdout
+    assert "Belarus" in res.stdout and "observed until 2019" in res.stdout
     lst = json.loads(_ok(["runs", "list", str(tmp_path), "--json"]).stdout)
     assert [r["rundir"] for r in lst] == [str(rd)] and lst[0]["status"] == "complete"
     show = json.loads(_ok(["runs", "show", str(rd), "--json"]).stdout)
@@ -70,6 +73,7 @@ def test_table_runs_and_query(tmp_path):
     (["--set", "levers.no_such_lever=0.5"], "no_such_lever"),
     (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler only applies"),
     (["no-such-scenario"], "no scenario"),
+    (["--hypothesis", "nope"], "has no hypothesis 'nope'"),
 ])
 def test_bad_input_is_a_clean_error(args, needle):
     res = runner.invoke(app, ["run", "--members", "5", "--quiet", "--no-plots", *args])
@@ -93,8 +97,11 @@ def test_no_arguments_runs_the_flagship_and_writes_charts(tmp_path, monkeypatch)
         import multipolar.plots  # noqa: F401
     except ModuleNotFoundError:
         return  # the chart helpers are not part of this checkout yet
-    pngs = sorted((tmp_path / "multipolar-output").glob("*.png"))
+    pngs = sorted((tmp_path / "multipolar-output").glob("*/*.png"))
     assert len(pngs) >= 2 and "charts:" in res.output
+    # a folder named after the run's choices, so another run does not overwrite these
+    assert {p.parent.name for p in pngs} == {"russia-neighbourhood-n2000-seed7"}
+
 
 
 def _cli(out: Path, members: int) -> subprocess.Popen[bytes]:
@@ -136,3 +143,88 @@ def test_signal_then_resume_equals_uninterrupted(tmp_path, sig):
         pd.testing.assert_frame_equal(
             query_arrow(killed, f"select * from {t} order by all").to_pandas(),
             query_arrow(full, f"select * from {t} order by all").to_pandas(), check_exact=True)
+
+
+def test_observed_until_follows_the_scenario_and_set(tmp_path):
+    res = _ok(["run", "--members", "10", "--seed", "3", "--end", "2012", "--quiet", "--json",
+               "--no-plots", "--set", "time.observed_until=2008", "--out", str(tmp_path / "r")])
+    assert json.loads(res.stdout)["observed_until"] == 2008
+    table = _ok(["run", "--members", "10", "--seed", "3", "--end", "2012", "--quiet",
+                 "--no-plots", "--set", "time.observed_until=2008", "--out", str(tmp_path / "t")])
+    assert "observed until 2008; later years are projections" in table.stdout
+
+
+def test_charts_go_to_run_named_folders_and_replacing_them_is_announced(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["run", "--members", "20", "--end", "1994"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "replacing" not in first.output
+    other = runner.invoke(app, [*args, "--hypothesis", "opportunist"])
+    assert other.exit_code == 0, other.output
+    assert "replacing" not in other.output  # another choice, another folder
+    folders = sorted(p.name for p in (tmp_path / "multipolar-output").iterdir())
+    assert folders == ["russia-neighbourhood-n20-seed7",
+                       "russia-neighbourhood-n20-seed7-h-opportunist"]
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "replacing" in again.output
+
+
+def test_unwritable_out_is_found_before_computing_with_the_right_advice(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    res = runner.invoke(app, ["run", "--members", "20000000", "--quiet", "--out",
+                              str(blocker / "run")])
+    assert res.exit_code == 2, res.output
+    assert "--out" in res.output and "cannot write" in res.output
+    assert "--resume" not in res.output and "nothing was computed" in res.output
+
+
+def test_a_bad_set_value_is_reported_against_the_set():
+    res = runner.invoke(app, ["run", "--members", "5", "--quiet", "--no-plots",
+                              "--set", "levers.russia_assertion=abc"])
+    assert res.exit_code == 2, res.output
+    assert "--set" in res.output and "levers.russia_assertion=abc" in res.output
+    assert "scenario.yaml" not in res.output and "Traceback" not in res.output
+
+
+def test_table_fits_80_columns_and_says_what_produced_it(tmp_path):
+    env = {**os.environ, "COLUMNS": "80"}
+    cmd = [sys.executable, "-m", "multipolar.cli.main", "run", "--members", "20", "--quiet",
+           "--no-plots", "--perspective", "kremlin", "--set", "levers.russia_assertion=0.9"]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    text = " ".join(line.strip() for line in lines)
+    assert "Belarus" in text
+    assert "overrides: levers.russia_assertion=0.9" in text
+    assert "perspective: kremlin" in text and "hypothesis: default" in text
+    assert "events: none" in text
+
+
+@pytest.mark.parametrize("args", [["forecast", "--members", "30", "--to", "2018"],
+                                  ["mechanisms"], ["bargain", "belarus-gas-price"]])
+def test_other_tables_fit_80_columns(tmp_path, args):
+    env = {**os.environ, "COLUMNS": "80"}
+    res = subprocess.run([sys.executable, "-m", "multipolar.cli.main", *args],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines and max(len(line) for line in lines) <= 80, max(lines, key=len)
+    if args[0] == "forecast":
+        text = " ".join(line.strip() for line in lines)
+        assert "overrides: none" in text and "hypothesis: default" in text
+        assert "rel_pos_ru0_us1" not in text  # the scale in words, not the column name
+
+
+@pytest.mark.parametrize("args", [["calibrate", "--maxiter", "100000"],
+                                  ["explore", "--n", "100000"],
+                                  ["compare", "--perspectives", "all"]])
+def test_every_out_is_checked_before_computing(tmp_path, args):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    res = runner.invoke(app, [*args, "--quiet", "--out", str(blocker / "sub" / "out.yaml")])
+    assert res.exit_code == 2, res.output
+    assert "cannot write" in res.output and "--out" in res.output
+    assert "--resume" not in res.output

@@ -47,7 +47,6 @@ FREE_PARAMETERS: dict[str, tuple[float, float]] = {
     "eu_pull.effect": (0.1, 0.8),
     "institutions.anchor": (0.02, 0.2),
     "small_partner_leverage.independence_effect": (0.02, 0.6),
-    "china_pull.alignment_effect": (0.0, 0.3),
 }
 """Model parameters fitted by default, with their search bounds.
 
@@ -141,8 +140,8 @@ class CalibrationResult:
 
 
 _OBJECTIVES = {
-    "history": "MAE of the ensemble median of rel_pos_ru0_us1 (neighbours)",
-    "forecast": "MAE of ensemble-median forecasts of rel_pos_ru0_us1 (neighbours) from "
+    "history": "MAE of the ensemble median of UN voting alignment (neighbours)",
+    "forecast": "MAE of ensemble-median forecasts of UN voting alignment (neighbours) from "
                 "rolling origins inside the training years",
 }
 
@@ -322,6 +321,10 @@ FORECAST_HORIZON = 6
 ALPHA_GRID = (1.0, 0.85, 0.7, 0.55)
 """Smoothing weights tried for the state estimate at the forecast origin."""
 
+ANCHOR_GRID = (0.0, 1.0)
+"""Anchors tried when ``calibrate_forecast(anchor=None)``: none, or the full gap (the model's
+target put at the observed state, so it moves only by what the mechanisms change)."""
+
 
 def training_origins(panel_first: int, until: int, window: int = 10) -> list[int]:
     """Forecast origins inside the training years: the last ``window`` years before ``until``.
@@ -383,7 +386,7 @@ def calibrate_forecast(
     sets: list[str] | dict[str, Any] | None = None,
     perspective: str | None = None,
     hypothesis: str | None = None,
-    anchor: float = 0.0,
+    anchor: float | None = 0.0,
     exogenous: str = "blind",
     progress: Callable[[int, float], None] | None = None,
 ) -> tuple[CalibrationResult, CompiledModel]:
@@ -403,6 +406,12 @@ def calibrate_forecast(
     4. Spread: with the fitted parameters (uncertain ones keep their spread, re-centred), the
        ensemble spread is scaled so 90% intervals cover 90% of the training outcomes
        (:func:`spread_scale`).
+    5. Stacking weights per horizon (``forecast.stack_weights``) for ``multipolar forecast``,
+       fitted on the same training forecasts (:mod:`multipolar.backtest.stacking`). These
+       forecasts use parameters fitted on years up to ``until``, so the weights lean a little
+       towards the model; back-tests instead fit them on earlier origins' honest forecasts.
+       With ``anchor=None`` the anchor (:data:`ANCHOR_GRID`) is chosen here too, by the
+       training forecasts' MAE with the fitted parameters.
 
     Nothing after ``until`` in ``panel`` is read: the panel is truncated first.
     """
@@ -483,23 +492,43 @@ def calibrate_forecast(
         scenario=loaded.scenario.name, scenario_hash=probe.scenario_hash, history=history,
         objective="forecast")
     # spread: ratios of training errors to the interval half-widths, fitted parameters applied
+    from multipolar.backtest.stacking import StackRecords
+
     overrides = fitted.overrides(probe)
-    ratios = []
-    for o in origins:
-        lo = load_for_origin(scenario, o, overrides, sets=sets, perspective=perspective,
-                             hypothesis=hypothesis)
-        m = prepare_model(lo, o, min(o + horizon, until), panel, settings, seed, members)
-        x = simulate(m, seed, 0, members).actor_outcomes["alignment"]
-        p05, med, p95 = np.percentile(x, [5, 50, 95], axis=0)
-        for t, y in enumerate(m.years[1:], start=1):
-            for j, a in enumerate(m.actors):
-                v = panel.value(a, int(y))
-                if m.neighbours[j] and math.isfinite(v):
-                    half = (p95[t, j] - med[t, j]) if v >= med[t, j] else (med[t, j] - p05[t, j])
-                    ratios.append(abs(v - med[t, j]) / max(half, 1e-9))
+
+    def training_forecasts(anc: float) -> tuple[float, list[float], StackRecords]:
+        """MAE, interval ratios and stacking records of the training forecasts."""
+        ratios: list[float] = []
+        errs: list[float] = []
+        records = StackRecords()
+        st = ForecastSettings(alpha=alpha, anchor=anc, exogenous=exogenous)
+        for o in origins:
+            lo = load_for_origin(scenario, o, overrides, sets=sets, perspective=perspective,
+                                 hypothesis=hypothesis)
+            m = prepare_model(lo, o, min(o + horizon, until), panel, st, seed, members)
+            x = simulate(m, seed, 0, members).actor_outcomes["alignment"]
+            p05, med, p95 = np.percentile(x, [5, 50, 95], axis=0)
+            for t, y in enumerate(m.years[1:], start=1):
+                for j, a in enumerate(m.actors):
+                    v = panel.value(a, int(y))
+                    if m.neighbours[j] and math.isfinite(v):
+                        half = (p95[t, j] - med[t, j]) if v >= med[t, j] else \
+                            (med[t, j] - p05[t, j])
+                        ratios.append(abs(v - med[t, j]) / max(half, 1e-9))
+                        errs.append(abs(v - med[t, j]))
+                        records.add(o, int(y) - o, med[t, j], panel.value(a, o), v)
+        return float(np.mean(errs)) if errs else math.inf, ratios, records
+
+    # the anchor (None: chosen on the training forecasts, ties to no anchor)
+    tried = {anc: training_forecasts(anc) for anc in (ANCHOR_GRID if anchor is None
+                                                      else (anchor,))}
+    anchor = min(tried, key=lambda k: (tried[k][0], k))
+    _, ratios, records = tried[anchor]
     spread = spread_scale(np.array(ratios))
+    weights = records.weights(until, list(range(1, horizon + 1)))
     fitted.forecast = {**ForecastSettings(alpha=alpha, anchor=anchor, spread=round(spread, 4),
                                           exogenous=exogenous).to_dict(),
-                       "origins": origins, "horizon": horizon}
+                       "origins": origins, "horizon": horizon,
+                       "stack_weights": {int(h): float(w) for h, w in weights.items()}}
     fitted.seconds = time.perf_counter() - t0
     return fitted, probe

@@ -44,13 +44,14 @@ from multipolar.seeding import SeedLike
 TARGET = "rel_pos_ru0_us1"
 """The panel column forecast and scored: UN voting position, 0 like Russia, 1 like the US."""
 
-MEMBERSHIP_COLUMNS = {"EAEU": "eaec", "CIS": "cis", "CSTO": "csto", "SCO": "sco",
+MEMBERSHIP_COLUMNS = {"EurAsEC": "eaec", "CIS": "cis", "CSTO": "csto", "SCO": "sco",
                       "NATO": "nato", "EU": "eu"}
-"""Model institution -> panel column (COW IGO codes; 1 = full member)."""
+"""Model institution -> panel column (COW IGO codes; 1 = full member; the source ends in 2014,
+so the EAEU of 2015 has no column: its history is in the scenario)."""
 
 FORECAST_INSTITUTIONS = ("EAEU", "CSTO", "CIS", "EU")
-"""Institutions whose membership probabilities ``forecast --json`` reports (EU: membership or
-association agreement)."""
+"""Institutions whose membership probabilities ``forecast --json`` reports (EU: membership; the
+association agreements are the scenario's ``EU_association``)."""
 
 
 # ----------------------------------------------------------------------------------- panel
@@ -279,6 +280,23 @@ def load_for_origin(scenario: str | Path, origin: int, overrides: dict[str, Any]
                          events=events)
 
 
+def starting_state(first: int, origin: int) -> dict[str, Any]:
+    """Where a forecast's starting state comes from, for its JSON and its table.
+
+    ``first`` is the first forecast year asked for (``--from``) and ``origin`` the last year
+    whose data the model used. When ``first`` lies more than one year beyond the data, the
+    years between are simulated too, and the note says so.
+    """
+    gap = first - origin - 1
+    if gap <= 0:
+        note = f"starts from the observed state of {origin}"
+    else:
+        between = f"{origin + 1}" if gap == 1 else f"{origin + 1}-{first - 1}"
+        note = (f"the data end in {origin}: the forecast starts from the observed state of "
+                f"{origin}, and {between} {'is' if gap == 1 else 'are'} projected as well")
+    return {"year": int(origin), "projected_before_first": max(gap, 0), "note": note}
+
+
 # -------------------------------------------------------------------------------- ensembles
 
 @dataclass
@@ -320,7 +338,11 @@ def run_forecast(model: CompiledModel, seed: SeedLike, members: int,
 
 def forecast_records(ens: ForecastEnsemble, first: int, countries: list[str] | None = None,
                      institutions: tuple[str, ...] = FORECAST_INSTITUTIONS) -> list[dict[str, Any]]:
-    """Per country and year from ``first``: median, p05, p95 and membership probabilities."""
+    """Per country and year from ``first``: median, p05, p95 and membership probabilities.
+
+    ``alignment`` is UN voting alignment (0 votes like Russia, 1 like the US; see
+    the words in multipolar.labels), the panel column ``rel_pos_ru0_us1``.
+    """
     q = ens.quantiles()
     prob = ens.membership_prob()
     keep = countries if countries is not None else ens.actors
@@ -333,8 +355,9 @@ def forecast_records(ens: ForecastEnsemble, first: int, countries: list[str] | N
                 continue
             out.append({
                 "country": a, "year": int(y),
-                TARGET: {"median": round(float(q[1, t, j]), 5), "p05": round(float(q[0, t, j]), 5),
-                         "p95": round(float(q[2, t, j]), 5)},
+                "alignment": {"median": round(float(q[1, t, j]), 5),
+                              "p05": round(float(q[0, t, j]), 5),
+                              "p95": round(float(q[2, t, j]), 5)},
                 "memberships": {inst: round(float(prob[t, j, ens.institutions.index(inst)]), 4)
                                 for inst in institutions if inst in ens.institutions},
             })

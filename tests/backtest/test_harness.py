@@ -14,7 +14,7 @@ from multipolar.backtest import backtest
 from multipolar.calibration import calibrate_forecast, read_calibration_file
 from multipolar.cli.main import app
 from multipolar.errors import InputError
-from multipolar.forecast import load_panel
+from multipolar.forecast import load_panel, starting_state
 
 runner = CliRunner()
 FAST = {"members": 30, "calib_members": 8, "maxiter": 6, "window": 3, "seed": 5}
@@ -57,7 +57,7 @@ def test_backtest_scores_test_years_only_and_model_is_finite(panel):
     assert np.isfinite(f.samples["model"]).all()
     assert len(f.actors) == 14
     scores = res.scores()
-    assert set(scores) == {"model", "persistence", "mean3", "trend"}
+    assert set(scores) == {"model", "stacked", "persistence", "mean3", "trend"}
     assert scores["model"]["n"] == 28  # 14 neighbours x 2 test years
     for s in scores.values():
         assert math.isfinite(s["mae"]) and 0 <= s["coverage90"] <= 1 and s["crps"] >= 0
@@ -70,17 +70,30 @@ def test_backtest_scores_test_years_only_and_model_is_finite(panel):
     assert same == scores
     moved = backtest(_perturbed(panel, 2005), 2005, 2007, **FAST)
     assert moved.calibration == res.calibration
+    assert moved.stacking == res.stacking  # weights trained on outcomes up to 2005 only
+    assert res.stacking[0]["trained_on_origins"] == [2000, 2001, 2002, 2003, 2004]
     assert moved.scores()["model"]["mae"] != scores["model"]["mae"]
     doc = res.to_dict()
-    assert {"scores", "by_horizon", "by_actor", "paths", "skill_vs_persistence"} <= set(doc)
+    assert {"scores", "by_horizon", "by_actor", "paths", "skill_vs_persistence",
+            "scores_shock_years", "pit_histogram", "directional", "stacking"} <= set(doc)
     assert {p["year"] for p in doc["paths"]} == {2006, 2007}
+    json.dumps(doc, allow_nan=False)  # strict JSON
+    assert sum(doc["pit_histogram"]["model"]["all"]) == pytest.approx(1.0)
+    d = doc["directional"]["model"]["per_origin"]["2005"]
+    assert d["horizon"] == 2 and d["direction_counted"] <= 14
+    # the stacked forecast's median is persistence moved w_h of the way to the model's median
+    w = res.stacking[0]["weights"]
+    for k, h in enumerate((1, 2)):
+        want = f.last + w[str(h)] * (np.median(f.samples["model"][:, k], axis=0) - f.last)
+        got = np.median(f.samples["stacked"][:, k], axis=0)
+        assert got == pytest.approx(want, abs=1e-9)
 
 
 def test_backtest_rejects_bad_years(panel):
     with pytest.raises(InputError, match="not after"):
         backtest(panel, 2005, 2005, **FAST)
     with pytest.raises(InputError, match="no years after"):
-        backtest(panel, 2013, 2015, **FAST)
+        backtest(panel, panel.last_year(), panel.last_year() + 2, **FAST)
 
 
 def test_forecast_json_has_the_issue_shape(tmp_path):
@@ -91,7 +104,7 @@ def test_forecast_json_has_the_issue_shape(tmp_path):
     recs = doc["forecasts"]
     belarus = [r for r in recs if r["country"] == "Belarus"]
     assert [r["year"] for r in belarus] == [2014, 2015]
-    q = belarus[0]["rel_pos_ru0_us1"]
+    q = belarus[0]["alignment"]
     assert q["p05"] <= q["median"] <= q["p95"]
     assert set(belarus[0]["memberships"]) == {"EAEU", "CSTO", "CIS", "EU"}
     assert all(0 <= v <= 1 for v in belarus[0]["memberships"].values())
@@ -140,3 +153,55 @@ def test_cli_reports_other_errors_cleanly(tmp_path):
         res = runner.invoke(app, args)
         assert res.exit_code == 2, (args, res.output)
         assert needle in res.output, (args, res.output)
+
+
+def test_backtest_cli_prints_the_new_scores_and_writes_both_pictures(tmp_path):
+    png = tmp_path / "bt.png"
+    res = runner.invoke(app, ["backtest", "--train-until", "2006", "--test-until", "2008",
+                              "--members", "20", "--calib-members", "4", "--maxiter", "3",
+                              "--warmup", "1", "--png", str(png), "--quiet",
+                              "--event", "use_of_force:GEO@2008"])
+    assert res.exit_code == 0, res.output
+    for needle in ("stacked", "cov90 shock", "rank corr.", "use_of_force:GEO@2008"):
+        assert needle in res.output, needle
+    scores_png = tmp_path / "bt-scores.png"
+    assert png.stat().st_size > 10_000 and scores_png.stat().st_size > 10_000
+    assert scores_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_forecast_beyond_the_data_says_where_its_state_comes_from():
+    last = load_panel().last_year()
+    res = runner.invoke(app, ["forecast", "--from", str(last + 4), "--to", str(last + 4),
+                              "--members", "10", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["origin"] == last and doc["observed_until"] == last
+    start = doc["starting_state"]
+    assert start["year"] == last and start["projected_before_first"] == 3
+    assert f"observed state of {last}" in start["note"] and f"{last + 1}-{last + 3}" in start["note"]
+    table = runner.invoke(app, ["forecast", "--from", str(last + 4), "--to", str(last + 4),
+                                "--members", "10"])
+    assert table.exit_code == 0, table.output
+    assert f"observed state of {last}" in " ".join(table.stdout.split())
+    # from the year right after the data nothing in between is projected
+    assert starting_state(last + 1, last)["projected_before_first"] == 0
+
+
+@pytest.mark.parametrize("until", [2005, 2012, 2019])
+def test_calibrate_until_uses_nothing_after_until(until):
+    """Any --until from 2005 to 2019 works, and data after it cannot change the fit."""
+    panel = load_panel()
+    a, _ = calibrate_forecast("russia-neighbourhood", panel, until=until, members=4, maxiter=3)
+    b, _ = calibrate_forecast("russia-neighbourhood", _perturbed(panel, until), until=until,
+                              members=4, maxiter=3)
+    assert a.values == b.values and a.mae == b.mae
+    moved, _ = calibrate_forecast("russia-neighbourhood", _perturbed(panel, until - 3),
+                                  until=until, members=4, maxiter=3)
+    assert moved.mae != a.mae
+
+
+def test_calibrate_cli_defaults_to_the_last_year_of_data():
+    res = runner.invoke(app, ["calibrate", "--members", "3", "--maxiter", "2", "--quiet",
+                              "--objective", "history", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["until"] == load_panel().last_year() == 2019

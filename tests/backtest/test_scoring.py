@@ -16,7 +16,16 @@ from multipolar.backtest.baselines import (
     persistence,
     training_errors,
 )
-from multipolar.backtest.scoring import brier, coverage, crps_ensemble, mae
+from multipolar.backtest.scoring import (
+    brier,
+    coverage,
+    crps_ensemble,
+    direction_hits,
+    mae,
+    pit,
+    pit_histogram,
+    rank_correlation,
+)
 from multipolar.calibration import spread_scale
 from multipolar.forecast import origin_level
 
@@ -99,3 +108,47 @@ def test_spread_scale_gives_the_intended_coverage():
     r = np.linspace(0.0, 2.0, 201)
     s = spread_scale(r, 0.9)
     assert np.mean(r <= s) == pytest.approx(0.9, abs=0.01)
+
+
+def test_pit_by_hand_and_ties_count_half():
+    ens = np.array([0.0, 1.0, 2.0, 3.0])[:, None]
+    assert pit(ens, np.array([1.5]))[0] == pytest.approx(0.5)
+    assert pit(ens, np.array([1.0]))[0] == pytest.approx(1.5 / 4)
+    assert pit(ens, np.array([-1.0]))[0] == 0.0 and pit(ens, np.array([9.0]))[0] == 1.0
+    assert np.isnan(pit(ens, np.array([np.nan]))[0])
+
+
+def test_pit_of_a_calibrated_ensemble_is_flat_and_of_a_narrow_one_is_u_shaped():
+    rng = np.random.default_rng(3)
+    obs = rng.normal(size=4000)
+    wide = pit_histogram(pit(rng.normal(size=(200, 4000)), obs))
+    narrow = pit_histogram(pit(0.3 * rng.normal(size=(200, 4000)), obs))
+    assert sum(wide) == pytest.approx(1.0)
+    assert max(wide) < 0.13 and min(wide) > 0.07
+    assert narrow[0] > 0.25 and narrow[-1] > 0.25 and narrow[5] < 0.06
+
+
+@given(st.lists(st.floats(-5, 5, allow_nan=False), min_size=4, max_size=30),
+       st.integers(0, 2**31))
+@settings(max_examples=60, deadline=None)
+@pytest.mark.filterwarnings("ignore:An input array is constant")
+def test_rank_correlation_matches_scipy_with_ties(xs, seed):
+    from scipy.stats import spearmanr
+
+    a = np.round(np.array(xs), 1)  # rounding makes ties
+    b = np.random.default_rng(seed).permutation(a) + np.round(a, 0)
+    got = rank_correlation(a, b)
+    want = spearmanr(a, b).statistic
+    if np.isnan(want):
+        assert np.isnan(got)
+    else:
+        assert got == pytest.approx(want, abs=1e-9)
+
+
+def test_rank_correlation_and_direction_hits_by_hand():
+    assert rank_correlation(np.array([1, 2, 3, 4.0]), np.array([10, 20, 30, 40.0])) == pytest.approx(1.0)
+    assert rank_correlation(np.array([1, 2, 3, 4.0]), np.array([4, 3, 2, 1.0])) == pytest.approx(-1.0)
+    assert np.isnan(rank_correlation(np.zeros(5), np.arange(5.0)))  # no spread
+    hits = direction_hits(np.array([0.1, -0.2, 0.3, 0.0, np.nan]),
+                          np.array([0.2, 0.1, 0.1, 0.4, 0.1]))
+    assert hits == (2, 3)

@@ -2,6 +2,7 @@
 
 import json
 import re
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,8 @@ from multipolar.bargaining.evaluate import cross_validate, evaluate
 from multipolar.cli.main import app
 
 runner = CliRunner()
-ISSUES = Path(__file__).resolve().parents[2] / "src/multipolar/data/issues"
+# the issue files as installed (a wheel install has no src/ tree)
+ISSUES = Path(str(resources.files("multipolar") / "data" / "issues"))
 SEEDS = Path(__file__).resolve().parents[3] / "shared/seeds"
 
 
@@ -122,3 +124,9 @@ def test_examples_load_run_and_cite_real_passages(path):
     docs = {p.name[:3]: _norm(p.read_text(encoding="utf-8")) for p in SEEDS.glob("*.txt")}
     for c in iss.evidence:
         assert _norm(c["locator"]) in docs[c["doc"]], c["locator"]
+
+
+def test_text_output_names_the_issue_scale():
+    r = CliRunner().invoke(app, ["bargain", "belarus-gas-price"])
+    assert r.exit_code == 0, r.output
+    assert "on the issue's scale 0 to 100" in " ".join(r.stdout.split())

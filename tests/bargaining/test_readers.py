@@ -176,3 +176,50 @@ def test_yaml_syntax_error(tmp_path):
 def test_missing_file():
     p = problem("no/such/file.csv")
     assert "not found" in p.message
+
+
+# ------------------------------------------------------------------ scale descriptions
+def test_every_bundled_russia_issue_describes_its_scale():
+    from multipolar.bargaining.readers import bundled_issue
+
+    for name in ("belarus-gas-price", "eaeu-integration-depth", "eaeu-silk-road-linkage",
+                 "karabakh-settlement"):
+        text = load_issues(bundled_issue(name)).scale_text(0)
+        assert text.startswith("0 = ") and "... 100 = " in text and "(" in text, name
+    gas = load_issues("belarus-gas-price").scale_text(0)
+    assert "gas given away" in gas and "per cent of the European netback price" in gas
+
+
+def test_scale_text_of_files_without_words(tmp_path):
+    from multipolar.bargaining.readers import DEU_SCALE
+
+    assert load_issues(write(tmp_path, "x.csv", GOOD_CSV)).scale_text(0) == \
+        "0..100 (the file does not describe its ends)"
+    assert load_issues("deu3_train.tsv").subset([3]).scale_text(0) == DEU_SCALE
+    assert load_issues(write(tmp_path, "t.yaml", GOOD_YAML)).scale_text(0) == \
+        "0 = (low end) ... 10 = (high end)"
+
+
+def test_bargaining_output_names_the_scale():
+    from typer.testing import CliRunner
+
+    from multipolar.bargaining import outcome_dict
+    from multipolar.bargaining.models import get_model
+    from multipolar.cli.main import app
+
+    iss = load_issues("belarus-gas-price")
+    doc = outcome_dict(iss, get_model("compromise").run(iss))
+    assert doc["scale"] == iss.scale_text(0)
+    res = CliRunner().invoke(app, ["bargain", "run", "eaeu-integration-depth"])
+    assert res.exit_code == 0, res.output
+    assert "scale: 0 = loose free-trade club" in " ".join(res.output.split())
+
+
+def test_readme_shows_real_output_of_a_russia_issue():
+    from multipolar.bargaining.models import get_model
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    iss = load_issues("belarus-gas-price")
+    res = get_model("bdm").run(iss)
+    assert f"belarus-gas-price  model bdm: predicted {res.predicted[0]:.3f}" in readme
+    assert f"{iss.scale_text(0)[:40]}" in readme

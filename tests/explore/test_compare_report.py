@@ -74,7 +74,8 @@ def _no_external(text: str) -> None:
     assert "://" not in text
     markup = re.sub(r"<script>.*?</script>", "", text, flags=re.S)
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:|//)", markup)
-    assert "http" not in markup.replace("data:image", "")
+    # embedded PNGs are base64, where "http" can occur by chance: drop their payloads
+    assert "http" not in re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", markup)
     assert "@import" not in text
     assert "<script src" not in text
 
@@ -110,6 +111,7 @@ def test_cli_explore_report_and_errors(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     s = json.loads(r.stdout)
     assert s["design"]["rows"] == 8 * 8
+    assert s["observed_until"] == 2019  # where observation ends, as in every summary
     assert set(s["analyses"]["alignment[Belarus][2025]"]["sobol"]) >= {"S1", "ST", "S1_conf"}
     assert (out / "summary.json").is_file() and (out / "design.parquet").is_file()
     r = runner.invoke(app, ["report", str(out), "--html", str(tmp_path / "e.html"), "--json"])
@@ -139,3 +141,14 @@ def test_report_passages_from_a_corpus(hyp: Any, tmp_path: Path) -> None:
     build_report(d, html_out=tmp_path / "p.html", corpus=tmp_path / "corpus")
     text = (tmp_path / "p.html").read_text()
     assert "<blockquote>" in text and "Invented text before." in text
+
+
+def test_cli_explore_explains_measures_and_warns_on_small_samples() -> None:
+    r = CliRunner().invoke(app, ["explore", "--design", "sobol", "--n", "8", "--end", "2022",
+                                 "-u", "attraction.effect,alignment.adjustment",
+                                 "--outcome", "alignment[Belarus][2022]", "--quiet"])
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "S1: first-order Sobol index" in text and "ST: total Sobol index" in text
+    assert "rho: Spearman rank correlation" in text
+    assert "warning: only 8 Sobol base samples" in text

@@ -110,3 +110,22 @@ def test_local_evaluator_is_the_default() -> None:
     y1, _ = evaluate(ishigami_task, ArrayShared(d.values), d.rows, 1)
     y2, _ = evaluate(ishigami_task, ArrayShared(d.values), d.rows, 1, LocalEvaluator())
     np.testing.assert_array_equal(y1, y2)
+
+
+def test_small_samples_are_flagged_and_large_ones_are_not() -> None:
+    small = _run("sobol", 64)
+    assert any("Sobol base samples" in w and "raise -n" in w for w in small["warnings"])
+    assert any("95% intervals" in w for w in small["warnings"])
+    large = _run("sobol", 2048)
+    assert not [w for w in large["warnings"] if "base samples" in w]
+    morris = _run("morris", 4)
+    assert any("Morris trajectories" in w for w in morris["warnings"])
+    lhs = _run("lhs", 50)
+    assert any("cannot be told from noise" in w for w in lhs["warnings"])
+    assert not _run("lhs", 6000)["warnings"]
+
+
+def test_every_analysis_explains_its_measures() -> None:
+    a = _run("sobol", 256)
+    assert {"S1", "ST", "rho", "eta2"} <= set(a["explain"])
+    assert "alone" in a["explain"]["S1"] and "interactions" in a["explain"]["ST"]

@@ -31,7 +31,8 @@ def test_lever_by_target_from_a_year_leaves_earlier_years_identical() -> None:
     base = _model()
     m = copy.copy(base)
     m.levers = dict(base.levers)
-    lev = np.repeat(base.levers["russia_assertion"][:, None], len(base.actors), axis=1)
+    v = base.levers["russia_assertion"]
+    lev = np.broadcast_to(v.reshape(v.shape[0], -1), (base.n_years, len(base.actors))).copy()
     ukr, t = base.index("Ukraine"), _t(base, YEAR)
     lev[t:, ukr] = 1.0
     m.levers["russia_assertion"] = lev

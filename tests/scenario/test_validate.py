@@ -109,14 +109,22 @@ def test_flagship_validates_with_every_overlay() -> None:
     ld = load_scenario("russia-neighbourhood")
     sc = ld.scenario
     assert len(sc.actors) == 19
-    assert {i.id for i in sc.institutions} == {"CIS", "CSTO", "EAEU", "SCO", "EU", "NATO"}
+    assert {i.id for i in sc.institutions} == {"CIS", "CSTO", "EurAsEC", "EAEU", "SCO", "EU",
+                                             "EU_association", "NATO"}
     assert set(sc.perspectives) == {"kremlin", "young_experts", "western_analysts",
                                     "post_soviet_specialists"}
     for p in sc.perspectives:
         assert load_scenario("russia-neighbourhood", perspective=p).applied["perspective"] == p
-    for h in sc.hypotheses:
+    for h in ("strategic", "opportunist"):
         ld = load_scenario("russia-neighbourhood", hypothesis=h)
         assert ld.scenario.mechanisms["russia_policy"].implementation == h
+    # the rivals to the seeds' claims (fidelity.md): the old behaviours, as hypotheses
+    ld = load_scenario("russia-neighbourhood", hypothesis="bandwagoning")
+    assert ld.scenario.mechanisms["assertion"].implementation == "bandwagon"
+    ld = load_scenario("russia-neighbourhood", hypothesis="china_votes_with_russia")
+    assert ld.scenario.mechanisms["china_pull"].params["alignment_effect"].high == 0.263
+    assert set(sc.hypotheses) == {"strategic", "opportunist", "bandwagoning",
+                                  "china_votes_with_russia"}
 
 
 def test_flagship_covers_theory_items() -> None:

@@ -69,7 +69,7 @@ def shared_runs(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> d
             assert r.status_code == 202, r.text
             ids.append(r.json()["id"])
         metas = [wait(c, i) for i in ids]
-    assert [m["status"] for m in metas] == ["done", "done"], metas
+    assert [m["status"] for m in metas] == ["complete", "complete"], metas
     return {"runs": runs, "ids": ids, "metas": metas}
 
 

@@ -79,7 +79,7 @@ def test_dashboard_in_chromium(server: str, tmp_path: Path) -> None:
             expect(page.locator("#cli")).to_contain_text("--set levers.russia_assertion=0.7")
             expect(page.locator("#cli")).to_contain_text("--members 150 --seed 7")
             page.click("#run")
-            expect(page.locator("#status")).to_have_text(re.compile(r"^done"), timeout=60_000)
+            expect(page.locator("#status")).to_have_text(re.compile(r"^complete"), timeout=60_000)
             expect(page.locator("#run-title")).to_contain_text("russia_assertion=0.7")
             expect(page.locator("#cli")).to_contain_text("--out ")
             expect(page.locator("#fan-chart .main-svg").first).to_be_visible()
@@ -89,9 +89,9 @@ def test_dashboard_in_chromium(server: str, tmp_path: Path) -> None:
 
             page.click("button[data-tab=network]")
             year = page.locator("#year")
-            year.fill("2018")
+            year.fill("2020")  # after the last observed year (2019)
             year.dispatch_event("input")
-            expect(page.locator("#year-out")).to_contain_text("2018 (projection)")
+            expect(page.locator("#year-out")).to_contain_text("2020 (projection)")
             expect(page.locator("#network-chart .main-svg").first).to_be_visible()
             page.screenshot(path=str(shots / "dashboard-network.png"), full_page=True)
 
@@ -106,7 +106,9 @@ def test_dashboard_in_chromium(server: str, tmp_path: Path) -> None:
             page.screenshot(path=str(shots / "dashboard-evidence.png"), full_page=True)
 
             page.click("button[data-tab=runs]")
-            expect(page.locator("#runs-table")).to_contain_text("done")
+            expect(page.locator("#runs-table")).to_contain_text("complete")
+            # the page says where it looks for runs and how a CLI run gets there
+            expect(page.locator("#runs-folder")).to_contain_text("multipolar run --out ")
             expect(page.locator("#runs-table a", has_text="alignment CSV")).to_have_count(1)
             page.screenshot(path=str(shots / "dashboard-runs.png"), full_page=True)
         finally:

@@ -61,7 +61,7 @@ def test_symlink_in_run_folder_is_not_served(fresh: TestClient, tmp_path: Path) 
     rid = fresh.post("/api/runs", json={**SMALL, "members": 40}).json()["id"]
     from tests.web.conftest import wait
 
-    assert wait(fresh, rid)["status"] == "done"
+    assert wait(fresh, rid)["status"] == "complete"
     runs = Path(fresh.app.state.settings.runs_dir)  # type: ignore[attr-defined]
     outside = tmp_path / "outside.txt"
     outside.write_text("do not serve")

@@ -1,22 +1,28 @@
 """The back-test harness: calibrate up to an origin, forecast the years after, score.
 
-:func:`backtest` (one origin ``Y``, test years ``Y+1..Z``):
+:func:`backtest` (one origin ``Y``, test years ``Y+1..Z``) and :func:`rolling_backtest`:
 
-1. truncate the panel at ``Y`` and calibrate with
-   :func:`multipolar.calibration.calibrate_forecast` (the panel's later years are never read
-   before step 4);
-2. forecast ``Y+1..Z`` with the model blind after ``Y`` (exogenous drivers cut at ``Y``
-   unless ``exogenous="known"``);
-3. run the baselines (:mod:`multipolar.backtest.baselines`) with intervals from their own
+1. for each origin, truncate the panel at the origin and calibrate with
+   :func:`multipolar.calibration.calibrate_forecast` (later years are never read before
+   scoring); :func:`model_run` then forecasts with the model blind after the origin
+   (exogenous drivers cut unless ``exogenous="known"``), its members' parameters resampled on
+   their fit to the years before the origin and its origin state carrying the observation
+   error (:mod:`multipolar.assimilate`), optionally conditioned on dated events
+   (:mod:`multipolar.conditional`);
+2. the **stacked** forecast combines model and persistence per horizon with weights learned
+   on earlier origins' forecasts whose outcomes are known at the origin, with intervals that
+   include regime shifts at their training-years rate (:mod:`multipolar.backtest.stacking`);
+3. the baselines (:mod:`multipolar.backtest.baselines`) get intervals from their own
    training errors;
-4. score every method on the test years present in the full panel: MAE of the median, 90%
-   interval coverage, ensemble CRPS, and the Brier score of memberships (model probabilities
-   vs persistence of the membership at ``Y``).
+4. every method is scored on the test years present in the full panel: MAE of the median,
+   90% coverage (also in shock years), CRPS, PIT histograms, directional skill (rank
+   correlation of forecast and observed change across the neighbours, per origin, and the
+   count of right directions) and the Brier score of memberships.
 
-:func:`rolling_backtest` repeats this for several origins and pools the scores. Results render
-as a Rich table, JSON and a PNG of predicted vs observed paths per actor.
+Results render as a Rich table, JSON and PNGs (paths per actor; scores).
 Depends on NumPy, matplotlib (PNG only), :mod:`multipolar.forecast`,
-:mod:`multipolar.calibration` and the scores and baselines of this package.
+:mod:`multipolar.calibration`, :mod:`multipolar.assimilate`, :mod:`multipolar.conditional`
+and the scores, baselines and stacking of this package.
 """
 
 from __future__ import annotations
@@ -30,18 +36,32 @@ from typing import Any
 import numpy as np
 
 from multipolar.backtest.baselines import BASELINES, baseline_forecast, training_errors
-from multipolar.backtest.scoring import brier, coverage, crps_ensemble, mae
-from multipolar.calibration import FORECAST_HORIZON, calibrate_forecast, training_origins
-from multipolar.errors import InputError
-from multipolar.forecast import (
-    ForecastSettings,
-    Panel,
-    load_for_origin,
-    prepare_model,
-    run_forecast,
+from multipolar.backtest.scoring import (
+    brier,
+    coverage,
+    crps_ensemble,
+    direction_hits,
+    mae,
+    pit,
+    pit_histogram,
+    rank_correlation,
 )
+from multipolar.backtest.stacking import (
+    StackRecords,
+    error_model,
+    shifts_between,
+    stacked_samples,
+)
+from multipolar.calibration import FORECAST_HORIZON, calibrate_forecast, training_origins
+from multipolar.conditional import Event
+from multipolar.errors import InputError
+from multipolar.forecast import ForecastSettings, Panel
 
-METHODS = ("model", *BASELINES)
+METHODS = ("model", "stacked", *BASELINES)
+"""Methods scored, in the order tables show them (``stacked``: model and persistence)."""
+
+STACK_WARMUP = 5
+"""Extra origins before the first evaluated one whose forecasts train the stacking weights."""
 
 
 @dataclass
@@ -56,35 +76,57 @@ class Forecasts:
     membership_prob: dict[str, np.ndarray] = field(default_factory=dict)  # inst -> (T, A)
     membership_last: dict[str, np.ndarray] = field(default_factory=dict)  # inst -> (A,)
     membership_obs: dict[str, np.ndarray] = field(default_factory=dict)  # inst -> (T, A)
+    last: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (A,) observed at origin
+    shock: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))  # (T, A)
+
+    def select(self, horizon: int | None, subset: str | None) -> np.ndarray:
+        """Boolean ``(T, A)`` mask of the outcomes scored for ``horizon`` and ``subset``."""
+        t = np.ones(self.years.size, bool) if horizon is None else \
+            (self.years - self.origin) == horizon
+        mask = np.broadcast_to(t[:, None], self.observed.shape).copy()
+        if subset == "shock":
+            mask &= self.shock
+        elif subset == "calm":
+            mask &= ~self.shock
+        return mask
 
 
 @dataclass
 class BacktestResult:
-    """Scores of the model and the baselines for one or more origins."""
+    """Scores of the model, the stacked forecast and the baselines for one or more origins."""
 
     origins: list[int]
     test_until: list[int]
     forecasts: list[Forecasts]
     calibration: list[dict[str, Any]]
+    stacking: list[dict[str, Any]] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
 
-    def scores(self, horizon: int | None = None) -> dict[str, dict[str, float]]:
-        """Pooled scores per method: mae, coverage90, crps, n (and brier where defined)."""
+    def scores(self, horizon: int | None = None, subset: str | None = None
+               ) -> dict[str, dict[str, float]]:
+        """Pooled scores per method: mae, coverage90, crps, n (and brier where defined).
+
+        ``subset`` ``"shock"`` keeps outcomes after a regime shift of the country inside the
+        forecast window (:data:`multipolar.backtest.stacking.REGIME_SHIFTS`), ``"calm"`` the
+        others.
+        """
         out: dict[str, dict[str, float]] = {}
         for meth in METHODS:
             meds, los, his, obs, crps = [], [], [], [], []
             for f in self.forecasts:
-                s = f.samples[meth]
-                sel = np.ones(f.years.size, bool) if horizon is None else \
-                    (f.years - f.origin) == horizon
+                if meth not in f.samples:
+                    continue
+                sel = f.select(horizon, subset)
                 if not sel.any():
                     continue
-                p05, med, p95 = np.percentile(s[:, sel], [5, 50, 95], axis=0)
+                s = f.samples[meth][:, sel]
+                p05, med, p95 = np.percentile(s, [5, 50, 95], axis=0)
                 o = f.observed[sel]
-                meds.append(med.ravel())
-                los.append(p05.ravel())
-                his.append(p95.ravel())
-                obs.append(o.ravel())
-                crps.append(crps_ensemble(s[:, sel], o).ravel())
+                meds.append(med)
+                los.append(p05)
+                his.append(p95)
+                obs.append(o)
+                crps.append(crps_ensemble(s, o))
             if not obs:
                 continue
             o = np.concatenate(obs)
@@ -93,11 +135,11 @@ class BacktestResult:
                          "coverage90": coverage(np.concatenate(los), np.concatenate(his), o),
                          "crps": float(np.nanmean(c)) if np.isfinite(c).any() else math.nan,
                          "n": int(np.isfinite(o).sum())}
-        b_model, b_pers = self._brier(horizon)
-        if "model" in out and b_model is not None:
-            out["model"]["brier"] = b_model
-        if "persistence" in out and b_pers is not None:
-            out["persistence"]["brier"] = b_pers
+        if subset is None:
+            b_model, b_pers = self._brier(horizon)
+            for meth, b in (("model", b_model), ("stacked", b_model), ("persistence", b_pers)):
+                if meth in out and b is not None:
+                    out[meth]["brier"] = b
         return out
 
     def _brier(self, horizon: int | None) -> tuple[float | None, float | None]:
@@ -116,6 +158,40 @@ class BacktestResult:
             return None, None
         return brier(np.concatenate(pm), o), brier(np.concatenate(pp), o)
 
+    def pit_histogram(self, method: str = "model", horizon: int | None = None,
+                      bins: int = 10) -> list[float]:
+        """Share of PIT values per bin for ``method`` (flat = calibrated)."""
+        vals = [pit(f.samples[method][:, f.select(horizon, None)],
+                    f.observed[f.select(horizon, None)])
+                for f in self.forecasts if method in f.samples]
+        return pit_histogram(np.concatenate(vals) if vals else np.zeros(0), bins)
+
+    def directional(self, method: str = "model", horizon: int | None = None
+                    ) -> dict[str, Any]:
+        """Rank correlation of forecast and observed change per origin, and its mean.
+
+        The change is from the observation at the origin to horizon ``horizon`` (default: the
+        origin's last test year), across the neighbours; also the count of neighbours whose
+        direction of change the forecast gets right.
+        """
+        per: dict[str, dict[str, float]] = {}
+        for f in self.forecasts:
+            if method not in f.samples or not f.years.size:
+                continue
+            hz = int(f.years[-1] - f.origin) if horizon is None else horizon
+            k = np.flatnonzero((f.years - f.origin) == hz)
+            if not k.size:
+                continue
+            med = np.median(f.samples[method][:, k[0]], axis=0)
+            fc, ob = med - f.last, f.observed[k[0]] - f.last
+            hits, n = direction_hits(fc, ob)
+            per[str(f.origin)] = {"horizon": hz, "rank_correlation": rank_correlation(fc, ob),
+                                  "direction_right": hits, "direction_counted": n}
+        rs = [v["rank_correlation"] for v in per.values()
+              if math.isfinite(v["rank_correlation"])]
+        return {"per_origin": per, "mean_rank_correlation": float(np.mean(rs)) if rs
+                else math.nan}
+
     def horizons(self) -> list[int]:
         """Horizons present in the forecasts."""
         return sorted({int(h) for f in self.forecasts for h in f.years - f.origin})
@@ -124,8 +200,8 @@ class BacktestResult:
         """MAE of each method's median per actor, pooled over origins."""
         acc: dict[str, dict[str, list[float]]] = {}
         for f in self.forecasts:
-            for meth in METHODS:
-                med = np.median(f.samples[meth], axis=0)
+            for meth, smp in f.samples.items():
+                med = np.median(smp, axis=0)
                 for j, a in enumerate(f.actors):
                     ok = np.isfinite(f.observed[:, j])
                     acc.setdefault(a, {}).setdefault(meth, []).extend(
@@ -144,25 +220,45 @@ class BacktestResult:
                     paths.append({
                         "origin": f.origin, "country": a, "year": int(y),
                         "observed": None if not math.isfinite(obs) else round(float(obs), 5),
+                        "shock": bool(f.shock[t, j]) if f.shock.size else False,
                         **{m: {"median": round(float(v[1, t, j]), 5),
                                "p05": round(float(v[0, t, j]), 5),
                                "p95": round(float(v[2, t, j]), 5)} for m, v in q.items()}})
-        return {
-            "origins": self.origins, "test_until": self.test_until,
+        return _clean({
+            "origins": self.origins, "test_until": self.test_until, "events": self.events,
             "scores": self.scores(),
+            "scores_shock_years": self.scores(subset="shock"),
             "by_horizon": {str(h): self.scores(h) for h in self.horizons()},
+            "pit_histogram": {m: {"all": self.pit_histogram(m),
+                                  **{str(h): self.pit_histogram(m, h)
+                                     for h in self.horizons()}}
+                              for m in ("model", "stacked", "persistence")},
+            "directional": {m: self.directional(m) for m in ("model", "stacked", "mean3",
+                                                            "trend")},
             "by_actor": self.by_actor(),
             "skill_vs_persistence": self.skill(),
+            "stacking": self.stacking,
             "calibration": self.calibration,
             "paths": paths,
-        }
+        })
 
-    def skill(self) -> float | None:
-        """``1 - MAE(model) / MAE(persistence)`` (0.2 = 20% lower error)."""
+    def skill(self, method: str = "model") -> float | None:
+        """``1 - MAE(method) / MAE(persistence)`` (0.2 = 20% lower error)."""
         s = self.scores()
-        if "model" not in s or "persistence" not in s or not s["persistence"]["mae"]:
+        if method not in s or "persistence" not in s or not s["persistence"]["mae"]:
             return None
-        return float(1.0 - s["model"]["mae"] / s["persistence"]["mae"])
+        return float(1.0 - s[method]["mae"] / s["persistence"]["mae"])
+
+
+def _clean(x: Any) -> Any:
+    """NaN and infinities become ``None`` (strict JSON)."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_clean(v) for v in x]
+    return x
 
 
 def _check_years(panel: Panel, train_until: int, test_until: int) -> None:
@@ -181,74 +277,143 @@ def _check_years(panel: Panel, train_until: int, test_until: int) -> None:
                          fix=f"train until {last - 1} or earlier")
 
 
-def backtest(panel: Panel, train_until: int, test_until: int, *,
-             scenario: str | Path = "russia-neighbourhood", members: int = 500,
-             calib_members: int = 64, seed: int = 2013, maxiter: int = 300, window: int = 10,
-             exogenous: str = "blind", sets: list[str] | None = None,
-             perspective: str | None = None, hypothesis: str | None = None,
-             progress: Callable[[int, float], None] | None = None) -> BacktestResult:
-    """Calibrate on years <= ``train_until``, forecast to ``test_until``, score (module doc)."""
-    _check_years(panel, train_until, test_until)
-    train = panel.truncated(train_until)
+@dataclass
+class ModelRun:
+    """The model's forecast from one origin (calibrated on years up to it only)."""
+
+    origin: int
+    years: np.ndarray  # test years origin+1 .. end
+    actors: list[str]  # neighbours
+    alignment: np.ndarray  # (members, T, A)
+    membership_prob: np.ndarray  # (T, A, I)
+    institutions: list[str]
+    calibration: dict[str, Any]
+
+
+def model_run(panel: Panel, origin: int, end: int, *,
+              scenario: str | Path = "russia-neighbourhood", members: int = 500,
+              calib_members: int = 64, seed: int = 2013, maxiter: int = 300, window: int = 10,
+              exogenous: str = "blind", sets: list[str] | None = None,
+              perspective: str | None = None, hypothesis: str | None = None,
+              free: dict[str, tuple[float, float]] | None = None, assimilation: bool = True,
+              events: list[Event] | None = None, anchor: float | None = None,
+              progress: Callable[[int, float], None] | None = None) -> ModelRun:
+    """Calibrate on years <= ``origin`` and forecast ``origin+1 .. end`` (nothing later read).
+
+    ``anchor=None`` lets the calibration choose the anchor on the training years.
+    With ``assimilation`` the members' parameters are resampled on their fit to the years
+    before the origin and the origin state carries the observation error
+    (:mod:`multipolar.assimilate`). ``events`` condition the forecast
+    (:mod:`multipolar.conditional`); the calibration never sees them.
+    """
+    from multipolar.pipeline import forecast_ensemble
+
+    train = panel.truncated(origin)
     fitted, probe = calibrate_forecast(
-        scenario, train, until=train_until, members=calib_members, seed=seed, maxiter=maxiter,
+        scenario, train, until=origin, members=calib_members, seed=seed, maxiter=maxiter,
         window=window, horizon=FORECAST_HORIZON, sets=sets, perspective=perspective,
-        hypothesis=hypothesis, exogenous=exogenous, progress=progress)
+        hypothesis=hypothesis, exogenous=exogenous, free=free, anchor=anchor,
+        progress=progress)
     assert fitted.forecast is not None
     settings = ForecastSettings.from_dict(fitted.forecast)
-    loaded = load_for_origin(scenario, train_until, fitted.overrides(probe), sets=sets,
-                             perspective=perspective, hypothesis=hypothesis)
-    model = prepare_model(loaded, train_until, test_until, train, settings, seed,
-                          calib_members)
-    ens = run_forecast(model, seed, members, spread=settings.spread)
-    nb = [j for j, _ in enumerate(ens.actors) if model.neighbours[j]]
-    actors = [ens.actors[j] for j in nb]
-    years = ens.years[1:]
-    # step 4 only: the full panel's test years
+    ens, neighbours, info = forecast_ensemble(
+        scenario, train, origin, end, overrides=fitted.overrides(probe), settings=settings,
+        seed=seed, members=members, sets=sets, perspective=perspective, hypothesis=hypothesis,
+        events=events, assimilation=assimilation, calib_members=calib_members)
+    calib: dict[str, Any] = {
+        "origin": origin, "objective_mae": round(fitted.mae, 5),
+        "start_mae": round(fitted.start_mae, 5), "evaluations": fitted.evaluations,
+        "values": {k: round(v, 5) for k, v in fitted.values.items()},
+        "forecast": fitted.forecast, "assimilation": info.assimilation}
+    nb = [j for j, _ in enumerate(ens.actors) if neighbours[j]]
+    return ModelRun(origin, ens.years[1:], [ens.actors[j] for j in nb],
+                    ens.alignment[:, 1:][:, :, nb], ens.membership_prob()[1:][:, nb],
+                    list(ens.institutions), calib)
+
+
+def _forecasts(panel: Panel, run: ModelRun, test_until: int, weights: dict[int, float],
+               members: int) -> Forecasts:
+    """Score-ready ensembles of every method for one evaluated origin."""
+    origin, actors = run.origin, run.actors
+    keep = run.years <= test_until
+    years = run.years[keep]
+    train = panel.truncated(origin)
     observed = np.array([[panel.value(a, int(y)) for a in actors] for y in years])
-    samples: dict[str, np.ndarray] = {"model": ens.alignment[:, 1:][:, :, nb]}
+    last = np.array([panel.value(a, origin) for a in actors])
+    samples: dict[str, np.ndarray] = {"model": run.alignment[:, keep]}
     series = {a: train.alignment.get(a, {}) for a in actors}
+    hs = years - origin
+    errors = error_model(series, origin, int(hs.max()))
+    samples["stacked"] = stacked_samples(np.median(samples["model"], axis=0), last, hs,
+                                         weights, errors, members)
     first = min(y for s in train.alignment.values() for y in s)
-    origins = training_origins(first, train_until, window)
-    hs = years - train_until
+    origins = training_origins(first, origin, 10)
     for name in BASELINES:
-        errs = training_errors(name, series, origins, train_until, FORECAST_HORIZON)
-        cols = [baseline_forecast(name, series[a], train_until, hs, errs) for a in actors]
+        errs = training_errors(name, series, origins, origin, FORECAST_HORIZON)
+        cols = [baseline_forecast(name, series[a], origin, hs, errs) for a in actors]
         width = max(c.shape[0] for c in cols)
         arr = np.full((width, years.size, len(actors)), np.nan)
         for j, c in enumerate(cols):
             arr[: c.shape[0], :, j] = c
         samples[name] = arr
-    fc = Forecasts(train_until, years, actors, samples, observed)
-    prob = ens.membership_prob()[1:]
+    shock = np.array([[bool(shifts_between(a, origin, int(y))) for a in actors] for y in years])
+    fc = Forecasts(origin, years, actors, samples, observed, last=last, shock=shock)
     for inst, table in panel.memberships.items():
-        if inst not in ens.institutions:
+        if inst not in run.institutions:
             continue
-        k = ens.institutions.index(inst)
-        obs = np.array([[1.0 if table.get(a, {}).get(int(y)) == 1 else
-                         (0.0 if int(y) in table.get(a, {}) else np.nan) for a in actors]
-                        for y in years])
-        last = np.array([1.0 if train.memberships.get(inst, {}).get(a, {}).get(train_until) == 1
-                         else 0.0 for a in actors])
-        fc.membership_prob[inst] = prob[:, nb, k]
-        fc.membership_obs[inst] = obs
-        fc.membership_last[inst] = last
-    calib = {"origin": train_until, "objective_mae": round(fitted.mae, 5),
-             "start_mae": round(fitted.start_mae, 5), "evaluations": fitted.evaluations,
-             "values": {k: round(v, 5) for k, v in fitted.values.items()},
-             "forecast": fitted.forecast}
-    return BacktestResult([train_until], [test_until], [fc], [calib])
+        k = run.institutions.index(inst)
+        fc.membership_prob[inst] = run.membership_prob[keep][:, :, k]
+        fc.membership_obs[inst] = np.array(
+            [[1.0 if table.get(a, {}).get(int(y)) == 1 else
+              (0.0 if int(y) in table.get(a, {}) else np.nan) for a in actors] for y in years])
+        fc.membership_last[inst] = np.array(
+            [1.0 if train.memberships.get(inst, {}).get(a, {}).get(origin) == 1 else 0.0
+             for a in actors])
+    return fc
 
 
-def rolling_backtest(panel: Panel, origins: list[int], horizon: int = FORECAST_HORIZON,
+def rolling_backtest(panel: Panel, origins: list[int], horizon: int = 5, *,
+                     test_until: int | None = None, warmup: int = STACK_WARMUP,
                      **kw: Any) -> BacktestResult:
-    """Back-tests from several origins, each tested up to ``horizon`` years (panel permitting)."""
+    """Back-tests from several origins, each tested up to ``horizon`` years (panel permitting).
+
+    The model is also run from up to ``warmup`` origins before the first one; every model
+    forecast whose outcome year is at or before an evaluated origin ``Y`` trains the stacking
+    weights used at ``Y`` (:mod:`multipolar.backtest.stacking`), never a later one.
+    """
     last = panel.last_year()
-    parts = [backtest(panel, o, min(o + horizon, last), **kw) for o in origins]
-    return BacktestResult([o for p in parts for o in p.origins],
-                          [z for p in parts for z in p.test_until],
-                          [f for p in parts for f in p.forecasts],
-                          [c for p in parts for c in p.calibration])
+    first = min(y for s in panel.alignment.values() for y in s)
+    ends = {o: min(o + horizon, last) if test_until is None else test_until for o in origins}
+    for o in origins:
+        _check_years(panel, o, ends[o])
+    extra = [o for o in range(min(origins) - warmup, min(origins)) if o >= first + 3]
+    members = int(kw.get("members", 500))
+    runs = {o: model_run(panel, o, max(ends.get(o, o), min(o + horizon, last)), **kw)
+            for o in sorted(set(origins) | set(extra))}
+    records = StackRecords()
+    for run in runs.values():
+        med = np.median(run.alignment, axis=0)
+        for t, y in enumerate(run.years):
+            for j, a in enumerate(run.actors):
+                records.add(run.origin, int(y) - run.origin, med[t, j],
+                            panel.value(a, run.origin), panel.value(a, int(y)))
+    forecasts, stacking = [], []
+    for o in origins:
+        hs = list(range(1, ends[o] - o + 1))
+        weights = records.weights(o, hs)
+        forecasts.append(_forecasts(panel, runs[o], ends[o], weights, members))
+        stacking.append({"origin": o, "weights": {str(h): w for h, w in weights.items()},
+                         "trained_on_origins": sorted(r for r in runs if r < o)})
+    events = [e.text() for e in kw.get("events") or []]
+    return BacktestResult(list(origins), [ends[o] for o in origins], forecasts,
+                          [runs[o].calibration for o in origins], stacking, events)
+
+
+def backtest(panel: Panel, train_until: int, test_until: int, **kw: Any) -> BacktestResult:
+    """Calibrate on years <= ``train_until``, forecast to ``test_until``, score (module doc)."""
+    _check_years(panel, train_until, test_until)
+    return rolling_backtest(panel, [train_until], test_until - train_until,
+                            test_until=test_until, **kw)
 
 
 def plot_paths(result: BacktestResult, panel: Panel, path: str | Path) -> Path:
@@ -263,7 +428,8 @@ def plot_paths(result: BacktestResult, panel: Panel, path: str | Path) -> Path:
     rows = math.ceil(len(actors) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.0 * cols, 2.6 * rows), sharex=True,
                              squeeze=False)
-    colours = {"persistence": "0.45", "mean3": "#8e44ad", "trend": "#27ae60"}
+    colours = {"stacked": "#e67e22", "persistence": "0.45", "mean3": "#8e44ad",
+               "trend": "#27ae60"}
     lo_year = min(result.origins) - 8
     hi_year = max(result.test_until)
     for k, a in enumerate(actors):
@@ -301,6 +467,69 @@ def plot_paths(result: BacktestResult, panel: Panel, path: str | Path) -> Path:
     out = Path(path)
     try:
         fig.savefig(out, dpi=110)
+    except OSError as exc:
+        raise InputError(f"cannot write the PNG ({exc.strerror or exc})", file=str(out),
+                         field="--png", fix="choose a writable path") from None
+    finally:
+        plt.close(fig)
+    return out
+
+
+def plot_scores(result: BacktestResult, path: str | Path) -> Path:
+    """PNG of the scores: MAE and 90% coverage by horizon, PIT histograms, rank correlations."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    hs = result.horizons()
+    by_h = {h: result.scores(h) for h in hs}
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+    colours = {"model": "#3a6ea5", "stacked": "#c0392b", "persistence": "0.45",
+               "mean3": "#8e44ad", "trend": "#27ae60"}
+    ax = axes[0][0]
+    for m, c in colours.items():
+        ax.plot(hs, [by_h[h].get(m, {}).get("mae", math.nan) for h in hs], "o-", color=c,
+                label=m, ms=3)
+    ax.set(title="MAE of the median by horizon", xlabel="horizon (years)", ylabel="MAE")
+    ax.legend(fontsize=7)
+    ax = axes[0][1]
+    for m in ("model", "stacked", "persistence"):
+        ax.plot(hs, [by_h[h].get(m, {}).get("coverage90", math.nan) for h in hs], "o-",
+                color=colours[m], label=m, ms=3)
+    ax.axhspan(0.85, 0.95, color="0.9", zorder=0)
+    ax.axhline(0.9, color="0.6", lw=0.8, ls=":")
+    ax.set(title="90% interval coverage by horizon", xlabel="horizon (years)", ylim=(0, 1.02))
+    ax.legend(fontsize=7)
+    ax = axes[1][0]
+    bins = np.arange(10) / 10 + 0.05
+    for k, m in enumerate(("model", "stacked")):
+        ax.bar(bins + (k - 0.5) * 0.04, result.pit_histogram(m), width=0.04,
+               color=colours[m], label=m)
+    ax.axhline(0.1, color="0.4", lw=0.8, ls=":")
+    ax.set(title="PIT histogram (flat = calibrated)", xlabel="PIT", ylabel="share")
+    ax.legend(fontsize=7)
+    ax = axes[1][1]
+    for k, m in enumerate(("model", "mean3", "trend")):
+        per = result.directional(m)["per_origin"]
+        xs = np.array([int(o) for o in per], dtype=float)
+        ax.bar(xs + (k - 1) * 0.25, [v["rank_correlation"] for v in per.values()], width=0.25,
+               color=colours[m], label=m)
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.set(title="rank correlation of forecast and observed change", xlabel="origin")
+    ax.legend(fontsize=7)
+    from matplotlib.ticker import MaxNLocator
+
+    for a in axes.ravel():
+        a.grid(alpha=0.25, lw=0.5)
+    for a in (axes[0][0], axes[0][1], axes[1][1]):
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.suptitle("back-test scores, origins " + ", ".join(str(o) for o in result.origins),
+                 fontsize=10)
+    fig.tight_layout()
+    out = Path(path)
+    try:
+        fig.savefig(out, dpi=100)
     except OSError as exc:
         raise InputError(f"cannot write the PNG ({exc.strerror or exc})", file=str(out),
                          field="--png", fix="choose a writable path") from None

@@ -38,6 +38,7 @@ def outcome_dict(issues: IssueSet, out: Outcome) -> dict[str, Any]:
     for i, iid in enumerate(issues.issue_ids):
         per_issue.append({
             "issue": iid,
+            "scale": issues.scale_text(i),
             "predicted": float(out.predicted[i]),
             "mean_by_round": means[:, i].tolist(),
             "positions_by_round": {a: out.positions[:, i, k].tolist()

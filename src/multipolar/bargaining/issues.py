@@ -60,6 +60,17 @@ class IssueSet:
         """Number of actors ``N`` (over all issues)."""
         return len(self.actors)
 
+    def scale_text(self, i: int = 0) -> str:
+        """What the positions of issue ``i`` mean: its ends in words (``meta['scale']``).
+
+        Files that describe their scale (the YAML issues) say e.g. ``0 = gas given away ...
+        100 = full European netback price``; others give the numeric range and say so.
+        """
+        notes = self.meta.get("scale") or []
+        if i < len(notes) and notes[i]:
+            return notes[i]
+        return f"{self.low[i]:g}..{self.high[i]:g} (the file does not describe its ends)"
+
     @property
     def weight(self) -> np.ndarray:
         """Capability × salience, zero for absent actors, shape ``(I, N)``."""

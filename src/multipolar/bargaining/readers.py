@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -248,6 +247,11 @@ DEU_DEFAULT_SALIENCE = 50.0
 """Salience used where DEU gives a position but no salience (the data set's own convention)."""
 
 
+DEU_SCALE = ("0..100 policy scale of the DEU III data set (its ends are the most extreme "
+             "positions taken on the proposal; the reference point is the status quo)")
+"""What DEU III positions mean."""
+
+
 def read_deu(path: Path) -> IssueSet:
     """Read a DEU-style TSV: one issue per row from line 3, capability weights on line 2."""
     file = str(path)
@@ -319,7 +323,8 @@ def read_deu(path: Path) -> IssueSet:
     iss = IssueSet(
         issue_ids=ids, actors=actors, position=np.nan_to_num(pos), salience=sal / 100.0,
         capability=np.broadcast_to(cap, (ni, na)).copy(), mask=mask,
-        low=np.zeros(ni), high=np.full(ni, 100.0), reference=rp, observed=out, meta=meta,
+        low=np.zeros(ni), high=np.full(ni, 100.0), reference=rp, observed=out,
+        meta={**meta, "scale": [DEU_SCALE] * ni},
     )
     return _finish(iss, file, path.name)
 
@@ -347,6 +352,15 @@ class ScaleSpec(_Strict):
     high: float = 100.0
     low_label: str = ""
     high_label: str = ""
+    unit: str = ""
+    description: str = ""
+
+    def text(self) -> str:
+        """One line: the ends and what they mean, the unit, and any description."""
+        ends = (f"{self.low:g} = {self.low_label or '(low end)'} ... "
+                f"{self.high:g} = {self.high_label or '(high end)'}")
+        extra = "; ".join(x for x in (self.unit, self.description) if x)
+        return f"{ends} ({extra})" if extra else ends
 
 
 class IssueSpec(_Strict):
@@ -418,6 +432,7 @@ def read_yaml_issue(path: Path) -> IssueSet:
                           issue_id=spec.issue)
     if spec.outcome is not None:
         iss.observed[0] = spec.outcome
+    iss.meta["scale"] = [sc.text()]
     iss.evidence = [c.model_dump() for c in spec.evidence]
     for a in spec.actors:
         iss.evidence += [{**c.model_dump(), "actor": a.name} for c in a.evidence]
@@ -471,9 +486,3 @@ def load_issues(ref: str | Path, fmt: str | None = None) -> IssueSet:
         raise InputError(f"unknown input format '{kind}'", file=str(path),
                          fix=f"use one of {', '.join(READERS)}")
     return READERS[kind](path)
-
-
-def as_issue_dict(iss: IssueSet) -> dict[str, Any]:
-    """Describe the inputs for ``--json`` output."""
-    return {"source": iss.source, "title": iss.title, "issues": iss.issue_ids,
-            "actors": iss.actors}

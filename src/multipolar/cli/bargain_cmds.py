@@ -17,6 +17,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from multipolar.cli.common import out, print_json, user_errors
+from multipolar.cli.options import Json, Members, Seed
 from multipolar.errors import InputError
 
 
@@ -54,11 +55,10 @@ def run_cmd(
     model: str = typer.Option("compromise", "--model", "-m", help="Model name (see `models`)."),
     rounds: int | None = typer.Option(None, "--rounds", "-r", min=0,
                                       help="Rounds for dynamic models."),
-    seed: int = typer.Option(0, "--seed", min=0, help="Seed for stochastic models."),
-    members: int = typer.Option(0, "--members", min=0,
-                                help="Ensemble members for ktab-pcm (0: deterministic)."),
+    seed: Seed = 0,
+    members: Members = 0,
     fmt: str | None = typer.Option(None, "--format", help="yaml, csv, ktab or deu (auto)."),
-    as_json: bool = typer.Option(False, "--json", help="Write JSON to stdout."),
+    as_json: Json = False,
     png: Path | None = typer.Option(None, "--png", help="Write positions over rounds to PNG."),
 ) -> None:
     """Run a model on an issue file and show the predicted outcome and who moved whom."""
@@ -67,6 +67,9 @@ def run_cmd(
 
     with user_errors():
         name = _check_model(model)
+        if members < 0:
+            raise InputError("--members cannot be negative", field="--members",
+                             fix="use 0 (deterministic) or a positive ensemble size")
         issues = load_issues(input, fmt)
         params: dict[str, Any] = {"members": members} if name == "ktab-pcm" else {}
         result = get_model(name, **params).run(issues, rounds=rounds, seed=seed)
@@ -79,9 +82,12 @@ def run_cmd(
         return
     means = result.mean_by_round(issues)
     for i, iid in enumerate(issues.issue_ids[:20]):
-        out.print(f"[bold]{iid}[/]  model {name}: predicted {result.predicted[i]:.3f}  "
+        out.print(f"[bold]{iid}[/]  model {name}: predicted {result.predicted[i]:.3f} on the "
+                  f"issue's scale {issues.low[i]:g} to {issues.high[i]:g}  "
                   f"(weighted mean by round: "
                   + ", ".join(f"{m:.3f}" for m in means[:, i]) + ")")
+        if issues.n_issues <= 3:
+            out.print(f"  scale: {issues.scale_text(i)}")
     if issues.n_issues > 20:
         out.print(f"... {issues.n_issues - 20} more issues (use --json)")
     if result.moves and issues.n_issues == 1:
@@ -98,7 +104,7 @@ def run_cmd(
 def deu_cmd(
     file: str = typer.Argument(..., help="DEU-style TSV (e.g. deu3_train.tsv)."),
     model: str = typer.Option("recommended", "--model", "-m"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: Json = False,
 ) -> None:
     """Predict every issue of a DEU file (with the observed outcome where known)."""
     from multipolar.bargaining import load_issues
@@ -124,8 +130,8 @@ def evaluate_cmd(
     kind: str = typer.Argument(..., help="Data kind: deu."),
     file: str = typer.Argument(..., help="The data file."),
     model: str = typer.Option("recommended", "--model", "-m"),
-    seed: int = typer.Option(0, "--seed", min=0),
-    as_json: bool = typer.Option(False, "--json"),
+    seed: Seed = 0,
+    as_json: Json = False,
 ) -> None:
     """MAE of a model against observed outcomes, with compromise and median baselines."""
     from multipolar.bargaining import load_issues
@@ -152,9 +158,9 @@ def evaluate_cmd(
 def cv_cmd(
     file: str = typer.Argument(..., help="DEU-style TSV with outcomes."),
     k: int = typer.Option(10, "--k", help="Folds (grouped by proposal)."),
-    seed: int = typer.Option(0, "--seed", min=0),
+    seed: Seed = 0,
     repeats: int = typer.Option(5, "--repeats", min=1),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: Json = False,
 ) -> None:
     """Cross-validated MAE of every model (models with a grid are refitted per fold)."""
     from multipolar.bargaining import load_issues

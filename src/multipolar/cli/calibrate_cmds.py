@@ -13,36 +13,38 @@ Depends on Typer/Rich, :mod:`multipolar.calibration`, :mod:`multipolar.forecast`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from multipolar.cli.common import console, out, print_json, user_errors, writing
+from multipolar.cli.common import (
+    console,
+    out,
+    overwrite_notice,
+    prepare_out,
+    print_json,
+    user_errors,
+    writing,
+)
+from multipolar.cli.options import (
+    Events,
+    Executor,
+    Hypothesis,
+    Json,
+    Members,
+    Out,
+    Perspective,
+    Quiet,
+    Scenario,
+    Seed,
+    Sets,
+    Workers,
+)
+from multipolar.cli.progress import Bar
 from multipolar.errors import InputError
-
-_SCENARIO = typer.Argument("russia-neighbourhood", help="Scenario file, folder or bundled name.")
-
-
-@contextmanager
-def _bar(total: int, label: str, enabled: bool) -> Iterator[Callable[[int, float], None]]:
-    """A Rich progress bar over objective evaluations (a no-op when disabled)."""
-    if not enabled:
-        yield lambda i, best: None
-        return
-    with Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("best MAE {task.fields[best]}"), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task(label, total=total, best="–")
-
-        def update(i: int, best: float) -> None:
-            bar.update(task, completed=min(i, total), best=f"{best:.4f}")
-
-        yield update
+from multipolar.textformat import band, members_cell, provenance
 
 
 def _check_executor(executor: str, workers: int | None) -> None:
@@ -52,32 +54,33 @@ def _check_executor(executor: str, workers: int | None) -> None:
 
 
 def calibrate(
-    scenario: str = _SCENARIO,
+    scenario: Scenario = "russia-neighbourhood",
     panel: Path = typer.Option(None, "--panel", help="Panel CSV (default: the bundled one)."),
-    until: int = typer.Option(2013, "--until", help="Last year of data the fit may use."),
-    out_file: Path = typer.Option(None, "--out", "-o", help="Calibration file to write."),
-    members: int = typer.Option(64, "--members", "-n", help="Members per evaluation."),
-    seed: int = typer.Option(2013, "--seed", help="Seed (common random numbers)."),
+    until: int = typer.Option(None, "--until",
+                              help="Last year of data the fit may use (default: the panel's "
+                                   "last year, 2019 for the bundled data)."),
+    out_file: Out = None,
+    members: Members = 64,
+    seed: Seed = 2013,
     maxiter: int = typer.Option(300, "--maxiter", help="Most objective evaluations."),
     objective: str = typer.Option("forecast", "--objective",
                                   help="forecast (rolling origins) or history (1992 on)."),
-    perspective: str = typer.Option(None, "--perspective", "-p", help="Perspective overlay."),
-    hypothesis: str = typer.Option(None, "--hypothesis", help="Hypothesis overlay."),
-    set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
-    executor: str = typer.Option("local", "--executor", "-e",
-                                 help="local, processes or dask (evaluations are tiny, so "
-                                      "the search itself always runs in this process)."),
-    workers: int = typer.Option(None, "--workers", "-w", help="Workers (not local)."),
-    json_: bool = typer.Option(False, "--json", help="Print the fit as JSON."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    perspective: Perspective = None,
+    hypothesis: Hypothesis = None,
+    set_: Sets = None,
+    executor: Executor = "local",
+    workers: Workers = None,
+    json_: Json = False,
+    quiet: Quiet = False,
 ) -> None:
     """Fit the model's free parameters to the panel and write a calibration file."""
     from multipolar.calibration import calibrate as calib_history
     from multipolar.calibration import calibrate_forecast
     from multipolar.forecast import load_for_origin, load_panel
 
-    with user_errors():
+    with user_errors(set_):
         _check_executor(executor, workers)
+        prepare_out(out_file, is_file=True)
         if objective not in ("forecast", "history"):
             raise InputError(f"unknown objective '{objective}'", field="--objective",
                              fix="choose forecast or history")
@@ -85,12 +88,15 @@ def calibrate(
             raise InputError("--members and --maxiter must be at least 1", field="--members",
                              fix="pass e.g. --members 64 --maxiter 300")
         pnl = load_panel(panel)
-        with _bar(maxiter, "calibrating", not quiet and not json_) as progress:
+        if until is None:
+            until = pnl.last_year()
+        with Bar(not quiet and not json_, transient=True) as bar:
+            progress = bar.evaluations("calibrating", maxiter)
             if objective == "forecast":
                 result, model = calibrate_forecast(
                     scenario, pnl, until=until, members=members, seed=seed, maxiter=maxiter,
                     sets=set_, perspective=perspective, hypothesis=hypothesis,
-                    progress=progress)
+                    anchor=None, progress=progress)
             else:
                 loaded = load_for_origin(scenario, until, sets=set_, perspective=perspective,
                                          hypothesis=hypothesis)
@@ -99,6 +105,7 @@ def calibrate(
                                               restarts=0, progress=progress)
         text = result.to_yaml(model)
         if out_file is not None:
+            overwrite_notice([out_file], out_file.parent)
             with writing("the calibration file", out_file, fix="choose a writable path",
                          error=InputError):
                 out_file.write_text(text, encoding="utf-8")
@@ -124,36 +131,38 @@ def calibrate(
 
 
 def forecast(
-    scenario: str = _SCENARIO,
+    scenario: Scenario = "russia-neighbourhood",
     calibration: Path = typer.Option(None, "--calibration", "-c",
                                      help="Calibration file from `multipolar calibrate`."),
     from_: int = typer.Option(2014, "--from", help="First forecast year (origin = FROM-1)."),
     to: int = typer.Option(2030, "--to", help="Last forecast year."),
-    members: int = typer.Option(2000, "--members", "-n", help="Ensemble members."),
-    seed: int = typer.Option(7, "--seed", help="Master seed."),
+    members: Members = 2000,
+    seed: Seed = 7,
     panel: Path = typer.Option(None, "--panel", help="Panel CSV for the origin state."),
     exogenous: str = typer.Option(None, "--exogenous",
                                   help="known (use driver data after the origin) or blind."),
-    perspective: str = typer.Option(None, "--perspective", "-p", help="Perspective overlay."),
-    hypothesis: str = typer.Option(None, "--hypothesis", help="Hypothesis overlay."),
-    set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
-    event: list[str] = typer.Option(None, "--event",
-                                    help="Dated event KIND:TARGET[/INSTITUTION]@YEAR, e.g. "
-                                         "use_of_force:UKR@2022 (repeatable)."),
-    json_: bool = typer.Option(False, "--json", help="Print the forecasts as JSON."),
+    perspective: Perspective = None,
+    hypothesis: Hypothesis = None,
+    set_: Sets = None,
+    event: Events = None,
+    raw: bool = typer.Option(False, "--raw", help="The model alone (no stacking with "
+                                                  "persistence)."),
+    assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",
+                                    help="Resample members on the years before the origin."),
+    json_: Json = False,
 ) -> None:
     """Forecast UN voting alignment and memberships per country and year."""
     from multipolar.calibration import read_calibration_file
+    from multipolar.conditional import parse_event
     from multipolar.forecast import (
         ForecastSettings,
         forecast_records,
-        load_for_origin,
         load_panel,
-        prepare_model,
-        run_forecast,
+        starting_state,
     )
+    from multipolar.pipeline import forecast_ensemble
 
-    with user_errors():
+    with user_errors(set_):
         if to < from_:
             raise InputError(f"--to {to} is before --from {from_}", field="--to",
                              fix="choose --to at or after --from")
@@ -174,38 +183,57 @@ def forecast(
         if origin < min(y for s in pnl.alignment.values() for y in s):
             raise InputError(f"the panel has no data at or before the origin {origin}",
                              file=pnl.path, field="--from", fix="forecast from a later year")
-        loaded = load_for_origin(scenario, origin, overrides, sets=set_,
-                                 perspective=perspective, hypothesis=hypothesis,
-                                 events=event)
-        origin = min(origin, loaded.scenario.time.observed_until)
-        model = prepare_model(loaded, origin, to, pnl.truncated(origin), settings, seed)
-        ens = run_forecast(model, seed, members, spread=settings.spread)
+        events = [parse_event(e) for e in event or []]
+        weights = {int(h): float(w) for h, w in (fc.get("stack_weights") or {}).items()}
+        raw = raw or not weights  # no fitted weights (no calibration file): the model alone
+        origin = min(origin, _observed_until(scenario, perspective, hypothesis))
+        ens, _, info = forecast_ensemble(
+            scenario, pnl.truncated(origin), origin, to, overrides=overrides,
+            settings=settings, seed=seed, members=members, sets=set_, perspective=perspective,
+            hypothesis=hypothesis, events=events, assimilation=assimilate,
+            stack_weights=None if raw else weights)
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
+        start = starting_state(from_, origin)
         if json_:
-            print_json({"scenario": loaded.scenario.name, "origin": origin, "members": members,
+            print_json({"scenario": scenario, "origin": origin,
+                        "observed_until": origin, "starting_state": start, "members": members,
                         "seed": seed, "settings": settings.to_dict(),
                         "calibration": str(calibration) if calibration else None,
-                        "applied": dict(loaded.applied), "forecasts": records})
+                        "method": "model" if raw else "stacked", **info.to_dict(),
+                        "forecasts": records})
             return
-        t = Table(title=f"rel_pos_ru0_us1 forecast (0 = votes like Russia, 1 = like the US), "
-                        f"origin {origin}, {members:,} members, seed {seed}")
-        t.add_column("country")
-        shown = sorted({from_, min(from_ + 4, to), to})
-        for y in shown:
-            t.add_column(f"{y} median [90%]", justify="right")
-        t.add_column(f"P(member) {to}")
-        for c in countries:
-            row = [c]
-            for y in shown:
-                r = next(r for r in records if r["country"] == c and r["year"] == y)
-                q = r["rel_pos_ru0_us1"]
-                row.append(f"{q['median']:.2f} [{q['p05']:.2f}–{q['p95']:.2f}]")
-            last = next(r for r in records if r["country"] == c and r["year"] == to)
-            row.append(", ".join(f"{k} {v:.2f}" for k, v in last["memberships"].items()
-                                 if v >= 0.05) or "–")
-            t.add_row(*row)
-        out.print(t)
+        out.print(forecast_table(records, countries, from_, to, origin, members, seed,
+                                 provenance(perspective, hypothesis, set_, event, origin),
+                                 start["note"]))
+
+
+def forecast_table(records: list[dict[str, Any]], countries: list[str], from_: int, to: int,
+                   origin: int, members: int, seed: int, caption: str,
+                   note: str | None = None) -> Table:
+    """The forecast as a table: median [90%] in three years and memberships at the end."""
+    t = Table(title=f"alignment forecast (0 = votes like Russia, 1 = like the US), "
+                    f"origin {origin}, {members:,} members, seed {seed}",
+              caption=f"{note}\n{caption}" if note else caption, caption_justify="left")
+    t.add_column("country", overflow="fold")
+    shown = sorted({from_, min(from_ + 4, to), to})
+    for y in shown:
+        t.add_column(f"{y} median [90%]", justify="right")
+    t.add_column(f"P(member) {to}", overflow="fold")
+    by_key = {(r["country"], r["year"]): r for r in records}
+    for c in countries:
+        row = [c] + [band(by_key[(c, y)]["alignment"]) for y in shown]
+        row.append(members_cell(by_key[(c, to)]["memberships"].items()))
+        t.add_row(*row)
+    return t
+
+
+def _observed_until(scenario: str, perspective: str | None, hypothesis: str | None) -> int:
+    """The last year the scenario has data for (the latest possible forecast origin)."""
+    from multipolar.scenario import load_scenario
+
+    sc = load_scenario(scenario, perspective=perspective, hypothesis=hypothesis).scenario
+    return int(sc.time.observed_until)
 
 
 def _parse_origins(text: str) -> list[int]:
@@ -220,38 +248,51 @@ def _parse_origins(text: str) -> list[int]:
 
 
 def backtest(
-    scenario: str = _SCENARIO,
+    scenario: Scenario = "russia-neighbourhood",
     panel: Path = typer.Option(None, "--panel", help="Panel CSV (default: the bundled one)."),
     train_until: int = typer.Option(None, "--train-until", help="Last training year."),
     test_until: int = typer.Option(None, "--test-until", help="Last test year."),
     origins: str = typer.Option(None, "--origins",
                                 help="Rolling origins, e.g. 2003,2008 (instead of "
                                      "--train-until); each tested --horizon years."),
-    horizon: int = typer.Option(6, "--horizon", help="Years tested after each origin."),
-    members: int = typer.Option(500, "--members", "-n", help="Forecast ensemble members."),
+    horizon: int = typer.Option(5, "--horizon", help="Years tested after each origin."),
+    members: Members = 500,
     calib_members: int = typer.Option(64, "--calib-members", help="Members per evaluation."),
     maxiter: int = typer.Option(300, "--maxiter", help="Most objective evaluations."),
-    seed: int = typer.Option(2013, "--seed", help="Seed."),
+    seed: Seed = 2013,
     exogenous: str = typer.Option("blind", "--exogenous",
                                   help="blind (drivers cut at the origin) or known."),
-    set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
-    json_: bool = typer.Option(False, "--json", help="Print results as JSON."),
-    png: Path = typer.Option(None, "--png", help="Write predicted vs observed paths here."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    set_: Sets = None,
+    event: list[str] = typer.Option(None, "--event",
+                                    help="Condition on KIND:TARGET@YEAR, e.g. "
+                                         "use_of_force:GEO@2008 (repeatable)."),
+    warmup: int = typer.Option(5, "--warmup", help="Extra earlier origins that train the "
+                                                   "stacking weights."),
+    assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",
+                                    help="Resample members on the years before the origin."),
+    json_: Json = False,
+    png: Path = typer.Option(None, "--png", help="Write predicted vs observed paths here "
+                                                 "(and the scores to NAME-scores.png)."),
+    quiet: Quiet = False,
 ) -> None:
     """Calibrate on years up to an origin, forecast the years after, score against the panel."""
-    from multipolar.backtest.harness import METHODS, backtest, plot_paths, rolling_backtest
+    from multipolar.backtest.harness import backtest, plot_paths, plot_scores, rolling_backtest
+    from multipolar.backtest.report import print_backtest
+    from multipolar.conditional import parse_event
     from multipolar.forecast import load_panel
 
-    with user_errors():
+    with user_errors(set_):
         if exogenous not in ("blind", "known"):
             raise InputError(f"unknown exogenous mode '{exogenous}'", field="--exogenous",
                              fix="choose blind or known")
         pnl = load_panel(panel)
         kw: dict[str, Any] = {"scenario": scenario, "members": members,
                               "calib_members": calib_members, "maxiter": maxiter,
-                              "seed": seed, "exogenous": exogenous, "sets": set_}
-        with _bar(maxiter, "calibrating", not quiet and not json_) as progress:
+                              "seed": seed, "exogenous": exogenous, "sets": set_,
+                              "events": [parse_event(e) for e in event or []],
+                              "warmup": warmup, "assimilation": assimilate}
+        with Bar(not quiet and not json_, transient=True) as bar:
+            progress = bar.evaluations("calibrating", maxiter)
             kw["progress"] = progress
             if origins is not None:
                 res = rolling_backtest(pnl, _parse_origins(origins), horizon, **kw)
@@ -263,34 +304,14 @@ def backtest(
                 res = backtest(pnl, train_until, z, **kw)
         if png is not None:
             plot_paths(res, pnl, png)
+            plot_scores(res, png.with_name(png.stem + "-scores.png"))
         if json_:
             print_json(res.to_dict())
             return
-        scores = res.scores()
-        t = Table(title="back-test of rel_pos_ru0_us1, origins "
-                        + ", ".join(str(o) for o in res.origins)
-                        + f" ({scores.get('model', {}).get('n', 0)} country-years)")
-        for c in ("method", "MAE", "vs persistence", "90% coverage", "CRPS", "Brier"):
-            t.add_column(c, justify="left" if c == "method" else "right")
-        base = scores.get("persistence", {}).get("mae")
-        for m in METHODS:
-            s = scores.get(m)
-            if not s:
-                continue
-            rel = f"{100 * (1 - s['mae'] / base):+.0f}%" if base else "–"
-            t.add_row(m, f"{s['mae']:.4f}", rel, f"{s['coverage90']:.2f}", f"{s['crps']:.4f}",
-                      f"{s['brier']:.4f}" if "brier" in s else "–")
-        out.print(t)
-        h = Table(title="MAE by horizon")
-        h.add_column("horizon")
-        for m in METHODS:
-            h.add_column(m, justify="right")
-        for hz in res.horizons():
-            sc = res.scores(hz)
-            h.add_row(str(hz), *[f"{sc[m]['mae']:.4f}" if m in sc else "–" for m in METHODS])
-        out.print(h)
+        print_backtest(res)
         if png is not None and not quiet:
-            console.print(f"paths written to {png}")
+            console.print(f"paths written to {png}, scores to "
+                          f"{png.with_name(png.stem + '-scores.png')}")
 
 
 def register(app: typer.Typer) -> None:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
-from multipolar.cli.common import out, print_json, user_errors, writing
+from multipolar.cli.common import out, prepare_out, print_json, user_errors, writing
+from multipolar.cli.options import Events, Json, Members, Out, Seed
 from multipolar.errors import InputError, MultipolarError
 from multipolar.world.data import global_dir
 
@@ -74,15 +75,14 @@ def _table(result: dict[str, Any], top: int) -> None:
 
 
 def coalition(
-    scenario: str = typer.Argument("russia-world", help="Scenario with actor_sets."),
-    event: str = typer.Option(..., "--event", help="KIND:TARGET@YEAR, e.g. use_of_force:UKR@2022."),
+    scenario: Annotated[str, typer.Argument(help="Scenario with actor_sets.")] = "russia-world",
+    event: Events = None,
     calibration: Path | None = typer.Option(None, "--calibration",
                                             help="Fit from calibrate-coalition (default: "
                                                  "the bundled fit through 2019)."),
-    members: int = typer.Option(1000, "--members", min=1, max=200_000,
-                                help="Ensemble members."),
-    seed: int = typer.Option(0, "--seed", min=0, help="Master seed."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    members: Members = 1000,
+    seed: Seed = 0,
+    as_json: Json = False,
     top: int = typer.Option(20, "--top", min=1, help="Rows of the table."),
     map_path: Path | None = typer.Option(None, "--map", help="Write a world map (PNG)."),
 ) -> None:
@@ -91,8 +91,15 @@ def coalition(
     from multipolar.world.data import load_world
 
     with user_errors():
+        if not event or len(event) != 1:
+            raise MultipolarError("coalition forecasts the vote on one event", field="--event",
+                                  fix="give one --event KIND:TARGET@YEAR, e.g. "
+                                      "--event use_of_force:UKR@2022")
+        if not 1 <= members <= 200_000:
+            raise MultipolarError(f"--members {members} is outside 1 to 200,000",
+                                  field="--members", fix="e.g. --members 1000")
         groups, _ = scenario_groups(scenario)
-        ev = parse_event(event, set(groups))
+        ev = parse_event(event[0], set(groups))
         model = load_fit(calibration)
         world = load_world()
         result = forecast(world, model, ev, groups, members=members, seed=seed)
@@ -114,7 +121,7 @@ def coalition(
 def calibrate_coalition(
     until: int = typer.Option(2019, "--until", min=2008, max=2019,
                               help="Last year of data the fit may use."),
-    out_path: Path = typer.Option(..., "--out", help="Calibration file to write (JSON)."),
+    out_path: Out = None,
     scenario: str = typer.Option("russia-world", "--scenario", help="Scenario with actor_sets."),
     with_record: bool = typer.Option(False, "--with-record",
                                      help="Add each state's record on the earlier "
@@ -131,6 +138,10 @@ def calibrate_coalition(
     from multipolar.world.fitting import fit_until
 
     with user_errors():
+        if out_path is None:
+            raise MultipolarError("say where to write the calibration", field="--out",
+                                  fix="add --out FILE.json")
+        prepare_out(out_path, is_file=True)
         groups, _ = scenario_groups(scenario)
         world = load_world()
         model = fit_until(world, until, groups, with_record=with_record)

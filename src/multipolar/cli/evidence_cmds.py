@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from multipolar.cli.common import console, out, print_json, user_errors
+from multipolar.cli.options import Json
 from multipolar.errors import InputError
 from multipolar.evidence import (
     CitationResult,
@@ -28,6 +29,7 @@ from multipolar.evidence import (
     is_citations_file,
     load_citations_file,
 )
+from multipolar.labels import source_label
 from multipolar.scenario import Citation, Scenario, load_scenario
 
 app = typer.Typer(
@@ -92,7 +94,7 @@ def check(
     scenario: str = typer.Argument(
         ..., help="Scenario file, bundled scenario name, or a citations file (id: {doc, ...})."),
     corpus: Path = typer.Option(..., "--corpus", envvar="MULTIPOLAR_CORPUS", help=CORPUS_HELP),
-    json_: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    json_: Json = False,
     passages: bool = typer.Option(False, "--passages", help="Print each full passage."),
     strict: bool = typer.Option(False, "--strict",
                                 help="Also fail (exit 1) on warnings such as ambiguous locators."),
@@ -107,13 +109,13 @@ def check(
     else:
         t = Table(title=f"evidence for {label} in {cor.root}", show_lines=passages)
         t.add_column("citation", overflow="fold", ratio=2)
-        t.add_column("doc", no_wrap=True)
+        t.add_column("source", overflow="fold", ratio=2)
         t.add_column("line:col", no_wrap=True)
         t.add_column("status", no_wrap=True)
         t.add_column("passage", overflow="fold", ratio=5)
         for r in report.results:
             cite = r.id or r.owner
-            doc = (r.document or r.doc).split("_", 1)[0]
+            doc = source_label(r.document or r.doc, short=True)
             if r.found:
                 status = Text("found" if r.occurrences == 1 else f"found ×{r.occurrences}",
                               style="green" if r.occurrences == 1 else "yellow")
@@ -149,7 +151,7 @@ def show(
     corpus: Path = typer.Option(..., "--corpus", envvar="MULTIPOLAR_CORPUS", help=CORPUS_HELP),
     scenario: str = typer.Option("russia-neighbourhood", "--scenario", "-s",
                                  help="Scenario file, bundled name or citations file."),
-    json_: bool = typer.Option(False, "--json", help="Print the passages as JSON."),
+    json_: Json = False,
 ) -> None:
     """Print the passages behind one element of a scenario (exit 1 if any is missing)."""
     with user_errors():
@@ -179,7 +181,7 @@ def show(
         for i, r in enumerate(results, 1):
             head = Text(f"[{i}/{len(results)}] ", style="bold")
             head.append(r.id or r.owner, style="bold cyan")
-            head.append(f"  {r.document or r.doc}")
+            head.append(f"  {source_label(r.document or r.doc)}")
             if r.found:
                 head.append(f"  line {r.line}, offset {r.offset}")
             out.print(head)
@@ -199,7 +201,7 @@ def locate(
     doc: str = typer.Argument(..., help="Document: file name or numeric prefix (001)."),
     phrase: str = typer.Argument(..., help="Phrase to find (any spacing, quotes, hyphenation)."),
     corpus: Path = typer.Option(..., "--corpus", envvar="MULTIPOLAR_CORPUS", help=CORPUS_HELP),
-    json_: bool = typer.Option(False, "--json", help="Print the occurrences as JSON."),
+    json_: Json = False,
 ) -> None:
     """Find a phrase in one document; print every occurrence (exit 1 if there is none)."""
     with user_errors():

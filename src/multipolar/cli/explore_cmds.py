@@ -8,51 +8,42 @@ Depends on Typer/Rich, :mod:`multipolar.explore`, :mod:`multipolar.report` and
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
-from multipolar.cli.common import console, out, print_json, user_errors, writing
-
-
-class _Bar:
-    """A Rich progress bar fed with ``(label, done, total)``; silent when disabled."""
-
-    def __init__(self, enabled: bool, unit: str = "rows") -> None:
-        self.enabled = enabled
-        self.unit = unit
-        self.bar: Progress | None = None
-        self.tasks: dict[str, Any] = {}
-
-    def __enter__(self) -> _Bar:
-        if self.enabled:
-            self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                                MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
-                                TimeRemainingColumn(), console=console, transient=False)
-            self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-
-    def update(self, label: str, done: int, total: int) -> None:
-        """Move the bar called ``label``."""
-        if self.bar is None:
-            return
-        if label not in self.tasks:
-            self.tasks[label] = self.bar.add_task(label, total=total)
-        self.bar.update(self.tasks[label], completed=done, total=total)
+from multipolar.cli.common import (
+    console,
+    out,
+    overwrite_notice,
+    prepare_out,
+    print_json,
+    user_errors,
+    writing,
+)
+from multipolar.cli.options import (
+    End,
+    Events,
+    Executor,
+    Hypothesis,
+    Json,
+    Members,
+    Out,
+    Perspective,
+    Quiet,
+    Scenario,
+    Scheduler,
+    Seed,
+    Sets,
+    Start,
+    Workers,
+    scenario_kwargs,
+)
+from multipolar.cli.progress import Bar
+from multipolar.textformat import provenance
 
 
 def _evaluator(executor: str, workers: int | None, scheduler: str | None) -> Any:
@@ -76,7 +67,7 @@ def _lever_range(text: str) -> tuple[float, float]:
 
 
 def explore(
-    scenario: str = typer.Argument("russia-neighbourhood", help="Scenario file or name."),
+    scenario: Scenario = "russia-neighbourhood",
     design: str = typer.Option("lhs", "--design", "-d", help="lhs, sobol, morris or factorial."),
     n: int = typer.Option(256, "--n", "-n", help="Rows (lhs), base samples (sobol, a power "
                           "of two), trajectories (morris); ignored by factorial."),
@@ -88,26 +79,25 @@ def explore(
                                       "'mean(alignment[Ukraine][2025:2035])'."),
     target: str = typer.Option(None, "--target", help="PRIM target, a comparison such as "
                                "'alignment[Belarus][2030] < 0.3'."),
-    seed: int = typer.Option(7, "--seed", help="Master seed (design and model noise)."),
-    start: int = typer.Option(None, "--start", help="First year (default: the scenario's)."),
-    end: int = typer.Option(None, "--end", help="Last year (default: the scenario's)."),
-    perspective: str = typer.Option(None, "--perspective", "-p", help="Perspective overlay."),
-    hypothesis: str = typer.Option(None, "--hypothesis", help="Hypothesis overlay."),
-    set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
+    seed: Seed = 7,
+    start: Start = None,
+    end: End = None,
+    perspective: Perspective = None,
+    hypothesis: Hypothesis = None,
+    set_: Sets = None,
     levels: int = typer.Option(4, "--levels", help="Grid levels (morris, factorial)."),
     first_order_only: bool = typer.Option(False, "--no-second-order",
                                           help="Sobol without S2 (n*(d+2) rows)."),
     lever_range: str = typer.Option("0,1", "--lever-range", help="Range of lever factors."),
     prim_threshold: float = typer.Option(0.8, "--prim-threshold",
                                          help="Density a PRIM box must reach."),
-    executor: str = typer.Option("local", "--executor", "-e",
-                                 help="Where to run: local, processes or dask."),
-    workers: int = typer.Option(None, "--workers", "-w", help="Workers (processes, dask)."),
-    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler tcp://HOST:PORT."),
+    executor: Executor = "local",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     chunk: int = typer.Option(2048, "--chunk-size", help="Design rows per task."),
-    out_dir: Path = typer.Option(None, "--out", help="Folder for summary.json, design.parquet."),
-    json_: bool = typer.Option(False, "--json", help="Print the summary as JSON only."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or messages."),
+    out_dir: Out = None,
+    json_: Json = False,
+    quiet: Quiet = False,
 ) -> None:
     """Sample uncertainties and levers, run the design, and explain the outcomes.
 
@@ -117,7 +107,10 @@ def explore(
     from multipolar.explore.runner import ExploreSpec
     from multipolar.explore.runner import explore as run_explore
 
-    with user_errors():
+    with user_errors(set_):
+        prepare_out(out_dir)
+        if out_dir is not None and not quiet and not json_:
+            overwrite_notice([out_dir / "summary.json", out_dir / "design.parquet"], out_dir)
         spec = ExploreSpec(
             scenario=scenario, design=design, n=n, uncertainties=uncertainties,
             outcomes=tuple(outcome or ("alignment[Belarus][2030]",)), target=target, seed=seed,
@@ -125,13 +118,14 @@ def explore(
             sets=tuple(set_ or ()), second_order=not first_order_only, levels=levels,
             lever_range=_lever_range(lever_range), prim_threshold=prim_threshold, chunk=chunk)
         ev = _evaluator(executor, workers, scheduler)
-        with _Bar(not quiet and not json_) as bar:
+        with Bar(not quiet and not json_) as bar:
             summary = run_explore(spec, ev, out_dir,
                                   progress=lambda d, t: bar.update("design rows", d, t))
         if json_:
             print_json(summary)
             return
         _print_explore(summary)
+        out.print(provenance(perspective, hypothesis, set_))
         if not quiet:
             tm = summary["timing"]
             console.print(f"{summary['design']['rows']:,} rows in {tm['evaluate_seconds']:.1f} s "
@@ -167,6 +161,12 @@ def _print_explore(s: dict[str, Any]) -> None:
             row.append(f"{a['scores']['spearman'][i]:+.2f}")
             t.add_row(*row)
         out.print(t)
+        shown = ("S1", "ST", "±") if "sobol" in a else ("mu*", "sigma", "±") \
+            if "morris" in a else ()
+        for k in (*shown, "rho"):
+            out.print(f"  {k}: {a.get('explain', {}).get(k, '')}")
+        for w in a.get("warnings", []):
+            console.print(f"[yellow]warning:[/] {w}")
     p = s.get("prim")
     if p:
         b = p["box"]
@@ -185,29 +185,32 @@ def _print_explore(s: dict[str, Any]) -> None:
 
 
 def compare(
-    scenario: str = typer.Argument("russia-neighbourhood", help="Scenario file or name."),
+    scenario: Scenario = "russia-neighbourhood",
     perspectives: str = typer.Option(None, "--perspectives",
                                      help="'all' or names, comma-separated."),
     hypotheses: str = typer.Option(None, "--hypotheses",
                                    help="Names, comma-separated; the first is the baseline."),
-    members: int = typer.Option(1000, "--members", "-n", help="Members per overlay."),
-    seed: int = typer.Option(7, "--seed", help="Master seed (shared by all overlays)."),
-    start: int = typer.Option(None, "--start", help="First year."),
-    end: int = typer.Option(None, "--end", help="Last year."),
-    set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
-    event: list[str] = typer.Option(None, "--event",
-                                    help="Dated event KIND:TARGET[/INSTITUTION]@YEAR, e.g. "
-                                         "use_of_force:UKR@2022 (repeatable)."),
+    members: Members = 1000,
+    seed: Seed = 7,
+    start: Start = None,
+    end: End = None,
+    set_: Sets = None,
+    event: Events = None,
     min_effect: float = typer.Option(0.05, "--min-effect",
                                      help="Smallest alignment difference reported."),
     drivers: bool = typer.Option(True, "--drivers/--no-drivers",
                                  help="Rank each overlay's overrides by effect (extra runs)."),
-    executor: str = typer.Option("local", "--executor", "-e", help="local, processes or dask."),
-    workers: int = typer.Option(None, "--workers", "-w", help="Workers (processes, dask)."),
-    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler tcp://HOST:PORT."),
-    out_dir: Path = typer.Option(None, "--out", help="Folder for summary.json."),
-    json_: bool = typer.Option(False, "--json", help="Print the summary as JSON only."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or messages."),
+    executor: Executor = "local",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    out_dir: Out = None,
+    json_: Json = False,
+    quiet: Quiet = False,
+    score: bool = typer.Option(False, "--score", help="Rank the views by rolling-origin "
+                                                      "back-tests against the panel."),
+    origins: str = typer.Option(None, "--origins", help="--score: origins, e.g. 2006,2009."),
+    horizon: int = typer.Option(5, "--horizon", help="--score: years tested per origin."),
+    panel: Path = typer.Option(None, "--panel", help="--score: panel CSV."),
 ) -> None:
     """Run perspectives or hypotheses with common random numbers and show where they differ."""
     from multipolar.errors import MultipolarError
@@ -216,32 +219,42 @@ def compare(
     from multipolar.explore.runner import write_summary
     from multipolar.scenario import load_scenario
 
-    with user_errors():
+    if score:
+        from multipolar.backtest.compete import run_score_cli
+
+        run_score_cli(scenario, perspectives, hypotheses, origins, horizon, panel,
+                      min(members, 200), seed, set_, json_, quiet)
+        return
+    with user_errors(set_):
+        prepare_out(out_dir)
         if not perspectives and not hypotheses:
             raise MultipolarError("say what to compare", field="--perspectives",
                                   fix="add --perspectives all or --hypotheses "
                                   "strategic,opportunist")
-        sc = load_scenario(scenario).scenario
+        sc = load_scenario(scenario, **scenario_kwargs(sets=set_, events=event)).scenario
         spec = CompareSpec(
             scenario=scenario,
             perspectives=resolve_names(perspectives, list(sc.perspectives), "perspective"),
             hypotheses=resolve_names(hypotheses, list(sc.hypotheses), "hypothesis"),
             members=members, seed=seed, start=start, end=end, sets=tuple(set_ or ()),
-            events=tuple(event or ()),
-            min_effect=min_effect, drivers=drivers)
+            events=tuple(event or ()), min_effect=min_effect, drivers=drivers)
         if spec.hypotheses and len(spec.hypotheses) < 2:
             raise MultipolarError("compare needs at least two hypotheses", field="--hypotheses",
                                   fix="e.g. --hypotheses strategic,opportunist")
         ev = _evaluator(executor, workers, scheduler)
-        with ev, _Bar(not quiet and not json_) as bar:
+        with ev, Bar(not quiet and not json_) as bar:
             s = run_compare(spec, ev, progress=bar.update)
         if out_dir is not None:
+            if not quiet and not json_:
+                overwrite_notice([out_dir / "summary.json"], out_dir)
             with writing("the results", out_dir):
                 write_summary(Path(out_dir), s)
         if json_:
             print_json(s)
             return
         _print_compare(s)
+        out.print(provenance(None, None, set_, event) + " · compared: "
+                  + ", ".join(s.get("overlays", {})))
         if not quiet and out_dir is not None:
             console.print(f"results in {out_dir} (multipolar report {out_dir} --html "
                           "report.html)")
@@ -283,15 +296,17 @@ def report(
     corpus: Path = typer.Option(None, "--corpus", help="Seed documents: show cited passages."),
     scenario: str = typer.Option(None, "--scenario", help="Scenario for the evidence section "
                                  "(default: the run's)."),
-    json_: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages."),
+    json_: Json = False,
+    quiet: Quiet = False,
 ) -> None:
     """Build a report (HTML with embedded pictures and inlined Plotly; optional PDF)."""
     from multipolar.report import build_report
 
     with user_errors():
         show = not quiet and not json_
-        with console.status("building the report", spinner="dots") if show else _nullctx():
+        if show:
+            overwrite_notice([p for p in (html_out, pdf_out) if p is not None], Path("."))
+        with console.status("building the report", spinner="dots") if show else nullcontext():
             written = build_report(rundir, html_out, pdf_out, corpus, scenario,
                                    progress=(lambda m: console.log(m)) if show else None)
         if json_:
@@ -301,14 +316,6 @@ def report(
             for k in ("html", "pdf"):
                 if k in written:
                     console.print(f"{k.upper()}: {written[k]}")
-
-
-class _nullctx:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def register(app: typer.Typer) -> None:

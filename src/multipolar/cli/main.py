@@ -76,7 +76,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted; finished results are kept (re-run with --resume)\n")
+        sys.stderr.write("interrupted\n")  # `run --out` says itself how to resume
         sys.exit(130)
     except Exception as exc:  # a bug, not a user error: say so briefly
         if os.environ.get("MULTIPOLAR_DEBUG"):

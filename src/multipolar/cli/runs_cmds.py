@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from multipolar.cli.common import out, print_json, user_errors
+from multipolar.cli.options import Json
 
 runs_app = typer.Typer(help="List and inspect stored ensemble runs.", no_args_is_help=True)
 
@@ -19,7 +20,7 @@ runs_app = typer.Typer(help="List and inspect stored ensemble runs.", no_args_is
 def list_runs(
     root: Path = typer.Argument(Path("."), help="Folder to search for run folders."),
     depth: int = typer.Option(3, "--depth", help="How many folder levels to search."),
-    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+    json_: Json = False,
 ) -> None:
     """List the runs (folders with a catalogue.duckdb) under ROOT, newest first."""
     from multipolar.ensemble.query import find_runs
@@ -45,7 +46,7 @@ def list_runs(
 @runs_app.command("show")
 def show_run(
     rundir: Path = typer.Argument(..., help="A run folder (the --out of `multipolar run`)."),
-    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+    json_: Json = False,
 ) -> None:
     """Show a run's manifest, chunk progress and sessions."""
     from multipolar.ensemble.query import run_info
@@ -84,7 +85,7 @@ def query(
     rundir: Path = typer.Argument(..., help="A run folder."),
     sql: str = typer.Argument(..., help="SQL over views actors, core, params, chunks, "
                               "sessions, manifest."),
-    json_: bool = typer.Option(False, "--json", help="Print rows as JSON."),
+    json_: Json = False,
     csv: bool = typer.Option(False, "--csv", help="Print rows as CSV."),
     limit: int = typer.Option(50, "--limit", help="Rows to show in the table (not JSON/CSV)."),
 ) -> None:

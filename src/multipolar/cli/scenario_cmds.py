@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from multipolar.cli.common import console, out, print_json, user_errors, writing
+from multipolar.cli.options import (
+    SCENARIO_HELP,
+    Events,
+    Hypothesis,
+    Json,
+    Perspective,
+    Scenario,
+    Sets,
+    scenario_kwargs,
+)
 from multipolar.errors import ScenarioError
 from multipolar.scenario import bundled_names, bundled_path, load_scenario
 
@@ -18,16 +28,16 @@ scenarios_app = typer.Typer(help="List and export the scenarios bundled with mul
 
 
 def validate(
-    scenario: str = typer.Argument(..., help="Scenario file or bundled name."),
-    perspective: str = typer.Option(None, "--perspective", "-p", help="Also apply a perspective."),
-    hypothesis: str = typer.Option(None, "--hypothesis", help="Also apply a hypothesis."),
-    set_: list[str] = typer.Option(None, "--set", help="Override PATH=VALUE (repeatable)."),
-    json_: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)],
+    perspective: Perspective = None,
+    hypothesis: Hypothesis = None,
+    set_: Sets = None,
+    event: Events = None,
+    json_: Json = False,
 ) -> None:
     """Check a scenario file; report every problem with file, line, field and fix."""
-    with user_errors():
-        ld = load_scenario(scenario, perspective=perspective, hypothesis=hypothesis,
-                           sets=list(set_ or []))
+    with user_errors(set_):
+        ld = load_scenario(scenario, **scenario_kwargs(perspective, hypothesis, set_, event))
         sc = ld.scenario
         from multipolar.scenario.semantics import all_citations
 
@@ -50,7 +60,7 @@ def validate(
 
 
 @scenarios_app.command("list")
-def list_scenarios(json_: bool = typer.Option(False, "--json")) -> None:
+def list_scenarios(json_: Json = False) -> None:
     """List the bundled scenarios."""
     with user_errors():
         rows = []
@@ -105,8 +115,8 @@ def export(
 
 
 def mechanisms(
-    scenario: str = typer.Argument("russia-neighbourhood", help="Scenario file or bundled name."),
-    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+    scenario: Scenario = "russia-neighbourhood",
+    json_: Json = False,
 ) -> None:
     """List the model's mechanisms and everything each one declares.
 

@@ -182,6 +182,7 @@ def load_and_compile(spec: RunSpec) -> tuple[Any, Any, dict[str, Any]]:
     model = backend.compile_model(loaded, start=start, end=end)
     info = {"scenario_file": str(loaded.path), "scenario_name": loaded.scenario.name,
             "scenario_hash": canonical_hash(loaded.raw), "start": start, "end": end,
+            "observed_until": t.observed_until,
             "applied": loaded.applied}
     return loaded, model, info
 

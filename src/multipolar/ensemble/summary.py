@@ -29,6 +29,7 @@ from multipolar.ensemble.store import (
     read_manifest,
 )
 from multipolar.errors import MultipolarError
+from multipolar.model.summary import SPHERE_POLES, sphere_entry
 
 EXACT_LIMIT = 5_000
 BINS = 4096
@@ -119,6 +120,7 @@ def summarise_run(rundir: Path, exact_limit: int = EXACT_LIMIT,
         summary["quantile_method"] = f"histogram-{bins}"
     summary["members"] = members
     summary["seed"] = int(ident["seed"])
+    summary["observed_until"] = manifest["scenario"].get("observed_until")
     summary["run"] = {"rundir": str(rundir), "scenario": manifest["scenario"]["scenario_name"],
                       "scenario_hash": ident["scenario_hash"],
                       "perspective": manifest["spec"].get("perspective"),
@@ -210,6 +212,14 @@ def streaming_summary(rundir: Path, chunks: list[tuple[int, int, int]], bins: in
             table = _quantile_table(con, acts, c, ["actor", "year"], bins)
             summary[c] = {a: {str(y): table[(a, y)] for y in years if (a, y) in table}
                           for a in actors}
+        poles = {pole: c for pole, c in SPHERE_POLES.items() if c in cols}
+        if len(poles) == len(SPHERE_POLES):
+            per_pole = {}
+            for pole, c in poles.items():
+                table = _quantile_table(con, acts, c, ["actor", "year"], bins)
+                per_pole[pole] = {a: {str(y): table[(a, y)] for y in years if (a, y) in table}
+                                  for a in actors}
+            summary["sphere"] = sphere_entry(per_pole)
         means = [c for c in MEAN_OUTCOMES if c in cols]
         aggs = [f'avg("{c}")' for c in inst] + [f'avg("{c}")' for c in means]
         memb: dict[str, dict[str, dict[str, float]]] = {a: {c[3:]: {} for c in inst}

@@ -115,10 +115,6 @@ def normalise(text: str) -> NormText:
     return NormText(text, "".join(key), tuple(index), tuple(starts))
 
 
-def word_count(phrase: str) -> int:
-    """Count the whitespace-separated words in ``phrase``."""
-    return len(phrase.split())
-
 
 def vocabulary(text: str) -> frozenset[str]:
     """Lower-cased words of ``text`` written on one line (hyphenated compounds kept whole)."""

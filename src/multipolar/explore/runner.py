@@ -74,7 +74,8 @@ def kept_summary(kept: dict[str, Any], model: Any, seed: int) -> dict[str, Any]:
     years = model.years
     out: dict[str, Any] = {"members": int(kept["alignment"].shape[0]), "seed": seed,
                            "years": [int(y) for y in years], "actors": list(model.actors),
-                           "institutions": list(model.institutions)}
+                           "institutions": list(model.institutions),
+                           "observed_until": int(model.observed_until)}
     out["alignment"] = _nested(quantile_table(kept["alignment"]), years, model.actors)
     mem = kept["memberships"].mean(axis=0)
     out["memberships"] = {
@@ -153,7 +154,7 @@ def explore(spec: ExploreSpec, evaluator: Any = None, out: str | Path | None = N
         "kind": "explore", "scenario": loaded.scenario.name, "scenario_file": str(loaded.path),
         "scenario_hash": model.scenario_hash, "perspective": spec.perspective,
         "hypothesis": spec.hypothesis, "sets": list(spec.sets), "seed": spec.seed,
-        "years": list(years),
+        "years": list(years), "observed_until": int(model.observed_until),
         "design": {"kind": design.kind, "n": design.n, "rows": design.rows,
                    "options": design.options, "factors": [f.describe() for f in factors]},
         "outcomes": [o.text for o in outcomes], "analyses": analyses, "prim": prim_out,

@@ -10,7 +10,9 @@
   the correlation ratio ``eta2`` = Var(E[y | bin of x]) / Var(y) over equal-count bins of ``x``
   (a given-data estimate of the first-order index that also catches non-monotone effects).
 
-Nothing is re-implemented from SALib; results carry the literature's names.
+Nothing is re-implemented from SALib; results carry the literature's names. Every analysis
+also carries ``explain`` (what each measure means, in words: :data:`EXPLAIN`) and ``warnings``
+(:func:`sample_warnings`: a sample too small for stable indices, and how to enlarge it).
 Depends on NumPy, SciPy and SALib.
 """
 
@@ -22,6 +24,67 @@ import numpy as np
 from scipy import stats
 
 from multipolar.explore.design import Design
+
+EXPLAIN: dict[str, str] = {
+    "S1": "first-order Sobol index: share of the outcome's variance due to this factor alone "
+          "(0 none, 1 all)",
+    "ST": "total Sobol index: share of variance in which this factor plays any part, alone or "
+          "through interactions (ST - S1 = interactions; ST near 0: the factor can be fixed)",
+    "mu*": "Morris mu*: mean absolute change of the outcome when the factor moves across its "
+           "range (importance, in outcome units)",
+    "sigma": "Morris sigma: spread of those changes (large: non-linear or interacting)",
+    "rho": "Spearman rank correlation of factor and outcome, -1..1 (sign: direction of a "
+           "monotone effect; near 0: no monotone effect)",
+    "eta2": "correlation ratio: share of variance explained by the factor's value bins "
+            "(also catches non-monotone effects), 0..1",
+    "±": "half-width of the 95% bootstrap interval of the index to its left",
+}
+"""What each sensitivity measure means (shown with every table and stored in summaries)."""
+
+MIN_SOBOL_BASE = 512
+"""Saltelli base samples below which Sobol indices are flagged as unstable."""
+MIN_MORRIS_TRAJECTORIES = 10
+"""Morris trajectories below which screening measures are flagged as unstable."""
+MAX_CONF = 0.1
+"""Widest acceptable 95% half-interval of a Sobol index."""
+
+
+def sample_warnings(design: Design, result: dict[str, Any]) -> list[str]:
+    """Warnings when the sample is too small for stable indices (empty when it is fine).
+
+    Sobol: fewer than :data:`MIN_SOBOL_BASE` base samples, or a 95% half-interval wider than
+    :data:`MAX_CONF`, or first-order indices summing well above 1 (estimation noise).
+    Morris: fewer than :data:`MIN_MORRIS_TRAJECTORIES` trajectories. Correlations: below about
+    ``2 / sqrt(n)`` they cannot be told from noise.
+    """
+    out: list[str] = []
+    d = max(len(design.factors), 1)
+    if "sobol" in result:
+        so = result["sobol"]
+        step = (2 * d + 2) if design.options.get("second_order", True) else (d + 2)
+        base = design.rows // step
+        if base < MIN_SOBOL_BASE:
+            out.append(f"only {base} Sobol base samples ({design.rows:,} rows): indices are not "
+                       f"stable below about {MIN_SOBOL_BASE}; raise -n to at least "
+                       f"{MIN_SOBOL_BASE}")
+        widest = max(so["S1_conf"] + so["ST_conf"], default=0.0)
+        if widest > MAX_CONF:
+            out.append(f"95% intervals up to ±{widest:.2f}: indices that differ by less cannot "
+                       "be ranked; raise -n (intervals shrink with its square root)")
+        if sum(max(v, 0.0) for v in so["S1"]) > 1.1:
+            out.append("first-order indices sum above 1, which only estimation noise can do; "
+                       "raise -n")
+    elif "morris" in result:
+        traj = design.rows // (d + 1)
+        if traj < MIN_MORRIS_TRAJECTORIES:
+            out.append(f"only {traj} Morris trajectories: screening is unstable below about "
+                       f"{MIN_MORRIS_TRAJECTORIES}; raise -n")
+    n = len(result.get("scores_rows", [])) or design.rows
+    noise = 2.0 / float(np.sqrt(max(n - 1, 1)))
+    if noise > 0.1:
+        out.append(f"with {n:,} independent rows, rank correlations within ±{noise:.2f} of 0 "
+                   "cannot be told from noise")
+    return out
 
 
 def _finite_or_fail(y: np.ndarray, what: str) -> np.ndarray:
@@ -130,6 +193,8 @@ def analyse(design: Design, y: np.ndarray, outcome: str = "y", seed: int = 0,
         key = out["morris"]["mu_star"]
     scores = feature_scores(design.values[rows], y[rows], design.paths)
     out["scores"] = scores
+    out["explain"] = dict(EXPLAIN)
+    out["warnings"] = sample_warnings(design, {**out, "scores_rows": rows})
     if design.kind not in ("sobol", "morris"):
         key = [abs(r) for r in scores["spearman"]]
     order = np.argsort(-np.asarray(key, dtype=np.float64), kind="stable")

@@ -256,6 +256,7 @@ def compile_model(loaded: LoadedScenario, start: int | None = None,
     frozen, patronage = _relations(sc, years)
     # a generated actor set may give patronage ties as an attribute instead of relations
     patronage = np.maximum(patronage, static["patronage_tie"])
+    static["russian_base"] = _bases_first_year(sc, years)
     levers = _levers(sc, years, params)
     past, future = _drivers(sc, years, loaded.base_dir, params)
     enabled, impl = _mechanisms_and_aims(sc, params)
@@ -386,6 +387,19 @@ def _relations(sc: Scenario, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     elif after.all():
         frozen[:] = 0.0
     return frozen, patronage
+
+
+def _bases_first_year(sc: Scenario, years: np.ndarray) -> np.ndarray:
+    """``(A,)``: 1 where the core actor keeps a military base in the first simulated year."""
+    actors = sc.actor_ids()
+    out = np.zeros(len(actors))
+    for rel in sc.relations:
+        if rel.kind != "base":
+            continue
+        y0, y1 = rel.years if rel.years is not None else (years[0], None)
+        if y0 <= years[0] <= (y1 if y1 is not None else 10_000):
+            out[actors.index(rel.target)] = 1.0
+    return out
 
 
 def _levers(sc: Scenario, years: np.ndarray,

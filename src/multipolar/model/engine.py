@@ -19,11 +19,14 @@ import numpy as np
 from multipolar import rng
 from multipolar.model.compile import CompiledModel
 from multipolar.model.mechanisms import ORDER, STREAMS, Mechanism, resolve
+from multipolar.model.mechanisms.sphere import initial_sphere, sphere_shares
 from multipolar.model.state import F, ParamView, SharedYear, State, StepContext
 from multipolar.seeding import SeedLike
 
 ACTOR_OUTCOMES = ("alignment", "china_share", "subsidy", "coercion", "conflict", "integration",
-                  "democracy", "dependence", "attraction", "assertion")
+                  "democracy", "dependence", "attraction", "assertion", "sphere_russia",
+                  "sphere_china", "sphere_west")
+SPHERE_OUTCOMES = ("sphere_russia", "sphere_china", "sphere_west")  # per pole, in POLES order
 CORE_OUTCOMES = ("capacity", "regime_security", "recognition", "oil_price", "china_weight")
 _RECORD_ACTOR = {"integration": "integration_depth"}  # outcome -> State field, where they differ
 
@@ -99,6 +102,26 @@ def _shares(v: np.ndarray, nb: np.ndarray) -> np.ndarray:
     return v / total if total > 0 else v
 
 
+def _sphere_reference(model: CompiledModel, nb: np.ndarray) -> np.ndarray:
+    """The sphere's starting shares ``(actors, channels, poles)`` from the first year's data."""
+    n_a = len(model.actors)
+    obs = model.obs
+
+    def first(name: str) -> np.ndarray:
+        arr = obs.get(name + "_first", np.full(n_a, np.nan))
+        return np.where(np.isfinite(arr), arr, 0.0)
+
+    hist0 = np.maximum(model.member_hist[0], 0).astype(np.float32)
+
+    def share(pole: int) -> np.ndarray:
+        cols = np.flatnonzero(model.inst_pole == pole)
+        return hist0[:, cols].mean(axis=1) if cols.size else np.zeros(n_a)
+
+    return initial_sphere(first("trade_share_russia"), first("trade_share_china"), share(0),
+                          share(1), share(2), model.static.get("russian_base", np.zeros(n_a)),
+                          model.patronage, nb)
+
+
 def _init_state(model: CompiledModel, p: dict[str, np.ndarray], n: int,
                 nb: np.ndarray, gas: np.ndarray) -> State:
     n_a = len(model.actors)
@@ -138,6 +161,8 @@ def _init_state(model: CompiledModel, p: dict[str, np.ndarray], n: int,
         accession_barrier=z.copy(), target_shift=z.copy(), alignment_jump=z.copy(),
         attraction=z.copy(), assertion=z.copy(), subsidy=z.copy(), coercion=z.copy(),
         conflict=z.copy(), threat=z.copy(),
+        sphere=np.broadcast_to(_sphere_reference(model, nb), (n, n_a, 4, 3)).copy(),
+        sphere_push=np.zeros((n, n_a, 4, 3), dtype=F), west_discount=z.copy(),
     )
 
 
@@ -258,6 +283,7 @@ def _static_items(model: CompiledModel, p: dict[str, np.ndarray], n: int,
               "western_pull", "russian_presence", "bargain_partner"):
         items[k] = static[k]
     items.update(_world_series(model))
+    items["sphere_reference"] = _sphere_reference(model, nb_b.astype(F))
     items["institution_columns_in_neighbours"] = [
         np.searchsorted(items["neighbour_index"], cols) for cols in items["institution_columns"]]
     return items
@@ -327,8 +353,14 @@ def _lever_scales(model: CompiledModel, p: dict[str, np.ndarray], shared: Shared
 
 
 def _lever_row(v: np.ndarray, t: int) -> Any:
-    """Lever value of year ``t``: a float (by year) or a float32 ``(actors,)`` row (by target)."""
-    return float(v[t]) if v.ndim == 1 else np.asarray(v[t], dtype=F)
+    """Return lever ``v``'s value in year ``t`` (``v`` is ``(years,)`` or ``(years, actors)``).
+
+    A float when it is the same towards every target, else a float32 ``(actors,)`` row.
+    """
+    if v.ndim == 1:
+        return float(v[t])
+    row = v[t]
+    return float(row[0]) if (row == row[0]).all() else np.asarray(row, dtype=F)
 
 
 def _scheduled(model: CompiledModel, p: dict[str, np.ndarray], t: int, core: int | None
@@ -397,7 +429,11 @@ class _Outputs:
     def record(self, st: State, t: int) -> None:
         """Copy year ``t`` of the state into the buffers."""
         for k in ACTOR_OUTCOMES:
-            self.actor[k][t] = getattr(st, _RECORD_ACTOR.get(k, k))
+            if k not in SPHERE_OUTCOMES:
+                self.actor[k][t] = getattr(st, _RECORD_ACTOR.get(k, k))
+        shares = sphere_shares(st.sphere)
+        for i, k in enumerate(SPHERE_OUTCOMES):
+            self.actor[k][t] = shares[..., i]
         for k in CORE_OUTCOMES:
             self.core[k][t] = getattr(st, k)
         self.mems[t] = st.membership
@@ -430,7 +466,8 @@ class _Run:
         _lever_scales(model, p, self.shared)
         self.contexts = _contexts(self.steps, self.items, self.views, self.shared)
         self.events = _events(model)
-        self.forced = getattr(model, "forced_membership", None)
+        forced = getattr(model, "forced_membership", None)
+        self.forced = forced if forced is not None and forced.size else None
         self.core = model.roles.index("core") if "core" in model.roles else None
         self.need_importance = any("importance" in m.context for _, m in self.steps)
         # optional (actors,) shift of every neighbour's alignment target, set by forecasting

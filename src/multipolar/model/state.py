@@ -21,7 +21,7 @@ F = np.float32
 """The engine's working precision: single, to halve memory traffic (outputs are float32)."""
 
 FLOWS = ("target_shift", "alignment_jump", "subsidy", "coercion", "conflict", "threat",
-         "attraction", "assertion")
+         "attraction", "assertion", "sphere_push", "west_discount")
 """Per-year flows, zeroed at the start of every year."""
 
 
@@ -50,6 +50,9 @@ class State:
     coercion: np.ndarray
     conflict: np.ndarray
     threat: np.ndarray
+    sphere: np.ndarray  # (members, actors, channels, poles): whose sphere (mechanisms.sphere)
+    sphere_push: np.ndarray  # this year's pushes on the sphere's targets, same shape
+    west_discount: np.ndarray  # this year's share of the West's pull cancelled (propaganda)
 
     def reset_year(self) -> None:
         """Zero the per-year flows before a new year."""
@@ -202,5 +205,6 @@ STATE_BOUNDS: dict[str, tuple[float, float]] = {
     "accession_barrier": (0.0, 1.0), "target_shift": (-INF, INF),
     "alignment_jump": (-INF, INF), "attraction": (0.0, 1.0), "assertion": (0.0, 1.0),
     "subsidy": (0.0, INF), "coercion": (0.0, INF), "conflict": (0.0, INF), "threat": (0.0, INF),
+    "sphere": (0.0, 1.0), "sphere_push": (-INF, INF), "west_discount": (0.0, 1.0),
 }
 """The range each state field must stay in (checked by the mechanisms' contract tests)."""

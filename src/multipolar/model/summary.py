@@ -1,8 +1,10 @@
 """Reduce ensemble results to per actor-year distributions.
 
 :func:`summarise` gives, for every actor and year, the 5/25/50/75/95 percentiles of alignment
-(and of the other outcomes on request), mean membership probabilities per institution, and
-Russia's own outcomes. It is the shape ``multipolar run --json`` prints.
+(and of the other outcomes on request), the same percentiles of each pole's share of every
+actor's sphere of influence (``sphere``: ``{actor: {year: {russia|china|west: quantiles}}}``),
+mean membership probabilities per institution, and Russia's own outcomes. It is the shape
+``multipolar run --json`` prints.
 Depends on NumPy only.
 """
 
@@ -15,6 +17,20 @@ import numpy as np
 from multipolar.model.engine import ChunkResult
 
 QUANTILES = {"p05": 5.0, "p25": 25.0, "median": 50.0, "p75": 75.0, "p95": 95.0}
+SPHERE_POLES = {"russia": "sphere_russia", "china": "sphere_china", "west": "sphere_west"}
+"""The ``sphere`` entry of the summary: pole name -> the per-actor outcome that carries it."""
+
+
+def sphere_entry(per_pole: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """``{actor: {year: {pole: quantiles}}}`` from ``{pole: {actor: {year: quantiles}}}``.
+
+    Actors without a sphere (outside powers: every share 0) are left out.
+    """
+    first = next(iter(per_pole.values()), {})
+    out = {a: {y: {pole: per_pole[pole][a][y] for pole in per_pole} for y in first[a]}
+           for a in first}
+    return {a: v for a, v in out.items()
+            if any(q["p95"] > 0 for year in v.values() for q in year.values())}
 
 
 def quantile_table(arr: np.ndarray) -> dict[str, np.ndarray]:
@@ -29,14 +45,24 @@ def _nested(q: dict[str, np.ndarray], years: np.ndarray, actors: list[str]) -> d
 
 
 def summarise(results: ChunkResult | list[ChunkResult], seed: int | None = None,
-              outcomes: tuple[str, ...] = ("alignment",)) -> dict[str, Any]:
-    """Distribution summary of an ensemble (see module docstring)."""
+              outcomes: tuple[str, ...] = ("alignment",),
+              observed_until: int | None = None) -> dict[str, Any]:
+    """Distribution summary of an ensemble (see module docstring).
+
+    ``observed_until``: the last year the model followed observed history (later years are
+    projections); carried in the summary as ``observed_until``.
+    """
     res = ChunkResult.concat(results) if isinstance(results, list) else results
     years = res.years
     out: dict[str, Any] = {"members": res.n, "seed": seed, "years": [int(y) for y in years],
-                           "actors": list(res.actors), "institutions": list(res.institutions)}
+                           "actors": list(res.actors), "institutions": list(res.institutions),
+                           "observed_until": observed_until}
     for name in outcomes:
         out[name] = _nested(quantile_table(res.actor_outcomes[name]), years, res.actors)
+    if all(k in res.actor_outcomes for k in SPHERE_POLES.values()):
+        out["sphere"] = sphere_entry({
+            pole: _nested(quantile_table(res.actor_outcomes[k]), years, res.actors)
+            for pole, k in SPHERE_POLES.items()})
     mem = res.memberships.mean(axis=0)  # (T, A, I)
     out["memberships"] = {
         a: {inst: {str(int(y)): round(float(mem[t, j, k]), 4) for t, y in enumerate(years)}

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from multipolar.errors import MultipolarError
+from multipolar.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, source_label
 
 SECTIONS = ("overview", "fan-charts", "alignment-map", "memberships", "sensitivity", "prim",
             "comparison", "evidence", "reproduction")
@@ -119,8 +120,12 @@ def _plotly_medians(ens: dict[str, Any]) -> str:
                           "[90%: %{customdata[0]:.2f}–%{customdata[1]:.2f}]<extra></extra>"))
     fig.update_layout(height=460, margin={"l": 50, "r": 20, "t": 40, "b": 40},
                       title="Median alignment per neighbour (click legend entries to hide)",
-                      yaxis_title="0 = votes like Russia, 1 = like the US",
-                      template="plotly_white")
+                      yaxis_title=ALIGNMENT_AXIS, template="plotly_white")
+    until = ens.get("observed_until")
+    if until is not None and years and int(until) < years[-1]:
+        fig.add_vrect(x0=int(until), x1=years[-1], fillcolor="lightgrey", opacity=0.35,
+                      line_width=0, annotation_text=f"projected (observed until {until})",
+                      annotation_position="top left")
     return str(pio.to_html(fig, include_plotlyjs=False, full_html=False,
                            config={"displaylogo": False}))
 
@@ -160,7 +165,8 @@ def _evidence_html(scenario: str, corpus: str | Path | None) -> str:
                 except MultipolarError as exc:
                     passage = f'<p class="warn">passage not found: ' \
                               f'{html.escape(exc.render())}</p>'
-            items.append(f"<li><b>{html.escape(c.doc)}</b> at “{html.escape(c.locator)}”: "
+            items.append(f"<li><b>{html.escape(source_label(c.doc))}</b> "
+                         f"at “{html.escape(c.locator)}”: "
                          f"{html.escape(c.claim)}{passage}</li>")
         state = "" if mech.enabled else " (switched off)"
         parts.append(f"<h3>{html.escape(name)}{state}</h3><p>{html.escape(mech.description or '')}"
@@ -180,7 +186,8 @@ def _figures(run: RunData, observed: dict[str, dict[int, float]] | None) -> Figs
     out: Figs = []
     ens = run.ensemble
     if ens is not None:
-        out.append(("fan-charts", "Alignment fan charts (observed UN votes as red dots)",
+        out.append(("fan-charts", "Alignment fan charts (observed UN votes as red dots; "
+                    f"shaded: projected years; {ALIGNMENT_BEYOND})",
                     F.fan_grid(ens, observed)))
         out.append(("alignment-map", "Alignment and membership ties by year",
                     F.alignment_network(ens)))
@@ -207,6 +214,20 @@ def _figures(run: RunData, observed: dict[str, dict[int, float]] | None) -> Figs
     return out
 
 
+def _sensitivity_notes(s: dict[str, Any]) -> str:
+    """What the measures mean, and any warning that the sample is too small."""
+    from multipolar.explore.sensitivity import EXPLAIN
+
+    keys = ("S1", "ST", "rho", "eta2")
+    notes = "".join(f"<li><b>{k}</b>: {html.escape(EXPLAIN[k])}</li>" for k in keys)
+    warns = [f"<li>{html.escape(name)}: {html.escape(w)}</li>"
+             for name, a in s["analyses"].items() for w in a.get("warnings", [])]
+    out = f"<ul class='note'>{notes}</ul>"
+    if warns:
+        out += f"<p class='warn'>Warnings:</p><ul class='warn'>{''.join(warns)}</ul>"
+    return out
+
+
 def _section_text(run: RunData) -> dict[str, str]:
     s = run.summary
     txt: dict[str, str] = {}
@@ -229,6 +250,7 @@ def _section_text(run: RunData) -> dict[str, str]:
                          for i in order[:8]]
             txt["sensitivity"] = _table(["outcome", "factor", "Spearman rho",
                                          "correlation ratio"], rows)
+        txt["sensitivity"] += _sensitivity_notes(s)
         if s.get("prim"):
             p = s["prim"]
             lim = p["box"]["limits"]

@@ -19,6 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from multipolar.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, ALIGNMENT_NAME
+
 ALIGN_CMAP = "RdBu"
 # A stylised map (roughly west to east, north to south), spaced so labels do not collide.
 POSITIONS: dict[str, tuple[float, float]] = {
@@ -65,9 +67,9 @@ def fan_grid(summary: dict[str, Any], observed: dict[str, dict[int, float]] | No
         axes[j // cols][j % cols].axis("off")
     h, lab = axes[0][0].get_legend_handles_labels()
     fig.legend(h, lab, loc="lower right", fontsize=8, frameon=False, ncol=4)
-    fig.suptitle(title or "Alignment on the Russia-West axis (0 = votes like Russia, "
-                 "1 = like the US)", fontsize=11)
-    fig.tight_layout(rect=(0, 0.03, 1, 0.96))
+    fig.suptitle(title or f"{ALIGNMENT_NAME}: {ALIGNMENT_AXIS}", fontsize=11)
+    fig.text(0.01, 0.01, ALIGNMENT_BEYOND, ha="left", va="bottom", fontsize=7, color="0.3")
+    fig.tight_layout(rect=(0, 0.04, 1, 0.96))
     return fig
 
 
@@ -85,10 +87,11 @@ def alignment_network(summary: dict[str, Any], years: list[int] | None = None) -
     """
     ys = _years(summary)
     if years is None:
-        picks = [1995, 2005, 2013, 2020, 2030, ys[-1]]
+        last_obs = int(summary.get("observed_until") or 2013)
+        picks = [1995, 2005, last_obs, last_obs + 6, 2030, ys[-1]]
         years = sorted({y for y in picks if ys[0] <= y <= ys[-1]}) or [ys[-1]]
-    leaders = {"CIS": "Russia", "CSTO": "Russia", "EAEU": "Russia", "EU": "EU",
-               "NATO": "United States", "SCO": "China"}
+    leaders = {"CIS": "Russia", "CSTO": "Russia", "EurAsEC": "Russia", "EAEU": "Russia",
+               "EU": "EU", "EU_association": "EU", "NATO": "United States", "SCO": "China"}
     edge_colour = {"Russia": "#b2182b", "EU": "#2166ac", "United States": "#2166ac",
                    "China": "#7f6000"}
     cols = min(3, len(years))
@@ -124,7 +127,9 @@ def alignment_network(summary: dict[str, Any], years: list[int] | None = None) -
         for x_, y_, nm in zip(xs, ys_, names, strict=True):
             ax.annotate(nm if len(nm) < 11 else nm[:9] + ".", (x_, y_), xytext=(0, -8),
                         textcoords="offset points", ha="center", va="top", fontsize=6.5)
-        ax.set_title(str(y), fontsize=10)
+        until = summary.get("observed_until")
+        tag = "" if until is None else (" (observed)" if y <= int(until) else " (projected)")
+        ax.set_title(f"{y}{tag}", fontsize=10)
         ax.set_xlim(-0.3, 13.5)
         ax.set_ylim(-0.2, 10.3)
         ax.set_xticks([])
@@ -136,7 +141,7 @@ def alignment_network(summary: dict[str, Any], years: list[int] | None = None) -
     fig.subplots_adjust(left=0.01, right=0.9, bottom=0.02, top=0.9, wspace=0.04, hspace=0.12)
     if sc is not None:
         cb = fig.colorbar(sc, cax=fig.add_axes((0.92, 0.15, 0.012, 0.65)))
-        cb.set_label("median alignment (0 = votes like Russia, 1 = like the US)", fontsize=8)
+        cb.set_label(f"median {ALIGNMENT_NAME}: {ALIGNMENT_AXIS}", fontsize=7)
     fig.suptitle("Who stands where: median alignment (colour) and membership ties "
                  "(red: Russia-led, blue: EU/NATO, brown: SCO; P >= 0.5)", fontsize=11)
     return fig
@@ -161,6 +166,9 @@ def membership_timelines(summary: dict[str, Any]) -> Figure:
                        extent=(ys[0] - 0.5, ys[-1] + 0.5, len(actors) - 0.5, -0.5),
                        interpolation="nearest")
         ax.set_title(inst, fontsize=10)
+        until = summary.get("observed_until")
+        if until is not None and ys[0] <= int(until) < ys[-1]:
+            ax.axvline(int(until) + 0.5, color="0.2", lw=0.8, ls="--")
         ax.set_yticks(range(len(actors)))
         ax.set_yticklabels(actors, fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
@@ -169,8 +177,10 @@ def membership_timelines(summary: dict[str, Any]) -> Figure:
     if im is not None:
         cb = fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.6, pad=0.01)
         cb.set_label("P(member)", fontsize=8)
-    fig.suptitle("Membership timelines: share of members in which the actor belongs",
-                 fontsize=11)
+    until = summary.get("observed_until")
+    after = "" if until is None else f"; dashed line: last observed year ({until})"
+    fig.suptitle("Membership timelines: share of members in which the actor belongs"
+                 f"{after}", fontsize=11)
     return fig
 
 
@@ -355,6 +365,11 @@ def comparison_fans(cmp: dict[str, Any], actors: list[str]) -> Figure:
         for k, (name, ov) in enumerate(cmp["overlays"].items()):
             s = ov["summary"]
             ys = _years(s)
+            if k == 0:
+                from multipolar import plots
+
+                plots.mark_projection(ax, {**s, "observed_until": s.get(
+                    "observed_until", cmp.get("observed_until"))}, label=(i == 0))
             med = [s["alignment"][a][str(y)]["median"] for y in ys]
             p5 = [s["alignment"][a][str(y)]["p05"] for y in ys]
             p95 = [s["alignment"][a][str(y)]["p95"] for y in ys]
@@ -367,7 +382,7 @@ def comparison_fans(cmp: dict[str, Any], actors: list[str]) -> Figure:
         axes[j // cols][j % cols].axis("off")
     h, lab = axes[0][0].get_legend_handles_labels()
     fig.legend(h, lab, loc="lower center", ncol=min(5, len(lab)), fontsize=8, frameon=False)
-    fig.suptitle("Alignment by overlay (median and 90% band; same seed and members)",
-                 fontsize=10)
+    fig.suptitle(f"{ALIGNMENT_NAME} by overlay (median and 90% band; same seed and members)"
+                 f"\n{ALIGNMENT_AXIS}", fontsize=10)
     fig.tight_layout(rect=(0, 0.06, 1, 0.95))
     return fig

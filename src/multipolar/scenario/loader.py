@@ -76,6 +76,7 @@ def _walk(node: yaml.Node, path: Loc, file: str, marks: dict[Loc, Mark],
         for knode, vnode in node.value:
             key = _scalar(knode, cons)
             sub = (*path, key)
+            _refuse_duplicate_key(result, sub, knode, file, marks)
             marks[sub] = (file, knode.start_mark.line + 1, knode.start_mark.column + 1)
             result[key] = _walk(vnode, sub, file, marks, cons)
         return result
@@ -87,6 +88,20 @@ def _walk(node: yaml.Node, path: Loc, file: str, marks: dict[Loc, Mark],
             items.append(_walk(item, sub, file, marks, cons))
         return items
     return _scalar(node, cons)
+
+
+def _refuse_duplicate_key(seen: dict[Any, Any], loc: Loc, knode: yaml.Node, file: str,
+                          marks: dict[Loc, Mark]) -> None:
+    """Raise a located error when a mapping repeats a key (YAML would keep only the last)."""
+    key = loc[-1]
+    if key not in seen:
+        return
+    first = marks.get(loc)
+    where = f" (first at line {first[1]})" if first else ""
+    raise ScenarioError(f"duplicate key '{key}'{where}: only one value can count",
+                        file=file, line=knode.start_mark.line + 1,
+                        column=knode.start_mark.column + 1, field=_dotted(loc) or None,
+                        fix=f"keep one '{key}' and delete or merge the other")
 
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
@@ -293,6 +308,9 @@ def load_scenario(
         raw, applied["events"] = apply_events(raw, current, evs, items)
     if applied:
         scenario = validate_raw(raw, src)
+    from multipolar.scenario.driver_checks import check_driver_values
+
+    check_driver_values(scenario, src, applied.get("sets"))
     return LoadedScenario(scenario, raw, src, path, applied)
 
 

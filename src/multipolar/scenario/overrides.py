@@ -5,8 +5,12 @@ A path is dotted. Lists of things with an ``id`` (actors, institutions) are inde
 (``russia_attraction=0.8``, ``oil_price=30``), and a bare mechanism name with ``enabled``
 (``delegation_limit.enabled=false``). Setting a number on a parameter fixes it (drops its
 distribution); setting a number on a driver makes a constant path; setting a number or a
-``{year: value}`` mapping on a lever replaces its value. Overrides act on the raw data, which
-is validated again afterwards, so a bad value gets the same clean error as in a file.
+``{year: value}`` mapping on a lever replaces its value. Two relative forms (used by
+perspectives, so that a view is stated against the calibrated values, not the code's):
+``{quantile: Q}`` fixes a parameter at quantile Q of its distribution in the scenario, and
+``{scale: M}`` multiplies it (a number times M; a distribution's draws times M, so each member
+keeps its own draw). Overrides act on the raw data, which is validated again afterwards, so a
+bad value gets the same clean error as in a file.
 
 Dated and targeted forms act on levers, mechanism parameters and aim weights:
 ``russia_assertion=0.9@2022`` (from 2022 on, towards every target), ``russia_assertion[UKR]=1``
@@ -14,7 +18,7 @@ Dated and targeted forms act on levers, mechanism parameters and aim weights:
 are kept as keys ``PATH[TARGET]@YEAR`` with a number as value, and written into the lever's or
 parameter's ``from`` and ``by_target`` mappings. ``--event KIND:TARGET[/INSTITUTION]@YEAR``
 items are read by :func:`parse_events`. Every bad item gets an error that names it.
-Depends on PyYAML and the scenario schema.
+Depends on PyYAML, NumPy, SciPy (quantiles) and the scenario schema.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import yaml
 from pydantic import ValidationError
 
@@ -87,6 +92,9 @@ def _dated_key(item: str, path: str, text: str) -> tuple[str, float]:
     year = int(year_text) if at else key_year
     key = path_ + (f"[{target}]" if target else "") + (f"@{year}" if year is not None else "")
     return key, float(value)
+
+# the word for one item of an overlay section (not section[:-1]: "hypothese")
+SINGULAR = {"perspectives": "perspective", "hypotheses": "hypothesis"}
 
 
 def parse_sets(items: list[str]) -> dict[str, Any]:
@@ -226,15 +234,70 @@ def check_path(raw: dict[str, Any], path: str) -> tuple[str, str] | None:
     return None
 
 
+def _quantile(spec: dict[str, Any], q: float, path: str) -> float:
+    """Quantile ``q`` of the distribution ``spec`` (a scenario parameter's mapping)."""
+    from scipy import stats
+
+    dist = spec.get("dist")
+    if dist == "uniform":
+        return float(spec["low"]) + q * (float(spec["high"]) - float(spec["low"]))
+    if dist == "normal":
+        return float(stats.norm.ppf(q, float(spec["mean"]), float(spec["sd"])))
+    if dist == "lognormal":
+        return float(np.exp(stats.norm.ppf(q, float(spec["mean"]), float(spec["sd"]))))
+    if dist == "triangular":
+        lo, mode, hi = float(spec["low"]), float(spec["mode"]), float(spec["high"])
+        return float(stats.triang.ppf(q, (mode - lo) / max(hi - lo, 1e-12), lo, hi - lo))
+    raise ScenarioError(f"{path}: {{quantile: {q}}} needs a parameter with a distribution",
+                        field=path, fix="give the parameter a 'dist' in the scenario, or set a "
+                                        "number")
+
+
+def _relative(current: Any, value: dict[str, Any], path: str) -> Any:
+    """Resolve ``{quantile: Q}`` or ``{scale: M}`` against the parameter's present value."""
+    if "quantile" in value:
+        q = float(value["quantile"])
+        if not 0.0 <= q <= 1.0:
+            raise ScenarioError(f"{path}: quantile {q} lies outside [0, 1]", field=path,
+                                fix="choose a quantile between 0 and 1")
+        if not isinstance(current, dict):
+            raise ScenarioError(f"{path}: {{quantile: {q}}} needs a parameter with a "
+                                "distribution", field=path,
+                                fix="give the parameter a 'dist' in the scenario")
+        return {"value": _quantile(current, q, path)}
+    m = float(value["scale"])
+    if not isinstance(current, dict):
+        return float(current) * m
+    if "value" in current:
+        return {"value": float(current["value"]) * m}
+    out = dict(current)
+    keys = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"),
+            "normal": ("mean", "sd")}.get(str(current.get("dist")))
+    if keys is None:
+        raise ScenarioError(f"{path}: {{scale: {m}}} is not defined for a "
+                            f"'{current.get('dist')}' distribution", field=path,
+                            fix="use {quantile: Q} or a number")
+    for k in keys:
+        out[k] = float(current[k]) * m
+    out.pop("bounds", None)
+    return out
+
+
 def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
     """Set ``path`` to ``value`` in ``raw`` (in place), with the semantics in the module doc."""
     container, key, parts = _locate(raw, path)
+    if isinstance(value, dict) and set(value) in ({"quantile"}, {"scale"}):
+        if isinstance(container, _Absent):
+            current: Any = _declared_default(path)
+        else:
+            current = container.get(key) if isinstance(container, dict) else container[key]
+        value = _relative(current, value, path)
     if isinstance(container, _Absent):  # a declared parameter left at its default so far
         if container.mechanism.get("params") is None:
             container.mechanism["params"] = {}
         container.mechanism["params"][key] = value
         return
-    current: Any = container.get(key) if isinstance(container, dict) else container[key]
+    current = container.get(key) if isinstance(container, dict) else container[key]
     section = parts[0]
     if section == "drivers" and len(parts) == 2 and not isinstance(value, dict) \
             and isinstance(current, dict):
@@ -280,6 +343,15 @@ def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
     container[key] = value
 
 
+def _declared_default(path: str) -> float:
+    """The declared default of ``mechanisms.NAME.params.PARAM`` (for a relative override)."""
+    from multipolar.model.mechanisms import declared_params
+
+    parts = path.split(".")
+    short = f"{parts[-3]}.{parts[-1]}" if len(parts) >= 3 else path
+    return float(declared_params()[short].default)
+
+
 def apply_sets(raw: dict[str, Any], pairs: dict[str, Any], src: SourceMap | None = None,
                origin: str = "--set") -> dict[str, Any]:
     """A copy of ``raw`` with every override applied; all bad paths reported together."""
@@ -310,10 +382,11 @@ def apply_overlay(raw: dict[str, Any], src: SourceMap, section: str, name: str,
         known = sorted(table)
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        raise ScenarioError(f"the scenario has no {section[:-1]} '{name}'",
+        raise ScenarioError(f"the scenario has no {SINGULAR[section]} '{name}'",
                             file=src.default_file, field=section,
                             fix=f"{hint}available: {', '.join(known) or '(none)'}")
-    return apply_sets(raw, dict(table[name].overrides), src, origin=f"{section[:-1]} '{name}'")
+    return apply_sets(raw, dict(table[name].overrides), src,
+                      origin=f"{SINGULAR[section]} '{name}'")
 
 
 # ------------------------------------------------------------------------- dated overrides

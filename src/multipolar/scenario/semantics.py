@@ -19,6 +19,9 @@ from multipolar.scenario.schema import Citation, Param, Scenario, Series, Target
 if TYPE_CHECKING:
     from multipolar.scenario.loader import Loc, SourceMap
 
+# the word for one item of an overlay section (not section[:-1]: "hypothese")
+SINGULAR = {"perspectives": "perspective", "hypotheses": "hypothesis"}
+
 
 def _suggest(name: str, known: list[str]) -> str:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
@@ -104,7 +107,7 @@ def check_semantics(sc: Scenario, raw: dict[str, Any], src: SourceMap) -> list[P
                 msg = check_path(raw, plain)
                 if msg is not None:
                     out.append(src.problem((section, name, "overrides", path),
-                                           f"{section[:-1]} '{name}' overrides '{path}', "
+                                           f"{SINGULAR[section]} '{name}' overrides '{path}', "
                                            f"which does not exist: {msg[0]}", msg[1]))
     if sc.default_hypothesis is not None and sc.default_hypothesis not in sc.hypotheses:
         out.append(src.problem(("default_hypothesis",),

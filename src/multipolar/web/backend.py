@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from multipolar.errors import InputError, MultipolarError
+from multipolar.textformat import band, provenance
 
 OIL_SET = "drivers.oil_price.future.level"
 """Override path of the oil-price level after the observed years (USD per barrel)."""
@@ -134,7 +135,15 @@ def scenario_info(name: str, perspective: str | None = None,
 
 
 def _citation(cid: str | None, cit: Any) -> dict[str, Any]:
-    return {"id": cid, "doc": cit.doc, "locator": cit.locator, "claim": cit.claim}
+    from multipolar.labels import source_label
+
+    return {"id": cid, "doc": cit.doc, "source": source_label(cit.doc), "locator": cit.locator,
+            "claim": cit.claim}
+
+
+# scenario sections with evidence, and the word for one item of each
+SINGULAR = {"levers": "lever", "mechanisms": "mechanism", "drivers": "driver", "aims": "aim",
+            "perspectives": "perspective", "hypotheses": "hypothesis"}
 
 
 @lru_cache(maxsize=8)
@@ -147,7 +156,7 @@ def evidence_items(name: str) -> list[dict[str, Any]]:
     sc = load_scenario(name).scenario
     ids = {(c.doc, c.locator): k for k, c in sc.citations.items()}
     items: list[dict[str, Any]] = []
-    for kind in ("levers", "mechanisms", "drivers", "aims", "perspectives", "hypotheses"):
+    for kind in SINGULAR:
         for key, obj in getattr(sc, kind).items():
             cits = evidence_for(sc, f"{kind}.{key}")
             seen: set[tuple[str, str]] = set()
@@ -157,7 +166,7 @@ def evidence_items(name: str) -> list[dict[str, Any]]:
                     continue
                 seen.add((c.doc, c.locator))
                 out.append(_citation(ids.get((c.doc, c.locator)), c))
-            items.append({"key": f"{kind}.{key}", "kind": kind[:-1], "name": key,
+            items.append({"key": f"{kind}.{key}", "kind": SINGULAR[kind], "name": key,
                           "description": getattr(obj, "description", None),
                           "theory": list(getattr(obj, "theory", []) or []),
                           "citations": out})
@@ -394,9 +403,9 @@ def _fallback_report(summary: dict[str, Any], meta: dict[str, Any], out: Path) -
     rows = []
     for a in summary["actors"]:
         q = summary["alignment"][a][end]
-        rows.append(f"<tr><td>{html.escape(a)}</td><td>{q['median']:.2f}</td>"
-                    f"<td>{q['p05']:.2f} – {q['p95']:.2f}</td></tr>")
+        rows.append(f"<tr><td>{html.escape(a)}</td><td>{html.escape(band(q))}</td></tr>")
     p = meta.get("params", {})
+    made_by = provenance(p.get("perspective"), p.get("hypothesis"), p.get("sets"))
     buf = io.StringIO()
     buf.write("<!doctype html><html lang='en'><meta charset='utf-8'>"
               f"<title>multipolar run {html.escape(str(meta.get('id')))}</title>"
@@ -410,8 +419,9 @@ def _fallback_report(summary: dict[str, Any], meta: dict[str, Any], out: Path) -
               f"<img alt='alignment fan charts' style='max-width:100%' "
               f"src='data:image/png;base64,{img}'>"
               f"<h2>Alignment in {end} (0 = votes like Russia, 1 = like the US)</h2>"
-              "<table border=1 cellpadding=4><tr><th>actor</th><th>median</th>"
-              "<th>90% of members</th></tr>" + "".join(rows) + "</table></body></html>")
+              "<table border=1 cellpadding=4><tr><th>actor</th><th>median [90% of members]</th>"
+              "</tr>" + "".join(rows) + "</table>"
+              f"<p>{html.escape(made_by)}</p></body></html>")
     tmp = out.with_suffix(".tmp")
     tmp.write_text(buf.getvalue(), encoding="utf-8")
     tmp.replace(out)

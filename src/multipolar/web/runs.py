@@ -47,7 +47,9 @@ VIEW = "view.json"
 SUMMARY = "web-summary.json"
 CATALOGUE = "catalogue.duckdb"
 ACTIVE = ("queued", "running")
-FINAL = ("done", "failed", "cancelled", "interrupted")
+# "complete" is the word for a finished run everywhere: the API, the CLI and the run folder
+COMPLETE = "complete"
+FINAL = (COMPLETE, "failed", "cancelled", "interrupted")
 _PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _VIEW_CACHE = 64
 
@@ -57,7 +59,11 @@ class QueueFull(Exception):
 
 
 class NotFound(Exception):
-    """No such run, file or document."""
+    """No such run, file or document; ``fix`` says where to look for what exists."""
+
+    def __init__(self, message: str, fix: str = "list what exists with GET /api/runs") -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 class Conflict(Exception):
@@ -136,6 +142,7 @@ class RunManager:
         self._views: OrderedDict[str, bytes] = OrderedDict()
         self._parsed: OrderedDict[str, tuple[bytes, dict[str, Any]]] = OrderedDict()
         self._view_locks: dict[str, threading.Lock] = {}
+        self._stamp: int | None = None
 
     # -------------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -171,8 +178,22 @@ class RunManager:
             t.join(max(0.0, deadline - time.monotonic()))
         self.threads.clear()
 
+    def refresh(self) -> None:
+        """Rescan if a folder was added to or removed from the runs folder since the last scan.
+
+        So a run written by ``multipolar run --out RUNS/NAME`` is listed without a restart.
+        """
+        try:
+            stamp = self.root.stat().st_mtime_ns
+        except OSError:
+            return
+        if stamp != self._stamp:
+            self.rescan()
+
     def rescan(self) -> int:
         """Read every run folder under the runs folder; return how many runs are listed."""
+        with contextlib.suppress(OSError):
+            self._stamp = self.root.stat().st_mtime_ns
         found: dict[str, dict[str, Any]] = {}
         try:
             entries = sorted(self.root.iterdir())
@@ -201,6 +222,8 @@ class RunManager:
                 return None
             if not isinstance(meta, dict) or meta.get("id") != d.name:
                 return None
+            if meta.get("status") == "done":  # written by earlier versions
+                meta["status"] = COMPLETE
             if meta.get("status") in ACTIVE:  # the server stopped while it was queued/running
                 meta["status"] = "interrupted"
                 meta["error"] = {"message": "the server stopped before the run finished",
@@ -222,7 +245,7 @@ class RunManager:
                   "seed": info.get("seed"), "members": info.get("members"),
                   "start": info.get("start"), "end": info.get("end"),
                   "sets": list(spec.get("sets") or []), "levers": {}, "oil_level": None}
-        status = {"complete": "done"}.get(str(info.get("status")), "interrupted")
+        status = COMPLETE if info.get("status") == COMPLETE else "interrupted"
         meta = {"id": d.name, "status": status, "source": "cli", "params": params,
                 "label": run_label(params), "created_at": info.get("created_at"),
                 "finished_at": info.get("finished_at"),
@@ -253,7 +276,7 @@ class RunManager:
                 raise NotFound(f"no run '{rid}'")
             out = dict(meta)
             done, total = self.progress.get(rid, (0, int(meta["params"].get("members") or 0)))
-        if out["status"] == "done":
+        if out["status"] == COMPLETE:
             done = total
         out["progress"] = {"members_done": done, "members_total": total,
                            "fraction": round(done / total, 4) if total else 0.0}
@@ -377,7 +400,7 @@ class RunManager:
         d = self.root / rid
         atomic_write(d / SUMMARY, dumps(jsonable(summary)))
         atomic_write(d / VIEW, dumps(view))
-        self._set(rid, status="done", finished_at=now(),
+        self._set(rid, status=COMPLETE, finished_at=now(),
                   seconds=round(time.perf_counter() - t0, 3), resume=False)
 
     # -------------------------------------------------------------- results
@@ -389,7 +412,7 @@ class RunManager:
             if cached is not None:
                 self._views.move_to_end(rid)
                 return cached
-        if meta["status"] != "done":
+        if meta["status"] != COMPLETE:
             raise Conflict(f"run {rid} is {meta['status']}; results exist once it is done")
         d = self.root / rid
         with self.lock:
@@ -424,7 +447,7 @@ class RunManager:
     def summary(self, rid: str) -> dict[str, Any]:
         """The run's full summary (stored, or computed from the store once)."""
         meta = self.get(rid)
-        if meta["status"] != "done":
+        if meta["status"] != COMPLETE:
             raise Conflict(f"run {rid} is {meta['status']}; results exist once it is done")
         d = self.root / rid
         sfile = d / SUMMARY

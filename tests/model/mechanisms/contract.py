@@ -55,7 +55,17 @@ def make_state(seed: int, n: int = N_MEMBERS) -> State:
         accession_barrier=np.zeros((n, N_ACTORS), f32), target_shift=arr(-0.1, 0.1),
         alignment_jump=np.zeros((n, N_ACTORS), f32), attraction=arr(0.0, 1.0),
         assertion=arr(0.0, 0.8), subsidy=arr(0.0, 0.3), coercion=np.zeros((n, N_ACTORS), f32),
-        conflict=np.zeros((n, N_ACTORS), f32), threat=arr(0.0, 1.0))
+        conflict=np.zeros((n, N_ACTORS), f32), threat=arr(0.0, 1.0),
+        sphere=_sphere(g, n), sphere_push=np.zeros((n, N_ACTORS, 4, 3), f32),
+        west_discount=np.zeros((n, N_ACTORS), f32))
+
+
+def _sphere(g: np.random.Generator, n: int) -> np.ndarray:
+    """Random sphere shares: each neighbour's channel rows sum to 1; Russia's row is 0."""
+    raw = g.uniform(0.05, 1.0, (n, N_ACTORS, 4, 3))
+    raw[:, 0] = 0.0
+    s = raw.sum(axis=-1, keepdims=True)
+    return np.where(s > 0, raw / np.where(s > 0, s, 1.0), 0.0).astype(np.float32)
 
 
 def make_items(n: int = N_MEMBERS, rows: slice | None = None) -> dict[str, Any]:
@@ -100,6 +110,7 @@ def make_items(n: int = N_MEMBERS, rows: slice | None = None) -> dict[str, Any]:
         "arms_share_russia": np.array([0, 0.1, 0.8, 0.4, 0], f32),
         "trade_share_russia": np.array([0, 0.05, 0.3, 0.1, 0.02], f32),
         "china_trade_share": np.array([0, 0.1, 0.2, 0.4, 0.05], f32),
+        "sphere_reference": _sphere(np.random.default_rng(7), 1)[0],
     }
 
 
@@ -139,7 +150,8 @@ class MechanismContract:
         shared = SharedYear(keys=keys if keys is not None else rng.member_keys(5, 0, n),
                             year=self.year, t=3, observed=self.observed,
                             levers={"russia_attraction": 0.6, "russia_assertion": 0.5,
-                                    "eu_offer": 0.6})
+                                    "eu_offer": 0.6, "russia_propaganda": 0.5,
+                                    "eaeu_sreb_link": 0.5})
         return StepContext(cls.name, make_items(n, rows), frozenset(cls.context),
                            {s: 0 for s in cls.streams}, frozenset(cls.levers), view, shared)
 

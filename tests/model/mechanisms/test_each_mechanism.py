@@ -13,6 +13,7 @@ from multipolar.model.mechanisms import (
     outside,
     policy,
     shocks,
+    sphere,
 )
 from tests.model.mechanisms.contract import MechanismContract
 
@@ -51,6 +52,22 @@ class TestAttraction(MechanismContract):
 
 class TestAssertion(MechanismContract):
     mechanism = instruments.Assertion
+
+
+class TestAssertionBandwagon(MechanismContract):
+    mechanism = instruments.AssertionBandwagon
+
+
+class TestPropaganda(MechanismContract):
+    mechanism = outside.Propaganda
+
+
+class TestSilkRoadLink(MechanismContract):
+    mechanism = outside.SilkRoadLink
+
+
+class TestSphere(MechanismContract):
+    mechanism = sphere.Sphere
 
 
 class TestPatronageNetworks(MechanismContract):

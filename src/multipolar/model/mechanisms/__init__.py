@@ -15,13 +15,14 @@ order of the steps within a year.
 
 Modules: ``capacity`` (resource_rents, elite_interests), ``policy`` (threat_perception,
 russia_policy, use_of_force), ``instruments`` (small_partner_leverage, attraction, assertion,
-patronage_networks, kindred_regimes), ``outside`` (eu_pull, china_pull), ``institutions``
-(institutions, frozen_conflicts), ``shocks`` (shocks, dated_events), ``alignment``,
-``integration`` (delegation_limit), ``domestic`` (domestic_linkage), ``world`` (the world
-scenario's global instruments and answers: arms_and_energy, distant_military_presence,
+patronage_networks, kindred_regimes), ``outside`` (propaganda, eu_pull, china_pull,
+silk_road_link), ``institutions`` (institutions, frozen_conflicts), ``shocks`` (shocks,
+dated_events), ``alignment``, ``integration`` (delegation_limit), ``domestic``
+(domestic_linkage), ``sphere`` (whose sphere of influence a neighbour is in), ``world`` (the
+world scenario's global instruments and answers: arms_and_energy, distant_military_presence,
 chosen_bargains, weaken_others, western_normative_pull, china_backing, sovereignty_norm);
-``catalogue`` validates a
-scenario against the declarations. Depends on NumPy and :mod:`multipolar.rng`.
+``catalogue`` validates a scenario against the declarations. Depends on NumPy and
+:mod:`multipolar.rng`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from multipolar.model.mechanisms import (  # noqa: F401  (importing registers th
     outside,
     policy,
     shocks,
+    sphere,
     world,
 )
 from multipolar.model.mechanisms.base import (
@@ -56,10 +58,11 @@ from multipolar.model.mechanisms.catalogue import (
 
 ORDER: list[str] = [
     "resource_rents", "threat_perception", "russia_policy", "use_of_force", "elite_interests",
-    "weaken_others", "small_partner_leverage", "attraction", "assertion", "patronage_networks",
+    "weaken_others", "assertion", "small_partner_leverage", "attraction", "patronage_networks",
     "kindred_regimes", "arms_and_energy", "distant_military_presence", "chosen_bargains",
-    "western_normative_pull", "china_backing", "sovereignty_norm", "eu_pull", "china_pull", "institutions", "frozen_conflicts", "shocks",
-    "dated_events", "alignment", "delegation_limit", "domestic_linkage",
+    "western_normative_pull", "china_backing", "sovereignty_norm", "propaganda", "eu_pull",
+    "china_pull", "silk_road_link", "institutions", "frozen_conflicts", "shocks",
+    "dated_events", "sphere", "alignment", "delegation_limit", "domestic_linkage",
 ]
 """The order of the steps within a year."""
 

@@ -178,11 +178,13 @@ register = MECHANISMS.register
 
 SHARED_PARAMS: dict[str, Param] = {p.name: p for p in (
     Param("aims.regime_persistence", 1.0, "weight Russia gives to keeping its regime in power "
-          "(A1); not read by any mechanism yet", bounds=(0.0, 2.0)),
+          "(A1); weighs threats in russia_policy and governance erosion in "
+          "patronage_networks", bounds=(0.0, 2.0)),
     Param("aims.recognition", 0.55, "weight Russia gives to recognition as a great power (A2); "
-          "damps assertion", bounds=(0.0, 2.0)),
+          "the wish for it restrains assertion", bounds=(0.0, 2.0)),
     Param("aims.shielded_integration", 0.5, "weight Russia gives to integration into the world "
-          "economy shielded from its rules (A3); not read by any mechanism yet",
+          "economy shielded from its rules (A3); restrains assertion towards neighbours the West "
+          "courts (russia_policy)",
           bounds=(0.0, 2.0)),
     Param("aims.multipolar_order", 0.65, "weight Russia gives to a multipolar order that "
           "dilutes US influence (A4, seed 002); scales the bargains with chosen states",
@@ -240,5 +242,7 @@ CONTEXT_ITEMS: dict[str, str] = {
                           "observed, carried forward)",
     "china_trade_share": "(actors,) float32: the state's trade share with China (last "
                          "observed, carried forward)",
+    "sphere_reference": "(actors, channels, poles) float32: the sphere's starting shares "
+                        "(mechanisms.sphere.initial_sphere)",
 }
 """Every context item the engine offers, with its shape and meaning."""

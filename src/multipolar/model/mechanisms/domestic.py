@@ -24,7 +24,8 @@ class DomesticLinkage(Mechanism):
     (threat narratives), and falls as important neighbours drift West (the fear of contagion).
     Recognition moves towards a level set by ``recognition_base``, a loyal neighbourhood
     (alignment below ``loyal_threshold``) and regime security, minus the cost of assertion in
-    Western eyes. Security feeds recognition; recognition does not feed security back.
+    Western eyes. The two depend on each other (``A2_legitimacy_link``): security feeds
+    recognition, and recognition above 0.5 feeds security back (``recognition_gain``).
     """
 
     name = "domestic_linkage"
@@ -54,6 +55,10 @@ class DomesticLinkage(Mechanism):
               "no assertion", "recognition", (0.0, 1.0)),
         Param("security_weight", 0.3, "recognition gained per unit of regime security",
               "recognition per security unit", (0.0, 2.0)),
+        Param("recognition_gain", 0.2, "regime security gained per unit of recognition above "
+              "recognition_norm", "security per recognition unit", (0.0, 2.0)),
+        Param("recognition_norm", 0.5, "recognition at which it neither adds to nor takes "
+              "from regime security", "recognition", (0.0, 1.0)),
     )
     reads = ("alignment", "assertion", "capacity", "regime_security", "recognition")
     writes = ("regime_security", "recognition")
@@ -71,7 +76,9 @@ class DomesticLinkage(Mechanism):
             * (p.member("security_norm") - st.regime_security)
             + p.member("rent_gain") * (st.capacity - 1.0)
             - p.member("contagion") * west
-            + p.member("rally") * mean_ass, 0.0, 1.0)
+            + p.member("rally") * mean_ass
+            + p.member("recognition_gain")
+            * (st.recognition - p.member("recognition_norm")), 0.0, 1.0)
         target = np.clip(p.member("recognition_base") + p.member("sphere_gain") * loyal
                          + p.member("security_weight") * st.regime_security
                          - p.member("assertion_cost") * mean_ass, 0.0, 1.0)

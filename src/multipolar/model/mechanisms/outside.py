@@ -10,14 +10,49 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms.sphere import INVESTMENT, RUSSIA, TRADE, WEST
 
 if TYPE_CHECKING:
     from multipolar.model.state import State, StepContext
 
 
 @register
+class Propaganda(Mechanism):
+    """Propaganda renders the West less attractive where Russian media reach (C1_propaganda).
+
+    The Kremlin works to make the West look less attractive and less threatening to its
+    neighbours (002, ``C1_propaganda``). With the lever ``russia_propaganda`` at L, a share
+    ``discount * L * russian_share`` of this year's EU pull on each neighbour is cancelled
+    (``state.west_discount``, read by ``eu_pull``): less Western pull where Russian speakers
+    are many. Runs before ``eu_pull``.
+    """
+
+    name = "propaganda"
+    theory = ("C1",)
+    evidence = ("C1_propaganda",)
+    params = (
+        Param("discount", 0.3, "share of the EU's pull cancelled at full propaganda in a "
+              "wholly Russian-speaking neighbour", "share", (0.0, 1.0)),
+    )
+    reads = ("west_discount",)
+    writes = ("west_discount",)
+    context = ("russian_share", "neighbours")
+    levers = ("russia_propaganda",)
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Add this year's discount on the West's pull."""
+        add = cx.p["discount"] * cx.lever("russia_propaganda") * cx.russian_share
+        st.west_discount = np.clip(st.west_discount + add * cx.neighbours, 0.0, 1.0)
+
+
+@register
 class EUPull(Mechanism):
-    """The EU's offer draws neighbours in, more strongly the more democratic they are (D5)."""
+    """The EU's offer draws neighbours in, more strongly the more democratic they are (D5).
+
+    The pull is reduced by this year's ``west_discount`` (Russian propaganda). That it works
+    more on democracies (``democracy_exponent``) is the named assumption
+    ``eu_democracy_condition``.
+    """
 
     name = "eu_pull"
     theory = ("D5",)
@@ -28,7 +63,7 @@ class EUPull(Mechanism):
         Param("democracy_exponent", 2.0, "convexity of the EU's pull in democracy", "-",
               (0.0, 10.0)),
     )
-    reads = ("democracy",)
+    reads = ("democracy", "west_discount")
     writes = ("target_shift",)
     context = ("eu_eligibility", "neighbours")
     levers = ("eu_offer",)
@@ -38,18 +73,23 @@ class EUPull(Mechanism):
         p = cx.p
         pull = cx.lever("eu_offer") * cx.eu_eligibility * \
             np.clip(st.democracy, 0.0, 1.0) ** p["democracy_exponent"]
-        st.target_shift += p["effect"] * pull * cx.neighbours
+        st.target_shift += p["effect"] * pull * (1.0 - st.west_discount) * cx.neighbours
 
 
 @register
 class ChinaPull(Mechanism):
-    """China's growing economic weight draws exposed neighbours (D6).
+    """China's growing economic weight drains Russia's sphere in exposed neighbours (D6).
 
     A neighbour's China trade share moves towards ``max_share * exposure * w / (1 + w)``,
-    where ``w`` is China's economy relative to Russia's (a driver that keeps growing). A higher
-    China share loosens dependence on Russia and shifts the alignment target by
-    ``-alignment_effect`` per unit of share: towards Russia, away from the West, in UN votes.
-    In observed years the share follows the data where there are data.
+    where ``w`` is China's economy relative to Russia's (a driver that keeps growing;
+    ``D6_china_imbalance``). In observed years the share follows the data where there are
+    data. A higher China share loosens dependence on Russia and takes ``drain`` times the share
+    out of Russia's share of the neighbour's trade and investment channels: Moscow wants
+    Beijing's backing on global issues but works to keep China's presence out of the
+    post-Soviet space (``D6``, ``D6_presence``), and Kazakhstan turns to China
+    (``D3_kazakhstan``). The UN votes do not move by default (``alignment_effect`` 0); the rival
+    hypothesis ``china_votes_with_russia`` sets ``alignment_effect`` above 0, so that a larger
+    China share moves votes towards Russia.
     """
 
     name = "china_pull"
@@ -60,13 +100,16 @@ class ChinaPull(Mechanism):
               "share per year", (0.0, 1.0)),
         Param("max_share", 0.45, "China share of a fully exposed economy at full relative "
               "weight", "trade share", (0.0, 1.0)),
-        Param("alignment_effect", 0.263, "shift of the alignment target away from the West per "
-              "unit of China share", "alignment units", (-2.0, 2.0)),
+        Param("alignment_effect", 0.0, "shift of the alignment target away from the West per "
+              "unit of China share (0: the seeds' default; above 0: the hypothesis "
+              "china_votes_with_russia)", "alignment units", (-2.0, 2.0)),
+        Param("drain", 1.0, "fall of Russia's share of the trade and investment channels per "
+              "unit of China share", "share per share", (0.0, 5.0)),
         Param("dependence_effect", 0.5, "reduction of dependence on Russia per unit of China "
               "share gained", "-", (0.0, 5.0)),
     )
-    reads = ("china_weight", "china_share", "dependence")
-    writes = ("china_share", "dependence", "target_shift")
+    reads = ("china_weight", "china_share", "dependence", "sphere_push")
+    writes = ("china_share", "dependence", "target_shift", "sphere_push")
     context = ("china_proximity", "observed_china_share", "neighbours")
 
     def step(self, st: State, cx: StepContext) -> None:
@@ -81,3 +124,43 @@ class ChinaPull(Mechanism):
         st.china_share = np.clip(new, 0.0, 1.0) * cx.neighbours
         st.dependence = np.maximum(st.dependence - p["dependence_effect"] * gain, 0.0)
         st.target_shift -= p["alignment_effect"] * st.china_share
+        drain = p["drain"] * st.china_share
+        st.sphere_push[..., TRADE, RUSSIA] -= drain
+        st.sphere_push[..., INVESTMENT, RUSSIA] -= drain
+
+
+@register
+class SilkRoadLink(Mechanism):
+    """Linking the EAEU with China's Silk Road Economic Belt co-opts China's presence (C6).
+
+    Moscow seeks to combine the EAEU with the Silk Road Economic Belt as a step towards a
+    greater Eurasian partnership (``C6_silk_road``, ``C6_greater_eurasia``). With the lever
+    ``eaeu_sreb_link`` at L, for a neighbour in Russia-led formats (share m of them) a share
+    ``offset * L * m`` of the China share's drain on Russia's trade and investment channels is
+    taken from the West's share instead: China's presence comes through the joint project
+    rather than at Russia's expense. Runs after ``china_pull``.
+    """
+
+    name = "silk_road_link"
+    theory = ("C6", "D6")
+    evidence = ("C6_silk_road", "C6_greater_eurasia")
+    params = (
+        Param("offset", 1.0, "share of China's drain on Russia's trade and investment shares "
+              "moved to the West's at full link and full membership", "share", (0.0, 1.0)),
+    )
+    reads = ("china_share", "membership", "sphere_push")
+    writes = ("sphere_push",)
+    context = ("russia_institutions", "neighbours")
+    levers = ("eaeu_sreb_link",)
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Move part of China's drain from Russia's shares to the West's."""
+        ri = cx.russia_institutions
+        if not ri.size:
+            return
+        member = st.membership[ri].mean(axis=0, dtype=np.float32)
+        moved = cx.p["offset"] * cx.lever("eaeu_sreb_link") * member * st.china_share \
+            * cx.neighbours
+        for channel in (TRADE, INVESTMENT):
+            st.sphere_push[..., channel, RUSSIA] += moved
+            st.sphere_push[..., channel, WEST] -= moved

@@ -64,6 +64,21 @@ _POLICY_PARAMS = (
           "log-odds per threat unit", (0.0, 10.0)),
     Param("capacity_gain", 1.25, "how strongly rents embolden assertion",
           "log-odds per capacity unit", (0.0, 10.0)),
+    Param("restraint_gain", 1.25, "log-odds of assertion lost per unit of the wish for Western "
+          "legitimation", "log-odds", (0.0, 10.0)),
+    Param("legitimacy_gain", 0.5, "how much lost legitimacy at home (1 - regime security) adds "
+          "to the wish for recognition", "-", (0.0, 5.0)),
+    Param("shield_gain", 1.0, "log-odds of assertion lost towards neighbours the West courts, "
+          "per unit of the shielded-integration aim", "log-odds", (0.0, 10.0)),
+    Param("integration_gap_gain", 1.75, "log-odds of assertion gained per unit of failed "
+          "integration of an important neighbour (the attraction-assertion dilemma)",
+          "log-odds", (0.0, 10.0)),
+    Param("rally_motive", 0.75, "log-odds of assertion gained per unit of regime security "
+          "below security_reference (assertion as a rally at home)", "log-odds", (0.0, 10.0)),
+    Param("security_reference", 0.5, "regime security below which the rally motive pushes "
+          "assertion up", "security", (0.0, 1.0)),
+    Param("want_cap", 2.0, "largest wish for recognition (lost recognition plus lost "
+          "legitimacy)", "-", (0.0, 10.0)),
     Param("presence_prob", 0.5, "opportunist rule: chance of showing presence in a given state "
           "and year", "probability", (0.0, 1.0)),
     Param("capacity_cap", 2.0, "opportunist rule: capacity above which effort no longer grows",
@@ -73,26 +88,42 @@ _POLICY_PARAMS = (
 
 @register
 class StrategicPolicy(Mechanism):
-    """Russia chooses attraction and assertion per neighbour by its aims (A1-A4).
+    """Russia chooses attraction and assertion per neighbour by its aims (A1-A4, D1).
 
     *Attraction* goes where the sphere aim (A4) says it matters most: to important neighbours
-    (population, economy, Russian communities), scaled by the lever and the sphere aim (the
-    ``attraction`` mechanism turns it into subsidies in proportion to capacity).
-    *Assertion* is a logistic response to perceived threat (regime persistence, A1) and to
-    capacity (windfalls embolden), damped by the weight Russia puts on recognition (A2).
+    (population, economy, Russian communities), scaled by the lever. *Assertion* is a
+    logistic response with these terms in its log-odds:
+
+    * perceived threat, weighted by the aim of regime persistence (threats matter because they
+      threaten the regime, ``A1``);
+    * capacity (windfalls embolden, ``B1_windfall``);
+    * the dilemma: failed integration of an important neighbour not already in the West's
+      formats, ``aims.sphere * importance * (1 - depth) * (1 - West-led memberships)``: being
+      unable to integrate its neighbours, Russia asserts itself (``D1_unable_to_integrate``,
+      ``C2``); the delegation limit keeps autocracies' depth low (D2 -> D1);
+    * minus the restraint of the *wish* for Western legitimation,
+      ``aims.recognition * ((1 - recognition) + legitimacy_gain * (1 - regime security))``:
+      the need of legitimation restrains (``A2_restraint``, ``A2_supreme_league``) and it grows
+      as legitimacy at home is lost (``A2_legitimacy_loss``);
+    * minus ``aims.shielded_integration * shield_gain`` towards neighbours the West courts
+      (pressure there endangers the Western business the elite wants, ``A3``);
+    * plus ``rally_motive * (security_reference - regime security)``: assertion abroad as a
+      rally at home (``C5``, the Western analysts' reading).
     """
 
     name = "russia_policy"
     implementation = "strategic"
-    theory = ("A1", "A2", "A3", "A4")
+    theory = ("A1", "A2", "A3", "A4", "D1")
     evidence = ("A4", "C1_subsidies", "C2", "D1_unable_to_integrate", "A2_supreme_league",
-                "A2_restraint")
+                "A2_restraint", "A2_legitimacy_loss", "A3")
     params = _POLICY_PARAMS
-    reads = ("threat", "capacity", "recognition")
+    reads = ("threat", "capacity", "recognition", "regime_security", "integration_depth",
+             "membership")
     writes = ("attraction", "assertion")
-    context = ("importance", "neighbours")
+    context = ("importance", "neighbours", "eu_eligibility", "west_institutions")
     levers = ("russia_attraction", "russia_assertion")
-    shared = ("aims.sphere", "aims.recognition")
+    shared = ("aims.sphere", "aims.recognition", "aims.regime_persistence",
+              "aims.shielded_integration")
 
     def step(self, st: State, cx: StepContext) -> None:
         """Set ``st.attraction`` and ``st.assertion`` (intensities in [0, 1])."""
@@ -100,9 +131,20 @@ class StrategicPolicy(Mechanism):
         imp = cx.importance
         rel = imp / np.maximum(imp.max(axis=-1, keepdims=True), 1e-9)
         st.attraction = np.clip(cx.lever("russia_attraction") * p["aims.sphere"] * rel, 0.0, 1.0)
-        z = (p["assertion_base"] + p["threat_gain"] * st.threat
+        wi = cx.west_institutions
+        west = (st.membership[wi].mean(axis=0, dtype=np.float32) if wi.size
+                else np.zeros_like(st.threat))
+        gap = p["aims.sphere"] * rel * (1.0 - st.integration_depth) * (1.0 - west)
+        security = st.regime_security[:, None]
+        want = p["aims.recognition"] * np.clip(
+            (1.0 - st.recognition[:, None]) + p["legitimacy_gain"] * (1.0 - security), 0.0,
+            p["want_cap"])
+        z = (p["assertion_base"] + p["aims.regime_persistence"] * p["threat_gain"] * st.threat
              + p["capacity_gain"] * (st.capacity[:, None] - 1.0)
-             - p["aims.recognition"] * st.recognition[:, None])
+             + p["integration_gap_gain"] * gap
+             - p["restraint_gain"] * want
+             - p["aims.shielded_integration"] * p["shield_gain"] * cx.eu_eligibility
+             + p["rally_motive"] * (p["security_reference"] - security))
         st.assertion = cx.lever("russia_assertion") * sigmoid(z) * cx.neighbours
 
 

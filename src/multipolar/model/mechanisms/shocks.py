@@ -15,6 +15,7 @@ import numpy as np
 from multipolar import rng
 from multipolar.model.mechanisms._maths import unit_uniform
 from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms.sphere import RUSSIA, SECURITY
 
 if TYPE_CHECKING:
     from multipolar.model.state import State, StepContext
@@ -24,12 +25,16 @@ if TYPE_CHECKING:
 class Shocks(Mechanism):
     """Leadership transitions, revolutions, partner conflicts, regime drift (D8).
 
-    After the observed years: democracy drifts (``democracy_sd``); hybrid regimes (democracy
-    between ``hybrid_low`` and ``hybrid_high``) may have a revolution that raises democracy and
-    moves alignment West; any regime may change leader, which moves alignment at random; a
-    flare-up of a frozen conflict between partners (such as Armenia and Azerbaijan) raises the
-    embattled non-producer's dependence on Russia by ``flare_dependence`` (up to
-    ``dependence_cap``) and is recorded as a conflict.
+    After the observed years: democracy drifts (``democracy_sd``); any neighbour may have a
+    revolution, with yearly chance ``revolution_prob * (1 - democracy)`` (named assumption
+    ``revolution_by_repression``: more repression, more to overturn; ``D8_revolutions`` counts
+    an autocracy, Belarus, among its cases), which raises democracy and moves alignment West;
+    any regime may change leader, more often the more autocratic it is (``D8``,
+    ``D8_uzbekistan``: autocracies without named successors), which moves alignment at
+    random; a flare-up of a frozen conflict between partners (Armenia and Azerbaijan:
+    ``D8_karabakh``) turns the embattled non-producer against Russia, its patron that arms the
+    other side (``D3_armenia_antagonist``, ``D8_armenia_unhappy``): its alignment jumps West by
+    ``flare_shift`` and Russia's share of its security channel falls by as much.
     """
 
     name = "shocks"
@@ -41,8 +46,8 @@ class Shocks(Mechanism):
               "probability per year", (0.0, 1.0)),
         Param("leadership_sd", 0.08, "sd of the alignment jump at a transition", "alignment",
               (0.0, 1.0)),
-        Param("revolution_prob", 0.03, "yearly chance of a revolution in a hybrid regime",
-              "probability per year", (0.0, 1.0)),
+        Param("revolution_prob", 0.03, "yearly chance of a revolution in a full autocracy "
+              "(times 1 - democracy)", "probability per year", (0.0, 1.0)),
         Param("revolution_democracy_jump", 0.12, "democracy gained in a revolution",
               "democracy score", (0.0, 1.0)),
         Param("revolution_shift", 0.1, "alignment jump West in a revolution", "alignment",
@@ -51,17 +56,11 @@ class Shocks(Mechanism):
               "between partners", "probability per year", (0.0, 1.0)),
         Param("democracy_sd", 0.02, "sd of yearly democracy change after the observed years",
               "democracy score", (0.0, 1.0)),
-        Param("hybrid_low", 0.25, "lowest democracy score of a hybrid regime (revolutions are "
-              "possible above it)", "democracy score", (0.0, 1.0)),
-        Param("hybrid_high", 0.55, "highest democracy score of a hybrid regime",
-              "democracy score", (0.0, 1.0)),
-        Param("flare_dependence", 0.1, "dependence on Russia gained in a flare-up",
-              "dependence", (0.0, 1.0)),
-        Param("dependence_cap", 1.5, "dependence above which a flare-up adds no more",
-              "dependence", (0.0, 5.0)),
+        Param("flare_shift", 0.03, "alignment jump West of the embattled side in a flare-up, "
+              "and fall of Russia's share of its security channel", "alignment", (0.0, 1.0)),
     )
-    reads = ("democracy", "dependence", "alignment")
-    writes = ("democracy", "dependence", "alignment_jump", "conflict")
+    reads = ("democracy", "alignment", "sphere_push")
+    writes = ("democracy", "alignment_jump", "conflict", "sphere_push")
     context = ("neighbour_mask", "neighbour_index", "frozen_history", "hydrocarbon_producer")
     streams = ("shocks.regime", "shocks.leadership", "shocks.flare_up")
 
@@ -74,23 +73,24 @@ class Shocks(Mechanism):
         u_drift, u_rev = rng.uniform32x2(cx.keys, cx.stream("shocks.regime"), cx.year, n_a)
         st.democracy = np.clip(st.democracy + p["democracy_sd"] * unit_uniform(u_drift),
                                0.0, 1.0)
-        hybrid = (st.democracy > p["hybrid_low"]) & (st.democracy < p["hybrid_high"])
-        rev = (u_rev < p["revolution_prob"] * hybrid) & cx.neighbour_mask
+        repression = np.clip(1.0 - st.democracy, 0.0, 1.0)
+        rev = (u_rev < p["revolution_prob"] * repression) & cx.neighbour_mask
         st.democracy = np.clip(st.democracy + rev.astype(np.float32)
                                * p["revolution_democracy_jump"], 0, 1)
         st.alignment_jump += rev * p["revolution_shift"]
         nbi = cx.neighbour_index  # leadership changes and flare-ups: neighbours only
         u_lead, u_size = rng.uniform32x2(cx.keys, cx.stream("shocks.leadership"), cx.year,
                                          columns=nbi)
-        lead = u_lead < p["leadership_prob"]
+        lead = u_lead < p["leadership_prob"] * (1.0 + repression[:, nbi])
         st.alignment_jump[:, nbi] += lead * p["leadership_sd"] * unit_uniform(u_size)
         flare = np.zeros(st.alignment.shape, dtype=bool)
         flare[:, nbi] = (rng.uniform32(cx.keys, cx.stream("shocks.flare_up"), cx.year,
                                        columns=nbi)
                          < p["partner_conflict_prob"]) & (cx.frozen_history[nbi] > 0) \
             & (cx.hydrocarbon_producer[nbi] == 0)
-        st.dependence = np.where(flare, np.minimum(st.dependence + p["flare_dependence"],
-                                                   p["dependence_cap"]), st.dependence)
+        shift = flare * p["flare_shift"]
+        st.alignment_jump += shift
+        st.sphere_push[..., SECURITY, RUSSIA] -= shift
         st.conflict += flare
 
 

@@ -171,8 +171,8 @@ function poll(id) {
     }
     $("run").disabled = false;
     $("cancel").hidden = true;
-    if (m.status === "done") {
-      setStatus(`done in ${fmt(m.seconds, 1)} s`);
+    if (m.status === "complete") {
+      setStatus(`complete in ${fmt(m.seconds, 1)} s`);
       await refreshRuns();
       await openRun(id);
     } else {
@@ -192,8 +192,10 @@ async function cancelRun() {
 async function refreshRuns() {
   const r = await api("/api/runs?limit=200");
   S.runs = r.runs;
+  $("runs-folder").textContent = `Runs are read from ${r.runs_folder}. A run made with ` +
+    `multipolar run --out ${r.runs_folder}/NAME appears here after a page reload.`;
   renderRuns();
-  const done = S.runs.filter((x) => x.status === "done");
+  const done = S.runs.filter((x) => x.status === "complete");
   const opts = done.map((x) => [x.id, `${x.created_at ? x.created_at.slice(5, 16).replace("T", " ") : x.id} · ${x.label}`]);
   for (const [sel, fallback] of [[$("cmp-a"), done[1]], [$("cmp-b"), done[0]]]) {
     const cur = sel.value;
@@ -421,7 +423,7 @@ async function drawCompare() {
     marker: { color: "#222", size: 4 }, name: "observed" });
   Plotly.react("compare-chart", traces, { height: 460, margin: { l: 40, r: 10, t: 30, b: 40 },
     title: { text: `${esc(actor)}: alignment, run A (red) vs run B (blue)`, font: { size: 13 } },
-    legend: { orientation: "h", y: -0.15 }, yaxis: { title: { text: "0 = Russia, 1 = US" } } },
+    legend: { orientation: "h", y: -0.15 }, yaxis: { title: { text: "votes like Russia (0) … like the US (1)" } } },
     { responsive: true, displaylogo: false });
   $("cmp-head").textContent = `Median alignment in ${cmp.year}`;
   table.replaceChildren(el("tr", {}, el("th", { text: "state" }), el("th", { text: "A" }), el("th", { text: "B" }),
@@ -454,7 +456,7 @@ function renderRuns() {
   const head = el("tr", {}, ...["started (UTC)", "run", "status", "actions", "downloads"].map((h) => el("th", { text: h })));
   const rows = S.runs.map((r) => {
     const acts = el("td");
-    if (r.status === "done") {
+    if (r.status === "complete") {
       acts.append(el("button", { type: "button", text: "open", on: { click: () => { openRun(r.id); selectTab("fan"); } } }), " ",
         el("button", { type: "button", text: "as A", on: { click: () => { $("cmp-a").value = r.id; selectTab("compare"); } } }), " ",
         el("button", { type: "button", text: "as B", on: { click: () => { $("cmp-b").value = r.id; selectTab("compare"); } } }));
@@ -464,7 +466,7 @@ function renderRuns() {
           $("cancel").hidden = false; $("progress").hidden = false; poll(m.id); } catch (e) { setStatus(e.message, true); } } } }));
     }
     const dl = el("td", { class: "downloads" });
-    if (r.status === "done") for (const [n, label] of [["alignment.csv", "alignment CSV"], ["memberships.csv", "memberships CSV"],
+    if (r.status === "complete") for (const [n, label] of [["alignment.csv", "alignment CSV"], ["memberships.csv", "memberships CSV"],
       ["actors.parquet", "Parquet"], ["report.html", "report"]])
       dl.append(el("a", { href: `/api/runs/${r.id}/download/${n}`, text: label, target: n === "report.html" ? "_blank" : null, rel: "noopener" }));
     return el("tr", { class: S.run && S.run.id === r.id ? "current" : "" },
@@ -483,7 +485,7 @@ function renderEvidenceList() {
   list.replaceChildren();
   let kind = null;
   for (const it of S.evidence.items) {
-    if (it.kind !== kind) { kind = it.kind; list.append(el("li", { class: "kind", text: kind + "s" })); }
+    if (it.kind !== kind) { kind = it.kind; list.append(el("li", { class: "kind", text: kind === "hypothesis" ? "hypotheses" : kind + "s" })); }
     list.append(el("li", {}, el("button", { type: "button", "data-key": it.key, text: `${pretty(it.name)} (${it.citations.length})`,
       on: { click: () => showEvidence(it.key) } })));
   }
@@ -508,11 +510,11 @@ function showEvidence(key) {
           try {
             const p = await api(`/api/evidence/passage?doc=${encodeURIComponent(c.doc)}&locator=${encodeURIComponent(c.locator)}`);
             quote.replaceChildren(el("blockquote", {}, p.before, el("mark", { text: p.match }), p.after),
-              el("p", { class: "where", text: `${p.doc}, line ${p.line}` }));
+              el("p", { class: "where", text: `${c.source || p.doc}, line ${p.line}` }));
           } catch (e) { quote.replaceChildren(el("p", { class: "error", text: e.message })); }
         } } });
       return el("div", { class: "citation" }, el("div", { class: "claim", text: c.claim }),
-        el("div", { class: "where", text: `${c.id ? "[" + c.id + "] " : ""}${c.doc} — “${c.locator}”` }), btn, quote);
+        el("div", { class: "where", text: `${c.id ? "[" + c.id + "] " : ""}${c.source || c.doc} — “${c.locator}”` }), btn, quote);
     }) : [el("p", { class: "hint", text: "No citation recorded for this item." })])].filter((x) => x));
 }
 
@@ -550,7 +552,7 @@ async function init() {
   await refreshRuns();
   const active = S.runs.find((r) => r.status === "running" || r.status === "queued");
   if (active) { S.run = active; $("run").disabled = true; $("cancel").hidden = false; $("progress").hidden = false; poll(active.id); }
-  const last = S.runs.find((r) => r.status === "done");
+  const last = S.runs.find((r) => r.status === "complete");
   if (last && !active) await openRun(last.id);
 }
 

@@ -1,0 +1,214 @@
+"""Rival views compete on forecasts: ``multipolar compare --score``.
+
+Each view (the scenario as written, each perspective, each hypothesis) runs the same
+rolling-origin back-test (:func:`multipolar.backtest.harness.rolling_backtest`). A view keeps
+its claims: parameters the view sets are left out of the calibration, so the fit cannot undo
+them; everything else is fitted on the training years of each origin, as for the base model.
+
+The views are then ranked by the MAE of their forecast medians on the same country-years,
+with uncertainty from a paired bootstrap over country-years (every resample draws the same
+country-years for every view): a 90% interval of each view's MAE and the share of resamples
+in which it forecasts best. The same is reported for CRPS and directional skill (rank
+correlation of forecast and observed change, mean over origins).
+
+For seed 002's question whether Russia follows a strategy or only works through a checklist,
+the hypotheses ``strategic`` and ``opportunist`` are two such views: the one that forecasts
+the neighbours' alignment better on years it never saw is the better description.
+
+Depends on NumPy, :mod:`multipolar.backtest.harness` and :mod:`multipolar.calibration`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from multipolar.backtest.harness import BacktestResult, rolling_backtest
+from multipolar.backtest.scoring import crps_ensemble
+from multipolar.calibration import FREE_PARAMETERS, scenario_path
+from multipolar.forecast import Panel
+
+
+@dataclass(frozen=True)
+class View:
+    """A rival view: the base scenario, a perspective or a hypothesis."""
+
+    kind: str  # "base", "perspective" or "hypothesis"
+    name: str
+
+    @property
+    def label(self) -> str:
+        """How tables name it."""
+        return self.name if self.kind == "base" else f"{self.kind} {self.name}"
+
+
+def free_parameters(overrides: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """The calibrated parameters minus those a view's ``overrides`` set."""
+    return {k: b for k, b in FREE_PARAMETERS.items() if scenario_path(k) not in overrides}
+
+
+def default_origins(panel: Panel, horizon: int, count: int = 4, step: int = 3) -> list[int]:
+    """``count`` origins ``step`` years apart ending the year before the panel's last."""
+    last = panel.last_year()
+    return sorted(last - 1 - step * k for k in range(count))
+
+
+def _units(res: BacktestResult) -> tuple[np.ndarray, np.ndarray]:
+    """Per scored country-year: absolute error of the model median and its CRPS."""
+    errs, crps = [], []
+    for f in res.forecasts:
+        s = f.samples["model"]
+        ok = np.isfinite(f.observed)
+        errs.append(np.abs(np.median(s, axis=0) - f.observed)[ok])
+        crps.append(crps_ensemble(s, f.observed)[ok])
+    return np.concatenate(errs), np.concatenate(crps)
+
+
+def score_views(panel: Panel, views: list[View], origins: list[int], horizon: int = 5, *,
+                scenario: str | Path = "russia-neighbourhood", bootstrap: int = 1000,
+                seed: int = 2013, progress: Callable[[str], None] | None = None,
+                **kw: Any) -> dict[str, Any]:
+    """Back-test every view on the same origins and rank them (module doc)."""
+    from multipolar.scenario import load_scenario
+
+    sc = load_scenario(scenario).scenario
+    results: dict[str, dict[str, Any]] = {}
+    errs: dict[str, np.ndarray] = {}
+    crps: dict[str, np.ndarray] = {}
+    pers = None
+    for v in views:
+        if progress is not None:
+            progress(v.label)
+        over: dict[str, Any] = {}
+        if v.kind == "perspective":
+            over = dict(sc.perspectives[v.name].overrides)
+        elif v.kind == "hypothesis":
+            over = dict(sc.hypotheses[v.name].overrides)
+        res = rolling_backtest(
+            panel, origins, horizon, warmup=0, scenario=scenario, seed=seed,
+            perspective=v.name if v.kind == "perspective" else None,
+            hypothesis=v.name if v.kind == "hypothesis" else None,
+            free=free_parameters(over), **kw)
+        errs[v.label], crps[v.label] = _units(res)
+        if pers is None:
+            s = res.scores()["persistence"]
+            pers = {"mae": s["mae"], "crps": s["crps"]}
+        results[v.label] = {"kind": v.kind, "name": v.name, "mae": float(errs[v.label].mean()),
+                            "crps": float(crps[v.label].mean()),
+                            "rank_correlation": res.directional("model")
+                            ["mean_rank_correlation"]}
+    labels = list(errs)
+    n = errs[labels[0]].size
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(bootstrap, n))
+    boot = np.stack([errs[k][idx].mean(axis=1) for k in labels])  # (views, B)
+    winners = np.isclose(boot, boot.min(axis=0, keepdims=True), rtol=0, atol=1e-12)
+    best = (winners / winners.sum(axis=0, keepdims=True)).mean(axis=1)  # ties share
+    ref = boot[0]  # the first view (the scenario as written) is the reference
+    for k, lab in enumerate(labels):
+        lo, hi = np.percentile(boot[k], [5, 95])
+        dlo, dhi = np.percentile(boot[k] - ref, [5, 95])
+        results[lab].update({"mae_p05": float(lo), "mae_p95": float(hi),
+                             "p_best": float(best[k]),
+                             "mae_minus_first": float(errs[lab].mean() - errs[labels[0]].mean()),
+                             "minus_first_p05": float(dlo), "minus_first_p95": float(dhi)})
+    order = sorted(labels, key=lambda lab: results[lab]["mae"])
+    out: dict[str, Any] = {"origins": origins, "horizon": horizon, "country_years": int(n),
+                           "bootstrap": bootstrap, "persistence": pers, "ranking": order,
+                           "reference": labels[0],
+                           "views": {lab: _finite(results[lab]) for lab in order}}
+    hyps = [k for k, v in zip(labels, views, strict=True) if v.kind == "hypothesis"]
+    if len(hyps) >= 2:  # the strategy question: first two hypotheses head to head
+        a, b = labels.index(hyps[0]), labels.index(hyps[1])
+        d = boot[a] - boot[b]
+        out["head_to_head"] = {"first": hyps[0], "second": hyps[1],
+                               "mae_difference": float(errs[hyps[0]].mean()
+                                                       - errs[hyps[1]].mean()),
+                               "p05": float(np.percentile(d, 5)),
+                               "p95": float(np.percentile(d, 95)),
+                               "p_first_better": float(np.mean(d < 0))}
+    return out
+
+
+def _finite(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in d.items()}
+
+
+def print_view_scores(s: dict[str, Any]) -> None:
+    """The ranking as a Rich table."""
+    from rich.table import Table
+
+    from multipolar.cli.common import out
+
+    p = s["persistence"] or {}
+    t = Table(title=f"rival views on forecasts: origins {', '.join(map(str, s['origins']))}, "
+                    f"horizons 1-{s['horizon']}, {s['country_years']} country-years "
+                    f"(persistence MAE {p.get('mae', math.nan):.4f}, "
+                    f"CRPS {p.get('crps', math.nan):.4f})")
+    for c in ("view", "MAE [90% bootstrap]", "vs persistence",
+              f"minus {s['reference']} [90%]", "CRPS", "rank corr.", "P(best)"):
+        t.add_column(c, justify="left" if c == "view" else "right")
+    for lab in s["ranking"]:
+        v = s["views"][lab]
+        rel = f"{100 * (1 - v['mae'] / p['mae']):+.0f}%" if p.get("mae") else "–"
+        rc = v.get("rank_correlation")
+        t.add_row(lab, f"{v['mae']:.4f} [{v['mae_p05']:.4f}, {v['mae_p95']:.4f}]", rel,
+                  f"{v['mae_minus_first']:+.4f} [{v['minus_first_p05']:+.4f}, "
+                  f"{v['minus_first_p95']:+.4f}]",
+                  f"{v['crps']:.4f}", "–" if rc is None else f"{rc:+.2f}",
+                  f"{v['p_best']:.2f}")
+    out.print(t)
+    h = s.get("head_to_head")
+    if h:
+        out.print(f"{h['first']} minus {h['second']}: MAE {h['mae_difference']:+.4f} "
+                  f"[90% {h['p05']:+.4f}, {h['p95']:+.4f}]; P({h['first']} forecasts "
+                  f"better) = {h['p_first_better']:.2f}")
+
+
+def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | None,
+                  origins: str | None, horizon: int, panel: Path | None, members: int,
+                  seed: int, sets: list[str] | None, json_: bool, quiet: bool) -> None:
+    """``multipolar compare --score``: every view (default: all) on the same back-test."""
+    from multipolar.cli.calibrate_cmds import _parse_origins
+    from multipolar.cli.common import console, print_json, user_errors
+    from multipolar.explore.compare import resolve_names
+    from multipolar.forecast import load_panel
+    from multipolar.scenario import load_scenario
+
+    with user_errors():
+        sc = load_scenario(scenario).scenario
+        views = [View("base", "scenario")]
+        every = not perspectives and not hypotheses  # neither named: all of both
+        names_p = resolve_names("all" if every else perspectives, list(sc.perspectives),
+                                "perspective")
+        names_h = resolve_names("all" if every else hypotheses, list(sc.hypotheses),
+                                "hypothesis")
+        views += [View("perspective", n) for n in names_p]
+        views += [View("hypothesis", n) for n in names_h]
+        pnl = load_panel(panel)
+        ors = _parse_origins(origins) if origins else default_origins(pnl, horizon)
+
+        def say(label: str) -> None:
+            if not quiet and not json_:
+                console.print(f"back-testing {label} ...")
+
+        s = score_views(pnl, views, ors, horizon, scenario=scenario, seed=seed,
+                        members=members, calib_members=SCORE_CALIB_MEMBERS,
+                        maxiter=SCORE_MAXITER, sets=sets, progress=say)
+        if json_:
+            print_json(s)
+            return
+        print_view_scores(s)
+
+
+SCORE_CALIB_MEMBERS = 16
+"""Members per calibration evaluation in ``compare --score`` (kept small: views x origins)."""
+
+SCORE_MAXITER = 30
+"""Most calibration evaluations per origin in ``compare --score``."""

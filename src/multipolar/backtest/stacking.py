@@ -1,0 +1,214 @@
+"""A forecast never worse than persistence in expectation: stacking, and intervals with shocks.
+
+Stacking
+    For horizon ``h`` the stacked point forecast is ``p + w_h * (m - p)``: persistence ``p``
+    (the last observation at the origin) moved a share ``w_h`` in [0, 1] of the way to the
+    model's median ``m``. ``w_h`` minimises the mean absolute error over earlier forecasts
+    whose outcome is already known at the origin (``origin + h <= until``), so a back-test
+    never fits the weight on its own test years. Only the latest :data:`STACK_RECENT` origins
+    count, and a weight whose gain over persistence is within one standard error is set to 0
+    (:func:`guarded_weight`); with fewer than ``min_n`` forecasts the weight is 0 too: the
+    model has to earn its weight. Ties go to the smaller weight.
+
+Intervals with regime shifts
+    Revolutions and wars (:data:`REGIME_SHIFTS`, dated from the historical record) move a
+    position far more than ordinary years. The interval of the stacked forecast at horizon
+    ``h`` mixes two error distributions, both measured on persistence in the training years
+    only: *calm* errors (forecasts that crossed no shift; the recent ``window`` origins) and
+    *shock* errors (forecasts that crossed one; all training origins). The shock share is
+    ``1 - (1 - rate)^h``, ``rate`` being the yearly frequency of shifts per neighbour in the
+    training years. The mixture is represented by quantiles, so it needs no random draws.
+
+Depends on NumPy only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+Series = dict[int, float]
+
+REGIME_SHIFTS: dict[str, tuple[tuple[int, str], ...]] = {
+    "Georgia": ((1993, "civil war and the war in Abkhazia"), (2003, "Rose Revolution"),
+                (2008, "war with Russia")),
+    "Ukraine": ((2004, "Orange Revolution"),
+                (2014, "Euromaidan, annexation of Crimea, war in the Donbas")),
+    "Kyrgyzstan": ((2005, "Tulip Revolution"), (2010, "April revolution")),
+    "Moldova": ((1992, "war in Transnistria"), (2009, "April protests, change of government")),
+    "Armenia": ((1992, "war over Nagorno-Karabakh"), (2018, "Velvet Revolution")),
+    "Azerbaijan": ((1992, "war over Nagorno-Karabakh"), (1993, "coup, change of leader"),
+                   (2016, "April war in Nagorno-Karabakh")),
+    "Tajikistan": ((1992, "civil war"),),
+}
+"""Revolutions and wars in the fourteen neighbours, by the year they moved the state."""
+
+
+def shifts_between(country: str, lo: int, hi: int) -> list[int]:
+    """Years ``s`` with ``lo < s <= hi`` in which ``country`` had a regime shift."""
+    return [y for y, _ in REGIME_SHIFTS.get(country, ()) if lo < y <= hi]
+
+
+def shift_rate(countries: list[str], first: int, until: int) -> float:
+    """Yearly frequency of regime shifts per country over the years ``first+1 .. until``."""
+    years = until - first
+    if years <= 0 or not countries:
+        return 0.0
+    n = sum(len(shifts_between(c, first, until)) for c in countries)
+    return n / (years * len(countries))
+
+
+def fit_weight(model: np.ndarray, pers: np.ndarray, obs: np.ndarray,
+               grid: np.ndarray | None = None) -> float:
+    """The ``w`` in ``grid`` (default 0, 0.05, ..., 1) minimising MAE of ``p + w (m - p)``."""
+    g = np.linspace(0.0, 1.0, 21) if grid is None else grid
+    m, p, o = (np.asarray(a, float) for a in (model, pers, obs))
+    ok = np.isfinite(m) & np.isfinite(p) & np.isfinite(o)
+    if not ok.any():
+        return 0.0
+    errs = [float(np.mean(np.abs(p[ok] + w * (m[ok] - p[ok]) - o[ok]))) for w in g]
+    best = min(errs)
+    return float(next(w for w, e in zip(g, errs, strict=True) if e <= best + 1e-12))
+
+
+STACK_RECENT = 8
+"""Latest origins (with known outcomes) the stacking weights are fitted on."""
+
+
+def guarded_weight(model: np.ndarray, pers: np.ndarray, obs: np.ndarray) -> float:
+    """:func:`fit_weight`, or 0 where its gain over persistence is within one standard error.
+
+    The gain is the mean of ``|persistence error| - |stacked error|`` over the records; with
+    its standard error ``sd / sqrt(n)``. A weight the training years cannot tell from noise
+    would make the forecast worse than persistence about as often as better.
+    """
+    w = fit_weight(model, pers, obs)
+    if w == 0.0:
+        return 0.0
+    m, p, o = (np.asarray(a, float) for a in (model, pers, obs))
+    ok = np.isfinite(m) & np.isfinite(p) & np.isfinite(o)
+    d = np.abs(p[ok] - o[ok]) - np.abs(p[ok] + w * (m[ok] - p[ok]) - o[ok])
+    if d.size < 2:
+        return 0.0
+    se = float(d.std(ddof=1) / math.sqrt(d.size))
+    return w if float(d.mean()) > se else 0.0
+
+
+@dataclass
+class StackRecords:
+    """Past forecasts: origin, horizon, model median, persistence and outcome (flat lists)."""
+
+    origin: list[int] = field(default_factory=list)
+    horizon: list[int] = field(default_factory=list)
+    model: list[float] = field(default_factory=list)
+    persistence: list[float] = field(default_factory=list)
+    observed: list[float] = field(default_factory=list)
+
+    def add(self, origin: int, horizon: int, model: float, pers: float, obs: float) -> None:
+        """Record one forecast (any value may be NaN; such records are skipped in fits)."""
+        self.origin.append(int(origin))
+        self.horizon.append(int(horizon))
+        self.model.append(float(model))
+        self.persistence.append(float(pers))
+        self.observed.append(float(obs))
+
+    def weights(self, until: int, horizons: list[int], min_n: int = 14,
+                recent: int = STACK_RECENT) -> dict[int, float]:
+        """Per horizon, the stacking weight fitted on records whose outcome year <= ``until``.
+
+        Only the ``recent`` latest origins with known outcomes count (the model's skill
+        drifts), and a weight is kept only if it beats persistence on them by more than one
+        standard error of the paired error differences (:func:`guarded_weight`).
+        """
+        o = np.array(self.origin, dtype=int)
+        h = np.array(self.horizon, dtype=int)
+        m, p, y = (np.array(v, dtype=float) for v in (self.model, self.persistence,
+                                                       self.observed))
+        out: dict[int, float] = {}
+        for hz in horizons:
+            sel = (h == hz) & (o + hz <= until) & np.isfinite(m) & np.isfinite(p) \
+                & np.isfinite(y)
+            known = sorted(set(o[sel].tolist()))
+            sel &= np.isin(o, known[-recent:]) if known else sel
+            out[hz] = guarded_weight(m[sel], p[sel], y[sel]) if sel.sum() >= min_n else 0.0
+        return out
+
+
+@dataclass
+class ErrorModel:
+    """Persistence errors in the training years, split into calm and shock forecasts."""
+
+    calm: dict[int, np.ndarray]
+    shock: np.ndarray
+    rate: float
+
+    def quantiles(self, h: int, members: int) -> np.ndarray:
+        """``members`` error quantiles at horizon ``h`` for the calm/shock mixture."""
+        pooled = np.concatenate([e for e in self.calm.values() if e.size] or [np.zeros(1)])
+        avail = [k for k, e in self.calm.items() if e.size >= 10]
+        if h in avail:
+            calm = self.calm[h]
+        elif avail and h > max(avail):  # beyond the measured horizons: random-walk growth
+            calm = self.calm[max(avail)] * math.sqrt(h / max(avail))
+        else:
+            calm = pooled
+        calm = calm - np.median(calm)
+        share = 1.0 - (1.0 - self.rate) ** h if self.shock.size else 0.0
+        n_shock = round(share * members)
+        n_calm = members - n_shock
+        parts = [np.quantile(calm, (np.arange(n_calm) + 0.5) / n_calm)]
+        if n_shock:
+            parts.append(np.quantile(self.shock, (np.arange(n_shock) + 0.5) / n_shock))
+        q = np.sort(np.concatenate(parts))
+        return q - np.median(q)  # the ensemble's median stays the stacked point
+
+    def to_dict(self) -> dict[str, Any]:
+        """Sizes and the rate, for JSON output."""
+        return {"shift_rate": round(self.rate, 4), "shock_errors": int(self.shock.size),
+                "calm_errors": {str(h): int(e.size) for h, e in self.calm.items()}}
+
+
+def error_model(series: dict[str, Series], until: int, horizon: int, window: int = 10
+                ) -> ErrorModel:
+    """Persistence errors ``y[o+h] - y[o]`` inside the years up to ``until`` (module doc)."""
+    first = min((y for s in series.values() for y in s), default=until)
+    calm: dict[int, list[float]] = {h: [] for h in range(1, horizon + 1)}
+    shock: list[float] = []
+    recent = max(first + 1, until - window)
+    for c, s in series.items():
+        for o in range(first + 1, until):
+            if o not in s or not math.isfinite(s[o]):
+                continue
+            for h in range(1, horizon + 1):
+                y = o + h
+                if y > until or y not in s or not math.isfinite(s[y]):
+                    continue
+                e = s[y] - s[o]
+                if shifts_between(c, o, y):
+                    shock.append(e)
+                elif o >= recent:
+                    calm[h].append(e)
+    rate = shift_rate(list(series), first, until)
+    return ErrorModel({h: np.array(v) for h, v in calm.items()}, np.array(shock), rate)
+
+
+def stacked_samples(model_median: np.ndarray, last: np.ndarray, horizons: np.ndarray,
+                    weights: dict[int, float], errors: ErrorModel, members: int
+                    ) -> np.ndarray:
+    """Ensemble ``(members, T, A)`` of the stacked forecast (module doc).
+
+    ``model_median`` is ``(T, A)``, ``last`` the observation at the origin per actor ``(A,)``;
+    where the model median is missing the stacked point is persistence. Horizons beyond the
+    fitted ones take the weight of the longest fitted horizon.
+    """
+    t, a = model_median.shape
+    out = np.empty((members, t, a))
+    for k, h in enumerate(horizons):
+        w = weights.get(int(h), weights[max(weights)] if weights else 0.0)
+        m = np.where(np.isfinite(model_median[k]), model_median[k], last)
+        point = last + w * (m - last)
+        out[:, k, :] = point[None, :] + errors.quantiles(int(h), members)[:, None]
+    return out

@@ -1,0 +1,56 @@
+"""The CLI's shared options: each is declared once here, with one help text.
+
+Commands use these as type annotations, with their own default as the parameter's default, e.g.
+``seed: Seed = 7``. A test checks that no command module declares ``--seed``, ``--set``,
+``--perspective``, ``--hypothesis``, ``--event``, ``--members``, ``--out`` or ``--json`` itself.
+:func:`scenario_kwargs` turns the scenario options into the keyword arguments of
+:func:`multipolar.scenario.load_scenario`. Depends on Typer only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+SCENARIO_HELP = "Scenario file, folder or bundled name."
+
+Scenario = Annotated[str, typer.Argument(help=SCENARIO_HELP)]
+Seed = Annotated[int, typer.Option(
+    "--seed", min=0, help="Master seed: the same seed gives the same results.")]
+Sets = Annotated[list[str] | None, typer.Option(
+    "--set", help="Override PATH=VALUE (repeatable); PATH=VALUE@YEAR applies from YEAR on.")]
+Perspective = Annotated[str | None, typer.Option(
+    "--perspective", "-p", help="Perspective overlay (see `multipolar validate --json`).")]
+Hypothesis = Annotated[str | None, typer.Option(
+    "--hypothesis", help="Hypothesis overlay (see `multipolar validate --json`).")]
+Events = Annotated[list[str] | None, typer.Option(
+    "--event", help="Dated event KIND:TARGET\\[/INSTITUTION]@YEAR (repeatable), e.g. "
+                    "use_of_force:UKR@2022.")]
+Members = Annotated[int, typer.Option(
+    "--members", "-n", help="Ensemble members per simulation (bargain: 0 = deterministic).")]
+Out = Annotated[Path | None, typer.Option(
+    "--out", help="Where results are written (a folder; a file for calibrate). "
+                        "Existing results are never overwritten without a notice.")]
+Json = Annotated[bool, typer.Option(
+    "--json", help="Print the result as JSON on stdout, and nothing else.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or messages.")]
+Start = Annotated[int | None, typer.Option("--start", help="First year (default: the "
+                                                           "scenario's).")]
+End = Annotated[int | None, typer.Option("--end", help="Last year (default: the scenario's).")]
+Executor = Annotated[str, typer.Option(
+    "--executor", "-e", help="Where to run: local, processes or dask.")]
+Workers = Annotated[int | None, typer.Option(
+    "--workers", "-w", help="Worker processes (processes, dask).")]
+Scheduler = Annotated[str | None, typer.Option(
+    "--scheduler", help="Dask scheduler address tcp://HOST:PORT.")]
+
+
+def scenario_kwargs(perspective: str | None = None, hypothesis: str | None = None,
+                    sets: Sequence[str] | None = None,
+                    events: Sequence[str] | None = None) -> dict[str, Any]:
+    """Keyword arguments of :func:`multipolar.scenario.load_scenario` for the shared options."""
+    return {"perspective": perspective, "hypothesis": hypothesis, "sets": list(sets or []),
+            "events": list(events or [])}

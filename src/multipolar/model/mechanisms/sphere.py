@@ -1,0 +1,160 @@
+"""Whose sphere a neighbour is in: Russia's, China's or the West's (D5, E4, D6; fidelity §d).
+
+A neighbour's orientation has two dimensions: its position between Russia and the West (UN
+voting alignment, ``state.alignment``) and whose sphere it is in. The second is
+``state.sphere``, shaped ``(members, actors, channels, poles)`` with the channels
+:data:`CHANNELS` (trade, arms, security, investment) and the poles :data:`POLES` (Russia,
+China, West); each channel's row sums to 1 for a neighbour and is 0 for outside powers.
+Mechanisms push it through ``state.sphere_push`` (same shape, a yearly flow); the ``sphere``
+mechanism moves every channel towards a target and adds the push. :func:`initial_sphere`
+gives the starting shares from the scenario's data; :func:`sphere_shares` the per-pole
+summary (weights :data:`SPHERE_WEIGHTS`, the named assumption ``sphere_weights``).
+Depends on NumPy and :mod:`.base`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from multipolar.model.mechanisms.base import Mechanism, Param, register
+
+if TYPE_CHECKING:
+    from multipolar.model.state import State, StepContext
+
+CHANNELS = ("trade", "arms", "security", "investment")
+POLES = ("russia", "china", "west")
+TRADE, ARMS, SECURITY, INVESTMENT = range(4)
+RUSSIA, CHINA, WEST = range(3)
+
+SPHERE_WEIGHTS = np.array([0.4, 0.2, 0.25, 0.15], dtype=np.float32)
+"""Weights of the channels in a pole's share of the sphere: trade 0.4, arms 0.2, security
+0.25, investment 0.15. A named assumption (``sphere_weights``): no seed weighs the channels;
+the nearest passage is ``D5_structural_power`` (control of security, finances and ideas)."""
+
+_FLOOR = 1e-3  # no pole's target is exactly zero, so a renormalised row always exists
+
+
+def _normalise(v: np.ndarray) -> np.ndarray:
+    """Rows over the last axis rescaled to sum to 1 (rows of zeros stay zero)."""
+    s = v.sum(axis=-1, keepdims=True)
+    return np.where(s > 0, v / np.maximum(s, 1e-12), 0.0).astype(np.float32)
+
+
+def sphere_shares(sphere: np.ndarray) -> np.ndarray:
+    """Per-pole share of the sphere, ``(..., poles)``: the channel-weighted sum."""
+    return np.einsum("...cp,c->...p", sphere, SPHERE_WEIGHTS).astype(np.float32)
+
+
+def initial_sphere(trade_russia: np.ndarray, trade_china: np.ndarray, russia_member: np.ndarray,
+                   west_member: np.ndarray, china_member: np.ndarray, base: np.ndarray,
+                   patronage: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+    """Starting shares ``(actors, channels, poles)`` from the first year's data (fidelity §d).
+
+    Trade: the observed Russia and China trade shares; the West gets half of the rest (the
+    data have no EU total; others are left out). Arms: 0.9 Russia in Russia-led alliances,
+    0.6 otherwise, 0.1 China, the rest West; members of West-led formats 0.05/0/0.95.
+    Security: memberships and Russian bases as weights. Investment: Russia the mean of the
+    patronage tie and the trade share, China the China trade share, the West the rest. All
+    arguments are ``(actors,)``; the memberships are shares of each pole's formats (0-1).
+    """
+    n_a = trade_russia.shape[0]
+    out = np.zeros((n_a, 4, 3), dtype=np.float32)
+    tr, tc = np.clip(trade_russia, 0, 1), np.clip(trade_china, 0, 1)
+    out[:, TRADE] = np.stack([tr, tc, 0.5 * np.maximum(1.0 - tr - tc, 0.0)], axis=1)
+    west_bloc = west_member > 0
+    arms_r = np.where(west_bloc, 0.05, np.where(russia_member > 0, 0.9, 0.6))
+    arms_c = np.where(west_bloc, 0.0, 0.1)
+    out[:, ARMS] = np.stack([arms_r, arms_c, np.maximum(1.0 - arms_r - arms_c, 0.0)], axis=1)
+    sec = np.stack([0.7 * russia_member + 0.3 * base, 0.1 * china_member, 0.8 * west_member],
+                   axis=1)
+    out[:, SECURITY] = np.where(sec.sum(axis=1, keepdims=True) > 0, sec, 1.0 / 3.0)
+    inv_r = 0.5 * (np.clip(patronage, 0, 1) + tr)
+    out[:, INVESTMENT] = np.stack([inv_r, tc, np.maximum(1.0 - inv_r - tc, 0.0)], axis=1)
+    out = _normalise(out + _FLOOR)
+    return out * neighbours[:, None, None].astype(np.float32)
+
+
+@register
+class Sphere(Mechanism):
+    """Each channel of a neighbour's sphere moves towards the poles' present weights (§d).
+
+    Targets per pole (before the other mechanisms' push is added and the row renormalised):
+    *trade*: Russia its first-year share times capacity (at most 1.5; Russia's crisis cut
+    trade inside the EAEU, ``B1_eaeu_trade_2015``) and times 1 + half its share of Russia-led
+    formats, China the China trade share, the West its first-year share plus West-led
+    memberships and the EU's offer to eligible states; *arms*: Russia its Russia-led
+    memberships less half the coercion it applies, China half the China share, the West its
+    West-led memberships; *security*: Russia's formats and bases, the West's formats;
+    *investment*: Russia its subsidies plus its business expansion (written by
+    ``elite_interests`` into the push), China the China share, the West the EU offer to
+    eligible states. The region is open competition among several powers
+    (``E4_open_competition``); Moscow and Brussels both seek control of security and finance
+    (``D5_structural_power``); Moscow tries to keep China out (``D6_presence``).
+    """
+
+    name = "sphere"
+    theory = ("D5", "D6", "E4")
+    evidence = ("E4_open_competition", "D5_structural_power", "D6_presence",
+                "B1_eaeu_trade_2015")
+    params = (
+        Param("adjustment", 0.15, "share of the way each channel moves to its target a year",
+              "share per year", (0.0, 1.0)),
+        Param("capacity_cap", 1.5, "capacity above which Russia's trade share grows no more",
+              "capacity", (0.0, 10.0)),
+        Param("membership_gain", 0.5, "weight of a pole's formats joined in its trade and "
+              "security targets", "share per membership share", (0.0, 5.0)),
+        Param("offer_weight", 0.2, "weight of the EU's offer in the West's trade and "
+              "investment targets", "share per offer unit", (0.0, 5.0)),
+        Param("arms_coercion", 0.5, "fall of Russia's arms target per unit of coercion",
+              "share per coercion unit", (0.0, 1.0)),
+        Param("arms_china", 0.5, "China's arms target per unit of China trade share",
+              "share per share", (0.0, 5.0)),
+    )
+    reads = ("capacity", "china_share", "membership", "subsidy", "coercion", "sphere_push")
+    writes = ("sphere",)
+    context = ("sphere_reference", "russia_institutions", "west_institutions",
+               "eu_eligibility", "neighbours")
+    levers = ("eu_offer",)
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Move every channel towards its target plus this year's push, then renormalise."""
+        p = cx.p
+        ref = cx.sphere_reference  # (actors, 4, 3)
+        rus = _member_share(st.membership, cx.russia_institutions)
+        west = _member_share(st.membership, cx.west_institutions)
+        cap = np.minimum(st.capacity, p.member("capacity_cap"))[:, None]
+        chn = st.china_share
+        offer = cx.lever("eu_offer") * cx.eu_eligibility
+        target = np.zeros(st.sphere.shape, dtype=np.float32)
+        gain, ow = p["membership_gain"], p["offer_weight"]
+        target[..., TRADE, RUSSIA] = ref[:, TRADE, RUSSIA] * cap * (1.0 + gain * rus)
+        target[..., TRADE, CHINA] = chn
+        target[..., TRADE, WEST] = ref[:, TRADE, WEST] + gain * west + ow * offer
+        target[..., ARMS, RUSSIA] = ref[:, ARMS, RUSSIA] * (
+            1.0 - p["arms_coercion"] * np.clip(st.coercion, 0, 1))
+        target[..., ARMS, CHINA] = p["arms_china"] * chn + ref[:, ARMS, CHINA]
+        target[..., ARMS, WEST] = ref[:, ARMS, WEST] + west
+        target[..., SECURITY, :] = ref[:, SECURITY, :]
+        target[..., SECURITY, RUSSIA] += gain * rus
+        target[..., SECURITY, WEST] += gain * west
+        target[..., INVESTMENT, RUSSIA] = ref[:, INVESTMENT, RUSSIA] + np.minimum(st.subsidy, 1)
+        target[..., INVESTMENT, CHINA] = chn
+        target[..., INVESTMENT, WEST] = ref[:, INVESTMENT, WEST] + ow * offer
+        target = _normalise(np.maximum(_normalise(target + _FLOOR) + st.sphere_push, _FLOOR))
+        new = st.sphere + _by_member(p.member("adjustment")) * (target - st.sphere)
+        nb = cx.neighbours[None, :, None, None]
+        st.sphere = _normalise(np.maximum(new, 0.0)) * nb
+
+
+def _by_member(v: Any) -> Any:
+    """A parameter shaped to combine with ``(members, actors, channels, poles)`` arrays."""
+    return v if np.ndim(v) == 0 else np.reshape(np.asarray(v, dtype=np.float32), (-1, 1, 1, 1))
+
+
+def _member_share(membership: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Share of the formats ``cols`` each member-actor belongs to, ``(members, actors)``."""
+    if not cols.size:
+        return np.zeros(membership.shape[1:], dtype=np.float32)
+    return (membership[cols].sum(axis=0, dtype=np.float32) / cols.size).astype(np.float32)

@@ -1,0 +1,162 @@
+"""The dashboard API's types: request and response models, path patterns, error bodies.
+
+Shared by :mod:`multipolar.web.app` and the routers in :mod:`multipolar.web.routes`; the
+published OpenAPI schema is built from these. Depends on FastAPI and pydantic.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from multipolar.web import backend
+from multipolar.web.settings import (
+    MAX_MEMBER_YEARS,
+    MAX_MEMBERS,
+    MAX_SEED,
+    MAX_SPAN,
+    MAX_YEAR,
+    MIN_YEAR,
+)
+
+STATIC = Path(str(resources.files("multipolar.web") / "static"))
+TOKEN_COOKIE = "multipolar_token"
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
+
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=100)]
+RunId = Annotated[str, PathParam(pattern=RUN_ID_PATTERN, max_length=80,
+                                 description="a run id as listed by GET /api/runs")]
+LeverValue = Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]
+
+
+class RunRequest(BaseModel):
+    """What to run: scenario, overlays, seed, members, years and lever settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: Name = Field("russia-neighbourhood", description="a bundled scenario name")
+    perspective: Name | None = Field(None, description="perspective overlay (none = base)")
+    hypothesis: Name | None = Field(None, description="hypothesis overlay (none = default)")
+    seed: int = Field(7, ge=0, le=MAX_SEED, description="master seed: same seed, same results")
+    members: int = Field(500, ge=1, le=MAX_MEMBERS, description="ensemble members")
+    start: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="first year")
+    end: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="last year")
+    levers: dict[Name, LeverValue] = Field(default_factory=dict, max_length=32,
+                                           description="lever values that differ from the "
+                                                       "scenario's (after the perspective)")
+    oil_level: float | None = Field(None, ge=backend.OIL_BOUNDS[0], le=backend.OIL_BOUNDS[1],
+                                    allow_inf_nan=False,
+                                    description="oil price (USD/bbl) the future reverts to; "
+                                                "none keeps the scenario's uncertainty")
+
+    @model_validator(mode="after")
+    def _span(self) -> RunRequest:
+        if self.start is not None and self.end is not None:
+            if self.end < self.start:
+                raise ValueError(f"end year {self.end} is before start year {self.start}")
+            if self.end - self.start > MAX_SPAN:
+                raise ValueError(f"{self.end - self.start} years is more than the "
+                                 f"{MAX_SPAN} a dashboard run may span")
+            if self.members * (self.end - self.start + 1) > MAX_MEMBER_YEARS:
+                raise ValueError(f"members x years is over {MAX_MEMBER_YEARS:,}; use fewer "
+                                 "members or the CLI (multipolar run) for big ensembles")
+        return self
+
+
+class Progress(BaseModel):
+    """How far a run is."""
+
+    members_done: int
+    members_total: int
+    fraction: float
+
+
+class RunMeta(BaseModel):
+    """A run as listed: its choices, status, progress and the equivalent CLI command."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    status: str = Field(description="queued, running, complete, failed, cancelled or "
+                                    "interrupted")
+    source: str = Field(description="dashboard or cli")
+    params: dict[str, Any]
+    label: str
+    cli: str = Field(description="the multipolar run command that reproduces this run")
+    created_at: str | None = None
+    finished_at: str | None = None
+    error: dict[str, Any] | None = None
+    progress: Progress
+
+
+class RunList(BaseModel):
+    """A page of runs, newest first."""
+
+    runs: list[RunMeta]
+    total: int
+    queued: int
+    runs_folder: str = Field(description="where runs are looked for; `multipolar run --out "
+                                         "FOLDER/NAME` adds one")
+
+
+class ErrorBody(BaseModel):
+    """A user error: what is wrong, where, and how to fix it."""
+
+    detail: Any
+    fix: str | None = None
+    problems: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Health(BaseModel):
+    """Server state."""
+
+    status: str
+    version: str
+    runs: int
+    queued: int
+    queue_size: int
+    corpus: bool
+    runs_folder: str = Field(description="where the server keeps and looks for runs")
+
+
+class FileEntry(BaseModel):
+    """A plain file of a run folder."""
+
+    path: str
+    bytes: int
+
+
+class Download(StrEnum):
+    """Files a finished run can be downloaded as."""
+
+    alignment_csv = "alignment.csv"
+    memberships_csv = "memberships.csv"
+    russia_csv = "russia.csv"
+    summary_json = "summary.json"
+    actors_parquet = "actors.parquet"
+    core_parquet = "core.parquet"
+    params_parquet = "params.parquet"
+    report_html = "report.html"
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "bad input (with the fix)"},
+    404: {"model": ErrorBody, "description": "no such run, file or document"},
+}
+ANY_JSON: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
+def error_response(status: int, message: str, fix: str | None = None,
+                   problems: list[dict[str, Any]] | None = None) -> JSONResponse:
+    """A user error as JSON: what is wrong, how to fix it, and every problem."""
+    return JSONResponse({"detail": message, "fix": fix, "problems": problems or []},
+                        status_code=status)
+

@@ -1,0 +1,133 @@
+"""User-facing words: the alignment scale in charts, where observation ends, seed sources."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from multipolar import plots
+from multipolar.labels import SEED_BIBLIOGRAPHY, alignment_words, seed_number, source_label
+
+YEARS = list(range(2010, 2031))
+
+
+def _cell(v: float, spread: float) -> dict[str, float]:
+    return {"p05": v - 2 * spread, "p25": v - spread, "median": v, "p75": v + spread,
+            "p95": v + 2 * spread}
+
+
+def _summary(observed_until: int | None = 2019) -> dict:
+    align = {"Ukraine": {str(y): _cell(0.3 + 0.01 * (y - 2010), 0.05) for y in YEARS},
+             "China": {str(y): _cell(-0.18, 0.0) for y in YEARS}}
+    return {"members": 50, "seed": 1, "years": YEARS, "actors": ["Ukraine", "China"],
+            "alignment": align, "observed_until": observed_until}
+
+
+def _texts(fig) -> list[str]:
+    out = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        out += [ax.get_ylabel(), ax.get_xlabel(), ax.get_title()]
+        out += [t.get_text() for t in ax.texts]
+        leg = ax.get_legend()
+        if leg is not None:
+            out += [t.get_text() for t in leg.get_texts()]
+    return out
+
+
+def test_fan_chart_explains_the_scale_and_marks_the_projection():
+    fig = plots.fan_figure(_summary(), "Ukraine")
+    text = " ".join(_texts(fig))
+    assert "votes like Russia (0)" in text and "votes like the US (1)" in text
+    assert "below 0" in text and "above 1" in text
+    assert "last observed year (2019)" in text and "projected" in text
+    assert "rel_pos" not in text
+    ax = fig.axes[0]
+    # the shaded span runs from the last observed year to the last year
+    spans = [p for p in ax.patches if p.get_label() == "projected"]
+    assert len(spans) == 1
+    span = spans[0]
+    if hasattr(span, "get_width"):  # a Rectangle (newer matplotlib)
+        lo, hi = span.get_x(), span.get_x() + span.get_width()
+    else:  # a Polygon
+        xs = np.asarray(span.get_xy())[:, 0]
+        lo, hi = xs.min(), xs.max()
+    assert lo == pytest.approx(2019) and hi == pytest.approx(2030)
+    vlines = [ln for ln in ax.lines if ln.get_label().startswith("last observed")]
+    assert np.allclose(vlines[0].get_xdata(), 2019)
+    plt.close(fig)
+
+
+def test_no_projection_marks_without_observed_until_and_beyond_the_end():
+    for until in (None, 2040):
+        fig = plots.fan_figure(_summary(until), "Ukraine")
+        assert not [p for p in fig.axes[0].patches if p.get_label() == "projected"]
+        plt.close(fig)
+
+
+def test_actors_the_model_does_not_project_get_no_fan_chart(tmp_path: Path):
+    paths = plots.fan_charts(_summary(), tmp_path)
+    assert [p.name for p in paths] == ["fan_ukraine.png"]
+    assert plots.is_projected(_summary(), "Ukraine")
+    assert not plots.is_projected(_summary(), "China")
+
+
+def test_alignment_words_cover_the_scale_and_beyond():
+    assert alignment_words(-0.2).startswith("beyond Russia")
+    assert alignment_words(1.3).startswith("beyond the US")
+    assert alignment_words(0.05) == "close to Russia"
+    assert alignment_words(0.95) == "close to the US"
+
+
+def test_seed_sources_show_author_year_and_title():
+    assert seed_number("001_fd82be3ebef96972.txt") == "001" and seed_number("001") == "001"
+    assert seed_number("citations.yaml") is None
+    assert source_label("001").startswith("Torbakov, I. (2011)")
+    assert "What is not seen from the Kremlin" in source_label("003_63ccb2f8aa796815.txt")
+    assert source_label("003", short=True) == "Deriglazova, Makarychev & Reut (2012)"
+    assert source_label("some-paper.pdf") == "some-paper.pdf"
+    for label in SEED_BIBLIOGRAPHY.values():
+        assert re.search(r"\((?:about |undated)?[^)]*\d{4}", label)
+
+
+def test_seed_bibliography_covers_the_shared_seeds():
+    seeds = Path(__file__).resolve().parents[1] / ".." / ".." / "shared" / "seeds"
+    if not seeds.is_dir():
+        pytest.skip("shared seeds not present")
+    nums = {seed_number(p.name) for p in seeds.glob("*.txt")}
+    assert nums <= set(SEED_BIBLIOGRAPHY)
+
+
+def test_no_internal_column_name_in_user_facing_text():
+    src = Path(plots.__file__).resolve().parent
+    offenders = []
+    for p in list(src.rglob("*.js")) + list(src.rglob("*.html")):
+        if "rel_pos_ru0_us1" in p.read_text(encoding="utf-8"):
+            offenders.append(str(p))
+    for p in src.rglob("*.py"):
+        for line in p.read_text(encoding="utf-8").splitlines():
+            # titles, labels and messages: strings passed to set_*label/title/Table(title=...)
+            if "rel_pos_ru0_us1" in line and re.search(r"set_\w*label\(|title[=(]|caption[=(]|\.text\(", line):
+                offenders.append(f"{p}: {line.strip()}")
+    assert not offenders
+
+
+def test_dashboard_and_evidence_show_name_sources_by_author_and_year():
+    from typer.testing import CliRunner
+
+    from multipolar.cli.main import app
+    from multipolar.web.backend import evidence_items
+
+    items = evidence_items("russia-neighbourhood")
+    cits = [c for it in items for c in it["citations"]]
+    assert cits and all(c["source"] == source_label(c["doc"]) for c in cits)
+    assert any(c["source"].startswith("Torbakov, I. (2011)") for c in cits)
+    seeds = Path(__file__).resolve().parents[1] / ".." / ".." / "shared" / "seeds"
+    if seeds.is_dir():
+        res = CliRunner().invoke(app, ["evidence", "show", "delegation_limit", "--corpus",
+                                       str(seeds)])
+        assert res.exit_code == 0, res.output
+        assert "Torbakov, I. (2011)" in res.output and "_fd82be3ebef96972" not in res.output
