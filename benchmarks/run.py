@@ -11,7 +11,9 @@ per measurement. Figures:
   workers at 200, 2,000, 20,000 and 100k members, and their ratio at 100k (target >= 1.6);
 * the Mesa peer (benchmarks/peers/mesa_peer.py) at 200, 2,000, 20,000 members, and the
   ratio multipolar/Mesa in member-years/s (target >= 200 at 2,000 members);
-* streaming: peak memory of a 100k and a 1M member run (flat memory = similar numbers).
+* streaming: peak memory of a 100k and a 1M member run (flat memory = similar numbers);
+* ``world_10k``: the world scenario (``russia-world``, 193 states) with 10,000 members over
+  1992-2035 in chunks of 1,000 (goals: <= 15 s on one core, <= 2 GB peak memory).
 
 ``--quick`` (a few minutes) drops the 100k and 1M runs and the 20,000-member Mesa run (the
 corresponding JSON keys are null). ``--json`` prints one JSON object only.
@@ -30,6 +32,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+WORLD_CHUNK = 1000
+"""Members per chunk of the world benchmark: ~0.35 GB of float32 outcomes per chunk."""
+WORLD_GOAL_S, WORLD_GOAL_MB = 15.0, 2000.0
+"""Goals of ``world_10k`` (issue 14): seconds on one core and peak memory."""
 
 
 def task(name: str, **kw: Any) -> dict[str, Any]:
@@ -70,6 +76,16 @@ def main() -> None:
     r["seconds_10k_members_44y_19actors"] = (
         sims[10_000]["seconds"] if sims[10_000]["years"] == 44 else None)
     r["model_actors"] = sims[10_000]["actors"]
+
+    # ---- the world model (issue 14): 10,000 members, all 193 states, 1992-2035, in chunks
+    w = task("simulate", scenario="russia-world", members=10_000, chunk_size=WORLD_CHUNK,
+             repeat=1)
+    w["goal_seconds"], w["goal_peak_mb"] = WORLD_GOAL_S, WORLD_GOAL_MB
+    w["meets_goals"] = w["seconds"] <= WORLD_GOAL_S and w["peak_mb"] <= WORLD_GOAL_MB
+    r["world_10k"] = w
+    log(f"world_10k         {w['members']:>9,} members x {w['years']} years x {w['actors']} "
+        f"actors: {w['seconds']:.2f} s (goal <= {WORLD_GOAL_S:.0f} s on one core), peak "
+        f"{w['peak_mb']:.0f} MB (goal <= {WORLD_GOAL_MB:.0f} MB)")
 
     # ---- end to end: local vs dask (2 workers)
     sizes = [200, 2000, 20_000] + ([] if a.quick else [100_000])

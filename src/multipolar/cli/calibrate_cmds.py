@@ -263,9 +263,7 @@ def backtest(
     exogenous: str = typer.Option("blind", "--exogenous",
                                   help="blind (drivers cut at the origin) or known."),
     set_: Sets = None,
-    event: list[str] = typer.Option(None, "--event",
-                                    help="Condition on KIND:TARGET@YEAR, e.g. "
-                                         "use_of_force:GEO@2008 (repeatable)."),
+    event: Events = None,
     warmup: int = typer.Option(5, "--warmup", help="Extra earlier origins that train the "
                                                    "stacking weights."),
     assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",

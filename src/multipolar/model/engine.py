@@ -420,30 +420,52 @@ def _member_params(model: CompiledModel, keys: np.ndarray,
 class _Outputs:
     """Year-major output buffers: each year's write is contiguous; transposed once at the end."""
 
-    def __init__(self, model: CompiledModel, n: int) -> None:
+    def __init__(self, model: CompiledModel, n: int, constant: frozenset[str] = frozenset()
+                 ) -> None:
         n_a, n_t, n_i = len(model.actors), model.n_years, len(model.institutions)
-        self.actor = {k: np.zeros((n_t, n, n_a), dtype=np.float32) for k in ACTOR_OUTCOMES}
+        # an outcome no switched-on mechanism writes keeps its first value: stored once
+        self.constant = {k: np.zeros((n, n_a), dtype=np.float32) for k in ACTOR_OUTCOMES
+                         if k in constant}
+        self.actor = {k: np.zeros((n_t, n, n_a), dtype=np.float32) for k in ACTOR_OUTCOMES
+                      if k not in constant}
         self.core = {k: np.zeros((n_t, n), dtype=np.float32) for k in CORE_OUTCOMES}
         self.mems = np.zeros((n_t, n_i, n, n_a), dtype=bool)  # handed out as int8 (a view)
+        self.n_t = n_t
 
     def record(self, st: State, t: int) -> None:
         """Copy year ``t`` of the state into the buffers."""
-        for k in ACTOR_OUTCOMES:
-            if k not in SPHERE_OUTCOMES:
-                self.actor[k][t] = getattr(st, _RECORD_ACTOR.get(k, k))
-        shares = sphere_shares(st.sphere)
-        for i, k in enumerate(SPHERE_OUTCOMES):
-            self.actor[k][t] = shares[..., i]
+        if t == 0:
+            self._record_into(self.constant, st)
+        if self.actor:
+            self._record_into(self.actor, st, t)
         for k in CORE_OUTCOMES:
             self.core[k][t] = getattr(st, k)
         self.mems[t] = st.membership
 
+    @staticmethod
+    def _record_into(bufs: dict[str, np.ndarray], st: State, t: int | None = None) -> None:
+        """Copy the state's outcomes named in ``bufs`` (into row ``t`` where given)."""
+        shares = sphere_shares(st.sphere) if any(k in bufs for k in SPHERE_OUTCOMES) else None
+        for k, buf in bufs.items():
+            if k in SPHERE_OUTCOMES:
+                assert shares is not None
+                v = shares[..., SPHERE_OUTCOMES.index(k)]
+            else:
+                v = getattr(st, _RECORD_ACTOR.get(k, k))
+            if t is None:
+                buf[...] = v
+            else:
+                buf[t] = v
+
     def result(self, model: CompiledModel, start: int, stop: int,
                p: dict[str, np.ndarray]) -> ChunkResult:
         """The chunk's :class:`ChunkResult`, indexed ``[member, year, actor(, institution)]``."""
+        actor = {k: v.transpose(1, 0, 2) for k, v in self.actor.items()}
+        for k, v in self.constant.items():  # a read-only view: the first year, every year
+            actor[k] = np.broadcast_to(v[:, None, :], (v.shape[0], self.n_t, v.shape[1]))
         return ChunkResult(start, stop, model.years.copy(), list(model.actors),
                            list(model.institutions),
-                           {k: v.transpose(1, 0, 2) for k, v in self.actor.items()},
+                           {k: actor[k] for k in ACTOR_OUTCOMES},
                            self.mems.view(np.int8).transpose(2, 0, 3, 1),
                            {k: v.T for k, v in self.core.items()},
                            {s.path: p[s.path] for s in model.uncertain()})
@@ -516,6 +538,22 @@ class _Run:
             mech.step(st, cx)
 
 
+ALWAYS_RECORDED = frozenset({"alignment", "democracy"})
+"""Outcomes recorded every year whatever the mechanisms (the engine itself sets them)."""
+
+
+def _constant_outcomes(steps: list[tuple[str, Mechanism]]) -> frozenset[str]:
+    """Actor outcomes that no switched-on mechanism writes (they keep their first value)."""
+    written = {f for _, mech in steps for f in mech.writes}
+    return frozenset(k for k in ACTOR_OUTCOMES if k not in ALWAYS_RECORDED
+                     and _state_field(k) not in written)
+
+
+def _state_field(outcome: str) -> str:
+    """The :class:`State` field an actor outcome is read from."""
+    return "sphere" if outcome in SPHERE_OUTCOMES else _RECORD_ACTOR.get(outcome, outcome)
+
+
 def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1000,
              params: dict[str, np.ndarray] | None = None,
              keys: np.ndarray | None = None) -> ChunkResult:
@@ -537,7 +575,7 @@ def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1
         raise ValueError(f"keys must have shape ({n},), not {keys.shape}")
     p = _member_params(model, keys, params)
     run_ = _Run(model, p, keys)
-    out = _Outputs(model, n)
+    out = _Outputs(model, n, _constant_outcomes(run_.steps))
     run_.initialise()
     out.record(run_.st, 0)
     for t in range(1, model.n_years):
