@@ -109,3 +109,51 @@ def test_nothing_after_the_observed_years_reaches_the_run() -> None:
     late = m.years > m.observed_until
     for name in ("un_alignment", "democracy", "trade_share_russia", "arms_from_russia"):
         assert np.isnan(m.obs[name][late]).all(), name
+
+
+@lru_cache(maxsize=4)
+def _with_event(event: str | None) -> np.ndarray:
+    ld = load_scenario("russia-world", events=[event] if event else None)
+    return simulate(compile_model(ld), 3, 0, N).actor_outcomes["alignment"]
+
+
+def test_a_use_of_force_isolates_russia_among_western_democracies() -> None:
+    """002: a breach of the rules is what the rule-abiding condemn; clients do not follow."""
+    base, force = _with_event(None), _with_event("use_of_force:UKR@2022")
+    before = int(np.flatnonzero(_model().years < 2022)[-1]) + 1
+    assert np.array_equal(base[:, :before], force[:, :before])  # nothing moves before the event
+    t = _year(2030)
+    move = force[:, t].mean(axis=0) - base[:, t].mean(axis=0)  # > 0: away from Russia
+    west = _cols(["DEU", "FRA", "SWE", "NLD", "CAN", "AUS", "JPN"])
+    clients = _cols(["SYR", "BLR", "TJK", "TKM", "VEN", "CUB"])
+    ukr = _cols(["UKR"])[0]
+    assert (move[west] > 0.05).all()
+    assert move[west].min() > 3 * max(move[clients].max(), 0.0)
+    assert move[ukr] > 0.1  # the target itself turns away
+    assert move[_cols(["USA", "CHN"])].tolist() == [0.0, 0.0]  # outside powers keep their path
+
+
+def test_china_backing_moves_its_trade_partners_towards_russia() -> None:
+    """004/002: China's cover lets those who trade much with it stay off the West's side."""
+    on, off = _alignment(), _alignment(off="china_backing")
+    t = _year(2030)
+    m = _model()
+    share = np.nan_to_num(m.obs["trade_share_china"][_year(2014)])
+    gap = off[:, t].mean(axis=0) - on[:, t].mean(axis=0)  # > 0: on is closer to Russia
+    high = np.flatnonzero(m.neighbours & (share > 0.2))
+    low = np.flatnonzero(m.neighbours & (share < 0.05))
+    assert len(high) >= 5 and len(low) >= 5
+    assert (gap[high] > 0).all() and gap[high].mean() > 2 * gap[low].mean()
+
+
+def test_sovereignty_norm_draws_states_outside_the_blocs_to_the_middle() -> None:
+    """002: Moscow's sovereign-states pitch: those the West does not hold hedge between camps."""
+    on, off = _alignment(), _alignment(off="sovereignty_norm")
+    t = _year(2030)
+    m = _model()
+    pull = m.static["western_pull"]
+    centre = m.nominal("sovereignty_norm.centre")
+    free = np.flatnonzero(m.neighbours & (pull < 0.5))
+    spread_on = np.abs(np.median(on[:, t], axis=0)[free] - centre).mean()
+    spread_off = np.abs(np.median(off[:, t], axis=0)[free] - centre).mean()
+    assert spread_on < spread_off - 0.03

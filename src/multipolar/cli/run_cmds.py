@@ -138,7 +138,7 @@ def write_plots(summary: dict[str, Any], folder: Path,
     paths = list(plots.fan_charts(summary, folder, observed=observed, actors=chosen))
     paths.append(plots.alignment_overview(summary, folder / "alignment-overview.png",
                                           observed=observed, actors=chosen))
-    if summary.get("sphere"):
+    if summary.get("sphere") and chosen is None:  # the sphere is the neighbourhood's
         paths.append(plots.sphere_overview(summary, folder / "sphere-overview.png"))
     return [Path(p) for p in paths]
 

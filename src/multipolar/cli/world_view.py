@@ -34,10 +34,20 @@ def observed_world() -> dict[str, dict[int, float]]:
 
 
 def groups_of(scenario: str) -> dict[str, str]:
-    """``{actor: group}`` of the scenario's actors (their ``region``; '' where none)."""
+    """``{actor: group label}`` of the scenario's actors ('' where none).
+
+    The label is the actor set's ``label`` of the actor's group (its ``region``), else the
+    group id.
+    """
     from multipolar.scenario import load_scenario
 
-    return {a.id: a.region or "" for a in load_scenario(scenario).scenario.actors}
+    ld = load_scenario(scenario)
+    labels: dict[str, str] = {}
+    for aset in ld.raw.get("actor_sets") or []:
+        for gid, g in ((aset or {}).get("groups") or {}).items():
+            if isinstance(g, dict) and g.get("label"):
+                labels[str(gid)] = str(g["label"])
+    return {a.id: labels.get(a.region or "", a.region or "") for a in ld.scenario.actors}
 
 
 def _median(summary: dict[str, Any], actor: str, year: int) -> float | None:
@@ -58,13 +68,14 @@ def world_table(summary: dict[str, Any], observed: dict[str, dict[int, float]],
     t = Table(title=f"alignment by group (0 = votes like Russia, 1 = like the US; mean over "
                     f"the group's states of their member medians), {summary.get('members', 0):,}"
                     f" members, seed {summary.get('seed')}")
-    for col in ("group", "states", f"{mid} simulated", f"{mid} observed", f"{end} simulated"):
-        t.add_column(col, justify="left" if col == "group" else "right")
+    t.add_column("group", no_wrap=True)
+    for col in ("states", f"{mid} model", f"{mid} data", f"{end} model"):
+        t.add_column(col, justify="right")
     by: dict[str, list[str]] = {}
     for a in summary.get("actors", []):
         if a in summary.get("alignment", {}):
             by.setdefault(groups.get(a, ""), []).append(a)
-    for g, members in sorted(by.items()):
+    for g, members in sorted(by.items(), key=lambda kv: kv[0].removeprefix("the ").lower()):
         sim = [v for a in members if (v := _median(summary, a, mid)) is not None]
         obs = [v for a in members if (v := (observed.get(a) or {}).get(mid)) is not None]
         fin = [v for a in members if (v := _median(summary, a, end)) is not None]

@@ -99,7 +99,18 @@ class TestWesternNormativePull(_Shift):
         dem = st.democracy[:, 1:]
         order = np.argsort(dem, axis=1)
         assert (np.diff(np.take_along_axis(per, order, axis=1), axis=1) >= -1e-6).all()
-        assert np.allclose(self.shift(pull=0.0), 0.0)
+        assert np.allclose(self.shift(pull=0.0, breach_effect=0.0), 0.0)
+
+    def test_a_use_of_force_adds_condemnation_where_the_pull_holds(self) -> None:
+        # the contract's items carry a use of force against actor 2: a breach of the rules
+        calm = self.shift(breach_effect=0.0)
+        breach = self.shift(breach_effect=0.5)
+        extra = breach - calm
+        assert (extra[:, 1:] > 0).all()
+        # the strongest pull (actor 1, 0.9) answers more than a weak one (actor 2, 0.3)
+        st = make_state(1)
+        per_dem = extra[:, 1:] / np.clip(st.democracy[:, 1:], 1e-6, None)
+        assert (per_dem[:, 0] > per_dem[:, 1]).all()
 
 
 class TestChinaBacking(_Shift):

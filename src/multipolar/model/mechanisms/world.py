@@ -159,6 +159,12 @@ class WesternNormativePull(Mechanism):
     law. A state's alignment target moves away from Russia by ``effect`` times ``pull`` times
     its ``western_pull`` (high for the West, its allies and EU candidates) times its democracy
     raised to ``democracy_exponent``: the rules attract those who live by them.
+
+    A use of force by Russia against any state (a dated event) breaks those rules, and the
+    breach is what the rule-abiding condemn: from its year on, the same states move a further
+    ``breach_effect`` away from Russia (times their pull and democracy), so a confrontational
+    course risks isolating Russia among them (002 on Crimea, the 2015 parade and Kudrin).
+    States outside the West's pull are not moved by the breach.
     """
 
     name = "western_normative_pull"
@@ -172,16 +178,22 @@ class WesternNormativePull(Mechanism):
               "alignment units", (0.0, 2.0)),
         Param("democracy_exponent", 1.0, "convexity of the pull in democracy", "-",
               (0.0, 10.0)),
+        Param("breach_effect", 0.25, "further shift away from Russia of a full democracy under "
+              "full pull once Russia has used force against a state", "alignment units",
+              (0.0, 2.0)),
     )
     reads = ("democracy",)
     writes = ("target_shift",)
-    context = ("western_pull", "neighbours")
+    context = ("western_pull", "neighbours", "use_of_force_since")
 
     def step(self, st: State, cx: StepContext) -> None:
-        """Add the West's pull to the target shift."""
+        """Add the West's pull (and its answer to a use of force) to the target shift."""
         p = cx.p
         dem = np.clip(st.democracy, 0.0, 1.0) ** p["democracy_exponent"]
-        st.target_shift += p["effect"] * p["pull"] * cx.western_pull * dem * cx.neighbours
+        weight = p["effect"] * p["pull"]
+        if cx.use_of_force_since.any():  # a breach of the rules by Russia, this year or before
+            weight = weight + p["breach_effect"]
+        st.target_shift += weight * cx.western_pull * dem * cx.neighbours
 
 
 @register
