@@ -49,6 +49,16 @@ def task(name: str, **kw: Any) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _world_mesa(w: dict[str, Any], members: int = 10) -> dict[str, Any]:
+    """The Mesa peer on the world scenario (a few members), or why it cannot run it."""
+    try:
+        m = task("mesa", scenario="russia-world", members=members)
+    except RuntimeError as exc:
+        lines = [x for x in str(exc).splitlines() if x.strip()]
+        return {"ran": False, "why": lines[-1] if lines else "failed"}
+    return {"ran": True, **m, "ratio": w["member_years_per_s"] / m["member_years_per_s"]}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -81,11 +91,19 @@ def main() -> None:
     w = task("simulate", scenario="russia-world", members=10_000, chunk_size=WORLD_CHUNK,
              repeat=1)
     w["goal_seconds"], w["goal_peak_mb"] = WORLD_GOAL_S, WORLD_GOAL_MB
-    w["meets_goals"] = w["seconds"] <= WORLD_GOAL_S and w["peak_mb"] <= WORLD_GOAL_MB
+    # one core: the process's CPU time is the figure on a shared machine (wall time waits)
+    w["cpu_seconds"] = min(w.get("cpu_seconds_all") or [w["seconds"]])
+    w["meets_goals"] = w["cpu_seconds"] <= WORLD_GOAL_S and w["peak_mb"] <= WORLD_GOAL_MB
+    w["mesa_peer"] = None if a.skip_mesa else _world_mesa(w)
     r["world_10k"] = w
     log(f"world_10k         {w['members']:>9,} members x {w['years']} years x {w['actors']} "
-        f"actors: {w['seconds']:.2f} s (goal <= {WORLD_GOAL_S:.0f} s on one core), peak "
-        f"{w['peak_mb']:.0f} MB (goal <= {WORLD_GOAL_MB:.0f} MB)")
+        f"actors: {w['seconds']:.2f} s wall, {w['cpu_seconds']:.2f} s CPU (goal <= "
+        f"{WORLD_GOAL_S:.0f} s on one core), peak {w['peak_mb']:.0f} MB (goal <= "
+        f"{WORLD_GOAL_MB:.0f} MB)")
+    wm = w["mesa_peer"]
+    if wm is not None:
+        log(f"world multipolar/Mesa: x{wm['ratio']:,.0f}" if wm["ran"]
+            else f"world multipolar/Mesa: not measured ({wm['why']})")
 
     # ---- end to end: local vs dask (2 workers)
     sizes = [200, 2000, 20_000] + ([] if a.quick else [100_000])

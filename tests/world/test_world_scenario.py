@@ -30,7 +30,7 @@ def test_scenario_generates_every_member_with_group_defaults():
     assert getattr(by["NGA"].attributes["western_pull"], "value", None) == 0.3  # set default
     assert by["SYR"].attributes["russian_presence"] == 1.0  # per-actor override
     for m in ("arms_and_energy", "patronage_networks", "kindred_regimes",
-              "distant_military_presence", "chosen_bargains", "weaken_others",
+              "distant_military_presence", "chosen_bargains", "use_of_force",
               "western_normative_pull", "china_backing", "sovereignty_norm", "alignment",
               "resource_rents"):
         assert sc.mechanisms[m].evidence, m

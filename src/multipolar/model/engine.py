@@ -20,7 +20,7 @@ from multipolar import rng
 from multipolar.model.compile import CompiledModel
 from multipolar.model.mechanisms import ORDER, STREAMS, Mechanism, resolve
 from multipolar.model.mechanisms.sphere import initial_sphere, sphere_shares
-from multipolar.model.state import F, ParamView, SharedYear, State, StepContext
+from multipolar.model.state import FLOWS, F, ParamView, SharedYear, State, StepContext
 from multipolar.seeding import SeedLike
 
 ACTOR_OUTCOMES = ("alignment", "china_share", "subsidy", "coercion", "conflict", "integration",
@@ -483,6 +483,9 @@ class _Run:
         self.items = _static_items(model, p, n, gas)
         self.row, member = _param_values(model, p)
         self.steps = _steps(model)
+        # flows no switched-on mechanism writes stay zero: no need to zero them every year
+        written = {f for _, mech in self.steps for f in mech.writes} | {"target_shift"}
+        self.flows = tuple(f for f in FLOWS if f in written)
         self.views = _views(self.steps, self.row, member)
         self.shared = SharedYear(keys=keys)
         _lever_scales(model, p, self.shared)
@@ -511,7 +514,7 @@ class _Run:
         model, st, items, shared, obs = self.model, self.st, self.items, self.shared, \
             self.model.obs
         year = int(model.years[t])
-        st.reset_year()
+        st.reset_year(self.flows)
         if self.target_offset is not None:
             st.target_shift += self.target_offset
         shared.year, shared.t = year, t

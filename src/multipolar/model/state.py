@@ -54,9 +54,12 @@ class State:
     sphere_push: np.ndarray  # this year's pushes on the sphere's targets, same shape
     west_discount: np.ndarray  # this year's share of the West's pull cancelled (propaganda)
 
-    def reset_year(self) -> None:
-        """Zero the per-year flows before a new year."""
-        for name in FLOWS:
+    def reset_year(self, flows: tuple[str, ...] = FLOWS) -> None:
+        """Zero the per-year flows before a new year.
+
+        ``flows`` may leave out flows that nothing writes (they stay at their initial zeros).
+        """
+        for name in flows:
             getattr(self, name)[...] = 0.0
 
 

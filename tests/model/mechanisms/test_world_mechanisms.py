@@ -63,30 +63,6 @@ class TestChosenBargains(_Shift):
         assert np.allclose(self.shift(**{"aims.multipolar_order": 0.0}), 0.0)
 
 
-class TestWeakenOthers(MechanismContract):
-    mechanism = world.WeakenOthers
-
-    def test_erodes_democracy_where_ties_reach(self) -> None:
-        st = make_state(1)
-        dem = st.democracy.copy()
-        self.mechanism().step(st, self.context())
-        drop = dem - st.democracy
-        assert (drop[:, 1] > 0).all() and (drop[:, 3] > 0).all()  # tied states
-        assert np.allclose(drop[:, [0, 2, 4]], 0.0)  # no tie (or Russia)
-        assert (drop >= 0).all()
-
-
-class TestWeakenOthersObserved(MechanismContract):
-    mechanism = world.WeakenOthers
-    observed = True
-
-    def test_observed_years_keep_the_data(self) -> None:
-        st = make_state(1)
-        dem = st.democracy.copy()
-        self.mechanism().step(st, self.context())
-        assert np.array_equal(st.democracy, dem)
-
-
 class TestWesternNormativePull(_Shift):
     mechanism = world.WesternNormativePull
 

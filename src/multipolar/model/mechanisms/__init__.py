@@ -20,7 +20,7 @@ silk_road_link), ``institutions`` (institutions, frozen_conflicts), ``shocks`` (
 dated_events), ``alignment``, ``integration`` (delegation_limit), ``domestic``
 (domestic_linkage), ``sphere`` (whose sphere of influence a neighbour is in), ``world`` (the
 world scenario's global instruments and answers: arms_and_energy, distant_military_presence,
-chosen_bargains, weaken_others, western_normative_pull, china_backing, sovereignty_norm);
+chosen_bargains, western_normative_pull, china_backing, sovereignty_norm);
 ``catalogue`` validates a scenario against the declarations. Depends on NumPy and
 :mod:`multipolar.rng`.
 """
@@ -58,7 +58,7 @@ from multipolar.model.mechanisms.catalogue import (
 
 ORDER: list[str] = [
     "resource_rents", "threat_perception", "russia_policy", "use_of_force", "elite_interests",
-    "weaken_others", "assertion", "small_partner_leverage", "attraction", "patronage_networks",
+    "assertion", "small_partner_leverage", "attraction", "patronage_networks",
     "kindred_regimes", "arms_and_energy", "distant_military_presence", "chosen_bargains",
     "western_normative_pull", "china_backing", "sovereignty_norm", "propaganda", "eu_pull",
     "china_pull", "silk_road_link", "institutions", "frozen_conflicts", "shocks",

@@ -5,17 +5,17 @@ the same (``alignment``, ``resource_rents``, ``kindred_regimes``, ``patronage_ne
 adds only what is global:
 
 * Russia's instruments far from home: ``arms_and_energy`` (arms deliveries and energy trade tie
-  recipients), ``distant_military_presence`` (bases, advisers and contractors),
-  ``chosen_bargains`` (deals with selected states that dilute US weight) and ``weaken_others``
-  (eroding good governance abroad);
+  recipients), ``distant_military_presence`` (bases, advisers and contractors) and
+  ``chosen_bargains`` (deals with selected states that dilute US weight); weakening others
+  (eroding good governance abroad) is the shared ``patronage_networks``, not a copy;
 * the others' answers: ``western_normative_pull`` (the West's rules draw democracies and its
   allies away from Russia), ``china_backing`` (China's cover for those who trade with it) and
   ``sovereignty_norm`` (states outside the blocs hedge towards the middle).
 
 Like the neighbourhood's, each adds a shift to ``state.target_shift`` of the states it applies
-to (negative: towards Russia; alignment 0 votes like Russia, 1 like the US), except
-``weaken_others``, which lowers democracy after the observed years. Depends on NumPy and
-:mod:`.base`.
+to (negative: towards Russia; alignment 0 votes like Russia, 1 like the US). A dated use of
+force (the shared ``use_of_force``) is answered in ``western_normative_pull``. Depends on NumPy
+and :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -116,39 +116,6 @@ class ChosenBargains(Mechanism):
         p = cx.p
         pull = p["bargain_strength"] * p["aims.multipolar_order"] * (1.0 - p["hedge"])
         st.target_shift -= pull * cx.bargain_partner * cx.neighbours
-
-
-@register
-class WeakenOthers(Mechanism):
-    """Russia evens the odds by weakening others: it erodes good governance abroad (C4; 002).
-
-    After the observed years, the democracy of a state with patronage ties to Russia falls each
-    year by ``erosion`` times the tie times Russia's capacity (up to ``capacity_cap``) times the
-    part of its institutions the West's pull does not shield (``1 - western_pull``). Weaker
-    institutions then strengthen the pull of kindred regimes and patronage networks.
-    """
-
-    name = "weaken_others"
-    theory = ("C4",)
-    evidence = ("W_I_level_field", "W_I_undermine_governance", "W_I_montenegro")
-    params = (
-        Param("erosion", 0.01, "yearly loss of democracy of a fully tied, unshielded state at "
-              "capacity 1", "democracy per year", (0.0, 0.2)),
-        Param("capacity_cap", 2.0, "capacity above which subversion pays no more", "capacity",
-              (0.0, 10.0)),
-    )
-    reads = ("democracy", "capacity")
-    writes = ("democracy",)
-    context = ("patronage", "western_pull", "neighbours")
-
-    def step(self, st: State, cx: StepContext) -> None:
-        """Erode democracy where ties reach and the West does not shield (simulated years)."""
-        if cx.observed:
-            return
-        p = cx.p
-        cap = np.clip(st.capacity, 0.0, p.member("capacity_cap"))[:, None]
-        loss = p["erosion"] * cx.patronage * (1.0 - cx.western_pull) * cx.neighbours * cap
-        st.democracy = np.clip(st.democracy - loss, 0.0, 1.0)
 
 
 @register
