@@ -143,6 +143,8 @@ _OBJECTIVES = {
     "history": "MAE of the ensemble median of UN voting alignment (neighbours)",
     "forecast": "MAE of ensemble-median forecasts of UN voting alignment (neighbours) from "
                 "rolling origins inside the training years",
+    "pooled": "MAE of the ensemble median of UN voting alignment, pooled over every simulated "
+              "state (the world scenario)",
 }
 
 
@@ -210,8 +212,13 @@ def calibrate(
     restarts: int = 1,
     start: int | None = None,
     progress: Callable[[int, float], None] | None = None,
+    observed: Callable[[CompiledModel], Observed] | None = None,
 ) -> tuple[CalibrationResult, CompiledModel]:
-    """Fit ``free`` parameters (default :data:`FREE_PARAMETERS`) to observed alignment."""
+    """Fit ``free`` parameters (default :data:`FREE_PARAMETERS`) to observed alignment.
+
+    ``observed`` may give the observations from the compiled model (the pooled world fit
+    takes them from the scenario's own series); by default they come from ``panel``.
+    """
     sc = loaded.scenario
     until = sc.time.observed_until if until is None else until
     model = compile_model(loaded, start=start, end=until)
@@ -220,7 +227,8 @@ def calibrate(
     if missing:
         raise InputError(f"cannot calibrate unknown parameters: {', '.join(missing)}",
                          field="free", fix="use model parameter paths such as alignment.base")
-    obs = observed_alignment(model, panel, until=until)
+    obs = observed(model) if observed is not None else \
+        observed_alignment(model, panel, until=until)
     names = list(free)
     lo = np.array([free[k][0] for k in names])
     hi = np.array([free[k][1] for k in names])
@@ -302,10 +310,20 @@ class CalibrationFile:
     meta: dict[str, Any]
 
 
-def read_calibration_file(path: str | Path) -> CalibrationFile:
-    """Read a calibration file (``overrides`` plus the optional ``forecast`` section)."""
+def read_calibration_file(path: str | Path, scenario: str | None = None) -> CalibrationFile:
+    """Read a calibration file (``overrides`` plus the optional ``forecast`` section).
+
+    ``scenario`` is the name of the scenario that will use it: a file fitted on another
+    scenario that has a ``transfer`` section (the pooled world fit,
+    :mod:`multipolar.world.pooled`) hands over only those overrides.
+    """
     overrides = read_calibration(path)
     doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    transfer = doc.get("transfer")
+    fitted_on = (doc.get("calibration") or {}).get("scenario") \
+        if isinstance(doc.get("calibration"), dict) else None
+    if scenario is not None and fitted_on not in (None, scenario) and isinstance(transfer, dict):
+        overrides = dict(transfer)
     fc = doc.get("forecast") or {}
     if not isinstance(fc, dict):
         raise InputError("calibration file's 'forecast' section is not a mapping",

@@ -316,9 +316,12 @@ def _actor_arrays(sc: Scenario, years: np.ndarray, base: Path,
                 if name == "un_alignment" and vals:
                     static["un_alignment_ref"][j] = float(np.mean([vals[y]
                                                                    for y in sorted(vals)[:4]]))
-                if vals:
-                    later = [y for y in sorted(vals) if y >= start]
-                    obs[name + "_first"][j] = vals[later[0]] if later else vals[max(vals)]
+                # the starting value: the first from the start year on, never after
+                # observed_until (the last one before the start if none)
+                known = [y for y in sorted(vals) if y <= obs_until]
+                later = [y for y in known if y >= start]
+                if later or known:
+                    obs[name + "_first"][j] = vals[later[0]] if later else vals[known[-1]]
             else:
                 spec = param_spec(f"actors.{a.id}.{name}", attr)
                 params[spec.path] = spec
