@@ -213,11 +213,13 @@ def calibrate(
     start: int | None = None,
     progress: Callable[[int, float], None] | None = None,
     observed: Callable[[CompiledModel], Observed] | None = None,
+    start_values: dict[str, float] | None = None,
 ) -> tuple[CalibrationResult, CompiledModel]:
     """Fit ``free`` parameters (default :data:`FREE_PARAMETERS`) to observed alignment.
 
     ``observed`` may give the observations from the compiled model (the pooled world fit
     takes them from the scenario's own series); by default they come from ``panel``.
+    ``start_values`` may set where the search starts (default: the scenario's nominal values).
     """
     sc = loaded.scenario
     until = sc.time.observed_until if until is None else until
@@ -232,7 +234,8 @@ def calibrate(
     names = list(free)
     lo = np.array([free[k][0] for k in names])
     hi = np.array([free[k][1] for k in names])
-    x0 = np.clip(np.array([model.params[k].nominal for k in names]), lo, hi)
+    start_at = {k: model.params[k].nominal for k in names} | dict(start_values or {})
+    x0 = np.clip(np.array([start_at[k] for k in names]), lo, hi)
     history: list[float] = []
 
     def median_path(theta: np.ndarray) -> np.ndarray:

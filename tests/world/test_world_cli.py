@@ -25,5 +25,6 @@ def test_world_run_prints_groups_in_80_columns_and_draws_a_few_charts(tmp_path: 
     far = next(x for x in lines if x.startswith("closest to the US"))
     assert "SYR" in near and "USA" in far  # the seeds' client and the other pole
     pngs = sorted(p.name for p in (tmp_path / "r").glob("*.png"))
-    assert "alignment-overview.png" in pngs and "sphere-overview.png" not in pngs
-    assert len(pngs) == len(world_view.SHOWCASE) + 1 < 30
+    assert {"alignment-overview.png", "alignment-map.png"} <= set(pngs)
+    assert "sphere-overview.png" not in pngs
+    assert len(pngs) == len(world_view.SHOWCASE) + 2 < 30

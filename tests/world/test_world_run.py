@@ -129,7 +129,7 @@ def test_a_use_of_force_isolates_russia_among_western_democracies() -> None:
     ukr = _cols(["UKR"])[0]
     assert (move[west] > 0.05).all()
     assert move[west].min() > 3 * max(move[clients].max(), 0.0)
-    assert move[ukr] > 0.1  # the target itself turns away
+    assert move[ukr] > max(0.05, 3 * move[clients].max())  # the target itself turns away
     assert move[_cols(["USA", "CHN"])].tolist() == [0.0, 0.0]  # outside powers keep their path
 
 

@@ -138,6 +138,9 @@ def write_plots(summary: dict[str, Any], folder: Path,
     paths = list(plots.fan_charts(summary, folder, observed=observed, actors=chosen))
     paths.append(plots.alignment_overview(summary, folder / "alignment-overview.png",
                                           observed=observed, actors=chosen))
+    if chosen is not None:
+        last = int(summary.get("observed_until") or OBSERVED_YEAR)
+        paths.append(world_view.world_map(summary, folder / "alignment-map.png", last))
     if summary.get("sphere") and chosen is None:  # the sphere is the neighbourhood's
         paths.append(plots.sphere_overview(summary, folder / "sphere-overview.png"))
     return [Path(p) for p in paths]

@@ -3,13 +3,15 @@
 193 rows and 193 fan charts are not readable, so a run with more than :data:`MANY` actors gets
 a table by the scenario's actor groups (seed 002's blocks for ``russia-world``: the median over
 members of each group's mean alignment, against the observed mean), the states the run puts
-closest to Russia and to the US at the end, and fan charts for a few states of every group.
+closest to Russia and to the US at the end, fan charts for a few states of every group and a
+world map of the median alignment (:func:`world_map`).
 Depends on Rich, :mod:`multipolar.scenario` (groups) and :mod:`multipolar.data`.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -66,11 +68,11 @@ def world_table(summary: dict[str, Any], observed: dict[str, dict[int, float]],
     end = years[-1]
     mid = observed_year if observed_year in years else years[0]
     t = Table(title=f"alignment by group (0 = votes like Russia, 1 = like the US; mean over "
-                    f"the group's states of their member medians), {summary.get('members', 0):,}"
-                    f" members, seed {summary.get('seed')}")
+                    f"the group's n states of their member medians), "
+                    f"{summary.get('members', 0):,} members, seed {summary.get('seed')}")
     t.add_column("group", no_wrap=True)
-    for col in ("states", f"{mid} model", f"{mid} data", f"{end} model"):
-        t.add_column(col, justify="right")
+    for col in ("n", f"{mid} model", f"{mid} data", f"{end} model"):
+        t.add_column(col, justify="right", no_wrap=True)
     by: dict[str, list[str]] = {}
     for a in summary.get("actors", []):
         if a in summary.get("alignment", {}):
@@ -84,7 +86,7 @@ def world_table(summary: dict[str, Any], observed: dict[str, dict[int, float]],
     return t
 
 
-def extremes(summary: dict[str, Any], k: int = 8) -> tuple[list[str], list[str]]:
+def extremes(summary: dict[str, Any], k: int = 6) -> tuple[list[str], list[str]]:
     """The ``k`` states the run puts closest to Russia and to the US in its last year."""
     end = int(summary["years"][-1])
     vals = {a: v for a in summary.get("alignment", {}) if (v := _median(summary, a, end))
@@ -92,3 +94,22 @@ def extremes(summary: dict[str, Any], k: int = 8) -> tuple[list[str], list[str]]
     order = sorted(vals, key=lambda a: vals[a])
     return ([f"{a} {vals[a]:.2f}" for a in order[:k]],
             [f"{a} {vals[a]:.2f}" for a in order[::-1][:k]])
+
+
+def world_map(summary: dict[str, Any], path: Path, observed_year: int) -> Path:
+    """A choropleth of the median alignment at the last observed year and at the end (PNG)."""
+    from multipolar.world.worldmap import Panel, draw_panels
+
+    years = [int(y) for y in summary["years"]]
+    mid = observed_year if observed_year in years else years[0]
+    label = ("median UN voting alignment: Russia (0) to the US (1); below 0: farther from "
+             "the US than Russia is")
+    panels = [Panel({a: v for a in summary["alignment"] if (v := _median(summary, a, y))
+                     is not None}, f"{tag}. {y}{' (simulated)' if y > mid else ''}", "RdBu",
+                    label, vmin=-0.6, vmax=1.0)
+              for tag, y in (("a", mid), ("b", years[-1]))]
+    note = (f"Ensemble of {summary.get('members', 0):,} members, seed {summary.get('seed')}; "
+            f"the model follows its own path from {years[0]} (data until {mid} are not imposed). "
+            "Grey: not simulated. Shapes: Natural Earth 1:50m (public domain).")
+    return draw_panels(panels, path, suptitle="The world model: who votes with Russia",
+                       note=note)

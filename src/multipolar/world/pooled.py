@@ -3,7 +3,8 @@
 ``multipolar calibrate russia-world --until Y --out FILE`` runs :func:`calibrate_pooled`. It
 loads the world scenario blind after ``Y`` (:func:`multipolar.forecast.load_for_origin`: the
 scenario's series stop at ``Y``, and its actor set is the UN members of ``Y``), compiles it for
-1992..Y, and fits :data:`POOLED_PARAMETERS` by the history objective of
+1992..Y, and fits :data:`POOLED_PARAMETERS`, starting from the mechanisms' declared defaults
+(not from the scenario's values, which are the fit through 2019), by the history objective of
 :func:`multipolar.calibration.calibrate`: the mean absolute error between the ensemble median
 and the observed UN voting alignment (Voeten's ideal points, ``rel_pos_ru0_us1`` of the bundled
 global table) over every simulated state and year up to ``Y``. The observations are the
@@ -74,6 +75,23 @@ def model_observations(until: int) -> Callable[[CompiledModel], Observed]:
     return observed
 
 
+def declared_defaults(paths: list[str]) -> dict[str, float]:
+    """The defaults the mechanisms declare for ``paths`` (``mechanism.param``).
+
+    The search starts there rather than at the scenario's values, which are themselves a fit
+    through 2019: a fit through an earlier year must not start from what later data taught.
+    """
+    from multipolar.model.mechanisms import resolve
+
+    out: dict[str, float] = {}
+    for path in paths:
+        mech, _, name = path.partition(".")
+        for q in resolve(mech).params:
+            if q.name == name:
+                out[path] = float(q.default)
+    return out
+
+
 def check_until(until: int) -> None:
     """A located error unless ``FIRST_UNTIL <= until <= LAST_UNTIL``."""
     if not FIRST_UNTIL <= until <= LAST_UNTIL:
@@ -99,7 +117,8 @@ def calibrate_pooled(scenario: str = "russia-world", *, until: int = LAST_UNTIL,
     free = dict(POOLED_PARAMETERS if free is None else free)
     result, model = calibrate(loaded, until=until, free=free, members=members, seed=seed,
                               maxiter=maxiter, restarts=0, progress=progress,
-                              observed=model_observations(until))
+                              observed=model_observations(until),
+                              start_values=declared_defaults(list(free)))
     result.objective = "pooled"
     return result, model
 
