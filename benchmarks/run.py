@@ -12,8 +12,17 @@ per measurement. Figures:
 * the Mesa peer (benchmarks/peers/mesa_peer.py) at 200, 2,000, 20,000 members, and the
   ratio multipolar/Mesa in member-years/s (target >= 200 at 2,000 members);
 * streaming: peak memory of a 100k and a 1M member run (flat memory = similar numbers);
-* ``world_10k``: the world scenario (``russia-world``, 193 states) with 10,000 members over
-  1992-2035 in chunks of 1,000 (goals: <= 15 s on one core, <= 2 GB peak memory).
+* ``world_10k`` (``--only world_10k`` runs just this): the world scenario (``russia-world``,
+  193 states) with 10,000 members over 1992-2035 in chunks of 1,000 (goals: <= 15 s of CPU
+  on one core, <= 2 GB peak memory), and the Mesa peer's ratio on it where the peer can run it.
+* issue 17 (``--only issue17`` runs just these): ``e2e_ratio_10k`` = wall time of
+  ``multipolar run SCENARIO --members 10000 --quiet --no-plots --out DIR`` (a fresh process:
+  start-up, compile, simulate, store, summary, table) over the model alone (compile excluded,
+  same chunks), median of ``--passes`` alternating passes, for the neighbourhood and for
+  ``russia-world`` when it is bundled (skipped with a message otherwise);
+  ``summary_1m_seconds`` = the streaming summary's whole work for 1M neighbourhood members
+  (partials of 200 chunks of 5,000, merges, final quantiles; see benchmarks/e2e.py); disk per
+  100,000 members for each ``--keep``; CLI start-up (``--help``, ``run --help``).
 
 ``--quick`` (a few minutes) drops the 100k and 1M runs and the 20,000-member Mesa run (the
 corresponding JSON keys are null). ``--json`` prints one JSON object only.
@@ -36,6 +45,104 @@ WORLD_CHUNK = 1000
 """Members per chunk of the world benchmark: ~0.35 GB of float32 outcomes per chunk."""
 WORLD_GOAL_S, WORLD_GOAL_MB = 15.0, 2000.0
 """Goals of ``world_10k`` (issue 14): seconds on one core and peak memory."""
+CLI = [sys.executable, "-m", "multipolar.cli.main"]
+
+
+def e2e_task(name: str, **kw: Any) -> dict[str, Any]:
+    """Run a task of benchmarks/e2e.py in a fresh process; return its JSON."""
+    args = [sys.executable, str(HERE / "e2e.py"), name]
+    for k, v in kw.items():
+        args += [f"--{k}", str(v)]
+    proc = subprocess.run(args, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark task failed: {' '.join(args)}\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def wall(cmd: list[str], cpu: list[float] | None = None) -> float:
+    """Wall seconds of a command (its output discarded; a failure is an error).
+
+    If ``cpu`` is given, the command's CPU seconds (user + system) are appended to it.
+    """
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"failed: {' '.join(cmd)}\n{proc.stderr[-3000:]}")
+    dt = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return dt
+
+
+def folder_bytes(folder: Path) -> int:
+    """Bytes of every file under ``folder``."""
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def bundled() -> list[str]:
+    from multipolar.scenario import bundled_names
+
+    return list(bundled_names())
+
+
+def issue17(a: argparse.Namespace, log: Any) -> dict[str, Any]:
+    """The figures of issue 17: e2e ratio, summary of 1M, disk per keep, start-up."""
+    import statistics
+    import tempfile
+
+    r: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(dir=a.tmp) as tmp:
+        for scen, key in (("russia-neighbourhood", "e2e_ratio_10k"),
+                          ("russia-world", "e2e_ratio_10k_world")):
+            if scen not in bundled():
+                log(f"{key}: skipped, the scenario '{scen}' is not bundled yet")
+                r[key] = None
+                continue
+            models, e2es, model_cpu, e2e_cpu = [], [], [], []
+            for i in range(a.passes):
+                mt = e2e_task("model", scenario=scen, members=10_000)
+                models.append(mt["seconds"])
+                model_cpu.append(mt["cpu_seconds"])
+                out = Path(tmp) / f"{scen}-{i}"
+                e2es.append(wall([*CLI, "run", scen, "--members", "10000", "--quiet",
+                                  "--no-plots", "--out", str(out)], e2e_cpu))
+                r[f"{key}_disk_mb"] = folder_bytes(out) / 1e6
+            m, e = statistics.median(models), statistics.median(e2es)
+            r[key] = e / m
+            r[f"{key}_cpu"] = statistics.median(e2e_cpu) / statistics.median(model_cpu)
+            r[f"{key}_detail"] = {"model_seconds": models, "e2e_seconds": e2es,
+                                  "model_cpu_seconds": model_cpu, "e2e_cpu_seconds": e2e_cpu}
+            log(f"{key} = {r[key]:.2f} (run --members 10000: {e:.1f} s, model alone {m:.1f} s,"
+                f" medians of {a.passes}); CPU-time ratio {r[f'{key}_cpu']:.2f}")
+        s = e2e_task("summary", members=1_000_000, distinct=a.distinct)
+        r["summary_1m_seconds"] = s["seconds"]
+        r["summary_1m"] = s
+        log(f"summary_1m_seconds = {s['seconds']:.1f} ({s['cpu_seconds']:.1f} s CPU; "
+            f"{s['seconds_after_last_chunk']:.2f} s after the last chunk; "
+            f"{s['quantile_method']}, alignment within {s['quantile_error_alignment']})")
+        disk: dict[str, float] = {}
+        for keep, n in (("summary", 100_000), ("sample", 10_000), ("members", 10_000)):
+            if keep == "summary" and a.quick:
+                n = 20_001
+            out = Path(tmp) / f"keep-{keep}"
+            wall([*CLI, "run", "--members", str(n), "--quiet", "--no-plots", "--keep", keep,
+                  "--out", str(out)])
+            b = folder_bytes(out)
+            # members: Parquet grows with members; sample and summary do not (fixed sizes)
+            disk[keep] = b / 1e6 * (100_000 / n if keep == "members" else 1.0)
+            log(f"disk per 100,000 members, --keep {keep}: {disk[keep]:,.1f} MB "
+                f"(measured on {n:,} members{', scaled' if keep == 'members' else ''})")
+        r["disk_mb_per_100k"] = disk
+        starts: dict[str, float] = {}
+        for label, cmd in (("help", ["--help"]), ("run_help", ["run", "--help"])):
+            starts[label] = statistics.median(wall([*CLI, *cmd]) for _ in range(5))
+            log(f"start-up multipolar {' '.join(cmd)}: {starts[label]:.2f} s (median of 5)")
+        r["startup_seconds"] = starts
+    return r
 
 
 def task(name: str, **kw: Any) -> dict[str, Any]:
@@ -59,6 +166,26 @@ def _world_mesa(w: dict[str, Any], members: int = 10) -> dict[str, Any]:
     return {"ran": True, **m, "ratio": w["member_years_per_s"] / m["member_years_per_s"]}
 
 
+def world_10k(a: argparse.Namespace, log: Any) -> dict[str, Any]:
+    """Issue 14: the world model, 10,000 members, all 193 states, 1992-2035, in chunks."""
+    w = task("simulate", scenario="russia-world", members=10_000, chunk_size=WORLD_CHUNK,
+             repeat=1)
+    w["goal_seconds"], w["goal_peak_mb"] = WORLD_GOAL_S, WORLD_GOAL_MB
+    # one core: the process's CPU time is the figure on a shared machine (wall time waits)
+    w["cpu_seconds"] = min(w.get("cpu_seconds_all") or [w["seconds"]])
+    w["meets_goals"] = w["cpu_seconds"] <= WORLD_GOAL_S and w["peak_mb"] <= WORLD_GOAL_MB
+    w["mesa_peer"] = None if a.skip_mesa else _world_mesa(w)
+    log(f"world_10k         {w['members']:>9,} members x {w['years']} years x {w['actors']} "
+        f"actors: {w['seconds']:.2f} s wall, {w['cpu_seconds']:.2f} s CPU (goal <= "
+        f"{WORLD_GOAL_S:.0f} s on one core), peak {w['peak_mb']:.0f} MB (goal <= "
+        f"{WORLD_GOAL_MB:.0f} MB)")
+    wm = w["mesa_peer"]
+    if wm is not None:
+        log(f"world multipolar/Mesa: x{wm['ratio']:,.0f}" if wm["ran"]
+            else f"world multipolar/Mesa: not measured ({wm['why']})")
+    return w
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -67,6 +194,11 @@ def main() -> None:
     p.add_argument("--skip-mesa", action="store_true", help="leave out the Mesa peer")
     p.add_argument("--tmp", default=None, help="folder for temporary run stores")
     p.add_argument("--save", default=None, help="also write the JSON report to this file")
+    p.add_argument("--only", choices=["issue17", "world_10k"], default=None,
+                   help="run only the figures of one issue")
+    p.add_argument("--passes", type=int, default=3, help="passes for e2e_ratio_10k")
+    p.add_argument("--distinct", type=int, default=50_000,
+                   help="distinct simulated members behind summary_1m_seconds")
     a = p.parse_args()
     log = (lambda *x: None) if a.json else (lambda *x: print(*x, flush=True))
     t_all = time.perf_counter()
@@ -75,6 +207,17 @@ def main() -> None:
                          "load_average_start": os.getloadavg()[0]}
     log(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start "
         "(other work on the machine slows every figure)")
+    if a.only is not None:
+        if a.only == "issue17":
+            r.update(issue17(a, log))
+        else:
+            r["world_10k"] = world_10k(a, log)
+        r["load_average_end"] = os.getloadavg()[0]
+        if a.save:
+            Path(a.save).write_text(json.dumps(r, indent=2))
+        if a.json:
+            print(json.dumps(r, indent=2))
+        return
 
     # ---- the model alone (issue 3)
     sims = {}
@@ -87,23 +230,7 @@ def main() -> None:
         sims[10_000]["seconds"] if sims[10_000]["years"] == 44 else None)
     r["model_actors"] = sims[10_000]["actors"]
 
-    # ---- the world model (issue 14): 10,000 members, all 193 states, 1992-2035, in chunks
-    w = task("simulate", scenario="russia-world", members=10_000, chunk_size=WORLD_CHUNK,
-             repeat=1)
-    w["goal_seconds"], w["goal_peak_mb"] = WORLD_GOAL_S, WORLD_GOAL_MB
-    # one core: the process's CPU time is the figure on a shared machine (wall time waits)
-    w["cpu_seconds"] = min(w.get("cpu_seconds_all") or [w["seconds"]])
-    w["meets_goals"] = w["cpu_seconds"] <= WORLD_GOAL_S and w["peak_mb"] <= WORLD_GOAL_MB
-    w["mesa_peer"] = None if a.skip_mesa else _world_mesa(w)
-    r["world_10k"] = w
-    log(f"world_10k         {w['members']:>9,} members x {w['years']} years x {w['actors']} "
-        f"actors: {w['seconds']:.2f} s wall, {w['cpu_seconds']:.2f} s CPU (goal <= "
-        f"{WORLD_GOAL_S:.0f} s on one core), peak {w['peak_mb']:.0f} MB (goal <= "
-        f"{WORLD_GOAL_MB:.0f} MB)")
-    wm = w["mesa_peer"]
-    if wm is not None:
-        log(f"world multipolar/Mesa: x{wm['ratio']:,.0f}" if wm["ran"]
-            else f"world multipolar/Mesa: not measured ({wm['why']})")
+    r["world_10k"] = world_10k(a, log)
 
     # ---- end to end: local vs dask (2 workers)
     sizes = [200, 2000, 20_000] + ([] if a.quick else [100_000])
@@ -161,6 +288,7 @@ def main() -> None:
             log(f"streaming         {n:>9,} members: peak {s['peak_mb']:.0f} MB, "
                 f"{s['seconds_run']:.0f} s run + {s['seconds_summary']:.0f} s summary "
                 f"({s['quantile_method']}), {s['stored_mb'] / 1000:.1f} GB stored")
+    r.update(issue17(a, log))
     r["seconds_total"] = time.perf_counter() - t_all
     r["load_average_end"] = os.getloadavg()[0]
     if a.save:

@@ -20,13 +20,13 @@ import typer
 from multipolar.cli.common import out, prepare_out, print_json, user_errors, writing
 from multipolar.cli.options import Events, Json, Members, Out, Seed
 from multipolar.errors import InputError, MultipolarError
-from multipolar.world.data import global_dir
 
 BUNDLED_FIT = "coalition_fit_2019.json"
 
 
 def load_fit(path: Path | None) -> Any:
     """The vote model of a calibration file (the bundled fit through 2019 if ``path`` is None)."""
+    from multipolar.world.data import global_dir  # pandas: on first use only
     from multipolar.world.votemodel import from_json
 
     p = global_dir() / BUNDLED_FIT if path is None else Path(path)

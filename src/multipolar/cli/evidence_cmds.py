@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 import yaml
@@ -30,7 +30,9 @@ from multipolar.evidence import (
     load_citations_file,
 )
 from multipolar.labels import source_label
-from multipolar.scenario import Citation, Scenario, load_scenario
+
+if TYPE_CHECKING:  # the scenario schemas (pydantic) are imported on first use only
+    from multipolar.scenario import Citation, Scenario
 
 app = typer.Typer(
     help="Resolve citation locators against a corpus of source documents.",
@@ -50,6 +52,8 @@ def _load(ref: str) -> tuple[str, Scenario | None, dict[str, Citation]]:
             data = None  # let the scenario loader report it with a location
         if is_citations_file(data):
             return str(p), None, load_citations_file(p)
+    from multipolar.scenario import load_scenario
+
     sc = load_scenario(ref).scenario
     return sc.name, sc, dict(sc.citations)
 

@@ -165,6 +165,10 @@ def run(
     json_: Json = False,
     quiet: Quiet = False,
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG fan charts."),
+    keep: str = typer.Option("auto", "--keep",
+                             help="What --out keeps besides the summary: summary, sample (the "
+                             "first 1,000 members), members, or auto (sample up to 100,000 "
+                             "members, summary above)."),
 ) -> None:
     """Simulate the ensemble, print a summary and write fan charts.
 
@@ -187,7 +191,8 @@ def run(
         prepare_out(out_dir)
         try:
             with Bar(enabled=not quiet and not json_) as bar:
-                res = run_ensemble(spec, ev, out=out_dir, resume=resume, progress=bar.members)
+                res = run_ensemble(spec, ev, out=out_dir, resume=resume, progress=bar.members,
+                                   keep=keep)
         except KeyboardInterrupt:
             if out_dir is not None:
                 console.print(f"[yellow]interrupted[/]: finished chunks are saved in {out_dir}; "
@@ -225,8 +230,8 @@ def run(
 def _say_where(res: Any, executor: str, out_dir: Path | None, charts: Path | None,
                n_charts: int) -> None:
     """The closing line: size, time, where results and charts are (and how to see them)."""
-    where = (f"results in {out_dir} (see them in the dashboard: multipolar serve "
-             f"--runs {out_dir.resolve().parent})") if out_dir else \
+    where = (f"kept in {out_dir}: {res.manifest.get('keep', 'members')} (see it in the "
+             f"dashboard: multipolar serve --runs {out_dir.resolve().parent})") if out_dir else \
         "results not kept (add --out RUNDIR)"
     console.print(f"{res.spec.members:,} members × {len(res.summary.get('years', []))} "
                   f"years in {res.seconds:.1f} s on {executor} "

@@ -63,6 +63,7 @@ def show_run(
                     "seed", "members", "start", "end", "chunk_size", "created_at",
                     "finished_at"):
             t.add_row(key, str(info.get(key)))
+        t.add_row("kept", str(info.get("kept")))
         spec = info.get("spec") or {}
         for key in ("perspective", "hypothesis", "sets"):
             if spec.get(key):
@@ -93,10 +94,13 @@ def query(
 
     Example: "select actor, median(alignment) from actors where year = 2013 group by actor".
     """
-    from multipolar.ensemble.query import query_arrow
+    from multipolar.ensemble.query import query_arrow, run_info
 
     with user_errors():
         table = query_arrow(rundir, sql)
+        kept = run_info(rundir)
+        if kept["members_kept"] < int(kept.get("members") or 0):
+            typer.echo(f"note: this run kept {kept['kept']}", err=True)
         if json_:
             print_json(table.to_pylist())
             return

@@ -21,7 +21,28 @@ from multipolar.cli.options import (
     scenario_kwargs,
 )
 from multipolar.errors import ScenarioError
-from multipolar.scenario import bundled_names, bundled_path, load_scenario
+
+
+# lazy: importing multipolar.scenario (pydantic schemas) would slow every CLI start-up
+def load_scenario(*args: Any, **kwargs: Any) -> Any:
+    """:func:`multipolar.scenario.load_scenario`, imported on first use."""
+    from multipolar.scenario import load_scenario as load
+
+    return load(*args, **kwargs)
+
+
+def bundled_names() -> list[str]:
+    """:func:`multipolar.scenario.bundled_names`, imported on first use."""
+    from multipolar.scenario import bundled_names as names
+
+    return list(names())
+
+
+def bundled_path(name: str) -> Path:
+    """:func:`multipolar.scenario.bundled_path`, imported on first use."""
+    from multipolar.scenario import bundled_path as path
+
+    return Path(path(name))
 
 scenarios_app = typer.Typer(help="List and export the scenarios bundled with multipolar.",
                             no_args_is_help=True)

@@ -20,15 +20,40 @@ def query_arrow(rundir: str | Path, sql: str) -> Any:
     """Run ``sql`` over a run's results and catalogue; return a :class:`pyarrow.Table`."""
     import duckdb
 
-    with open_views(Path(rundir)) as con:
+    with open_views(Path(rundir)) as con:  # views cover what the run kept (see run_info)
         try:
             return con.sql(sql).to_arrow_table()
         except duckdb.Error as exc:
             first = str(exc).splitlines()[0]
+            info = run_info(rundir)
+            note = ("" if info["members_kept"] else
+                    "; this run kept the summary only (--keep summary), so actors, core and "
+                    "params are empty: re-run with --keep sample or members")
             raise MultipolarError(
                 f"the query failed: {first}", field="SQL",
                 fix="tables are actors, core, params, chunks, sessions, manifest; try "
-                "\"select * from actors limit 5\"") from None
+                "\"select * from actors limit 5\"" + note) from None
+
+
+def members_kept(keep: str, members: int | None) -> int:
+    """How many members' results a run with ``keep`` stores."""
+    from multipolar.ensemble.store import SAMPLE_MEMBERS
+
+    total = int(members or 0)
+    return {"summary": 0, "sample": min(total, SAMPLE_MEMBERS)}.get(keep, total)
+
+
+def kept_description(keep: str, members: int | None) -> str:
+    """One line saying what a run kept (shown by ``runs show``, ``query`` and the dashboard)."""
+    from multipolar.ensemble.store import SAMPLE_MEMBERS
+
+    total = int(members or 0)
+    if keep == "summary":
+        return "the summary only (no per-member results: tables are empty)"
+    if keep == "sample" and total > SAMPLE_MEMBERS:
+        return (f"the summary and a sample of {SAMPLE_MEMBERS:,} of {total:,} members "
+                f"(members 0-{SAMPLE_MEMBERS - 1})")
+    return f"the summary and all {total:,} members"
 
 
 def run_info(rundir: str | Path) -> dict[str, Any]:
@@ -60,6 +85,10 @@ def run_info(rundir: str | Path) -> dict[str, Any]:
         "start": ident.get("start"),
         "end": ident.get("end"),
         "chunk_size": ident.get("chunk_size"),
+        "keep": ident.get("keep", "members"),
+        "members_kept": members_kept(ident.get("keep", "members"), ident.get("members")),
+        "kept": kept_description(ident.get("keep", "members"), ident.get("members")),
+        "summary_stored": bool(manifest.get("summary")),
         "spec": manifest.get("spec"),
         "chunks_total": int(chunks[0]),
         "chunks_done": int(chunks[1]),

@@ -3,8 +3,14 @@
 :func:`run_ensemble` is the one entry point used by the CLI (``multipolar run``), the Python
 API and the dashboard. It loads and compiles the scenario of a :class:`RunSpec`, splits the
 members into chunks, hands the chunks to an evaluator (local, processes or Dask), writes each
-finished chunk to the run folder (see :mod:`multipolar.ensemble.store`) and finally computes
-the summary from what is stored, so memory never holds more than a few chunks.
+finished chunk to the run folder (see :mod:`multipolar.ensemble.store`) and folds each chunk's
+summary partial (:mod:`multipolar.ensemble.stream`) into the run's summary, so memory never
+holds more than a few chunks and summarising costs one pass.
+
+Pipelining: a writer thread takes finished chunks from a bounded queue (``PIPELINE_DEPTH``)
+and encodes (local executor), writes and records them while the evaluator simulates the next
+ones; the crash-safe order of every single write is unchanged, so results and resume are the
+same as writing in series.
 
 Determinism: member ``i``'s trajectory depends only on ``(compiled model, seed, i)``, so the
 executor, the worker count, the chunk size and the order in which chunks finish never change
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import queue
 import signal
 import socket
 import tempfile
@@ -33,10 +40,15 @@ from multipolar.ensemble.evaluators import Evaluator, LocalEvaluator
 from multipolar.ensemble.spec import RunSpec, canonical_hash, code_hash
 from multipolar.ensemble.store import (
     CHUNK_DIR,
+    PARTIAL,
+    STORE_VERSION,
     ChunkPayload,
     RunStore,
+    chunk_path,
     encode_chunk,
+    kept_rows,
     now,
+    resolve_keep,
     sha256,
     spool_path,
     spool_write,
@@ -129,22 +141,50 @@ class Shared:
     model: Any
     seed: int
     spool_dir: str | None = None
+    keep: str = "members"
+    summary_mode: str = "exact"
+    encode: bool = True
+
+
+def _head(res: Any, rows: int) -> Any:
+    """The first ``rows`` members of a ``ChunkResult`` (the kept sample of a chunk)."""
+    if rows >= res.stop - res.start:
+        return res
+    return type(res)(res.start, res.start + rows, res.years, res.actors, res.institutions,
+                     {k: v[:rows] for k, v in res.actor_outcomes.items()},
+                     res.memberships[:rows],
+                     {k: v[:rows] for k, v in res.core_outcomes.items()},
+                     {k: v[:rows] for k, v in res.params.items()})
+
+
+def encode_kept(shared: Shared, res: Any) -> tuple[dict[str, bytes], Any]:
+    """The files a chunk stores under ``shared.keep``, and its summary partial."""
+    from multipolar.ensemble.stream import Partial
+
+    rows = kept_rows(shared.keep, int(res.start), int(res.stop))
+    files = encode_chunk(_head(res, rows)) if rows else {}
+    partial = Partial.of_chunk(res, shared.summary_mode)
+    files[PARTIAL] = partial.to_bytes()
+    return files, partial
 
 
 def run_chunk(shared: Shared, chunk: tuple[int, int, int]) -> ChunkPayload:
     """Simulate one chunk and encode it (runs on a worker; pure function of its inputs).
 
-    The first call in a worker process tunes the allocator (once per process; a worker of
-    any executor starts here).
+    With ``shared.encode`` off (the local executor) the raw result is handed back and the
+    driver's writer thread encodes it while the next chunk is simulated.
     """
     tune_allocator()
     index, start, stop = chunk
     t0 = time.perf_counter()
     backend = importlib.import_module(shared.backend)
     res = backend.simulate(shared.model, shared.seed, start, stop)
-    files = encode_chunk(res)
-    digests = {k: sha256(v) for k, v in files.items()}
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    if not shared.encode:
+        return ChunkPayload(index=index, start=start, stop=stop, files={}, sha256={},
+                            seconds=time.perf_counter() - t0, worker=worker, result=res)
+    files, _partial = encode_kept(shared, res)
+    digests = {k: sha256(v) for k, v in files.items()}
     if shared.spool_dir is None:
         return ChunkPayload(index=index, start=start, stop=stop, files=files, sha256=digests,
                             seconds=time.perf_counter() - t0, worker=worker)
@@ -233,6 +273,105 @@ def _terminate_as_interrupt() -> Iterator[_Signals]:
         signal.signal(signal.SIGINT, old_int)
 
 
+PIPELINE_DEPTH = 1
+
+
+class _Writer:
+    """The driver's writer thread: encodes (if needed), stores and folds finished chunks.
+
+    ``put`` blocks while ``PIPELINE_DEPTH`` chunks wait, which bounds memory. Errors in the
+    thread are re-raised in the caller by ``put``/``close``. ``done`` lists the payloads
+    written so far (read by the main thread for progress reports).
+    """
+
+    def __init__(self, store: RunStore, shared: Shared, accumulate: bool,
+                 threaded: bool = True) -> None:
+        self.store, self.shared, self.accumulate = store, shared, accumulate
+        self.threaded = threaded
+        self.q: queue.Queue[ChunkPayload | None] = queue.Queue(maxsize=PIPELINE_DEPTH)
+        self.done: list[ChunkPayload] = []
+        self.partial: Any = None
+        self.error: BaseException | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="multipolar-writer", daemon=True)
+        if threaded:
+            self.thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            item = self.q.get()
+            if item is None or self.stop.is_set() or self.error is not None:
+                return
+            try:
+                self._write(item)
+            except BaseException as exc:  # handed to the main thread
+                self.error = exc
+
+    def _write(self, payload: ChunkPayload) -> None:
+        partial = None
+        if payload.result is not None:  # local executor: encode here, off the main thread
+            files, partial = encode_kept(self.shared, payload.result)
+            payload.files = files
+            payload.sha256 = {k: sha256(v) for k, v in files.items()}
+            payload.result = None
+        self.store.write_chunk(payload)
+        if self.accumulate:
+            if partial is None:
+                from multipolar.ensemble.stream import Partial
+
+                path = chunk_path(self.store.rundir, PARTIAL, payload.index)
+                partial = Partial.from_bytes(path.read_bytes())
+            self.fold(partial)
+        self.done.append(payload)
+
+    def fold(self, partial: Any) -> None:
+        """Add a chunk's summary partial to the run's."""
+        self.partial = partial if self.partial is None else self.partial.merge(partial)
+
+    def put(self, payload: ChunkPayload) -> None:
+        """Queue a finished chunk (blocks while the queue is full); in series: write it now."""
+        if not self.threaded:
+            self._write(payload)
+            return
+        while True:
+            self.check()
+            try:
+                self.q.put(payload, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def check(self) -> None:
+        """Re-raise an error of the writer thread."""
+        if self.error is not None:
+            raise self.error
+
+    def close(self, drain: bool) -> None:
+        """Stop the thread: after the queued chunks (``drain``) or after the current one."""
+        if not self.threaded:
+            return
+        if not drain:
+            self.stop.set()
+            with _suppress_empty():
+                while True:
+                    self.q.get_nowait()
+        while self.thread.is_alive():
+            try:
+                self.q.put(None, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        self.thread.join()
+
+
+@contextmanager
+def _suppress_empty() -> Iterator[None]:
+    try:
+        yield
+    except queue.Empty:
+        pass
+
+
 def run_ensemble(
     spec: RunSpec,
     evaluator: Evaluator | None = None,
@@ -240,6 +379,8 @@ def run_ensemble(
     resume: bool = False,
     progress: ProgressCallback | None = None,
     summary: bool = True,
+    keep: str | None = "members",
+    pipeline: bool = True,
 ) -> RunResult:
     """Run (or resume) the ensemble of ``spec`` on ``evaluator`` and store it in ``out``.
 
@@ -258,11 +399,18 @@ def run_ensemble(
     progress
         Called with a :class:`Progress` after the store is opened and after every chunk.
     summary
-        Compute the summary (quantiles per actor-year) from the stored chunks at the end.
+        Compute the summary (quantiles per actor-year) at the end and store it.
+    keep
+        What to store besides the summary: ``members`` (every member's results), ``sample``
+        (the first ``SAMPLE_MEMBERS`` members), ``summary`` (nothing else), or ``auto``/None
+        (a sample up to 100,000 members, the summary alone above).
+    pipeline
+        Write chunks in a writer thread while the next ones are simulated (the default);
+        ``False`` writes each chunk before the next is asked for (same files, same results).
 
     Steps: (1) load and compile the scenario; (2) open or create the store and find the
     chunks already complete; (3) evaluate the missing chunks, writing each as it arrives;
-    (4) mark the run complete and summarise it from disk.
+    (4) mark the run complete and store the summary folded from the chunks' partials.
 
     """
     evaluator = evaluator or LocalEvaluator()
@@ -278,14 +426,20 @@ def run_ensemble(
         spec = _adopt_stored_chunking(spec, rundir)
     spec = spec.with_chunk_size(evaluator.workers)
     chunks = spec.chunks()
-    identity = {"scenario_hash": info["scenario_hash"], "code_hash": code_hash(spec.backend),
-                "seed": spec.seed, "members": spec.members, "start": info["start"],
-                "end": info["end"], "chunk_size": spec.chunk_size, "backend": spec.backend}
+    keep = resolve_keep(keep, spec.members)
+    from multipolar.ensemble.stream import summary_mode
+
+    mode = summary_mode(spec.members)
+    identity = {"keep": keep, "scenario_hash": info["scenario_hash"],
+                "code_hash": code_hash(spec.backend), "seed": spec.seed,
+                "members": spec.members, "start": info["start"], "end": info["end"],
+                "chunk_size": spec.chunk_size, "backend": spec.backend}
     from multipolar import __version__
 
     manifest = {"spec": spec.to_dict(), "scenario": info, "code_version": __version__,
-                "store_version": 1, "created_at": now(), "years": [info["start"], info["end"]],
-                "chunks": len(chunks)}
+                "store_version": STORE_VERSION, "created_at": now(),
+                "years": [info["start"], info["end"]],
+                "chunks": len(chunks), "keep": keep, "summary_mode": mode}
     store = RunStore(rundir)
     n_run = 0
     done: set[int] = set()
@@ -305,33 +459,57 @@ def run_ensemble(
                 progress(Progress(members_done, spec.members, len(chunks) - len(todo) + n_run,
                                   len(chunks), time.perf_counter() - t_run, session_members))
 
-        try:
-            with signals.protect():
-                store.set("started_at", now())
-            report()
-            spool = (str((rundir / CHUNK_DIR).resolve())
-                     if getattr(evaluator, "shares_filesystem", False) else None)
-            shared = Shared(spec.backend, model, spec.seed, spool)
-            for _chunk, payload in evaluator.imap(run_chunk, shared, todo):
-                with signals.protect():
-                    store.write_chunk(payload)
+        spool = (str((rundir / CHUNK_DIR).resolve())
+                 if getattr(evaluator, "shares_filesystem", False) else None)
+        shared = Shared(spec.backend, model, spec.seed, spool, keep=keep, summary_mode=mode,
+                        encode=evaluator.name != "local")
+        writer: _Writer | None = None
+        reported = 0
+
+        def drain_progress() -> None:
+            nonlocal n_run, members_done, session_members, reported
+            assert writer is not None
+            while reported < len(writer.done):
+                payload = writer.done[reported]
+                reported += 1
                 n_run += 1
                 members_done += payload.stop - payload.start
                 session_members += payload.stop - payload.start
                 report()
+
+        try:
+            with signals.protect():
+                store.set("started_at", now())
+            report()
+            writer = _Writer(store, shared, accumulate=summary, threaded=pipeline)
+            if summary:
+                _fold_stored(writer, rundir, done)
+            for _chunk, payload in evaluator.imap(run_chunk, shared, todo):
+                with signals.protect():  # in series the write happens here
+                    writer.put(payload)
+                drain_progress()
+            writer.close(drain=True)
+            writer.check()
+            drain_progress()
             status = "complete"
+            if summary and writer.partial is not None:
+                with signals.protect():
+                    store.write_summary(_run_summary(writer.partial.summary(), spec, rundir,
+                                                     manifest, info))
         except KeyboardInterrupt:
             status = "interrupted"
             raise
         finally:
             signals.critical = True  # a second signal must not cut the closing catalogue write
+            if writer is not None and writer.thread.is_alive():
+                writer.close(drain=False)
             store.finish(status)
             store.close()
     result_summary: dict[str, Any] = {}
     if summary:
         from multipolar.ensemble.summary import summarise_run
 
-        result_summary = summarise_run(rundir)
+        result_summary = summarise_run(rundir)  # reads run-summary.json back (or legacy stores)
     from multipolar.ensemble.store import connect, read_manifest
 
     con = connect(rundir, read_only=True)
@@ -342,6 +520,33 @@ def run_ensemble(
     return RunResult(rundir=rundir, spec=spec, manifest=stored, summary=result_summary,
                      chunks_run=n_run, chunks_reused=len(done),
                      seconds=time.perf_counter() - t0, _tmp=tmp)
+
+
+def _fold_stored(writer: _Writer, rundir: Path, done: set[int]) -> None:
+    """On resume, fold the partials of the chunks an earlier session stored."""
+    from multipolar.ensemble.stream import Partial
+
+    for idx in sorted(done):
+        path = chunk_path(rundir, PARTIAL, idx)
+        if not path.is_file():  # summarised already (run-summary.json) or a version-1 store
+            writer.accumulate = False
+            writer.partial = None
+            return
+        writer.fold(Partial.from_bytes(path.read_bytes()))
+
+
+def _run_summary(summary: dict[str, Any], spec: RunSpec, rundir: Path,
+                 manifest: dict[str, Any], info: dict[str, Any]) -> dict[str, Any]:
+    """The stored summary: the partials' summary plus what identifies the run."""
+    summary["members"] = spec.members
+    summary["seed"] = spec.seed
+    summary["kept"] = manifest["keep"]
+    summary["observed_until"] = manifest["scenario"].get("observed_until")
+    summary["run"] = {"rundir": str(rundir), "scenario": info["scenario_name"],
+                      "scenario_hash": info["scenario_hash"],
+                      "perspective": spec.perspective, "hypothesis": spec.hypothesis,
+                      "sets": list(spec.sets), "events": list(spec.events)}
+    return summary
 
 
 def _adopt_stored_chunking(spec: RunSpec, rundir: Path) -> RunSpec:

@@ -6,6 +6,15 @@ Layout of a run folder ``RUNDIR``::
     RUNDIR/chunks/actors-00000.parquet   member, year, actor, actor outcomes, in_<institution>
     RUNDIR/chunks/core-00000.parquet     member, year, core (Russia) outcomes
     RUNDIR/chunks/params-00000.parquet   member, sampled uncertain parameters
+    RUNDIR/chunks/summary-00000.bin      the chunk's summary partial (until the run is summarised)
+    RUNDIR/run-summary.json              the run's summary, once complete
+
+What a run keeps (``keep``, recorded in the manifest): ``members`` stores the three tables of
+every chunk; ``sample`` stores them for the first ``SAMPLE_MEMBERS`` members only (members are
+independent draws keyed by their number, so the first ones are a random sample); ``summary``
+stores none. Every chunk also gets a small summary partial (:mod:`multipolar.ensemble.stream`)
+so an interrupted run resumes whatever it keeps; once the summary is written, the partials
+are deleted.
 
 Rules that make a run survive SIGINT, SIGTERM, SIGKILL, a full disk or a crash at any moment:
 
@@ -42,7 +51,34 @@ from multipolar.errors import MultipolarError
 CATALOGUE = "catalogue.duckdb"
 CHUNK_DIR = "chunks"
 TABLES = ("actors", "core", "params")
-STORE_VERSION = 1
+STORE_VERSION = 2
+PARTIAL = "summary"
+SUMMARY_FILE = "run-summary.json"
+KEEP_CHOICES = ("summary", "sample", "members")
+SAMPLE_MEMBERS = 1000
+AUTO_SUMMARY_ABOVE = 100_000
+
+
+def resolve_keep(keep: str | None, members: int) -> str:
+    """Return the ``keep`` choice of a run (an unknown choice is a clean error).
+
+    ``auto`` or None means ``sample`` up to ``AUTO_SUMMARY_ABOVE`` members, ``summary`` above.
+    """
+    if keep in (None, "auto"):
+        return "sample" if members <= AUTO_SUMMARY_ABOVE else "summary"
+    if keep not in KEEP_CHOICES:
+        raise MultipolarError(f"unknown --keep choice '{keep}'", field="--keep",
+                              fix="choose one of: summary, sample, members (or auto)")
+    return keep
+
+
+def kept_rows(keep: str, start: int, stop: int) -> int:
+    """How many of chunk ``[start, stop)``'s members get their tables stored under ``keep``."""
+    if keep == "members":
+        return stop - start
+    if keep == "sample":
+        return max(0, min(stop, SAMPLE_MEMBERS) - start)
+    return 0
 
 
 # ------------------------------------------------------------------------------ worker side
@@ -65,6 +101,8 @@ class ChunkPayload:
     worker: str
     spooled: dict[str, str] | None = None
     nbytes: int = 0
+    result: Any = None
+    partial: Any = None
 
 
 def spool_path(spool_dir: Path, table: str, index: int) -> Path:
@@ -89,6 +127,27 @@ def spool_write(path: Path, data: bytes) -> None:
         raise _disk_error(exc, path) from None
 
 
+def _arrow(values: Any) -> Any:
+    """A NumPy array (or a list of strings) as an Arrow array, built from its buffers.
+
+    ``pyarrow.array`` would import pandas (about 0.3 s) to check for pandas input; building
+    from buffers gives the same array without it.
+    """
+    import pyarrow as pa
+
+    if isinstance(values, list):  # strings
+        data = [str(v).encode() for v in values]
+        offsets = np.zeros(len(data) + 1, dtype=np.int32)
+        np.cumsum([len(d) for d in data], out=offsets[1:])
+        return pa.Array.from_buffers(pa.string(), len(data),
+                                     [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
+    arr = np.ascontiguousarray(values)
+    if arr.dtype.kind not in "iuf" or arr.ndim != 1:  # booleans are bit-packed in Arrow
+        return pa.array(arr)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(arr.dtype), len(arr),
+                                 [None, pa.py_buffer(arr)])
+
+
 def encode_chunk(res: Any) -> dict[str, bytes]:
     """Encode a :class:`~multipolar.model.api.ChunkResult` as three Parquet tables (bytes).
 
@@ -102,7 +161,7 @@ def encode_chunk(res: Any) -> dict[str, bytes]:
     t, a = len(years), len(res.actors)
     members = np.arange(res.start, res.stop, dtype=np.int32)
     actor_idx = pa.DictionaryArray.from_arrays(
-        pa.array(np.tile(np.arange(a, dtype=np.int16), n * t)), pa.array(list(res.actors)))
+        _arrow(np.tile(np.arange(a, dtype=np.int16), n * t)), _arrow(list(res.actors)))
     cols: dict[str, Any] = {
         "member": np.repeat(members, t * a),
         "year": np.tile(np.repeat(years, a), n),
@@ -113,15 +172,15 @@ def encode_chunk(res: Any) -> dict[str, bytes]:
     mem = np.asarray(res.memberships, dtype=np.int8)
     for k, inst in enumerate(res.institutions):
         cols[f"in_{inst}"] = np.ascontiguousarray(mem[..., k]).reshape(-1)
-    tables = {"actors": pa.table(cols)}
+    tables = {"actors": _table(cols)}
     core: dict[str, Any] = {"member": np.repeat(members, t), "year": np.tile(years, n)}
     for name, arr in res.core_outcomes.items():
         core[name] = np.ascontiguousarray(arr, dtype=np.float32).reshape(-1)
-    tables["core"] = pa.table(core)
+    tables["core"] = _table(core)
     params: dict[str, Any] = {"member": members}
     for name, arr in res.params.items():
         params[name] = np.asarray(arr).reshape(-1)
-    tables["params"] = pa.table(params)
+    tables["params"] = _table(params)
     out: dict[str, bytes] = {}
     for name, table in tables.items():
         floats = [f.name for f in table.schema if pa.types.is_floating(f.type)]
@@ -136,6 +195,13 @@ def encode_chunk(res: Any) -> dict[str, bytes]:
                        write_statistics=[c for c in ("member", "year") if c in table.schema.names])
         out[name] = sink.getvalue().to_pybytes()
     return out
+
+
+def _table(cols: dict[str, Any]) -> Any:
+    import pyarrow as pa
+
+    return pa.Table.from_arrays([c if isinstance(c, pa.Array) else _arrow(c)
+                                 for c in cols.values()], names=list(cols))
 
 
 def sha256(data: bytes) -> str:
@@ -205,8 +271,9 @@ def file_sha256(path: Path) -> str:
 
 
 def chunk_path(rundir: Path, table: str, index: int) -> Path:
-    """Where chunk ``index`` of ``table`` lives."""
-    return rundir / CHUNK_DIR / f"{table}-{index:05d}.parquet"
+    """Where chunk ``index`` of ``table`` (or of its summary partial) lives."""
+    ext = "bin" if table == PARTIAL else "parquet"
+    return rundir / CHUNK_DIR / f"{table}-{index:05d}.{ext}"
 
 
 def now() -> str:
@@ -220,6 +287,7 @@ create table if not exists chunks (
     idx integer primary key, member_start bigint, member_stop bigint, status varchar,
     sha_actors varchar, sha_core varchar, sha_params varchar, bytes bigint,
     seconds double, worker varchar, session integer, finished_at varchar);
+alter table chunks add column if not exists sha_summary varchar;
 create table if not exists sessions (
     session integer primary key, executor varchar, workers integer, scheduler varchar,
     started_at varchar, finished_at varchar, status varchar, chunks_run integer);
@@ -324,7 +392,8 @@ class RunStore:
         labels = {"scenario_hash": "scenario (after perspective, hypothesis and --set)",
                   "code_hash": "model code", "seed": "seed", "members": "number of members",
                   "start": "start year", "end": "end year", "chunk_size": "chunk size",
-                  "backend": "model backend"}
+                  "backend": "model backend", "keep": "--keep choice"}
+        old = {"keep": "members", **old}  # stores of version 1 kept every member
         diffs = [k for k in labels if old.get(k) != new.get(k)]
         if diffs:
             k = diffs[0]
@@ -338,15 +407,16 @@ class RunStore:
 
     def _verified_done(self) -> set[int]:
         rows = self.con.execute(
-            "select idx, sha_actors, sha_core, sha_params from chunks where status = 'done'"
-        ).fetchall()
+            "select idx, sha_actors, sha_core, sha_params, sha_summary from chunks "
+            "where status = 'done'").fetchall()
         done: set[int] = set()
         bad: list[int] = []
         for idx, *shas in rows:
+            # a file is expected where the catalogue recorded its checksum (what was kept)
             ok = all(
-                chunk_path(self.rundir, t, idx).is_file()
-                and file_sha256(chunk_path(self.rundir, t, idx)) == s
-                for t, s in zip(TABLES, shas, strict=True))
+                s is None or (chunk_path(self.rundir, t, idx).is_file()
+                              and file_sha256(chunk_path(self.rundir, t, idx)) == s)
+                for t, s in zip((*TABLES, PARTIAL), shas, strict=True))
             (done.add if ok else bad.append)(int(idx))
         if bad:
             self.con.executemany("update chunks set status = 'pending' where idx = ?",
@@ -359,23 +429,23 @@ class RunStore:
         size = payload.nbytes
         if payload.spooled is not None:
             try:
-                for table in TABLES:
-                    os.replace(payload.spooled[table],
-                               chunk_path(self.rundir, table, payload.index))
+                for table, spooled in payload.spooled.items():
+                    os.replace(spooled, chunk_path(self.rundir, table, payload.index))
             except OSError as exc:
                 raise _disk_error(exc, chunk_path(self.rundir, "actors", payload.index)) from None
             fsync_dir(self.rundir / CHUNK_DIR)
         else:
             size = 0
-            for table in TABLES:
-                data = payload.files[table]
+            for table, data in payload.files.items():
                 # the worker hashed the bytes it encoded; the hash is checked again on resume
                 atomic_write(chunk_path(self.rundir, table, payload.index), data)
                 size += len(data)
+        sha = payload.sha256
         self.con.execute(
             "update chunks set status = 'done', sha_actors = ?, sha_core = ?, sha_params = ?, "
-            "bytes = ?, seconds = ?, worker = ?, session = ?, finished_at = ? where idx = ?",
-            [payload.sha256["actors"], payload.sha256["core"], payload.sha256["params"], size,
+            "sha_summary = ?, bytes = ?, seconds = ?, worker = ?, session = ?, finished_at = ? "
+            "where idx = ?",
+            [sha.get("actors"), sha.get("core"), sha.get("params"), sha.get(PARTIAL), size,
              payload.seconds, payload.worker, self.session, now(), payload.index])
         self.con.execute("update sessions set chunks_run = chunks_run + 1 where session = ?",
                          [self.session])
@@ -387,6 +457,24 @@ class RunStore:
     def set(self, key: str, value: Any) -> None:
         """Record ``key = value`` (JSON) in the manifest."""
         self._set_manifest(key, value)
+
+    def write_summary(self, summary: dict[str, Any]) -> None:
+        """Store the run's summary (``run-summary.json``), then drop the chunks' partials.
+
+        Order: the JSON is written atomically, the catalogue records it and forgets the
+        partials' checksums in one transaction, and only then are the partial files deleted
+        (a crash in between leaves unused files, never a run without its summary).
+        """
+        data = json.dumps(summary, separators=(",", ":")).encode()
+        atomic_write(self.rundir / SUMMARY_FILE, data)
+        self.con.execute("begin")
+        self._set_manifest("summary", {"file": SUMMARY_FILE, "sha256": sha256(data),
+                                       "bytes": len(data)})
+        self.con.execute("update chunks set sha_summary = null")
+        self.con.execute("commit")
+        for f in (self.rundir / CHUNK_DIR).glob(f"{PARTIAL}-*.bin"):
+            with contextlib.suppress(OSError):
+                f.unlink()
 
     def finish(self, status: str) -> None:
         """Record the end of this session (``complete``, ``interrupted`` or ``failed``)."""
@@ -416,6 +504,21 @@ def completed_chunks(con: Any) -> list[tuple[int, int, int]]:
     return [(int(i), int(a), int(b)) for i, a, b in rows]
 
 
+def stored_chunks(con: Any) -> list[tuple[int, int, int]]:
+    """Done chunks whose result tables were kept, ``(index, start, stop)`` in member order.
+
+    ``stop`` is the first member *not* stored (a sample chunk may be cut short).
+    """
+    has_sha = {r[0] for r in con.execute("describe chunks").fetchall()}
+    if "sha_summary" not in has_sha:  # a store of version 1 kept every member
+        return completed_chunks(con)
+    keep = read_manifest(con).get("keep", "members")
+    rows = con.execute("select idx, member_start, member_stop from chunks where status = 'done' "
+                       "and sha_actors is not null order by member_start").fetchall()
+    out = [(int(i), int(a), int(a) + kept_rows(keep, int(a), int(b))) for i, a, b in rows]
+    return [c for c in out if c[2] > c[1]]
+
+
 def parquet_list(rundir: Path, table: str, chunks: list[tuple[int, int, int]]) -> str:
     """Return a DuckDB list literal of the complete chunk files of ``table`` (member order)."""
     paths = [str(chunk_path(rundir, table, i)).replace("'", "''") for i, _, _ in chunks]
@@ -434,7 +537,7 @@ def open_views(rundir: Path) -> Iterator[Any]:
     rundir = Path(rundir)
     cat = connect(rundir, read_only=True)
     try:
-        chunks = completed_chunks(cat)
+        chunks = stored_chunks(cat)
         chunk_rows = cat.execute("select * from chunks order by idx").df()
         session_rows = cat.execute("select * from sessions order by session").df()
         manifest_rows = cat.execute("select * from manifest order by key").df()

@@ -1,4 +1,9 @@
-"""Summaries of a stored run, exact for small runs and streaming for huge ones.
+"""Summaries of a stored run: the one kept with it, or one computed again from its chunks.
+
+A run made by :func:`multipolar.ensemble.run_ensemble` keeps its summary in ``run-summary.json``
+(folded from the chunks' partials while it ran, see :mod:`multipolar.ensemble.stream`), or,
+if it ran without one, in those partials: :func:`summarise_run` returns that. For stores of
+version 1 (every member kept, no partials), or when asked with ``exact_limit``:
 
 * Up to ``EXACT_LIMIT`` members the stored chunks are read back into one ``ChunkResult`` and
   passed to the backend's own ``summarise`` (exact quantiles, the same as an in-memory run).
@@ -27,6 +32,7 @@ from multipolar.ensemble.store import (
     connect,
     parquet_list,
     read_manifest,
+    stored_chunks,
 )
 from multipolar.errors import MultipolarError
 from multipolar.model.summary import SPHERE_POLES, sphere_entry
@@ -64,6 +70,18 @@ def load_results(rundir: Path, allow_partial: bool = False) -> Any:
     manifest, chunks = _run_state(rundir)
     if not allow_partial:
         _complete_or_fail(rundir, manifest, chunks)
+        kept = manifest["identity"].get("keep", "members")
+        if kept != "members":
+            raise MultipolarError(
+                f"the run kept {'a member sample' if kept == 'sample' else 'its summary'} "
+                "only (--keep " + kept + ")", file=str(rundir),
+                fix="use load_results(..., allow_partial=True) for what it kept, or re-run "
+                "with --keep members")
+    con = connect(rundir, read_only=True)
+    try:
+        chunks = stored_chunks(con)
+    finally:
+        con.close()
     backend = importlib.import_module(manifest["identity"]["backend"])
     parts = []
     for idx, start, stop in chunks:
@@ -99,18 +117,30 @@ def _to_chunk_result(backend: Any, tabs: dict[str, Any], start: int, stop: int) 
                                memberships=mem, core_outcomes=core_out, params=params)
 
 
-def summarise_run(rundir: Path, exact_limit: int = EXACT_LIMIT,
+def summarise_run(rundir: Path, exact_limit: int | None = None,
                   bins: int = BINS) -> dict[str, Any]:
     """Summarise a complete run (issue-3 shape: members, seed, years, actors, alignment, ...).
 
-    Exact (the backend's ``summarise``) up to ``exact_limit`` members, streaming histograms
-    above; ``summary["quantile_method"]`` says which.
+    A run of store version 2 has its summary in ``run-summary.json`` (read back), or, if it was
+    run without one, in its chunks' partials (folded here; see
+    :mod:`multipolar.ensemble.stream`). For a version-1 store, or when ``exact_limit`` is
+    given: exact (the backend's ``summarise``) up to ``exact_limit`` members, DuckDB
+    histograms above. ``summary["quantile_method"]`` says which.
     """
     rundir = Path(rundir)
     manifest, chunks = _run_state(rundir)
     _complete_or_fail(rundir, manifest, chunks)
+    if exact_limit is None:
+        stored = _stored_summary(rundir, manifest, chunks)
+        if stored is not None:
+            return stored
+        exact_limit = EXACT_LIMIT
     ident = manifest["identity"]
     members = int(ident["members"])
+    if ident.get("keep", "members") != "members":
+        raise MultipolarError("the run kept no per-member results to summarise again",
+                              file=str(rundir), fix="use its stored summary (summarise_run "
+                              "without exact_limit)")
     if members <= exact_limit:
         backend = importlib.import_module(ident["backend"])
         summary = dict(backend.summarise(load_results(rundir)))
@@ -120,13 +150,54 @@ def summarise_run(rundir: Path, exact_limit: int = EXACT_LIMIT,
         summary["quantile_method"] = f"histogram-{bins}"
     summary["members"] = members
     summary["seed"] = int(ident["seed"])
+    summary["kept"] = "members"
     summary["observed_until"] = manifest["scenario"].get("observed_until")
-    summary["run"] = {"rundir": str(rundir), "scenario": manifest["scenario"]["scenario_name"],
-                      "scenario_hash": ident["scenario_hash"],
-                      "perspective": manifest["spec"].get("perspective"),
-                      "hypothesis": manifest["spec"].get("hypothesis"),
-                      "sets": manifest["spec"].get("sets", [])}
+    summary["run"] = _run_block(rundir, manifest)
     return summary
+
+
+def _stored_summary(rundir: Path, manifest: dict[str, Any],
+                    chunks: list[tuple[int, int, int]]) -> dict[str, Any] | None:
+    """The summary kept in ``run-summary.json`` or folded from the partials; None if neither."""
+    import json
+
+    from multipolar.ensemble.store import PARTIAL, SUMMARY_FILE
+    from multipolar.ensemble.stream import Partial
+
+    if manifest.get("summary"):
+        path = rundir / SUMMARY_FILE
+        try:
+            out: dict[str, Any] = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise MultipolarError(f"cannot read the run's summary ({exc})", file=str(path),
+                                  fix="the run folder is damaged: run it again") from None
+        out["run"] = {**out.get("run", {}), "rundir": str(rundir)}
+        return out
+    paths = [chunk_path(rundir, PARTIAL, i) for i, _, _ in chunks]
+    if not paths or not all(p.is_file() for p in paths):
+        return None
+    acc = None
+    for p in paths:
+        part = Partial.from_bytes(p.read_bytes())
+        acc = part if acc is None else acc.merge(part)
+    assert acc is not None
+    ident = manifest["identity"]
+    summary = acc.summary()
+    summary.update(members=int(ident["members"]), seed=int(ident["seed"]),
+                   kept=ident.get("keep", "members"),
+                   observed_until=manifest["scenario"].get("observed_until"))
+    summary["run"] = _run_block(rundir, manifest)
+    return summary
+
+
+def _run_block(rundir: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    ident = manifest["identity"]
+    return {"rundir": str(rundir), "scenario": manifest["scenario"]["scenario_name"],
+            "scenario_hash": ident["scenario_hash"],
+            "perspective": manifest["spec"].get("perspective"),
+            "hypothesis": manifest["spec"].get("hypothesis"),
+            "sets": manifest["spec"].get("sets", []),
+            "events": manifest["spec"].get("events", [])}
 
 
 def _hist_quantiles(counts: np.ndarray, lo: float, width: float) -> list[float]:

@@ -13,14 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from multipolar.errors import InputError, Problem, ScenarioError
 from multipolar.evidence.corpus import Corpus, missing_fix
 from multipolar.evidence.text import normalise
-from multipolar.scenario.schema import Citation, Scenario
+
+if TYPE_CHECKING:  # the scenario schemas are built on first use (CLI start-up stays fast)
+    from multipolar.scenario.schema import Citation, Scenario
 
 SHORT_LOCATOR_CHARS = 12
 
@@ -190,6 +192,12 @@ def is_citations_file(data: Any) -> bool:
             and all(isinstance(v, dict) and "doc" in v for v in data.values()))
 
 
+def _citation_model() -> type[Citation]:
+    from multipolar.scenario.schema import Citation
+
+    return Citation
+
+
 def load_citations_file(path: str | Path) -> dict[str, Citation]:
     """Read a citations library (``id: {doc, locator, claim}``), every problem located."""
     from multipolar.scenario.loader import SourceMap, read_yaml
@@ -212,7 +220,7 @@ def load_citations_file(path: str | Path) -> dict[str, Citation]:
     problems: list[Problem] = []
     for key, value in data.items():
         try:
-            out[str(key)] = Citation.model_validate(value)
+            out[str(key)] = _citation_model().model_validate(value)
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
                 loc = (*prefix, key, *err["loc"])

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtri
 
 from multipolar.data import column_by_actor_year, yearly_column
 from multipolar.errors import ScenarioError
@@ -47,6 +47,20 @@ STATIC_ATTRIBUTES = ("russian_share", "eu_eligibility", "china_proximity", "hydr
 EVENT_ARRAYS = ("use_of_force", "revolution", "elite_transition")
 """Event kinds compiled to ``(years, actors)`` indicator arrays (accession and exit force
 memberships instead)."""
+
+
+# scipy.stats' ppf formulas for u in (0, 1), written out: the same floating-point operations
+# (so the same draws, bit for bit), without importing scipy.stats (about 0.3 s at start-up)
+def _norm_ppf(u: np.ndarray, loc: float, scale: float) -> np.ndarray:
+    """``scipy.stats.norm.ppf(u, loc, scale)``."""
+    return np.asarray(ndtri(u) * scale + loc)
+
+
+def _triang_ppf(u: np.ndarray, c: float, loc: float, scale: float) -> np.ndarray:
+    """``scipy.stats.triang.ppf(u, c, loc, scale)``."""
+    u = np.asarray(u, dtype=np.float64)
+    core = np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u)))
+    return np.asarray(core * scale + loc)
 
 
 @dataclass(frozen=True)
@@ -76,12 +90,12 @@ class ParamSpec:
         if d == "uniform":
             x = self.a + (self.b - self.a) * u
         elif d == "normal":
-            x = stats.norm.ppf(u, loc=self.a, scale=self.b)
+            x = _norm_ppf(u, self.a, self.b)
         elif d == "lognormal":
-            x = np.exp(stats.norm.ppf(u, loc=self.a, scale=self.b))
+            x = np.exp(_norm_ppf(u, self.a, self.b))
         elif d == "triangular":
             lo, mode, hi = self.a, self.c, self.b
-            x = stats.triang.ppf(u, (mode - lo) / (hi - lo), loc=lo, scale=hi - lo)
+            x = _triang_ppf(u, (mode - lo) / (hi - lo), lo, hi - lo)
         else:  # discrete
             cdf = np.cumsum(self.probs)
             idx = np.minimum(np.searchsorted(cdf, u, side="right"), len(self.values) - 1)

@@ -74,7 +74,7 @@ def summarise(results: ChunkResult | list[ChunkResult], seed: int | None = None,
                      for name, arr in res.core_outcomes.items()}
     out["means"] = {name: {a: {str(int(y)): round(float(m[t, j]), 6) for t, y in enumerate(years)}
                            for j, a in enumerate(res.actors)}
-                    for name, m in ((k, res.actor_outcomes[k].mean(axis=0))
+                    for name, m in ((k, res.actor_outcomes[k].mean(axis=0, dtype=np.float64))
                                     for k in ("china_share", "subsidy", "coercion", "conflict",
-                                              "integration"))}
+                                              "integration") if k in res.actor_outcomes)}
     return out

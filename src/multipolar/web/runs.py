@@ -249,7 +249,8 @@ class RunManager:
         meta = {"id": d.name, "status": status, "source": "cli", "params": params,
                 "label": run_label(params), "created_at": info.get("created_at"),
                 "finished_at": info.get("finished_at"),
-                "cli": backend.cli_command(params, d), "error": None}
+                "cli": backend.cli_command(params, d), "error": None,
+                "kept": info.get("kept")}  # what the run kept (--keep), from run_info
         return meta
 
     # -------------------------------------------------------------- state
@@ -312,7 +313,8 @@ class RunManager:
         d.mkdir(parents=True)
         meta = {"id": rid, "status": "queued", "source": "dashboard", "params": params,
                 "label": run_label(params), "created_at": now(), "started_at": None,
-                "finished_at": None, "cli": backend.cli_command(params, d), "error": None}
+                "finished_at": None, "cli": backend.cli_command(params, d), "error": None,
+                "kept": "the summary and all members"}  # dashboard runs keep every member
         with self.lock:
             self.runs[rid] = meta
             self.flags[rid] = threading.Event()

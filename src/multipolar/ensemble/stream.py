@@ -1,0 +1,318 @@
+"""Streaming summaries: one mergeable partial per chunk, folded into the run's summary.
+
+Every chunk is reduced, where it was simulated, to a :class:`Partial`: the sums behind the
+means the summary shows (membership shares, ``MEAN_OUTCOMES``) and, for the quantiles it shows
+(``alignment`` per actor and year, every core outcome per year), either
+
+* the raw values (``exact`` mode, runs of at most ``EXACT_LIMIT`` members): the quantiles are
+  then NumPy's linear percentiles of all members, the same numbers as summarising in memory; or
+* a fixed-width histogram (``histogram`` mode, bigger runs). Bin ``i`` of an outcome holds the
+  values in ``[i*w, (i+1)*w)``, with ``w`` a power of two, so histograms of different widths
+  merge *exactly* by adding counts after coarsening the finer one (``i >> k``). The final width
+  of an outcome is ``W = 2**ceil(log2(range / BINS))`` with ``range`` the outcome's max - min
+  over all members, whatever the chunking or executor. **Error bound**: every quantile is
+  within ``W`` (< 2 * range / ``BINS``) of the exact linear percentile; the summary names the
+  method (``quantile_method``) and the bound per outcome (``quantile_error``).
+
+Partials are summed in any order and give the same summary (counts and float64 sums only), so
+summarising N members costs one pass over them while they are simulated; nothing the output
+does not show is computed. Depends on NumPy; PyArrow only for zstd (de)compression.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+EXACT_LIMIT = 5_000
+BINS = 4096
+QUANTILE_KEYS = ("p05", "p25", "median", "p75", "p95")
+QUANTILE_PERCENTS = (5.0, 25.0, 50.0, 75.0, 95.0)
+MEAN_OUTCOMES = ("china_share", "subsidy", "coercion", "conflict", "integration")
+ACTOR_QUANTILED = ("alignment", "sphere_russia", "sphere_china", "sphere_west")
+"""Per-actor outcomes whose quantiles the summary shows (the sphere shares feed ``sphere``)."""
+_MIN_WIDTH_EXP = -40
+
+
+def width_exponent(lo: float, hi: float) -> int:
+    """Return ``e`` with bin width ``2**e``: the smallest power of two >= (hi - lo) / BINS."""
+    span = float(hi) - float(lo)
+    if not span > 0 or not math.isfinite(span):
+        return _MIN_WIDTH_EXP
+    return max(_MIN_WIDTH_EXP, math.ceil(math.log2(span / BINS)))
+
+
+@dataclass
+class Hist:
+    """Counts per group of one outcome on the grid ``[i * 2**exp, (i + 1) * 2**exp)``.
+
+    ``counts[g, j]`` counts bin ``lo + j`` of group ``g``; ``vmin``/``vmax`` are the exact
+    extremes (they fix the final width).
+    """
+
+    exp: int
+    lo: int
+    counts: np.ndarray
+    vmin: float
+    vmax: float
+
+    @staticmethod
+    def of(values: np.ndarray) -> Hist:
+        """Histogram of ``values`` shaped ``(members, groups...)`` at the width their range needs.
+
+        Groups are the trailing axes, flattened in C order. The values are visited in the
+        order they lie in memory (a year-major buffer stays year-major), which keeps
+        ``bincount``'s writes within a small, cache-resident block of bins.
+        """
+        v = np.asarray(values)
+        if v.dtype != np.float64:
+            v = v.astype(np.float32, copy=False)
+        gshape = v.shape[1:]
+        groups = int(np.prod(gshape))
+        vmin, vmax = float(v.min()), float(v.max())
+        exp = width_exponent(vmin, vmax)
+        # the axis order in which the array lies in memory (C order if it is not a permutation)
+        order = np.argsort(v.strides, kind="stable")[::-1]
+        vt = np.transpose(v, order)
+        if not vt.flags.c_contiguous:
+            order = np.arange(v.ndim)
+            vt = np.ascontiguousarray(v)
+        scaled = np.ldexp(vt, -exp)  # exact: a power of two
+        np.floor(scaled, out=scaled)
+        lo, hi = int(scaled.min()), int(scaled.max())
+        span = hi - lo + 1
+        small = groups * span < 2**31 and max(abs(lo), abs(hi)) < 2**30
+        idx = scaled.astype(np.int32 if small else np.int64)
+        offsets = (np.arange(groups, dtype=np.int64).reshape((1, *gshape)) * span - lo)
+        idx += np.transpose(offsets, order).astype(idx.dtype)  # broadcast over members
+        counts = np.bincount(idx.ravel(), minlength=groups * span).reshape(groups, span)
+        return Hist(exp, lo, counts, vmin, vmax)
+
+    def coarsen(self, exp: int) -> Hist:
+        """Return this histogram at the (not finer) width ``2**exp``: exact, bins are only added."""
+        k = exp - self.exp
+        if k <= 0:
+            return self
+        src = np.arange(self.lo, self.lo + self.counts.shape[1], dtype=np.int64) >> k
+        starts = np.flatnonzero(np.r_[True, src[1:] != src[:-1]])
+        return Hist(exp, int(src[0]), np.add.reduceat(self.counts, starts, axis=1),
+                    self.vmin, self.vmax)
+
+    def merge(self, other: Hist) -> Hist:
+        """Sum of two histograms of the same groups (at the coarser width, then re-fitted)."""
+        exp = max(self.exp, other.exp, width_exponent(min(self.vmin, other.vmin),
+                                                      max(self.vmax, other.vmax)))
+        a, b = self.coarsen(exp), other.coarsen(exp)
+        lo = min(a.lo, b.lo)
+        hi = max(a.lo + a.counts.shape[1], b.lo + b.counts.shape[1])
+        out = np.zeros((a.counts.shape[0], hi - lo), dtype=np.int64)
+        out[:, a.lo - lo:a.lo - lo + a.counts.shape[1]] += a.counts
+        out[:, b.lo - lo:b.lo - lo + b.counts.shape[1]] += b.counts
+        return Hist(exp, lo, out, min(self.vmin, other.vmin), max(self.vmax, other.vmax))
+
+    def final(self) -> Hist:
+        """At the run's final width ``2**ceil(log2(range / BINS))`` (chunking-independent)."""
+        return self.coarsen(width_exponent(self.vmin, self.vmax))
+
+    @property
+    def width(self) -> float:
+        """The bin width (also the error bound of the quantiles read off this histogram)."""
+        return math.ldexp(1.0, self.exp)
+
+    def quantiles(self) -> np.ndarray:
+        """``(groups, 5)`` quantiles, NumPy's linear method on order statistics read off bins.
+
+        Order statistic ``r`` lies in the bin where the cumulative count first exceeds ``r``
+        and is placed inside it, so it is within one bin width of its true value; so is the
+        quantile interpolated between two of them.
+        """
+        h = self.final()
+        w = h.width
+        cum = np.cumsum(h.counts, axis=1)
+        total = int(cum[0, -1])
+        pos = [p / 100.0 * (total - 1) for p in QUANTILE_PERCENTS]
+        ranks = sorted({r for x in pos for r in (math.floor(x), min(math.floor(x) + 1,
+                                                                    total - 1))})
+        out = np.empty((h.counts.shape[0], len(pos)))
+        for g in range(h.counts.shape[0]):
+            b = np.minimum(np.searchsorted(cum[g], ranks, side="right"), cum.shape[1] - 1)
+            before = np.where(b > 0, cum[g][b - 1], 0)
+            cnt = h.counts[g][b]
+            frac = np.clip((np.asarray(ranks) - before + 0.5) / np.maximum(cnt, 1), 0.0, 1.0)
+            stat = dict(zip(ranks, (h.lo + b + frac) * w, strict=True))
+            for j, x in enumerate(pos):
+                k = math.floor(x)
+                lo_v, hi_v = stat[k], stat[min(k + 1, total - 1)]
+                out[g, j] = min(max(lo_v + (x - k) * (hi_v - lo_v), h.vmin), h.vmax)
+        return out
+
+
+@dataclass
+class Partial:
+    """The summary of some members: exact values or histograms, plus the sums behind means."""
+
+    mode: str
+    n: int
+    years: list[int]
+    actors: list[str]
+    institutions: list[str]
+    core_names: list[str]
+    memb: np.ndarray                      # (T, A, I) counts
+    sums: dict[str, np.ndarray]           # MEAN_OUTCOMES present: (T, A) float64 sums
+    values: dict[str, list[tuple[int, np.ndarray]]] = field(default_factory=dict)
+    hists: dict[str, Hist] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------------- building
+    @staticmethod
+    def of_chunk(res: Any, mode: str) -> Partial:
+        """Reduce one ``ChunkResult`` (``mode``: ``exact`` or ``histogram``)."""
+        n, _t, _a = int(res.stop - res.start), len(res.years), len(res.actors)
+        # counts over members: summing contiguous rows of a member-last copy is faster than
+        # reducing the (strided) member axis in place
+        mem = np.asarray(res.memberships, dtype=np.int8)
+        memb = np.ascontiguousarray(np.moveaxis(mem, 0, -1)).sum(axis=-1, dtype=np.int64)
+        sums = {k: np.einsum("nta->ta", np.asarray(res.actor_outcomes[k], dtype=np.float32),
+                             dtype=np.float64)
+                for k in MEAN_OUTCOMES if k in res.actor_outcomes}
+        p = Partial(mode, n, [int(y) for y in res.years], list(res.actors),
+                    list(res.institutions), list(res.core_outcomes), memb, sums)
+        series = {f"a:{k}": np.asarray(res.actor_outcomes[k], dtype=np.float32)
+                  for k in ACTOR_QUANTILED if k in res.actor_outcomes}
+        series.update({f"c:{k}": np.asarray(v, dtype=np.float32)
+                       for k, v in res.core_outcomes.items()})
+        for key, arr in series.items():
+            if mode == "exact":
+                p.values[key] = [(int(res.start), np.ascontiguousarray(arr).reshape(n, -1))]
+            else:
+                p.hists[key] = Hist.of(arr)
+        return p
+
+    def merge(self, other: Partial) -> Partial:
+        """Fold ``other`` (a disjoint set of members) into this partial; return it."""
+        if other.mode != self.mode:
+            raise ValueError(f"cannot merge a {other.mode} partial into a {self.mode} one")
+        self.n += other.n
+        self.memb = self.memb + other.memb
+        for k in self.sums:
+            self.sums[k] = self.sums[k] + other.sums[k]
+        for k, parts in other.values.items():
+            self.values.setdefault(k, []).extend(parts)
+        for k, h in other.hists.items():
+            self.hists[k] = self.hists[k].merge(h) if k in self.hists else h
+        return self
+
+    # ----------------------------------------------------------------------- reading
+    def _quantiles(self, key: str) -> tuple[np.ndarray, float]:
+        """``(groups, 5)`` quantiles of series ``key`` and their error bound (0 when exact)."""
+        if self.mode == "exact":
+            parts = [v for _, v in sorted(self.values[key], key=lambda x: x[0])]
+            # group-major copy: partitioning contiguous rows is several times faster than
+            # strided columns, and gives the same order statistics
+            arr = np.concatenate([np.ascontiguousarray(v.T) for v in parts], axis=1)
+            return np.percentile(arr, list(QUANTILE_PERCENTS), axis=1).T, 0.0
+        h = self.hists[key]
+        return h.quantiles(), h.final().width
+
+    def summary(self) -> dict[str, Any]:
+        """The run summary (same keys as :func:`multipolar.model.summary.summarise`)."""
+        years, actors, t_n, a_n = self.years, self.actors, len(self.years), len(self.actors)
+        out: dict[str, Any] = {"members": self.n, "years": years, "actors": actors,
+                               "institutions": self.institutions}
+        errors: dict[str, float] = {}
+        for name in ACTOR_QUANTILED:
+            key = f"a:{name}"
+            if key not in self.values and key not in self.hists:
+                continue
+            q, err = self._quantiles(key)
+            q = q.reshape(t_n, a_n, len(QUANTILE_KEYS))
+            errors[name] = err
+            out[name] = {a: {str(y): {k: round(float(q[ti, j, i]), 6)
+                                      for i, k in enumerate(QUANTILE_KEYS)}
+                             for ti, y in enumerate(years)} for j, a in enumerate(actors)}
+        from multipolar.model.summary import SPHERE_POLES, sphere_entry
+
+        if all(c in out for c in SPHERE_POLES.values()):
+            out["sphere"] = sphere_entry({pole: out.pop(c) for pole, c in SPHERE_POLES.items()})
+        for c in SPHERE_POLES.values():
+            out.pop(c, None)
+        share = self.memb / max(self.n, 1)
+        out["memberships"] = {a: {inst: {str(y): round(float(share[ti, j, k]), 4)
+                                         for ti, y in enumerate(years)}
+                                  for k, inst in enumerate(self.institutions)}
+                              for j, a in enumerate(actors)}
+        out["russia"] = {}
+        for name in self.core_names:
+            q, err = self._quantiles(f"c:{name}")
+            errors[name] = err
+            out["russia"][name] = {str(y): {k: round(float(q[ti, i]), 6)
+                                            for i, k in enumerate(QUANTILE_KEYS)}
+                                   for ti, y in enumerate(years)}
+        out["means"] = {name: {a: {str(y): round(float(s[ti, j] / max(self.n, 1)), 6)
+                                   for ti, y in enumerate(years)} for j, a in enumerate(actors)}
+                        for name, s in self.sums.items()}
+        out["quantile_method"] = "exact" if self.mode == "exact" else f"histogram-{BINS}"
+        if self.mode != "exact":
+            out["quantile_error"] = errors
+        return out
+
+    # ----------------------------------------------------------------------- bytes
+    def to_bytes(self) -> bytes:
+        """Serialise as a NumPy ``.npz``, zstd-compressed for histograms only.
+
+        Counts compress well; exact float32 values barely do, so they are left raw. Layout:
+        8 bytes little-endian raw length (0 = not compressed), then the payload.
+        """
+        import pyarrow as pa
+
+        meta = {"mode": self.mode, "n": self.n, "years": self.years, "actors": self.actors,
+                "institutions": self.institutions, "core_names": self.core_names,
+                "sums": list(self.sums), "values": {k: [s for s, _ in v]
+                                                    for k, v in self.values.items()},
+                "hists": {k: [h.exp, h.lo, h.vmin, h.vmax] for k, h in self.hists.items()}}
+        arrays: dict[str, np.ndarray] = {"memb": self.memb}
+        arrays.update({f"sum/{k}": v for k, v in self.sums.items()})
+        for k, parts in self.values.items():
+            arrays.update({f"val/{k}/{i}": v for i, (_, v) in enumerate(parts)})
+        for k, h in self.hists.items():
+            top = int(h.counts.max()) if h.counts.size else 0
+            dtype = np.uint16 if top < 1 << 16 else np.uint32 if top < 1 << 32 else np.int64
+            arrays[f"hist/{k}"] = h.counts.astype(dtype)
+        buf = io.BytesIO()
+        arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        np.savez(buf, **arrays)  # type: ignore[arg-type]
+        raw = buf.getvalue()
+        if self.mode == "exact":
+            return struct.pack("<Q", 0) + raw
+        return struct.pack("<Q", len(raw)) + pa.compress(raw, codec="zstd", asbytes=True)
+
+    @staticmethod
+    def from_bytes(data: bytes) -> Partial:
+        """Inverse of :meth:`to_bytes`."""
+        import pyarrow as pa
+
+        (size,) = struct.unpack("<Q", data[:8])
+        raw = (data[8:] if size == 0 else
+               pa.decompress(data[8:], decompressed_size=size, codec="zstd", asbytes=True))
+        z = np.load(io.BytesIO(raw))
+        meta = json.loads(bytes(z["__meta__"]).decode())
+        p = Partial(meta["mode"], int(meta["n"]), meta["years"], meta["actors"],
+                    meta["institutions"], meta["core_names"], z["memb"].astype(np.int64),
+                    {k: z[f"sum/{k}"] for k in meta["sums"]})
+        for k, starts in meta["values"].items():
+            p.values[k] = [(int(s), z[f"val/{k}/{i}"]) for i, s in enumerate(starts)]
+        for k, (exp, lo, vmin, vmax) in meta["hists"].items():
+            p.hists[k] = Hist(int(exp), int(lo), z[f"hist/{k}"].astype(np.int64),
+                              float(vmin), float(vmax))
+        return p
+
+
+def summary_mode(members: int, exact_limit: int | None = None) -> str:
+    """``exact`` up to ``exact_limit`` (default ``EXACT_LIMIT``) members, ``histogram`` above."""
+    return "exact" if members <= (EXACT_LIMIT if exact_limit is None else exact_limit) \
+        else "histogram"

@@ -1,0 +1,179 @@
+"""Streaming summaries, pipelined writes and what a run keeps.
+
+The histogram sketch is checked against exact percentiles (its documented error bound), for
+independence from chunking, and whole runs are checked for byte-identical files with and
+without the writer thread, and for what ``keep`` leaves on disk.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import json
+
+import numpy as np
+import pytest
+from conftest import FAKE  # type: ignore[import-not-found]
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from multipolar.ensemble import (
+    LocalEvaluator,
+    ProcessEvaluator,
+    load_results,
+    query_arrow,
+    run_ensemble,
+    run_info,
+    stream,
+    summarise_run,
+)
+from multipolar.ensemble import store as store_mod
+from multipolar.ensemble.stream import BINS, QUANTILE_PERCENTS, Hist, Partial
+from multipolar.errors import MultipolarError
+
+_values = hnp.arrays(
+    np.float32, st.tuples(st.integers(2, 120), st.integers(1, 3)),
+    elements=st.floats(-50, 50, width=32, allow_nan=False, allow_infinity=False)
+    | st.sampled_from([0.0, 1.0, 1e-3]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=_values, cuts=st.lists(st.integers(1, 119), max_size=4))
+def test_histogram_quantiles_are_within_the_documented_bound(values, cuts):
+    n = values.shape[0]
+    bounds = sorted({0, n, *(c for c in cuts if c < n)})
+    parts = [Hist.of(values[a:b]) for a, b in itertools.pairwise(bounds)]
+    h = parts[0]
+    for p in parts[1:]:
+        h = h.merge(p)
+    got = h.quantiles()
+    exact = np.percentile(values.astype(np.float64), QUANTILE_PERCENTS, axis=0).T
+    width = h.final().width
+    spread = float(values.max()) - float(values.min())
+    assert width <= max(2 * spread / BINS, 2.0 ** -40)
+    assert np.all(np.abs(got - exact) <= width * (1 + 1e-9) + 1e-12), (got, exact, width)
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=_values, cut1=st.integers(1, 119), cut2=st.integers(1, 119))
+def test_histogram_does_not_depend_on_chunking(values, cut1, cut2):
+    def folded(cut: int) -> Hist:
+        c = min(cut, values.shape[0] - 1)
+        return Hist.of(values[:c]).merge(Hist.of(values[c:])).final()
+
+    a, b = folded(cut1), folded(cut2)
+    whole = Hist.of(values).final()
+    for h in (a, b):
+        assert h.exp == whole.exp
+        np.testing.assert_array_equal(h.quantiles(), whole.quantiles())
+
+
+def _direct(spec, start=0, stop=None):
+    from multipolar.scenario import load_scenario
+
+    be = importlib.import_module(FAKE)
+    return be.simulate(be.compile_model(load_scenario(spec.scenario)), spec.seed, start,
+                       spec.members if stop is None else stop)
+
+
+def test_exact_partials_give_the_in_memory_summary(fake_spec):
+    from multipolar.model.summary import summarise
+
+    spec = fake_spec(members=57)
+    res = _direct(spec)
+    chunks = [_direct(spec, a, b) for a, b in ((0, 20), (20, 21), (21, 57))]
+    acc = Partial.from_bytes(Partial.of_chunk(chunks[2], "exact").to_bytes())
+    for c in chunks[:2]:
+        acc = acc.merge(Partial.from_bytes(Partial.of_chunk(c, "exact").to_bytes()))
+    got = acc.summary()
+    ref = summarise(res)
+    for key in ("alignment", "memberships", "russia", "means"):
+        assert got[key] == ref[key], key
+    assert got["quantile_method"] == "exact" and got["members"] == 57
+
+
+@pytest.mark.parametrize("executor", ["local", "processes"])
+def test_pipelined_run_writes_the_same_bytes_as_the_serial_one(fake_spec, tmp_path, executor):
+    spec = fake_spec(members=64, chunk_size=9)
+
+    def ev():
+        return LocalEvaluator() if executor == "local" else ProcessEvaluator(workers=2)
+
+    serial = run_ensemble(spec, ev(), out=tmp_path / "serial", pipeline=False)
+    piped = run_ensemble(spec, ev(), out=tmp_path / "piped")
+    files = sorted(p.name for p in (tmp_path / "serial" / "chunks").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "piped" / "chunks").iterdir())
+    assert len(files) == 3 * 8
+    for name in files:
+        assert ((tmp_path / "serial" / "chunks" / name).read_bytes()
+                == (tmp_path / "piped" / "chunks" / name).read_bytes()), name
+    q = "select * from actors order by member, year, actor"
+    assert query_arrow(serial.rundir, q).equals(query_arrow(piped.rundir, q))
+    drop = ("run",)
+    assert ({k: v for k, v in serial.summary.items() if k not in drop}
+            == {k: v for k, v in piped.summary.items() if k not in drop})
+
+
+def test_keep_summary_stores_only_the_summary_and_resumes(fake_spec, tmp_path):
+    spec = fake_spec(members=50, chunk_size=10)
+    full = run_ensemble(spec, out=tmp_path / "full", keep="members")
+
+    def stop(p):
+        if p.chunks_done >= 2 and p.members_this_session > 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_ensemble(spec, out=tmp_path / "s", keep="summary", progress=stop)
+    with pytest.raises(MultipolarError) as e:  # a different keep is a different run
+        run_ensemble(spec, out=tmp_path / "s", keep="members", resume=True)
+    assert "--keep" in e.value.problems[0].message
+    res = run_ensemble(spec, out=tmp_path / "s", keep="summary", resume=True)
+    assert not list((tmp_path / "s" / "chunks").glob("*.parquet"))
+    assert not list((tmp_path / "s" / "chunks").glob("summary-*.bin"))  # folded, then dropped
+    stored = json.loads((tmp_path / "s" / "run-summary.json").read_text())
+    assert stored["kept"] == "summary"
+    for key in ("alignment", "memberships", "russia", "means"):
+        assert res.summary[key] == full.summary[key] == stored[key], key
+    assert run_info(tmp_path / "s")["keep"] == "summary"
+    assert summarise_run(tmp_path / "s")["alignment"] == full.summary["alignment"]
+    with pytest.raises(MultipolarError) as e:
+        load_results(tmp_path / "s")
+    assert "--keep summary" in e.value.problems[0].message
+    assert query_arrow(tmp_path / "s", "select count(*) as n from actors")["n"][0].as_py() == 0
+
+
+def test_keep_sample_stores_the_first_members(fake_spec, tmp_path, monkeypatch):
+    monkeypatch.setattr(store_mod, "SAMPLE_MEMBERS", 13)
+    spec = fake_spec(members=40, chunk_size=10)
+    res = run_ensemble(spec, out=tmp_path / "r", keep="sample")
+    members = query_arrow(tmp_path / "r", "select distinct member from params order by 1")
+    assert members["member"].to_pylist() == list(range(13))
+    sample = load_results(tmp_path / "r", allow_partial=True)
+    ref = _direct(spec)
+    assert sample.n == 13
+    np.testing.assert_array_equal(sample.actor_outcomes["alignment"],
+                                  ref.actor_outcomes["alignment"][:13])
+    assert res.summary["members"] == 40 and res.summary["kept"] == "sample"
+
+
+def test_histogram_mode_run_names_its_method_and_bound(fake_spec, tmp_path, monkeypatch):
+    monkeypatch.setattr(stream, "EXACT_LIMIT", 30)
+    spec = fake_spec(members=90, chunk_size=25)
+    res = run_ensemble(spec, out=tmp_path / "h", keep="summary")
+    s = res.summary
+    assert s["quantile_method"] == f"histogram-{BINS}"
+    al = _direct(spec).actor_outcomes["alignment"]
+    exact = np.percentile(al, QUANTILE_PERCENTS, axis=0)
+    err = s["quantile_error"]["alignment"]
+    assert 0 < err <= 2 * float(al.max() - al.min()) / BINS
+    for j, a in enumerate(s["actors"]):
+        for t, y in enumerate(s["years"]):
+            got = [s["alignment"][a][str(y)][k] for k in ("p05", "p25", "median", "p75", "p95")]
+            assert np.all(np.abs(np.array(got) - exact[:, t, j]) <= err + 1e-6), (a, y)
+
+
+def test_unknown_keep_is_a_clean_error(fake_spec, tmp_path):
+    with pytest.raises(MultipolarError) as e:
+        run_ensemble(fake_spec(), out=tmp_path, keep="everything")
+    assert e.value.problems[0].field == "--keep"
