@@ -88,6 +88,13 @@ def test_perspectives_and_hypotheses_change_what_they_should() -> None:
     t = _year(2030)
     west = _cols(["DEU", "FRA", "POL", "SWE", "CAN", "JPN"])
     assert _alignment("western")[:, t, west].mean() > _alignment("kremlin")[:, t, west].mean()
+    # the Kremlin's view gives China's trade partners more cover (closer to Russia)
+    m = _model()
+    share = np.nan_to_num(m.obs["trade_share_china"][_year(2014)])
+    partners_of_china = np.flatnonzero(m.neighbours & (share > 0.2) & (m.static["western_pull"]
+                                                                       < 0.5))
+    assert _alignment("kremlin")[:, t, partners_of_china].mean() < \
+        _alignment("western")[:, t, partners_of_china].mean() - 0.05
     partners = _cols(["IND", "BRA", "SRB", "MNG"])
     strat, opp = _alignment(None, "strategic"), _alignment(None, "opportunist")
     assert (strat[:, t, partners].mean(axis=0) < opp[:, t, partners].mean(axis=0)).all()
