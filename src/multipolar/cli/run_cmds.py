@@ -217,8 +217,7 @@ def run(
         if json_:
             print_json(summary)
             return
-        caption = provenance(perspective, hypothesis, sets, events,
-                             summary.get("observed_until"))
+        caption = provenance(perspective, hypothesis, sets, events)  # the table says the rest
         if world:
             _print_world(summary, observed, spec.scenario, caption)
         else:
