@@ -163,6 +163,7 @@ def _init_state(model: CompiledModel, p: dict[str, np.ndarray], n: int,
         conflict=z.copy(), threat=z.copy(),
         sphere=np.broadcast_to(_sphere_reference(model, nb), (n, n_a, 4, 3)).copy(),
         sphere_push=np.zeros((n, n_a, 4, 3), dtype=F), west_discount=z.copy(),
+        friction=z.copy(),
     )
 
 
@@ -282,6 +283,9 @@ def _static_items(model: CompiledModel, p: dict[str, np.ndarray], n: int,
     for k in ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer"):
         items[k] = static[k]
     items["sphere_reference"] = _sphere_reference(model, nb_b.astype(F))
+    pairs = getattr(model, "conflict_pairs", None)
+    items["conflict_partners"] = (pairs if pairs is not None and pairs.size
+                                  else np.zeros((nb_b.size, nb_b.size))).astype(F)
     items["institution_columns_in_neighbours"] = [
         np.searchsorted(items["neighbour_index"], cols) for cols in items["institution_columns"]]
     return items

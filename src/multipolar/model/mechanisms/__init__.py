@@ -16,7 +16,8 @@ order of the steps within a year.
 Modules: ``capacity`` (resource_rents, elite_interests), ``policy`` (threat_perception,
 russia_policy, use_of_force), ``instruments`` (small_partner_leverage, attraction, assertion,
 patronage_networks, kindred_regimes), ``outside`` (propaganda, eu_pull, china_pull, silk_road_link),
-``institutions`` (institutions, frozen_conflicts), ``shocks`` (shocks, dated_events),
+``institutions`` (institutions, frozen_conflicts), ``partners`` (free_riding,
+bilateral_management: the members of Russia's formats), ``shocks`` (shocks, dated_events),
 ``alignment``, ``integration`` (delegation_limit), ``domestic`` (domestic_linkage), ``sphere``
 (whose sphere of influence a neighbour is in); ``catalogue`` validates a scenario against the
 declarations. Depends on NumPy and :mod:`multipolar.rng`.
@@ -32,6 +33,7 @@ from multipolar.model.mechanisms import (  # noqa: F401  (importing registers th
     instruments,
     integration,
     outside,
+    partners,
     policy,
     shocks,
     sphere,
@@ -56,8 +58,8 @@ ORDER: list[str] = [
     "resource_rents", "threat_perception", "russia_policy", "use_of_force", "elite_interests",
     "assertion", "small_partner_leverage", "attraction", "patronage_networks",
     "kindred_regimes", "propaganda", "eu_pull", "china_pull", "silk_road_link", "institutions",
-    "frozen_conflicts", "shocks", "dated_events", "sphere", "alignment", "delegation_limit",
-    "domestic_linkage",
+    "free_riding", "frozen_conflicts", "shocks", "dated_events", "bilateral_management",
+    "sphere", "alignment", "delegation_limit", "domestic_linkage",
 ]
 """The order of the steps within a year."""
 
