@@ -198,7 +198,7 @@ class TestFreeRiding(MechanismContract):
         assert np.array_equal(st.target_shift, before.target_shift)
 
     def test_a_rift_raises_demands_and_lowers_backing(self) -> None:
-        b_mild, mild = self.step_at(0.4)
+        b_mild, mild = self.step_at(0.3)
         b_deep, deep = self.step_at(0.1)
         extra_mild = (mild.subsidy - b_mild.subsidy)[:, 1:]
         extra_deep = (deep.subsidy - b_deep.subsidy)[:, 1:]

@@ -56,9 +56,9 @@ from multipolar.model.mechanisms.catalogue import (
 
 ORDER: list[str] = [
     "resource_rents", "threat_perception", "russia_policy", "use_of_force", "elite_interests",
-    "assertion", "small_partner_leverage", "attraction", "patronage_networks",
+    "assertion", "small_partner_leverage", "free_riding", "attraction", "patronage_networks",
     "kindred_regimes", "propaganda", "eu_pull", "china_pull", "silk_road_link", "institutions",
-    "free_riding", "frozen_conflicts", "shocks", "dated_events", "bilateral_management",
+    "frozen_conflicts", "shocks", "dated_events", "bilateral_management",
     "sphere", "alignment", "delegation_limit", "domestic_linkage",
 ]
 """The order of the steps within a year."""

@@ -40,8 +40,8 @@ class BilateralManagement(Mechanism):
     to 1 and fades by ``recovery`` a year; while it lasts, each Russia-led format the two
     share anchors them less: their alignment target moves West by ``strain`` times friction
     per shared format. *Management*: Russia cancels a share ``effect`` of that loss, scaled by
-    its capacity (at most 1), and spends ``cost`` of its capacity per unit of managed friction.
-    Knockout: ``effect`` 0 (the strain stays unmanaged); switched off, neither strain nor
+    its capacity (at most 1), and spends ``cost`` of its capacity per unit of managed friction;
+    this year's subsidies, paid out of capacity, shrink by the same share. Knockout: ``effect`` 0 (the strain stays unmanaged); switched off, neither strain nor
     management exists.
     """
 
@@ -60,7 +60,7 @@ class BilateralManagement(Mechanism):
               "share of capacity per friction unit", (0.0, 1.0)),
     )
     reads = ("conflict", "membership", "capacity", "friction")
-    writes = ("friction", "target_shift", "capacity")
+    writes = ("friction", "target_shift", "capacity", "subsidy")
     context = ("conflict_partners", "russia_institutions", "neighbours")
 
     def step(self, st: State, cx: StepContext) -> None:
@@ -77,8 +77,9 @@ class BilateralManagement(Mechanism):
         load = st.friction * shared * cx.neighbours
         managed = p.member("effect") * np.clip(st.capacity, 0.0, 1.0)
         st.target_shift += p["strain"] * load * (1.0 - managed[:, None])
-        spend = p.member("cost") * managed * load.sum(axis=1)
-        st.capacity = st.capacity * (1.0 - np.clip(spend, 0.0, 1.0))
+        kept = 1.0 - np.clip(p.member("cost") * managed * load.sum(axis=1), 0.0, 1.0)
+        st.capacity = st.capacity * kept
+        st.subsidy *= kept[:, None]
 
 
 @register
@@ -90,11 +91,12 @@ class FreeRiding(Mechanism):
     its weakened influence and its worse relations with the West (``D4_members_refuse``). The
     rift with the West is ``1 - recognition / recognition_ref`` (0 when recognition is at the
     reference or above, 1 at none). In proportion to the rift, a neighbour in a Russia-led
-    format asks for ``gain`` times its importance in extra subsidies, which Russia pays as far
-    as its capacity (at most 1) allows; paid after Russia's attraction has acted, the money
-    buys no votes. And each of its Russia-led memberships anchors its votes less: the target
-    moves West by ``refusal`` per membership (at the default, a full rift cancels a
-    membership's anchor). Knockouts: ``gain`` 0 and ``refusal`` 0.
+    format (last year's memberships) asks for ``gain`` times its importance in extra
+    subsidies, which Russia pays as far as its capacity (at most 1) allows; it runs before
+    ``attraction``, so what is extracted shares the one subsidy budget with everything else.
+    And each of its Russia-led memberships anchors its votes less: the target moves West by
+    ``refusal`` per membership (at the default, a full rift cancels a membership's anchor).
+    Knockouts: ``gain`` 0 and ``refusal`` 0.
     """
 
     name = "free_riding"
