@@ -467,24 +467,27 @@ def test_karabakh_flare_up_turns_armenia_against_russia() -> None:
 def test_russia_manages_its_partners_quarrels_bilaterally() -> None:
     """C6_bilateral (004, 'sensitive issues from the multilateral agenda to the level of').
 
-    With frequent Karabakh flare-ups, both sides (Armenia and Azerbaijan, who share the CIS)
+    C6_csto (004, 'the EAEU and the Collective Security Treaty Organization, CSTO'): with
+    frequent Karabakh flare-ups, both sides and their fellow members of the EAEU and the CSTO
     stay closer to Russia when it takes the quarrel into bilateral deals than when the strain
-    on the format goes unmanaged, and Russia pays for it in capacity. Knockout:
+    on its formats goes unmanaged, and Russia pays for it in capacity. Knockout:
     ``bilateral_management.effect`` 0.
     """
-    cites("C6_bilateral", "D8_karabakh")
+    cites("C6_bilateral", "C6_csto", "D8_karabakh")
     flare = ("mechanisms.shocks.params.partner_conflict_prob", 0.5)
     unmanaged = run((flare, ("mechanisms.bilateral_management.params.effect", 0.0)))
+    strained = ["Armenia", "Azerbaijan", "Belarus", "Kazakhstan", "Kyrgyzstan"]
 
     def pattern(ko: Sets) -> bool:
         managed = run((*ko, flare))
-        closer = all(mean_over(managed, [side], FUTURE) < mean_over(unmanaged, [side], FUTURE)
-                     - 0.002 for side in ("Armenia", "Azerbaijan"))
+        closer = all(mean_over(managed, [a], FUTURE) < mean_over(unmanaged, [a], FUTURE)
+                     - 0.002 for a in strained)
         paid = managed.core_outcomes["capacity"][:, -11:].mean() < \
             unmanaged.core_outcomes["capacity"][:, -11:].mean() - 0.01
         return closer and bool(paid)
 
     holds(pattern, [(("mechanisms.bilateral_management.params.effect", 0.0),)])
+
 
 # ------------------------------------------------------------------- C4: patronage
 

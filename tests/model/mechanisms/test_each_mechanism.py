@@ -126,17 +126,21 @@ class TestDomesticLinkage(MechanismContract):
 
 
 class TestBilateralManagement(MechanismContract):
-    """C6_bilateral: a quarrel between two members of a Russia-led format, managed or not."""
+    """C6_bilateral, C6_csto: a partner quarrel strains Russia's formats; managed or not."""
 
     mechanism = partners.BilateralManagement
 
-    def flare(self, effect: float | None = None) -> tuple[State, State]:
+    def flare(self, effect: float | None = None, side_inside: bool = True
+              ) -> tuple[State, State]:
         """One step before and after a flare-up on neighbour 2 (its partner is neighbour 4).
 
-        Both belong to the Russia-led format 0; friction starts at 0.
+        Neighbours 1, 2 (if ``side_inside``) and 4 belong to the Russia-led format 0,
+        neighbour 3 does not; friction starts at 0.
         """
         st = make_state(1)
-        st.membership[0][:, [2, 4]] = True
+        st.membership[0][:, [1, 4]] = True
+        st.membership[0][:, 2] = side_inside
+        st.membership[0][:, 3] = False
         st.friction[...] = 0.0
         st.conflict[:, 2] = 1.0
         before = copy.deepcopy(st)
@@ -146,22 +150,23 @@ class TestBilateralManagement(MechanismContract):
         self.mechanism().step(st, cx)
         return before, st
 
-    def test_a_flare_up_strains_both_sides_and_nobody_else(self) -> None:
+    def test_a_flare_up_strains_the_sides_formats_and_nobody_outside(self) -> None:
         before, st = self.flare()
-        assert (st.friction[:, [2, 4]] == 1.0).all()
-        assert (st.friction[:, [0, 1, 3]] == 0.0).all()
+        assert (st.friction[:, [1, 2, 4]] == 1.0).all()
+        assert (st.friction[:, [0, 3]] == 0.0).all()
         moved = st.target_shift - before.target_shift
-        assert (moved[:, [2, 4]] > 0).all()  # both sides drift West
-        assert np.allclose(moved[:, [0, 1, 3]], 0.0)
+        assert (moved[:, [1, 2, 4]] > 0).all()  # the format's members drift West
+        assert np.allclose(moved[:, [0, 3]], 0.0)
 
     def test_management_cancels_part_of_the_strain_at_a_cost(self) -> None:
         b0, none = self.flare(effect=0.0)
         b1, managed = self.flare()
-        loss_none = (none.target_shift - b0.target_shift)[:, [2, 4]]
-        loss_managed = (managed.target_shift - b1.target_shift)[:, [2, 4]]
+        loss_none = (none.target_shift - b0.target_shift)[:, [1, 2, 4]]
+        loss_managed = (managed.target_shift - b1.target_shift)[:, [1, 2, 4]]
         assert (loss_managed < loss_none).all()
         assert np.array_equal(none.capacity, b0.capacity)  # nothing managed, nothing spent
         assert (managed.capacity < b1.capacity).all()
+        assert (managed.subsidy.sum(axis=1) < b1.subsidy.sum(axis=1)).all()
 
     def test_friction_fades_without_new_flare_ups(self) -> None:
         st = make_state(1)
@@ -170,13 +175,11 @@ class TestBilateralManagement(MechanismContract):
         self.mechanism().step(st, self.context())
         assert np.allclose(st.friction, start * (1.0 - 0.35))
 
-    def test_no_shared_format_no_strain(self) -> None:
-        st = make_state(1)
-        st.membership[0][:, 4] = False
-        st.conflict[:, 2] = 1.0
-        before = st.target_shift.copy()
-        self.mechanism().step(st, self.context())
-        assert np.allclose(st.target_shift, before)
+    def test_a_side_outside_russias_formats_strains_nobody(self) -> None:
+        before, st = self.flare(side_inside=False)
+        # neighbour 4, the other side, is inside, but it did not flare up this year
+        assert (st.friction == 0.0).all()
+        assert np.array_equal(st.target_shift, before.target_shift)
 
 
 class TestFreeRiding(MechanismContract):

@@ -1,7 +1,7 @@
 """Partners inside Russia-led formats: quarrels managed bilaterally (C6) and free riding (D4, E4).
 
-``bilateral_management``: a flare-up between two states that belong to one Russia-led format
-strains the format for a few years, and Russia spends capacity to take the quarrel into
+``bilateral_management``: a flare-up of a conflict between two partners strains the Russia-led
+formats they belong to for a few years, and Russia spends capacity to take the quarrel into
 bilateral deals. ``free_riding``: while Russia's relations with the West are bad, the members
 of its formats ask more of it and back it less.
 
@@ -32,32 +32,36 @@ def _russia_memberships(st: State, cx: StepContext) -> np.ndarray:
 class BilateralManagement(Mechanism):
     """Quarrels between members of Russia's formats, taken into bilateral deals (C6).
 
-    Russia tries to lower tensions between the members of its multilateral formats by moving
-    sensitive issues off the common agenda into bilateral relations, where it manages them
-    itself (``C6_bilateral``). *Strain*: when a frozen conflict between two states other than
-    Russia flares up (this year's ``conflict`` on either side; the pairs are the scenario's
-    conflicts between neighbours, as Armenia and Azerbaijan), both sides' ``friction`` is set
-    to 1 and fades by ``recovery`` a year; while it lasts, each Russia-led format the two
-    share anchors them less: their alignment target moves West by ``strain`` times friction
-    per shared format. *Management*: Russia cancels a share ``effect`` of that loss, scaled by
-    its capacity (at most 1), and spends ``cost`` of its capacity per unit of managed friction;
-    this year's subsidies, paid out of capacity, shrink by the same share. Knockout: ``effect`` 0 (the strain stays unmanaged); switched off, neither strain nor
+    A conflict between two partners (Armenia and Azerbaijan) breeds hostility among the
+    members of the Russia-led formats they belong to, the EAEU and the CSTO (``C6_csto``);
+    Russia tries to lower those tensions by moving sensitive issues off the multilateral
+    agenda into bilateral relations, where it manages them itself (``C6_bilateral``).
+    *Strain*: when a side of a conflict between two states other than Russia flares up (this
+    year's ``conflict``; the pairs are the scenario's, ``conflict_partners``), every neighbour
+    in a Russia-led format with that side, the side itself included, gets ``friction`` 1,
+    which then fades by ``recovery`` a year. While it lasts, each of the neighbour's Russia-led
+    formats that holds a side of such a conflict anchors it less: the alignment target moves
+    West by ``strain`` times friction per such format. *Management*: Russia cancels a share
+    ``effect`` of that loss, scaled by its capacity (at most 1), and spends ``cost`` of its
+    capacity a year while a quarrel is fresh (times the largest friction, times the managed
+    share); this year's subsidies, paid out of capacity, shrink by the same share.
+    Knockout: ``effect`` 0 (the strain stays unmanaged); switched off, neither strain nor
     management exists.
     """
 
     name = "bilateral_management"
     theory = ("C6",)
-    evidence = ("C6_bilateral",)
+    evidence = ("C6_bilateral", "C6_csto")
     params = (
-        Param("strain", 0.0125, "alignment target lost per Russia-led format the two sides "
-              "share, at full friction (about half a membership's anchor)",
+        Param("strain", 0.0125, "alignment target lost per strained Russia-led format at "
+              "full friction (about half a membership's anchor)",
               "alignment units per format", (0.0, 0.2)),
         Param("recovery", 0.35, "share of the friction of a flare-up that fades each year",
               "share per year", (0.0, 1.0)),
         Param("effect", 0.7, "share of the strain Russia cancels by bilateral management at "
               "capacity 1", "share", (0.0, 1.0)),
-        Param("cost", 0.02, "share of Russia's capacity spent per unit of friction managed",
-              "share of capacity per friction unit", (0.0, 1.0)),
+        Param("cost", 0.02, "share of Russia's capacity spent in a year of managing a fresh "
+              "quarrel", "share of capacity per year", (0.0, 1.0)),
     )
     reads = ("conflict", "membership", "capacity", "friction")
     writes = ("friction", "target_shift", "capacity", "subsidy")
@@ -66,18 +70,21 @@ class BilateralManagement(Mechanism):
     def step(self, st: State, cx: StepContext) -> None:
         """Refresh friction after flare-ups; add the unmanaged strain; pay for the rest."""
         p = cx.p
-        pairs = cx.conflict_partners
-        flared = ((st.conflict > 0) & (pairs.sum(axis=1) > 0)[None, :]).astype(np.float32)
-        hit = (flared + flared @ pairs) > 0  # both sides of the quarrel
-        st.friction = np.where(hit, 1.0, st.friction * (1.0 - p["recovery"])).astype(np.float32)
-        shared = np.zeros(st.friction.shape, dtype=np.float32)
+        sides = (cx.conflict_partners.sum(axis=1) > 0).astype(np.float32)
+        flared = (st.conflict > 0) * sides
+        hit = np.zeros(st.friction.shape, dtype=bool)
+        exposed = np.zeros(st.friction.shape, dtype=np.float32)
         for k in cx.russia_institutions:  # a handful of formats; members stay vectorised
-            inside = st.membership[k].astype(np.float32)
-            shared += inside * ((inside @ pairs) > 0)
-        load = st.friction * shared * cx.neighbours
+            inside = st.membership[k]
+            hit |= inside & ((inside * flared).sum(axis=1) > 0)[:, None]
+            exposed += inside * ((inside * sides).sum(axis=1) > 0)[:, None]
+        hit &= cx.neighbours > 0
+        st.friction = np.where(hit, 1.0, st.friction * (1.0 - p["recovery"])).astype(np.float32)
+        load = st.friction * exposed * cx.neighbours
         managed = p.member("effect") * np.clip(st.capacity, 0.0, 1.0)
         st.target_shift += p["strain"] * load * (1.0 - managed[:, None])
-        kept = 1.0 - np.clip(p.member("cost") * managed * load.sum(axis=1), 0.0, 1.0)
+        fresh = (st.friction * (exposed > 0) * cx.neighbours).max(axis=1)
+        kept = 1.0 - np.clip(p.member("cost") * managed * fresh, 0.0, 1.0)
         st.capacity = st.capacity * kept
         st.subsidy *= kept[:, None]
 
