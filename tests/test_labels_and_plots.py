@@ -94,7 +94,7 @@ def test_seed_sources_show_author_year_and_title():
 
 
 def test_seed_bibliography_covers_the_shared_seeds():
-    seeds = Path(__file__).resolve().parents[1] / ".." / ".." / "shared" / "seeds"
+    seeds = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
     if not seeds.is_dir():
         pytest.skip("shared seeds not present")
     nums = {seed_number(p.name) for p in seeds.glob("*.txt")}
@@ -125,7 +125,7 @@ def test_dashboard_and_evidence_show_name_sources_by_author_and_year():
     cits = [c for it in items for c in it["citations"]]
     assert cits and all(c["source"] == source_label(c["doc"]) for c in cits)
     assert any(c["source"].startswith("Torbakov, I. (2011)") for c in cits)
-    seeds = Path(__file__).resolve().parents[1] / ".." / ".." / "shared" / "seeds"
+    seeds = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
     if seeds.is_dir():
         res = CliRunner().invoke(app, ["evidence", "show", "delegation_limit", "--corpus",
                                        str(seeds)])

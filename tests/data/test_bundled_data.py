@@ -8,7 +8,7 @@ import pytest
 
 from multipolar.data import column_by_actor_year, data_path, read_table
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / ".." / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 FILES = ["actor_year_panel.csv", "brent_annual.csv", "deu3_train.tsv", "igo_membership.csv",
          "trade_shares.csv", "unga_agreement.csv", "unga_idealpoints.csv",
          "reference/bdm_ec_emissions.csv"]
