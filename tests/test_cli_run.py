@@ -203,7 +203,7 @@ def test_table_fits_80_columns_and_says_what_produced_it(tmp_path):
     assert "events: none" in text
 
 
-@pytest.mark.parametrize("args", [["forecast", "--members", "30", "--to", "2018"],
+@pytest.mark.parametrize("args", [["forecast", "--members", "30", "--from", "2014", "--to", "2018"],
                                   ["mechanisms"], ["bargain", "belarus-gas-price"]])
 def test_other_tables_fit_80_columns(tmp_path, args):
     env = {**os.environ, "COLUMNS": "80"}

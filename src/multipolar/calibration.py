@@ -372,6 +372,91 @@ def spread_scale(ratios: np.ndarray, coverage: float = 0.9) -> float:
     return float(max(np.quantile(r, coverage), 1e-3))
 
 
+@dataclass
+class _Training:
+    """What every training forecast of :func:`calibrate_forecast` shares."""
+
+    scenario: str | Path
+    panel: Any
+    origins: list[int]
+    until: int
+    horizon: int
+    seed: int
+    members: int
+    alpha: float
+    exogenous: str
+    sets: list[str] | dict[str, Any] | None
+    perspective: str | None
+    hypothesis: str | None
+
+    def models(self, anchor: float, overrides: dict[str, Any] | None = None
+               ) -> list[tuple[CompiledModel, np.ndarray, np.ndarray]]:
+        """One model per origin (knowing nothing after it), its observations and their mask."""
+        from multipolar.forecast import ForecastSettings, load_for_origin, prepare_model
+
+        st = ForecastSettings(alpha=self.alpha, anchor=anchor, exogenous=self.exogenous)
+        out = []
+        for o in self.origins:
+            lo = load_for_origin(self.scenario, o, overrides, sets=self.sets,
+                                 perspective=self.perspective, hypothesis=self.hypothesis)
+            m = prepare_model(lo, o, min(o + self.horizon, self.until), self.panel, st,
+                              self.seed, self.members)
+            obs = np.array([[self.panel.value(a, int(y)) if m.neighbours[j] else np.nan
+                             for j, a in enumerate(m.actors)] for y in m.years])
+            obs[0] = np.nan  # the origin is not a forecast
+            out.append((m, obs, np.isfinite(obs)))
+        return out
+
+
+def _forecast_errors(models: list[tuple[CompiledModel, np.ndarray, np.ndarray]],
+                     names: list[str], theta: np.ndarray, seed: int, members: int
+                     ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Absolute errors of the median forecasts with ``theta``, and the medians per origin."""
+    over = {k: np.full(members, float(v)) for k, v in zip(names, theta, strict=True)}
+    errs, meds = [], []
+    for m, obs, mask in models:
+        x = simulate(m, seed, 0, members, params=over).actor_outcomes["alignment"]
+        med = np.median(x, axis=0)
+        meds.append(med)
+        errs.append(np.abs(med[mask] - obs[mask]))
+    return np.concatenate(errs), meds
+
+
+def _errors_by_actor(models: list[tuple[CompiledModel, np.ndarray, np.ndarray]],
+                     meds: list[np.ndarray]) -> dict[str, float]:
+    """Mean absolute forecast error per neighbour over every origin and horizon."""
+    acc: dict[str, list[float]] = {}
+    for (m, obs, mask), med in zip(models, meds, strict=True):
+        for j, a in enumerate(m.actors):
+            if mask[:, j].any():
+                acc.setdefault(a, []).extend(np.abs(med[mask[:, j], j]
+                                                    - obs[mask[:, j], j]).tolist())
+    return {a: float(np.mean(v)) for a, v in acc.items()}
+
+
+def _training_forecasts(tr: _Training, overrides: dict[str, Any], anchor: float
+                        ) -> tuple[float, list[float], Any]:
+    """MAE, interval ratios and stacking records of the training forecasts (fitted values)."""
+    from multipolar.backtest.stacking import StackRecords
+
+    ratios: list[float] = []
+    errs: list[float] = []
+    records = StackRecords()
+    for m, _obs, _mask in tr.models(anchor, overrides):
+        o = int(m.years[0])
+        x = simulate(m, tr.seed, 0, tr.members).actor_outcomes["alignment"]
+        p05, med, p95 = np.percentile(x, [5, 50, 95], axis=0)
+        for t, y in enumerate(m.years[1:], start=1):
+            for j, a in enumerate(m.actors):
+                v = tr.panel.value(a, int(y))
+                if m.neighbours[j] and math.isfinite(v):
+                    half = (p95[t, j] - med[t, j]) if v >= med[t, j] else (med[t, j] - p05[t, j])
+                    ratios.append(abs(v - med[t, j]) / max(half, 1e-9))
+                    errs.append(abs(v - med[t, j]))
+                    records.add(o, int(y) - o, med[t, j], tr.panel.value(a, o), v)
+    return float(np.mean(errs)) if errs else math.inf, ratios, records
+
+
 def calibrate_forecast(
     scenario: str | Path,
     panel: Any,
@@ -415,7 +500,7 @@ def calibrate_forecast(
 
     Nothing after ``until`` in ``panel`` is read: the panel is truncated first.
     """
-    from multipolar.forecast import ForecastSettings, load_for_origin, prepare_model
+    from multipolar.forecast import ForecastSettings, load_for_origin
 
     panel = panel.truncated(until)
     free = dict(FREE_PARAMETERS if free is None else free)
@@ -432,18 +517,10 @@ def calibrate_forecast(
         raise InputError(f"cannot calibrate unknown parameters: {', '.join(missing)}",
                          field="free", fix="use model parameter paths such as alignment.base")
     countries = [a for j, a in enumerate(probe.actors) if probe.neighbours[j]]
-    alpha = choose_alpha(panel, countries, origins, until, horizon)
-    settings = ForecastSettings(alpha=alpha, anchor=0.0, exogenous=exogenous)
-    models = []
-    for o in origins:
-        lo = load_for_origin(scenario, o, sets=sets, perspective=perspective,
-                             hypothesis=hypothesis)
-        m = prepare_model(lo, o, min(o + horizon, until), panel, settings, seed, members)
-        years = m.years
-        obs = np.array([[panel.value(a, int(y)) if m.neighbours[j] else np.nan
-                         for j, a in enumerate(m.actors)] for y in years])
-        obs[0] = np.nan  # the origin is not a forecast
-        models.append((m, obs, np.isfinite(obs)))
+    tr = _Training(scenario, panel, origins, until, horizon, seed, members,
+                   choose_alpha(panel, countries, origins, until, horizon), exogenous, sets,
+                   perspective, hypothesis)
+    models = tr.models(0.0)
     names = list(free)
     lo_b = np.array([free[k][0] for k in names])
     hi_b = np.array([free[k][1] for k in names])
@@ -451,14 +528,7 @@ def calibrate_forecast(
     history: list[float] = []
 
     def errors(theta: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-        over = {k: np.full(members, float(v)) for k, v in zip(names, theta, strict=True)}
-        errs, meds = [], []
-        for m, obs, mask in models:
-            x = simulate(m, seed, 0, members, params=over).actor_outcomes["alignment"]
-            med = np.median(x, axis=0)
-            meds.append(med)
-            errs.append(np.abs(med[mask] - obs[mask]))
-        return np.concatenate(errs), meds
+        return _forecast_errors(models, names, theta, seed, members)
 
     objective = _tracked(lambda theta: float(np.mean(errors(np.clip(theta, lo_b, hi_b))[0])),
                          history, progress)
@@ -472,61 +542,25 @@ def calibrate_forecast(
     best = np.clip(res.x, lo_b, hi_b)
     if objective(best) > start_mae:  # never worse than where it started
         best = x0
-
-    def by_actor(theta: np.ndarray) -> dict[str, float]:
-        _, meds = errors(theta)
-        acc: dict[str, list[float]] = {}
-        for (m, obs, mask), med in zip(models, meds, strict=True):
-            for j, a in enumerate(m.actors):
-                if mask[:, j].any():
-                    acc.setdefault(a, []).extend(np.abs(med[mask[:, j], j]
-                                                        - obs[mask[:, j], j]).tolist())
-        return {a: float(np.mean(v)) for a, v in acc.items()}
-
     fitted = CalibrationResult(
         values={k: float(v) for k, v in zip(names, best, strict=True)},
         start_values={k: float(v) for k, v in zip(names, x0, strict=True)},
         mae=float(np.mean(errors(best)[0])), start_mae=start_mae,
-        mae_by_actor=by_actor(best), start_mae_by_actor=by_actor(x0),
+        mae_by_actor=_errors_by_actor(models, errors(best)[1]),
+        start_mae_by_actor=_errors_by_actor(models, errors(x0)[1]),
         evaluations=len(history), seconds=0.0, seed=seed, members=members, until=until,
         scenario=loaded.scenario.name, scenario_hash=probe.scenario_hash, history=history,
         objective="forecast")
-    # spread: ratios of training errors to the interval half-widths, fitted parameters applied
-    from multipolar.backtest.stacking import StackRecords
-
+    # spread and anchor (None: chosen on the training forecasts, ties to no anchor) with the
+    # fitted parameters applied
     overrides = fitted.overrides(probe)
-
-    def training_forecasts(anc: float) -> tuple[float, list[float], StackRecords]:
-        """MAE, interval ratios and stacking records of the training forecasts."""
-        ratios: list[float] = []
-        errs: list[float] = []
-        records = StackRecords()
-        st = ForecastSettings(alpha=alpha, anchor=anc, exogenous=exogenous)
-        for o in origins:
-            lo = load_for_origin(scenario, o, overrides, sets=sets, perspective=perspective,
-                                 hypothesis=hypothesis)
-            m = prepare_model(lo, o, min(o + horizon, until), panel, st, seed, members)
-            x = simulate(m, seed, 0, members).actor_outcomes["alignment"]
-            p05, med, p95 = np.percentile(x, [5, 50, 95], axis=0)
-            for t, y in enumerate(m.years[1:], start=1):
-                for j, a in enumerate(m.actors):
-                    v = panel.value(a, int(y))
-                    if m.neighbours[j] and math.isfinite(v):
-                        half = (p95[t, j] - med[t, j]) if v >= med[t, j] else \
-                            (med[t, j] - p05[t, j])
-                        ratios.append(abs(v - med[t, j]) / max(half, 1e-9))
-                        errs.append(abs(v - med[t, j]))
-                        records.add(o, int(y) - o, med[t, j], panel.value(a, o), v)
-        return float(np.mean(errs)) if errs else math.inf, ratios, records
-
-    # the anchor (None: chosen on the training forecasts, ties to no anchor)
-    tried = {anc: training_forecasts(anc) for anc in (ANCHOR_GRID if anchor is None
-                                                      else (anchor,))}
+    tried = {anc: _training_forecasts(tr, overrides, anc)
+             for anc in (ANCHOR_GRID if anchor is None else (anchor,))}
     anchor = min(tried, key=lambda k: (tried[k][0], k))
     _, ratios, records = tried[anchor]
-    spread = spread_scale(np.array(ratios))
     weights = records.weights(until, list(range(1, horizon + 1)))
-    fitted.forecast = {**ForecastSettings(alpha=alpha, anchor=anchor, spread=round(spread, 4),
+    fitted.forecast = {**ForecastSettings(alpha=tr.alpha, anchor=anchor,
+                                          spread=round(spread_scale(np.array(ratios)), 4),
                                           exogenous=exogenous).to_dict(),
                        "origins": origins, "horizon": horizon,
                        "stack_weights": {int(h): float(w) for h, w in weights.items()}}

@@ -87,13 +87,13 @@ def test_duplicate_yaml_key_is_located(tmp_path: Path) -> None:
 
 
 def test_duplicate_key_deep_inside_is_located(tmp_path: Path) -> None:
-    old = "      join_threshold: {value: 0.0, description: alignment below which a non-member"
-    p, line = _copy_with(tmp_path, old, old.replace("{value: 0.0,", "{value: 0.0, value: 0.1,"))
+    old = "      war_prob: {dist: uniform, low: 0.02, high: 0.15}"
+    p, line = _copy_with(tmp_path, old, old.replace("low: 0.02,", "low: 0.02, low: 0.01,"))
     with pytest.raises(ScenarioError) as exc:
         load_scenario(p)
     prob = exc.value.problems[0]
-    assert prob.line == line and "duplicate key 'value'" in prob.message
-    assert prob.field == "institutions[0].params.join_threshold.value"
+    assert prob.line == line and "duplicate key 'low'" in prob.message
+    assert prob.field == "mechanisms.frozen_conflicts.params.war_prob.low"
 
 
 def test_duplicate_key_in_a_bargaining_issue(tmp_path: Path) -> None:

@@ -351,11 +351,11 @@ def test_cli_run_rejects_bad_items_with_exit_2(args: list[str], fragment: str) -
 
 
 def test_cli_forecast_and_compare_take_events() -> None:
-    res = runner.invoke(app, ["forecast", "--members", "20", "--to", "2016", "--json",
-                              "--event", "accession:Ukraine/NATO@2015"])
+    res = runner.invoke(app, ["forecast", "--members", "20", "--from", "2014", "--to", "2016",
+                              "--json", "--event", "accession:Ukraine/NATO@2015"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["applied"]["events"] == ["accession:Ukraine/NATO@2015"]
-    bad = runner.invoke(app, ["forecast", "--members", "20", "--to", "2016",
+    bad = runner.invoke(app, ["forecast", "--members", "20", "--from", "2014", "--to", "2016",
                               "--event", "exit:UKR@2015"])
     assert bad.exit_code == 2 and "--event 'exit:UKR@2015'" in bad.output
     res = runner.invoke(app, ["compare", "--hypotheses", "strategic,opportunist", "-n", "20",

@@ -124,7 +124,7 @@ def test_flagship_validates_with_every_overlay() -> None:
     ld = load_scenario("russia-neighbourhood", hypothesis="china_votes_with_russia")
     assert ld.scenario.mechanisms["china_pull"].params["alignment_effect"].high == 0.263
     assert set(sc.hypotheses) == {"strategic", "opportunist", "bandwagoning",
-                                  "china_votes_with_russia"}
+                                  "china_votes_with_russia", "conflict_blocks_accession"}
 
 
 def test_flagship_covers_theory_items() -> None:

@@ -64,7 +64,9 @@ def calibrate(
     seed: Seed = 2013,
     maxiter: int = typer.Option(300, "--maxiter", help="Most objective evaluations."),
     objective: str = typer.Option("forecast", "--objective",
-                                  help="forecast (rolling origins) or history (1992 on)."),
+                                  help="forecast (rolling origins), history (1992 on) or "
+                                       "memberships (the accession and exit hazards, by "
+                                       "maximum likelihood on the record)."),
     perspective: Perspective = None,
     hypothesis: Hypothesis = None,
     set_: Sets = None,
@@ -81,9 +83,13 @@ def calibrate(
     with user_errors(set_):
         _check_executor(executor, workers)
         prepare_out(out_file, is_file=True)
-        if objective not in ("forecast", "history"):
+        if objective not in ("forecast", "history", "memberships"):
             raise InputError(f"unknown objective '{objective}'", field="--objective",
-                             fix="choose forecast or history")
+                             fix="choose forecast, history or memberships")
+        if objective == "memberships":
+            _calibrate_memberships(scenario, until, set_, perspective, hypothesis, out_file,
+                                   json_)
+            return
         if members < 1 or maxiter < 1:
             raise InputError("--members and --maxiter must be at least 1", field="--members",
                              fix="pass e.g. --members 64 --maxiter 300")
@@ -130,11 +136,49 @@ def calibrate(
                           f"calibration written to {out_file}")
 
 
+def _calibrate_memberships(scenario: str, until: int | None, sets: list[str] | None,
+                           perspective: str | None, hypothesis: str | None,
+                           out_file: Path | None, json_: bool) -> None:
+    """``calibrate --objective memberships``: fit the membership hazards and show the fit."""
+    from multipolar.model.compile import compile_model
+    from multipolar.model.membership_fit import brier, fit, summary, to_yaml
+    from multipolar.scenario import load_scenario
+
+    model = compile_model(load_scenario(scenario, sets=sets, perspective=perspective,
+                                        hypothesis=hypothesis))
+    result = fit(model, until)
+    scores = {"fit_until": result.until - 7, **brier(model, result.until - 7)}
+    text = to_yaml(result, str(model.name), scores)
+    if out_file is not None:
+        overwrite_notice([out_file], out_file.parent)
+        with writing("the calibration file", out_file, fix="choose a writable path",
+                     error=InputError):
+            out_file.write_text(text, encoding="utf-8")
+    if json_:
+        print_json({**summary(result), "brier_holdout": scores})
+        return
+    t = Table(title=f"membership hazards to {result.until} (log-lik {result.loglik:.2f})")
+    for col in ("coefficient", "estimate", "s.e."):
+        t.add_column(col, justify="left" if col == "coefficient" else "right")
+    for k, v in result.values.items():
+        t.add_row(k, f"{v:.3f}", f"{result.se[k]:.3f}")
+    out.print(t)
+    for k, (n, e) in result.counts.items():
+        out.print(f"{k}: {n} country-years at risk, {e} events")
+    for k, b in scores.items():
+        if isinstance(b, dict):
+            out.print(f"held-out {k} after {scores['fit_until']}: Brier {b['brier']:.4f} "
+                      f"(base rate {b['base_rate_brier']:.4f})")
+    if out_file is None:
+        out.print(text)
+
+
 def forecast(
     scenario: Scenario = "russia-neighbourhood",
     calibration: Path = typer.Option(None, "--calibration", "-c",
                                      help="Calibration file from `multipolar calibrate`."),
-    from_: int = typer.Option(2014, "--from", help="First forecast year (origin = FROM-1)."),
+    from_: int = typer.Option(2020, "--from", help="First forecast year (origin = FROM-1; "
+                                                   "the default follows the data, to 2019)."),
     to: int = typer.Option(2030, "--to", help="Last forecast year."),
     members: Members = 2000,
     seed: Seed = 7,

@@ -207,8 +207,7 @@ def run(
         if json_:
             print_json(summary)
             return
-        caption = provenance(perspective, hypothesis, sets, events,
-                             summary.get("observed_until"))
+        caption = provenance(perspective, hypothesis, sets, events)  # the table says the rest
         out.print(summary_table(summary, observed, caption))
         if not quiet:
             _say_where(res, ev.name, out_dir, folder if written else None, len(written))

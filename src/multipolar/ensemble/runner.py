@@ -372,6 +372,22 @@ def _suppress_empty() -> Iterator[None]:
         pass
 
 
+def _identity_and_manifest(spec: RunSpec, info: dict[str, Any], keep: str, mode: str,
+                           n_chunks: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What a resumed run must match (identity), and the run's manifest."""
+    from multipolar import __version__
+
+    identity = {"keep": keep, "scenario_hash": info["scenario_hash"],
+                "code_hash": code_hash(spec.backend), "seed": spec.seed,
+                "members": spec.members, "start": info["start"], "end": info["end"],
+                "chunk_size": spec.chunk_size, "backend": spec.backend}
+    manifest = {"spec": spec.to_dict(), "scenario": info, "code_version": __version__,
+                "store_version": STORE_VERSION, "created_at": now(),
+                "years": [info["start"], info["end"]],
+                "chunks": n_chunks, "keep": keep, "summary_mode": mode}
+    return identity, manifest
+
+
 def run_ensemble(
     spec: RunSpec,
     evaluator: Evaluator | None = None,
@@ -430,16 +446,7 @@ def run_ensemble(
     from multipolar.ensemble.stream import summary_mode
 
     mode = summary_mode(spec.members)
-    identity = {"keep": keep, "scenario_hash": info["scenario_hash"],
-                "code_hash": code_hash(spec.backend), "seed": spec.seed,
-                "members": spec.members, "start": info["start"], "end": info["end"],
-                "chunk_size": spec.chunk_size, "backend": spec.backend}
-    from multipolar import __version__
-
-    manifest = {"spec": spec.to_dict(), "scenario": info, "code_version": __version__,
-                "store_version": STORE_VERSION, "created_at": now(),
-                "years": [info["start"], info["end"]],
-                "chunks": len(chunks), "keep": keep, "summary_mode": mode}
+    identity, manifest = _identity_and_manifest(spec, info, keep, mode, len(chunks))
     store = RunStore(rundir)
     n_run = 0
     done: set[int] = set()

@@ -136,6 +136,94 @@ class FutureSpec:
 
 
 @dataclass
+class InstitutionRules:
+    """Lifetimes of the institutions and the scenario's constraints on accession.
+
+    ``T = years``, ``A = actors``, ``I = institutions``:
+
+    * ``open``: ``(T, I)`` bool, founded and not yet dissolved (only open formats take members).
+    * ``founding``: ``(T, I)`` bool, the founding year (founders join then).
+    * ``supersedes``: ``(I, I)`` bool, ``[k, m]``: joining k ends membership of m, and members
+      of k do not join m.
+    * ``blocked``: ``(T, A, I)`` bool, accession barred (neutrality and course constraints;
+      like conflicts and memberships, one that starts after observed_until is not given to
+      the model, so a forecast from an earlier origin does not know it).
+    * ``path_years``: ``(I,)`` int, years of candidacy a path constraint requires (0: none).
+    * ``candidacy``: ``(T, A, I)`` int16, years held as candidate by the record (counted from
+      the status's first year), 0 none, -1 after observed_until (then the model's outcome).
+    * ``conflict_scope``: ``(I,)`` bool, institutions whose accession a frozen conflict holds
+      back (``frozen_conflict`` constraints).
+    """
+
+    open: np.ndarray
+    founding: np.ndarray
+    supersedes: np.ndarray
+    blocked: np.ndarray
+    path_years: np.ndarray
+    candidacy: np.ndarray
+    conflict_scope: np.ndarray
+
+    @classmethod
+    def free(cls, n_t: int, n_a: int, n_i: int) -> InstitutionRules:
+        """No constraints: every format open in every year, no candidates."""
+        return cls(np.ones((n_t, n_i), bool), np.zeros((n_t, n_i), bool),
+                   np.zeros((n_i, n_i), bool), np.zeros((n_t, n_a, n_i), bool),
+                   np.zeros(n_i, np.int64), np.zeros((n_t, n_a, n_i), np.int16),
+                   np.zeros(n_i, bool))
+
+
+def institution_rules(sc: Scenario, years: np.ndarray) -> InstitutionRules:
+    """The :class:`InstitutionRules` of ``sc`` over ``years``."""
+    actors, insts = sc.actor_ids(), [i.id for i in sc.institutions]
+    n_t, n_a, n_i = years.size, len(actors), len(insts)
+    open_ = np.ones((n_t, n_i), dtype=bool)
+    founding = np.zeros((n_t, n_i), dtype=bool)
+    supersedes = np.zeros((n_i, n_i), dtype=bool)
+    for k, inst in enumerate(sc.institutions):
+        if inst.founded is not None:
+            open_[:, k] &= years >= inst.founded
+            founding[:, k] = years == inst.founded
+        if inst.dissolved is not None:
+            open_[:, k] &= years < inst.dissolved
+        for other in inst.supersedes:
+            supersedes[k, insts.index(other)] = True
+    blocked = np.zeros((n_t, n_a, n_i), dtype=bool)
+    path_years = np.zeros(n_i, dtype=np.int64)
+    scope = np.zeros(n_i, dtype=bool)
+    kinds = np.array([i.kind for i in sc.institutions])
+    for c in sc.constraints.values():
+        if not c.enabled:
+            continue
+        if c.kind in ("neutrality", "course"):
+            lo, hi = c.years if c.years is not None else (years[0], None)
+            if lo > sc.time.observed_until:  # not yet known at the last observed year
+                continue
+            when = (years >= lo) & (years <= (hi if hi is not None else 10_000))
+            cols = np.array([actors.index(a) for a in c.actors], dtype=np.int64)
+            named = np.isin(insts, c.institutions)
+            if c.kind == "neutrality":
+                inst_mask = np.isin(kinds, c.blocks) | named
+            else:  # formats that exclude one the actors are committed to join
+                excl = {(i.id, o) for i in sc.institutions for o in i.excludes}
+                inst_mask = np.array([any((i, o) in excl or (o, i) in excl
+                                          for o in c.institutions) for i in insts], dtype=bool)
+            blocked[np.ix_(when, cols, np.flatnonzero(inst_mask))] = True
+        elif c.kind == "path" and c.institution is not None:
+            path_years[insts.index(c.institution)] = c.min_years
+        elif c.kind == "frozen_conflict":
+            scope[[insts.index(i) for i in c.institutions]] = True
+    candidacy = np.zeros((n_t, n_a, n_i), dtype=np.int16)
+    for k, inst in enumerate(sc.institutions):
+        for m in inst.members:
+            if m.status == "candidate":
+                to = m.to if m.to is not None else 10_000
+                when = (years >= m.from_) & (years <= to)
+                candidacy[when, actors.index(m.actor), k] = years[when] - m.from_ + 1
+    candidacy[years > sc.time.observed_until] = -1
+    return InstitutionRules(open_, founding, supersedes, blocked, path_years, candidacy, scope)
+
+
+@dataclass
 class CompiledModel:
     """A scenario resolved into arrays: all that :func:`~multipolar.model.engine.simulate` needs.
 
@@ -150,6 +238,8 @@ class CompiledModel:
       sides of a frozen conflict standing in the last observed year (Armenia and Azerbaijan).
     * ``forced_membership``: ``(T, A, I)`` int8, -1 free, 1 forced in (accession) and 0 forced
       out (exit) from the event's year on.
+    * ``rules``: the institutions' lifetimes and the scenario's constraints on accession
+      (:class:`InstitutionRules`); None for a model built by hand (no constraints).
     """
 
     name: str
@@ -177,6 +267,7 @@ class CompiledModel:
     event_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     forced_membership: np.ndarray = field(
         default_factory=lambda: np.zeros((0, 0, 0), dtype=np.int8))
+    rules: InstitutionRules | None = None
     conflict_pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
@@ -269,6 +360,7 @@ def compile_model(loaded: LoadedScenario, start: int | None = None,
     past, future = _drivers(sc, years, loaded.base_dir, params)
     enabled, impl = _mechanisms_and_aims(sc, params)
     event_arrays, forced = _events(sc, years, insts)
+    rules = institution_rules(sc, years)
 
     from multipolar.model.mechanisms import check_mechanisms
 
@@ -281,7 +373,7 @@ def compile_model(loaded: LoadedScenario, start: int | None = None,
         patronage=patronage, levers=levers, drivers_past=past, drivers_future=future,
         params=params, enabled=enabled, implementation=impl, applied=dict(loaded.applied),
         param_schedule=_param_schedule(sc, years), event_arrays=event_arrays,
-        forced_membership=forced, conflict_pairs=_conflict_pairs(sc),
+        forced_membership=forced, rules=rules, conflict_pairs=_conflict_pairs(sc),
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from multipolar import rng
-from multipolar.model.compile import CompiledModel
+from multipolar.model.compile import CompiledModel, InstitutionRules
 from multipolar.model.mechanisms import ORDER, STREAMS, Mechanism, resolve
 from multipolar.model.mechanisms.sphere import initial_sphere, sphere_shares
 from multipolar.model.state import F, ParamView, SharedYear, State, StepContext
@@ -163,8 +163,18 @@ def _init_state(model: CompiledModel, p: dict[str, np.ndarray], n: int,
         conflict=z.copy(), threat=z.copy(),
         sphere=np.broadcast_to(_sphere_reference(model, nb), (n, n_a, 4, 3)).copy(),
         sphere_push=np.zeros((n, n_a, 4, 3), dtype=F), west_discount=z.copy(),
+        candidacy=np.broadcast_to(np.maximum(_rules(model).candidacy[0], 0).T[:, None, :],
+                                  (n_i, n, n_a)).astype(F),
         friction=z.copy(),
     )
+
+
+def _rules(model: CompiledModel) -> InstitutionRules:
+    """The model's institution rules (none stated: every format open, no constraints)."""
+    rules = getattr(model, "rules", None)
+    if rules is None:
+        return InstitutionRules.free(model.n_years, len(model.actors), len(model.institutions))
+    return rules
 
 
 def _driver_start(model: CompiledModel, p: dict[str, np.ndarray], name: str, n: int) -> np.ndarray:
@@ -273,13 +283,13 @@ def _static_items(model: CompiledModel, p: dict[str, np.ndarray], n: int,
         "russia_institutions": np.flatnonzero(model.inst_pole == 0),
         "institution_columns": [np.flatnonzero(nb_b & _eligible(model, int(pole)))
                                 for pole in model.inst_pole],
-        "join_threshold": np.stack([p.get(f"institution.{i}.join_threshold", np.zeros(n))
-                                    for i in model.institutions], axis=1)
-        if n_i else np.zeros((n, 0)),
-        "exit_threshold": np.stack([p.get(f"institution.{i}.exit_threshold", np.zeros(n))
-                                    for i in model.institutions], axis=1)
-        if n_i else np.zeros((n, 0)),
+        "attractiveness": np.stack([p.get(f"institution.{i}.attractiveness", np.zeros(n))
+                                    for i in model.institutions], axis=1).astype(F)
+        if n_i else np.zeros((n, 0), dtype=F),
     }
+    rules = _rules(model)
+    items.update(institution_supersedes=rules.supersedes, path_years=rules.path_years,
+                 conflict_scope=rules.conflict_scope)
     for k in ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer"):
         items[k] = static[k]
     items["sphere_reference"] = _sphere_reference(model, nb_b.astype(F))
@@ -517,6 +527,11 @@ def _year_items(model: CompiledModel, items: dict[str, Any], events: dict[str, n
     items["membership_history"] = model.member_hist[t]
     items["membership_history_previous"] = model.member_hist[max(t - 1, 0)]
     items["forced_membership"] = forced[t] if forced is not None else None
+    rules = _rules(model)
+    items["institution_open"] = rules.open[t]
+    items["institution_founding"] = rules.founding[t]
+    items["accession_blocked"] = rules.blocked[t]
+    items["candidacy_history"] = rules.candidacy[t]
     items["frozen_history"] = model.frozen[t].astype(F)
     items["population_share"] = _shares(_last_finite_upto(model.obs["population"], t),
                                         nb).astype(F)

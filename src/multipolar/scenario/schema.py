@@ -272,6 +272,12 @@ class Actor(_Strict):
     evidence: list[EvidenceRef] = Field(default_factory=list)
 
 
+INSTITUTION_PARAMS = ("attractiveness",)
+"""Parameters an institution may set (``attractiveness``: log-odds added to its accession
+hazard, 0 by default)."""
+
+InstitutionKind = Literal["economic", "security", "political", "status", "normative"]
+
 MembershipStatus = Literal["full", "associate", "observer", "candidate", "partner", "suspended",
                            "association_agreement"]
 
@@ -298,15 +304,94 @@ class Institution(_Strict):
 
     id: str = Field(min_length=1)
     name: str | None = None
-    kind: Literal["economic", "security", "political", "status", "normative"]
+    kind: InstitutionKind
     pole: Literal["russia", "west", "china", "mixed"] = "russia"
     leader: str | None = None
     founded: int | None = None
+    dissolved: int | None = Field(default=None, ge=1900, le=2200,
+                                  description="first year it no longer exists: nobody joins "
+                                              "from then on")
     excludes: list[str] = Field(default_factory=list,
                                 description="institutions a member cannot belong to at once")
+    supersedes: list[str] = Field(
+        default_factory=list,
+        description="institutions whose membership this one replaces (EU membership ends an "
+                    "association agreement); its members do not join them")
     members: list[Membership] = Field(default_factory=list)
-    params: dict[str, Attribute] = Field(default_factory=dict)
+    params: dict[str, Attribute] = Field(
+        default_factory=dict,
+        description=f"per-institution parameters: {', '.join(INSTITUTION_PARAMS)}")
     evidence: list[EvidenceRef] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _span(self) -> Institution:
+        if self.dissolved is not None and self.founded is not None \
+                and self.dissolved <= self.founded:
+            raise ValueError(f"dissolved ({self.dissolved}) must come after founded "
+                             f"({self.founded})")
+        return self
+
+
+ConstraintKind = Literal["neutrality", "course", "path", "frozen_conflict"]
+
+
+class Constraint(_Strict):
+    """A political constraint on accession, stated with its evidence.
+
+    * ``neutrality``: the ``actors`` join no institution of the ``blocks`` kinds (e.g.
+      ``[security, economic]``) and none of the ``institutions`` listed, in the ``years`` it
+      holds.
+    * ``course``: the ``actors`` are committed (by constitution or treaty) to joining the
+      ``institutions``; in the ``years`` it holds they join no format that ``excludes``
+      one of them, as if they were already members.
+    * ``path``: membership of ``institution`` needs ``requires`` status (``candidate``) held
+      for at least ``min_years`` years; a non-member first gains that status (the accession
+      hazard), then completes membership with the ``institutions`` mechanism's yearly
+      ``completion`` probability.
+    * ``frozen_conflict``: a conflict standing on a state's territory holds back its accession
+      to the ``institutions`` listed, by ``frozen_conflicts.accession_block`` (0 unless a
+      hypothesis or perspective sets it).
+
+    Every constraint needs its evidence: a ``source`` (public record) or ``evidence``
+    (citations); a constraint with ``enabled: false`` is stated but not applied. A dated
+    (neutrality or course) constraint that starts after ``time.observed_until`` is a fact
+    the model is not given, as a later membership or conflict is not.
+    """
+
+    kind: ConstraintKind
+    description: str | None = None
+    enabled: bool = True
+    actors: list[str] = Field(default_factory=list)
+    years: tuple[int, int | None] | None = None
+    blocks: list[InstitutionKind] = Field(default_factory=list)
+    institution: str | None = None
+    institutions: list[str] = Field(default_factory=list)
+    requires: Literal["candidate"] = "candidate"
+    min_years: int = Field(default=0, ge=0, le=50)
+    source: str | None = None
+    evidence: list[EvidenceRef] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _fields(self) -> Constraint:
+        if not self.source and not self.evidence:
+            raise ValueError("a constraint needs its evidence: add 'source' (the public "
+                             "record) or 'evidence' (citation ids)")
+        need = {"neutrality": ("actors",), "course": ("actors", "institutions"),
+                "path": ("institution",), "frozen_conflict": ("institutions",)}[self.kind]
+        for name in need:
+            if not getattr(self, name):
+                raise ValueError(f"a {self.kind} constraint needs '{name}'")
+        if self.kind == "neutrality" and not (self.blocks or self.institutions):
+            raise ValueError("a neutrality constraint needs 'blocks' (institution kinds, e.g. "
+                             "[security, economic]) or 'institutions' (ids)")
+        if self.kind == "path" and self.min_years < 1:
+            raise ValueError("a path constraint needs 'min_years' of at least 1 (the years "
+                             "of negotiation after the required status)")
+        if self.years is not None and self.years[1] is not None \
+                and self.years[1] < self.years[0]:
+            raise ValueError(f"years end ({self.years[1]}) before they start "
+                             f"({self.years[0]})")
+        return self
 
 
 RelationKind = Literal["trade", "energy", "security", "conflict", "frozen_conflict", "patronage",
@@ -528,6 +613,8 @@ class Scenario(_Strict):
         description="actors generated from a data table (multipolar.scenario.tables)")
     actors: list[Actor] = Field(min_length=1)
     institutions: list[Institution] = Field(default_factory=list)
+    constraints: dict[str, Constraint] = Field(
+        default_factory=dict, description="political constraints on accession, by id")
     relations: list[Relation] = Field(default_factory=list)
     aims: dict[str, Aim] = Field(default_factory=dict)
     mechanisms: dict[str, Mechanism] = Field(default_factory=dict)

@@ -9,12 +9,20 @@ are there. Every problem is located with the scenario's :class:`SourceMap`.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from multipolar.errors import Problem
-from multipolar.scenario.schema import Citation, Param, Scenario, Series, TargetPath
+from multipolar.scenario.schema import (
+    INSTITUTION_PARAMS,
+    Citation,
+    Param,
+    Scenario,
+    Series,
+    TargetPath,
+)
 
 if TYPE_CHECKING:
     from multipolar.scenario.loader import Loc, SourceMap
@@ -66,6 +74,20 @@ def check_semantics(sc: Scenario, raw: dict[str, Any], src: SourceMap) -> list[P
         for j, m in enumerate(inst.members):
             need_actor(m.actor, ("institutions", i, "members", j, "actor"),
                        f"membership of {inst.id}")
+        for j, other in enumerate(inst.supersedes):
+            if other not in inst_ids or other == inst.id:
+                out.append(src.problem(("institutions", i, "supersedes", j),
+                                       f"'{other}' in supersedes of {inst.id} is not another "
+                                       "institution", _suggest(other, inst_ids)))
+        for pname in inst.params:
+            if pname not in INSTITUTION_PARAMS:
+                out.append(src.problem(
+                    ("institutions", i, "params", pname),
+                    f"unknown institution parameter '{pname}'",
+                    f"{_suggest(pname, list(INSTITUTION_PARAMS))}; accession and exit are "
+                    "hazards of the institutions mechanism (multipolar mechanisms), not "
+                    "thresholds"))
+    out += _constraint_problems(sc, src, need_actor, inst_ids)
 
     for i, rel in enumerate(sc.relations):
         need_actor(rel.source, ("relations", i, "from"), f"relation ({rel.kind})")
@@ -113,6 +135,32 @@ def check_semantics(sc: Scenario, raw: dict[str, Any], src: SourceMap) -> list[P
         out.append(src.problem(("default_hypothesis",),
                                f"unknown hypothesis '{sc.default_hypothesis}'",
                                _suggest(sc.default_hypothesis, sorted(sc.hypotheses))))
+    return out
+
+
+def _constraint_problems(sc: Scenario, src: SourceMap,
+                         need_actor: Callable[[str | None, Loc, str], None],
+                         inst_ids: list[str]) -> list[Problem]:
+    """Constraints name known actors and institutions; one path per institution."""
+    out: list[Problem] = []
+    paths: dict[str, str] = {}
+    for cid, c in sc.constraints.items():
+        for j, a in enumerate(c.actors):
+            need_actor(a, ("constraints", cid, "actors", j), f"constraint '{cid}'")
+        named: list[tuple[Loc, str]] = \
+            [(("constraints", cid, "institution"), c.institution)] if c.institution else []
+        named += [(("constraints", cid, "institutions", j), i)
+                  for j, i in enumerate(c.institutions)]
+        for loc, inst in named:
+            if inst not in inst_ids:
+                out.append(src.problem(loc, f"unknown institution '{inst}' in constraint "
+                                            f"'{cid}'", _suggest(inst, inst_ids)))
+        if c.kind == "path" and c.institution in paths:
+            out.append(src.problem(("constraints", cid, "institution"),
+                                   f"institution '{c.institution}' has two path constraints "
+                                   f"('{paths[c.institution]}' and '{cid}')", "keep one"))
+        if c.kind == "path" and c.institution:
+            paths[c.institution] = cid
     return out
 
 

@@ -57,6 +57,7 @@ def make_state(seed: int, n: int = N_MEMBERS) -> State:
         conflict=np.zeros((n, N_ACTORS), f32), threat=arr(0.0, 1.0),
         sphere=_sphere(g, n), sphere_push=np.zeros((n, N_ACTORS, 4, 3), f32),
         west_discount=np.zeros((n, N_ACTORS), f32),
+        candidacy=g.integers(0, 4, (N_INST, n, N_ACTORS)).astype(f32),
         friction=(g.uniform(size=(n, N_ACTORS)) < 0.3).astype(f32) * arr(0.0, 1.0))
 
 
@@ -76,7 +77,7 @@ def make_items(n: int = N_MEMBERS, rows: slice | None = None) -> dict[str, Any]:
     nbi = np.flatnonzero(nb_mask)
     g = np.random.default_rng(99)
     gas = g.uniform(0, 1, (N_MEMBERS, N_ACTORS)).astype(f32) * nb_mask
-    thr = g.uniform(-0.3, 0.3, (N_MEMBERS, N_INST))
+    attract = g.uniform(-0.5, 0.5, (N_MEMBERS, N_INST)).astype(f32)
     cols = [nbi, nbi[:3]]
     event = np.array([0, 0, 1, 0, 0], f32)
     forced = np.full((N_ACTORS, N_INST), -1, np.int8)
@@ -98,7 +99,14 @@ def make_items(n: int = N_MEMBERS, rows: slice | None = None) -> dict[str, Any]:
         "institution_columns": cols,
         "institution_columns_in_neighbours": [np.searchsorted(nbi, c) for c in cols],
         "institution_exclusions": np.array([[False, True], [True, False]]),
-        "join_threshold": thr[rows], "exit_threshold": thr[rows] + 0.3,
+        "attractiveness": attract[rows],
+        "institution_open": np.array([True, True]),
+        "institution_founding": np.array([False, True]),
+        "institution_supersedes": np.zeros((N_INST, N_INST), bool),
+        "accession_blocked": np.array([[False, False], [False, False], [True, False],
+                                       [False, False], [False, False]]),
+        "path_years": np.array([0, 2]), "candidacy_history": hist.astype(np.int16),
+        "conflict_scope": np.array([False, True]),
         "membership_history": hist, "membership_history_previous": hist,
         "forced_membership": forced, "frozen_history": np.array([0, 0, 1, 0, 0], f32),
         "patronage": np.array([0, 1, 0, 0.5, 0], f32),

@@ -27,3 +27,12 @@ _SQRT3 = math.sqrt(3.0)
 def unit_uniform(u: np.ndarray) -> np.ndarray:
     """Map uniforms on (0, 1) to a zero-mean, unit-variance uniform deviate."""
     return (2.0 * u - 1.0) * _SQRT3
+
+
+def logistic(z: np.ndarray) -> np.ndarray:
+    """The logistic function ``1 / (1 + exp(-z))``, for hazards fitted as logit models.
+
+    Element-wise, so results do not depend on how arrays are chunked; ``z`` is clipped to
+    +-30 to keep ``exp`` finite.
+    """
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))

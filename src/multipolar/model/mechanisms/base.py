@@ -215,8 +215,18 @@ CONTEXT_ITEMS: dict[str, str] = {
                                          "neighbour_index",
     "institution_exclusions": "(institutions, institutions) bool: formats that exclude each "
                               "other",
-    "join_threshold": "(members, institutions): alignment threshold of accession",
-    "exit_threshold": "(members, institutions): alignment threshold of exit",
+    "institution_open": "(institutions,) bool: founded and not dissolved this year",
+    "institution_founding": "(institutions,) bool: this year is the format's founding year",
+    "institution_supersedes": "(institutions, institutions) bool: [k, m] joining k ends m",
+    "accession_blocked": "(actors, institutions) bool: accession barred this year "
+                         "(neutrality constraints)",
+    "path_years": "(institutions,) int: years of candidacy a path constraint requires "
+                  "(0: none)",
+    "candidacy_history": "(actors, institutions) int16: years held as candidate by the "
+                         "record, -1 after observed_until",
+    "conflict_scope": "(institutions,) bool: formats a frozen_conflict constraint names",
+    "attractiveness": "(members, institutions) float32: each format's log-odds offset of "
+                      "accession (institution parameter)",
     "membership_history": "(actors, institutions) int8: this year's known memberships, -1 "
                           "unknown",
     "membership_history_previous": "(actors, institutions) int8: last year's",

@@ -1,59 +1,122 @@
-"""Institutions with hysteresis (C6) and frozen conflicts as levers (C2, D8).
+"""Institutions joined and left as yearly hazards (C6); frozen conflicts as levers (C2, D8).
 
 Depends on NumPy, :mod:`multipolar.rng` and :mod:`.base`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from multipolar import rng
-from multipolar.model.mechanisms._maths import sigmoid
+from multipolar.model.mechanisms._maths import logistic
 from multipolar.model.mechanisms.base import Mechanism, Param, register
 
 if TYPE_CHECKING:
     from multipolar.model.state import State, StepContext
 
 
+POLE_BASE = ("join_base_east", "join_base_west", "join_base_east", "join_base_east")
+"""The accession intercept of each pole's formats (0 Russia, 1 West, 2 China, 3 mixed): the
+record has too few accessions to China-led formats to tell them from Russia-led ones."""
+EXIT_BASE = ("exit_base_east", "exit_base_west", "exit_base_east", "exit_base_east")
+"""The exit intercept of each pole's formats, as :data:`POLE_BASE`."""
+
+FITTED = {"join_base_east": -3.27, "join_base_west": -4.564, "join_lean": 6.788,
+          "join_depth": -0.681, "join_founding": 3.76, "exit_base_east": -4.283,
+          "exit_base_west": -6.016, "exit_lean": 3.896, "exit_depth": 0.038,
+          "completion": 0.6}
+"""Maximum-likelihood estimates on the observed accessions and exits 1993-2019, written by
+``scripts/fit_memberships.py --write`` (:mod:`multipolar.model.membership_fit`); the
+declared defaults below read them, so the fit is their one source."""
+
+
+def lean(alignment: np.ndarray, west: bool) -> np.ndarray:
+    """How far a state leans towards a format's pole: its alignment, signed by pole.
+
+    Alignment is 0 where a state votes like Russia and 1 where it votes like the US; the lean
+    towards a West-led format is the alignment, towards a Russia- or China-led one its
+    negative (0 for a state that votes like Russia).
+    """
+    return alignment if west else -alignment
+
+
+def join_logit(p: Any, pole: int, lean_: np.ndarray, depth: np.ndarray, founding: float,
+               attractiveness: Any) -> np.ndarray:
+    """Log-odds of accession in a year (or of candidacy, on a path) for an at-risk state."""
+    return (p[POLE_BASE[pole]] + p["join_lean"] * lean_ + p["join_depth"] * depth
+            + p["join_founding"] * founding + attractiveness)
+
+
+def exit_logit(p: Any, pole: int, lean_: np.ndarray, depth: Any) -> np.ndarray:
+    """Log-odds that a member leaves in a year (or a candidate's talks stop)."""
+    return p[EXIT_BASE[pole]] - p["exit_lean"] * lean_ + p["exit_depth"] * depth
+
+
 @register
 class Institutions(Mechanism):
-    """Accession, suspension and exit with hysteresis; memberships anchor alignment (C6).
+    """Accession and exit as yearly political decisions; memberships anchor alignment (C6).
 
-    Up to the last observed year memberships follow history. Afterwards a non-member joins a
-    Russia-led format with a probability that rises as its alignment falls below the format's
-    ``join_threshold``; a member leaves only once alignment passes the higher
-    ``exit_threshold`` (hysteresis). West-led formats work the other way round, need an
-    eligible candidate (``eu_eligibility`` above 0), and are held back by the accession barrier
-    of frozen conflicts; the China-led SCO takes states close to China. A state cannot join a
-    format that ``excludes`` one it belongs to (the EAEU's customs union and the EU's deep
-    trade area; the CSTO and NATO). Memberships forced by dated accession or exit events apply
-    after the draws, in observed years too. Each Russia-led membership lowers the alignment
-    target by ``anchor``; each West-led one raises it.
+    Up to the last observed year memberships follow the record. Afterwards each eligible
+    neighbour that is not a member, and that no constraint bars, joins a format with a yearly
+    probability that is logistic in its lean towards the format's pole (alignment, signed), in
+    its depth of integration (memberships of the same pole's other formats) and in the
+    format's founding year and ``attractiveness``; a member leaves with a probability logistic
+    in its lean away. Barred are: formats not yet founded or dissolved, formats that
+    ``excludes`` one the state belongs to (members of NATO or the EU do not join Russia-led
+    ones), formats superseded by one it belongs to, and formats a ``neutrality`` constraint
+    closes to it. On a ``path`` constraint (the EU) the hazard first gives candidate status;
+    after the required years a candidate joins with yearly probability ``completion``.
+    A ``frozen_conflict`` constraint lets a standing conflict hold back accession by the
+    ``frozen_conflicts`` mechanism's ``accession_block``. Dated accession or exit events
+    apply after the draws. Each Russia-led membership lowers the alignment target by
+    ``anchor``; each West-led one raises it. The hazards' defaults are the maximum-likelihood
+    fit of ``scripts/fit_memberships.py``.
     """
 
     name = "institutions"
     theory = ("C6",)
     evidence = ("C6", "C6_eaeu", "C6_csto", "C6_sco")
     params = (
-        Param("join_rate", 0.15, "yearly accession probability when well inside the threshold",
+        Param("join_base_east", FITTED["join_base_east"], "log-odds of joining a Russia-led, "
+              "China-led or mixed format at lean 0 (votes like Russia), no other membership, "
+              "outside the founding year", "log-odds", (-15.0, 5.0)),
+        Param("join_base_west", FITTED["join_base_west"], "log-odds of joining (or becoming a "
+              "candidate of) a West-led format at lean 0", "log-odds", (-15.0, 5.0)),
+        Param("join_lean", FITTED["join_lean"], "rise of the accession log-odds per unit of "
+              "lean towards the format's pole", "log-odds per alignment unit", (0.0, 30.0)),
+        Param("join_depth", FITTED["join_depth"], "rise of the accession log-odds per "
+              "membership of the same pole's other formats (integration depth)",
+              "log-odds per membership", (-5.0, 5.0)),
+        Param("join_founding", FITTED["join_founding"], "rise of the accession log-odds in a "
+              "format's founding year (founders)", "log-odds", (0.0, 15.0)),
+        Param("exit_base_east", FITTED["exit_base_east"], "log-odds that a member leaves a "
+              "Russia-led, China-led or mixed format at lean 0", "log-odds", (-15.0, 5.0)),
+        Param("exit_base_west", FITTED["exit_base_west"], "log-odds that a member leaves a "
+              "West-led format at lean 0 (no post-Soviet state has left one: the estimate "
+              "rests on the fit's weak prior)", "log-odds", (-15.0, 5.0)),
+        Param("exit_lean", FITTED["exit_lean"], "rise of the exit log-odds per unit of lean "
+              "away from the format's pole", "log-odds per alignment unit", (0.0, 30.0)),
+        Param("exit_depth", FITTED["exit_depth"], "change of the exit log-odds per "
+              "membership of the same pole's other formats (integration depth)",
+              "log-odds per membership", (-5.0, 5.0)),
+        Param("completion", FITTED["completion"], "yearly probability that a candidate joins "
+              "once it has held the status for the years its path requires",
               "probability per year", (0.0, 1.0)),
-        Param("exit_rate", 0.1, "yearly exit probability when well past the exit threshold",
-              "probability per year", (0.0, 1.0)),
-        Param("sharpness", 0.08, "width of the logistic accession and exit curves",
-              "alignment units", (0.001, 1.0)),
         Param("anchor", 0.0245, "pull of each membership on the alignment target",
               "alignment units per membership", (0.0, 1.0)),
         Param("other_pole_anchor", 0.5, "pull towards Russia of a China-led or mixed format, "
               "relative to a Russia-led one", "-", (0.0, 1.0)),
     )
-    reads = ("alignment", "membership", "accession_barrier")
-    writes = ("membership", "target_shift")
+    reads = ("alignment", "membership", "accession_barrier", "candidacy")
+    writes = ("membership", "target_shift", "candidacy")
     context = ("membership_history", "membership_history_previous", "forced_membership",
                "institution_pole", "institution_columns",
-               "institution_columns_in_neighbours", "institution_exclusions", "join_threshold",
-               "exit_threshold", "neighbour_index", "neighbour_mask", "neighbours")
+               "institution_columns_in_neighbours", "institution_exclusions",
+               "institution_open", "institution_founding", "institution_supersedes",
+               "accession_blocked", "path_years", "candidacy_history", "conflict_scope",
+               "attractiveness", "neighbour_index", "neighbour_mask", "neighbours")
     streams = ("institutions.membership",)
 
     def step(self, st: State, cx: StepContext) -> None:
@@ -66,6 +129,7 @@ class Institutions(Mechanism):
             known = hist > 0
             if cx.t == 1 or not np.array_equal(known, cx.membership_history_previous > 0):
                 st.membership[...] = known.T[:, None, :]
+            st.candidacy[...] = np.maximum(cx.candidacy_history, 0).T[:, None, :]
             forced = self._force(st, cx)
             if forced is None:
                 st.target_shift += cx.p["anchor"] * (known[None] * signs[:, None, :]).sum(axis=2) \
@@ -99,49 +163,78 @@ class Institutions(Mechanism):
         return forced
 
     @staticmethod
-    def _draw(st: State, cx: StepContext, signs: np.ndarray) -> np.ndarray:
+    def _barred(st: State, cx: StepContext, k: int, cols: np.ndarray) -> np.ndarray:
+        """``(members, k)`` bool: accession to format ``k`` is barred this year."""
+        barred = np.broadcast_to(cx.accession_blocked[cols, k][None, :] | ~cx.institution_open[k],
+                                 (st.membership.shape[1], cols.size)).copy()
+        for other in np.flatnonzero(cx.institution_exclusions[k]):  # e.g. EAEU and EU
+            barred |= st.membership[other][:, cols]
+        for other in np.flatnonzero(cx.institution_supersedes[:, k]):  # EU over association
+            barred |= st.membership[other][:, cols]
+        return barred
+
+    def _draw(self, st: State, cx: StepContext, signs: np.ndarray) -> np.ndarray:
         """Draw accessions and exits after the observed years; the anchoring per column."""
-        p = cx.p
-        hist = cx.membership_history
-        n_i = hist.shape[1]
-        anchor = np.zeros_like(st.alignment)
-        sharp = p["sharpness"]
+        n_i = cx.membership_history.shape[1]
         draws: list[np.ndarray] = []
         for j in range((n_i + 1) // 2):  # two institutions per hash, keyed by actor column;
             # only neighbours can join or leave, so only their columns are drawn
             draws.extend(rng.uniform32x2(cx.keys, cx.stream("institutions.membership", j),
                                          cx.year, columns=cx.neighbour_index))
+        before = st.membership.copy()  # depth and exits read last year's memberships
         for k in range(n_i):  # a handful of institutions; members and actors stay vectorised
-            west = int(cx.institution_pole[k]) == 1
             cols = cx.institution_columns[k]
-            x = st.alignment[:, cols]
-            jt, et = cx.join_threshold[:, k:k + 1], cx.exit_threshold[:, k:k + 1]
-            towards = (x - jt) if west else (jt - x)  # > 0: wants in
-            away = (et - x) if west else (x - et)  # > 0: wants out
-            p_join = p["join_rate"] * sigmoid(towards / sharp)
-            if west:
-                p_join = p_join * (1.0 - st.accession_barrier[:, cols])
-            for other in np.flatnonzero(cx.institution_exclusions[k]):  # e.g. EAEU and EU
-                p_join = p_join * ~st.membership[other][:, cols]
-            p_exit = p["exit_rate"] * sigmoid(away / sharp)
             u = draws[k][:, cx.institution_columns_in_neighbours[k]]
-            now = np.where(st.membership[k][:, cols], u >= p_exit, u < p_join)
-            now |= hist[cols, k] == 1
+            now = self._decide(st, cx, k, cols, u, before)
             row = st.membership[k] & ~cx.neighbour_mask  # outside powers keep their memberships
+            if not cx.institution_open[k]:
+                row[...] = False
             row[:, cols] = now
-            row |= hist[:, k] == 1
             st.membership[k] = row
-            anchor[:, cols] += signs[:, k:k + 1] * now
-        return anchor
+        for k, other in zip(*np.nonzero(cx.institution_supersedes), strict=True):
+            st.membership[other] &= ~(st.membership[k] & cx.neighbour_mask)  # EU ends association
+        return (st.membership * signs.T[:, :, None]).sum(axis=0) * cx.neighbour_mask
+
+    def _decide(self, st: State, cx: StepContext, k: int, cols: np.ndarray, u: np.ndarray,
+                before: np.ndarray) -> np.ndarray:
+        """``(members, k)`` memberships of format ``k`` after this year's decisions."""
+        p, pole = cx.p, int(cx.institution_pole[k])
+        lean_ = lean(st.alignment[:, cols], pole == 1)
+        same = np.flatnonzero((cx.institution_pole == pole) & cx.institution_open)
+        depth = before[same[same != k]][:, :, cols].sum(axis=0)
+        p_join = logistic(join_logit(p, pole, lean_, depth, float(cx.institution_founding[k]),
+                                     cx.attractiveness[:, k:k + 1]))
+        p_join = np.where(self._barred(st, cx, k, cols), 0.0, p_join)
+        if cx.conflict_scope[k]:
+            p_join = p_join * (1.0 - st.accession_barrier[:, cols])
+        p_exit = logistic(exit_logit(p, pole, lean_, depth))
+        member = before[k][:, cols]
+        if not cx.institution_open[k]:
+            return np.zeros_like(member)
+        need = int(cx.path_years[k])
+        if need == 0:
+            return np.where(member, u >= p_exit, u < p_join)
+        cand = st.candidacy[k][:, cols]
+        ready = (cand >= need) & (u >= 1.0 - p["completion"])
+        drop = (cand > 0) & (u < p_exit)
+        start = (cand == 0) & ~member & (u < p_join)
+        joined = ~member & (cand > 0) & ready & ~drop
+        st.candidacy[k][:, cols] = np.where(
+            joined | drop | member, 0.0, np.where(start, 1.0, cand + (cand > 0))
+        ).astype(st.candidacy.dtype)
+        return np.where(member, u >= p_exit, joined)
 
 
 @register
 class FrozenConflicts(Mechanism):
-    """Unresolved conflicts as levers: they block Western accession; new ones can start (C2).
+    """Unresolved conflicts as levers; new ones can start (C2).
 
-    A frozen conflict holds back Western accession (the state's ``accession_barrier`` is
-    ``accession_block`` where a conflict stands). A neighbour that has moved far West
-    (``war_threshold``) while under strong assertion risks a new conflict each year
+    Where the scenario states a ``frozen_conflict`` constraint, a standing conflict holds back
+    accession to the formats it names: the state's ``accession_barrier`` is
+    ``accession_block`` where a conflict stands. No seed says that conflicts block accession,
+    so ``accession_block`` is 0 by default; the hypothesis ``conflict_blocks_accession`` of
+    the flagship scenario sets it (a named assumption, not a default). A neighbour that has
+    moved far West (``war_threshold``) while under strong assertion risks a new conflict each year
     (probability ``war_prob`` times assertion). A conflict event is recorded, the conflict
     stays frozen afterwards, and the neighbour's alignment jumps West by ``war_shift`` (it now
     sees Russia as the threat).
@@ -151,8 +244,9 @@ class FrozenConflicts(Mechanism):
     theory = ("C2", "D8")
     evidence = ("C2_frozen_conflicts", "D8")
     params = (
-        Param("accession_block", 0.9, "reduction of Western accession probability with an "
-              "active conflict", "share", (0.0, 1.0)),
+        Param("accession_block", 0.0, "share of the accession hazard a standing conflict "
+              "blocks, for the formats a frozen_conflict constraint names (0: no seed states "
+              "it; a hypothesis sets it)", "share", (0.0, 1.0)),
         Param("war_prob", 0.085, "yearly chance of a new conflict when far West under full "
               "assertion", "probability per year", (0.0, 1.0)),
         Param("war_threshold", 0.3, "alignment above which a coerced neighbour risks a new "
