@@ -237,6 +237,8 @@ class CompiledModel:
       by target; NaN where the member's drawn value applies.
     * ``event_arrays[kind]`` for ``use_of_force``, ``revolution``, ``elite_transition``:
       ``(T, A)`` float32, 1.0 in an event's year in its target's column.
+    * ``conflict_pairs``: ``(A, A)`` float64, 1.0 where two actors other than the core are the
+      sides of a frozen conflict standing in the last observed year (Armenia and Azerbaijan).
     * ``forced_membership``: ``(T, A, I)`` int8, -1 free, 1 forced in (accession) and 0 forced
       out (exit) from the event's year on.
     * ``rules``: the institutions' lifetimes and the scenario's constraints on accession
@@ -269,6 +271,7 @@ class CompiledModel:
     forced_membership: np.ndarray = field(
         default_factory=lambda: np.zeros((0, 0, 0), dtype=np.int8))
     rules: InstitutionRules | None = None
+    conflict_pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def n_years(self) -> int:
@@ -379,7 +382,7 @@ def compile_model(loaded: LoadedScenario, start: int | None = None,
         patronage=patronage, levers=levers, drivers_past=past, drivers_future=future,
         params=params, enabled=enabled, implementation=impl, applied=dict(loaded.applied),
         param_schedule=_param_schedule(sc, years), event_arrays=event_arrays,
-        forced_membership=forced, rules=rules,
+        forced_membership=forced, rules=rules, conflict_pairs=_conflict_pairs(sc),
     )
 
 
@@ -496,6 +499,26 @@ def _relations(sc: Scenario, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     elif after.all():
         frozen[:] = 0.0
     return frozen, patronage
+
+
+def _conflict_pairs(sc: Scenario) -> np.ndarray:
+    """``(A, A)``: 1 for the two sides of a frozen conflict between actors other than the core.
+
+    Only conflicts standing in the last observed year count (an honest forecast knows nothing
+    later); the matrix is symmetric.
+    """
+    actors = sc.actor_ids()
+    pairs = np.zeros((len(actors), len(actors)))
+    until = sc.time.observed_until
+    for rel in sc.relations:
+        if rel.kind not in ("frozen_conflict", "conflict") or sc.core in (rel.source, rel.target):
+            continue
+        y0, y1 = rel.years if rel.years is not None else (None, None)
+        if (y0 is not None and y0 > until) or (y1 is not None and y1 < until):
+            continue
+        i, j = actors.index(rel.source), actors.index(rel.target)
+        pairs[i, j] = pairs[j, i] = 1.0
+    return pairs
 
 
 def _bases_first_year(sc: Scenario, years: np.ndarray) -> np.ndarray:

@@ -165,6 +165,7 @@ def _init_state(model: CompiledModel, p: dict[str, np.ndarray], n: int,
         sphere_push=np.zeros((n, n_a, 4, 3), dtype=F), west_discount=z.copy(),
         candidacy=np.broadcast_to(np.maximum(_rules(model).candidacy[0], 0).T[:, None, :],
                                   (n_i, n, n_a)).astype(F),
+        friction=z.copy(),
     )
 
 
@@ -294,6 +295,9 @@ def _static_items(model: CompiledModel, p: dict[str, np.ndarray], n: int,
         items[k] = static[k]
     items.update(_world_series(model))
     items["sphere_reference"] = _sphere_reference(model, nb_b.astype(F))
+    pairs = getattr(model, "conflict_pairs", None)
+    items["conflict_partners"] = (pairs if pairs is not None and pairs.size
+                                  else np.zeros((nb_b.size, nb_b.size))).astype(F)
     items["institution_columns_in_neighbours"] = [
         np.searchsorted(items["neighbour_index"], cols) for cols in items["institution_columns"]]
     return items

@@ -58,7 +58,8 @@ def make_state(seed: int, n: int = N_MEMBERS) -> State:
         conflict=np.zeros((n, N_ACTORS), f32), threat=arr(0.0, 1.0),
         sphere=_sphere(g, n), sphere_push=np.zeros((n, N_ACTORS, 4, 3), f32),
         west_discount=np.zeros((n, N_ACTORS), f32),
-        candidacy=g.integers(0, 4, (N_INST, n, N_ACTORS)).astype(f32))
+        candidacy=g.integers(0, 4, (N_INST, n, N_ACTORS)).astype(f32),
+        friction=(g.uniform(size=(n, N_ACTORS)) < 0.3).astype(f32) * arr(0.0, 1.0))
 
 
 def _sphere(g: np.random.Generator, n: int) -> np.ndarray:
@@ -119,7 +120,15 @@ def make_items(n: int = N_MEMBERS, rows: slice | None = None) -> dict[str, Any]:
         "trade_share_russia": np.array([0, 0.05, 0.3, 0.1, 0.02], f32),
         "china_trade_share": np.array([0, 0.1, 0.2, 0.4, 0.05], f32),
         "sphere_reference": _sphere(np.random.default_rng(7), 1)[0],
+        "conflict_partners": _pairs(),
     }
+
+
+def _pairs() -> np.ndarray:
+    """Neighbours 2 and 4 are the two sides of a frozen conflict (as Armenia and Azerbaijan)."""
+    pairs = np.zeros((N_ACTORS, N_ACTORS), np.float32)
+    pairs[2, 4] = pairs[4, 2] = 1.0
+    return pairs
 
 
 class Recorder:

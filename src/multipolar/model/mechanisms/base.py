@@ -254,5 +254,8 @@ CONTEXT_ITEMS: dict[str, str] = {
                          "observed, carried forward)",
     "sphere_reference": "(actors, channels, poles) float32: the sphere's starting shares "
                         "(mechanisms.sphere.initial_sphere)",
+    "conflict_partners": "(actors, actors) float32: 1 for the two sides of a frozen conflict "
+                         "between states other than the core (standing in the last observed "
+                         "year)",
 }
 """Every context item the engine offers, with its shape and meaning."""
