@@ -12,6 +12,9 @@ per measurement. Figures:
 * the Mesa peer (benchmarks/peers/mesa_peer.py) at 200, 2,000, 20,000 members, and the
   ratio multipolar/Mesa in member-years/s (target >= 200 at 2,000 members);
 * streaming: peak memory of a 100k and a 1M member run (flat memory = similar numbers);
+* ``world_10k`` (``--only world_10k`` runs just this): the world scenario (``russia-world``,
+  193 states) with 10,000 members over 1992-2035 in chunks of 1,000 (goals: <= 15 s of CPU
+  on one core, <= 2 GB peak memory), and the Mesa peer's ratio on it where the peer can run it.
 * issue 17 (``--only issue17`` runs just these): ``e2e_ratio_10k`` = wall time of
   ``multipolar run SCENARIO --members 10000 --quiet --no-plots --out DIR`` (a fresh process:
   start-up, compile, simulate, store, summary, table) over the model alone (compile excluded,
@@ -38,6 +41,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+WORLD_CHUNK = 1000
+"""Members per chunk of the world benchmark: ~0.35 GB of float32 outcomes per chunk."""
+WORLD_GOAL_S, WORLD_GOAL_MB = 15.0, 2000.0
+"""Goals of ``world_10k`` (issue 14): seconds on one core and peak memory."""
 CLI = [sys.executable, "-m", "multipolar.cli.main"]
 
 
@@ -149,6 +156,36 @@ def task(name: str, **kw: Any) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _world_mesa(w: dict[str, Any], members: int = 10) -> dict[str, Any]:
+    """The Mesa peer on the world scenario (a few members), or why it cannot run it."""
+    try:
+        m = task("mesa", scenario="russia-world", members=members)
+    except RuntimeError as exc:
+        lines = [x for x in str(exc).splitlines() if x.strip()]
+        return {"ran": False, "why": lines[-1] if lines else "failed"}
+    return {"ran": True, **m, "ratio": w["member_years_per_s"] / m["member_years_per_s"]}
+
+
+def world_10k(a: argparse.Namespace, log: Any) -> dict[str, Any]:
+    """Issue 14: the world model, 10,000 members, all 193 states, 1992-2035, in chunks."""
+    w = task("simulate", scenario="russia-world", members=10_000, chunk_size=WORLD_CHUNK,
+             repeat=1)
+    w["goal_seconds"], w["goal_peak_mb"] = WORLD_GOAL_S, WORLD_GOAL_MB
+    # one core: the process's CPU time is the figure on a shared machine (wall time waits)
+    w["cpu_seconds"] = min(w.get("cpu_seconds_all") or [w["seconds"]])
+    w["meets_goals"] = w["cpu_seconds"] <= WORLD_GOAL_S and w["peak_mb"] <= WORLD_GOAL_MB
+    w["mesa_peer"] = None if a.skip_mesa else _world_mesa(w)
+    log(f"world_10k         {w['members']:>9,} members x {w['years']} years x {w['actors']} "
+        f"actors: {w['seconds']:.2f} s wall, {w['cpu_seconds']:.2f} s CPU (goal <= "
+        f"{WORLD_GOAL_S:.0f} s on one core), peak {w['peak_mb']:.0f} MB (goal <= "
+        f"{WORLD_GOAL_MB:.0f} MB)")
+    wm = w["mesa_peer"]
+    if wm is not None:
+        log(f"world multipolar/Mesa: x{wm['ratio']:,.0f}" if wm["ran"]
+            else f"world multipolar/Mesa: not measured ({wm['why']})")
+    return w
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -157,7 +194,7 @@ def main() -> None:
     p.add_argument("--skip-mesa", action="store_true", help="leave out the Mesa peer")
     p.add_argument("--tmp", default=None, help="folder for temporary run stores")
     p.add_argument("--save", default=None, help="also write the JSON report to this file")
-    p.add_argument("--only", choices=["issue17"], default=None,
+    p.add_argument("--only", choices=["issue17", "world_10k"], default=None,
                    help="run only the figures of one issue")
     p.add_argument("--passes", type=int, default=3, help="passes for e2e_ratio_10k")
     p.add_argument("--distinct", type=int, default=50_000,
@@ -170,8 +207,11 @@ def main() -> None:
                          "load_average_start": os.getloadavg()[0]}
     log(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start "
         "(other work on the machine slows every figure)")
-    if a.only == "issue17":
-        r.update(issue17(a, log))
+    if a.only is not None:
+        if a.only == "issue17":
+            r.update(issue17(a, log))
+        else:
+            r["world_10k"] = world_10k(a, log)
         r["load_average_end"] = os.getloadavg()[0]
         if a.save:
             Path(a.save).write_text(json.dumps(r, indent=2))
@@ -189,6 +229,8 @@ def main() -> None:
     r["seconds_10k_members_44y_19actors"] = (
         sims[10_000]["seconds"] if sims[10_000]["years"] == 44 else None)
     r["model_actors"] = sims[10_000]["actors"]
+
+    r["world_10k"] = world_10k(a, log)
 
     # ---- end to end: local vs dask (2 workers)
     sizes = [200, 2000, 20_000] + ([] if a.quick else [100_000])

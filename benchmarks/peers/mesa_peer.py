@@ -696,6 +696,8 @@ from multipolar.model.mechanisms import ORDER as STAGES  # noqa: E402
 
 EVENT_STAGES = {"use_of_force", "dated_events"}  # act only on dated events (none in the peer)
 METHOD = {"sphere": "sphere_step"}  # stage name -> agent method, where they differ
+NOT_PORTED = ("free_riding", "bilateral_management")
+"""Mechanisms merged after the last port: the peer refuses a scenario that switches them on."""
 
 class NeighbourhoodModel(mesa.Model):
     """One ensemble member: the neighbourhood advanced year by year."""

@@ -152,6 +152,8 @@ _OBJECTIVES = {
     "history": "MAE of the ensemble median of UN voting alignment (neighbours)",
     "forecast": "MAE of ensemble-median forecasts of UN voting alignment (neighbours) from "
                 "rolling origins inside the training years",
+    "pooled": "MAE of the ensemble median of UN voting alignment, pooled over every simulated "
+              "state (the world scenario)",
 }
 
 
@@ -219,11 +221,16 @@ def calibrate(
     restarts: int = 1,
     start: int | None = None,
     progress: Callable[[int, float], None] | None = None,
+    observed: Callable[[CompiledModel], Observed] | None = None,
+    start_values: dict[str, float] | None = None,
 ) -> tuple[CalibrationResult, CompiledModel]:
     """Fit ``free`` parameters (default :data:`FREE_PARAMETERS`) to observed alignment.
 
     ``panel``: a panel CSV or a loaded :class:`multipolar.forecast.Panel`; only its years up to
     ``until`` are read.
+    ``observed`` may give the observations from the compiled model (the pooled world fit
+    takes them from the scenario's own series); by default they come from ``panel``.
+    ``start_values`` may set where the search starts (default: the scenario's nominal values).
     """
     sc = loaded.scenario
     until = sc.time.observed_until if until is None else until
@@ -233,11 +240,13 @@ def calibrate(
     if missing:
         raise InputError(f"cannot calibrate unknown parameters: {', '.join(missing)}",
                          field="free", fix="use model parameter paths such as alignment.base")
-    obs = observed_alignment(model, panel, until=until)
+    obs = observed(model) if observed is not None else \
+        observed_alignment(model, panel, until=until)
     names = list(free)
     lo = np.array([free[k][0] for k in names])
     hi = np.array([free[k][1] for k in names])
-    x0 = np.clip(np.array([model.params[k].nominal for k in names]), lo, hi)
+    start_at = {k: model.params[k].nominal for k in names} | dict(start_values or {})
+    x0 = np.clip(np.array([start_at[k] for k in names]), lo, hi)
     history: list[float] = []
 
     def median_path(theta: np.ndarray) -> np.ndarray:
@@ -315,10 +324,20 @@ class CalibrationFile:
     meta: dict[str, Any]
 
 
-def read_calibration_file(path: str | Path) -> CalibrationFile:
-    """Read a calibration file (``overrides`` plus the optional ``forecast`` section)."""
+def read_calibration_file(path: str | Path, scenario: str | None = None) -> CalibrationFile:
+    """Read a calibration file (``overrides`` plus the optional ``forecast`` section).
+
+    ``scenario`` is the name of the scenario that will use it: a file fitted on another
+    scenario that has a ``transfer`` section (the pooled world fit,
+    :mod:`multipolar.world.pooled`) hands over only those overrides.
+    """
     overrides = read_calibration(path)
     doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    transfer = doc.get("transfer")
+    fitted_on = (doc.get("calibration") or {}).get("scenario") \
+        if isinstance(doc.get("calibration"), dict) else None
+    if scenario is not None and fitted_on not in (None, scenario) and isinstance(transfer, dict):
+        overrides = dict(transfer)
     fc = doc.get("forecast") or {}
     if not isinstance(fc, dict):
         raise InputError("calibration file's 'forecast' section is not a mapping",

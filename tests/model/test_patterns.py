@@ -173,6 +173,29 @@ def test_leverage_of_partners_with_options() -> None:
     holds(pattern, [off])
 
 
+
+def test_partners_profit_from_russias_rift_with_the_west() -> None:
+    """D4_members_refuse (004, 'refused to support Moscow on international issues').
+
+    E4_not_intimate (004, 'never been an intimate circle of like-minded parties'): when
+    Russia's relations with the West are bad (a high recognition cost of assertion keeps its
+    recognition low), the members of its formats extract more subsidies and vote further from
+    it. Knockouts: ``free_riding.gain`` 0 (no extra demand) and ``refusal`` 0 (no refusal).
+    """
+    cites("D4_members_refuse", "E4_not_intimate")
+    members = ["Belarus", "Kazakhstan", "Armenia", "Kyrgyzstan"]
+    cost = "mechanisms.domestic_linkage.params.assertion_cost"
+
+    def pattern(ko: Sets) -> bool:
+        rift = run((*ko, (cost, 0.8)))
+        calm = run((*ko, (cost, 0.2)))
+        return (mean_over(rift, members, FUTURE, "subsidy")
+                > mean_over(calm, members, FUTURE, "subsidy") + 0.01
+                and mean_over(rift, members, FUTURE) > mean_over(calm, members, FUTURE) + 0.01)
+
+    holds(pattern, [(("mechanisms.free_riding.params.gain", 0.0),),
+                    (("mechanisms.free_riding.params.refusal", 0.0),)])
+
 # ---------------------------------------------------------------------------- D5: the EU
 
 def test_eu_offer_draws_contested_neighbours() -> None:
@@ -438,6 +461,32 @@ def test_karabakh_flare_up_turns_armenia_against_russia() -> None:
                 and mean_over(flare, arm, FUTURE) > mean_over(calm, arm, FUTURE) + 0.02)
 
     holds(pattern, [(("mechanisms.shocks.params.flare_shift", 0.0),)])
+
+
+
+def test_russia_manages_its_partners_quarrels_bilaterally() -> None:
+    """C6_bilateral (004, 'sensitive issues from the multilateral agenda to the level of').
+
+    C6_csto (004, 'the EAEU and the Collective Security Treaty Organization, CSTO'): with
+    frequent Karabakh flare-ups, both sides and their fellow members of the EAEU and the CSTO
+    stay closer to Russia when it takes the quarrel into bilateral deals than when the strain
+    on its formats goes unmanaged, and Russia pays for it in capacity. Knockout:
+    ``bilateral_management.effect`` 0.
+    """
+    cites("C6_bilateral", "C6_csto", "D8_karabakh")
+    flare = ("mechanisms.shocks.params.partner_conflict_prob", 0.5)
+    unmanaged = run((flare, ("mechanisms.bilateral_management.params.effect", 0.0)))
+    strained = ["Armenia", "Azerbaijan", "Belarus", "Kazakhstan", "Kyrgyzstan"]
+
+    def pattern(ko: Sets) -> bool:
+        managed = run((*ko, flare))
+        closer = all(mean_over(managed, [a], FUTURE) < mean_over(unmanaged, [a], FUTURE)
+                     - 0.002 for a in strained)
+        paid = managed.core_outcomes["capacity"][:, -11:].mean() < \
+            unmanaged.core_outcomes["capacity"][:, -11:].mean() - 0.01
+        return closer and bool(paid)
+
+    holds(pattern, [(("mechanisms.bilateral_management.params.effect", 0.0),)])
 
 
 # ------------------------------------------------------------------- C4: patronage

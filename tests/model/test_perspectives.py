@@ -68,6 +68,23 @@ def test_post_soviet_specialists_view_diminished_resources() -> None:
         np.median(base.core_outcomes["capacity"][:, t]) - 0.05
     assert mean_over(view, PARTNERS, FUTURE, "sphere_russia") < \
         mean_over(base, PARTNERS, FUTURE, "sphere_russia") - 0.005
+    assert mean_over(view, PARTNERS, FUTURE) > mean_over(base, PARTNERS, FUTURE) + 0.01
+
+
+def test_post_soviet_specialists_view_partners_free_ride() -> None:
+    """E4_not_intimate, D4_members_refuse (004): partners play on Russia's rift with the West.
+
+    The overlay's free riding (``free_riding.gain`` and ``refusal`` at quantile 0.9) makes
+    the partners extract more and back Russia less than the same view with free riding at
+    its calibrated medians.
+    """
+    view = run(perspective="post_soviet_specialists")
+    median = run((("mechanisms.free_riding.params.gain", 0.5),
+                  ("mechanisms.free_riding.params.refusal", 0.0245)),
+                 perspective="post_soviet_specialists")
+    assert mean_over(view, PARTNERS, FUTURE, "subsidy") > \
+        mean_over(median, PARTNERS, FUTURE, "subsidy") + 0.004
+    assert mean_over(view, PARTNERS, FUTURE) > mean_over(median, PARTNERS, FUTURE) + 0.006
 
 
 def test_overrides_are_relative_to_the_calibrated_ranges() -> None:
@@ -81,6 +98,7 @@ def test_overrides_are_relative_to_the_calibrated_ranges() -> None:
     assert effect.value > (rng.low + rng.high) / 2
     sc = load_scenario("russia-neighbourhood", perspective="post_soviet_specialists").scenario
     assert sc.mechanisms["resource_rents"].params["ref_price"] == pytest.approx(65.0)
+    assert sc.mechanisms["free_riding"].params["gain"].value == pytest.approx(0.9)
 
 
 def test_quantile_of_a_fixed_parameter_is_a_located_error() -> None:

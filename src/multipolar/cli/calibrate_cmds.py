@@ -75,7 +75,13 @@ def calibrate(
     json_: Json = False,
     quiet: Quiet = False,
 ) -> None:
-    """Fit the model's free parameters to the panel and write a calibration file."""
+    """Fit the model's free parameters to the panel and write a calibration file.
+
+    A world scenario (one with actor_sets, e.g. russia-world) gets the pooled fit: the
+    parameters shared across states, fitted on every state's UN voting alignment up to
+    --until (2005-2019), with a transfer section other scenarios take (see
+    multipolar.world.pooled).
+    """
     from multipolar.calibration import calibrate as calib_history
     from multipolar.calibration import calibrate_forecast
     from multipolar.forecast import load_for_origin, load_panel
@@ -83,6 +89,10 @@ def calibrate(
     with user_errors(set_):
         _check_executor(executor, workers)
         prepare_out(out_file, is_file=True)
+        if _is_world(scenario):
+            _calibrate_pooled(scenario, until, out_file, members, seed, maxiter, perspective,
+                              hypothesis, set_, json_, quiet)
+            return
         if objective not in ("forecast", "history", "memberships"):
             raise InputError(f"unknown objective '{objective}'", field="--objective",
                              fix="choose forecast, history or memberships")
@@ -134,6 +144,63 @@ def calibrate(
         elif not quiet:
             console.print(f"{result.evaluations} evaluations in {result.seconds:.1f} s; "
                           f"calibration written to {out_file}")
+
+
+def _scenario_name(scenario: str) -> str:
+    """The ``name`` of a scenario (bundled name or file)."""
+    from multipolar.scenario import load_scenario
+
+    return load_scenario(scenario).scenario.name
+
+
+def _is_world(scenario: str) -> bool:
+    """Whether the scenario generates its actors from a table (the world model)."""
+    from multipolar.scenario import load_scenario
+
+    return bool(load_scenario(scenario).raw.get("actor_sets"))
+
+
+def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, members: int,
+                      seed: int, maxiter: int, perspective: str | None,
+                      hypothesis: str | None, sets: list[str] | None, json_: bool,
+                      quiet: bool) -> None:
+    """``multipolar calibrate`` for a world scenario: the pooled fit (multipolar.world.pooled)."""
+    from multipolar.world.pooled import LAST_UNTIL, calibrate_pooled, pooled_yaml
+
+    if members < 1 or maxiter < 1:
+        raise InputError("--members and --maxiter must be at least 1", field="--members",
+                         fix="pass e.g. --members 16 --maxiter 300")
+    until = LAST_UNTIL if until is None else until
+    with Bar(not quiet and not json_, transient=True) as bar:
+        result, model = calibrate_pooled(
+            scenario, until=until, members=members, seed=seed, maxiter=maxiter, sets=sets,
+            perspective=perspective, hypothesis=hypothesis,
+            progress=bar.evaluations("calibrating", maxiter))
+    text = pooled_yaml(result, model)
+    if out_file is not None:
+        overwrite_notice([out_file], out_file.parent)
+        with writing("the calibration file", out_file, fix="choose a writable path",
+                     error=InputError):
+            out_file.write_text(text, encoding="utf-8")
+    if json_:
+        print_json({"values": result.values, "mae": result.mae, "start_mae": result.start_mae,
+                    "states": int(model.neighbours.sum()), "evaluations": result.evaluations,
+                    "seconds": result.seconds, "seed": seed, "members": members,
+                    "until": until})
+        return
+    t = Table(title=f"pooled fit on {int(model.neighbours.sum())} states' UN voting alignment "
+                    f"through {until}: MAE {result.start_mae:.4f} -> {result.mae:.4f}")
+    t.add_column("parameter")
+    t.add_column("start", justify="right")
+    t.add_column("fitted", justify="right")
+    for k, v in result.values.items():
+        t.add_row(k, f"{result.start_values[k]:.3f}", f"{v:.3f}")
+    out.print(t)
+    if out_file is None:
+        out.print(text)
+    elif not quiet:
+        console.print(f"{result.evaluations} evaluations in {result.seconds:.1f} s; "
+                      f"calibration written to {out_file}")
 
 
 def _calibrate_memberships(scenario: str, until: int | None, sets: list[str] | None,
@@ -216,7 +283,7 @@ def forecast(
         overrides: dict[str, Any] = {}
         fc: dict[str, Any] = {}
         if calibration is not None:
-            cf = read_calibration_file(calibration)
+            cf = read_calibration_file(calibration, _scenario_name(scenario))
             overrides, fc = cf.overrides, cf.forecast
         settings = ForecastSettings.from_dict(fc, str(calibration) if calibration else None)
         settings = ForecastSettings(settings.alpha, settings.anchor, settings.spread,

@@ -17,6 +17,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from multipolar.cli import world_view
 from multipolar.cli.common import (
     console,
     out,
@@ -131,10 +132,16 @@ def write_plots(summary: dict[str, Any], folder: Path,
             return []
         raise
     folder.mkdir(parents=True, exist_ok=True)
-    paths = list(plots.fan_charts(summary, folder, observed=observed))
+    chosen = None
+    if world_view.is_world(summary):
+        chosen = [a for a in world_view.SHOWCASE if a in summary.get("alignment", {})]
+    paths = list(plots.fan_charts(summary, folder, observed=observed, actors=chosen))
     paths.append(plots.alignment_overview(summary, folder / "alignment-overview.png",
-                                          observed=observed))
-    if summary.get("sphere"):
+                                          observed=observed, actors=chosen))
+    if chosen is not None:
+        last = int(summary.get("observed_until") or OBSERVED_YEAR)
+        paths.append(world_view.world_map(summary, folder / "alignment-map.png", last))
+    if summary.get("sphere") and chosen is None:  # the sphere is the neighbourhood's
         paths.append(plots.sphere_overview(summary, folder / "sphere-overview.png"))
     return [Path(p) for p in paths]
 
@@ -196,6 +203,9 @@ def run(
             raise typer.Exit(130) from None
         summary = res.summary
         observed = observed_alignment()
+        world = world_view.is_world(summary)
+        if world:
+            observed = {**observed, **world_view.observed_world()}
         folder = chart_folder(out_dir, scenario, seed, members, perspective, hypothesis,
                               sets, events)
         written: list[Path] = []
@@ -208,7 +218,10 @@ def run(
             print_json(summary)
             return
         caption = provenance(perspective, hypothesis, sets, events)  # the table says the rest
-        out.print(summary_table(summary, observed, caption))
+        if world:
+            _print_world(summary, observed, spec.scenario, caption)
+        else:
+            out.print(summary_table(summary, observed, caption))
         if not quiet:
             _say_where(res, ev.name, out_dir, folder if written else None, len(written))
 
@@ -224,6 +237,19 @@ def _say_where(res: Any, executor: str, out_dir: Path | None, charts: Path | Non
                   f"({res.chunks_run} chunks run, {res.chunks_reused} reused); {where}")
     if charts is not None:
         console.print(f"charts: {n_charts} PNGs in {charts.resolve()}")
+
+
+def _print_world(summary: dict[str, Any], observed: dict[str, dict[int, float]],
+                 scenario: str, caption: str | None = None) -> None:
+    """The by-group view of a run with many actors (see :mod:`multipolar.cli.world_view`)."""
+    last_obs = max((y for v in observed.values() for y in v), default=OBSERVED_YEAR)
+    out.print(world_view.world_table(summary, observed, world_view.groups_of(scenario),
+                                     min(last_obs, int(summary["years"][-1]))))
+    near, far = world_view.extremes(summary)
+    out.print(f"closest to Russia in {summary['years'][-1]}: {', '.join(near)}")
+    out.print(f"closest to the US in {summary['years'][-1]}: {', '.join(far)}")
+    if caption:
+        out.print(caption)
 
 
 def register(app: typer.Typer) -> None:

@@ -35,6 +35,14 @@ def data_path(name: str, base: Path | None = None) -> Path:
 
 @lru_cache(maxsize=32)
 def _read_rows(path: str) -> tuple[list[str], list[dict[str, str]]]:
+    if path.endswith(".parquet"):  # the bundled global tables (global/country_year.parquet)
+        import pandas as pd
+
+        frame = pd.read_parquet(path)
+        cols = [str(c) for c in frame.columns]
+        text = {c: ["" if pd.isna(v) else str(v) for v in frame[c]] for c in frame.columns}
+        return cols, [dict(zip(cols, row, strict=True)) for row in zip(*text.values(),
+                                                                      strict=True)]
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh, delimiter="\t" if path.endswith(".tsv") else ",")
         rows = list(reader)
@@ -42,13 +50,18 @@ def _read_rows(path: str) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def read_table(name: str, base: Path | None = None) -> tuple[list[str], list[dict[str, str]]]:
-    """Column names and rows (as strings) of a CSV/TSV data file."""
+    """Column names and rows (as strings) of a CSV/TSV (or bundled Parquet) data file."""
     return _read_rows(str(data_path(name, base)))
 
 
+@lru_cache(maxsize=64)
 def column_by_actor_year(name: str, column: str, key: str = "country",
                          base: Path | None = None) -> dict[str, dict[int, float]]:
-    """``{actor: {year: value}}`` for one numeric column; blanks are skipped."""
+    """``{actor: {year: value}}`` for one numeric column; blanks are skipped.
+
+    Cached (a generated actor set reads one column once for all its actors): do not modify
+    the result.
+    """
     cols, rows = read_table(name, base)
     for need in (column, key, "year"):
         if need not in cols:

@@ -37,10 +37,13 @@ if TYPE_CHECKING:
     from multipolar.scenario.loader import LoadedScenario
 
 POLES = {"russia": 0, "west": 1, "china": 2, "mixed": 3}
+SIMULATED_ROLES = ("neighbour", "member_state")
+"""Roles of the actors whose alignment the model simulates."""
 OBSERVED_ATTRIBUTES = ("democracy", "un_alignment", "trade_share_russia", "trade_share_china",
                        "population", "gdp", "capability")
 STATIC_ATTRIBUTES = ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer",
-                     "un_alignment_nominal")
+                     "un_alignment_nominal",
+                     "western_pull", "russian_presence", "bargain_partner", "patronage_tie")
 EVENT_ARRAYS = ("use_of_force", "revolution", "elite_transition")
 """Event kinds compiled to ``(years, actors)`` indicator arrays (accession and exit force
 memberships instead)."""
@@ -234,6 +237,8 @@ class CompiledModel:
       by target; NaN where the member's drawn value applies.
     * ``event_arrays[kind]`` for ``use_of_force``, ``revolution``, ``elite_transition``:
       ``(T, A)`` float32, 1.0 in an event's year in its target's column.
+    * ``conflict_pairs``: ``(A, A)`` float64, 1.0 where two actors other than the core are the
+      sides of a frozen conflict standing in the last observed year (Armenia and Azerbaijan).
     * ``forced_membership``: ``(T, A, I)`` int8, -1 free, 1 forced in (accession) and 0 forced
       out (exit) from the event's year on.
     * ``rules``: the institutions' lifetimes and the scenario's constraints on accession
@@ -266,6 +271,7 @@ class CompiledModel:
     forced_membership: np.ndarray = field(
         default_factory=lambda: np.zeros((0, 0, 0), dtype=np.int8))
     rules: InstitutionRules | None = None
+    conflict_pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def n_years(self) -> int:
@@ -274,8 +280,12 @@ class CompiledModel:
 
     @property
     def neighbours(self) -> np.ndarray:
-        """Boolean mask of the actors whose alignment the model simulates."""
-        return np.array([r == "neighbour" for r in self.roles])
+        """Boolean mask of the actors whose alignment the model simulates.
+
+        The neighbourhood's ``neighbour`` actors, or the world's ``member_state`` actors; the
+        core and outside (great) powers keep their observed alignment.
+        """
+        return np.array([r in SIMULATED_ROLES for r in self.roles])
 
     def index(self, actor: str) -> int:
         """Column of ``actor``."""
@@ -352,6 +362,8 @@ def compile_model(loaded: LoadedScenario, start: int | None = None,
     obs, static = _actor_arrays(sc, years, loaded.base_dir, params)
     insts, hist, inst_pole, inst_excl = _institutions(sc, years, params)
     frozen, patronage = _relations(sc, years)
+    # a generated actor set may give patronage ties as an attribute instead of relations
+    patronage = np.maximum(patronage, static["patronage_tie"])
     static["russian_base"] = _bases_first_year(sc, years)
     levers = _levers(sc, years, params)
     past, future = _drivers(sc, years, loaded.base_dir, params)
@@ -370,7 +382,7 @@ def compile_model(loaded: LoadedScenario, start: int | None = None,
         patronage=patronage, levers=levers, drivers_past=past, drivers_future=future,
         params=params, enabled=enabled, implementation=impl, applied=dict(loaded.applied),
         param_schedule=_param_schedule(sc, years), event_arrays=event_arrays,
-        forced_membership=forced, rules=rules,
+        forced_membership=forced, rules=rules, conflict_pairs=_conflict_pairs(sc),
     )
 
 
@@ -413,9 +425,12 @@ def _actor_arrays(sc: Scenario, years: np.ndarray, base: Path,
                 if name == "un_alignment" and vals:
                     static["un_alignment_ref"][j] = float(np.mean([vals[y]
                                                                    for y in sorted(vals)[:4]]))
-                if vals:
-                    later = [y for y in sorted(vals) if y >= start]
-                    obs[name + "_first"][j] = vals[later[0]] if later else vals[max(vals)]
+                # the starting value: the first from the start year on, never after
+                # observed_until (the last one before the start if none)
+                known = [y for y in sorted(vals) if y <= obs_until]
+                later = [y for y in known if y >= start]
+                if later or known:
+                    obs[name + "_first"][j] = vals[later[0]] if later else vals[known[-1]]
             else:
                 spec = param_spec(f"actors.{a.id}.{name}", attr)
                 params[spec.path] = spec
@@ -484,6 +499,26 @@ def _relations(sc: Scenario, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     elif after.all():
         frozen[:] = 0.0
     return frozen, patronage
+
+
+def _conflict_pairs(sc: Scenario) -> np.ndarray:
+    """``(A, A)``: 1 for the two sides of a frozen conflict between actors other than the core.
+
+    Only conflicts standing in the last observed year count (an honest forecast knows nothing
+    later); the matrix is symmetric.
+    """
+    actors = sc.actor_ids()
+    pairs = np.zeros((len(actors), len(actors)))
+    until = sc.time.observed_until
+    for rel in sc.relations:
+        if rel.kind not in ("frozen_conflict", "conflict") or sc.core in (rel.source, rel.target):
+            continue
+        y0, y1 = rel.years if rel.years is not None else (None, None)
+        if (y0 is not None and y0 > until) or (y1 is not None and y1 < until):
+            continue
+        i, j = actors.index(rel.source), actors.index(rel.target)
+        pairs[i, j] = pairs[j, i] = 1.0
+    return pairs
 
 
 def _bases_first_year(sc: Scenario, years: np.ndarray) -> np.ndarray:

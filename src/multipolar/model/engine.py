@@ -20,7 +20,7 @@ from multipolar import rng
 from multipolar.model.compile import CompiledModel, InstitutionRules
 from multipolar.model.mechanisms import ORDER, STREAMS, Mechanism, resolve
 from multipolar.model.mechanisms.sphere import initial_sphere, sphere_shares
-from multipolar.model.state import F, ParamView, SharedYear, State, StepContext
+from multipolar.model.state import FLOWS, F, ParamView, SharedYear, State, StepContext
 from multipolar.seeding import SeedLike
 
 ACTOR_OUTCOMES = ("alignment", "china_share", "subsidy", "coercion", "conflict", "integration",
@@ -165,6 +165,7 @@ def _init_state(model: CompiledModel, p: dict[str, np.ndarray], n: int,
         sphere_push=np.zeros((n, n_a, 4, 3), dtype=F), west_discount=z.copy(),
         candidacy=np.broadcast_to(np.maximum(_rules(model).candidacy[0], 0).T[:, None, :],
                                   (n_i, n, n_a)).astype(F),
+        friction=z.copy(),
     )
 
 
@@ -289,12 +290,55 @@ def _static_items(model: CompiledModel, p: dict[str, np.ndarray], n: int,
     rules = _rules(model)
     items.update(institution_supersedes=rules.supersedes, path_years=rules.path_years,
                  conflict_scope=rules.conflict_scope)
-    for k in ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer"):
+    for k in ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer",
+              "western_pull", "russian_presence", "bargain_partner"):
         items[k] = static[k]
+    items.update(_world_series(model))
     items["sphere_reference"] = _sphere_reference(model, nb_b.astype(F))
+    pairs = getattr(model, "conflict_pairs", None)
+    items["conflict_partners"] = (pairs if pairs is not None and pairs.size
+                                  else np.zeros((nb_b.size, nb_b.size))).astype(F)
     items["institution_columns_in_neighbours"] = [
         np.searchsorted(items["neighbour_index"], cols) for cols in items["institution_columns"]]
     return items
+
+
+def _carried(arr: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray:
+    """``(years, actors)`` values carried forward from the last finite one (0 before any)."""
+    if arr is None:
+        return np.zeros(shape, dtype=F)
+    ok = np.isfinite(arr)
+    idx = np.where(ok, np.arange(arr.shape[0])[:, None], -1)
+    idx = np.maximum.accumulate(idx, axis=0)
+    out = np.take_along_axis(np.nan_to_num(arr, nan=0.0), np.maximum(idx, 0), axis=0)
+    return np.where(idx >= 0, out, 0.0).astype(F)
+
+
+ARMS_WINDOW = 5
+"""Years of arms deliveries summed for a state's Russian share of arms imports (lumpy data)."""
+
+
+def _world_series(model: CompiledModel) -> dict[str, np.ndarray]:
+    """Yearly world context rows ``(years, actors)`` (zeros where the scenario has no data).
+
+    The Russian share of a state's arms imports over the last :data:`ARMS_WINDOW` observed
+    years, and its trade shares with Russia and China, each carried forward after its data.
+    """
+    shape = (model.n_years, len(model.actors))
+    obs = model.obs
+    frm, tot = obs.get("arms_from_russia"), obs.get("arms_total")
+    share = np.zeros(shape, dtype=F)
+    if frm is not None and tot is not None:
+        known = np.isfinite(tot)
+        a = np.cumsum(np.where(known, np.nan_to_num(frm, nan=0.0), 0.0), axis=0)
+        b = np.cumsum(np.where(known, tot, 0.0), axis=0)
+        a[ARMS_WINDOW:] -= a[:-ARMS_WINDOW].copy()
+        b[ARMS_WINDOW:] -= b[:-ARMS_WINDOW].copy()
+        raw = np.where(b > 0, a / np.maximum(b, 1e-12), 0.0)
+        share = _carried(np.where(known, np.clip(raw, 0.0, 1.0), np.nan), shape)
+    return {"_arms_share_russia": share,
+            "_trade_share_russia": _carried(obs.get("trade_share_russia"), shape),
+            "_china_trade_share": _carried(obs.get("trade_share_china"), shape)}
 
 
 def _events(model: CompiledModel) -> dict[str, np.ndarray]:
@@ -390,30 +434,52 @@ def _member_params(model: CompiledModel, keys: np.ndarray,
 class _Outputs:
     """Year-major output buffers: each year's write is contiguous; transposed once at the end."""
 
-    def __init__(self, model: CompiledModel, n: int) -> None:
+    def __init__(self, model: CompiledModel, n: int, constant: frozenset[str] = frozenset()
+                 ) -> None:
         n_a, n_t, n_i = len(model.actors), model.n_years, len(model.institutions)
-        self.actor = {k: np.zeros((n_t, n, n_a), dtype=np.float32) for k in ACTOR_OUTCOMES}
+        # an outcome no switched-on mechanism writes keeps its first value: stored once
+        self.constant = {k: np.zeros((n, n_a), dtype=np.float32) for k in ACTOR_OUTCOMES
+                         if k in constant}
+        self.actor = {k: np.zeros((n_t, n, n_a), dtype=np.float32) for k in ACTOR_OUTCOMES
+                      if k not in constant}
         self.core = {k: np.zeros((n_t, n), dtype=np.float32) for k in CORE_OUTCOMES}
         self.mems = np.zeros((n_t, n_i, n, n_a), dtype=bool)  # handed out as int8 (a view)
+        self.n_t = n_t
 
     def record(self, st: State, t: int) -> None:
         """Copy year ``t`` of the state into the buffers."""
-        for k in ACTOR_OUTCOMES:
-            if k not in SPHERE_OUTCOMES:
-                self.actor[k][t] = getattr(st, _RECORD_ACTOR.get(k, k))
-        shares = sphere_shares(st.sphere)
-        for i, k in enumerate(SPHERE_OUTCOMES):
-            self.actor[k][t] = shares[..., i]
+        if t == 0:
+            self._record_into(self.constant, st)
+        if self.actor:
+            self._record_into(self.actor, st, t)
         for k in CORE_OUTCOMES:
             self.core[k][t] = getattr(st, k)
         self.mems[t] = st.membership
 
+    @staticmethod
+    def _record_into(bufs: dict[str, np.ndarray], st: State, t: int | None = None) -> None:
+        """Copy the state's outcomes named in ``bufs`` (into row ``t`` where given)."""
+        shares = sphere_shares(st.sphere) if any(k in bufs for k in SPHERE_OUTCOMES) else None
+        for k, buf in bufs.items():
+            if k in SPHERE_OUTCOMES:
+                assert shares is not None
+                v = shares[..., SPHERE_OUTCOMES.index(k)]
+            else:
+                v = getattr(st, _RECORD_ACTOR.get(k, k))
+            if t is None:
+                buf[...] = v
+            else:
+                buf[t] = v
+
     def result(self, model: CompiledModel, start: int, stop: int,
                p: dict[str, np.ndarray]) -> ChunkResult:
         """The chunk's :class:`ChunkResult`, indexed ``[member, year, actor(, institution)]``."""
+        actor = {k: v.transpose(1, 0, 2) for k, v in self.actor.items()}
+        for k, v in self.constant.items():  # a read-only view: the first year, every year
+            actor[k] = np.broadcast_to(v[:, None, :], (v.shape[0], self.n_t, v.shape[1]))
         return ChunkResult(start, stop, model.years.copy(), list(model.actors),
                            list(model.institutions),
-                           {k: v.transpose(1, 0, 2) for k, v in self.actor.items()},
+                           {k: actor[k] for k in ACTOR_OUTCOMES},
                            self.mems.view(np.int8).transpose(2, 0, 3, 1),
                            {k: v.T for k, v in self.core.items()},
                            {s.path: p[s.path] for s in model.uncertain()})
@@ -431,6 +497,9 @@ class _Run:
         self.items = _static_items(model, p, n, gas)
         self.row, member = _param_values(model, p)
         self.steps = _steps(model)
+        # flows no switched-on mechanism writes stay zero: no need to zero them every year
+        written = {f for _, mech in self.steps for f in mech.writes} | {"target_shift"}
+        self.flows = tuple(f for f in FLOWS if f in written)
         self.views = _views(self.steps, self.row, member)
         self.shared = SharedYear(keys=keys)
         _lever_scales(model, p, self.shared)
@@ -459,7 +528,7 @@ class _Run:
         model, st, items, shared, obs = self.model, self.st, self.items, self.shared, \
             self.model.obs
         year = int(model.years[t])
-        st.reset_year()
+        st.reset_year(self.flows)
         if self.target_offset is not None:
             st.target_shift += self.target_offset
         shared.year, shared.t = year, t
@@ -486,6 +555,22 @@ class _Run:
             mech.step(st, cx)
 
 
+ALWAYS_RECORDED = frozenset({"alignment", "democracy"})
+"""Outcomes recorded every year whatever the mechanisms (the engine itself sets them)."""
+
+
+def _constant_outcomes(steps: list[tuple[str, Mechanism]]) -> frozenset[str]:
+    """Actor outcomes that no switched-on mechanism writes (they keep their first value)."""
+    written = {f for _, mech in steps for f in mech.writes}
+    return frozenset(k for k in ACTOR_OUTCOMES if k not in ALWAYS_RECORDED
+                     and _state_field(k) not in written)
+
+
+def _state_field(outcome: str) -> str:
+    """The :class:`State` field an actor outcome is read from."""
+    return "sphere" if outcome in SPHERE_OUTCOMES else _RECORD_ACTOR.get(outcome, outcome)
+
+
 def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1000,
              params: dict[str, np.ndarray] | None = None,
              keys: np.ndarray | None = None) -> ChunkResult:
@@ -507,7 +592,7 @@ def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1
         raise ValueError(f"keys must have shape ({n},), not {keys.shape}")
     p = _member_params(model, keys, params)
     run_ = _Run(model, p, keys)
-    out = _Outputs(model, n)
+    out = _Outputs(model, n, _constant_outcomes(run_.steps))
     run_.initialise()
     out.record(run_.st, 0)
     for t in range(1, model.n_years):
@@ -536,6 +621,8 @@ def _year_items(model: CompiledModel, items: dict[str, Any], events: dict[str, n
     items["use_of_force_since"] = events["use_of_force_since"][t]
     items["revolution_event"] = events["revolution"][t]
     items["elite_transition_event"] = events["elite_transition"][t]
+    for k in ("arms_share_russia", "trade_share_russia", "china_trade_share"):
+        items[k] = items["_" + k][t]
 
 
 def _schedule_views(model: CompiledModel, p: dict[str, np.ndarray], t: int, core: int | None,

@@ -54,10 +54,14 @@ class State:
     sphere_push: np.ndarray  # this year's pushes on the sphere's targets, same shape
     west_discount: np.ndarray  # this year's share of the West's pull cancelled (propaganda)
     candidacy: np.ndarray  # (institutions, members, actors) float32: years held as candidate
+    friction: np.ndarray  # (members, actors): share of the strain of a partner quarrel left
 
-    def reset_year(self) -> None:
-        """Zero the per-year flows before a new year."""
-        for name in FLOWS:
+    def reset_year(self, flows: tuple[str, ...] = FLOWS) -> None:
+        """Zero the per-year flows before a new year.
+
+        ``flows`` may leave out flows that nothing writes (they stay at their initial zeros).
+        """
+        for name in flows:
             getattr(self, name)[...] = 0.0
 
 
@@ -208,5 +212,6 @@ STATE_BOUNDS: dict[str, tuple[float, float]] = {
     "subsidy": (0.0, INF), "coercion": (0.0, INF), "conflict": (0.0, INF), "threat": (0.0, INF),
     "sphere": (0.0, 1.0), "sphere_push": (-INF, INF), "west_discount": (0.0, 1.0),
     "candidacy": (0.0, INF),
+    "friction": (0.0, 1.0),
 }
 """The range each state field must stay in (checked by the mechanisms' contract tests)."""

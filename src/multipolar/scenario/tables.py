@@ -125,8 +125,14 @@ def _parse(raw: Any, where: str) -> ActorSet:
     return spec
 
 
-def expand_actor_set(raw: Any, index: int = 0, base: Path | None = None) -> list[dict[str, Any]]:
-    """The actor mappings of one actor set (``raw`` as written in the scenario)."""
+def expand_actor_set(raw: Any, index: int = 0, base: Path | None = None,
+                     until: int | None = None) -> list[dict[str, Any]]:
+    """The actor mappings of one actor set (``raw`` as written in the scenario).
+
+    ``until`` (the scenario's ``observed_until``) caps ``members_in``: a scenario blind after
+    a year cannot know which states join later, so it takes the members of that year (and
+    drops the overrides of states that were not members then).
+    """
     where = f"actor_sets.{index}"
     spec = _parse(raw, where)
     df = _table(spec.table, base)
@@ -136,11 +142,14 @@ def expand_actor_set(raw: Any, index: int = 0, base: Path | None = None) -> list
                                 field=f"{where}.group_by",
                                 fix=f"columns: {', '.join(map(str, df.columns))}")
     keep = set(df["iso3"].astype(str))
-    if spec.members_in is not None:
-        keep &= _members(spec.members_in)
+    year = spec.members_in
+    capped = year is not None and until is not None and until < year
+    if year is not None:
+        keep &= _members(min(year, until) if capped and until is not None else year)
     keep |= set(spec.include)
     keep -= set(spec.exclude)
-    unknown = sorted(set(spec.overrides) - keep)
+    # capped at an earlier year: overrides of states that joined later do not apply
+    unknown = [] if capped else sorted(set(spec.overrides) - keep)
     if unknown:
         raise ScenarioError(f"overrides name actors not in the set: {', '.join(unknown)}",
                             field=f"{where}.overrides",
@@ -163,14 +172,15 @@ def expand_actor_set(raw: Any, index: int = 0, base: Path | None = None) -> list
     return actors
 
 
-def expand_actor_sets(raw_sets: Any, base: Path | None = None) -> list[dict[str, Any]]:
-    """The actor mappings of every actor set, in order."""
+def expand_actor_sets(raw_sets: Any, base: Path | None = None,
+                      until: int | None = None) -> list[dict[str, Any]]:
+    """The actor mappings of every actor set, in order (``until``: see expand_actor_set)."""
     if not isinstance(raw_sets, list):
         raise ScenarioError("actor_sets must be a list of sets", field="actor_sets",
                             fix="write `actor_sets:` followed by `- table: countries ...`")
     out: list[dict[str, Any]] = []
     for i, raw in enumerate(raw_sets):
-        out += expand_actor_set(raw, i, base)
+        out += expand_actor_set(raw, i, base, until)
     return out
 
 

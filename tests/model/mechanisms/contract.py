@@ -33,6 +33,7 @@ N_MEMBERS, N_ACTORS, N_INST = 6, 5, 2
 ROOT = Path(__file__).resolve().parents[3]
 THEORY = Path("/work/shared/THEORY.md")
 CITATIONS = ROOT / "src/multipolar/scenarios/russia-neighbourhood/citations.yaml"
+WORLD_CITATIONS = ROOT / "src/multipolar/scenarios/russia-world/citations.yaml"
 
 
 def make_state(seed: int, n: int = N_MEMBERS) -> State:
@@ -57,7 +58,8 @@ def make_state(seed: int, n: int = N_MEMBERS) -> State:
         conflict=np.zeros((n, N_ACTORS), f32), threat=arr(0.0, 1.0),
         sphere=_sphere(g, n), sphere_push=np.zeros((n, N_ACTORS, 4, 3), f32),
         west_discount=np.zeros((n, N_ACTORS), f32),
-        candidacy=g.integers(0, 4, (N_INST, n, N_ACTORS)).astype(f32))
+        candidacy=g.integers(0, 4, (N_INST, n, N_ACTORS)).astype(f32),
+        friction=(g.uniform(size=(n, N_ACTORS)) < 0.3).astype(f32) * arr(0.0, 1.0))
 
 
 def _sphere(g: np.random.Generator, n: int) -> np.ndarray:
@@ -111,8 +113,22 @@ def make_items(n: int = N_MEMBERS, rows: slice | None = None) -> dict[str, Any]:
         "patronage": np.array([0, 1, 0, 0.5, 0], f32),
         "use_of_force": event, "use_of_force_since": event, "revolution_event": event,
         "elite_transition_event": event,
+        "western_pull": np.array([0, 0.9, 0.3, 0.3, 0.7], f32),
+        "russian_presence": np.array([0, 0, 1, 0, 0.5], f32),
+        "bargain_partner": np.array([0, 0, 0, 1, 0], f32),
+        "arms_share_russia": np.array([0, 0.1, 0.8, 0.4, 0], f32),
+        "trade_share_russia": np.array([0, 0.05, 0.3, 0.1, 0.02], f32),
+        "china_trade_share": np.array([0, 0.1, 0.2, 0.4, 0.05], f32),
         "sphere_reference": _sphere(np.random.default_rng(7), 1)[0],
+        "conflict_partners": _pairs(),
     }
+
+
+def _pairs() -> np.ndarray:
+    """Neighbours 2 and 4 are the two sides of a frozen conflict (as Armenia and Azerbaijan)."""
+    pairs = np.zeros((N_ACTORS, N_ACTORS), np.float32)
+    pairs[2, 4] = pairs[4, 2] = 1.0
+    return pairs
 
 
 class Recorder:
@@ -240,7 +256,7 @@ class MechanismContract:
         assert self.mechanism.theory, "a mechanism names the THEORY.md items it implements"
         assert set(self.mechanism.theory) <= items, set(self.mechanism.theory) - items
 
-    def test_evidence_keys_resolve_in_flagship_citations(self) -> None:
+    def test_evidence_keys_resolve_in_bundled_citations(self) -> None:
         keys = _citation_keys()
         assert self.mechanism.evidence, "a mechanism cites the passages behind it"
         assert set(self.mechanism.evidence) <= keys, set(self.mechanism.evidence) - keys
@@ -274,4 +290,8 @@ def _theory_items() -> set[str]:
 
 @lru_cache(maxsize=1)
 def _citation_keys() -> set[str]:
-    return set(yaml.safe_load(CITATIONS.read_text(encoding="utf-8")))
+    """Citation keys of the bundled scenarios (the neighbourhood's and the world's)."""
+    keys: set[str] = set()
+    for path in (CITATIONS, WORLD_CITATIONS):
+        keys |= set(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return keys

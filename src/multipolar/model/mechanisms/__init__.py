@@ -15,11 +15,14 @@ order of the steps within a year.
 
 Modules: ``capacity`` (resource_rents, elite_interests), ``policy`` (threat_perception,
 russia_policy, use_of_force), ``instruments`` (small_partner_leverage, attraction, assertion,
-patronage_networks, kindred_regimes), ``outside`` (propaganda, eu_pull, china_pull, silk_road_link),
-``institutions`` (institutions, frozen_conflicts), ``shocks`` (shocks, dated_events),
+patronage_networks, kindred_regimes), ``outside`` (propaganda, eu_pull, china_pull,
+silk_road_link), ``institutions`` (institutions, frozen_conflicts), ``partners`` (free_riding,
+bilateral_management: the members of Russia's formats), ``shocks`` (shocks, dated_events),
 ``alignment``, ``integration`` (delegation_limit), ``domestic`` (domestic_linkage), ``sphere``
-(whose sphere of influence a neighbour is in); ``catalogue`` validates a scenario against the
-declarations. Depends on NumPy and :mod:`multipolar.rng`.
+(whose sphere of influence a neighbour is in), ``world`` (the world scenario's global
+instruments and answers: arms_and_energy, distant_military_presence, chosen_bargains,
+western_normative_pull, china_backing, sovereignty_norm); ``catalogue`` validates a scenario
+against the declarations. Depends on NumPy and :mod:`multipolar.rng`.
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ from multipolar.model.mechanisms import (  # noqa: F401  (importing registers th
     instruments,
     integration,
     outside,
+    partners,
     policy,
     shocks,
     sphere,
+    world,
 )
 from multipolar.model.mechanisms.base import (
     CONTEXT_ITEMS,
@@ -54,9 +59,11 @@ from multipolar.model.mechanisms.catalogue import (
 
 ORDER: list[str] = [
     "resource_rents", "threat_perception", "russia_policy", "use_of_force", "elite_interests",
-    "assertion", "small_partner_leverage", "attraction", "patronage_networks",
-    "kindred_regimes", "propaganda", "eu_pull", "china_pull", "silk_road_link", "institutions",
-    "frozen_conflicts", "shocks", "dated_events", "sphere", "alignment", "delegation_limit",
+    "assertion", "small_partner_leverage", "free_riding", "attraction", "patronage_networks",
+    "kindred_regimes", "arms_and_energy", "distant_military_presence", "chosen_bargains",
+    "western_normative_pull", "china_backing", "sovereignty_norm", "propaganda", "eu_pull",
+    "china_pull", "silk_road_link", "institutions", "frozen_conflicts", "shocks",
+    "dated_events", "bilateral_management", "sphere", "alignment", "delegation_limit",
     "domestic_linkage",
 ]
 """The order of the steps within a year."""

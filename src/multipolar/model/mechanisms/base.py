@@ -186,6 +186,11 @@ SHARED_PARAMS: dict[str, Param] = {p.name: p for p in (
           "economy shielded from its rules (A3); restrains assertion towards neighbours the West "
           "courts (russia_policy)",
           bounds=(0.0, 2.0)),
+    Param("aims.multipolar_order", 0.65, "weight Russia gives to a multipolar order that "
+          "dilutes US influence (A4, seed 002); scales the bargains with chosen states",
+          bounds=(0.0, 2.0)),
+    Param("aims.broker_image", 0.4, "weight Russia gives to looking a reliable broker and "
+          "mediator (A2, seed 002); not read by any mechanism yet", bounds=(0.0, 2.0)),
     Param("aims.sphere", 0.8, "weight Russia gives to a sphere of influence (A4); scales "
           "attraction", bounds=(0.0, 2.0)),
 )}
@@ -238,7 +243,19 @@ CONTEXT_ITEMS: dict[str, str] = {
     "use_of_force_since": "(actors,) float32: 1 from the year of a use of force on",
     "revolution_event": "(actors,) float32: 1 where a revolution is given for this year",
     "elite_transition_event": "(actors,) float32: 1 where a leadership change is given",
+    "western_pull": "(actors,) float32: weight of the West's normative pull on the state (0-1)",
+    "russian_presence": "(actors,) float32: Russian military or paramilitary presence (0-1)",
+    "bargain_partner": "(actors,) float32: 1 for a state Russia bargains with (chosen states)",
+    "arms_share_russia": "(actors,) float32: Russian share of the state's arms imports over "
+                         "the last five observed years (carried forward)",
+    "trade_share_russia": "(actors,) float32: the state's trade share with Russia (last "
+                          "observed, carried forward)",
+    "china_trade_share": "(actors,) float32: the state's trade share with China (last "
+                         "observed, carried forward)",
     "sphere_reference": "(actors, channels, poles) float32: the sphere's starting shares "
                         "(mechanisms.sphere.initial_sphere)",
+    "conflict_partners": "(actors, actors) float32: 1 for the two sides of a frozen conflict "
+                         "between states other than the core (standing in the last observed "
+                         "year)",
 }
 """Every context item the engine offers, with its shape and meaning."""

@@ -1,0 +1,115 @@
+"""What ``multipolar run`` shows for a run with many actors (the world scenario).
+
+193 rows and 193 fan charts are not readable, so a run with more than :data:`MANY` actors gets
+a table by the scenario's actor groups (seed 002's blocks for ``russia-world``: the median over
+members of each group's mean alignment, against the observed mean), the states the run puts
+closest to Russia and to the US at the end, fan charts for a few states of every group and a
+world map of the median alignment (:func:`world_map`).
+Depends on Rich, :mod:`multipolar.scenario` (groups) and :mod:`multipolar.data`.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+MANY = 30
+"""Above this many actors a run is shown by group."""
+SHOWCASE = ("DEU", "POL", "TUR", "SRB", "UKR", "BLR", "KAZ", "IND", "BRA", "SYR", "IRN",
+            "VEN", "CUB", "NGA", "ZAF", "EGY")
+"""States drawn as fan charts in a world run (a few per seed-002 group)."""
+
+
+def is_world(summary: dict[str, Any]) -> bool:
+    """Whether the run has so many actors that it is shown by group."""
+    return len(summary.get("actors", [])) > MANY
+
+
+def observed_world() -> dict[str, dict[int, float]]:
+    """Observed alignment (0 like Russia, 1 like the US) by ISO3 code and year (global table)."""
+    from multipolar.data import column_by_actor_year
+
+    return column_by_actor_year("global/country_year.parquet", "rel_pos_ru0_us1", "iso3")
+
+
+def groups_of(scenario: str) -> dict[str, str]:
+    """``{actor: group label}`` of the scenario's actors ('' where none).
+
+    The label is the actor set's ``label`` of the actor's group (its ``region``), else the
+    group id.
+    """
+    from multipolar.scenario import load_scenario
+
+    ld = load_scenario(scenario)
+    labels: dict[str, str] = {}
+    for aset in ld.raw.get("actor_sets") or []:
+        for gid, g in ((aset or {}).get("groups") or {}).items():
+            if isinstance(g, dict) and g.get("label"):
+                labels[str(gid)] = str(g["label"])
+    return {a.id: labels.get(a.region or "", a.region or "") for a in ld.scenario.actors}
+
+
+def _median(summary: dict[str, Any], actor: str, year: int) -> float | None:
+    q = (summary.get("alignment", {}).get(actor) or {}).get(str(year))
+    return None if q is None else float(q["median"])
+
+
+def _mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs) if xs else math.nan
+
+
+def world_table(summary: dict[str, Any], observed: dict[str, dict[int, float]],
+                groups: dict[str, str], observed_year: int) -> Table:
+    """Mean alignment by group: simulated at the last observed year and the end, observed."""
+    years = [int(y) for y in summary.get("years", [])]
+    end = years[-1]
+    mid = observed_year if observed_year in years else years[0]
+    t = Table(title=f"alignment by group (0 = votes like Russia, 1 = like the US; mean over "
+                    f"the group's n states of their member medians), "
+                    f"{summary.get('members', 0):,} members, seed {summary.get('seed')}")
+    t.add_column("group", no_wrap=True)
+    for col in ("n", f"{mid} model", f"{mid} data", f"{end} model"):
+        t.add_column(col, justify="right", no_wrap=True)
+    by: dict[str, list[str]] = {}
+    for a in summary.get("actors", []):
+        if a in summary.get("alignment", {}):
+            by.setdefault(groups.get(a, ""), []).append(a)
+    for g, members in sorted(by.items(), key=lambda kv: kv[0].removeprefix("the ").lower()):
+        sim = [v for a in members if (v := _median(summary, a, mid)) is not None]
+        obs = [v for a in members if (v := (observed.get(a) or {}).get(mid)) is not None]
+        fin = [v for a in members if (v := _median(summary, a, end)) is not None]
+        t.add_row(g or "-", str(len(members)), f"{_mean(sim):.2f}", f"{_mean(obs):.2f}",
+                  f"{_mean(fin):.2f}")
+    return t
+
+
+def extremes(summary: dict[str, Any], k: int = 6) -> tuple[list[str], list[str]]:
+    """The ``k`` states the run puts closest to Russia and to the US in its last year."""
+    end = int(summary["years"][-1])
+    vals = {a: v for a in summary.get("alignment", {}) if (v := _median(summary, a, end))
+            is not None}
+    order = sorted(vals, key=lambda a: vals[a])
+    return ([f"{a} {vals[a]:.2f}" for a in order[:k]],
+            [f"{a} {vals[a]:.2f}" for a in order[::-1][:k]])
+
+
+def world_map(summary: dict[str, Any], path: Path, observed_year: int) -> Path:
+    """A choropleth of the median alignment at the last observed year and at the end (PNG)."""
+    from multipolar.world.worldmap import Panel, draw_panels
+
+    years = [int(y) for y in summary["years"]]
+    mid = observed_year if observed_year in years else years[0]
+    label = ("median UN voting alignment: Russia (0) to the US (1); below 0: farther from "
+             "the US than Russia is")
+    panels = [Panel({a: v for a in summary["alignment"] if (v := _median(summary, a, y))
+                     is not None}, f"{tag}. {y}{' (simulated)' if y > mid else ''}", "RdBu",
+                    label, vmin=-0.6, vmax=1.0)
+              for tag, y in (("a", mid), ("b", years[-1]))]
+    note = (f"Ensemble of {summary.get('members', 0):,} members, seed {summary.get('seed')}; "
+            f"the model follows its own path from {years[0]} (data until {mid} are not imposed). "
+            "Grey: not simulated. Shapes: Natural Earth 1:50m (public domain).")
+    return draw_panels(panels, path, suptitle="The world model: who votes with Russia",
+                       note=note)

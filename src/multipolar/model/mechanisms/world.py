@@ -1,0 +1,221 @@
+"""Russia's global instruments and the other states' answers (seed 002): the world mechanisms.
+
+The world scenario (``russia-world``) shares the neighbourhood's mechanisms where the idea is
+the same (``alignment``, ``resource_rents``, ``kindred_regimes``, ``patronage_networks``) and
+adds only what is global:
+
+* Russia's instruments far from home: ``arms_and_energy`` (arms deliveries and energy trade tie
+  recipients), ``distant_military_presence`` (bases, advisers and contractors) and
+  ``chosen_bargains`` (deals with selected states that dilute US weight); weakening others
+  (eroding good governance abroad) is the shared ``patronage_networks``, not a copy;
+* the others' answers: ``western_normative_pull`` (the West's rules draw democracies and its
+  allies away from Russia), ``china_backing`` (China's cover for those who trade with it) and
+  ``sovereignty_norm`` (states outside the blocs hedge towards the middle).
+
+Like the neighbourhood's, each adds a shift to ``state.target_shift`` of the states it applies
+to (negative: towards Russia; alignment 0 votes like Russia, 1 like the US). A dated use of
+force (the shared ``use_of_force``) is answered in ``western_normative_pull``. Depends on NumPy
+and :mod:`.base`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from multipolar.model.mechanisms.base import Mechanism, Param, register
+
+if TYPE_CHECKING:
+    from multipolar.model.state import State, StepContext
+
+
+@register
+class ArmsAndEnergy(Mechanism):
+    """Arms deliveries and energy trade tie recipients to Moscow (C1, B1; seed 002, 001).
+
+    The alignment target of a state moves towards Russia by ``arms_effect`` times the Russian
+    share of its arms imports plus ``trade_effect`` times its trade share with Russia, scaled by
+    Russia's capacity (the energy windfall paid for the reach; counted up to ``capacity_cap``).
+    """
+
+    name = "arms_and_energy"
+    theory = ("C1", "B1")
+    evidence = ("W_I_energy_corruption", "W_I_fuel_energy", "W_I_windfall")
+    params = (
+        Param("arms_effect", 0.3, "pull towards Russia of a state that buys all its arms from "
+              "Russia, at capacity 1", "alignment units", (0.0, 2.0)),
+        Param("trade_effect", 0.5, "pull towards Russia per unit of trade share with Russia, at "
+              "capacity 1", "alignment units per trade share", (0.0, 5.0)),
+        Param("capacity_cap", 2.0, "capacity above which arms and energy deals reach no "
+              "further", "capacity", (0.0, 10.0)),
+    )
+    reads = ("capacity",)
+    writes = ("target_shift",)
+    context = ("arms_share_russia", "trade_share_russia", "neighbours")
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Add the arms and energy pull to the target shift."""
+        p = cx.p
+        cap = np.clip(st.capacity, 0.0, p.member("capacity_cap"))[:, None]
+        tie = p["arms_effect"] * cx.arms_share_russia + \
+            p["trade_effect"] * cx.trade_share_russia
+        st.target_shift -= tie * cap * cx.neighbours
+
+
+@register
+class DistantMilitaryPresence(Mechanism):
+    """Bases, advisers and contractors far from home bind host governments (C2; seed 002).
+
+    A host's alignment target moves towards Russia by ``presence_effect`` times Russia's
+    presence there (the scenario's ``russian_presence``: Syria, Libya, the Central African
+    Republic, Sudan, Venezuela). The presence is mostly a show of force (warplanes and ships for
+    bluffing), so it binds the host and no one else.
+    """
+
+    name = "distant_military_presence"
+    theory = ("C2",)
+    evidence = ("W_I_syria", "W_I_venezuela", "W_I_africa", "W_I_middle_east", "W_I_bluffing")
+    params = (
+        Param("presence_effect", 0.5, "pull towards Russia of a host with full presence",
+              "alignment units", (0.0, 2.0)),
+    )
+    writes = ("target_shift",)
+    context = ("russian_presence", "neighbours")
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Add the pull of presence to the hosts' target shift."""
+        st.target_shift -= cx.p["presence_effect"] * cx.russian_presence * cx.neighbours
+
+
+@register
+class ChosenBargains(Mechanism):
+    """Deals with chosen states dilute US weight; the partners bargain in turn (A4, D3; 002).
+
+    A chosen partner (China, India, Brazil, Turkey, Serbia: the scenario's ``bargain_partner``)
+    is pulled towards Russia by ``bargain_strength`` times the weight of the multipolar aim.
+    The partner sells its weight: it moves only ``1 - hedge`` of that way, keeping its own
+    room between Russia and the West (partners play on Russia's quarrel with the West).
+    """
+
+    name = "chosen_bargains"
+    theory = ("A4", "D3")
+    evidence = ("W_A_dilute", "W_R_new_powers", "W_R_play_west", "W_R_parade_guests")
+    params = (
+        Param("bargain_strength", 0.4, "pull towards Russia of a bargain at full weight of the "
+              "multipolar aim", "alignment units", (0.0, 2.0)),
+        Param("hedge", 0.5, "share of the pull a partner keeps back to bargain with both sides",
+              "share", (0.0, 1.0)),
+    )
+    writes = ("target_shift",)
+    context = ("bargain_partner", "neighbours")
+    shared = ("aims.multipolar_order",)
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Add the bargains' pull to the partners' target shift."""
+        p = cx.p
+        pull = p["bargain_strength"] * p["aims.multipolar_order"] * (1.0 - p["hedge"])
+        st.target_shift -= pull * cx.bargain_partner * cx.neighbours
+
+
+@register
+class WesternNormativePull(Mechanism):
+    """The West's rules draw democracies and its allies away from Russia (D1, D5, D7; 002).
+
+    Two normative systems stand against each other: rules, openness and law against power over
+    law. A state's alignment target moves away from Russia by ``effect`` times ``pull`` times
+    its ``western_pull`` (high for the West, its allies and EU candidates) times its democracy
+    raised to ``democracy_exponent``: the rules attract those who live by them.
+
+    A use of force by Russia against any state (a dated event) breaks those rules, and the
+    breach is what the rule-abiding condemn: from its year on, the same states move a further
+    ``breach_effect`` away from Russia (times their pull and democracy), so a confrontational
+    course risks isolating Russia among them (002 on Crimea, the 2015 parade and Kudrin).
+    States outside the West's pull are not moved by the breach.
+    """
+
+    name = "western_normative_pull"
+    theory = ("D1", "D5", "D7")
+    evidence = ("W_R_normative_standoff", "W_R_law_power", "W_R_liberal_alliances",
+                "W_R_rule_book", "W_R_revisionist")
+    params = (
+        Param("pull", 1.0, "weight of the West's normative pull (perspectives differ)", "-",
+              (0.0, 3.0)),
+        Param("effect", 0.35, "shift away from Russia of a full democracy under full pull",
+              "alignment units", (0.0, 2.0)),
+        Param("democracy_exponent", 1.0, "convexity of the pull in democracy", "-",
+              (0.0, 10.0)),
+        Param("breach_effect", 0.25, "further shift away from Russia of a full democracy under "
+              "full pull once Russia has used force against a state", "alignment units",
+              (0.0, 2.0)),
+    )
+    reads = ("democracy",)
+    writes = ("target_shift",)
+    context = ("western_pull", "neighbours", "use_of_force_since")
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Add the West's pull (and its answer to a use of force) to the target shift."""
+        p = cx.p
+        dem = np.clip(st.democracy, 0.0, 1.0) ** p["democracy_exponent"]
+        weight = p["effect"] * p["pull"]
+        if cx.use_of_force_since.any():  # a breach of the rules by Russia, this year or before
+            weight = weight + p["breach_effect"]
+        st.target_shift += weight * cx.western_pull * dem * cx.neighbours
+
+
+@register
+class ChinaBacking(Mechanism):
+    """China's backing on global questions gives cover to those who trade with it (D6; 002).
+
+    Moscow seeks China's support on the big questions of world politics; a state that trades
+    much with China risks less by not following the West. Its alignment target moves towards
+    Russia by ``cover`` times its trade share with China, relative to ``full_share``.
+    """
+
+    name = "china_backing"
+    theory = ("D6",)
+    evidence = ("W_R_china_enlist", "W_R_china_limit", "W_R_silk_road")
+    params = (
+        Param("cover", 0.25, "pull towards Russia of a state whose trade share with China is "
+              "full_share", "alignment units", (0.0, 2.0)),
+        Param("full_share", 0.3, "trade share with China that gives the full cover",
+              "trade share", (0.01, 1.0)),
+    )
+    writes = ("target_shift",)
+    context = ("china_trade_share", "neighbours")
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Add China's cover to the target shift."""
+        p = cx.p
+        share = np.minimum(cx.china_trade_share / p["full_share"], 1.0)
+        st.target_shift -= p["cover"] * share * cx.neighbours
+
+
+@register
+class SovereigntyNorm(Mechanism):
+    """States outside the blocs hedge: each balances its own interests (D1, A4; 002, 001).
+
+    Moscow pitches an order of sovereign states that need not side with the West. A state the
+    West's pull does not hold (``1 - western_pull``) has its alignment target drawn part of the
+    way (``strength``) towards ``centre``, the middle ground between Russia and the US; it
+    moves away from both camps' ends.
+    """
+
+    name = "sovereignty_norm"
+    theory = ("D1", "A4")
+    evidence = ("W_R_sovereignty", "W_R_suverenitet", "W_R_post_west", "W_R_cannot_contain")
+    params = (
+        Param("strength", 0.3, "share of the distance to the centre added to the target of a "
+              "state with no Western pull", "share", (0.0, 1.0)),
+        Param("centre", 0.3, "the middle ground towards which hedging states lean",
+              "alignment", (-1.0, 1.0)),
+    )
+    reads = ("alignment",)
+    writes = ("target_shift",)
+    context = ("western_pull", "neighbours")
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Add the hedge towards the centre to the target shift."""
+        p = cx.p
+        free = (1.0 - cx.western_pull) * cx.neighbours
+        st.target_shift += p["strength"] * free * (p["centre"] - st.alignment)

@@ -1,0 +1,30 @@
+"""`multipolar run russia-world` end to end: a by-group table that fits 80 columns, a few
+fan charts and one overview (never one chart per state)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from multipolar.cli import world_view
+from multipolar.cli.main import app
+
+
+def test_world_run_prints_groups_in_80_columns_and_draws_a_few_charts(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["run", "russia-world", "--members", "24", "--seed", "3",
+                                   "--out", str(tmp_path / "r")],
+                             env={"COLUMNS": "80"}, terminal_width=80)
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert max(len(x) for x in lines) <= 80
+    for label in ("the West", "Sub-Saharan Africa", "the post-Soviet space",
+                  "Latin America and the Caribbean"):
+        assert any(x.startswith("│ " + label) for x in lines), label
+    near = next(x for x in lines if x.startswith("closest to Russia"))
+    far = next(x for x in lines if x.startswith("closest to the US"))
+    assert "SYR" in near and "USA" in far  # the seeds' client and the other pole
+    pngs = sorted(p.name for p in (tmp_path / "r").glob("*.png"))
+    assert {"alignment-overview.png", "alignment-map.png"} <= set(pngs)
+    assert "sphere-overview.png" not in pngs
+    assert len(pngs) == len(world_view.SHOWCASE) + 2 < 30

@@ -1,0 +1,166 @@
+"""The russia-world scenario through the shared engine: what the world model produces.
+
+Runs small ensembles of the bundled world scenario (193 states, 1992-2035) and checks the
+directions of the seed-002 mechanisms on the outcomes, that switching one off changes the
+states it should and only those, that overlays apply, and that chunking does not matter.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from multipolar.model.api import compile_model, simulate
+from multipolar.model.compile import CompiledModel
+from multipolar.scenario import load_scenario
+
+N = 24
+
+
+@lru_cache(maxsize=8)
+def _model(perspective: str | None = None, hypothesis: str | None = None,
+           off: str | None = None) -> CompiledModel:
+    sets = (f"mechanisms.{off}.enabled=false",) if off else ()
+    ld = load_scenario("russia-world", perspective=perspective, hypothesis=hypothesis,
+                       sets=list(sets))
+    return compile_model(ld)
+
+
+@lru_cache(maxsize=8)
+def _alignment(perspective: str | None = None, hypothesis: str | None = None,
+               off: str | None = None) -> np.ndarray:
+    """Alignment ``(members, years, actors)`` of ``N`` members, seed 3."""
+    return simulate(_model(perspective, hypothesis, off), 3, 0, N).actor_outcomes["alignment"]
+
+
+def _cols(codes: list[str]) -> list[int]:
+    m = _model()
+    return [m.actors.index(c) for c in codes]
+
+
+def _year(y: int) -> int:
+    return int(np.flatnonzero(_model().years == y)[0])
+
+
+def test_world_runs_every_state_and_keeps_great_powers_observed() -> None:
+    m = _model()
+    assert len(m.actors) == 193 and int(m.neighbours.sum()) == 190  # less RUS, USA, CHN
+    x = _alignment()
+    assert x.shape == (N, m.n_years, 193) and np.isfinite(x).all()
+    usa = m.actors.index("USA")
+    assert np.allclose(x[:, _year(2030), usa], x[0, _year(2030), usa])  # outside power
+
+
+def test_arms_clients_and_autocracies_sit_closer_to_russia_than_western_democracies() -> None:
+    m = _model()
+    t = _year(2030)
+    arms = m.obs["arms_from_russia"]
+    total = m.obs["arms_total"]
+    dem = m.obs["democracy"][_year(2019)]
+    share = np.nansum(arms[_year(2010):_year(2019) + 1], axis=0) / np.maximum(
+        np.nansum(total[_year(2010):_year(2019) + 1], axis=0), 1e-9)
+    clients = np.flatnonzero(m.neighbours & (share > 0.5) & (dem < 0.4))
+    west = [j for j in _cols(["DEU", "FRA", "GBR", "SWE", "NLD", "CAN", "AUS", "NOR"])]
+    assert len(clients) >= 8
+    x = np.median(_alignment(), axis=0)[t]
+    assert x[clients].mean() < x[west].mean() - 0.3
+
+
+def test_switching_off_presence_moves_the_hosts_and_only_them() -> None:
+    hosts = _cols(["SYR", "LBY", "CAF", "SDN", "VEN"])
+    on, off = _alignment(), _alignment(off="distant_military_presence")
+    t = _year(2030)
+    assert (off[:, t, hosts].mean(axis=0) > on[:, t, hosts].mean(axis=0) + 0.05).all()
+    others = [j for j in range(on.shape[2]) if j not in hosts]
+    assert np.array_equal(on[:, :, others], off[:, :, others])
+
+
+def test_switching_off_the_western_pull_moves_the_west_towards_russia() -> None:
+    on, off = _alignment(), _alignment(off="western_normative_pull")
+    t = _year(2030)
+    west = _cols(["DEU", "FRA", "POL", "SWE", "CAN"])
+    assert (off[:, t, west].mean(axis=0) < on[:, t, west].mean(axis=0) - 0.05).all()
+
+
+def test_perspectives_and_hypotheses_change_what_they_should() -> None:
+    t = _year(2030)
+    west = _cols(["DEU", "FRA", "POL", "SWE", "CAN", "JPN"])
+    assert _alignment("western")[:, t, west].mean() > _alignment("kremlin")[:, t, west].mean()
+    # the Kremlin's view gives China's trade partners more cover (closer to Russia)
+    m = _model()
+    share = np.nan_to_num(m.obs["trade_share_china"][_year(2014)])
+    partners_of_china = np.flatnonzero(m.neighbours & (share > 0.2) & (m.static["western_pull"]
+                                                                       < 0.5))
+    assert _alignment("kremlin")[:, t, partners_of_china].mean() < \
+        _alignment("western")[:, t, partners_of_china].mean() - 0.05
+    partners = _cols(["IND", "BRA", "SRB", "MNG"])
+    strat, opp = _alignment(None, "strategic"), _alignment(None, "opportunist")
+    assert (strat[:, t, partners].mean(axis=0) < opp[:, t, partners].mean(axis=0)).all()
+    others = [j for j in range(strat.shape[2]) if j not in partners]
+    assert np.array_equal(strat[:, :, others], opp[:, :, others])
+
+
+@pytest.mark.parametrize("cut", [1, 11])
+def test_results_do_not_depend_on_chunking(cut: int) -> None:
+    m = _model()
+    whole = simulate(m, 5, 0, 16).actor_outcomes
+    a, b = simulate(m, 5, 0, cut).actor_outcomes, simulate(m, 5, cut, 16).actor_outcomes
+    for k in ("alignment", "democracy"):
+        assert np.array_equal(whole[k], np.concatenate([a[k], b[k]]))
+
+
+def test_nothing_after_the_observed_years_reaches_the_run() -> None:
+    m = _model()
+    late = m.years > m.observed_until
+    for name in ("un_alignment", "democracy", "trade_share_russia", "arms_from_russia"):
+        assert np.isnan(m.obs[name][late]).all(), name
+
+
+@lru_cache(maxsize=4)
+def _with_event(event: str | None) -> np.ndarray:
+    ld = load_scenario("russia-world", events=[event] if event else None)
+    return simulate(compile_model(ld), 3, 0, N).actor_outcomes["alignment"]
+
+
+def test_a_use_of_force_isolates_russia_among_western_democracies() -> None:
+    """002: a breach of the rules is what the rule-abiding condemn; clients do not follow."""
+    base, force = _with_event(None), _with_event("use_of_force:UKR@2022")
+    before = int(np.flatnonzero(_model().years < 2022)[-1]) + 1
+    assert np.array_equal(base[:, :before], force[:, :before])  # nothing moves before the event
+    t = _year(2030)
+    move = force[:, t].mean(axis=0) - base[:, t].mean(axis=0)  # > 0: away from Russia
+    west = _cols(["DEU", "FRA", "SWE", "NLD", "CAN", "AUS", "JPN"])
+    clients = _cols(["SYR", "BLR", "TJK", "TKM", "VEN", "CUB"])
+    ukr = _cols(["UKR"])[0]
+    assert (move[west] > 0.05).all()
+    assert move[west].min() > 3 * max(move[clients].max(), 0.0)
+    assert move[ukr] > max(0.05, 3 * move[clients].max())  # the target itself turns away
+    assert move[_cols(["USA", "CHN"])].tolist() == [0.0, 0.0]  # outside powers keep their path
+
+
+def test_china_backing_moves_its_trade_partners_towards_russia() -> None:
+    """004/002: China's cover lets those who trade much with it stay off the West's side."""
+    on, off = _alignment(), _alignment(off="china_backing")
+    t = _year(2030)
+    m = _model()
+    share = np.nan_to_num(m.obs["trade_share_china"][_year(2014)])
+    gap = off[:, t].mean(axis=0) - on[:, t].mean(axis=0)  # > 0: on is closer to Russia
+    high = np.flatnonzero(m.neighbours & (share > 0.2))
+    low = np.flatnonzero(m.neighbours & (share < 0.05))
+    assert len(high) >= 5 and len(low) >= 5
+    assert (gap[high] > 0).all() and gap[high].mean() > 2 * gap[low].mean()
+
+
+def test_sovereignty_norm_draws_states_outside_the_blocs_to_the_middle() -> None:
+    """002: Moscow's sovereign-states pitch: those the West does not hold hedge between camps."""
+    on, off = _alignment(), _alignment(off="sovereignty_norm")
+    t = _year(2030)
+    m = _model()
+    pull = m.static["western_pull"]
+    centre = m.nominal("sovereignty_norm.centre")
+    free = np.flatnonzero(m.neighbours & (pull < 0.5))
+    spread_on = np.abs(np.median(on[:, t], axis=0)[free] - centre).mean()
+    spread_off = np.abs(np.median(off[:, t], axis=0)[free] - centre).mean()
+    assert spread_on < spread_off - 0.03
