@@ -210,6 +210,9 @@ class Tables:
         self.frozen = f32(cm.frozen)  # (T, A)
         self.levers = {k: v.tolist() for k, v in cm.levers.items()}
         self.sphere_ref = f32(_sphere_reference(cm, nbf))  # (A, channels, poles)
+        pairs = getattr(cm, "conflict_pairs", None)
+        self.sides = [1.0 if pairs is not None and pairs.size and float(pairs[j].sum()) > 0
+                      else 0.0 for j in range(self.n_a)]  # sides of a partners' conflict
         rules = _rules(cm)  # institutions' lifetimes and the scenario's constraints
         self.open = rules.open.tolist()  # (T, I)
         self.founding = rules.founding.tolist()  # (T, I)
@@ -285,6 +288,7 @@ class ActorAgent(mesa.Agent):
         self.frozen = tb.frozen[0][j]
         self.mem = [h > 0 for h in hist0]
         self.cand = [float(max(c, 0)) for c in tb.cand[0][j]]  # years held as candidate
+        self.friction = 0.0  # strain of a partners' quarrel left (bilateral_management)
         self.sphere = [list(row) for row in tb.sphere_ref[j]]  # (channels, poles)
         del p
         self.reset_year()
@@ -367,6 +371,17 @@ class ActorAgent(mesa.Agent):
         pull = p["kindred_regimes.support"] * autoc * self.nbf
         self.force -= pull
         self.push[SECURITY][RUSSIA] += p["kindred_regimes.security_weight"] * pull
+
+    def free_riding(self) -> None:
+        """Members of Russia's formats ask more and back it less while relations with the
+        West are bad (the rift: recognition below its reference)."""
+        m, p, tb = self.model, self.model.p, self.model.tables
+        q = "free_riding."
+        rift = clip(1.0 - m.russia.recognition / max(p[q + "recognition_ref"], 1e-9), 0.0, 1.0)
+        formats = float(sum(self.mem[k] for k in tb.russia_inst)) * self.nbf
+        extra = p[q + "gain"] * rift * self.importance() * (1.0 if formats > 0 else 0.0)
+        self.subsidy += extra * clip(m.russia.capacity, 0.0, 1.0)
+        self.force += p[q + "refusal"] * rift * formats
 
     def propaganda(self) -> None:
         m, p = self.model, self.model.p
@@ -637,6 +652,33 @@ class RussiaAgent(ActorAgent):
                  + q["rally_motive"] * (q["security_reference"] - self.security))
             a.ass = m.lever("russia_assertion", a.j) * sigmoid(z) * a.nbf
 
+    def bilateral_management(self) -> None:
+        """Partners' quarrels strain Russia's formats; Russia manages them bilaterally."""
+        m, p, tb = self.model, self.model.p, self.model.tables
+        q = "bilateral_management."
+        actors = m.actor_list
+        flared = [(1.0 if a.conflict > 0 else 0.0) * tb.sides[a.j] for a in actors]
+        hit = [False] * len(actors)
+        exposed = [0.0] * len(actors)
+        for k in tb.russia_inst:
+            inside = [a.mem[k] for a in actors]
+            any_flared = sum(f for i, f in zip(inside, flared, strict=True) if i) > 0
+            any_side = sum(tb.sides[a.j] for a, i in zip(actors, inside, strict=True) if i) > 0
+            for a, i in zip(actors, inside, strict=True):
+                hit[a.j] = hit[a.j] or (i and any_flared)
+                exposed[a.j] += float(i and any_side)
+        for a in actors:
+            a.friction = 1.0 if (hit[a.j] and a.neighbour) else \
+                float(np.float32(a.friction * (1.0 - p[q + "recovery"])))
+        managed = p[q + "effect"] * clip(self.capacity, 0.0, 1.0)
+        for a in actors:
+            a.force += p[q + "strain"] * a.friction * exposed[a.j] * a.nbf * (1.0 - managed)
+        fresh = max(a.friction * float(exposed[a.j] > 0) * a.nbf for a in actors)
+        kept = 1.0 - clip(p[q + "cost"] * managed * fresh, 0.0, 1.0)
+        self.capacity *= kept
+        for a in actors:
+            a.subsidy *= kept
+
     def attraction(self) -> None:
         """Pay subsidies from one budget (scaled down pro rata when over it); coercion spoils
         the pull, which the normative deficit caps."""
@@ -690,14 +732,14 @@ class RussiaAgent(ActorAgent):
 # ------------------------------------------------------------------ the model
 
 RUSSIA_STAGES = ("resource_rents", "russia_policy", "attraction", "elite_interests",
-                 "domestic_linkage")
+                 "domestic_linkage", "bilateral_management")
 # the engine's order of mechanisms (names only); each must have a method here
 from multipolar.model.mechanisms import ORDER as STAGES  # noqa: E402
 
 EVENT_STAGES = {"use_of_force", "dated_events"}  # act only on dated events (none in the peer)
 METHOD = {"sphere": "sphere_step"}  # stage name -> agent method, where they differ
-NOT_PORTED = ("free_riding", "bilateral_management")
-"""Mechanisms merged after the last port: the peer refuses a scenario that switches them on."""
+NOT_PORTED: tuple[str, ...] = ()
+"""Mechanisms not (yet) in the peer: it refuses a scenario that switches them on."""
 
 class NeighbourhoodModel(mesa.Model):
     """One ensemble member: the neighbourhood advanced year by year."""

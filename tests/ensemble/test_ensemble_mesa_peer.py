@@ -34,8 +34,8 @@ N = 24
 
 
 NOT_PORTED = {f"mechanisms.{m}.enabled": False for m in mesa_peer.NOT_PORTED}
-"""Mechanisms merged after the peer's port (free_riding, bilateral_management): switched off
-in both, so that everything else is still compared; the peer refuses them if switched on."""
+"""Mechanisms the peer does not implement (none today): switched off in both, so that
+everything else is still compared; the peer refuses them if switched on."""
 
 
 @pytest.fixture(scope="module")
