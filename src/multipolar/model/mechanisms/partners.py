@@ -53,7 +53,7 @@ class BilateralManagement(Mechanism):
     theory = ("C6",)
     evidence = ("C6_bilateral", "C6_csto")
     params = (
-        Param("strain", 0.0125, "alignment target lost per strained Russia-led format at "
+        Param("strain", 0.0103, "alignment target lost per strained Russia-led format at "
               "full friction (about half a membership's anchor)",
               "alignment units per format", (0.0, 0.2)),
         Param("recovery", 0.35, "share of the friction of a flare-up that fades each year",
@@ -116,7 +116,7 @@ class FreeRiding(Mechanism):
         Param("gain", 0.5, "extra subsidy a member of a Russia-led format demands per unit "
               "of importance at a full rift with the West", "subsidy units per importance",
               (0.0, 2.0)),
-        Param("refusal", 0.0245, "alignment target lost per Russia-led membership at a full "
+        Param("refusal", 0.0206, "alignment target lost per Russia-led membership at a full "
               "rift (the default is the institutions' anchor)",
               "alignment units per membership", (0.0, 0.2)),
     )
