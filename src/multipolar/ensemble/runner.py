@@ -431,12 +431,8 @@ def run_ensemble(
     """
     evaluator = evaluator or LocalEvaluator()
     t0 = time.perf_counter()
-    tmp = None
-    if out is None:
-        tmp = tempfile.TemporaryDirectory(prefix="multipolar-run-")
-        rundir = Path(tmp.name)
-    else:
-        rundir = Path(out).expanduser()
+    tmp = tempfile.TemporaryDirectory(prefix="multipolar-run-") if out is None else None
+    rundir = Path(tmp.name) if tmp is not None else Path(str(out)).expanduser()
     _loaded, model, info = load_and_compile(spec)
     if resume and spec.chunk_size is None:
         spec = _adopt_stored_chunking(spec, rundir)
@@ -512,21 +508,27 @@ def run_ensemble(
                 writer.close(drain=False)
             store.finish(status)
             store.close()
+    summary_, stored = _read_back(rundir, summary)
+    return RunResult(rundir=rundir, spec=spec, manifest=stored, summary=summary_,
+                     chunks_run=n_run, chunks_reused=len(done),
+                     seconds=time.perf_counter() - t0, _tmp=tmp)
+
+
+def _read_back(rundir: Path, summary: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The finished run's summary (read back from the store) and its manifest."""
+    from multipolar.ensemble.store import connect, read_manifest
+
     result_summary: dict[str, Any] = {}
     if summary:
         from multipolar.ensemble.summary import summarise_run
 
         result_summary = summarise_run(rundir)  # reads run-summary.json back (or legacy stores)
-    from multipolar.ensemble.store import connect, read_manifest
-
     con = connect(rundir, read_only=True)
     try:
         stored = read_manifest(con)
     finally:
         con.close()
-    return RunResult(rundir=rundir, spec=spec, manifest=stored, summary=result_summary,
-                     chunks_run=n_run, chunks_reused=len(done),
-                     seconds=time.perf_counter() - t0, _tmp=tmp)
+    return result_summary, stored
 
 
 def _fold_stored(writer: _Writer, rundir: Path, done: set[int]) -> None:
