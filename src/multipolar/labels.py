@@ -47,10 +47,10 @@ def alignment_words(value: float) -> str:
 
 
 SEED_BIBLIOGRAPHY: dict[str, str] = {
-    "000": ('Torbakov, I. (2011), "What Does Russia Want? Investigating the Interrelationship '
-            "between Moscow's Domestic and Foreign Policy\" (SSOAR catalogue entry and abstract)"),
-    "001": ('Torbakov, I. (2011), "What Does Russia Want? Investigating the Interrelationship '
-            "between Moscow's Domestic and Foreign Policy\", DGAP analyse"),
+    "000": ('Torbakov, I. (2011), "What Does Russia Want?" (on the ties between Moscow\'s '
+            "domestic and foreign policy; SSOAR catalogue entry and abstract)"),
+    "001": ('Torbakov, I. (2011), "What Does Russia Want?" (on the ties between Moscow\'s '
+            "domestic and foreign policy), DGAP analyse"),
     "002": ('GlobalSecurity.org (undated, quotes 2014-2021), "Russia - Foreign Relations"'),
     "003": ('Deriglazova, L., Makarychev, A. & Reut, O. (2012), "Russian Foreign Policy: What '
             'is not seen from the Kremlin", CEPS Policy Brief No. 365'),
