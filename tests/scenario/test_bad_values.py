@@ -8,27 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flagship_copy import copy_with
 from typer.testing import CliRunner
 
 from multipolar.cli.main import app
 from multipolar.errors import ScenarioError
 from multipolar.scenario import load_scenario
-from multipolar.scenario.loader import bundled_path
 
 runner = CliRunner()
-FLAGSHIP = bundled_path("russia-neighbourhood")
-
-
-def _copy_with(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
-    """The flagship (with its citations) with ``old`` replaced once; the 1-based line of it."""
-    text = FLAGSHIP.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    line = text[: text.index(old)].count("\n") + 1
-    (tmp_path / "citations.yaml").write_text(
-        (FLAGSHIP.parent / "citations.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    p = tmp_path / "scenario.yaml"
-    p.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return p, line
 
 
 @pytest.mark.parametrize("item", ["oil_price=-5", "oil_price=0", "drivers.oil_price=-1"])
@@ -50,7 +37,7 @@ def test_a_positive_oil_price_is_accepted() -> None:
 
 def test_non_positive_oil_price_in_a_scenario_file_is_located(tmp_path: Path) -> None:
     old = "  oil_price:\n    unit: USD per barrel\n"
-    p, line = _copy_with(tmp_path, old, old + "    constant: -5\n")
+    p, line = copy_with(tmp_path, old, old + "    constant: -5\n")
     text = p.read_text(encoding="utf-8").replace(
         "    past: {data: {file: brent_annual.csv, column: brent_usd_per_barrel, key: year}}\n",
         "", 1)
@@ -66,7 +53,7 @@ def test_non_positive_oil_price_in_a_scenario_file_is_located(tmp_path: Path) ->
 
 def test_uncertain_future_level_reaching_zero_is_refused(tmp_path: Path) -> None:
     old = "level: {dist: triangular, low: 40, mode: 70, high: 110}"
-    p, line = _copy_with(tmp_path, old, "level: {dist: triangular, low: -10, mode: 70, high: 110}")
+    p, line = copy_with(tmp_path, old, "level: {dist: triangular, low: -10, mode: 70, high: 110}")
     with pytest.raises(ScenarioError) as exc:
         load_scenario(p)
     prob = exc.value.problems[0]
@@ -75,7 +62,7 @@ def test_uncertain_future_level_reaching_zero_is_refused(tmp_path: Path) -> None
 
 def test_duplicate_yaml_key_is_located(tmp_path: Path) -> None:
     old = "core: Russia\n"
-    p, line = _copy_with(tmp_path, old, old + "core: Belarus\n")
+    p, line = copy_with(tmp_path, old, old + "core: Belarus\n")
     with pytest.raises(ScenarioError) as exc:
         load_scenario(p)
     prob = exc.value.problems[0]
@@ -88,7 +75,7 @@ def test_duplicate_yaml_key_is_located(tmp_path: Path) -> None:
 
 def test_duplicate_key_deep_inside_is_located(tmp_path: Path) -> None:
     old = "      war_prob: {dist: uniform, low: 0.02, high: 0.15}"
-    p, line = _copy_with(tmp_path, old, old.replace("low: 0.02,", "low: 0.02, low: 0.01,"))
+    p, line = copy_with(tmp_path, old, old.replace("low: 0.02,", "low: 0.02, low: 0.01,"))
     with pytest.raises(ScenarioError) as exc:
         load_scenario(p)
     prob = exc.value.problems[0]

@@ -12,31 +12,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from flagship_copy import copy_with
 from typer.testing import CliRunner
 
 from multipolar.cli.main import app
 from multipolar.errors import ScenarioError
 from multipolar.model.compile import compile_model
 from multipolar.scenario import load_scenario
-from multipolar.scenario.loader import bundled_path
 
 runner = CliRunner()
-FLAGSHIP = bundled_path("russia-neighbourhood")
 NEUTRAL = "    blocks: [security, economic]\n    institutions: [SCO]\n"
 SOURCE = ('    source: "UN General Assembly resolution 50/80 A of 12 December 1995, which '
           'recognised and supported Turkmenistan\'s permanent neutrality"\n')
-
-
-def _copy_with(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
-    """The flagship (with its citations) with ``old`` replaced once; the 1-based line of it."""
-    text = FLAGSHIP.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    line = text[: text.index(old)].count("\n") + 1
-    (tmp_path / "citations.yaml").write_text(
-        (FLAGSHIP.parent / "citations.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    p = tmp_path / "scenario.yaml"
-    p.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return p, line
 
 
 def _problem(p: Path) -> tuple[str, str, int | None, str]:
@@ -64,7 +51,7 @@ def _problem(p: Path) -> tuple[str, str, int | None, str]:
 ])
 def test_bad_constraints_get_located_errors(tmp_path: Path, old: str, new: str, field: str,
                                             words: str) -> None:
-    p, line = _copy_with(tmp_path, old, new)
+    p, line = copy_with(tmp_path, old, new)
     message, got_field, got_line, fix = _problem(p)
     assert got_field.startswith(field), (got_field, message)
     assert words in message or words in fix, (message, fix)
@@ -73,7 +60,7 @@ def test_bad_constraints_get_located_errors(tmp_path: Path, old: str, new: str, 
 
 def test_old_threshold_parameters_are_refused_with_their_line(tmp_path: Path) -> None:
     old = "    founded: 2001\n"
-    p, line = _copy_with(tmp_path, old, old + "    params:\n      join_threshold: 0.0\n")
+    p, line = copy_with(tmp_path, old, old + "    params:\n      join_threshold: 0.0\n")
     message, field, got_line, fix = _problem(p)
     assert "unknown institution parameter 'join_threshold'" in message
     assert field == "institutions[4].params.join_threshold" and got_line == line + 2
@@ -81,14 +68,14 @@ def test_old_threshold_parameters_are_refused_with_their_line(tmp_path: Path) ->
 
 
 def test_dissolved_must_follow_founded(tmp_path: Path) -> None:
-    p, _ = _copy_with(tmp_path, "    dissolved: 2015", "    dissolved: 1999")
+    p, _ = copy_with(tmp_path, "    dissolved: 2015", "    dissolved: 1999")
     message, field, _, _ = _problem(p)
     assert "dissolved (1999) must come after founded (2000)" in message
     assert field.startswith("institutions[2]")
 
 
 def test_supersedes_names_another_institution(tmp_path: Path) -> None:
-    p, line = _copy_with(tmp_path, "    supersedes: [EU_association]",
+    p, line = copy_with(tmp_path, "    supersedes: [EU_association]",
                          "    supersedes: [EU_asociation]")
     message, field, got_line, fix = _problem(p)
     assert "EU_asociation" in message and "did you mean 'EU_association'" in fix
