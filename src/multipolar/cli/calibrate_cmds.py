@@ -139,11 +139,16 @@ def calibrate(
         for a, v in sorted(result.mae_by_actor.items()):
             t.add_row(a, f"{result.start_mae_by_actor.get(a, float('nan')):.4f}", f"{v:.4f}")
         out.print(t)
-        if out_file is None:
-            out.print(text)
-        elif not quiet:
-            console.print(f"{result.evaluations} evaluations in {result.seconds:.1f} s; "
-                          f"calibration written to {out_file}")
+        _say_written(result, text, out_file, quiet)
+
+
+def _say_written(result: Any, text: str, out_file: Path | None, quiet: bool) -> None:
+    """The calibration file's text when there is no --out, else where it went (and its cost)."""
+    if out_file is None:
+        out.print(text)
+    elif not quiet:
+        console.print(f"{result.evaluations} evaluations in {result.seconds:.1f} s; "
+                      f"calibration written to {out_file}")
 
 
 def _scenario_name(scenario: str) -> str:
@@ -196,11 +201,7 @@ def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, m
     for k, v in result.values.items():
         t.add_row(k, f"{result.start_values[k]:.3f}", f"{v:.3f}")
     out.print(t)
-    if out_file is None:
-        out.print(text)
-    elif not quiet:
-        console.print(f"{result.evaluations} evaluations in {result.seconds:.1f} s; "
-                      f"calibration written to {out_file}")
+    _say_written(result, text, out_file, quiet)
 
 
 def _calibrate_memberships(scenario: str, until: int | None, sets: list[str] | None,
