@@ -1,16 +1,22 @@
-"""The neighbourhood model written the way a Mesa 3 user would write it: the benchmark peer.
+"""multipolar's model written the way a Mesa 3 user would write it: the benchmark peer.
 
-One :class:`NeighbourhoodModel` (a ``mesa.Model``) per ensemble member, one
-:class:`ActorAgent` (a ``mesa.Agent``) per actor, Russia's own variables on a
-:class:`RussiaAgent`. Each year the model runs the mechanisms in the engine's order, each as
-a staged activation over the agents (``self.agents.do("mechanism")``); each agent updates its
-own scalar state with plain Python arithmetic. Nothing is vectorised over members or actors.
+One :class:`PeerModel` (a ``mesa.Model``) per ensemble member, one :class:`ActorAgent` (a
+``mesa.Agent``) per actor, Russia's own variables on a :class:`RussiaAgent` (the actor whose
+role is ``core``, as the engine finds it). Each year the model runs the switched-on
+mechanisms in the engine's order, each as a staged activation over the agents
+(``self.agents.do("mechanism")``); each agent updates its own scalar state with plain Python
+arithmetic. Nothing is vectorised over members or actors. It runs both bundled scenarios:
+the neighbourhood (``russia-neighbourhood``) and the world (``russia-world``, 193 states, with
+the global mechanisms of ``mechanisms/world.py``), and dated uses of force, revolutions and
+leadership changes (``--event``).
 
 Inputs are shared with multipolar: the compiled scenario (data tables resolved by
 ``compile_model``) and the per-member random streams. Every random number is the scalar
 counter-based draw of :mod:`multipolar.rng` (``uniform(key, stream, year, actor)``),
 re-implemented here with Python integers, and every parameter is drawn from the same stream,
-so a member's trajectory follows multipolar's member with the same index.
+so a member's trajectory follows multipolar's member with the same index. The world's yearly
+inputs (the Russian share of arms imports over a window, trade shares carried forward) are
+derived from the data tables here, in plain Python.
 
 Precision: multipolar's engine keeps its state in float32 (to halve memory traffic); this peer,
 like a typical Mesa model, computes in Python floats (float64) from the same float32 inputs and
@@ -21,7 +27,8 @@ valid path. The test compares the ensemble statistics (quantiles per actor and y
 such members.
 
 Mirrors ``src/multipolar/model/mechanisms/`` and ``engine.py``; if those change, this file
-must follow (tests/ensemble/test_ensemble_mesa_peer.py fails until it does).
+must follow (tests/ensemble/test_ensemble_mesa_peer.py and test_ensemble_mesa_peer_world.py
+fail until it does). Depends on Mesa, NumPy, SciPy and multipolar.
 """
 
 from __future__ import annotations
@@ -99,9 +106,10 @@ def normal32(key: int, stream: int, year: int, actor: int = 0) -> float:
     return float(np.float32(ndtri(uniform(key, stream, year, actor))))
 
 
-def f32(a: Any) -> list[Any]:
-    """Values rounded to float32 (as the engine stores its inputs), as Python floats."""
-    return np.asarray(a, dtype=np.float32).astype(np.float64).tolist()  # type: ignore[no-any-return]
+def f32(a: Any) -> Any:
+    """Values rounded to float32 (as the engine stores its inputs), as Python floats: a float
+    for a scalar, nested lists for an array."""
+    return np.asarray(a, dtype=np.float32).astype(np.float64).tolist()
 
 
 def sigmoid(z: float) -> float:
@@ -224,6 +232,71 @@ class Tables:
                                                              strict=True)]
         self.superseded_by = [[int(o) for o in np.flatnonzero(rules.supersedes[:, k])]
                               for k in range(self.n_i)]
+        self.world_series(cm)
+        self.dated_events(cm)
+
+    def world_series(self, cm: Any) -> None:
+        """The world mechanisms' yearly inputs per actor (years, actors), in plain Python.
+
+        The Russian share of a state's arms imports over the last ``ARMS_WINDOW`` years with
+        a known total (summed directly here; the engine differences running sums), and its
+        trade shares with Russia and China, each carried forward from the last known value
+        (0 before any).
+        """
+        from multipolar.model.engine import ARMS_WINDOW
+
+        obs, n_t = cm.obs, len(self.years)
+        frm, tot = obs.get("arms_from_russia"), obs.get("arms_total")
+        arms: list[list[float]] = [[0.0] * self.n_a for _ in range(n_t)]
+        if frm is not None and tot is not None:
+            frm_l, tot_l = frm.tolist(), tot.tolist()
+            for j in range(self.n_a):
+                last = 0.0
+                for t in range(n_t):
+                    if math.isfinite(tot_l[t][j]):
+                        window = [s for s in range(max(t - ARMS_WINDOW + 1, 0), t + 1)
+                                  if math.isfinite(tot_l[s][j])]
+                        a = sum(frm_l[s][j] if math.isfinite(frm_l[s][j]) else 0.0
+                                for s in window)
+                        b = sum(tot_l[s][j] for s in window)
+                        last = float(np.float32(clip(a / b, 0.0, 1.0) if b > 0 else 0.0))
+                    arms[t][j] = last
+        self.arms_share_russia = arms
+        self.trade_russia = self.carried(obs.get("trade_share_russia"))
+        self.trade_china = self.carried(obs.get("trade_share_china"))
+
+    def carried(self, arr: np.ndarray | None) -> list[list[float]]:
+        """Rows (years, actors) carried forward from the last finite value, float32."""
+        out = [[0.0] * self.n_a for _ in self.years]
+        if arr is None:
+            return out
+        rows = arr.tolist()
+        for j in range(self.n_a):
+            last = 0.0
+            for t in range(len(self.years)):
+                v = rows[t][j]
+                if math.isfinite(v):  # a finite value starts (or renews) the carry
+                    last = float(np.float32(v))
+                out[t][j] = last
+        return out
+
+    def dated_events(self, cm: Any) -> None:
+        """The scenario's dated events (years, actors): uses of force (and since when),
+        revolutions and leadership changes, with a flag per year for "any this year"."""
+        given = getattr(cm, "event_arrays", None) or {}
+        zero = np.zeros((len(self.years), self.n_a))
+        ev = {k: f32(given.get(k, zero)) for k in ("use_of_force", "revolution",
+                                                   "elite_transition")}
+        self.use_of_force, self.revolution = ev["use_of_force"], ev["revolution"]
+        self.elite_transition = ev["elite_transition"]
+        since = [0.0] * self.n_a
+        self.use_of_force_since: list[list[float]] = []
+        for row in self.use_of_force:
+            since = [max(a, b) for a, b in zip(since, row, strict=True)]
+            self.use_of_force_since.append(since)
+        self.any_force = [any(v > 0 for v in row) for row in self.use_of_force_since]
+        self.any_revolution = [any(v != 0 for v in row) for row in self.revolution]
+        self.any_elite = [any(v != 0 for v in row) for row in self.elite_transition]
 
 
 def member_key(seed: int, i: int) -> int:
@@ -256,7 +329,7 @@ def raw_params(cm: Any, key: int) -> dict[str, float]:
 class ActorAgent(mesa.Agent):
     """A state or bloc: its alignment, democracy, dependence, China share, memberships."""
 
-    def __init__(self, model: NeighbourhoodModel, j: int) -> None:
+    def __init__(self, model: PeerModel, j: int) -> None:
         super().__init__(model)
         tb, p, cm = model.tables, model.p, model.cm
         self.j = j
@@ -382,6 +455,68 @@ class ActorAgent(mesa.Agent):
         extra = p[q + "gain"] * rift * self.importance() * (1.0 if formats > 0 else 0.0)
         self.subsidy += extra * clip(m.russia.capacity, 0.0, 1.0)
         self.force += p[q + "refusal"] * rift * formats
+
+    def use_of_force(self) -> None:
+        """A dated use of force: assertion that year, a conflict, the target frozen, and its
+        target pushed away from Russia from then on."""
+        m, p, tb = self.model, self.model.p, self.model.tables
+        if not tb.any_force[m.t]:
+            return
+        q = "use_of_force."
+        since = tb.use_of_force_since[m.t][self.j]
+        now = tb.use_of_force[m.t][self.j]
+        if now > 0:
+            self.ass = max(self.ass, p[q + "assertion_level"])
+        self.conflict += now
+        self.frozen = max(self.frozen, since)
+        self.force += p[q + "alignment_shift"] * since * self.nbf
+
+    # --- the world's global instruments and the other states' answers (mechanisms/world.py)
+    def arms_and_energy(self) -> None:
+        """Arms deliveries and trade with Russia pull towards it, as far as capacity pays."""
+        m, p, tb = self.model, self.model.p, self.model.tables
+        q = "arms_and_energy."
+        cap = clip(m.russia.capacity, 0.0, p[q + "capacity_cap"])
+        tie = p[q + "arms_effect"] * tb.arms_share_russia[m.t][self.j] + \
+            p[q + "trade_effect"] * tb.trade_russia[m.t][self.j]
+        self.force -= tie * cap * self.nbf
+
+    def distant_military_presence(self) -> None:
+        """Russian bases or contractors bind the host."""
+        p, st = self.model.p, self.model.tables.static
+        self.force -= p["distant_military_presence.presence_effect"] * \
+            st["russian_presence"][self.j] * self.nbf
+
+    def chosen_bargains(self) -> None:
+        """A chosen partner is pulled towards Russia, less the share it keeps to hedge."""
+        p, st = self.model.p, self.model.tables.static
+        q = "chosen_bargains."
+        pull = p[q + "bargain_strength"] * p["aims.multipolar_order"] * (1.0 - p[q + "hedge"])
+        self.force -= pull * st["bargain_partner"][self.j] * self.nbf
+
+    def western_normative_pull(self) -> None:
+        """The West's rules draw democracies under its pull away, more so after a breach."""
+        m, p, tb = self.model, self.model.p, self.model.tables
+        q = "western_normative_pull."
+        dem = clip(self.dem, 0.0, 1.0) ** p[q + "democracy_exponent"]
+        weight = p[q + "effect"] * p[q + "pull"]
+        if tb.any_force[m.t]:  # Russia has used force against some state by now
+            weight += p[q + "breach_effect"]
+        self.force += weight * tb.static["western_pull"][self.j] * dem * self.nbf
+
+    def china_backing(self) -> None:
+        """Trade with China gives cover to side with Russia."""
+        m, p, tb = self.model, self.model.p, self.model.tables
+        q = "china_backing."
+        share = min(tb.trade_china[m.t][self.j] / p[q + "full_share"], 1.0)
+        self.force -= p[q + "cover"] * share * self.nbf
+
+    def sovereignty_norm(self) -> None:
+        """States outside the West's pull hedge towards the middle ground."""
+        p, st = self.model.p, self.model.tables.static
+        q = "sovereignty_norm."
+        free = (1.0 - st["western_pull"][self.j]) * self.nbf
+        self.force += p[q + "strength"] * free * (p[q + "centre"] - self.x)
 
     def propaganda(self) -> None:
         m, p = self.model, self.model.p
@@ -535,6 +670,20 @@ class ActorAgent(mesa.Agent):
             self.push[SECURITY][RUSSIA] -= p["shocks.flare_shift"]
             self.conflict += 1.0
 
+    def dated_events(self) -> None:
+        """Given revolutions (democracy up, a jump West) and leadership changes (a random
+        jump), in the year the scenario names."""
+        m, p, tb = self.model, self.model.p, self.model.tables
+        q = "dated_events."
+        if tb.any_revolution[m.t]:
+            rev = tb.revolution[m.t][self.j]
+            self.dem = clip(self.dem + rev * p[q + "revolution_democracy_jump"], 0.0, 1.0)
+            self.jump += rev * p[q + "revolution_shift"] * self.nbf
+        if tb.any_elite[m.t]:
+            u = uniform32(m.key, S("dated_events.elite_transition"), m.year, self.j)
+            self.jump += tb.elite_transition[m.t][self.j] * p[q + "leadership_sd"] * \
+                unit_uniform(u) * self.nbf
+
     def sphere_step(self) -> None:
         """The ``sphere`` mechanism: each channel moves towards its target plus the push."""
         if not self.neighbour:
@@ -591,7 +740,7 @@ class ActorAgent(mesa.Agent):
 
     def sphere_shares(self) -> tuple[float, float, float]:
         """Per-pole share of the sphere (channel weights of the engine)."""
-        return tuple(sum(W[c] * self.sphere[c][q] for c in range(4))  # type: ignore[return-value]
+        return tuple(sum(W[c] * self.sphere[c][q] for c in range(4))
                      for q in range(3))
 
 
@@ -599,7 +748,7 @@ class RussiaAgent(ActorAgent):
     """Russia: also holds capacity, regime security, recognition and the oil and China
     drivers; chooses attraction and assertion towards each neighbour and pays subsidies."""
 
-    def __init__(self, model: NeighbourhoodModel, j: int) -> None:
+    def __init__(self, model: PeerModel, j: int) -> None:
         super().__init__(model, j)
         self.oil = model.driver_start("oil_price")
         self.china_weight = model.driver_start("china_weight")
@@ -736,13 +885,14 @@ RUSSIA_STAGES = ("resource_rents", "russia_policy", "attraction", "elite_interes
 # the engine's order of mechanisms (names only); each must have a method here
 from multipolar.model.mechanisms import ORDER as STAGES  # noqa: E402
 
-EVENT_STAGES = {"use_of_force", "dated_events"}  # act only on dated events (none in the peer)
 METHOD = {"sphere": "sphere_step"}  # stage name -> agent method, where they differ
 NOT_PORTED: tuple[str, ...] = ()
 """Mechanisms not (yet) in the peer: it refuses a scenario that switches them on."""
 
-class NeighbourhoodModel(mesa.Model):
-    """One ensemble member: the neighbourhood advanced year by year."""
+
+class PeerModel(mesa.Model):
+    """One ensemble member of any scenario the peer implements (the neighbourhood, the
+    world), advanced year by year."""
 
     def __init__(self, tables: Tables, seed: int, member: int) -> None:
         super().__init__(seed=seed)
@@ -764,15 +914,15 @@ class NeighbourhoodModel(mesa.Model):
                 continue
             self.lever_factor[name] = (("scale", f32(level / spec.nominal)) if spec.nominal != 0
                                        else ("shift", f32(level)))
-        core = self.cm.actors.index("Russia")
+        if "core" not in self.cm.roles:  # the engine's Russia: the actor with role `core`
+            raise NotImplementedError("the Mesa peer needs a core actor (role: core)")
+        core = self.cm.roles.index("core")
         self.actor_list: list[ActorAgent] = [
             RussiaAgent(self, j) if j == core else ActorAgent(self, j)
             for j in range(tables.n_a)]
-        self.russia: RussiaAgent = self.actor_list[core]  # type: ignore[assignment]
+        self.russia: RussiaAgent = self.actor_list[core]
         self.stages = [s for s in STAGES  # a switched-off mechanism never runs
-                       if self.cm.enabled.get(s, False) and s not in EVENT_STAGES]
-        if any(np.any(v) for v in (getattr(self.cm, "event_arrays", None) or {}).values()):
-            raise NotImplementedError("the Mesa peer does not implement dated events")
+                       if self.cm.enabled.get(s, False)]
         forced = getattr(self.cm, "forced_membership", None)
         if forced is not None and forced.size and (forced >= 0).any():
             raise NotImplementedError("the Mesa peer does not implement forced memberships")
@@ -870,6 +1020,9 @@ class NeighbourhoodModel(mesa.Model):
                                   r.china_weight))
 
 
+NeighbourhoodModel = WorldModel = PeerModel
+"""The same class serves both bundled scenarios (names kept for readers and older tests)."""
+
 OUTCOMES = ("alignment", "china_share", "subsidy", "coercion", "conflict", "integration",
             "democracy", "dependence", "attraction", "assertion", "sphere_russia",
             "sphere_china", "sphere_west")
@@ -883,7 +1036,7 @@ def run_member(cm: Any, seed: int, member: int) -> dict[str, Any]:
     tables = _TABLES.get(id(cm))
     if tables is None or tables.cm is not cm:
         tables = _TABLES[id(cm)] = Tables(cm)
-    model = NeighbourhoodModel(tables, seed, member)
+    model = PeerModel(tables, seed, member)
     for _ in range(len(tables.years) - 1):
         model.step()
     h = np.asarray(model.history)  # (T, A, outcomes)

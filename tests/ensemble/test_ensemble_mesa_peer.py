@@ -47,7 +47,7 @@ def both():
 
 def test_peer_is_a_mesa_model_with_one_agent_per_actor(both):
     cm, _, _ = both
-    model = mesa_peer.NeighbourhoodModel(mesa_peer.Tables(cm), 11, 0)
+    model = mesa_peer.PeerModel(mesa_peer.Tables(cm), 11, 0)
     assert isinstance(model, mesa.Model)
     assert len(model.agents) == len(cm.actors)
     assert all(isinstance(a, mesa.Agent) for a in model.agents)
@@ -120,10 +120,29 @@ def test_rival_hypotheses_agree_too(hypothesis):
         assert (diff <= 1e-5).all(axis=(1, 2)).mean() >= 0.75, k
 
 
+def test_dated_events_agree_too():
+    """Uses of force (observed and projected), a revolution and a leadership change given as
+    events act in the peer as in the engine, member by member."""
+    ev = ["use_of_force:GEO@2008", "use_of_force:UKR@2025", "revolution:BLR@2027",
+          "elite_transition:KAZ@2026"]
+    cm = compile_model(load_scenario("russia-neighbourhood", events=ev, sets=NOT_PORTED),
+                       start=1992, end=2030)
+    peer, ref = mesa_peer.run_ensemble(cm, 5, 0, 4), simulate(cm, 5, 0, 4)
+    for k in ("alignment", "assertion", "conflict", "democracy", "sphere_russia"):
+        diff = np.abs(peer[k].astype(np.float32) - ref.actor_outcomes[k])
+        assert (diff <= 1e-5).all(axis=(1, 2)).mean() >= 0.75, k
+    ukr, blr = cm.actors.index("Ukraine"), cm.actors.index("Belarus")
+    t = list(cm.years).index(2025)
+    assert (peer["conflict"][:, t, ukr] == 1).all()  # the events did act
+    assert (peer["assertion"][:, t, ukr] >= 1.0 - 1e-6).all()
+    assert (peer["democracy"][:, t + 2, blr] > peer["democracy"][:, t + 1, blr]).all()
+
+
 def test_peer_refuses_what_it_does_not_implement():
-    """Dated events are not in the peer: it says so rather than silently ignoring them."""
-    ld = load_scenario("russia-neighbourhood", events=["use_of_force:UKR@2014"],
+    """Forced memberships (accession and exit events) are not in the peer: it says so rather
+    than silently ignoring them."""
+    ld = load_scenario("russia-neighbourhood", events=["accession:ARM/EU@2025"],
                        sets=NOT_PORTED)
-    cm = compile_model(ld, start=1992, end=2020)
-    with pytest.raises(NotImplementedError, match="dated events"):
-        mesa_peer.NeighbourhoodModel(mesa_peer.Tables(cm), 11, 0)
+    cm = compile_model(ld, start=1992, end=2030)
+    with pytest.raises(NotImplementedError, match="forced memberships"):
+        mesa_peer.PeerModel(mesa_peer.Tables(cm), 11, 0)
