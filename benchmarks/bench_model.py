@@ -126,14 +126,16 @@ def task_mesa(a: argparse.Namespace) -> dict:
     off = {f"mechanisms.{m}.enabled": False for m in mesa_peer.NOT_PORTED}
     model = compile_model(load_scenario(a.scenario, sets=off), start=a.start, end=a.end)
     mesa_peer.run_member(model, a.seed, 0)  # warm-up
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     years = 0
     for i in range(a.members):
         out = mesa_peer.run_member(model, a.seed, i)
         years = len(out["years"])
-    dt = time.perf_counter() - t0
-    return {"task": "mesa", "members": a.members, "years": years, "seconds": dt,
-            "member_years_per_s": a.members * years / dt, "peak_mb": peak_mb()}
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"task": "mesa", "scenario": a.scenario, "members": a.members, "years": years,
+            "actors": len(model.actors), "seconds": dt, "cpu_seconds": cpu,
+            "member_years_per_s": a.members * years / dt,
+            "member_years_per_cpu_s": a.members * years / cpu, "peak_mb": peak_mb()}
 
 
 def main() -> None:
