@@ -19,9 +19,9 @@ patronage_networks, kindred_regimes), ``outside`` (propaganda, eu_pull, china_pu
 silk_road_link), ``institutions`` (institutions, frozen_conflicts, red_lines), ``partners``
 (free_riding, bilateral_management: the members of Russia's formats), ``shocks`` (shocks,
 dated_events), ``alignment``, ``integration`` (delegation_limit), ``domestic``
-(domestic_linkage), ``sphere`` (whose sphere of influence a neighbour is in), ``world`` (the world scenario's global
-instruments and answers: arms_and_energy, distant_military_presence, chosen_bargains,
-western_normative_pull, china_backing, sovereignty_norm); ``catalogue`` validates a scenario
+(domestic_linkage), ``sphere`` (whose sphere of influence a neighbour is in), ``world`` (the
+world scenario's global instruments and answers: arms_and_energy, distant_military_presence,
+chosen_bargains, western_normative_pull, china_backing, sovereignty_norm); ``catalogue`` validates a scenario
 against the declarations. Depends on NumPy and :mod:`multipolar.rng`.
 """
 
