@@ -225,6 +225,7 @@ class Tables:
         self.open = rules.open.tolist()  # (T, I)
         self.founding = rules.founding.tolist()  # (T, I)
         self.blocked = rules.blocked.tolist()  # (T, A, I)
+        self.red_line = rules.red_line.tolist()  # (T, A, I): outside powers' red lines
         self.cand = rules.candidacy.tolist()  # (T, A, I), -1 after observed_until
         self.path_years = [int(v) for v in rules.path_years]
         self.conflict_scope = [bool(v) for v in rules.conflict_scope]
@@ -362,6 +363,7 @@ class ActorAgent(mesa.Agent):
         self.mem = [h > 0 for h in hist0]
         self.cand = [float(max(c, 0)) for c in tb.cand[0][j]]  # years held as candidate
         self.friction = 0.0  # strain of a partners' quarrel left (bilateral_management)
+        self.red_hold = 0.0  # accession log-odds withheld by red lines (red_lines)
         self.sphere = [list(row) for row in tb.sphere_ref[j]]  # (channels, poles)
         del p
         self.reset_year()
@@ -606,6 +608,8 @@ class ActorAgent(mesa.Agent):
         z_join = (p[q + ("join_base_east" if east else "join_base_west")]
                   + p[q + "join_lean"] * lean + p[q + "join_depth"] * depth
                   + p[q + "join_founding"] * float(tb.founding[t][k]) + attract)
+        if tb.red_line[t][self.j][k]:
+            z_join -= self.red_hold
         p_join = logistic(z_join)
         barred = (tb.blocked[t][self.j][k] or not tb.open[t][k]
                   or any(self.mem[o] for o in tb.excl[k])
@@ -630,6 +634,12 @@ class ActorAgent(mesa.Agent):
         self.cand[k] = 0.0 if (joined or drop or member) else (
             1.0 if start else cand + float(cand > 0))
         return (u >= p_exit) if member else joined
+
+    def red_lines(self) -> None:
+        """Accession log-odds withheld from a state that an outside powers' red line holds."""
+        m = self.model
+        held = any(m.tables.red_line[m.t][self.j])
+        self.red_hold = m.p["red_lines.hold"] * float(held) * self.nbf
 
     def frozen_conflicts(self) -> None:
         m, p = self.model, self.model.p

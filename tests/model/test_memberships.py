@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from multipolar.model.api import ChunkResult
-from multipolar.model.mechanisms.institutions import FITTED, Institutions
+from multipolar.model.mechanisms.institutions import FITTED, Institutions, RedLines
 from multipolar.model.membership_fit import brier, fit, trials
 
 from .conftest import compiled, run
@@ -131,14 +131,28 @@ def test_switched_off_hazards_change_nothing_after_the_observed_years() -> None:
 def test_declared_defaults_are_the_fit() -> None:
     """One source of truth: the mechanism's defaults are the fit of the bundled record."""
     got = fit(compiled(end=END)).values
-    declared = {p.name: p.default for p in Institutions.params}
+    params = (*Institutions.params, *(p for p in RedLines.params if p.name == "hold"))
+    declared = {("red_line_hold" if p.name == "hold" else p.name): p.default for p in params}
     for name, value in got.items():
         assert declared[name] == FITTED[name]
         assert abs(FITTED[name] - value) < 6e-4, (name, FITTED[name], value)
-    bounds = {p.name: p.bounds for p in Institutions.params}
+    bounds = {("red_line_hold" if p.name == "hold" else p.name): p.bounds for p in params}
     for name, value in FITTED.items():
         lo, hi = bounds[name] or (-np.inf, np.inf)
         assert lo <= value <= hi, name
+
+
+def test_red_line_trials_are_the_ones_the_line_holds_back() -> None:
+    """E4_red_lines: the hold is estimated only on country-years a red line covers."""
+    tr = trials(compiled(end=END)).arrays("join")
+    red = {str(lab) for lab, r in zip(tr["label"], tr["red_line"], strict=True) if r}
+    assert "Georgia NATO 2009" in red and "Ukraine NATO 2019" in red
+    assert all(lab.split()[0] in ("Ukraine", "Georgia") and " NATO " in lab for lab in red)
+    assert "Georgia NATO 2007" not in red
+    assert not tr["event"][tr["red_line"] > 0].any()  # no state across the line was admitted
+    assert fit(compiled(end=END)).values["red_line_hold"] > 1.0
+    # before the line was drawn there is nothing to estimate: the hold stays at the prior's 0
+    assert fit(compiled(end=END), until=2007).values["red_line_hold"] == pytest.approx(0.0)
 
 
 def test_the_fit_uses_nothing_after_until() -> None:

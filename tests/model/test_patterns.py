@@ -526,6 +526,30 @@ def test_assumption_eu_democracy_condition() -> None:
     holds(pattern, [(("mechanisms.eu_pull.params.democracy_exponent", 0.0),)])
 
 
+def test_red_lines_keep_ukraine_and_georgia_out_of_nato() -> None:
+    """E4_red_lines (004, 'tacitly determined red lines and principles of interaction').
+
+    Outside powers keep the lines they tacitly settled: the states a line names (Ukraine and
+    Georgia, NATO) are much less likely to be in NATO by 2035 than with the lines ignored,
+    and a state the line does not name (Moldova) is untouched. Knockouts: the mechanism off,
+    or its ``hold`` at 0.
+    """
+    cites("E4_red_lines")
+
+    def nato(res: ChunkResult, actor: str) -> float:
+        k, t = res.institutions.index("NATO"), list(res.years).index(2035)
+        return float(res.memberships[:, t, res.actors.index(actor), k].mean())
+
+    def pattern(ko: Sets) -> bool:
+        held, free = run(ko, end=2035), run((("mechanisms.red_lines.enabled", False),),
+                                             end=2035)
+        return (all(nato(held, a) < nato(free, a) - 0.15 for a in ("Ukraine", "Georgia"))
+                and nato(held, "Moldova") == nato(free, "Moldova"))
+
+    holds(pattern, [(("mechanisms.red_lines.enabled", False),),
+                    (("mechanisms.red_lines.params.hold", 0.0),)])
+
+
 def test_assumption_conflict_blocks_accession() -> None:
     """Named assumption ``conflict_blocks_accession``: a frozen conflict vetoes NATO entry.
 

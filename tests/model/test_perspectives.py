@@ -89,6 +89,22 @@ def test_post_soviet_specialists_view_partners_free_ride() -> None:
     assert mean_over(view, PARTNERS, FUTURE) > mean_over(median, PARTNERS, FUTURE) + 0.003
 
 
+def test_post_soviet_specialists_view_red_lines_held() -> None:
+    """E4_red_lines (004): the specialists see the outside powers' red lines as firmly kept.
+
+    The overlay's ``red_lines.hold`` at quantile 0.9 of its range keeps Ukraine and Georgia
+    out of NATO more often than the same view with the hold at its range's middle.
+    """
+    rng = load_scenario("russia-neighbourhood").scenario.mechanisms["red_lines"].params["hold"]
+    view = run(perspective="post_soviet_specialists", end=2035)
+    mid = run((("mechanisms.red_lines.params.hold", (rng.low + rng.high) / 2),),
+              perspective="post_soviet_specialists", end=2035)
+    k, t = view.institutions.index("NATO"), list(view.years).index(2035)
+    for actor in ("Ukraine", "Georgia"):
+        j = view.actors.index(actor)
+        assert view.memberships[:, t, j, k].mean() < mid.memberships[:, t, j, k].mean() - 0.02
+
+
 def test_overrides_are_relative_to_the_calibrated_ranges() -> None:
     """A quantile override lands inside the scenario's range, on the side it names."""
     base = load_scenario("russia-neighbourhood").scenario.mechanisms["attraction"]

@@ -1,6 +1,6 @@
 """The scenario language's constraints on accession and the institutions' new fields.
 
-Constraints (neutrality, course, path, frozen_conflict) must carry their evidence and name
+Constraints (neutrality, course, path, frozen_conflict, red_line) must carry their evidence and name
 known actors and institutions; institutions may be ``dissolved`` and ``supersede`` others; the
 old threshold parameters are refused. Each bad input gets a located error (file, line, field,
 fix) and exit code 2 from the CLI. The compiled rules are checked on the flagship.
@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from multipolar.cli.main import app
 from multipolar.errors import ScenarioError
+from multipolar.forecast import load_for_origin
 from multipolar.model.compile import compile_model
 from multipolar.scenario import load_scenario
 
@@ -45,6 +46,10 @@ def _problem(p: Path) -> tuple[str, str, int | None, str]:
      "    institution: EUU\n    requires: candidate\n",
      "constraints.eu_path.institution", "unknown institution 'EUU'"),
     ("    min_years: 4\n", "    min_years: 0\n", "constraints.eu_path", "min_years"),
+    ("    kind: red_line\n    actors: [Ukraine, Georgia]\n    years: [2008, null]\n"
+     "    institutions: [NATO]\n",
+     "    kind: red_line\n    actors: [Ukraine, Georgia]\n    years: [2008, null]\n",
+     "constraints.nato_red_line", "needs 'institutions'"),
     ("    kind: neutrality\n    actors: [Turkmenistan]\n",
      "    kind: neutral\n    actors: [Turkmenistan]\n", "constraints.turkmen_neutrality.kind",
      "neutrality"),
@@ -117,6 +122,21 @@ def test_the_flagship_rules_compile_as_stated() -> None:
     named = compile_model(load_scenario("russia-neighbourhood",
                                         hypothesis="conflict_blocks_accession"))
     assert named.params["frozen_conflicts.accession_block"].nominal == 0.75
+
+
+def test_the_red_line_holds_ukraine_and_georgia_from_nato_since_2008() -> None:
+    """E4_red_lines: the flagship's red line covers the pair it names, from its year."""
+    model = compile_model(load_scenario("russia-neighbourhood"))
+    rules = model.rules
+    assert rules is not None
+    y, a, k = list(model.years), model.actors.index, model.institutions.index
+    for actor in ("Ukraine", "Georgia"):
+        assert rules.red_line[y.index(2008), a(actor), k("NATO")]
+        assert not rules.red_line[y.index(2007), a(actor), k("NATO")]
+        assert not rules.red_line[:, a(actor), k("EU")].any()
+    assert rules.red_line.sum() == 2 * (y[-1] - 2008 + 1)  # nothing else is held back
+    early = compile_model(load_for_origin("russia-neighbourhood", 2005)).rules
+    assert early is not None and not early.red_line.any()  # not yet drawn in 2005
 
 
 def test_a_disabled_constraint_is_stated_but_not_applied() -> None:

@@ -156,6 +156,9 @@ class InstitutionRules:
       the status's first year), 0 none, -1 after observed_until (then the model's outcome).
     * ``conflict_scope``: ``(I,)`` bool, institutions whose accession a frozen conflict holds
       back (``frozen_conflict`` constraints).
+    * ``red_line``: ``(T, A, I)`` bool, accession held back by outside powers' tacit red lines
+      (``red_line`` constraints; one that starts after observed_until is not given, as for
+      ``blocked``).
     """
 
     open: np.ndarray
@@ -165,6 +168,7 @@ class InstitutionRules:
     path_years: np.ndarray
     candidacy: np.ndarray
     conflict_scope: np.ndarray
+    red_line: np.ndarray
 
     @classmethod
     def free(cls, n_t: int, n_a: int, n_i: int) -> InstitutionRules:
@@ -172,7 +176,7 @@ class InstitutionRules:
         return cls(np.ones((n_t, n_i), bool), np.zeros((n_t, n_i), bool),
                    np.zeros((n_i, n_i), bool), np.zeros((n_t, n_a, n_i), bool),
                    np.zeros(n_i, np.int64), np.zeros((n_t, n_a, n_i), np.int16),
-                   np.zeros(n_i, bool))
+                   np.zeros(n_i, bool), np.zeros((n_t, n_a, n_i), bool))
 
 
 def institution_rules(sc: Scenario, years: np.ndarray) -> InstitutionRules:
@@ -191,19 +195,23 @@ def institution_rules(sc: Scenario, years: np.ndarray) -> InstitutionRules:
         for other in inst.supersedes:
             supersedes[k, insts.index(other)] = True
     blocked = np.zeros((n_t, n_a, n_i), dtype=bool)
+    red_line = np.zeros((n_t, n_a, n_i), dtype=bool)
     path_years = np.zeros(n_i, dtype=np.int64)
     scope = np.zeros(n_i, dtype=bool)
     kinds = np.array([i.kind for i in sc.institutions])
     for c in sc.constraints.values():
         if not c.enabled:
             continue
-        if c.kind in ("neutrality", "course"):
+        if c.kind in ("neutrality", "course", "red_line"):
             lo, hi = c.years if c.years is not None else (years[0], None)
             if lo > sc.time.observed_until:  # not yet known at the last observed year
                 continue
             when = (years >= lo) & (years <= (hi if hi is not None else 10_000))
             cols = np.array([actors.index(a) for a in c.actors], dtype=np.int64)
             named = np.isin(insts, c.institutions)
+            if c.kind == "red_line":
+                red_line[np.ix_(when, cols, np.flatnonzero(named))] = True
+                continue
             if c.kind == "neutrality":
                 inst_mask = np.isin(kinds, c.blocks) | named
             else:  # formats that exclude one the actors are committed to join
@@ -223,7 +231,8 @@ def institution_rules(sc: Scenario, years: np.ndarray) -> InstitutionRules:
                 when = (years >= m.from_) & (years <= to)
                 candidacy[when, actors.index(m.actor), k] = years[when] - m.from_ + 1
     candidacy[years > sc.time.observed_until] = -1
-    return InstitutionRules(open_, founding, supersedes, blocked, path_years, candidacy, scope)
+    return InstitutionRules(open_, founding, supersedes, blocked, path_years, candidacy, scope,
+                            red_line)
 
 
 @dataclass

@@ -158,7 +158,8 @@ def _init_state(model: CompiledModel, p: dict[str, np.ndarray], n: int,
         membership=np.broadcast_to(hist0.T[:, None, :] > 0, (n_i, n, n_a)).copy(),
         capacity=np.asarray(cap0, dtype=F), regime_security=np.full(n, 0.5, dtype=F),
         recognition=np.full(n, 0.5, dtype=F), oil_price=oil0, china_weight=cw0,
-        accession_barrier=z.copy(), target_shift=z.copy(), alignment_jump=z.copy(),
+        accession_barrier=z.copy(), red_line_hold=z.copy(), target_shift=z.copy(),
+        alignment_jump=z.copy(),
         attraction=z.copy(), assertion=z.copy(), subsidy=z.copy(), coercion=z.copy(),
         conflict=z.copy(), threat=z.copy(),
         sphere=np.broadcast_to(_sphere_reference(model, nb), (n, n_a, 4, 3)).copy(),
@@ -612,6 +613,7 @@ def _year_items(model: CompiledModel, items: dict[str, Any], events: dict[str, n
     items["institution_open"] = rules.open[t]
     items["institution_founding"] = rules.founding[t]
     items["accession_blocked"] = rules.blocked[t]
+    items["red_line_scope"] = rules.red_line[t]
     items["candidacy_history"] = rules.candidacy[t]
     items["frozen_history"] = model.frozen[t].astype(F)
     items["population_share"] = _shares(_last_finite_upto(model.obs["population"], t),

@@ -46,7 +46,8 @@ from multipolar.model.mechanisms.institutions import (
 PRIOR_SD = 10.0
 """Standard deviation of the Gaussian prior on each coefficient (log-odds units)."""
 
-JOIN_COEFS = ("join_base_east", "join_base_west", "join_lean", "join_depth", "join_founding")
+JOIN_COEFS = ("join_base_east", "join_base_west", "join_lean", "join_depth", "join_founding",
+              "red_line_hold")
 EXIT_COEFS = ("exit_base_east", "exit_base_west", "exit_lean", "exit_depth")
 COW_COLUMNS = {"CIS": "cis", "CSTO": "csto", "EurAsEC": "eaec", "SCO": "sco", "NATO": "nato",
                "EU": "eu"}
@@ -62,18 +63,20 @@ class Trials:
     lean: list[float] = field(default_factory=list)
     depth: list[float] = field(default_factory=list)
     founding: list[float] = field(default_factory=list)
+    red_line: list[float] = field(default_factory=list)
     year: list[int] = field(default_factory=list)
     label: list[str] = field(default_factory=list)
 
     def add(self, kind: str, event: bool, pole: int, lean_: float, depth: float,
-            founding: bool, year: int, label: str) -> None:
-        """Append one trial."""
+            founding: bool, year: int, label: str, red_line: bool = False) -> None:
+        """Append one trial (``red_line``: an outside powers' red line holds it back)."""
         self.kind.append(kind)
         self.event.append(int(event))
         self.pole.append(pole)
         self.lean.append(lean_)
         self.depth.append(depth)
         self.founding.append(float(founding))
+        self.red_line.append(float(red_line))
         self.year.append(year)
         self.label.append(label)
 
@@ -84,7 +87,8 @@ class Trials:
         if years is not None:
             sel &= (yr >= years[0]) & (yr <= years[1])
         return {name: np.asarray(getattr(self, name))[sel] if sel.size else np.zeros(0)
-                for name in ("event", "pole", "lean", "depth", "founding", "year", "label")}
+                for name in ("event", "pole", "lean", "depth", "founding", "red_line", "year",
+                             "label")}
 
 
 def _alignment(model: CompiledModel) -> np.ndarray:
@@ -140,7 +144,8 @@ def trials(model: CompiledModel, until: int | None = None) -> Trials:
                         out.add("completion", now, pole, le, depth, False, year, lab)
                     continue
                 event = now or (need > 0 and cand[t, j, k] > 0)
-                out.add("join", event, pole, le, depth, bool(rules.founding[t, k]), year, lab)
+                out.add("join", event, pole, le, depth, bool(rules.founding[t, k]), year, lab,
+                        bool(rules.red_line[t, j, k]))
     return out
 
 
@@ -151,7 +156,7 @@ def _design(kind: str, a: dict[str, np.ndarray]) -> np.ndarray:
     base = np.array([[float(b == name) for name in names[:2]] for b in bases]).reshape(-1, 2)
     if kind == "exit":
         return np.column_stack([base, -a["lean"], a["depth"]])
-    return np.column_stack([base, a["lean"], a["depth"], a["founding"]])
+    return np.column_stack([base, a["lean"], a["depth"], a["founding"], -a["red_line"]])
 
 
 def _newton(X: np.ndarray, y: np.ndarray, sd: float) -> tuple[np.ndarray, np.ndarray]:
@@ -217,6 +222,7 @@ def predict(kind: str, a: dict[str, np.ndarray], values: dict[str, float]) -> np
     else:
         z = np.array([join_logit(values, int(pl), le, d, f, 0.0) for pl, le, d, f in
                       zip(a["pole"], a["lean"], a["depth"], a["founding"], strict=True)])
+        z = z - values.get("red_line_hold", 0.0) * a["red_line"]
     return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
 
 
@@ -275,6 +281,13 @@ def summary(f: Fit) -> dict[str, Any]:
             "trials": {k: {"trials": n, "events": e} for k, (n, e) in f.counts.items()}}
 
 
+def _param_path(name: str) -> str:
+    """The scenario path of a fitted coefficient (the red-line hold is its own mechanism's)."""
+    if name == "red_line_hold":
+        return "mechanisms.red_lines.params.hold"
+    return f"mechanisms.institutions.params.{name}"
+
+
 def to_yaml(f: Fit, scenario: str, scores: dict[str, Any]) -> str:
     """A calibration file: the fit's figures and the overrides that apply its estimates."""
     import yaml
@@ -285,6 +298,5 @@ def to_yaml(f: Fit, scenario: str, scores: dict[str, Any]) -> str:
                            "se": {k: round(v, 6) for k, v in f.se.items()},
                            "loglik": round(f.loglik, 4),
                            "trials": summary(f)["trials"], "brier_holdout": scores},
-           "overrides": {f"mechanisms.institutions.params.{k}": round(v, 6)
-                         for k, v in f.values.items()}}
+           "overrides": {_param_path(k): round(v, 6) for k, v in f.values.items()}}
     return yaml.safe_dump(doc, sort_keys=False, width=100)

@@ -42,6 +42,7 @@ class State:
     oil_price: np.ndarray  # (members,) float64, set by the engine's driver step
     china_weight: np.ndarray  # (members,) float64, set by the engine's driver step
     accession_barrier: np.ndarray  # (members, actors): share of Western accession blocked
+    red_line_hold: np.ndarray  # (members, actors): accession log-odds withheld by red lines
     target_shift: np.ndarray  # sum of this year's shifts of the alignment target
     alignment_jump: np.ndarray  # this year's one-off jumps of alignment
     attraction: np.ndarray
@@ -207,7 +208,8 @@ STATE_BOUNDS: dict[str, tuple[float, float]] = {
     "china_share": (0.0, 1.0), "integration_depth": (0.0, 1.0), "frozen": (0.0, 1.0),
     "membership": (0.0, 1.0), "capacity": (0.0, INF), "regime_security": (0.0, 1.0),
     "recognition": (0.0, 1.0), "oil_price": (0.0, INF), "china_weight": (0.0, INF),
-    "accession_barrier": (0.0, 1.0), "target_shift": (-INF, INF),
+    "accession_barrier": (0.0, 1.0), "red_line_hold": (0.0, INF),
+    "target_shift": (-INF, INF),
     "alignment_jump": (-INF, INF), "attraction": (0.0, 1.0), "assertion": (0.0, 1.0),
     "subsidy": (0.0, INF), "coercion": (0.0, INF), "conflict": (0.0, INF), "threat": (0.0, INF),
     "sphere": (0.0, 1.0), "sphere_push": (-INF, INF), "west_discount": (0.0, 1.0),

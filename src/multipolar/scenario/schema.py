@@ -332,7 +332,7 @@ class Institution(_Strict):
         return self
 
 
-ConstraintKind = Literal["neutrality", "course", "path", "frozen_conflict"]
+ConstraintKind = Literal["neutrality", "course", "path", "frozen_conflict", "red_line"]
 
 
 class Constraint(_Strict):
@@ -351,10 +351,13 @@ class Constraint(_Strict):
     * ``frozen_conflict``: a conflict standing on a state's territory holds back its accession
       to the ``institutions`` listed, by ``frozen_conflicts.accession_block`` (0 unless a
       hypothesis or perspective sets it).
+    * ``red_line``: outside powers tacitly hold the ``actors`` back from the ``institutions``
+      listed (004, the tacit red lines among outside players): in the ``years`` it holds, the
+      ``red_lines`` mechanism lowers their accession log-odds by its ``hold``.
 
     Every constraint needs its evidence: a ``source`` (public record) or ``evidence``
     (citations); a constraint with ``enabled: false`` is stated but not applied. A dated
-    (neutrality or course) constraint that starts after ``time.observed_until`` is a fact
+    (neutrality, course or red_line) constraint that starts after ``time.observed_until`` is a fact
     the model is not given, as a later membership or conflict is not.
     """
 
@@ -377,7 +380,8 @@ class Constraint(_Strict):
             raise ValueError("a constraint needs its evidence: add 'source' (the public "
                              "record) or 'evidence' (citation ids)")
         need = {"neutrality": ("actors",), "course": ("actors", "institutions"),
-                "path": ("institution",), "frozen_conflict": ("institutions",)}[self.kind]
+                "path": ("institution",), "frozen_conflict": ("institutions",),
+                "red_line": ("actors", "institutions")}[self.kind]
         for name in need:
             if not getattr(self, name):
                 raise ValueError(f"a {self.kind} constraint needs '{name}'")

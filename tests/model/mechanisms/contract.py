@@ -59,7 +59,8 @@ def make_state(seed: int, n: int = N_MEMBERS) -> State:
         sphere=_sphere(g, n), sphere_push=np.zeros((n, N_ACTORS, 4, 3), f32),
         west_discount=np.zeros((n, N_ACTORS), f32),
         candidacy=g.integers(0, 4, (N_INST, n, N_ACTORS)).astype(f32),
-        friction=(g.uniform(size=(n, N_ACTORS)) < 0.3).astype(f32) * arr(0.0, 1.0))
+        friction=(g.uniform(size=(n, N_ACTORS)) < 0.3).astype(f32) * arr(0.0, 1.0),
+        red_line_hold=arr(0.0, 3.0))
 
 
 def _sphere(g: np.random.Generator, n: int) -> np.ndarray:
@@ -108,6 +109,8 @@ def make_items(n: int = N_MEMBERS, rows: slice | None = None) -> dict[str, Any]:
                                        [False, False], [False, False]]),
         "path_years": np.array([0, 2]), "candidacy_history": hist.astype(np.int16),
         "conflict_scope": np.array([False, True]),
+        "red_line_scope": np.array([[False, False], [False, True], [False, False],
+                                    [False, True], [False, False]]),
         "membership_history": hist, "membership_history_previous": hist,
         "forced_membership": forced, "frozen_history": np.array([0, 0, 1, 0, 0], f32),
         "patronage": np.array([0, 1, 0, 0.5, 0], f32),

@@ -105,6 +105,10 @@ class TestFrozenConflicts(MechanismContract):
     mechanism = institutions.FrozenConflicts
 
 
+class TestRedLines(MechanismContract):
+    mechanism = institutions.RedLines
+
+
 class TestShocks(MechanismContract):
     mechanism = shocks.Shocks
 

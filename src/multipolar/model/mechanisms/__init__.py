@@ -16,13 +16,13 @@ order of the steps within a year.
 Modules: ``capacity`` (resource_rents, elite_interests), ``policy`` (threat_perception,
 russia_policy, use_of_force), ``instruments`` (small_partner_leverage, attraction, assertion,
 patronage_networks, kindred_regimes), ``outside`` (propaganda, eu_pull, china_pull,
-silk_road_link), ``institutions`` (institutions, frozen_conflicts), ``partners`` (free_riding,
-bilateral_management: the members of Russia's formats), ``shocks`` (shocks, dated_events),
-``alignment``, ``integration`` (delegation_limit), ``domestic`` (domestic_linkage), ``sphere``
-(whose sphere of influence a neighbour is in), ``world`` (the world scenario's global
-instruments and answers: arms_and_energy, distant_military_presence, chosen_bargains,
-western_normative_pull, china_backing, sovereignty_norm); ``catalogue`` validates a scenario
-against the declarations. Depends on NumPy and :mod:`multipolar.rng`.
+silk_road_link), ``institutions`` (institutions, frozen_conflicts, red_lines), ``partners``
+(free_riding, bilateral_management: the members of Russia's formats), ``shocks`` (shocks,
+dated_events), ``alignment``, ``integration`` (delegation_limit), ``domestic``
+(domestic_linkage), ``sphere`` (whose sphere of influence a neighbour is in), ``world`` (the
+world scenario's global instruments and answers: arms_and_energy, distant_military_presence,
+chosen_bargains, western_normative_pull, china_backing, sovereignty_norm); ``catalogue``
+validates a scenario against the declarations. Depends on NumPy and :mod:`multipolar.rng`.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ ORDER: list[str] = [
     "assertion", "small_partner_leverage", "free_riding", "attraction", "patronage_networks",
     "kindred_regimes", "arms_and_energy", "distant_military_presence", "chosen_bargains",
     "western_normative_pull", "china_backing", "sovereignty_norm", "propaganda", "eu_pull",
-    "china_pull", "silk_road_link", "institutions", "frozen_conflicts", "shocks",
+    "china_pull", "silk_road_link", "red_lines", "institutions", "frozen_conflicts", "shocks",
     "dated_events", "bilateral_management", "sphere", "alignment", "delegation_limit",
     "domestic_linkage",
 ]

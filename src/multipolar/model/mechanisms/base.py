@@ -230,6 +230,8 @@ CONTEXT_ITEMS: dict[str, str] = {
     "candidacy_history": "(actors, institutions) int16: years held as candidate by the "
                          "record, -1 after observed_until",
     "conflict_scope": "(institutions,) bool: formats a frozen_conflict constraint names",
+    "red_line_scope": "(actors, institutions) bool: accession held back this year by outside "
+                      "powers' tacit red lines (red_line constraints)",
     "attractiveness": "(members, institutions) float32: each format's log-odds offset of "
                       "accession (institution parameter)",
     "membership_history": "(actors, institutions) int8: this year's known memberships, -1 "

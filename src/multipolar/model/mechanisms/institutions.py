@@ -1,4 +1,7 @@
-"""Institutions joined and left as yearly hazards (C6); frozen conflicts as levers (C2, D8).
+"""Institutions as yearly hazards (C6), frozen conflicts (C2, D8), red lines (E4).
+
+Accession and exit are yearly draws; frozen conflicts are levers; the outside powers' tacit
+red lines hold some states back from some formats.
 
 Depends on NumPy, :mod:`multipolar.rng` and :mod:`.base`.
 """
@@ -23,10 +26,10 @@ record has too few accessions to China-led formats to tell them from Russia-led 
 EXIT_BASE = ("exit_base_east", "exit_base_west", "exit_base_east", "exit_base_east")
 """The exit intercept of each pole's formats, as :data:`POLE_BASE`."""
 
-FITTED = {"join_base_east": -3.27, "join_base_west": -4.564, "join_lean": 6.788,
-          "join_depth": -0.681, "join_founding": 3.76, "exit_base_east": -4.283,
-          "exit_base_west": -6.016, "exit_lean": 3.896, "exit_depth": 0.038,
-          "completion": 0.6}
+FITTED = {"join_base_east": -3.288, "join_base_west": -4.4, "join_lean": 6.804,
+          "join_depth": -0.633, "join_founding": 3.688, "red_line_hold": 3.482,
+          "exit_base_east": -4.283, "exit_base_west": -6.016, "exit_lean": 3.896,
+          "exit_depth": 0.038, "completion": 0.6}
 """Maximum-likelihood estimates on the observed accessions and exits 1993-2019, written by
 ``scripts/fit_memberships.py --write`` (:mod:`multipolar.model.membership_fit`); the
 declared defaults below read them, so the fit is their one source."""
@@ -69,7 +72,9 @@ class Institutions(Mechanism):
     closes to it. On a ``path`` constraint (the EU) the hazard first gives candidate status;
     after the required years a candidate joins with yearly probability ``completion``.
     A ``frozen_conflict`` constraint lets a standing conflict hold back accession by the
-    ``frozen_conflicts`` mechanism's ``accession_block``. Dated accession or exit events
+    ``frozen_conflicts`` mechanism's ``accession_block``; a ``red_line`` constraint lowers the
+    accession log-odds of the pairs it names by the ``red_lines`` mechanism's ``hold``
+    (``state.red_line_hold``, 0 when that mechanism is off). Dated accession or exit events
     apply after the draws. Each Russia-led membership lowers the alignment target by
     ``anchor``; each West-led one raises it. The hazards' defaults are the maximum-likelihood
     fit of ``scripts/fit_memberships.py``.
@@ -109,14 +114,16 @@ class Institutions(Mechanism):
         Param("other_pole_anchor", 0.5, "pull towards Russia of a China-led or mixed format, "
               "relative to a Russia-led one", "-", (0.0, 1.0)),
     )
-    reads = ("alignment", "membership", "accession_barrier", "candidacy")
+    reads = ("alignment", "membership", "accession_barrier", "candidacy",
+             "red_line_hold")
     writes = ("membership", "target_shift", "candidacy")
     context = ("membership_history", "membership_history_previous", "forced_membership",
                "institution_pole", "institution_columns",
                "institution_columns_in_neighbours", "institution_exclusions",
                "institution_open", "institution_founding", "institution_supersedes",
                "accession_blocked", "path_years", "candidacy_history", "conflict_scope",
-               "attractiveness", "neighbour_index", "neighbour_mask", "neighbours")
+               "red_line_scope", "attractiveness", "neighbour_index", "neighbour_mask",
+               "neighbours")
     streams = ("institutions.membership",)
 
     def step(self, st: State, cx: StepContext) -> None:
@@ -202,8 +209,12 @@ class Institutions(Mechanism):
         lean_ = lean(st.alignment[:, cols], pole == 1)
         same = np.flatnonzero((cx.institution_pole == pole) & cx.institution_open)
         depth = before[same[same != k]][:, :, cols].sum(axis=0)
-        p_join = logistic(join_logit(p, pole, lean_, depth, float(cx.institution_founding[k]),
-                                     cx.attractiveness[:, k:k + 1]))
+        logit = join_logit(p, pole, lean_, depth, float(cx.institution_founding[k]),
+                           cx.attractiveness[:, k:k + 1])
+        red = cx.red_line_scope[cols, k]
+        if red.any():  # outside powers' tacit red lines (the red_lines mechanism)
+            logit = logit - st.red_line_hold[:, cols] * red[None, :]
+        p_join = logistic(logit)
         p_join = np.where(self._barred(st, cx, k, cols), 0.0, p_join)
         if cx.conflict_scope[k]:
             p_join = p_join * (1.0 - st.accession_barrier[:, cols])
@@ -278,3 +289,35 @@ class FrozenConflicts(Mechanism):
             st.frozen = np.where(war, 1.0, st.frozen)
             st.alignment_jump += war * p["war_shift"]
         st.accession_barrier = (p["accession_block"] * st.frozen).astype(np.float32)
+
+
+@register
+class RedLines(Mechanism):
+    """Outside powers hold back accession across their tacit red lines (E4).
+
+    004 describes the post-Soviet space as a fragile balance in which the outside players
+    have tacitly settled red lines and rules of conduct among themselves. The scenario names
+    the lines as ``red_line`` constraints (which states, which formats, from which year, on
+    the public record); in the years a line holds, this mechanism withholds ``hold`` from
+    those states' yearly accession log-odds of those formats (the ``institutions``
+    mechanism reads ``state.red_line_hold``). ``hold`` is estimated with the membership
+    hazards (``scripts/fit_memberships.py``): states at a line lean West as far as the
+    Baltic states did before 2004 and were not admitted. With the mechanism off nothing is
+    withheld and the lines are not kept.
+    """
+
+    name = "red_lines"
+    theory = ("E4",)
+    evidence = ("E4_red_lines", "E4")
+    params = (
+        Param("hold", FITTED["red_line_hold"], "accession log-odds withheld from a state-format "
+              "pair across an outside powers' red line", "log-odds", (0.0, 30.0)),
+    )
+    reads = ()
+    writes = ("red_line_hold",)
+    context = ("red_line_scope", "neighbours")
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Set the log-odds withheld from each state that a red line holds back this year."""
+        held = cx.red_line_scope.any(axis=1).astype(np.float32) * cx.neighbours
+        st.red_line_hold[...] = np.atleast_1d(cx.p.member("hold"))[:, None] * held[None, :]
