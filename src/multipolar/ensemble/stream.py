@@ -341,8 +341,11 @@ class Partial:
 
 
 def _hist_from(z: Any, key: str, exp: int, lo: int | None, vmin: float, vmax: float) -> Hist:
-    """A histogram read back from a partial's ``.npz`` (also one written before bins were kept
-    per group: one grid from ``lo`` for every group, re-based on each group's occupied bins)."""
+    """A histogram read back from a partial's ``.npz``.
+
+    Also one written before bins were kept per group (one grid from ``lo`` for every group):
+    it is re-based on each group's occupied bins.
+    """
     counts = z[f"hist/{key}"].astype(np.int64)
     if lo is None:
         return Hist(exp, z[f"hlo/{key}"].astype(np.int64), z[f"hhi/{key}"].astype(np.int64),
