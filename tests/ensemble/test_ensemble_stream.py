@@ -67,6 +67,40 @@ def test_histogram_does_not_depend_on_chunking(values, cut1, cut2):
     for h in (a, b):
         assert h.exp == whole.exp
         np.testing.assert_array_equal(h.quantiles(), whole.quantiles())
+        # the per-group bins themselves, not only what is read off them
+        np.testing.assert_array_equal(h.lo, whole.lo)
+        np.testing.assert_array_equal(h.hi, whole.hi)
+        np.testing.assert_array_equal(h.counts, whole.counts)
+
+
+def test_each_group_keeps_only_the_bins_it_occupies() -> None:
+    """Groups far apart do not share one grid: the columns are the widest group's span."""
+    g = np.random.default_rng(3)
+    centres = np.linspace(-2.0, 2.0, 40)
+    values = (centres[None, :] + g.normal(0, 0.01, (500, 40))).astype(np.float32)
+    h = Hist.of(values[:200]).merge(Hist.of(values[200:]))
+    spread = (values.max(axis=0) - values.min(axis=0)).max()
+    assert h.counts.shape[1] <= spread / h.width + 2
+    assert h.counts.shape[1] < BINS / 10  # one grid over the whole range would hold ~4096
+    assert (h.counts.sum(axis=1) == 500).all()
+    exact = np.percentile(values.astype(np.float64), QUANTILE_PERCENTS, axis=0).T
+    assert np.all(np.abs(h.quantiles() - exact) <= h.final().width)
+
+
+def test_a_partial_of_the_earlier_layout_reads_back() -> None:
+    """Partials written with one grid for all groups (stores of the previous release) resume."""
+    g = np.random.default_rng(4)
+    values = (g.normal(0, 0.1, (300, 6)) + np.arange(6)[None, :] * 0.5).astype(np.float32)
+    h = Hist.of(values)
+    base = int(h.lo.min())  # the old layout: every group on one grid from the lowest bin
+    grid = np.zeros((6, int(h.hi.max()) - base + 1), dtype=np.int64)
+    for row in range(6):
+        grid[row, h.lo[row] - base:h.lo[row] - base + h.counts.shape[1]] += h.counts[row][
+            :grid.shape[1] - (h.lo[row] - base)]
+    back = stream._hist_from({"hist/x": grid}, "x", h.exp, base, h.vmin, h.vmax)
+    np.testing.assert_array_equal(back.lo, h.lo)
+    np.testing.assert_array_equal(back.hi, h.hi)
+    np.testing.assert_array_equal(back.counts, h.counts)
 
 
 def _direct(spec, start=0, stop=None):

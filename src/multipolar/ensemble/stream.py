@@ -52,12 +52,20 @@ def width_exponent(lo: float, hi: float) -> int:
 class Hist:
     """Counts per group of one outcome on the grid ``[i * 2**exp, (i + 1) * 2**exp)``.
 
-    ``counts[g, j]`` counts bin ``lo + j`` of group ``g``; ``vmin``/``vmax`` are the exact
-    extremes (they fix the final width).
+    Each group keeps only the bins between its own lowest and highest occupied ones:
+    ``counts[g, j]`` counts bin ``lo[g] + j`` for ``j <= hi[g] - lo[g]`` (the rest of the row
+    is zero padding up to the widest group). A group's spread is usually a small part of the
+    outcome's whole range (in the world model each state's alignment across members spans a
+    few hundred of the 4,096 bins of the 193 states' range), so this holds several times
+    fewer bins than one grid over the whole range. ``lo`` and ``hi`` are the bins of each
+    group's extreme values, so the arrays are the same whatever the chunking or the order of
+    merges. ``vmin``/``vmax`` are the exact extremes over all groups (they fix the final
+    width).
     """
 
     exp: int
-    lo: int
+    lo: np.ndarray
+    hi: np.ndarray
     counts: np.ndarray
     vmin: float
     vmax: float
@@ -77,6 +85,11 @@ class Hist:
         groups = int(np.prod(gshape))
         vmin, vmax = float(v.min()), float(v.max())
         exp = width_exponent(vmin, vmax)
+        # each group's lowest and highest bin: floor is monotone, so they are the bins of the
+        # group's extremes (and the scaling by a power of two is exact)
+        lo = np.floor(np.ldexp(v.min(axis=0), -exp)).astype(np.int64)
+        hi = np.floor(np.ldexp(v.max(axis=0), -exp)).astype(np.int64)
+        span = int((hi - lo).max()) + 1
         # the axis order in which the array lies in memory (C order if it is not a permutation)
         order = np.argsort(v.strides, kind="stable")[::-1]
         vt = np.transpose(v, order)
@@ -85,36 +98,50 @@ class Hist:
             vt = np.ascontiguousarray(v)
         scaled = np.ldexp(vt, -exp)  # exact: a power of two
         np.floor(scaled, out=scaled)
-        lo, hi = int(scaled.min()), int(scaled.max())
-        span = hi - lo + 1
-        small = groups * span < 2**31 and max(abs(lo), abs(hi)) < 2**30
+        small = groups * span < 2**31 and max(abs(int(lo.min())), abs(int(hi.max()))) < 2**30
         idx = scaled.astype(np.int32 if small else np.int64)
-        offsets = (np.arange(groups, dtype=np.int64).reshape((1, *gshape)) * span - lo)
+        offsets = (np.arange(groups, dtype=np.int64).reshape(gshape) * span - lo)[None]
         idx += np.transpose(offsets, order).astype(idx.dtype)  # broadcast over members
         counts = np.bincount(idx.ravel(), minlength=groups * span).reshape(groups, span)
-        return Hist(exp, lo, counts, vmin, vmax)
+        return Hist(exp, lo.reshape(groups), hi.reshape(groups), counts, vmin, vmax)
 
     def coarsen(self, exp: int) -> Hist:
         """Return this histogram at the (not finer) width ``2**exp``: exact, bins are only added."""
         k = exp - self.exp
         if k <= 0:
             return self
-        src = np.arange(self.lo, self.lo + self.counts.shape[1], dtype=np.int64) >> k
-        starts = np.flatnonzero(np.r_[True, src[1:] != src[:-1]])
-        return Hist(exp, int(src[0]), np.add.reduceat(self.counts, starts, axis=1),
-                    self.vmin, self.vmax)
+        groups, span = self.counts.shape
+        lo, hi = self.lo >> k, self.hi >> k
+        width = int((hi - lo).max()) + 1
+        # bin lo[g] + j of the fine grid falls in bin (lo[g] + j) >> k of the coarse one;
+        # padding columns may map past the group's last bin: they hold zeros
+        target = ((self.lo[:, None] + np.arange(span)[None, :]) >> k) - lo[:, None]
+        room = int(target.max()) + 1
+        target += np.arange(groups, dtype=np.int64)[:, None] * room
+        counts = np.bincount(target.ravel(), weights=self.counts.ravel(),
+                             minlength=groups * room).reshape(groups, room)[:, :width]
+        return Hist(exp, lo, hi, counts.astype(np.int64), self.vmin, self.vmax)
 
     def merge(self, other: Hist) -> Hist:
         """Sum of two histograms of the same groups (at the coarser width, then re-fitted)."""
         exp = max(self.exp, other.exp, width_exponent(min(self.vmin, other.vmin),
                                                       max(self.vmax, other.vmax)))
         a, b = self.coarsen(exp), other.coarsen(exp)
-        lo = min(a.lo, b.lo)
-        hi = max(a.lo + a.counts.shape[1], b.lo + b.counts.shape[1])
-        out = np.zeros((a.counts.shape[0], hi - lo), dtype=np.int64)
-        out[:, a.lo - lo:a.lo - lo + a.counts.shape[1]] += a.counts
-        out[:, b.lo - lo:b.lo - lo + b.counts.shape[1]] += b.counts
-        return Hist(exp, lo, out, min(self.vmin, other.vmin), max(self.vmax, other.vmax))
+        lo, hi = np.minimum(a.lo, b.lo), np.maximum(a.hi, b.hi)
+        span = int((hi - lo).max()) + 1
+        out = np.zeros((a.counts.shape[0], span), dtype=np.int64)
+        for h in (a, b):
+            shift = h.lo - lo
+            used = min(h.counts.shape[1], span)  # columns past the widest group are padding
+            # rows that move by the same number of bins are added as one block
+            for s in np.unique(shift).tolist():
+                rows = np.flatnonzero(shift == s)
+                w = min(used, span - s)
+                if rows.size == out.shape[0]:
+                    out[:, s:s + w] += h.counts[:, :w]
+                else:
+                    out[rows, s:s + w] += h.counts[rows, :w]
+        return Hist(exp, lo, hi, out, min(self.vmin, other.vmin), max(self.vmax, other.vmax))
 
     def final(self) -> Hist:
         """At the run's final width ``2**ceil(log2(range / BINS))`` (chunking-independent)."""
@@ -145,7 +172,7 @@ class Hist:
             before = np.where(b > 0, cum[g][b - 1], 0)
             cnt = h.counts[g][b]
             frac = np.clip((np.asarray(ranks) - before + 0.5) / np.maximum(cnt, 1), 0.0, 1.0)
-            stat = dict(zip(ranks, (h.lo + b + frac) * w, strict=True))
+            stat = dict(zip(ranks, (int(h.lo[g]) + b + frac) * w, strict=True))
             for j, x in enumerate(pos):
                 k = math.floor(x)
                 lo_v, hi_v = stat[k], stat[min(k + 1, total - 1)]
@@ -274,7 +301,7 @@ class Partial:
                 "institutions": self.institutions, "core_names": self.core_names,
                 "sums": list(self.sums), "values": {k: [s for s, _ in v]
                                                     for k, v in self.values.items()},
-                "hists": {k: [h.exp, h.lo, h.vmin, h.vmax] for k, h in self.hists.items()}}
+                "hists": {k: [h.exp, None, h.vmin, h.vmax] for k, h in self.hists.items()}}
         arrays: dict[str, np.ndarray] = {"memb": self.memb}
         arrays.update({f"sum/{k}": v for k, v in self.sums.items()})
         for k, parts in self.values.items():
@@ -283,6 +310,8 @@ class Partial:
             top = int(h.counts.max()) if h.counts.size else 0
             dtype = np.uint16 if top < 1 << 16 else np.uint32 if top < 1 << 32 else np.int64
             arrays[f"hist/{k}"] = h.counts.astype(dtype)
+            arrays[f"hlo/{k}"] = h.lo
+            arrays[f"hhi/{k}"] = h.hi
         buf = io.BytesIO()
         arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         np.savez(buf, **arrays)  # type: ignore[arg-type]
@@ -307,9 +336,28 @@ class Partial:
         for k, starts in meta["values"].items():
             p.values[k] = [(int(s), z[f"val/{k}/{i}"]) for i, s in enumerate(starts)]
         for k, (exp, lo, vmin, vmax) in meta["hists"].items():
-            p.hists[k] = Hist(int(exp), int(lo), z[f"hist/{k}"].astype(np.int64),
-                              float(vmin), float(vmax))
+            p.hists[k] = _hist_from(z, k, int(exp), lo, float(vmin), float(vmax))
         return p
+
+
+def _hist_from(z: Any, key: str, exp: int, lo: int | None, vmin: float, vmax: float) -> Hist:
+    """A histogram read back from a partial's ``.npz``.
+
+    Also one written before bins were kept per group (one grid from ``lo`` for every group):
+    it is re-based on each group's occupied bins.
+    """
+    counts = z[f"hist/{key}"].astype(np.int64)
+    if lo is None:
+        return Hist(exp, z[f"hlo/{key}"].astype(np.int64), z[f"hhi/{key}"].astype(np.int64),
+                    counts, vmin, vmax)
+    occupied = counts != 0
+    first = occupied.argmax(axis=1)
+    last = counts.shape[1] - 1 - occupied[:, ::-1].argmax(axis=1)
+    span = int((last - first).max()) + 1
+    cols = np.minimum(first[:, None] + np.arange(span)[None, :], counts.shape[1] - 1)
+    rows = np.arange(counts.shape[0])[:, None]
+    inside = first[:, None] + np.arange(span)[None, :] <= last[:, None]
+    return Hist(exp, lo + first, lo + last, np.where(inside, counts[rows, cols], 0), vmin, vmax)
 
 
 def summary_mode(members: int, exact_limit: int | None = None) -> str:
