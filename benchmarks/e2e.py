@@ -21,8 +21,9 @@ def task_model(a: argparse.Namespace) -> dict:
     from multipolar.ensemble.runner import load_and_compile
     from multipolar.model.api import simulate
 
-    spec = RunSpec(scenario=a.scenario, members=a.members, seed=7).with_chunk_size(1)
+    spec = RunSpec(scenario=a.scenario, members=a.members, seed=7)
     _loaded, model, _info = load_and_compile(spec)
+    spec = spec.with_chunk_size(1, len(model.actors))  # the chunks `multipolar run` uses
     t0, c0 = time.perf_counter(), time.process_time()
     for _i, lo, hi in spec.chunks():
         simulate(model, 7, lo, hi)

@@ -288,3 +288,20 @@ def test_busy_catalogue_is_a_clean_error(fake_spec, tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_default_chunks_hold_a_bounded_number_of_member_actors() -> None:
+    """The default chunk caps members x actors; an explicit size is left alone.
+
+    The 193-state world gets 518 members a chunk, the 19-actor neighbourhood keeps 5,000.
+    """
+    from multipolar.ensemble.spec import CHUNK_MEMBER_ACTORS
+
+    big = RunSpec(members=100_000)
+    assert big.with_chunk_size(1, 19).chunk_size == 5000
+    world = big.with_chunk_size(1, 193).chunk_size
+    assert world == CHUNK_MEMBER_ACTORS // 193
+    assert world is not None and world * 193 <= CHUNK_MEMBER_ACTORS
+    assert big.with_chunk_size(1).chunk_size == 5000  # actors unknown: members only
+    assert RunSpec(members=1000).with_chunk_size(1, 193).chunk_size == 250  # 4 per worker
+    assert RunSpec(members=100_000, chunk_size=3000).with_chunk_size(1, 193).chunk_size == 3000

@@ -74,15 +74,19 @@ def test_histogram_does_not_depend_on_chunking(values, cut1, cut2):
 
 
 def test_each_group_keeps_only_the_bins_it_occupies() -> None:
-    """Groups far apart do not share one grid: the columns are the widest group's span."""
+    """Groups far apart do not share one grid: each holds the run of bins it occupies."""
     g = np.random.default_rng(3)
     centres = np.linspace(-2.0, 2.0, 40)
     values = (centres[None, :] + g.normal(0, 0.01, (500, 40))).astype(np.float32)
     h = Hist.of(values[:200]).merge(Hist.of(values[200:]))
-    spread = (values.max(axis=0) - values.min(axis=0)).max()
-    assert h.counts.shape[1] <= spread / h.width + 2
-    assert h.counts.shape[1] < BINS / 10  # one grid over the whole range would hold ~4096
-    assert (h.counts.sum(axis=1) == 500).all()
+    lo = np.floor(values.min(axis=0) / h.width)
+    hi = np.floor(values.max(axis=0) / h.width)
+    np.testing.assert_array_equal(h.lo, lo)
+    np.testing.assert_array_equal(h.hi, hi)
+    assert h.counts.size == int((hi - lo + 1).sum())
+    assert h.counts.size < 40 * BINS / 10  # one grid over the whole range: ~4096 per group
+    runs = np.split(h.counts, h.start[1:])
+    assert all(r.sum() == 500 and r[0] > 0 and r[-1] > 0 for r in runs)
     exact = np.percentile(values.astype(np.float64), QUANTILE_PERCENTS, axis=0).T
     assert np.all(np.abs(h.quantiles() - exact) <= h.final().width)
 
@@ -94,13 +98,13 @@ def test_a_partial_of_the_earlier_layout_reads_back() -> None:
     h = Hist.of(values)
     base = int(h.lo.min())  # the old layout: every group on one grid from the lowest bin
     grid = np.zeros((6, int(h.hi.max()) - base + 1), dtype=np.int64)
-    for row in range(6):
-        grid[row, h.lo[row] - base:h.lo[row] - base + h.counts.shape[1]] += h.counts[row][
-            :grid.shape[1] - (h.lo[row] - base)]
+    for row, run in enumerate(np.split(h.counts, h.start[1:])):
+        grid[row, h.lo[row] - base:h.hi[row] - base + 1] = run
     back = stream._hist_from({"hist/x": grid}, "x", h.exp, base, h.vmin, h.vmax)
     np.testing.assert_array_equal(back.lo, h.lo)
     np.testing.assert_array_equal(back.hi, h.hi)
     np.testing.assert_array_equal(back.counts, h.counts)
+    np.testing.assert_array_equal(back.quantiles(), h.quantiles())
 
 
 def _direct(spec, start=0, stop=None):
@@ -211,3 +215,45 @@ def test_unknown_keep_is_a_clean_error(fake_spec, tmp_path):
     with pytest.raises(MultipolarError) as e:
         run_ensemble(fake_spec(), out=tmp_path, keep="everything")
     assert e.value.problems[0].field == "--keep"
+
+
+def test_a_broadcast_outcome_is_binned_once() -> None:
+    """An outcome the same for every member (a broadcast view) gives the full histogram."""
+    g = np.random.default_rng(6)
+    row = g.normal(0, 1, (1, 7, 3)).astype(np.float32)
+    view = np.broadcast_to(row, (250, 7, 3))
+    assert view.strides[0] == 0
+    h, full = Hist.of(view), Hist.of(np.ascontiguousarray(view))
+    np.testing.assert_array_equal(h.lo, full.lo)
+    np.testing.assert_array_equal(h.counts, full.counts)
+    np.testing.assert_array_equal(h.quantiles(), full.quantiles())
+
+
+def test_an_outcome_repeated_over_years_is_binned_once() -> None:
+    """Broadcast along a group axis (the years) gives the same arrays as the full copy."""
+    g = np.random.default_rng(8)
+    base = g.normal(0, 1, (40, 1, 5)).astype(np.float32)
+    view = np.broadcast_to(base, (40, 9, 5))
+    assert view.strides[1] == 0
+    h, full = Hist.of(view), Hist.of(np.ascontiguousarray(view))
+    for name in ("lo", "hi", "counts"):
+        np.testing.assert_array_equal(getattr(h, name), getattr(full, name))
+    assert h.exp == full.exp
+
+
+def test_a_running_total_takes_chunks_in_place_and_leaves_them_alone() -> None:
+    """Folding chunks into a running total: in place where they fit, same result as whole."""
+    g = np.random.default_rng(9)
+    values = g.normal(0, 1, (900, 4, 3)).astype(np.float32)
+    values[0], values[1] = 4.0, -4.0  # the first chunk holds every group's extremes
+    parts = [Hist.of(values[a:a + 300]) for a in (0, 300, 600)]
+    third = parts[2].counts.copy()
+    total = parts[0].merge(parts[1])
+    again = total.merge(parts[2])
+    assert again is total  # in place: the third chunk lies within the total's runs
+    np.testing.assert_array_equal(parts[2].counts, third)  # the chunk is not changed
+    whole = Hist.of(values)
+    for name in ("lo", "hi", "counts"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(whole, name))
+    fresh = parts[0].merge(parts[2])  # a merge of two chunk histograms is a new array
+    assert fresh is not parts[0] and fresh.counts is not parts[0].counts

@@ -436,7 +436,7 @@ def run_ensemble(
     _loaded, model, info = load_and_compile(spec)
     if resume and spec.chunk_size is None:
         spec = _adopt_stored_chunking(spec, rundir)
-    spec = spec.with_chunk_size(evaluator.workers)
+    spec = spec.with_chunk_size(evaluator.workers, len(model.actors))
     chunks = spec.chunks()
     keep = resolve_keep(keep, spec.members)
     from multipolar.ensemble.stream import summary_mode

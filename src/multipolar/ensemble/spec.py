@@ -25,6 +25,10 @@ DEFAULT_SCENARIO = "russia-neighbourhood"
 MAX_MEMBERS = 100_000_000
 
 
+CHUNK_MEMBER_ACTORS = 100_000
+"""Cap of a default chunk in members times actors (see :meth:`RunSpec.with_chunk_size`)."""
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """An ensemble run: which scenario, seed, members, years and chunking.
@@ -71,16 +75,21 @@ class RunSpec:
         if not isinstance(self.events, tuple):
             object.__setattr__(self, "events", tuple(self.events))
 
-    def with_chunk_size(self, workers: int = 1) -> RunSpec:
+    def with_chunk_size(self, workers: int = 1, actors: int | None = None) -> RunSpec:
         """Return this spec with ``chunk_size`` filled in (if it was left to the default).
 
         The default gives each worker at least four chunks (so progress moves and work is
-        balanced) and caps a chunk at 5,000 members (about 200 MB of results in flight).
+        balanced) and caps a chunk at 5,000 members and at ``CHUNK_MEMBER_ACTORS`` member-
+        actors (given the scenario's ``actors``): about 200 MB of results in flight for the
+        19-actor neighbourhood and for the 193-actor world alike (518 members a chunk there,
+        which the world's engine also runs faster than larger chunks: narrower arrays stay in
+        cache).
         """
         if self.chunk_size is not None:
             return self
+        cap = 5000 if not actors else min(5000, max(250, CHUNK_MEMBER_ACTORS // actors))
         size = math.ceil(self.members / max(1, 4 * workers))
-        return replace(self, chunk_size=max(1, min(5000, max(250, size), self.members)))
+        return replace(self, chunk_size=max(1, min(cap, max(250, size), self.members)))
 
     def chunks(self) -> list[tuple[int, int, int]]:
         """Return the chunk plan: ``(index, first member, stop member)`` covering all members."""

@@ -52,15 +52,15 @@ def width_exponent(lo: float, hi: float) -> int:
 class Hist:
     """Counts per group of one outcome on the grid ``[i * 2**exp, (i + 1) * 2**exp)``.
 
-    Each group keeps only the bins between its own lowest and highest occupied ones:
-    ``counts[g, j]`` counts bin ``lo[g] + j`` for ``j <= hi[g] - lo[g]`` (the rest of the row
-    is zero padding up to the widest group). A group's spread is usually a small part of the
-    outcome's whole range (in the world model each state's alignment across members spans a
-    few hundred of the 4,096 bins of the 193 states' range), so this holds several times
-    fewer bins than one grid over the whole range. ``lo`` and ``hi`` are the bins of each
-    group's extreme values, so the arrays are the same whatever the chunking or the order of
-    merges. ``vmin``/``vmax`` are the exact extremes over all groups (they fix the final
-    width).
+    Each group keeps only the bins from its own lowest to its highest occupied one, and the
+    groups' runs of bins lie one after another in the flat array ``counts``: group ``g``
+    holds bins ``lo[g] .. hi[g]`` at ``counts[start[g] : start[g] + hi[g] - lo[g] + 1]``. A
+    group's spread is usually a small part of the outcome's whole range (in the world model a
+    state's alignment across members covers about a third of the 193 states' range, a
+    neighbourhood state's a fifth), so this holds several times fewer bins than one grid over
+    the whole range for every group. ``lo`` and ``hi`` are the bins of each group's extreme
+    values, so the arrays are the same whatever the chunking or the order of merges.
+    ``vmin``/``vmax`` are the exact extremes over all groups (they fix the final width).
     """
 
     exp: int
@@ -69,6 +69,13 @@ class Hist:
     counts: np.ndarray
     vmin: float
     vmax: float
+    owned: bool = field(default=False, compare=False, repr=False)
+    """True for a histogram a merge made: nothing else holds its arrays."""
+
+    @property
+    def start(self) -> np.ndarray:
+        """Where each group's run of bins starts in ``counts``."""
+        return _starts(self.hi - self.lo + 1)
 
     @staticmethod
     def of(values: np.ndarray) -> Hist:
@@ -79,17 +86,20 @@ class Hist:
         ``bincount``'s writes within a small, cache-resident block of bins.
         """
         v = np.asarray(values)
+        if any(st == 0 and n > 1 for st, n in zip(v.strides, v.shape, strict=True)):
+            return Hist._of_broadcast(v)
         if v.dtype != np.float64:
             v = v.astype(np.float32, copy=False)
         gshape = v.shape[1:]
-        groups = int(np.prod(gshape))
-        vmin, vmax = float(v.min()), float(v.max())
+        gmin, gmax = v.min(axis=0), v.max(axis=0)
+        vmin, vmax = float(gmin.min()), float(gmax.max())
         exp = width_exponent(vmin, vmax)
         # each group's lowest and highest bin: floor is monotone, so they are the bins of the
         # group's extremes (and the scaling by a power of two is exact)
-        lo = np.floor(np.ldexp(v.min(axis=0), -exp)).astype(np.int64)
-        hi = np.floor(np.ldexp(v.max(axis=0), -exp)).astype(np.int64)
-        span = int((hi - lo).max()) + 1
+        lo = np.floor(np.ldexp(gmin, -exp)).astype(np.int64).reshape(-1)
+        hi = np.floor(np.ldexp(gmax, -exp)).astype(np.int64).reshape(-1)
+        start = _starts(hi - lo + 1)
+        total = int(start[-1] + hi[-1] - lo[-1] + 1)
         # the axis order in which the array lies in memory (C order if it is not a permutation)
         order = np.argsort(v.strides, kind="stable")[::-1]
         vt = np.transpose(v, order)
@@ -98,50 +108,73 @@ class Hist:
             vt = np.ascontiguousarray(v)
         scaled = np.ldexp(vt, -exp)  # exact: a power of two
         np.floor(scaled, out=scaled)
-        small = groups * span < 2**31 and max(abs(int(lo.min())), abs(int(hi.max()))) < 2**30
+        small = total < 2**31 and max(abs(int(lo.min())), abs(int(hi.max()))) < 2**30
         idx = scaled.astype(np.int32 if small else np.int64)
-        offsets = (np.arange(groups, dtype=np.int64).reshape(gshape) * span - lo)[None]
+        offsets = (start - lo).reshape((1, *gshape))
         idx += np.transpose(offsets, order).astype(idx.dtype)  # broadcast over members
-        counts = np.bincount(idx.ravel(), minlength=groups * span).reshape(groups, span)
-        return Hist(exp, lo.reshape(groups), hi.reshape(groups), counts, vmin, vmax)
+        counts = np.bincount(idx.ravel(), minlength=total)
+        if v.shape[0] < 2**31:  # a chunk's counts fit in half the bytes (merges add in int64)
+            counts = counts.astype(np.int32)
+        return Hist(exp, lo, hi, counts, vmin, vmax)
+
+    @staticmethod
+    def _of_broadcast(v: np.ndarray) -> Hist:
+        """:meth:`of` for a broadcast view: the values are binned once, not once per copy.
+
+        Outcomes that no switched-on mechanism changes come as read-only views that repeat
+        one array along the members or the years (stride 0). The histogram of the repeated
+        values is the histogram of one copy, with each count times the members repeated and
+        each group's run of bins repeated for the groups that share it.
+        """
+        keep = tuple(slice(0, 1) if st == 0 else slice(None)
+                     for st, n in zip(v.strides, v.shape, strict=True))
+        one = Hist.of(np.ascontiguousarray(v[keep]))
+        counts = one.counts * (v.shape[0] if v.strides[0] == 0 else 1)
+        rshape, gshape = v[keep].shape[1:], v.shape[1:]
+        rid = np.broadcast_to(np.arange(int(np.prod(rshape))).reshape(rshape),
+                              gshape).reshape(-1)
+        lo, hi = one.lo[rid], one.hi[rid]
+        width = hi - lo + 1
+        start = _starts(width)
+        src = np.repeat(one.start[rid] - start, width) + np.arange(int(width.sum()))
+        return Hist(one.exp, lo, hi, counts[src], one.vmin, one.vmax)
 
     def coarsen(self, exp: int) -> Hist:
         """Return this histogram at the (not finer) width ``2**exp``: exact, bins are only added."""
         k = exp - self.exp
         if k <= 0:
             return self
-        groups, span = self.counts.shape
         lo, hi = self.lo >> k, self.hi >> k
-        width = int((hi - lo).max()) + 1
-        # bin lo[g] + j of the fine grid falls in bin (lo[g] + j) >> k of the coarse one;
-        # padding columns may map past the group's last bin: they hold zeros
-        target = ((self.lo[:, None] + np.arange(span)[None, :]) >> k) - lo[:, None]
-        room = int(target.max()) + 1
-        target += np.arange(groups, dtype=np.int64)[:, None] * room
-        counts = np.bincount(target.ravel(), weights=self.counts.ravel(),
-                             minlength=groups * room).reshape(groups, room)[:, :width]
+        width = self.hi - self.lo + 1
+        group = np.repeat(np.arange(lo.size), width)
+        bins = np.arange(self.counts.size) - np.repeat(self.start, width) + self.lo[group]
+        # fine bin b falls in coarse bin b >> k
+        target = (bins >> k) - lo[group] + _starts(hi - lo + 1)[group]
+        counts = np.bincount(target, weights=self.counts,
+                             minlength=int((hi - lo + 1).sum()))
         return Hist(exp, lo, hi, counts.astype(np.int64), self.vmin, self.vmax)
 
     def merge(self, other: Hist) -> Hist:
-        """Sum of two histograms of the same groups (at the coarser width, then re-fitted)."""
+        """Sum of two histograms of the same groups (at the coarser width, then re-fitted).
+
+        A histogram that a merge made (the running total of a run's chunks) takes ``other``
+        in place when ``other``'s bins lie within its runs, as they mostly do once a few
+        chunks have set each group's extremes; the histograms merged in are never changed.
+        """
         exp = max(self.exp, other.exp, width_exponent(min(self.vmin, other.vmin),
                                                       max(self.vmax, other.vmax)))
         a, b = self.coarsen(exp), other.coarsen(exp)
+        vmin, vmax = min(self.vmin, other.vmin), max(self.vmax, other.vmax)
+        if a is self and self.owned and (b.lo >= a.lo).all() and (b.hi <= a.hi).all():
+            _add_runs(self.counts, self.start, self.lo, b)
+            self.vmin, self.vmax = vmin, vmax
+            return self
         lo, hi = np.minimum(a.lo, b.lo), np.maximum(a.hi, b.hi)
-        span = int((hi - lo).max()) + 1
-        out = np.zeros((a.counts.shape[0], span), dtype=np.int64)
+        start = _starts(hi - lo + 1)
+        out = np.zeros(int(start[-1] + hi[-1] - lo[-1] + 1), dtype=np.int64)
         for h in (a, b):
-            shift = h.lo - lo
-            used = min(h.counts.shape[1], span)  # columns past the widest group are padding
-            # rows that move by the same number of bins are added as one block
-            for s in np.unique(shift).tolist():
-                rows = np.flatnonzero(shift == s)
-                w = min(used, span - s)
-                if rows.size == out.shape[0]:
-                    out[:, s:s + w] += h.counts[:, :w]
-                else:
-                    out[rows, s:s + w] += h.counts[rows, :w]
-        return Hist(exp, lo, hi, out, min(self.vmin, other.vmin), max(self.vmax, other.vmax))
+            _add_runs(out, start, lo, h)
+        return Hist(exp, lo, hi, out, vmin, vmax, owned=True)
 
     def final(self) -> Hist:
         """At the run's final width ``2**ceil(log2(range / BINS))`` (chunking-independent)."""
@@ -161,23 +194,49 @@ class Hist:
         """
         h = self.final()
         w = h.width
-        cum = np.cumsum(h.counts, axis=1)
-        total = int(cum[0, -1])
+        cum = np.cumsum(h.counts)
+        start = h.start
+        base = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0)  # counts before group g
+        total = int(cum[h.hi[0] - h.lo[0]])  # every group holds every member
         pos = [p / 100.0 * (total - 1) for p in QUANTILE_PERCENTS]
-        ranks = sorted({r for x in pos for r in (math.floor(x), min(math.floor(x) + 1,
-                                                                    total - 1))})
-        out = np.empty((h.counts.shape[0], len(pos)))
-        for g in range(h.counts.shape[0]):
-            b = np.minimum(np.searchsorted(cum[g], ranks, side="right"), cum.shape[1] - 1)
-            before = np.where(b > 0, cum[g][b - 1], 0)
-            cnt = h.counts[g][b]
-            frac = np.clip((np.asarray(ranks) - before + 0.5) / np.maximum(cnt, 1), 0.0, 1.0)
-            stat = dict(zip(ranks, (int(h.lo[g]) + b + frac) * w, strict=True))
-            for j, x in enumerate(pos):
-                k = math.floor(x)
-                lo_v, hi_v = stat[k], stat[min(k + 1, total - 1)]
-                out[g, j] = min(max(lo_v + (x - k) * (hi_v - lo_v), h.vmin), h.vmax)
+        ranks = np.array(sorted({r for x in pos for r in (math.floor(x),
+                                                          min(math.floor(x) + 1, total - 1))}))
+        # the bin of order statistic r of group g: the first whose cumulative count exceeds it
+        at = np.searchsorted(cum, base[:, None] + ranks[None, :], side="right")
+        before = np.where(at > start[:, None], cum[np.maximum(at - 1, 0)], base[:, None]) \
+            - base[:, None]
+        cnt = h.counts[at]
+        frac = np.clip((ranks[None, :] - before + 0.5) / np.maximum(cnt, 1), 0.0, 1.0)
+        stat = (h.lo[:, None] + (at - start[:, None]) + frac) * w  # (groups, ranks)
+        col = {int(r): i for i, r in enumerate(ranks)}
+        out = np.empty((h.lo.size, len(pos)))
+        for j, x in enumerate(pos):
+            k = math.floor(x)
+            lo_v, hi_v = stat[:, col[k]], stat[:, col[min(k + 1, total - 1)]]
+            out[:, j] = np.minimum(np.maximum(lo_v + (x - k) * (hi_v - lo_v), h.vmin), h.vmax)
         return out
+
+
+def _add_runs(out: np.ndarray, start: np.ndarray, lo: np.ndarray, h: Hist) -> None:
+    """Add ``h``'s runs of bins into ``out``, laid out by ``start`` and ``lo`` (covering h's)."""
+    shift = start + (h.lo - lo) - h.start  # each run moves as a block
+    if not shift.any():
+        out[:h.counts.size] += h.counts
+        return
+    width = h.hi - h.lo + 1
+    if h.counts.size >= 32 * width.size:  # long runs: one slice each beats a gather
+        dest = (h.start + shift).tolist()
+        for g, (s, n) in enumerate(zip(h.start.tolist(), width.tolist(), strict=True)):
+            out[dest[g]:dest[g] + n] += h.counts[s:s + n]
+        return
+    out[np.arange(h.counts.size) + np.repeat(shift, width)] += h.counts
+
+
+def _starts(width: np.ndarray) -> np.ndarray:
+    """Offsets of consecutive runs of the given widths."""
+    start = np.zeros(width.size, dtype=np.int64)
+    np.cumsum(width[:-1], out=start[1:])
+    return start
 
 
 @dataclass
@@ -343,8 +402,8 @@ class Partial:
 def _hist_from(z: Any, key: str, exp: int, lo: int | None, vmin: float, vmax: float) -> Hist:
     """A histogram read back from a partial's ``.npz``.
 
-    Also one written before bins were kept per group (one grid from ``lo`` for every group):
-    it is re-based on each group's occupied bins.
+    Also one written before bins were kept per group (one ``(groups, bins)`` grid from ``lo``
+    for every group): each row is cut to the bins its group occupies.
     """
     counts = z[f"hist/{key}"].astype(np.int64)
     if lo is None:
@@ -353,11 +412,9 @@ def _hist_from(z: Any, key: str, exp: int, lo: int | None, vmin: float, vmax: fl
     occupied = counts != 0
     first = occupied.argmax(axis=1)
     last = counts.shape[1] - 1 - occupied[:, ::-1].argmax(axis=1)
-    span = int((last - first).max()) + 1
-    cols = np.minimum(first[:, None] + np.arange(span)[None, :], counts.shape[1] - 1)
-    rows = np.arange(counts.shape[0])[:, None]
-    inside = first[:, None] + np.arange(span)[None, :] <= last[:, None]
-    return Hist(exp, lo + first, lo + last, np.where(inside, counts[rows, cols], 0), vmin, vmax)
+    cols = np.arange(counts.shape[1])[None, :]
+    inside = (cols >= first[:, None]) & (cols <= last[:, None])
+    return Hist(exp, lo + first, lo + last, counts[inside], vmin, vmax)
 
 
 def summary_mode(members: int, exact_limit: int | None = None) -> str:
