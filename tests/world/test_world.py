@@ -70,6 +70,20 @@ def test_actor_set_defaults_then_group_then_actor_override():
     assert actors["USA"]["role"] == "member" and actors["USA"]["ccode"] == 2
 
 
+def test_expanded_sets_are_copies_each_time():
+    """The expansion of bundled-table sets is kept for the next load: never shared with it."""
+    raw = [{"members_in": 2019, "groups": {"all": {"match": []}}, "default_group": "all",
+            "defaults": {"attributes": {"western_pull": 0.5}}, "overrides": {"RUS": {"role": "core"}}}]
+    first = expand_actor_sets(raw)
+    first[0]["attributes"]["western_pull"] = 99.0
+    first.append({"id": "XXX"})
+    again = expand_actor_sets(raw)
+    assert len(again) == len(first) - 1
+    assert all(a["attributes"]["western_pull"] == 0.5 for a in again)
+    other = expand_actor_sets(raw, until=2005)  # another key: computed afresh
+    assert {a["id"] for a in other} <= {a["id"] for a in again}
+
+
 def test_actor_set_errors_are_located():
     with pytest.raises(ScenarioError) as e:
         expand_actor_sets([{"groups": {"a": {"match": ["Caribbean"]}}}])

@@ -25,7 +25,7 @@ Actor ids are the ISO 3166 alpha-3 codes. Depends on pandas and the bundled worl
 
 from __future__ import annotations
 
-import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -84,14 +84,23 @@ def _members(year: int) -> set[str]:
     return set(hit["iso3"].astype(str))
 
 
+def _copy(value: Any) -> Any:
+    """A copy of parsed YAML (mappings and lists copied, scalars shared: they are immutable)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """Deep-merge ``extra`` over ``base`` (mappings merged, everything else replaced)."""
-    out = copy.deepcopy(base)
+    out = _copy(base)
     for k, v in extra.items():
         if isinstance(v, dict) and isinstance(out.get(k), dict):
             out[k] = _merge(out[k], v)
         else:
-            out[k] = copy.deepcopy(v)
+            out[k] = _copy(v)
     return out
 
 
@@ -178,10 +187,22 @@ def expand_actor_sets(raw_sets: Any, base: Path | None = None,
     if not isinstance(raw_sets, list):
         raise ScenarioError("actor_sets must be a list of sets", field="actor_sets",
                             fix="write `actor_sets:` followed by `- table: countries ...`")
+    bundled = all(isinstance(r, dict) and r.get("table", "countries") == "countries"
+                  for r in raw_sets)
+    key = json.dumps([raw_sets, until], sort_keys=True, default=str) if bundled else None
+    if key is not None and key in _EXPANDED:  # the bundled table never changes
+        return _copy(_EXPANDED[key])
     out: list[dict[str, Any]] = []
     for i, raw in enumerate(raw_sets):
         out += expand_actor_set(raw, i, base, until)
+    if key is not None:
+        _EXPANDED.clear()  # one scenario's sets at a time: loading it validates them twice
+        _EXPANDED[key] = _copy(out)
     return out
+
+
+_EXPANDED: dict[str, list[dict[str, Any]]] = {}
+"""The last expansion of actor sets that only use the bundled table, by their text."""
 
 
 def group_table(raw_sets: Any, base: Path | None = None) -> dict[str, str]:
