@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from flagship_copy import copy_with
 from typer.testing import CliRunner
 
 from multipolar.cli.main import app
 from multipolar.errors import ScenarioError
+from multipolar.model.compile import compile_model
 from multipolar.scenario import load_scenario, load_scenario_text
 
 runner = CliRunner()
@@ -193,3 +195,26 @@ def test_mechanisms_command_lists_the_registry() -> None:
     assert {"resource_rents", "delegation_limit", "russia_policy", "patronage_networks"} <= names
     opp = next(r for r in rows if r["implementation"] == "opportunist")
     assert opp["selected"] is False and "D9" in opp["theory"]
+
+
+@pytest.mark.parametrize("args", [
+    ["--set", "mechanisms.red_lines.params.hold=-1"],
+    ["--set", "mechanisms.institutions.params.completion=2"],
+    ["--set", "aims.sphere.weight=-0.5"],
+])
+def test_values_outside_declared_bounds_are_refused(args: list[str]) -> None:
+    """A parameter set outside its declared bounds is a clean error (run and validate alike)."""
+    for cmd in (["validate", "russia-neighbourhood"], ["run", "--members", "10", "--quiet"]):
+        res = runner.invoke(app, [*cmd, *args])
+        assert res.exit_code == 2, res.output
+        assert "outside the declared bounds" in res.output and "Traceback" not in res.output
+
+
+def test_a_range_outside_declared_bounds_is_located(tmp_path: Path) -> None:
+    old = "      hold: {dist: uniform, low: 0.0, high: 6.97"
+    p, line = copy_with(tmp_path, old, old.replace("low: 0.0", "low: -1.0"))
+    with pytest.raises(ScenarioError) as exc:
+        compile_model(load_scenario(p))
+    prob = exc.value.problems[0]
+    assert prob.line == line and "[-1, 6.97]" in prob.message and "[0, 30]" in prob.message
+    assert prob.fix is not None and "between 0 and 30" in prob.fix

@@ -60,7 +60,10 @@ def validate(
     with user_errors(set_):
         ld = load_scenario(scenario, **scenario_kwargs(perspective, hypothesis, set_, event))
         sc = ld.scenario
+        from multipolar.model.compile import compile_model
         from multipolar.scenario.semantics import all_citations
+
+        compile_model(ld)  # what a run checks too: mechanisms, parameters, their bounds
 
         summary = {
             "file": str(ld.path), "name": sc.name, "valid": True,

@@ -125,4 +125,32 @@ def _problems(enabled: dict[str, bool], impl: dict[str, str], params: dict[str, 
         if aim not in aims:
             problems.append(src.problem(("aims", aim), f"the model has no aim '{aim}'",
                                         suggest(aim, aims)))
+    return problems + _bound_problems(params, loaded)
+
+
+def _bound_problems(params: dict[str, Any], loaded: LoadedScenario) -> list[Problem]:
+    """Values (or a distribution's support) outside a parameter's declared bounds."""
+    problems: list[Problem] = []
+    declared = declared_params()
+    for path, spec in params.items():
+        p = declared.get(path)
+        if p is None or p.bounds is None:
+            continue
+        lo, hi = p.bounds
+        if spec.dist in ("uniform", "triangular"):
+            ends, what = [spec.a, spec.b], f"its range [{spec.a:g}, {spec.b:g}]"
+        elif spec.dist == "discrete":
+            ends, what = list(spec.values), f"its values {list(spec.values)}"
+        elif spec.dist in ("normal", "lognormal"):
+            ends, what = [spec.nominal], f"its centre {spec.nominal:g}"
+        else:
+            ends, what = [spec.nominal], f"the value {spec.nominal:g}"
+        if all(lo <= float(v) <= hi for v in ends):
+            continue
+        name, pname = path.split(".", 1)
+        place = ("aims", pname) if name == "aims" else ("mechanisms", name, "params", pname)
+        problems.append(loaded.source.problem(
+            place, f"{path}: {what} lies outside the declared bounds [{lo:g}, {hi:g}]"
+            + (f" ({p.unit})" if p.unit not in ("", "-") else ""), f"give a value between {lo:g} and {hi:g} (see `multipolar "
+            f"mechanisms --json` for what '{pname}' means)"))
     return problems
