@@ -210,11 +210,25 @@ def test_values_outside_declared_bounds_are_refused(args: list[str]) -> None:
         assert "outside the declared bounds" in res.output and "Traceback" not in res.output
 
 
-def test_a_range_outside_declared_bounds_is_located(tmp_path: Path) -> None:
+def test_a_range_centred_outside_declared_bounds_is_located(tmp_path: Path) -> None:
     old = "      hold: {dist: uniform, low: 0.0, high: 6.97"
-    p, line = copy_with(tmp_path, old, old.replace("low: 0.0", "low: -1.0"))
+    p, line = copy_with(tmp_path, old, old.replace("low: 0.0, high: 6.97",
+                                                   "low: -3.0, high: -1.0"))
     with pytest.raises(ScenarioError) as exc:
         compile_model(load_scenario(p))
     prob = exc.value.problems[0]
-    assert prob.line == line and "[-1, 6.97]" in prob.message and "[0, 30]" in prob.message
+    assert prob.line == line and "centre -2" in prob.message and "[0, 30]" in prob.message
     assert prob.fix is not None and "between 0 and 30" in prob.fix
+
+
+def test_draws_of_a_range_past_a_bound_are_clipped_to_it(tmp_path: Path) -> None:
+    """A range re-centred near a bound (as calibration does) keeps its centre; draws clip."""
+    import numpy as np
+
+    old = "      hold: {dist: uniform, low: 0.0, high: 6.97"
+    p, _ = copy_with(tmp_path, old, old.replace("low: 0.0, high: 6.97", "low: -2.0, high: 4.0"))
+    spec = compile_model(load_scenario(p)).params["red_lines.hold"]
+    assert spec.nominal == 1.0 and spec.bounds == (0.0, 30.0)
+    draws = spec.ppf(np.linspace(0.001, 0.999, 999))
+    assert draws.min() == 0.0 and draws.max() == pytest.approx(4.0, abs=0.01)
+    assert (draws == 0.0).mean() == pytest.approx(1 / 3, abs=0.01)

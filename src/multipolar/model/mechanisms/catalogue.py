@@ -9,7 +9,7 @@ Depends on :mod:`.base` and :mod:`multipolar.errors`.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from multipolar.errors import Problem, ScenarioError, suggest
@@ -129,28 +129,35 @@ def _problems(enabled: dict[str, bool], impl: dict[str, str], params: dict[str, 
 
 
 def _bound_problems(params: dict[str, Any], loaded: LoadedScenario) -> list[Problem]:
-    """Values (or a distribution's support) outside a parameter's declared bounds."""
+    """Values outside a parameter's declared bounds; distributions are clipped to them.
+
+    A fixed value, and every value of a discrete distribution, must lie within the bounds; a
+    continuous distribution must be centred within them, and its draws are clipped to them
+    (a calibration re-centres a range on a fitted value near a bound, which may take the
+    range's end past it).
+    """
     problems: list[Problem] = []
     declared = declared_params()
-    for path, spec in params.items():
+    for path, spec in list(params.items()):
         p = declared.get(path)
         if p is None or p.bounds is None:
             continue
         lo, hi = p.bounds
-        if spec.dist in ("uniform", "triangular"):
-            ends, what = [spec.a, spec.b], f"its range [{spec.a:g}, {spec.b:g}]"
-        elif spec.dist == "discrete":
+        if spec.dist == "discrete":
             ends, what = list(spec.values), f"its values {list(spec.values)}"
-        elif spec.dist in ("normal", "lognormal"):
+        elif spec.dist is not None:
             ends, what = [spec.nominal], f"its centre {spec.nominal:g}"
         else:
             ends, what = [spec.nominal], f"the value {spec.nominal:g}"
         if all(lo <= float(v) <= hi for v in ends):
+            if spec.dist is not None:
+                b = spec.bounds or (lo, hi)
+                params[path] = replace(spec, bounds=(max(lo, b[0]), min(hi, b[1])))
             continue
         name, pname = path.split(".", 1)
         place = ("aims", pname) if name == "aims" else ("mechanisms", name, "params", pname)
         problems.append(loaded.source.problem(
             place, f"{path}: {what} lies outside the declared bounds [{lo:g}, {hi:g}]"
-            + (f" ({p.unit})" if p.unit not in ("", "-") else ""), f"give a value between {lo:g} and {hi:g} (see `multipolar "
-            f"mechanisms --json` for what '{pname}' means)"))
+            + (f" ({p.unit})" if p.unit not in ("", "-") else ""), f"give a value between "
+            f"{lo:g} and {hi:g} (see `multipolar mechanisms --json` for what '{pname}' means)"))
     return problems
