@@ -87,6 +87,13 @@ def main() -> None:
             "traceback and please report it.\n"
         )
         sys.exit(3)
+    finally:
+        # release Arrow's readers and writers while Arrow is still alive: a native pool torn
+        # down at interpreter exit with a live worker aborts the process after the work is
+        # done (apache/arrow#34314)
+        import gc
+
+        gc.collect()
 
 
 if __name__ == "__main__":
