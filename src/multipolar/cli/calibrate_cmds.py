@@ -120,11 +120,7 @@ def calibrate(
                                               members=members, seed=seed, maxiter=maxiter,
                                               restarts=0, progress=progress)
         text = result.to_yaml(model)
-        if out_file is not None:
-            overwrite_notice([out_file], out_file.parent)
-            with writing("the calibration file", out_file, fix="choose a writable path",
-                         error=InputError):
-                out_file.write_text(text, encoding="utf-8")
+        _write(text, out_file)
         if json_:
             print_json({"values": result.values, "mae": result.mae,
                         "start_mae": result.start_mae, "mae_by_actor": result.mae_by_actor,
@@ -140,6 +136,16 @@ def calibrate(
             t.add_row(a, f"{result.start_mae_by_actor.get(a, float('nan')):.4f}", f"{v:.4f}")
         out.print(t)
         _say_written(result, text, out_file, quiet)
+
+
+def _write(text: str, out_file: Path | None) -> None:
+    """Write the calibration file to ``out_file`` (if given), announcing a replaced one."""
+    if out_file is None:
+        return
+    overwrite_notice([out_file], out_file.parent)
+    with writing("the calibration file", out_file, fix="choose a writable path",
+                 error=InputError):
+        out_file.write_text(text, encoding="utf-8")
 
 
 def _say_written(result: Any, text: str, out_file: Path | None, quiet: bool) -> None:
@@ -182,11 +188,7 @@ def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, m
             perspective=perspective, hypothesis=hypothesis,
             progress=bar.evaluations("calibrating", maxiter))
     text = pooled_yaml(result, model)
-    if out_file is not None:
-        overwrite_notice([out_file], out_file.parent)
-        with writing("the calibration file", out_file, fix="choose a writable path",
-                     error=InputError):
-            out_file.write_text(text, encoding="utf-8")
+    _write(text, out_file)
     if json_:
         print_json({"values": result.values, "mae": result.mae, "start_mae": result.start_mae,
                     "states": int(model.neighbours.sum()), "evaluations": result.evaluations,
@@ -217,11 +219,7 @@ def _calibrate_memberships(scenario: str, until: int | None, sets: list[str] | N
     result = fit(model, until)
     scores = {"fit_until": result.until - 7, **brier(model, result.until - 7)}
     text = to_yaml(result, str(model.name), scores)
-    if out_file is not None:
-        overwrite_notice([out_file], out_file.parent)
-        with writing("the calibration file", out_file, fix="choose a writable path",
-                     error=InputError):
-            out_file.write_text(text, encoding="utf-8")
+    _write(text, out_file)
     if json_:
         print_json({**summary(result), "brier_holdout": scores})
         return
