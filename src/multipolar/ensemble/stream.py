@@ -32,6 +32,8 @@ import numpy as np
 
 EXACT_LIMIT = 5_000
 BINS = 4096
+BLOCK_VALUES = 1 << 18
+"""Values binned at a time by :meth:`Hist.of` (a block of groups; the result is the same)."""
 QUANTILE_KEYS = ("p05", "p25", "median", "p75", "p95")
 QUANTILE_PERCENTS = (5.0, 25.0, 50.0, 75.0, 95.0)
 MEAN_OUTCOMES = ("china_share", "subsidy", "coercion", "conflict", "integration")
@@ -81,16 +83,15 @@ class Hist:
     def of(values: np.ndarray) -> Hist:
         """Histogram of ``values`` shaped ``(members, groups...)`` at the width their range needs.
 
-        Groups are the trailing axes, flattened in C order. The values are visited in the
-        order they lie in memory (a year-major buffer stays year-major), which keeps
-        ``bincount``'s writes within a small, cache-resident block of bins.
+        Groups are the trailing axes, flattened in C order. The values are counted group by
+        group, ``BLOCK_VALUES`` at a time, which keeps ``bincount``'s writes within a small,
+        cache-resident run of bins.
         """
         v = np.asarray(values)
         if any(st == 0 and n > 1 for st, n in zip(v.strides, v.shape, strict=True)):
             return Hist._of_broadcast(v)
         if v.dtype != np.float64:
             v = v.astype(np.float32, copy=False)
-        gshape = v.shape[1:]
         gmin, gmax = v.min(axis=0), v.max(axis=0)
         vmin, vmax = float(gmin.min()), float(gmax.max())
         exp = width_exponent(vmin, vmax)
@@ -100,21 +101,22 @@ class Hist:
         hi = np.floor(np.ldexp(gmax, -exp)).astype(np.int64).reshape(-1)
         start = _starts(hi - lo + 1)
         total = int(start[-1] + hi[-1] - lo[-1] + 1)
-        # the axis order in which the array lies in memory (C order if it is not a permutation)
-        order = np.argsort(v.strides, kind="stable")[::-1]
-        vt = np.transpose(v, order)
-        if not vt.flags.c_contiguous:
-            order = np.arange(v.ndim)
-            vt = np.ascontiguousarray(v)
-        scaled = np.ldexp(vt, -exp)  # exact: a power of two
-        np.floor(scaled, out=scaled)
-        small = total < 2**31 and max(abs(int(lo.min())), abs(int(hi.max()))) < 2**30
-        idx = scaled.astype(np.int32 if small else np.int64)
-        offsets = (start - lo).reshape((1, *gshape))
-        idx += np.transpose(offsets, order).astype(idx.dtype)  # broadcast over members
-        counts = np.bincount(idx.ravel(), minlength=total)
-        if v.shape[0] < 2**31:  # a chunk's counts fit in half the bytes (merges add in int64)
-            counts = counts.astype(np.int32)
+        # group-major (each group's members together) and in blocks of groups whose bins fit
+        # in cache: the counting then writes within one small run at a time, and no
+        # temporary is large enough to be mapped fresh from the kernel for every chunk
+        n, groups = v.shape[0], lo.size
+        by_group = np.ascontiguousarray(np.moveaxis(v, 0, -1)).reshape(groups, n)
+        wide = total >= 2**31 or max(abs(int(lo.min())), abs(int(hi.max()))) >= 2**30
+        counts = np.empty(total, dtype=np.int64 if n >= 2**31 else np.int32)
+        step = max(1, BLOCK_VALUES // max(n, 1))
+        for g0 in range(0, groups, step):
+            g1 = min(groups, g0 + step)
+            first, last = int(start[g0]), int(start[g1 - 1] + hi[g1 - 1] - lo[g1 - 1] + 1)
+            scaled = np.ldexp(by_group[g0:g1], -exp)  # exact: a power of two
+            np.floor(scaled, out=scaled)
+            idx = scaled.astype(np.int64 if wide else np.int32)
+            idx += (start[g0:g1] - lo[g0:g1] - first)[:, None].astype(idx.dtype)
+            counts[first:last] = np.bincount(idx.ravel(), minlength=last - first)
         return Hist(exp, lo, hi, counts, vmin, vmax)
 
     @staticmethod
