@@ -75,6 +75,11 @@ class Hist:
     """True for a histogram a merge made: nothing else holds its arrays."""
 
     @property
+    def members(self) -> int:
+        """How many values each group holds (the members summarised)."""
+        return int(self.counts[:self.hi[0] - self.lo[0] + 1].sum()) if self.lo.size else 0
+
+    @property
     def start(self) -> np.ndarray:
         """Where each group's run of bins starts in ``counts``."""
         return _starts(self.hi - self.lo + 1)
@@ -167,13 +172,16 @@ class Hist:
                                                       max(self.vmax, other.vmax)))
         a, b = self.coarsen(exp), other.coarsen(exp)
         vmin, vmax = min(self.vmin, other.vmin), max(self.vmax, other.vmax)
-        if a is self and self.owned and (b.lo >= a.lo).all() and (b.hi <= a.hi).all():
+        if (a is self and self.owned and (b.lo >= a.lo).all() and (b.hi <= a.hi).all()
+                and (self.counts.dtype == np.int64 or self.members + b.members < 2**31)):
             _add_runs(self.counts, self.start, self.lo, b)
             self.vmin, self.vmax = vmin, vmax
             return self
         lo, hi = np.minimum(a.lo, b.lo), np.maximum(a.hi, b.hi)
         start = _starts(hi - lo + 1)
-        out = np.zeros(int(start[-1] + hi[-1] - lo[-1] + 1), dtype=np.int64)
+        members = a.members + b.members
+        out = np.zeros(int(start[-1] + hi[-1] - lo[-1] + 1),
+                       dtype=np.int32 if members < 2**31 else np.int64)
         for h in (a, b):
             _add_runs(out, start, lo, h)
         return Hist(exp, lo, hi, out, vmin, vmax, owned=True)
