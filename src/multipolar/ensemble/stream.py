@@ -207,7 +207,7 @@ class Hist:
         cum = np.cumsum(h.counts)
         start = h.start
         base = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0)  # counts before group g
-        total = int(cum[h.hi[0] - h.lo[0]])  # every group holds every member
+        total = h.members
         pos = [p / 100.0 * (total - 1) for p in QUANTILE_PERCENTS]
         ranks = np.array(sorted({r for x in pos for r in (math.floor(x),
                                                           min(math.floor(x) + 1, total - 1))}))

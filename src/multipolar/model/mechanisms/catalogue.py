@@ -93,6 +93,7 @@ def check_mechanisms(enabled: dict[str, bool], impl: dict[str, str], params: dic
 
     for path, p in declared_params().items():
         params.setdefault(path, ParamSpec(path, float(p.default)))
+    _clip_to_bounds(params)
 
 
 def _problems(enabled: dict[str, bool], impl: dict[str, str], params: dict[str, Any],
@@ -129,16 +130,15 @@ def _problems(enabled: dict[str, bool], impl: dict[str, str], params: dict[str, 
 
 
 def _bound_problems(params: dict[str, Any], loaded: LoadedScenario) -> list[Problem]:
-    """Values outside a parameter's declared bounds; distributions are clipped to them.
+    """Values outside a parameter's declared bounds.
 
     A fixed value, and every value of a discrete distribution, must lie within the bounds; a
-    continuous distribution must be centred within them, and its draws are clipped to them
-    (a calibration re-centres a range on a fitted value near a bound, which may take the
-    range's end past it).
+    continuous distribution must be centred within them (its draws are clipped to them by
+    :func:`_clip_to_bounds`).
     """
     problems: list[Problem] = []
     declared = declared_params()
-    for path, spec in list(params.items()):
+    for path, spec in params.items():
         p = declared.get(path)
         if p is None or p.bounds is None:
             continue
@@ -150,9 +150,6 @@ def _bound_problems(params: dict[str, Any], loaded: LoadedScenario) -> list[Prob
         else:
             ends, what = [spec.nominal], f"the value {spec.nominal:g}"
         if all(lo <= float(v) <= hi for v in ends):
-            if spec.dist is not None:
-                b = spec.bounds or (lo, hi)
-                params[path] = replace(spec, bounds=(max(lo, b[0]), min(hi, b[1])))
             continue
         name, pname = path.split(".", 1)
         place = ("aims", pname) if name == "aims" else ("mechanisms", name, "params", pname)
@@ -161,3 +158,19 @@ def _bound_problems(params: dict[str, Any], loaded: LoadedScenario) -> list[Prob
             + (f" ({p.unit})" if p.unit not in ("", "-") else ""), f"give a value between "
             f"{lo:g} and {hi:g} (see `multipolar mechanisms --json` for what '{pname}' means)"))
     return problems
+
+
+def _clip_to_bounds(params: dict[str, Any]) -> None:
+    """Clip the draws of every continuous distribution to its parameter's declared bounds.
+
+    A calibration re-centres a range on a fitted value near a bound, which may take the
+    range's end past it; the draws beyond are set to the bound.
+    """
+    declared = declared_params()
+    for path, spec in params.items():
+        p = declared.get(path)
+        if p is None or p.bounds is None or spec.dist in (None, "discrete"):
+            continue
+        lo, hi = p.bounds
+        b = spec.bounds or (lo, hi)
+        params[path] = replace(spec, bounds=(max(lo, b[0]), min(hi, b[1])))
