@@ -186,8 +186,34 @@ def test_set_reaches_a_declared_parameter_the_scenario_leaves_out() -> None:
     assert "base" not in (raw["mechanisms"]["alignment"].get("params") or {})
     ld = load_scenario("russia-neighbourhood", sets={"mechanisms.alignment.params.base": 0.31})
     assert compile_model(ld, end=2000).nominal("alignment.base") == 0.31
-    with pytest.raises(ScenarioError, match="did you mean 'base'"):
-        load_scenario("russia-neighbourhood", sets={"mechanisms.alignment.params.bse": 0.3})
+    # the scenario language knows no model: an undeclared name is refused when compiling
+    bad = load_scenario("russia-neighbourhood", sets={"mechanisms.alignment.params.bse": 0.3})
+    with pytest.raises(ScenarioError, match="did you mean 'base'") as exc:
+        compile_model(bad, end=2000)
+    assert "written by an override" in str(exc.value)
+
+
+def test_scale_of_a_parameter_left_at_its_default_multiplies_the_declared_default() -> None:
+    default = MECHANISMS.params("alignment")["base"].default
+    ld = load_scenario("russia-neighbourhood", sets={"mechanisms.alignment.params.base":
+                                                     {"scale": 1.5}})
+    assert ld.raw["mechanisms"]["alignment"]["params"]["base"] == {
+        "value": 1.5, "relative_to": "default"}
+    assert compile_model(ld, end=2000).nominal("alignment.base") == 1.5 * default
+    with pytest.raises(ScenarioError, match="needs a parameter with a distribution"):
+        load_scenario("russia-neighbourhood",
+                      sets={"mechanisms.alignment.params.base": {"quantile": 0.9}})
+
+
+def test_a_range_relative_to_the_declared_default_is_scaled_when_compiling() -> None:
+    p = MECHANISMS.params("red_lines")["hold"]
+    rel = {"dist": "uniform", "low": 0.5, "high": 1.5, "relative_to": "default"}
+    spec = compile_model(load_scenario("russia-neighbourhood", sets={
+        "mechanisms.red_lines.params.hold": rel}), end=2000).params["red_lines.hold"]
+    assert (spec.dist, spec.a, spec.b) == ("uniform", 0.5 * p.default, 1.5 * p.default)
+    with pytest.raises(ScenarioError, match="allowed only on a mechanism's parameter"):
+        load_scenario("russia-neighbourhood", sets={
+            "levers.russia_assertion": {"value": 1.0, "relative_to": "default"}})
 
 
 def test_declared_evidence_is_what_the_flagship_cites_for_the_mechanism() -> None:

@@ -54,6 +54,7 @@ from multipolar.model.mechanisms.catalogue import (
     MechanismInfo,
     catalogue,
     check_mechanisms,
+    clip_to_bounds,
     declared_params,
 )
 
@@ -85,5 +86,5 @@ def implementations(name: str) -> list[str]:
 
 
 __all__ = ["CONTEXT_ITEMS", "MECHANISMS", "ORDER", "REGISTRY", "SHARED_PARAMS", "STREAMS",
-           "Mechanism", "MechanismInfo", "Param", "catalogue", "check_mechanisms",
+           "Mechanism", "MechanismInfo", "Param", "catalogue", "check_mechanisms", "clip_to_bounds",
            "declared_params", "implementations", "register", "resolve"]
