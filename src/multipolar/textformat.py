@@ -48,4 +48,9 @@ def provenance(perspective: str | None = None, hypothesis: str | None = None,
              f"events: {'; '.join(events) if events else 'none'}"]
     if observed_until is not None:
         parts.append(f"observed until {observed_until}")
+    from multipolar.datasets.store import active_label
+
+    label = active_label()  # an imported data set is named (the bundled one is the default)
+    if label is not None:
+        parts.append(f"data: {label}")
     return " · ".join(parts)

@@ -14,6 +14,7 @@ import sys
 import typer
 
 from multipolar import __version__
+from multipolar.cli.options import Data
 from multipolar.model._alloc import tune_allocator
 
 app = typer.Typer(
@@ -36,6 +37,7 @@ _MODULES: list[tuple[str, str | None]] = [
     ("multipolar.cli.explore_cmds", None),
     ("multipolar.cli.serve_cmds", None),
     ("multipolar.cli.coalition_cmds", None),
+    ("multipolar.cli.data_cmds", "data"),
 ]
 
 
@@ -49,8 +51,18 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
+    data: Data = None,
 ) -> None:
     """Executable models of Russian foreign policy and its neighbourhood."""
+    if data is not None:  # every data loader reads the active set (multipolar.datasets)
+        from multipolar.datasets.store import activate
+        from multipolar.errors import MultipolarError
+
+        try:
+            activate(data)
+        except MultipolarError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
 
 
 def _mount() -> None:

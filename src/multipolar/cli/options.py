@@ -36,6 +36,10 @@ Out = Annotated[Path | None, typer.Option(
                         "Existing results are never overwritten without a notice.")]
 Json = Annotated[bool, typer.Option(
     "--json", help="Print the result as JSON on stdout, and nothing else.")]
+Data = Annotated[str | None, typer.Option(
+    "--data", envvar="MULTIPOLAR_DATA",
+    help="Data set: a version from `multipolar data list`, or 'bundled' (default: the newest "
+         "import, else the bundled data).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or messages.")]
 Start = Annotated[int | None, typer.Option("--start", help="First year (default: the "
                                                            "scenario's).")]
