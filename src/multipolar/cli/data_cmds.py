@@ -41,6 +41,9 @@ def import_(
         "--vote-kind", help="SYMBOL=KIND: the coalition kind of a resolution whose title does "
                             "not say it (repeatable), e.g. A/RES/80/1=territorial_integrity.")
     ] = None,
+    tables: Annotated[str, typer.Option(
+        "--tables", help="vdem only: fill both tables (default), only 'panel' "
+                         "(actor_year_panel.csv) or only 'global' (country_year).")] = "both",
     note: Annotated[str, typer.Option("--note", help="Text for the SOURCES.md entry (e.g. "
                                                      "the release and its URL).")] = "",
     json_: Json = False,
@@ -59,7 +62,7 @@ def import_(
                 raise InputError(f"--vote-kind '{item}' is not SYMBOL=KIND", field="--vote-kind",
                                  fix=f"KIND one of: {', '.join(KINDS)}")
             kinds[sym.strip()] = k
-        ds = ops.import_file(kind, file, name, base, allow_gap, kinds, note)
+        ds = ops.import_file(kind, file, name, base, allow_gap, kinds, note, tables)
     imp = ds.manifest["import"]
     if json_:
         print_json({"name": ds.name, "path": str(ds.path), **imp, "series": ds.series})

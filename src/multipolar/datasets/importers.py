@@ -396,8 +396,8 @@ def derive_votes(t: Tables, years: list[int]) -> None:
         for y in years:
             if (iso, y) not in ru.index and (iso, y) not in us.index:
                 continue
-            a, b = ru.loc[(iso, y)] if (iso, y) in ru.index else (np.nan, np.nan), \
-                us.loc[(iso, y)] if (iso, y) in us.index else (np.nan, np.nan)
+            a = _pair(ru, iso, y)
+            b = _pair(us, iso, y)
             t.agree.rows.append({"country": name, "year": str(y), "agreement_ru": fmt(a[0]),
                                  "agreement_us": fmt(b[0]), "n_votes_ru": fmt(a[1]),
                                  "n_votes_us": fmt(b[1])})
@@ -406,8 +406,16 @@ def derive_votes(t: Tables, years: list[int]) -> None:
     for r in t.panel.rows:
         y = int(float(r["year"]))
         if y in years and r["country"] in names and (r["iso3c"], y) in ru.index:
-            share, cnt = ru.loc[(r["iso3c"], y)]
+            share, cnt = _pair(ru, r["iso3c"], y)
             r["unga_n_votes"], r["unga_agree_ru"] = fmt(cnt), fmt(share)
+
+
+def _pair(shares: pd.DataFrame, iso: str, year: int) -> tuple[float, float]:
+    """(share, count) of a state-year (NaN, NaN if it shared no roll call)."""
+    if (iso, year) not in shares.index:
+        return math.nan, math.nan
+    row = shares.loc[(iso, year)]
+    return float(row["share"]), float(row["n"])
 
 
 # --------------------------------------------------------------------------- country-year files
@@ -591,9 +599,22 @@ def _is_plain(text: str) -> bool:
         return False
 
 
-def import_vdem(t: Tables, path: Path, allow_gap: bool = False) -> dict[str, Any]:
-    """Add V-Dem's democracy indices (country-year CSV) of the years after the data's last."""
+VDEM_TABLES = ("both", "panel", "global")
+"""Which tables a V-Dem import fills (the bundled panel and global table come from two V-Dem
+releases, v15 and v14; an import normally brings one release into both)."""
+
+
+def import_vdem(t: Tables, path: Path, allow_gap: bool = False,
+                tables: str = "both") -> dict[str, Any]:
+    """Add V-Dem's democracy indices (country-year CSV) of the years after the data's last.
+
+    ``tables``: ``both`` (default), ``panel`` (``actor_year_panel.csv`` only) or ``global``
+    (``country_year`` only).
+    """
     file = str(path)
+    if tables not in VDEM_TABLES:
+        raise InputError(f"--tables '{tables}' unknown", field="--tables",
+                         fix=f"one of {', '.join(VDEM_TABLES)}")
     header, rows = read_rows(path)
     found = _columns(header, VDEM_ALIASES)
     _need(found, ["year", ("code", "name"), "v2x_polyarchy"], header, VDEM_ALIASES, file)
@@ -614,7 +635,8 @@ def import_vdem(t: Tables, path: Path, allow_gap: bool = False) -> dict[str, Any
                                     fix="0 closed autocracy ... 3 liberal democracy"))
         recs.append({"iso3": iso, "year": year, **vals})
     _raise(problems, f"{file}: cannot import these V-Dem rows")
-    last = last_years(t)["vdem"]
+    ly = last_years(t)
+    last = {"both": ly["vdem"], "panel": ly["vdem-panel"], "global": ly["vdem-global"]}[tables]
     f = pd.DataFrame(recs)
     new = f[f["year"] > (last if last is not None else -1)]
     new = new[new["v2x_polyarchy"].notna()]
@@ -622,28 +644,34 @@ def import_vdem(t: Tables, path: Path, allow_gap: bool = False) -> dict[str, Any
         raise _nothing_new("vdem", last, file)
     years = sorted(int(y) for y in new["year"].unique())
     _gap("vdem", last, years[0], allow_gap, file)
-    have = set(zip(t.cy["iso3"].astype(str), t.cy["year"].astype(int), strict=True))
     keys = [(i, int(y)) for i, y in zip(new["iso3"], new["year"], strict=True)]
-    # V-Dem rows only fill state-years the data hold (V-Dem covers non-members too)
-    _ensure_cy_rows(t, {k for k in keys if k in have or (k[0], k[1] - 1) in have})
-    cy = t.cy
-    pos = pd.Series(range(len(cy)), index=pd.MultiIndex.from_arrays(
-        [cy["iso3"].astype(str), cy["year"].astype(int)]))
-    at = pos.reindex(keys)
-    ok = at.notna().to_numpy()
-    cy.iloc[at[ok].astype(int).to_numpy(), cy.columns.get_loc("v2x_polyarchy")] = (
-        new["v2x_polyarchy"].to_numpy()[ok].astype("float32"))
-    t.cy = cy
-    by = {k: r for k, r in zip(keys, new.to_dict("records"), strict=True)}
-    _ensure_panel_rows(t, years)
-    for r in t.panel.rows:
-        rec = by.get((r["iso3c"], int(float(r["year"]))))
-        if rec is not None:
-            for c in ("v2x_polyarchy", "v2x_libdem", "v2x_regime"):
-                r[c] = fmt(rec[c])
-    t.changed |= {"global/country_year.parquet", "actor_year_panel.csv"}
-    return {"rows": len(rows), "state_years": int(ok.sum()), "years": [years[0], years[-1]],
-            "not_states_skipped": len(skipped)}
+    filled = 0
+    if tables in ("both", "global"):
+        have = set(zip(t.cy["iso3"].astype(str), t.cy["year"].astype(int), strict=True))
+        # V-Dem rows only fill state-years the data hold or continue (V-Dem covers non-members)
+        _ensure_cy_rows(t, {k for k in keys if k in have or (k[0], k[1] - 1) in have})
+        cy = t.cy
+        pos = pd.Series(range(len(cy)), index=pd.MultiIndex.from_arrays(
+            [cy["iso3"].astype(str), cy["year"].astype(int)]))
+        at = pos.reindex(keys)
+        ok = at.notna().to_numpy()
+        cy.iloc[at[ok].astype(int).to_numpy(), cy.columns.get_loc("v2x_polyarchy")] = (
+            new["v2x_polyarchy"].to_numpy()[ok].astype("float32"))
+        t.cy = cy
+        filled = int(ok.sum())
+        t.changed.add("global/country_year.parquet")
+    if tables in ("both", "panel"):
+        by = {k: r for k, r in zip(keys, new.to_dict("records"), strict=True)}
+        _ensure_panel_rows(t, years)
+        for r in t.panel.rows:
+            rec = by.get((r["iso3c"], int(float(r["year"]))))
+            if rec is not None:
+                for c in ("v2x_polyarchy", "v2x_libdem", "v2x_regime"):
+                    r[c] = fmt(rec[c])
+                filled += tables == "panel"
+        t.changed.add("actor_year_panel.csv")
+    return {"rows": len(rows), "state_years": filled, "years": [years[0], years[-1]],
+            "tables": tables, "not_states_skipped": len(skipped)}
 
 
 # --------------------------------------------------------------------------- oil

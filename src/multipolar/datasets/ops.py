@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from multipolar.datasets import store
@@ -33,26 +34,28 @@ def _now() -> str:
 
 def import_file(kind: str, file: Path, name: str | None = None, base: str | None = None,
                 allow_gap: bool = False, kinds: dict[str, str] | None = None,
-                note: str = "") -> store.DataSet:
+                note: str = "", tables: str = "both") -> store.DataSet:
     """Import ``file`` of ``kind`` onto ``base`` as the new data set ``name``."""
     if kind not in IMPORTERS:
         raise InputError(f"unknown kind '{kind}'", field="KIND",
                          fix=f"one of: {', '.join(IMPORTERS)}")
     parent = store.get(base or store.active_name())
-    tables = load(parent)
+    tabs = load(parent)
     extra: dict[str, Any] = {"kinds": kinds} if kind == "unga-votes" and kinds else {}
-    summary = IMPORTERS[kind](tables, Path(file), allow_gap, **extra)
+    if kind == "vdem":
+        extra["tables"] = tables
+    summary = IMPORTERS[kind](tabs, Path(file), allow_gap, **extra)
     digest = store.sha256(Path(file))
     seq = store.next_seq()
     name = name or f"{seq:03d}-{kind}-{summary['years'][1]}"
-    series = last_years(tables)
+    series = last_years(tabs)
     entry = (f"## {name} (from {parent.name}, {_now()})\n\n"
              f"Imported `{kind}` from `{Path(file).name}` (SHA-256 {digest}): "
              f"{SOURCE_NAMES[kind]}; years {summary['years'][0]}-{summary['years'][1]}."
              + (f" {note}" if note else ""))
 
     def build(tmp: Path) -> dict[str, Any]:
-        tables.write(tmp)
+        tabs.write(tmp)
         return {"created": _now(), "series": series,
                 "import": {"kind": kind, "file": str(Path(file).resolve()), "sha256": digest,
                            "summary": summary, "note": note}}
@@ -106,8 +109,13 @@ def diff(a: str, b: str) -> list[dict[str, Any]]:
                 removed = ka.index.difference(kb.index)
                 common = ka.index.intersection(kb.index)
                 cols = [c for c in ka.columns if c in kb.columns]
-                x, y = ka.loc[common, cols].astype(str), kb.loc[common, cols].astype(str)
-                changed = int((x != y).any(axis=1).sum())
+                x, y = ka.loc[common, cols], kb.loc[common, cols]
+                differs = np.zeros(len(common), dtype=bool)
+                for c in cols:
+                    xa, ya = x[c].to_numpy(dtype=object), y[c].to_numpy(dtype=object)
+                    both_na = pd.isna(x[c]).to_numpy() & pd.isna(y[c]).to_numpy()
+                    differs |= (xa != ya) & ~both_na
+                changed = int(differs.sum())
                 row.update(added=len(added), removed=len(removed), changed=changed,
                            years_added=_years(added, key), years_removed=_years(removed, key))
         out.append(row)

@@ -179,6 +179,8 @@ def last_years(t: Tables) -> dict[str, int | None]:
         "unga-votes": _last(rc_years[t.rollcalls["rcid"].isin(t.votes["rcid"])]),
         "idealpoints": _last(t.cy.loc[t.cy["idealpoint"].notna(), "year"]),
         "vdem": _last(list(t.cy.loc[t.cy["v2x_polyarchy"].notna(), "year"]) + panel_v),
+        "vdem-panel": _last(panel_v),
+        "vdem-global": _last(t.cy.loc[t.cy["v2x_polyarchy"].notna(), "year"]),
         "oil": _last([int(r["year"]) for r in t.brent.rows
                       if r.get("brent_usd_per_barrel", "").strip()]),
         "events": _last([int(str(e["date"])[:4]) for e in t.events]),
