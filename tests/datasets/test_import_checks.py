@@ -94,8 +94,7 @@ def test_wide_layout_is_accepted(sets: dict[str, Path], tmp_path: Path) -> None:
                                                 "resolution": r[h["resolutions"]],
                                                 "title": r[h["title"]], "date": r[h["date"]]})
         rec[r[h["ms_codes"]]] = r[h["ms_votes"]]
-    cols = ["undl_id", "resolution", "title", "date"] + sorted(
-        {c for rec in wide.values() for c in rec} - {"undl_id", "resolution", "title", "date"})
+    cols = ["undl_id", "resolution", "title", "date", *sorted({c for rec in wide.values() for c in rec} - {"undl_id", "resolution", "title", "date"})]
     path = _write(tmp_path / "wide.csv", cols,
                   [[rec.get(c, "") for c in cols] for rec in wide.values()])
     ds = ops.import_file("unga-votes", path, "wide", base="c2018")
@@ -134,7 +133,7 @@ def test_truncated_csv(sets: dict[str, Path], tmp_path: Path) -> None:
 
 def test_a_duplicate_vote(sets: dict[str, Path], tmp_path: Path) -> None:
     head, rows = _rows(sets["undl"])
-    err = _fails(sets, "unga-votes", _write(tmp_path / "v.csv", head, rows + [rows[10]]))
+    err = _fails(sets, "unga-votes", _write(tmp_path / "v.csv", head, [*rows, rows[10]]))
     assert "twice" in err.problems[0].message and "line 12" in err.problems[0].message
 
 

@@ -6,7 +6,7 @@ See docs/how-to/update-data.md. The work is done by :mod:`multipolar.datasets`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -98,12 +98,13 @@ def list_(json_: Json = False) -> None:
     from multipolar.datasets import store
 
     with user_errors():
-        sets = [store.get(store.BUNDLED)] + store.versions()
+        sets = [store.get(store.BUNDLED), *store.versions()]
         active = store.active_name()
-    rows = [{"name": d.name, "active": d.name == active, "parent": d.manifest.get("parent"),
-             "created": d.manifest.get("created"),
-             "import": (d.manifest.get("import") or {}).get("kind"), "series": d.series}
-            for d in sets]
+    rows: list[dict[str, Any]] = [
+        {"name": d.name, "active": d.name == active, "parent": d.manifest.get("parent"),
+         "created": d.manifest.get("created"),
+         "import": (d.manifest.get("import") or {}).get("kind"), "series": d.series}
+        for d in sets]
     if json_:
         print_json(rows)
         return

@@ -21,8 +21,11 @@ POST_SOVIET = [
 
 
 def data_path(name: str, base: Path | None = None) -> Path:
-    """Path of a data file of the active data set (see :mod:`multipolar.datasets`), of a bundled
-    data file, or of ``name`` relative to ``base`` / the cwd."""
+    """Path of a data file: the active data set's, the bundled one, or relative to ``base``.
+
+    The active data set (see :mod:`multipolar.datasets`) is asked first; then the package's
+    data; then ``name`` relative to ``base`` / the cwd.
+    """
     from multipolar.datasets.store import resolve
 
     active = resolve(name)

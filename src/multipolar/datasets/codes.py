@@ -74,6 +74,3 @@ class CodeMap:
                 if hit:
                     return hit
         return None
-
-    def example(self) -> str:
-        return "e.g. RUS, USA, GEO"

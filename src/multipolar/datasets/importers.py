@@ -35,7 +35,7 @@ import pandas as pd
 import yaml
 
 from multipolar.datasets.codes import NOT_STATES, CodeMap
-from multipolar.datasets.tables import CsvTable, Tables, last_years, update_in_unga
+from multipolar.datasets.tables import Tables, last_years, update_in_unga
 from multipolar.errors import InputError, Problem
 
 VOTES = {"Y": 1, "A": 2, "N": 3, "": 0, "NV": 0}
@@ -88,7 +88,7 @@ def _key(col: str) -> str:
 
 
 def _columns(header: list[str], aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """canonical -> the file's column name, for those present."""
+    """Canonical -> the file's column name, for those present."""
     keyed = {_key(c): c for c in header}
     out = {}
     for canon, names in aliases.items():
@@ -211,8 +211,8 @@ def import_unga_votes(t: Tables, path: Path, allow_gap: bool = False,
                              line=1, fix="name state columns by ISO3 code or English name")
         long_rows = []
         for line, r in rows:
-            for c, iso in mapped.items():
-                long_rows.append((line, {**r, "__code": iso, "__vote": r[c], "__col": c}))
+            for col, iso3 in mapped.items():
+                long_rows.append((line, {**r, "__code": iso3, "__vote": r[col], "__col": col}))
     else:
         _need(found, ["date", ("id", "symbol"), ("code", "name")], header, UNDL_ALIASES, file)
         long_rows = [(line, {**r, "__vote": r[found["vote"]], "__col": found["vote"]})
@@ -414,8 +414,8 @@ def _pair(shares: pd.DataFrame, iso: str, year: int) -> tuple[float, float]:
     """(share, count) of a state-year (NaN, NaN if it shared no roll call)."""
     if (iso, year) not in shares.index:
         return math.nan, math.nan
-    row = shares.loc[(iso, year)]
-    return float(row["share"]), float(row["n"])
+    return (float(shares["share"].loc[(iso, year)]),
+            float(shares["n"].loc[(iso, year)]))
 
 
 # --------------------------------------------------------------------------- country-year files
@@ -457,8 +457,10 @@ def _num(text: str, file: str, line: int, col: str, problems: list[Problem]) -> 
 def _state_years(rows: list[tuple[int, dict[str, str]]], found: dict[str, str], cm: CodeMap,
                  file: str, problems: list[Problem], skipped: list[str]
                  ) -> list[tuple[int, str, int, dict[str, str]]]:
-    """(line, iso3, year, row) with located problems for unmapped states, bad, duplicate or
-    backward years."""
+    """(line, iso3, year, row) of each usable row.
+
+    Unmapped states, bad, duplicate or backward years are added to ``problems``, located.
+    """
     out = []
     last_of: dict[str, tuple[int, int]] = {}
     for line, r in rows:
@@ -554,7 +556,8 @@ def import_idealpoints(t: Tables, path: Path, allow_gap: bool = False) -> dict[s
     pos = pd.Series(range(len(cy)), index=pd.MultiIndex.from_arrays(
         [cy["iso3"].astype(str), cy["year"].astype(int)]))
     at = pos.reindex(list(zip(new["iso3"], new["year"].astype(int), strict=True))).to_numpy()
-    ip_col, rel_col = cy.columns.get_loc("idealpoint"), cy.columns.get_loc("rel_pos_ru0_us1")
+    ip_col = int(cy.columns.get_loc("idealpoint"))  # type: ignore[arg-type]
+    rel_col = int(cy.columns.get_loc("rel_pos_ru0_us1"))  # type: ignore[arg-type]
     cy.iloc[at, ip_col] = new["ip"].round(4).astype("float32").to_numpy()
     cy.iloc[at, rel_col] = new["rel"].astype("float32").to_numpy()
     t.cy = cy
@@ -562,17 +565,17 @@ def import_idealpoints(t: Tables, path: Path, allow_gap: bool = False) -> dict[s
     # unga_idealpoints.csv (its 18 states) and the panel
     by = {(str(i), int(y)): r for i, y, r in zip(new["iso3"], new["year"],
                                                  new.to_dict("records"), strict=True)}
-    names = {}
+    names: dict[str, str | None] = {}
     for r in t.ideal.rows:
         names.setdefault(r["country"], cm.cow.get(int(float(r["ccode"]))))
     t.ideal.rows = [r for r in t.ideal.rows if int(float(r["year"])) not in years]
-    for name, iso in names.items():
+    for name, state in names.items():
         for y in years:
-            rec = by.get((str(iso), y))
+            rec = by.get((str(state), y))
             if rec is None:
                 continue
             t.ideal.rows.append({
-                "country": name, "ccode": str(cm.ccode_of[str(iso)]), "year": str(y),
+                "country": name, "ccode": str(cm.ccode_of[str(state)]), "year": str(y),
                 "idealpointfp": fmt(round(rec["ip"], 4)), "idealpointall": fmt(
                     round(rec["all"], 4)), "nvotesfp": fmt(rec["nv"]),
                 "ru_idealpointfp": fmt(round(rec["ru"], 4)),
@@ -655,7 +658,8 @@ def import_vdem(t: Tables, path: Path, allow_gap: bool = False,
             [cy["iso3"].astype(str), cy["year"].astype(int)]))
         at = pos.reindex(keys)
         ok = at.notna().to_numpy()
-        cy.iloc[at[ok].astype(int).to_numpy(), cy.columns.get_loc("v2x_polyarchy")] = (
+        col = int(cy.columns.get_loc("v2x_polyarchy"))  # type: ignore[arg-type]
+        cy.iloc[at[ok].astype(int).to_numpy(), col] = (
             new["v2x_polyarchy"].to_numpy()[ok].astype("float32"))
         t.cy = cy
         filled = int(ok.sum())

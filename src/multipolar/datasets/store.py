@@ -204,9 +204,12 @@ def next_seq() -> int:
 
 def commit(name: str, build: Callable[[Path], dict[str, Any]], sources_entry: str,
            parent: DataSet) -> DataSet:
-    """Write a data set atomically: ``build(tmp)`` fills a temporary folder and returns the
-    manifest fields; checksums, SOURCES.md and the manifest are added and the folder renamed to
-    ``name``. On any error the temporary folder is removed and nothing else has changed."""
+    """Write a data set atomically (a temporary folder renamed into place).
+
+    ``build(tmp)`` fills a temporary folder and returns the manifest fields; checksums,
+    SOURCES.md and the manifest are added and the folder renamed to ``name``. On any error the
+    temporary folder is removed and nothing else has changed.
+    """
     check_name(name)
     root = data_root()
     final = root / name

@@ -42,6 +42,7 @@ class CsvTable:
 
     @classmethod
     def read(cls, path: Path) -> CsvTable:
+        """Read a CSV keeping every cell's text and the line ending."""
         raw = path.read_bytes().decode("utf-8")
         first = raw.split("\n", 1)[0]
         reader = csv.DictReader(io.StringIO(raw, newline=""))
@@ -49,6 +50,7 @@ class CsvTable:
         return cls(list(reader.fieldnames or []), rows, "\r\n" if first.endswith("\r") else "\n")
 
     def write(self, path: Path) -> None:
+        """Write the table back (quoting as the csv module does, the original line ending)."""
         buf = io.StringIO(newline="")
         w = csv.writer(buf, lineterminator=self.newline)
         w.writerow(self.cols)
@@ -58,6 +60,7 @@ class CsvTable:
         path.write_bytes(buf.getvalue().encode("utf-8"))
 
     def years(self) -> list[int]:
+        """The ``year`` of every row."""
         return [int(float(r["year"])) for r in self.rows if r.get("year", "").strip()]
 
 
