@@ -287,6 +287,9 @@ def load_scenario(
 
     path = resolve_scenario_path(ref)
     raw, src = read_raw(path)
+    from multipolar.datasets.follow import follow_data
+
+    raw = follow_data(raw)  # observed_until follows an imported data set (--data)
     scenario = validate_raw(raw, src)
     applied: dict[str, Any] = {}
     if hypothesis is None and scenario.default_hypothesis:
