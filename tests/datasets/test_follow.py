@@ -63,7 +63,9 @@ def test_observed_until_follows_the_data_set(active: pytest.MonkeyPatch) -> None
 
 
 def test_forecast_starts_after_the_data_by_default(active: pytest.MonkeyPatch) -> None:
-    res = runner.invoke(app, ["forecast", "--members", "8", "--to", "2018", "--json"])
+    active.setenv(store.ENV_ACTIVE, store.BUNDLED)  # --data after the command chooses it
+    res = runner.invoke(app, ["forecast", "--members", "8", "--to", "2018", "--json",
+                              "--data", "to2015"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["origin"] == 2015
@@ -90,3 +92,12 @@ def test_pooled_fit_years_follow_the_ideal_points(active: pytest.MonkeyPatch) ->
     check_until(2015)
     with pytest.raises(InputError, match="2005-2015"):
         check_until(2016)
+
+
+def test_data_option_is_hoisted_before_the_command() -> None:
+    from multipolar.cli.options import hoist_data
+
+    assert hoist_data(["forecast", "--from", "2016", "--data", "x", "--json"]) == \
+        ["--data", "x", "forecast", "--from", "2016", "--json"]
+    assert hoist_data(["run", "--data=x"]) == ["--data=x", "run"]
+    assert hoist_data(["run", "--", "--data", "x"]) == ["run", "--", "--data", "x"]

@@ -186,20 +186,36 @@ def test_daily_brent_is_averaged_by_year_and_an_incomplete_last_year_left_out(
 
 def test_events_need_a_source_and_known_states(sets: dict[str, Path], tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("events:\n- {date: 2020-01-01, kind: membership, state: ARM, "
-                   "institution: eaeu, status: joined}\n"
-                   "- {date: 2020-02-01, kind: use_of_force, state: RUS, target: Narnia, "
-                   "source: x}\n", encoding="utf-8")
+    bad.write_text("events:\n- {date: 2016-01-01, kind: membership, state: ARM, "
+                   "institution: EAEU, status: joined}\n"
+                   "- {date: 2016-02-01, kind: use_of_force, target: Narnia, source: x}\n"
+                   "- {date: 2016-03-01, kind: regime_change, target: ARM, source: x}\n",
+                   encoding="utf-8")
     err = _fails(sets, "events", bad)
-    fields = [p.field for p in err.problems]
-    assert fields == ["events[0].source", "events[1].target"]
+    assert [p.field for p in err.problems] == ["events[0].source", "events[1].target",
+                                               "events[2].kind"]
+
+
+def test_imported_events_reach_the_scenario(sets: dict[str, Path], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from multipolar.scenario import load_scenario
+
     good = tmp_path / "good.yaml"
-    good.write_text("events:\n- date: 2015-01-02\n  kind: membership\n  state: Armenia\n"
-                    "  institution: eaeu\n  status: joined\n  source: EAEU treaty of "
-                    "accession, 10 Oct 2014\n", encoding="utf-8")
+    good.write_text("events:\n- date: 2016-04-02\n  kind: use_of_force\n  target: Armenia\n"
+                    "  description: test event\n  source: a public report\n"
+                    "- date: 2016-05-01\n  kind: membership\n  status: left\n  state: MDA\n"
+                    "  institution: cis\n  source: a public decree\n"
+                    "- date: 2016-06-01\n  kind: accession\n  target: ARM\n"
+                    "  institution: NOT-IN-SCENARIO\n  source: x\n", encoding="utf-8")
     ds = ops.import_file("events", good, "ev", base="c2018")
-    assert ds.series["events"] == 2015
-    assert "ARM" in (ds.path / "events.yaml").read_text() if ds.path else False
+    assert ds.series["events"] == 2016
+    monkeypatch.setenv(store.ENV_ACTIVE, store.BUNDLED)
+    before = load_scenario("russia-neighbourhood").scenario.events
+    monkeypatch.setenv(store.ENV_ACTIVE, "ev")
+    after = load_scenario("russia-neighbourhood").scenario.events
+    added = [(e.kind, e.target, e.year, e.institution) for e in after[len(before):]]
+    assert added == [("use_of_force", "Armenia", 2016, None), ("exit", "Moldova", 2016, "CIS")]
+    assert "a public report" in (after[len(before)].description or "")
 
 
 def test_vdem_values_out_of_range(sets: dict[str, Path], tmp_path: Path) -> None:

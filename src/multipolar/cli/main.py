@@ -10,15 +10,26 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from multipolar import __version__
-from multipolar.cli.options import Data
+from multipolar.cli.options import Data, hoist_data
 from multipolar.model._alloc import tune_allocator
+
+
+class _Root(TyperGroup):
+    """The root command: ``--data NAME`` is accepted after any command too."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_data(args))
+
 
 app = typer.Typer(
     name="multipolar",
+    cls=_Root,
     help="Executable models of Russian foreign policy and its neighbourhood.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -47,3 +47,44 @@ def follow_data(raw: dict[str, Any]) -> dict[str, Any]:
     if new == declared:
         return raw
     return {**raw, "time": {**time, "observed_until": new}}
+
+
+def data_events(scenario: Any) -> list[dict[str, Any]]:
+    """The active data set's events that apply to ``scenario``, as scenario ``events`` items.
+
+    An event applies when its target is an actor of the scenario, its institution (accession,
+    exit) one of the scenario's, its year inside the scenario's span, and the scenario does not
+    list it already. Each carries its source in ``description``.
+    """
+    if store.active_label() is None:
+        return []
+    from multipolar.datasets.tables import load
+
+    ds = store.get(store.active_name())
+    if not ds.file("events.yaml").is_file() or ds.path is None:
+        return []
+    events = load(ds).events
+    insts = {i.id.casefold(): i.id for i in scenario.institutions}
+    have = {(e.kind, e.target, e.year, e.institution) for e in scenario.events}
+    out = []
+    for e in events:
+        year = int(str(e["date"])[:4])
+        actor = scenario.resolve_actor(e["target"])
+        if actor is None or not scenario.time.start <= year <= scenario.time.end:
+            continue
+        inst = None
+        if e.get("institution"):
+            inst = insts.get(str(e["institution"]).casefold())
+            if inst is None:
+                continue
+        key = (e["kind"], actor, year, inst)
+        if key in have:
+            continue
+        item: dict[str, Any] = {"kind": e["kind"], "target": actor, "year": year,
+                                "description": f"{e.get('description') or e['kind']} "
+                                               f"({e['date']}; source: {e['source']}; data set "
+                                               f"{ds.name})"}
+        if inst is not None:
+            item["institution"] = inst
+        out.append(item)
+    return out

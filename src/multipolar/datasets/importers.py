@@ -73,9 +73,8 @@ OIL_ALIASES = {
               "europe_brent_spot_price_fob_dollars_per_barrel"),
     "days": ("trading_days",),
 }
-EVENT_KINDS = ("membership", "use_of_force", "regime_change")
-INSTITUTIONS = ("cis", "csto", "eaec", "eaeu", "sco", "nato", "eapc", "eu", "coe", "osce",
-                "bsec", "wto")
+EVENT_KINDS = ("use_of_force", "revolution", "elite_transition", "accession", "exit")
+"""Event kinds (those of the scenario language's ``events``)."""
 
 
 def fmt(x: float) -> str:
@@ -744,7 +743,12 @@ def import_oil(t: Tables, path: Path, allow_gap: bool = False) -> dict[str, Any]
 
 # --------------------------------------------------------------------------- events
 def import_events(t: Tables, path: Path, allow_gap: bool = False) -> dict[str, Any]:
-    """Add dated events (memberships, uses of force, regime changes), each with its source."""
+    """Add dated events (memberships, uses of force, regime changes), each with its source.
+
+    Kinds are those of the scenario language (``accession``, ``exit``, ``use_of_force``,
+    ``revolution``, ``elite_transition``); ``membership`` (with ``status: joined`` or ``left``)
+    and ``regime_change`` (with ``type: revolution`` or ``elite_transition``) are accepted too.
+    """
     del allow_gap  # events are dated singly; gaps mean nothing
     file = str(path)
     if not path.is_file():
@@ -759,18 +763,17 @@ def import_events(t: Tables, path: Path, allow_gap: bool = False) -> dict[str, A
     items = doc.get("events") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise InputError("expected a list 'events:'", file=file,
-                         fix="events: [{date: 2015-01-02, kind: membership, state: ARM, "
-                             "institution: eaeu, status: joined, source: ...}]")
+                         fix="events: [{date: 2015-01-02, kind: accession, target: ARM, "
+                             "institution: EAEU, source: ...}]")
     cm = CodeMap(t.countries)
     problems: list[Problem] = []
     out = []
-    have = {(str(e["date"]), e["kind"], e["state"], e.get("institution"), e.get("target"))
-            for e in t.events}
+    have = {(str(e["date"]), e["kind"], e["target"], e.get("institution")) for e in t.events}
     for i, e in enumerate(items):
         where = f"events[{i}]"
         if not isinstance(e, dict):
             problems.append(Problem("not a mapping", file=file, field=where,
-                                    fix="each event is date, kind, state, ..., source"))
+                                    fix="each event has date, kind, target, source"))
             continue
         d = e.get("date")
         date = d if isinstance(d, dt.date) else _parse_date(str(d or ""))
@@ -779,55 +782,44 @@ def import_events(t: Tables, path: Path, allow_gap: bool = False) -> dict[str, A
                                     field=f"{where}.date", fix="write the date as YYYY-MM-DD"))
             continue
         kind = str(e.get("kind", ""))
+        if kind == "membership":
+            kind = {"joined": "accession", "left": "exit"}.get(str(e.get("status")), "?")
+        elif kind == "regime_change":
+            kind = str(e.get("type", "?"))
         if kind not in EVENT_KINDS:
-            problems.append(Problem(f"kind '{kind}' unknown", file=file, field=f"{where}.kind",
-                                    fix=f"one of {', '.join(EVENT_KINDS)}"))
+            problems.append(Problem(f"kind '{e.get('kind')}' (status/type '"
+                                    f"{e.get('status', e.get('type', ''))}') unknown",
+                                    file=file, field=f"{where}.kind",
+                                    fix=f"one of {', '.join(EVENT_KINDS)}; or membership with "
+                                        "status joined/left; or regime_change with type "
+                                        "revolution/elite_transition"))
             continue
-        iso = cm.iso3(code=str(e.get("state", "")), name=str(e.get("state", "")))
+        who = str(e.get("target", e.get("state", "")))
+        iso = cm.iso3(code=who, name=who)
         if iso is None:
-            problems.append(Problem(f"state '{e.get('state')}' is not a known state", file=file,
-                                    field=f"{where}.state",
-                                    fix="write its ISO3 code (e.g. ARM) or English name"))
+            problems.append(Problem(f"target '{who}' is not a known state", file=file,
+                                    field=f"{where}.target",
+                                    fix="write its ISO3 code (e.g. ARM) or English name; for "
+                                        "use_of_force the state force was used against"))
             continue
         src = str(e.get("source", "") or "").strip()
         if not src:
             problems.append(Problem("no source", file=file, field=f"{where}.source",
                                     fix="name the public source of the event (document, URL)"))
             continue
-        rec: dict[str, Any] = {"date": date.isoformat(), "kind": kind, "state": iso}
-        if kind == "membership":
-            inst = str(e.get("institution", "")).lower()
-            status = str(e.get("status", ""))
-            if inst not in INSTITUTIONS:
-                problems.append(Problem(f"institution '{inst}' unknown", file=file,
-                                        field=f"{where}.institution",
-                                        fix=f"one of {', '.join(INSTITUTIONS)}"))
-                continue
-            if status not in ("joined", "left", "suspended", "associated"):
-                problems.append(Problem(f"status '{status}' unknown", file=file,
-                                        field=f"{where}.status",
-                                        fix="joined, left, suspended or associated"))
-                continue
-            rec.update(institution=inst, status=status)
-        elif kind == "use_of_force":
-            tgt = cm.iso3(code=str(e.get("target", "")), name=str(e.get("target", "")))
-            if tgt is None:
-                problems.append(Problem(f"target '{e.get('target')}' is not a known state",
-                                        file=file, field=f"{where}.target",
-                                        fix="the state force was used against (ISO3)"))
-                continue
-            rec["target"] = tgt
-        else:
-            reg = e.get("regime")
-            if reg not in (0, 1, 2, 3):
-                problems.append(Problem(f"regime '{reg}' not 0-3", file=file,
-                                        field=f"{where}.regime",
-                                        fix="V-Dem regime type after the change: 0 closed "
-                                            "autocracy ... 3 liberal democracy"))
-                continue
-            rec["regime"] = int(reg)
+        rec: dict[str, Any] = {"date": date.isoformat(), "kind": kind, "target": iso}
+        inst = str(e.get("institution", "") or "").strip()
+        if kind in ("accession", "exit") and not inst:
+            problems.append(Problem(f"an {kind} needs an institution", file=file,
+                                    field=f"{where}.institution",
+                                    fix="name it as the scenarios do, e.g. EAEU, CSTO, NATO, EU"))
+            continue
+        if kind in ("accession", "exit"):
+            rec["institution"] = inst
+        if e.get("description"):
+            rec["description"] = str(e["description"])
         rec["source"] = src
-        k = (rec["date"], kind, iso, rec.get("institution"), rec.get("target"))
+        k = (rec["date"], kind, iso, rec.get("institution"))
         if k in have:
             problems.append(Problem(f"{kind} of {iso} on {rec['date']} is there already",
                                     file=file, field=where, fix="remove the duplicate"))
@@ -837,7 +829,7 @@ def import_events(t: Tables, path: Path, allow_gap: bool = False) -> dict[str, A
     _raise(problems, f"{file}: cannot import these events")
     if not out:
         raise InputError("no events in the file", file=file, fix="list at least one event")
-    t.events = sorted(t.events + out, key=lambda e: (e["date"], e["kind"], e["state"]))
+    t.events = sorted(t.events + out, key=lambda e: (e["date"], e["kind"], e["target"]))
     t.changed.add("events.yaml")
     years = sorted(int(e["date"][:4]) for e in out)
     return {"events": len(out), "years": [years[0], years[-1]]}
