@@ -20,6 +20,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -112,24 +113,33 @@ def bundled_manifest() -> dict[str, Any]:
 def versions() -> list[DataSet]:
     """The imported data sets, oldest first (by their sequence number)."""
     root = data_root()
+    try:
+        stamp = root.stat().st_mtime_ns  # a new data set is renamed in: the folder changes
+    except OSError:
+        return []
+    return list(_versions_at(str(root), stamp))
+
+
+@lru_cache(maxsize=8)
+def _versions_at(root: str, stamp: int) -> tuple[DataSet, ...]:
+    del stamp  # the cache key
     out = []
-    if root.is_dir():
-        for p in root.iterdir():
-            if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file():
-                out.append(DataSet(p.name, p, _load_manifest(p)))
-    return sorted(out, key=lambda d: (int(d.manifest.get("seq", 0)), d.name))
+    for p in Path(root).iterdir():
+        if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file():
+            out.append(DataSet(p.name, p, _load_manifest(p)))
+    return tuple(sorted(out, key=lambda d: (int(d.manifest.get("seq", 0)), d.name)))
 
 
 def get(name: str) -> DataSet:
     """The data set ``name`` (``bundled`` or an imported one), or a located error."""
     if name == BUNDLED:
         return DataSet(BUNDLED, None, bundled_manifest())
-    p = data_root() / name
-    if not (p / MANIFEST).is_file():
-        known = [BUNDLED] + [d.name for d in versions()]
-        raise InputError(f"no data set '{name}'", field="--data",
-                         fix=f"one of: {', '.join(known)} (see `multipolar data list`)")
-    return DataSet(name, p, _load_manifest(p))
+    for d in versions():
+        if d.name == name:
+            return d
+    known = [BUNDLED] + [d.name for d in versions()]
+    raise InputError(f"no data set '{name}'", field="--data",
+                     fix=f"one of: {', '.join(known)} (see `multipolar data list`)")
 
 
 def active_name() -> str:
