@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from multipolar.cli.main import app
+from multipolar.core.errors import InputError
 from multipolar.datasets import ops, publish, store
-from multipolar.errors import InputError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 runner = CliRunner()
@@ -86,7 +86,7 @@ def test_coalition_fit_until_follows_the_roll_calls(active: pytest.MonkeyPatch,
 
 
 def test_pooled_fit_years_follow_the_ideal_points(active: pytest.MonkeyPatch) -> None:
-    from multipolar.world.pooled import check_until, last_until
+    from multipolar.calibrate.pooled import check_until, last_until
 
     assert last_until() == 2015
     check_until(2015)

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from multipolar.cli.main import app
+from multipolar.core.errors import InputError
 from multipolar.datasets import ops, publish, store
-from multipolar.errors import InputError
 
 runner = CliRunner()
 
@@ -229,8 +229,8 @@ def test_vote_kind_given_by_the_user_makes_a_training_vote(sets: dict[str, Path]
                                                             tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:
-    from multipolar.world.data import load_world
-    from multipolar.world.votes import russia_votes
+    from multipolar.data.global_tables import load_world
+    from multipolar.votes.records import russia_votes
 
     head, rows = _rows(sets["undl"])
     t = head.index("title")

@@ -193,7 +193,7 @@ def test_newest_set_is_the_default_and_list_show_diff(chain: dict[str, Path],
 
 def test_provenance_names_an_imported_data_set(chain: dict[str, Path],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from multipolar.textformat import provenance
+    from multipolar.core.textformat import provenance
 
     monkeypatch.setenv(store.ENV_ACTIVE, "full")
     assert provenance().endswith("data: full")

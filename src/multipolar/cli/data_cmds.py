@@ -49,14 +49,14 @@ def import_(
     json_: Json = False,
 ) -> None:
     """Import FILE of KIND onto a data set as a new named version."""
+    from multipolar.core.errors import InputError
     from multipolar.datasets import ops
-    from multipolar.errors import InputError
 
     with user_errors():
         kinds = {}
         for item in vote_kind or []:
             sym, sep, k = item.partition("=")
-            from multipolar.world.votes import KINDS
+            from multipolar.votes.records import KINDS
 
             if not sep or k not in KINDS:
                 raise InputError(f"--vote-kind '{item}' is not SYMBOL=KIND", field="--vote-kind",

@@ -65,9 +65,12 @@ def _root(
     data: Data = None,
 ) -> None:
     """Executable models of Russian foreign policy and its neighbourhood."""
-    if data is not None:  # every data loader reads the active set (multipolar.datasets)
-        from multipolar.datasets.store import activate
-        from multipolar.errors import MultipolarError
+    # every data loader reads the active data set (multipolar.datasets); importing the store
+    # also lets provenance lines name it
+    from multipolar.datasets.store import activate
+
+    if data is not None:
+        from multipolar.core.errors import MultipolarError
 
         try:
             activate(data)

@@ -24,7 +24,7 @@ def last_year(series: tuple[str, ...] = OBSERVED_SERIES, name: str | None = None
     ds = store.get(name or store.active_name())
     years = [y for s in series if (y := ds.series.get(s)) is not None]
     if not years:
-        from multipolar.errors import InputError
+        from multipolar.core.errors import InputError
 
         raise InputError(f"data set '{ds.name}' has no rows of {', '.join(series)}",
                          field="--data", fix="choose another data set (multipolar data list)")

@@ -1,7 +1,7 @@
 """Read the sources' published formats, check them, and add their rows to a data set's tables.
 
 One function per KIND of ``multipolar data import``. Each reads the file, reports every problem it
-finds as a located :class:`~multipolar.errors.InputError` (file, line, column, the value, the
+finds as a located :class:`~multipolar.core.errors.InputError` (file, line, column, the value, the
 fix), keeps only the years after the data set's last year of that series (earlier rows are
 compared with what is there and counted, never changed), refuses a gap unless allowed, and
 recomputes the derived columns exactly as the bundled tables were built:
@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from multipolar.core.errors import InputError, Problem
 from multipolar.datasets.codes import NOT_STATES, CodeMap
 from multipolar.datasets.tables import Tables, last_years, update_in_unga
-from multipolar.errors import InputError, Problem
 
 VOTES = {"Y": 1, "A": 2, "N": 3, "": 0, "NV": 0}
 """Published vote codes -> the data's codes (1 yes, 2 abstain, 3 no; 0 not recorded)."""
@@ -189,7 +189,7 @@ def import_unga_votes(t: Tables, path: Path, allow_gap: bool = False,
                       kinds: dict[str, str] | None = None) -> dict[str, Any]:
     """Add the roll calls of a UN Digital Library voting CSV dated after the data's last one.
 
-    ``kinds`` maps a resolution symbol to a coalition kind (``multipolar.world.votes.KINDS``)
+    ``kinds`` maps a resolution symbol to a coalition kind (``multipolar.votes.records.KINDS``)
     where its title does not say it.
     """
     file = str(path)

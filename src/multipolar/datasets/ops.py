@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from multipolar.core.errors import InputError
 from multipolar.datasets import store
 from multipolar.datasets.importers import IMPORTERS
 from multipolar.datasets.tables import last_years, load
-from multipolar.errors import InputError
 
 SOURCE_NAMES = {
     "unga-votes": "UN Digital Library, General Assembly Voting Data (CSV)",

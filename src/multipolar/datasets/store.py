@@ -25,7 +25,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from multipolar.errors import InputError
+from multipolar.core.errors import InputError
+from multipolar.core.textformat import register_data_label
 
 ENV_DIR = "MULTIPOLAR_DATA_DIR"
 """Environment variable naming the data directory (overrides the platformdirs default)."""
@@ -164,8 +165,8 @@ def resolve(rel: str) -> Path | None:
     """The active data set's copy of data file ``rel``, or None to use the bundled file.
 
     Every loader of the bundled data asks this first (:func:`multipolar.data.data_path`,
-    :mod:`multipolar.world.data`), so an imported data set replaces the bundled files everywhere
-    without changes to the workflows.
+    :mod:`multipolar.data.global_tables`), so an imported data set replaces the bundled files
+    everywhere without changes to the workflows.
     """
     name = active_name()
     if name == BUNDLED:
@@ -183,6 +184,9 @@ def active_label() -> str | None:
     """Provenance tag of the active data set (None for the bundled set, which is the default)."""
     name = active_name()
     return None if name == BUNDLED else name
+
+
+register_data_label(active_label)
 
 
 def sha256(path: Path) -> str:
