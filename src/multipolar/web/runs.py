@@ -421,7 +421,7 @@ class RunManager:
             vlock = self._view_locks.setdefault(rid, threading.Lock())
         with vlock:
             vfile = d / VIEW
-            if not vfile.is_file():
+            if not vfile.is_file() or not _current_view(vfile):
                 summary = self.summary(rid)
                 atomic_write(vfile, dumps(backend.build_view(summary,
                                                              meta["params"].get("scenario"))))
@@ -473,6 +473,13 @@ class RunManager:
         return out
 
 
+
+
+def _current_view(vfile: Path) -> bool:
+    """True when a stored view has the present layout (older ones lack the world data)."""
+    with vfile.open("rb") as f:
+        head = f.read(64)
+    return head.startswith(b'{"version":%d,' % backend.VIEW_VERSION)
 
 
 def dumps(obj: Any) -> bytes:
