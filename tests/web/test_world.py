@@ -255,7 +255,7 @@ def test_report_world_map_and_coalition_table(world_run: dict[str, Any], tmp_pat
     page = _world_map_html(summary)
     assert page.count("<svg") == 2  # last observed year and last year
     med = summary["alignment"]["IND"]["2022"]["median"]
-    assert f'data-iso3="IND" fill=' in page and f'data-value="{med:.4f}"' in page
+    assert 'data-iso3="IND" fill=' in page and f'data-value="{med:.4f}"' in page
     assert _world_map_html({"actors": ["Belarus", "Ukraine"], "years": [2000]}) == ""
     res = wc.run_forecast(wc.CoalitionSettings(target="UKR", year=2022, members=20))
     (tmp_path / "coalition.json").write_text(json.dumps(res))

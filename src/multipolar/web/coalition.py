@@ -2,7 +2,8 @@
 
 :class:`CoalitionSettings` holds everything the page can ask for (event, resolution kind, vote
 year, perspective, hypothesis, dated levers as ``--set`` strings, members, seed).
-:func:`run_forecast` is the one call into :mod:`multipolar.world.coalition`: it passes each
+:func:`run_forecast` answers one question: :func:`compute` is the one call into
+:mod:`multipolar.world.coalition`; it passes each
 optional setting on only where the installed ``forecast`` function takes a keyword of that
 name, and otherwise refuses with a clear "not supported by this version" error, so nothing the
 user chose is silently ignored (and a newer ``forecast`` that takes them is used as it is).
@@ -35,6 +36,8 @@ log = logging.getLogger("multipolar.web")
 
 FOLDER = "coalition"
 """Sub-folder of the runs folder that stores finished coalition forecasts."""
+MAX_JOBS = 256
+"""Finished jobs kept in memory (older ones are answered from the store)."""
 MAX_RUNNING = 2
 """Coalition forecasts computed at once; more are refused with 429 until one ends."""
 OPTIONAL = ("resolution", "vote_year", "perspective", "hypothesis", "sets")
@@ -114,8 +117,12 @@ def unsupported(settings: CoalitionSettings) -> list[str]:
 
 def run_forecast(settings: CoalitionSettings) -> dict[str, Any]:
     """The forecast for ``settings`` (the JSON of ``multipolar coalition --json``)."""
-    from multipolar.world.coalition import forecast, parse_event, scenario_groups
+    refuse_unsupported(settings)
+    return compute(settings)
 
+
+def refuse_unsupported(settings: CoalitionSettings) -> None:
+    """A clear error naming every setting the installed forecast cannot take."""
     missing = unsupported(settings)
     if missing:
         words = [WORDS[m] for m in missing]
@@ -124,13 +131,20 @@ def run_forecast(settings: CoalitionSettings) -> dict[str, Any]:
             "(it reads the calibrated vote model alone, not the simulated world)",
             field=missing[0],
             fix="clear " + " and ".join(words) + " to get the forecast this version makes")
+
+
+def compute(settings: CoalitionSettings) -> dict[str, Any]:
+    """The one call into :func:`multipolar.world.coalition.forecast` (settings it takes)."""
+    from multipolar.world.coalition import forecast, parse_event, scenario_groups
+
     groups, _ = scenario_groups(settings.scenario)
     event = parse_event(settings.event, set(groups))
     world, model, _ = _inputs()
-    extra = {n: (list(v) if isinstance(v, tuple) else v)
-             for n in accepted() if (v := getattr(settings, n)) not in (None, ())}
-    return dict(forecast(world, model, event, groups, members=settings.members,
-                         seed=settings.seed, **extra))
+    extra: dict[str, Any] = {n: (list(v) if isinstance(v, tuple) else v)
+                             for n in accepted() if (v := getattr(settings, n)) not in (None, ())}
+    call: Any = forecast  # keywords beyond members and seed exist only in newer versions
+    return dict(call(world, model, event, groups, members=settings.members,
+                     seed=settings.seed, **extra))
 
 
 @dataclass
@@ -204,14 +218,22 @@ class CoalitionJobs:
                 job = Job(key, settings, status="complete", seconds=0.0, result=stored,
                           base=base, step="from the store")
                 self.jobs[key] = job
+                self._prune()
                 return job.public()
             if sum(j.status == "running" for j in self.jobs.values()) >= MAX_RUNNING:
                 raise Busy(f"{MAX_RUNNING} coalition forecasts are already running")
             job = Job(key, settings)
             self.jobs[key] = job
+            self._prune()
         threading.Thread(target=self._work, args=(job,), daemon=True,
                          name=f"coalition-{key[:8]}").start()
         return job.public()
+
+    def _prune(self) -> None:
+        """Forget the oldest finished jobs beyond :data:`MAX_JOBS` (their answers stay stored)."""
+        done = [k for k, j in self.jobs.items() if j.status != "running"]
+        for k in done[:max(0, len(self.jobs) - MAX_JOBS)]:
+            del self.jobs[k]
 
     def _answer(self, settings: CoalitionSettings) -> dict[str, Any]:
         key = settings.key()
@@ -282,8 +304,6 @@ def run_checks(settings: CoalitionSettings) -> None:
     from multipolar.world.coalition import parse_event, scenario_groups
 
     check_scenario_name(settings.scenario)
-    missing = unsupported(settings)
-    if missing:
-        run_forecast(settings)  # raises the located "not supported" error
+    refuse_unsupported(settings)
     groups, _ = scenario_groups(settings.scenario)
     parse_event(settings.event, set(groups))

@@ -265,8 +265,9 @@ class RunManager:
         with self.lock:
             meta = dict(self.runs[rid])
             meta.update(changes)
+            # the file first: whoever sees the new status in memory finds it on disk too
+            self._write_meta(meta)
             self.runs[rid] = meta
-        self._write_meta(meta)
         return meta
 
     def get(self, rid: str) -> dict[str, Any]:
