@@ -6,7 +6,7 @@ or the bundled fit through 2019; it prints a table of the states most likely to 
 (or ``--json``) and can draw a world map (``--map FILE.png``). ``calibrate-coalition`` fits the
 vote model on the Russia-related votes recorded up to ``--until`` and can score it
 leave-one-vote-out against two baselines (``--scores``). Depends on typer and
-:mod:`multipolar.world`.
+:mod:`multipolar.votes`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ import typer
 
 from multipolar.cli.common import out, prepare_out, print_json, user_errors, writing
 from multipolar.cli.options import Events, Json, Members, Out, Seed
-from multipolar.errors import InputError, MultipolarError
+from multipolar.core.errors import InputError, MultipolarError
 
 BUNDLED_FIT = "coalition_fit_2019.json"
 
 
 def load_fit(path: Path | None) -> Any:
     """The vote model of a calibration file (the bundled fit through 2019 if ``path`` is None)."""
-    from multipolar.world.data import global_dir  # pandas: on first use only
-    from multipolar.world.votemodel import from_json
+    from multipolar.data.global_tables import global_dir  # pandas: on first use only
+    from multipolar.votes.votemodel import from_json
 
     p = global_dir() / BUNDLED_FIT if path is None else Path(path)
     where = str(p)
@@ -87,8 +87,8 @@ def coalition(
     map_path: Path | None = typer.Option(None, "--map", help="Write a world map (PNG)."),
 ) -> None:
     """Forecast each UN member state's vote on condemning a Russian use of force."""
-    from multipolar.world.coalition import forecast, parse_event, scenario_groups
-    from multipolar.world.data import load_world
+    from multipolar.data.global_tables import load_world
+    from multipolar.votes.coalition import forecast, parse_event, scenario_groups
 
     with user_errors():
         if not event or len(event) != 1:
@@ -104,7 +104,7 @@ def coalition(
         world = load_world()
         result = forecast(world, model, ev, groups, members=members, seed=seed)
         if map_path is not None:
-            from multipolar.world.worldmap import coalition_map
+            from multipolar.figures.worldmap import coalition_map
 
             cy = world.country_year
             last = cy[cy["year"] == result["calibration"]["until"]]
@@ -132,10 +132,10 @@ def calibrate_coalition(
                                      "baselines (slower)."),
 ) -> None:
     """Fit the coalition vote model on Russia-related UN votes up to --until only."""
-    from multipolar.world.coalition import scenario_groups
-    from multipolar.world.data import load_world
-    from multipolar.world.evaluate import evaluate
-    from multipolar.world.fitting import fit_until
+    from multipolar.data.global_tables import load_world
+    from multipolar.votes.coalition import scenario_groups
+    from multipolar.votes.evaluate import evaluate
+    from multipolar.votes.fitting import fit_until
 
     with user_errors():
         if out_path is None:
@@ -164,7 +164,7 @@ def calibrate_coalition(
 
 
 def _finite(obj: Any) -> Any:
-    from multipolar.jsonutil import jsonable
+    from multipolar.core.jsonutil import jsonable
 
     return jsonable(obj)
 

@@ -36,7 +36,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from multipolar import __version__
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 from multipolar.web import backend
 from multipolar.web.coalition import Busy, CoalitionJobs
 from multipolar.web.guard import Guard

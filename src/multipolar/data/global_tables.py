@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from multipolar.errors import InputError
+from multipolar.core.errors import InputError
 
 VOTE_CODES = {1: "yes", 2: "abstain", 3: "no"}
 """Codes of ``unga_votes.vote`` (absences are not recorded)."""

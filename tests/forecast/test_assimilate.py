@@ -7,15 +7,15 @@ import copy
 import numpy as np
 import pytest
 
-from multipolar.assimilate import (
+from multipolar.forecast.assimilate import (
     _ess,
     assimilate,
     observation_error,
     systematic_resample,
     temper,
 )
-from multipolar.forecast import ForecastSettings, Panel, load_for_origin, load_panel
-from multipolar.pipeline import forecast_ensemble
+from multipolar.forecast.origin import ForecastSettings, Panel, load_for_origin, load_panel
+from multipolar.forecast.pipeline import forecast_ensemble
 
 
 def _noisy_panel(sigma: float, seed: int = 0) -> Panel:

@@ -2,7 +2,7 @@
 
 The probability that state *i* casts outcome *k* on a resolution of kind *c* is a softmax of
 ``a_k + b_kc + x_i . w_k`` with ``yes`` as the reference outcome (its score is 0). ``x_i`` are the
-state quantities of :mod:`multipolar.world.features` (continuous ones standardised on the
+state quantities of :mod:`multipolar.votes.features` (continuous ones standardised on the
 training rows), plus indicators of the seed-002 group. ``b_kc`` are kind effects (e.g. the 2014
 territorial-integrity vote drew more yes votes than the displaced-persons votes). All
 coefficients except the intercepts ``a_k`` carry a ridge (Gaussian prior) penalty of fixed

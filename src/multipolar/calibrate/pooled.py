@@ -1,11 +1,11 @@
 """Pooled calibration: the parameters shared across states, fitted on every state's data.
 
 ``multipolar calibrate russia-world --until Y --out FILE`` runs :func:`calibrate_pooled`. It
-loads the world scenario blind after ``Y`` (:func:`multipolar.forecast.load_for_origin`: the
+loads the world scenario blind after ``Y`` (:func:`multipolar.forecast.origin.load_for_origin`: the
 scenario's series stop at ``Y``, and its actor set is the UN members of ``Y``), compiles it for
 1992..Y, and fits :data:`POOLED_PARAMETERS`, starting from the mechanisms' declared defaults
 (not from the scenario's values, which are the fit through 2019), by the history objective of
-:func:`multipolar.calibration.calibrate`: the mean absolute error between the ensemble median
+:func:`multipolar.calibrate.history.calibrate`: the mean absolute error between the ensemble median
 and the observed UN voting alignment (Voeten's ideal points, ``rel_pos_ru0_us1`` of the bundled
 global table) over every simulated state and year up to ``Y``. The observations are the
 compiled model's own series, which stop at ``Y``, so nothing dated after ``Y`` reaches the fit.
@@ -17,7 +17,7 @@ russia-neighbourhood --calibration FILE``) takes only those, so its parameters r
 states instead of 14; its own level (``alignment.base``) stays, because the level depends on
 which other mechanisms add to the target.
 
-Depends on NumPy, the model API and :mod:`multipolar.calibration`.
+Depends on NumPy, the model API and :mod:`multipolar.calibrate.history`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from multipolar.calibration import CalibrationResult, Observed, calibrate, scenario_path
-from multipolar.errors import InputError
+from multipolar.calibrate.history import CalibrationResult, Observed, calibrate, scenario_path
+from multipolar.core.errors import InputError
 from multipolar.model.compile import CompiledModel
 
 FIRST_UNTIL, LAST_UNTIL = 2005, 2019
@@ -54,9 +54,9 @@ POOLED_PARAMETERS: dict[str, tuple[float, float]] = {
     "arms_and_energy.arms_effect": (0.02, 1.5),
     "arms_and_energy.trade_effect": (0.02, 3.0),
 }
-"""Parameters fitted by the pooled calibration. As in :data:`multipolar.calibration.FREE_PARAMETERS`
-the lower bounds keep every mechanism the seeds describe switched on: the fit chooses how strong,
-the theory says whether."""
+"""Parameters fitted by the pooled calibration. As in
+:data:`multipolar.calibrate.history.FREE_PARAMETERS` the lower bounds keep every mechanism the
+seeds describe switched on: the fit chooses how strong, the theory says whether."""
 
 
 def model_observations(until: int) -> Callable[[CompiledModel], Observed]:
@@ -109,7 +109,7 @@ def calibrate_pooled(scenario: str = "russia-world", *, until: int = LAST_UNTIL,
                      progress: Callable[[int, float], None] | None = None,
                      ) -> tuple[CalibrationResult, CompiledModel]:
     """Fit the pooled parameters on every state's alignment up to ``until`` (module docstring)."""
-    from multipolar.forecast import load_for_origin
+    from multipolar.forecast.origin import load_for_origin
 
     check_until(until)
     loaded = load_for_origin(scenario, until, sets=sets, perspective=perspective,

@@ -7,7 +7,7 @@ years, population and income, its participation in recorded votes, a US defence 
 EU, CSTO and CIS membership. Values are carried forward from the last observed year (trade ends
 in 2014, alliances in 2018), and a value's **age** (years since observed) is kept so that the
 coalition forecast can widen its drift for stale inputs. Every value for year ``y`` uses rows up
-to ``y`` only. Depends on NumPy, pandas and :mod:`multipolar.world.data`.
+to ``y`` only. Depends on NumPy, pandas and :mod:`multipolar.data.global_tables`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from multipolar.world.data import WorldData
+from multipolar.data.global_tables import WorldData
 
 CONTINUOUS = ("dist_russia", "dist_us", "agree_russia", "agree_us", "polyarchy",
               "trade_russia", "trade_us", "trade_china", "trade_eu", "arms_russia_share",

@@ -13,7 +13,7 @@ the events applied:
   that level makes democratic neighbours balance against Russia and autocratic ones bandwagon
   with it, as the assertion mechanism encodes; the target is not singled out.
 
-Depends on the scenario loader and :mod:`multipolar.forecast`.
+Depends on the scenario loader and :mod:`multipolar.forecast.origin`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from multipolar.errors import InputError
+from multipolar.core.errors import InputError
 from multipolar.scenario.loader import LoadedScenario
 
 EVENT_KINDS = ("use_of_force",)
@@ -117,7 +117,7 @@ def load_with_events(scenario: str | Path, origin: int, overrides: dict[str, Any
                      perspective: str | None = None, hypothesis: str | None = None
                      ) -> LoadedScenario:
     """Load ``scenario`` blind after ``origin`` with calibration ``overrides`` and ``events``."""
-    from multipolar.forecast import load_for_origin
+    from multipolar.forecast.origin import load_for_origin
     from multipolar.scenario.overrides import parse_sets
 
     base = load_for_origin(scenario, origin, overrides, sets=sets, perspective=perspective,

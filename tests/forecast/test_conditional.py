@@ -7,16 +7,16 @@ import pytest
 from typer.testing import CliRunner
 
 from multipolar.cli.main import app
-from multipolar.conditional import Event, event_sets, parse_event, resolve_target
-from multipolar.errors import InputError
-from multipolar.forecast import ForecastSettings, load_for_origin, load_panel
-from multipolar.pipeline import forecast_ensemble
+from multipolar.core.errors import InputError
+from multipolar.forecast.conditional import Event, event_sets, parse_event, resolve_target
+from multipolar.forecast.origin import ForecastSettings, load_for_origin, load_panel
+from multipolar.forecast.pipeline import forecast_ensemble
 
 runner = CliRunner()
 
 
 def test_parse_event_and_its_errors(monkeypatch):
-    import multipolar.conditional as cond
+    import multipolar.forecast.conditional as cond
 
     assert parse_event("use_of_force:UKR@2022") == Event("use_of_force", "UKR", 2022)
     assert parse_event(" use_of_force : GEO @ 2008 ").text() == "use_of_force:GEO@2008"
@@ -63,7 +63,7 @@ def _diff(event: str) -> dict[str, float]:
 
 
 def test_use_of_force_reaches_the_forecast():
-    import multipolar.conditional as cond
+    import multipolar.forecast.conditional as cond
 
     diff = _diff("use_of_force:GEO@2008")
     if cond.events_honoured():  # the engine acts on it: the target turns away from Russia
@@ -75,7 +75,7 @@ def test_use_of_force_reaches_the_forecast():
 
 def test_the_stand_in_lever_drives_democracies_and_autocracies_away(monkeypatch):
     """Pressure pushes every neighbour away, kindred autocracies included (D1_bully, 000)."""
-    import multipolar.conditional as cond
+    import multipolar.forecast.conditional as cond
 
     monkeypatch.setattr(cond, "events_honoured", lambda: False)
     diff = _diff("use_of_force:GEO@2008")

@@ -9,7 +9,8 @@
   direction of change the model and the stacked forecast get right, with the stacking
   weights used there.
 
-Depends on Rich and :mod:`multipolar.backtest.harness`.
+The back-test package computes and returns results; the command line is the only place that
+prints. Depends on Rich and :mod:`multipolar.backtest.harness`.
 """
 
 from __future__ import annotations

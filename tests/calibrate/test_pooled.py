@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 
 import multipolar.model.compile as compile_mod
 import multipolar.scenario.tables as tables_mod
-from multipolar.calibration import read_calibration_file
+from multipolar.calibrate.history import read_calibration_file
+from multipolar.calibrate.pooled import TRANSFER, calibrate_pooled, check_until, pooled_yaml
 from multipolar.cli.main import app
-from multipolar.errors import InputError
-from multipolar.world.pooled import TRANSFER, calibrate_pooled, check_until, pooled_yaml
+from multipolar.core.errors import InputError
 
 SMALL: dict[str, Any] = {"members": 4, "maxiter": 24, "seed": 5}
 
@@ -104,7 +104,7 @@ def test_cli_writes_a_file_the_neighbourhood_reads_only_the_transfer_of(tmp_path
 
 
 def test_the_neighbourhood_runs_with_the_transferred_parameters(tmp_path: Path) -> None:
-    from multipolar.forecast import load_for_origin
+    from multipolar.forecast.origin import load_for_origin
     from multipolar.model.api import compile_model
 
     result, model = calibrate_pooled(until=2009, members=4, maxiter=12, seed=5)

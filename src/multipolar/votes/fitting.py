@@ -2,9 +2,9 @@
 
 :func:`fit_until` cuts the world data at year ``Y`` (:meth:`WorldData.until`) *before* anything
 else, finds the Russia-related votes recorded up to ``Y``, describes each voting state by its
-quantities of the year before the vote, and fits :func:`multipolar.world.votemodel.fit`.
+quantities of the year before the vote, and fits :func:`multipolar.votes.votemodel.fit`.
 Nothing dated after ``Y`` can reach the parameters. Depends on NumPy, pandas and the other
-``multipolar.world`` modules.
+``multipolar.votes`` modules.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from multipolar.errors import MultipolarError
-from multipolar.world.data import WorldData
-from multipolar.world.features import BINARY, CONTINUOUS, Panel, feature_panel
-from multipolar.world.votemodel import VoteModel, fit
-from multipolar.world.votes import KINDS, russia_votes, vote_rows
+from multipolar.core.errors import MultipolarError
+from multipolar.data.global_tables import WorldData
+from multipolar.votes.features import BINARY, CONTINUOUS, Panel, feature_panel
+from multipolar.votes.records import KINDS, russia_votes, vote_rows
+from multipolar.votes.votemodel import VoteModel, fit
 
 REFERENCE_GROUP = "west"
 """Group without its own indicator (the others are measured against it)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from multipolar.world.data import load_map
+from multipolar.data.global_tables import load_map
 
 _A1, _A2, _A3, _A4 = 1.340264, -0.081106, 0.000893, 0.003796
 _M = np.sqrt(3.0) / 2.0

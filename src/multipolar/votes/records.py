@@ -6,7 +6,7 @@ Abkhazia and South Ossetia (Georgia; first recorded vote 2008), and the Ukraine 
 from 2014 (territorial integrity of Ukraine; human rights in Crimea; militarisation of Crimea,
 the Black Sea and the Sea of Azov). :func:`russia_votes` finds them by description,
 :func:`vote_rows` gives one row per member state and vote with the outcome yes / abstain / no /
-absent. Depends on pandas and :mod:`multipolar.world.data`.
+absent. Depends on pandas and :mod:`multipolar.data.global_tables`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from multipolar.world.data import WorldData
+from multipolar.data.global_tables import WorldData
 
 CLASSES = ("yes", "abstain", "no", "absent")
 """Outcome classes, in the column order of every probability array."""

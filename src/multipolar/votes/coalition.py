@@ -7,9 +7,9 @@ integrity, with a 90% interval over an ensemble. Member *m* draws (a) the vote m
 coefficients from their approximate posterior and (b) each state's drift from the last observed
 year to the year before the event (a random walk per continuous quantity whose yearly step is
 the pooled spread of observed changes, widened for stale inputs). Draws come from the counter
-RNG keyed by member (:mod:`multipolar.rng`), so a member's numbers do not depend on how many
+RNG keyed by member (:mod:`multipolar.core.rng`), so a member's numbers do not depend on how many
 members are run. Russia is taken to vote no and TARGET yes. Depends on NumPy, pandas, PyYAML
-and the other ``multipolar.world`` modules.
+and the other ``multipolar.votes`` modules.
 """
 
 from __future__ import annotations
@@ -22,19 +22,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from multipolar import rng
-from multipolar.errors import MultipolarError
-from multipolar.world.data import WorldData
-from multipolar.world.features import BOUNDED, CONTINUOUS, drift_sd, feature_panel
-from multipolar.world.fitting import RECORD, design, record_shares
-from multipolar.world.votemodel import VoteModel, draw_coefs
-from multipolar.world.votes import (
+from multipolar.core import rng
+from multipolar.core.errors import MultipolarError
+from multipolar.data.global_tables import WorldData
+from multipolar.votes.features import BOUNDED, CONTINUOUS, drift_sd, feature_panel
+from multipolar.votes.fitting import RECORD, design, record_shares
+from multipolar.votes.records import (
     CLASSES,
     EVENT_KIND,
     russia_votes,
     session_members,
     vote_rows,
 )
+from multipolar.votes.votemodel import VoteModel, draw_coefs
 
 _EVENT = re.compile(r"^(?P<kind>[a-z_]+):(?P<target>[A-Za-z]{3})@(?P<year>\d{4})$")
 _STREAM_COEF = 9101

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from multipolar.backtest.stacking import (
+from multipolar.forecast.stacking import (
     REGIME_SHIFTS,
     ErrorModel,
     StackRecords,
@@ -103,7 +103,7 @@ def test_stacked_samples_are_centred_on_the_weighted_point():
 
 
 def test_a_weight_the_training_years_cannot_tell_from_noise_is_dropped():
-    from multipolar.backtest.stacking import guarded_weight
+    from multipolar.forecast.stacking import guarded_weight
 
     rng = np.random.default_rng(5)
     obs = rng.normal(size=40)

@@ -31,8 +31,8 @@ import numpy as np
 import yaml
 from scipy import optimize
 
+from multipolar.core.errors import InputError
 from multipolar.data import column_by_actor_year
-from multipolar.errors import InputError
 from multipolar.model.compile import CompiledModel, ParamSpec, compile_model
 from multipolar.model.engine import simulate
 from multipolar.scenario.loader import LoadedScenario
@@ -75,7 +75,7 @@ def observed_alignment(model: CompiledModel, panel: Any = "actor_year_panel.csv"
     """Observed values of ``column`` for the model's neighbours and years up to ``until``.
 
     ``panel`` is a panel CSV (path or bundled name), or a loaded
-    :class:`multipolar.forecast.Panel` (its alignment series; ``column`` is then ignored).
+    :class:`multipolar.forecast.origin.Panel` (its alignment series; ``column`` is then ignored).
     """
     table = (panel.alignment if hasattr(panel, "alignment")
              else column_by_actor_year(str(panel), column))
@@ -226,8 +226,8 @@ def calibrate(
 ) -> tuple[CalibrationResult, CompiledModel]:
     """Fit ``free`` parameters (default :data:`FREE_PARAMETERS`) to observed alignment.
 
-    ``panel``: a panel CSV or a loaded :class:`multipolar.forecast.Panel`; only its years up to
-    ``until`` are read.
+    ``panel``: a panel CSV or a loaded :class:`multipolar.forecast.origin.Panel`; only its years
+    up to ``until`` are read.
     ``observed`` may give the observations from the compiled model (the pooled world fit
     takes them from the scenario's own series); by default they come from ``panel``.
     ``start_values`` may set where the search starts (default: the scenario's nominal values).
@@ -329,7 +329,7 @@ def read_calibration_file(path: str | Path, scenario: str | None = None) -> Cali
 
     ``scenario`` is the name of the scenario that will use it: a file fitted on another
     scenario that has a ``transfer`` section (the pooled world fit,
-    :mod:`multipolar.world.pooled`) hands over only those overrides.
+    :mod:`multipolar.calibrate.pooled`) hands over only those overrides.
     """
     overrides = read_calibration(path)
     doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
@@ -373,7 +373,7 @@ def choose_alpha(panel: Any, countries: list[str], origins: list[int], until: in
 
     Only values up to ``until`` are used; ties go to the larger weight (less smoothing).
     """
-    from multipolar.forecast import origin_level
+    from multipolar.forecast.origin import origin_level
 
     best, best_err = 1.0, math.inf
     for alpha in ALPHA_GRID:
@@ -424,7 +424,7 @@ class _Training:
     def models(self, anchor: float, overrides: dict[str, Any] | None = None
                ) -> list[tuple[CompiledModel, np.ndarray, np.ndarray]]:
         """One model per origin (knowing nothing after it), its observations and their mask."""
-        from multipolar.forecast import ForecastSettings, load_for_origin, prepare_model
+        from multipolar.forecast.origin import ForecastSettings, load_for_origin, prepare_model
 
         st = ForecastSettings(alpha=self.alpha, anchor=anchor, exogenous=self.exogenous)
         out = []
@@ -469,7 +469,7 @@ def _errors_by_actor(models: list[tuple[CompiledModel, np.ndarray, np.ndarray]],
 def _training_forecasts(tr: _Training, overrides: dict[str, Any], anchor: float
                         ) -> tuple[float, list[float], Any]:
     """MAE, interval ratios and stacking records of the training forecasts (fitted values)."""
-    from multipolar.backtest.stacking import StackRecords
+    from multipolar.forecast.stacking import StackRecords
 
     ratios: list[float] = []
     errs: list[float] = []
@@ -513,7 +513,7 @@ def calibrate_forecast(
     Steps (see ``docs/explanation/calibration.md``):
 
     1. Origins: the ``window`` years before ``until`` (:func:`training_origins`). For each,
-       compile a model that knows nothing after the origin (:func:`multipolar.forecast.
+       compile a model that knows nothing after the origin (:func:`multipolar.forecast.origin.
        prepare_model`, exogenous drivers ``blind`` by default).
     2. State estimate: the smoothing weight ``alpha`` of the origin level is chosen on the
        training years (:func:`choose_alpha`).
@@ -528,7 +528,7 @@ def calibrate_forecast(
        ensemble spread is scaled so 90% intervals cover 90% of the training outcomes
        (:func:`spread_scale`).
     5. Stacking weights per horizon (``forecast.stack_weights``) for ``multipolar forecast``,
-       fitted on the same training forecasts (:mod:`multipolar.backtest.stacking`). These
+       fitted on the same training forecasts (:mod:`multipolar.forecast.stacking`). These
        forecasts use parameters fitted on years up to ``until``, so the weights lean a little
        towards the model; back-tests instead fit them on earlier origins' honest forecasts.
        With ``anchor=None`` the anchor (:data:`ANCHOR_GRID`) is chosen here too, by the
@@ -536,7 +536,7 @@ def calibrate_forecast(
 
     Nothing after ``until`` in ``panel`` is read: the panel is truncated first.
     """
-    from multipolar.forecast import ForecastSettings, load_for_origin
+    from multipolar.forecast.origin import ForecastSettings, load_for_origin
 
     panel = panel.truncated(until)
     free = dict(FREE_PARAMETERS if free is None else free)

@@ -18,8 +18,9 @@ and nothing after it. :func:`prepare_model` makes that true of a compiled model:
 
 :func:`run_forecast` simulates the ensemble; :func:`forecast_records` gives the JSON shape of
 ``multipolar forecast --json``. The ensemble spread around the median is scaled by
-``spread`` (fitted on training years by :func:`multipolar.calibration.calibrate_forecast`) so that
-90% intervals cover about 90% of past outcomes.
+``spread`` (fitted on training years by
+:func:`multipolar.calibrate.history.calibrate_forecast`) so that 90% intervals cover about 90%
+of past outcomes.
 
 Depends on NumPy, the scenario loader and the model API; nothing here reads global state.
 """
@@ -35,11 +36,11 @@ from typing import Any
 
 import numpy as np
 
-from multipolar.errors import InputError
+from multipolar.core.errors import InputError
+from multipolar.core.seeding import SeedLike
 from multipolar.model.compile import CompiledModel, compile_model
 from multipolar.model.engine import ChunkResult, sample_params, simulate
 from multipolar.scenario.loader import LoadedScenario
-from multipolar.seeding import SeedLike
 
 TARGET = "rel_pos_ru0_us1"
 """The panel column forecast and scored: UN voting position, 0 like Russia, 1 like the US."""
@@ -91,7 +92,7 @@ def load_panel(path: str | Path | None = None) -> Panel:
 
     Membership columns (``cis``, ``csto``, ``eaec``, ``sco``, ``nato``, ``eu``) are read when
     present. ``None`` reads the bundled ``actor_year_panel.csv``. Every problem is an
-    :class:`~multipolar.errors.InputError` naming the file, the line or column, and the fix.
+    :class:`~multipolar.core.errors.InputError` naming the file, the line or column, and the fix.
     """
     if path is None:
         from multipolar.data import data_path
@@ -247,7 +248,7 @@ def target_gap(model: CompiledModel, seed: SeedLike, members: int) -> np.ndarray
                                 "shocks.leadership_prob", "shocks.revolution_prob")
              if k in model.params}
     res = simulate(one, seed, 0, n, params=quiet)
-    from multipolar import rng
+    from multipolar.core import rng
 
     adj = sample_params(one, rng.member_keys(seed, 0, n))["alignment.adjustment"]
     x = res.actor_outcomes["alignment"].astype(np.float64)
@@ -341,7 +342,7 @@ def forecast_records(ens: ForecastEnsemble, first: int, countries: list[str] | N
     """Per country and year from ``first``: median, p05, p95 and membership probabilities.
 
     ``alignment`` is UN voting alignment (0 votes like Russia, 1 like the US; see
-    the words in multipolar.labels), the panel column ``rel_pos_ru0_us1``.
+    the words in multipolar.core.labels), the panel column ``rel_pos_ru0_us1``.
     """
     q = ens.quantiles()
     prob = ens.membership_prob()

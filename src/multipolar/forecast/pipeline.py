@@ -4,13 +4,14 @@
 returns the ensemble from an origin:
 
 1. load the scenario blind after the origin, with dated events if any
-   (:mod:`multipolar.conditional`);
-2. compile it from the origin (:func:`multipolar.forecast.prepare_model`);
+   (:mod:`multipolar.forecast.conditional`);
+2. compile it from the origin (:func:`multipolar.forecast.origin.prepare_model`);
 3. optionally assimilate the years before the origin: members' parameters are resampled on
-   their fit, and the origin state carries the observation error (:mod:`multipolar.assimilate`);
+   their fit, and the origin state carries the observation error
+   (:mod:`multipolar.forecast.assimilate`);
 4. optionally stack: every neighbour's path becomes the combination of persistence and the
    model's median with weights per horizon, and intervals from persistence's training errors
-   with regime shifts at their historical rate (:mod:`multipolar.backtest.stacking`).
+   with regime shifts at their historical rate (:mod:`multipolar.forecast.stacking`).
 
 Depends on NumPy and the modules named above.
 """
@@ -23,10 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from multipolar.assimilate import assimilate, recentre
-from multipolar.backtest.stacking import error_model, stacked_samples
-from multipolar.conditional import Event, load_with_events
-from multipolar.forecast import (
+from multipolar.forecast.assimilate import assimilate, recentre
+from multipolar.forecast.conditional import Event, load_with_events
+from multipolar.forecast.origin import (
     ForecastEnsemble,
     ForecastSettings,
     Panel,
@@ -34,6 +34,7 @@ from multipolar.forecast import (
     prepare_model,
     run_forecast,
 )
+from multipolar.forecast.stacking import error_model, stacked_samples
 
 
 @dataclass

@@ -6,11 +6,11 @@ All functions take the summary dictionary of :func:`multipolar.model.summary.sum
 
 Every chart shows where observation ends: the projected years (after the summary's
 ``observed_until``) are shaded and the last observed year is marked. The alignment axis is
-labelled in words (:mod:`multipolar.labels`), with what values below 0 and above 1 mean.
+labelled in words (:mod:`multipolar.core.labels`), with what values below 0 and above 1 mean.
 Actors whose alignment the model does not project (Russia and the US are 0 and 1 by
 definition; the EU, China and Turkey keep a fixed or last observed value, so every member
 agrees) get no fan chart: a flat line with no spread would look like a forecast and is not.
-Depends on matplotlib, NumPy and :mod:`multipolar.labels`.
+Depends on matplotlib, NumPy and :mod:`multipolar.core.labels`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from multipolar.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, ALIGNMENT_NAME
+from multipolar.core.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, ALIGNMENT_NAME
 
 Observed = dict[str, dict[int, float]]
 

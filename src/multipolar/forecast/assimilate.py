@@ -20,8 +20,8 @@ The observation error :func:`observation_error` comes from the data: for a level
 independent noise, the lag-1 autocovariance of yearly changes is minus the noise variance.
 
 Depends on NumPy, the model API (:func:`multipolar.model.engine.simulate`,
-:func:`~multipolar.model.engine.sample_params`), :mod:`multipolar.rng` and
-:mod:`multipolar.forecast`.
+:func:`~multipolar.model.engine.sample_params`), :mod:`multipolar.core.rng` and
+:mod:`multipolar.forecast.origin`.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from multipolar import rng
-from multipolar.forecast import ForecastEnsemble, ForecastSettings, Panel, origin_level
+from multipolar.core import rng
+from multipolar.forecast.origin import ForecastEnsemble, ForecastSettings, Panel, origin_level
 from multipolar.model.compile import CompiledModel, compile_model
 from multipolar.model.engine import sample_params, simulate
 from multipolar.scenario.loader import LoadedScenario
@@ -155,7 +155,7 @@ def _window_model(loaded: LoadedScenario, start: int, origin: int, train: Panel,
                   settings: ForecastSettings) -> CompiledModel:
     """The model over the observed window ``start..origin``, from the observed state at start.
 
-    ``loaded`` observes data until ``origin`` (as :func:`multipolar.forecast.load_for_origin`
+    ``loaded`` observes data until ``origin`` (as :func:`multipolar.forecast.origin.load_for_origin`
     makes it), so memberships and other observed inputs inside the window are the data.
     """
     model = compile_model(loaded, start=start, end=origin)

@@ -1,6 +1,6 @@
 """How well the vote model predicts recorded votes: leave-one-vote-out scores and baselines.
 
-The recorded votes of the coalition kind (:func:`multipolar.world.votes.russia_votes`) are held
+The recorded votes of the coalition kind (:func:`multipolar.votes.records.russia_votes`) are held
 out one at a time. For each, three predictions are scored on every member state's outcome:
 
 * ``model``: the full vote model fitted on the other votes;
@@ -14,7 +14,7 @@ out one at a time. For each, three predictions are scored on every member state'
 ``forward`` mode fits the models only on votes before the held-out one (a true forecast).
 Scores: AUC of yes against the rest, AUC of no ("sides with Russia") against the rest, and the
 multiclass Brier score (sum over the four outcomes of the squared error, averaged over states).
-Depends on NumPy, pandas, SciPy and the other ``multipolar.world`` modules.
+Depends on NumPy, pandas, SciPy and the other ``multipolar.votes`` modules.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from multipolar.world.data import WorldData
-from multipolar.world.fitting import RECORD, fit_rows, training_rows
-from multipolar.world.votes import CLASSES
+from multipolar.data.global_tables import WorldData
+from multipolar.votes.fitting import RECORD, fit_rows, training_rows
+from multipolar.votes.records import CLASSES
 
 METHODS = ("model", "model_with_record", "ideal_point", "record")
 
