@@ -172,7 +172,7 @@ def test_coalition_refuses_what_this_version_cannot_do(world_client: TestClient)
 def test_coalition_passes_on_what_the_forecast_takes(world_client: TestClient,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """A forecast that takes ``sets`` gets them, and the what-if comes with its base."""
-    from multipolar.world import coalition as core
+    from multipolar.votes import coalition as core
 
     real = core.forecast
     seen: list[Any] = []

@@ -425,8 +425,8 @@ def _world_map_html(ens: dict[str, Any]) -> str:
 
     Empty when the run's actors are not states of the bundled map (a neighbourhood run).
     """
-    from multipolar.world.data import load_map
-    from multipolar.world.worldmap import svg_map
+    from multipolar.data.global_tables import load_map
+    from multipolar.figures.worldmap import svg_map
 
     shapes = load_map()
     actors = [a for a in ens["actors"] if a in shapes]

@@ -420,9 +420,9 @@ def run_provenance(meta: dict[str, Any]) -> str:
 @lru_cache(maxsize=4)
 def coalition_options(scenario: str) -> dict[str, Any]:
     """What a coalition question may choose for ``scenario`` (states, kinds, overlays)."""
+    from multipolar.votes.records import EVENT_KIND
     from multipolar.web.coalition import OPTIONAL, accepted
     from multipolar.web.world import world_meta
-    from multipolar.world.votes import EVENT_KIND
 
     meta = world_meta(scenario)
     if meta is None:

@@ -3,7 +3,7 @@
 :class:`CoalitionSettings` holds everything the page can ask for (event, resolution kind, vote
 year, perspective, hypothesis, dated levers as ``--set`` strings, members, seed).
 :func:`run_forecast` answers one question: :func:`compute` is the one call into
-:mod:`multipolar.world.coalition`; it passes each
+:mod:`multipolar.votes.coalition`; it passes each
 optional setting on only where the installed ``forecast`` function takes a keyword of that
 name, and otherwise refuses with a clear "not supported by this version" error, so nothing the
 user chose is silently ignored (and a newer ``forecast`` that takes them is used as it is).
@@ -13,7 +13,8 @@ keeps every finished result in the runs folder (``RUNS/coalition/<key>.json``, `
 of the settings), so the same settings are answered from the store at once, across restarts.
 A what-if with levers is answered together with the same forecast without them (``base``),
 which the page subtracts. A job can be cancelled; its result is then discarded.
-Depends on the standard library and, lazily, :mod:`multipolar.world`.
+Depends on the standard library and, lazily, :mod:`multipolar.votes` and
+:mod:`multipolar.data.global_tables`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from multipolar.errors import InputError, MultipolarError
+from multipolar.core.errors import InputError, MultipolarError
 
 log = logging.getLogger("multipolar.web")
 
@@ -97,14 +98,14 @@ class CoalitionSettings:
 def _inputs() -> tuple[Any, Any, Any]:
     """World data and the bundled vote model, loaded once."""
     from multipolar.cli.coalition_cmds import load_fit
-    from multipolar.world.data import load_world
+    from multipolar.data.global_tables import load_world
 
     return load_world(), load_fit(None), None
 
 
 def accepted() -> set[str]:
-    """Optional settings the installed ``multipolar.world.coalition.forecast`` takes."""
-    from multipolar.world.coalition import forecast
+    """Optional settings the installed ``multipolar.votes.coalition.forecast`` takes."""
+    from multipolar.votes.coalition import forecast
 
     return set(inspect.signature(forecast).parameters) & set(OPTIONAL)
 
@@ -134,8 +135,8 @@ def refuse_unsupported(settings: CoalitionSettings) -> None:
 
 
 def compute(settings: CoalitionSettings) -> dict[str, Any]:
-    """The one call into :func:`multipolar.world.coalition.forecast` (settings it takes)."""
-    from multipolar.world.coalition import forecast, parse_event, scenario_groups
+    """The one call into :func:`multipolar.votes.coalition.forecast` (settings it takes)."""
+    from multipolar.votes.coalition import forecast, parse_event, scenario_groups
 
     groups, _ = scenario_groups(settings.scenario)
     event = parse_event(settings.event, set(groups))
@@ -194,7 +195,7 @@ class CoalitionJobs:
         return obj if isinstance(obj, dict) else None
 
     def _store(self, key: str, result: dict[str, Any]) -> None:
-        from multipolar.jsonutil import jsonable
+        from multipolar.core.jsonutil import jsonable
         from multipolar.web.runs import atomic_write
 
         try:
@@ -300,8 +301,8 @@ class CoalitionJobs:
 
 def run_checks(settings: CoalitionSettings) -> None:
     """Refuse at once what the forecast would refuse (bad event, unsupported settings)."""
+    from multipolar.votes.coalition import parse_event, scenario_groups
     from multipolar.web.backend import check_scenario_name
-    from multipolar.world.coalition import parse_event, scenario_groups
 
     check_scenario_name(settings.scenario)
     refuse_unsupported(settings)

@@ -2,12 +2,13 @@
 
 A *world* run is a run of a scenario whose actors come from ``actor_sets`` (every UN member
 state, e.g. ``russia-world``). For such runs the page draws an offline choropleth: the outlines
-come once from :func:`map_svg` (``multipolar.world.worldmap.svg_map`` of the bundled Natural
+come once from :func:`map_svg` (``multipolar.figures.worldmap.svg_map`` of the bundled Natural
 Earth shapes, no values, every state a ``<path data-iso3=...>``) and the page colours them from
 the run's view. :func:`world_extras` adds to a run's view what the world pages need: names,
 the seed-002 groups, observed UN alignment from the bundled global table (cut at the scenario's
 last observed year) and the group means of model and data.
-Depends on :mod:`multipolar.world` (pandas, matplotlib for the colour code of the SVG writer).
+Depends on :mod:`multipolar.votes`, :mod:`multipolar.data.global_tables` and
+:mod:`multipolar.figures.worldmap` (pandas; matplotlib for the colours of the SVG writer).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import math
 from functools import lru_cache
 from typing import Any
 
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 
 OBSERVED_COLUMN = "rel_pos_ru0_us1"
 """Column of the bundled global table holding UN voting alignment (0 Russia, 1 the US)."""
@@ -25,7 +26,7 @@ OBSERVED_COLUMN = "rel_pos_ru0_us1"
 @lru_cache(maxsize=1)
 def map_svg() -> str:
     """The world outlines as one SVG (grey states, ``data-iso3`` on every path), cached."""
-    from multipolar.world.worldmap import svg_map
+    from multipolar.figures.worldmap import svg_map
 
     return svg_map({}, width=960)
 
@@ -35,8 +36,8 @@ def world_meta(scenario: str | None) -> dict[str, Any] | None:
     """``{groups, group_labels, names}`` of a scenario with ``actor_sets``, else ``None``."""
     if not scenario:
         return None
-    from multipolar.world.coalition import scenario_groups
-    from multipolar.world.data import load_world
+    from multipolar.data.global_tables import load_world
+    from multipolar.votes.coalition import scenario_groups
 
     try:
         groups, labels = scenario_groups(scenario)
@@ -50,7 +51,7 @@ def world_meta(scenario: str | None) -> dict[str, Any] | None:
 @lru_cache(maxsize=4)
 def world_observed(until: int | None) -> dict[str, dict[int, float]]:
     """Observed alignment ``{iso3: {year: value}}`` from the bundled table, years <= ``until``."""
-    from multipolar.world.data import load_world
+    from multipolar.data.global_tables import load_world
 
     cy = load_world().country_year
     if until is not None:
