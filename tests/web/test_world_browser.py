@@ -88,7 +88,7 @@ def _fills(page: Any, box: str) -> dict[str, str]:
 
 
 def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
-                                 tmp_path: Path) -> None:
+                                 shared_runs: dict[str, Any], tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     shots = Path(os.environ.get("MULTIPOLAR_SCREENSHOTS") or tmp_path / "shots")
@@ -96,6 +96,7 @@ def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
     errors: list[str] = []
     access: list[str] = []
     supports_levers = "sets" in wc.accepted()
+    nb_id = shared_runs["ids"][0]
     with sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
@@ -210,6 +211,17 @@ def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
                 expect(page.locator("#coal-status")).to_contain_text(
                     "not supported by this version")
             page.locator("#tab-coalition").screenshot(path=str(shots / "coalition-lever.png"))
+
+            # compare a neighbourhood run with the world run: the states both model
+            page.click("button[data-tab=compare]")
+            page.select_option("#cmp-a", nb_id)
+            page.select_option("#cmp-b", world_run["id"])
+            expect(page.locator("#cmp-note")).to_contain_text("are in both and compared")
+            expect(page.locator("#compare-table")).to_contain_text("Belarus")
+            expect(page.locator("#cmp-prov-b")).to_contain_text("russia-world")
+            expect(page.locator("#compare-diff-chart .main-svg").first).to_be_visible()
+            assert sum(v != "#e4e4e4" for v in _fills(page, "#cmp-map").values()) >= 10
+            page.screenshot(path=str(shots / "compare-mixed.png"), full_page=True)
         finally:
             ctx.close()
     errors = [e for e in errors if "status of 400" not in e]

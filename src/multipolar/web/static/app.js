@@ -246,7 +246,7 @@ async function refreshRuns() {
     `multipolar run --out ${r.runs_folder}/NAME appears here after a page reload.`;
   renderRuns();
   const done = S.runs.filter((x) => x.status === "complete");
-  const opts = done.map((x) => [x.id, `${x.created_at ? x.created_at.slice(5, 16).replace("T", " ") : x.id} · ${x.label}`]);
+  const opts = done.map((x) => [x.id, `${x.params.scenario || "?"} · ${x.created_at ? x.created_at.slice(5, 16).replace("T", " ") : x.id} · ${x.label}`]);
   for (const [sel, fallback] of [[$("cmp-a"), done[1]], [$("cmp-b"), done[0]]]) {
     const cur = sel.value;
     fillSelect(sel, opts);
@@ -344,7 +344,7 @@ function subplotTitle(layout, i, text) {
   const s = i === 0 ? "" : String(i + 1);
   layout.annotations.push({ text: `<b>${text}</b>`, xref: `x${s} domain`, yref: `y${s} domain`,
     x: 0.02, y: 1.0, xanchor: "left", yanchor: "bottom", showarrow: false, font: { size: 12 } });
-  if (S.view.observed_until)
+  if (S.view.observed_until && S.view.observed_until < S.view.years[S.view.years.length - 1])
     layout.shapes.push({ type: "rect", xref: `x${s}`, yref: `y${s} domain`, x0: S.view.observed_until + 0.5,
       x1: S.view.years[S.view.years.length - 1], y0: 0, y1: 1, fillcolor: "rgba(0,0,0,0.045)", line: { width: 0 },
       layer: "below" });

@@ -231,7 +231,7 @@ function selectState(iso) {
 }
 
 function projShape(v) {
-  return v.observed_until ? [{ type: "rect", xref: "x", yref: "paper", x0: v.observed_until + 0.5, x1: v.years[v.years.length - 1],
+  return v.observed_until && v.observed_until < v.years[v.years.length - 1] ? [{ type: "rect", xref: "x", yref: "paper", x0: v.observed_until + 0.5, x1: v.years[v.years.length - 1],
     y0: 0, y1: 1, fillcolor: "rgba(0,0,0,0.05)", line: { width: 0 }, layer: "below" }] : [];
 }
 
@@ -284,7 +284,9 @@ function dataTable(table, rows, name, opts = {}) {
   }));
   const body = rows.map((r) => el("tr", {}, ...cols.map((c) => {
     const x = r[c];
-    return typeof x === "number" ? el("td", { class: "num", text: Number.isInteger(x) ? String(x) : fmt(x) }) : el("td", { text: x === null || x === undefined ? "–" : String(x) });
+    const digits = (opts.digits || {})[c];
+    const text = digits !== undefined ? fmt(x, digits) : (Number.isInteger(x) && Math.abs(x) >= 2 ? String(x) : fmt(x));
+    return typeof x === "number" ? el("td", { class: "num", text }) : el("td", { text: x === null || x === undefined ? "–" : String(x) });
   })));
   table.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
 }
@@ -505,7 +507,7 @@ async function showCoalition(job) {
     if (ref) r[`change vs ${ref.result === job.base ? "no levers" : "previous"}`] = Math.round(10 * (t.expected - ref.result.totals[c].expected)) / 10;
     return r;
   });
-  dataTable($("coal-counts"), rows, "coalition-counts");
+  dataTable($("coal-counts"), rows, "coalition-counts", { digits: Object.fromEntries(Object.keys(rows[0]).map((k) => [k, 1])) });
   // map of the most likely vote
   const by = Object.fromEntries(res.states.map((s) => [s.iso3, s]));
   const map = await ensureMap($("coal-map"));
