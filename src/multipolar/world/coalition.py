@@ -407,18 +407,29 @@ def _member_x(model: VoteModel, inp: _Inputs, keys: np.ndarray, year: int, start
 def _member_probs(model: VoteModel, inp: _Inputs, vote: Vote, seed: int, start: int,
                   stop: int) -> np.ndarray:
     """Outcome probabilities ``(stop - start, states, 4)`` of ensemble members start..stop-1."""
+    keys = rng.member_keys(seed, start, stop)
+    xs = _member_x(model, inp, keys, vote.year, start, stop)
+    return vote_probs(model, xs, keys, vote.year, _kind_known(model, vote))
+
+
+def vote_probs(model: VoteModel, xs: np.ndarray, keys: np.ndarray, year: int, known: bool,
+               vote_level: bool = True) -> np.ndarray:
+    """Members' outcome probabilities ``(members, states, 4)`` for design rows ``xs``.
+
+    Each member draws the coefficients and (``vote_level``) the level of this vote: a shift of
+    every state's scores with the spread of past votes around their kind (``known``: the kind
+    has past votes and ``xs`` carries its indicator), else the mean kind effect plus a draw
+    with the kinds' spread as well (``xs`` without kind indicators).
+    """
     from multipolar.world.levels import kind_rows
 
-    keys = rng.member_keys(seed, start, stop)
-    year = vote.year
-    xs = _member_x(model, inp, keys, year, start, stop)
     coefs = draw_coefs(model, rng.normal(keys, _STREAM_COEF, year, model.coef.size))
     z = (xs - model.mean) / model.scale
     scores = np.einsum("msd,mdk->msk", z, coefs[:, 1:, :]) + coefs[:, :1, :]
     lv = model.meta["levels"]
-    vote_sd = np.asarray(lv["vote_sd"], dtype=float)
+    vote_sd = np.asarray(lv["vote_sd"], dtype=float) * (1.0 if vote_level else 0.0)
     shock = rng.normal(keys, _STREAM_EVENT, year, 3)
-    if _kind_known(model, vote):
+    if known:
         scores += (shock * vote_sd)[:, None, :]
     else:  # no past vote of this kind: the mean kind effect and the kinds' spread
         _, krows = kind_rows(model)
@@ -501,7 +512,7 @@ def forecast(world: WorldData, model: VoteModel, vote: Vote | Event, groups: dic
         one[0, k] = 1.0
         rows.append({**_state_row(world, s, groups, one), "fixed": True})
     rows.sort(key=lambda r: (-r["p_no"], r["iso3"]))
-    counts = _sampled_counts(p, seed, vote.year, chunk)
+    counts = sampled_counts(p, seed, vote.year, chunk)
     counts[:, 0] += 1  # the target votes yes
     counts[:, 2] += 1  # Russia votes no
     expected = p.sum(axis=1).mean(axis=0) + np.array([1.0, 0.0, 1.0, 0.0])
@@ -534,7 +545,7 @@ def forecast(world: WorldData, model: VoteModel, vote: Vote | Event, groups: dic
             "states": rows}
 
 
-def _sampled_counts(p: np.ndarray, seed: int, year: int, chunk: int) -> np.ndarray:
+def sampled_counts(p: np.ndarray, seed: int, year: int, chunk: int) -> np.ndarray:
     """``(members, 4)`` counts: each member draws every state's vote from its probabilities."""
     out = np.zeros((p.shape[0], p.shape[2]), dtype=np.int64)
     for start in range(0, p.shape[0], chunk):
