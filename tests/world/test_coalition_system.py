@@ -155,3 +155,27 @@ def test_cli_takes_the_scenario_options_and_names(tmp_path):
     r = runner.invoke(app, ["coalition", "--event", EVENT[0], "--members", "5", "--perspective",
                             "nobody"])
     assert r.exit_code == 2 and "nobody" in r.output
+
+
+def test_calibration_check_on_past_votes(world, groups, tmp_path):
+    from multipolar.world.evaluate import evaluate
+    from multipolar.world.reliability import check, reliability_png
+
+    res = check(world, groups, until=2014, members=60, seed=2)
+    assert res["n_votes"] == 4 and res["mode"] == "leave_one_vote_out"
+    m = res["methods"]
+    # the record baseline scored here is the one of the evaluation module
+    ev = evaluate(world, groups, until=2014)
+    assert m["record"]["brier"] == pytest.approx(ev["methods"]["record"]["brier"])
+    # the vote-level term widens the count range; the probabilities stay nearly the same
+    assert m["ensemble"]["width_yes"] > m["parameters_only"]["width_yes"]
+    assert m["ensemble"]["brier"] == pytest.approx(m["parameters_only"]["brier"], abs=0.02)
+    for name in ("ensemble", "record"):
+        rel = m[name]["reliability"]
+        for c in ("yes", "no"):
+            assert sum(r["n"] for r in rel if r["outcome"] == c) == res["n_rows"]
+        assert 0.0 <= m[name]["coverage_yes"] <= 1.0
+    per = {v["date"]: v for v in res["per_vote"]}
+    assert per["2014-03-27"]["yes"] == 99
+    png = reliability_png(res, tmp_path / "rel.png")
+    assert png.read_bytes()[:4] == b"\x89PNG"

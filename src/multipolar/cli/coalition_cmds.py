@@ -142,6 +142,11 @@ def calibrate_coalition(
     scores: bool = typer.Option(False, "--scores",
                                 help="Also score leave-one-vote-out and forward against the "
                                      "baselines (slower)."),
+    check_png: Path | None = typer.Option(
+        None, "--calibration-check",
+        help="Judge the forecast's probabilities and count ranges on the past votes "
+             "(leave-one-vote-out and forward) and draw the reliability diagram here (PNG; "
+             "a few minutes)."),
 ) -> None:
     """Fit the coalition vote model on Russia-related UN votes up to --until only."""
     from multipolar.world.coalition import scenario_groups
@@ -162,6 +167,14 @@ def calibrate_coalition(
         if scores:
             doc["scores"] = {m: evaluate(world, groups, until=until, forward=(m == "forward"))
                              for m in ("leave_one_vote_out", "forward")}
+        if check_png is not None:
+            from multipolar.world.reliability import check, reliability_png
+
+            doc["calibration_check"] = {
+                m: check(world, groups, until=until, forward=(m == "forward"),
+                         with_record=with_record) for m in ("leave_one_vote_out", "forward")}
+            with writing("the reliability diagram", check_png, field="--calibration-check"):
+                reliability_png(doc["calibration_check"]["forward"], Path(check_png))
         with writing("the calibration", out_path):
             Path(out_path).write_text(json.dumps(_finite(doc), separators=(",", ":")) + "\n",
                                       encoding="utf-8")
@@ -173,6 +186,13 @@ def calibrate_coalition(
         for m, s in sc["methods"].items():
             out.print(f"  {m:<18} AUC yes {s['auc_yes']:.3f}  AUC no {s['auc_no']:.3f}  "
                       f"Brier {s['brier']:.3f}")
+    for mode, sc in doc.get("calibration_check", {}).items():
+        out.print(f"calibration check, {mode} ({sc['n_votes']} votes, {sc['n_rows']} state "
+                  "votes; 90% ranges):")
+        for m, s in sc["methods"].items():
+            out.print(f"  {m:<16} Brier {s['brier']:.3f}  AUC not-yes {s['auc_not_yes']:.3f}  "
+                      f"yes count inside {s['coverage_yes']:.0%} (width {s['width_yes']:.0f})  "
+                      f"no count inside {s['coverage_no']:.0%}")
 
 
 def _finite(obj: Any) -> Any:

@@ -74,8 +74,11 @@ def holdout(world: WorldData, groups: dict[str, str], *, until: int = 2019,
             forward: bool = False, with_record: bool = True, members: int = 400,
             seed: int = 0) -> tuple[pd.DataFrame, dict[str, np.ndarray],
                                     dict[str, dict[int, np.ndarray]]]:
-    """Held-out mean probabilities ``{method: (rows, 4)}`` and counts ``{method: {rcid:
-    (members, 4)}}`` for every recorded vote up to ``until`` (NaN where undefined)."""
+    """Held-out mean probabilities and sampled counts for every recorded vote up to ``until``.
+
+    Returns ``(rows, probs, counts)``: ``probs[method]`` is ``(rows, 4)`` (NaN where undefined)
+    and ``counts[method][rcid]`` is ``(members, 4)``.
+    """
     x, rows, names = training_rows(world.until(until), groups, with_record=with_record)
     if not with_record:
         names = [n for n in names if n not in RECORD]
@@ -125,8 +128,8 @@ def check(world: WorldData, groups: dict[str, str], *, until: int = 2019,
                            "n_rows": int(ok.sum()), "methods": {}, "per_vote": []}
     votes = [int(r) for r in rows.loc[ok, "rcid"].unique()]
     for m, p in probs.items():
-        inside = {"yes": [], "no": []}
-        width = {"yes": [], "no": []}
+        inside: dict[str, list[bool]] = {"yes": [], "no": []}
+        width: dict[str, list[float]] = {"yes": [], "no": []}
         for r in votes:
             sel = (rows["rcid"] == r).to_numpy()
             for c in ("yes", "no"):
