@@ -179,3 +179,16 @@ def test_calibration_check_on_past_votes(world, groups, tmp_path):
     assert per["2014-03-27"]["yes"] == 99
     png = reliability_png(res, tmp_path / "rel.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_calibration_check_writes_diagram_and_figures(tmp_path):
+    runner = CliRunner()
+    png, fit = tmp_path / "rel.png", tmp_path / "fit.json"
+    r = runner.invoke(app, ["calibrate-coalition", "--until", "2011", "--calibration-check",
+                            str(png), "--out", str(fit)])
+    assert r.exit_code == 0, r.output
+    assert "calibration check, forward" in r.output
+    doc = json.loads(fit.read_text())
+    assert set(doc["calibration_check"]) == {"leave_one_vote_out", "forward"}
+    assert doc["model"]["meta"]["levels"]["kinds"] == 1
+    assert png.read_bytes()[:4] == b"\x89PNG"
