@@ -9,16 +9,16 @@ import pytest
 from typer.testing import CliRunner
 
 from multipolar.cli.main import app
-from multipolar.errors import MultipolarError
-from multipolar.world.coalition import (
+from multipolar.core.errors import MultipolarError
+from multipolar.data.global_tables import load_world
+from multipolar.votes.coalition import (
     CoalitionSettings,
     coalition_forecast,
     scenario_groups,
 )
-from multipolar.world.data import load_world
-from multipolar.world.features import feature_panel
-from multipolar.world.fitting import fit_until, training_rows
-from multipolar.world.levels import level_spreads, vote_offsets
+from multipolar.votes.features import feature_panel
+from multipolar.votes.fitting import fit_until, training_rows
+from multipolar.votes.levels import level_spreads, vote_offsets
 
 EVENT = ("use_of_force:UKR@2022",)
 
@@ -158,8 +158,8 @@ def test_cli_takes_the_scenario_options_and_names(tmp_path):
 
 
 def test_calibration_check_on_past_votes(world, groups, tmp_path):
-    from multipolar.world.evaluate import evaluate
-    from multipolar.world.reliability import check, reliability_png
+    from multipolar.votes.evaluate import evaluate
+    from multipolar.votes.reliability import check, reliability_png
 
     res = check(world, groups, until=2014, members=60, seed=2)
     assert res["n_votes"] == 4 and res["mode"] == "leave_one_vote_out"

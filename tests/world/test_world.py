@@ -9,19 +9,19 @@ import pytest
 from typer.testing import CliRunner
 
 from multipolar.cli.main import app
-from multipolar.errors import MultipolarError, ScenarioError
+from multipolar.core.errors import MultipolarError, ScenarioError
+from multipolar.data.global_tables import load_map, load_world
 from multipolar.scenario.tables import expand_actor_set, expand_actor_sets
-from multipolar.world.coalition import (
+from multipolar.votes.coalition import (
     CoalitionSettings,
     coalition_forecast,
     parse_event,
     scenario_groups,
 )
-from multipolar.world.data import load_map, load_world
-from multipolar.world.evaluate import auc, brier
-from multipolar.world.fitting import fit_until
-from multipolar.world.votemodel import fit
-from multipolar.world.votes import russia_votes, vote_rows
+from multipolar.votes.evaluate import auc, brier
+from multipolar.votes.fitting import fit_until
+from multipolar.votes.records import russia_votes, vote_rows
+from multipolar.votes.votemodel import fit
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +221,7 @@ def test_cli_json_and_calibration_roundtrip(tmp_path):
 def test_record_shares_use_only_earlier_votes():
     import pandas as pd
 
-    from multipolar.world.fitting import record_shares
+    from multipolar.votes.fitting import record_shares
 
     rows = pd.DataFrame({"date": pd.to_datetime(["2008-01-01", "2008-01-01", "2010-01-01",
                                                  "2010-01-01"]),
@@ -264,7 +264,7 @@ def test_cli_errors_exit_2():
 def test_svg_map_is_self_contained_and_coloured():
     from xml.etree import ElementTree
 
-    from multipolar.world.worldmap import svg_map
+    from multipolar.figures.worldmap import svg_map
 
     svg = svg_map({"RUS": 1.0, "USA": 0.0}, titles={"RUS": "Russia <core>"})
     root = ElementTree.fromstring(svg)

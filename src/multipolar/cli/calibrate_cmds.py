@@ -7,7 +7,7 @@
 * ``backtest`` calibrates on years up to ``--train-until``, forecasts to ``--test-until`` and
   scores the model and the baselines against the panel (table, ``--json``, ``--png``).
 
-Depends on Typer/Rich, :mod:`multipolar.calibration`, :mod:`multipolar.forecast` and
+Depends on Typer/Rich, :mod:`multipolar.calibrate.history`, :mod:`multipolar.forecast.origin` and
 :mod:`multipolar.backtest`.
 """
 
@@ -43,8 +43,8 @@ from multipolar.cli.options import (
     Workers,
 )
 from multipolar.cli.progress import Bar
-from multipolar.errors import InputError
-from multipolar.textformat import band, members_cell, provenance
+from multipolar.core.errors import InputError
+from multipolar.core.textformat import band, members_cell, provenance
 
 
 def _check_executor(executor: str, workers: int | None) -> None:
@@ -80,11 +80,11 @@ def calibrate(
     A world scenario (one with actor_sets, e.g. russia-world) gets the pooled fit: the
     parameters shared across states, fitted on every state's UN voting alignment up to
     --until (2005-2019), with a transfer section other scenarios take (see
-    multipolar.world.pooled).
+    multipolar.calibrate.pooled).
     """
-    from multipolar.calibration import calibrate as calib_history
-    from multipolar.calibration import calibrate_forecast
-    from multipolar.forecast import load_for_origin, load_panel
+    from multipolar.calibrate.history import calibrate as calib_history
+    from multipolar.calibrate.history import calibrate_forecast
+    from multipolar.forecast.origin import load_for_origin, load_panel
 
     with user_errors(set_):
         _check_executor(executor, workers)
@@ -175,8 +175,8 @@ def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, m
                       seed: int, maxiter: int, perspective: str | None,
                       hypothesis: str | None, sets: list[str] | None, json_: bool,
                       quiet: bool) -> None:
-    """``multipolar calibrate`` for a world scenario: the pooled fit (multipolar.world.pooled)."""
-    from multipolar.world.pooled import LAST_UNTIL, calibrate_pooled, pooled_yaml
+    """``multipolar calibrate`` for a world scenario: the pooled fit (calibrate.pooled)."""
+    from multipolar.calibrate.pooled import LAST_UNTIL, calibrate_pooled, pooled_yaml
 
     if members < 1 or maxiter < 1:
         raise InputError("--members and --maxiter must be at least 1", field="--members",
@@ -210,8 +210,8 @@ def _calibrate_memberships(scenario: str, until: int | None, sets: list[str] | N
                            perspective: str | None, hypothesis: str | None,
                            out_file: Path | None, json_: bool) -> None:
     """``calibrate --objective memberships``: fit the membership hazards and show the fit."""
+    from multipolar.calibrate.memberships import brier, fit, summary, to_yaml
     from multipolar.model.compile import compile_model
-    from multipolar.model.membership_fit import brier, fit, summary, to_yaml
     from multipolar.scenario import load_scenario
 
     model = compile_model(load_scenario(scenario, sets=sets, perspective=perspective,
@@ -262,15 +262,15 @@ def forecast(
     json_: Json = False,
 ) -> None:
     """Forecast UN voting alignment and memberships per country and year."""
-    from multipolar.calibration import read_calibration_file
-    from multipolar.conditional import parse_event
-    from multipolar.forecast import (
+    from multipolar.calibrate.history import read_calibration_file
+    from multipolar.forecast.conditional import parse_event
+    from multipolar.forecast.origin import (
         ForecastSettings,
         forecast_records,
         load_panel,
         starting_state,
     )
-    from multipolar.pipeline import forecast_ensemble
+    from multipolar.forecast.pipeline import forecast_ensemble
 
     with user_errors(set_):
         if to < from_:
@@ -389,9 +389,9 @@ def backtest(
 ) -> None:
     """Calibrate on years up to an origin, forecast the years after, score against the panel."""
     from multipolar.backtest.harness import backtest, plot_paths, plot_scores, rolling_backtest
-    from multipolar.backtest.report import print_backtest
-    from multipolar.conditional import parse_event
-    from multipolar.forecast import load_panel
+    from multipolar.cli.backtest_tables import print_backtest
+    from multipolar.forecast.conditional import parse_event
+    from multipolar.forecast.origin import load_panel
 
     with user_errors(set_):
         if exogenous not in ("blind", "known"):

@@ -4,12 +4,12 @@
 Russian use of force (``--event use_of_force:TARGET@YEAR``, ``--resolution KIND``,
 ``--vote-year Y``) on the simulated world of the scenario (``--set``, ``--perspective``,
 ``--hypothesis``, more ``--event``s), from a calibration file or the bundled fit through 2019
-(:func:`multipolar.world.coalition.coalition_forecast`); it prints a table of the states most
+(:func:`multipolar.votes.coalition.coalition_forecast`); it prints a table of the states most
 likely to side with Russia (or ``--json``) and can draw a world map (``--map FILE.png``).
 ``calibrate-coalition`` fits the vote model on the Russia-related votes recorded up to
 ``--until`` and can score it leave-one-vote-out against two baselines (``--scores``) and judge
 its probabilities and count ranges (``--calibration-check``). Depends on typer and
-:mod:`multipolar.world`.
+:mod:`multipolar.votes`.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ from multipolar.cli.options import (
     Seed,
     Sets,
 )
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 
 
 def load_fit(path: Path | None) -> Any:
-    """The vote model of a calibration file (see :func:`multipolar.world.coalition.load_fit`)."""
-    from multipolar.world.coalition import load_fit as _load
+    """The vote model of a calibration file (see :func:`multipolar.votes.coalition.load_fit`)."""
+    from multipolar.votes.coalition import load_fit as _load
 
     return _load(path)
 
@@ -100,8 +100,8 @@ def coalition(
     map_path: Path | None = typer.Option(None, "--map", help="Write a world map (PNG)."),
 ) -> None:
     """Forecast each UN member state's vote on a resolution about a Russian use of force."""
-    from multipolar.world.coalition import CoalitionSettings, coalition_forecast
-    from multipolar.world.data import load_world
+    from multipolar.data.global_tables import load_world
+    from multipolar.votes.coalition import CoalitionSettings, coalition_forecast
 
     with user_errors():
         if not event:
@@ -116,7 +116,7 @@ def coalition(
                                      calibration=calibration, hindsight=hindsight)
         result = coalition_forecast(settings, world=world)
         if map_path is not None:
-            from multipolar.world.worldmap import coalition_map
+            from multipolar.figures.worldmap import coalition_map
 
             cy = world.country_year
             last = cy[cy["year"] == result["calibration"]["until"]]
@@ -149,10 +149,10 @@ def calibrate_coalition(
              "a few minutes)."),
 ) -> None:
     """Fit the coalition vote model on Russia-related UN votes up to --until only."""
-    from multipolar.world.coalition import scenario_groups
-    from multipolar.world.data import load_world
-    from multipolar.world.evaluate import evaluate
-    from multipolar.world.fitting import fit_until
+    from multipolar.data.global_tables import load_world
+    from multipolar.votes.coalition import scenario_groups
+    from multipolar.votes.evaluate import evaluate
+    from multipolar.votes.fitting import fit_until
 
     with user_errors():
         if out_path is None:
@@ -168,7 +168,7 @@ def calibrate_coalition(
             doc["scores"] = {m: evaluate(world, groups, until=until, forward=(m == "forward"))
                              for m in ("leave_one_vote_out", "forward")}
         if check_png is not None:
-            from multipolar.world.reliability import check, reliability_png
+            from multipolar.votes.reliability import check, reliability_png
 
             doc["calibration_check"] = {
                 m: check(world, groups, until=until, forward=(m == "forward"),
@@ -196,7 +196,7 @@ def calibrate_coalition(
 
 
 def _finite(obj: Any) -> Any:
-    from multipolar.jsonutil import jsonable
+    from multipolar.core.jsonutil import jsonable
 
     return jsonable(obj)
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from multipolar.errors import InputError
+from multipolar.core.errors import InputError
 
 POST_SOVIET = [
     "Belarus", "Ukraine", "Moldova", "Georgia", "Armenia", "Azerbaijan", "Kazakhstan",

@@ -3,7 +3,7 @@
 State is a set of arrays shaped ``(members, actors)`` (plus ``(members,)`` for Russia's own
 variables and ``(members, actors, institutions)`` for memberships). One year is one pass over
 the enabled mechanisms of :mod:`multipolar.model.mechanisms`; the only Python loop is over
-years. Parameters are drawn per member from counter-based streams (:mod:`multipolar.rng`), so
+years. Parameters are drawn per member from counter-based streams (:mod:`multipolar.core.rng`), so
 member ``i`` of seed ``s`` is the same whatever chunk it runs in.
 Depends on NumPy and the model's compile and mechanisms modules.
 """
@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from multipolar import rng
+from multipolar.core import rng
+from multipolar.core.seeding import SeedLike
 from multipolar.model.compile import CompiledModel, InstitutionRules
 from multipolar.model.mechanisms import ORDER, STREAMS, Mechanism, resolve
 from multipolar.model.mechanisms.sphere import initial_sphere, sphere_shares
 from multipolar.model.state import FLOWS, F, ParamView, SharedYear, State, StepContext
-from multipolar.seeding import SeedLike
 
 ACTOR_OUTCOMES = ("alignment", "china_share", "subsidy", "coercion", "conflict", "integration",
                   "democracy", "dependence", "attraction", "assertion", "sphere_russia",

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from multipolar.errors import MultipolarError
-from multipolar.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, source_label
+from multipolar.core.errors import MultipolarError
+from multipolar.core.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, source_label
 
 SECTIONS = ("overview", "fan-charts", "alignment-map", "memberships", "sensitivity", "prim",
             "comparison", "evidence", "reproduction")
@@ -319,7 +319,7 @@ def build_report(rundir: str | Path, html_out: str | Path | None = None,
     say = progress or (lambda _m: None)
     say("reading observed data")
     try:
-        from multipolar.plots import observed_alignment_table
+        from multipolar.figures.plots import observed_alignment_table
 
         observed: dict[str, dict[int, float]] | None = observed_alignment_table()
     except (OSError, MultipolarError):

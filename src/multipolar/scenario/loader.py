@@ -4,7 +4,7 @@
 column of every key, validates with the pydantic models of :mod:`multipolar.scenario.schema`,
 runs the cross-reference checks of :mod:`multipolar.scenario.semantics`, and applies overlays
 (a perspective, a hypothesis, ``--set`` overrides). Every failure is a
-:class:`~multipolar.errors.ScenarioError` listing all problems found, never a traceback.
+:class:`~multipolar.core.errors.ScenarioError` listing all problems found, never a traceback.
 Depends on PyYAML, pydantic and the scenario schema.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from multipolar.errors import Problem, ScenarioError
+from multipolar.core.errors import Problem, ScenarioError
 from multipolar.scenario.schema import Event, Scenario
 
 Loc = tuple[str | int, ...]

@@ -33,7 +33,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from multipolar import __version__
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 from multipolar.web import backend
 from multipolar.web.guard import Guard
 from multipolar.web.routes import ROUTERS

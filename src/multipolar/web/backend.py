@@ -12,7 +12,7 @@ report builder goes through the functions here, so swapping an implementation is
 * evidence: :func:`open_corpus`, :func:`passage`.
 
 Depends on :mod:`multipolar.scenario`, :mod:`multipolar.ensemble`, :mod:`multipolar.evidence`,
-:mod:`multipolar.plots` and :mod:`multipolar.data`; imported lazily where they are heavy.
+:mod:`multipolar.figures.plots` and :mod:`multipolar.data`; imported lazily where they are heavy.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from multipolar.errors import InputError, MultipolarError
-from multipolar.textformat import band, provenance
+from multipolar.core.errors import InputError, MultipolarError
+from multipolar.core.textformat import band, provenance
 
 OIL_SET = "drivers.oil_price.future.level"
 """Override path of the oil-price level after the observed years (USD per barrel)."""
@@ -135,7 +135,7 @@ def scenario_info(name: str, perspective: str | None = None,
 
 
 def _citation(cid: str | None, cit: Any) -> dict[str, Any]:
-    from multipolar.labels import source_label
+    from multipolar.core.labels import source_label
 
     return {"id": cid, "doc": cit.doc, "source": source_label(cit.doc), "locator": cit.locator,
             "claim": cit.claim}
@@ -271,7 +271,7 @@ def _clean(x: float) -> float | None:
 
 @lru_cache(maxsize=1)
 def _observed() -> dict[str, dict[int, float]]:
-    from multipolar.plots import observed_alignment_table
+    from multipolar.figures.plots import observed_alignment_table
 
     return observed_alignment_table()
 
@@ -393,7 +393,7 @@ def make_report(rundir: Path, summary: dict[str, Any], meta: dict[str, Any],
 
 
 def _fallback_report(summary: dict[str, Any], meta: dict[str, Any], out: Path) -> None:
-    from multipolar.plots import alignment_overview
+    from multipolar.figures.plots import alignment_overview
 
     png = out.parent / "alignment-overview.png"
     alignment_overview(summary, png, observed=_observed())

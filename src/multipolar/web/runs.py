@@ -14,7 +14,7 @@ a cancel flag is checked between chunks. Browsing reads only ``web.json`` data h
 and ``view.json`` bytes held in a small cache, never DuckDB, so it stays fast while a run
 writes its catalogue. :func:`safe_file` resolves a download path inside a run folder and
 refuses ``..``, absolute paths, hidden names and symbolic links.
-Depends on the standard library, :mod:`multipolar.web.backend` and :mod:`multipolar.errors`.
+Depends on the standard library, :mod:`multipolar.web.backend` and :mod:`multipolar.core.errors`.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from multipolar.errors import InputError, MultipolarError
-from multipolar.jsonutil import jsonable
+from multipolar.core.errors import InputError, MultipolarError
+from multipolar.core.jsonutil import jsonable
 from multipolar.web import backend
 from multipolar.web.settings import RUN_ID, Settings
 
