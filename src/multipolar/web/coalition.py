@@ -97,8 +97,8 @@ class CoalitionSettings:
 @lru_cache(maxsize=1)
 def _inputs() -> tuple[Any, Any, Any]:
     """World data and the bundled vote model, loaded once."""
-    from multipolar.cli.coalition_cmds import load_fit
     from multipolar.data.global_tables import load_world
+    from multipolar.votes.coalition import load_fit
 
     return load_world(), load_fit(None), None
 
