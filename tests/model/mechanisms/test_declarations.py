@@ -223,3 +223,34 @@ def test_declared_evidence_is_what_the_flagship_cites_for_the_mechanism() -> Non
         declared = set().union(*(set(c.evidence) for (n, _), c in MECHANISMS.classes.items()
                                  if n == name))
         assert declared == set(mech.get("evidence") or []), name
+
+
+def test_search_ranges_are_declared_within_the_bounds_and_every_fit_reads_them() -> None:
+    from multipolar.calibrate.history import FREE_PARAMETERS
+    from multipolar.calibrate.pooled import POOLED_PARAMETERS
+    from multipolar.model.mechanisms.base import FITS
+
+    declared = declared_params()
+    with_search = {k: p for k, p in declared.items() if p.search}
+    assert set(FREE_PARAMETERS) | set(POOLED_PARAMETERS) == set(with_search)
+    for path, p in with_search.items():
+        assert set(p.search) <= set(FITS), path
+        for lo, hi in p.search.values():
+            assert lo < hi, path
+            if p.bounds is not None:
+                assert p.bounds[0] <= lo and hi <= p.bounds[1], path
+    for fit, table in (("history", FREE_PARAMETERS), ("pooled", POOLED_PARAMETERS)):
+        assert table == {k: declared[k].search[fit] for k in table}, fit
+
+
+def test_no_fit_writes_its_own_search_range() -> None:
+    """A ``{"mechanism.param": (low, high)}`` literal in a fit would be a second home."""
+    root = Path(__file__).resolve().parents[3] / "src" / "multipolar"
+    for f in [*(root / "calibrate").glob("*.py"), *(root / "backtest").glob("*.py"),
+              *(root / "forecast").glob("*.py")]:
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                for k, v in zip(node.keys, node.values, strict=True):
+                    assert not (isinstance(k, ast.Constant) and isinstance(k.value, str)
+                                and "." in k.value and isinstance(v, ast.Tuple)
+                                and len(v.elts) == 2), f"{f.name}:{node.lineno} {k.value}"

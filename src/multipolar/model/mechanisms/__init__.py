@@ -56,6 +56,7 @@ from multipolar.model.mechanisms.catalogue import (
     check_mechanisms,
     clip_to_bounds,
     declared_params,
+    search_ranges,
 )
 
 ORDER: list[str] = [
@@ -87,4 +88,4 @@ def implementations(name: str) -> list[str]:
 
 __all__ = ["CONTEXT_ITEMS", "MECHANISMS", "ORDER", "REGISTRY", "SHARED_PARAMS", "STREAMS",
            "Mechanism", "MechanismInfo", "Param", "catalogue", "check_mechanisms", "clip_to_bounds",
-           "declared_params", "implementations", "register", "resolve"]
+           "declared_params", "implementations", "register", "resolve", "search_ranges"]

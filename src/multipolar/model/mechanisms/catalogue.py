@@ -9,6 +9,7 @@ Depends on :mod:`.base` and :mod:`multipolar.core.errors`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +76,24 @@ def declared_params() -> dict[str, Param]:
         for pname, p in MECHANISMS.params(name).items():
             out[f"{name}.{pname}"] = p
     out.update(SHARED_PARAMS)
+    return out
+
+
+def search_ranges(fit: str, names: Iterable[str]) -> dict[str, tuple[float, float]]:
+    """``{path: (low, high)}``: the range fit ``fit`` searches for each parameter of ``names``.
+
+    Read from the declarations (:attr:`Param.search`), in the order of ``names``; a parameter
+    without a declared range for that fit is an error naming it.
+    """
+    declared = declared_params()
+    out: dict[str, tuple[float, float]] = {}
+    for path in names:
+        p = declared.get(path)
+        if p is None or fit not in p.search:
+            raise ScenarioError(f"the fit '{fit}' has no search range for '{path}'",
+                                field=path, fix=f"declare search={{'{fit}': (low, high)}} on "
+                                "the parameter (model/mechanisms)")
+        out[path] = p.search[fit]
     return out
 
 
