@@ -86,6 +86,10 @@ def test_world_map_outlines(world_client: TestClient) -> None:
     r = world_client.get("/api/worldmap.svg")
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
     text = r.text
+    assert r.headers["content-encoding"] == "gzip"  # browsers (and httpx) accept it
+    plain = world_client.get("/api/worldmap.svg", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == text
+    assert len(plain.content) < 800_000  # points on a half-pixel grid
     codes = set(re.findall(r'data-iso3="([A-Z]{3})"', text))
     assert {"RUS", "USA", "BRA", "IND", "UKR"} <= codes and len(codes) > 170
     # offline: no script, no external reference

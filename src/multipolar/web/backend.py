@@ -67,6 +67,9 @@ def warm() -> None:
         scenario_info(name)
         evidence_items(name)
     _observed()
+    from multipolar.web.world import map_svg
+
+    map_svg()
 
 
 def check_scenario_name(name: str) -> str:
