@@ -302,7 +302,7 @@ function showTabsFor(view) {
   $("run-note").textContent = notes.join(" ");
   $("run-note").hidden = !notes.length;
   if (hide[S.tab]) S.tab = world ? "world" : "fan";
-  document.querySelectorAll(".tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === S.tab));
+  document.querySelectorAll(".tabs button").forEach((b) => { b.classList.toggle("active", b.dataset.tab === S.tab); b.setAttribute("aria-selected", String(b.dataset.tab === S.tab)); });
   document.querySelectorAll(".tab").forEach((s) => s.classList.toggle("active", s.id === `tab-${S.tab}`));
 }
 
@@ -637,7 +637,7 @@ function showEvidence(key) {
 
 function selectTab(name) {
   S.tab = name;
-  document.querySelectorAll(".tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === name));
+  document.querySelectorAll(".tabs button").forEach((b) => { b.classList.toggle("active", b.dataset.tab === name); b.setAttribute("aria-selected", String(b.dataset.tab === name)); });
   document.querySelectorAll(".tab").forEach((s) => s.classList.toggle("active", s.id === `tab-${name}`));
   drawTab();
 }
