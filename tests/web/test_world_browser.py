@@ -270,6 +270,14 @@ def test_neighbourhood_run_shows_its_own_settings(world_server: str, world_run: 
             page.click("button[data-tab=russia]")
             expect(page.locator("#russia-chart .main-svg").first).to_be_visible()
             page.screenshot(path=str(shots / "neighbourhood-russia.png"), full_page=True)
+            # a run against its base: the same run without its override, made on demand
+            page.click("button[data-tab=runs]")
+            page.click(f"button[aria-label='compare run {moved} with its base']")
+            expect(page.locator("#cmp-prov-b")).to_contain_text("russia_assertion=0.9",
+                                                                timeout=90_000)
+            expect(page.locator("#cmp-prov-a")).to_contain_text("overrides: none")
+            expect(page.locator("#cmp-prov-a")).to_contain_text("seed 12")
+            expect(page.locator("#compare-table")).to_contain_text("Belarus")
         finally:
             ctx.close()
     assert not errors, errors
