@@ -241,9 +241,11 @@ function drawGroups() {
   const v = S.view;
   if (!v || v.kind !== "world") return;
   const groups = Object.keys(v.group_means).filter((g) => g !== "russia");
-  const layout = gridAxes(groups.length, 4, { range: [-0.4, 1.1] });
+  const vals = groups.flatMap((g) => v.group_means[g].model.concat(v.group_means[g].observed)).filter((x) => x !== null);
+  const lo = Math.min(0, ...vals) - 0.1, hi = Math.max(1, ...vals) + 0.1;
+  const layout = gridAxes(groups.length, 3, { range: [lo, hi] });
   layout.margin.t = 56;
-  layout.height = Math.max(420, 230 * Math.ceil(groups.length / 4) + 60);
+  layout.height = Math.max(420, 220 * Math.ceil(groups.length / 3) + 80);
   const traces = [];
   groups.forEach((g, i) => {
     const s = i === 0 ? "" : String(i + 1);
