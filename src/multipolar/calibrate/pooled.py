@@ -92,13 +92,24 @@ def declared_defaults(paths: list[str]) -> dict[str, float]:
     return out
 
 
+def last_until() -> int:
+    """The latest year a pooled fit may end in.
+
+    The active data set's last ideal-point year (:data:`LAST_UNTIL` for the bundled data).
+    """
+    from multipolar.datasets.follow import last_year
+
+    return last_year(("idealpoints",))
+
+
 def check_until(until: int) -> None:
-    """A located error unless ``FIRST_UNTIL <= until <= LAST_UNTIL``."""
-    if not FIRST_UNTIL <= until <= LAST_UNTIL:
-        raise InputError(f"--until {until} is outside {FIRST_UNTIL}-{LAST_UNTIL}",
+    """A located error unless ``FIRST_UNTIL <= until <= last_until()``."""
+    last = last_until()
+    if not FIRST_UNTIL <= until <= last:
+        raise InputError(f"--until {until} is outside {FIRST_UNTIL}-{last}",
                          field="--until",
-                         fix=f"choose a year from {FIRST_UNTIL} to {LAST_UNTIL} (the global "
-                             "data run 1992-2019)")
+                         fix=f"choose a year from {FIRST_UNTIL} to {last} (the global "
+                             f"data run 1992-{last})")
 
 
 def calibrate_pooled(scenario: str = "russia-world", *, until: int = LAST_UNTIL,

@@ -287,7 +287,14 @@ def load_scenario(
 
     path = resolve_scenario_path(ref)
     raw, src = read_raw(path)
+    from multipolar.datasets.follow import data_events, follow_data
+
+    raw = follow_data(raw)  # observed_until follows an imported data set (--data)
     scenario = validate_raw(raw, src)
+    imported = data_events(scenario)  # and its dated events reach the model
+    if imported:
+        raw = {**raw, "events": [*(raw.get("events") or []), *imported]}
+        scenario = validate_raw(raw, src)
     applied: dict[str, Any] = {}
     if hypothesis is None and scenario.default_hypothesis:
         hypothesis = scenario.default_hypothesis

@@ -124,4 +124,8 @@ def fit_until(world: WorldData, until: int, groups: dict[str, str], *,
     meta = {"until": until, "votes": [
         {"rcid": int(r["rcid"]), "date": str(pd.Timestamp(r["date"]).date()), "kind": r["kind"]}
         for r in votes.to_dict("records")], "groups": groups, "with_record": with_record}
-    return fit_rows(x, rows, names, meta)
+    model = fit_rows(x, rows, names, meta)
+    from multipolar.votes.levels import level_spreads
+
+    model.meta["levels"] = level_spreads(model, x, rows)
+    return model

@@ -29,8 +29,29 @@ KINDS = {
 }
 """Kinds of Russia-related resolution: description pattern and the state defended."""
 
-EVENT_KIND = {"use_of_force": "territorial_integrity"}
-"""Which recorded kind an event of the scenario language resembles."""
+RESOLUTIONS = {
+    "condemnation": "territorial_integrity",
+    "humanitarian": "georgia_idp",
+    "human_rights": "crimea_human_rights",
+    "militarization": "crimea_militarization",
+    "suspension": None,
+    "reparations": None,
+    "nuclear_safety": None,
+}
+"""Kinds of resolution a forecast may ask for, and the recorded kind each is read as.
+
+``condemnation`` (of the use of force, for the victim's territorial integrity) is the March
+2014 text on Ukraine; ``humanitarian`` (the displaced persons and refugees a war leaves) the
+yearly Abkhazia and South Ossetia texts; ``human_rights`` (in territory Russia holds) the
+Crimea texts; ``militarization`` the Crimea militarisation texts. ``suspension`` (from a UN
+body), ``reparations`` and ``nuclear_safety`` have no Russia-related recorded vote: their level
+is drawn from the spread of the recorded kinds (see :mod:`multipolar.votes.levels`)."""
+
+DEFAULT_RESOLUTION = {"use_of_force": "condemnation"}
+"""The resolution a vote on an event is taken to be unless ``--resolution`` says otherwise."""
+
+EVENT_KIND = {k: str(RESOLUTIONS[v]) for k, v in DEFAULT_RESOLUTION.items()}
+"""Which recorded kind an event of the scenario language resembles (its default resolution)."""
 
 
 def russia_votes(world: WorldData) -> pd.DataFrame:
@@ -48,6 +69,13 @@ def russia_votes(world: WorldData) -> pd.DataFrame:
             rows.append({"rcid": int(r["rcid"]), "date": r["date"], "year": int(r["year"]),
                          "session": int(r["session"]), "unres": r["unres"], "kind": kind,
                          "target": target})
+    if "kind" in rc.columns:  # kinds given at import (`multipolar data import --vote-kind`)
+        found = {r["rcid"] for r in rows}
+        given = rc[rc["kind"].isin(list(KINDS)) & ~rc["rcid"].isin(found)]
+        for r in given.to_dict("records"):
+            rows.append({"rcid": int(r["rcid"]), "date": r["date"], "year": int(r["year"]),
+                         "session": int(r["session"]), "unres": r["unres"], "kind": r["kind"],
+                         "target": KINDS[r["kind"]][1]})
     cols = ["rcid", "date", "year", "session", "unres", "kind", "target"]
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(["date", "rcid"]).reset_index(drop=True)

@@ -378,7 +378,7 @@ async def coalition_submit(jobs: CoalitionDep, req: CoalitionRequest) -> Any:
         target=req.target.upper(), year=req.year, kind=req.kind, scenario=req.scenario,
         resolution=req.resolution, vote_year=req.vote_year, perspective=req.perspective,
         hypothesis=req.hypothesis, sets=tuple(lv.as_set() for lv in req.levers),
-        members=req.members, seed=req.seed)
+        events=tuple(req.events), hindsight=req.hindsight, members=req.members, seed=req.seed)
     return await run_in_threadpool(jobs.submit, settings)
 
 

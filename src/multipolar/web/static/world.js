@@ -433,7 +433,7 @@ function coalRequest() {
     year: Number($("coal-year").value), resolution: $("coal-resolution").value || null,
     vote_year: $("coal-vote-year").value ? Number($("coal-vote-year").value) : null,
     perspective: $("coal-perspective").value || null, hypothesis: $("coal-hypothesis").value || null,
-    levers, members: Number($("coal-members").value), seed: Number($("coal-seed").value) };
+    levers, hindsight: $("coal-hindsight").checked, members: Number($("coal-members").value), seed: Number($("coal-seed").value) };
 }
 
 function coalCli() {
@@ -444,6 +444,7 @@ function coalCli() {
   if (r.perspective) parts.push("--perspective", r.perspective);
   if (r.hypothesis) parts.push("--hypothesis", r.hypothesis);
   for (const l of r.levers) parts.push("--set", `${l.path}${l.target ? `[${l.target}]` : ""}=${num6(l.value)}${l.year ? "@" + l.year : ""}`);
+  if (r.hindsight) parts.push("--hindsight");
   $("coal-cli").textContent = parts.join(" ");
 }
 
@@ -500,7 +501,9 @@ async function showCoalition(job) {
   $("coal-results").hidden = false;
   const ev = res.event;
   const names = Object.fromEntries(res.states.map((s) => [s.iso3, s.name]));
-  $("coal-title").textContent = `General Assembly vote after ${pretty(ev.kind)} by Russia against ${names[ev.target] || ev.target} in ${ev.year}`;
+  const res_kind = res.resolution && res.resolution.kind ? res.resolution.kind : (typeof res.resolution === "string" ? res.resolution : null);
+  $("coal-title").textContent = `General Assembly vote${res_kind ? ` (${pretty(res_kind)})` : ""} after ${pretty(ev.kind)} by Russia against ${names[ev.target] || ev.target} in ${ev.year}` +
+    (res.hindsight ? " — hindsight: within the fit's data" : "");
   $("coal-prov").textContent = `Settings: ${job.cli}. Vote model fitted through ${res.calibration.until}; ${res.calibration.members} members, seed ${res.calibration.seed}.`;
   // counts
   const rows = CLASSES.map((c) => {
