@@ -51,6 +51,35 @@ def test_neutral_turkmenistan_stays_out_of_the_csto_and_the_eaeu() -> None:
         share(res, "Turkmenistan", ("CSTO", "EAEU")) + 0.05
 
 
+def test_non_aligned_azerbaijan_stays_out_of_the_csto_and_the_eaeu() -> None:
+    """Issue 24: Azerbaijan was in the CSTO in 0.45 and the EAEU in 0.43 of members by 2035.
+
+    Its non-alignment (NAM member from 2011) bars security blocs; Armenia's veto (admission
+    by consensus) bars the EAEU and the CSTO. Each constraint is what keeps it out.
+    """
+    res = run(end=END)
+    assert share(res, "Azerbaijan", ("CSTO",)) < 0.02
+    assert share(res, "Azerbaijan", ("EAEU",)) < 0.02
+    veto_off = (("constraints.armenia_veto.enabled", False),)
+    free = run(veto_off, end=END)
+    assert share(free, "Azerbaijan", ("EAEU",)) > 0.10  # the veto keeps it out of the EAEU
+    assert share(free, "Azerbaijan", ("CSTO",)) < 0.02  # non-alignment alone bars the CSTO
+    both = run((*veto_off, ("constraints.azerbaijan_non_alignment.enabled", False)), end=END)
+    assert share(both, "Azerbaijan", ("CSTO",)) > 0.10
+
+
+def test_observed_compiled_veto_bars_only_the_named_pairs() -> None:
+    m = compiled()
+    assert m.rules is not None
+    j, t = m.actors.index("Azerbaijan"), list(m.years).index(2019)
+    barred = {inst for k, inst in enumerate(m.institutions) if m.rules.blocked[t, j, k]}
+    assert {"CSTO", "EAEU"} <= barred and "CIS" not in barred and "EU" not in barred
+    k = m.institutions.index("EAEU")
+    others = [a for a in m.actors if a != "Azerbaijan"]
+    assert not any(m.rules.blocked[t, m.actors.index(a), k] for a in others
+                   if a not in ("Ukraine", "Georgia", "Turkmenistan"))
+
+
 @pytest.mark.parametrize("perspective", PERSPECTIVES)
 def test_no_baltic_state_joins_the_cis_in_any_perspective(perspective: str | None) -> None:
     res = run(perspective=perspective, end=END)

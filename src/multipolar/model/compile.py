@@ -150,7 +150,7 @@ class InstitutionRules:
     * ``founding``: ``(T, I)`` bool, the founding year (founders join then).
     * ``supersedes``: ``(I, I)`` bool, ``[k, m]``: joining k ends membership of m, and members
       of k do not join m.
-    * ``blocked``: ``(T, A, I)`` bool, accession barred (neutrality and course constraints;
+    * ``blocked``: ``(T, A, I)`` bool, accession barred (neutrality, course and veto constraints;
       like conflicts and memberships, one that starts after observed_until is not given to
       the model, so a forecast from an earlier origin does not know it).
     * ``path_years``: ``(I,)`` int, years of candidacy a path constraint requires (0: none).
@@ -204,7 +204,7 @@ def institution_rules(sc: Scenario, years: np.ndarray) -> InstitutionRules:
     for c in sc.constraints.values():
         if not c.enabled:
             continue
-        if c.kind in ("neutrality", "course", "red_line"):
+        if c.kind in ("neutrality", "course", "red_line", "veto"):
             lo, hi = c.years if c.years is not None else (years[0], None)
             if lo > sc.time.observed_until:  # not yet known at the last observed year
                 continue
@@ -216,6 +216,8 @@ def institution_rules(sc: Scenario, years: np.ndarray) -> InstitutionRules:
                 continue
             if c.kind == "neutrality":
                 inst_mask = np.isin(kinds, c.blocks) | named
+            elif c.kind == "veto":  # a member that would block them by consensus
+                inst_mask = named
             else:  # formats that exclude one the actors are committed to join
                 excl = {(i.id, o) for i in sc.institutions for o in i.excludes}
                 inst_mask = np.array([any((i, o) in excl or (o, i) in excl

@@ -320,7 +320,7 @@ class Institution(_Strict):
         return self
 
 
-ConstraintKind = Literal["neutrality", "course", "path", "frozen_conflict", "red_line"]
+ConstraintKind = Literal["neutrality", "course", "path", "frozen_conflict", "red_line", "veto"]
 
 
 class Constraint(_Strict):
@@ -342,10 +342,13 @@ class Constraint(_Strict):
     * ``red_line``: outside powers tacitly hold the ``actors`` back from the ``institutions``
       listed (004, the tacit red lines among outside players): in the ``years`` it holds, the
       ``red_lines`` mechanism lowers their accession log-odds by its ``hold``.
+    * ``veto``: the ``institutions`` admit new members by consensus, and a member (``by``)
+      in a standing conflict with the ``actors`` would block them: in the ``years`` it holds
+      the ``actors`` join none of those formats.
 
     Every constraint needs its evidence: a ``source`` (public record) or ``evidence``
     (citations); a constraint with ``enabled: false`` is stated but not applied. A dated
-    (neutrality, course or red_line) constraint that starts after ``time.observed_until`` is a fact
+    (neutrality, course, red_line or veto) constraint that starts after ``time.observed_until`` is a fact
     the model is not given, as a later membership or conflict is not.
     """
 
@@ -357,6 +360,7 @@ class Constraint(_Strict):
     blocks: list[InstitutionKind] = Field(default_factory=list)
     institution: str | None = None
     institutions: list[str] = Field(default_factory=list)
+    by: list[str] = Field(default_factory=list)
     requires: Literal["candidate"] = "candidate"
     min_years: int = Field(default=0, ge=0, le=50)
     source: str | None = None
@@ -369,7 +373,8 @@ class Constraint(_Strict):
                              "record) or 'evidence' (citation ids)")
         need = {"neutrality": ("actors",), "course": ("actors", "institutions"),
                 "path": ("institution",), "frozen_conflict": ("institutions",),
-                "red_line": ("actors", "institutions")}[self.kind]
+                "red_line": ("actors", "institutions"),
+                "veto": ("actors", "institutions", "by")}[self.kind]
         for name in need:
             if not getattr(self, name):
                 raise ValueError(f"a {self.kind} constraint needs '{name}'")

@@ -147,6 +147,8 @@ def _constraint_problems(sc: Scenario, src: SourceMap,
     for cid, c in sc.constraints.items():
         for j, a in enumerate(c.actors):
             need_actor(a, ("constraints", cid, "actors", j), f"constraint '{cid}'")
+        for j, a in enumerate(c.by):
+            need_actor(a, ("constraints", cid, "by", j), f"constraint '{cid}'")
         named: list[tuple[Loc, str]] = \
             [(("constraints", cid, "institution"), c.institution)] if c.institution else []
         named += [(("constraints", cid, "institutions", j), i)

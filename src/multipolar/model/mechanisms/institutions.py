@@ -26,8 +26,8 @@ record has too few accessions to China-led formats to tell them from Russia-led 
 EXIT_BASE = ("exit_base_east", "exit_base_west", "exit_base_east", "exit_base_east")
 """The exit intercept of each pole's formats, as :data:`POLE_BASE`."""
 
-FITTED = {"join_base_east": -3.263, "join_base_west": -4.369, "join_lean": 6.715,
-          "join_depth": -0.62, "join_founding": 3.653, "red_line_hold": 3.485,
+FITTED = {"join_base_east": -3.04, "join_base_west": -4.477, "join_lean": 7.197,
+          "join_depth": -0.632, "join_founding": 3.626, "red_line_hold": 3.526,
           "exit_base_east": -4.283, "exit_base_west": -6.016, "exit_lean": 3.896,
           "exit_depth": 0.038, "completion": 0.6}
 """Maximum-likelihood estimates on the observed accessions and exits 1993-2019, written by
