@@ -228,3 +228,56 @@ def test_every_out_is_checked_before_computing(tmp_path, args):
     assert res.exit_code == 2, res.output
     assert "cannot write" in res.output and "--out" in res.output
     assert "--resume" not in res.output
+
+
+def _rows(text: str, title: str) -> dict[str, list[str]]:
+    """Rows of the table under ``title`` as actor -> cells (wrapped lines joined)."""
+    rows: dict[str, list[str]] = {}
+    last = None
+    for line in text.split(title, 1)[1].splitlines():
+        if not line.startswith("│"):
+            continue
+        cells = [c.strip() for c in line.strip("│").split("│")]
+        if cells[0]:
+            last = cells[0]
+            rows[last] = cells[1:]
+        elif last is not None:
+            rows[last] = [f"{a} {b}".strip() for a, b in zip(rows[last], cells[1:], strict=True)]
+    return rows
+
+
+def test_membership_table_says_who_is_a_member_and_never_wraps_inside_a_name(tmp_path):
+    """Issue 24: members in the last observed year (staying) apart from joiners."""
+    env = {**os.environ, "COLUMNS": "80"}
+    cmd = [sys.executable, "-m", "multipolar.cli.main", "run", "--members", "40", "--quiet",
+           "--no-plots"]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert max(len(line) for line in res.stdout.splitlines()) <= 80
+    assert "member in 2019: P(stays) 2035" in " ".join(res.stdout.split())
+    rows = _rows(res.stdout, "memberships:")
+    stay, join = rows["Azerbaijan"]
+    assert "CIS" in stay and "CSTO" not in stay and "EAEU" not in stay
+    assert "CSTO" not in join and "EAEU" not in join  # its non-alignment and Armenia's veto
+    assert "NATO" in rows["Estonia"][0] and "NATO" not in rows["Estonia"][1]
+    assert "EU_association" in rows["Ukraine"][0]
+    for line in res.stdout.splitlines():  # no name cut in two at the column edge
+        assert not line.rstrip(" │").endswith(("EU_associati", "EU_", "CST", "EAE"))
+
+
+def test_forecast_says_its_method_and_shows_nato_and_the_sco(tmp_path):
+    env = {**os.environ, "COLUMNS": "80"}
+    cmd = [sys.executable, "-m", "multipolar.cli.main", "forecast", "--members", "30",
+           "--from", "2014", "--to", "2018"]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert res.returncode == 0, res.stderr
+    text = " ".join(res.stdout.split())
+    assert "method: the model alone (no --calibration" in text
+    rows = _rows(res.stdout, "memberships:")
+    assert "NATO" in rows["Latvia"][0] and "SCO" in rows["Kazakhstan"][0]
+    js = runner.invoke(app, ["forecast", "--members", "10", "--from", "2014", "--to", "2015",
+                             "--json"])
+    doc = json.loads(js.stdout)
+    assert doc["method"] == "model" and "model alone" in doc["method_note"]
+    assert doc["memberships_at_origin"]["Latvia"]["NATO"] is True
+    assert {"SCO", "NATO"} <= set(doc["forecasts"][0]["memberships"])

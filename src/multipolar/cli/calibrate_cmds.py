@@ -19,6 +19,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from multipolar.cli import membership_view
 from multipolar.cli.common import (
     console,
     out,
@@ -44,7 +45,7 @@ from multipolar.cli.options import (
 )
 from multipolar.cli.progress import Bar
 from multipolar.core.errors import InputError
-from multipolar.core.textformat import band, members_cell, provenance
+from multipolar.core.textformat import band, provenance
 
 
 def _check_executor(executor: str, workers: int | None) -> None:
@@ -312,23 +313,61 @@ def forecast(
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
         start = starting_state(from_, origin)
+        how = method_note(raw, calibration, bool(weights))
         if json_:
             print_json({"scenario": scenario, "origin": origin,
                         "observed_until": origin, "starting_state": start, "members": members,
                         "seed": seed, "settings": settings.to_dict(),
                         "calibration": str(calibration) if calibration else None,
-                        "method": "model" if raw else "stacked", **info.to_dict(),
+                        "method": "model" if raw else "stacked", "method_note": how,
+                        **info.to_dict(),
+                        "memberships_at_origin": origin_memberships(ens, countries),
                         "forecasts": records})
             return
+        note = f"{start['note']}\n{how}" if start.get("note") else how
         out.print(forecast_table(records, countries, from_, to, origin, members, seed,
                                  provenance(perspective, hypothesis, set_, event, origin),
-                                 start["note"]))
+                                 note))
+        members_t = membership_view.membership_table(
+            ((c, {inst: (origin_memberships(ens, [c])[c].get(inst), p) for inst, p in
+                  next(r for r in records if r["country"] == c and r["year"] == to)
+                  ["memberships"].items()}) for c in countries), origin, to)
+        if members_t is not None:
+            out.print(members_t)
+
+
+def method_note(raw: bool, calibration: Path | None, has_weights: bool) -> str:
+    """The line that says which forecast this is: the model alone or the combined one."""
+    if not raw:
+        return (f"method: combined (the model stacked with persistence, weights from "
+                f"{calibration})")
+    if calibration is None:
+        return ("method: the model alone (no --calibration: no fitted target anchor, spread "
+                "or stacking weights; the combined forecast needs a calibration file from "
+                "`multipolar calibrate`)")
+    if not has_weights:
+        return (f"method: the model alone ({calibration} has no stacking weights; "
+                "recalibrate to combine it with persistence)")
+    return "method: the model alone (--raw)"
+
+
+def origin_memberships(ens: Any, countries: list[str]) -> dict[str, dict[str, bool]]:
+    """Per country, whether it is a member of each forecast institution at the origin."""
+    from multipolar.forecast import FORECAST_INSTITUTIONS
+
+    years = [int(y) for y in ens.years]
+    if ens.origin not in years:
+        return {c: {} for c in countries}
+    prob = ens.membership_prob()[years.index(ens.origin)]
+    return {c: {inst: bool(prob[ens.actors.index(c), ens.institutions.index(inst)] >= 0.5)
+                for inst in FORECAST_INSTITUTIONS if inst in ens.institutions}
+            for c in countries}
 
 
 def forecast_table(records: list[dict[str, Any]], countries: list[str], from_: int, to: int,
                    origin: int, members: int, seed: int, caption: str,
                    note: str | None = None) -> Table:
-    """The forecast as a table: median [90%] in three years and memberships at the end."""
+    """The forecast as a table: median [90%] in three years (memberships: their own table)."""
     t = Table(title=f"alignment forecast (0 = votes like Russia, 1 = like the US), "
                     f"origin {origin}, {members:,} members, seed {seed}",
               caption=f"{note}\n{caption}" if note else caption, caption_justify="left")
@@ -336,12 +375,9 @@ def forecast_table(records: list[dict[str, Any]], countries: list[str], from_: i
     shown = sorted({from_, min(from_ + 4, to), to})
     for y in shown:
         t.add_column(f"{y} median [90%]", justify="right")
-    t.add_column(f"P(member) {to}", overflow="fold")
     by_key = {(r["country"], r["year"]): r for r in records}
     for c in countries:
-        row = [c] + [band(by_key[(c, y)]["alignment"]) for y in shown]
-        row.append(members_cell(by_key[(c, to)]["memberships"].items()))
-        t.add_row(*row)
+        t.add_row(c, *[band(by_key[(c, y)]["alignment"]) for y in shown])
     return t
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from multipolar.cli import world_view
+from multipolar.cli import membership_view, world_view
 from multipolar.cli.common import (
     console,
     out,
@@ -45,7 +45,7 @@ from multipolar.cli.options import (
     Workers,
 )
 from multipolar.cli.progress import Bar
-from multipolar.core.textformat import band, members_cell, number, provenance
+from multipolar.core.textformat import band, number, provenance
 
 DEFAULT_OUTPUT = "multipolar-output"
 OBSERVED_YEAR = 2013
@@ -66,16 +66,15 @@ def summary_table(summary: dict[str, Any], observed: dict[str, dict[int, float]]
                   caption: str | None = None) -> Table:
     """Build the summary table (fits an 80-column terminal).
 
-    One row per actor: alignment median [p05–p95] in 2013 and at the end, the observed 2013
-    value, and the institutions the actor belongs to at the end with probability >= 5%.
-    ``caption`` (the provenance line) goes under the table.
+    One row per actor: alignment median [p05–p95] in the last observed year and at the end,
+    and the observed value. Memberships are :func:`membership_summary_table`'s. ``caption``
+    (the provenance line) goes under the table.
     """
     years = [int(y) for y in summary.get("years", [])]
     end = years[-1] if years else None
     obs_until = int(summary.get("observed_until") or OBSERVED_YEAR)
     last_obs = min(obs_until, end or 0)
     mid = last_obs if last_obs in years else None
-    insts = list(summary.get("institutions", []))
     t = Table(title=f"alignment (0 = votes like Russia, 1 = like the US), "
                     f"{summary.get('members', 0):,} members, seed {summary.get('seed')}",
               caption=caption, caption_justify="left")
@@ -89,21 +88,40 @@ def summary_table(summary: dict[str, Any], observed: dict[str, dict[int, float]]
         t.add_column(f"{mid} observed", justify="right")
     if end:
         t.add_column(f"{end} median [90%]", justify="right")
-    if insts:
-        t.add_column(f"P(member) {end}", overflow="fold")
-    memb = summary.get("memberships", {})
     for actor in summary.get("actors", []):
         row = [actor]
         for y in ([mid] if mid else []) + ([end] if end else []):
             row.append(band(_q(summary, actor, y)))
             if y == mid:
                 row.append(number((observed.get(actor) or {}).get(mid)))
-        if insts:
-            row.append(members_cell(
-                (inst, ((memb.get(actor) or {}).get(inst) or {}).get(str(end)))
-                for inst in insts))
         t.add_row(*row)
     return t
+
+
+def membership_summary_table(summary: dict[str, Any]) -> Table | None:
+    """Memberships in the last observed year and their probability at the end of the run.
+
+    A member's probability is the chance it stays, a non-member's the chance it joins
+    (:mod:`multipolar.cli.membership_view`). None for a run without institutions.
+    """
+    years = [int(y) for y in summary.get("years", [])]
+    insts = list(summary.get("institutions", []))
+    if not years or not insts:
+        return None
+    end = years[-1]
+    last = min(int(summary.get("observed_until") or OBSERVED_YEAR), end)
+    memb = summary.get("memberships", {})
+
+    def status(actor: str) -> dict[str, membership_view.Status]:
+        out: dict[str, membership_view.Status] = {}
+        for inst in insts:
+            by_year = (memb.get(actor) or {}).get(inst) or {}
+            then = by_year.get(str(last))
+            out[inst] = (None if then is None else then >= 0.5, by_year.get(str(end)))
+        return out
+
+    return membership_view.membership_table(
+        ((a, status(a)) for a in summary.get("actors", [])), last, end)
 
 
 def chart_folder(out_dir: Path | None, scenario: str, seed: int, members: int,
@@ -222,6 +240,9 @@ def run(
             _print_world(summary, observed, spec.scenario, caption)
         else:
             out.print(summary_table(summary, observed, caption))
+            members_t = membership_summary_table(summary)
+            if members_t is not None:
+                out.print(members_t)
         if not quiet:
             _say_where(res, ev.name, out_dir, folder if written else None, len(written))
 

@@ -50,7 +50,7 @@ MEMBERSHIP_COLUMNS = {"EurAsEC": "eaec", "CIS": "cis", "CSTO": "csto", "SCO": "s
 """Model institution -> panel column (COW IGO codes; 1 = full member; the source ends in 2014,
 so the EAEU of 2015 has no column: its history is in the scenario)."""
 
-FORECAST_INSTITUTIONS = ("EAEU", "CSTO", "CIS", "EU")
+FORECAST_INSTITUTIONS = ("CIS", "CSTO", "EAEU", "SCO", "EU", "NATO")
 """Institutions whose membership probabilities ``forecast --json`` reports (EU: membership; the
 association agreements are the scenario's ``EU_association``)."""
 
