@@ -107,6 +107,37 @@ def test_all_problems_reported_at_once(tmp_path: Path) -> None:
     assert {"Minsk", "Moscow"} <= names
 
 
+def test_a_misspelled_key_does_not_hide_an_unknown_actor(tmp_path: Path) -> None:
+    """Issue 24: validate stopped at the schema and reported the unknown actor only later."""
+    bad = GOOD.replace("relations:", "relashuns: []\nrelations:").replace(
+        "to: Belarus,", "to: Minsk,").replace("russia_attraction: {value: 0.5}",
+                                              "russia_attraction: {valeu: 0.5}")
+    f = tmp_path / "s.yaml"
+    f.write_text(bad)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(f)
+    text = info.value.render()
+    msgs = [p.message for p in info.value.problems]
+    assert any("Extra inputs" in m for m in msgs), text
+    hit = next(p for p in info.value.problems if "unknown actor 'Minsk'" in p.message)
+    assert hit.line == bad.splitlines().index(
+        "  - {from: Russia, to: Minsk, kind: energy}") + 1, text
+    assert sum("Extra inputs" in m for m in msgs) == 2, text  # relashuns and valeu
+    res = runner.invoke(app, ["validate", str(f)])
+    assert res.exit_code == 2 and "Minsk" in res.output and "relashuns" in res.output
+
+
+def test_a_key_without_its_colon_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    bad = GOOD.replace("  russia_attraction: {value: 0.5}\n",
+                       "  russia_attraction: {value: 0.5}\n  russia_assertion\n")
+    f = tmp_path / "s.yaml"
+    f.write_text(bad)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(f)
+    want = bad.splitlines().index("  russia_assertion") + 1
+    assert info.value.problems[0].line == want, info.value.render()
+
+
 def test_flagship_validates_with_every_overlay() -> None:
     ld = load_scenario("russia-neighbourhood")
     sc = ld.scenario

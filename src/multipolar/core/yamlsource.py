@@ -118,6 +118,9 @@ def read_yaml(text: str, file: str, prefix: Loc = ()) -> tuple[Any, dict[Loc, Ma
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         m = exc.problem_mark
+        if exc.context_mark is not None and "simple key" in (exc.context or ""):
+            # a key without its ':' is found only on the next line: point at the key itself
+            m = exc.context_mark
         line = m.line + 1 if m is not None else None
         col = m.column + 1 if m is not None else None
         what = (exc.problem or "invalid YAML").strip()

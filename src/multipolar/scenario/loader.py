@@ -127,7 +127,9 @@ def validate_raw(raw: dict[str, Any], src: SourceMap) -> Scenario:
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(problems=_pydantic_problems(exc, raw, src),
+        problems = _pydantic_problems(exc, raw, src)
+        problems += [p for p in _semantics_around(exc, raw, src) if p not in problems]
+        raise ScenarioError(problems=problems,
                             title=f"{src.default_file} is not a valid scenario") from None
     problems = check_semantics(scenario, raw, src)
     if problems:
@@ -202,6 +204,47 @@ def load_scenario_text(text: str, file: str = "<string>") -> Scenario:
         raise ScenarioError("a scenario must be a mapping of sections", file=file, line=1,
                             fix="start the file with `name: my-scenario` and `actors:`")
     return validate_raw(data, src)
+
+
+REPAIR_ROUNDS = 5
+"""How many times :func:`_semantics_around` leaves out what the schema refused."""
+
+
+def _semantics_around(exc: ValidationError, raw: dict[str, Any], src: SourceMap
+                      ) -> list[Problem]:
+    """The semantic problems of the rest of a file the schema refused.
+
+    A misspelled key must not hide an unknown actor elsewhere: the entries the schema refused
+    are left out of a copy (keys of mappings only, so that every other entry keeps its place
+    and line) until the copy validates, and the copy's semantic problems are reported too.
+    Nothing when the copy cannot be made valid that way.
+    """
+    fixed = deepcopy_raw(raw)
+    errors = exc.errors(include_url=False)
+    for _ in range(REPAIR_ROUNDS):
+        for err in errors:
+            loc = [p for p in err["loc"] if not (isinstance(p, str) and is_tag(p))]
+            if err["type"] == "missing":
+                loc = loc[:-1]  # an entry without a required field goes as a whole
+            if not loc:
+                return []  # the file itself
+            parent = _value_at(fixed, tuple(loc[:-1]))
+            if isinstance(parent, list):
+                return []  # a list item: leaving it out would move the items after it
+            if isinstance(parent, dict) and loc[-1] in parent:
+                del parent[loc[-1]]  # (else already left out with an enclosing entry)
+        try:
+            scenario = Scenario.model_validate(fixed)
+        except ValidationError as again:
+            errors = again.errors(include_url=False)
+            continue
+        except Exception:  # a validator that needs what was left out
+            return []
+        try:
+            return check_semantics(scenario, fixed, src)
+        except Exception:  # the copy is a guess: its checks must not mask the first problems
+            return []
+    return []
 
 
 def deepcopy_raw(raw: dict[str, Any]) -> dict[str, Any]:

@@ -348,8 +348,9 @@ class Constraint(_Strict):
 
     Every constraint needs its evidence: a ``source`` (public record) or ``evidence``
     (citations); a constraint with ``enabled: false`` is stated but not applied. A dated
-    (neutrality, course, red_line or veto) constraint that starts after ``time.observed_until`` is a fact
-    the model is not given, as a later membership or conflict is not.
+    (neutrality, course, red_line or veto) constraint that starts after
+    ``time.observed_until`` is a fact the model is not given, as a later membership or
+    conflict is not.
     """
 
     kind: ConstraintKind
