@@ -196,6 +196,21 @@ def test_set_overrides_and_bad_paths() -> None:
         load_scenario("russia-neighbourhood", sets=["noequals"])
 
 
+@pytest.mark.parametrize(("typo", "meant"), [("russia_atraction", "levers.russia_attraction"),
+                                             ("adjustmnet", "alignment.params.adjustment"),
+                                             ("nmae", None)])
+def test_a_set_typo_suggests_only_parameter_paths(typo: str, meant: str | None) -> None:
+    """Issue 24: a top-level typo listed section names ('multipolar, name, title')."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("russia-neighbourhood", sets=[f"{typo}=0.5"])
+    fix = info.value.problems[0].fix or ""
+    for noise in ("multipolar,", "'name'", "title", "citations", "perspectives"):
+        assert noise not in fix, fix
+    if meant is not None:
+        assert meant in fix, fix
+    assert "mechanisms.NAME.params.PARAM" in fix
+
+
 def test_unknown_bundled_name_suggests() -> None:
     with pytest.raises(ScenarioError) as info:
         load_scenario("russia-neighbourhod")

@@ -22,16 +22,19 @@ from rich.table import Table
 from multipolar.cli import membership_view
 from multipolar.cli.common import (
     console,
+    interruptible,
     out,
-    overwrite_notice,
     prepare_out,
     print_json,
+    refuse_to_replace,
     user_errors,
+    write_atomic,
     writing,
 )
 from multipolar.cli.options import (
     Events,
     Executor,
+    Force,
     Hypothesis,
     Json,
     Members,
@@ -75,6 +78,7 @@ def calibrate(
     workers: Workers = None,
     json_: Json = False,
     quiet: Quiet = False,
+    force: Force = False,
 ) -> None:
     """Fit the model's free parameters to the panel and write a calibration file.
 
@@ -87,9 +91,14 @@ def calibrate(
     from multipolar.calibrate.history import calibrate_forecast
     from multipolar.forecast.origin import load_for_origin, load_panel
 
-    with user_errors(set_):
+    kept = f"{out_file} was not written" if out_file else "nothing was written"
+    if out_file is not None and out_file.exists():
+        kept = f"{out_file} is unchanged"
+    with user_errors(set_), interruptible("the calibration", kept):
         _check_executor(executor, workers)
         prepare_out(out_file, is_file=True)
+        if out_file is not None:
+            refuse_to_replace([out_file], out_file.parent, force, quiet or json_)
         if _is_world(scenario):
             _calibrate_pooled(scenario, until, out_file, members, seed, maxiter, perspective,
                               hypothesis, set_, json_, quiet)
@@ -143,10 +152,9 @@ def _write(text: str, out_file: Path | None) -> None:
     """Write the calibration file to ``out_file`` (if given), announcing a replaced one."""
     if out_file is None:
         return
-    overwrite_notice([out_file], out_file.parent)
     with writing("the calibration file", out_file, fix="choose a writable path",
                  error=InputError):
-        out_file.write_text(text, encoding="utf-8")
+        write_atomic(out_file, text)
 
 
 def _say_written(result: Any, text: str, out_file: Path | None, quiet: bool) -> None:
@@ -275,7 +283,7 @@ def forecast(
     )
     from multipolar.forecast.pipeline import forecast_ensemble
 
-    with user_errors(set_):
+    with user_errors(set_), interruptible("the forecast"):
         if from_ is not None and to < from_:
             raise InputError(f"--to {to} is before --from {from_}", field="--to",
                              fix="choose --to at or after --from")
@@ -436,7 +444,7 @@ def backtest(
     from multipolar.forecast.conditional import parse_event
     from multipolar.forecast.origin import load_panel
 
-    with user_errors(set_):
+    with user_errors(set_), interruptible("the back-test"):
         if exogenous not in ("blind", "known"):
             raise InputError(f"unknown exogenous mode '{exogenous}'", field="--exogenous",
                              fix="choose blind or known")

@@ -20,7 +20,15 @@ from typing import Annotated, Any
 
 import typer
 
-from multipolar.cli.common import out, prepare_out, print_json, user_errors, writing
+from multipolar.cli.common import (
+    interruptible,
+    out,
+    prepare_out,
+    print_json,
+    user_errors,
+    write_atomic,
+    writing,
+)
 from multipolar.cli.options import (
     Events,
     Hypothesis,
@@ -103,7 +111,10 @@ def coalition(
     from multipolar.data.global_tables import load_world
     from multipolar.votes.coalition import CoalitionSettings, coalition_forecast
 
-    with user_errors():
+    with user_errors(), interruptible("the coalition forecast",
+                                      "nothing was written (the map is drawn at the end)"):
+        if map_path is not None:
+            prepare_out(map_path, is_file=True)
         if not event:
             raise MultipolarError("coalition forecasts the vote on an event", field="--event",
                                   fix="give --event KIND:TARGET@YEAR, e.g. "
@@ -155,7 +166,8 @@ def calibrate_coalition(
     from multipolar.votes.evaluate import evaluate
     from multipolar.votes.fitting import fit_until
 
-    with user_errors():
+    with user_errors(), interruptible("the coalition calibration",
+                                      "nothing was written (the file is written at the end)"):
         if out_path is None:
             raise MultipolarError("say where to write the calibration", field="--out",
                                   fix="add --out FILE.json")
@@ -186,8 +198,8 @@ def calibrate_coalition(
             with writing("the reliability diagram", check_png, field="--calibration-check"):
                 reliability_png(doc["calibration_check"]["forward"], Path(check_png))
         with writing("the calibration", out_path):
-            Path(out_path).write_text(json.dumps(_finite(doc), separators=(",", ":")) + "\n",
-                                      encoding="utf-8")
+            write_atomic(Path(out_path),
+                         json.dumps(_finite(doc), separators=(",", ":")) + "\n")
     variant = " with the states' voting record" if with_record else ""
     out.print(f"fitted{variant} on {len(model.meta['votes'])} votes ({model.meta['n_rows']} state "
               f"votes) through {until}; wrote {out_path}")

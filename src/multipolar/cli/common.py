@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import atexit
 import errno
 import json
 import os
@@ -89,11 +90,44 @@ def writing(what: str, path: object, *, field: str | None = "--out",
                     field=field, fix=fix) from None
 
 
+_CREATED: list[Path] = []
+"""Folders :func:`prepare_out` created; those still empty at exit are removed again."""
+
+
+def _remove_empty_created() -> None:
+    """Remove the folders this process created for --out and never wrote into."""
+    for folder in reversed(_CREATED):
+        try:
+            folder.rmdir()  # only succeeds when empty
+        except OSError:
+            pass
+    _CREATED.clear()
+
+
+atexit.register(_remove_empty_created)
+
+
+def _why(folder: Path, exc: OSError) -> str:
+    """Why ``folder`` cannot be written, in words (not just 'No such file or directory')."""
+    first = next((p for p in [folder, *folder.parents] if p.exists()), None)
+    if first is not None and not first.is_dir():
+        return f"{first} is a file, not a folder"
+    if first is not None and str(first.resolve()).startswith(("/proc", "/sys")):
+        return (f"{first} is a virtual file system of the kernel: no files can be created "
+                "there")
+    if first is not None and first != folder and not os.access(first, os.W_OK):
+        return f"{first} is not writable, so {folder.relative_to(first)} cannot be created there"
+    if first is not None and not os.access(first, os.W_OK):
+        return f"{first} is not writable ({exc.strerror or exc})"
+    return str(exc.strerror or exc)
+
+
 def prepare_out(path: Path | None, *, is_file: bool = False) -> None:
     """Check before any computing that ``--out`` can be written.
 
     Creates the folder (``path``, or its parent when ``is_file``; so a later write cannot fail
-    on a missing parent) and writes, then removes, a probe file there.
+    on a missing parent) and writes, then removes, a probe file there. A folder created here
+    that is still empty when the process ends (an error, Ctrl-C) is removed again.
     """
     if path is None:
         return
@@ -102,14 +136,56 @@ def prepare_out(path: Path | None, *, is_file: bool = False) -> None:
     try:
         if folder.exists() and not folder.is_dir():
             raise NotADirectoryError(errno.ENOTDIR, "it is a file, not a folder")
+        missing = [p for p in [folder, *folder.parents] if not p.exists()]
         folder.mkdir(parents=True, exist_ok=True)
+        _CREATED.extend(reversed(missing))
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise MultipolarError(f"cannot write to {folder} ({exc.strerror or exc})",
+        raise MultipolarError(f"cannot write to {folder}: {_why(folder, exc)}",
                               file=str(folder), field="--out",
                               fix="choose a folder you can write to, e.g. --out ./runs/NAME "
                               "(nothing was computed yet)") from None
+
+
+def refuse_to_replace(paths: Sequence[Path], where: Path, force: bool,
+                      quiet: bool = False) -> None:
+    """Before any computing: stop if earlier results would be replaced without ``--force``.
+
+    With ``force`` the replacement is announced (unless ``quiet``) and goes ahead.
+    """
+    existing = [p for p in paths if p.exists()]
+    if not existing:
+        return
+    names = ", ".join(p.name for p in existing[:3]) + (" ..." if len(existing) > 3 else "")
+    if not force:
+        raise MultipolarError(
+            f"{where} already holds results ({names}); they are not replaced without --force",
+            file=str(where), field="--out",
+            fix="add --force to replace them, or choose another --out (nothing was computed)")
+    if not quiet:
+        overwrite_notice(existing, where)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file: never a half-written file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def interruptible(what: str, kept: str = "nothing was written") -> Iterator[None]:
+    """Ctrl-C (or SIGTERM turned into it) says what stopped and what was kept; exit 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        _remove_empty_created()
+        console.print(f"[yellow]interrupted[/]: {what} stopped; {kept}", soft_wrap=True)
+        raise typer.Exit(130) from None
 
 
 def overwrite_notice(paths: list[Path], where: Path) -> None:

@@ -17,10 +17,12 @@ from rich.table import Table
 
 from multipolar.cli.common import (
     console,
+    interruptible,
     out,
     overwrite_notice,
     prepare_out,
     print_json,
+    refuse_to_replace,
     user_errors,
     writing,
 )
@@ -28,6 +30,7 @@ from multipolar.cli.options import (
     End,
     Events,
     Executor,
+    Force,
     Hypothesis,
     Json,
     Members,
@@ -98,6 +101,7 @@ def explore(
     out_dir: Out = None,
     json_: Json = False,
     quiet: Quiet = False,
+    force: Force = False,
 ) -> None:
     """Sample uncertainties and levers, run the design, and explain the outcomes.
 
@@ -107,10 +111,13 @@ def explore(
     from multipolar.explore.runner import ExploreSpec
     from multipolar.explore.runner import explore as run_explore
 
-    with user_errors(set_):
+    kept = "nothing was written" + (f" to {out_dir} (results are written at the end)"
+                                    if out_dir is not None else "")
+    with user_errors(set_), interruptible("the exploration", kept):
         prepare_out(out_dir)
-        if out_dir is not None and not quiet and not json_:
-            overwrite_notice([out_dir / "summary.json", out_dir / "design.parquet"], out_dir)
+        if out_dir is not None:
+            refuse_to_replace([out_dir / "summary.json", out_dir / "design.parquet"], out_dir,
+                              force, quiet or json_)
         spec = ExploreSpec(
             scenario=scenario, design=design, n=n, uncertainties=uncertainties,
             outcomes=tuple(outcome or ("alignment[Belarus][2030]",)), target=target, seed=seed,
@@ -206,6 +213,7 @@ def compare(
     out_dir: Out = None,
     json_: Json = False,
     quiet: Quiet = False,
+    force: Force = False,
     score: bool = typer.Option(False, "--score", help="Rank the views by rolling-origin "
                                                       "back-tests against the panel."),
     origins: str = typer.Option(None, "--origins", help="--score: origins, e.g. 2006,2009."),
@@ -225,8 +233,11 @@ def compare(
         run_score_cli(scenario, perspectives, hypotheses, origins, horizon, panel,
                       min(members, 200), seed, set_, json_, quiet)
         return
-    with user_errors(set_):
+    kept = "nothing was written" + (f" to {out_dir}" if out_dir is not None else "")
+    with user_errors(set_), interruptible("the comparison", kept):
         prepare_out(out_dir)
+        if out_dir is not None:
+            refuse_to_replace([out_dir / "summary.json"], out_dir, force, quiet or json_)
         if not perspectives and not hypotheses:
             raise MultipolarError("say what to compare", field="--perspectives",
                                   fix="add --perspectives all or --hypotheses "
@@ -245,8 +256,6 @@ def compare(
         with ev, Bar(not quiet and not json_) as bar:
             s = run_compare(spec, ev, progress=bar.update)
         if out_dir is not None:
-            if not quiet and not json_:
-                overwrite_notice([out_dir / "summary.json"], out_dir)
             with writing("the results", out_dir):
                 write_summary(Path(out_dir), s)
         if json_:
@@ -300,10 +309,19 @@ def report(
     quiet: Quiet = False,
 ) -> None:
     """Build a report (HTML with embedded pictures and inlined Plotly; optional PDF)."""
+    from multipolar.core.errors import MultipolarError
     from multipolar.report import build_report
 
-    with user_errors():
+    with user_errors(), interruptible("the report", "no report was written"):
         show = not quiet and not json_
+        for path, flag in ((html_out, "--html"), (pdf_out, "--pdf")):
+            if path is not None:  # before any work: can it be written?
+                try:
+                    prepare_out(path, is_file=True)
+                except MultipolarError as err:
+                    raise MultipolarError(err.problems[0].message, file=str(path), field=flag,
+                                          fix="choose a file in a folder you can write to "
+                                          "(nothing was built yet)") from None
         if show:
             overwrite_notice([p for p in (html_out, pdf_out) if p is not None], Path("."))
         with console.status("building the report", spinner="dots") if show else nullcontext():

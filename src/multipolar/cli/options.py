@@ -33,7 +33,11 @@ Members = Annotated[int, typer.Option(
     "--members", "-n", help="Ensemble members per simulation (bargain: 0 = deterministic).")]
 Out = Annotated[Path | None, typer.Option(
     "--out", help="Where results are written (a folder; a file for calibrate). "
-                        "Existing results are never overwritten without a notice.")]
+                        "Earlier results are never replaced silently (calibrate, explore and "
+                        "compare: only with --force).")]
+Force = Annotated[bool, typer.Option(
+    "--force", help="Replace the results already in --out (without it, a command that would "
+                    "replace them stops before computing).")]
 Json = Annotated[bool, typer.Option(
     "--json", help="Print the result as JSON on stdout, and nothing else.")]
 Data = Annotated[str | None, typer.Option(

@@ -207,6 +207,16 @@ def run(
                        chunk_size=chunk_size, events=tuple(events))
         ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler)
         prepare_out(out_dir)
+        folder = chart_folder(out_dir, scenario, seed, members, perspective, hypothesis,
+                              sets, events)
+        if plots and out_dir is None:  # before computing: can the charts be written?
+            try:
+                prepare_out(folder)
+            except MultipolarError as err:
+                console.print(f"[yellow]warning[/]: the charts will not be written "
+                              f"({err.problems[0].message}); the table still is. Choose a "
+                              "writable folder with --out, or --no-plots", soft_wrap=True)
+                plots = False
         try:
             with Bar(enabled=not quiet and not json_) as bar:
                 res = run_ensemble(spec, ev, out=out_dir, resume=resume, progress=bar.members,
@@ -224,14 +234,15 @@ def run(
         world = world_view.is_world(summary)
         if world:
             observed = {**observed, **world_view.observed_world()}
-        folder = chart_folder(out_dir, scenario, seed, members, perspective, hypothesis,
-                              sets, events)
         written: list[Path] = []
         if plots:
-            with writing("the charts", folder, fix="choose a writable folder with --out"):
-                if not quiet and not json_:
-                    overwrite_notice(sorted(folder.glob("*.png")), folder)
-                written = write_plots(summary, folder, observed)
+            try:
+                with writing("the charts", folder, fix="choose a writable folder with --out"):
+                    if not quiet and not json_:
+                        overwrite_notice(sorted(folder.glob("*.png")), folder)
+                    written = write_plots(summary, folder, observed)
+            except MultipolarError as err:  # the table is still worth printing
+                console.print(f"[yellow]warning[/]: {err.render()}", soft_wrap=True)
         if json_:
             print_json(summary)
             return

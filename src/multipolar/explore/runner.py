@@ -192,7 +192,9 @@ def write_run(folder: Path, summary: dict[str, Any], design: Any, y: np.ndarray,
             cols[p] = design.values[:, j]
         for i, nm in enumerate(names):
             cols[f"outcome:{nm}"] = y[:, i]
-        pq.write_table(pa.table(cols), folder / "design.parquet")
+        tmp = folder / ".design.parquet.tmp"  # never a half-written file (Ctrl-C)
+        pq.write_table(pa.table(cols), tmp)
+        tmp.replace(folder / "design.parquet")
         write_summary(folder, summary)
     except OSError as exc:
         raise MultipolarError(f"cannot write the results ({exc.strerror or exc})",

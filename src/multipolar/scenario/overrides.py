@@ -217,16 +217,59 @@ def _locate(raw: dict[str, Any], path: str) -> tuple[Any, Any, list[str]]:
     return container, key, parts
 
 
+def settable_paths(raw: dict[str, Any]) -> list[str]:
+    """The paths an override typically sets in ``raw``.
+
+    Levers, drivers, declared mechanism parameters and switches, aim weights, constraint
+    switches and the time span.
+    """
+    out: list[str] = []
+
+    def section(name: str) -> dict[str, Any]:
+        v = raw.get(name)
+        return v if isinstance(v, dict) else {}
+
+    out += [f"levers.{k}" for k in section("levers")]
+    out += [f"drivers.{k}" for k in section("drivers")]
+    for m, spec in section("mechanisms").items():
+        out.append(f"mechanisms.{m}.enabled")
+        params = spec.get("params") if isinstance(spec, dict) else None
+        out += [f"mechanisms.{m}.params.{p}" for p in (params or {})]
+    out += [f"aims.{k}.weight" for k in section("aims")]
+    out += [f"constraints.{k}.enabled" for k in section("constraints")]
+    out += [f"time.{k}" for k in ("start", "end", "observed_until") if k in section("time")]
+    return out
+
+
+def _top_level_miss(raw: dict[str, Any], name: str) -> tuple[str, str]:
+    """Message and fix for an override path whose first name is unknown."""
+    paths = settable_paths(raw)
+    by_name: dict[str, str] = {}
+    for p in paths:  # a bare lever, driver, aim or parameter name stands for its path
+        for part in p.split(".")[1:]:
+            if part not in ("enabled", "params", "weight"):
+                by_name.setdefault(part, p)
+    close = difflib.get_close_matches(name, [*by_name, *paths], n=3)
+    shown: dict[str, str] = {}  # one mention per path
+    for c in close:
+        path = by_name.get(c, c)
+        shown.setdefault(path, f"'{c}' ({path})" if c in by_name else f"'{c}'")
+    hits = list(shown.values())
+    hint = f"did you mean {' or '.join(hits)}? " if hits else ""
+    return (f"no '{name}' in the scenario",
+            f"{hint}parameters are written levers.NAME, drivers.NAME, "
+            "mechanisms.NAME.params.PARAM, aims.NAME.weight or constraints.ID.enabled "
+            "(every mechanism parameter: multipolar mechanisms)")
+
+
 def check_path(raw: dict[str, Any], path: str) -> tuple[str, str] | None:
     """``None`` if ``path`` names something in ``raw``, else ``(message, fix)``."""
     try:
         _locate(raw, path)
     except LookupError as exc:
         name, options, where = exc.args
-        if where == "<top>":  # shorthands: bare lever, driver, mechanism and aim names
-            for section in ("levers", "drivers", "mechanisms", "aims"):
-                if isinstance(raw.get(section), dict):
-                    options = options + [str(k) for k in raw[section]]
+        if where == "<top>":  # a top-level typo: suggest settable paths, not section names
+            return _top_level_miss(raw, str(name))
         close = difflib.get_close_matches(str(name), options, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         shown = ", ".join(options[:20]) + (" ..." if len(options) > 20 else "")
