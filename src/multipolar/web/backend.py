@@ -67,9 +67,9 @@ def warm() -> None:
         scenario_info(name)
         evidence_items(name)
     _observed()
-    from multipolar.web.world import map_svg
+    from multipolar.web.world import map_bytes
 
-    map_svg()
+    map_bytes()
 
 
 def check_scenario_name(name: str) -> str:

@@ -14,6 +14,7 @@ Depends on :mod:`multipolar.votes`, :mod:`multipolar.data.global_tables` and
 from __future__ import annotations
 
 import math
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -43,6 +44,26 @@ def map_svg() -> str:
 
     full = svg_map({}, width=MAP_WIDTH)
     return re.sub(r' d="([^"]*)"', lambda m: f' d="{_compact(m.group(1))}"', full)
+
+
+_MAP_LOCK = threading.Lock()
+
+
+def map_bytes() -> tuple[bytes, bytes]:
+    """The outlines as bytes, plain and gzipped, made once (at start-up by ``backend.warm``).
+
+    The lock keeps a crowd of first requests from making them two hundred times over.
+    """
+    with _MAP_LOCK:
+        return _map_bytes()
+
+
+@lru_cache(maxsize=1)
+def _map_bytes() -> tuple[bytes, bytes]:
+    import gzip
+
+    plain = map_svg().encode("utf-8")
+    return plain, gzip.compress(plain, compresslevel=9, mtime=0)
 
 
 def _compact(d: str) -> str:
