@@ -91,6 +91,10 @@ function attachTip(box, textOf, onClick) {
     const iso = e.target && e.target.dataset ? e.target.dataset.iso3 : null;
     const text = iso ? textOf(iso) : null;
     if (!text) { tip.hidden = true; return; }
+    if (tip.parentElement !== box.parentElement) {
+      box.parentElement.style.position = "relative";
+      box.parentElement.append(tip);
+    }
     tip.textContent = text;
     tip.hidden = false;
     const host = tip.parentElement.getBoundingClientRect();
@@ -99,7 +103,6 @@ function attachTip(box, textOf, onClick) {
     const x = Math.min(e.clientX - host.left + 14, r.right - host.left - 260);
     tip.style.left = `${Math.max(0, x)}px`;
     tip.style.top = `${e.clientY - host.top + 14}px`;
-    if (tip.parentElement !== box.parentElement) box.parentElement.append(tip);
   });
   box.addEventListener("mouseleave", () => { tip.hidden = true; });
   if (onClick) box.addEventListener("click", (e) => { const iso = e.target.dataset && e.target.dataset.iso3; if (iso) onClick(iso); });
