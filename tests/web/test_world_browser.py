@@ -155,6 +155,7 @@ def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
             expect(page.locator("#state-fan .main-svg").first).to_be_visible()
             expect(page.locator("#state-sphere .main-svg").first).to_be_visible()
             expect(page.locator("#state-detail")).to_contain_text("trade, arms, security")
+            expect(page.locator("#state-channels")).to_contain_text("arms imports")
             page.click("#world-map path[data-iso3=BRA] >> nth=0")
             expect(page.locator("#state-title")).to_contain_text("Brazil (BRA)")
             page.screenshot(path=str(shots / "world-state.png"), full_page=True)

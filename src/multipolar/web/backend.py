@@ -330,7 +330,7 @@ def _scenario_meta(name: str | None) -> tuple[dict[str, str], dict[str, str], in
             info["time"]["observed_until"])
 
 
-VIEW_VERSION = 2
+VIEW_VERSION = 3
 """Version of the view JSON; a stored view of an older version is rebuilt when read."""
 
 
