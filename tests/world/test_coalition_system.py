@@ -19,6 +19,7 @@ from multipolar.votes.coalition import (
 from multipolar.votes.features import feature_panel
 from multipolar.votes.fitting import fit_until, training_rows
 from multipolar.votes.levels import level_spreads, vote_offsets
+from multipolar.votes.votemodel import RIDGE
 
 EVENT = ("use_of_force:UKR@2022",)
 
@@ -130,6 +131,13 @@ def test_vote_level_spread_from_past_votes(world, groups, model):
     lv = level_spreads(model, x, rows)
     assert 5309 not in lv["votes_used"] and len(lv["votes_used"]) == 12
     assert all(0.1 < v < 2.0 for v in lv["vote_sd"])
+    cov = np.asarray(lv["vote_cov"])
+    assert np.allclose(cov, cov.T) and np.linalg.eigvalsh(cov).min() > -1e-12
+    assert np.allclose(np.sqrt(np.diag(cov)), lv["vote_sd"])
+    # one pseudo-kind at the prior: with one recorded kind the kinds' spread is the prior's
+    early = fit_until(world, 2012, groups)
+    assert early.meta["levels"]["kinds"] == 1
+    assert np.allclose(early.meta["levels"]["kind_cov"], np.eye(3) / RIDGE)
     assert model.meta["levels"] == lv
 
 
