@@ -121,6 +121,18 @@ def test_vote_year_after_event_simulates_the_years_between(world, model):
     assert res["resolution"]["vote_year"] == 2024
     with pytest.raises(MultipolarError, match="before the event"):
         _run(world, model, vote_year=2021)
+    with pytest.raises(MultipolarError, match="scenario's last year 2035"):
+        _run(world, model, vote_year=2037)
+
+
+def test_arms_share_scaling():
+    from multipolar.model.engine import scaled_arms_share
+
+    s = np.array([[0.0, 0.5, 1.0, 0.2]])
+    assert np.allclose(scaled_arms_share(s, np.ones_like(s)), s)
+    assert np.allclose(scaled_arms_share(s, np.full_like(s, 2.0)), [[0.0, 2 / 3, 1.0, 0.4 / 1.2]])
+    assert np.allclose(scaled_arms_share(s, np.zeros_like(s)), [[0.0, 0.0, 0.0, 0.0]])
+    assert scaled_arms_share(s, None) is s
 
 
 def test_vote_level_spread_from_past_votes(world, groups, model):

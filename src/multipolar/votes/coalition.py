@@ -299,6 +299,11 @@ def simulate_world(settings: CoalitionSettings, events: list[str], origin: int, 
 
     panel = world_panel(world, origin)
     plain = load_for_origin(settings.scenario, origin)
+    last = plain.scenario.time.end
+    if end > last:
+        raise MultipolarError(f"a vote in {end + 1} needs the world of {end}, after the "
+                              f"scenario's last year {last}", field="--vote-year",
+                              fix=f"give a vote year up to {last + 1}")
     base = prepare_model(plain, origin, end, panel)
     offset = target_gap(base, settings.seed, ANCHOR_MEMBERS)
     loaded = load_with_events(settings.scenario, origin, None,
