@@ -212,3 +212,23 @@ def test_cli_calibration_check_writes_diagram_and_figures(tmp_path):
     assert set(doc["calibration_check"]) == {"leave_one_vote_out", "forward"}
     assert doc["model"]["meta"]["levels"]["kinds"] == 1
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_forecast_from_a_2013_fit_reads_nothing_later(world, groups):
+    """Changing every datum after 2013 leaves a forecast from a fit through 2013 as it was."""
+    model = fit_until(world, 2013, groups, with_record=True)
+    settings = CoalitionSettings(events=("use_of_force:UKR@2015",), members=20, seed=4,
+                                 perspective="western")
+    a = coalition_forecast(settings, world=world, model=model)
+    changed = world.until(2019)
+    cy = changed.country_year
+    later = cy["year"] > 2013
+    cy.loc[later, "rel_pos_ru0_us1"] = 1.0 - cy.loc[later, "rel_pos_ru0_us1"]
+    cy.loc[later, "idealpoint"] = -cy.loc[later, "idealpoint"]
+    cy.loc[later, "v2x_polyarchy"] = 0.0
+    v = changed.votes
+    v.loc[v["rcid"].isin(changed.rollcalls.loc[changed.rollcalls["year"] > 2013, "rcid"]),
+          "vote"] = 3
+    b = coalition_forecast(settings, world=changed, model=model)
+    assert a == b
+    assert a["world"]["simulated"] and a["world"]["origin"] == 2013
