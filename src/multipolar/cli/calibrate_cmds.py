@@ -176,12 +176,12 @@ def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, m
                       hypothesis: str | None, sets: list[str] | None, json_: bool,
                       quiet: bool) -> None:
     """``multipolar calibrate`` for a world scenario: the pooled fit (calibrate.pooled)."""
-    from multipolar.calibrate.pooled import LAST_UNTIL, calibrate_pooled, pooled_yaml
+    from multipolar.calibrate.pooled import calibrate_pooled, last_until, pooled_yaml
 
     if members < 1 or maxiter < 1:
         raise InputError("--members and --maxiter must be at least 1", field="--members",
                          fix="pass e.g. --members 16 --maxiter 300")
-    until = LAST_UNTIL if until is None else until
+    until = last_until() if until is None else until
     with Bar(not quiet and not json_, transient=True) as bar:
         result, model = calibrate_pooled(
             scenario, until=until, members=members, seed=seed, maxiter=maxiter, sets=sets,
@@ -243,8 +243,10 @@ def forecast(
     scenario: Scenario = "russia-neighbourhood",
     calibration: Path = typer.Option(None, "--calibration", "-c",
                                      help="Calibration file from `multipolar calibrate`."),
-    from_: int = typer.Option(2020, "--from", help="First forecast year (origin = FROM-1; "
-                                                   "the default follows the data, to 2019)."),
+    from_: int | None = typer.Option(None, "--from", help="First forecast year (origin = "
+                                                          "FROM-1; default: the year after the "
+                                                          "data's last, 2020 for the bundled "
+                                                          "data)."),
     to: int = typer.Option(2030, "--to", help="Last forecast year."),
     members: Members = 2000,
     seed: Seed = 7,
@@ -273,7 +275,7 @@ def forecast(
     from multipolar.forecast.pipeline import forecast_ensemble
 
     with user_errors(set_):
-        if to < from_:
+        if from_ is not None and to < from_:
             raise InputError(f"--to {to} is before --from {from_}", field="--to",
                              fix="choose --to at or after --from")
         if members < 1:
@@ -288,6 +290,11 @@ def forecast(
         settings = ForecastSettings(settings.alpha, settings.anchor, settings.spread,
                                     exogenous or "known")
         pnl = load_panel(panel)
+        if from_ is None:  # the year after the data's last (the active data set, --data)
+            from_ = min(pnl.last_year(), _observed_until(scenario, perspective, hypothesis)) + 1
+            if to < from_:
+                raise InputError(f"--to {to} is before the first forecast year {from_}",
+                                 field="--to", fix=f"choose --to {from_} or later")
         # the origin is the last year with data: FROM-1, or earlier if the data end earlier
         origin = min(from_ - 1, pnl.last_year())
         if origin < min(y for s in pnl.alignment.values() for y in s):

@@ -131,8 +131,9 @@ def coalition(
 
 
 def calibrate_coalition(
-    until: int = typer.Option(2019, "--until", min=2008, max=2019,
-                              help="Last year of data the fit may use."),
+    until: int | None = typer.Option(None, "--until", min=2008,
+                                     help="Last year of data the fit may use (default and "
+                                          "latest: the data's last year of roll calls)."),
     out_path: Out = None,
     scenario: str = typer.Option("russia-world", "--scenario", help="Scenario with actor_sets."),
     with_record: bool = typer.Option(False, "--with-record",
@@ -159,6 +160,15 @@ def calibrate_coalition(
             raise MultipolarError("say where to write the calibration", field="--out",
                                   fix="add --out FILE.json")
         prepare_out(out_path, is_file=True)
+        from multipolar.datasets.follow import last_year
+
+        last = last_year(("unga-votes",))
+        until = last if until is None else until
+        if until > last:
+            raise MultipolarError(f"--until {until} is after the data's last roll call year "
+                                  f"{last}", field="--until",
+                                  fix=f"choose --until {last} or earlier, or import newer "
+                                      "votes (multipolar data import unga-votes)")
         groups, _ = scenario_groups(scenario)
         world = load_world()
         model = fit_until(world, until, groups, with_record=with_record)

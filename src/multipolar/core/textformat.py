@@ -9,7 +9,7 @@ perspective, hypothesis and events produced the numbers). No dependencies.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 DASH = "–"
@@ -48,4 +48,18 @@ def provenance(perspective: str | None = None, hypothesis: str | None = None,
              f"events: {'; '.join(events) if events else 'none'}"]
     if observed_until is not None:
         parts.append(f"observed until {observed_until}")
+    label = _DATA_LABEL[0]() if _DATA_LABEL else None  # an imported data set is named
+    if label is not None:
+        parts.append(f"data: {label}")
     return " · ".join(parts)
+
+
+_DATA_LABEL: list[Callable[[], str | None]] = []
+
+
+def register_data_label(label: Callable[[], str | None]) -> None:
+    """Let :func:`provenance` name the active data set.
+
+    ``multipolar.datasets`` registers it when imported (the ground imports nothing above it).
+    """
+    _DATA_LABEL[:] = [label]

@@ -31,16 +31,33 @@ def global_dir() -> Path:
     return Path(str(resources.files("multipolar") / "data" / "global"))
 
 
+def _path(name: str) -> Path:
+    """The active data set's copy of a global table (see :mod:`multipolar.datasets`)."""
+    from multipolar.datasets.store import resolve
+
+    return resolve(f"global/{name}") or global_dir() / name
+
+
 def _read(name: str) -> pd.DataFrame:
-    path = global_dir() / name
+    path = _path(name)
     if not path.is_file():
         raise InputError(f"bundled data file '{name}' is missing", file=str(path),
                          fix="reinstall multipolar, or rebuild with scripts/build_global_data.py")
     return pd.read_parquet(path)
 
 
-@lru_cache(maxsize=1)
 def _cached() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    return _cached_at(tuple(str(_path(n)) for n in _TABLES))
+
+
+_TABLES = ("countries.parquet", "country_year.parquet", "unga_rollcalls.parquet",
+           "unga_votes.parquet")
+
+
+@lru_cache(maxsize=2)
+def _cached_at(paths: tuple[str, ...]
+               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    del paths  # the cache key: the active data set's files
     countries = _read("countries.parquet")
     cy = _read("country_year.parquet")
     rc = _read("unga_rollcalls.parquet")

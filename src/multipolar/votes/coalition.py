@@ -187,7 +187,11 @@ def scenario_groups(ref: str | Path) -> tuple[dict[str, str], dict[str, str]]:
         raise MultipolarError("the scenario has no actor_sets (the coalition forecast needs "
                               "every UN member state)", file=str(path), field="actor_sets",
                               fix="use the bundled scenario russia-world or add actor_sets")
-    actors = expand_actor_sets(sets, path.parent)
+    from multipolar.datasets.follow import follow_data
+
+    time = follow_data(raw).get("time")  # members as of the active data set's last year
+    until = time.get("observed_until") if isinstance(time, dict) else None
+    actors = expand_actor_sets(sets, path.parent, until if isinstance(until, int) else None)
     return {a["id"]: str(a["region"]) for a in actors}, group_labels(sets)
 
 

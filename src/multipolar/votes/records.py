@@ -69,6 +69,13 @@ def russia_votes(world: WorldData) -> pd.DataFrame:
             rows.append({"rcid": int(r["rcid"]), "date": r["date"], "year": int(r["year"]),
                          "session": int(r["session"]), "unres": r["unres"], "kind": kind,
                          "target": target})
+    if "kind" in rc.columns:  # kinds given at import (`multipolar data import --vote-kind`)
+        found = {r["rcid"] for r in rows}
+        given = rc[rc["kind"].isin(list(KINDS)) & ~rc["rcid"].isin(found)]
+        for r in given.to_dict("records"):
+            rows.append({"rcid": int(r["rcid"]), "date": r["date"], "year": int(r["year"]),
+                         "session": int(r["session"]), "unres": r["unres"], "kind": r["kind"],
+                         "target": KINDS[r["kind"]][1]})
     cols = ["rcid", "date", "year", "session", "unres", "kind", "target"]
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(["date", "rcid"]).reset_index(drop=True)

@@ -265,8 +265,9 @@ class RunManager:
         with self.lock:
             meta = dict(self.runs[rid])
             meta.update(changes)
+            # the file first: whoever sees the new status in memory finds it on disk too
+            self._write_meta(meta)
             self.runs[rid] = meta
-        self._write_meta(meta)
         return meta
 
     def get(self, rid: str) -> dict[str, Any]:
@@ -421,7 +422,7 @@ class RunManager:
             vlock = self._view_locks.setdefault(rid, threading.Lock())
         with vlock:
             vfile = d / VIEW
-            if not vfile.is_file():
+            if not vfile.is_file() or not _current_view(vfile):
                 summary = self.summary(rid)
                 atomic_write(vfile, dumps(backend.build_view(summary,
                                                              meta["params"].get("scenario"))))
@@ -473,6 +474,13 @@ class RunManager:
         return out
 
 
+
+
+def _current_view(vfile: Path) -> bool:
+    """True when a stored view has the present layout (older ones lack the world data)."""
+    with vfile.open("rb") as f:
+        head = f.read(64)
+    return head.startswith(b'{"version":%d,' % backend.VIEW_VERSION)
 
 
 def dumps(obj: Any) -> bytes:

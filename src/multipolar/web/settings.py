@@ -18,6 +18,8 @@ from multipolar.core.errors import InputError
 
 MAX_MEMBERS = 20_000
 """Most ensemble members one dashboard run may ask for (use the CLI for more)."""
+MAX_COALITION_MEMBERS = 5_000
+"""Most members of one coalition forecast in the dashboard (the CLI takes more)."""
 MAX_SEED = 2**63 - 1
 MIN_YEAR = 1900
 MAX_YEAR = 2200
