@@ -24,7 +24,7 @@ from multipolar.errors import ScenarioError
 from multipolar.model.api import compile_model, simulate
 from multipolar.model.engine import _steps
 from multipolar.model.mechanisms import MECHANISMS, ORDER, Mechanism, Param, declared_params
-from multipolar.model.mechanisms.base import MechanismRegistry, StreamRegistry
+from multipolar.model.mechanisms.base import MechanismRegistry, StateVar, Stream, StreamRegistry
 from multipolar.scenario import load_scenario
 
 FLAGSHIP = Path(__file__).resolve().parents[3] / \
@@ -133,12 +133,13 @@ def test_stream_registry_refuses_collisions() -> None:
         reg.id("a", 5)
 
 
-def test_mechanism_registry_refuses_duplicates_and_unknown_streams() -> None:
+def test_mechanism_registry_refuses_duplicates_and_colliding_streams() -> None:
     reg = MechanismRegistry()
 
     class One(Mechanism):
         name = "one"
         params = (Param("x", 1.0, "x"),)
+        streams = {"one.draws": Stream(10, width=3)}
 
     reg.register(One)
     with pytest.raises(ValueError, match="twice"):
@@ -146,10 +147,54 @@ def test_mechanism_registry_refuses_duplicates_and_unknown_streams() -> None:
 
     class Two(Mechanism):
         name = "two"
-        streams = ("no.such.stream",)
+        streams = {"two.draws": Stream(12)}
 
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="collides"):
         reg.register(Two)
+    assert "two" not in reg.order and "two.draws" not in reg.streams.names()
+
+
+def test_the_default_implementation_is_named_not_the_first_registered() -> None:
+    reg = MechanismRegistry()
+
+    class Rival(Mechanism):
+        name = "m"
+        implementation = "rival"
+
+    class Main(Mechanism):
+        name = "m"
+        implementation = "main"
+        is_default = True
+
+    reg.register(Rival)  # registered first, yet not the default
+    with pytest.raises(KeyError, match="names no default"):
+        reg.resolve("m")
+    reg.register(Main)
+    assert reg.resolve("m") is Main and reg.resolve("m", "rival") is Rival
+
+    class Second(Mechanism):
+        name = "m"
+        implementation = "second"
+        is_default = True
+
+    with pytest.raises(ValueError, match="two default implementations"):
+        reg.register(Second)
+
+
+def test_two_mechanisms_cannot_own_one_state_variable() -> None:
+    reg = MechanismRegistry()
+
+    class A(Mechanism):
+        name = "a"
+        state = (StateVar("x", "x"),)
+
+    class B(Mechanism):
+        name = "b"
+        state = (StateVar("x", "x"),)
+
+    reg.register(A)
+    with pytest.raises(ValueError, match="declared by 'a' and 'b'"):
+        reg.register(B)
 
 
 def test_todays_streams_keep_their_ids() -> None:

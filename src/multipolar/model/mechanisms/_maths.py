@@ -21,6 +21,11 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return t * t * (3.0 - 2.0 * t)
 
 
+def mean_of_two(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The mean of two arrays, ``(a + b) / 2`` (element-wise)."""
+    return (a + b) * 0.5
+
+
 _SQRT3 = math.sqrt(3.0)
 
 
@@ -36,3 +41,17 @@ def logistic(z: np.ndarray) -> np.ndarray:
     +-30 to keep ``exp`` finite.
     """
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+
+
+def carried_forward(arr: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray:
+    """``(years, actors)`` float32 values carried forward from the last finite one.
+
+    Zeros before any, and zeros when ``arr`` is None.
+    """
+    if arr is None:
+        return np.zeros(shape, dtype=np.float32)
+    ok = np.isfinite(arr)
+    idx = np.where(ok, np.arange(arr.shape[0])[:, None], -1)
+    idx = np.maximum.accumulate(idx, axis=0)
+    out = np.take_along_axis(np.nan_to_num(arr, nan=0.0), np.maximum(idx, 0), axis=0)
+    return np.where(idx >= 0, out, 0.0).astype(np.float32)

@@ -20,14 +20,34 @@ and :mod:`.base`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms._maths import carried_forward
+from multipolar.model.mechanisms.base import Mechanism, Param, Yearly, register
 
 if TYPE_CHECKING:
-    from multipolar.model.state import State, StepContext
+    from multipolar.model.state import StartContext, State, StepContext
+
+
+def arms_share(model: Any, window: int) -> np.ndarray:
+    """``(years, actors)``: the Russian share of arms imports over the last ``window`` years.
+
+    Years with a known total only; carried forward after the data (zeros without data).
+    """
+    shape = (model.n_years, len(model.actors))
+    obs = model.obs
+    frm, tot = obs.get("arms_from_russia"), obs.get("arms_total")
+    if frm is None or tot is None:
+        return np.zeros(shape, dtype=np.float32)
+    known = np.isfinite(tot)
+    a = np.cumsum(np.where(known, np.nan_to_num(frm, nan=0.0), 0.0), axis=0)
+    b = np.cumsum(np.where(known, tot, 0.0), axis=0)
+    a[window:] -= a[:-window].copy()
+    b[window:] -= b[:-window].copy()
+    raw = np.where(b > 0, a / np.maximum(b, 1e-12), 0.0)
+    return carried_forward(np.where(known, np.clip(raw, 0.0, 1.0), np.nan), shape)
 
 
 @register
@@ -37,6 +57,8 @@ class ArmsAndEnergy(Mechanism):
     The alignment target of a state moves towards Russia by ``arms_effect`` times the Russian
     share of its arms imports plus ``trade_effect`` times its trade share with Russia, scaled by
     Russia's capacity (the energy windfall paid for the reach; counted up to ``capacity_cap``).
+    The Russian share of arms imports is summed over the last ``arms_window`` observed years
+    (deliveries are lumpy) and carried forward after the data.
     """
 
     name = "arms_and_energy"
@@ -49,10 +71,21 @@ class ArmsAndEnergy(Mechanism):
               "capacity 1", "alignment units per trade share", (0.0, 5.0)),
         Param("capacity_cap", 2.0, "capacity above which arms and energy deals reach no "
               "further", "capacity", (0.0, 10.0)),
+        Param("arms_window", 5.0, "years of arms deliveries summed for a state's Russian share "
+              "of arms imports (a per-run value: its nominal, rounded)", "years", (1.0, 20.0)),
     )
     reads = ("capacity",)
     writes = ("target_shift",)
     context = ("arms_share_russia", "trade_share_russia", "neighbours")
+    provides = {"arms_share_russia": "(actors,) float32: Russian share of the state's arms "
+                                     "imports over the last arms_window observed years "
+                                     "(carried forward)"}
+
+    @classmethod
+    def provide(cls, init: StartContext) -> dict[str, Any]:
+        """The Russian share of each state's arms imports, year by year."""
+        return {"arms_share_russia": Yearly(arms_share(init.model,
+                                                       round(init.nominal(cls, "arms_window"))))}
 
     def step(self, st: State, cx: StepContext) -> None:
         """Add the arms and energy pull to the target shift."""
