@@ -26,6 +26,7 @@ from multipolar.data import column_by_actor_year, yearly_column
 from multipolar.errors import ScenarioError
 from multipolar.scenario.schema import (
     INSTITUTION_EVENTS,
+    FuturePath,
     Lever,
     Param,
     Scenario,
@@ -136,6 +137,8 @@ class FutureSpec:
     reversion: str
     floor: float | None
     cap: float | None
+    default_reversion: float = FuturePath.model_fields["reversion"].default
+    """The scenario language's default rate, for a mean-reverting path without its own."""
 
 
 @dataclass

@@ -162,7 +162,7 @@ def _driver_step(model: CompiledModel, p: dict[str, np.ndarray], name: str, prev
         new = p[fut.level] if fut.level else prev
     elif fut.model == "mean_reverting":
         level = np.log(np.maximum(p[fut.level], 1e-9)) if fut.level else log_prev
-        rev = p[fut.reversion] if fut.reversion else 0.3
+        rev = p[fut.reversion] if fut.reversion else fut.default_reversion
         new = np.exp(log_prev + rev * (level - log_prev) + shock)
     else:
         drift = p[fut.drift] if fut.drift else 0.0
@@ -552,7 +552,13 @@ def _constant_outcomes(steps: list[tuple[str, Mechanism]]) -> frozenset[str]:
                      and MECHANISMS.state_vars[o.field].observed is None)
 
 
-def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1000,
+DEFAULT_STOP = 1000
+"""Members a bare :func:`simulate` call runs (a size of work: results do not depend on it)."""
+DEFAULT_CHUNK = 5000
+"""Members per chunk in :func:`run` (memory, not results: members are keyed, not chunked)."""
+
+
+def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = DEFAULT_STOP,
              params: dict[str, np.ndarray] | None = None,
              keys: np.ndarray | None = None) -> ChunkResult:
     """Simulate global members ``[start, stop)`` of the ensemble of ``seed``.
@@ -618,7 +624,7 @@ def _schedule_views(model: CompiledModel, p: dict[str, np.ndarray], t: int, core
                           {k: members[v] for k, v in paths.items() if v in members})
 
 
-def run(model: CompiledModel, seed: SeedLike, members: int, chunk: int = 5000,
+def run(model: CompiledModel, seed: SeedLike, members: int, chunk: int = DEFAULT_CHUNK,
         **kw: Any) -> ChunkResult:
     """Simulate ``members`` members in chunks in this process and join them."""
     parts = [simulate(model, seed, s, min(s + chunk, members), **kw)

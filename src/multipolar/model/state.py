@@ -258,8 +258,8 @@ class StartContext:
     def shape(self, var: StateVar) -> tuple[int, ...]:
         """The full shape of state variable ``var``."""
         n, a, i = self.n, self.n_actors, self.n_institutions
-        return {"actors": (n, a), "russia": (n,), "institutions": (i, n, a),
-                "sphere": (n, a, 4, 3)}[var.shape]
+        base = {"actors": (n, a), "russia": (n,), "institutions": (i, n, a)}[var.shape]
+        return (*base, *var.dims)
 
     def zeros(self, var: StateVar) -> np.ndarray:
         """Zeros of ``var``'s shape and type."""

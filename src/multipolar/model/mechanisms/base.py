@@ -53,20 +53,21 @@ class Param:
 
 INF = float("inf")
 
-SHAPES = ("actors", "russia", "institutions", "sphere")
-"""Shapes of a state variable: ``(members, actors)``, ``(members,)`` (Russia's own),
-``(institutions, members, actors)`` and ``(members, actors, channels, poles)``."""
+SHAPES = ("actors", "russia", "institutions")
+"""Shapes of a state variable: ``(members, actors)``, ``(members,)`` (Russia's own) and
+``(institutions, members, actors)``; a variable's ``dims`` add trailing axes (the sphere's
+channels and poles)."""
 
 
 @dataclass(frozen=True)
 class StateVar:
     """A state variable a mechanism owns.
 
-    ``shape`` is one of :data:`SHAPES`; ``bounds`` the range it must stay in (checked by the
-    contract tests); a ``flow`` is zeroed at the start of every year; ``observed`` names the
-    observed series that sets it in observed years (where the data have a value); ``dtype``
-    is ``float32``, ``float64`` or ``bool``. Its starting value is the owner's ``start``
-    (zeros unless the owner says otherwise).
+    ``shape`` is one of :data:`SHAPES`, ``dims`` trailing axes after it; ``bounds`` the range
+    it must stay in (checked by the contract tests); a ``flow`` is zeroed at the start of
+    every year; ``observed`` names the observed series that sets it in observed years (where
+    the data have a value); ``dtype`` is ``float32``, ``float64`` or ``bool``. Its starting
+    value is the owner's ``start`` (zeros unless the owner says otherwise).
     """
 
     name: str
@@ -76,6 +77,7 @@ class StateVar:
     flow: bool = False
     observed: str | None = None
     dtype: str = "float32"
+    dims: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -215,9 +215,9 @@ class Sphere(Mechanism):
                "eu_eligibility", "neighbours")
     levers = ("eu_offer",)
     state = (StateVar("sphere", "each channel's shares of the poles", (0.0, 1.0),
-                      shape="sphere"),
+                      dims=(len(CHANNELS), len(POLES))),
              StateVar("sphere_push", "this year's pushes on the sphere's targets",
-                      shape="sphere", flow=True))
+                      flow=True, dims=(len(CHANNELS), len(POLES))))
     outcomes = tuple(Outcome(f"sphere_{pole}", "sphere", derive=_shares_outcome, index=k)
                      for k, pole in enumerate(POLES))
     provides = {"sphere_reference": "(actors, channels, poles) float32: the sphere's starting "
