@@ -17,6 +17,13 @@ every selected test. One mutant at a time (parallelism 1), each under a wall-clo
 It prints one line per mutant and the score; ``--out`` writes them as JSON. Operators inside
 index expressions (``k:k + 1``) and on string constants are not mutated (they pick elements,
 they are not update terms).
+
+By default the mutants run *in process*: the mutated function alone is compiled and set in
+place of the original on its class (or module), the tests run through ``pytest.main`` (first
+the test classes of the mechanism that owns the function, then, for a mutant they miss, the
+whole selection) and the original is put back; no process starts per mutant, so a run takes
+minutes. ``--subprocess`` runs each mutant in a fresh interpreter on a copied source tree
+instead (slower, fully isolated). Wrap the run in ``timeout`` to bound it.
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ class Mutant:
     file: str
     line: int
     col: int
+    end: tuple[int, int]  # (end line, end column): nested operations may share their start
     function: str
     kind: str  # "binop" or "augassign"
     before: str
@@ -93,6 +101,10 @@ def _is_string(node: ast.AST) -> bool:
         isinstance(node, ast.JoinedStr)
 
 
+def _end(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+
+
 def find_mutants(path: Path) -> list[Mutant]:
     """Every sign flip in the update terms of ``path``."""
     src = path.read_text(encoding="utf-8")
@@ -107,28 +119,35 @@ def find_mutants(path: Path) -> list[Mutant]:
                     continue
                 sym = "+" if isinstance(node.op, ast.Add) else "-"
                 out.append(Mutant(str(path.relative_to(ROOT)), node.lineno, node.col_offset,
-                                  qual, "binop", sym, "-" if sym == "+" else "+"))
+                                  _end(node), qual, "binop", sym, "-" if sym == "+" else "+"))
             elif isinstance(node, ast.AugAssign) and type(node.op) in SWAP:
                 sym = "+=" if isinstance(node.op, ast.Add) else "-="
                 out.append(Mutant(str(path.relative_to(ROOT)), node.lineno, node.col_offset,
-                                  qual, "augassign", sym, "-=" if sym == "+=" else "+="))
+                                  _end(node), qual, "augassign", sym,
+                                  "-=" if sym == "+=" else "+="))
     return out
+
+
+def _flip(tree: ast.AST, m: Mutant) -> None:
+    """Flip mutant ``m``'s operator in ``tree`` (in place; locations are kept)."""
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", None) == m.line and \
+                getattr(node, "col_offset", None) == m.col and _end(node) == tuple(m.end):
+            if m.kind == "binop" and isinstance(node, ast.BinOp) and type(node.op) in SWAP:
+                node.op = SWAP[type(node.op)]()
+                return
+            if m.kind == "augassign" and isinstance(node, ast.AugAssign) and \
+                    type(node.op) in SWAP:
+                node.op = SWAP[type(node.op)]()
+                return
+    raise LookupError(f"mutant site not found: {m}")
 
 
 def apply(src: str, m: Mutant) -> str:
     """``src`` with mutant ``m``'s operator flipped (the module re-written from its AST)."""
     tree = ast.parse(src)
-    for node in ast.walk(tree):
-        if getattr(node, "lineno", None) == m.line and \
-                getattr(node, "col_offset", None) == m.col:
-            if m.kind == "binop" and isinstance(node, ast.BinOp) and type(node.op) in SWAP:
-                node.op = SWAP[type(node.op)]()
-                return ast.unparse(tree)
-            if m.kind == "augassign" and isinstance(node, ast.AugAssign) and \
-                    type(node.op) in SWAP:
-                node.op = SWAP[type(node.op)]()
-                return ast.unparse(tree)
-    raise LookupError(f"mutant site not found: {m}")
+    _flip(tree, m)
+    return ast.unparse(tree)
 
 
 def run_mutant(m: Mutant, work: Path, pytest_args: list[str], timeout: int) -> Mutant:
@@ -155,6 +174,86 @@ def run_mutant(m: Mutant, work: Path, pytest_args: list[str], timeout: int) -> M
     return m
 
 
+def _owner(m: Mutant) -> tuple[object, str, object]:
+    """``(holder, attribute, original)``: where the mutated function lives (class or module)."""
+    import importlib
+
+    module = importlib.import_module(
+        "multipolar.model.mechanisms." + Path(m.file).stem)
+    owner, _, attr = m.function.rpartition(".")
+    holder = getattr(module, owner) if owner else module
+    return holder, attr, vars(holder)[attr]
+
+
+def _mutated_function(m: Mutant, holder: object, attr: str) -> object:
+    """The mutated function object, compiled alone with its module's globals."""
+    import importlib
+
+    module = importlib.import_module(
+        "multipolar.model.mechanisms." + Path(m.file).stem)
+    path = ROOT / m.file
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    _flip(tree, m)  # in the original tree: line numbers stay those of the file
+    want = attr
+    # the function that holds the mutated operator, found by its owner and name
+    owner = m.function.rpartition(".")[0]
+    scope: list[ast.stmt] = tree.body
+    if owner:
+        scope = next(n for n in tree.body if isinstance(n, ast.ClassDef)
+                     and n.name == owner).body
+    fn = next(n for n in scope if isinstance(n, ast.FunctionDef) and n.name == want)
+    namespace: dict[str, object] = {}
+    code = compile(ast.Module(body=[fn], type_ignores=[]), str(path), "exec")
+    exec(code, vars(module), namespace)
+    return namespace[want]
+
+
+def _test_ids(m: Mutant) -> list[str]:
+    """Node ids of the contract test classes of the mechanism that owns ``m``'s function."""
+    import importlib
+
+    holder, _, _ = _owner(m)
+    mods = ["tests.model.mechanisms.test_each_mechanism",
+            "tests.model.mechanisms.test_world_mechanisms"]
+    ids = []
+    for name in mods:
+        mod = importlib.import_module(name)
+        for cname, obj in vars(mod).items():
+            mech = getattr(obj, "mechanism", None)
+            if isinstance(obj, type) and mech is not None and (
+                    mech is holder or (isinstance(holder, type) and issubclass(mech, holder))
+                    or (not isinstance(holder, type) and mech.__module__ == holder.__name__)):
+                ids.append(f"{name.replace('.', '/')}.py::{cname}")
+    return ids
+
+
+def run_in_process(m: Mutant, pytest_args: list[str]) -> Mutant:
+    """Run the tests with ``m``'s function replaced in memory; set ``m.killed``."""
+    import contextlib
+    import io
+
+    import pytest
+
+    holder, attr, original = _owner(m)
+    mutated = _mutated_function(m, holder, attr)
+    t0 = time.perf_counter()
+    base = ["-x", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+
+    def fails(args: list[str]) -> bool:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = pytest.main([*base, *args])
+        return int(code) not in (0, 5)
+
+    try:
+        setattr(holder, attr, mutated)
+        ids = _test_ids(m)
+        m.killed = (bool(ids) and fails(ids)) or fails(pytest_args)
+    finally:
+        setattr(holder, attr, original)
+        m.seconds = round(time.perf_counter() - t0, 1)
+    return m
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the mutation run; print one line per mutant and the score."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -162,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", help="mutate only this file of the mechanisms package")
     ap.add_argument("--timeout", type=int, default=120, help="seconds per mutant")
     ap.add_argument("--out", type=Path, help="write the results as JSON here")
+    ap.add_argument("--subprocess", action="store_true",
+                    help="one interpreter per mutant on a copied tree (slow, isolated)")
     ap.add_argument("pytest_args", nargs="*", default=["tests/model/mechanisms"])
     args = ap.parse_args(argv)
     files = sorted(p for p in (ROOT / MECH).glob("*.py") if p.name not in SKIP_FILES
@@ -169,18 +270,34 @@ def main(argv: list[str] | None = None) -> int:
     mutants = [m for f in files for m in find_mutants(f)]
     if args.list:
         for m in mutants:
-            print(f"{m.file}:{m.line}:{m.col} {m.function} {m.before} -> {m.after}")
+            print(f"{m.file}:{m.line}:{m.col}-{m.end[1]} {m.function} {m.before} -> {m.after}")
         print(f"{len(mutants)} mutants")
         return 0
-    with tempfile.TemporaryDirectory(prefix="mutants-") as tmp:
-        work = Path(tmp)
-        shutil.copytree(ROOT / "src", work / "src",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    def report(i: int, m: Mutant) -> None:
+        state = "killed" if m.killed else "SURVIVED"
+        print(f"[{i}/{len(mutants)}] {state:8} {m.file}:{m.line} {m.function} "
+              f"{m.before} -> {m.after} ({m.seconds} s)", flush=True)
+
+    if args.subprocess:
+        with tempfile.TemporaryDirectory(prefix="mutants-") as tmp:
+            work = Path(tmp)
+            shutil.copytree(ROOT / "src", work / "src",
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            for i, m in enumerate(mutants, 1):
+                run_mutant(m, work, args.pytest_args, args.timeout)
+                report(i, m)
+    else:
+        sys.path.insert(0, str(ROOT))
+        os.chdir(ROOT)
+        import pytest
+
+        quiet = ["-x", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+        if int(pytest.main([*quiet, *args.pytest_args])) != 0:
+            print("the tests fail without any mutant: fix them first")
+            return 2
         for i, m in enumerate(mutants, 1):
-            run_mutant(m, work, args.pytest_args, args.timeout)
-            state = "killed" if m.killed else "SURVIVED"
-            print(f"[{i}/{len(mutants)}] {state:8} {m.file}:{m.line} {m.function} "
-                  f"{m.before} -> {m.after} ({m.seconds} s)", flush=True)
+            run_in_process(m, args.pytest_args)
+            report(i, m)
     killed = sum(bool(m.killed) for m in mutants)
     print(f"score: {killed}/{len(mutants)} killed")
     for m in mutants:

@@ -3,7 +3,7 @@
 State is a set of arrays shaped ``(members, actors)`` (plus ``(members,)`` for Russia's own
 variables and ``(members, actors, institutions)`` for memberships). One year is one pass over
 the enabled mechanisms of :mod:`multipolar.model.mechanisms`; the only Python loop is over
-years. Parameters are drawn per member from counter-based streams (:mod:`multipolar.rng`), so
+years. Parameters are drawn per member from counter-based streams (:mod:`multipolar.core.rng`), so
 member ``i`` of seed ``s`` is the same whatever chunk it runs in.
 
 The engine holds no model content: the state variables, their starting values and bounds,
@@ -21,12 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from multipolar import rng
+from multipolar.core import rng
+from multipolar.core.seeding import SeedLike
 from multipolar.model.compile import CompiledModel, InstitutionRules
 from multipolar.model.mechanisms import MECHANISMS, STREAMS, Mechanism, resolve
 from multipolar.model.mechanisms._maths import carried_forward
 from multipolar.model.mechanisms.base import DRIVERS, Yearly
 from multipolar.model.mechanisms.institutions import Institutions, eligible
+from multipolar.model.mechanisms.world import world_series  # noqa: F401  (public: votes.coalition)
 from multipolar.model.state import (
     F,
     ParamView,
@@ -36,7 +38,6 @@ from multipolar.model.state import (
     StepContext,
     flow_names,
 )
-from multipolar.seeding import SeedLike
 
 
 @dataclass

@@ -38,7 +38,13 @@ from multipolar.model.mechanisms.sphere import (
     WEST,
 )
 from multipolar.model.state import State
-from tests.model.mechanisms.contract import ZERO, MechanismContract, Situation, make_state
+from tests.model.mechanisms.contract import (
+    ZERO,
+    MechanismContract,
+    Situation,
+    make_items,
+    make_state,
+)
 
 S = Situation
 NB = np.s_[:, 1:]  # the four neighbours
@@ -340,6 +346,17 @@ class TestSphere(MechanismContract):
         S("capacity", "sphere", +1, {"state.capacity": 1.4}, {"state.capacity": 0.5},
           np.s_[:, 1:, TRADE, RUSSIA]).check(self)
 
+    def test_chinas_starting_arms_share_anchors_its_target(self) -> None:
+        low, high = (make_items()["sphere_reference"].copy() for _ in range(2))
+        low[:, ARMS, CHINA], high[:, ARMS, CHINA] = 0.05, 0.6
+        S("reference", "sphere", +1, {"item.sphere_reference": high},
+          {"item.sphere_reference": low}, np.s_[:, 1:, ARMS, CHINA]).check(self)
+
+    def test_at_full_adjustment_the_sphere_is_its_target_wherever_it_starts(self) -> None:
+        other = make_state(2).sphere
+        S("adjustment 1", "sphere", 0, {"param.adjustment": 1.0},
+          {"param.adjustment": 1.0, "state.sphere": other}).check(self)
+
     def test_a_push_moves_the_sphere_and_channels_move_towards_their_targets(self) -> None:
         push = np.zeros((6, 5, 4, 3), F32)
         push[..., RUSSIA] = 0.5
@@ -461,6 +478,24 @@ class TestInstitutions(MechanismContract):
         alone = self.run_in({**two_russian, "state.membership": _no_members}
                             )[1].membership[0][:, [1, 3, 4]]
         assert joined.all() and not alone.any()
+
+    def test_exit_changes_with_depth_by_its_declared_sign(self) -> None:
+        """``exit_depth`` is the change of the exit log-odds per membership of the same pole's
+        other formats: a positive value makes a member of both Russia-led formats leave."""
+        both = {"item.institution_pole": np.array([0, 0], np.int8),
+                "item.institution_exclusions": np.zeros((2, 2), bool),
+                "item.institution_columns": [np.arange(1, 5), np.arange(1, 5)],
+                "item.institution_columns_in_neighbours": [np.arange(4), np.arange(4)],
+                "item.path_years": np.array([0, 0]),
+                "item.red_line_scope": np.zeros((5, 2), bool),
+                "item.conflict_scope": np.zeros(2, bool),
+                "item.forced_membership": np.full((5, 2), -1, np.int8),
+                "state.membership": _all_members, "state.alignment": 0.0,
+                "param.exit_base_east": -15.0, "param.exit_lean": 0.0,
+                "param.join_base_east": -15.0}
+        leave = self.run_in({**both, "param.exit_depth": 30.0})[1].membership[:, :, 1:]
+        stay = self.run_in({**both, "param.exit_depth": -30.0})[1].membership[:, :, 1:]
+        assert not leave.any() and stay.all()
 
     def test_exit_rises_with_lean_away(self) -> None:
         stay = {"state.membership": _all_members, "param.exit_base_east": -15.0,
@@ -671,6 +706,7 @@ class TestDomesticLinkage(MechanismContract):
           {"state.regime_security": 0.0, "param.security_reversion": 0.0}).check(self)
         S("recognition moves towards its level from below", "recognition", +1,
           {"state.recognition": 0.0}).check(self)
+        S("... and from above", "recognition", -1, {"state.recognition": 1.0}).check(self)
 
 
 class TestBilateralManagement(MechanismContract):

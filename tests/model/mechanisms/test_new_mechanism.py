@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from multipolar import rng
+from multipolar.core import rng
 from multipolar.model.api import compile_model, simulate
 from multipolar.model.engine import _member_params, _Run, _steps
 from multipolar.model.mechanisms import MECHANISMS, Mechanism, Param
