@@ -32,29 +32,30 @@ import yaml
 from multipolar.calibrate.history import CalibrationResult, Observed, calibrate, scenario_path
 from multipolar.core.errors import InputError
 from multipolar.model.compile import CompiledModel
+from multipolar.model.mechanisms import search_ranges
 
 FIRST_UNTIL, LAST_UNTIL = 2005, 2019
 """The years a pooled fit may end in (the bundled global data run 1992-2019)."""
 
-TRANSFER: dict[str, tuple[float, float]] = {
-    "alignment.adjustment": (0.05, 0.9),
-    "alignment.democracy_effect": (0.0, 1.0),
-    "kindred_regimes.support": (0.02, 1.0),
-    "patronage_networks.influence": (0.01, 0.6),
-}
+TRANSFER: dict[str, tuple[float, float]] = search_ranges("pooled", (
+    "alignment.adjustment",
+    "alignment.democracy_effect",
+    "kindred_regimes.support",
+    "patronage_networks.influence",
+))
 """Parameters of the mechanisms the world shares with the neighbourhood, with search bounds:
 they mean the same in both scenarios and are handed over by the ``transfer`` section."""
 
-POOLED_PARAMETERS: dict[str, tuple[float, float]] = {
-    **TRANSFER,
-    "alignment.base": (-0.9, 0.5),
-    "western_normative_pull.effect": (0.05, 1.5),
-    "china_backing.cover": (0.01, 1.0),
-    "sovereignty_norm.strength": (0.02, 1.0),
-    "arms_and_energy.arms_effect": (0.02, 1.5),
-    "arms_and_energy.trade_effect": (0.02, 3.0),
-}
-"""Parameters fitted by the pooled calibration. As in
+POOLED_PARAMETERS: dict[str, tuple[float, float]] = {**TRANSFER, **search_ranges("pooled", (
+    "alignment.base",
+    "western_normative_pull.effect",
+    "china_backing.cover",
+    "sovereignty_norm.strength",
+    "arms_and_energy.arms_effect",
+    "arms_and_energy.trade_effect",
+))}
+"""Parameters fitted by the pooled calibration, with their search bounds (declared on each
+parameter: ``Param.search["pooled"]``). As in
 :data:`multipolar.calibrate.history.FREE_PARAMETERS` the lower bounds keep every mechanism the
 seeds describe switched on: the fit chooses how strong, the theory says whether."""
 

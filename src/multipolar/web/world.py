@@ -23,12 +23,44 @@ OBSERVED_COLUMN = "rel_pos_ru0_us1"
 """Column of the bundled global table holding UN voting alignment (0 Russia, 1 the US)."""
 
 
+MAP_WIDTH = 960
+"""Width of the map's SVG coordinates (pixels at 100%)."""
+MAP_GRID = 0.5
+"""Outline points are rounded to this many SVG units and repeated points dropped: half a
+pixel at full width, which halves the file without a visible change."""
+
+
 @lru_cache(maxsize=1)
 def map_svg() -> str:
-    """The world outlines as one SVG (grey states, ``data-iso3`` on every path), cached."""
+    """The world outlines as one SVG (grey states, ``data-iso3`` on every path), cached.
+
+    ``multipolar.figures.worldmap.svg_map`` without values, its points put on a grid of
+    :data:`MAP_GRID` units (about 570 kB instead of 1.2 MB; 130 kB gzipped).
+    """
+    import re
+
     from multipolar.figures.worldmap import svg_map
 
-    return svg_map({}, width=960)
+    full = svg_map({}, width=MAP_WIDTH)
+    return re.sub(r' d="([^"]*)"', lambda m: f' d="{_compact(m.group(1))}"', full)
+
+
+def _compact(d: str) -> str:
+    """An SVG path of ``M x,y L x,y ... Z`` rings on the :data:`MAP_GRID`, repeats dropped.
+
+    A ring left with fewer than three points is dropped, unless it is the path's only one.
+    """
+    rings = []
+    for ring in d.split("M")[1:]:
+        keep: list[tuple[float, float]] = []
+        for p in ring.rstrip("Z").split("L"):
+            x, y = p.split(",")
+            q = (round(float(x) / MAP_GRID) * MAP_GRID, round(float(y) / MAP_GRID) * MAP_GRID)
+            if not keep or q != keep[-1]:
+                keep.append(q)
+        rings.append(keep)
+    good = [r for r in rings if len(r) >= 3] or rings[:1]
+    return "".join("M" + "L".join(f"{x:g},{y:g}" for x, y in r) + "Z" for r in good)
 
 
 @lru_cache(maxsize=8)

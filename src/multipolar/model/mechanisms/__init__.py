@@ -58,7 +58,9 @@ from multipolar.model.mechanisms.catalogue import (
     MechanismInfo,
     catalogue,
     check_mechanisms,
+    clip_to_bounds,
     declared_params,
+    search_ranges,
 )
 
 ORDER: list[str] = [
@@ -96,5 +98,5 @@ def implementations(name: str) -> list[str]:
 
 
 __all__ = ["CONTEXT_ITEMS", "MECHANISMS", "ORDER", "REGISTRY", "SHARED_PARAMS", "STREAMS",
-           "Mechanism", "MechanismInfo", "Param", "catalogue", "check_mechanisms",
-           "declared_params", "implementations", "register", "resolve"]
+           "Mechanism", "MechanismInfo", "Param", "catalogue", "check_mechanisms", "clip_to_bounds",
+           "declared_params", "implementations", "register", "resolve", "search_ranges"]

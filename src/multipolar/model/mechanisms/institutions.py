@@ -134,7 +134,8 @@ class Institutions(Mechanism):
               "once it has held the status for the years its path requires",
               "probability per year", (0.0, 1.0)),
         Param("anchor", 0.0206, "pull of each membership on the alignment target",
-              "alignment units per membership", (0.0, 1.0)),
+              "alignment units per membership", (0.0, 1.0),
+              search={"history": (0.02, 0.2)}),
         Param("other_pole_anchor", 0.5, "pull towards Russia of a China-led or mixed format, "
               "relative to a Russia-led one", "-", (0.0, 1.0)),
         Param("china_eligibility", 0.5, "China proximity from which a neighbour may join "

@@ -241,9 +241,11 @@ function drawGroups() {
   const v = S.view;
   if (!v || v.kind !== "world") return;
   const groups = Object.keys(v.group_means).filter((g) => g !== "russia");
-  const layout = gridAxes(groups.length, 4, { range: [-0.4, 1.1] });
+  const vals = groups.flatMap((g) => v.group_means[g].model.concat(v.group_means[g].observed)).filter((x) => x !== null);
+  const lo = Math.min(0, ...vals) - 0.1, hi = Math.max(1, ...vals) + 0.1;
+  const layout = gridAxes(groups.length, 3, { range: [lo, hi] });
   layout.margin.t = 56;
-  layout.height = Math.max(420, 230 * Math.ceil(groups.length / 4) + 60);
+  layout.height = Math.max(420, 220 * Math.ceil(groups.length / 3) + 80);
   const traces = [];
   groups.forEach((g, i) => {
     const s = i === 0 ? "" : String(i + 1);
@@ -431,7 +433,7 @@ function coalRequest() {
     year: Number($("coal-year").value), resolution: $("coal-resolution").value || null,
     vote_year: $("coal-vote-year").value ? Number($("coal-vote-year").value) : null,
     perspective: $("coal-perspective").value || null, hypothesis: $("coal-hypothesis").value || null,
-    levers, members: Number($("coal-members").value), seed: Number($("coal-seed").value) };
+    levers, hindsight: $("coal-hindsight").checked, members: Number($("coal-members").value), seed: Number($("coal-seed").value) };
 }
 
 function coalCli() {
@@ -442,6 +444,7 @@ function coalCli() {
   if (r.perspective) parts.push("--perspective", r.perspective);
   if (r.hypothesis) parts.push("--hypothesis", r.hypothesis);
   for (const l of r.levers) parts.push("--set", `${l.path}${l.target ? `[${l.target}]` : ""}=${num6(l.value)}${l.year ? "@" + l.year : ""}`);
+  if (r.hindsight) parts.push("--hindsight");
   $("coal-cli").textContent = parts.join(" ");
 }
 
@@ -498,7 +501,9 @@ async function showCoalition(job) {
   $("coal-results").hidden = false;
   const ev = res.event;
   const names = Object.fromEntries(res.states.map((s) => [s.iso3, s.name]));
-  $("coal-title").textContent = `General Assembly vote after ${pretty(ev.kind)} by Russia against ${names[ev.target] || ev.target} in ${ev.year}`;
+  const res_kind = res.resolution && res.resolution.kind ? res.resolution.kind : (typeof res.resolution === "string" ? res.resolution : null);
+  $("coal-title").textContent = `General Assembly vote${res_kind ? ` (${pretty(res_kind)})` : ""} after ${pretty(ev.kind)} by Russia against ${names[ev.target] || ev.target} in ${ev.year}` +
+    (res.hindsight ? " — hindsight: within the fit's data" : "");
   $("coal-prov").textContent = `Settings: ${job.cli}. Vote model fitted through ${res.calibration.until}; ${res.calibration.members} members, seed ${res.calibration.seed}.`;
   // counts
   const rows = CLASSES.map((c) => {
