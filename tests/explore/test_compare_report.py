@@ -152,3 +152,20 @@ def test_cli_explore_explains_measures_and_warns_on_small_samples() -> None:
     assert "S1: first-order Sobol index" in text and "ST: total Sobol index" in text
     assert "rho: Spearman rank correlation" in text
     assert "warning: only 8 Sobol base samples" in text
+
+
+def test_targeting_is_shown_only_where_overlays_differ(hyp: Any, capsys: Any) -> None:
+    """Issue 24: 'Attraction targeting +1.00 ± 0.00' for every perspective told nothing."""
+    from multipolar.cli.explore_cmds import _print_compare
+
+    s, _ = hyp
+    _print_compare(s)  # strategic against opportunist: the table, one row each
+    text = capsys.readouterr().out
+    assert "strategic" in text and "opportunist" in text and "±" in text.split("targeting")[-1]
+    persp = compare(CompareSpec(perspectives=("kremlin", "western_analysts"), members=20,
+                                seed=3, end=2022, drivers=False))
+    corr = {k: v["targeting"]["correlation"] for k, v in persp["overlays"].items()}
+    assert max(corr.values()) - min(corr.values()) < 0.01  # every perspective targets alike
+    _print_compare(persp)
+    text = " ".join(capsys.readouterr().out.split())
+    assert "in every overlay compared" in text and "± 0.00" not in text

@@ -47,6 +47,7 @@ from multipolar.cli.options import (
 )
 from multipolar.cli.progress import Bar
 from multipolar.core.textformat import provenance
+from multipolar.report.build import targeting_differs
 
 
 def _evaluator(executor: str, workers: int | None, scheduler: str | None) -> Any:
@@ -289,11 +290,19 @@ def _print_compare(s: dict[str, Any]) -> None:
                 dt.add_row(f"{r['path']} = {r['value']}", f"{r['effect']:.3f}",
                            f"{r['share']:.0%}")
             out.print(dt)
+    targeting = {k: v["targeting"] for k, v in s["overlays"].items() if "targeting" in v}
+    if not targeting:
+        return
+    corr = [g["correlation"] for g in targeting.values()]
+    if not targeting_differs(s):  # the same in every overlay: one line
+        out.print(f"attraction targeting (correlation of Russia's attraction with the "
+                  f"neighbours' importance): {corr[0]:+.2f} in every overlay compared, so it "
+                  "does not tell them apart")
+        return
     tt = Table(title="attraction targeting (correlation with importance)")
     tt.add_column("overlay")
     tt.add_column("correlation [95% CI]")
-    for k, v in s["overlays"].items():
-        g = v["targeting"]
+    for k, g in targeting.items():
         tt.add_row(k, f"{g['correlation']:+.2f} ± {1.96 * g['se']:.2f}")
     out.print(tt)
 

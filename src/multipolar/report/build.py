@@ -210,8 +210,20 @@ def _figures(run: RunData, observed: dict[str, dict[int, float]] | None) -> Figs
         if any(s["drivers"].values()):
             out.append(("comparison", "Which overrides drive the differences",
                         F.drivers_chart(s)))
-        out.append(("comparison", "Attraction targeting", F.targeting_chart(s)))
+        if targeting_differs(s):  # the same in every overlay tells nothing: no chart
+            out.append(("comparison", "Attraction targeting", F.targeting_chart(s)))
     return out
+
+
+TARGETING_SAME = 0.01
+"""Overlays whose attraction targeting differs by less than this are not charted apart."""
+
+
+def targeting_differs(s: dict[str, Any]) -> bool:
+    """Whether the compared overlays differ in attraction targeting (else it says nothing)."""
+    corr = [v["targeting"]["correlation"] for v in s.get("overlays", {}).values()
+            if "targeting" in v]
+    return bool(corr) and max(corr) - min(corr) >= TARGETING_SAME
 
 
 def _sensitivity_notes(s: dict[str, Any]) -> str:
@@ -282,9 +294,11 @@ def _section_text(run: RunData) -> dict[str, str]:
                                     [[r["actor"], r["institution"], r["year"], r["difference"],
                                       f"{r['lo']:.3f} – {r['hi']:.3f}"]
                                      for r in d["memberships"][:12]]))
-        parts.append(_table(["overlay", "attraction-importance correlation", "± 95%"],
-                            [[k, v["targeting"]["correlation"], 1.96 * v["targeting"]["se"]]
-                             for k, v in s["overlays"].items()]))
+        if targeting_differs(s):
+            parts.append(_table(["overlay", "attraction-importance correlation", "± 95%"],
+                                [[k, v["targeting"]["correlation"],
+                                  1.96 * v["targeting"]["se"]]
+                                 for k, v in s["overlays"].items()]))
         txt["comparison"] = "".join(parts)
     return txt
 
