@@ -61,6 +61,27 @@ def test_fan_chart_explains_the_scale_and_marks_the_projection():
     plt.close(fig)
 
 
+def test_sphere_overview_marks_the_projection_over_its_stacks(monkeypatch, tmp_path: Path):
+    """Issue 24: sphere-overview.png had no projection shading and no last-observed line."""
+    cell = {"median": 1 / 3}
+    summary = {**_summary(), "sphere": {a: {str(y): {p: cell for p in ("russia", "china",
+                                                                         "west")}
+                                            for y in YEARS} for a in ("Belarus", "Armenia")}}
+    figs = []
+    monkeypatch.setattr(plots.plt, "close", figs.append)  # keep the figure to look at it
+    plots.sphere_overview(summary, tmp_path / "sphere.png")
+    fig = figs[0]
+    for ax in [a for a in fig.axes if a.get_title()]:
+        spans = [p for p in ax.patches
+                 if p.get_zorder() > max(c.get_zorder() for c in ax.collections)]
+        assert spans, ax.get_title()  # drawn over the stacked areas, so it shows
+        lines = [ln for ln in ax.lines if np.allclose(ln.get_xdata(), 2019)]
+        assert lines and lines[0].get_linestyle() == "--"
+    legend = " ".join(t.get_text() for leg in fig.legends for t in leg.get_texts())
+    assert "projected" in legend and "last observed year (2019)" in legend
+    plt.close(fig)
+
+
 def test_no_projection_marks_without_observed_until_and_beyond_the_end():
     for until in (None, 2040):
         fig = plots.fan_figure(_summary(until), "Ukraine")

@@ -54,18 +54,25 @@ def _series(summary: dict[str, Any], actor: str, key: str = "alignment") -> dict
                                                                    "p95")}
 
 
-def mark_projection(ax: Any, summary: dict[str, Any], label: bool = True) -> None:
-    """Shade the projected years and mark the last observed year (if the summary says it)."""
+def mark_projection(ax: Any, summary: dict[str, Any], label: bool = True,
+                    over: bool = False) -> None:
+    """Shade the projected years and mark the last observed year (if the summary says it).
+
+    ``over``: for filled charts (stacked areas) the shading is a veil drawn over the data,
+    which would otherwise hide it.
+    """
     until = summary.get("observed_until")
     years = [int(y) for y in summary.get("years", [])]
     if until is None or not years:
         return
     until = int(until)
     if until < years[-1]:
-        ax.axvspan(max(until, years[0]), years[-1], color=_PROJ, alpha=0.6, lw=0, zorder=0,
-                   label="projected" if label else None)
+        span = {"color": "white", "alpha": 0.45, "hatch": "//", "zorder": 3} if over else \
+            {"color": _PROJ, "alpha": 0.6, "zorder": 0}
+        ax.axvspan(max(until, years[0]), years[-1], lw=0,
+                   label="projected" if label else None, **span)
     if years[0] <= until <= years[-1]:
-        ax.axvline(until, color="0.3", lw=0.9, ls="--", zorder=1,
+        ax.axvline(until, color="0.3", lw=0.9, ls="--", zorder=4 if over else 1,
                    label=f"last observed year ({until})" if label else None)
 
 
@@ -204,13 +211,19 @@ def sphere_overview(summary: dict[str, Any], path: str | Path,
                for pole in _POLE_COLOURS]
         ax.stackplot(years, *med, colors=list(_POLE_COLOURS.values()), alpha=0.8,
                      labels=[p.capitalize() if i == 0 else "_" for p in _POLE_COLOURS])
+        mark_projection(ax, summary, label=i == 0, over=True)
         ax.set_ylim(0, 1)
         ax.set_title(actor, fontsize=9)
         ax.tick_params(labelsize=7)
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower right", fontsize=7, frameon=False, ncol=3)
+    if "projected" in labels:  # the veil is white: show it as it looks over a colour
+        from matplotlib.patches import Patch
+
+        handles[labels.index("projected")] = Patch(facecolor="0.6", edgecolor="white",
+                                                   hatch="//", lw=0)
+    fig.legend(handles, labels, loc="lower right", fontsize=7, frameon=False, ncol=5)
     fig.suptitle(title or f"Whose sphere (median shares of trade, arms, security, investment): "
                  f"{summary['members']} members, seed {summary.get('seed')}", fontsize=10)
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
