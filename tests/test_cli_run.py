@@ -281,3 +281,16 @@ def test_forecast_says_its_method_and_shows_nato_and_the_sco(tmp_path):
     assert doc["method"] == "model" and "model alone" in doc["method_note"]
     assert doc["memberships_at_origin"]["Latvia"]["NATO"] is True
     assert {"SCO", "NATO"} <= set(doc["forecasts"][0]["memberships"])
+
+
+def test_mechanisms_at_80_columns_never_cut_a_name(tmp_path):
+    env = {**os.environ, "COLUMNS": "80"}
+    cmd = [sys.executable, "-m", "multipolar.cli.main", "mechanisms"]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(runner.invoke(app, ["mechanisms", "--json"]).stdout)
+    words = set(res.stdout.replace(",", " ").replace("[", " ").split())
+    for r in rows:
+        assert r["name"] in words, r["name"]
+        for p in r["params"]:
+            assert p["name"] in words, p["name"]

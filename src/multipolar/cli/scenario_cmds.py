@@ -168,6 +168,9 @@ def mechanisms(
         if json_:
             print_json(rows)
             return
+        if out.width < WIDE:  # a table would cut names in narrow columns: one block each
+            _print_blocks(rows, str(sc.name))
+            return
         t = Table(title=f"mechanisms of the model ({sc.name})")
         for col in ("mechanism", "theory", "on", "parameters", "evidence", "what it does"):
             t.add_column(col, overflow="fold")
@@ -179,6 +182,27 @@ def mechanisms(
                       ", ".join(p["name"] for p in r["params"]), ", ".join(r["evidence"]),
                       str(r["summary"]))
         out.print(t)
+
+
+WIDE = 140
+"""Terminal width from which ``mechanisms`` prints a table (narrower: a block each)."""
+
+
+def _print_blocks(rows: list[dict[str, Any]], scenario: str) -> None:
+    """The mechanisms one block each, wrapped between words (never inside a name)."""
+    out.print(f"mechanisms of the model ({scenario})", style="bold")
+    for r in rows:
+        name = r["name"] if r["implementation"] == "default" else \
+            f"{r['name']} ({r['implementation']})"
+        on = "on" if r["enabled"] and r["selected"] else "off"
+        out.print()
+        out.print(f"{name} [{on}; theory {', '.join(r['theory']) or '-'}]", markup=False,
+                  style="bold")
+        for label, text in (("what it does", str(r["summary"])),
+                            ("parameters", ", ".join(p["name"] for p in r["params"])),
+                            ("evidence", ", ".join(r["evidence"]))):
+            if text:
+                out.print(f"  {label}: {text}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
