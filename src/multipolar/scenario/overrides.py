@@ -257,9 +257,9 @@ def _top_level_miss(raw: dict[str, Any], name: str) -> tuple[str, str]:
     hits = list(shown.values())
     hint = f"did you mean {' or '.join(hits)}? " if hits else ""
     return (f"no '{name}' in the scenario",
-            f"{hint}parameters are written levers.NAME, drivers.NAME, "
-            "mechanisms.NAME.params.PARAM, aims.NAME.weight or constraints.ID.enabled "
-            "(every mechanism parameter: multipolar mechanisms)")
+            f"{hint}available: levers.NAME, drivers.NAME, mechanisms.NAME.params.PARAM, "
+            "aims.NAME.weight, constraints.ID.enabled (every mechanism parameter: "
+            "multipolar mechanisms)")
 
 
 def check_path(raw: dict[str, Any], path: str) -> tuple[str, str] | None:
