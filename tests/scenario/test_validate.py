@@ -257,8 +257,8 @@ def test_values_outside_declared_bounds_are_refused(args: list[str]) -> None:
 
 
 def test_a_range_centred_outside_declared_bounds_is_located(tmp_path: Path) -> None:
-    old = "      hold: {dist: uniform, low: 0.0, high: 7.05"
-    p, line = copy_with(tmp_path, old, old.replace("low: 0.0, high: 7.05",
+    old = "      hold: {dist: uniform, low: 0.0, high: 7.052"
+    p, line = copy_with(tmp_path, old, old.replace("low: 0.0, high: 7.052",
                                                    "low: -3.0, high: -1.0"))
     with pytest.raises(ScenarioError) as exc:
         compile_model(load_scenario(p))
@@ -271,8 +271,8 @@ def test_draws_of_a_range_past_a_bound_are_clipped_to_it(tmp_path: Path) -> None
     """A range re-centred near a bound (as calibration does) keeps its centre; draws clip."""
     import numpy as np
 
-    old = "      hold: {dist: uniform, low: 0.0, high: 7.05"
-    p, _ = copy_with(tmp_path, old, old.replace("low: 0.0, high: 7.05", "low: -2.0, high: 4.0"))
+    old = "      hold: {dist: uniform, low: 0.0, high: 7.052"
+    p, _ = copy_with(tmp_path, old, old.replace("low: 0.0, high: 7.052", "low: -2.0, high: 4.0"))
     spec = compile_model(load_scenario(p)).params["red_lines.hold"]
     assert spec.nominal == 1.0 and spec.bounds == (0.0, 30.0)
     draws = spec.ppf(np.linspace(0.001, 0.999, 999))

@@ -336,10 +336,11 @@ def forecast(
         out.print(forecast_table(records, countries, from_, to, origin, members, seed,
                                  provenance(perspective, hypothesis, set_, event, origin),
                                  note))
+        at_origin = origin_memberships(ens, countries)
+        last = {r["country"]: r["memberships"] for r in records if r["year"] == to}
         members_t = membership_view.membership_table(
-            ((c, {inst: (origin_memberships(ens, [c])[c].get(inst), p) for inst, p in
-                  next(r for r in records if r["country"] == c and r["year"] == to)
-                  ["memberships"].items()}) for c in countries), origin, to)
+            ((c, {inst: (at_origin[c].get(inst), p) for inst, p in last[c].items()})
+             for c in countries), origin, to)
         if members_t is not None:
             out.print(members_t)
 
