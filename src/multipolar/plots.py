@@ -37,6 +37,16 @@ Y_LABEL = f"{ALIGNMENT_NAME}\n{ALIGNMENT_AXIS}"
 """Y-axis label of alignment charts."""
 
 
+def save_png(fig: Any, path: str | Path) -> None:
+    """Write ``fig`` as a PNG: the bytes ``fig.savefig(path)`` writes, at two thirds the cost.
+
+    After ``tight_layout`` a figure keeps a placeholder layout engine, for which ``savefig``
+    draws the whole figure once more before drawing it into the PNG; the canvas's own
+    ``print_png`` draws it once (the layout is already done).
+    """
+    fig.canvas.print_png(str(path))
+
+
 def observed_alignment_table(column: str = "rel_pos_ru0_us1") -> Observed:
     """Observed UN voting alignment per actor and year from the bundled panel."""
     from multipolar.data import column_by_actor_year
@@ -263,7 +273,7 @@ def fan_charts(summary: dict[str, Any], out_dir: str | Path,
             if canvas is None:
                 canvas = _FanCanvas(summary, observed, key)
             path = out / f"fan_{_slug(actor)}.png"
-            canvas.draw(actor).savefig(path)
+            save_png(canvas.draw(actor), path)
             paths.append(path)
     finally:
         if canvas is not None:
@@ -299,7 +309,7 @@ def alignment_overview(summary: dict[str, Any], path: str | Path,
     fig.tight_layout(rect=(0, 0.05, 1, 0.97))
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(p)
+    save_png(fig, p)
     plt.close(fig)
     return p
 
@@ -342,7 +352,7 @@ def sphere_overview(summary: dict[str, Any], path: str | Path,
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(p)
+    save_png(fig, p)
     plt.close(fig)
     return p
 
@@ -372,6 +382,6 @@ def comparison_chart(summaries: dict[str, dict[str, Any]], actor: str, path: str
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(p)
+    save_png(fig, p)
     plt.close(fig)
     return p

@@ -148,9 +148,14 @@ class ChartPool:
         self._summary: dict[str, Any] = {}
         if self.processes > 0:
             import multiprocessing
+            import threading
 
-            try:  # spawn: safe with the threads of a run (writer, Dask); fork is not
-                self._pool = multiprocessing.get_context("spawn").Pool(
+            # fork (no interpreter to start, nothing imported twice) while this process runs
+            # no other thread; spawn otherwise (forking a threaded process is unsafe)
+            method = ("fork" if threading.active_count() == 1
+                      and "fork" in multiprocessing.get_all_start_methods() else "spawn")
+            try:
+                self._pool = multiprocessing.get_context(method).Pool(
                     self.processes, initializer=_warm, initargs=(world,))
             except OSError:
                 self._pool = None
