@@ -62,7 +62,7 @@ bench: install-test
 
 # The CI guard (about a minute): the cheap ratios measured now (Mesa at 200 members, `run
 # --members 2000` over the model alone) must not be more than 30% worse than the release's.
-bench-guard: install
+bench-guard: install-test
 	$(BIN)/python benchmarks/run.py --only guard --save $(GUARD_REPORT)
 	$(BIN)/python benchmarks/guard.py benchmarks/reports/release.json $(GUARD_REPORT)
 

@@ -6,7 +6,10 @@ Both files are reports of ``benchmarks/run.py --save`` (``make bench`` writes
 benchmarks/reports/latest.json; the release's is benchmarks/reports/release.json). Each
 report's ``ratios`` holds ``{name: {"value": x, "better": "higher" | "lower"}}``: ratios
 measured within one run (multipolar against the Mesa peer, ``run`` against the model
-alone...), never absolute times, so that a slower or busier machine moves both sides.
+alone...), never absolute times, so that a slower or busier machine moves both sides. Only
+the ratios marked ``guard`` are judged, the CPU-time ones (on a busy machine the wall time
+includes waiting for a core, which moves wall-time ratios by more than 30%); ``--wall``
+judges every ratio.
 A ratio whose better direction is ``higher`` fails below ``(1 - tolerance) * reference``; one
 whose better direction is ``lower`` fails above ``reference / (1 - tolerance)``. Ratios in
 only one of the two reports are listed and not judged. Exit status 1 on any failure.
@@ -24,13 +27,17 @@ TOLERANCE = 0.30
 """The largest accepted drop of a ratio (30%), in its better direction."""
 
 
-def compare(reference: dict[str, Any], new: dict[str, Any],
-            tolerance: float = TOLERANCE) -> list[dict[str, Any]]:
-    """One row per ratio: name, reference, new, change (new/ref), limit and ``ok``.
+def compare(reference: dict[str, Any], new: dict[str, Any], tolerance: float = TOLERANCE,
+            wall: bool = False) -> list[dict[str, Any]]:
+    """One row per ratio: name, reference, new, limit and ``ok``.
 
-    ``ok`` is None for a ratio that only one report has.
+    ``ok`` is None for a ratio that only one report has. Only the ratios a report marks
+    ``guard`` (CPU-time ratios) are compared, unless ``wall``.
     """
     ref_r, new_r = reference.get("ratios") or {}, new.get("ratios") or {}
+    if not wall:
+        ref_r = {k: v for k, v in ref_r.items() if v.get("guard", True)}
+        new_r = {k: v for k, v in new_r.items() if v.get("guard", True)}
     rows = []
     for name in sorted(set(ref_r) | set(new_r)):
         a, b = ref_r.get(name), new_r.get(name)
@@ -58,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("reference", type=Path)
     p.add_argument("new", type=Path)
     p.add_argument("--tolerance", type=float, default=TOLERANCE)
+    p.add_argument("--wall", action="store_true",
+                   help="judge the wall-time ratios too (meaningful on an idle machine)")
     a = p.parse_args(argv)
     try:
         ref, new = (json.loads(f.read_text(encoding="utf-8")) for f in (a.reference, a.new))
@@ -65,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot read a report ({exc}); fix: run `make bench` (or "
               "`python benchmarks/run.py --only guard --save FILE`) first", file=sys.stderr)
         return 2
-    rows = compare(ref, new, a.tolerance)
+    rows = compare(ref, new, a.tolerance, a.wall)
     judged = [r for r in rows if r["ok"] is not None]
     print(f"{'ratio':<36} {'reference':>10} {'now':>10} {'limit':>10}  verdict")
     for r in rows:
