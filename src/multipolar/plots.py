@@ -244,8 +244,11 @@ class _FanCanvas:
         return self.fig
 
     def _default_layout(self) -> None:
-        """A fresh figure's subplot parameters (the limits of artists in axes coordinates
-        are computed through the axes' place in the figure, to the last bit)."""
+        """Give the figure a fresh figure's subplot parameters.
+
+        The limits of artists placed in axes coordinates are computed through the axes' place
+        in the figure, so they match a fresh figure's to the last bit only from there.
+        """
         rc = mpl.rcParams
         self.fig.subplots_adjust(left=rc["figure.subplot.left"],
                                  right=rc["figure.subplot.right"],
