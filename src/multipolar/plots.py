@@ -168,6 +168,8 @@ class _FanCanvas:
 
     def __init__(self, summary: dict[str, Any], observed: Observed | None, key: str) -> None:
         self.summary, self.observed, self.key = summary, observed, key
+        self.fig: Any
+        self.ax: Any  # private limits are read below (typed loosely)
         self.fig, self.ax = plt.subplots(figsize=(8.0, 4.2), dpi=130)
         self.years = np.array(summary["years"])
         self.layout: tuple[Any, ...] | None = None
@@ -175,6 +177,11 @@ class _FanCanvas:
         self.parts: list[Any] = []
         ax = self.ax
         mark_projection(ax, summary, True)
+        # a matplotlib that keeps the limits elsewhere gets a fresh figure per actor
+        self.reusable = hasattr(ax, "_stale_viewlims") and hasattr(ax, "_viewLim")
+        self.fresh: Any = None
+        if not self.reusable:
+            return
         # (read without ``ax.viewLim``, which would autoscale the stale view there and then)
         self._stale = dict(ax._stale_viewlims)
         self._lim, self._view = ax.dataLim.frozen(), ax._viewLim.frozen()
@@ -193,6 +200,11 @@ class _FanCanvas:
 
     def draw(self, actor: str) -> Any:
         """The figure showing ``actor`` (valid until the next call)."""
+        if not self.reusable:
+            if self.fresh is not None:
+                plt.close(self.fresh)
+            self.fresh = fan_figure(self.summary, actor, self.observed, self.key)
+            return self.fresh
         ax, years, key = self.ax, self.years, self.key
         for artist in self.parts:
             artist.remove()
@@ -256,6 +268,8 @@ class _FanCanvas:
 
     def close(self) -> None:
         plt.close(self.fig)
+        if self.fresh is not None:
+            plt.close(self.fresh)
 
 
 def fan_charts(summary: dict[str, Any], out_dir: str | Path,

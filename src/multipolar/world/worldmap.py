@@ -123,7 +123,8 @@ def draw_panels(panels: list[Panel], path: Path, *, suptitle: str | None = None,
     # the bytes savefig(path, dpi=200) writes, without its second drawing of the figure
     # (see multipolar.plots.save_png)
     fig.set_dpi(200)
-    fig.canvas.print_png(str(path))
+    canvas: Any = fig.canvas
+    canvas.print_png(str(path))
     plt.close(fig)
     return path
 
