@@ -2,7 +2,7 @@
 
     python benchmarks/sketch_compare.py [--distinct 50000] [--chunk 5000] [--json]
 
-One outcome, alignment per actor and year (the summary's largest quantiled table: 44 years x
+CPU seconds throughout. One outcome, alignment per actor and year (the summary's largest quantiled table: 44 years x
 19 actors = 836 groups in the flagship), for ``--distinct`` simulated members in chunks of
 ``--chunk``. For each method, per chunk: the time to reduce the chunk (``Hist.of``; one
 sketch per group updated with the group's values), the time to merge it into the running
@@ -55,16 +55,16 @@ def run_hist(parts: list[np.ndarray]) -> dict[str, Any]:
     t_red = t_merge = 0.0
     acc = None
     for v in parts:
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         h = Hist.of(v)
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         acc = h if acc is None else acc.merge(h)
-        t_merge += time.perf_counter() - t1
+        t_merge += time.process_time() - t1
         t_red += t1 - t0
     assert acc is not None
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     q = acc.quantiles()
-    t_q = time.perf_counter() - t0
+    t_q = time.process_time() - t0
     size = acc.counts.nbytes + acc.lo.nbytes + acc.hi.nbytes
     return {"reduce_s": t_red, "merge_s": t_merge, "quantiles_s": t_q, "bytes": size,
             "q": q, "stated_bound": f"value error <= bin width {acc.final().width:.3g}"}
@@ -77,22 +77,22 @@ def run_kll(parts: list[np.ndarray], k: int = 200) -> dict[str, Any]:
     t_red = t_merge = 0.0
     acc = [kll_floats_sketch(k) for _ in range(groups)]
     for v in parts:
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         by_group = np.ascontiguousarray(v.T)
         part = []
         for g in range(groups):
             s = kll_floats_sketch(k)
             s.update(by_group[g])
             part.append(s)
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         for g in range(groups):
             acc[g].merge(part[g])
-        t_merge += time.perf_counter() - t1
+        t_merge += time.process_time() - t1
         t_red += t1 - t0
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     ranks = [p / 100.0 for p in PERCENTS]
     q = np.array([acc[g].get_quantiles(ranks) for g in range(groups)])
-    t_q = time.perf_counter() - t0
+    t_q = time.process_time() - t0
     size = sum(len(s.serialize()) for s in acc)
     eps = kll_floats_sketch.get_normalized_rank_error(k, False)
     return {"reduce_s": t_red, "merge_s": t_merge, "quantiles_s": t_q, "bytes": size, "q": q,
@@ -106,20 +106,20 @@ def run_tdigest(parts: list[np.ndarray]) -> dict[str, Any]:
     t_red = t_merge = 0.0
     acc: list[Any] = [None] * groups
     for v in parts:
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         by_group = np.ascontiguousarray(v.T, dtype=np.float64)
         part = [TDigest.from_values(by_group[g]) for g in range(groups)]
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         for g in range(groups):
             if acc[g] is None:
                 acc[g] = part[g]
             else:
                 acc[g].merge_inplace(part[g])
-        t_merge += time.perf_counter() - t1
+        t_merge += time.process_time() - t1
         t_red += t1 - t0
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     q = np.array([acc[g].quantile_vec([p / 100.0 for p in PERCENTS]) for g in range(groups)])
-    t_q = time.perf_counter() - t0
+    t_q = time.process_time() - t0
     size = sum(len(a.to_bytes()) for a in acc)
     return {"reduce_s": t_red, "merge_s": t_merge, "quantiles_s": t_q, "bytes": size, "q": q,
             "stated_bound": "none (accuracy depends on the data; best near the tails)"}
