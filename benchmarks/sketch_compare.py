@@ -2,9 +2,9 @@
 
     python benchmarks/sketch_compare.py [--distinct 50000] [--chunk 5000] [--json]
 
-CPU seconds throughout. One outcome, alignment per actor and year (the summary's largest quantiled table: 44 years x
-19 actors = 836 groups in the flagship), for ``--distinct`` simulated members in chunks of
-``--chunk``. For each method, per chunk: the time to reduce the chunk (``Hist.of``; one
+One outcome, alignment per actor and year (the summary's largest quantiled table: 44 years x
+19 actors = 836 groups in the flagship), in CPU seconds, for ``--distinct`` simulated members
+in chunks of ``--chunk``. For each method, per chunk: the time to reduce the chunk (``Hist.of``; one
 sketch per group updated with the group's values), the time to merge it into the running
 total, and at the end the time to read the five quantiles of every group, the state's size
 in bytes, and the error against NumPy's exact percentiles of all members (in value, and as
