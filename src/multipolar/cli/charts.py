@@ -9,8 +9,8 @@ charts in batches that each reuse one figure, the overviews and the world map on
 and a job that fails raises its error in the command, as drawing in series would.
 
 Where processes cannot be started (or ``processes=0``), the same jobs are drawn in this
-process. The PNGs are the same either way: each job draws with :mod:`multipolar.plots`.
-Depends on :mod:`multipolar.plots` and :mod:`multipolar.cli.world_view` (imported where the
+process. The PNGs are the same either way: each job draws with :mod:`multipolar.figures.plots`.
+Depends on :mod:`multipolar.figures.plots` and :mod:`multipolar.cli.world_view` (imported where the
 charts are drawn).
 """
 
@@ -38,8 +38,8 @@ def chart_jobs(summary: dict[str, Any], parts: int) -> list[Job]:
     figure); the alignment overview, the world map (world runs) and the sphere overview
     (neighbourhood runs) are jobs of their own.
     """
-    from multipolar import plots
     from multipolar.cli import world_view
+    from multipolar.figures import plots
 
     world = world_view.is_world(summary)
     chosen = ([a for a in world_view.SHOWCASE if a in summary.get("alignment", {})]
@@ -62,8 +62,8 @@ def chart_jobs(summary: dict[str, Any], parts: int) -> list[Job]:
 def draw(summary: dict[str, Any], folder: Path, observed: dict[str, dict[int, float]],
          job: Job) -> list[Path]:
     """Draw one job's charts into ``folder``; the paths written."""
-    from multipolar import plots
     from multipolar.cli import world_view
+    from multipolar.figures import plots
 
     kind, actors = job
     if kind == "fans":
@@ -89,15 +89,15 @@ def _warm(world: bool) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from multipolar import plots  # noqa: F401
     from multipolar.cli import world_view  # noqa: F401
+    from multipolar.figures import plots  # noqa: F401
 
     fig = plt.figure(figsize=(1, 1))
     fig.text(0.5, 0.5, "warm 0.1", fontsize=7)
     fig.canvas.draw()
     plt.close(fig)
     if world:
-        from multipolar.world.data import load_map
+        from multipolar.data.global_tables import load_map
 
         load_map()
 
@@ -123,7 +123,7 @@ def _draw_job(summary: dict[str, Any], folder: str, observed: dict[str, dict[int
 
 def _order(paths: Sequence[Path], summary: dict[str, Any]) -> list[Path]:
     """Fan charts in the summary's actor order, then the other charts (as drawn in series)."""
-    from multipolar import plots
+    from multipolar.figures import plots
 
     rank = {f"fan_{plots._slug(a)}.png": i for i, a in enumerate(summary.get("actors", []))}
     tail = ["alignment-overview.png", "alignment-map.png", "sphere-overview.png"]
