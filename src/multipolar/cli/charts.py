@@ -47,8 +47,8 @@ def chart_jobs(summary: dict[str, Any], parts: int) -> list[Job]:
     fans = [a for a in (chosen or summary["actors"])
             if a in summary.get("alignment", {}) and plots.is_projected(summary, a)]
     jobs: list[Job] = [("overview", tuple(chosen or ()))]
-    if world:
-        jobs.append(("map", ()))
+    if world:  # first: only the process that draws the map reads its shapes (1.4 s)
+        jobs.insert(0, ("map", ()))
     elif summary.get("sphere"):
         jobs.append(("sphere", ()))
     # the pool hands a job to whichever process is free: the overviews first (the costliest,
@@ -79,10 +79,11 @@ def draw(summary: dict[str, Any], folder: Path, observed: dict[str, dict[int, fl
     raise ValueError(f"unknown chart job {kind!r}")
 
 
-def _warm(world: bool) -> None:
-    """Import what drawing needs, load the fonts, and read the map's shapes for a world run.
+def _warm() -> None:
+    """Import what drawing needs and load the fonts, so that the first job waits for neither.
 
-    The first job then waits for none of it.
+    The world map's shapes are not read here: only the process that draws the map needs
+    them, and reading them in every helper would cost each 1.4 s of CPU.
     """
     import matplotlib
 
@@ -96,24 +97,6 @@ def _warm(world: bool) -> None:
     fig.text(0.5, 0.5, "warm 0.1", fontsize=7)
     fig.canvas.draw()
     plt.close(fig)
-    if world:
-        from multipolar.data.global_tables import load_map
-
-        load_map()
-
-
-def looks_like_world(scenario: str) -> bool:
-    """Whether a scenario generates its actors from a table, as the world does.
-
-    A hint for warming the helpers up, read from the scenario file's text (a wrong guess
-    costs time only).
-    """
-    from multipolar.scenario.loader import resolve_scenario_path
-
-    try:
-        return "\nactor_sets:" in resolve_scenario_path(scenario).read_text(encoding="utf-8")
-    except Exception:  # an unknown scenario fails with a located error in the run itself
-        return False
 
 
 def _draw_job(summary: dict[str, Any], folder: str, observed: dict[str, dict[int, float]],
@@ -134,13 +117,12 @@ def _order(paths: Sequence[Path], summary: dict[str, Any]) -> list[Path]:
 class ChartPool:
     """Helper processes for the charts of one run (a context manager).
 
-    ``ChartPool(n)`` starts ``n`` processes at once (they import matplotlib meanwhile, and
-    read the world map's shapes if ``world``);
+    ``ChartPool(n)`` starts ``n`` processes at once (they import matplotlib meanwhile);
     :meth:`submit` hands them the charts; :meth:`wait` returns the written paths. Leaving the
     ``with`` block stops the processes, finished or not.
     """
 
-    def __init__(self, processes: int = CHART_PROCESSES, world: bool = False) -> None:
+    def __init__(self, processes: int = CHART_PROCESSES) -> None:
         self.processes = max(0, min(processes, os.cpu_count() or 1))
         self._pool: Any = None
         self._pending: list[Any] = []
@@ -156,7 +138,7 @@ class ChartPool:
                       and "fork" in multiprocessing.get_all_start_methods() else "spawn")
             try:
                 self._pool = multiprocessing.get_context(method).Pool(
-                    self.processes, initializer=_warm, initargs=(world,))
+                    self.processes, initializer=_warm)
             except OSError:
                 self._pool = None
 

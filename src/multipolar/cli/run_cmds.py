@@ -145,13 +145,13 @@ def write_plots(summary: dict[str, Any], folder: Path,
         return pool.wait()
 
 
-def _chart_pool(plots: bool, scenario: str) -> Any:
+def _chart_pool(plots: bool) -> Any:
     """Helper processes for the charts (started now, while the ensemble runs), or none."""
     if not plots or importlib.util.find_spec("multipolar.figures.plots") is None:
         return nullcontext(None)
-    from multipolar.cli.charts import ChartPool, looks_like_world
+    from multipolar.cli.charts import ChartPool
 
-    return ChartPool(world=looks_like_world(scenario))
+    return ChartPool()
 
 
 def run(
@@ -199,7 +199,7 @@ def run(
         prepare_out(out_dir)
         folder = chart_folder(out_dir, scenario, seed, members, perspective, hypothesis,
                               sets, events)
-        with _chart_pool(plots, scenario) as pool:
+        with _chart_pool(plots) as pool:
             _run_and_show(spec, ev, out_dir, resume, keep, quiet, json_, pool, folder,
                           sets, events)
 
