@@ -472,6 +472,21 @@ class ActorAgent(mesa.Agent):
         self.conflict += now
         self.frozen = max(self.frozen, since)
         self.force += p[q + "alignment_shift"] * since * self.nbf
+        # every other state answers each use of force so far (breaches) by regime, alliance,
+        # ties to Russia and nearness
+        breaches = float(np.float32(npsum(tb.use_of_force_since[m.t])))
+        west_f = (float(sum(self.mem[k] for k in tb.west_inst)) / len(tb.west_inst)
+                  if tb.west_inst else 0.0)
+        russia_f = (float(sum(self.mem[k] for k in tb.russia_inst)) / len(tb.russia_inst)
+                    if tb.russia_inst else 0.0)
+        west = max(tb.static["western_pull"][self.j], west_f)
+        ties = min(tb.arms_share_russia[m.t][self.j] + tb.trade_russia[m.t][self.j]
+                   + russia_f, 1.0)
+        answer = breaches * (p[q + "response_democracy"] * clip(self.dem, 0.0, 1.0)
+                             + p[q + "response_alliance"] * west
+                             - p[q + "response_ties"] * ties
+                             + p[q + "response_near"] * tb.static["near_russia"][self.j])
+        self.force += answer * self.nbf * (1.0 - since)
 
     # --- the world's global instruments and the other states' answers (mechanisms/world.py)
     def arms_and_energy(self) -> None:
@@ -497,14 +512,20 @@ class ActorAgent(mesa.Agent):
         self.force -= pull * st["bargain_partner"][self.j] * self.nbf
 
     def western_normative_pull(self) -> None:
-        """The West's rules draw democracies under its pull away, more so after a breach."""
-        m, p, tb = self.model, self.model.p, self.model.tables
+        """The West's rules draw democracies under its pull away from Russia."""
+        p, tb = self.model.p, self.model.tables
         q = "western_normative_pull."
         dem = clip(self.dem, 0.0, 1.0) ** p[q + "democracy_exponent"]
         weight = p[q + "effect"] * p[q + "pull"]
-        if tb.any_force[m.t]:  # Russia has used force against some state by now
-            weight += p[q + "breach_effect"]
         self.force += weight * tb.static["western_pull"][self.j] * dem * self.nbf
+
+    def interference_backlash(self) -> None:
+        """Democracies reached by Russia's networks turn away from it."""
+        m, p = self.model, self.model.p
+        q = "interference_backlash."
+        cap = clip(m.russia.capacity, 0.0, p[q + "capacity_cap"])
+        self.force += p[q + "backlash"] * m.tables.patronage[self.j] * clip(self.dem, 0.0, 1.0) \
+            * cap * self.nbf
 
     def china_backing(self) -> None:
         """Trade with China gives cover to side with Russia."""
@@ -673,7 +694,7 @@ class ActorAgent(mesa.Agent):
         if u_lead < p["shocks.leadership_prob"] * (1.0 + repression):
             self.jump += p["shocks.leadership_sd"] * unit_uniform(u_size)
         flare = (uniform32(key, S("shocks.flare_up"), year, j) < p["shocks.partner_conflict_prob"]
-                 and m.tables.frozen[m.t][j] > 0
+                 and m.tables.sides[j] > 0
                  and m.tables.static["hydrocarbon_producer"][j] == 0)
         if flare:
             self.jump += p["shocks.flare_shift"]

@@ -43,7 +43,8 @@ OBSERVED_ATTRIBUTES = ("democracy", "un_alignment", "trade_share_russia", "trade
                        "population", "gdp", "capability")
 STATIC_ATTRIBUTES = ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer",
                      "un_alignment_nominal",
-                     "western_pull", "russian_presence", "bargain_partner", "patronage_tie")
+                     "western_pull", "russian_presence", "bargain_partner", "patronage_tie",
+                     "near_russia")
 EVENT_ARRAYS = ("use_of_force", "revolution", "elite_transition")
 """Event kinds compiled to ``(years, actors)`` indicator arrays (accession and exit force
 memberships instead)."""

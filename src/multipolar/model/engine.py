@@ -292,7 +292,7 @@ def _static_items(model: CompiledModel, p: dict[str, np.ndarray], n: int,
     items.update(institution_supersedes=rules.supersedes, path_years=rules.path_years,
                  conflict_scope=rules.conflict_scope)
     for k in ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer",
-              "western_pull", "russian_presence", "bargain_partner"):
+              "western_pull", "russian_presence", "bargain_partner", "near_russia"):
         items[k] = static[k]
     items.update(_world_series(model))
     items["sphere_reference"] = _sphere_reference(model, nb_b.astype(F))

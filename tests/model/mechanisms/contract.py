@@ -119,6 +119,7 @@ def make_items(n: int = N_MEMBERS, rows: slice | None = None) -> dict[str, Any]:
         "western_pull": np.array([0, 0.9, 0.3, 0.3, 0.7], f32),
         "russian_presence": np.array([0, 0, 1, 0, 0.5], f32),
         "bargain_partner": np.array([0, 0, 0, 1, 0], f32),
+        "near_russia": np.array([0, 1, 1, 0, 0], f32),
         "arms_share_russia": np.array([0, 0.1, 0.8, 0.4, 0], f32),
         "trade_share_russia": np.array([0, 0.05, 0.3, 0.1, 0.02], f32),
         "china_trade_share": np.array([0, 0.1, 0.2, 0.4, 0.05], f32),

@@ -248,6 +248,8 @@ CONTEXT_ITEMS: dict[str, str] = {
     "western_pull": "(actors,) float32: weight of the West's normative pull on the state (0-1)",
     "russian_presence": "(actors,) float32: Russian military or paramilitary presence (0-1)",
     "bargain_partner": "(actors,) float32: 1 for a state Russia bargains with (chosen states)",
+    "near_russia": "(actors,) float32: 1 for a state near Russia (a former Soviet state), else "
+                   "0",
     "arms_share_russia": "(actors,) float32: Russian share of the state's arms imports over "
                          "the last five observed years (carried forward)",
     "trade_share_russia": "(actors,) float32: the state's trade share with Russia (last "

@@ -181,14 +181,31 @@ class OpportunistPolicy(Mechanism):
 
 @register
 class UseOfForce(Mechanism):
-    """Russia's use of force against a named state in a given year (a dated event; D1, C2).
+    """Russia's use of force against a named state, and how every state answers it (D1, C2).
 
-    The scenario (or ``--event use_of_force:TARGET@YEAR``) says when. That year Russia's
-    assertion towards the target is at ``assertion_level``; a conflict is recorded and the
-    target counts as frozen from then on; and from then on the target's alignment target is
-    pushed away from Russia by ``alignment_shift``: pressure makes even partners stand up to
-    the bully (000 ``D1_bully``; 001 on pressure on Minsk). Events in observed years act too:
-    they are what-ifs the user gives. Without events it does nothing.
+    The scenario (its observed history: Georgia 2008, Ukraine 2014 in ``russia-world``) or
+    ``--event use_of_force:TARGET@YEAR`` says when. That year Russia's assertion towards the
+    target is at ``assertion_level``; a conflict is recorded and the target counts as frozen
+    from then on; and from then on the target's alignment target is pushed away from Russia by
+    ``alignment_shift``: pressure makes even partners stand up to the bully (``D1_bully``,
+    ``D1_balancers``).
+
+    Every other simulated state answers each use of force so far (``breaches``: the number of
+    states Russia has used force against up to this year) with a shift of its alignment target
+
+        breaches * (response_democracy * democracy + response_alliance * west
+                    - response_ties * ties + response_near * near)
+
+    where ``west`` is the larger of the state's Western pull (``western_pull``) and its share of
+    West-led formats, ``ties`` its ties to Russia (the Russian share of its arms imports plus
+    its trade share with Russia plus its share of Russia-led formats, at most 1) and ``near``
+    1 for states near Russia (``near_russia``: the former Soviet states). A breach of the rules
+    is what the rule-abiding condemn and it risks isolating Russia (002: ``W_R_rule_book``,
+    ``W_R_isolation`` in ``russia-world``; ``D1_balancers`` here), while clients tied to Moscow
+    may stand by it. The four response coefficients are fitted by the pooled calibration
+    (``multipolar calibrate russia-world --until Y``) from the years after 2008 and 2014, and
+    both scenarios carry the same values. Events in observed years act too. Without events, or
+    with this mechanism switched off, nothing answers: no other mechanism reads the events.
     """
 
     name = "use_of_force"
@@ -199,13 +216,27 @@ class UseOfForce(Mechanism):
               "the use of force", "intensity", (0.0, 1.0)),
         Param("alignment_shift", 0.2, "shift of the target's alignment target away from Russia "
               "from the year of the use of force on", "alignment units", (0.0, 2.0)),
+        Param("response_democracy", 0.05, "shift away from Russia of a full democracy per use "
+              "of force so far (the pooled fit's parameter)", "alignment units per breach",
+              (-1.0, 1.0)),
+        Param("response_alliance", 0.05, "shift away from Russia of a state fully under the "
+              "West's pull or in all West-led formats, per use of force so far",
+              "alignment units per breach", (-1.0, 1.0)),
+        Param("response_ties", 0.0, "shift towards Russia of a state fully tied to it (arms, "
+              "trade, Russia-led formats), per use of force so far",
+              "alignment units per breach", (-1.0, 1.0)),
+        Param("response_near", 0.0, "shift away from Russia of a state near it (a former "
+              "Soviet state), per use of force so far", "alignment units per breach",
+              (-1.0, 1.0)),
     )
-    reads = ()
+    reads = ("democracy", "membership")
     writes = ("assertion", "conflict", "frozen", "target_shift")
-    context = ("use_of_force", "use_of_force_since", "neighbours")
+    context = ("use_of_force", "use_of_force_since", "neighbours", "western_pull",
+               "arms_share_russia", "trade_share_russia", "near_russia",
+               "west_institutions", "russia_institutions")
 
     def step(self, st: State, cx: StepContext) -> None:
-        """Apply this year's and earlier uses of force."""
+        """Apply this year's and earlier uses of force, and the others' answer to them."""
         since = cx.use_of_force_since
         if not since.any():
             return
@@ -216,3 +247,28 @@ class UseOfForce(Mechanism):
         st.conflict += now
         st.frozen = np.maximum(st.frozen, since)
         st.target_shift += p["alignment_shift"] * since * cx.neighbours
+        st.target_shift += force_response(st, cx) * cx.neighbours * (1.0 - since)
+
+
+def force_response(st: State, cx: StepContext) -> np.ndarray:
+    """``(members, actors)`` shift of every state's target in answer to the uses of force.
+
+    The formula of :class:`UseOfForce` (its docstring), for the states that were not
+    themselves attacked (the caller masks the targets out).
+    """
+    p = cx.p
+    breaches = np.float32(cx.use_of_force_since.sum())
+    west = np.maximum(cx.western_pull, _share(st.membership, cx.west_institutions))
+    ties = np.minimum(cx.arms_share_russia + cx.trade_share_russia
+                      + _share(st.membership, cx.russia_institutions), 1.0)
+    dem = np.clip(st.democracy, 0.0, 1.0)
+    return np.asarray(breaches * (p["response_democracy"] * dem + p["response_alliance"] * west
+                                  - p["response_ties"] * ties + p["response_near"]
+                                  * cx.near_russia), dtype=np.float32)
+
+
+def _share(membership: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Share of the formats ``cols`` each member-actor belongs to (0 without such formats)."""
+    if not cols.size:
+        return np.zeros(membership.shape[1:], dtype=np.float32)
+    return (membership[cols].sum(axis=0, dtype=np.float32) / cols.size).astype(np.float32)
