@@ -296,6 +296,10 @@ class Tables:
             since = [max(a, b) for a, b in zip(since, row, strict=True)]
             self.use_of_force_since.append(since)
         self.any_force = [any(v > 0 for v in row) for row in self.use_of_force_since]
+        count, self.force_breaches = 0.0, []  # uses of force up to each year, all targets
+        for row in self.use_of_force:
+            count += sum(1.0 for v in row if v > 0)
+            self.force_breaches.append(count)
         self.any_revolution = [any(v != 0 for v in row) for row in self.revolution]
         self.any_elite = [any(v != 0 for v in row) for row in self.elite_transition]
 
@@ -474,7 +478,7 @@ class ActorAgent(mesa.Agent):
         self.force += p[q + "alignment_shift"] * since * self.nbf
         # every other state answers each use of force so far (breaches) by regime, alliance,
         # ties to Russia and nearness
-        breaches = float(np.float32(npsum(tb.use_of_force_since[m.t])))
+        breaches = tb.force_breaches[m.t]
         west_f = (float(sum(self.mem[k] for k in tb.west_inst)) / len(tb.west_inst)
                   if tb.west_inst else 0.0)
         russia_f = (float(sum(self.mem[k] for k in tb.russia_inst)) / len(tb.russia_inst)

@@ -37,15 +37,18 @@ FIRST_UNTIL, LAST_UNTIL = 2005, 2019
 """The years a pooled fit may end in (the bundled global data run 1992-2019)."""
 
 FORCE_RESPONSE: dict[str, tuple[float, float]] = {
-    "use_of_force.response_democracy": (-0.5, 0.5),
-    "use_of_force.response_alliance": (-0.5, 0.5),
+    "use_of_force.response_democracy": (0.0, 0.5),
+    "use_of_force.response_alliance": (0.0, 0.5),
     "use_of_force.response_ties": (-0.5, 0.5),
     "use_of_force.response_near": (-0.5, 0.5),
 }
 """How states answer a use of force (the shared ``use_of_force`` mechanism), learned from the
 world's observed history (Georgia 2008, Ukraine 2014; only the events up to ``--until`` are
-seen). The bounds hold either sign: the seeds say which way the democracies turn, the fit may
-disagree, and a coefficient at a bound is reported as decided by the bound."""
+seen). The seeds say which way the democracies and the West's allies turn (away: the breach is
+what they condemn), so those two bounds keep the seeds' sign; ties to Russia and nearness may
+take either. A fit with both signs open turns the democracies' answer round (towards Russia,
+docs/explanation/world.md): on the relative scale the US's own drift after 2016 looks like
+that, which the seeds' reading does not take as an answer to force."""
 
 TRANSFER: dict[str, tuple[float, float]] = {
     "alignment.adjustment": (0.05, 0.9),
@@ -61,7 +64,7 @@ POOLED_PARAMETERS: dict[str, tuple[float, float]] = {
     **TRANSFER,
     "alignment.base": (-0.9, 0.5),
     "western_normative_pull.effect": (0.05, 1.5),
-    "interference_backlash.backlash": (0.0, 1.0),
+    "interference_backlash.backlash": (0.0, 2.0),
     "sovereignty_norm.strength": (0.02, 1.0),
     "arms_and_energy.arms_effect": (0.02, 1.5),
     "arms_and_energy.trade_effect": (0.02, 3.0),

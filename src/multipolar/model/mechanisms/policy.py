@@ -191,7 +191,8 @@ class UseOfForce(Mechanism):
     ``D1_balancers``).
 
     Every other simulated state answers each use of force so far (``breaches``: the number of
-    states Russia has used force against up to this year) with a shift of its alignment target
+    uses of force up to this year, a second one against the same state included) with a shift
+    of its alignment target
 
         breaches * (response_democracy * democracy + response_alliance * west
                     - response_ties * ties + response_near * near)
@@ -231,7 +232,8 @@ class UseOfForce(Mechanism):
     )
     reads = ("democracy", "membership")
     writes = ("assertion", "conflict", "frozen", "target_shift")
-    context = ("use_of_force", "use_of_force_since", "neighbours", "western_pull",
+    context = ("use_of_force", "use_of_force_since", "force_breaches", "neighbours",
+               "western_pull",
                "arms_share_russia", "trade_share_russia", "near_russia",
                "west_institutions", "russia_institutions")
 
@@ -257,7 +259,7 @@ def force_response(st: State, cx: StepContext) -> np.ndarray:
     themselves attacked (the caller masks the targets out).
     """
     p = cx.p
-    breaches = np.float32(cx.use_of_force_since.sum())
+    breaches = np.float32(cx.force_breaches)
     west = np.maximum(cx.western_pull, _share(st.membership, cx.west_institutions))
     ties = np.minimum(cx.arms_share_russia + cx.trade_share_russia
                       + _share(st.membership, cx.russia_institutions), 1.0)

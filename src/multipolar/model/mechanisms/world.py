@@ -94,15 +94,16 @@ class DistantMilitaryPresence(Mechanism):
 class ChosenBargains(Mechanism):
     """Deals with chosen states dilute US weight; the partners bargain in turn (A4, D3; 002).
 
-    A chosen partner (China, India, Brazil, Turkey, Serbia: the scenario's ``bargain_partner``)
-    is pulled towards Russia by ``bargain_strength`` times the weight of the multipolar aim.
+    A chosen partner (the scenario's ``bargain_partner``: India and Brazil, the new powers
+    Lavrov names, ``W_R_new_powers``; Serbia, which has drawn closer to Moscow,
+    ``W_B_close_partners``) is pulled towards Russia by ``bargain_strength`` times the weight of the multipolar aim.
     The partner sells its weight: it moves only ``1 - hedge`` of that way, keeping its own
     room between Russia and the West (partners play on Russia's quarrel with the West).
     """
 
     name = "chosen_bargains"
     theory = ("A4", "D3")
-    evidence = ("W_A_dilute", "W_R_new_powers", "W_R_play_west", "W_R_parade_guests")
+    evidence = ("W_A_dilute", "W_R_new_powers", "W_R_play_west", "W_B_close_partners")
     params = (
         Param("bargain_strength", 0.4, "pull towards Russia of a bargain at full weight of the "
               "multipolar aim", "alignment units", (0.0, 2.0)),
