@@ -481,11 +481,8 @@ class ActorAgent(mesa.Agent):
         breaches = tb.force_breaches[m.t]
         west_f = (float(sum(self.mem[k] for k in tb.west_inst)) / len(tb.west_inst)
                   if tb.west_inst else 0.0)
-        russia_f = (float(sum(self.mem[k] for k in tb.russia_inst)) / len(tb.russia_inst)
-                    if tb.russia_inst else 0.0)
         west = max(tb.static["western_pull"][self.j], west_f)
-        ties = min(tb.arms_share_russia[m.t][self.j] + tb.trade_russia[m.t][self.j]
-                   + russia_f, 1.0)
+        ties = min(tb.arms_share_russia[m.t][self.j] + tb.trade_russia[m.t][self.j], 1.0)
         answer = breaches * (p[q + "response_democracy"] * clip(self.dem, 0.0, 1.0)
                              + p[q + "response_alliance"] * west
                              - p[q + "response_ties"] * ties

@@ -427,7 +427,9 @@ def _actor_arrays(sc: Scenario, years: np.ndarray, base: Path,
     for j, a in enumerate(sc.actors):
         for name, attr in a.attributes.items():
             if isinstance(attr, Series):
-                vals = _series_values(attr, a.id, base)
+                # a table keyed by ISO3 code is read at the actor's code (ids may be names)
+                by_code = attr.data is not None and attr.data.key == "iso3" and a.iso3
+                vals = _series_values(attr, a.iso3 if by_code else a.id, base)
                 obs.setdefault(name, np.full((n_t, n_a), np.nan))
                 # observed attributes stop at observed_until (beyond it the model takes over)
                 obs[name][:, j] = _fill(vals, years, obs_until)

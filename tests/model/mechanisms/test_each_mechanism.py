@@ -79,7 +79,7 @@ class TestUseOfForce(MechanismContract):
         assert np.allclose(s[:, others], 0.2 * np.clip(dem, 0, 1), atol=1e-6)
 
     def test_clients_tied_to_russia_stand_by_it(self) -> None:
-        """Ties to Russia (arms, trade, Russia-led formats) move a state towards it."""
+        """Ties to Russia (arms and trade) move a state towards it."""
         s = self._shift(None, response_democracy=0.0, response_alliance=0.0, response_ties=0.2,
                         response_near=0.0)
         assert (s[:, [1, 3, 4]] <= 0).all() and (s[:, 3] < 0).all()  # actor 3 buys arms

@@ -48,7 +48,7 @@ class ResourceRents(Mechanism):
 
 @register
 class EliteInterests(Mechanism):
-    """Named assumption ``assertion_costs_rents``: assertion costs capacity (B3, A3).
+    """Named assumption ``sanctions_cost``: assertion costs capacity (B3, A3).
 
     The passages say that the elite blends state office and business (``B3``) and that the
     energy firms want deals with Western partners while defending the status quo

@@ -199,7 +199,7 @@ class UseOfForce(Mechanism):
 
     where ``west`` is the larger of the state's Western pull (``western_pull``) and its share of
     West-led formats, ``ties`` its ties to Russia (the Russian share of its arms imports plus
-    its trade share with Russia plus its share of Russia-led formats, at most 1) and ``near``
+    its trade share with Russia, at most 1: the same data in both scenarios) and ``near``
     1 for states near Russia (``near_russia``: the former Soviet states). A breach of the rules
     is what the rule-abiding condemn and it risks isolating Russia (002: ``W_R_rule_book``,
     ``W_R_isolation`` in ``russia-world``; ``D1_balancers`` here), while clients tied to Moscow
@@ -223,8 +223,8 @@ class UseOfForce(Mechanism):
         Param("response_alliance", 0.05, "shift away from Russia of a state fully under the "
               "West's pull or in all West-led formats, per use of force so far",
               "alignment units per breach", (-1.0, 1.0)),
-        Param("response_ties", 0.0, "shift towards Russia of a state fully tied to it (arms, "
-              "trade, Russia-led formats), per use of force so far",
+        Param("response_ties", 0.0, "shift towards Russia of a state fully tied to it (arms "
+              "and trade), per use of force so far",
               "alignment units per breach", (-1.0, 1.0)),
         Param("response_near", 0.0, "shift away from Russia of a state near it (a former "
               "Soviet state), per use of force so far", "alignment units per breach",
@@ -235,7 +235,7 @@ class UseOfForce(Mechanism):
     context = ("use_of_force", "use_of_force_since", "force_breaches", "neighbours",
                "western_pull",
                "arms_share_russia", "trade_share_russia", "near_russia",
-               "west_institutions", "russia_institutions")
+               "west_institutions")
 
     def step(self, st: State, cx: StepContext) -> None:
         """Apply this year's and earlier uses of force, and the others' answer to them."""
@@ -261,8 +261,7 @@ def force_response(st: State, cx: StepContext) -> np.ndarray:
     p = cx.p
     breaches = np.float32(cx.force_breaches)
     west = np.maximum(cx.western_pull, _share(st.membership, cx.west_institutions))
-    ties = np.minimum(cx.arms_share_russia + cx.trade_share_russia
-                      + _share(st.membership, cx.russia_institutions), 1.0)
+    ties = np.minimum(cx.arms_share_russia + cx.trade_share_russia, 1.0)
     dem = np.clip(st.democracy, 0.0, 1.0)
     return np.asarray(breaches * (p["response_democracy"] * dem + p["response_alliance"] * west
                                   - p["response_ties"] * ties + p["response_near"]
