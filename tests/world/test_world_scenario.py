@@ -40,8 +40,8 @@ def test_scenario_generates_every_member_with_group_defaults():
     for baltic in ("EST", "LVA", "LTU"):
         assert by[baltic].region == "west"
         assert by[baltic].attributes["near_russia"] == 1.0
-    assert "LBY" in by and "russian_presence" not in by["LBY"].attributes or \
-        getattr(by["LBY"].attributes["russian_presence"], "value", None) == 0.0
+    presence = by["LBY"].attributes["russian_presence"]  # no passage puts Russians in Libya
+    assert getattr(presence, "value", presence) == 0.0
     assert [(e.target, e.year) for e in sc.events] == [("GEO", 2008), ("UKR", 2014)]
     assert all(e.evidence and "source:" in (e.description or "") for e in sc.events)
 

@@ -37,18 +37,20 @@ FIRST_UNTIL, LAST_UNTIL = 2005, 2019
 """The years a pooled fit may end in (the bundled global data run 1992-2019)."""
 
 FORCE_RESPONSE: dict[str, tuple[float, float]] = {
-    "use_of_force.response_democracy": (0.0, 0.5),
-    "use_of_force.response_alliance": (0.0, 0.5),
+    "use_of_force.response_democracy": (0.02, 0.5),
+    "use_of_force.response_alliance": (0.02, 0.5),
     "use_of_force.response_ties": (-0.5, 0.5),
     "use_of_force.response_near": (-0.5, 0.5),
 }
 """How states answer a use of force (the shared ``use_of_force`` mechanism), learned from the
 world's observed history (Georgia 2008, Ukraine 2014; only the events up to ``--until`` are
 seen). The seeds say which way the democracies and the West's allies turn (away: the breach is
-what they condemn), so those two bounds keep the seeds' sign; ties to Russia and nearness may
-take either. A fit with both signs open turns the democracies' answer round (towards Russia,
-docs/explanation/world.md): on the relative scale the US's own drift after 2016 looks like
-that, which the seeds' reading does not take as an answer to force."""
+what they condemn), so those two lower bounds keep the answer on with the seeds' sign, as the
+other pooled parameters' lower bounds do (the fit says how strong, the seeds say whether); ties
+to Russia and nearness may take either sign. A fit with both signs open turns the democracies'
+answer round, towards Russia (docs/explanation/world.md); one candidate reading, not tested
+here, is that on the relative scale any move of the US itself away from the Assembly looks like
+that."""
 
 TRANSFER: dict[str, tuple[float, float]] = {
     "alignment.adjustment": (0.05, 0.9),

@@ -27,7 +27,8 @@ class DomesticLinkage(Mechanism):
     ``loyal_threshold``) raises recognition abroad is the rival hypothesis
     ``loyal_neighbourhood_recognition`` (``sphere_gain`` above 0): seed 004 finds that Russia's
     post-Soviet policy has almost no international backing (``E4_no_support``), so
-    ``sphere_gain`` is 0 by default. The two depend on each other (``A2_legitimacy_link``): security feeds
+    ``sphere_gain`` is 0 by default. The two depend on each other (``A2_legitimacy_link``):
+    security feeds
     recognition, and recognition above 0.5 feeds security back (``recognition_gain``).
     """
 

@@ -79,7 +79,8 @@ class Institutions(Mechanism):
     ``anchor``; each West-led one raises it. A China-led or mixed format (the SCO) anchors
     nothing by default (``other_pole_anchor`` 0): seed 004 calls the SCO a status prop for
     Russia (``C6_sco``), not a bloc that binds votes; the rival hypothesis
-    ``sco_anchors_votes`` gives it a pull towards Russia. The hazards' defaults are the maximum-likelihood
+    ``sco_anchors_votes`` gives it a pull towards Russia. The hazards' defaults are the
+    maximum-likelihood
     fit of ``scripts/fit_memberships.py``.
     """
 

@@ -96,7 +96,8 @@ class ChosenBargains(Mechanism):
 
     A chosen partner (the scenario's ``bargain_partner``: India and Brazil, the new powers
     Lavrov names, ``W_R_new_powers``; Serbia, which has drawn closer to Moscow,
-    ``W_B_close_partners``) is pulled towards Russia by ``bargain_strength`` times the weight of the multipolar aim.
+    ``W_B_close_partners``) is pulled towards Russia by ``bargain_strength`` times the weight of
+    the multipolar aim.
     The partner sells its weight: it moves only ``1 - hedge`` of that way, keeping its own
     room between Russia and the West (partners play on Russia's quarrel with the West).
     """
