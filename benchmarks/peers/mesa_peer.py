@@ -297,9 +297,13 @@ class Tables:
             self.use_of_force_since.append(since)
         self.any_force = [any(v > 0 for v in row) for row in self.use_of_force_since]
         count, self.force_breaches = 0.0, []  # uses of force up to each year, all targets
+        per = [0.0] * self.n_a
+        self.use_of_force_count: list[list[float]] = []  # and against each state
         for row in self.use_of_force:
             count += sum(1.0 for v in row if v > 0)
             self.force_breaches.append(count)
+            per = [a + b for a, b in zip(per, row, strict=True)]
+            self.use_of_force_count.append(per)
         self.any_revolution = [any(v != 0 for v in row) for row in self.revolution]
         self.any_elite = [any(v != 0 for v in row) for row in self.elite_transition]
 
@@ -475,7 +479,7 @@ class ActorAgent(mesa.Agent):
             self.ass = max(self.ass, p[q + "assertion_level"])
         self.conflict += now
         self.frozen = max(self.frozen, since)
-        self.force += p[q + "alignment_shift"] * since * self.nbf
+        self.force += p[q + "alignment_shift"] * tb.use_of_force_count[m.t][self.j] * self.nbf
         # every other state answers each use of force so far (breaches) by regime, alliance,
         # ties to Russia and nearness
         breaches = tb.force_breaches[m.t]

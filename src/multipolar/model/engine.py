@@ -349,6 +349,7 @@ def _events(model: CompiledModel) -> dict[str, np.ndarray]:
     out = {k: np.asarray(given[k], dtype=F) if k in given else np.zeros(shape, dtype=F)
            for k in ("use_of_force", "revolution", "elite_transition")}
     out["use_of_force_since"] = np.maximum.accumulate(out["use_of_force"], axis=0)
+    out["use_of_force_count"] = np.cumsum(out["use_of_force"], axis=0).astype(F)
     out["force_breaches"] = np.cumsum(out["use_of_force"].sum(axis=1)).astype(F)
     return out
 
@@ -623,6 +624,7 @@ def _year_items(model: CompiledModel, items: dict[str, Any], events: dict[str, n
     items["use_of_force"] = events["use_of_force"][t]
     items["use_of_force_since"] = events["use_of_force_since"][t]
     items["force_breaches"] = events["force_breaches"][t]
+    items["use_of_force_count"] = events["use_of_force_count"][t]
     items["revolution_event"] = events["revolution"][t]
     items["elite_transition_event"] = events["elite_transition"][t]
     for k in ("arms_share_russia", "trade_share_russia", "china_trade_share"):

@@ -115,7 +115,7 @@ def make_items(n: int = N_MEMBERS, rows: slice | None = None) -> dict[str, Any]:
         "forced_membership": forced, "frozen_history": np.array([0, 0, 1, 0, 0], f32),
         "patronage": np.array([0, 1, 0, 0.5, 0], f32),
         "use_of_force": event, "use_of_force_since": event, "revolution_event": event,
-        "force_breaches": np.float32(event.sum()),
+        "force_breaches": np.float32(event.sum()), "use_of_force_count": event,
         "elite_transition_event": event,
         "western_pull": np.array([0, 0.9, 0.3, 0.3, 0.7], f32),
         "russian_presence": np.array([0, 0, 1, 0, 0.5], f32),

@@ -56,6 +56,8 @@ class TestUseOfForce(MechanismContract):
             cx.use_of_force_since = since.astype(np.float32)
             cx.use_of_force = np.zeros_like(cx.use_of_force_since)
             cx.force_breaches = np.float32(since.sum() if breaches is None else breaches)
+            cx.use_of_force_count = since.astype(np.float32) * (
+                1.0 if breaches is None else breaches)
         if params:
             values = {p.name: p.default for p in self.mechanism.params}
             values.update(params)
@@ -93,7 +95,9 @@ class TestUseOfForce(MechanismContract):
         assert np.allclose(s1[:, 1], 0.1) and np.allclose(s2[:, 1], 0.2)  # near (contract)
         assert np.allclose(s1[:, 4], 0.0)  # far
         again = self._shift(one, breaches=2.0, **kw)  # a second use of force on the same state
-        assert np.allclose(again[:, 1], 0.2) and np.allclose(again[:, 2], s1[:, 2])
+        assert np.allclose(again[:, 1], 0.2)
+        shift = [p.default for p in self.mechanism.params if p.name == "alignment_shift"][0]
+        assert np.allclose(again[:, 2], 2 * shift) and np.allclose(s1[:, 2], shift)
 
 
 class TestSmallPartnerLeverage(MechanismContract):

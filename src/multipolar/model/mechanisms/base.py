@@ -244,6 +244,7 @@ CONTEXT_ITEMS: dict[str, str] = {
     "use_of_force": "(actors,) float32: 1 where Russia uses force this year (dated events)",
     "use_of_force_since": "(actors,) float32: 1 from the year of a use of force on",
     "force_breaches": "float32: the number of uses of force up to this year (all targets)",
+    "use_of_force_count": "(actors,) float32: uses of force against the state up to this year",
     "revolution_event": "(actors,) float32: 1 where a revolution is given for this year",
     "elite_transition_event": "(actors,) float32: 1 where a leadership change is given",
     "western_pull": "(actors,) float32: weight of the West's normative pull on the state (0-1)",

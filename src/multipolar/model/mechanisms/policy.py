@@ -187,8 +187,8 @@ class UseOfForce(Mechanism):
     ``--event use_of_force:TARGET@YEAR`` says when. That year Russia's assertion towards the
     target is at ``assertion_level``; a conflict is recorded and the target counts as frozen
     from then on; and from then on the target's alignment target is pushed away from Russia by
-    ``alignment_shift``: pressure makes even partners stand up to the bully (``D1_bully``,
-    ``D1_balancers``).
+    ``alignment_shift`` for each use of force against it so far: pressure makes even partners
+    stand up to the bully (``D1_bully``, ``D1_balancers``).
 
     Every other simulated state answers each use of force so far (``breaches``: the number of
     uses of force up to this year, a second one against the same state included) with a shift
@@ -217,22 +217,24 @@ class UseOfForce(Mechanism):
               "the use of force", "intensity", (0.0, 1.0)),
         Param("alignment_shift", 0.2, "shift of the target's alignment target away from Russia "
               "from the year of the use of force on", "alignment units", (0.0, 2.0)),
-        Param("response_democracy", 0.05, "shift away from Russia of a full democracy per use "
-              "of force so far (the pooled fit's parameter)", "alignment units per breach",
+        Param("response_democracy", 0.022, "shift away from Russia of a full democracy per use "
+              "of force so far (default: russia-world's pooled fit through 2019, at its lower "
+              "bound)", "alignment units per breach",
               (-1.0, 1.0)),
-        Param("response_alliance", 0.05, "shift away from Russia of a state fully under the "
-              "West's pull or in all West-led formats, per use of force so far",
+        Param("response_alliance", 0.021, "shift away from Russia of a state fully under the "
+              "West's pull or in all West-led formats, per use of force so far (pooled fit)",
               "alignment units per breach", (-1.0, 1.0)),
-        Param("response_ties", 0.0, "shift towards Russia of a state fully tied to it (arms "
-              "and trade), per use of force so far",
+        Param("response_ties", 0.127, "shift towards Russia of a state fully tied to it (arms "
+              "and trade), per use of force so far (pooled fit)",
               "alignment units per breach", (-1.0, 1.0)),
-        Param("response_near", 0.0, "shift away from Russia of a state near it (a former "
-              "Soviet state), per use of force so far", "alignment units per breach",
+        Param("response_near", 0.142, "shift away from Russia of a state near it (a former "
+              "Soviet state), per use of force so far (pooled fit)", "alignment units per breach",
               (-1.0, 1.0)),
     )
     reads = ("democracy", "membership")
     writes = ("assertion", "conflict", "frozen", "target_shift")
-    context = ("use_of_force", "use_of_force_since", "force_breaches", "neighbours",
+    context = ("use_of_force", "use_of_force_since", "use_of_force_count", "force_breaches",
+               "neighbours",
                "western_pull",
                "arms_share_russia", "trade_share_russia", "near_russia",
                "west_institutions")
@@ -248,7 +250,7 @@ class UseOfForce(Mechanism):
                                 st.assertion)
         st.conflict += now
         st.frozen = np.maximum(st.frozen, since)
-        st.target_shift += p["alignment_shift"] * since * cx.neighbours
+        st.target_shift += p["alignment_shift"] * cx.use_of_force_count * cx.neighbours
         st.target_shift += force_response(st, cx) * cx.neighbours * (1.0 - since)
 
 
