@@ -96,7 +96,7 @@ class TestUseOfForce(MechanismContract):
         assert np.allclose(s1[:, 4], 0.0)  # far
         again = self._shift(one, breaches=2.0, **kw)  # a second use of force on the same state
         assert np.allclose(again[:, 1], 0.2)
-        shift = [p.default for p in self.mechanism.params if p.name == "alignment_shift"][0]
+        shift = next(p.default for p in self.mechanism.params if p.name == "alignment_shift")
         assert np.allclose(again[:, 2], 2 * shift) and np.allclose(s1[:, 2], shift)
 
 
