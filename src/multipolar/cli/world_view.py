@@ -98,7 +98,7 @@ def extremes(summary: dict[str, Any], k: int = 6) -> tuple[list[str], list[str]]
 
 def world_map(summary: dict[str, Any], path: Path, observed_year: int) -> Path:
     """A choropleth of the median alignment at the last observed year and at the end (PNG)."""
-    from multipolar.world.worldmap import Panel, draw_panels
+    from multipolar.figures.worldmap import Panel, draw_panels
 
     years = [int(y) for y in summary["years"]]
     mid = observed_year if observed_year in years else years[0]

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import yaml
 
-from multipolar.errors import ScenarioError
+from multipolar.core.errors import ScenarioError
 from multipolar.model.api import compile_model, simulate
 from multipolar.model.engine import _steps
 from multipolar.model.mechanisms import MECHANISMS, ORDER, Mechanism, Param, declared_params
@@ -186,8 +186,34 @@ def test_set_reaches_a_declared_parameter_the_scenario_leaves_out() -> None:
     assert "base" not in (raw["mechanisms"]["alignment"].get("params") or {})
     ld = load_scenario("russia-neighbourhood", sets={"mechanisms.alignment.params.base": 0.31})
     assert compile_model(ld, end=2000).nominal("alignment.base") == 0.31
-    with pytest.raises(ScenarioError, match="did you mean 'base'"):
-        load_scenario("russia-neighbourhood", sets={"mechanisms.alignment.params.bse": 0.3})
+    # the scenario language knows no model: an undeclared name is refused when compiling
+    bad = load_scenario("russia-neighbourhood", sets={"mechanisms.alignment.params.bse": 0.3})
+    with pytest.raises(ScenarioError, match="did you mean 'base'") as exc:
+        compile_model(bad, end=2000)
+    assert "written by an override" in str(exc.value)
+
+
+def test_scale_of_a_parameter_left_at_its_default_multiplies_the_declared_default() -> None:
+    default = MECHANISMS.params("alignment")["base"].default
+    ld = load_scenario("russia-neighbourhood", sets={"mechanisms.alignment.params.base":
+                                                     {"scale": 1.5}})
+    assert ld.raw["mechanisms"]["alignment"]["params"]["base"] == {
+        "value": 1.5, "relative_to": "default"}
+    assert compile_model(ld, end=2000).nominal("alignment.base") == 1.5 * default
+    with pytest.raises(ScenarioError, match="needs a parameter with a distribution"):
+        load_scenario("russia-neighbourhood",
+                      sets={"mechanisms.alignment.params.base": {"quantile": 0.9}})
+
+
+def test_a_range_relative_to_the_declared_default_is_scaled_when_compiling() -> None:
+    p = MECHANISMS.params("red_lines")["hold"]
+    rel = {"dist": "uniform", "low": 0.5, "high": 1.5, "relative_to": "default"}
+    spec = compile_model(load_scenario("russia-neighbourhood", sets={
+        "mechanisms.red_lines.params.hold": rel}), end=2000).params["red_lines.hold"]
+    assert (spec.dist, spec.a, spec.b) == ("uniform", 0.5 * p.default, 1.5 * p.default)
+    with pytest.raises(ScenarioError, match="allowed only on a mechanism's parameter"):
+        load_scenario("russia-neighbourhood", sets={
+            "levers.russia_assertion": {"value": 1.0, "relative_to": "default"}})
 
 
 def test_declared_evidence_is_what_the_flagship_cites_for_the_mechanism() -> None:
@@ -197,3 +223,34 @@ def test_declared_evidence_is_what_the_flagship_cites_for_the_mechanism() -> Non
         declared = set().union(*(set(c.evidence) for (n, _), c in MECHANISMS.classes.items()
                                  if n == name))
         assert declared == set(mech.get("evidence") or []), name
+
+
+def test_search_ranges_are_declared_within_the_bounds_and_every_fit_reads_them() -> None:
+    from multipolar.calibrate.history import FREE_PARAMETERS
+    from multipolar.calibrate.pooled import POOLED_PARAMETERS
+    from multipolar.model.mechanisms.base import FITS
+
+    declared = declared_params()
+    with_search = {k: p for k, p in declared.items() if p.search}
+    assert set(FREE_PARAMETERS) | set(POOLED_PARAMETERS) == set(with_search)
+    for path, p in with_search.items():
+        assert set(p.search) <= set(FITS), path
+        for lo, hi in p.search.values():
+            assert lo < hi, path
+            if p.bounds is not None:
+                assert p.bounds[0] <= lo and hi <= p.bounds[1], path
+    for fit, table in (("history", FREE_PARAMETERS), ("pooled", POOLED_PARAMETERS)):
+        assert table == {k: declared[k].search[fit] for k in table}, fit
+
+
+def test_no_fit_writes_its_own_search_range() -> None:
+    """A ``{"mechanism.param": (low, high)}`` literal in a fit would be a second home."""
+    root = Path(__file__).resolve().parents[3] / "src" / "multipolar"
+    for f in [*(root / "calibrate").glob("*.py"), *(root / "backtest").glob("*.py"),
+              *(root / "forecast").glob("*.py")]:
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                for k, v in zip(node.keys, node.values, strict=True):
+                    assert not (isinstance(k, ast.Constant) and isinstance(k.value, str)
+                                and "." in k.value and isinstance(v, ast.Tuple)
+                                and len(v.elts) == 2), f"{f.name}:{node.lineno} {k.value}"

@@ -23,7 +23,7 @@ dated_events), ``alignment``, ``integration`` (delegation_limit), ``domestic``
 world scenario's global instruments and answers: arms_and_energy, distant_military_presence,
 chosen_bargains, western_normative_pull, interference_backlash, china_backing,
 sovereignty_norm); ``catalogue``
-validates a scenario against the declarations. Depends on NumPy and :mod:`multipolar.rng`.
+validates a scenario against the declarations. Depends on NumPy and :mod:`multipolar.core.rng`.
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ from multipolar.model.mechanisms.catalogue import (
     MechanismInfo,
     catalogue,
     check_mechanisms,
+    clip_to_bounds,
     declared_params,
+    search_ranges,
 )
 
 ORDER: list[str] = [
@@ -87,5 +89,5 @@ def implementations(name: str) -> list[str]:
 
 
 __all__ = ["CONTEXT_ITEMS", "MECHANISMS", "ORDER", "REGISTRY", "SHARED_PARAMS", "STREAMS",
-           "Mechanism", "MechanismInfo", "Param", "catalogue", "check_mechanisms",
-           "declared_params", "implementations", "register", "resolve"]
+           "Mechanism", "MechanismInfo", "Param", "catalogue", "check_mechanisms", "clip_to_bounds",
+           "declared_params", "implementations", "register", "resolve", "search_ranges"]

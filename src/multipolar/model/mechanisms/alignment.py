@@ -1,6 +1,6 @@
 """UN voting alignment moves towards its target (D1, D5, D7).
 
-Depends on NumPy, :mod:`multipolar.rng` and :mod:`.base`.
+Depends on NumPy, :mod:`multipolar.core.rng` and :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from multipolar import rng
+from multipolar.core import rng
 from multipolar.model.mechanisms.base import Mechanism, Param, register
 
 if TYPE_CHECKING:
@@ -32,11 +32,14 @@ class Alignment(Mechanism):
     evidence = ("E4",)
     params = (
         Param("base", 0.162, "target alignment of a full autocracy with no outside forces",
-              "alignment", (-1.0, 1.0)),
+              "alignment", (-1.0, 1.0),
+              search={"history": (-0.9, 0.3), "pooled": (-0.9, 0.5)}),
         Param("democracy_effect", 0.155, "target alignment gained per unit of democracy",
-              "alignment per democracy unit", (-2.0, 2.0)),
+              "alignment per democracy unit", (-2.0, 2.0),
+              search={"history": (0.1, 1.6), "pooled": (0.0, 1.0)}),
         Param("adjustment", 0.215, "share of the gap to the target closed each year",
-              "share per year", (0.0, 1.0)),
+              "share per year", (0.0, 1.0),
+              search={"history": (0.05, 0.9), "pooled": (0.05, 0.9)}),
         Param("noise", 0.05, "sd of idiosyncratic yearly alignment shocks", "alignment",
               (0.0, 1.0)),
         Param("common_noise", 0.07, "sd of yearly shocks common to all neighbours (UN agenda "

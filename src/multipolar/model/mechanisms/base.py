@@ -2,7 +2,8 @@
 
 A mechanism is a small class that declares everything it touches:
 
-* ``params``: its parameters (:class:`Param`: name, default, unit, bounds, description). The
+* ``params``: its parameters (:class:`Param`: name, default, unit, bounds, description, the
+  ranges the fits search). The
   declared default is the only place a default lives; a scenario adds uncertainty, evidence
   and deliberate overrides.
 * ``reads`` and ``writes``: the :class:`~multipolar.model.state.State` fields it uses (a
@@ -19,22 +20,35 @@ Depends on NumPy and :mod:`multipolar.model.state`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from multipolar.model.state import State, StepContext
 
 
+FITS = ("history", "pooled")
+"""The fits that search a parameter's range: ``history`` (one scenario on its own history,
+:mod:`multipolar.calibrate.history`) and ``pooled`` (the pooled world fit,
+:mod:`multipolar.calibrate.pooled`)."""
+
+
 @dataclass(frozen=True)
 class Param:
-    """A declared parameter of a mechanism (or of the model, for shared ones)."""
+    """A declared parameter of a mechanism (or of the model, for shared ones).
+
+    ``bounds`` are the values the parameter may take at all; ``search`` the range each fit
+    (:data:`FITS`) searches, within the bounds. Every fit reads its range here (one home):
+    a lower end above zero keeps a mechanism the seeds describe switched on, so that a fit
+    chooses how strong it is, not whether it acts.
+    """
 
     name: str
     default: float
     description: str
     unit: str = "-"
     bounds: tuple[float, float] | None = None
+    search: dict[str, tuple[float, float]] = field(default_factory=dict, compare=False)
 
 
 class Mechanism:

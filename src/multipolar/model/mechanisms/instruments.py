@@ -41,7 +41,8 @@ class SmallPartnerLeverage(Mechanism):
         Param("demand", 0.3, "subsidy a partner asks for per unit of importance and outside "
               "options", "subsidy units", (0.0, 2.0)),
         Param("independence_effect", 0.588, "shift West of the alignment target per unit of "
-              "unmet demand", "alignment units per subsidy unit", (0.0, 2.0)),
+              "unmet demand", "alignment units per subsidy unit", (0.0, 2.0),
+              search={"history": (0.02, 0.6)}),
         Param("options_base", 0.5, "outside options of a state with neither an EU offer nor "
               "exposure to China", "-", (0.0, 2.0)),
         Param("options_weight", 0.5, "weight of EU eligibility plus China proximity in outside "
@@ -103,7 +104,8 @@ class Attraction(Mechanism):
                 "D1_pushed_west")
     params = (
         Param("effect", 0.081, "shift of the alignment target per unit of subsidy",
-              "alignment units per subsidy unit", (0.0, 2.0)),
+              "alignment units per subsidy unit", (0.0, 2.0),
+              search={"history": (0.08, 0.6)}),
         Param("dependence_rate", 0.1, "yearly adjustment of dependence towards subsidy level",
               "share per year", (0.0, 1.0)),
         Param("subsidy_scale", 1.0, "subsidy units per unit of attraction at capacity 1",
@@ -140,7 +142,8 @@ class Attraction(Mechanism):
 
 _ASSERTION_PARAMS = (
     Param("effect", 0.151, "shift of the alignment target per unit of coercion",
-          "alignment units per coercion unit", (0.0, 2.0)),
+          "alignment units per coercion unit", (0.0, 2.0),
+          search={"history": (0.15, 0.6)}),
     Param("balance_threshold", 0.42, "democracy score around which a pressed state turns from "
           "manoeuvring between powers to voting with the West", "democracy score", (0.0, 1.0)),
     Param("balance_width", 0.08, "softness of that switch", "democracy score", (0.001, 1.0)),
@@ -241,7 +244,8 @@ class PatronageNetworks(Mechanism):
     evidence = ("C4", "C4_kleptocracy", "C4_good_governance")
     params = (
         Param("influence", 0.1, "pull towards Russia of a full patronage tie to a full "
-              "autocracy at capacity 1", "alignment units", (0.0, 2.0)),
+              "autocracy at capacity 1", "alignment units", (0.0, 2.0),
+              search={"pooled": (0.01, 0.6)}),
         Param("capacity_cap", 2.0, "capacity above which patronage pays no more",
               "capacity", (0.0, 10.0)),
         Param("erosion", 0.005, "yearly loss of democracy per unit of tie and of democracy",
@@ -282,7 +286,8 @@ class KindredRegimes(Mechanism):
     evidence = ("C3", "C3_same_type", "C3_stability", "D2")
     params = (
         Param("support", 0.489, "pull towards Russia of a fully autocratic neighbour",
-              "alignment units", (0.0, 2.0)),
+              "alignment units", (0.0, 2.0),
+              search={"history": (0.02, 0.5), "pooled": (0.02, 1.0)}),
         Param("autocracy_threshold", 0.45, "democracy score below which a regime counts as "
               "kindred", "democracy score", (0.001, 1.0)),
         Param("security_weight", 0.5, "push on Russia's share of the security channel per "

@@ -59,7 +59,8 @@ class EUPull(Mechanism):
     evidence = ("D5", "D5_structural_power", "D5_competition")
     params = (
         Param("effect", 0.13, "shift of the alignment target from a full offer to a full "
-              "democracy", "alignment units", (0.0, 2.0)),
+              "democracy", "alignment units", (0.0, 2.0),
+              search={"history": (0.1, 0.8)}),
         Param("democracy_exponent", 2.0, "convexity of the EU's pull in democracy", "-",
               (0.0, 10.0)),
     )

@@ -3,7 +3,7 @@
 Threat perception (B2, C5), the yearly choice of attraction and assertion (A1-A4; the
 opportunist rule, D9), and the dated use of force given by the scenario (D1, C2).
 
-Depends on NumPy, :mod:`multipolar.rng` and :mod:`.base`.
+Depends on NumPy, :mod:`multipolar.core.rng` and :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from multipolar import rng
+from multipolar.core import rng
 from multipolar.model.mechanisms._maths import sigmoid
 from multipolar.model.mechanisms.base import Mechanism, Param, register
 
@@ -220,16 +220,16 @@ class UseOfForce(Mechanism):
         Param("response_democracy", 0.022, "shift away from Russia of a full democracy per use "
               "of force so far (default: russia-world's pooled fit through 2019, at its lower "
               "bound)", "alignment units per breach",
-              (-1.0, 1.0)),
+              (-1.0, 1.0), search={"pooled": (0.02, 0.5)}),
         Param("response_alliance", 0.021, "shift away from Russia of a state fully under the "
               "West's pull or in all West-led formats, per use of force so far (pooled fit)",
-              "alignment units per breach", (-1.0, 1.0)),
+              "alignment units per breach", (-1.0, 1.0), search={"pooled": (0.02, 0.5)}),
         Param("response_ties", 0.127, "shift towards Russia of a state fully tied to it (arms "
               "and trade), per use of force so far (pooled fit)",
-              "alignment units per breach", (-1.0, 1.0)),
+              "alignment units per breach", (-1.0, 1.0), search={"pooled": (-0.5, 0.5)}),
         Param("response_near", 0.142, "shift away from Russia of a state near it (a former "
               "Soviet state), per use of force so far (pooled fit)", "alignment units per breach",
-              (-1.0, 1.0)),
+              (-1.0, 1.0), search={"pooled": (-0.5, 0.5)}),
     )
     reads = ("democracy", "membership")
     writes = ("assertion", "conflict", "frozen", "target_shift")

@@ -46,9 +46,11 @@ class ArmsAndEnergy(Mechanism):
     evidence = ("W_I_energy_corruption", "W_I_fuel_energy", "W_I_windfall")
     params = (
         Param("arms_effect", 0.3, "pull towards Russia of a state that buys all its arms from "
-              "Russia, at capacity 1", "alignment units", (0.0, 2.0)),
+              "Russia, at capacity 1", "alignment units", (0.0, 2.0),
+              search={"pooled": (0.02, 1.5)}),
         Param("trade_effect", 0.5, "pull towards Russia per unit of trade share with Russia, at "
-              "capacity 1", "alignment units per trade share", (0.0, 5.0)),
+              "capacity 1", "alignment units per trade share", (0.0, 5.0),
+              search={"pooled": (0.02, 3.0)}),
         Param("capacity_cap", 2.0, "capacity above which arms and energy deals reach no "
               "further", "capacity", (0.0, 10.0)),
     )
@@ -143,7 +145,8 @@ class WesternNormativePull(Mechanism):
         Param("pull", 1.0, "weight of the West's normative pull (perspectives differ)", "-",
               (0.0, 3.0)),
         Param("effect", 0.35, "shift away from Russia of a full democracy under full pull",
-              "alignment units", (0.0, 2.0)),
+              "alignment units", (0.0, 2.0),
+              search={"pooled": (0.05, 1.5)}),
         Param("democracy_exponent", 1.0, "convexity of the pull in democracy", "-",
               (0.0, 10.0)),
     )
@@ -178,7 +181,8 @@ class InterferenceBacklash(Mechanism):
     evidence = ("W_I_meddling", "W_I_montenegro", "W_R_democracy_threat")
     params = (
         Param("backlash", 0.05, "shift away from Russia of a full democracy fully reached by "
-              "Russia's networks, at capacity 1", "alignment units", (0.0, 2.0)),
+              "Russia's networks, at capacity 1", "alignment units", (0.0, 2.0),
+              search={"pooled": (0.0, 2.0)}),
         Param("capacity_cap", 2.0, "capacity above which interference reaches no further",
               "capacity", (0.0, 10.0)),
     )
@@ -215,7 +219,8 @@ class ChinaBacking(Mechanism):
     params = (
         Param("cover", 0.0, "pull towards Russia of a state whose trade share with China is "
               "full_share (0: the seeds' default; the hypothesis china_votes_with_russia sets "
-              "it)", "alignment units", (-2.0, 2.0)),
+              "it)", "alignment units", (-2.0, 2.0),
+              search={"pooled": (-1.0, 1.0)}),
         Param("full_share", 0.3, "trade share with China that gives the full cover",
               "trade share", (0.01, 1.0)),
     )
@@ -248,7 +253,8 @@ class SovereigntyNorm(Mechanism):
     evidence = ("W_R_sovereignty", "W_R_cannot_contain", "W_R_post_west")
     params = (
         Param("strength", 0.3, "share of the distance to the centre added to the target of a "
-              "state with no Western pull", "share", (0.0, 1.0)),
+              "state with no Western pull", "share", (0.0, 1.0),
+              search={"pooled": (0.02, 1.0)}),
         Param("centre", 0.3, "the middle ground towards which hedging states lean",
               "alignment", (-1.0, 1.0)),
     )
