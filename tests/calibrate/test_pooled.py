@@ -128,7 +128,7 @@ def test_the_neighbourhood_runs_with_the_transferred_parameters(tmp_path: Path) 
 def test_a_fit_sees_only_the_uses_of_force_up_to_its_year() -> None:
     """The world's history of force (Georgia 2008, Ukraine 2014) is cut at ``--until``; an
     event the user gives (``--event``) stays."""
-    from multipolar.forecast import load_for_origin
+    from multipolar.forecast.origin import load_for_origin
 
     def force(until: int, events: list[str] | None = None) -> list[tuple[str, int]]:
         ld = load_for_origin("russia-world", until, events=events)
@@ -141,10 +141,13 @@ def test_a_fit_sees_only_the_uses_of_force_up_to_its_year() -> None:
 
 
 def test_the_china_hypothesis_fits_the_cover_with_either_sign_open() -> None:
-    from multipolar.world.pooled import HYPOTHESIS_PARAMETERS
+    from multipolar.calibrate.pooled import HYPOTHESIS_PARAMETERS, POOLED_PARAMETERS, pooled_free
 
-    low, high = HYPOTHESIS_PARAMETERS["china_votes_with_russia"]["china_backing.cover"]
+    assert HYPOTHESIS_PARAMETERS["china_votes_with_russia"] == ("china_backing.cover",)
+    low, high = POOLED_PARAMETERS["china_backing.cover"]
     assert low < 0 < high  # the seeds' reading (0) and its opposite are both inside
+    assert "china_backing.cover" not in pooled_free(None)
+    assert "china_backing.cover" in pooled_free("china_votes_with_russia")
     result, _ = calibrate_pooled(until=2008, members=4, maxiter=12, seed=5,
                                  hypothesis="china_votes_with_russia")
     assert "china_backing.cover" in result.values
