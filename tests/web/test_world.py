@@ -62,6 +62,14 @@ def test_world_view_has_states_groups_and_observed(world_client: TestClient,
     for k in moving:
         vals = [x for q in v["russia"][k].values() for x in q if x is not None]
         assert max(vals) - min(vals) > 1e-6
+    # observed channels: trade in the last year with data, arms over the last five
+    kaz = v["channels"]["KAZ"]
+    cy = __import__("multipolar.data.global_tables", fromlist=["x"]).load_world().country_year
+    row = cy[(cy["iso3"] == "KAZ") & (cy["year"] == kaz["trade"]["year"])].iloc[0]
+    assert kaz["trade"]["russia"] == pytest.approx(row["trade_share_russia"], abs=1e-4)
+    assert kaz["trade"]["west"] == pytest.approx(row["trade_share_us"] + row["trade_share_eu27"],
+                                                 abs=1e-4)
+    assert kaz["arms"]["years"][1] <= until and 0 <= kaz["arms"]["russia"] <= 1
     # spheres: three poles per state, shares in [0, 1]
     sp = v["sphere"]["KAZ"]
     assert set(sp) == {"russia", "china", "west"}

@@ -155,6 +155,7 @@ def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
             expect(page.locator("#state-fan .main-svg").first).to_be_visible()
             expect(page.locator("#state-sphere .main-svg").first).to_be_visible()
             expect(page.locator("#state-detail")).to_contain_text("trade, arms, security")
+            expect(page.locator("#state-channels")).to_contain_text("arms imports")
             page.click("#world-map path[data-iso3=BRA] >> nth=0")
             expect(page.locator("#state-title")).to_contain_text("Brazil (BRA)")
             page.screenshot(path=str(shots / "world-state.png"), full_page=True)
@@ -191,6 +192,9 @@ def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
             diff = _fills(page, "#coal-diff-map")
             assert sum(v != "#e4e4e4" for v in diff.values()) > 100
             expect(page.locator("#coal-moved tr")).to_have_count(11)
+            page.hover("#coal-map path[data-iso3=BLR] >> nth=0")
+            expect(page.locator("#map-tip")).to_contain_text("Belarus (BLR)")
+            expect(page.locator("#map-tip")).to_contain_text("P(no) before:")
             # sort the table by the probability of voting yes, with the keyboard
             page.locator("#coal-table th button", has_text="P(yes)").focus()
             page.keyboard.press("Enter")

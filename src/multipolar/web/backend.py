@@ -67,9 +67,9 @@ def warm() -> None:
         scenario_info(name)
         evidence_items(name)
     _observed()
-    from multipolar.web.world import map_svg
+    from multipolar.web.world import map_bytes
 
-    map_svg()
+    map_bytes()
 
 
 def check_scenario_name(name: str) -> str:
@@ -330,7 +330,7 @@ def _scenario_meta(name: str | None) -> tuple[dict[str, str], dict[str, str], in
             info["time"]["observed_until"])
 
 
-VIEW_VERSION = 2
+VIEW_VERSION = 3
 """Version of the view JSON; a stored view of an older version is rebuilt when read."""
 
 

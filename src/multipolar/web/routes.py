@@ -397,15 +397,10 @@ async def coalition_cancel(jobs: CoalitionDep,
     return jobs.cancel(job_id)
 
 
-@lru_cache(maxsize=1)
 def _world_svg() -> tuple[bytes, bytes]:
-    """The outlines as bytes, plain and gzipped (made once)."""
-    import gzip
+    from multipolar.web.world import map_bytes
 
-    from multipolar.web.world import map_svg
-
-    plain = map_svg().encode("utf-8")
-    return plain, gzip.compress(plain, compresslevel=9, mtime=0)
+    return map_bytes()
 
 
 @lru_cache(maxsize=256)

@@ -91,6 +91,10 @@ function attachTip(box, textOf, onClick) {
     const iso = e.target && e.target.dataset ? e.target.dataset.iso3 : null;
     const text = iso ? textOf(iso) : null;
     if (!text) { tip.hidden = true; return; }
+    if (tip.parentElement !== box.parentElement) {
+      box.parentElement.style.position = "relative";
+      box.parentElement.append(tip);
+    }
     tip.textContent = text;
     tip.hidden = false;
     const host = tip.parentElement.getBoundingClientRect();
@@ -99,7 +103,6 @@ function attachTip(box, textOf, onClick) {
     const x = Math.min(e.clientX - host.left + 14, r.right - host.left - 260);
     tip.style.left = `${Math.max(0, x)}px`;
     tip.style.top = `${e.clientY - host.top + 14}px`;
-    if (tip.parentElement !== box.parentElement) box.parentElement.append(tip);
   });
   box.addEventListener("mouseleave", () => { tip.hidden = true; });
   if (onClick) box.addEventListener("click", (e) => { const iso = e.target.dataset && e.target.dataset.iso3; if (iso) onClick(iso); });
@@ -196,7 +199,8 @@ function selectState(iso) {
       el("div", {}, el("div", { id: "state-fan", class: "chart" }), el("div", { class: "exports", "data-export": "state-fan" })),
       el("div", {}, el("div", { id: "state-sphere", class: "chart" }), el("div", { class: "exports", "data-export": "state-sphere" }),
         el("p", { class: "hint", text: "Shares of the state's sphere held by each pole: the channels trade, arms, security and investment " +
-          "weighted 0.4, 0.2, 0.25 and 0.15 (the assumption sphere_weights). The run summary keeps the weighted share per pole, not each channel." }))));
+          "weighted 0.4, 0.2, 0.25 and 0.15 (the assumption sphere_weights). The run summary keeps the weighted share per pole, not each channel." }),
+        channelTable(v, iso))));
   const fanTraces = bandTraces(v.years, v.alignment[iso], BLUE, "", { x: "x", y: "y" }, true, "s");
   if ((v.observed || {})[iso]) fanTraces.push({ x: v.years, y: v.observed[iso], type: "scatter", mode: "markers",
     marker: { color: "#b35806", size: 5 }, name: "observed (UN votes)", hovertemplate: "%{x} observed: %{y:.2f}<extra></extra>" });
@@ -228,6 +232,23 @@ function selectState(iso) {
     $("state-sphere").replaceChildren(el("p", { class: "hint", text: "No sphere shares for this state in the run." }));
   }
   renderExports(d);
+}
+
+// the observed channels of a state's sphere (data, not the model): trade and arms by pole
+function channelTable(v, iso) {
+  const c = (v.channels || {})[iso];
+  if (!c) return el("p", { class: "hint", text: "No observed trade or arms data for this state." });
+  const pc = (x) => (x === null || x === undefined ? "–" : `${Math.round(100 * x)}%`);
+  const rows = [];
+  if (c.trade) rows.push(["trade " + c.trade.year, c.trade]);
+  if (c.arms) rows.push([`arms imports ${c.arms.years[0]}–${c.arms.years[1]}`, c.arms]);
+  const t = el("table", { class: "data", id: "state-channels" },
+    el("caption", { text: "Observed channels (data): share with each pole" }),
+    el("thead", {}, el("tr", {}, ...["channel", "Russia", "China", "the West"].map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody", {}, ...rows.map(([name, x]) => el("tr", {}, el("td", { text: name }),
+      el("td", { class: "num", text: pc(x.russia) }), el("td", { class: "num", text: pc(x.china) }), el("td", { class: "num", text: pc(x.west) })))));
+  return el("div", {}, t, el("p", { class: "hint", text: "Trade: share of the state's trade (the West = US + EU27); arms: share of its imports " +
+    "(SIPRI TIV; the West = US only). No bundled series for security ties or investment." }));
 }
 
 function projShape(v) {
