@@ -15,6 +15,7 @@ its probabilities and count ranges (``--calibration-check``). Depends on typer a
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -113,8 +114,15 @@ def coalition(
 
     with user_errors(), interruptible("the coalition forecast",
                                       "nothing was written (the map is drawn at the end)"):
-        if map_path is not None:
-            prepare_out(map_path, is_file=True)
+        if map_path is not None:  # before any work: the map's folder must be writable
+            where = Path(map_path).parent
+            why = ("does not exist" if not where.is_dir() else
+                   "is not writable" if not os.access(where, os.W_OK) else None)
+            if why is not None:
+                raise MultipolarError(f"cannot write the map: the folder {where} {why}",
+                                      file=str(map_path), field="--map",
+                                      fix="choose a path in a writable folder (nothing was "
+                                          "computed yet)")
         if not event:
             raise MultipolarError("coalition forecasts the vote on an event", field="--event",
                                   fix="give --event KIND:TARGET@YEAR, e.g. "
