@@ -9,6 +9,7 @@ and, if present, :mod:`multipolar.figures.plots` for the PNGs.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import re
 from pathlib import Path
@@ -45,7 +46,10 @@ from multipolar.cli.options import (
     Workers,
 )
 from multipolar.cli.progress import Bar
+from multipolar.core.errors import MultipolarError
+from multipolar.core.specs import RUN_MEMBERS, RUN_SEED
 from multipolar.core.textformat import band, members_cell, number, provenance
+from multipolar.data import column_by_actor_year
 
 DEFAULT_OUTPUT = "multipolar-output"
 OBSERVED_YEAR = 2013
@@ -53,8 +57,6 @@ OBSERVED_YEAR = 2013
 
 def observed_alignment() -> dict[str, dict[int, float]]:
     """Observed UN-voting alignment (0 = like Russia, 1 = like the US) per actor and year."""
-    from multipolar.data import column_by_actor_year
-
     return column_by_actor_year("unga_idealpoints.csv", "rel_pos_ru0_us1")
 
 
@@ -116,8 +118,6 @@ def chart_folder(out_dir: Path | None, scenario: str, seed: int, members: int,
     name += f"-p-{perspective}" if perspective else ""
     name += f"-h-{hypothesis}" if hypothesis else ""
     if sets or events:
-        import hashlib
-
         name += "-" + hashlib.sha256("\n".join([*sets, "|", *events]).encode()).hexdigest()[:8]
     return Path(DEFAULT_OUTPUT) / re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
@@ -148,8 +148,8 @@ def write_plots(summary: dict[str, Any], folder: Path,
 
 def run(
     scenario: Scenario = "russia-neighbourhood",
-    members: Members = 2000,
-    seed: Seed = 7,
+    members: Members = RUN_MEMBERS,
+    seed: Seed = RUN_SEED,
     start: Start = None,
     end: End = None,
     perspective: Perspective = None,
@@ -176,7 +176,7 @@ def run(
     finished by re-running the same command with --resume. Without --out, the charts go to a
     folder of multipolar-output/ named after the run's choices.
     """
-    from multipolar.core.errors import MultipolarError
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.ensemble import RunSpec, evaluator_from_name, run_ensemble
 
     sets, events = list(set_ or ()), list(event or ())

@@ -24,6 +24,7 @@ import hashlib
 import inspect
 import json
 import logging
+import shlex
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from multipolar.core.errors import InputError, MultipolarError
+from multipolar.core.jsonutil import jsonable
 
 log = logging.getLogger("multipolar.web")
 
@@ -80,8 +82,6 @@ class CoalitionSettings:
 
     def cli(self) -> str:
         """The ``multipolar coalition`` command line of these settings."""
-        import shlex
-
         parts = ["multipolar", "coalition", self.scenario, "--event", self.event,
                  "--members", str(self.members), "--seed", str(self.seed)]
         for flag, value in (("--resolution", self.resolution), ("--vote-year", self.vote_year),
@@ -97,7 +97,10 @@ class CoalitionSettings:
 @lru_cache(maxsize=1)
 def _inputs() -> tuple[Any, Any, Any]:
     """World data and the bundled vote model, loaded once."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.data.global_tables import load_world
+
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import load_fit
 
     return load_world(), load_fit(None), None
@@ -105,6 +108,7 @@ def _inputs() -> tuple[Any, Any, Any]:
 
 def accepted() -> set[str]:
     """Optional settings the installed ``multipolar.votes.coalition.forecast`` takes."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import forecast
 
     return set(inspect.signature(forecast).parameters) & set(OPTIONAL)
@@ -136,6 +140,7 @@ def refuse_unsupported(settings: CoalitionSettings) -> None:
 
 def compute(settings: CoalitionSettings) -> dict[str, Any]:
     """The one call into :func:`multipolar.votes.coalition.forecast` (settings it takes)."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import forecast, parse_event, scenario_groups
 
     groups, _ = scenario_groups(settings.scenario)
@@ -195,7 +200,7 @@ class CoalitionJobs:
         return obj if isinstance(obj, dict) else None
 
     def _store(self, key: str, result: dict[str, Any]) -> None:
-        from multipolar.core.jsonutil import jsonable
+        # lazy: the dashboard's modules import each other (a cycle to untie)
         from multipolar.web.runs import atomic_write
 
         try:
@@ -253,6 +258,7 @@ class CoalitionJobs:
                 job.step = "forecast without the levers"
                 base = self._answer(job.settings.without_levers())
         except MultipolarError as exc:
+            # lazy: the dashboard's modules import each other (a cycle to untie)
             from multipolar.web.runs import error_body
 
             job.error, job.status = error_body(exc), "failed"
@@ -273,6 +279,7 @@ class CoalitionJobs:
 
     def get(self, key: str) -> dict[str, Any]:
         """A job by id; :class:`~multipolar.web.runs.NotFound` if unknown."""
+        # lazy: the dashboard's modules import each other (a cycle to untie)
         from multipolar.web.runs import NotFound
 
         with self.lock:
@@ -284,6 +291,7 @@ class CoalitionJobs:
 
     def cancel(self, key: str) -> dict[str, Any]:
         """Cancel a running job (its answer is discarded, nothing is stored)."""
+        # lazy: the dashboard's modules import each other (a cycle to untie)
         from multipolar.web.runs import Conflict, NotFound
 
         with self.lock:
@@ -301,7 +309,10 @@ class CoalitionJobs:
 
 def run_checks(settings: CoalitionSettings) -> None:
     """Refuse at once what the forecast would refuse (bad event, unsupported settings)."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import parse_event, scenario_groups
+
+    # lazy: the dashboard's modules import each other (a cycle to untie)
     from multipolar.web.backend import check_scenario_name
 
     check_scenario_name(settings.scenario)

@@ -396,6 +396,7 @@ async def coalition_cancel(jobs: CoalitionDep,
 
 @lru_cache(maxsize=1)
 def _world_svg() -> bytes:
+    # lazy: the dashboard's modules import each other (a cycle to untie)
     from multipolar.web.world import map_svg
 
     return map_svg().encode("utf-8")
@@ -422,6 +423,7 @@ def _known_scenario(name: str) -> None:
 
 def _plotly_path() -> Path:
     """The plotly.js bundle shipped inside the installed ``plotly`` package."""
+    # lazy: keeps start-up fast (loads plotly)
     import plotly
 
     path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"

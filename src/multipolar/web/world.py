@@ -26,6 +26,7 @@ OBSERVED_COLUMN = "rel_pos_ru0_us1"
 @lru_cache(maxsize=1)
 def map_svg() -> str:
     """The world outlines as one SVG (grey states, ``data-iso3`` on every path), cached."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.figures.worldmap import svg_map
 
     return svg_map({}, width=960)
@@ -36,7 +37,10 @@ def world_meta(scenario: str | None) -> dict[str, Any] | None:
     """``{groups, group_labels, names}`` of a scenario with ``actor_sets``, else ``None``."""
     if not scenario:
         return None
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.data.global_tables import load_world
+
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import scenario_groups
 
     try:
@@ -51,6 +55,7 @@ def world_meta(scenario: str | None) -> dict[str, Any] | None:
 @lru_cache(maxsize=4)
 def world_observed(until: int | None) -> dict[str, dict[int, float]]:
     """Observed alignment ``{iso3: {year: value}}`` from the bundled table, years <= ``until``."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.data.global_tables import load_world
 
     cy = load_world().country_year
