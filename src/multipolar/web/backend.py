@@ -70,6 +70,10 @@ def warm() -> None:
         scenario_info(name)
         evidence_items(name)
     _observed()
+    # lazy: the dashboard's modules import each other (a cycle to untie)
+    from multipolar.web.world import map_bytes
+
+    map_bytes()
 
 
 def check_scenario_name(name: str) -> str:
@@ -338,7 +342,7 @@ def _scenario_meta(name: str | None) -> tuple[dict[str, str], dict[str, str], in
             info["time"]["observed_until"])
 
 
-VIEW_VERSION = 2
+VIEW_VERSION = 3
 """Version of the view JSON; a stored view of an older version is rebuilt when read."""
 
 
@@ -433,7 +437,7 @@ def run_provenance(meta: dict[str, Any]) -> str:
 def coalition_options(scenario: str) -> dict[str, Any]:
     """What a coalition question may choose for ``scenario`` (states, kinds, overlays)."""
     # lazy: keeps start-up fast (loads pandas, pyarrow)
-    from multipolar.votes.records import EVENT_KIND
+    from multipolar.votes.records import DEFAULT_RESOLUTION, RESOLUTIONS
 
     # lazy: the dashboard's modules import each other (a cycle to untie)
     from multipolar.web.coalition import OPTIONAL, accepted
@@ -448,8 +452,8 @@ def coalition_options(scenario: str) -> dict[str, Any]:
                          fix="use the bundled scenario russia-world")
     info = scenario_info(scenario)
     return {"scenario": scenario,
-            "kinds": [{"name": k, "resolution": v} for k, v in EVENT_KIND.items()],
-            "resolutions": sorted(set(EVENT_KIND.values())),
+            "kinds": [{"name": k, "resolution": v} for k, v in DEFAULT_RESOLUTION.items()],
+            "resolutions": list(RESOLUTIONS),
             "states": sorted(({"iso3": k, "name": v, "group": meta["groups"].get(k)}
                               for k, v in meta["names"].items() if k != "RUS"),
                              key=lambda r: r["name"]),
