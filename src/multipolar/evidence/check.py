@@ -194,8 +194,8 @@ def is_citations_file(data: Any) -> bool:
 
 
 def _citation_model() -> type[Citation]:
-    # lazy: keeps start-up fast (loads numpy, the scenario schema)
-    from multipolar.scenario.schema import Citation
+    # lazy: keeps start-up fast (loads pydantic)
+    from multipolar.core.citation import Citation
 
     return Citation
 
