@@ -44,25 +44,39 @@ from multipolar.cli.options import (
 )
 from multipolar.cli.progress import Bar
 from multipolar.core.errors import InputError
+from multipolar.core.specs import (
+    BACKTEST_MEMBERS,
+    CALIBRATION_MEMBERS,
+    CALIBRATION_SEED,
+    DEFAULT_SCENARIO,
+    FORECAST_TO,
+    MAXITER,
+    RUN_MEMBERS,
+    RUN_SEED,
+    BacktestSpec,
+    CalibrationSpec,
+    ForecastSpec,
+)
 from multipolar.core.textformat import band, members_cell, provenance
 
 
 def _check_executor(executor: str, workers: int | None) -> None:
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.ensemble import evaluator_from_name
 
     evaluator_from_name(executor, workers=workers)  # validates the name and workers
 
 
 def calibrate(
-    scenario: Scenario = "russia-neighbourhood",
+    scenario: Scenario = DEFAULT_SCENARIO,
     panel: Path = typer.Option(None, "--panel", help="Panel CSV (default: the bundled one)."),
     until: int = typer.Option(None, "--until",
                               help="Last year of data the fit may use (default: the panel's "
                                    "last year, 2019 for the bundled data)."),
     out_file: Out = None,
-    members: Members = 64,
-    seed: Seed = 2013,
-    maxiter: int = typer.Option(300, "--maxiter", help="Most objective evaluations."),
+    members: Members = CALIBRATION_MEMBERS,
+    seed: Seed = CALIBRATION_SEED,
+    maxiter: int = typer.Option(MAXITER, "--maxiter", help="Most objective evaluations."),
     objective: str = typer.Option("forecast", "--objective",
                                   help="forecast (rolling origins), history (1992 on) or "
                                        "memberships (the accession and exit hazards, by "
@@ -82,8 +96,13 @@ def calibrate(
     --until (2005-2019), with a transfer section other scenarios take (see
     multipolar.calibrate.pooled).
     """
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.calibrate.history import calibrate as calib_history
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.calibrate.history import calibrate_forecast
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.origin import load_for_origin, load_panel
 
     with user_errors(set_):
@@ -109,10 +128,10 @@ def calibrate(
         with Bar(not quiet and not json_, transient=True) as bar:
             progress = bar.evaluations("calibrating", maxiter)
             if objective == "forecast":
-                result, model = calibrate_forecast(
-                    scenario, pnl, until=until, members=members, seed=seed, maxiter=maxiter,
-                    sets=set_, perspective=perspective, hypothesis=hypothesis,
-                    anchor=None, progress=progress)
+                spec = CalibrationSpec(scenario, until=until, members=members, seed=seed,
+                                       maxiter=maxiter, sets=set_, perspective=perspective,
+                                       hypothesis=hypothesis, anchor=None)
+                result, model = calibrate_forecast(spec, pnl, progress=progress)
             else:
                 loaded = load_for_origin(scenario, until, sets=set_, perspective=perspective,
                                          hypothesis=hypothesis)
@@ -159,6 +178,7 @@ def _say_written(result: Any, text: str, out_file: Path | None, quiet: bool) -> 
 
 def _scenario_name(scenario: str) -> str:
     """The ``name`` of a scenario (bundled name or file)."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
 
     return load_scenario(scenario).scenario.name
@@ -166,6 +186,7 @@ def _scenario_name(scenario: str) -> str:
 
 def _is_world(scenario: str) -> bool:
     """Whether the scenario generates its actors from a table (the world model)."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
 
     return bool(load_scenario(scenario).raw.get("actor_sets"))
@@ -176,6 +197,7 @@ def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, m
                       hypothesis: str | None, sets: list[str] | None, json_: bool,
                       quiet: bool) -> None:
     """``multipolar calibrate`` for a world scenario: the pooled fit (calibrate.pooled)."""
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.calibrate.pooled import calibrate_pooled, last_until, pooled_yaml
 
     if members < 1 or maxiter < 1:
@@ -210,8 +232,13 @@ def _calibrate_memberships(scenario: str, until: int | None, sets: list[str] | N
                            perspective: str | None, hypothesis: str | None,
                            out_file: Path | None, json_: bool) -> None:
     """``calibrate --objective memberships``: fit the membership hazards and show the fit."""
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.calibrate.memberships import brier, fit, summary, to_yaml
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.model.compile import compile_model
+
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
 
     model = compile_model(load_scenario(scenario, sets=sets, perspective=perspective,
@@ -240,16 +267,16 @@ def _calibrate_memberships(scenario: str, until: int | None, sets: list[str] | N
 
 
 def forecast(
-    scenario: Scenario = "russia-neighbourhood",
+    scenario: Scenario = DEFAULT_SCENARIO,
     calibration: Path = typer.Option(None, "--calibration", "-c",
                                      help="Calibration file from `multipolar calibrate`."),
     from_: int | None = typer.Option(None, "--from", help="First forecast year (origin = "
                                                           "FROM-1; default: the year after the "
                                                           "data's last, 2020 for the bundled "
                                                           "data)."),
-    to: int = typer.Option(2030, "--to", help="Last forecast year."),
-    members: Members = 2000,
-    seed: Seed = 7,
+    to: int = typer.Option(FORECAST_TO, "--to", help="Last forecast year."),
+    members: Members = RUN_MEMBERS,
+    seed: Seed = RUN_SEED,
     panel: Path = typer.Option(None, "--panel", help="Panel CSV for the origin state."),
     exogenous: str = typer.Option(None, "--exogenous",
                                   help="known (use driver data after the origin) or blind."),
@@ -264,14 +291,21 @@ def forecast(
     json_: Json = False,
 ) -> None:
     """Forecast UN voting alignment and memberships per country and year."""
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.calibrate.history import read_calibration_file
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.conditional import parse_event
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.origin import (
         ForecastSettings,
         forecast_records,
         load_panel,
         starting_state,
     )
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.pipeline import forecast_ensemble
 
     with user_errors(set_):
@@ -304,11 +338,12 @@ def forecast(
         weights = {int(h): float(w) for h, w in (fc.get("stack_weights") or {}).items()}
         raw = raw or not weights  # no fitted weights (no calibration file): the model alone
         origin = min(origin, _observed_until(scenario, perspective, hypothesis))
-        ens, _, info = forecast_ensemble(
-            scenario, pnl.truncated(origin), origin, to, overrides=overrides,
-            settings=settings, seed=seed, members=members, sets=set_, perspective=perspective,
-            hypothesis=hypothesis, events=events, assimilation=assimilate,
-            stack_weights=None if raw else weights)
+        spec = ForecastSpec(scenario, origin, to, seed=seed, members=members, sets=set_,
+                            perspective=perspective, hypothesis=hypothesis, events=events,
+                            assimilation=assimilate)
+        ens, _, info = forecast_ensemble(spec, pnl.truncated(origin), overrides=overrides,
+                                         settings=settings,
+                                         stack_weights=None if raw else weights)
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
         start = starting_state(from_, origin)
@@ -347,6 +382,7 @@ def forecast_table(records: list[dict[str, Any]], countries: list[str], from_: i
 
 def _observed_until(scenario: str, perspective: str | None, hypothesis: str | None) -> int:
     """The last year the scenario has data for (the latest possible forecast origin)."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
 
     sc = load_scenario(scenario, perspective=perspective, hypothesis=hypothesis).scenario
@@ -365,7 +401,7 @@ def _parse_origins(text: str) -> list[int]:
 
 
 def backtest(
-    scenario: Scenario = "russia-neighbourhood",
+    scenario: Scenario = DEFAULT_SCENARIO,
     panel: Path = typer.Option(None, "--panel", help="Panel CSV (default: the bundled one)."),
     train_until: int = typer.Option(None, "--train-until", help="Last training year."),
     test_until: int = typer.Option(None, "--test-until", help="Last test year."),
@@ -373,10 +409,11 @@ def backtest(
                                 help="Rolling origins, e.g. 2003,2008 (instead of "
                                      "--train-until); each tested --horizon years."),
     horizon: int = typer.Option(5, "--horizon", help="Years tested after each origin."),
-    members: Members = 500,
-    calib_members: int = typer.Option(64, "--calib-members", help="Members per evaluation."),
-    maxiter: int = typer.Option(300, "--maxiter", help="Most objective evaluations."),
-    seed: Seed = 2013,
+    members: Members = BACKTEST_MEMBERS,
+    calib_members: int = typer.Option(CALIBRATION_MEMBERS, "--calib-members",
+                                      help="Members per evaluation."),
+    maxiter: int = typer.Option(MAXITER, "--maxiter", help="Most objective evaluations."),
+    seed: Seed = CALIBRATION_SEED,
     exogenous: str = typer.Option("blind", "--exogenous",
                                   help="blind (drivers cut at the origin) or known."),
     set_: Sets = None,
@@ -395,9 +432,16 @@ def backtest(
     quiet: Quiet = False,
 ) -> None:
     """Calibrate on years up to an origin, forecast the years after, score against the panel."""
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.backtest.harness import backtest, plot_paths, plot_scores, rolling_backtest
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.cli.backtest_tables import print_backtest
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.conditional import parse_event
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.origin import load_panel
 
     with user_errors(set_):
@@ -405,14 +449,13 @@ def backtest(
             raise InputError(f"unknown exogenous mode '{exogenous}'", field="--exogenous",
                              fix="choose blind or known")
         pnl = load_panel(panel)
-        kw: dict[str, Any] = {"scenario": scenario, "members": members,
-                              "calib_members": calib_members, "maxiter": maxiter,
-                              "seed": seed, "exogenous": exogenous, "sets": set_,
-                              "events": [parse_event(e) for e in event or []],
-                              "warmup": warmup, "assimilation": assimilate, "prefit": prefit}
+        spec = BacktestSpec(scenario, members=members, calib_members=calib_members,
+                            maxiter=maxiter, seed=seed, exogenous=exogenous, sets=set_,
+                            events=[parse_event(e) for e in event or []],
+                            assimilation=assimilate, prefit=prefit)
         with Bar(not quiet and not json_, transient=True) as bar:
             progress = bar.evaluations("calibrating", maxiter)
-            kw["progress"] = progress
+            kw: dict[str, Any] = {"spec": spec, "warmup": warmup, "progress": progress}
             if origins is not None:
                 res = rolling_backtest(pnl, _parse_origins(origins), horizon, **kw)
             else:

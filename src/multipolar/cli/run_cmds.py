@@ -9,6 +9,7 @@ and, if present, :mod:`multipolar.figures.plots` for the PNGs.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import re
@@ -47,7 +48,10 @@ from multipolar.cli.options import (
     Workers,
 )
 from multipolar.cli.progress import Bar
+from multipolar.core.errors import MultipolarError
+from multipolar.core.specs import RUN_MEMBERS, RUN_SEED
 from multipolar.core.textformat import band, members_cell, number, provenance
+from multipolar.data import column_by_actor_year
 
 DEFAULT_OUTPUT = "multipolar-output"
 OBSERVED_YEAR = 2013
@@ -55,8 +59,6 @@ OBSERVED_YEAR = 2013
 
 def observed_alignment() -> dict[str, dict[int, float]]:
     """Observed UN-voting alignment (0 = like Russia, 1 = like the US) per actor and year."""
-    from multipolar.data import column_by_actor_year
-
     return column_by_actor_year("unga_idealpoints.csv", "rel_pos_ru0_us1")
 
 
@@ -118,8 +120,6 @@ def chart_folder(out_dir: Path | None, scenario: str, seed: int, members: int,
     name += f"-p-{perspective}" if perspective else ""
     name += f"-h-{hypothesis}" if hypothesis else ""
     if sets or events:
-        import hashlib
-
         name += "-" + hashlib.sha256("\n".join([*sets, "|", *events]).encode()).hexdigest()[:8]
     return Path(DEFAULT_OUTPUT) / re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
@@ -156,8 +156,8 @@ def _chart_pool(plots: bool) -> Any:
 
 def run(
     scenario: Scenario = "russia-neighbourhood",
-    members: Members = 2000,
-    seed: Seed = 7,
+    members: Members = RUN_MEMBERS,
+    seed: Seed = RUN_SEED,
     start: Start = None,
     end: End = None,
     perspective: Perspective = None,
@@ -184,7 +184,7 @@ def run(
     finished by re-running the same command with --resume. Without --out, the charts go to a
     folder of multipolar-output/ named after the run's choices.
     """
-    from multipolar.core.errors import MultipolarError
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.ensemble import RunSpec, evaluator_from_name
 
     sets, events = list(set_ or ()), list(event or ())
@@ -208,7 +208,7 @@ def _run_and_show(spec: Any, ev: Any, out_dir: Path | None, resume: bool, keep: 
                   quiet: bool, json_: bool, pool: Any, folder: Path, sets: list[str],
                   events: list[str]) -> None:
     """Run the ensemble, start its charts in ``pool``, print the table or JSON, then wait."""
-    from multipolar.ensemble import run_ensemble
+    from multipolar.ensemble import run_ensemble  # lazy: loads the model, numpy
 
     try:
         with Bar(enabled=not quiet and not json_) as bar:

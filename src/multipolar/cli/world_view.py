@@ -16,6 +16,8 @@ from typing import Any
 
 from rich.table import Table
 
+from multipolar.data import column_by_actor_year
+
 MANY = 30
 """Above this many actors a run is shown by group."""
 SHOWCASE = ("DEU", "POL", "TUR", "SRB", "UKR", "BLR", "KAZ", "IND", "BRA", "SYR", "IRN",
@@ -30,8 +32,6 @@ def is_world(summary: dict[str, Any]) -> bool:
 
 def observed_world() -> dict[str, dict[int, float]]:
     """Observed alignment (0 like Russia, 1 like the US) by ISO3 code and year (global table)."""
-    from multipolar.data import column_by_actor_year
-
     return column_by_actor_year("global/country_year.parquet", "rel_pos_ru0_us1", "iso3")
 
 
@@ -41,6 +41,7 @@ def groups_of(scenario: str) -> dict[str, str]:
     The label is the actor set's ``label`` of the actor's group (its ``region``), else the
     group id.
     """
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
 
     ld = load_scenario(scenario)
@@ -98,6 +99,7 @@ def extremes(summary: dict[str, Any], k: int = 6) -> tuple[list[str], list[str]]
 
 def world_map(summary: dict[str, Any], path: Path, observed_year: int) -> Path:
     """A choropleth of the median alignment at the last observed year and at the end (PNG)."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.figures.worldmap import Panel, draw_panels
 
     years = [int(y) for y in summary["years"]]

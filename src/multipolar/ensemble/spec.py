@@ -18,7 +18,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from multipolar.core import rng, seeding
 from multipolar.core.errors import MultipolarError
+from multipolar.core.specs import RUN_MEMBERS, RUN_SEED
 
 DEFAULT_BACKEND = "multipolar.model.api"
 DEFAULT_SCENARIO = "russia-neighbourhood"
@@ -39,8 +41,8 @@ class RunSpec:
     """
 
     scenario: str = DEFAULT_SCENARIO
-    members: int = 2000
-    seed: int = 7
+    members: int = RUN_MEMBERS
+    seed: int = RUN_SEED
     start: int | None = None
     end: int | None = None
     perspective: str | None = None
@@ -133,10 +135,7 @@ def code_hash(backend: str) -> str:
             files += sorted(p.parent.rglob("*.py"))
         else:
             files.append(p)
-    import multipolar.core.rng
-    import multipolar.core.seeding
-
-    for m in (multipolar.core.rng, multipolar.core.seeding):
+    for m in (rng, seeding):
         if m.__file__:
             files.append(Path(m.__file__))
     h = hashlib.sha256()

@@ -27,6 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from multipolar.core.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, ALIGNMENT_NAME
+from multipolar.data import POST_SOVIET, column_by_actor_year
 
 Observed = dict[str, dict[int, float]]
 
@@ -49,8 +50,6 @@ def save_png(fig: Any, path: str | Path) -> None:
 
 def observed_alignment_table(column: str = "rel_pos_ru0_us1") -> Observed:
     """Observed UN voting alignment per actor and year from the bundled panel."""
-    from multipolar.data import column_by_actor_year
-
     return column_by_actor_year("actor_year_panel.csv", column)
 
 
@@ -302,8 +301,6 @@ def alignment_overview(summary: dict[str, Any], path: str | Path,
                        observed: Observed | None = None, actors: list[str] | None = None,
                        title: str | None = None) -> Path:
     """A grid of small fan charts, one per neighbour, on shared axes, in one PNG."""
-    from multipolar.data import POST_SOVIET
-
     chosen = actors or [a for a in POST_SOVIET if a in summary["alignment"]
                         and is_projected(summary, a)]
     n = len(chosen)
@@ -341,8 +338,6 @@ def sphere_overview(summary: dict[str, Any], path: str | Path,
     Each panel stacks the median shares of Russia, China and the West (the summary's
     ``sphere`` entry; medians need not sum to exactly 1).
     """
-    from multipolar.data import POST_SOVIET
-
     table = summary["sphere"]
     chosen = actors or [a for a in POST_SOVIET if a in table]
     n = len(chosen)

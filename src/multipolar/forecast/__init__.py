@@ -7,8 +7,11 @@
 * :mod:`~multipolar.forecast.conditional`: event-conditional forecasts (``use_of_force:UKR@2022``);
 * :mod:`~multipolar.forecast.assimilate`: assimilation of the years up to the origin;
 * :mod:`~multipolar.forecast.stacking`: stacking on persistence, and intervals with regime shifts.
+
+The forecast's options are one :class:`ForecastSpec` (:mod:`multipolar.core.specs`).
 """
 
+from multipolar.core.specs import ForecastSpec
 from multipolar.forecast.origin import (
     FORECAST_INSTITUTIONS,
     MEMBERSHIP_COLUMNS,
@@ -32,6 +35,7 @@ __all__ = [
     "TARGET",
     "ForecastEnsemble",
     "ForecastSettings",
+    "ForecastSpec",
     "Panel",
     "forecast_records",
     "load_for_origin",

@@ -36,11 +36,15 @@ from typing import Any
 
 import numpy as np
 
+from multipolar.core import rng
 from multipolar.core.errors import InputError
 from multipolar.core.seeding import SeedLike
+from multipolar.data import data_path
 from multipolar.model.compile import CompiledModel, compile_model
 from multipolar.model.engine import ChunkResult, sample_params, simulate
+from multipolar.scenario import load_scenario
 from multipolar.scenario.loader import LoadedScenario
+from multipolar.scenario.overrides import parse_sets
 
 TARGET = "rel_pos_ru0_us1"
 """The panel column forecast and scored: UN voting position, 0 like Russia, 1 like the US."""
@@ -95,8 +99,6 @@ def load_panel(path: str | Path | None = None) -> Panel:
     :class:`~multipolar.core.errors.InputError` naming the file, the line or column, and the fix.
     """
     if path is None:
-        from multipolar.data import data_path
-
         p = data_path("actor_year_panel.csv")
     else:
         p = Path(path)
@@ -248,7 +250,6 @@ def target_gap(model: CompiledModel, seed: SeedLike, members: int) -> np.ndarray
                                 "shocks.leadership_prob", "shocks.revolution_prob")
              if k in model.params}
     res = simulate(one, seed, 0, n, params=quiet)
-    from multipolar.core import rng
 
     adj = sample_params(one, rng.member_keys(seed, 0, n))["alignment.adjustment"]
     x = res.actor_outcomes["alignment"].astype(np.float64)
@@ -265,9 +266,6 @@ def load_for_origin(scenario: str | Path, origin: int, overrides: dict[str, Any]
 
     The inputs are ``--set`` overrides and ``--event`` items (dated events given as facts).
     """
-    from multipolar.scenario import load_scenario
-    from multipolar.scenario.overrides import parse_sets
-
     pairs: dict[str, Any] = dict(overrides or {})
     if isinstance(sets, list):
         pairs.update(parse_sets(sets))
