@@ -25,7 +25,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from multipolar.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, ALIGNMENT_NAME
+from multipolar.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, ALIGNMENT_NAME, free_run_label
 
 Observed = dict[str, dict[int, float]]
 
@@ -115,7 +115,8 @@ def fan_figure(summary: dict[str, Any], actor: str, observed: Observed | None = 
     fig, ax = plt.subplots(figsize=(8.0, 4.2), dpi=130)
     _fan(ax, summary, actor, observed, key)
     what = ALIGNMENT_NAME if key == "alignment" else key.replace("_", " ")
-    ax.set_title(f"{actor}: {what}", fontsize=11)
+    free = free_run_label(summary)
+    ax.set_title(f"{actor}: {what}" + (f"\n{free}" if free else ""), fontsize=11)
     ax.set_xlabel("year")
     ax.set_ylabel(Y_LABEL if key == "alignment" else key.replace("_", " "), fontsize=8)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
@@ -152,7 +153,8 @@ def alignment_overview(summary: dict[str, Any], path: str | Path,
     from multipolar.data import POST_SOVIET
 
     chosen = actors or [a for a in POST_SOVIET if a in summary["alignment"]
-                        and is_projected(summary, a)]
+                        and is_projected(summary, a)] \
+        or [a for a in POST_SOVIET if a in summary["alignment"]]  # a run inside the record
     n = len(chosen)
     cols = 5 if n > 8 else max(1, min(n, 4))
     rows = int(np.ceil(n / cols))
@@ -168,8 +170,10 @@ def alignment_overview(summary: dict[str, Any], path: str | Path,
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower right", fontsize=7, frameon=False, ncol=3)
     fig.text(0.01, 0.01, ALIGNMENT_BEYOND, ha="left", va="bottom", fontsize=7, color="0.3")
+    free = free_run_label(summary)
     fig.suptitle(title or f"{ALIGNMENT_NAME}: {ALIGNMENT_AXIS}\n"
-                 f"{summary['members']} members, seed {summary.get('seed')}", fontsize=10)
+                 f"{summary['members']} members, seed {summary.get('seed')}"
+                 + (f"; {free}" if free else ""), fontsize=10)
     fig.tight_layout(rect=(0, 0.05, 1, 0.97))
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)

@@ -63,15 +63,31 @@ def _mean(xs: list[float]) -> float:
 
 def world_table(summary: dict[str, Any], observed: dict[str, dict[int, float]],
                 groups: dict[str, str], observed_year: int) -> Table:
-    """Mean alignment by group: simulated at the last observed year and the end, observed."""
+    """Mean alignment by group at the last observed year and at the end.
+
+    A run that follows the record shows the data of the last observed year (the run's own
+    values there are the observations) and the projection at the end; a free run
+    (``run --free``) shows its own value beside the data at the last observed year, as a
+    check of the model.
+    """
+    from multipolar.labels import free_run_label
+
     years = [int(y) for y in summary.get("years", [])]
     end = years[-1]
     mid = observed_year if observed_year in years else years[0]
+    free = free_run_label(summary)
     t = Table(title=f"alignment by group (0 = votes like Russia, 1 = like the US; mean over "
                     f"the group's n states of their member medians), "
-                    f"{summary.get('members', 0):,} members, seed {summary.get('seed')}")
+                    f"{summary.get('members', 0):,} members, seed {summary.get('seed')}"
+                    + (f"; {free}" if free else ""))
+    t.caption = (f"free run: the model's own path from {years[0]}, the observed history not "
+                 "imposed" if free else
+                 f"observed alignment followed until {mid}; {end} is projected from there")
+    t.caption_justify = "left"
     t.add_column("group", no_wrap=True)
-    for col in ("n", f"{mid} model", f"{mid} data", f"{end} model"):
+    cols = ("n", f"{mid} model", f"{mid} data", f"{end} model") if free else \
+        ("n", f"{mid} observed", f"{end} model")
+    for col in cols:
         t.add_column(col, justify="right", no_wrap=True)
     by: dict[str, list[str]] = {}
     for a in summary.get("actors", []):
@@ -81,8 +97,9 @@ def world_table(summary: dict[str, Any], observed: dict[str, dict[int, float]],
         sim = [v for a in members if (v := _median(summary, a, mid)) is not None]
         obs = [v for a in members if (v := (observed.get(a) or {}).get(mid)) is not None]
         fin = [v for a in members if (v := _median(summary, a, end)) is not None]
-        t.add_row(g or "-", str(len(members)), f"{_mean(sim):.2f}", f"{_mean(obs):.2f}",
-                  f"{_mean(fin):.2f}")
+        row = [g or "-", str(len(members))] + ([f"{_mean(sim):.2f}"] if free else []) + \
+            [f"{_mean(obs):.2f}", f"{_mean(fin):.2f}"]
+        t.add_row(*row)
     return t
 
 
@@ -98,18 +115,23 @@ def extremes(summary: dict[str, Any], k: int = 6) -> tuple[list[str], list[str]]
 
 def world_map(summary: dict[str, Any], path: Path, observed_year: int) -> Path:
     """A choropleth of the median alignment at the last observed year and at the end (PNG)."""
+    from multipolar.labels import free_run_label
     from multipolar.world.worldmap import Panel, draw_panels
 
     years = [int(y) for y in summary["years"]]
     mid = observed_year if observed_year in years else years[0]
+    free = free_run_label(summary)
     label = ("median UN voting alignment: Russia (0) to the US (1); below 0: farther from "
              "the US than Russia is")
     panels = [Panel({a: v for a in summary["alignment"] if (v := _median(summary, a, y))
-                     is not None}, f"{tag}. {y}{' (simulated)' if y > mid else ''}", "RdBu",
+                     is not None},
+                  f"{tag}. {y}{' (simulated)' if y > mid or free else ' (observed)'}", "RdBu",
                     label, vmin=-0.6, vmax=1.0)
               for tag, y in (("a", mid), ("b", years[-1]))]
+    how = (f"a {free}: the model follows its own path from {years[0]} (data until {mid} are "
+           "not imposed)" if free else
+           f"the run follows the observed alignment until {mid} and projects from there")
     note = (f"Ensemble of {summary.get('members', 0):,} members, seed {summary.get('seed')}; "
-            f"the model follows its own path from {years[0]} (data until {mid} are not imposed). "
-            "Grey: not simulated. Shapes: Natural Earth 1:50m (public domain).")
-    return draw_panels(panels, path, suptitle="The world model: who votes with Russia",
-                       note=note)
+            f"{how}. Grey: not simulated. Shapes: Natural Earth 1:50m (public domain).")
+    title = "The world model: who votes with Russia" + (f" ({free})" if free else "")
+    return draw_panels(panels, path, suptitle=title, note=note)
