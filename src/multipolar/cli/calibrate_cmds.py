@@ -16,9 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import typer
 from rich.table import Table
 
+from multipolar.cli import world_view
 from multipolar.cli.common import (
     console,
     out,
@@ -259,15 +261,24 @@ def forecast(
                                                   "persistence)."),
     assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",
                                     help="Resample members on the years before the origin."),
+    map_: Path = typer.Option(None, "--map",
+                              help="Write a world map (PNG) of the observed alignment at the "
+                                   "origin and the forecast median of the last year (a world "
+                                   "scenario, e.g. russia-world)."),
     json_: Json = False,
 ) -> None:
-    """Forecast UN voting alignment and memberships per country and year."""
+    """Forecast UN voting alignment and memberships per country and year.
+
+    Every simulated state starts from its observed alignment at the origin (FROM-1). A world
+    scenario (russia-world) forecasts every UN member from the bundled global table and
+    prints a table by group; its JSON has one record per state (country = ISO3 code).
+    """
     from multipolar.calibration import read_calibration_file
     from multipolar.conditional import parse_event
     from multipolar.forecast import (
         ForecastSettings,
         forecast_records,
-        load_panel,
+        panel_for,
         starting_state,
     )
     from multipolar.pipeline import forecast_ensemble
@@ -287,7 +298,11 @@ def forecast(
         settings = ForecastSettings.from_dict(fc, str(calibration) if calibration else None)
         settings = ForecastSettings(settings.alpha, settings.anchor, settings.spread,
                                     exogenous or "known")
-        pnl = load_panel(panel)
+        pnl = panel_for(scenario, panel)
+        world = _is_world(scenario)
+        if map_ is not None and not world:
+            raise InputError("--map draws a world scenario's states (ISO3 actor ids)",
+                             field="--map", fix="use it with russia-world, or leave it out")
         # the origin is the last year with data: FROM-1, or earlier if the data end earlier
         origin = min(from_ - 1, pnl.last_year())
         if origin < min(y for s in pnl.alignment.values() for y in s):
@@ -297,6 +312,9 @@ def forecast(
         weights = {int(h): float(w) for h, w in (fc.get("stack_weights") or {}).items()}
         raw = raw or not weights  # no fitted weights (no calibration file): the model alone
         origin = min(origin, _observed_until(scenario, perspective, hypothesis))
+        _check_covered(scenario, pnl, origin, set_, perspective, hypothesis)
+        if map_ is not None:
+            prepare_out(map_, is_file=True)
         ens, _, info = forecast_ensemble(
             scenario, pnl.truncated(origin), origin, to, overrides=overrides,
             settings=settings, seed=seed, members=members, sets=set_, perspective=perspective,
@@ -305,17 +323,33 @@ def forecast(
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
         start = starting_state(from_, origin)
+        groups = world_view.groups_of(scenario) if world else {}
+        if map_ is not None:
+            with writing("the map", map_, fix="choose a writable path for --map"):
+                world_view.forecast_map(records, pnl, origin, to, map_, members, seed)
         if json_:
             print_json({"scenario": scenario, "origin": origin,
                         "observed_until": origin, "starting_state": start, "members": members,
                         "seed": seed, "settings": settings.to_dict(),
                         "calibration": str(calibration) if calibration else None,
                         "method": "model" if raw else "stacked", **info.to_dict(),
+                        **({"groups": {a: groups.get(a, "") for a in countries}}
+                           if world else {}),
                         "forecasts": records})
             return
+        caption = provenance(perspective, hypothesis, set_, event, origin)
+        if world:
+            out.print(world_view.forecast_group_table(records, pnl, groups, from_, to, origin,
+                                                      members, seed,
+                                                      f"{start['note']}\n{caption}"))
+            near, far = world_view.forecast_extremes(records, to)
+            out.print(f"closest to Russia in {to}: {', '.join(near)}")
+            out.print(f"closest to the US in {to}: {', '.join(far)}")
+            if map_ is not None:
+                console.print(f"map written to {map_}")
+            return
         out.print(forecast_table(records, countries, from_, to, origin, members, seed,
-                                 provenance(perspective, hypothesis, set_, event, origin),
-                                 start["note"]))
+                                 caption, start["note"]))
 
 
 def forecast_table(records: list[dict[str, Any]], countries: list[str], from_: int, to: int,
@@ -336,6 +370,19 @@ def forecast_table(records: list[dict[str, Any]], countries: list[str], from_: i
         row.append(members_cell(by_key[(c, to)]["memberships"].items()))
         t.add_row(*row)
     return t
+
+
+def _check_covered(scenario: str, pnl: Any, origin: int, sets: list[str] | None,
+                   perspective: str | None, hypothesis: str | None) -> None:
+    """A located error unless the panel has an observed state for every simulated actor."""
+    from multipolar.forecast import check_coverage, load_for_origin
+    from multipolar.model.compile import SIMULATED_ROLES
+
+    sc = load_for_origin(scenario, origin, sets=sets, perspective=perspective,
+                         hypothesis=hypothesis).scenario
+    ids = [a.id for a in sc.actors]
+    check_coverage(ids, np.array([(a.role or a.kind) in SIMULATED_ROLES for a in sc.actors]),
+                   pnl, origin, scenario)
 
 
 def _observed_until(scenario: str, perspective: str | None, hypothesis: str | None) -> int:
