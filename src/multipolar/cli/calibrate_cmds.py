@@ -413,10 +413,24 @@ def backtest(
                                 help="Rolling origins, e.g. 2003,2008 (instead of "
                                      "--train-until); each tested --horizon years."),
     horizon: int = typer.Option(5, "--horizon", help="Years tested after each origin."),
-    members: Members = 500,
-    calib_members: int = typer.Option(64, "--calib-members", help="Members per evaluation."),
-    maxiter: int = typer.Option(300, "--maxiter", help="Most objective evaluations."),
+    members: int = typer.Option(None, "--members", "-n",
+                                help="Forecast members (default 500; 100 for a world "
+                                     "scenario)."),
+    calib_members: int = typer.Option(None, "--calib-members",
+                                      help="Members per evaluation (default 64; 8 for a world "
+                                           "scenario)."),
+    maxiter: int = typer.Option(None, "--maxiter",
+                                help="Most objective evaluations per calibration (default 300; "
+                                     "60 for a world scenario)."),
     seed: Seed = 2013,
+    anchor: float = typer.Option(0.0, "--anchor",
+                                 help="World scenario: share of each state's target put at its "
+                                      "observed state at the origin (0: the model's own "
+                                      "targets, as `forecast`)."),
+    conditional: bool = typer.Option(True, "--conditional/--no-conditional",
+                                     help="World scenario: also forecast the uses of force the "
+                                          "record holds (origin 2007 given GEO@2008, 2013 "
+                                          "given UKR@2014), with and without the event."),
     exogenous: str = typer.Option("blind", "--exogenous",
                                   help="blind (drivers cut at the origin) or known."),
     set_: Sets = None,
@@ -444,6 +458,17 @@ def backtest(
         if exogenous not in ("blind", "known"):
             raise InputError(f"unknown exogenous mode '{exogenous}'", field="--exogenous",
                              fix="choose blind or known")
+        if _is_world(scenario):
+            _backtest_world(scenario, panel, train_until, test_until, origins, horizon, members,
+                            calib_members, maxiter, seed, anchor, conditional, set_, event,
+                            assimilate, exogenous, png, json_, quiet)
+            return
+        if anchor != 0.0:
+            raise InputError("--anchor is for a world scenario (the neighbourhood's calibration "
+                             "chooses its anchor)", field="--anchor", fix="leave it out")
+        members = 500 if members is None else members
+        calib_members = 64 if calib_members is None else calib_members
+        maxiter = 300 if maxiter is None else maxiter
         pnl = load_panel(panel)
         kw: dict[str, Any] = {"scenario": scenario, "members": members,
                               "calib_members": calib_members, "maxiter": maxiter,
@@ -471,6 +496,53 @@ def backtest(
         if png is not None and not quiet:
             console.print(f"paths written to {png}, scores to "
                           f"{png.with_name(png.stem + '-scores.png')}")
+
+
+def _backtest_world(scenario: str, panel: Path | None, train_until: int | None,
+                    test_until: int | None, origins: str | None, horizon: int,
+                    members: int | None, calib_members: int | None, maxiter: int | None,
+                    seed: int, anchor: float, conditional: bool, sets: list[str] | None,
+                    event: list[str] | None, assimilate: bool, exogenous: str,
+                    png: Path | None, json_: bool, quiet: bool) -> None:
+    """``backtest`` of a world scenario (:mod:`multipolar.backtest.world`)."""
+    from multipolar.backtest import world as bw
+    from multipolar.backtest.report import print_world_backtest
+    from multipolar.conditional import parse_event
+    from multipolar.forecast import panel_for
+
+    if png is not None:
+        raise InputError("--png is not drawn for a world back-test yet", field="--png",
+                         fix="leave it out; --json has every score")
+    if exogenous != "blind":
+        raise InputError("a world back-test cuts the drivers at each origin", field="--exogenous",
+                         fix="leave --exogenous out")
+    for e in event or []:
+        parse_event(e)
+    if origins is not None:
+        years = _parse_origins(origins)
+    elif train_until is not None:
+        years = [train_until]
+        if test_until is not None:
+            if test_until <= train_until:
+                raise InputError(f"--test-until {test_until} is not after --train-until "
+                                 f"{train_until}", field="--test-until",
+                                 fix="choose a later test year")
+            horizon = test_until - train_until
+    else:
+        years = list(bw.WORLD_ORIGINS)
+    pnl = panel_for(scenario, panel)
+    say = (lambda text: None) if quiet or json_ else (lambda text: console.print(text))
+    res = bw.world_backtest(
+        scenario, pnl, years, horizon,
+        members=bw.WORLD_MEMBERS if members is None else members,
+        calib_members=bw.WORLD_CALIB_MEMBERS if calib_members is None else calib_members,
+        maxiter=bw.WORLD_MAXITER if maxiter is None else maxiter, seed=seed, sets=sets,
+        events=list(event or []), conditional=conditional, assimilation=assimilate,
+        anchor=anchor, progress=say)
+    if json_:
+        print_json(res.to_dict())
+        return
+    print_world_backtest(res)
 
 
 def register(app: typer.Typer) -> None:
