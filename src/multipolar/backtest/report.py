@@ -103,20 +103,20 @@ def print_world_backtest(res: WorldBacktest) -> None:
         t.add_column(m, justify="right")
     t.add_column("cov90 model", justify="right")
     for h in range(1, res.horizon + 1):
-        v = score(res.forecasts, horizon=h)
-        if v:
-            t.add_row(str(h), *[_f(v.get(m, {}).get("mae")) for m in WORLD_METHODS],
-                      _f(v["model"]["coverage90"], ".2f"))
+        sh = score(res.forecasts, horizon=h)
+        if sh:
+            t.add_row(str(h), *[_f(sh.get(m, {}).get("mae")) for m in WORLD_METHODS],
+                      _f(sh["model"]["coverage90"], ".2f"))
     out.print(t)
     t = Table(title="by group: MAE of the model and of persistence, the model's 90% coverage")
     for c in ("group", "n", "model", "persistence", "vs pers.", "cov90"):
         t.add_column(c, justify="left" if c == "group" else "right")
     for g in res.groups:
-        v = score(res.forecasts, group=g)
-        if v:
-            t.add_row(g or "-", str(v["model"]["n"]), _f(v["model"]["mae"]),
-                      _f(v["persistence"]["mae"]), _f(100 * v["model"]["gain"], "+.1f") + "%",
-                      _f(v["model"]["coverage90"], ".2f"))
+        sg = score(res.forecasts, group=g)
+        if sg:
+            t.add_row(g or "-", str(int(sg["model"]["n"])), _f(sg["model"]["mae"]),
+                      _f(sg["persistence"]["mae"]), _f(100 * sg["model"]["gain"], "+.1f") + "%",
+                      _f(sg["model"]["coverage90"], ".2f"))
     out.print(t)
     for plain, war in res.conditional:
         y0, y1 = int(war.years[0]), int(war.years[-1])
