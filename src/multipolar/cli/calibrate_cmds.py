@@ -36,6 +36,7 @@ from multipolar.cli.options import (
     Hypothesis,
     Json,
     Members,
+    MembersOrDefault,
     Out,
     Perspective,
     Quiet,
@@ -413,9 +414,7 @@ def backtest(
                                 help="Rolling origins, e.g. 2003,2008 (instead of "
                                      "--train-until); each tested --horizon years."),
     horizon: int = typer.Option(5, "--horizon", help="Years tested after each origin."),
-    members: int = typer.Option(None, "--members", "-n",
-                                help="Forecast members (default 500; 100 for a world "
-                                     "scenario)."),
+    members: MembersOrDefault = None,
     calib_members: int = typer.Option(None, "--calib-members",
                                       help="Members per evaluation (default 64; 8 for a world "
                                            "scenario)."),
@@ -448,7 +447,12 @@ def backtest(
                                                  "(and the scores to NAME-scores.png)."),
     quiet: Quiet = False,
 ) -> None:
-    """Calibrate on years up to an origin, forecast the years after, score against the panel."""
+    """Calibrate on years up to an origin, forecast the years after, score against the panel.
+
+    Forecast members: 500 by default, 100 for a world scenario (russia-world), whose back-test
+    runs rolling origins 2005-2018 over every state, by group, with the uses of force of 2008
+    and 2014 (see multipolar.backtest.world).
+    """
     from multipolar.backtest.harness import backtest, plot_paths, plot_scores, rolling_backtest
     from multipolar.backtest.report import print_backtest
     from multipolar.conditional import parse_event
