@@ -157,3 +157,16 @@ def test_world_backtest_scores_by_group_and_the_conditional_case() -> None:
 def test_world_backtest_cli_refuses_origins_outside_the_pooled_years() -> None:
     res = CliRunner().invoke(app, ["backtest", "russia-world", "--origins", "2003"])
     assert res.exit_code == 2 and "2005" in res.output
+
+
+def test_an_anchored_forecast_keeps_the_effect_of_an_event() -> None:
+    from multipolar.backtest.world import forecast_origin, group_labels
+
+    kw: dict[str, Any] = {"members": 8, "seed": 5, "anchor": 1.0}
+    groups = group_labels("russia-world")
+    plain = forecast_origin("russia-world", world_panel(), 2013, 2014, {}, groups, **kw)
+    war = forecast_origin("russia-world", world_panel(), 2013, 2014, {}, groups,
+                          events=["use_of_force:UKR@2014"], **kw)
+    ukr = war.states.index("UKR")
+    # the anchor is measured without the event, so it does not cancel the target's turn
+    assert war.quantiles["model"][1, 0, ukr] > plain.quantiles["model"][1, 0, ukr] + 0.01
