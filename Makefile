@@ -1,7 +1,7 @@
 # One place for every gate. `make run` installs and runs the flagship; `make test` is what CI
-# runs (.ci/run): lint, types, then the whole test suite against the *installed wheel* in a
-# clean virtual environment (not the source tree), then the examples. `make check` runs the
-# same gates on the source tree (quicker while developing).
+# runs (.ci/run): lint, types, the architecture's import rules, then the whole test suite
+# against the *installed wheel* in a clean virtual environment (not the source tree), then the
+# examples. `make check` runs the same gates on the source tree (quicker while developing).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -9,7 +9,7 @@ PIP := $(BIN)/python -m pip
 DIST ?= dist
 WHEEL_VENV ?= /tmp/multipolar-wheel-venv
 
-.PHONY: run test check lint type pytest bench install install-test clean docs wheel test-wheel
+.PHONY: run test check lint lint-imports type pytest bench install install-test clean docs wheel test-wheel
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,15 +24,20 @@ install-test: $(BIN)/python
 run: install
 	$(BIN)/multipolar run
 
-test: install-test lint type test-wheel
+test: install-test lint type lint-imports test-wheel
 
-check: lint type pytest
+check: lint type lint-imports pytest
 
 lint:
 	$(BIN)/ruff check src tests benchmarks scripts examples
 
 type:
 	$(BIN)/mypy
+
+# The architecture's rules (import-linter contracts in pyproject.toml; see
+# docs/explanation/architecture.md): what each package may import.
+lint-imports:
+	$(BIN)/lint-imports
 
 pytest:
 	$(BIN)/python -m pytest -p no:cacheprovider

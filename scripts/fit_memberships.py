@@ -20,9 +20,9 @@ import json
 import re
 from pathlib import Path
 
+from multipolar.calibrate.memberships import brier, cow_disagreements, fit, summary
 from multipolar.data import data_path
 from multipolar.model.compile import compile_model
-from multipolar.model.membership_fit import brier, cow_disagreements, fit, summary
 from multipolar.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,14 +22,14 @@ MODULES = [
     ("multipolar.ensemble", "Ensembles: run, store, resume, query"),
     ("multipolar.explore", "Exploration: designs, sensitivity, scenario discovery"),
     ("multipolar.forecast", "Forecasts from an origin year"),
-    ("multipolar.calibration", "Calibration"),
+    ("multipolar.calibrate", "Calibration"),
     ("multipolar.backtest", "Back-tests"),
     ("multipolar.bargaining", "Bargaining over issues"),
     ("multipolar.evidence", "Evidence: citations and the seed corpus"),
     ("multipolar.report", "Reports"),
     ("multipolar.web", "The dashboard"),
-    ("multipolar.errors", "Errors"),
-    ("multipolar.textformat", "Text formats"),
+    ("multipolar.core.errors", "Errors"),
+    ("multipolar.core.textformat", "Text formats"),
 ]
 HEADER = """# Python API reference
 

@@ -63,3 +63,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_sep("!", "skipped tests", yellow=True, bold=True)
         for line in lines:
             terminalreporter.write_line(line, yellow=True, bold=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Tests see the bundled data only: data sets imported by the user (``multipolar data
+    import``) live elsewhere, and tests that import data use their own folders."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MULTIPOLAR_DATA_DIR", str(tmp_path_factory.mktemp("datasets")))
+        mp.delenv("MULTIPOLAR_DATA", raising=False)
+        yield

@@ -94,7 +94,7 @@ def test_no_arguments_runs_the_flagship_and_writes_charts(tmp_path, monkeypatch)
     assert res.exit_code == 0, res.output
     assert "Belarus" in res.stdout and "2,000 members" in res.stdout
     try:
-        import multipolar.plots  # noqa: F401
+        import multipolar.figures.plots  # noqa: F401
     except ModuleNotFoundError:
         return  # the chart helpers are not part of this checkout yet
     pngs = sorted((tmp_path / "multipolar-output").glob("*/*.png"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from multipolar.textformat import band, members_cell, number, provenance
+from multipolar.core.textformat import band, members_cell, number, provenance
 
 
 def test_band_and_missing_values() -> None:

@@ -12,7 +12,7 @@ leadership changes (``--event``).
 
 Inputs are shared with multipolar: the compiled scenario (data tables resolved by
 ``compile_model``) and the per-member random streams. Every random number is the scalar
-counter-based draw of :mod:`multipolar.rng` (``uniform(key, stream, year, actor)``),
+counter-based draw of :mod:`multipolar.core.rng` (``uniform(key, stream, year, actor)``),
 re-implemented here with Python integers, and every parameter is drawn from the same stream,
 so a member's trajectory follows multipolar's member with the same index. The world's yearly
 inputs (the Russian share of arms imports over a window, trade shares carried forward) are
@@ -40,7 +40,7 @@ import mesa
 import numpy as np
 from scipy.special import ndtri
 
-from multipolar import rng
+from multipolar.core import rng
 from multipolar.model.mechanisms.base import STREAMS
 from multipolar.model.mechanisms.sphere import (
     ARMS,
@@ -72,7 +72,7 @@ S = STREAMS.id
 
 
 def uniform(key: int, stream: int, year: int, actor: int = 0) -> float:
-    """The draw of ``multipolar.rng.uniform(keys, stream, year, n)[i, actor]`` for one key."""
+    """The draw of ``multipolar.core.rng.uniform(keys, stream, year, n)[i, actor]`` for one key."""
     c = splitmix64(((stream << 40) & MASK) ^ ((year & 0xFFFF) << 20) ^ actor)
     h = splitmix64(key ^ c)
     return ((h >> 11) + 0.5) * (1.0 / float(1 << 53))
@@ -91,18 +91,18 @@ INV23 = 1.0 / float(1 << 23)
 
 
 def uniform32(key: int, stream: int, year: int, actor: int = 0) -> float:
-    """``multipolar.rng.uniform32`` for one key and actor (23 random bits, exact in a float)."""
+    """``multipolar.core.rng.uniform32`` for one key and actor (23 random bits, exact)."""
     return ((_hash(key, stream, year, actor) >> 41) + 0.5) * INV23
 
 
 def uniform32x2(key: int, stream: int, year: int, actor: int = 0) -> tuple[float, float]:
-    """``multipolar.rng.uniform32x2``: two uniforms from bits 41-63 and 9-31 of one hash."""
+    """``multipolar.core.rng.uniform32x2``: two uniforms from bits 41-63 and 9-31 of one hash."""
     h = _hash(key, stream, year, actor)
     return ((h >> 41) + 0.5) * INV23, (((h >> 9) & 0x7FFFFF) + 0.5) * INV23
 
 
 def normal32(key: int, stream: int, year: int, actor: int = 0) -> float:
-    """``multipolar.rng.normal32``: the double-precision normal rounded to float32."""
+    """``multipolar.core.rng.normal32``: the double-precision normal rounded to float32."""
     return float(np.float32(ndtri(uniform(key, stream, year, actor))))
 
 

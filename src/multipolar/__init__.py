@@ -5,7 +5,10 @@ a scenario language, a vectorised ensemble model, an issue-bargaining engine and
 explore, compare and validate them.
 """
 
-from multipolar.errors import MultipolarError
+from multipolar import _moved
+from multipolar.core.errors import MultipolarError
+
+_moved.install()  # the module paths before the issue-22 layout still import (with a warning)
 
 __version__ = "0.1.0"
 

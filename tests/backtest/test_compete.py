@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from multipolar.backtest.compete import View, default_origins, free_parameters, score_views
-from multipolar.calibration import FREE_PARAMETERS
+from multipolar.calibrate.history import FREE_PARAMETERS
 from multipolar.cli.main import app
-from multipolar.forecast import load_panel
+from multipolar.forecast.origin import load_panel
 from multipolar.scenario import load_scenario
 
 TINY = {"members": 20, "calib_members": 4, "maxiter": 3, "window": 3, "assimilation": False}

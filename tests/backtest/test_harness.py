@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from multipolar.backtest import backtest
-from multipolar.calibration import calibrate_forecast, read_calibration_file
+from multipolar.calibrate.history import calibrate_forecast, read_calibration_file
 from multipolar.cli.main import app
-from multipolar.errors import InputError
-from multipolar.forecast import load_panel, starting_state
+from multipolar.core.errors import InputError
+from multipolar.forecast.origin import load_panel, starting_state
 
 runner = CliRunner()
 FAST = {"members": 30, "calib_members": 8, "maxiter": 6, "window": 3, "seed": 5}

@@ -26,8 +26,8 @@ from multipolar.backtest.scoring import (
     pit_histogram,
     rank_correlation,
 )
-from multipolar.calibration import spread_scale
-from multipolar.forecast import origin_level
+from multipolar.calibrate.history import spread_scale
+from multipolar.forecast.origin import origin_level
 
 
 def test_crps_of_small_ensembles_by_hand():

@@ -98,7 +98,7 @@ def test_folds_group_by_proposal():
 
 
 def test_evaluate_needs_outcomes():
-    from multipolar.errors import InputError
+    from multipolar.core.errors import InputError
 
     with pytest.raises(InputError):
         evaluate(load_issues("bdm_ec_emissions.csv"), "compromise")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from multipolar.bargaining.readers import load_issues
-from multipolar.errors import InputError
+from multipolar.core.errors import InputError
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -1,7 +1,7 @@
 """A small test double of the model contract (multipolar.model.api) for the ensemble tests.
 
 Member i's trajectory is a pure function of (model, seed, i): every draw comes from
-multipolar.rng keyed by multipolar.rng.member_keys(seed, start, stop).
+multipolar.core.rng keyed by multipolar.core.rng.member_keys(seed, start, stop).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from multipolar import rng
+from multipolar.core import rng
 from multipolar.model.engine import ChunkResult
 
 QUANTILES = {"p05": 5.0, "p25": 25.0, "median": 50.0, "p75": 75.0, "p95": 95.0}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from multipolar.core.errors import MultipolarError
 from multipolar.ensemble import (
     DaskEvaluator,
     Evaluator,
@@ -15,7 +16,6 @@ from multipolar.ensemble import (
     run_ensemble,
     run_info,
 )
-from multipolar.errors import MultipolarError
 
 
 def _all(rundir):

@@ -54,7 +54,7 @@ def test_peer_is_a_mesa_model_with_one_agent_per_actor(both):
 
 
 def test_scalar_draws_equal_the_vectorised_streams():
-    from multipolar import rng
+    from multipolar.core import rng
 
     keys = rng.member_keys(5, 0, 3)
     u = rng.uniform(keys, 17, 2001, 4)

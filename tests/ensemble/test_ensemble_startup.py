@@ -27,7 +27,7 @@ def test_written_out_ppfs_equal_scipy_bit_for_bit(seed, loc, scale, c):
 
 def test_cli_and_run_path_do_not_import_scipy_stats_or_pandas():
     code = ("import sys, multipolar.cli.main, multipolar.ensemble, multipolar.model.api, "
-            "multipolar.jsonutil; print(sorted(m for m in ('scipy.stats', 'pandas', "
+            "multipolar.core.jsonutil; print(sorted(m for m in ('scipy.stats', 'pandas', "
             "'multipolar.scenario.schema') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()

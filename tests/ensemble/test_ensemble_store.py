@@ -13,6 +13,7 @@ from conftest import FAKE  # type: ignore[import-not-found]
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from multipolar.core.errors import MultipolarError
 from multipolar.ensemble import (
     LocalEvaluator,
     RunSpec,
@@ -24,7 +25,6 @@ from multipolar.ensemble import (
 )
 from multipolar.ensemble import store as store_mod
 from multipolar.ensemble.summary import streaming_summary
-from multipolar.errors import MultipolarError
 
 
 def _direct(spec: RunSpec):

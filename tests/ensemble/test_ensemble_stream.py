@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from multipolar.core.errors import MultipolarError
 from multipolar.ensemble import (
     LocalEvaluator,
     ProcessEvaluator,
@@ -30,7 +31,6 @@ from multipolar.ensemble import (
 )
 from multipolar.ensemble import store as store_mod
 from multipolar.ensemble.stream import BINS, QUANTILE_PERCENTS, Hist, Partial
-from multipolar.errors import MultipolarError
 
 _values = hnp.arrays(
     np.float32, st.tuples(st.integers(2, 120), st.integers(1, 3)),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from evidence_helpers import ALPHA, SCENARIO, make_corpus
 
-from multipolar.errors import ScenarioError
+from multipolar.core.errors import ScenarioError
 from multipolar.evidence import (
     Corpus,
     check_citations,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from evidence_helpers import make_corpus
 
-from multipolar.errors import InputError
+from multipolar.core.errors import InputError
 from multipolar.evidence import Corpus
 
 

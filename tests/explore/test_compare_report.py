@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from multipolar.cli.main import app
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 from multipolar.explore.compare import CompareSpec, compare, paired_differences, resolve_names
 from multipolar.explore.runner import write_summary
 from multipolar.report import build_report

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 from multipolar.explore.design import make_design, select_factors
 from multipolar.explore.evaluate import evaluate_design
 from multipolar.explore.outcome import Domain, parse_outcome

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 from multipolar.explore.outcome import Domain, parse_outcome, tokenize
 from multipolar.model.api import simulate
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 from multipolar.explore.prim import prim
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from multipolar.calibrate.memberships import brier, fit, trials
 from multipolar.model.api import ChunkResult
 from multipolar.model.mechanisms.institutions import FITTED, Institutions, RedLines
-from multipolar.model.membership_fit import brier, fit, trials
 
 from .conftest import compiled, run
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from multipolar.errors import ScenarioError
+from multipolar.core.errors import ScenarioError
 from multipolar.scenario import load_scenario
 
 from .conftest import mean_over, run

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from multipolar import rng
+from multipolar.core import rng
 
 
 @settings(max_examples=40, deadline=None)

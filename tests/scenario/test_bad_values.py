@@ -12,7 +12,7 @@ from flagship_copy import copy_with
 from typer.testing import CliRunner
 
 from multipolar.cli.main import app
-from multipolar.errors import ScenarioError
+from multipolar.core.errors import ScenarioError
 from multipolar.scenario import load_scenario
 
 runner = CliRunner()

@@ -16,8 +16,8 @@ from flagship_copy import copy_with
 from typer.testing import CliRunner
 
 from multipolar.cli.main import app
-from multipolar.errors import ScenarioError
-from multipolar.forecast import load_for_origin
+from multipolar.core.errors import ScenarioError
+from multipolar.forecast.origin import load_for_origin
 from multipolar.model.compile import compile_model
 from multipolar.scenario import load_scenario
 
@@ -149,7 +149,7 @@ def test_a_disabled_constraint_is_stated_but_not_applied() -> None:
 
 def test_a_constraint_after_the_origin_is_not_given_to_a_forecast() -> None:
     """Honest forecasting: from origin 2013 the model does not know Ukraine's 2019 course."""
-    from multipolar.forecast import load_for_origin
+    from multipolar.forecast.origin import load_for_origin
 
     model = compile_model(load_for_origin("russia-neighbourhood", 2013))
     rules = model.rules

@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from multipolar.cli.main import app
+from multipolar.core.errors import ScenarioError
 from multipolar.ensemble.spec import RunSpec
-from multipolar.errors import ScenarioError
 from multipolar.model.compile import EVENT_ARRAYS, CompiledModel, compile_model
 from multipolar.model.engine import ChunkResult, run
 from multipolar.scenario import load_scenario

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 from multipolar.scenario import load_scenario, load_scenario_text
 from multipolar.scenario.loader import read_raw, resolve_scenario_path
 

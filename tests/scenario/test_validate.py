@@ -11,7 +11,7 @@ from flagship_copy import copy_with
 from typer.testing import CliRunner
 
 from multipolar.cli.main import app
-from multipolar.errors import ScenarioError
+from multipolar.core.errors import ScenarioError
 from multipolar.model.compile import compile_model
 from multipolar.scenario import load_scenario, load_scenario_text
 

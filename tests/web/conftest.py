@@ -87,3 +87,36 @@ def fresh(tmp_path: Path, corpus_dir: Path) -> Iterator[TestClient]:
     app = create_app(Settings(runs_dir=tmp_path / "runs", corpus=corpus_dir))
     with TestClient(app) as c:
         yield c
+
+
+WORLD = {"scenario": "russia-world", "members": 24, "seed": 5, "start": 1992, "end": 2022}
+"""A small world run: every UN member state, few members, a few projected years."""
+
+
+@pytest.fixture(scope="session")
+def world_run(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> dict[str, Any]:
+    """One finished small world run in its own runs folder, made once per session."""
+    runs = tmp_path_factory.mktemp("world-runs")
+    app = create_app(Settings(runs_dir=runs, corpus=corpus_dir))
+    with TestClient(app) as c:
+        r = c.post("/api/runs", json=WORLD)
+        assert r.status_code == 202, r.text
+        meta = wait(c, r.json()["id"], timeout=180)
+    assert meta["status"] == "complete", meta
+    return {"runs": runs, "id": meta["id"], "meta": meta}
+
+
+@pytest.fixture()
+def world_client(world_run: dict[str, Any], shared_runs: dict[str, Any],
+                 tmp_path: Path) -> Iterator[TestClient]:
+    """A client on a runs folder holding the world run and the two neighbourhood runs."""
+    import shutil
+
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    for rid in shared_runs["ids"]:
+        shutil.copytree(shared_runs["runs"] / rid, runs / rid)
+    shutil.copytree(world_run["runs"] / world_run["id"], runs / world_run["id"])
+    app = create_app(Settings(runs_dir=runs))
+    with TestClient(app) as c:
+        yield c

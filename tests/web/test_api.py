@@ -256,8 +256,8 @@ def test_real_run_can_be_cancelled(fresh: TestClient) -> None:
 
 
 def test_fallback_report_uses_the_shared_summary_format(tmp_path: Path) -> None:
+    from multipolar.core.textformat import band
     from multipolar.ensemble import RunSpec, run_ensemble
-    from multipolar.textformat import band
 
     summary = run_ensemble(RunSpec(members=20, seed=3, end=1995)).summary
     out = tmp_path / "report.html"

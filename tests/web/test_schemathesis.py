@@ -4,7 +4,8 @@ Every operation is called with generated (valid and invalid) inputs; the server 
 answer 5xx, and status codes, content types, headers and bodies must match the schema. One
 check is left out: ``positive_data_acceptance``, because a schema-valid run request can still
 name a perspective or lever the scenario lacks, which is rightly a 400 naming the fix. Runs stay fake (a stub that returns the summary
-of a real small run at once) so the whole file stays bounded in time.
+of a real small run at once, and coalition forecasts the answer of a small real one) so the
+whole file stays bounded in time.
 """
 
 from __future__ import annotations
@@ -33,8 +34,16 @@ def api_schema(shared_runs: dict[str, Any], corpus_dir: Path,
         progress(params["members"], params["members"])
         return summary
 
+    from multipolar.web import coalition as wc
+
+    answer = wc.compute(wc.CoalitionSettings(target="UKR", year=2022, members=10))
+
+    def fake_compute(settings: wc.CoalitionSettings) -> dict[str, Any]:
+        return answer
+
     mp = pytest.MonkeyPatch()
     mp.setattr(backend, "execute", fake_execute)
+    mp.setattr(wc, "compute", fake_compute)
     runs = tmp_path_factory.mktemp("st-runs")
     import shutil
 
@@ -53,7 +62,9 @@ def test_api_never_fails_and_matches_schema(api_schema: Any) -> None:
     # schemathesis' own pytest plugin does not support this pytest version, so each operation's
     # strategy is driven by hypothesis directly (same generation, same checks).
     operations = [r.ok() for r in api_schema.get_all_operations()]
-    assert len(operations) >= 15
+    assert len(operations) >= 20
+    assert {"/api/coalition", "/api/worldmap.svg", "/api/coalition/{job_id}"} <= {
+        op.path for op in operations}
     failures: list[str] = []
     for op in operations:
         name = f"{op.method.upper()} {op.path}"

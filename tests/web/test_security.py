@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from multipolar.errors import InputError, MultipolarError
+from multipolar.core.errors import InputError, MultipolarError
 from multipolar.web import Settings, create_app
 from multipolar.web.runs import NotFound, safe_file
 from tests.web.conftest import SMALL, write_corpus

@@ -9,14 +9,19 @@ import pytest
 from typer.testing import CliRunner
 
 from multipolar.cli.main import app
-from multipolar.errors import MultipolarError, ScenarioError
+from multipolar.core.errors import MultipolarError, ScenarioError
+from multipolar.data.global_tables import load_map, load_world
 from multipolar.scenario.tables import expand_actor_set, expand_actor_sets
-from multipolar.world.coalition import forecast, parse_event, scenario_groups
-from multipolar.world.data import load_map, load_world
-from multipolar.world.evaluate import auc, brier
-from multipolar.world.fitting import fit_until
-from multipolar.world.votemodel import fit
-from multipolar.world.votes import russia_votes, vote_rows
+from multipolar.votes.coalition import (
+    CoalitionSettings,
+    coalition_forecast,
+    parse_event,
+    scenario_groups,
+)
+from multipolar.votes.evaluate import auc, brier
+from multipolar.votes.fitting import fit_until
+from multipolar.votes.records import russia_votes, vote_rows
+from multipolar.votes.votemodel import fit
 
 
 @pytest.fixture(scope="module")
@@ -135,12 +140,15 @@ def test_fit_until_ignores_later_rows(world, groups):
 
 def test_forecast_probabilities_and_member_keys(world, groups):
     model = fit_until(world, 2019, groups)
-    ev = parse_event("use_of_force:UKR@2022", set(groups))
-    a = forecast(world, model, ev, groups, members=40, seed=5)
-    b = forecast(world, model, ev, groups, members=40, seed=5)
-    c = forecast(world, model, ev, groups, members=40, seed=6)
-    d = forecast(world, model, ev, groups, members=40, seed=5, chunk=7)
+
+    def run(seed: int, chunk: int = 1000) -> dict:
+        return coalition_forecast(CoalitionSettings(events=("use_of_force:UKR@2022",),
+                                                    members=40, seed=seed, chunk=chunk),
+                                  world=world, model=model)
+
+    a, b, c, d = run(5), run(5), run(6), run(5, chunk=7)
     assert a == b == d and a != c
+    assert a["world"]["simulated"] and a["world"]["origin"] == 2019
     assert len(a["states"]) == 193
     by = {s["iso3"]: s for s in a["states"]}
     assert by["RUS"]["p_no"] == 1.0 and by["UKR"]["p_yes"] == 1.0
@@ -153,6 +161,7 @@ def test_forecast_probabilities_and_member_keys(world, groups):
     assert sum(t["expected"] for t in tot.values()) == pytest.approx(193, abs=0.3)
     for c, t in tot.items():
         assert t["interval"][0] <= t["expected"] <= t["interval"][1], c
+        assert t["interval"] == [int(v) for v in t["interval"]]  # counts
     assert tot["no"]["expected"] >= 1.0  # at least Russia
     # the Western allies condemn; Belarus and Syria side with Russia more than Germany does
     assert by["DEU"]["p_yes"] > 0.8 and by["POL"]["p_yes"] > 0.8
@@ -165,6 +174,8 @@ def test_event_errors():
         parse_event("UKR2022", {"UKR"})
     with pytest.raises(MultipolarError, match="not a UN member"):
         parse_event("use_of_force:RUS@2022", {"RUS", "UKR"})
+    assert parse_event("use_of_force:Ukraine@2022", {"RUS", "UKR"},
+                       {"ukraine": "UKR"}).target == "UKR"
 
 
 def test_scores():
@@ -210,7 +221,7 @@ def test_cli_json_and_calibration_roundtrip(tmp_path):
 def test_record_shares_use_only_earlier_votes():
     import pandas as pd
 
-    from multipolar.world.fitting import record_shares
+    from multipolar.votes.fitting import record_shares
 
     rows = pd.DataFrame({"date": pd.to_datetime(["2008-01-01", "2008-01-01", "2010-01-01",
                                                  "2010-01-01"]),
@@ -232,8 +243,8 @@ def test_with_record_fit_is_honest_and_forecasts(world, groups):
     v.loc[later, "vote"] = 1
     assert np.array_equal(base.coef, fit_until(changed, 2012, groups, with_record=True).coef)
     assert base.names[-3:] == ["record_yes", "record_no", "record_absent"]
-    ev = parse_event("use_of_force:GEO@2014", set(groups))
-    res = forecast(world, base, ev, groups, members=20, seed=1)
+    res = coalition_forecast(CoalitionSettings(events=("use_of_force:GEO@2014",), members=20,
+                                               seed=1), world=world, model=base)
     by = {s["iso3"]: s for s in res["states"]}
     assert by["NIC"]["p_no"] > by["FRA"]["p_no"]  # Nicaragua voted no on the Abkhazia texts
 
@@ -253,7 +264,7 @@ def test_cli_errors_exit_2():
 def test_svg_map_is_self_contained_and_coloured():
     from xml.etree import ElementTree
 
-    from multipolar.world.worldmap import svg_map
+    from multipolar.figures.worldmap import svg_map
 
     svg = svg_map({"RUS": 1.0, "USA": 0.0}, titles={"RUS": "Russia <core>"})
     root = ElementTree.fromstring(svg)

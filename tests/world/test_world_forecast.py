@@ -21,7 +21,7 @@ import multipolar.model.compile as compile_mod
 import multipolar.scenario.tables as tables_mod
 from multipolar.backtest.world import WorldForecast, score, world_backtest
 from multipolar.cli.main import app
-from multipolar.forecast import world_panel
+from multipolar.forecast.origin import world_panel
 
 TINY: dict[str, Any] = {"members": 8, "calib_members": 4, "maxiter": 8, "seed": 5}
 

@@ -7,7 +7,7 @@
 * :mod:`multipolar.backtest.harness`: :func:`backtest` (one origin) and
   :func:`rolling_backtest` (several), their JSON, tables and pictures.
 
-Depends on NumPy, :mod:`multipolar.forecast` and :mod:`multipolar.calibration`.
+Depends on NumPy, :mod:`multipolar.forecast.origin` and :mod:`multipolar.calibrate.history`.
 """
 
 from multipolar.backtest.baselines import BASELINES, baseline_forecast

@@ -15,7 +15,7 @@ For seed 002's question whether Russia follows a strategy or only works through 
 the hypotheses ``strategic`` and ``opportunist`` are two such views: the one that forecasts
 the neighbours' alignment better on years it never saw is the better description.
 
-Depends on NumPy, :mod:`multipolar.backtest.harness` and :mod:`multipolar.calibration`.
+Depends on NumPy, :mod:`multipolar.backtest.harness` and :mod:`multipolar.calibrate.history`.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ import numpy as np
 
 from multipolar.backtest.harness import BacktestResult, rolling_backtest
 from multipolar.backtest.scoring import crps_ensemble
-from multipolar.calibration import FREE_PARAMETERS, scenario_path
-from multipolar.forecast import Panel
+from multipolar.calibrate.history import FREE_PARAMETERS, scenario_path
+from multipolar.forecast.origin import Panel
 
 
 @dataclass(frozen=True)
@@ -138,73 +138,6 @@ def score_views(panel: Panel, views: list[View], origins: list[int], horizon: in
 def _finite(d: dict[str, Any]) -> dict[str, Any]:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
             for k, v in d.items()}
-
-
-def print_view_scores(s: dict[str, Any]) -> None:
-    """The ranking as a Rich table."""
-    from rich.table import Table
-
-    from multipolar.cli.common import out
-
-    p = s["persistence"] or {}
-    t = Table(title=f"rival views on forecasts: origins {', '.join(map(str, s['origins']))}, "
-                    f"horizons 1-{s['horizon']}, {s['country_years']} country-years "
-                    f"(persistence MAE {p.get('mae', math.nan):.4f}, "
-                    f"CRPS {p.get('crps', math.nan):.4f})")
-    for c in ("view", "MAE [90% bootstrap]", "vs persistence",
-              f"minus {s['reference']} [90%]", "CRPS", "rank corr.", "P(best)"):
-        t.add_column(c, justify="left" if c == "view" else "right")
-    for lab in s["ranking"]:
-        v = s["views"][lab]
-        rel = f"{100 * (1 - v['mae'] / p['mae']):+.0f}%" if p.get("mae") else "–"
-        rc = v.get("rank_correlation")
-        t.add_row(lab, f"{v['mae']:.4f} [{v['mae_p05']:.4f}, {v['mae_p95']:.4f}]", rel,
-                  f"{v['mae_minus_first']:+.4f} [{v['minus_first_p05']:+.4f}, "
-                  f"{v['minus_first_p95']:+.4f}]",
-                  f"{v['crps']:.4f}", "–" if rc is None else f"{rc:+.2f}",
-                  f"{v['p_best']:.2f}")
-    out.print(t)
-    h = s.get("head_to_head")
-    if h:
-        out.print(f"{h['first']} minus {h['second']}: MAE {h['mae_difference']:+.4f} "
-                  f"[90% {h['p05']:+.4f}, {h['p95']:+.4f}]; P({h['first']} forecasts "
-                  f"better) = {h['p_first_better']:.2f}")
-
-
-def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | None,
-                  origins: str | None, horizon: int, panel: Path | None, members: int,
-                  seed: int, sets: list[str] | None, json_: bool, quiet: bool) -> None:
-    """``multipolar compare --score``: every view (default: all) on the same back-test."""
-    from multipolar.cli.calibrate_cmds import _parse_origins
-    from multipolar.cli.common import console, print_json, user_errors
-    from multipolar.explore.compare import resolve_names
-    from multipolar.forecast import load_panel
-    from multipolar.scenario import load_scenario
-
-    with user_errors():
-        sc = load_scenario(scenario).scenario
-        views = [View("base", "scenario")]
-        every = not perspectives and not hypotheses  # neither named: all of both
-        names_p = resolve_names("all" if every else perspectives, list(sc.perspectives),
-                                "perspective")
-        names_h = resolve_names("all" if every else hypotheses, list(sc.hypotheses),
-                                "hypothesis")
-        views += [View("perspective", n) for n in names_p]
-        views += [View("hypothesis", n) for n in names_h]
-        pnl = load_panel(panel)
-        ors = _parse_origins(origins) if origins else default_origins(pnl, horizon)
-
-        def say(label: str) -> None:
-            if not quiet and not json_:
-                console.print(f"back-testing {label} ...")
-
-        s = score_views(pnl, views, ors, horizon, scenario=scenario, seed=seed,
-                        members=members, calib_members=SCORE_CALIB_MEMBERS,
-                        maxiter=SCORE_MAXITER, prefit=SCORE_PREFIT, sets=sets, progress=say)
-        if json_:
-            print_json(s)
-            return
-        print_view_scores(s)
 
 
 SCORE_CALIB_MEMBERS = 16

@@ -3,15 +3,15 @@
 :func:`backtest` (one origin ``Y``, test years ``Y+1..Z``) and :func:`rolling_backtest`:
 
 1. for each origin, truncate the panel at the origin and calibrate with
-   :func:`multipolar.calibration.calibrate_forecast` (later years are never read before
+   :func:`multipolar.calibrate.history.calibrate_forecast` (later years are never read before
    scoring); :func:`model_run` then forecasts with the model blind after the origin
    (exogenous drivers cut unless ``exogenous="known"``), its members' parameters resampled on
    their fit to the years before the origin and its origin state carrying the observation
-   error (:mod:`multipolar.assimilate`), optionally conditioned on dated events
-   (:mod:`multipolar.conditional`);
+   error (:mod:`multipolar.forecast.assimilate`), optionally conditioned on dated events
+   (:mod:`multipolar.forecast.conditional`);
 2. the **stacked** forecast combines model and persistence per horizon with weights learned
    on earlier origins' forecasts whose outcomes are known at the origin, with intervals that
-   include regime shifts at their training-years rate (:mod:`multipolar.backtest.stacking`);
+   include regime shifts at their training-years rate (:mod:`multipolar.forecast.stacking`);
 3. the baselines (:mod:`multipolar.backtest.baselines`) get intervals from their own
    training errors;
 4. every method is scored on the test years present in the full panel: MAE of the median,
@@ -20,9 +20,9 @@
    count of right directions) and the Brier score of memberships.
 
 Results render as a Rich table, JSON and PNGs (paths per actor; scores).
-Depends on NumPy, matplotlib (PNG only), :mod:`multipolar.forecast`,
-:mod:`multipolar.calibration`, :mod:`multipolar.assimilate`, :mod:`multipolar.conditional`
-and the scores, baselines and stacking of this package.
+Depends on NumPy, matplotlib (PNG only), :mod:`multipolar.forecast.origin`,
+:mod:`multipolar.calibrate.history`, :mod:`multipolar.forecast.assimilate`,
+:mod:`multipolar.forecast.conditional` and the scores, baselines and stacking of this package.
 """
 
 from __future__ import annotations
@@ -46,16 +46,16 @@ from multipolar.backtest.scoring import (
     pit_histogram,
     rank_correlation,
 )
-from multipolar.backtest.stacking import (
+from multipolar.calibrate.history import FORECAST_HORIZON, calibrate_forecast, training_origins
+from multipolar.core.errors import InputError
+from multipolar.forecast.conditional import Event
+from multipolar.forecast.origin import ForecastSettings, Panel
+from multipolar.forecast.stacking import (
     StackRecords,
     error_model,
     shifts_between,
     stacked_samples,
 )
-from multipolar.calibration import FORECAST_HORIZON, calibrate_forecast, training_origins
-from multipolar.conditional import Event
-from multipolar.errors import InputError
-from multipolar.forecast import ForecastSettings, Panel
 
 METHODS = ("model", "stacked", *BASELINES)
 """Methods scored, in the order tables show them (``stacked``: model and persistence)."""
@@ -107,7 +107,7 @@ class BacktestResult:
         """Pooled scores per method: mae, coverage90, crps, n (and brier where defined).
 
         ``subset`` ``"shock"`` keeps outcomes after a regime shift of the country inside the
-        forecast window (:data:`multipolar.backtest.stacking.REGIME_SHIFTS`), ``"calm"`` the
+        forecast window (:data:`multipolar.forecast.stacking.REGIME_SHIFTS`), ``"calm"`` the
         others.
         """
         out: dict[str, dict[str, float]] = {}
@@ -307,10 +307,10 @@ def model_run(panel: Panel, origin: int, end: int, *,
     which were fitted on all the data (``calibrate_forecast``).
     With ``assimilation`` the members' parameters are resampled on their fit to the years
     before the origin and the origin state carries the observation error
-    (:mod:`multipolar.assimilate`). ``events`` condition the forecast
-    (:mod:`multipolar.conditional`); the calibration never sees them.
+    (:mod:`multipolar.forecast.assimilate`). ``events`` condition the forecast
+    (:mod:`multipolar.forecast.conditional`); the calibration never sees them.
     """
-    from multipolar.pipeline import forecast_ensemble
+    from multipolar.forecast.pipeline import forecast_ensemble
 
     train = panel.truncated(origin)
     fitted, probe = calibrate_forecast(
@@ -384,7 +384,7 @@ def rolling_backtest(panel: Panel, origins: list[int], horizon: int = 5, *,
 
     The model is also run from up to ``warmup`` origins before the first one; every model
     forecast whose outcome year is at or before an evaluated origin ``Y`` trains the stacking
-    weights used at ``Y`` (:mod:`multipolar.backtest.stacking`), never a later one.
+    weights used at ``Y`` (:mod:`multipolar.forecast.stacking`), never a later one.
     """
     last = panel.last_year()
     first = min(y for s in panel.alignment.values() for y in s)

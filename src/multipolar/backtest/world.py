@@ -2,12 +2,12 @@
 
 ``multipolar backtest russia-world`` runs, for each origin ``Y`` (2005-2018 by default):
 
-1. **the pooled calibration through ``Y``** (:func:`multipolar.world.pooled.calibrate_pooled`:
+1. **the pooled calibration through ``Y``** (:func:`multipolar.calibrate.pooled.calibrate_pooled`:
    the scenario loaded blind after ``Y``, its UN members of ``Y``, the search starting from the
    mechanisms' declared defaults), small by default (:data:`WORLD_CALIB_MEMBERS` members,
    :data:`WORLD_MAXITER` evaluations) so that fourteen origins stay affordable;
-2. **a forecast of ``Y+1 .. Y+h``** by the forecast pipeline (:func:`multipolar.pipeline.
-   forecast_ensemble`): every state starts from its observed alignment of ``Y`` and the
+2. **a forecast of ``Y+1 .. Y+h``** by the forecast pipeline (:func:`multipolar.forecast.
+   pipeline.forecast_ensemble`): every state starts from its observed alignment of ``Y`` and the
    members' parameters are resampled on the five observed years before ``Y``, as for the
    neighbourhood; exogenous drivers are cut at ``Y``. ``anchor`` (0 by default, as
    ``multipolar forecast``) shifts each state's target towards its observed state at ``Y``;
@@ -24,8 +24,8 @@ the back-test's origins.
 
 Nothing after ``Y`` reaches a forecast from ``Y``: the calibration, the scenario, the panel
 the forecast starts from and the baselines' errors are all cut at ``Y``; the later years are
-read only to score (tested by altering them). Depends on NumPy, :mod:`multipolar.pipeline`
-and :mod:`multipolar.world.pooled`.
+read only to score (tested by altering them). Depends on NumPy, :mod:`multipolar.forecast.pipeline`
+and :mod:`multipolar.calibrate.pooled`.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ import numpy as np
 
 from multipolar.backtest.baselines import BASELINES, baseline_forecast, training_errors
 from multipolar.backtest.scoring import crps_ensemble
-from multipolar.errors import InputError
-from multipolar.forecast import ForecastSettings, Panel
+from multipolar.core.errors import InputError
+from multipolar.forecast.origin import ForecastSettings, Panel
 
 WORLD_ORIGINS = tuple(range(2005, 2019))
 """Default origins: every year a pooled fit may end in (from 2005) whose next year is observed."""
@@ -203,7 +203,7 @@ def calibrate_origin(scenario: str, origin: int, *, members: int, maxiter: int, 
     """
     import yaml
 
-    from multipolar.world.pooled import POOLED_PARAMETERS, calibrate_pooled, pooled_yaml
+    from multipolar.calibrate.pooled import POOLED_PARAMETERS, calibrate_pooled, pooled_yaml
 
     result, model = calibrate_pooled(scenario, until=origin, members=members, seed=seed,
                                      maxiter=maxiter, sets=sets)
@@ -231,8 +231,8 @@ def forecast_origin(scenario: str, panel: Panel, origin: int, test_until: int,
     ``panel`` may hold later years: the forecast and the baselines see only its years up to
     ``origin``; the later ones are the outcomes scored.
     """
-    from multipolar.conditional import parse_event
-    from multipolar.pipeline import forecast_ensemble
+    from multipolar.forecast.conditional import parse_event
+    from multipolar.forecast.pipeline import forecast_ensemble
 
     train = panel.truncated(origin)
     ens, nb, _ = forecast_ensemble(
@@ -272,7 +272,7 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
                    assimilation: bool = True, anchor: float = 0.0,
                    progress: Callable[[str], None] | None = None) -> WorldBacktest:
     """Rolling origins over every state, and the conditional cases (module doc)."""
-    from multipolar.world.pooled import FIRST_UNTIL
+    from multipolar.calibrate.pooled import FIRST_UNTIL
 
     last = panel.last_year()
     for o in origins:

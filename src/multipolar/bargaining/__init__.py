@@ -14,7 +14,7 @@ from typing import Any
 from multipolar.bargaining.issues import IssueSet, weighted_mean
 from multipolar.bargaining.models import MODELS, BargainingModel, Move, Outcome, get_model
 from multipolar.bargaining.readers import load_issues
-from multipolar.seeding import SeedLike
+from multipolar.core.seeding import SeedLike
 
 __all__ = ["MODELS", "BargainingModel", "IssueSet", "Move", "Outcome", "get_model",
            "load_issues", "outcome_dict", "run", "weighted_mean"]

@@ -16,8 +16,8 @@ import numpy as np
 
 from multipolar.bargaining.issues import IssueSet
 from multipolar.bargaining.models import MODELS, BargainingModel, get_model
-from multipolar.errors import InputError
-from multipolar.seeding import SeedLike, as_generator
+from multipolar.core.errors import InputError
+from multipolar.core.seeding import SeedLike, as_generator
 
 BASELINES = ("compromise", "median")
 

@@ -13,7 +13,7 @@ Four formats, detected from the file name and its first line:
   columns ``p<actor>``/``s<actor>`` hold positions and saliences; ``rp`` the reference point;
   ``out`` the outcome; a blank position means the actor was absent).
 
-Every problem is raised as :class:`~multipolar.errors.InputError` naming the file, line, column
+Every problem is raised as :class:`~multipolar.core.errors.InputError` naming the file, line, column
 and field, with a fix. Depends on NumPy, PyYAML, pydantic and the scenario citation schema.
 """
 
@@ -26,7 +26,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from multipolar.bargaining.issues import IssueSet
-from multipolar.errors import InputError, MultipolarError, Problem
+from multipolar.core.errors import InputError, MultipolarError, Problem
 from multipolar.scenario.schema import Citation
 
 Cell = tuple[str, int]  # value, 1-based column where the field starts

@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from multipolar.cli.common import out, print_json, user_errors
 from multipolar.cli.options import Json, Members, Seed
-from multipolar.errors import InputError
+from multipolar.core.errors import InputError
 
 
 class _DefaultRun(TyperGroup):

@@ -7,7 +7,7 @@
 * ``backtest`` calibrates on years up to ``--train-until``, forecasts to ``--test-until`` and
   scores the model and the baselines against the panel (table, ``--json``, ``--png``).
 
-Depends on Typer/Rich, :mod:`multipolar.calibration`, :mod:`multipolar.forecast` and
+Depends on Typer/Rich, :mod:`multipolar.calibrate.history`, :mod:`multipolar.forecast.origin` and
 :mod:`multipolar.backtest`.
 """
 
@@ -46,8 +46,8 @@ from multipolar.cli.options import (
     Workers,
 )
 from multipolar.cli.progress import Bar
-from multipolar.errors import InputError
-from multipolar.textformat import band, members_cell, provenance
+from multipolar.core.errors import InputError
+from multipolar.core.textformat import band, members_cell, provenance
 
 
 def _check_executor(executor: str, workers: int | None) -> None:
@@ -83,11 +83,11 @@ def calibrate(
     A world scenario (one with actor_sets, e.g. russia-world) gets the pooled fit: the
     parameters shared across states, fitted on every state's UN voting alignment up to
     --until (2005-2019), with a transfer section other scenarios take (see
-    multipolar.world.pooled).
+    multipolar.calibrate.pooled).
     """
-    from multipolar.calibration import calibrate as calib_history
-    from multipolar.calibration import calibrate_forecast
-    from multipolar.forecast import load_for_origin, load_panel
+    from multipolar.calibrate.history import calibrate as calib_history
+    from multipolar.calibrate.history import calibrate_forecast
+    from multipolar.forecast.origin import load_for_origin, load_panel
 
     with user_errors(set_):
         _check_executor(executor, workers)
@@ -178,13 +178,13 @@ def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, m
                       seed: int, maxiter: int, perspective: str | None,
                       hypothesis: str | None, sets: list[str] | None, json_: bool,
                       quiet: bool) -> None:
-    """``multipolar calibrate`` for a world scenario: the pooled fit (multipolar.world.pooled)."""
-    from multipolar.world.pooled import LAST_UNTIL, calibrate_pooled, pooled_yaml
+    """``multipolar calibrate`` for a world scenario: the pooled fit (calibrate.pooled)."""
+    from multipolar.calibrate.pooled import calibrate_pooled, last_until, pooled_yaml
 
     if members < 1 or maxiter < 1:
         raise InputError("--members and --maxiter must be at least 1", field="--members",
                          fix="pass e.g. --members 16 --maxiter 300")
-    until = LAST_UNTIL if until is None else until
+    until = last_until() if until is None else until
     with Bar(not quiet and not json_, transient=True) as bar:
         result, model = calibrate_pooled(
             scenario, until=until, members=members, seed=seed, maxiter=maxiter, sets=sets,
@@ -213,8 +213,8 @@ def _calibrate_memberships(scenario: str, until: int | None, sets: list[str] | N
                            perspective: str | None, hypothesis: str | None,
                            out_file: Path | None, json_: bool) -> None:
     """``calibrate --objective memberships``: fit the membership hazards and show the fit."""
+    from multipolar.calibrate.memberships import brier, fit, summary, to_yaml
     from multipolar.model.compile import compile_model
-    from multipolar.model.membership_fit import brier, fit, summary, to_yaml
     from multipolar.scenario import load_scenario
 
     model = compile_model(load_scenario(scenario, sets=sets, perspective=perspective,
@@ -246,8 +246,10 @@ def forecast(
     scenario: Scenario = "russia-neighbourhood",
     calibration: Path = typer.Option(None, "--calibration", "-c",
                                      help="Calibration file from `multipolar calibrate`."),
-    from_: int = typer.Option(2020, "--from", help="First forecast year (origin = FROM-1; "
-                                                   "the default follows the data, to 2019)."),
+    from_: int | None = typer.Option(None, "--from", help="First forecast year (origin = "
+                                                          "FROM-1; default: the year after the "
+                                                          "data's last, 2020 for the bundled "
+                                                          "data)."),
     to: int = typer.Option(2030, "--to", help="Last forecast year."),
     members: Members = 2000,
     seed: Seed = 7,
@@ -274,18 +276,18 @@ def forecast(
     scenario (russia-world) forecasts every UN member from the bundled global table and
     prints a table by group; its JSON has one record per state (country = ISO3 code).
     """
-    from multipolar.calibration import read_calibration_file
-    from multipolar.conditional import parse_event
-    from multipolar.forecast import (
+    from multipolar.calibrate.history import read_calibration_file
+    from multipolar.forecast.conditional import parse_event
+    from multipolar.forecast.origin import (
         ForecastSettings,
         forecast_records,
         panel_for,
         starting_state,
     )
-    from multipolar.pipeline import forecast_ensemble
+    from multipolar.forecast.pipeline import forecast_ensemble
 
     with user_errors(set_):
-        if to < from_:
+        if from_ is not None and to < from_:
             raise InputError(f"--to {to} is before --from {from_}", field="--to",
                              fix="choose --to at or after --from")
         if members < 1:
@@ -304,6 +306,11 @@ def forecast(
         if map_ is not None and not world:
             raise InputError("--map draws a world scenario's states (ISO3 actor ids)",
                              field="--map", fix="use it with russia-world, or leave it out")
+        if from_ is None:  # the year after the data's last (the active data set, --data)
+            from_ = min(pnl.last_year(), _observed_until(scenario, perspective, hypothesis)) + 1
+            if to < from_:
+                raise InputError(f"--to {to} is before the first forecast year {from_}",
+                                 field="--to", fix=f"choose --to {from_} or later")
         # the origin is the last year with data: FROM-1, or earlier if the data end earlier
         origin = min(from_ - 1, pnl.last_year())
         if origin < min(y for s in pnl.alignment.values() for y in s):
@@ -376,7 +383,7 @@ def forecast_table(records: list[dict[str, Any]], countries: list[str], from_: i
 def _check_covered(scenario: str, pnl: Any, origin: int, sets: list[str] | None,
                    perspective: str | None, hypothesis: str | None) -> None:
     """A located error unless the panel has an observed state for every simulated actor."""
-    from multipolar.forecast import check_coverage, load_for_origin
+    from multipolar.forecast.origin import check_coverage, load_for_origin
     from multipolar.model.compile import SIMULATED_ROLES
 
     sc = load_for_origin(scenario, origin, sets=sets, perspective=perspective,
@@ -454,9 +461,9 @@ def backtest(
     and 2014 (see multipolar.backtest.world).
     """
     from multipolar.backtest.harness import backtest, plot_paths, plot_scores, rolling_backtest
-    from multipolar.backtest.report import print_backtest
-    from multipolar.conditional import parse_event
-    from multipolar.forecast import load_panel
+    from multipolar.cli.backtest_tables import print_backtest
+    from multipolar.forecast.conditional import parse_event
+    from multipolar.forecast.origin import load_panel
 
     with user_errors(set_):
         if exogenous not in ("blind", "known"):
@@ -510,9 +517,9 @@ def _backtest_world(scenario: str, panel: Path | None, train_until: int | None,
                     png: Path | None, json_: bool, quiet: bool) -> None:
     """``backtest`` of a world scenario (:mod:`multipolar.backtest.world`)."""
     from multipolar.backtest import world as bw
-    from multipolar.backtest.report import print_world_backtest
-    from multipolar.conditional import parse_event
-    from multipolar.forecast import panel_for
+    from multipolar.cli.backtest_tables import print_world_backtest
+    from multipolar.forecast.conditional import parse_event
+    from multipolar.forecast.origin import panel_for
 
     if png is not None:
         raise InputError("--png is not drawn for a world back-test yet", field="--png",

@@ -1,12 +1,15 @@
 """``multipolar coalition`` and ``multipolar calibrate-coalition``: who stands with Russia.
 
-``coalition`` forecasts every UN member state's vote on a General Assembly resolution that
-condemns a Russian use of force (``--event use_of_force:TARGET@YEAR``), from a calibration file
-or the bundled fit through 2019; it prints a table of the states most likely to side with Russia
-(or ``--json``) and can draw a world map (``--map FILE.png``). ``calibrate-coalition`` fits the
-vote model on the Russia-related votes recorded up to ``--until`` and can score it
-leave-one-vote-out against two baselines (``--scores``). Depends on typer and
-:mod:`multipolar.world`.
+``coalition`` forecasts every UN member state's vote on a General Assembly resolution about a
+Russian use of force (``--event use_of_force:TARGET@YEAR``, ``--resolution KIND``,
+``--vote-year Y``) on the simulated world of the scenario (``--set``, ``--perspective``,
+``--hypothesis``, more ``--event``s), from a calibration file or the bundled fit through 2019
+(:func:`multipolar.votes.coalition.coalition_forecast`); it prints a table of the states most
+likely to side with Russia (or ``--json``) and can draw a world map (``--map FILE.png``).
+``calibrate-coalition`` fits the vote model on the Russia-related votes recorded up to
+``--until`` and can score it leave-one-vote-out against two baselines (``--scores``) and judge
+its probabilities and count ranges (``--calibration-check``). Depends on typer and
+:mod:`multipolar.votes`.
 """
 
 from __future__ import annotations
@@ -18,44 +21,42 @@ from typing import Annotated, Any
 import typer
 
 from multipolar.cli.common import out, prepare_out, print_json, user_errors, writing
-from multipolar.cli.options import Events, Json, Members, Out, Seed
-from multipolar.errors import InputError, MultipolarError
-
-BUNDLED_FIT = "coalition_fit_2019.json"
+from multipolar.cli.options import (
+    Events,
+    Hypothesis,
+    Json,
+    Members,
+    Out,
+    Perspective,
+    Seed,
+    Sets,
+)
+from multipolar.core.errors import MultipolarError
 
 
 def load_fit(path: Path | None) -> Any:
-    """The vote model of a calibration file (the bundled fit through 2019 if ``path`` is None)."""
-    from multipolar.world.data import global_dir  # pandas: on first use only
-    from multipolar.world.votemodel import from_json
+    """The vote model of a calibration file (see :func:`multipolar.votes.coalition.load_fit`)."""
+    from multipolar.votes.coalition import load_fit as _load
 
-    p = global_dir() / BUNDLED_FIT if path is None else Path(path)
-    where = str(p)
-    try:
-        obj = json.loads(p.read_text(encoding="utf-8"))
-        model = from_json(obj["model"])
-        int(model.meta["until"])
-        if model.coef.shape != (len(model.names) + 1, 3):
-            raise ValueError("coefficient table does not match the feature names")
-    except OSError as exc:
-        raise InputError(f"cannot read calibration file ({exc.strerror or exc})", file=where,
-                         field="--calibration",
-                         fix="give a file written by `multipolar calibrate-coalition`") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"not a coalition calibration file ({exc})", file=where,
-                         field="--calibration",
-                         fix="write one with `multipolar calibrate-coalition --until 2019 "
-                             "--out FILE`") from None
-    model.meta["source"] = "bundled" if path is None else where
-    return model
+    return _load(path)
 
 
 def _table(result: dict[str, Any], top: int) -> None:
     ev = result["event"]
     cal = result["calibration"]
     names = {s["iso3"]: s["name"] for s in result["states"]}
+    res = result["resolution"]
     out.print(f"Use of force by Russia against {names.get(ev['target'], ev['target'])} in "
-              f"{ev['year']}: General Assembly vote")
+              f"{ev['year']}: General Assembly vote ({res['kind']}, {res['vote_year']})")
+    if result.get("hindsight"):
+        out.print(f"HINDSIGHT: the fit (data through {cal['until']}) may have seen this vote; "
+                  "this is not a forecast")
+    if res["recorded_as"] is None:
+        out.print(f"no past vote of the kind '{res['kind']}': its level is pooled from the "
+                  "recorded kinds (wider range)")
+    wd = result["world"]
+    if wd["simulated"]:
+        out.print(f"inputs of {wd['to']} from the simulated world ({wd['origin']}-{wd['to']})")
     out.print(f"States most likely to side with Russia (fit through {cal['until']}, "
               f"{cal['members']} members, seed {cal['seed']})")
     head = f"{'ISO':<4}{'state':<22}{'group':<14}{'yes':>6}{'abst':>6}{'no':>6}{'absent':>7}"
@@ -77,34 +78,45 @@ def _table(result: dict[str, Any], top: int) -> None:
 def coalition(
     scenario: Annotated[str, typer.Argument(help="Scenario with actor_sets.")] = "russia-world",
     event: Events = None,
+    resolution: str | None = typer.Option(
+        None, "--resolution", help="Kind of resolution: condemnation (default for a use of "
+        "force), humanitarian, suspension, reparations, human_rights, nuclear_safety, "
+        "militarization."),
+    vote_year: int | None = typer.Option(None, "--vote-year",
+                                         help="Year of the vote (default: the event's)."),
+    sets: Sets = None,
+    perspective: Perspective = None,
+    hypothesis: Hypothesis = None,
     calibration: Path | None = typer.Option(None, "--calibration",
                                             help="Fit from calibrate-coalition (default: "
                                                  "the bundled fit through 2019)."),
     members: Members = 1000,
     seed: Seed = 0,
+    hindsight: bool = typer.Option(False, "--hindsight",
+                                   help="Allow a vote within the calibration's data, "
+                                        "labelled as hindsight."),
     as_json: Json = False,
     top: int = typer.Option(20, "--top", min=1, help="Rows of the table."),
     map_path: Path | None = typer.Option(None, "--map", help="Write a world map (PNG)."),
 ) -> None:
-    """Forecast each UN member state's vote on condemning a Russian use of force."""
-    from multipolar.world.coalition import forecast, parse_event, scenario_groups
-    from multipolar.world.data import load_world
+    """Forecast each UN member state's vote on a resolution about a Russian use of force."""
+    from multipolar.data.global_tables import load_world
+    from multipolar.votes.coalition import CoalitionSettings, coalition_forecast
 
     with user_errors():
-        if not event or len(event) != 1:
-            raise MultipolarError("coalition forecasts the vote on one event", field="--event",
-                                  fix="give one --event KIND:TARGET@YEAR, e.g. "
+        if not event:
+            raise MultipolarError("coalition forecasts the vote on an event", field="--event",
+                                  fix="give --event KIND:TARGET@YEAR, e.g. "
                                       "--event use_of_force:UKR@2022")
-        if not 1 <= members <= 200_000:
-            raise MultipolarError(f"--members {members} is outside 1 to 200,000",
-                                  field="--members", fix="e.g. --members 1000")
-        groups, _ = scenario_groups(scenario)
-        ev = parse_event(event[0], set(groups))
-        model = load_fit(calibration)
         world = load_world()
-        result = forecast(world, model, ev, groups, members=members, seed=seed)
+        settings = CoalitionSettings(scenario=scenario, events=tuple(event),
+                                     resolution=resolution, vote_year=vote_year,
+                                     perspective=perspective, hypothesis=hypothesis,
+                                     sets=tuple(sets or ()), members=members, seed=seed,
+                                     calibration=calibration, hindsight=hindsight)
+        result = coalition_forecast(settings, world=world)
         if map_path is not None:
-            from multipolar.world.worldmap import coalition_map
+            from multipolar.figures.worldmap import coalition_map
 
             cy = world.country_year
             last = cy[cy["year"] == result["calibration"]["until"]]
@@ -119,8 +131,9 @@ def coalition(
 
 
 def calibrate_coalition(
-    until: int = typer.Option(2019, "--until", min=2008, max=2019,
-                              help="Last year of data the fit may use."),
+    until: int | None = typer.Option(None, "--until", min=2008,
+                                     help="Last year of data the fit may use (default and "
+                                          "latest: the data's last year of roll calls)."),
     out_path: Out = None,
     scenario: str = typer.Option("russia-world", "--scenario", help="Scenario with actor_sets."),
     with_record: bool = typer.Option(False, "--with-record",
@@ -130,18 +143,32 @@ def calibrate_coalition(
     scores: bool = typer.Option(False, "--scores",
                                 help="Also score leave-one-vote-out and forward against the "
                                      "baselines (slower)."),
+    check_png: Path | None = typer.Option(
+        None, "--calibration-check",
+        help="Judge the forecast's probabilities and count ranges on the past votes "
+             "(leave-one-vote-out and forward) and draw the reliability diagram here (PNG; "
+             "a few minutes)."),
 ) -> None:
     """Fit the coalition vote model on Russia-related UN votes up to --until only."""
-    from multipolar.world.coalition import scenario_groups
-    from multipolar.world.data import load_world
-    from multipolar.world.evaluate import evaluate
-    from multipolar.world.fitting import fit_until
+    from multipolar.data.global_tables import load_world
+    from multipolar.votes.coalition import scenario_groups
+    from multipolar.votes.evaluate import evaluate
+    from multipolar.votes.fitting import fit_until
 
     with user_errors():
         if out_path is None:
             raise MultipolarError("say where to write the calibration", field="--out",
                                   fix="add --out FILE.json")
         prepare_out(out_path, is_file=True)
+        from multipolar.datasets.follow import last_year
+
+        last = last_year(("unga-votes",))
+        until = last if until is None else until
+        if until > last:
+            raise MultipolarError(f"--until {until} is after the data's last roll call year "
+                                  f"{last}", field="--until",
+                                  fix=f"choose --until {last} or earlier, or import newer "
+                                      "votes (multipolar data import unga-votes)")
         groups, _ = scenario_groups(scenario)
         world = load_world()
         model = fit_until(world, until, groups, with_record=with_record)
@@ -150,6 +177,14 @@ def calibrate_coalition(
         if scores:
             doc["scores"] = {m: evaluate(world, groups, until=until, forward=(m == "forward"))
                              for m in ("leave_one_vote_out", "forward")}
+        if check_png is not None:
+            from multipolar.votes.reliability import check, reliability_png
+
+            doc["calibration_check"] = {
+                m: check(world, groups, until=until, forward=(m == "forward"),
+                         with_record=with_record) for m in ("leave_one_vote_out", "forward")}
+            with writing("the reliability diagram", check_png, field="--calibration-check"):
+                reliability_png(doc["calibration_check"]["forward"], Path(check_png))
         with writing("the calibration", out_path):
             Path(out_path).write_text(json.dumps(_finite(doc), separators=(",", ":")) + "\n",
                                       encoding="utf-8")
@@ -161,10 +196,17 @@ def calibrate_coalition(
         for m, s in sc["methods"].items():
             out.print(f"  {m:<18} AUC yes {s['auc_yes']:.3f}  AUC no {s['auc_no']:.3f}  "
                       f"Brier {s['brier']:.3f}")
+    for mode, sc in doc.get("calibration_check", {}).items():
+        out.print(f"calibration check, {mode} ({sc['n_votes']} votes, {sc['n_rows']} state "
+                  "votes; 90% ranges):")
+        for m, s in sc["methods"].items():
+            out.print(f"  {m:<16} Brier {s['brier']:.3f}  AUC not-yes {s['auc_not_yes']:.3f}  "
+                      f"yes count inside {s['coverage_yes']:.0%} (width {s['width_yes']:.0f})  "
+                      f"no count inside {s['coverage_no']:.0%}")
 
 
 def _finite(obj: Any) -> Any:
-    from multipolar.jsonutil import jsonable
+    from multipolar.core.jsonutil import jsonable
 
     return jsonable(obj)
 

@@ -20,8 +20,8 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
-from multipolar.errors import MultipolarError, Problem
-from multipolar.jsonutil import jsonable
+from multipolar.core.errors import MultipolarError, Problem
+from multipolar.core.jsonutil import jsonable
 
 console = Console(stderr=True, highlight=False)
 out = Console(highlight=False)

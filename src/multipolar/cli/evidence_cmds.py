@@ -20,7 +20,8 @@ from rich.text import Text
 
 from multipolar.cli.common import console, out, print_json, user_errors
 from multipolar.cli.options import Json
-from multipolar.errors import InputError
+from multipolar.core.errors import InputError
+from multipolar.core.labels import source_label
 from multipolar.evidence import (
     CitationResult,
     Corpus,
@@ -29,7 +30,6 @@ from multipolar.evidence import (
     is_citations_file,
     load_citations_file,
 )
-from multipolar.labels import source_label
 
 if TYPE_CHECKING:  # the scenario schemas (pydantic) are imported on first use only
     from multipolar.scenario import Citation, Scenario

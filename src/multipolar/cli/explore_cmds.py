@@ -43,7 +43,7 @@ from multipolar.cli.options import (
     scenario_kwargs,
 )
 from multipolar.cli.progress import Bar
-from multipolar.textformat import provenance
+from multipolar.core.textformat import provenance
 
 
 def _evaluator(executor: str, workers: int | None, scheduler: str | None) -> Any:
@@ -53,7 +53,7 @@ def _evaluator(executor: str, workers: int | None, scheduler: str | None) -> Any
 
 
 def _lever_range(text: str) -> tuple[float, float]:
-    from multipolar.errors import MultipolarError
+    from multipolar.core.errors import MultipolarError
 
     try:
         lo, hi = (float(v) for v in text.split(","))
@@ -213,14 +213,14 @@ def compare(
     panel: Path = typer.Option(None, "--panel", help="--score: panel CSV."),
 ) -> None:
     """Run perspectives or hypotheses with common random numbers and show where they differ."""
-    from multipolar.errors import MultipolarError
+    from multipolar.core.errors import MultipolarError
     from multipolar.explore.compare import CompareSpec, resolve_names
     from multipolar.explore.compare import compare as run_compare
     from multipolar.explore.runner import write_summary
     from multipolar.scenario import load_scenario
 
     if score:
-        from multipolar.backtest.compete import run_score_cli
+        from multipolar.cli.compare_score import run_score_cli
 
         run_score_cli(scenario, perspectives, hypotheses, origins, horizon, panel,
                       min(members, 200), seed, set_, json_, quiet)

@@ -10,14 +10,26 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from multipolar import __version__
+from multipolar.cli.options import Data, hoist_data
 from multipolar.model._alloc import tune_allocator
+
+
+class _Root(TyperGroup):
+    """The root command: ``--data NAME`` is accepted after any command too."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_data(args))
+
 
 app = typer.Typer(
     name="multipolar",
+    cls=_Root,
     help="Executable models of Russian foreign policy and its neighbourhood.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -36,6 +48,7 @@ _MODULES: list[tuple[str, str | None]] = [
     ("multipolar.cli.explore_cmds", None),
     ("multipolar.cli.serve_cmds", None),
     ("multipolar.cli.coalition_cmds", None),
+    ("multipolar.cli.data_cmds", "data"),
 ]
 
 
@@ -49,8 +62,21 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
+    data: Data = None,
 ) -> None:
     """Executable models of Russian foreign policy and its neighbourhood."""
+    # every data loader reads the active data set (multipolar.datasets); importing the store
+    # also lets provenance lines name it
+    from multipolar.datasets.store import activate
+
+    if data is not None:
+        from multipolar.core.errors import MultipolarError
+
+        try:
+            activate(data)
+        except MultipolarError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
 
 
 def _mount() -> None:

@@ -38,6 +38,38 @@ Out = Annotated[Path | None, typer.Option(
                         "Existing results are never overwritten without a notice.")]
 Json = Annotated[bool, typer.Option(
     "--json", help="Print the result as JSON on stdout, and nothing else.")]
+Data = Annotated[str | None, typer.Option(
+    "--data", envvar="MULTIPOLAR_DATA",
+    help="Data set: a version from `multipolar data list`, or 'bundled' (default: the newest "
+         "import, else the bundled data).")]
+
+
+def hoist_data(args: list[str]) -> list[str]:
+    """``args`` with ``--data NAME`` moved before the command.
+
+    So it may follow any command (``multipolar forecast --data NAME``) while being declared
+    once, on ``multipolar``.
+    """
+    out: list[str] = []
+    hoisted: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            out += args[i:]
+            break
+        if a == "--data" and i + 1 < len(args):
+            hoisted += args[i:i + 2]
+            i += 2
+            continue
+        if a.startswith("--data="):
+            hoisted.append(a)
+        else:
+            out.append(a)
+        i += 1
+    return hoisted + out
+
+
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or messages.")]
 Start = Annotated[int | None, typer.Option("--start", help="First year (default: the "
                                                            "scenario's).")]

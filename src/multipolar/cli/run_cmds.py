@@ -4,7 +4,7 @@ The command only *chooses* an evaluator (``--executor local|processes|dask``) an
 everything else is :func:`multipolar.ensemble.run_ensemble`. With no arguments it runs the
 flagship ``russia-neighbourhood`` scenario with 2,000 members in this process.
 Depends on Typer/Rich, :mod:`multipolar.ensemble`, :mod:`multipolar.data` (observed alignment)
-and, if present, :mod:`multipolar.plots` for the PNGs.
+and, if present, :mod:`multipolar.figures.plots` for the PNGs.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ from multipolar.cli.options import (
     Workers,
 )
 from multipolar.cli.progress import Bar
-from multipolar.labels import free_run_label
-from multipolar.textformat import band, members_cell, number, provenance
+from multipolar.core.labels import free_run_label
+from multipolar.core.textformat import band, members_cell, number, provenance
 
 DEFAULT_OUTPUT = "multipolar-output"
 OBSERVED_YEAR = 2013
@@ -139,9 +139,9 @@ def write_plots(summary: dict[str, Any], folder: Path,
                 observed: dict[str, dict[int, float]]) -> list[Path]:
     """Fan charts (one PNG per actor) and the overviews of alignment and of the sphere."""
     try:
-        plots = importlib.import_module("multipolar.plots")
+        plots = importlib.import_module("multipolar.figures.plots")
     except ModuleNotFoundError as exc:
-        if exc.name == "multipolar.plots":
+        if exc.name == "multipolar.figures.plots":
             return []
         raise
     folder.mkdir(parents=True, exist_ok=True)
@@ -197,8 +197,8 @@ def run(
     finished by re-running the same command with --resume. Without --out, the charts go to a
     folder of multipolar-output/ named after the run's choices.
     """
+    from multipolar.core.errors import MultipolarError
     from multipolar.ensemble import RunSpec, evaluator_from_name, run_ensemble
-    from multipolar.errors import MultipolarError
 
     sets, events = list(set_ or ()), list(event or ())
     with user_errors(sets):

@@ -20,7 +20,7 @@ from multipolar.cli.options import (
     Sets,
     scenario_kwargs,
 )
-from multipolar.errors import ScenarioError
+from multipolar.core.errors import ScenarioError
 
 
 # lazy: importing multipolar.scenario (pydantic schemas) would slow every CLI start-up

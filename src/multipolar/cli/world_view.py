@@ -70,7 +70,7 @@ def world_table(summary: dict[str, Any], observed: dict[str, dict[int, float]],
     (``run --free``) shows its own value beside the data at the last observed year, as a
     check of the model.
     """
-    from multipolar.labels import free_run_label
+    from multipolar.core.labels import free_run_label
 
     years = [int(y) for y in summary.get("years", [])]
     end = years[-1]
@@ -115,8 +115,8 @@ def extremes(summary: dict[str, Any], k: int = 6) -> tuple[list[str], list[str]]
 
 def world_map(summary: dict[str, Any], path: Path, observed_year: int) -> Path:
     """A choropleth of the median alignment at the last observed year and at the end (PNG)."""
-    from multipolar.labels import free_run_label
-    from multipolar.world.worldmap import Panel, draw_panels
+    from multipolar.core.labels import free_run_label
+    from multipolar.figures.worldmap import Panel, draw_panels
 
     years = [int(y) for y in summary["years"]]
     mid = observed_year if observed_year in years else years[0]
@@ -193,7 +193,7 @@ def forecast_extremes(records: list[dict[str, Any]], year: int, k: int = 6
 def forecast_map(records: list[dict[str, Any]], panel: Any, origin: int, to: int, path: Path,
                  members: int, seed: int) -> Path:
     """A world map of the observed alignment at the origin and the forecast median at ``to``."""
-    from multipolar.world.worldmap import Panel, draw_panels
+    from multipolar.figures.worldmap import Panel, draw_panels
 
     label = ("median UN voting alignment: Russia (0) to the US (1); below 0: farther from "
              "the US than Russia is")

@@ -11,7 +11,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from multipolar.errors import InputError
+from multipolar.core.errors import InputError
 
 POST_SOVIET = [
     "Belarus", "Ukraine", "Moldova", "Georgia", "Armenia", "Azerbaijan", "Kazakhstan",
@@ -21,7 +21,16 @@ POST_SOVIET = [
 
 
 def data_path(name: str, base: Path | None = None) -> Path:
-    """Path of a bundled data file, or of ``name`` relative to ``base`` / the cwd."""
+    """Path of a data file: the active data set's, the bundled one, or relative to ``base``.
+
+    The active data set (see :mod:`multipolar.datasets`) is asked first; then the package's
+    data; then ``name`` relative to ``base`` / the cwd.
+    """
+    from multipolar.datasets.store import resolve
+
+    active = resolve(name)
+    if active is not None:
+        return active
     bundled = Path(str(resources.files("multipolar") / "data" / name))
     if bundled.is_file():
         return bundled
@@ -54,15 +63,19 @@ def read_table(name: str, base: Path | None = None) -> tuple[list[str], list[dic
     return _read_rows(str(data_path(name, base)))
 
 
-@lru_cache(maxsize=64)
 def column_by_actor_year(name: str, column: str, key: str = "country",
                          base: Path | None = None) -> dict[str, dict[int, float]]:
     """``{actor: {year: value}}`` for one numeric column; blanks are skipped.
 
-    Cached (a generated actor set reads one column once for all its actors): do not modify
-    the result.
+    Cached by the resolved file (a generated actor set reads one column once for all its
+    actors; another data set is another file): do not modify the result.
     """
-    cols, rows = read_table(name, base)
+    return _column(str(data_path(name, base)), name, column, key)
+
+
+@lru_cache(maxsize=64)
+def _column(path: str, name: str, column: str, key: str) -> dict[str, dict[int, float]]:
+    cols, rows = _read_rows(path)
     for need in (column, key, "year"):
         if need not in cols:
             raise InputError(f"column '{need}' not in {name}", file=name,

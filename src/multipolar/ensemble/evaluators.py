@@ -26,7 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 
 Task = Callable[[Any, Any], Any]
 

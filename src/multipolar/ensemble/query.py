@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from multipolar.core.errors import MultipolarError
 from multipolar.ensemble.store import CATALOGUE, connect, open_views, read_manifest
-from multipolar.errors import MultipolarError
 
 
 def query_arrow(rundir: str | Path, sql: str) -> Any:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from multipolar.core.errors import MultipolarError
 from multipolar.ensemble.evaluators import Evaluator, LocalEvaluator
 from multipolar.ensemble.spec import RunSpec, canonical_hash, code_hash
 from multipolar.ensemble.store import (
@@ -53,7 +54,6 @@ from multipolar.ensemble.store import (
     spool_path,
     spool_write,
 )
-from multipolar.errors import MultipolarError
 from multipolar.model._alloc import tune_allocator
 
 

@@ -5,7 +5,7 @@ seed, the number of members, the simulated years and the chunking. Two runs with
 *identity* (scenario content hash, code hash, seed, members, years, chunking) must give
 bit-identical results, which is what lets an interrupted run be resumed chunk by chunk.
 
-Depends on the standard library and :mod:`multipolar.errors`.
+Depends on the standard library and :mod:`multipolar.core.errors`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 
 DEFAULT_BACKEND = "multipolar.model.api"
 DEFAULT_SCENARIO = "russia-neighbourhood"
@@ -139,10 +139,10 @@ def code_hash(backend: str) -> str:
             files += sorted(p.parent.rglob("*.py"))
         else:
             files.append(p)
-    import multipolar.rng
-    import multipolar.seeding
+    import multipolar.core.rng
+    import multipolar.core.seeding
 
-    for m in (multipolar.rng, multipolar.seeding):
+    for m in (multipolar.core.rng, multipolar.core.seeding):
         if m.__file__:
             files.append(Path(m.__file__))
     h = hashlib.sha256()

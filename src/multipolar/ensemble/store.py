@@ -28,7 +28,7 @@ Rules that make a run survive SIGINT, SIGTERM, SIGKILL, a full disk or a crash a
 * DuckDB allows one writer process: the driver holds the catalogue open while it runs;
   readers (``runs show``, ``query``) open it read-only and get a clear error while it is busy.
 
-Depends on NumPy, PyArrow, DuckDB and :mod:`multipolar.errors`.
+Depends on NumPy, PyArrow, DuckDB and :mod:`multipolar.core.errors`.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 
 CATALOGUE = "catalogue.duckdb"
 CHUNK_DIR = "chunks"

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from multipolar.core.errors import MultipolarError
 from multipolar.ensemble.store import (
     TABLES,
     chunk_path,
@@ -34,7 +35,6 @@ from multipolar.ensemble.store import (
     read_manifest,
     stored_chunks,
 )
-from multipolar.errors import MultipolarError
 from multipolar.model.summary import SPHERE_POLES, sphere_entry
 
 EXACT_LIMIT = 5_000

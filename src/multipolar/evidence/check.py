@@ -5,7 +5,7 @@ each ``{doc, locator}`` with :class:`~multipolar.evidence.corpus.Corpus`; the
 :class:`EvidenceReport` says for each citation where it was found (document, offset, line,
 passage) or why it is missing and how to fix it, and warns about locators that occur more than
 once. :func:`load_citations_file` reads a bare citations library (``id: {doc, locator, claim}``)
-with located errors. Depends on the scenario package, the corpus and :mod:`multipolar.errors`.
+with located errors. Depends on the scenario package, the corpus and :mod:`multipolar.core.errors`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from multipolar.errors import InputError, Problem, ScenarioError
+from multipolar.core.errors import InputError, Problem, ScenarioError
 from multipolar.evidence.corpus import Corpus, missing_fix
 from multipolar.evidence.text import normalise
 

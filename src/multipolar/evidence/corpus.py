@@ -7,7 +7,7 @@ joined onto a path, so a citation (or a dashboard request) cannot read outside t
 names with path separators or ``..`` are refused, and symbolic links that lead outside the
 folder are left out of the listing. :meth:`Document.find` locates a phrase with the
 normalisation of :mod:`multipolar.evidence.text` and reports its offset in the original text
-and the passage around it. Depends on the standard library and :mod:`multipolar.errors`.
+and the passage around it. Depends on the standard library and :mod:`multipolar.core.errors`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from multipolar.errors import InputError
+from multipolar.core.errors import InputError
 from multipolar.evidence.text import NormText, clean_display, normalise, vocabulary
 
 DOC_SUFFIX = ".txt"

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from multipolar.errors import MultipolarError, suggest
+from multipolar.core.errors import MultipolarError, suggest
 from multipolar.explore.evaluate import ModelShared, evaluate, model_task
 from multipolar.explore.runner import kept_summary, load_model, versions
 

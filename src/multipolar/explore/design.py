@@ -10,7 +10,7 @@ differ only in the factors, not in luck; LHS and factorial rows each get their o
 Designs come from SALib (``sobol``: Saltelli's scheme via SALib's scrambled Sobol sampler;
 ``morris``: Morris trajectories; ``lhs``: Latin hypercube) or a full factorial grid.
 Depends on NumPy, SALib, :mod:`multipolar.model.compile` (``ParamSpec``) and
-:mod:`multipolar.errors`.
+:mod:`multipolar.core.errors`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from multipolar.errors import MultipolarError, suggest
+from multipolar.core.errors import MultipolarError, suggest
 from multipolar.model.compile import ParamSpec, lever_level
 
 DESIGNS = ("lhs", "sobol", "morris", "factorial")

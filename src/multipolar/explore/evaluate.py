@@ -7,7 +7,7 @@ signature can stand in for the model (the tests use the Ishigami function of
 :mod:`multipolar.explore.testfunctions`), so sensitivity results are checked through the very
 code path the model uses. Results do not depend on chunk size, executor or completion order.
 
-Depends on NumPy, :mod:`multipolar.rng`, the model contract and the ensemble evaluators.
+Depends on NumPy, :mod:`multipolar.core.rng`, the model contract and the ensemble evaluators.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from multipolar import rng
+from multipolar.core import rng
 from multipolar.explore.design import Design
 from multipolar.explore.outcome import Outcome
 from multipolar.model.compile import CompiledModel, ParamSpec, lever_level

@@ -21,8 +21,8 @@ Grammar (no Python is ever evaluated; names are checked against the model)::
 
 A reference with a year range is a ``(members, years)`` array; the functions reduce over
 years. Actor names with spaces are quoted: ``alignment['United States'][2030]``.
-Errors are :class:`~multipolar.errors.MultipolarError` s with the column and a caret.
-Depends on NumPy and :mod:`multipolar.errors` only.
+Errors are :class:`~multipolar.core.errors.MultipolarError` s with the column and a caret.
+Depends on NumPy and :mod:`multipolar.core.errors` only.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 
 ACTOR_OUTCOMES = ("alignment", "china_share", "subsidy", "coercion", "conflict", "integration",
                   "democracy", "dependence", "attraction", "assertion")

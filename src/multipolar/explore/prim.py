@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 
 
 @dataclass

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from multipolar.errors import MultipolarError
-from multipolar.jsonutil import jsonable
+from multipolar.core.errors import MultipolarError
+from multipolar.core.jsonutil import jsonable
 
 SUMMARY = "summary.json"
 

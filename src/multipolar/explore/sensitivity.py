@@ -91,7 +91,7 @@ def _finite_or_fail(y: np.ndarray, what: str) -> np.ndarray:
     y = np.asarray(y, dtype=np.float64)
     if not np.all(np.isfinite(y)):
         bad = int(np.sum(~np.isfinite(y)))
-        from multipolar.errors import MultipolarError
+        from multipolar.core.errors import MultipolarError
 
         raise MultipolarError(f"the outcome '{what}' is not finite for {bad:,} rows",
                               field="--outcome",

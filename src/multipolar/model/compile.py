@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.special import ndtri
 
+from multipolar.core.errors import ScenarioError
 from multipolar.data import column_by_actor_year, yearly_column
-from multipolar.errors import ScenarioError
 from multipolar.scenario.schema import (
     INSTITUTION_EVENTS,
     Lever,

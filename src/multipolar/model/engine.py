@@ -3,7 +3,7 @@
 State is a set of arrays shaped ``(members, actors)`` (plus ``(members,)`` for Russia's own
 variables and ``(members, actors, institutions)`` for memberships). One year is one pass over
 the enabled mechanisms of :mod:`multipolar.model.mechanisms`; the only Python loop is over
-years. Parameters are drawn per member from counter-based streams (:mod:`multipolar.rng`), so
+years. Parameters are drawn per member from counter-based streams (:mod:`multipolar.core.rng`), so
 member ``i`` of seed ``s`` is the same whatever chunk it runs in.
 Depends on NumPy and the model's compile and mechanisms modules.
 """
@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from multipolar import rng
+from multipolar.core import rng
+from multipolar.core.seeding import SeedLike
 from multipolar.model.compile import CompiledModel, InstitutionRules
 from multipolar.model.mechanisms import ORDER, STREAMS, Mechanism, resolve
 from multipolar.model.mechanisms.sphere import initial_sphere, sphere_shares
 from multipolar.model.state import FLOWS, F, ParamView, SharedYear, State, StepContext
-from multipolar.seeding import SeedLike
 
 ACTOR_OUTCOMES = ("alignment", "china_share", "subsidy", "coercion", "conflict", "integration",
                   "democracy", "dependence", "attraction", "assertion", "sphere_russia",
@@ -319,6 +319,29 @@ ARMS_WINDOW = 5
 """Years of arms deliveries summed for a state's Russian share of arms imports (lumpy data)."""
 
 
+ARMS_LEVER = "russia_arms_deliveries"
+"""Lever scaling Russia's arms deliveries (1 = as recorded, carried forward after the data)."""
+
+
+def scaled_arms_share(share: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+    """Russia's share of arms imports when its deliveries are ``scale`` times those recorded.
+
+    The other suppliers' deliveries stay as they were: ``k s / (1 - s + k s)``. A state that
+    buys no Russian arms keeps a share of 0, so the lever reaches Russia's arms clients only.
+    """
+    if scale is None:
+        return share
+    k = np.asarray(scale, dtype=np.float64)
+    s = share.astype(np.float64)
+    den = 1.0 - s + k * s
+    return np.where(den > 0, k * s / np.where(den > 0, den, 1.0), 0.0).astype(share.dtype)
+
+
+def world_series(model: CompiledModel) -> dict[str, np.ndarray]:
+    """Public name of :func:`_world_series` (the coalition forecast reads the arms share)."""
+    return _world_series(model)
+
+
 def _world_series(model: CompiledModel) -> dict[str, np.ndarray]:
     """Yearly world context rows ``(years, actors)`` (zeros where the scenario has no data).
 
@@ -337,6 +360,7 @@ def _world_series(model: CompiledModel) -> dict[str, np.ndarray]:
         b[ARMS_WINDOW:] -= b[:-ARMS_WINDOW].copy()
         raw = np.where(b > 0, a / np.maximum(b, 1e-12), 0.0)
         share = _carried(np.where(known, np.clip(raw, 0.0, 1.0), np.nan), shape)
+    share = scaled_arms_share(share, model.levers.get(ARMS_LEVER))
     return {"_arms_share_russia": share,
             "_trade_share_russia": _carried(obs.get("trade_share_russia"), shape),
             "_china_trade_share": _carried(obs.get("trade_share_china"), shape)}

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from multipolar.errors import MultipolarError
-from multipolar.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, source_label
+from multipolar.core.errors import MultipolarError
+from multipolar.core.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, source_label
 
-SECTIONS = ("overview", "fan-charts", "alignment-map", "memberships", "sensitivity", "prim",
-            "comparison", "evidence", "reproduction")
+SECTIONS = ("overview", "world-map", "coalition", "fan-charts", "alignment-map", "memberships",
+            "sensitivity", "prim", "comparison", "evidence", "reproduction")
 NEIGHBOURS_EXCLUDED = ("Russia", "EU", "United States", "China", "Turkey")
 
 
@@ -319,7 +319,7 @@ def build_report(rundir: str | Path, html_out: str | Path | None = None,
     say = progress or (lambda _m: None)
     say("reading observed data")
     try:
-        from multipolar.plots import observed_alignment_table
+        from multipolar.figures.plots import observed_alignment_table
 
         observed: dict[str, dict[int, float]] | None = observed_alignment_table()
     except (OSError, MultipolarError):
@@ -358,7 +358,8 @@ def _html(run: RunData, scenario: str, figs: dict[str, list[str]], text: dict[st
     import plotly.offline
 
     s = run.summary
-    titles = {"overview": "Overview", "fan-charts": "Fan charts per actor",
+    titles = {"overview": "Overview", "world-map": "World map",
+              "coalition": "Coalition forecast", "fan-charts": "Fan charts per actor",
               "alignment-map": "Alignment map", "memberships": "Membership timelines",
               "sensitivity": "Sensitivity", "prim": "Scenario discovery (PRIM)",
               "comparison": "Perspective / hypothesis comparison",
@@ -378,6 +379,13 @@ def _html(run: RunData, scenario: str, figs: dict[str, list[str]], text: dict[st
                   f"{' (a thinned subset of the design rows)' if run.kind == 'explore' else ''}"
                   f".</p>")
     body["overview"] = "".join(ov)
+    if run.ensemble is not None:
+        world = _world_map_html(run.ensemble)
+        if world:
+            body["world-map"] = world
+    coal = _coalition_html(run.rundir)
+    if coal:
+        body["coalition"] = coal
     if run.ensemble is not None:
         body["fan-charts"] = "".join(figs.get("fan-charts", [])) + \
             "<h3>Interactive</h3>" + _plotly_medians(run.ensemble)
@@ -410,6 +418,64 @@ def _html(run: RunData, scenario: str, figs: dict[str, list[str]], text: dict[st
             f"<style>{_CSS}</style><script>{js}</script></head><body>"
             f"<h1>multipolar report: {html.escape(str(scenario))}</h1><nav>{nav}</nav>"
             f"{sections}</body></html>")
+
+
+def _world_map_html(ens: dict[str, Any]) -> str:
+    """Choropleths of the median alignment (last observed and last year) for a world run.
+
+    Empty when the run's actors are not states of the bundled map (a neighbourhood run).
+    """
+    from multipolar.data.global_tables import load_map
+    from multipolar.figures.worldmap import svg_map
+
+    shapes = load_map()
+    actors = [a for a in ens["actors"] if a in shapes]
+    if len(actors) < 0.8 * len(ens["actors"]) or len(actors) < 20:
+        return ""
+    years = [int(y) for y in ens["years"]]
+    last_obs = ens.get("observed_until")
+    shown = [y for y in dict.fromkeys([last_obs, years[-1]]) if y in years]
+    parts = ["<p>Median UN voting alignment of the simulated worlds: orange = votes like "
+             "Russia (0) or beyond, light = midway (0.5), purple = votes like the US (1) or "
+             "beyond; grey: not in the run. Colour scale PuOr (readable with colour-blindness)"
+             ", -0.5 to 1.5. Point at a state for its numbers. Shapes: Natural Earth "
+             "(public domain).</p>"]
+    for y in shown:
+        vals, tips = {}, {}
+        for a in actors:
+            q = ens["alignment"][a][str(y)]
+            vals[a] = q["median"]
+            tips[a] = f"{a} {y}: median {q['median']:.2f} (90%: {q['p05']:.2f} to {q['p95']:.2f})"
+        label = "projection" if last_obs is not None and y > last_obs else "observed period"
+        parts.append(f"<figure>{svg_map(vals, cmap='PuOr', vmin=-0.5, vmax=1.5, titles=tips)}"
+                     f"<figcaption>Median alignment in {y} ({label})</figcaption></figure>")
+    return "".join(parts)
+
+
+def _coalition_html(rundir: Path) -> str:
+    """The table of a coalition forecast saved in the run folder (``coalition*.json``)."""
+    parts = []
+    for f in sorted(Path(rundir).glob("coalition*.json")):
+        try:
+            res = json.loads(f.read_text(encoding="utf-8"))
+            ev, tot, states = res["event"], res["totals"], res["states"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        names = {s["iso3"]: s["name"] for s in states}
+        parts.append(f"<h3>{html.escape(str(ev.get('kind', '')).replace('_', ' '))} against "
+                     f"{html.escape(names.get(ev.get('target'), str(ev.get('target'))))} in "
+                     f"{html.escape(str(ev.get('year')))} <small>({html.escape(f.name)})"
+                     "</small></h3>")
+        parts.append(_table(["vote", "expected", "90% range"],
+                            [[k, f"{v['expected']:.0f}",
+                              f"{v['interval'][0]:.0f}-{v['interval'][1]:.0f}"]
+                             for k, v in tot.items()]))
+        top = [s for s in states if not s.get("fixed")][:20]
+        parts.append("<p>The 20 states most likely to side with Russia (vote no):</p>" + _table(
+            ["state", "group", "P(yes)", "P(abstain)", "P(no)", "P(absent)"],
+            [[s["name"], s.get("group"), f"{s['p_yes']:.2f}", f"{s['p_abstain']:.2f}",
+              f"{s['p_no']:.2f}", f"{s['p_absent']:.2f}"] for s in top]))
+    return "".join(parts)
 
 
 def _command(run: RunData) -> str:

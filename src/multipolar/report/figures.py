@@ -4,7 +4,7 @@ Each function takes plain data (summary dictionaries of runs, explorations and c
 and returns a :class:`matplotlib.figure.Figure`; :func:`png` turns one into bytes. Colours
 follow one convention everywhere: alignment runs from red (0, votes like Russia) to blue (1,
 votes like the US).
-Depends on matplotlib, NumPy and :mod:`multipolar.plots` (fan-chart drawing).
+Depends on matplotlib, NumPy and :mod:`multipolar.figures.plots` (fan-chart drawing).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from multipolar.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, ALIGNMENT_NAME
+from multipolar.core.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, ALIGNMENT_NAME
 
 ALIGN_CMAP = "RdBu"
 # A stylised map (roughly west to east, north to south), spaced so labels do not collide.
@@ -49,7 +49,7 @@ def _years(summary: dict[str, Any]) -> list[int]:
 def fan_grid(summary: dict[str, Any], observed: dict[str, dict[int, float]] | None = None,
              title: str | None = None) -> Figure:
     """Fan charts of alignment, one small panel per neighbour (90% and 50% bands, median)."""
-    from multipolar import plots
+    from multipolar.figures import plots
 
     actors = [a for a in summary["actors"] if a in summary["alignment"]
               and a not in ("Russia", "EU", "United States", "China", "Turkey")]
@@ -366,7 +366,7 @@ def comparison_fans(cmp: dict[str, Any], actors: list[str]) -> Figure:
             s = ov["summary"]
             ys = _years(s)
             if k == 0:
-                from multipolar import plots
+                from multipolar.figures import plots
 
                 plots.mark_projection(ax, {**s, "observed_until": s.get(
                     "observed_until", cmp.get("observed_until"))}, label=(i == 0))

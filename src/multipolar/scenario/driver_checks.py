@@ -7,14 +7,14 @@ not as the fixed ``level`` (or the lower end of an uncertain one) of its future 
 through ``--set`` (``--set oil_price=-5``). Problems are located at the ``--set`` item when one
 set the value, otherwise at the line of the scenario file.
 
-Depends on the scenario schema and :mod:`multipolar.errors` only.
+Depends on the scenario schema and :mod:`multipolar.core.errors` only.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from multipolar.errors import Problem, ScenarioError
+from multipolar.core.errors import Problem, ScenarioError
 from multipolar.scenario.schema import Driver, Param, Scenario, Series
 
 _PRICE_WORDS = ("price", "per barrel", "usd per", "dollars per")

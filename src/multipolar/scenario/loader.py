@@ -4,7 +4,7 @@
 column of every key, validates with the pydantic models of :mod:`multipolar.scenario.schema`,
 runs the cross-reference checks of :mod:`multipolar.scenario.semantics`, and applies overlays
 (a perspective, a hypothesis, ``--set`` overrides). Every failure is a
-:class:`~multipolar.errors.ScenarioError` listing all problems found, never a traceback.
+:class:`~multipolar.core.errors.ScenarioError` listing all problems found, never a traceback.
 Depends on PyYAML, pydantic and the scenario schema.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from multipolar.errors import Problem, ScenarioError
+from multipolar.core.errors import Problem, ScenarioError
 from multipolar.scenario.schema import Event, Scenario
 
 Loc = tuple[str | int, ...]
@@ -287,7 +287,14 @@ def load_scenario(
 
     path = resolve_scenario_path(ref)
     raw, src = read_raw(path)
+    from multipolar.datasets.follow import data_events, follow_data
+
+    raw = follow_data(raw)  # observed_until follows an imported data set (--data)
     scenario = validate_raw(raw, src)
+    imported = data_events(scenario)  # and its dated events reach the model
+    if imported:
+        raw = {**raw, "events": [*(raw.get("events") or []), *imported]}
+        scenario = validate_raw(raw, src)
     applied: dict[str, Any] = {}
     if hypothesis is None and scenario.default_hypothesis:
         hypothesis = scenario.default_hypothesis

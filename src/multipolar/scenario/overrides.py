@@ -33,7 +33,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from multipolar.errors import Problem, ScenarioError
+from multipolar.core.errors import Problem, ScenarioError
 from multipolar.scenario.schema import (
     EVENT_KINDS,
     INSTITUTION_EVENTS,
@@ -435,7 +435,7 @@ def apply_dated(raw: dict[str, Any], key: str, value: Any, origin: str = "--set"
     if target is not None:
         actor = resolve_actor_ref(_actor_refs(raw), target)
         if actor is None:
-            from multipolar.errors import suggest
+            from multipolar.core.errors import suggest
 
             return [Problem(f"{shown}: unknown target '{target}'", field=origin,
                             fix=suggest(target, [a for a, _, _ in _actor_refs(raw)])

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from multipolar.errors import Problem
+from multipolar.core.errors import Problem
 from multipolar.scenario.schema import (
     INSTITUTION_PARAMS,
     Citation,

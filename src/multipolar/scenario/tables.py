@@ -20,7 +20,7 @@ that the scenario schema validates like hand-written ones::
           RUS: {role: core}
 
 Actor ids are the ISO 3166 alpha-3 codes. Depends on pandas and the bundled world data
-(:mod:`multipolar.world.data`).
+(:mod:`multipolar.data.global_tables`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from multipolar.errors import ScenarioError
+from multipolar.core.errors import ScenarioError
 
 
 class GroupSpec(BaseModel):
@@ -62,7 +62,7 @@ class ActorSet(BaseModel):
 
 
 def _table(name: str, base: Path | None) -> pd.DataFrame:
-    from multipolar.world.data import load_world
+    from multipolar.data.global_tables import load_world
 
     if name == "countries":
         return load_world().countries
@@ -77,7 +77,7 @@ def _table(name: str, base: Path | None) -> pd.DataFrame:
 
 
 def _members(year: int) -> set[str]:
-    from multipolar.world.data import load_world
+    from multipolar.data.global_tables import load_world
 
     cy = load_world().country_year
     hit = cy[(cy["year"] == year) & (cy["n_votes"].fillna(0) > 0)]

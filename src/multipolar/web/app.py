@@ -8,7 +8,10 @@ The API is described by the published OpenAPI schema (``/openapi.json``, docs at
   ``GET /api/runs``, ``GET /api/runs/{id}`` (status and progress), ``POST .../cancel``,
   ``POST .../resume``, ``GET .../view`` (the data the charts draw), ``GET .../download/{name}``
   (CSV, Parquet, JSON, the report), ``GET .../files[/{path}]`` (raw run files);
-* ``GET /api/compare`` - two runs side by side;
+* ``GET /api/compare`` - two runs side by side (the states both model);
+* ``GET /api/worldmap.svg`` - the offline world outlines; ``GET /api/coalition/options``,
+  ``POST /api/coalition``, ``GET /api/coalition/{id}``, ``POST .../cancel`` - the coalition
+  forecast as a what-if, cached in the runs folder by its settings;
 * ``GET /api/scenarios/{name}/evidence``, ``GET /api/evidence/passage``, ``GET /api/corpus``
   - the claims behind every mechanism and lever and, with ``--corpus``, the seed passages.
 
@@ -33,8 +36,9 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from multipolar import __version__
-from multipolar.errors import MultipolarError
+from multipolar.core.errors import MultipolarError
 from multipolar.web import backend
+from multipolar.web.coalition import Busy, CoalitionJobs
 from multipolar.web.guard import Guard
 from multipolar.web.routes import ROUTERS
 from multipolar.web.runs import Conflict, NotFound, QueueFull, RunManager, error_body
@@ -70,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Guard, token=settings.token)
     app.state.settings = settings
     app.state.manager = manager
+    app.state.coalition = CoalitionJobs(settings.runs_dir)
     app.state.corpus = (backend.open_corpus(settings.corpus)
                         if settings.corpus is not None else None)
     _add_error_handlers(app)
@@ -101,6 +106,12 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
         return _err(409, str(exc), "wait until the run is done, or start a new one")
+
+    @app.exception_handler(Busy)
+    async def _busy(request: Request, exc: Busy) -> JSONResponse:
+        resp = _err(429, str(exc), "wait a few seconds for one to finish, or cancel one")
+        resp.headers["Retry-After"] = "5"
+        return resp
 
     @app.exception_handler(QueueFull)
     async def _full(request: Request, exc: QueueFull) -> JSONResponse:

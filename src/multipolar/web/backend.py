@@ -12,7 +12,7 @@ report builder goes through the functions here, so swapping an implementation is
 * evidence: :func:`open_corpus`, :func:`passage`.
 
 Depends on :mod:`multipolar.scenario`, :mod:`multipolar.ensemble`, :mod:`multipolar.evidence`,
-:mod:`multipolar.plots` and :mod:`multipolar.data`; imported lazily where they are heavy.
+:mod:`multipolar.figures.plots` and :mod:`multipolar.data`; imported lazily where they are heavy.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from multipolar.errors import InputError, MultipolarError
-from multipolar.textformat import band, provenance
+from multipolar.core.errors import InputError, MultipolarError
+from multipolar.core.textformat import band, provenance
 
 OIL_SET = "drivers.oil_price.future.level"
 """Override path of the oil-price level after the observed years (USD per barrel)."""
@@ -119,9 +119,12 @@ def scenario_info(name: str, perspective: str | None = None,
                          for k, v in sc.perspectives.items()],
         "hypotheses": [{"name": k, "description": v.description}
                        for k, v in sc.hypotheses.items()],
-        "levers": [{"name": k, "actor": v.actor, "description": v.description,
+        "levers": [{"name": k, "label": lever_label(k), "actor": v.actor,
+                    "description": v.description,
                     "value": _number(v.value), "bounds": list(v.bounds)}
                    for k, v in sc.levers.items()],
+        "parameters": _parameters(sc),
+        "world": bool(getattr(sc, "actor_sets", None)) or _has_actor_sets(name),
         "oil": None if oil is None else {
             "path": OIL_SET, "unit": oil.unit, "value": oil_level,
             "bounds": list(OIL_BOUNDS), "observed_until": sc.time.observed_until,
@@ -134,8 +137,45 @@ def scenario_info(name: str, perspective: str | None = None,
     }
 
 
+LEVER_LABELS = {
+    "russia_attraction": "Russia's attraction",
+    "russia_assertion": "Russia's assertion",
+    "eu_offer": "EU offer",
+    "eaeu_sreb_link": "EAEU–Silk Road link",
+    "russia_propaganda": "Russia's propaganda",
+}
+"""Names shown for the bundled levers (others: :func:`lever_label` builds one)."""
+_ACRONYMS = {"eu", "eaeu", "sreb", "csto", "cis", "nato", "sco", "un", "us", "gdp"}
+
+
+def lever_label(name: str) -> str:
+    """A readable name of a lever or parameter: ``eaeu_sreb_link`` -> ``EAEU–Silk Road link``."""
+    if name in LEVER_LABELS:
+        return LEVER_LABELS[name]
+    words = [w.upper() if w in _ACRONYMS else w for w in name.replace(".", " ").split("_")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _has_actor_sets(name: str) -> bool:
+    from multipolar.web.world import world_meta
+
+    return world_meta(name) is not None
+
+
+def _parameters(sc: Any) -> list[dict[str, Any]]:
+    """Mechanism parameters a what-if may set (``MECHANISM.PARAM``), with nominal values."""
+    out = []
+    for mname, mech in sc.mechanisms.items():
+        for pname, par in (getattr(mech, "params", None) or {}).items():
+            out.append({"path": f"{mname}.{pname}", "label": lever_label(f"{mname}_{pname}"),
+                        "description": getattr(par, "description", None) or mech.description,
+                        "value": _number(par)})
+    return out
+
+
 def _citation(cid: str | None, cit: Any) -> dict[str, Any]:
-    from multipolar.labels import source_label
+    from multipolar.core.labels import source_label
 
     return {"id": cid, "doc": cit.doc, "source": source_label(cit.doc), "locator": cit.locator,
             "claim": cit.claim}
@@ -271,7 +311,7 @@ def _clean(x: float) -> float | None:
 
 @lru_cache(maxsize=1)
 def _observed() -> dict[str, dict[int, float]]:
-    from multipolar.plots import observed_alignment_table
+    from multipolar.figures.plots import observed_alignment_table
 
     return observed_alignment_table()
 
@@ -285,6 +325,10 @@ def _scenario_meta(name: str | None) -> tuple[dict[str, str], dict[str, str], in
     return ({a["id"]: a["role"] for a in info["actors"]},
             {i["id"]: i["pole"] for i in info["institutions"]},
             info["time"]["observed_until"])
+
+
+VIEW_VERSION = 2
+"""Version of the view JSON; a stored view of an older version is rebuilt when read."""
 
 
 def build_view(summary: dict[str, Any], scenario: str | None) -> dict[str, Any]:
@@ -302,7 +346,11 @@ def build_view(summary: dict[str, Any], scenario: str | None) -> dict[str, Any]:
     observed = {a: [_clean(obs[a][y]) if y in obs.get(a, {}) else None for y in years]
                 for a in actors if a in obs}
     mem = summary.get("memberships", {})
-    return {
+    sphere = summary.get("sphere", {})
+    view: dict[str, Any] = {
+        "version": VIEW_VERSION,
+        "kind": "neighbourhood",
+        "scenario": scenario,
         "years": years,
         "actors": actors,
         "roles": roles,
@@ -317,7 +365,82 @@ def build_view(summary: dict[str, Any], scenario: str | None) -> dict[str, Any]:
                             if i in mem.get(a, {})}
                         for i in summary.get("institutions", [])},
         "russia": {k: fan(v) for k, v in summary.get("russia", {}).items()},
+        "sphere": {a: {pole: {q: [_clean(sphere[a][y][pole][q]) for y in ys]
+                              for q in ("p05", "median", "p95")}
+                       for pole in ("russia", "china", "west")}
+                   for a in actors if a in sphere},
     }
+    view["russia_constant"] = [k for k, f in view["russia"].items() if _flat(f)]
+    from multipolar.web.world import world_extras
+
+    extra = world_extras(view, scenario)
+    if extra is not None:
+        view.update(extra)
+    return view
+
+
+def _flat(fan: dict[str, list[float | None]]) -> bool:
+    """True when a quantile fan neither moves over the years nor spreads over the members."""
+    vals = [x for q in fan.values() for x in q if x is not None]
+    return bool(vals) and max(vals) - min(vals) < 1e-6
+
+
+def shared_actors(va: dict[str, Any], vb: dict[str, Any]) -> list[tuple[str, str]]:
+    """States modelled by both views, as ``(id in A, id in B)``.
+
+    Ids match directly, or through a state's name (a neighbourhood run names ``Belarus``, a
+    world run ``BLR`` with the name ``Belarus``).
+    """
+    def keys(v: dict[str, Any]) -> dict[str, str]:
+        names = v.get("names") or {}
+        out = {}
+        for a in v["actors"]:
+            out[a.lower()] = a
+            out[str(names.get(a, a)).lower()] = a
+        return out
+
+    kb = keys(vb)
+    names_a = va.get("names") or {}
+    pairs = []
+    for a in va["actors"]:
+        b = kb.get(a.lower()) or kb.get(str(names_a.get(a, a)).lower())
+        if b is not None and a in va["alignment"] and b in vb["alignment"]:
+            pairs.append((a, b))
+    return pairs
+
+
+def run_provenance(meta: dict[str, Any]) -> str:
+    """One line saying how a run was made: scenario, overlays, overrides, members, seed."""
+    p = meta.get("params", {})
+    return (f"{p.get('scenario')}: " +
+            provenance(p.get("perspective"), p.get("hypothesis"), p.get("sets")) +
+            f"; {p.get('members')} members, seed {p.get('seed')}")
+
+
+@lru_cache(maxsize=4)
+def coalition_options(scenario: str) -> dict[str, Any]:
+    """What a coalition question may choose for ``scenario`` (states, kinds, overlays)."""
+    from multipolar.votes.records import EVENT_KIND
+    from multipolar.web.coalition import OPTIONAL, accepted
+    from multipolar.web.world import world_meta
+
+    meta = world_meta(scenario)
+    if meta is None:
+        raise InputError(f"scenario {scenario} has no actor_sets; the coalition forecast needs "
+                         "every UN member state", field="scenario",
+                         fix="use the bundled scenario russia-world")
+    info = scenario_info(scenario)
+    return {"scenario": scenario,
+            "kinds": [{"name": k, "resolution": v} for k, v in EVENT_KIND.items()],
+            "resolutions": sorted(set(EVENT_KIND.values())),
+            "states": sorted(({"iso3": k, "name": v, "group": meta["groups"].get(k)}
+                              for k, v in meta["names"].items() if k != "RUS"),
+                             key=lambda r: r["name"]),
+            "groups": meta["group_labels"],
+            "perspectives": info["perspectives"], "hypotheses": info["hypotheses"],
+            "parameters": info["parameters"], "levers": info["levers"],
+            "observed_until": info["time"]["observed_until"],
+            "supported": sorted(accepted()), "optional": list(OPTIONAL)}
 
 
 def csv_exports(view: dict[str, Any]) -> dict[str, str]:
@@ -393,7 +516,7 @@ def make_report(rundir: Path, summary: dict[str, Any], meta: dict[str, Any],
 
 
 def _fallback_report(summary: dict[str, Any], meta: dict[str, Any], out: Path) -> None:
-    from multipolar.plots import alignment_overview
+    from multipolar.figures.plots import alignment_overview
 
     png = out.parent / "alignment-overview.png"
     alignment_overview(summary, png, observed=_observed())

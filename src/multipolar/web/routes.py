@@ -22,6 +22,7 @@ from fastapi.responses import FileResponse, Response
 
 from multipolar import __version__
 from multipolar.web import backend
+from multipolar.web.coalition import CoalitionJobs, CoalitionSettings
 from multipolar.web.runs import COMPLETE, Conflict, NotFound, RunManager, safe_file
 from multipolar.web.schemas import (
     ANY_JSON,
@@ -30,6 +31,7 @@ from multipolar.web.schemas import (
     RUN_ID_PATTERN,
     STATIC,
     TOKEN_COOKIE,
+    CoalitionRequest,
     Download,
     ErrorBody,
     FileEntry,
@@ -40,6 +42,7 @@ from multipolar.web.schemas import (
     RunRequest,
 )
 from multipolar.web.settings import (
+    MAX_COALITION_MEMBERS,
     MAX_MEMBER_YEARS,
     MAX_MEMBERS,
     MAX_SEED,
@@ -62,15 +65,21 @@ def _corpus(request: Request) -> Any:
     return request.app.state.corpus
 
 
+def _coalition(request: Request) -> CoalitionJobs:
+    return request.app.state.coalition
+
+
 ManagerDep = Annotated[RunManager, Depends(_manager)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 CorpusDep = Annotated[Any, Depends(_corpus)]
+CoalitionDep = Annotated[CoalitionJobs, Depends(_coalition)]
 
 page_router = APIRouter()
 server_router = APIRouter(tags=["server"])
 scenario_router = APIRouter()
 runs_router = APIRouter()
-ROUTERS = (page_router, server_router, scenario_router, runs_router)
+world_router = APIRouter()
+ROUTERS = (page_router, server_router, scenario_router, runs_router, world_router)
 
 
 @page_router.get("/", include_in_schema=False)
@@ -111,7 +120,8 @@ async def limits(settings: SettingsDep) -> dict[str, Any]:
     return {"max_members": MAX_MEMBERS, "max_seed": MAX_SEED, "min_year": MIN_YEAR,
             "max_year": MAX_YEAR, "max_span": MAX_SPAN,
             "max_member_years": MAX_MEMBER_YEARS, "oil_bounds": list(backend.OIL_BOUNDS),
-            "default_members": settings.default_members}
+            "default_members": settings.default_members,
+            "max_coalition_members": MAX_COALITION_MEMBERS}
 
 
 @scenario_router.get("/api/scenarios", tags=["scenarios"])
@@ -301,7 +311,12 @@ async def compare(
     b: Annotated[str, Query(pattern=RUN_ID_PATTERN, max_length=80)],
     year: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)] = None,
 ) -> dict[str, Any]:
-    """Median alignment of two runs per actor in ``year`` (default: the last common one)."""
+    """Median alignment of two runs per shared state in ``year`` (default: the last common).
+
+    Runs of different scenarios (a neighbourhood and a world run) are compared on the states
+    both model, matched by name or ISO3 code; ``shared`` lists them as ``[name in A, name in
+    B]`` and ``note`` says what was left out. No shared state or year is a 409 that says so.
+    """
     va = await run_in_threadpool(manager.view, a)
     vb = await run_in_threadpool(manager.view, b)
     common = sorted(set(va["years"]) & set(vb["years"]))
@@ -310,17 +325,80 @@ async def compare(
     y = year if year is not None else common[-1]
     if y not in common:
         raise Conflict(f"year {y} is not in both runs ({common[0]}-{common[-1]})")
+    pairs = backend.shared_actors(va, vb)
+    if not pairs:
+        raise Conflict("the two runs share no state: they cannot be compared")
     ia, ib = va["years"].index(y), vb["years"].index(y)
     rows = []
-    for actor in va["actors"]:
-        if actor not in vb["alignment"]:
-            continue
+    for actor, other in pairs:
         ma = va["alignment"][actor]["median"][ia]
-        mb = vb["alignment"][actor]["median"][ib]
-        rows.append({"actor": actor, "role": va["roles"].get(actor), "a": ma, "b": mb,
+        mb = vb["alignment"][other]["median"][ib]
+        rows.append({"actor": actor, "actor_b": other,
+                     "name": (va.get("names") or {}).get(actor, actor),
+                     "role": va["roles"].get(actor) or vb["roles"].get(other), "a": ma, "b": mb,
                      "diff": None if ma is None or mb is None else round(mb - ma, 4)})
+    note = None
+    if va.get("kind") != vb.get("kind") or len(pairs) < max(len(va["actors"]),
+                                                              len(vb["actors"])):
+        note = (f"The runs model different states ({len(va['actors'])} in A, "
+                f"{len(vb['actors'])} in B); {len(pairs)} states are in both and compared.")
     return {"a": manager.get(a), "b": manager.get(b), "year": y, "years": common,
-            "rows": rows}
+            "rows": rows, "shared": [list(p) for p in pairs], "note": note,
+            "provenance": {"a": backend.run_provenance(manager.get(a)),
+                           "b": backend.run_provenance(manager.get(b))}}
+
+
+@world_router.get("/api/worldmap.svg", tags=["world"], response_class=Response,
+                  responses={200: {"content": {"image/svg+xml": {}}}})
+async def worldmap() -> Response:
+    """The world outlines (bundled Natural Earth shapes) as SVG, one path per state."""
+    svg = await run_in_threadpool(_world_svg)
+    return Response(svg, media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@world_router.get("/api/coalition/options", tags=["world"], responses={**ERRORS, **ANY_JSON})
+async def coalition_options(
+    scenario: Annotated[str, Query(pattern=NAME_PATTERN, max_length=100)] = "russia-world",
+) -> Any:
+    """What a coalition question may choose: event kinds, states, resolutions, overlays."""
+    _known_scenario(scenario)
+    return await run_in_threadpool(backend.coalition_options, scenario)
+
+
+@world_router.post("/api/coalition", status_code=202, tags=["world"],
+                   responses={**ERRORS, 429: {"model": ErrorBody}, **ANY_JSON})
+async def coalition_submit(jobs: CoalitionDep, req: CoalitionRequest) -> Any:
+    """Ask a coalition question; the answer comes at once from the store or from a job."""
+    _known_scenario(req.scenario)
+    settings = CoalitionSettings(
+        target=req.target.upper(), year=req.year, kind=req.kind, scenario=req.scenario,
+        resolution=req.resolution, vote_year=req.vote_year, perspective=req.perspective,
+        hypothesis=req.hypothesis, sets=tuple(lv.as_set() for lv in req.levers),
+        members=req.members, seed=req.seed)
+    return await run_in_threadpool(jobs.submit, settings)
+
+
+@world_router.get("/api/coalition/{job_id}", tags=["world"], responses={**ERRORS, **ANY_JSON})
+async def coalition_job(jobs: CoalitionDep,
+                        job_id: Annotated[str, PathParam(pattern=r"^[0-9a-f]{20}$")]) -> Any:
+    """A coalition question: status, elapsed seconds and, when complete, the answer."""
+    return jobs.get(job_id)
+
+
+@world_router.post("/api/coalition/{job_id}/cancel", tags=["world"],
+                   responses={**ERRORS, 409: {"model": ErrorBody}, **ANY_JSON})
+async def coalition_cancel(jobs: CoalitionDep,
+                           job_id: Annotated[str, PathParam(pattern=r"^[0-9a-f]{20}$")]) -> Any:
+    """Cancel a running coalition question (nothing is stored)."""
+    return jobs.cancel(job_id)
+
+
+@lru_cache(maxsize=1)
+def _world_svg() -> bytes:
+    from multipolar.web.world import map_svg
+
+    return map_svg().encode("utf-8")
 
 
 @lru_cache(maxsize=256)

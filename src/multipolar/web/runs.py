@@ -14,7 +14,7 @@ a cancel flag is checked between chunks. Browsing reads only ``web.json`` data h
 and ``view.json`` bytes held in a small cache, never DuckDB, so it stays fast while a run
 writes its catalogue. :func:`safe_file` resolves a download path inside a run folder and
 refuses ``..``, absolute paths, hidden names and symbolic links.
-Depends on the standard library, :mod:`multipolar.web.backend` and :mod:`multipolar.errors`.
+Depends on the standard library, :mod:`multipolar.web.backend` and :mod:`multipolar.core.errors`.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from multipolar.errors import InputError, MultipolarError
-from multipolar.jsonutil import jsonable
+from multipolar.core.errors import InputError, MultipolarError
+from multipolar.core.jsonutil import jsonable
 from multipolar.web import backend
 from multipolar.web.settings import RUN_ID, Settings
 
@@ -265,8 +265,9 @@ class RunManager:
         with self.lock:
             meta = dict(self.runs[rid])
             meta.update(changes)
+            # the file first: whoever sees the new status in memory finds it on disk too
+            self._write_meta(meta)
             self.runs[rid] = meta
-        self._write_meta(meta)
         return meta
 
     def get(self, rid: str) -> dict[str, Any]:
@@ -421,7 +422,7 @@ class RunManager:
             vlock = self._view_locks.setdefault(rid, threading.Lock())
         with vlock:
             vfile = d / VIEW
-            if not vfile.is_file():
+            if not vfile.is_file() or not _current_view(vfile):
                 summary = self.summary(rid)
                 atomic_write(vfile, dumps(backend.build_view(summary,
                                                              meta["params"].get("scenario"))))
@@ -473,6 +474,13 @@ class RunManager:
         return out
 
 
+
+
+def _current_view(vfile: Path) -> bool:
+    """True when a stored view has the present layout (older ones lack the world data)."""
+    with vfile.open("rb") as f:
+        head = f.read(64)
+    return head.startswith(b'{"version":%d,' % backend.VIEW_VERSION)
 
 
 def dumps(obj: Any) -> bytes:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from multipolar.web import backend
 from multipolar.web.settings import (
+    MAX_COALITION_MEMBERS,
     MAX_MEMBER_YEARS,
     MAX_MEMBERS,
     MAX_SEED,
@@ -68,6 +69,50 @@ class RunRequest(BaseModel):
                 raise ValueError(f"members x years is over {MAX_MEMBER_YEARS:,}; use fewer "
                                  "members or the CLI (multipolar run) for big ensembles")
         return self
+
+
+class CoalitionLever(BaseModel):
+    """One dated lever of a what-if: ``PATH[TARGET]=VALUE@YEAR`` (target and year optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,60}"
+                                                   r"(\.[A-Za-z][A-Za-z0-9_]{0,60}){0,3}$",
+                                           max_length=200)] = Field(
+        description="a lever, driver or mechanism parameter, e.g. kindred_regimes.support")
+    value: LeverValue
+    target: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_ .-]{0,59}$",
+                                             max_length=60)] | None = Field(
+        None, description="the state it acts on (none: every state)")
+    year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="from this year on")
+
+    def as_set(self) -> str:
+        """The ``--set`` item of this lever."""
+        key = self.path + (f"[{self.target}]" if self.target else "")
+        return f"{key}={self.value:.6g}" + (f"@{self.year}" if self.year is not None else "")
+
+
+class CoalitionRequest(BaseModel):
+    """A coalition question: the event, the vote, the view of the system and the levers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: Name = Field("russia-world", description="a bundled scenario with actor_sets")
+    kind: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")] = Field(
+        "use_of_force", description="event kind (use_of_force)")
+    target: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")] = Field(
+        description="ISO3 code of the state Russia uses force against")
+    year: int = Field(ge=1993, le=2100, description="year of the event")
+    resolution: Name | None = Field(None, description="kind of resolution voted on "
+                                                      "(none: the kind the event implies)")
+    vote_year: int | None = Field(None, ge=1993, le=2100,
+                                  description="year of the vote (none: the event's year)")
+    perspective: Name | None = Field(None, description="perspective overlay (none = base)")
+    hypothesis: Name | None = Field(None, description="hypothesis overlay (none = default)")
+    levers: list[CoalitionLever] = Field(default_factory=list, max_length=16,
+                                         description="dated levers of the what-if")
+    members: int = Field(500, ge=1, le=MAX_COALITION_MEMBERS, description="ensemble members")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="master seed")
 
 
 class Progress(BaseModel):

@@ -4,7 +4,7 @@
 where to bind, where runs are stored, the optional evidence corpus, the optional access token
 and the size of the run queue. The ``MAX_*`` constants bound every request, so a request for a
 billion members or a hundred-thousand-year span is refused at once with a clear 4xx.
-Depends on the standard library and :mod:`multipolar.errors`.
+Depends on the standard library and :mod:`multipolar.core.errors`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from multipolar.errors import InputError
+from multipolar.core.errors import InputError
 
 MAX_MEMBERS = 20_000
 """Most ensemble members one dashboard run may ask for (use the CLI for more)."""
+MAX_COALITION_MEMBERS = 5_000
+"""Most members of one coalition forecast in the dashboard (the CLI takes more)."""
 MAX_SEED = 2**63 - 1
 MIN_YEAR = 1900
 MAX_YEAR = 2200

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 import yaml
 
-from multipolar import rng
+from multipolar.core import rng
 from multipolar.model.mechanisms import MECHANISMS, SHARED_PARAMS, Mechanism
 from multipolar.model.state import (
     STATE_BOUNDS,

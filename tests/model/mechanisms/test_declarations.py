@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import yaml
 
-from multipolar.errors import ScenarioError
+from multipolar.core.errors import ScenarioError
 from multipolar.model.api import compile_model, simulate
 from multipolar.model.engine import _steps
 from multipolar.model.mechanisms import MECHANISMS, ORDER, Mechanism, Param, declared_params

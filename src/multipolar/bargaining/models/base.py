@@ -15,7 +15,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 
 from multipolar.bargaining.issues import IssueSet, weighted_mean
-from multipolar.seeding import SeedLike
+from multipolar.core.seeding import SeedLike
 
 MoveKind = str  # "challenge" | "compromise" | "capitulation" | "concession"
 

@@ -55,7 +55,7 @@ import numpy as np
 
 from multipolar.bargaining.issues import IssueSet
 from multipolar.bargaining.models.base import BargainingModel, Move, Outcome, register
-from multipolar.seeding import SeedLike
+from multipolar.core.seeding import SeedLike
 
 KINDS = ("challenge", "compromise", "capitulation")
 

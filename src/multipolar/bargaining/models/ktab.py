@@ -34,7 +34,7 @@ import numpy as np
 
 from multipolar.bargaining.issues import IssueSet
 from multipolar.bargaining.models.base import BargainingModel, Move, Outcome, register
-from multipolar.seeding import SeedLike, as_generator
+from multipolar.core.seeding import SeedLike, as_generator
 
 VP_RULES = ("linear", "square", "binary")
 PCM_RULES = ("condorcet", "markov")

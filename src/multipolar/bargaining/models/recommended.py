@@ -35,7 +35,7 @@ import numpy as np
 from multipolar.bargaining.issues import IssueSet
 from multipolar.bargaining.models.base import BargainingModel, Outcome, register
 from multipolar.bargaining.models.spatial import Nash
-from multipolar.seeding import SeedLike
+from multipolar.core.seeding import SeedLike
 
 
 @register

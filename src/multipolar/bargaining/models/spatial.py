@@ -11,7 +11,7 @@ import numpy as np
 
 from multipolar.bargaining.issues import IssueSet, weighted_mean
 from multipolar.bargaining.models.base import BargainingModel, Outcome, register
-from multipolar.seeding import SeedLike
+from multipolar.core.seeding import SeedLike
 
 
 @register

@@ -22,7 +22,7 @@ dated_events), ``alignment``, ``integration`` (delegation_limit), ``domestic``
 (domestic_linkage), ``sphere`` (whose sphere of influence a neighbour is in), ``world`` (the
 world scenario's global instruments and answers: arms_and_energy, distant_military_presence,
 chosen_bargains, western_normative_pull, china_backing, sovereignty_norm); ``catalogue``
-validates a scenario against the declarations. Depends on NumPy and :mod:`multipolar.rng`.
+validates a scenario against the declarations. Depends on NumPy and :mod:`multipolar.core.rng`.
 """
 
 from __future__ import annotations

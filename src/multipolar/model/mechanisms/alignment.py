@@ -1,6 +1,6 @@
 """UN voting alignment moves towards its target (D1, D5, D7).
 
-Depends on NumPy, :mod:`multipolar.rng` and :mod:`.base`.
+Depends on NumPy, :mod:`multipolar.core.rng` and :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from multipolar import rng
+from multipolar.core import rng
 from multipolar.model.mechanisms.base import Mechanism, Param, register
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@
 ``multipolar mechanisms --json``, the docs and the dashboard). :func:`check_mechanisms` checks a
 scenario's mechanisms, implementations and parameters against the declarations, with located
 errors, and fills in the declared defaults.
-Depends on :mod:`.base` and :mod:`multipolar.errors`.
+Depends on :mod:`.base` and :mod:`multipolar.core.errors`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from multipolar.errors import Problem, ScenarioError, suggest
+from multipolar.core.errors import Problem, ScenarioError, suggest
 from multipolar.model.mechanisms.base import MECHANISMS, SHARED_PARAMS, STREAMS, Param
 
 if TYPE_CHECKING:

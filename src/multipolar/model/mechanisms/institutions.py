@@ -3,7 +3,7 @@
 Accession and exit are yearly draws; frozen conflicts are levers; the outside powers' tacit
 red lines hold some states back from some formats.
 
-Depends on NumPy, :mod:`multipolar.rng` and :mod:`.base`.
+Depends on NumPy, :mod:`multipolar.core.rng` and :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar import rng
+from multipolar.core import rng
 from multipolar.model.mechanisms._maths import logistic
 from multipolar.model.mechanisms.base import Mechanism, Param, register
 
@@ -31,7 +31,7 @@ FITTED = {"join_base_east": -3.263, "join_base_west": -4.369, "join_lean": 6.715
           "exit_base_east": -4.283, "exit_base_west": -6.016, "exit_lean": 3.896,
           "exit_depth": 0.038, "completion": 0.6}
 """Maximum-likelihood estimates on the observed accessions and exits 1993-2019, written by
-``scripts/fit_memberships.py --write`` (:mod:`multipolar.model.membership_fit`); the
+``scripts/fit_memberships.py --write`` (:mod:`multipolar.calibrate.memberships`); the
 declared defaults below read them, so the fit is their one source."""
 
 

@@ -3,7 +3,7 @@
 Threat perception (B2, C5), the yearly choice of attraction and assertion (A1-A4; the
 opportunist rule, D9), and the dated use of force given by the scenario (D1, C2).
 
-Depends on NumPy, :mod:`multipolar.rng` and :mod:`.base`.
+Depends on NumPy, :mod:`multipolar.core.rng` and :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from multipolar import rng
+from multipolar.core import rng
 from multipolar.model.mechanisms._maths import sigmoid
 from multipolar.model.mechanisms.base import Mechanism, Param, register
 

@@ -3,7 +3,7 @@
 Random leadership transitions, revolutions and flare-ups (D8); dated revolutions and
 leadership changes.
 
-Depends on NumPy, :mod:`multipolar.rng` and :mod:`.base`.
+Depends on NumPy, :mod:`multipolar.core.rng` and :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from multipolar import rng
+from multipolar.core import rng
 from multipolar.model.mechanisms._maths import unit_uniform
 from multipolar.model.mechanisms.base import Mechanism, Param, register
 from multipolar.model.mechanisms.sphere import RUSSIA, SECURITY

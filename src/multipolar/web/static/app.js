@@ -46,7 +46,7 @@ const cap = (s) => { const t = s.replace(/\beu\b/g, "EU"); return t.charAt(0).to
 
 /* ------------------------------------------------------------------ form */
 
-async function loadScenario(keepLevers = false) {
+async function loadScenario(keepLevers = false, preset = null) {
   const name = $("scenario").value;
   const p = new URLSearchParams();
   if ($("perspective").value) p.set("perspective", $("perspective").value);
@@ -59,18 +59,66 @@ async function loadScenario(keepLevers = false) {
       ...info.perspectives.map((x) => [x.name, `${pretty(x.name)} — ${x.holder || ""}`])], "");
     fillSelect($("hypothesis"), info.hypotheses.map((x) => [x.name, pretty(x.name)]),
       info.default_hypothesis || "");
+    describeScenario(info);
     $("start").value = info.time.start;
     $("end").value = info.time.end;
     document.querySelectorAll("#obs-year, .obs-year").forEach((e) => (e.textContent = info.time.observed_until));
     S.evidence = await api(`/api/scenarios/${encodeURIComponent(name)}/evidence`);
     renderEvidenceList();
   }
+  if (preset) {
+    // show the settings of the run on screen: overlays, years, levers, oil
+    let again = false;
+    if (($("perspective").value || null) !== (preset.perspective || null)) { $("perspective").value = preset.perspective || ""; again = true; }
+    if (preset.hypothesis && $("hypothesis").value !== preset.hypothesis) { $("hypothesis").value = preset.hypothesis; again = true; }
+    if (again) return loadScenario(false, { ...preset, perspective: $("perspective").value || null, hypothesis: $("hypothesis").value || null, _done: true });
+    if (preset.start) $("start").value = preset.start;
+    if (preset.end) $("end").value = preset.end;
+  }
   const persp = info.perspectives.find((x) => x.name === $("perspective").value);
   $("perspective-help").textContent = persp ? persp.description : "The scenario as written, without any observer's overlay.";
   const hyp = info.hypotheses.find((x) => x.name === $("hypothesis").value);
   $("hypothesis-help").textContent = hyp ? hyp.description : "";
-  renderLevers(keepLevers);
+  renderLevers(keepLevers, preset ? runLevers(preset) : null);
+  if (preset) {
+    const oil = runOil(preset);
+    $("oil-fix").checked = oil !== null;
+    $("oil").disabled = oil === null;
+    if (oil !== null) $("oil").value = oil;
+    showOil();
+  }
   updateCli();
+}
+
+// lever values of a run: from the dashboard's record, else from its --set items
+function runLevers(p) {
+  const out = { ...(p.levers || {}) };
+  for (const s of p.sets || []) {
+    const m = s.match(/^(?:levers\.)?([A-Za-z0-9_]+)=(-?[0-9.eE+-]+)$/);
+    if (m && S.info.levers.some((l) => l.name === m[1])) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+function runOil(p) {
+  if (p.oil_level !== null && p.oil_level !== undefined) return p.oil_level;
+  for (const s of p.sets || []) { const m = s.match(/^drivers\.oil_price\.future\.level=([0-9.]+)$/); if (m) return Number(m[1]); }
+  return null;
+}
+
+const LEDE = {
+  world: "How does every UN member state stand between Russia and the West, and who would side with Russia in a vote? " +
+    "Each run simulates many possible worlds (members); the map and charts show where most of them fall.",
+  neighbourhood: "How do Russia's post-Soviet neighbours position themselves between Russia and the West? " +
+    "Each run simulates many possible worlds (members); the charts show where most of them fall.",
+};
+function describeScenario(info) {
+  const kind = info.world ? "world" : "neighbourhood";
+  $("page-sub").textContent = `· ${info.title}`;
+  document.title = `multipolar · ${info.title}`;
+  $("lede").replaceChildren(LEDE[kind] + " Observed data end in ", el("b", { id: "obs-year", text: info.time.observed_until }),
+    "; later years are projections.");
+  document.querySelectorAll(".obs-year").forEach((e) => (e.textContent = info.time.observed_until));
+  $("levers").previousElementSibling.hidden = false;
 }
 
 function fillSelect(sel, options, value) {
@@ -78,11 +126,13 @@ function fillSelect(sel, options, value) {
   if (value !== undefined) sel.value = value;
 }
 
-function renderLevers(keep) {
+function renderLevers(keep, values = null) {
   const old = {};
   if (keep) document.querySelectorAll("#levers input[type=range]").forEach((i) => (old[i.dataset.name] = i.value));
+  if (values) Object.assign(old, values), keep = true;
   const box = $("levers");
   box.replaceChildren();
+  if (!S.info.levers.length) box.append(el("p", { class: "hint", text: "This scenario has no levers; use --set on a mechanism parameter from the command line, or the levers of the Coalition what-if." }));
   for (const lv of S.info.levers) {
     const id = `lever-${lv.name}`;
     const input = el("input", { type: "range", id, min: lv.bounds[0], max: lv.bounds[1], step: 0.05,
@@ -99,7 +149,7 @@ function renderLevers(keep) {
     const info = el("button", { type: "button", class: "info", title: "why this lever?",
       text: "evidence", on: { click: () => showEvidence(`levers.${lv.name}`) } });
     box.append(el("div", { class: "lever" },
-      el("div", { class: "lever-head" }, el("label", { for: id, text: cap(pretty(lv.name)) }), info, out),
+      el("div", { class: "lever-head" }, el("label", { for: id, text: lv.label || cap(pretty(lv.name)) }), info, out),
       input, el("p", { class: "hint", text: lv.description || "" })));
     show();
   }
@@ -196,7 +246,7 @@ async function refreshRuns() {
     `multipolar run --out ${r.runs_folder}/NAME appears here after a page reload.`;
   renderRuns();
   const done = S.runs.filter((x) => x.status === "complete");
-  const opts = done.map((x) => [x.id, `${x.created_at ? x.created_at.slice(5, 16).replace("T", " ") : x.id} · ${x.label}`]);
+  const opts = done.map((x) => [x.id, `${x.params.scenario || "?"} · ${x.created_at ? x.created_at.slice(5, 16).replace("T", " ") : x.id} · ${x.label}`]);
   for (const [sel, fallback] of [[$("cmp-a"), done[1]], [$("cmp-b"), done[0]]]) {
     const cur = sel.value;
     fillSelect(sel, opts);
@@ -205,11 +255,20 @@ async function refreshRuns() {
 }
 
 async function openRun(id) {
+  const seq = (S.openSeq = (S.openSeq || 0) + 1);  // a later open wins over one still loading
   const meta = await api(`/api/runs/${id}`);
   const view = await api(`/api/runs/${id}/view`);
+  if (seq !== S.openSeq) return;
   S.run = meta;
   S.view = view;
   const p = meta.params;
+  if (p.scenario && $("scenario").value !== p.scenario && [...$("scenario").options].some((o) => o.value === p.scenario)) {
+    $("scenario").value = p.scenario;
+    S.info = null;
+  }
+  await loadScenario(false, p).catch((e) => setStatus(e.message, true));
+  if (seq !== S.openSeq) return;
+  showTabsFor(view);
   $("run-title").replaceChildren(el("b", { text: "Showing run " + meta.id }),
     ` — ${pretty(p.scenario)}, ${p.perspective ? pretty(p.perspective) + " perspective" : "base scenario"}, ` +
     `${p.hypothesis ? pretty(p.hypothesis) + " hypothesis" : "default hypothesis"}, ` +
@@ -218,15 +277,33 @@ async function openRun(id) {
   $("cli").textContent = meta.cli;
   $("seed").value = p.seed;
   $("members").value = p.members;
+  $("cli").textContent = meta.cli;
   const yr = $("year");
   yr.min = view.years[0];
   yr.max = view.years[view.years.length - 1];
   if (Number(yr.value) < yr.min || Number(yr.value) > yr.max) yr.value = Math.min(yr.max, view.observed_until || yr.max);
   fillSelect($("institution"), view.institutions.map((i) => [i.id, i.id]), $("institution").value || (view.institutions[0] || {}).id);
   const neighbours = neighboursOf(view);
-  fillSelect($("cmp-actor"), neighbours.map((a) => [a, a]), $("cmp-actor").value || neighbours[1] || neighbours[0]);
+  const label = (a) => (view.names && view.names[a] && view.names[a] !== a ? `${view.names[a]} (${a})` : a);
+  fillSelect($("cmp-actor"), neighbours.map((a) => [a, label(a)]), $("cmp-actor").value || neighbours[1] || neighbours[0]);
   renderRuns();
   drawTab();
+}
+
+// tabs a run's scenario does not model are hidden, and the page says why
+function showTabsFor(view) {
+  const world = view.kind === "world";
+  const hide = { world: !world, groups: !world, fan: world, network: world || !view.institutions.length,
+    members: !view.institutions.length };
+  document.querySelectorAll(".tabs button").forEach((b) => { b.hidden = !!hide[b.dataset.tab]; });
+  const notes = [];
+  if (world) notes.push("A world run: the World map shows every state (click one for its fan chart); the Groups tab the seed-002 groups.");
+  if (!view.institutions.length) notes.push("This scenario models no organisation memberships, so the Network and Memberships tabs are hidden.");
+  $("run-note").textContent = notes.join(" ");
+  $("run-note").hidden = !notes.length;
+  if (hide[S.tab]) S.tab = world ? "world" : "fan";
+  document.querySelectorAll(".tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === S.tab));
+  document.querySelectorAll(".tab").forEach((s) => s.classList.toggle("active", s.id === `tab-${S.tab}`));
 }
 
 function neighboursOf(view) {
@@ -251,7 +328,7 @@ function bandTraces(years, fan, color, name, axis, legend, group) {
 function gridAxes(n, cols, opts = {}) {
   const rows = Math.ceil(n / cols);
   const layout = { grid: { rows, columns: cols, pattern: "independent", xgap: 0.06, ygap: 0.3 / rows + 0.08 },
-    margin: { l: 40, r: 10, t: 30, b: 30 }, showlegend: true, annotations: [], shapes: [],
+    margin: { l: 40, r: 10, t: 56, b: 30 }, showlegend: true, annotations: [], shapes: [],
     legend: { orientation: "h", y: -0.06, x: 0 }, height: Math.max(380, 200 * rows + 60),
     font: { size: 11 } };
   for (let i = 0; i < n; i++) {
@@ -267,7 +344,7 @@ function subplotTitle(layout, i, text) {
   const s = i === 0 ? "" : String(i + 1);
   layout.annotations.push({ text: `<b>${text}</b>`, xref: `x${s} domain`, yref: `y${s} domain`,
     x: 0.02, y: 1.0, xanchor: "left", yanchor: "bottom", showarrow: false, font: { size: 12 } });
-  if (S.view.observed_until)
+  if (S.view.observed_until && S.view.observed_until < S.view.years[S.view.years.length - 1])
     layout.shapes.push({ type: "rect", xref: `x${s}`, yref: `y${s} domain`, x0: S.view.observed_until + 0.5,
       x1: S.view.years[S.view.years.length - 1], y0: 0, y1: 1, fillcolor: "rgba(0,0,0,0.045)", line: { width: 0 },
       layer: "below" });
@@ -295,7 +372,8 @@ function drawFan() {
       legendgroup: "obs", xaxis: axis.x, yaxis: axis.y, hovertemplate: "%{x} observed: %{y:.2f}<extra></extra>" });
     subplotTitle(layout, i, esc(a));
   });
-  Plotly.react("fan-chart", traces, layout, { responsive: true, displaylogo: false });
+  for (let i = 0; i < actors.length; i++) layout[`xaxis${i ? i + 1 : ""}`].tickformat = "d";
+  Plotly.react("fan-chart", traces, layout, plotCfg("fan-chart"));
 }
 
 const REGION_Y = { eastern_europe: 4, baltic: 3, south_caucasus: 2, central_asia: 1 };
@@ -375,12 +453,14 @@ function drawNetwork() {
     annotations: [["Eastern Europe", 4], ["Baltic states", 3], ["South Caucasus", 2], ["Central Asia", 1]]
       .map(([t, y]) => ({ text: t, x: -0.98, y: y, xanchor: "left", showarrow: false, font: { size: 10, color: "#888" } })),
     shapes: [{ type: "line", x0: 0.5, x1: 0.5, y0: 0.5, y1: 5.3, line: { color: "#ccc", dash: "dot" } }] };
-  Plotly.react("network-chart", traces, layout, { responsive: true, displaylogo: false });
+  layout.margin.t = 56;
+  Plotly.react("network-chart", traces, layout, plotCfg("network-chart"));
 }
 
 function drawMembers() {
   const v = S.view;
   const inst = $("institution").value || (v.institutions[0] || {}).id;
+  if (!inst) { $("members-chart").replaceChildren(el("p", { class: "hint", text: "This scenario models no organisation memberships." })); return; }
   const table = v.memberships[inst] || {};
   const actors = neighboursOf(v).concat(v.actors.filter((a) => v.roles[a] === "core")).filter((a) => table[a]);
   const trace = { type: "heatmap", x: v.years, y: actors, z: actors.map((a) => table[a]), zmin: 0, zmax: 1,
@@ -389,9 +469,9 @@ function drawMembers() {
     hovertemplate: "%{y} %{x}: member in %{z:.0%} of worlds<extra></extra>" };
   const shapes = v.observed_until ? [{ type: "line", x0: v.observed_until + 0.5, x1: v.observed_until + 0.5,
     yref: "paper", y0: 0, y1: 1, line: { color: "#c0392b", dash: "dash" } }] : [];
-  Plotly.react("members-chart", [trace], { height: 560, margin: { l: 100, r: 20, t: 30, b: 40 },
-    title: { text: `${esc(inst)}: membership by year (dashed line: end of observed data)`, font: { size: 13 } },
-    yaxis: { autorange: "reversed" }, shapes }, { responsive: true, displaylogo: false });
+  Plotly.react("members-chart", [trace], { height: 560, margin: { l: 100, r: 20, t: 56, b: 40 },
+    title: { text: `${esc(inst)}: membership by year (dashed line: end of observed data)`, font: { size: 13 }, x: 0.02 },
+    xaxis: { tickformat: "d", dtick: 5 }, yaxis: { autorange: "reversed" }, shapes }, plotCfg("members-chart"));
 }
 
 const RUSSIA_TITLES = { capacity: "capacity (rent-funded means)", regime_security: "regime security",
@@ -399,7 +479,13 @@ const RUSSIA_TITLES = { capacity: "capacity (rent-funded means)", regime_securit
 
 function drawRussia() {
   const v = S.view;
-  const keys = Object.keys(v.russia);
+  const flat = v.russia_constant || [];
+  const keys = Object.keys(v.russia).filter((k) => !flat.includes(k));
+  const note = $("russia-note");
+  note.hidden = !flat.length;
+  note.textContent = flat.length ? `Not shown: ${flat.map((k) => RUSSIA_TITLES[k] || pretty(k)).join(", ")} — ` +
+    `${flat.length === 1 ? "it stays" : "they stay"} at ${flat.map((k) => fmt(v.russia[k].median[0])).join(", ")} in every year and every simulated world: ` +
+    `this scenario${v.kind === "world" ? " (the world model)" : ""} does not move ${flat.length === 1 ? "it" : "them"}.` : "";
   const layout = gridAxes(keys.length, 3);
   const traces = [];
   keys.forEach((k, i) => {
@@ -407,30 +493,57 @@ function drawRussia() {
     traces.push(...bandTraces(v.years, v.russia[k], BLUE, "", { x: `x${s}`, y: `y${s}` }, i === 0, "r"));
     subplotTitle(layout, i, esc(RUSSIA_TITLES[k] || pretty(k)));
   });
-  Plotly.react("russia-chart", traces, layout, { responsive: true, displaylogo: false });
+  for (let i = 0; i < keys.length; i++) layout[`xaxis${i ? i + 1 : ""}`].tickformat = "d";
+  Plotly.react("russia-chart", traces, layout, plotCfg("russia-chart"));
 }
 
 async function drawCompare() {
   const a = $("cmp-a").value, b = $("cmp-b").value;
   const table = $("compare-table");
+  const note = $("cmp-note");
+  note.hidden = true;
   if (!a || !b) { table.replaceChildren(el("tr", {}, el("td", { text: "Finish two runs to compare them." }))); return; }
-  const [va, vb, cmp] = await Promise.all([getView(a), getView(b), api(`/api/compare?a=${a}&b=${b}`)]);
+  const [va, vb] = await Promise.all([getView(a), getView(b)]);
+  let cmp;
+  try { cmp = await api(`/api/compare?a=${a}&b=${b}`); } catch (e) {
+    note.textContent = `These runs cannot be compared: ${e.message}`; note.hidden = false;
+    table.replaceChildren(); Plotly.purge("compare-chart"); Plotly.purge("compare-diff-chart"); $("cmp-map-box").hidden = true; return;
+  }
+  S.cmpRows = cmp.rows;
+  $("cmp-prov-a").textContent = `A: run ${cmp.a.id} — ${cmp.provenance.a}`;
+  $("cmp-prov-b").textContent = `B: run ${cmp.b.id} — ${cmp.provenance.b}`;
+  if (cmp.note) { note.textContent = cmp.note; note.hidden = false; }
+  const pairs = Object.fromEntries(cmp.shared);
+  const label = (r) => (r.name && r.name !== r.actor ? `${r.name} (${r.actor})` : r.actor);
+  const opts = cmp.rows.map((r) => [r.actor, label(r)]);
   let actor = $("cmp-actor").value;
-  if (!va.alignment[actor]) actor = neighboursOf(va)[0];
-  const traces = [...bandTraces(va.years, va.alignment[actor], "192,57,43", "A ", { x: "x", y: "y" }, true, "A"),
-    ...bandTraces(vb.years, vb.alignment[actor], BLUE, "B ", { x: "x", y: "y" }, true, "B")];
+  fillSelect($("cmp-actor"), opts);
+  if (!pairs[actor]) actor = (cmp.rows.find((r) => r.role === "neighbour") || cmp.rows[0]).actor;
+  $("cmp-actor").value = actor;
+  const other = pairs[actor];
+  const name = (cmp.rows.find((r) => r.actor === actor) || {}).name || actor;
+  const traces = [...bandTraces(va.years, va.alignment[actor], "179,88,6", "A ", { x: "x", y: "y" }, true, "A"),
+    ...bandTraces(vb.years, vb.alignment[other], "84,39,136", "B ", { x: "x", y: "y" }, true, "B")];
   if (va.observed[actor]) traces.push({ x: va.years, y: va.observed[actor], mode: "markers", type: "scatter",
     marker: { color: "#222", size: 4 }, name: "observed" });
-  Plotly.react("compare-chart", traces, { height: 460, margin: { l: 40, r: 10, t: 30, b: 40 },
-    title: { text: `${esc(actor)}: alignment, run A (red) vs run B (blue)`, font: { size: 13 } },
-    legend: { orientation: "h", y: -0.15 }, yaxis: { title: { text: "votes like Russia (0) … like the US (1)" } } },
-    { responsive: true, displaylogo: false });
+  const base = { height: 420, margin: { l: 50, r: 10, t: 56, b: 40 }, legend: { orientation: "h", y: -0.18 }, xaxis: { tickformat: "d" } };
+  Plotly.react("compare-chart", traces, { ...base, shapes: projShape(va),
+    title: { text: `${esc(name)}: alignment, run A (orange) and run B (purple)`, font: { size: 13 }, x: 0.02 },
+    yaxis: { title: { text: "votes like Russia (0) … like the US (1)" } } }, plotCfg("compare-chart"));
+  // difference fan: B - A per quantile over the common years
+  const yrs = cmp.years;
+  const dq = (q) => yrs.map((y) => { const x = va.alignment[actor][q][va.years.indexOf(y)], z = vb.alignment[other][q][vb.years.indexOf(y)];
+    return x === null || z === null ? null : z - x; });
+  const dfan = Object.fromEntries(QS.map((q) => [q, dq(q)]));
+  Plotly.react("compare-diff-chart", [...bandTraces(yrs, dfan, "84,39,136", "B − A ", { x: "x", y: "y" }, true, "D")],
+    { ...base, shapes: [...projShape(va), { type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0, line: { color: "#888", dash: "dot" } }],
+      title: { text: `${esc(name)}: difference B − A of each quantile`, font: { size: 13 }, x: 0.02 },
+      yaxis: { title: { text: "B − A (positive: B closer to the US)" } } }, plotCfg("compare-diff-chart"));
   $("cmp-head").textContent = `Median alignment in ${cmp.year}`;
-  table.replaceChildren(el("tr", {}, el("th", { text: "state" }), el("th", { text: "A" }), el("th", { text: "B" }),
-    el("th", { text: "B − A" })),
-  ...cmp.rows.filter((r) => r.role === "neighbour").map((r) => el("tr", {}, el("td", { text: r.actor }),
-    el("td", { class: "num", text: fmt(r.a) }), el("td", { class: "num", text: fmt(r.b) }),
-    el("td", { class: "num", text: (r.diff > 0 ? "+" : "") + fmt(r.diff) }))));
+  const rows = cmp.rows.filter((r) => va.kind === "world" || vb.kind === "world" || r.role === "neighbour")
+    .map((r) => ({ state: label(r), A: r.a, B: r.b, "B − A": r.diff }));
+  dataTable(table, rows, `compare-${cmp.year}`);
+  await drawCompareMap(va, vb, cmp);
 }
 
 const viewCache = new Map();
@@ -445,8 +558,10 @@ function drawTab() {
   if (t === "runs") return renderRuns();
   if (t === "evidence") return;
   if (t === "compare") return drawCompare().catch((e) => setStatus(e.message, true));
+  if (t === "coalition") return initCoalition();
   if (!S.view || typeof Plotly === "undefined") return;
-  ({ fan: drawFan, network: drawNetwork, members: drawMembers, russia: drawRussia })[t]();
+  const r = ({ fan: drawFan, network: drawNetwork, members: drawMembers, russia: drawRussia, world: drawWorld, groups: drawGroups })[t]();
+  if (r && r.catch) r.catch((e) => setStatus(e.message, true));
 }
 
 /* ------------------------------------------------------------------ runs table */
@@ -457,7 +572,7 @@ function renderRuns() {
   const rows = S.runs.map((r) => {
     const acts = el("td");
     if (r.status === "complete") {
-      acts.append(el("button", { type: "button", text: "open", on: { click: () => { openRun(r.id); selectTab("fan"); } } }), " ",
+      acts.append(el("button", { type: "button", text: "open", "aria-label": `open run ${r.id}`, on: { click: async () => { await openRun(r.id); selectTab(S.view && S.view.kind === "world" ? "world" : "fan"); } } }), " ",
         el("button", { type: "button", text: "as A", on: { click: () => { $("cmp-a").value = r.id; selectTab("compare"); } } }), " ",
         el("button", { type: "button", text: "as B", on: { click: () => { $("cmp-b").value = r.id; selectTab("compare"); } } }));
     } else if (["interrupted", "cancelled", "failed"].includes(r.status)) {
@@ -548,6 +663,7 @@ async function init() {
   $("play").addEventListener("click", togglePlay);
   $("institution").addEventListener("change", () => S.view && drawMembers());
   for (const id of ["cmp-a", "cmp-b", "cmp-actor"]) $(id).addEventListener("change", () => drawCompare().catch((e) => setStatus(e.message, true)));
+  renderExports();
   await loadScenario();
   await refreshRuns();
   const active = S.runs.find((r) => r.status === "running" || r.status === "queued");

@@ -1,0 +1,164 @@
+"""Pooled calibration: the parameters shared across states, fitted on every state's data.
+
+``multipolar calibrate russia-world --until Y --out FILE`` runs :func:`calibrate_pooled`. It
+loads the world scenario blind after ``Y`` (:func:`multipolar.forecast.origin.load_for_origin`: the
+scenario's series stop at ``Y``, and its actor set is the UN members of ``Y``), compiles it for
+1992..Y, and fits :data:`POOLED_PARAMETERS`, starting from the mechanisms' declared defaults
+(not from the scenario's values, which are the fit through 2019), by the history objective of
+:func:`multipolar.calibrate.history.calibrate`: the mean absolute error between the ensemble median
+and the observed UN voting alignment (Voeten's ideal points, ``rel_pos_ru0_us1`` of the bundled
+global table) over every simulated state and year up to ``Y``. The observations are the
+compiled model's own series, which stop at ``Y``, so nothing dated after ``Y`` reaches the fit.
+
+The file is an ordinary calibration file (``overrides`` for the world scenario) with a
+``transfer`` section: the fitted values of the mechanisms the neighbourhood shares with the
+world (:data:`TRANSFER`). Another scenario that reads the file (``multipolar forecast
+russia-neighbourhood --calibration FILE``) takes only those, so its parameters rest on some 190
+states instead of 14; its own level (``alignment.base``) stays, because the level depends on
+which other mechanisms add to the target.
+
+Depends on NumPy, the model API and :mod:`multipolar.calibrate.history`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import yaml
+
+from multipolar.calibrate.history import CalibrationResult, Observed, calibrate, scenario_path
+from multipolar.core.errors import InputError
+from multipolar.model.compile import CompiledModel
+
+FIRST_UNTIL, LAST_UNTIL = 2005, 2019
+"""The years a pooled fit may end in (the bundled global data run 1992-2019)."""
+
+TRANSFER: dict[str, tuple[float, float]] = {
+    "alignment.adjustment": (0.05, 0.9),
+    "alignment.democracy_effect": (0.0, 1.0),
+    "kindred_regimes.support": (0.02, 1.0),
+    "patronage_networks.influence": (0.01, 0.6),
+}
+"""Parameters of the mechanisms the world shares with the neighbourhood, with search bounds:
+they mean the same in both scenarios and are handed over by the ``transfer`` section."""
+
+POOLED_PARAMETERS: dict[str, tuple[float, float]] = {
+    **TRANSFER,
+    "alignment.base": (-0.9, 0.5),
+    "western_normative_pull.effect": (0.05, 1.5),
+    "china_backing.cover": (0.01, 1.0),
+    "sovereignty_norm.strength": (0.02, 1.0),
+    "arms_and_energy.arms_effect": (0.02, 1.5),
+    "arms_and_energy.trade_effect": (0.02, 3.0),
+}
+"""Parameters fitted by the pooled calibration. As in
+:data:`multipolar.calibrate.history.FREE_PARAMETERS` the lower bounds keep every mechanism the
+seeds describe switched on: the fit chooses how strong, the theory says whether."""
+
+
+def model_observations(until: int) -> Callable[[CompiledModel], Observed]:
+    """Observed alignment of every simulated state up to ``until``, from the model's series."""
+
+    def observed(model: CompiledModel) -> Observed:
+        arr = np.asarray(model.obs["un_alignment"], dtype=np.float64)
+        mask = np.isfinite(arr) & model.neighbours[None, :]
+        mask[0] = False  # the first year is the initial condition
+        mask &= (model.years <= until)[:, None]
+        if not mask.any():
+            raise InputError(f"no observed alignment up to {until}", field="--until",
+                             fix=f"choose --until from {FIRST_UNTIL} to {LAST_UNTIL}")
+        return Observed(model.years, arr, mask)
+
+    return observed
+
+
+def declared_defaults(paths: list[str]) -> dict[str, float]:
+    """The defaults the mechanisms declare for ``paths`` (``mechanism.param``).
+
+    The search starts there rather than at the scenario's values, which are themselves a fit
+    through 2019: a fit through an earlier year must not start from what later data taught.
+    """
+    from multipolar.model.mechanisms import resolve
+
+    out: dict[str, float] = {}
+    for path in paths:
+        mech, _, name = path.partition(".")
+        for q in resolve(mech).params:
+            if q.name == name:
+                out[path] = float(q.default)
+    return out
+
+
+def last_until() -> int:
+    """The latest year a pooled fit may end in.
+
+    The active data set's last ideal-point year (:data:`LAST_UNTIL` for the bundled data).
+    """
+    from multipolar.datasets.follow import last_year
+
+    return last_year(("idealpoints",))
+
+
+def check_until(until: int) -> None:
+    """A located error unless ``FIRST_UNTIL <= until <= last_until()``."""
+    last = last_until()
+    if not FIRST_UNTIL <= until <= last:
+        raise InputError(f"--until {until} is outside {FIRST_UNTIL}-{last}",
+                         field="--until",
+                         fix=f"choose a year from {FIRST_UNTIL} to {last} (the global "
+                             f"data run 1992-{last})")
+
+
+def calibrate_pooled(scenario: str = "russia-world", *, until: int = LAST_UNTIL,
+                     members: int = 16, seed: int = 2013, maxiter: int = 300,
+                     sets: list[str] | None = None, perspective: str | None = None,
+                     hypothesis: str | None = None,
+                     free: dict[str, tuple[float, float]] | None = None,
+                     progress: Callable[[int, float], None] | None = None,
+                     ) -> tuple[CalibrationResult, CompiledModel]:
+    """Fit the pooled parameters on every state's alignment up to ``until`` (module docstring)."""
+    from multipolar.forecast.origin import load_for_origin
+
+    check_until(until)
+    loaded = load_for_origin(scenario, until, sets=sets, perspective=perspective,
+                             hypothesis=hypothesis)
+    free = dict(POOLED_PARAMETERS if free is None else free)
+    result, model = calibrate(loaded, until=until, free=free, members=members, seed=seed,
+                              maxiter=maxiter, restarts=0, progress=progress,
+                              observed=model_observations(until),
+                              start_values=declared_defaults(list(free)))
+    result.objective = "pooled"
+    return result, model
+
+
+def _within(value: Any, low: float) -> Any:
+    """A re-centred uniform override narrowed so that no member falls below ``low``.
+
+    The spread of an uncertain parameter is kept around the fitted value, but never so wide
+    that some members would turn the mechanism round (a negative strength).
+    """
+    if not (isinstance(value, dict) and value.get("dist") == "uniform"):
+        return value
+    mid = (value["low"] + value["high"]) / 2
+    half = min((value["high"] - value["low"]) / 2, mid - low)
+    if half <= 1e-6:
+        return round(mid, 6)
+    return {"dist": "uniform", "low": round(mid - half, 6), "high": round(mid + half, 6)}
+
+
+def pooled_yaml(result: CalibrationResult, model: CompiledModel,
+                free: dict[str, tuple[float, float]] | None = None) -> str:
+    """The calibration file of a pooled fit: the usual file plus the ``transfer`` section."""
+    bounds = dict(POOLED_PARAMETERS if free is None else free)
+    doc = yaml.safe_load(result.to_yaml(model))
+    over = doc["overrides"]
+    for k in result.values:
+        if k in bounds:
+            over[scenario_path(k)] = _within(over[scenario_path(k)], bounds[k][0])
+    doc["transfer"] = {scenario_path(k): copy.deepcopy(over[scenario_path(k)])
+                       for k in result.values if k in TRANSFER}
+    doc["calibration"]["states"] = int(model.neighbours.sum())
+    return yaml.safe_dump(doc, sort_keys=False, width=100)

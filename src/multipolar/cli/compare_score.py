@@ -1,0 +1,87 @@
+"""``multipolar compare --score``: rival views ranked on the same back-test, as a table.
+
+:func:`run_score_cli` is the command; :mod:`multipolar.backtest.compete` computes the scores
+(:func:`~multipolar.backtest.compete.score_views`) and :func:`print_view_scores` draws them.
+The back-test package returns results; the command line is the only place that prints.
+Depends on Rich and :mod:`multipolar.backtest.compete`.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from multipolar.cli.common import console, out, print_json, user_errors
+
+
+def print_view_scores(s: dict[str, Any]) -> None:
+    """The ranking as a Rich table."""
+    p = s["persistence"] or {}
+    t = Table(title=f"rival views on forecasts: origins {', '.join(map(str, s['origins']))}, "
+                    f"horizons 1-{s['horizon']}, {s['country_years']} country-years "
+                    f"(persistence MAE {p.get('mae', math.nan):.4f}, "
+                    f"CRPS {p.get('crps', math.nan):.4f})")
+    for c in ("view", "MAE [90% bootstrap]", "vs persistence",
+              f"minus {s['reference']} [90%]", "CRPS", "rank corr.", "P(best)"):
+        t.add_column(c, justify="left" if c == "view" else "right")
+    for lab in s["ranking"]:
+        v = s["views"][lab]
+        rel = f"{100 * (1 - v['mae'] / p['mae']):+.0f}%" if p.get("mae") else "–"
+        rc = v.get("rank_correlation")
+        t.add_row(lab, f"{v['mae']:.4f} [{v['mae_p05']:.4f}, {v['mae_p95']:.4f}]", rel,
+                  f"{v['mae_minus_first']:+.4f} [{v['minus_first_p05']:+.4f}, "
+                  f"{v['minus_first_p95']:+.4f}]",
+                  f"{v['crps']:.4f}", "–" if rc is None else f"{rc:+.2f}",
+                  f"{v['p_best']:.2f}")
+    out.print(t)
+    h = s.get("head_to_head")
+    if h:
+        out.print(f"{h['first']} minus {h['second']}: MAE {h['mae_difference']:+.4f} "
+                  f"[90% {h['p05']:+.4f}, {h['p95']:+.4f}]; P({h['first']} forecasts "
+                  f"better) = {h['p_first_better']:.2f}")
+
+
+def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | None,
+                  origins: str | None, horizon: int, panel: Path | None, members: int,
+                  seed: int, sets: list[str] | None, json_: bool, quiet: bool) -> None:
+    """``multipolar compare --score``: every view (default: all) on the same back-test."""
+    from multipolar.backtest.compete import (
+        SCORE_CALIB_MEMBERS,
+        SCORE_MAXITER,
+        SCORE_PREFIT,
+        View,
+        default_origins,
+        score_views,
+    )
+    from multipolar.cli.calibrate_cmds import _parse_origins
+    from multipolar.explore.compare import resolve_names
+    from multipolar.forecast.origin import load_panel
+    from multipolar.scenario import load_scenario
+
+    with user_errors():
+        sc = load_scenario(scenario).scenario
+        views = [View("base", "scenario")]
+        every = not perspectives and not hypotheses  # neither named: all of both
+        names_p = resolve_names("all" if every else perspectives, list(sc.perspectives),
+                                "perspective")
+        names_h = resolve_names("all" if every else hypotheses, list(sc.hypotheses),
+                                "hypothesis")
+        views += [View("perspective", n) for n in names_p]
+        views += [View("hypothesis", n) for n in names_h]
+        pnl = load_panel(panel)
+        ors = _parse_origins(origins) if origins else default_origins(pnl, horizon)
+
+        def say(label: str) -> None:
+            if not quiet and not json_:
+                console.print(f"back-testing {label} ...")
+
+        s = score_views(pnl, views, ors, horizon, scenario=scenario, seed=seed,
+                        members=members, calib_members=SCORE_CALIB_MEMBERS,
+                        maxiter=SCORE_MAXITER, prefit=SCORE_PREFIT, sets=sets, progress=say)
+        if json_:
+            print_json(s)
+            return
+        print_view_scores(s)

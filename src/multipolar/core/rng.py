@@ -1,0 +1,123 @@
+"""Counter-based random numbers, vectorised over ensemble members.
+
+The neighbourhood model advances all members at once, so it cannot hold one
+:class:`numpy.random.Generator` per member. Instead every random number is a pure function of
+``(member key, stream, year, actor)``: a SplitMix64 hash of the member's 64-bit key (derived
+from the master seed's :class:`~numpy.random.SeedSequence` and the member's *global* index) and
+a counter. Hence a member's draws never depend on chunking, ordering or the executor, and a
+plain per-member implementation (the Mesa peer) can reproduce them exactly.
+Depends only on NumPy (and SciPy's ``ndtri`` for normal deviates).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtri
+
+from multipolar.core.seeding import SeedLike, seed_sequence
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_INV53 = 1.0 / float(1 << 53)
+
+
+def splitmix64(x: np.ndarray) -> np.ndarray:
+    """The SplitMix64 finaliser applied elementwise to a ``uint64`` array (wrapping)."""
+    with np.errstate(over="ignore"):
+        z = np.asarray(x, dtype=np.uint64) + _GOLDEN  # a new array: updated in place below
+        if z.ndim == 0:
+            z = (z ^ (z >> _S30)) * _M1
+            z = (z ^ (z >> _S27)) * _M2
+            return z ^ (z >> _S31)
+        t = z >> _S30
+        z ^= t
+        z *= _M1
+        np.right_shift(z, _S27, out=t)
+        z ^= t
+        z *= _M2
+        np.right_shift(z, _S31, out=t)
+        z ^= t
+        return z
+
+
+def master_key(seed: SeedLike) -> np.uint64:
+    """The 64-bit master key of ``seed``, drawn from its :class:`~numpy.random.SeedSequence`."""
+    return np.uint64(seed_sequence(seed).generate_state(1, dtype=np.uint64)[0])
+
+
+def member_keys(seed: SeedLike, start: int, stop: int) -> np.ndarray:
+    """Keys of global members ``start .. stop-1``: ``splitmix64(master ^ splitmix64(i))``."""
+    idx = np.arange(start, stop, dtype=np.uint64)
+    return splitmix64(splitmix64(idx) ^ master_key(seed))
+
+
+def _counter(stream: int, year: int, actor: np.ndarray | int) -> np.ndarray:
+    c = (np.uint64(stream) << np.uint64(40)) ^ (np.uint64(year & 0xFFFF) << np.uint64(20))
+    return splitmix64(c ^ np.asarray(actor, dtype=np.uint64))
+
+
+def _actors(n_actors: int | None, columns: np.ndarray | None) -> np.ndarray | int:
+    if columns is not None:
+        return np.asarray(columns, dtype=np.uint64)
+    return 0 if n_actors is None else np.arange(n_actors, dtype=np.uint64)
+
+
+def uniform(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None, *,
+            columns: np.ndarray | None = None) -> np.ndarray:
+    """Uniform draws in (0, 1): shape ``(members,)`` or ``(members, n_actors)``.
+
+    ``columns`` (actor indices) draws only those columns of the ``(members, n_actors)`` array,
+    with the same values, shaped ``(members, len(columns))``.
+    """
+    k = keys if n_actors is None and columns is None else keys[:, None]
+    actors = _actors(n_actors, columns)
+    h = splitmix64(k ^ _counter(stream, year, actors))
+    return ((h >> _S11).view(np.int64).astype(np.float64) + 0.5) * _INV53
+
+
+def normal(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None, *,
+           columns: np.ndarray | None = None) -> np.ndarray:
+    """Standard normal draws by inverting the CDF of :func:`uniform` draws."""
+    u = uniform(keys, stream, year, n_actors, columns=columns)
+    return np.asarray(ndtri(u, out=u))
+
+
+_S41 = np.uint64(41)
+_INV23 = np.float32(1.0 / float(1 << 23))
+
+
+def uniform32(keys: np.ndarray, stream: int, year: int,
+              n_actors: int | None = None, *, columns: np.ndarray | None = None) -> np.ndarray:
+    """Single-precision uniforms in (0, 1) (23 random bits) for the float32 engine state."""
+    k = keys if n_actors is None and columns is None else keys[:, None]
+    actors = _actors(n_actors, columns)
+    h = splitmix64(k ^ _counter(stream, year, actors))
+    return ((h >> _S41).view(np.int64).astype(np.float32) + np.float32(0.5)) * _INV23
+
+
+def normal32(keys: np.ndarray, stream: int, year: int,
+             n_actors: int | None = None, *, columns: np.ndarray | None = None) -> np.ndarray:
+    """Single-precision standard normals (inverse CDF of double-precision uniforms)."""
+    return normal(keys, stream, year, n_actors, columns=columns).astype(np.float32)
+
+
+_S9 = np.uint64(9)
+_MASK23 = np.uint64((1 << 23) - 1)
+
+
+def uniform32x2(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None, *,
+                columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent single-precision uniform arrays from one hash (bits 41-63 and 9-31)."""
+    k = keys if n_actors is None and columns is None else keys[:, None]
+    actors = _actors(n_actors, columns)
+    h = splitmix64(k ^ _counter(stream, year, actors))
+    a = ((h >> _S41).view(np.int64).astype(np.float32) + np.float32(0.5)) * _INV23
+    h >>= _S9
+    h &= _MASK23
+    b = (h.view(np.int64).astype(np.float32) + np.float32(0.5)) * _INV23
+    return a, b

@@ -1,0 +1,260 @@
+"""Pictures for papers: fan charts of ensemble outcomes, with observed data where known.
+
+All functions take the summary dictionary of :func:`multipolar.model.summary.summarise` (the
+``--json`` shape), write PNG files with matplotlib's Agg backend, and return their paths.
+``observed`` is ``{actor: {year: value}}`` (see :func:`observed_alignment_table`).
+
+Every chart shows where observation ends: the projected years (after the summary's
+``observed_until``) are shaded and the last observed year is marked. The alignment axis is
+labelled in words (:mod:`multipolar.core.labels`), with what values below 0 and above 1 mean.
+Actors whose alignment the model does not project (Russia and the US are 0 and 1 by
+definition; the EU, China and Turkey keep a fixed or last observed value, so every member
+agrees) get no fan chart: a flat line with no spread would look like a forecast and is not.
+Depends on matplotlib, NumPy and :mod:`multipolar.core.labels`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from multipolar.core.labels import (
+    ALIGNMENT_AXIS,
+    ALIGNMENT_BEYOND,
+    ALIGNMENT_NAME,
+    free_run_label,
+)
+
+Observed = dict[str, dict[int, float]]
+
+_BAND = "#3a6ea5"
+_OBS = "#c0392b"
+_PROJ = "0.88"
+Y_LABEL = f"{ALIGNMENT_NAME}\n{ALIGNMENT_AXIS}"
+"""Y-axis label of alignment charts."""
+
+
+def observed_alignment_table(column: str = "rel_pos_ru0_us1") -> Observed:
+    """Observed UN voting alignment per actor and year from the bundled panel."""
+    from multipolar.data import column_by_actor_year
+
+    return column_by_actor_year("actor_year_panel.csv", column)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
+
+
+def _series(summary: dict[str, Any], actor: str, key: str = "alignment") -> dict[str, np.ndarray]:
+    years = [str(y) for y in summary["years"]]
+    table = summary[key][actor]
+    return {q: np.array([table[y][q] for y in years]) for q in ("p05", "p25", "median", "p75",
+                                                                   "p95")}
+
+
+def mark_projection(ax: Any, summary: dict[str, Any], label: bool = True) -> None:
+    """Shade the projected years and mark the last observed year (if the summary says it)."""
+    until = summary.get("observed_until")
+    years = [int(y) for y in summary.get("years", [])]
+    if until is None or not years:
+        return
+    until = int(until)
+    if until < years[-1]:
+        ax.axvspan(max(until, years[0]), years[-1], color=_PROJ, alpha=0.6, lw=0, zorder=0,
+                   label="projected" if label else None)
+    if years[0] <= until <= years[-1]:
+        ax.axvline(until, color="0.3", lw=0.9, ls="--", zorder=1,
+                   label=f"last observed year ({until})" if label else None)
+
+
+def is_projected(summary: dict[str, Any], actor: str, key: str = "alignment") -> bool:
+    """Whether the ensemble disagrees about ``actor`` in some year (i.e. the model projects it).
+
+    False for actors held at a definition (Russia 0, the US 1), a fixed value or their last
+    observation: every member then has the same path.
+    """
+    table = (summary.get(key) or {}).get(actor)
+    if not table:
+        return False
+    return any(abs(c["p95"] - c["p05"]) > 1e-6 for c in table.values())
+
+
+def _fan(ax: Any, summary: dict[str, Any], actor: str, observed: Observed | None,
+         key: str = "alignment", label: bool = True) -> None:
+    years = np.array(summary["years"])
+    s = _series(summary, actor, key)
+    mark_projection(ax, summary, label)
+    ax.fill_between(years, s["p05"], s["p95"], color=_BAND, alpha=0.18, lw=0,
+                    label="model: 90% of members" if label else None)
+    ax.fill_between(years, s["p25"], s["p75"], color=_BAND, alpha=0.35, lw=0,
+                    label="model: 50% of members" if label else None)
+    ax.plot(years, s["median"], color=_BAND, lw=1.8, label="model: median" if label else None)
+    if observed and actor in observed:
+        pts = sorted((y, v) for y, v in observed[actor].items() if years[0] <= y <= years[-1])
+        if pts:
+            oy, ov = zip(*pts, strict=True)
+            ax.plot(oy, ov, "o", ms=3, color=_OBS,
+                    label="observed UN votes" if label else None)
+    if key == "alignment":
+        ax.axhline(0, color=_OBS, lw=0.7, ls=":")
+        ax.axhline(1, color=_BAND, lw=0.7, ls=":")
+        if label:  # name the two reference lines where they are drawn
+            tr = ax.get_yaxis_transform()
+            ax.text(0.01, 0.0, "like Russia", transform=tr, fontsize=6, color=_OBS,
+                    va="bottom", ha="left")
+            ax.text(0.01, 1.0, "like the US", transform=tr, fontsize=6, color=_BAND,
+                    va="top", ha="left")
+    ax.grid(alpha=0.25, lw=0.5)
+
+
+def fan_figure(summary: dict[str, Any], actor: str, observed: Observed | None = None,
+               key: str = "alignment") -> Any:
+    """The fan chart of one actor as a matplotlib figure (the caller saves and closes it)."""
+    fig, ax = plt.subplots(figsize=(8.0, 4.2), dpi=130)
+    _fan(ax, summary, actor, observed, key)
+    what = ALIGNMENT_NAME if key == "alignment" else key.replace("_", " ")
+    free = free_run_label(summary)
+    ax.set_title(f"{actor}: {what}" + (f"\n{free}" if free else ""), fontsize=11)
+    ax.set_xlabel("year")
+    ax.set_ylabel(Y_LABEL if key == "alignment" else key.replace("_", " "), fontsize=8)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    note = f"{summary['members']} members, seed {summary.get('seed')}"
+    if key == "alignment":
+        note = f"{ALIGNMENT_BEYOND}.   {note}"
+    fig.text(0.99, 0.01, note, ha="right", va="bottom", fontsize=6, color="0.4")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+def fan_charts(summary: dict[str, Any], out_dir: str | Path,
+               observed: Observed | None = None, actors: list[str] | None = None,
+               key: str = "alignment") -> list[Path]:
+    """One PNG fan chart per projected actor (see the module docstring); the written paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for actor in actors or summary["actors"]:
+        if actor not in summary[key] or not is_projected(summary, actor, key):
+            continue
+        fig = fan_figure(summary, actor, observed, key)
+        path = out / f"fan_{_slug(actor)}.png"
+        fig.savefig(path)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def alignment_overview(summary: dict[str, Any], path: str | Path,
+                       observed: Observed | None = None, actors: list[str] | None = None,
+                       title: str | None = None) -> Path:
+    """A grid of small fan charts, one per neighbour, on shared axes, in one PNG."""
+    from multipolar.data import POST_SOVIET
+
+    chosen = actors or [a for a in POST_SOVIET if a in summary["alignment"]
+                        and is_projected(summary, a)] \
+        or [a for a in POST_SOVIET if a in summary["alignment"]]  # a run inside the record
+    n = len(chosen)
+    cols = 5 if n > 8 else max(1, min(n, 4))
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.0 * rows + 0.6), dpi=130,
+                             sharex=True, sharey=True, squeeze=False)
+    for i, actor in enumerate(chosen):
+        ax = axes[i // cols][i % cols]
+        _fan(ax, summary, actor, observed, label=(i == 0))
+        ax.set_title(actor, fontsize=9)
+        ax.tick_params(labelsize=7)
+    for j in range(n, rows * cols):
+        axes[j // cols][j % cols].axis("off")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower right", fontsize=7, frameon=False, ncol=3)
+    fig.text(0.01, 0.01, ALIGNMENT_BEYOND, ha="left", va="bottom", fontsize=7, color="0.3")
+    free = free_run_label(summary)
+    fig.suptitle(title or f"{ALIGNMENT_NAME}: {ALIGNMENT_AXIS}\n"
+                 f"{summary['members']} members, seed {summary.get('seed')}"
+                 + (f"; {free}" if free else ""), fontsize=10)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(p)
+    plt.close(fig)
+    return p
+
+
+_POLE_COLOURS = {"russia": "#c0392b", "china": "#e0a526", "west": "#3a6ea5"}
+
+
+def sphere_overview(summary: dict[str, Any], path: str | Path,
+                    actors: list[str] | None = None, title: str | None = None) -> Path:
+    """A grid of stacked-share panels, one per neighbour: whose sphere it is in, by year.
+
+    Each panel stacks the median shares of Russia, China and the West (the summary's
+    ``sphere`` entry; medians need not sum to exactly 1).
+    """
+    from multipolar.data import POST_SOVIET
+
+    table = summary["sphere"]
+    chosen = actors or [a for a in POST_SOVIET if a in table]
+    n = len(chosen)
+    cols = 5 if n > 8 else max(1, min(n, 4))
+    rows = int(np.ceil(n / cols))
+    years = np.array(summary["years"])
+    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.0 * rows + 0.6), dpi=130,
+                             sharex=True, sharey=True, squeeze=False)
+    for i, actor in enumerate(chosen):
+        ax = axes[i // cols][i % cols]
+        med = [np.array([table[actor][str(y)][pole]["median"] for y in years])
+               for pole in _POLE_COLOURS]
+        ax.stackplot(years, *med, colors=list(_POLE_COLOURS.values()), alpha=0.8,
+                     labels=[p.capitalize() if i == 0 else "_" for p in _POLE_COLOURS])
+        ax.set_ylim(0, 1)
+        ax.set_title(actor, fontsize=9)
+        ax.tick_params(labelsize=7)
+    for j in range(n, rows * cols):
+        axes[j // cols][j % cols].axis("off")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower right", fontsize=7, frameon=False, ncol=3)
+    fig.suptitle(title or f"Whose sphere (median shares of trade, arms, security, investment): "
+                 f"{summary['members']} members, seed {summary.get('seed')}", fontsize=10)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(p)
+    plt.close(fig)
+    return p
+
+
+def comparison_chart(summaries: dict[str, dict[str, Any]], actor: str, path: str | Path,
+                     observed: Observed | None = None) -> Path:
+    """Medians and 90% bands of several runs (perspectives, hypotheses) for one actor."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.2), dpi=130)
+    colours = plt.get_cmap("tab10")
+    for i, (name, summ) in enumerate(summaries.items()):
+        if i == 0:
+            mark_projection(ax, summ)
+        years = np.array(summ["years"])
+        s = _series(summ, actor)
+        ax.fill_between(years, s["p05"], s["p95"], color=colours(i), alpha=0.12, lw=0)
+        ax.plot(years, s["median"], color=colours(i), lw=1.6, label=name)
+    if observed and actor in observed:
+        pts = sorted(observed[actor].items())
+        if pts:
+            oy, ov = zip(*pts, strict=True)
+            ax.plot(oy, ov, "o", ms=3, color="k", label="observed")
+    ax.set_title(f"{actor}: {ALIGNMENT_NAME} by run", fontsize=11)
+    ax.set_ylabel(Y_LABEL, fontsize=8)
+    ax.grid(alpha=0.25, lw=0.5)
+    ax.legend(fontsize=7, frameon=False)
+    fig.text(0.99, 0.01, ALIGNMENT_BEYOND, ha="right", va="bottom", fontsize=6, color="0.4")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(p)
+    plt.close(fig)
+    return p

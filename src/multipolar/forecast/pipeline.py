@@ -1,0 +1,122 @@
+"""The forecast pipeline shared by ``multipolar forecast`` and the back-tests.
+
+:func:`forecast_ensemble` takes a scenario, calibration overrides and forecast settings and
+returns the ensemble from an origin:
+
+1. load the scenario blind after the origin, with dated events if any
+   (:mod:`multipolar.forecast.conditional`);
+2. compile it from the origin (:func:`multipolar.forecast.origin.prepare_model`);
+3. optionally assimilate the years before the origin: members' parameters are resampled on
+   their fit, and the origin state carries the observation error
+   (:mod:`multipolar.forecast.assimilate`);
+4. optionally stack: every neighbour's path becomes the combination of persistence and the
+   model's median with weights per horizon, and intervals from persistence's training errors
+   with regime shifts at their historical rate (:mod:`multipolar.forecast.stacking`).
+
+Depends on NumPy and the modules named above.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from multipolar.forecast.assimilate import assimilate, recentre
+from multipolar.forecast.conditional import Event, load_with_events
+from multipolar.forecast.origin import (
+    ForecastEnsemble,
+    ForecastSettings,
+    Panel,
+    load_for_origin,
+    prepare_model,
+    run_forecast,
+)
+from multipolar.forecast.stacking import error_model, stacked_samples
+
+
+@dataclass
+class PipelineInfo:
+    """What the pipeline did, for JSON output."""
+
+    events: list[str] = field(default_factory=list)
+    assimilation: dict[str, Any] | None = None
+    stack_weights: dict[int, float] | None = None
+    errors: dict[str, Any] | None = None
+    applied: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values."""
+        return {"events": self.events, "applied": self.applied,
+                "assimilation": self.assimilation,
+                "stack_weights": None if self.stack_weights is None else
+                {str(h): w for h, w in self.stack_weights.items()},
+                "interval_errors": self.errors}
+
+
+def forecast_ensemble(scenario: str | Path, panel: Panel, origin: int, end: int, *,
+                      overrides: dict[str, Any] | None, settings: ForecastSettings, seed: int,
+                      members: int, sets: list[str] | None = None,
+                      perspective: str | None = None, hypothesis: str | None = None,
+                      events: list[Event] | None = None, assimilation: bool = True,
+                      stack_weights: dict[int, float] | None = None, calib_members: int = 64
+                      ) -> tuple[ForecastEnsemble, np.ndarray, PipelineInfo]:
+    """The ensemble for years ``origin..end`` and the neighbour mask (module doc).
+
+    ``panel`` must already be cut at the origin; nothing later is read.
+    """
+    info = PipelineInfo(events=[e.text() for e in events or []])
+    loaded = load_with_events(scenario, origin, overrides, events or [], sets=sets,
+                              perspective=perspective, hypothesis=hypothesis)
+    info.applied = dict(loaded.applied)
+    model = prepare_model(loaded, origin, end, panel, settings, seed, calib_members)
+    plain = loaded if not events else load_for_origin(
+        scenario, origin, overrides, sets=sets, perspective=perspective, hypothesis=hypothesis)
+    if events and settings.anchor > 0:
+        # the anchor puts each target at the observed state as the model stands at the
+        # origin: measured without the events, or it would cancel what they change
+        quiet = prepare_model(plain, origin, end, panel, settings, seed, calib_members)
+        model = dataclasses.replace(model, static={
+            **model.static, "alignment_offset": quiet.static["alignment_offset"]})
+    if assimilation:
+        assim = assimilate(plain, panel, origin, members, seed, settings)
+        ens = run_forecast(model, seed, members, params=assim.params, spread=settings.spread)
+        ens = recentre(ens, model, assim, seed)
+        info.assimilation = assim.to_dict()
+    else:
+        ens = run_forecast(model, seed, members, spread=settings.spread)
+    if stack_weights is not None:
+        ens = stack(ens, model.neighbours, panel, origin, stack_weights, info)
+    return ens, np.asarray(model.neighbours, bool), info
+
+
+def stack(ens: ForecastEnsemble, neighbours: np.ndarray, panel: Panel, origin: int,
+          weights: dict[int, float], info: PipelineInfo | None = None) -> ForecastEnsemble:
+    """``ens`` with every neighbour's path replaced by the stacked forecast.
+
+    The origin year keeps the model's members (the observation with its error where
+    assimilated); later years are ``persistence + w_h * (median - persistence)`` plus the
+    calm/shock error mixture.
+    """
+    nb = np.flatnonzero(neighbours)
+    actors = [ens.actors[j] for j in nb]
+    last = np.array([panel.value(a, origin) for a in actors])
+    series = {a: panel.alignment.get(a, {}) for a in actors}
+    hs = ens.years[1:] - origin
+    x = ens.alignment.copy()
+    if hs.size:
+        errors = error_model(series, origin, int(min(hs.max(), 10)))
+        med = np.median(x[:, 1:][:, :, nb], axis=0)
+        ok = np.isfinite(last)
+        st = stacked_samples(med, np.where(ok, last, med[0]), hs, weights, errors, x.shape[0])
+        cols = x[:, 1:]
+        cols[:, :, nb[ok]] = st[:, :, ok]
+        x[:, 1:] = cols
+        if info is not None:
+            info.stack_weights = dict(weights)
+            info.errors = errors.to_dict()
+    return ForecastEnsemble(ens.years, ens.actors, ens.institutions, x, ens.memberships,
+                            ens.origin)

@@ -1,0 +1,96 @@
+"""How much the level of support moves from one vote to the next, learned from past votes.
+
+The vote model gives every state's scores for a resolution of a recorded kind. Two votes of the
+same kind still draw different support (the Abkhazia texts had 12 yes votes in 2008 and 79 in
+2017): each vote has its own level. And a kind with no past vote (a suspension from a UN body,
+reparations) has a level no vote has shown. Both are uncertainties of the *whole Assembly*, not
+of single states, so they move every state's scores together and set the width of the count's
+range far more than the coefficients do.
+
+* **Vote-level spread** (:func:`vote_offsets`): for each past vote, the shift of all states'
+  scores (one per outcome, yes the reference) that makes the fitted model best match that
+  vote's outcomes. Only votes of kinds with at least two votes count (a kind with one vote has
+  absorbed its whole shift into its kind effect). The kind effect was fitted on the same
+  ``n`` votes and absorbed ``1/n`` of each shift, so each shift is scaled by ``sqrt(n/(n-1))``.
+  The spread is the root mean square of the shifts.
+* **Kind-level spread** (:func:`level_spreads`): the spread of the fitted kind effects around
+  their mean, pooled with one pseudo-kind at the ridge prior's variance ``1/RIDGE`` (declared
+  before any vote was looked at), so that two or three kinds do not pretend to pin it down.
+
+A forecast of a recorded kind adds one draw of the vote-level shift per ensemble member; a kind
+with no past vote takes the mean kind effect plus a draw with both variances. Depends on NumPy,
+SciPy and :mod:`multipolar.votes.votemodel`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+from scipy.special import logsumexp
+
+from multipolar.votes.votemodel import RIDGE, VoteModel
+
+OFFSET_RIDGE = 1e-3
+"""Tiny penalty on a vote's shift, so a vote with an empty outcome class has a finite shift."""
+
+
+def _offset(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The shift (3,) of every row's non-reference scores that maximises the likelihood."""
+    onehot = np.eye(4)[y]
+
+    def f(d: np.ndarray) -> tuple[float, np.ndarray]:
+        full = np.column_stack([np.zeros(len(scores)), scores + d[None, :]])
+        lse = logsumexp(full, axis=1, keepdims=True)
+        p = np.exp(full - lse)
+        nll = float(np.sum(lse[:, 0] - np.sum(full * onehot, axis=1)))
+        grad = (p - onehot)[:, 1:].sum(axis=0)
+        return nll + 0.5 * OFFSET_RIDGE * float(d @ d), grad + OFFSET_RIDGE * d
+
+    res = minimize(f, np.zeros(3), jac=True, method="L-BFGS-B")
+    return np.asarray(res.x)
+
+
+def vote_offsets(model: VoteModel, x: np.ndarray, rows: pd.DataFrame) -> pd.DataFrame:
+    """Per past vote: its kind, the number of votes of that kind and its corrected shift."""
+    scores = model.design(x) @ model.coef
+    kinds = {int(r): str(k) for r, k in zip(rows["rcid"], rows["kind"], strict=True)}
+    n_kind = {k: sum(v == k for v in kinds.values()) for k in set(kinds.values())}
+    out = []
+    pos = np.arange(len(rows))
+    for rcid in kinds:
+        idx = pos[(rows["rcid"] == rcid).to_numpy()]
+        d = _offset(scores[idx], rows["outcome"].to_numpy(dtype=int)[idx])
+        n = n_kind[kinds[rcid]]
+        corr = np.sqrt(n / (n - 1)) if n > 1 else np.nan
+        out.append({"rcid": rcid, "kind": kinds[rcid], "n_kind": n,
+                    "shift": d * corr})
+    return pd.DataFrame(out)
+
+
+def kind_rows(model: VoteModel) -> tuple[list[str], list[int]]:
+    """The recorded kinds with votes in the fit and their coefficient rows (1 + column)."""
+    kinds = sorted({v["kind"] for v in model.meta.get("votes", [])})
+    rows = [model.names.index(f"kind_{k}") + 1 for k in kinds if f"kind_{k}" in model.names]
+    return [k for k in kinds if f"kind_{k}" in model.names], rows
+
+
+def level_spreads(model: VoteModel, x: np.ndarray, rows: pd.DataFrame) -> dict[str, Any]:
+    """``vote_sd`` and ``kind_sd`` (three outcomes each) and what they rest on (module doc)."""
+    prior = 1.0 / RIDGE
+    offs = vote_offsets(model, x, rows)
+    used = offs[offs["n_kind"] > 1]
+    if len(used):
+        shifts = np.vstack(used["shift"].to_list())
+        vote_sd = np.sqrt(np.mean(shifts ** 2, axis=0))
+    else:  # no kind with two votes: the prior's spread
+        vote_sd = np.full(3, np.sqrt(prior))
+    _, krows = kind_rows(model)
+    eff = model.coef[krows, :] if krows else np.zeros((0, 3))
+    dev = ((eff - eff.mean(axis=0)) ** 2).sum(axis=0) if len(eff) else np.zeros(3)
+    kind_sd = np.sqrt((dev + prior) / (len(eff) + 1.0))
+    return {"vote_sd": [float(v) for v in vote_sd], "kind_sd": [float(v) for v in kind_sd],
+            "votes_used": [int(r) for r in used["rcid"]],
+            "kinds": len(eff)}

@@ -1,0 +1,310 @@
+"""The coalition forecast as a what-if in the dashboard: settings, one call, cached jobs.
+
+:class:`CoalitionSettings` holds everything the page can ask for (event, resolution kind, vote
+year, perspective, hypothesis, dated levers as ``--set`` strings, members, seed).
+:func:`run_forecast` answers one question: :func:`compute` is the one call into
+:mod:`multipolar.votes.coalition`; it passes each
+optional setting on only where the installed ``forecast`` function takes a keyword of that
+name, and otherwise refuses with a clear "not supported by this version" error, so nothing the
+user chose is silently ignored (and a newer ``forecast`` that takes them is used as it is).
+
+:class:`CoalitionJobs` runs forecasts in background threads (a bounded number at once) and
+keeps every finished result in the runs folder (``RUNS/coalition/<key>.json``, ``key`` a hash
+of the settings), so the same settings are answered from the store at once, across restarts.
+A what-if with levers is answered together with the same forecast without them (``base``),
+which the page subtracts. A job can be cancelled; its result is then discarded.
+Depends on the standard library and, lazily, :mod:`multipolar.votes` and
+:mod:`multipolar.data.global_tables`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from multipolar.core.errors import InputError, MultipolarError
+
+log = logging.getLogger("multipolar.web")
+
+FOLDER = "coalition"
+"""Sub-folder of the runs folder that stores finished coalition forecasts."""
+MAX_JOBS = 256
+"""Finished jobs kept in memory (older ones are answered from the store)."""
+MAX_RUNNING = 2
+"""Coalition forecasts computed at once; more are refused with 429 until one ends."""
+OPTIONAL = ("resolution", "vote_year", "perspective", "hypothesis", "sets")
+"""Settings passed on only when the installed forecast function accepts them."""
+WORDS = {"resolution": "the kind of resolution", "vote_year": "the vote year",
+         "perspective": "a perspective", "hypothesis": "a hypothesis", "sets": "levers"}
+"""What each optional setting is called on the page."""
+
+
+@dataclass(frozen=True)
+class CoalitionSettings:
+    """One coalition question (see the module docstring); ``key`` names its stored answer."""
+
+    target: str
+    year: int
+    kind: str = "use_of_force"
+    scenario: str = "russia-world"
+    resolution: str | None = None
+    vote_year: int | None = None
+    perspective: str | None = None
+    hypothesis: str | None = None
+    sets: tuple[str, ...] = ()
+    members: int = 500
+    seed: int = 0
+
+    @property
+    def event(self) -> str:
+        """The event as the CLI writes it: ``KIND:TARGET@YEAR``."""
+        return f"{self.kind}:{self.target}@{self.year}"
+
+    def key(self) -> str:
+        """A stable hash of the settings (the name of the stored answer)."""
+        text = json.dumps(dataclasses.asdict(self), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+    def without_levers(self) -> CoalitionSettings:
+        """The same question without the levers (the reference of a what-if)."""
+        return dataclasses.replace(self, sets=())
+
+    def cli(self) -> str:
+        """The ``multipolar coalition`` command line of these settings."""
+        import shlex
+
+        parts = ["multipolar", "coalition", self.scenario, "--event", self.event,
+                 "--members", str(self.members), "--seed", str(self.seed)]
+        for flag, value in (("--resolution", self.resolution), ("--vote-year", self.vote_year),
+                            ("--perspective", self.perspective),
+                            ("--hypothesis", self.hypothesis)):
+            if value is not None:
+                parts += [flag, str(value)]
+        for s in self.sets:
+            parts += ["--set", s]
+        return " ".join(shlex.quote(p) for p in parts)
+
+
+@lru_cache(maxsize=1)
+def _inputs() -> tuple[Any, Any, Any]:
+    """World data and the bundled vote model, loaded once."""
+    from multipolar.cli.coalition_cmds import load_fit
+    from multipolar.data.global_tables import load_world
+
+    return load_world(), load_fit(None), None
+
+
+def accepted() -> set[str]:
+    """Optional settings the installed ``multipolar.votes.coalition.forecast`` takes."""
+    from multipolar.votes.coalition import forecast
+
+    return set(inspect.signature(forecast).parameters) & set(OPTIONAL)
+
+
+def unsupported(settings: CoalitionSettings) -> list[str]:
+    """The settings given that the installed forecast cannot take."""
+    have = accepted()
+    return [n for n in OPTIONAL if getattr(settings, n) not in (None, ()) and n not in have]
+
+
+def run_forecast(settings: CoalitionSettings) -> dict[str, Any]:
+    """The forecast for ``settings`` (the JSON of ``multipolar coalition --json``)."""
+    refuse_unsupported(settings)
+    return compute(settings)
+
+
+def refuse_unsupported(settings: CoalitionSettings) -> None:
+    """A clear error naming every setting the installed forecast cannot take."""
+    missing = unsupported(settings)
+    if missing:
+        words = [WORDS[m] for m in missing]
+        raise InputError(
+            f"{' and '.join(words)}: not supported by this version of the coalition forecast "
+            "(it reads the calibrated vote model alone, not the simulated world)",
+            field=missing[0],
+            fix="clear " + " and ".join(words) + " to get the forecast this version makes")
+
+
+def compute(settings: CoalitionSettings) -> dict[str, Any]:
+    """The one call into :func:`multipolar.votes.coalition.forecast` (settings it takes)."""
+    from multipolar.votes.coalition import forecast, parse_event, scenario_groups
+
+    groups, _ = scenario_groups(settings.scenario)
+    event = parse_event(settings.event, set(groups))
+    world, model, _ = _inputs()
+    extra: dict[str, Any] = {n: (list(v) if isinstance(v, tuple) else v)
+                             for n in accepted() if (v := getattr(settings, n)) not in (None, ())}
+    call: Any = forecast  # keywords beyond members and seed exist only in newer versions
+    return dict(call(world, model, event, groups, members=settings.members,
+                     seed=settings.seed, **extra))
+
+
+@dataclass
+class Job:
+    """One coalition question being answered (or answered)."""
+
+    id: str
+    settings: CoalitionSettings
+    status: str = "running"
+    started: float = field(default_factory=time.monotonic)
+    seconds: float | None = None
+    result: dict[str, Any] | None = None
+    base: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    step: str = "forecast"
+
+    def public(self) -> dict[str, Any]:
+        """The job as the API returns it."""
+        elapsed = self.seconds if self.seconds is not None else time.monotonic() - self.started
+        return {"id": self.id, "status": self.status, "step": self.step,
+                "seconds": round(elapsed, 2),
+                "settings": {**dataclasses.asdict(self.settings),
+                             "sets": list(self.settings.sets), "event": self.settings.event},
+                "cli": self.settings.cli(), "result": self.result, "base": self.base,
+                "error": self.error}
+
+
+class Busy(Exception):
+    """Too many coalition forecasts are running."""
+
+
+class CoalitionJobs:
+    """Background coalition forecasts, cached in ``RUNS/coalition`` by their settings."""
+
+    def __init__(self, runs_dir: Path) -> None:
+        self.folder = Path(runs_dir) / FOLDER
+        self.jobs: dict[str, Job] = {}
+        self.lock = threading.Lock()
+
+    def _stored(self, key: str) -> dict[str, Any] | None:
+        path = self.folder / f"{key}.json"
+        try:
+            obj = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return obj if isinstance(obj, dict) else None
+
+    def _store(self, key: str, result: dict[str, Any]) -> None:
+        from multipolar.core.jsonutil import jsonable
+        from multipolar.web.runs import atomic_write
+
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.folder / f"{key}.json",
+                         json.dumps(jsonable(result), separators=(",", ":")).encode())
+        except OSError as exc:  # the answer is still returned; only the cache is lost
+            log.error("cannot store coalition forecast %s: %s", key, exc)
+
+    def submit(self, settings: CoalitionSettings) -> dict[str, Any]:
+        """Answer ``settings``: at once from the store, else in a background job."""
+        run_checks(settings)
+        key = settings.key()
+        with self.lock:
+            job = self.jobs.get(key)
+            if job is not None and job.status in ("running", "complete"):
+                return job.public()
+            stored = self._stored(key)
+            base = self._stored(settings.without_levers().key()) if settings.sets else None
+            if stored is not None and (base is not None or not settings.sets):
+                job = Job(key, settings, status="complete", seconds=0.0, result=stored,
+                          base=base, step="from the store")
+                self.jobs[key] = job
+                self._prune()
+                return job.public()
+            if sum(j.status == "running" for j in self.jobs.values()) >= MAX_RUNNING:
+                raise Busy(f"{MAX_RUNNING} coalition forecasts are already running")
+            job = Job(key, settings)
+            self.jobs[key] = job
+            self._prune()
+        threading.Thread(target=self._work, args=(job,), daemon=True,
+                         name=f"coalition-{key[:8]}").start()
+        return job.public()
+
+    def _prune(self) -> None:
+        """Forget the oldest finished jobs beyond :data:`MAX_JOBS` (their answers stay stored)."""
+        done = [k for k, j in self.jobs.items() if j.status != "running"]
+        for k in done[:max(0, len(self.jobs) - MAX_JOBS)]:
+            del self.jobs[k]
+
+    def _answer(self, settings: CoalitionSettings) -> dict[str, Any]:
+        key = settings.key()
+        stored = self._stored(key)
+        if stored is not None:
+            return stored
+        result = run_forecast(settings)
+        return result
+
+    def _work(self, job: Job) -> None:
+        try:
+            job.step = "forecast with the levers" if job.settings.sets else "forecast"
+            result = self._answer(job.settings)
+            base = None
+            if job.settings.sets and not job.cancelled.is_set():
+                job.step = "forecast without the levers"
+                base = self._answer(job.settings.without_levers())
+        except MultipolarError as exc:
+            from multipolar.web.runs import error_body
+
+            job.error, job.status = error_body(exc), "failed"
+        except Exception:  # never let a thread die silently; the job says so
+            log.exception("coalition forecast %s failed", job.id)
+            job.error = {"message": "internal error (see the server log)", "fix": None,
+                         "problems": []}
+            job.status = "failed"
+        else:
+            if job.cancelled.is_set():
+                return
+            self._store(job.id, result)
+            if base is not None:
+                self._store(job.settings.without_levers().key(), base)
+            job.result, job.base, job.status = result, base, "complete"
+        finally:
+            job.seconds = time.monotonic() - job.started
+
+    def get(self, key: str) -> dict[str, Any]:
+        """A job by id; :class:`~multipolar.web.runs.NotFound` if unknown."""
+        from multipolar.web.runs import NotFound
+
+        with self.lock:
+            job = self.jobs.get(key)
+        if job is None:
+            raise NotFound(f"no coalition forecast '{key}'",
+                           fix="ask for it with POST /api/coalition")
+        return job.public()
+
+    def cancel(self, key: str) -> dict[str, Any]:
+        """Cancel a running job (its answer is discarded, nothing is stored)."""
+        from multipolar.web.runs import Conflict, NotFound
+
+        with self.lock:
+            job = self.jobs.get(key)
+            if job is None:
+                raise NotFound(f"no coalition forecast '{key}'",
+                               fix="ask for it with POST /api/coalition")
+            if job.status != "running":
+                raise Conflict(f"coalition forecast {key} is already {job.status}")
+            job.cancelled.set()
+            job.status = "cancelled"
+            job.seconds = time.monotonic() - job.started
+        return job.public()
+
+
+def run_checks(settings: CoalitionSettings) -> None:
+    """Refuse at once what the forecast would refuse (bad event, unsupported settings)."""
+    from multipolar.votes.coalition import parse_event, scenario_groups
+    from multipolar.web.backend import check_scenario_name
+
+    check_scenario_name(settings.scenario)
+    refuse_unsupported(settings)
+    groups, _ = scenario_groups(settings.scenario)
+    parse_event(settings.event, set(groups))

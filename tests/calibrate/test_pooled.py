@@ -1,0 +1,116 @@
+"""The pooled calibration (`multipolar calibrate russia-world --until Y`): honest and usable.
+
+A fit through 2010 must not move when every datum after 2010 is altered or removed (the
+scenario's series, the oil price, and the UN membership the actor set is read from); the same
+alteration must move a fit through 2013 (so the check can fail). The file's transfer section
+is what the neighbourhood takes from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import multipolar.model.compile as compile_mod
+import multipolar.scenario.tables as tables_mod
+from multipolar.calibrate.history import read_calibration_file
+from multipolar.calibrate.pooled import TRANSFER, calibrate_pooled, check_until, pooled_yaml
+from multipolar.cli.main import app
+from multipolar.core.errors import InputError
+
+SMALL: dict[str, Any] = {"members": 4, "maxiter": 24, "seed": 5}
+
+
+def _scramble(monkeypatch: pytest.MonkeyPatch, after: int) -> None:
+    """Alter every value dated after ``after`` and drop half of them; thin the later UN."""
+    by_actor, yearly, members = (compile_mod.column_by_actor_year, compile_mod.yearly_column,
+                                 tables_mod._members)
+
+    def bad(y: int, v: float) -> float:
+        return -3.0 * v + 0.7 + 0.01 * y
+
+    def by_actor_year(*args: Any, **kw: Any) -> dict[str, dict[int, float]]:
+        table = by_actor(*args, **kw)
+        return {a: {y: (bad(y, v) if y > after else v) for y, v in s.items()
+                    if y <= after or y % 2 == 0} for a, s in table.items()}
+
+    def by_year(*args: Any, **kw: Any) -> dict[int, float]:
+        return {y: (bad(y, v) if y > after else v) for y, v in yearly(*args, **kw).items()}
+
+    monkeypatch.setattr(compile_mod, "column_by_actor_year", by_actor_year)
+    monkeypatch.setattr(compile_mod, "yearly_column", by_year)
+    kept = {"RUS", "USA", "CHN", "IND", "BRA", "SRB", "MNG", "SYR", "LBY", "CAF", "SDN", "VEN",
+            "MNE", "MDA", "JPN", "KOR"}  # the scenario's overrides name these
+
+    def later_members(y: int) -> set[str]:  # a third of the states leave after the cut
+        now = sorted(members(y))
+        return set(now) if y <= after else {c for i, c in enumerate(now) if i % 3 or c in kept}
+
+    monkeypatch.setattr(tables_mod, "_members", later_members)
+
+
+def test_a_fit_through_2010_ignores_everything_after_2010(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    clean, _ = calibrate_pooled(until=2010, **SMALL)
+    clean13, _ = calibrate_pooled(until=2013, **SMALL)
+    _scramble(monkeypatch, 2010)
+    altered, model = calibrate_pooled(until=2010, **SMALL)
+    altered13, _ = calibrate_pooled(until=2013, **SMALL)
+    assert altered.values == clean.values and altered.mae == clean.mae
+    assert int(model.years[-1]) == 2010 and len(model.actors) == 192  # the UN of 2010
+    assert altered13.mae != clean13.mae  # the same alteration does reach a later fit
+
+
+def test_the_fit_improves_on_its_start_and_says_what_the_neighbourhood_takes() -> None:
+    result, model = calibrate_pooled(until=2008, members=4, maxiter=60, seed=5)
+    assert result.mae < result.start_mae
+    assert result.until == 2008 and int(model.neighbours.sum()) > 180
+    doc = yaml.safe_load(pooled_yaml(result, model))
+    assert set(doc["transfer"]) == {f"mechanisms.{k.split('.')[0]}.params.{k.split('.')[1]}"
+                                    for k in TRANSFER}
+    assert doc["calibration"]["states"] == int(model.neighbours.sum())
+    for v in doc["overrides"].values():  # no member turns a mechanism round
+        low = v["low"] if isinstance(v, dict) else v
+        assert low >= -0.9  # alignment.base is the only one allowed below 0
+    strengths = {k: v for k, v in doc["overrides"].items() if not k.endswith(".base")}
+    assert all((v["low"] if isinstance(v, dict) else v) > 0 for v in strengths.values())
+
+
+@pytest.mark.parametrize("year", [2004, 2020])
+def test_until_outside_the_data_is_a_located_error(year: int) -> None:
+    with pytest.raises(InputError) as err:
+        check_until(year)
+    assert "--until" in err.value.render()
+
+
+def test_cli_writes_a_file_the_neighbourhood_reads_only_the_transfer_of(tmp_path: Path) -> None:
+    out = tmp_path / "pooled.yaml"
+    res = CliRunner().invoke(app, ["calibrate", "russia-world", "--until", "2007", "--members",
+                                   "4", "--maxiter", "12", "--out", str(out), "--quiet"])
+    assert res.exit_code == 0, res.output
+    world = read_calibration_file(out, "russia-world")
+    neighbourhood = read_calibration_file(out, "russia-neighbourhood")
+    assert "mechanisms.china_backing.params.cover" in world.overrides
+    assert set(neighbourhood.overrides) == set(yaml.safe_load(out.read_text())["transfer"])
+    assert "mechanisms.alignment.params.base" not in neighbourhood.overrides
+    bad = CliRunner().invoke(app, ["calibrate", "russia-world", "--until", "2003",
+                                   "--out", str(tmp_path / "x.yaml")])
+    assert bad.exit_code == 2 and "2005" in bad.output
+
+
+def test_the_neighbourhood_runs_with_the_transferred_parameters(tmp_path: Path) -> None:
+    from multipolar.forecast.origin import load_for_origin
+    from multipolar.model.api import compile_model
+
+    result, model = calibrate_pooled(until=2009, members=4, maxiter=12, seed=5)
+    path = tmp_path / "pooled.yaml"
+    path.write_text(pooled_yaml(result, model), encoding="utf-8")
+    cf = read_calibration_file(path, "russia-neighbourhood")
+    nb = compile_model(load_for_origin("russia-neighbourhood", 2009, overrides=cf.overrides))
+    assert np.isclose(nb.nominal("alignment.adjustment"), result.values["alignment.adjustment"],
+                      atol=1e-5)

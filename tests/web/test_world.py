@@ -1,0 +1,264 @@
+"""The world pages' API: world views, the map outlines, the coalition what-if, mixed compares."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from multipolar.web import backend
+from multipolar.web import coalition as wc
+from multipolar.web.world import world_observed
+
+
+def _job(c: TestClient, body: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
+    r = c.post("/api/coalition", json=body)
+    assert r.status_code == 202, r.text
+    job = r.json()
+    t0 = time.monotonic()
+    while job["status"] == "running":
+        assert time.monotonic() - t0 < timeout, job
+        time.sleep(0.05)
+        job = c.get(f"/api/coalition/{job['id']}").json()
+    return job
+
+
+def test_world_view_has_states_groups_and_observed(world_client: TestClient,
+                                                   world_run: dict[str, Any]) -> None:
+    v = world_client.get(f"/api/runs/{world_run['id']}/view").json()
+    assert v["kind"] == "world" and v["version"] == backend.VIEW_VERSION
+    assert len(v["actors"]) == 193 and v["names"]["BRA"] == "Brazil"
+    assert v["groups"]["DEU"] == "west" and v["group_labels"]["west"] == "the West"
+    until = v["observed_until"]
+    assert until == 2019 and v["years"][-1] == 2022
+    # observed values come from the bundled table and stop at the last observed year
+    obs = world_observed(until)
+    for iso in ("IND", "USA", "UKR"):
+        for t, y in enumerate(v["years"]):
+            want = obs[iso].get(y)
+            got = v["observed"][iso][t]
+            assert (got is None) == (want is None or y > until)
+            if got is not None:
+                assert got == pytest.approx(want, abs=1e-4)
+    # group means: the mean of the members' medians, year by year
+    west = [a for a in v["actors"] if v["groups"][a] == "west"]
+    t = v["years"].index(2021)
+    mean = np.mean([v["alignment"][a]["median"][t] for a in west])
+    assert v["group_means"]["west"]["model"][t] == pytest.approx(mean, abs=1e-3)
+    assert v["group_means"]["west"]["states"] == len(west)
+    assert v["group_means"]["west"]["observed"][t] is None  # 2021 is projected
+    # Russia's outcomes the world model does not move are named, and they are flat
+    for k in v["russia_constant"]:
+        vals = [x for q in v["russia"][k].values() for x in q]
+        assert max(vals) - min(vals) < 1e-6
+    moving = set(v["russia"]) - set(v["russia_constant"])
+    assert moving, "some outcome of Russia moves"
+    for k in moving:
+        vals = [x for q in v["russia"][k].values() for x in q if x is not None]
+        assert max(vals) - min(vals) > 1e-6
+    # spheres: three poles per state, shares in [0, 1]
+    sp = v["sphere"]["KAZ"]
+    assert set(sp) == {"russia", "china", "west"}
+    assert all(0 <= x <= 1 for pole in sp.values() for x in pole["median"])
+
+
+def test_old_stored_view_is_rebuilt(world_client: TestClient, world_run: dict[str, Any],
+                                    tmp_path: Any) -> None:
+    rid = world_run["id"]
+    folder = world_client.app.state.settings.runs_dir / rid  # type: ignore[attr-defined]
+    vfile = folder / "view.json"
+    old = json.loads(vfile.read_text())
+    for k in ("version", "kind", "names", "groups", "group_means"):
+        old.pop(k, None)
+    vfile.write_text(json.dumps(old))
+    world_client.app.state.manager._views.clear()  # type: ignore[attr-defined]
+    v = world_client.get(f"/api/runs/{rid}/view").json()
+    assert v["kind"] == "world" and "BRA" in v["names"]
+
+
+def test_world_map_outlines(world_client: TestClient) -> None:
+    r = world_client.get("/api/worldmap.svg")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    text = r.text
+    codes = set(re.findall(r'data-iso3="([A-Z]{3})"', text))
+    assert {"RUS", "USA", "BRA", "IND", "UKR"} <= codes and len(codes) > 170
+    # offline: no script, no external reference
+    assert "<script" not in text and "href" not in text
+    assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", text)
+
+
+def test_neighbourhood_view_is_not_a_world(client: TestClient,
+                                           shared_runs: dict[str, Any]) -> None:
+    v = client.get(f"/api/runs/{shared_runs['ids'][0]}/view").json()
+    assert v["kind"] == "neighbourhood" and "group_means" not in v
+    assert "Belarus" in v["sphere"]
+
+
+def test_scenario_info_labels_and_kind(client: TestClient) -> None:
+    nb = client.get("/api/scenarios/russia-neighbourhood").json()
+    labels = {lv["name"]: lv["label"] for lv in nb["levers"]}
+    assert labels["eaeu_sreb_link"] == "EAEU–Silk Road link"
+    assert nb["world"] is False
+    w = client.get("/api/scenarios/russia-world").json()
+    assert w["world"] is True
+    assert any(p["path"] == "kindred_regimes.support" for p in w["parameters"])
+    assert backend.lever_label("csto_pull") == "CSTO pull"
+
+
+def test_compare_neighbourhood_with_world_uses_shared_states(
+        world_client: TestClient, world_run: dict[str, Any],
+        shared_runs: dict[str, Any]) -> None:
+    a, b = shared_runs["ids"][0], world_run["id"]
+    r = world_client.get("/api/compare", params={"a": a, "b": b})
+    assert r.status_code == 200, r.text
+    cmp = r.json()
+    shared = dict(cmp["shared"])
+    assert shared["Belarus"] == "BLR" and shared["Ukraine"] == "UKR"
+    assert "EU" not in shared  # not a state of the world run
+    assert cmp["note"] and "in both" in cmp["note"]
+    va = world_client.get(f"/api/runs/{a}/view").json()
+    vb = world_client.get(f"/api/runs/{b}/view").json()
+    row = next(x for x in cmp["rows"] if x["actor"] == "Belarus")
+    t_a, t_b = va["years"].index(cmp["year"]), vb["years"].index(cmp["year"])
+    assert row["a"] == va["alignment"]["Belarus"]["median"][t_a]
+    assert row["b"] == vb["alignment"]["BLR"]["median"][t_b]
+    assert row["diff"] == pytest.approx(row["b"] - row["a"], abs=1e-4)
+    assert cmp["provenance"]["b"].startswith("russia-world:")
+
+
+def test_coalition_is_cached_by_settings(world_client: TestClient) -> None:
+    body = {"target": "UKR", "year": 2022, "members": 60, "seed": 3}
+    first = _job(world_client, body)
+    assert first["status"] == "complete", first
+    res = first["result"]
+    assert len(res["states"]) == 193
+    assert sum(t["expected"] for t in res["totals"].values()) == pytest.approx(193, abs=0.5)
+    folder = world_client.app.state.settings.runs_dir / "coalition"  # type: ignore[attr-defined]
+    assert (folder / f"{first['id']}.json").is_file()
+    again = _job(world_client, body)
+    assert again["id"] == first["id"] and again["result"] == res
+    # a new server answers from the store
+    fresh = wc.CoalitionJobs(folder.parent)
+    stored = fresh.submit(wc.CoalitionSettings(target="UKR", year=2022, members=60, seed=3))
+    assert stored["status"] == "complete" and stored["step"] == "from the store"
+    assert stored["result"] == res
+    # another question, another answer
+    later = _job(world_client, {**body, "year": 2030})
+    assert later["id"] != first["id"]
+    assert later["result"]["totals"] != res["totals"]
+    assert "--event use_of_force:UKR@2030" in later["cli"]
+
+
+def test_coalition_refuses_what_this_version_cannot_do(world_client: TestClient) -> None:
+    base = {"target": "UKR", "year": 2022, "members": 20}
+    cases = {"levers": [{"path": "kindred_regimes.support", "value": 0.3, "year": 2020}],
+             "perspective": "kremlin", "hypothesis": "strategic",
+             "resolution": "territorial_integrity", "vote_year": 2023}
+    for key, value in cases.items():
+        if key in wc.accepted() or (key == "levers" and "sets" in wc.accepted()):
+            continue
+        r = world_client.post("/api/coalition", json={**base, key: value})
+        assert r.status_code == 400, (key, r.text)
+        body = r.json()
+        assert "not supported by this version" in body["detail"] and body["fix"]
+
+
+def test_coalition_passes_on_what_the_forecast_takes(world_client: TestClient,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forecast that takes ``sets`` gets them, and the what-if comes with its base."""
+    from multipolar.votes import coalition as core
+
+    real = core.forecast
+    seen: list[Any] = []
+
+    def forecast(world: Any, model: Any, event: Any, groups: Any, *, members: int = 1000,
+                 seed: int = 0, sets: list[str] | None = None) -> dict[str, Any]:
+        seen.append(sets)
+        return real(world, model, event, groups, members=members,
+                    seed=seed + (1 if sets else 0))
+
+    monkeypatch.setattr(core, "forecast", forecast)
+    job = _job(world_client, {"target": "GEO", "year": 2024, "members": 40, "seed": 9,
+                              "levers": [{"path": "kindred_regimes.support", "value": 0.3,
+                                          "target": "BLR", "year": 2020}]})
+    assert job["status"] == "complete", job
+    assert ["kindred_regimes.support[BLR]=0.3@2020"] in seen and None in seen
+    assert job["base"] is not None and job["base"]["totals"] != job["result"]["totals"]
+    assert job["settings"]["sets"] == ["kindred_regimes.support[BLR]=0.3@2020"]
+
+
+def test_coalition_cancel_discards(world_client: TestClient,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = threading.Event()
+
+    def slow(settings: wc.CoalitionSettings) -> dict[str, Any]:
+        gate.wait(10)
+        return {"event": {}, "totals": {}, "states": []}
+
+    monkeypatch.setattr(wc, "run_forecast", slow)
+    r = world_client.post("/api/coalition", json={"target": "MDA", "year": 2026, "members": 5})
+    job = r.json()
+    assert job["status"] == "running"
+    c = world_client.post(f"/api/coalition/{job['id']}/cancel")
+    assert c.status_code == 200 and c.json()["status"] == "cancelled"
+    gate.set()
+    time.sleep(0.2)
+    assert world_client.get(f"/api/coalition/{job['id']}").json()["status"] == "cancelled"
+    folder = world_client.app.state.settings.runs_dir / "coalition"  # type: ignore[attr-defined]
+    assert not (folder / f"{job['id']}.json").exists()
+    again = world_client.post(f"/api/coalition/{job['id']}/cancel")
+    assert again.status_code == 409
+
+
+@pytest.mark.parametrize("body,status,words", [
+    ({"target": "XXX", "year": 2022}, 400, "not a UN member"),
+    ({"target": "RUS", "year": 2022}, 400, "other than Russia"),
+    ({"target": "UKR", "year": 1800}, 422, "year"),
+    ({"target": "UKR", "year": 2022, "members": 50_000}, 422, "members"),
+    ({"target": "UKR", "year": 2022, "bogus": 1}, 422, "bogus"),
+    ({"target": "UK", "year": 2022}, 422, "target"),
+    ({"target": "UKR", "year": 2022, "kind": "invasion"}, 400, "unknown event kind"),
+    ({"target": "UKR", "year": 2022, "scenario": "russia-neighbourhood"}, 400, "actor_sets"),
+    ({"target": "UKR", "year": 2022, "scenario": "nope"}, 404, "no bundled scenario"),
+    ({"target": "UKR", "year": 2022, "levers": [{"path": "../etc", "value": 1}]}, 422, "path"),
+    ({"target": "UKR", "year": 2022, "levers": [{"path": "a.b", "value": "inf"}]}, 422,
+     "value"),
+])
+def test_coalition_bad_input(world_client: TestClient, body: dict[str, Any], status: int,
+                             words: str) -> None:
+    r = world_client.post("/api/coalition", json=body)
+    assert r.status_code == status, r.text
+    assert words in r.text
+
+
+def test_coalition_job_ids(world_client: TestClient) -> None:
+    assert world_client.get("/api/coalition/" + "0" * 20).status_code == 404
+    assert world_client.get("/api/coalition/../x").status_code in (404, 422)
+    assert world_client.get("/api/coalition/ZZZ").status_code == 422
+    opts = world_client.get("/api/coalition/options").json()
+    assert any(s["iso3"] == "UKR" for s in opts["states"])
+    assert all(s["iso3"] != "RUS" for s in opts["states"])
+    assert world_client.get("/api/coalition/options",
+                            params={"scenario": "russia-neighbourhood"}).status_code == 400
+
+
+def test_report_world_map_and_coalition_table(world_run: dict[str, Any], tmp_path: Any) -> None:
+    from multipolar.report.build import _coalition_html, _world_map_html
+
+    summary = json.loads((world_run["runs"] / world_run["id"] / "web-summary.json").read_text())
+    page = _world_map_html(summary)
+    assert page.count("<svg") == 2  # last observed year and last year
+    med = summary["alignment"]["IND"]["2022"]["median"]
+    assert 'data-iso3="IND" fill=' in page and f'data-value="{med:.4f}"' in page
+    assert _world_map_html({"actors": ["Belarus", "Ukraine"], "years": [2000]}) == ""
+    res = wc.run_forecast(wc.CoalitionSettings(target="UKR", year=2022, members=20))
+    (tmp_path / "coalition.json").write_text(json.dumps(res))
+    table = _coalition_html(tmp_path)
+    worst = next(s for s in res["states"] if not s.get("fixed"))
+    assert worst["name"] in table and "expected" in table
