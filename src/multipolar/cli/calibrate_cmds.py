@@ -16,7 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import typer
 from rich.table import Table
 
@@ -383,6 +382,8 @@ def forecast_table(records: list[dict[str, Any]], countries: list[str], from_: i
 def _check_covered(scenario: str, pnl: Any, origin: int, sets: list[str] | None,
                    perspective: str | None, hypothesis: str | None) -> None:
     """A located error unless the panel has an observed state for every simulated actor."""
+    import numpy as np
+
     from multipolar.forecast.origin import check_coverage, load_for_origin
     from multipolar.model.compile import SIMULATED_ROLES
 
