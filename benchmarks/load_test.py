@@ -58,12 +58,18 @@ def wait_health(url: str, timeout: float = 60.0) -> None:
     raise SystemExit(f"server at {url} did not come up in {timeout} s")
 
 
-def make_runs(url: str, n: int, members: int) -> list[str]:
+def make_runs(url: str, n: int, members: int, world_members: int = 0) -> list[str]:
+    """``n`` neighbourhood runs, plus one world run of ``world_members`` (0: none)."""
     ids = []
     with httpx.Client(base_url=url, timeout=30) as c:
         for i in range(n):
             r = c.post("api/runs", json={"members": members, "seed": 100 + i,
                                          "levers": {"russia_assertion": 0.3 + 0.2 * i}})
+            r.raise_for_status()
+            ids.append(r.json()["id"])
+        if world_members:
+            r = c.post("api/runs", json={"scenario": "russia-world", "members": world_members,
+                                         "seed": 7, "end": 2030})
             r.raise_for_status()
             ids.append(r.json()["id"])
         for rid in ids:
@@ -73,6 +79,23 @@ def make_runs(url: str, n: int, members: int) -> list[str]:
                     raise SystemExit(f"run {rid} did not finish")
                 time.sleep(0.2)
     return ids
+
+
+def make_coalition(url: str) -> str:
+    """Ask one coalition question and wait for it: its answer is then a cached page."""
+    with httpx.Client(base_url=url, timeout=60) as c:
+        r = c.post("api/coalition", json={"target": "UKR", "year": 2022, "members": 200})
+        r.raise_for_status()
+        job = r.json()
+        t0 = time.monotonic()
+        while job["status"] == "running":
+            if time.monotonic() - t0 > 120:
+                raise SystemExit("the coalition forecast did not finish")
+            time.sleep(0.2)
+            job = c.get(f"api/coalition/{job['id']}").json()
+        if job["status"] != "complete":
+            raise SystemExit(f"the coalition forecast ended {job['status']}: {job['error']}")
+        return str(job["id"])
 
 
 class Conn:
@@ -90,7 +113,7 @@ class Conn:
             assert self.reader is not None
             try:
                 self.writer.write(f"GET /{path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-                                  "Accept: */*\r\n\r\n".encode())
+                                  "Accept: */*\r\nAccept-Encoding: gzip\r\n\r\n".encode())
                 await self.writer.drain()
                 head = await self.reader.readuntil(b"\r\n\r\n")
             except (ConnectionError, asyncio.IncompleteReadError):
@@ -140,8 +163,10 @@ async def user(uid: int, url: str, deadline: float, args: argparse.Namespace,
         await asyncio.sleep(rng.uniform(args.think_min, args.think_max))
 
     await asyncio.sleep(rng.uniform(0, max(args.think_max, 0.5)))  # users arrive spread out
+    if args.coalition_id:  # the world pages: outlines once (browsers cache them), an answer
+        await get("world map", "api/worldmap.svg")
     while time.monotonic() < deadline and budget[0] > 0:
-        r = await get("list runs", "api/runs?limit=50&status=done")
+        r = await get("list runs", "api/runs?limit=50&status=complete")
         if r is None or r[0] != 200:
             break
         done = [x["id"] for x in json.loads(r[1])["runs"]]
@@ -158,6 +183,8 @@ async def user(uid: int, url: str, deadline: float, args: argparse.Namespace,
             await think()
         await get("evidence", "api/scenarios/russia-neighbourhood/evidence")
         await get("health", "api/health")
+        if args.coalition_id:
+            await get("coalition", f"api/coalition/{args.coalition_id}")
         await think()
     await conn.close()
 
@@ -219,6 +246,9 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3, help="runs to make before browsing")
     ap.add_argument("--members", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--world-members", type=int, default=24,
+                    help="members of the one world run (russia-world) browsed too; 0: none, "
+                         "and no world map or coalition requests")
     ap.add_argument("--max-requests", type=int, default=200_000)
     ap.add_argument("--p95-ms", type=float, default=300.0)
     ap.add_argument("--with-run", action="store_true",
@@ -250,9 +280,12 @@ def main() -> int:
     try:
         wait_health(url)
         t0 = time.monotonic()
-        ids = make_runs(url, args.runs, args.members) if args.runs else []
-        print(f"server {url}; {len(ids)} runs of {args.members} members made in "
-              f"{time.monotonic() - t0:.1f} s")
+        ids = make_runs(url, args.runs, args.members, args.world_members) if args.runs else []
+        args.coalition_id = make_coalition(url) if args.world_members else None
+        print(f"server {url}; {len(ids)} runs made in {time.monotonic() - t0:.1f} s "
+              f"({args.runs} of {args.members} members"
+              f"{f', a world run of {args.world_members}' if args.world_members else ''}"
+              f"{', a coalition answer' if args.coalition_id else ''})")
         if args.with_run:
             httpx.post(url + "api/runs", json={"members": 2000, "seed": 999}, timeout=30)
             print("a 2,000-member run is going in the background")

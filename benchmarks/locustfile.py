@@ -1,6 +1,7 @@
 """The dashboard load test with a standard tool: Locust, the same browsing user as
 benchmarks/load_test.py (list finished runs, open one, its chart data, compare two, the
-evidence list, health; 0.5-2 s think time between steps).
+evidence list, health, the world map outlines once, a stored coalition answer; 0.5-2 s think
+time between steps).
 
 Start a server with a few finished runs (``python benchmarks/load_test.py --serve-only`` does
 that and prints its URL), then, loopback only::
@@ -23,10 +24,11 @@ class Analyst(HttpUser):
     """One person browsing finished runs in the dashboard."""
 
     wait_time = between(0.5, 2.0)
+    saw_map = False
 
     @task
     def browse(self) -> None:
-        r = self.client.get("/api/runs?limit=50&status=done", name="list runs")
+        r = self.client.get("/api/runs?limit=50&status=complete", name="list runs")
         if r.status_code != 200:
             return
         done = [x["id"] for x in r.json()["runs"]]
@@ -43,3 +45,11 @@ class Analyst(HttpUser):
             self.wait()
         self.client.get("/api/scenarios/russia-neighbourhood/evidence", name="evidence")
         self.client.get("/api/health", name="health")
+        self.wait()
+        # the world pages: the outlines (cached by browsers, so once per user) and a stored
+        # coalition answer, asked for again as a person repeating a question would
+        if not self.saw_map:
+            self.client.get("/api/worldmap.svg", name="world map")
+            self.saw_map = True
+        self.client.post("/api/coalition", json={"target": "UKR", "year": 2022, "members": 200},
+                         name="coalition (stored)")

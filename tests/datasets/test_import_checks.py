@@ -256,3 +256,21 @@ def test_cli_import_error_exits_2_without_traceback(sets: dict[str, Path],
     res = runner.invoke(app, ["data", "import", "unga-votes", str(path), "--base", "c2018"])
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "missing column" in res.output
+
+
+def test_adoptions_without_a_recorded_vote_are_no_roll_calls(sets: dict[str, Path],
+                                                             tmp_path: Path) -> None:
+    head, rows = _rows(sets["undl"])
+    i_id, i_vote = head.index("undl_id"), head.index("ms_votes")
+    extra = []
+    for r in rows[:193]:
+        r2 = list(r)
+        r2[i_id], r2[i_vote] = "999999", ""
+        extra.append(r2)
+    path = _write(tmp_path / "v.csv", head, [*rows, *extra])
+    ds = ops.import_file("unga-votes", path, "adopted", base="c2018")
+    assert ds.manifest["import"]["summary"]["without_recorded_votes_skipped"] == 1
+    rc = pd.read_parquet(ds.file("global/unga_rollcalls.parquet"))
+    assert 999999 not in set(rc["rcid"])
+    want = (store.bundled_dir() / "global/unga_votes.parquet").read_bytes()
+    assert ds.file("global/unga_votes.parquet").read_bytes() == want

@@ -123,12 +123,16 @@ def test_results_equal_the_bundled_ones_bit_for_bit(chain: dict[str, Path], args
     assert _cli(args, "full", monkeypatch) == _cli(args, store.BUNDLED, monkeypatch)
 
 
-def test_the_cut_set_gives_another_forecast(chain: dict[str, Path],
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    args = ["forecast", "--members", "30", "--from", "2017", "--to", "2021", "--seed", "3",
-            "--json"]
-    cut = json.loads(_cli(args, "cut2014", monkeypatch))
-    full = json.loads(_cli(args, "full", monkeypatch))
+@pytest.mark.parametrize("args", [
+    ["run", "--members", "12", "--seed", "5", "--json", "--no-plots", "--quiet"],
+    ["forecast", "--members", "30", "--from", "2017", "--to", "2021", "--seed", "3", "--json"],
+], ids=["run", "forecast"])
+def test_the_cut_set_gives_other_results(chain: dict[str, Path], args: list[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    cut = _cli(args, "cut2014", monkeypatch)
+    full = _cli(args, "full", monkeypatch)
+    key = '"observed_until": ' if args[0] == "run" else '"origin": '
+    assert key + "2014" in cut and key + ("2019" if args[0] == "run" else "2016") in full
     assert cut != full
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from multipolar.core.errors import ScenarioError
+from multipolar.model.api import compile_model
 from multipolar.scenario import load_scenario
 
 from .conftest import mean_over, run
@@ -114,8 +115,11 @@ def test_overrides_are_relative_to_the_calibrated_ranges() -> None:
     effect = sc.mechanisms["attraction"].params["effect"]
     assert effect.value == pytest.approx(rng.low + 0.9 * (rng.high - rng.low))
     assert effect.value > (rng.low + rng.high) / 2
-    sc = load_scenario("russia-neighbourhood", perspective="post_soviet_specialists").scenario
-    assert sc.mechanisms["resource_rents"].params["ref_price"] == pytest.approx(65.0)
+    ld = load_scenario("russia-neighbourhood", perspective="post_soviet_specialists")
+    sc = ld.scenario
+    # ref_price is left at its declared default (50): {scale: 1.3} is resolved when compiling
+    assert sc.mechanisms["resource_rents"].params["ref_price"].relative_to == "default"
+    assert compile_model(ld, end=2000).nominal("resource_rents.ref_price") == pytest.approx(65.0)
     assert sc.mechanisms["free_riding"].params["gain"].value == pytest.approx(0.9)
 
 

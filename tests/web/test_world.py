@@ -62,6 +62,14 @@ def test_world_view_has_states_groups_and_observed(world_client: TestClient,
     for k in moving:
         vals = [x for q in v["russia"][k].values() for x in q if x is not None]
         assert max(vals) - min(vals) > 1e-6
+    # observed channels: trade in the last year with data, arms over the last five
+    kaz = v["channels"]["KAZ"]
+    cy = __import__("multipolar.data.global_tables", fromlist=["x"]).load_world().country_year
+    row = cy[(cy["iso3"] == "KAZ") & (cy["year"] == kaz["trade"]["year"])].iloc[0]
+    assert kaz["trade"]["russia"] == pytest.approx(row["trade_share_russia"], abs=1e-4)
+    assert kaz["trade"]["west"] == pytest.approx(row["trade_share_us"] + row["trade_share_eu27"],
+                                                 abs=1e-4)
+    assert kaz["arms"]["years"][1] <= until and 0 <= kaz["arms"]["russia"] <= 1
     # spheres: three poles per state, shares in [0, 1]
     sp = v["sphere"]["KAZ"]
     assert set(sp) == {"russia", "china", "west"}
@@ -86,6 +94,10 @@ def test_world_map_outlines(world_client: TestClient) -> None:
     r = world_client.get("/api/worldmap.svg")
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
     text = r.text
+    assert r.headers["content-encoding"] == "gzip"  # browsers (and httpx) accept it
+    plain = world_client.get("/api/worldmap.svg", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == text
+    assert len(plain.content) < 800_000  # points on a half-pixel grid
     codes = set(re.findall(r'data-iso3="([A-Z]{3})"', text))
     assert {"RUS", "USA", "BRA", "IND", "UKR"} <= codes and len(codes) > 170
     # offline: no script, no external reference
@@ -155,42 +167,58 @@ def test_coalition_is_cached_by_settings(world_client: TestClient) -> None:
     assert "--event use_of_force:UKR@2030" in later["cli"]
 
 
-def test_coalition_refuses_what_this_version_cannot_do(world_client: TestClient) -> None:
+def test_coalition_refuses_what_an_older_version_cannot_do(
+        world_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forecast that takes none of the optional settings: each is refused, not ignored."""
+    monkeypatch.setattr(wc, "accepted", lambda: set())
     base = {"target": "UKR", "year": 2022, "members": 20}
     cases = {"levers": [{"path": "kindred_regimes.support", "value": 0.3, "year": 2020}],
              "perspective": "kremlin", "hypothesis": "strategic",
-             "resolution": "territorial_integrity", "vote_year": 2023}
+             "resolution": "condemnation", "vote_year": 2023}
     for key, value in cases.items():
-        if key in wc.accepted() or (key == "levers" and "sets" in wc.accepted()):
-            continue
         r = world_client.post("/api/coalition", json={**base, key: value})
         assert r.status_code == 400, (key, r.text)
         body = r.json()
         assert "not supported by this version" in body["detail"] and body["fix"]
 
 
-def test_coalition_passes_on_what_the_forecast_takes(world_client: TestClient,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """A forecast that takes ``sets`` gets them, and the what-if comes with its base."""
+def test_coalition_passes_every_setting_on(world_client: TestClient,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The what-if reaches the forecast whole, and comes with the same question without levers."""
     from multipolar.votes import coalition as core
 
-    real = core.forecast
+    real = core.coalition_forecast
     seen: list[Any] = []
 
-    def forecast(world: Any, model: Any, event: Any, groups: Any, *, members: int = 1000,
-                 seed: int = 0, sets: list[str] | None = None) -> dict[str, Any]:
-        seen.append(sets)
-        return real(world, model, event, groups, members=members,
-                    seed=seed + (1 if sets else 0))
+    def spy(settings: Any, **kw: Any) -> dict[str, Any]:
+        seen.append(settings)
+        return real(settings, **kw)
 
-    monkeypatch.setattr(core, "forecast", forecast)
-    job = _job(world_client, {"target": "GEO", "year": 2024, "members": 40, "seed": 9,
-                              "levers": [{"path": "kindred_regimes.support", "value": 0.3,
-                                          "target": "BLR", "year": 2020}]})
+    monkeypatch.setattr(core, "coalition_forecast", spy)
+    job = _job(world_client, {"target": "GEO", "year": 2024, "members": 12, "seed": 9,
+                              "perspective": "kremlin", "hypothesis": "opportunist",
+                              "resolution": "humanitarian", "vote_year": 2025,
+                              "events": ["use_of_force:MDA@2023"],
+                              "levers": [{"path": "russia_arms_deliveries", "value": 1.0,
+                                          "year": 2020}]}, timeout=240)
     assert job["status"] == "complete", job
-    assert ["kindred_regimes.support[BLR]=0.3@2020"] in seen and None in seen
-    assert job["base"] is not None and job["base"]["totals"] != job["result"]["totals"]
-    assert job["settings"]["sets"] == ["kindred_regimes.support[BLR]=0.3@2020"]
+    with_levers = next(x for x in seen if x.sets)
+    assert with_levers.sets == ("russia_arms_deliveries=1@2020",)
+    assert with_levers.events == ("use_of_force:GEO@2024", "use_of_force:MDA@2023")
+    assert (with_levers.perspective, with_levers.hypothesis) == ("kremlin", "opportunist")
+    assert (with_levers.resolution, with_levers.vote_year) == ("humanitarian", 2025)
+    assert any(not x.sets and x.perspective == "kremlin" for x in seen)  # the base
+    assert job["base"] is not None
+    assert job["result"]["resolution"]["kind"] == "humanitarian"
+    assert job["settings"]["sets"] == ["russia_arms_deliveries=1@2020"]
+
+
+def test_coalition_perspective_changes_the_answer(world_client: TestClient) -> None:
+    body = {"target": "UKR", "year": 2024, "members": 16, "seed": 2}
+    plain = _job(world_client, body, timeout=240)
+    west = _job(world_client, {**body, "perspective": "western"}, timeout=240)
+    assert plain["status"] == west["status"] == "complete"
+    assert plain["result"]["states"] != west["result"]["states"]
 
 
 def test_coalition_cancel_discards(world_client: TestClient,
@@ -223,7 +251,11 @@ def test_coalition_cancel_discards(world_client: TestClient,
     ({"target": "UKR", "year": 2022, "members": 50_000}, 422, "members"),
     ({"target": "UKR", "year": 2022, "bogus": 1}, 422, "bogus"),
     ({"target": "UK", "year": 2022}, 422, "target"),
-    ({"target": "UKR", "year": 2022, "kind": "invasion"}, 400, "unknown event kind"),
+    ({"target": "UKR", "year": 2022, "kind": "invasion"}, 400, "invasion"),
+    ({"target": "UKR", "year": 2022, "resolution": "bogus"}, 400, "unknown kind of resolution"),
+    ({"target": "UKR", "year": 2022, "vote_year": 2021}, 400, "before the event"),
+    ({"target": "UKR", "year": 2015}, 400, "hindsight"),
+    ({"target": "UKR", "year": 2022, "events": ["nonsense"]}, 422, "events"),
     ({"target": "UKR", "year": 2022, "scenario": "russia-neighbourhood"}, 400, "actor_sets"),
     ({"target": "UKR", "year": 2022, "scenario": "nope"}, 404, "no bundled scenario"),
     ({"target": "UKR", "year": 2022, "levers": [{"path": "../etc", "value": 1}]}, 422, "path"),

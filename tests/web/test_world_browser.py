@@ -47,7 +47,8 @@ def world_server(tmp_path: Path, world_run: dict[str, Any],
 
     runs = tmp_path / "runs"
     runs.mkdir()
-    shutil.copytree(shared_runs["runs"] / shared_runs["ids"][0], runs / shared_runs["ids"][0])
+    for rid in shared_runs["ids"]:
+        shutil.copytree(shared_runs["runs"] / rid, runs / rid)
     shutil.copytree(world_run["runs"] / world_run["id"], runs / world_run["id"])
     port = _free_port()
     app = create_app(Settings(runs_dir=runs, port=port))
@@ -154,6 +155,7 @@ def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
             expect(page.locator("#state-fan .main-svg").first).to_be_visible()
             expect(page.locator("#state-sphere .main-svg").first).to_be_visible()
             expect(page.locator("#state-detail")).to_contain_text("trade, arms, security")
+            expect(page.locator("#state-channels")).to_contain_text("arms imports")
             page.click("#world-map path[data-iso3=BRA] >> nth=0")
             expect(page.locator("#state-title")).to_contain_text("Brazil (BRA)")
             page.screenshot(path=str(shots / "world-state.png"), full_page=True)
@@ -190,6 +192,9 @@ def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
             diff = _fills(page, "#coal-diff-map")
             assert sum(v != "#e4e4e4" for v in diff.values()) > 100
             expect(page.locator("#coal-moved tr")).to_have_count(11)
+            page.hover("#coal-map path[data-iso3=BLR] >> nth=0")
+            expect(page.locator("#map-tip")).to_contain_text("Belarus (BLR)")
+            expect(page.locator("#map-tip")).to_contain_text("P(no) before:")
             # sort the table by the probability of voting yes, with the keyboard
             page.locator("#coal-table th button", has_text="P(yes)").focus()
             page.keyboard.press("Enter")
@@ -228,3 +233,55 @@ def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
     assert not errors, errors
     assert not access, "\n".join(access)
     assert (shots / "world-map.png").stat().st_size > 50_000
+
+
+def test_neighbourhood_run_shows_its_own_settings(world_server: str, world_run: dict[str, Any],
+                                                  shared_runs: dict[str, Any],
+                                                  tmp_path: Path) -> None:
+    """Opening a run puts its scenario, levers and words on the page; no stray labels."""
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = Path(os.environ.get("MULTIPOLAR_SCREENSHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    moved = shared_runs["ids"][1]  # made with russia_assertion 0.9 (the default is 0.5)
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
+            viewport={"width": 1400, "height": 1000})
+        try:
+            page = ctx.new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(world_server)
+            page.click("button[data-tab=runs]")
+            page.click(f"button[aria-label='open run {world_run['id']}']")
+            expect(page.locator("#scenario")).to_have_value("russia-world")
+            page.click("button[data-tab=runs]")
+            page.click(f"button[aria-label='open run {moved}']")
+            expect(page.locator("#scenario")).to_have_value("russia-neighbourhood")
+            expect(page.locator("#lede")).to_contain_text("post-Soviet neighbours")
+            expect(page.locator("#lever-russia_assertion")).to_have_value("0.9")
+            expect(page.locator("label[for=lever-eaeu_sreb_link]")).to_have_text(
+                "EAEU–Silk Road link")
+            expect(page.locator("#cli")).to_contain_text("--set levers.russia_assertion=0.9")
+            expect(page.locator("#members")).to_have_value("120")
+            expect(page.locator(".tabs button[data-tab=world]")).to_be_hidden()
+            expect(page.locator("#fan-chart .annotation-text")).to_have_count(14)
+            page.click("button[data-tab=members]")
+            expect(page.locator("#members-chart .gtitle")).not_to_contain_text("undefined")
+            ticks = page.locator("#members-chart .xtick text").all_text_contents()
+            assert ticks and all(re.fullmatch(r"\d{4}", t) for t in ticks), ticks
+            page.click("button[data-tab=russia]")
+            expect(page.locator("#russia-chart .main-svg").first).to_be_visible()
+            page.screenshot(path=str(shots / "neighbourhood-russia.png"), full_page=True)
+            # a run against its base: the same run without its override, made on demand
+            page.click("button[data-tab=runs]")
+            page.click(f"button[aria-label='compare run {moved} with its base']")
+            expect(page.locator("#cmp-prov-b")).to_contain_text("russia_assertion=0.9",
+                                                                timeout=90_000)
+            expect(page.locator("#cmp-prov-a")).to_contain_text("overrides: none")
+            expect(page.locator("#cmp-prov-a")).to_contain_text("seed 12")
+            expect(page.locator("#compare-table")).to_contain_text("Belarus")
+        finally:
+            ctx.close()
+    assert not errors, errors

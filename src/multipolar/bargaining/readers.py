@@ -14,7 +14,8 @@ Four formats, detected from the file name and its first line:
   ``out`` the outcome; a blank position means the actor was absent).
 
 Every problem is raised as :class:`~multipolar.core.errors.InputError` naming the file, line, column
-and field, with a fix. Depends on NumPy, PyYAML, pydantic and the scenario citation schema.
+and field, with a fix. Depends on NumPy, PyYAML, pydantic and the ground (the citation and the
+YAML reader of :mod:`multipolar.core`).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from multipolar.bargaining.issues import IssueSet
+from multipolar.core.citation import Citation
 from multipolar.core.errors import InputError, MultipolarError, Problem
-from multipolar.scenario.schema import Citation
+from multipolar.core.yamlsource import SourceMap, read_yaml
 
 Cell = tuple[str, int]  # value, 1-based column where the field starts
 
@@ -379,8 +381,6 @@ class IssueSpec(_Strict):
 
 def read_yaml_issue(path: Path) -> IssueSet:
     """Read a multipolar YAML issue file (see ``docs/how-to/bargaining.md``)."""
-    from multipolar.scenario.loader import SourceMap, read_yaml
-
     file = str(path)
     text = "\n".join(_lines(path))
     try:

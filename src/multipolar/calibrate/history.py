@@ -35,20 +35,22 @@ from multipolar.core.errors import InputError
 from multipolar.data import column_by_actor_year
 from multipolar.model.compile import CompiledModel, ParamSpec, compile_model
 from multipolar.model.engine import simulate
+from multipolar.model.mechanisms import search_ranges
 from multipolar.scenario.loader import LoadedScenario
 
-FREE_PARAMETERS: dict[str, tuple[float, float]] = {
-    "alignment.base": (-0.9, 0.3),
-    "alignment.democracy_effect": (0.1, 1.6),
-    "alignment.adjustment": (0.05, 0.9),
-    "attraction.effect": (0.08, 0.6),
-    "assertion.effect": (0.15, 0.6),
-    "kindred_regimes.support": (0.02, 0.5),
-    "eu_pull.effect": (0.1, 0.8),
-    "institutions.anchor": (0.02, 0.2),
-    "small_partner_leverage.independence_effect": (0.02, 0.6),
-}
-"""Model parameters fitted by default, with their search bounds.
+FREE_PARAMETERS: dict[str, tuple[float, float]] = search_ranges("history", (
+    "alignment.base",
+    "alignment.democracy_effect",
+    "alignment.adjustment",
+    "attraction.effect",
+    "assertion.effect",
+    "kindred_regimes.support",
+    "eu_pull.effect",
+    "institutions.anchor",
+    "small_partner_leverage.independence_effect",
+))
+"""Model parameters fitted by default, with their search bounds (declared on each parameter:
+``Param.search["history"]``, read by :func:`multipolar.model.mechanisms.search_ranges`).
 
 The lower bounds keep every mechanism the seeds describe switched on with a noticeable
 strength: calibration chooses *how strong*, the theory says *whether*. (Without them the

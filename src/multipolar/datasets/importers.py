@@ -269,6 +269,9 @@ def import_unga_votes(t: Tables, path: Path, allow_gap: bool = False,
     has_votes = rc["rcid"].isin(t.votes["rcid"])
     last_date = rc_date[has_votes].max() if has_votes.any() else None
     last_year = last_date.year if last_date is not None else None
+    # adoptions without a recorded vote (every member blank) are no roll calls
+    unrecorded = [k for k, c in calls.items() if not c["votes"]]
+    calls = {k: c for k, c in calls.items() if c["votes"]}
     new = {k: c for k, c in calls.items() if last_date is None or c["date"] > last_date}
     old = {k: c for k, c in calls.items() if k not in new}
     same = differ = 0
@@ -320,6 +323,7 @@ def import_unga_votes(t: Tables, path: Path, allow_gap: bool = False,
                   "global/country_year.parquet", "unga_agreement.csv", "actor_year_panel.csv"}
     return {"rows": len(long_rows), "roll_calls": len(new), "votes": len(v_rows),
             "years": [years[0], years[-1]], "earlier_roll_calls_skipped": len(old),
+            "without_recorded_votes_skipped": len(unrecorded),
             "earlier_same": same, "earlier_differing": differ}
 
 

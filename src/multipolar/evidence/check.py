@@ -200,7 +200,7 @@ def _citation_model() -> type[Citation]:
 
 def load_citations_file(path: str | Path) -> dict[str, Citation]:
     """Read a citations library (``id: {doc, locator, claim}``), every problem located."""
-    from multipolar.scenario.loader import SourceMap, read_yaml
+    from multipolar.core.yamlsource import SourceMap, read_yaml
 
     p = Path(path)
     try:

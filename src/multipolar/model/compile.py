@@ -24,8 +24,10 @@ from scipy.special import ndtri
 
 from multipolar.core.errors import ScenarioError
 from multipolar.data import column_by_actor_year, yearly_column
+from multipolar.model.mechanisms import check_mechanisms, clip_to_bounds, declared_params
 from multipolar.scenario.schema import (
     INSTITUTION_EVENTS,
+    FuturePath,
     Lever,
     Param,
     Scenario,
@@ -34,6 +36,7 @@ from multipolar.scenario.schema import (
 )
 
 if TYPE_CHECKING:
+    from multipolar.model.mechanisms.base import Param as DeclaredParam
     from multipolar.scenario.loader import LoadedScenario
 
 POLES = {"russia": 0, "west": 1, "china": 2, "mixed": 3}
@@ -43,7 +46,8 @@ OBSERVED_ATTRIBUTES = ("democracy", "un_alignment", "trade_share_russia", "trade
                        "population", "gdp", "capability")
 STATIC_ATTRIBUTES = ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer",
                      "un_alignment_nominal",
-                     "western_pull", "russian_presence", "bargain_partner", "patronage_tie")
+                     "western_pull", "russian_presence", "bargain_partner", "patronage_tie",
+                     "near_russia")
 EVENT_ARRAYS = ("use_of_force", "revolution", "elite_transition")
 """Event kinds compiled to ``(years, actors)`` indicator arrays (accession and exit force
 memberships instead)."""
@@ -136,6 +140,8 @@ class FutureSpec:
     reversion: str
     floor: float | None
     cap: float | None
+    default_reversion: float = FuturePath.model_fields["reversion"].default
+    """The scenario language's default rate, for a mean-reverting path without its own."""
 
 
 @dataclass
@@ -385,9 +391,10 @@ def compile_model(loaded: LoadedScenario, start: int | None = None,
     event_arrays, forced = _events(sc, years, insts)
     rules = institution_rules(sc, years)
 
-    from multipolar.model.mechanisms import check_mechanisms
-
     check_mechanisms(enabled, impl, params, loaded)
+    for path, p in declared_params().items():  # the declared defaults of what is not written
+        params.setdefault(path, ParamSpec(path, float(p.default)))
+    clip_to_bounds(params)
     return CompiledModel(
         name=sc.name, scenario_hash=scenario_hash(loaded.raw), years=years,
         observed_until=sc.time.observed_until, actors=actors,
@@ -431,7 +438,9 @@ def _actor_arrays(sc: Scenario, years: np.ndarray, base: Path,
     for j, a in enumerate(sc.actors):
         for name, attr in a.attributes.items():
             if isinstance(attr, Series):
-                vals = _series_values(attr, a.id, base)
+                # a table keyed by ISO3 code is read at the actor's code (ids may be names)
+                by_code = attr.data is not None and attr.data.key == "iso3" and a.iso3
+                vals = _series_values(attr, a.iso3 if by_code else a.id, base)
                 obs.setdefault(name, np.full((n_t, n_a), np.nan))
                 # observed attributes stop at observed_until (beyond it the model takes over)
                 obs[name][:, j] = _fill(vals, years, obs_until)
@@ -642,18 +651,49 @@ def _mechanisms_and_aims(sc: Scenario, params: dict[str, ParamSpec]
     """
     enabled: dict[str, bool] = {}
     impl: dict[str, str] = {}
+    declared = declared_params()
     for mname, mech in sc.mechanisms.items():
         enabled[mname] = mech.enabled
         impl[mname] = mech.implementation or "default"
         for pname, pval in mech.params.items():
             if not isinstance(pval, Series):
-                spec = param_spec(f"{mname}.{pname}", pval)
+                path = f"{mname}.{pname}"
+                spec = param_spec(path, _of_default(pval, declared.get(path)))
                 params[spec.path] = spec
     for aname, aim in sc.aims.items():
         if not isinstance(aim.weight, Series):
-            spec = param_spec(f"aims.{aname}", aim.weight)
+            path = f"aims.{aname}"
+            spec = param_spec(path, _of_default(aim.weight, declared.get(path)))
             params[spec.path] = spec
     return enabled, impl
+
+
+def _of_default(p: float | Param, declared: DeclaredParam | None) -> float | Param:
+    """``p`` with ``relative_to: default`` resolved: its numbers times the declared default.
+
+    An undeclared parameter is left as written (the check of the mechanisms refuses it).
+    """
+    if not isinstance(p, Param) or p.relative_to is None or declared is None:
+        return p
+    d = float(declared.default)
+    if d == 0.0 and p.dist is not None:
+        raise ScenarioError("a range relative to a declared default of 0 is a single point",
+                            field="relative_to", fix="write the range in absolute terms")
+    new: dict[str, Any] = {"relative_to": None}
+    for k in ("value", "mean", "mode"):
+        if getattr(p, k) is not None:
+            new[k] = getattr(p, k) * d
+    if p.sd is not None:
+        new["sd"] = p.sd * abs(d)
+    if p.low is not None and p.high is not None:  # a negative default turns the ends round
+        ends = sorted((p.low * d, p.high * d))
+        new["low"], new["high"] = ends[0], ends[1]
+    if p.values is not None:
+        new["values"] = [v * d for v in p.values]
+    if p.bounds is not None:
+        b = sorted((p.bounds[0] * d, p.bounds[1] * d))
+        new["bounds"] = (b[0], b[1])
+    return p.model_copy(update=new)
 
 
 def _events(sc: Scenario, years: np.ndarray, insts: list[str]

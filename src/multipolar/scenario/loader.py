@@ -17,138 +17,24 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from multipolar.core.errors import Problem, ScenarioError
+
+# the YAML-with-locations reader lives in the ground; re-exported here, where it was first
+from multipolar.core.yamlsource import Loc, SourceMap, is_tag, read_yaml
+from multipolar.core.yamlsource import Mark as Mark
+from multipolar.scenario.driver_checks import check_driver_values
+from multipolar.scenario.overrides import (
+    apply_events,
+    apply_overlay,
+    apply_sets,
+    event_item,
+    parse_events,
+    parse_sets,
+)
 from multipolar.scenario.schema import Event, Scenario
-
-Loc = tuple[str | int, ...]
-Mark = tuple[str, int, int]  # file, line (1-based), column (1-based)
-
-_UNION_TAGS = {
-    "float", "int", "str", "bool", "Param", "Series", "Citation", "TargetPath", "dict[int,float]",
-    "tuple[float, float]", "list[float]", "function-after[_check(), Param]",
-}
-
-
-@dataclass
-class SourceMap:
-    """Where each path of a loaded YAML document stands in its file(s)."""
-
-    marks: dict[Loc, Mark] = field(default_factory=dict)
-    default_file: str = "<scenario>"
-
-    def locate(self, loc: Loc) -> tuple[Mark | None, Loc]:
-        """The mark of the deepest known prefix of ``loc`` and that prefix."""
-        clean = tuple(p for p in loc if not (isinstance(p, str) and _is_tag(p)))
-        for n in range(len(clean), -1, -1):
-            m = self.marks.get(clean[:n])
-            if m is not None:
-                return m, clean[:n]
-        return None, ()
-
-    def problem(self, loc: Loc, message: str, fix: str | None = None) -> Problem:
-        """A :class:`Problem` located at ``loc``."""
-        mark, _ = self.locate(loc)
-        clean = tuple(p for p in loc if not (isinstance(p, str) and _is_tag(p)))
-        fld = _dotted(clean) or None
-        if mark is None:
-            return Problem(message, file=self.default_file, field=fld, fix=fix)
-        return Problem(message, file=mark[0], line=mark[1], column=mark[2], field=fld, fix=fix)
-
-
-def _is_tag(p: str) -> bool:
-    return p in _UNION_TAGS or p.startswith(("function-", "dict[", "tuple[", "list["))
-
-
-def _dotted(loc: Loc) -> str:
-    out = ""
-    for p in loc:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out
-
-
-def _walk(node: yaml.Node, path: Loc, file: str, marks: dict[Loc, Mark],
-          cons: yaml.constructor.SafeConstructor) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for knode, vnode in node.value:
-            key = _scalar(knode, cons)
-            sub = (*path, key)
-            _refuse_duplicate_key(result, sub, knode, file, marks)
-            marks[sub] = (file, knode.start_mark.line + 1, knode.start_mark.column + 1)
-            result[key] = _walk(vnode, sub, file, marks, cons)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for i, item in enumerate(node.value):
-            sub = (*path, i)
-            marks[sub] = (file, item.start_mark.line + 1, item.start_mark.column + 1)
-            items.append(_walk(item, sub, file, marks, cons))
-        return items
-    return _scalar(node, cons)
-
-
-def _refuse_duplicate_key(seen: dict[Any, Any], loc: Loc, knode: yaml.Node, file: str,
-                          marks: dict[Loc, Mark]) -> None:
-    """Raise a located error when a mapping repeats a key (YAML would keep only the last)."""
-    key = loc[-1]
-    if key not in seen:
-        return
-    first = marks.get(loc)
-    where = f" (first at line {first[1]})" if first else ""
-    raise ScenarioError(f"duplicate key '{key}'{where}: only one value can count",
-                        file=file, line=knode.start_mark.line + 1,
-                        column=knode.start_mark.column + 1, field=_dotted(loc) or None,
-                        fix=f"keep one '{key}' and delete or merge the other")
-
-
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
-
-
-def _scalar(node: yaml.Node, cons: yaml.constructor.SafeConstructor) -> Any:
-    """Construct a scalar node with YAML's safe rules (ints, floats, bools, nulls)."""
-    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
-        return cons.construct_object(node, deep=True)
-    return cons.construct_object(node)
-
-
-def read_yaml(text: str, file: str, prefix: Loc = ()) -> tuple[Any, dict[Loc, Mark]]:
-    """Parse YAML text, returning the data and the line/column of every key and item."""
-    marks: dict[Loc, Mark] = {}
-    try:
-        node = yaml.compose(text, Loader=_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        m = exc.problem_mark
-        line = m.line + 1 if m is not None else None
-        col = m.column + 1 if m is not None else None
-        what = (exc.problem or "invalid YAML").strip()
-        ctx = f" ({exc.context.strip()})" if exc.context else ""
-        raise ScenarioError(
-            f"YAML syntax error: {what}{ctx}",
-            file=file, line=line, column=col,
-            fix="check indentation, colons and quotes around this line "
-                "(a value containing ': ' or '#' needs quotes)",
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"YAML syntax error: {exc}", file=file,
-                            fix="check that the file is valid YAML") from None
-    if node is None:
-        raise ScenarioError("the file is empty", file=file,
-                            fix="start from: multipolar scenarios export russia-neighbourhood FILE")
-    marks[prefix] = (file, node.start_mark.line + 1, node.start_mark.column + 1)
-    # one constructor per document: it caches nodes, and documents may load in parallel threads
-    try:
-        data = _walk(node, prefix, file, marks, yaml.constructor.SafeConstructor())
-    except yaml.MarkedYAMLError as exc:  # e.g. a bare '=' (YAML's reserved value tag)
-        m = exc.problem_mark
-        raise ScenarioError(f"YAML error: {(exc.problem or 'cannot read a value').strip()}",
-                            file=file, line=m.line + 1 if m is not None else None,
-                            column=m.column + 1 if m is not None else None,
-                            fix="quote this value") from None
-    return data, marks
-
+from multipolar.scenario.semantics import check_semantics
 
 # ---------------------------------------------------------------------------------- bundled
 
@@ -243,8 +129,6 @@ def validate_raw(raw: dict[str, Any], src: SourceMap) -> Scenario:
     except ValidationError as exc:
         raise ScenarioError(problems=_pydantic_problems(exc, raw, src),
                             title=f"{src.default_file} is not a valid scenario") from None
-    from multipolar.scenario.semantics import check_semantics
-
     problems = check_semantics(scenario, raw, src)
     if problems:
         raise ScenarioError(problems=problems,
@@ -276,15 +160,6 @@ def load_scenario(
         (``"use_of_force:UKR@2022"``, ``"accession:ARM/EAEU@2015"``) or as :class:`Event` objects.
 
     """
-    from multipolar.scenario.overrides import (
-        apply_events,
-        apply_overlay,
-        apply_sets,
-        event_item,
-        parse_events,
-        parse_sets,
-    )
-
     path = resolve_scenario_path(ref)
     raw, src = read_raw(path)
     from multipolar.datasets.follow import data_events, follow_data
@@ -315,8 +190,6 @@ def load_scenario(
         raw, applied["events"] = apply_events(raw, current, evs, items)
     if applied:
         scenario = validate_raw(raw, src)
-    from multipolar.scenario.driver_checks import check_driver_values
-
     check_driver_values(scenario, src, applied.get("sets"))
     return LoadedScenario(scenario, raw, src, path, applied)
 
@@ -341,7 +214,7 @@ def deepcopy_raw(raw: dict[str, Any]) -> dict[str, Any]:
 def _value_at(raw: Any, loc: Loc) -> Any:
     cur = raw
     for p in loc:
-        if isinstance(p, str) and _is_tag(p):
+        if isinstance(p, str) and is_tag(p):
             continue
         if isinstance(cur, dict) and p in cur:
             cur = cur[p]
@@ -376,7 +249,7 @@ def _pydantic_problems(exc: ValidationError, raw: Any, src: SourceMap) -> list[P
         loc = tuple(err["loc"])
         ok = True
         for i, p in enumerate(loc):
-            if isinstance(p, str) and _is_tag(p):
+            if isinstance(p, str) and is_tag(p):
                 if not _tag_fits(p, _value_at(raw, loc[:i])):
                     ok = False
                     break
@@ -389,7 +262,7 @@ def _pydantic_problems(exc: ValidationError, raw: Any, src: SourceMap) -> list[P
     for err in kept:
         loc = tuple(err["loc"])
         msg = str(err["msg"]).removeprefix("Value error, ")
-        key = (tuple(p for p in loc if not (isinstance(p, str) and _is_tag(p))), msg)
+        key = (tuple(p for p in loc if not (isinstance(p, str) and is_tag(p))), msg)
         if key in seen:
             continue
         seen.add(key)
@@ -402,7 +275,7 @@ def _pydantic_problems(exc: ValidationError, raw: Any, src: SourceMap) -> list[P
 
 def _fix_for(err: dict[str, Any], raw: Any) -> str | None:
     kind = err["type"]
-    loc = [p for p in err["loc"] if not (isinstance(p, str) and _is_tag(p))]
+    loc = [p for p in err["loc"] if not (isinstance(p, str) and is_tag(p))]
     last = loc[-1] if loc else ""
     if kind == "extra_forbidden":
         return (f"'{last}' is not a field here: remove it or fix its spelling "

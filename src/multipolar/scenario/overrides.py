@@ -9,8 +9,11 @@ distribution); setting a number on a driver makes a constant path; setting a num
 perspectives, so that a view is stated against the calibrated values, not the code's):
 ``{quantile: Q}`` fixes a parameter at quantile Q of its distribution in the scenario, and
 ``{scale: M}`` multiplies it (a number times M; a distribution's draws times M, so each member
-keeps its own draw). Overrides act on the raw data, which is validated again afterwards, so a
-bad value gets the same clean error as in a file.
+keeps its own draw). A mechanism parameter the scenario does not write stands at the model's
+declared default: ``{scale: M}`` on it writes ``{value: M, relative_to: default}``, which the
+compiler resolves against the declaration (this module knows no model; a parameter the model
+does not declare is refused when the scenario is compiled). Overrides act on the raw data, which
+is validated again afterwards, so a bad value gets the same clean error as in a file.
 
 Dated and targeted forms act on levers, mechanism parameters and aim weights:
 ``russia_assertion=0.9@2022`` (from 2022 on, towards every target), ``russia_assertion[UKR]=1``
@@ -33,7 +36,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from multipolar.core.errors import Problem, ScenarioError
+from multipolar.core.errors import Problem, ScenarioError, suggest
 from multipolar.scenario.schema import (
     EVENT_KINDS,
     INSTITUTION_EVENTS,
@@ -43,7 +46,7 @@ from multipolar.scenario.schema import (
 )
 
 if TYPE_CHECKING:
-    from multipolar.scenario.loader import SourceMap
+    from multipolar.core.yamlsource import SourceMap
     from multipolar.scenario.schema import Scenario
 
 _ID_LISTS = ("actors", "institutions")
@@ -169,28 +172,31 @@ def _step(cur: Any, key: str, trail: list[str]) -> tuple[Any, Any]:
 
 
 class _Absent(dict[str, Any]):
-    """Stands for a mechanism's ``params`` where a declared parameter is not written yet."""
+    """Stands for a mechanism's ``params`` where a parameter is not written (yet)."""
 
     def __init__(self, mechanism: dict[str, Any]) -> None:
         super().__init__()
         self.mechanism = mechanism
 
 
-def _absent_declared(raw: dict[str, Any], parts: list[str]) -> _Absent | None:
-    """A declared mechanism parameter the scenario leaves at its default (None otherwise)."""
+def _absent_param(raw: dict[str, Any], parts: list[str]) -> _Absent | None:
+    """A mechanism parameter the scenario does not write (None otherwise).
+
+    The scenario language knows no model: whether the model declares the parameter is
+    checked when the scenario is compiled (an unknown one is a located error there, with the
+    declared names as the fix).
+    """
     if len(parts) != 4 or parts[0] != "mechanisms" or parts[2] != "params":
         return None
     mech = (raw.get("mechanisms") or {}).get(parts[1])
     if not isinstance(mech, dict) or parts[3] in (mech.get("params") or {}):
         return None
-    from multipolar.model.mechanisms import MECHANISMS
-
-    return _Absent(mech) if parts[3] in MECHANISMS.params(parts[1]) else None
+    return _Absent(mech)
 
 
 def _locate(raw: dict[str, Any], path: str) -> tuple[Any, Any, list[str]]:
     parts = _expand(raw, path)
-    absent = _absent_declared(raw, parts)
+    absent = _absent_param(raw, parts)
     if absent is not None:
         return absent, parts[3], parts
     cur: Any = raw
@@ -217,11 +223,6 @@ def check_path(raw: dict[str, Any], path: str) -> tuple[str, str] | None:
         _locate(raw, path)
     except LookupError as exc:
         name, options, where = exc.args
-        parts = where.split(".")
-        if len(parts) == 3 and parts[0] == "mechanisms" and parts[2] == "params":
-            from multipolar.model.mechanisms import MECHANISMS  # declared, written or not
-
-            options = sorted(set(options) | set(MECHANISMS.params(parts[1])))
         if where == "<top>":  # shorthands: bare lever, driver, mechanism and aim names
             for section in ("levers", "drivers", "mechanisms", "aims"):
                 if isinstance(raw.get(section), dict):
@@ -253,6 +254,15 @@ def _quantile(spec: dict[str, Any], q: float, path: str) -> float:
                                         "number")
 
 
+# a declared parameter the scenario leaves at its default: one times the declared default
+_DEFAULT = {"value": 1.0, "relative_to": "default"}
+
+
+def _relative_to(current: dict[str, Any]) -> dict[str, Any]:
+    """``{relative_to: ...}`` of ``current`` when it is written relative to the default."""
+    return {"relative_to": current["relative_to"]} if "relative_to" in current else {}
+
+
 def _relative(current: Any, value: dict[str, Any], path: str) -> Any:
     """Resolve ``{quantile: Q}`` or ``{scale: M}`` against the parameter's present value."""
     if "quantile" in value:
@@ -260,16 +270,16 @@ def _relative(current: Any, value: dict[str, Any], path: str) -> Any:
         if not 0.0 <= q <= 1.0:
             raise ScenarioError(f"{path}: quantile {q} lies outside [0, 1]", field=path,
                                 fix="choose a quantile between 0 and 1")
-        if not isinstance(current, dict):
+        if not isinstance(current, dict) or current is _DEFAULT:
             raise ScenarioError(f"{path}: {{quantile: {q}}} needs a parameter with a "
                                 "distribution", field=path,
                                 fix="give the parameter a 'dist' in the scenario")
-        return {"value": _quantile(current, q, path)}
+        return {"value": _quantile(current, q, path), **_relative_to(current)}
     m = float(value["scale"])
     if not isinstance(current, dict):
         return float(current) * m
     if "value" in current:
-        return {"value": float(current["value"]) * m}
+        return {"value": float(current["value"]) * m, **_relative_to(current)}
     out = dict(current)
     keys = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"),
             "normal": ("mean", "sd")}.get(str(current.get("dist")))
@@ -287,8 +297,8 @@ def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
     """Set ``path`` to ``value`` in ``raw`` (in place), with the semantics in the module doc."""
     container, key, parts = _locate(raw, path)
     if isinstance(value, dict) and set(value) in ({"quantile"}, {"scale"}):
-        if isinstance(container, _Absent):
-            current: Any = _declared_default(path)
+        if isinstance(container, _Absent):  # at its declared default (a number), resolved
+            current: Any = _DEFAULT      # when the scenario is compiled
         else:
             current = container.get(key) if isinstance(container, dict) else container[key]
         value = _relative(current, value, path)
@@ -341,15 +351,6 @@ def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
         container[key] = keep
         return
     container[key] = value
-
-
-def _declared_default(path: str) -> float:
-    """The declared default of ``mechanisms.NAME.params.PARAM`` (for a relative override)."""
-    from multipolar.model.mechanisms import declared_params
-
-    parts = path.split(".")
-    short = f"{parts[-3]}.{parts[-1]}" if len(parts) >= 3 else path
-    return float(declared_params()[short].default)
 
 
 def apply_sets(raw: dict[str, Any], pairs: dict[str, Any], src: SourceMap | None = None,
@@ -435,8 +436,6 @@ def apply_dated(raw: dict[str, Any], key: str, value: Any, origin: str = "--set"
     if target is not None:
         actor = resolve_actor_ref(_actor_refs(raw), target)
         if actor is None:
-            from multipolar.core.errors import suggest
-
             return [Problem(f"{shown}: unknown target '{target}'", field=origin,
                             fix=suggest(target, [a for a, _, _ in _actor_refs(raw)])
                             + "; or use an ISO3 code such as UKR")]
@@ -523,6 +522,23 @@ def parse_events(items: list[str]) -> list[Event]:
     return [parse_event(item) for item in items]
 
 
+def event_problem(sc: Scenario, target: str, year: int, institution: str | None,
+                  insts: list[str]) -> tuple[str, str, str] | None:
+    """``(message, fix, field)`` for what is wrong with an event, or None when it is sound."""
+    if sc.resolve_actor(target) is None:
+        return (f"unknown target '{target}'",
+                suggest(target, sc.actor_ids()) + "; or use an ISO3 code such as UKR",
+                "target")
+    if not sc.time.start <= year <= sc.time.end:
+        return (f"year {year} lies outside the scenario's time span "
+                f"{sc.time.start}-{sc.time.end}",
+                f"choose a year in {sc.time.start}..{sc.time.end}", "year")
+    if institution is not None and institution not in insts:
+        return (f"unknown institution '{institution}'", suggest(institution, insts),
+                "institution")
+    return None
+
+
 def event_item(ev: Event) -> str:
     """The ``--event`` form of ``ev``."""
     inst = f"/{ev.institution}" if ev.institution else ""
@@ -536,8 +552,6 @@ def apply_events(raw: dict[str, Any], scenario: Scenario, events: list[Event],
     Targets are resolved to actor ids and institutions to their ids; every bad item is
     reported at once, each naming the ``--event`` item.
     """
-    from multipolar.scenario.semantics import event_problem
-
     insts = [i.id for i in scenario.institutions]
     by_fold = {i.casefold(): i for i in insts}
     out = copy.deepcopy(raw)

@@ -18,41 +18,17 @@ Depends on pydantic only.
 from __future__ import annotations
 
 import math
-import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-MAX_LOCATOR_WORDS = 12
-_WORD = re.compile(r"\S+")
+# the citation is shared with the bargaining data files; it lives in the ground
+from multipolar.core.citation import MAX_LOCATOR_WORDS as MAX_LOCATOR_WORDS
+from multipolar.core.citation import Citation
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
-
-
-class Citation(_Strict):
-    """A pointer at a passage of a source document, and the idea we take from it.
-
-    ``locator`` is a short phrase (at most twelve words) that occurs in ``doc``; ``claim``
-    states in our own words what the passage supports. ``doc`` is a file name in the
-    evidence corpus (e.g. ``001_fd82be3ebef96972.txt``) or its numeric prefix (``001``).
-    """
-
-    doc: str = Field(min_length=1)
-    locator: str = Field(min_length=3)
-    claim: str = Field(min_length=3)
-
-    @field_validator("locator")
-    @classmethod
-    def _short_locator(cls, v: str) -> str:
-        n = len(_WORD.findall(v))
-        if n > MAX_LOCATOR_WORDS:
-            raise ValueError(
-                f"locator has {n} words; use a phrase of at most {MAX_LOCATOR_WORDS} words "
-                "that occurs in the document (a pointer, not a quotation)"
-            )
-        return v
 
 
 EvidenceRef = Annotated[Citation | str, Field(union_mode="left_to_right")]
@@ -120,6 +96,13 @@ class Param(_Strict):
     :class:`TargetPath`): ``from: {2022: 0.9}`` replaces the drawn value for every target from
     2022 on, and ``by_target: {Ukraine: 0.8}`` or ``by_target: {Ukraine: {from: {2014: 1}}}``
     replaces it towards one actor. Where neither applies, the member's drawn value is used.
+
+    A mechanism's parameter or an aim's weight may be written relative to the model's declared
+    default with ``relative_to: default``: every number (``value``, ``low``, ``high``, ``mean``,
+    ``sd``, ``mode``, ``values``, ``bounds``) is then a multiple of the declared default, e.g.
+    ``{dist: uniform, low: 0.5, high: 1.5, relative_to: default}`` is the default's range from
+    half to one and a half times it. The compiler resolves it against the declaration (the
+    scenario language itself knows no model).
     """
 
     value: float | None = None
@@ -138,6 +121,7 @@ class Param(_Strict):
     evidence: list[EvidenceRef] = Field(default_factory=list)
     from_: dict[int, float] = Field(default_factory=dict, alias="from")
     by_target: dict[str, float | TargetPath] = Field(default_factory=dict)
+    relative_to: Literal["default"] | None = None
 
     @property
     def is_dated(self) -> bool:
@@ -153,6 +137,10 @@ class Param(_Strict):
                   if x is not None]
         if any(not math.isfinite(x) for x in finite):
             raise ValueError("numbers must be finite (no .nan or .inf)")
+        if self.relative_to is not None and (d == "lognormal" or self.is_dated):
+            raise ValueError("'relative_to: default' scales the numbers of a fixed value or of a "
+                             "uniform, normal, triangular or discrete range; write a lognormal "
+                             "or a dated value ('from', 'by_target') in absolute terms")
         if d is None:
             if self.value is None:
                 raise ValueError("give either 'value' or a distribution ('dist')")

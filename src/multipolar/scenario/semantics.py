@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from multipolar.core.errors import Problem
+from multipolar.scenario.overrides import check_path, event_problem, is_dated_key, split_key
 from multipolar.scenario.schema import (
     INSTITUTION_PARAMS,
     Citation,
@@ -25,7 +26,7 @@ from multipolar.scenario.schema import (
 )
 
 if TYPE_CHECKING:
-    from multipolar.scenario.loader import Loc, SourceMap
+    from multipolar.core.yamlsource import Loc, SourceMap
 
 # the word for one item of an overlay section (not section[:-1]: "hypothese")
 SINGULAR = {"perspectives": "perspective", "hypotheses": "hypothesis"}
@@ -105,6 +106,7 @@ def check_semantics(sc: Scenario, raw: dict[str, Any], src: SourceMap) -> list[P
         out += _dated_problems(sc, lever.from_, lever.by_target, ("levers", name), src)
     out += _param_schedule_problems(sc, src)
     out += _event_problems(sc, src)
+    out += _relative_problems(raw, src)
 
     for loc, s in _iter_series(raw, sc):
         if s.series is not None:
@@ -119,8 +121,6 @@ def check_semantics(sc: Scenario, raw: dict[str, Any], src: SourceMap) -> list[P
 
     for section in ("perspectives", "hypotheses"):
         for name, ov in getattr(sc, section).items():
-            from multipolar.scenario.overrides import check_path, is_dated_key, split_key
-
             for path in ov.overrides:
                 try:
                     plain = split_key(path)[0] if is_dated_key(path) else path
@@ -229,21 +229,29 @@ def _event_problems(sc: Scenario, src: SourceMap) -> list[Problem]:
     return out
 
 
-def event_problem(sc: Scenario, target: str, year: int, institution: str | None,
-                  insts: list[str]) -> tuple[str, str, str] | None:
-    """``(message, fix, field)`` for what is wrong with an event, or None when it is sound."""
-    if sc.resolve_actor(target) is None:
-        return (f"unknown target '{target}'",
-                _suggest(target, sc.actor_ids()) + "; or use an ISO3 code such as UKR",
-                "target")
-    if not sc.time.start <= year <= sc.time.end:
-        return (f"year {year} lies outside the scenario's time span "
-                f"{sc.time.start}-{sc.time.end}",
-                f"choose a year in {sc.time.start}..{sc.time.end}", "year")
-    if institution is not None and institution not in insts:
-        return (f"unknown institution '{institution}'", _suggest(institution, insts),
-                "institution")
-    return None
+def _relative_problems(node: Any, src: SourceMap, loc: Loc = ()) -> list[Problem]:
+    """``relative_to: default`` outside a mechanism's parameter or an aim's weight.
+
+    Only those have a declared default in the model (the overlays' own overrides are checked
+    once they are applied).
+    """
+    out: list[Problem] = []
+    if isinstance(node, dict):
+        if "relative_to" in node and not (
+                (len(loc) == 4 and loc[0] == "mechanisms" and loc[2] == "params")
+                or (len(loc) == 3 and loc[0] == "aims" and loc[2] == "weight")):
+            out.append(src.problem((*loc, "relative_to"),
+                                   "'relative_to: default' is allowed only on a mechanism's "
+                                   "parameter or an aim's weight (they have a declared default)",
+                                   "write the value in absolute terms"))
+        for k, v in node.items():
+            if not loc and k in ("perspectives", "hypotheses"):
+                continue
+            out += _relative_problems(v, src, (*loc, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _relative_problems(v, src, (*loc, i))
+    return out
 
 
 def _gap_check(years: list[int], loc: Loc, src: SourceMap, out: list[Problem]) -> None:

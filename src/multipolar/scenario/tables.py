@@ -189,8 +189,11 @@ def expand_actor_sets(raw_sets: Any, base: Path | None = None,
                             fix="write `actor_sets:` followed by `- table: countries ...`")
     bundled = all(isinstance(r, dict) and r.get("table", "countries") == "countries"
                   for r in raw_sets)
-    key = json.dumps([raw_sets, until], sort_keys=True, default=str) if bundled else None
-    if key is not None and key in _EXPANDED:  # the bundled table never changes
+    from multipolar.datasets.store import active_name
+
+    key = (json.dumps([raw_sets, until, active_name()], sort_keys=True, default=str)
+           if bundled else None)
+    if key is not None and key in _EXPANDED:  # a data set's table never changes
         return _copy(_EXPANDED[key])
     out: list[dict[str, Any]] = []
     for i, raw in enumerate(raw_sets):

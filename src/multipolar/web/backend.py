@@ -67,6 +67,9 @@ def warm() -> None:
         scenario_info(name)
         evidence_items(name)
     _observed()
+    from multipolar.web.world import map_bytes
+
+    map_bytes()
 
 
 def check_scenario_name(name: str) -> str:
@@ -327,7 +330,7 @@ def _scenario_meta(name: str | None) -> tuple[dict[str, str], dict[str, str], in
             info["time"]["observed_until"])
 
 
-VIEW_VERSION = 2
+VIEW_VERSION = 3
 """Version of the view JSON; a stored view of an older version is rebuilt when read."""
 
 
@@ -420,7 +423,7 @@ def run_provenance(meta: dict[str, Any]) -> str:
 @lru_cache(maxsize=4)
 def coalition_options(scenario: str) -> dict[str, Any]:
     """What a coalition question may choose for ``scenario`` (states, kinds, overlays)."""
-    from multipolar.votes.records import EVENT_KIND
+    from multipolar.votes.records import DEFAULT_RESOLUTION, RESOLUTIONS
     from multipolar.web.coalition import OPTIONAL, accepted
     from multipolar.web.world import world_meta
 
@@ -431,8 +434,8 @@ def coalition_options(scenario: str) -> dict[str, Any]:
                          fix="use the bundled scenario russia-world")
     info = scenario_info(scenario)
     return {"scenario": scenario,
-            "kinds": [{"name": k, "resolution": v} for k, v in EVENT_KIND.items()],
-            "resolutions": sorted(set(EVENT_KIND.values())),
+            "kinds": [{"name": k, "resolution": v} for k, v in DEFAULT_RESOLUTION.items()],
+            "resolutions": list(RESOLUTIONS),
             "states": sorted(({"iso3": k, "name": v, "group": meta["groups"].get(k)}
                               for k, v in meta["names"].items() if k != "RUS"),
                              key=lambda r: r["name"]),

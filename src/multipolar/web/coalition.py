@@ -1,18 +1,19 @@
 """The coalition forecast as a what-if in the dashboard: settings, one call, cached jobs.
 
 :class:`CoalitionSettings` holds everything the page can ask for (event, resolution kind, vote
-year, perspective, hypothesis, dated levers as ``--set`` strings, members, seed).
-:func:`run_forecast` answers one question: :func:`compute` is the one call into
-:mod:`multipolar.votes.coalition`; it passes each
-optional setting on only where the installed ``forecast`` function takes a keyword of that
-name, and otherwise refuses with a clear "not supported by this version" error, so nothing the
-user chose is silently ignored (and a newer ``forecast`` that takes them is used as it is).
+year, perspective, hypothesis, dated levers as ``--set`` strings, other events, members, seed,
+hindsight). :func:`run_forecast` answers one question: :func:`compute` is the one call into
+:func:`multipolar.votes.coalition.coalition_forecast` (which runs the vote model on the
+simulated world). An optional setting is passed on where the library's settings have a field of
+that name; one it lacks (an older library) is refused with a clear "not supported by this
+version" error, so nothing the user chose is silently ignored.
 
 :class:`CoalitionJobs` runs forecasts in background threads (a bounded number at once) and
 keeps every finished result in the runs folder (``RUNS/coalition/<key>.json``, ``key`` a hash
 of the settings), so the same settings are answered from the store at once, across restarts.
 A what-if with levers is answered together with the same forecast without them (``base``),
-which the page subtracts. A job can be cancelled; its result is then discarded.
+which the page subtracts. A job can be cancelled; its result is then discarded (the forecast
+call itself runs to its end in its thread: the library offers no progress or stop hook).
 Depends on the standard library and, lazily, :mod:`multipolar.votes` and
 :mod:`multipolar.data.global_tables`.
 """
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import inspect
 import json
 import logging
 import threading
@@ -61,8 +61,10 @@ class CoalitionSettings:
     perspective: str | None = None
     hypothesis: str | None = None
     sets: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
     members: int = 500
     seed: int = 0
+    hindsight: bool = False
 
     @property
     def event(self) -> str:
@@ -91,23 +93,27 @@ class CoalitionSettings:
                 parts += [flag, str(value)]
         for s in self.sets:
             parts += ["--set", s]
+        for e in self.events:
+            parts += ["--event", e]
+        if self.hindsight:
+            parts.append("--hindsight")
         return " ".join(shlex.quote(p) for p in parts)
 
 
 @lru_cache(maxsize=1)
-def _inputs() -> tuple[Any, Any, Any]:
+def _inputs() -> tuple[Any, Any]:
     """World data and the bundled vote model, loaded once."""
-    from multipolar.cli.coalition_cmds import load_fit
     from multipolar.data.global_tables import load_world
+    from multipolar.votes.coalition import load_fit
 
-    return load_world(), load_fit(None), None
+    return load_world(), load_fit(None)
 
 
 def accepted() -> set[str]:
-    """Optional settings the installed ``multipolar.votes.coalition.forecast`` takes."""
-    from multipolar.votes.coalition import forecast
+    """Optional settings the installed coalition forecast takes (its settings' fields)."""
+    from multipolar.votes.coalition import CoalitionSettings as Core
 
-    return set(inspect.signature(forecast).parameters) & set(OPTIONAL)
+    return {f.name for f in dataclasses.fields(Core)} & set(OPTIONAL)
 
 
 def unsupported(settings: CoalitionSettings) -> list[str]:
@@ -128,24 +134,22 @@ def refuse_unsupported(settings: CoalitionSettings) -> None:
     if missing:
         words = [WORDS[m] for m in missing]
         raise InputError(
-            f"{' and '.join(words)}: not supported by this version of the coalition forecast "
-            "(it reads the calibrated vote model alone, not the simulated world)",
+            f"{' and '.join(words)}: not supported by this version of the coalition forecast",
             field=missing[0],
             fix="clear " + " and ".join(words) + " to get the forecast this version makes")
 
 
 def compute(settings: CoalitionSettings) -> dict[str, Any]:
-    """The one call into :func:`multipolar.votes.coalition.forecast` (settings it takes)."""
-    from multipolar.votes.coalition import forecast, parse_event, scenario_groups
+    """The one call into :func:`multipolar.votes.coalition.coalition_forecast`."""
+    from multipolar.votes.coalition import CoalitionSettings as Core
+    from multipolar.votes.coalition import coalition_forecast
 
-    groups, _ = scenario_groups(settings.scenario)
-    event = parse_event(settings.event, set(groups))
-    world, model, _ = _inputs()
-    extra: dict[str, Any] = {n: (list(v) if isinstance(v, tuple) else v)
-                             for n in accepted() if (v := getattr(settings, n)) not in (None, ())}
-    call: Any = forecast  # keywords beyond members and seed exist only in newer versions
-    return dict(call(world, model, event, groups, members=settings.members,
-                     seed=settings.seed, **extra))
+    world, model = _inputs()
+    extra: dict[str, Any] = {n: getattr(settings, n) for n in accepted()}
+    core = Core(scenario=settings.scenario, events=(settings.event, *settings.events),
+                members=settings.members, seed=settings.seed, hindsight=settings.hindsight,
+                **extra)
+    return dict(coalition_forecast(core, world=world, model=model))
 
 
 @dataclass
@@ -300,11 +304,14 @@ class CoalitionJobs:
 
 
 def run_checks(settings: CoalitionSettings) -> None:
-    """Refuse at once what the forecast would refuse (bad event, unsupported settings)."""
-    from multipolar.votes.coalition import parse_event, scenario_groups
+    """Refuse at once what the forecast would refuse (bad event, resolution, vote year)."""
+    from multipolar.votes.coalition import parse_event, plan_vote, scenario_groups, state_names
     from multipolar.web.backend import check_scenario_name
 
     check_scenario_name(settings.scenario)
     refuse_unsupported(settings)
     groups, _ = scenario_groups(settings.scenario)
-    parse_event(settings.event, set(groups))
+    world, model = _inputs()
+    event = parse_event(settings.event, set(groups), state_names(world))
+    plan_vote([event], settings.resolution, settings.vote_year, int(model.meta["until"]),
+              settings.hindsight)

@@ -350,11 +350,14 @@ async def compare(
 
 @world_router.get("/api/worldmap.svg", tags=["world"], response_class=Response,
                   responses={200: {"content": {"image/svg+xml": {}}}})
-async def worldmap() -> Response:
+async def worldmap(request: Request) -> Response:
     """The world outlines (bundled Natural Earth shapes) as SVG, one path per state."""
-    svg = await run_in_threadpool(_world_svg)
-    return Response(svg, media_type="image/svg+xml",
-                    headers={"Cache-Control": "public, max-age=86400"})
+    plain, packed = await run_in_threadpool(_world_svg)
+    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(packed, media_type="image/svg+xml",
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(plain, media_type="image/svg+xml", headers=headers)
 
 
 @world_router.get("/api/coalition/options", tags=["world"], responses={**ERRORS, **ANY_JSON})
@@ -375,7 +378,7 @@ async def coalition_submit(jobs: CoalitionDep, req: CoalitionRequest) -> Any:
         target=req.target.upper(), year=req.year, kind=req.kind, scenario=req.scenario,
         resolution=req.resolution, vote_year=req.vote_year, perspective=req.perspective,
         hypothesis=req.hypothesis, sets=tuple(lv.as_set() for lv in req.levers),
-        members=req.members, seed=req.seed)
+        events=tuple(req.events), hindsight=req.hindsight, members=req.members, seed=req.seed)
     return await run_in_threadpool(jobs.submit, settings)
 
 
@@ -394,11 +397,10 @@ async def coalition_cancel(jobs: CoalitionDep,
     return jobs.cancel(job_id)
 
 
-@lru_cache(maxsize=1)
-def _world_svg() -> bytes:
-    from multipolar.web.world import map_svg
+def _world_svg() -> tuple[bytes, bytes]:
+    from multipolar.web.world import map_bytes
 
-    return map_svg().encode("utf-8")
+    return map_bytes()
 
 
 @lru_cache(maxsize=256)

@@ -111,7 +111,14 @@ class CoalitionRequest(BaseModel):
     hypothesis: Name | None = Field(None, description="hypothesis overlay (none = default)")
     levers: list[CoalitionLever] = Field(default_factory=list, max_length=16,
                                          description="dated levers of the what-if")
-    members: int = Field(500, ge=1, le=MAX_COALITION_MEMBERS, description="ensemble members")
+    events: list[Annotated[str, StringConstraints(
+        pattern=r"^[a-z_]{1,40}:[A-Za-z][A-Za-z0-9 ._-]{0,59}(/[A-Za-z0-9_.-]{1,40})?@\d{4}$",
+        max_length=120)]] = Field(default_factory=list, max_length=8,
+                                  description="other dated events that shape the simulated "
+                                              "world, KIND:TARGET[/INSTITUTION]@YEAR")
+    hindsight: bool = Field(False, description="allow a vote within the calibration's data "
+                                               "(labelled as hindsight)")
+    members: int = Field(200, ge=1, le=MAX_COALITION_MEMBERS, description="ensemble members")
     seed: int = Field(0, ge=0, le=MAX_SEED, description="master seed")
 
 

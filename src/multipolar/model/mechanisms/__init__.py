@@ -11,7 +11,8 @@ pick another implementation (``implementation: opportunist``).
 
 Most mechanisms add a shift to ``state.target_shift``, the target alignment of each neighbour;
 ``alignment`` moves alignment part of the way to that target each year. :data:`ORDER` is the
-order of the steps within a year.
+order of the built-in steps within a year; a mechanism in a new module of this package is
+imported and registered automatically and runs before its ``runs_before``.
 
 Modules: ``capacity`` (resource_rents, elite_interests), ``policy`` (threat_perception,
 russia_policy, use_of_force), ``instruments`` (small_partner_leverage, attraction, assertion,
@@ -21,11 +22,15 @@ silk_road_link), ``institutions`` (institutions, frozen_conflicts, red_lines), `
 dated_events), ``alignment``, ``integration`` (delegation_limit), ``domestic``
 (domestic_linkage), ``sphere`` (whose sphere of influence a neighbour is in), ``world`` (the
 world scenario's global instruments and answers: arms_and_energy, distant_military_presence,
-chosen_bargains, western_normative_pull, china_backing, sovereignty_norm); ``catalogue``
+chosen_bargains, western_normative_pull, interference_backlash, china_backing,
+sovereignty_norm); ``catalogue``
 validates a scenario against the declarations. Depends on NumPy and :mod:`multipolar.core.rng`.
 """
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
 
 from multipolar.model.mechanisms import (  # noqa: F401  (importing registers the classes)
     alignment,
@@ -54,14 +59,17 @@ from multipolar.model.mechanisms.catalogue import (
     MechanismInfo,
     catalogue,
     check_mechanisms,
+    clip_to_bounds,
     declared_params,
+    search_ranges,
 )
 
 ORDER: list[str] = [
     "resource_rents", "threat_perception", "russia_policy", "use_of_force", "elite_interests",
     "assertion", "small_partner_leverage", "free_riding", "attraction", "patronage_networks",
     "kindred_regimes", "arms_and_energy", "distant_military_presence", "chosen_bargains",
-    "western_normative_pull", "china_backing", "sovereignty_norm", "propaganda", "eu_pull",
+    "western_normative_pull", "interference_backlash", "china_backing", "sovereignty_norm",
+    "propaganda", "eu_pull",
     "china_pull", "silk_road_link", "red_lines", "institutions", "frozen_conflicts", "shocks",
     "dated_events", "bilateral_management", "sphere", "alignment", "delegation_limit",
     "domestic_linkage",
@@ -73,9 +81,16 @@ if sorted(ORDER) != sorted(MECHANISMS.order):  # pragma: no cover - a programmin
 MECHANISMS.order[:] = ORDER
 REGISTRY = MECHANISMS.classes
 
+_BUILT_IN = {"alignment", "base", "capacity", "catalogue", "domestic", "institutions",
+             "instruments", "integration", "outside", "partners", "policy", "shocks", "sphere",
+             "world"}
+for _mod in pkgutil.iter_modules(__path__):  # a new mechanism: one new module, found here
+    if _mod.name not in _BUILT_IN and not _mod.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_mod.name}")
+
 
 def resolve(name: str, impl: str = "default") -> type[Mechanism]:
-    """The class implementing mechanism ``name`` (``default`` picks the first registered)."""
+    """The class implementing mechanism ``name`` (``default``: the declared default)."""
     return MECHANISMS.resolve(name, impl)
 
 
@@ -85,5 +100,5 @@ def implementations(name: str) -> list[str]:
 
 
 __all__ = ["CONTEXT_ITEMS", "MECHANISMS", "ORDER", "REGISTRY", "SHARED_PARAMS", "STREAMS",
-           "Mechanism", "MechanismInfo", "Param", "catalogue", "check_mechanisms",
-           "declared_params", "implementations", "register", "resolve"]
+           "Mechanism", "MechanismInfo", "Param", "catalogue", "check_mechanisms", "clip_to_bounds",
+           "declared_params", "implementations", "register", "resolve", "search_ranges"]

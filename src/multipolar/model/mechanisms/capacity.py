@@ -5,14 +5,14 @@ Depends on NumPy and :mod:`.base`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms.base import INF, Mechanism, Outcome, Param, StateVar, register
 
 if TYPE_CHECKING:
-    from multipolar.model.state import State, StepContext
+    from multipolar.model.state import StartContext, State, StepContext
 
 
 @register
@@ -21,7 +21,8 @@ class ResourceRents(Mechanism):
 
     Capacity moves each year part of the way (``smoothing``) towards
     ``(oil / ref_price) ** elasticity``, so a windfall builds capacity over a few years and a
-    price collapse erodes it. Capacity 1 means the rent level of the reference price.
+    price collapse erodes it. Capacity 1 means the rent level of the reference price. It
+    starts at the rent level of the first year's oil price.
     """
 
     name = "resource_rents"
@@ -37,6 +38,16 @@ class ResourceRents(Mechanism):
     )
     reads = ("oil_price",)
     writes = ("capacity",)
+    state = (StateVar("capacity", "Russia's capacity to spend abroad (1: the rents of the "
+                      "reference price)", (0.0, INF), shape="russia"),)
+    outcomes = (Outcome("capacity", "capacity", kind="russia"),)
+
+    @classmethod
+    def start(cls, var: StateVar, init: StartContext) -> Any:
+        """The rent level of the first year's oil price."""
+        oil0 = init.drivers["oil_price"]
+        return init.full(var, (np.maximum(oil0, 1.0) / init.param(cls, "ref_price"))
+                         ** init.param(cls, "elasticity"))
 
     def step(self, st: State, cx: StepContext) -> None:
         """Update ``st.capacity`` from this year's oil price."""
@@ -48,18 +59,21 @@ class ResourceRents(Mechanism):
 
 @register
 class EliteInterests(Mechanism):
-    """The ruling elite blends state and business: assertion costs it Western rents (B3, A3).
+    """Named assumption ``sanctions_cost``: assertion costs capacity (B3, A3).
 
-    Energy firms want Western markets and deals while defending the domestic status quo, so
-    integration is shielded but not free: the more Russia asserts itself towards neighbours the
-    West cares about (those with an EU offer), the more of its capacity is lost to sanctions
-    and lost markets (``sanction_cost``). This ties the aim of shielded integration to the
-    choice of instruments.
+    The passages say that the elite blends state office and business (``B3``) and that the
+    energy firms want deals with Western partners while defending the status quo
+    (``B3_energy_firms``, ``B3_status_quo``); none says that assertion costs Russia a share of
+    its capacity. That link is this model's assumption, switchable with
+    ``sanction_cost: 0``: the more Russia asserts itself towards neighbours the West cares
+    about (those with an EU offer), the more of its capacity is lost to sanctions and lost
+    markets (``sanction_cost``). Russian business expanding across Eurasia for profit
+    (``B3_profit``) is not built (fidelity.md, section c: ``business_expansion``).
     """
 
     name = "elite_interests"
     theory = ("B3", "A3")
-    evidence = ("B3", "B3_energy_firms", "B3_status_quo", "B3_profit", "B3_interest_groups",
+    evidence = ("B3", "B3_energy_firms", "B3_status_quo", "B3_interest_groups",
                 "B1_fuel_energy_complex", "A3")
     params = (
         Param("sanction_cost", 0.15, "share of capacity lost at full assertion towards "

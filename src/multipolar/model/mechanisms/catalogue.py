@@ -3,12 +3,13 @@
 :func:`catalogue` lists every implementation with its declarations (for the CLI's
 ``multipolar mechanisms --json``, the docs and the dashboard). :func:`check_mechanisms` checks a
 scenario's mechanisms, implementations and parameters against the declarations, with located
-errors, and fills in the declared defaults.
+errors.
 Depends on :mod:`.base` and :mod:`multipolar.core.errors`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -78,22 +79,36 @@ def declared_params() -> dict[str, Param]:
     return out
 
 
+def search_ranges(fit: str, names: Iterable[str]) -> dict[str, tuple[float, float]]:
+    """``{path: (low, high)}``: the range fit ``fit`` searches for each parameter of ``names``.
+
+    Read from the declarations (:attr:`Param.search`), in the order of ``names``; a parameter
+    without a declared range for that fit is an error naming it.
+    """
+    declared = declared_params()
+    out: dict[str, tuple[float, float]] = {}
+    for path in names:
+        p = declared.get(path)
+        if p is None or fit not in p.search:
+            raise ScenarioError(f"the fit '{fit}' has no search range for '{path}'",
+                                field=path, fix=f"declare search={{'{fit}': (low, high)}} on "
+                                "the parameter (model/mechanisms)")
+        out[path] = p.search[fit]
+    return out
+
+
 def check_mechanisms(enabled: dict[str, bool], impl: dict[str, str], params: dict[str, Any],
                      loaded: LoadedScenario) -> None:
-    """Check the scenario's mechanisms against the registry; fill in the declared defaults.
+    """Check the scenario's mechanisms against the registry.
 
-    Unknown mechanisms, implementations and parameters (of mechanisms and aims) are located
-    errors with a suggestion.
+    Unknown mechanisms, implementations and parameters (of mechanisms and aims) and values
+    outside the declared bounds are located errors with a suggestion. The compiler then fills
+    in the declared defaults and clips ranges to the bounds (:func:`clip_to_bounds`).
     """
     problems = _problems(enabled, impl, params, loaded)
     if problems:
         raise ScenarioError(problems=problems,
                             title="the scenario's mechanisms do not match the model")
-    from multipolar.model.compile import ParamSpec
-
-    for path, p in declared_params().items():
-        params.setdefault(path, ParamSpec(path, float(p.default)))
-    _clip_to_bounds(params)
 
 
 def _problems(enabled: dict[str, bool], impl: dict[str, str], params: dict[str, Any],
@@ -117,9 +132,12 @@ def _problems(enabled: dict[str, bool], impl: dict[str, str], params: dict[str, 
         for path in [k for k in params if k.startswith(name + ".")]:
             pname = path[len(name) + 1:]
             if pname not in allowed:
+                place = ("mechanisms", name, "params", pname)
+                how = "" if place in src.marks else " (written by an override: --set, a " \
+                    "perspective or a hypothesis)"
                 problems.append(src.problem(
-                    ("mechanisms", name, "params", pname),
-                    f"mechanism '{name}' has no parameter '{pname}'", suggest(pname, allowed)))
+                    place, f"mechanism '{name}' has no parameter '{pname}'{how}",
+                    suggest(pname, allowed)))
     aims = sorted(k[len("aims."):] for k in SHARED_PARAMS if k.startswith("aims."))
     for path in [k for k in params if k.startswith("aims.")]:
         aim = path[len("aims."):]
@@ -134,7 +152,7 @@ def _bound_problems(params: dict[str, Any], loaded: LoadedScenario) -> list[Prob
 
     A fixed value, and every value of a discrete distribution, must lie within the bounds; a
     continuous distribution must be centred within them (its draws are clipped to them by
-    :func:`_clip_to_bounds`).
+    :func:`clip_to_bounds`).
     """
     problems: list[Problem] = []
     declared = declared_params()
@@ -160,7 +178,7 @@ def _bound_problems(params: dict[str, Any], loaded: LoadedScenario) -> list[Prob
     return problems
 
 
-def _clip_to_bounds(params: dict[str, Any]) -> None:
+def clip_to_bounds(params: dict[str, Any]) -> None:
     """Clip the draws of every continuous distribution to its parameter's declared bounds.
 
     A calibration re-centres a range on a fitted value near a bound, which may take the

@@ -5,14 +5,14 @@ Depends on NumPy and :mod:`.base`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms.base import Mechanism, Outcome, Param, StateVar, register
 
 if TYPE_CHECKING:
-    from multipolar.model.state import State, StepContext
+    from multipolar.model.state import StartContext, State, StepContext
 
 
 @register
@@ -22,10 +22,15 @@ class DomesticLinkage(Mechanism):
     Regime security reverts towards ``security_norm`` (at ``security_reversion`` a year),
     rises with rents above the reference level and with a rally effect of assertion abroad
     (threat narratives), and falls as important neighbours drift West (the fear of contagion).
-    Recognition moves towards a level set by ``recognition_base``, a loyal neighbourhood
-    (alignment below ``loyal_threshold``) and regime security, minus the cost of assertion in
-    Western eyes. The two depend on each other (``A2_legitimacy_link``): security feeds
+    Recognition moves towards a level set by ``recognition_base`` and regime security, minus
+    the cost of assertion in Western eyes. That a loyal neighbourhood (alignment below
+    ``loyal_threshold``) raises recognition abroad is the rival hypothesis
+    ``loyal_neighbourhood_recognition`` (``sphere_gain`` above 0): seed 004 finds that Russia's
+    post-Soviet policy has almost no international backing (``E4_no_support``), so
+    ``sphere_gain`` is 0 by default. The two depend on each other (``A2_legitimacy_link``):
+    security feeds
     recognition, and recognition above 0.5 feeds security back (``recognition_gain``).
+    Both start at declared levels (``security_start``, ``recognition_start``).
     """
 
     name = "domestic_linkage"
@@ -41,7 +46,8 @@ class DomesticLinkage(Mechanism):
               "security per assertion unit", (0.0, 2.0)),
         Param("recognition_rate", 0.2, "yearly adjustment of recognition", "share per year",
               (0.0, 1.0)),
-        Param("sphere_gain", 0.5, "recognition from a loyal neighbourhood",
+        Param("sphere_gain", 0.0, "recognition from a loyal neighbourhood (0: the seeds' "
+              "default; the hypothesis loyal_neighbourhood_recognition sets it)",
               "recognition per loyalty unit", (0.0, 2.0)),
         Param("assertion_cost", 0.5, "recognition lost per unit of mean assertion",
               "recognition per assertion unit", (0.0, 2.0)),
@@ -59,10 +65,26 @@ class DomesticLinkage(Mechanism):
               "recognition_norm", "security per recognition unit", (0.0, 2.0)),
         Param("recognition_norm", 0.5, "recognition at which it neither adds to nor takes "
               "from regime security", "recognition", (0.0, 1.0)),
+        Param("security_start", 0.5, "regime security in the first year", "security",
+              (0.0, 1.0)),
+        Param("recognition_start", 0.5, "recognition in the first year", "recognition",
+              (0.0, 1.0)),
     )
     reads = ("alignment", "assertion", "capacity", "regime_security", "recognition")
     writes = ("regime_security", "recognition")
     context = ("population_share",)
+    state = (StateVar("regime_security", "security of Russia's regime at home", (0.0, 1.0),
+                      shape="russia"),
+             StateVar("recognition", "Russia's recognition as a great power", (0.0, 1.0),
+                      shape="russia"))
+    outcomes = (Outcome("regime_security", "regime_security", kind="russia"),
+                Outcome("recognition", "recognition", kind="russia"))
+
+    @classmethod
+    def start(cls, var: StateVar, init: StartContext) -> Any:
+        """The declared starting levels."""
+        key = "security_start" if var.name == "regime_security" else "recognition_start"
+        return init.param(cls, key).astype(var.dtype)
 
     def step(self, st: State, cx: StepContext) -> None:
         """Update Russia's regime security and recognition."""

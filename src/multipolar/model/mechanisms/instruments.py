@@ -9,16 +9,16 @@ Most of them add a shift to ``state.target_shift``, the target alignment of each
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms._maths import sigmoid
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms._maths import mean_of_two, sigmoid
+from multipolar.model.mechanisms.base import INF, Mechanism, Outcome, Param, StateVar, register
 from multipolar.model.mechanisms.sphere import CHINA, RUSSIA, SECURITY, TRADE, WEST
 
 if TYPE_CHECKING:
-    from multipolar.model.state import State, StepContext
+    from multipolar.model.state import StartContext, State, StepContext
 
 
 @register
@@ -41,7 +41,8 @@ class SmallPartnerLeverage(Mechanism):
         Param("demand", 0.3, "subsidy a partner asks for per unit of importance and outside "
               "options", "subsidy units", (0.0, 2.0)),
         Param("independence_effect", 0.588, "shift West of the alignment target per unit of "
-              "unmet demand", "alignment units per subsidy unit", (0.0, 2.0)),
+              "unmet demand", "alignment units per subsidy unit", (0.0, 2.0),
+              search={"history": (0.02, 0.6)}),
         Param("options_base", 0.5, "outside options of a state with neither an EU offer nor "
               "exposure to China", "-", (0.0, 2.0)),
         Param("options_weight", 0.5, "weight of EU eligibility plus China proximity in outside "
@@ -93,7 +94,9 @@ class Attraction(Mechanism):
     spoils the pull of culture (``D1_coercion_spoils``, ``E2_language``), so the pull is
     multiplied by ``1 - spoil * coercion``. *Normative deficit*: without values of its own
     Russia can hold neighbours but not act as a magnet (``C1``, ``D1_normative_deficit``), so
-    the whole pull is capped at ``normative_cap``.
+    the whole pull is capped at ``normative_cap``. Dependence starts as the mean of trade
+    dependence (``trade_dependence_scale`` times the trade share with Russia, at most 1) and
+    gas dependence.
     """
 
     name = "attraction"
@@ -103,7 +106,8 @@ class Attraction(Mechanism):
                 "D1_pushed_west")
     params = (
         Param("effect", 0.081, "shift of the alignment target per unit of subsidy",
-              "alignment units per subsidy unit", (0.0, 2.0)),
+              "alignment units per subsidy unit", (0.0, 2.0),
+              search={"history": (0.08, 0.6)}),
         Param("dependence_rate", 0.1, "yearly adjustment of dependence towards subsidy level",
               "share per year", (0.0, 1.0)),
         Param("subsidy_scale", 1.0, "subsidy units per unit of attraction at capacity 1",
@@ -115,10 +119,25 @@ class Attraction(Mechanism):
               "power per unit of Russian-speaking share", "alignment units", (0.0, 1.0)),
         Param("normative_cap", 0.3, "largest shift towards Russia attraction can give",
               "alignment units", (0.0, 10.0)),
+        Param("trade_dependence_scale", 2.0, "starting trade dependence per unit of trade "
+              "share with Russia (at most 1)", "dependence per trade share", (0.0, 10.0)),
     )
     reads = ("attraction", "capacity", "coercion")
     writes = ("subsidy", "dependence", "target_shift")
     context = ("russian_share", "neighbours")
+    state = (StateVar("subsidy", "this year's subsidies from Russia", (0.0, INF), flow=True),
+             StateVar("dependence", "dependence on Russia", (0.0, 3.0)))
+    outcomes = (Outcome("subsidy", "subsidy"), Outcome("dependence", "dependence"))
+
+    @classmethod
+    def start(cls, var: StateVar, init: StartContext) -> Any:
+        """Dependence: the mean of trade and gas dependence in the first year; subsidy zero."""
+        if var.name != "dependence":
+            return init.zeros(var)
+        trs = init.first("trade_share_russia", 0.0)
+        scale = init.param(cls, "trade_dependence_scale")[:, None]
+        trade = np.minimum(scale * trs, 1.0)
+        return init.full(var, mean_of_two(trade, init.gas) * init.neighbours)
 
     def step(self, st: State, cx: StepContext) -> None:
         """Pay subsidies within the budget; update dependence and the target shift."""
@@ -140,7 +159,8 @@ class Attraction(Mechanism):
 
 _ASSERTION_PARAMS = (
     Param("effect", 0.151, "shift of the alignment target per unit of coercion",
-          "alignment units per coercion unit", (0.0, 2.0)),
+          "alignment units per coercion unit", (0.0, 2.0),
+          search={"history": (0.15, 0.6)}),
     Param("balance_threshold", 0.42, "democracy score around which a pressed state turns from "
           "manoeuvring between powers to voting with the West", "democracy score", (0.0, 1.0)),
     Param("balance_width", 0.08, "softness of that switch", "democracy score", (0.001, 1.0)),
@@ -167,6 +187,7 @@ class Assertion(Mechanism):
 
     name = "assertion"
     implementation = "balancing"
+    is_default = True
     theory = ("C2", "D1")
     evidence = ("C2", "C2_energy_leverage", "D1", "D1_bully", "D1_balancers", "D1_maneuvering",
                 "D1_losing_influence")
@@ -177,6 +198,8 @@ class Assertion(Mechanism):
     reads = ("assertion", "democracy", "sphere_push")
     writes = ("coercion", "target_shift", "sphere_push")
     context = ("gas_dependence",)
+    state = (StateVar("coercion", "this year's coercion", (0.0, INF), flow=True),)
+    outcomes = (Outcome("coercion", "coercion"),)
 
     def step(self, st: State, cx: StepContext) -> None:
         """Push every pressed neighbour away: in its votes and in its sphere."""
@@ -210,6 +233,8 @@ class AssertionBandwagon(Mechanism):
     reads = ("assertion", "democracy")
     writes = ("coercion", "target_shift")
     context = ("gas_dependence",)
+    state = Assertion.state
+    outcomes = Assertion.outcomes
 
     def step(self, st: State, cx: StepContext) -> None:
         """Apply coercion to the target shift: balancing or bandwagoning by democracy."""
@@ -241,7 +266,8 @@ class PatronageNetworks(Mechanism):
     evidence = ("C4", "C4_kleptocracy", "C4_good_governance")
     params = (
         Param("influence", 0.1, "pull towards Russia of a full patronage tie to a full "
-              "autocracy at capacity 1", "alignment units", (0.0, 2.0)),
+              "autocracy at capacity 1", "alignment units", (0.0, 2.0),
+              search={"pooled": (0.01, 0.6)}),
         Param("capacity_cap", 2.0, "capacity above which patronage pays no more",
               "capacity", (0.0, 10.0)),
         Param("erosion", 0.005, "yearly loss of democracy per unit of tie and of democracy",
@@ -282,7 +308,8 @@ class KindredRegimes(Mechanism):
     evidence = ("C3", "C3_same_type", "C3_stability", "D2")
     params = (
         Param("support", 0.489, "pull towards Russia of a fully autocratic neighbour",
-              "alignment units", (0.0, 2.0)),
+              "alignment units", (0.0, 2.0),
+              search={"history": (0.02, 0.5), "pooled": (0.02, 1.0)}),
         Param("autocracy_threshold", 0.45, "democracy score below which a regime counts as "
               "kindred", "democracy score", (0.001, 1.0)),
         Param("security_weight", 0.5, "push on Russia's share of the security channel per "

@@ -14,7 +14,7 @@ import numpy as np
 
 from multipolar.core import rng
 from multipolar.model.mechanisms._maths import unit_uniform
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms.base import Mechanism, Param, Stream, register
 from multipolar.model.mechanisms.sphere import RUSSIA, SECURITY
 
 if TYPE_CHECKING:
@@ -34,7 +34,10 @@ class Shocks(Mechanism):
     random; a flare-up of a frozen conflict between partners (Armenia and Azerbaijan:
     ``D8_karabakh``) turns the embattled non-producer against Russia, its patron that arms the
     other side (``D3_armenia_antagonist``, ``D8_armenia_unhappy``): its alignment jumps West by
-    ``flare_shift`` and Russia's share of its security channel falls by as much.
+    ``flare_shift`` and Russia's share of its security channel falls by as much. Only the
+    sides of a conflict between two states other than Russia flare up (``conflict_partners``):
+    the passages speak of Karabakh, not of the conflicts on Ukraine's, Georgia's or Moldova's
+    territory where Russia itself is a party.
     """
 
     name = "shocks"
@@ -61,8 +64,9 @@ class Shocks(Mechanism):
     )
     reads = ("democracy", "alignment", "sphere_push")
     writes = ("democracy", "alignment_jump", "conflict", "sphere_push")
-    context = ("neighbour_mask", "neighbour_index", "frozen_history", "hydrocarbon_producer")
-    streams = ("shocks.regime", "shocks.leadership", "shocks.flare_up")
+    context = ("neighbour_mask", "neighbour_index", "conflict_partners", "hydrocarbon_producer")
+    streams = {"shocks.regime": Stream(400), "shocks.leadership": Stream(402),
+               "shocks.flare_up": Stream(404)}
 
     def step(self, st: State, cx: StepContext) -> None:
         """Draw this year's shocks."""
@@ -86,8 +90,8 @@ class Shocks(Mechanism):
         flare = np.zeros(st.alignment.shape, dtype=bool)
         flare[:, nbi] = (rng.uniform32(cx.keys, cx.stream("shocks.flare_up"), cx.year,
                                        columns=nbi)
-                         < p["partner_conflict_prob"]) & (cx.frozen_history[nbi] > 0) \
-            & (cx.hydrocarbon_producer[nbi] == 0)
+                         < p["partner_conflict_prob"]) \
+            & (cx.conflict_partners[nbi].sum(axis=1) > 0) & (cx.hydrocarbon_producer[nbi] == 0)
         shift = flare * p["flare_shift"]
         st.alignment_jump += shift
         st.sphere_push[..., SECURITY, RUSSIA] -= shift
@@ -119,7 +123,7 @@ class DatedEvents(Mechanism):
     reads = ("democracy",)
     writes = ("democracy", "alignment_jump")
     context = ("revolution_event", "elite_transition_event", "neighbours")
-    streams = ("dated_events.elite_transition",)
+    streams = {"dated_events.elite_transition": Stream(701)}
 
     def step(self, st: State, cx: StepContext) -> None:
         """Apply this year's given revolutions and leadership changes."""

@@ -302,7 +302,7 @@ function showTabsFor(view) {
   $("run-note").textContent = notes.join(" ");
   $("run-note").hidden = !notes.length;
   if (hide[S.tab]) S.tab = world ? "world" : "fan";
-  document.querySelectorAll(".tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === S.tab));
+  document.querySelectorAll(".tabs button").forEach((b) => { b.classList.toggle("active", b.dataset.tab === S.tab); b.setAttribute("aria-selected", String(b.dataset.tab === S.tab)); });
   document.querySelectorAll(".tab").forEach((s) => s.classList.toggle("active", s.id === `tab-${S.tab}`));
 }
 
@@ -575,6 +575,10 @@ function renderRuns() {
       acts.append(el("button", { type: "button", text: "open", "aria-label": `open run ${r.id}`, on: { click: async () => { await openRun(r.id); selectTab(S.view && S.view.kind === "world" ? "world" : "fan"); } } }), " ",
         el("button", { type: "button", text: "as A", on: { click: () => { $("cmp-a").value = r.id; selectTab("compare"); } } }), " ",
         el("button", { type: "button", text: "as B", on: { click: () => { $("cmp-b").value = r.id; selectTab("compare"); } } }));
+      const p = r.params || {};
+      if ((p.sets && p.sets.length) || p.perspective || p.hypothesis)
+        acts.append(" ", el("button", { type: "button", text: "vs base", title: "compare with the same run without its overrides, perspective and hypothesis",
+          "aria-label": `compare run ${r.id} with its base`, on: { click: () => compareWithBase(r) } }));
     } else if (["interrupted", "cancelled", "failed"].includes(r.status)) {
       acts.append(el("button", { type: "button", text: "resume", on: { click: async () => {
         try { const m = await api(`/api/runs/${r.id}/resume`, { method: "POST" }); S.run = m; $("run").disabled = true;
@@ -591,6 +595,31 @@ function renderRuns() {
       acts, dl);
   });
   t.replaceChildren(head, ...(rows.length ? rows : [el("tr", {}, el("td", { text: "No runs yet." }))]));
+}
+
+// the same scenario, seed, members and years without overrides and overlays: found or made
+async function compareWithBase(r) {
+  const p = r.params;
+  const same = (x) => x.status === "complete" && x.params.scenario === p.scenario && x.params.seed === p.seed &&
+    x.params.members === p.members && (x.params.start || null) === (p.start || null) && (x.params.end || null) === (p.end || null) &&
+    !(x.params.sets || []).length && !x.params.perspective && !x.params.hypothesis;
+  const show = (baseId) => { $("cmp-a").value = baseId; $("cmp-b").value = r.id; selectTab("compare"); };
+  const found = S.runs.find(same);
+  if (found) return show(found.id);
+  let meta;
+  try {
+    meta = await api("/api/runs", { method: "POST", body: JSON.stringify({ scenario: p.scenario, seed: p.seed, members: p.members,
+      start: p.start || null, end: p.end || null, levers: {}, oil_level: null, perspective: null, hypothesis: null }) });
+  } catch (e) { setStatus(e.message, true); return; }
+  setStatus(`running the base of ${r.id} (${meta.id}) to compare…`);
+  const wait = async () => {
+    const m = await api(`/api/runs/${meta.id}`);
+    if (m.status === "queued" || m.status === "running") { setTimeout(wait, 500); return; }
+    await refreshRuns();
+    if (m.status === "complete") { setStatus(`base run ${meta.id} complete`); show(meta.id); }
+    else setStatus(`base run ${m.status}`, true);
+  };
+  wait();
 }
 
 /* ------------------------------------------------------------------ evidence */
@@ -637,7 +666,7 @@ function showEvidence(key) {
 
 function selectTab(name) {
   S.tab = name;
-  document.querySelectorAll(".tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === name));
+  document.querySelectorAll(".tabs button").forEach((b) => { b.classList.toggle("active", b.dataset.tab === name); b.setAttribute("aria-selected", String(b.dataset.tab === name)); });
   document.querySelectorAll(".tab").forEach((s) => s.classList.toggle("active", s.id === `tab-${name}`));
   drawTab();
 }

@@ -91,6 +91,10 @@ function attachTip(box, textOf, onClick) {
     const iso = e.target && e.target.dataset ? e.target.dataset.iso3 : null;
     const text = iso ? textOf(iso) : null;
     if (!text) { tip.hidden = true; return; }
+    if (tip.parentElement !== box.parentElement) {
+      box.parentElement.style.position = "relative";
+      box.parentElement.append(tip);
+    }
     tip.textContent = text;
     tip.hidden = false;
     const host = tip.parentElement.getBoundingClientRect();
@@ -99,7 +103,6 @@ function attachTip(box, textOf, onClick) {
     const x = Math.min(e.clientX - host.left + 14, r.right - host.left - 260);
     tip.style.left = `${Math.max(0, x)}px`;
     tip.style.top = `${e.clientY - host.top + 14}px`;
-    if (tip.parentElement !== box.parentElement) box.parentElement.append(tip);
   });
   box.addEventListener("mouseleave", () => { tip.hidden = true; });
   if (onClick) box.addEventListener("click", (e) => { const iso = e.target.dataset && e.target.dataset.iso3; if (iso) onClick(iso); });
@@ -196,7 +199,8 @@ function selectState(iso) {
       el("div", {}, el("div", { id: "state-fan", class: "chart" }), el("div", { class: "exports", "data-export": "state-fan" })),
       el("div", {}, el("div", { id: "state-sphere", class: "chart" }), el("div", { class: "exports", "data-export": "state-sphere" }),
         el("p", { class: "hint", text: "Shares of the state's sphere held by each pole: the channels trade, arms, security and investment " +
-          "weighted 0.4, 0.2, 0.25 and 0.15 (the assumption sphere_weights). The run summary keeps the weighted share per pole, not each channel." }))));
+          "weighted 0.4, 0.2, 0.25 and 0.15 (the assumption sphere_weights). The run summary keeps the weighted share per pole, not each channel." }),
+        channelTable(v, iso))));
   const fanTraces = bandTraces(v.years, v.alignment[iso], BLUE, "", { x: "x", y: "y" }, true, "s");
   if ((v.observed || {})[iso]) fanTraces.push({ x: v.years, y: v.observed[iso], type: "scatter", mode: "markers",
     marker: { color: "#b35806", size: 5 }, name: "observed (UN votes)", hovertemplate: "%{x} observed: %{y:.2f}<extra></extra>" });
@@ -230,6 +234,23 @@ function selectState(iso) {
   renderExports(d);
 }
 
+// the observed channels of a state's sphere (data, not the model): trade and arms by pole
+function channelTable(v, iso) {
+  const c = (v.channels || {})[iso];
+  if (!c) return el("p", { class: "hint", text: "No observed trade or arms data for this state." });
+  const pc = (x) => (x === null || x === undefined ? "–" : `${Math.round(100 * x)}%`);
+  const rows = [];
+  if (c.trade) rows.push(["trade " + c.trade.year, c.trade]);
+  if (c.arms) rows.push([`arms imports ${c.arms.years[0]}–${c.arms.years[1]}`, c.arms]);
+  const t = el("table", { class: "data", id: "state-channels" },
+    el("caption", { text: "Observed channels (data): share with each pole" }),
+    el("thead", {}, el("tr", {}, ...["channel", "Russia", "China", "the West"].map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody", {}, ...rows.map(([name, x]) => el("tr", {}, el("td", { text: name }),
+      el("td", { class: "num", text: pc(x.russia) }), el("td", { class: "num", text: pc(x.china) }), el("td", { class: "num", text: pc(x.west) })))));
+  return el("div", {}, t, el("p", { class: "hint", text: "Trade: share of the state's trade (the West = US + EU27); arms: share of its imports " +
+    "(SIPRI TIV; the West = US only). No bundled series for security ties or investment." }));
+}
+
 function projShape(v) {
   return v.observed_until && v.observed_until < v.years[v.years.length - 1] ? [{ type: "rect", xref: "x", yref: "paper", x0: v.observed_until + 0.5, x1: v.years[v.years.length - 1],
     y0: 0, y1: 1, fillcolor: "rgba(0,0,0,0.05)", line: { width: 0 }, layer: "below" }] : [];
@@ -241,9 +262,11 @@ function drawGroups() {
   const v = S.view;
   if (!v || v.kind !== "world") return;
   const groups = Object.keys(v.group_means).filter((g) => g !== "russia");
-  const layout = gridAxes(groups.length, 4, { range: [-0.4, 1.1] });
+  const vals = groups.flatMap((g) => v.group_means[g].model.concat(v.group_means[g].observed)).filter((x) => x !== null);
+  const lo = Math.min(0, ...vals) - 0.1, hi = Math.max(1, ...vals) + 0.1;
+  const layout = gridAxes(groups.length, 3, { range: [lo, hi] });
   layout.margin.t = 56;
-  layout.height = Math.max(420, 230 * Math.ceil(groups.length / 4) + 60);
+  layout.height = Math.max(420, 220 * Math.ceil(groups.length / 3) + 80);
   const traces = [];
   groups.forEach((g, i) => {
     const s = i === 0 ? "" : String(i + 1);
@@ -431,7 +454,7 @@ function coalRequest() {
     year: Number($("coal-year").value), resolution: $("coal-resolution").value || null,
     vote_year: $("coal-vote-year").value ? Number($("coal-vote-year").value) : null,
     perspective: $("coal-perspective").value || null, hypothesis: $("coal-hypothesis").value || null,
-    levers, members: Number($("coal-members").value), seed: Number($("coal-seed").value) };
+    levers, hindsight: $("coal-hindsight").checked, members: Number($("coal-members").value), seed: Number($("coal-seed").value) };
 }
 
 function coalCli() {
@@ -442,6 +465,7 @@ function coalCli() {
   if (r.perspective) parts.push("--perspective", r.perspective);
   if (r.hypothesis) parts.push("--hypothesis", r.hypothesis);
   for (const l of r.levers) parts.push("--set", `${l.path}${l.target ? `[${l.target}]` : ""}=${num6(l.value)}${l.year ? "@" + l.year : ""}`);
+  if (r.hindsight) parts.push("--hindsight");
   $("coal-cli").textContent = parts.join(" ");
 }
 
@@ -498,7 +522,9 @@ async function showCoalition(job) {
   $("coal-results").hidden = false;
   const ev = res.event;
   const names = Object.fromEntries(res.states.map((s) => [s.iso3, s.name]));
-  $("coal-title").textContent = `General Assembly vote after ${pretty(ev.kind)} by Russia against ${names[ev.target] || ev.target} in ${ev.year}`;
+  const res_kind = res.resolution && res.resolution.kind ? res.resolution.kind : (typeof res.resolution === "string" ? res.resolution : null);
+  $("coal-title").textContent = `General Assembly vote${res_kind ? ` (${pretty(res_kind)})` : ""} after ${pretty(ev.kind)} by Russia against ${names[ev.target] || ev.target} in ${ev.year}` +
+    (res.hindsight ? " — hindsight: within the fit's data" : "");
   $("coal-prov").textContent = `Settings: ${job.cli}. Vote model fitted through ${res.calibration.until}; ${res.calibration.members} members, seed ${res.calibration.seed}.`;
   // counts
   const rows = CLASSES.map((c) => {
