@@ -19,6 +19,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from multipolar.cli import world_view
 from multipolar.cli.common import (
     console,
     out,
@@ -34,6 +35,7 @@ from multipolar.cli.options import (
     Hypothesis,
     Json,
     Members,
+    MembersOrDefault,
     Out,
     Perspective,
     Quiet,
@@ -288,9 +290,18 @@ def forecast(
                                                   "persistence)."),
     assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",
                                     help="Resample members on the years before the origin."),
+    map_: Path = typer.Option(None, "--map",
+                              help="Write a world map (PNG) of the observed alignment at the "
+                                   "origin and the forecast median of the last year (a world "
+                                   "scenario, e.g. russia-world)."),
     json_: Json = False,
 ) -> None:
-    """Forecast UN voting alignment and memberships per country and year."""
+    """Forecast UN voting alignment and memberships per country and year.
+
+    Every simulated state starts from its observed alignment at the origin (FROM-1). A world
+    scenario (russia-world) forecasts every UN member from the bundled global table and
+    prints a table by group; its JSON has one record per state (country = ISO3 code).
+    """
     # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.calibrate.history import read_calibration_file
 
@@ -301,7 +312,7 @@ def forecast(
     from multipolar.forecast.origin import (
         ForecastSettings,
         forecast_records,
-        load_panel,
+        panel_for,
         starting_state,
     )
 
@@ -323,7 +334,11 @@ def forecast(
         settings = ForecastSettings.from_dict(fc, str(calibration) if calibration else None)
         settings = ForecastSettings(settings.alpha, settings.anchor, settings.spread,
                                     exogenous or "known")
-        pnl = load_panel(panel)
+        pnl = panel_for(scenario, panel)
+        world = _is_world(scenario)
+        if map_ is not None and not world:
+            raise InputError("--map draws a world scenario's states (ISO3 actor ids)",
+                             field="--map", fix="use it with russia-world, or leave it out")
         if from_ is None:  # the year after the data's last (the active data set, --data)
             from_ = min(pnl.last_year(), _observed_until(scenario, perspective, hypothesis)) + 1
             if to < from_:
@@ -338,6 +353,9 @@ def forecast(
         weights = {int(h): float(w) for h, w in (fc.get("stack_weights") or {}).items()}
         raw = raw or not weights  # no fitted weights (no calibration file): the model alone
         origin = min(origin, _observed_until(scenario, perspective, hypothesis))
+        _check_covered(scenario, pnl, origin, set_, perspective, hypothesis)
+        if map_ is not None:
+            prepare_out(map_, is_file=True)
         spec = ForecastSpec(scenario, origin, to, seed=seed, members=members, sets=set_,
                             perspective=perspective, hypothesis=hypothesis, events=events,
                             assimilation=assimilate)
@@ -347,17 +365,33 @@ def forecast(
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
         start = starting_state(from_, origin)
+        groups = world_view.groups_of(scenario) if world else {}
+        if map_ is not None:
+            with writing("the map", map_, fix="choose a writable path for --map"):
+                world_view.forecast_map(records, pnl, origin, to, map_, members, seed)
         if json_:
             print_json({"scenario": scenario, "origin": origin,
                         "observed_until": origin, "starting_state": start, "members": members,
                         "seed": seed, "settings": settings.to_dict(),
                         "calibration": str(calibration) if calibration else None,
                         "method": "model" if raw else "stacked", **info.to_dict(),
+                        **({"groups": {a: groups.get(a, "") for a in countries}}
+                           if world else {}),
                         "forecasts": records})
             return
+        caption = provenance(perspective, hypothesis, set_, event, origin)
+        if world:
+            out.print(world_view.forecast_group_table(records, pnl, groups, from_, to, origin,
+                                                      members, seed,
+                                                      f"{start['note']}\n{caption}"))
+            near, far = world_view.forecast_extremes(records, to)
+            out.print(f"closest to Russia in {to}: {', '.join(near)}")
+            out.print(f"closest to the US in {to}: {', '.join(far)}")
+            if map_ is not None:
+                console.print(f"map written to {map_}")
+            return
         out.print(forecast_table(records, countries, from_, to, origin, members, seed,
-                                 provenance(perspective, hypothesis, set_, event, origin),
-                                 start["note"]))
+                                 caption, start["note"]))
 
 
 def forecast_table(records: list[dict[str, Any]], countries: list[str], from_: int, to: int,
@@ -378,6 +412,21 @@ def forecast_table(records: list[dict[str, Any]], countries: list[str], from_: i
         row.append(members_cell(by_key[(c, to)]["memberships"].items()))
         t.add_row(*row)
     return t
+
+
+def _check_covered(scenario: str, pnl: Any, origin: int, sets: list[str] | None,
+                   perspective: str | None, hypothesis: str | None) -> None:
+    """A located error unless the panel has an observed state for every simulated actor."""
+    import numpy as np
+
+    from multipolar.forecast.origin import check_coverage, load_for_origin
+    from multipolar.model.compile import SIMULATED_ROLES
+
+    sc = load_for_origin(scenario, origin, sets=sets, perspective=perspective,
+                         hypothesis=hypothesis).scenario
+    ids = [a.id for a in sc.actors]
+    check_coverage(ids, np.array([(a.role or a.kind) in SIMULATED_ROLES for a in sc.actors]),
+                   pnl, origin, scenario)
 
 
 def _observed_until(scenario: str, perspective: str | None, hypothesis: str | None) -> int:
@@ -409,11 +458,24 @@ def backtest(
                                 help="Rolling origins, e.g. 2003,2008 (instead of "
                                      "--train-until); each tested --horizon years."),
     horizon: int = typer.Option(5, "--horizon", help="Years tested after each origin."),
-    members: Members = BACKTEST_MEMBERS,
-    calib_members: int = typer.Option(CALIBRATION_MEMBERS, "--calib-members",
-                                      help="Members per evaluation."),
-    maxiter: int = typer.Option(MAXITER, "--maxiter", help="Most objective evaluations."),
+    members: MembersOrDefault = None,
+    calib_members: int = typer.Option(None, "--calib-members",
+                                      help="Members per evaluation (default "
+                                           f"{CALIBRATION_MEMBERS}; 8 for a world "
+                                           "scenario)."),
+    maxiter: int = typer.Option(None, "--maxiter",
+                                help="Most objective evaluations per calibration (default "
+                                     f"{MAXITER}; "
+                                     "60 for a world scenario)."),
     seed: Seed = CALIBRATION_SEED,
+    anchor: float = typer.Option(0.0, "--anchor",
+                                 help="World scenario: share of each state's target put at its "
+                                      "observed state at the origin (0: the model's own "
+                                      "targets, as `forecast`)."),
+    conditional: bool = typer.Option(True, "--conditional/--no-conditional",
+                                     help="World scenario: also forecast the uses of force the "
+                                          "record holds (origin 2007 given GEO@2008, 2013 "
+                                          "given UKR@2014), with and without the event."),
     exogenous: str = typer.Option("blind", "--exogenous",
                                   help="blind (drivers cut at the origin) or known."),
     set_: Sets = None,
@@ -431,7 +493,12 @@ def backtest(
                                                  "(and the scores to NAME-scores.png)."),
     quiet: Quiet = False,
 ) -> None:
-    """Calibrate on years up to an origin, forecast the years after, score against the panel."""
+    """Calibrate on years up to an origin, forecast the years after, score against the panel.
+
+    Forecast members: BACKTEST_MEMBERS (500) by default, 100 for a world scenario (russia-world), whose back-test
+    runs rolling origins 2005-2018 over every state, by group, with the uses of force of 2008
+    and 2014 (see multipolar.backtest.world).
+    """
     # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.backtest.harness import backtest, plot_paths, plot_scores, rolling_backtest
 
@@ -448,6 +515,17 @@ def backtest(
         if exogenous not in ("blind", "known"):
             raise InputError(f"unknown exogenous mode '{exogenous}'", field="--exogenous",
                              fix="choose blind or known")
+        if _is_world(scenario):
+            _backtest_world(scenario, panel, train_until, test_until, origins, horizon, members,
+                            calib_members, maxiter, seed, anchor, conditional, set_, event,
+                            assimilate, exogenous, png, json_, quiet)
+            return
+        if anchor != 0.0:
+            raise InputError("--anchor is for a world scenario (the neighbourhood's calibration "
+                             "chooses its anchor)", field="--anchor", fix="leave it out")
+        members = BACKTEST_MEMBERS if members is None else members
+        calib_members = CALIBRATION_MEMBERS if calib_members is None else calib_members
+        maxiter = MAXITER if maxiter is None else maxiter
         pnl = load_panel(panel)
         spec = BacktestSpec(scenario, members=members, calib_members=calib_members,
                             maxiter=maxiter, seed=seed, exogenous=exogenous, sets=set_,
@@ -474,6 +552,53 @@ def backtest(
         if png is not None and not quiet:
             console.print(f"paths written to {png}, scores to "
                           f"{png.with_name(png.stem + '-scores.png')}")
+
+
+def _backtest_world(scenario: str, panel: Path | None, train_until: int | None,
+                    test_until: int | None, origins: str | None, horizon: int,
+                    members: int | None, calib_members: int | None, maxiter: int | None,
+                    seed: int, anchor: float, conditional: bool, sets: list[str] | None,
+                    event: list[str] | None, assimilate: bool, exogenous: str,
+                    png: Path | None, json_: bool, quiet: bool) -> None:
+    """``backtest`` of a world scenario (:mod:`multipolar.backtest.world`)."""
+    from multipolar.backtest import world as bw
+    from multipolar.cli.backtest_tables import print_world_backtest
+    from multipolar.forecast.conditional import parse_event
+    from multipolar.forecast.origin import panel_for
+
+    if png is not None:
+        raise InputError("--png is not drawn for a world back-test yet", field="--png",
+                         fix="leave it out; --json has every score")
+    if exogenous != "blind":
+        raise InputError("a world back-test cuts the drivers at each origin", field="--exogenous",
+                         fix="leave --exogenous out")
+    for e in event or []:
+        parse_event(e)
+    if origins is not None:
+        years = _parse_origins(origins)
+    elif train_until is not None:
+        years = [train_until]
+        if test_until is not None:
+            if test_until <= train_until:
+                raise InputError(f"--test-until {test_until} is not after --train-until "
+                                 f"{train_until}", field="--test-until",
+                                 fix="choose a later test year")
+            horizon = test_until - train_until
+    else:
+        years = list(bw.WORLD_ORIGINS)
+    pnl = panel_for(scenario, panel)
+    say = (lambda text: None) if quiet or json_ else (lambda text: console.print(text))
+    res = bw.world_backtest(
+        scenario, pnl, years, horizon,
+        members=bw.WORLD_MEMBERS if members is None else members,
+        calib_members=bw.WORLD_CALIB_MEMBERS if calib_members is None else calib_members,
+        maxiter=bw.WORLD_MAXITER if maxiter is None else maxiter, seed=seed, sets=sets,
+        events=list(event or []), conditional=conditional, assimilation=assimilate,
+        anchor=anchor, progress=say)
+    if json_:
+        print_json(res.to_dict())
+        return
+    print_world_backtest(res)
 
 
 def register(app: typer.Typer) -> None:

@@ -50,6 +50,7 @@ from multipolar.cli.options import (
 from multipolar.cli.progress import Bar
 from multipolar.core.errors import MultipolarError
 from multipolar.core.specs import RUN_MEMBERS, RUN_SEED
+from multipolar.core.labels import free_run_label
 from multipolar.core.textformat import band, members_cell, number, provenance
 from multipolar.data import column_by_actor_year
 
@@ -70,9 +71,10 @@ def summary_table(summary: dict[str, Any], observed: dict[str, dict[int, float]]
                   caption: str | None = None) -> Table:
     """Build the summary table (fits an 80-column terminal).
 
-    One row per actor: alignment median [p05–p95] in 2013 and at the end, the observed 2013
-    value, and the institutions the actor belongs to at the end with probability >= 5%.
-    ``caption`` (the provenance line) goes under the table.
+    One row per actor: alignment median [p05–p95] at the last observed year (a free run
+    only: a run that follows the record has the observation there) and at the end, the
+    observed value of the last observed year, and the institutions the actor belongs to at
+    the end with probability >= 5%. ``caption`` (the provenance line) goes under the table.
     """
     years = [int(y) for y in summary.get("years", [])]
     end = years[-1] if years else None
@@ -80,16 +82,26 @@ def summary_table(summary: dict[str, Any], observed: dict[str, dict[int, float]]
     last_obs = min(obs_until, end or 0)
     mid = last_obs if last_obs in years else None
     insts = list(summary.get("institutions", []))
+    free = free_run_label(summary)
+    follows = summary.get("history") == "observed"
     t = Table(title=f"alignment (0 = votes like Russia, 1 = like the US), "
-                    f"{summary.get('members', 0):,} members, seed {summary.get('seed')}",
+                    f"{summary.get('members', 0):,} members, seed {summary.get('seed')}"
+                    + (f"; {free}" if free else ""),
               caption=caption, caption_justify="left")
     if mid:
-        note = (f"observed until {obs_until}; later years are projections"
-                if obs_until < (end or 0) else f"history observed until {obs_until}")
+        if free:
+            note = (f"free run: the model's own path from {years[0]}, the observed history "
+                    f"not imposed; data until {obs_until}")
+        elif obs_until < (end or 0):
+            note = (f"observed alignment followed until {obs_until}; later years are "
+                    "projections")
+        else:
+            note = f"history observed until {obs_until}"
         t.caption = f"{note}\n{caption}" if caption else note
     t.add_column("actor", overflow="fold")
     if mid:
-        t.add_column(f"{mid} median [90%]", justify="right")
+        if not follows:
+            t.add_column(f"{mid} median [90%]", justify="right")
         t.add_column(f"{mid} observed", justify="right")
     if end:
         t.add_column(f"{end} median [90%]", justify="right")
@@ -99,7 +111,8 @@ def summary_table(summary: dict[str, Any], observed: dict[str, dict[int, float]]
     for actor in summary.get("actors", []):
         row = [actor]
         for y in ([mid] if mid else []) + ([end] if end else []):
-            row.append(band(_q(summary, actor, y)))
+            if y != mid or not follows:
+                row.append(band(_q(summary, actor, y)))
             if y == mid:
                 row.append(number((observed.get(actor) or {}).get(mid)))
         if insts:
@@ -173,6 +186,11 @@ def run(
     json_: Json = False,
     quiet: Quiet = False,
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG fan charts."),
+    free: bool = typer.Option(False, "--free",
+                              help="Run the model free from the first year, the observed "
+                                   "history not imposed (a check of the model). By default "
+                                   "the run follows the observed alignment up to the "
+                                   "scenario's last observed year and projects from there."),
     keep: str = typer.Option("auto", "--keep",
                              help="What --out keeps besides the summary: summary, sample (the "
                              "first 1,000 members), members, or auto (sample up to 100,000 "
@@ -180,7 +198,10 @@ def run(
 ) -> None:
     """Simulate the ensemble, print a summary and write fan charts.
 
-    Results go chunk by chunk to --out (Parquet + a DuckDB catalogue); an interrupted run is
+    The run follows the observed UN voting alignment up to the scenario's last observed year
+    (observed years are shown as observed) and projects from there; --free runs the model on
+    its own from the first year instead, as a check of the model. Results go chunk by chunk
+    to --out (Parquet + a DuckDB catalogue); an interrupted run is
     finished by re-running the same command with --resume. Without --out, the charts go to a
     folder of multipolar-output/ named after the run's choices.
     """
@@ -194,7 +215,7 @@ def run(
                                   field="--resume", fix="add --out RUNDIR")
         spec = RunSpec(scenario=scenario, members=members, seed=seed, start=start, end=end,
                        perspective=perspective, hypothesis=hypothesis, sets=tuple(sets),
-                       chunk_size=chunk_size, events=tuple(events))
+                       chunk_size=chunk_size, events=tuple(events), free=free)
         ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler)
         prepare_out(out_dir)
         folder = chart_folder(out_dir, scenario, seed, members, perspective, hypothesis,

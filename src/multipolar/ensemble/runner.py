@@ -220,9 +220,13 @@ def load_and_compile(spec: RunSpec) -> tuple[Any, Any, dict[str, Any]]:
         raise MultipolarError(f"--end ({end}) is before --start ({start})", field="--end",
                               fix="give an end year after the start year")
     model = backend.compile_model(loaded, start=start, end=end)
+    follow = getattr(backend, "follow_record", None)
+    if not spec.free and follow is not None:
+        model = follow(model)
     info = {"scenario_file": str(loaded.path), "scenario_name": loaded.scenario.name,
             "scenario_hash": canonical_hash(loaded.raw), "start": start, "end": end,
             "observed_until": t.observed_until,
+            "history": "free" if spec.free or follow is None else "observed",
             "applied": loaded.applied}
     return loaded, model, info
 
@@ -376,7 +380,8 @@ def _identity_and_manifest(spec: RunSpec, info: dict[str, Any], keep: str, mode:
     identity = {"keep": keep, "scenario_hash": info["scenario_hash"],
                 "code_hash": code_hash(spec.backend), "seed": spec.seed,
                 "members": spec.members, "start": info["start"], "end": info["end"],
-                "chunk_size": spec.chunk_size, "backend": spec.backend}
+                "chunk_size": spec.chunk_size, "backend": spec.backend,
+                "history": info.get("history", "free")}
     manifest = {"spec": spec.to_dict(), "scenario": info, "code_version": __version__,
                 "store_version": STORE_VERSION, "created_at": now(),
                 "years": [info["start"], info["end"]],
@@ -540,6 +545,7 @@ def _run_summary(summary: dict[str, Any], spec: RunSpec, rundir: Path,
     summary["seed"] = spec.seed
     summary["kept"] = manifest["keep"]
     summary["observed_until"] = manifest["scenario"].get("observed_until")
+    summary["history"] = manifest["scenario"].get("history", "free")
     summary["run"] = {"rundir": str(rundir), "scenario": info["scenario_name"],
                       "scenario_hash": info["scenario_hash"],
                       "perspective": spec.perspective, "hypothesis": spec.hypothesis,

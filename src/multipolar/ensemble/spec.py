@@ -38,6 +38,9 @@ class RunSpec:
     ``start``/``end`` default to the scenario's own time span; ``chunk_size`` defaults to a
     size that keeps every worker busy and memory per chunk bounded. ``backend`` is the module
     that implements the model contract (:mod:`multipolar.model.api`); tests swap in a double.
+    ``free`` runs the model free from its first year (``run --free``, a check of the model);
+    by default a run follows the observed alignment up to the scenario's ``observed_until``
+    and projects from there (the backend's ``follow_record``).
     """
 
     scenario: str = DEFAULT_SCENARIO
@@ -51,6 +54,7 @@ class RunSpec:
     chunk_size: int | None = None
     events: tuple[str, ...] = field(default_factory=tuple)
     backend: str = DEFAULT_BACKEND
+    free: bool = False
 
     def __post_init__(self) -> None:
         def bad(name: str, value: Any, fix: str) -> MultipolarError:
@@ -106,6 +110,8 @@ class RunSpec:
         d["events"] = list(self.events)
         if not self.events:  # specs without events read (and hash) as before events existed
             del d["events"]
+        if not self.free:  # likewise a run that follows the record
+            del d["free"]
         return d
 
 

@@ -398,8 +398,10 @@ class RunStore:
         labels = {"scenario_hash": "scenario (after perspective, hypothesis and --set)",
                   "code_hash": "model code", "seed": "seed", "members": "number of members",
                   "start": "start year", "end": "end year", "chunk_size": "chunk size",
-                  "backend": "model backend", "keep": "--keep choice"}
-        old = {"keep": "members", **old}  # stores of version 1 kept every member
+                  "backend": "model backend", "keep": "--keep choice",
+                  "history": "history (--free or following the record)"}
+        old = {"keep": "members", "history": "free", **old}  # stores of version 1 kept every
+        # member, and runs before the record was followed ran free
         diffs = [k for k in labels if old.get(k) != new.get(k)]
         if diffs:
             k = diffs[0]

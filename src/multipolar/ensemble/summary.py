@@ -157,6 +157,7 @@ def summarise_run(rundir: Path, exact_limit: int | None = None,
     summary["seed"] = int(ident["seed"])
     summary["kept"] = "members"
     summary["observed_until"] = manifest["scenario"].get("observed_until")
+    summary["history"] = manifest["scenario"].get("history", "free")  # older runs ran free
     summary["run"] = _run_block(rundir, manifest)
     return summary
 
@@ -185,7 +186,8 @@ def _stored_summary(rundir: Path, manifest: dict[str, Any],
     summary = acc.summary()
     summary.update(members=int(ident["members"]), seed=int(ident["seed"]),
                    kept=ident.get("keep", "members"),
-                   observed_until=manifest["scenario"].get("observed_until"))
+                   observed_until=manifest["scenario"].get("observed_until"),
+                   history=manifest["scenario"].get("history", "free"))
     summary["run"] = _run_block(rundir, manifest)
     return summary
 

@@ -19,14 +19,17 @@ from multipolar.forecast.origin import (
     ForecastEnsemble,
     ForecastSettings,
     Panel,
+    check_coverage,
     forecast_records,
     load_for_origin,
     load_panel,
     origin_level,
+    panel_for,
     prepare_model,
     run_forecast,
     starting_state,
     target_gap,
+    world_panel,
 )
 
 __all__ = [
@@ -37,12 +40,15 @@ __all__ = [
     "ForecastSettings",
     "ForecastSpec",
     "Panel",
+    "check_coverage",
     "forecast_records",
     "load_for_origin",
     "load_panel",
     "origin_level",
+    "panel_for",
     "prepare_model",
     "run_forecast",
     "starting_state",
     "target_gap",
+    "world_panel",
 ]

@@ -18,6 +18,7 @@ Depends on NumPy and the modules named above.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,10 +85,15 @@ def forecast_ensemble(spec: ForecastSpec | str | Path, panel: Panel, origin: int
                               perspective=perspective, hypothesis=hypothesis)
     info.applied = dict(loaded.applied)
     model = prepare_model(loaded, origin, end, panel, settings, seed, calib_members)
+    plain = loaded if not events else load_for_origin(
+        scenario, origin, overrides, sets=sets, perspective=perspective, hypothesis=hypothesis)
+    if events and settings.anchor > 0:
+        # the anchor puts each target at the observed state as the model stands at the
+        # origin: measured without the events, or it would cancel what they change
+        quiet = prepare_model(plain, origin, end, panel, settings, seed, calib_members)
+        model = dataclasses.replace(model, static={
+            **model.static, "alignment_offset": quiet.static["alignment_offset"]})
     if assimilation:
-        plain = loaded if not events else load_for_origin(
-            scenario, origin, overrides, sets=sets, perspective=perspective,
-            hypothesis=hypothesis)
         assim = assimilate(plain, panel, origin, members, seed, settings)
         ens = run_forecast(model, seed, members, params=assim.params, spread=settings.spread)
         ens = recentre(ens, model, assim, seed)
