@@ -495,7 +495,7 @@ def backtest(
 ) -> None:
     """Calibrate on years up to an origin, forecast the years after, score against the panel.
 
-    Forecast members: BACKTEST_MEMBERS (500) by default, 100 for a world scenario (russia-world), whose back-test
+    Forecast members: 500 by default, 100 for a world scenario (russia-world), whose back-test
     runs rolling origins 2005-2018 over every state, by group, with the uses of force of 2008
     and 2014 (see multipolar.backtest.world).
     """

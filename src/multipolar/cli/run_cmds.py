@@ -49,8 +49,8 @@ from multipolar.cli.options import (
 )
 from multipolar.cli.progress import Bar
 from multipolar.core.errors import MultipolarError
-from multipolar.core.specs import RUN_MEMBERS, RUN_SEED
 from multipolar.core.labels import free_run_label
+from multipolar.core.specs import RUN_MEMBERS, RUN_SEED
 from multipolar.core.textformat import band, members_cell, number, provenance
 from multipolar.data import column_by_actor_year
 
