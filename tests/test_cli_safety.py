@@ -93,7 +93,7 @@ def test_calibrate_out_in_proc_says_exactly_what_is_wrong() -> None:
 
 
 def test_report_checks_it_can_write_before_working(tmp_path: Path, monkeypatch: Any) -> None:
-    monkeypatch.setattr("multipolar.report.build_report", _never)
+    monkeypatch.setattr("multipolar.cli.explore_cmds.build_report", _never)
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     res = runner.invoke(app, ["report", str(tmp_path), "--html",

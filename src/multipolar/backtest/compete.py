@@ -32,6 +32,7 @@ from multipolar.backtest.harness import BacktestResult, rolling_backtest
 from multipolar.backtest.scoring import crps_ensemble
 from multipolar.calibrate.history import FREE_PARAMETERS, scenario_path
 from multipolar.forecast.origin import Panel
+from multipolar.scenario import load_scenario
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,6 @@ def score_views(panel: Panel, views: list[View], origins: list[int], horizon: in
                 seed: int = 2013, progress: Callable[[str], None] | None = None,
                 **kw: Any) -> dict[str, Any]:
     """Back-test every view on the same origins and rank them (module doc)."""
-    from multipolar.scenario import load_scenario
-
     sc = load_scenario(scenario).scenario
     results: dict[str, dict[str, Any]] = {}
     errs: dict[str, np.ndarray] = {}

@@ -48,8 +48,9 @@ from multipolar.backtest.scoring import (
 )
 from multipolar.calibrate.history import FORECAST_HORIZON, calibrate_forecast, training_origins
 from multipolar.core.errors import InputError
-from multipolar.forecast.conditional import Event
+from multipolar.core.specs import BacktestSpec
 from multipolar.forecast.origin import ForecastSettings, Panel
+from multipolar.forecast.pipeline import forecast_ensemble
 from multipolar.forecast.stacking import (
     StackRecords,
     error_model,
@@ -290,40 +291,30 @@ class ModelRun:
     calibration: dict[str, Any]
 
 
-def model_run(panel: Panel, origin: int, end: int, *,
-              scenario: str | Path = "russia-neighbourhood", members: int = 500,
-              calib_members: int = 64, seed: int = 2013, maxiter: int = 300, window: int = 10,
-              exogenous: str = "blind", sets: list[str] | None = None,
-              perspective: str | None = None, hypothesis: str | None = None,
-              free: dict[str, tuple[float, float]] | None = None, assimilation: bool = True,
-              events: list[Event] | None = None, anchor: float | None = None,
-              prefit: int = 0,
-              progress: Callable[[int, float], None] | None = None) -> ModelRun:
+def model_run(panel: Panel, origin: int, end: int, spec: BacktestSpec | None = None, *,
+              progress: Callable[[int, float], None] | None = None,
+              **options: Any) -> ModelRun:
     """Calibrate on years <= ``origin`` and forecast ``origin+1 .. end`` (nothing later read).
 
-    ``anchor=None`` lets the calibration choose the anchor on the training years.
-    ``prefit`` > 0 starts the calibration's search from a history fit on the years up to
-    ``origin`` (at most ``prefit`` evaluations) instead of the scenario's nominal values,
+    ``spec`` (a :class:`~multipolar.core.specs.BacktestSpec`) says what to run; its fields may
+    also be given as keywords (the keyword form: ``model_run(panel, 2010, 2015,
+    members=100)``). ``anchor=None`` lets the calibration choose the anchor on the training
+    years. ``prefit`` > 0 starts the calibration's search from a history fit on the years up
+    to ``origin`` (at most ``prefit`` evaluations) instead of the scenario's nominal values,
     which were fitted on all the data (``calibrate_forecast``).
     With ``assimilation`` the members' parameters are resampled on their fit to the years
     before the origin and the origin state carries the observation error
     (:mod:`multipolar.forecast.assimilate`). ``events`` condition the forecast
     (:mod:`multipolar.forecast.conditional`); the calibration never sees them.
     """
-    from multipolar.forecast.pipeline import forecast_ensemble
-
+    spec = BacktestSpec.of(spec, **options)
     train = panel.truncated(origin)
-    fitted, probe = calibrate_forecast(
-        scenario, train, until=origin, members=calib_members, seed=seed, maxiter=maxiter,
-        window=window, horizon=FORECAST_HORIZON, sets=sets, perspective=perspective,
-        hypothesis=hypothesis, exogenous=exogenous, free=free, anchor=anchor,
-        prefit=prefit, progress=progress)
+    fitted, probe = calibrate_forecast(spec.calibration(origin, FORECAST_HORIZON), train,
+                                       progress=progress)
     assert fitted.forecast is not None
     settings = ForecastSettings.from_dict(fitted.forecast)
     ens, neighbours, info = forecast_ensemble(
-        scenario, train, origin, end, overrides=fitted.overrides(probe), settings=settings,
-        seed=seed, members=members, sets=sets, perspective=perspective, hypothesis=hypothesis,
-        events=events, assimilation=assimilation, calib_members=calib_members)
+        spec.forecast(origin, end), train, overrides=fitted.overrides(probe), settings=settings)
     calib: dict[str, Any] = {
         "origin": origin, "objective_mae": round(fitted.mae, 5),
         "start_mae": round(fitted.start_mae, 5), "evaluations": fitted.evaluations,
@@ -379,8 +370,12 @@ def _forecasts(panel: Panel, run: ModelRun, test_until: int, weights: dict[int, 
 
 def rolling_backtest(panel: Panel, origins: list[int], horizon: int = 5, *,
                      test_until: int | None = None, warmup: int = STACK_WARMUP,
-                     **kw: Any) -> BacktestResult:
+                     spec: BacktestSpec | None = None,
+                     progress: Callable[[int, float], None] | None = None,
+                     **options: Any) -> BacktestResult:
     """Back-tests from several origins, each tested up to ``horizon`` years (panel permitting).
+
+    ``spec`` (or its fields as keywords) says what each origin's run does (:func:`model_run`).
 
     The model is also run from up to ``warmup`` origins before the first one; every model
     forecast whose outcome year is at or before an evaluated origin ``Y`` trains the stacking
@@ -392,8 +387,10 @@ def rolling_backtest(panel: Panel, origins: list[int], horizon: int = 5, *,
     for o in origins:
         _check_years(panel, o, ends[o])
     extra = [o for o in range(min(origins) - warmup, min(origins)) if o >= first + 3]
-    members = int(kw.get("members", 500))
-    runs = {o: model_run(panel, o, max(ends.get(o, o), min(o + horizon, last)), **kw)
+    spec = BacktestSpec.of(spec, **options)
+    members = spec.members
+    runs = {o: model_run(panel, o, max(ends.get(o, o), min(o + horizon, last)), spec,
+                         progress=progress)
             for o in sorted(set(origins) | set(extra))}
     records = StackRecords()
     for run in runs.values():
@@ -409,7 +406,7 @@ def rolling_backtest(panel: Panel, origins: list[int], horizon: int = 5, *,
         forecasts.append(_forecasts(panel, runs[o], ends[o], weights, members))
         stacking.append({"origin": o, "weights": {str(h): w for h, w in weights.items()},
                          "trained_on_origins": sorted(r for r in runs if r < o)})
-    events = [e.text() for e in kw.get("events") or []]
+    events = [e.text() for e in spec.events or []]
     return BacktestResult(list(origins), [ends[o] for o in origins], forecasts,
                           [runs[o].calibration for o in origins], stacking, events)
 
@@ -423,9 +420,11 @@ def backtest(panel: Panel, train_until: int, test_until: int, **kw: Any) -> Back
 
 def plot_paths(result: BacktestResult, panel: Panel, path: str | Path) -> Path:
     """PNG: per actor, observed path and each origin's model median, 90% band and baselines."""
+    # lazy: keeps start-up fast (loads matplotlib)
     import matplotlib
 
     matplotlib.use("Agg")
+    # lazy: keeps start-up fast (loads matplotlib)
     import matplotlib.pyplot as plt
 
     actors = result.forecasts[0].actors
@@ -482,9 +481,11 @@ def plot_paths(result: BacktestResult, panel: Panel, path: str | Path) -> Path:
 
 def plot_scores(result: BacktestResult, path: str | Path) -> Path:
     """PNG of the scores: MAE and 90% coverage by horizon, PIT histograms, rank correlations."""
+    # lazy: keeps start-up fast (loads matplotlib)
     import matplotlib
 
     matplotlib.use("Agg")
+    # lazy: keeps start-up fast (loads matplotlib)
     import matplotlib.pyplot as plt
 
     hs = result.horizons()
@@ -523,6 +524,7 @@ def plot_scores(result: BacktestResult, path: str | Path) -> Path:
     ax.axhline(0.0, color="0.4", lw=0.8)
     ax.set(title="rank correlation of forecast and observed change", xlabel="origin")
     ax.legend(fontsize=7)
+    # lazy: keeps start-up fast (loads matplotlib)
     from matplotlib.ticker import MaxNLocator
 
     for a in axes.ravel():

@@ -15,9 +15,11 @@ from multipolar.bargaining.models import Outcome
 
 def plot_rounds(issues: IssueSet, outcome: Outcome, path: str | Path, issue: int = 0) -> Path:
     """Write positions over rounds of ``issue`` (and the weighted mean) to ``path``."""
+    # lazy: keeps start-up fast (loads matplotlib)
     import matplotlib
 
     matplotlib.use("Agg")
+    # lazy: keeps start-up fast (loads matplotlib)
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 4.5))

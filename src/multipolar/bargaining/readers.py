@@ -21,6 +21,7 @@ YAML reader of :mod:`multipolar.core`).
 from __future__ import annotations
 
 import math
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -461,8 +462,6 @@ READERS = {"yaml": read_yaml_issue, "deu": read_deu, "ktab": read_ktab_csv,
 
 def bundled_issue(name: str) -> Path | None:
     """Path of a bundled example issue (``eaeu-integration``) or reference file, if any."""
-    from importlib import resources
-
     base = Path(str(resources.files("multipolar") / "data"))
     for cand in (base / "issues" / name, base / "issues" / f"{name}.yaml",
                  base / "reference" / name, base / name):

@@ -6,6 +6,8 @@
 * :mod:`~multipolar.calibrate.pooled`: the pooled fit of the world scenario's shared parameters;
 * :mod:`~multipolar.calibrate.memberships`: the maximum-likelihood fit of the membership hazards.
 
+The options of a forecast calibration are one :class:`CalibrationSpec`, those of the pooled fit
+one :class:`PooledSpec` (:mod:`multipolar.core.specs`).
 The statistical vote model has its own fit (:mod:`multipolar.votes.fitting`), part of that model.
 The old module :mod:`multipolar.calibration` is the same module as
 :mod:`multipolar.calibrate.history`.
@@ -29,6 +31,7 @@ from multipolar.calibrate.history import (
     spread_scale,
     training_origins,
 )
+from multipolar.core.specs import CalibrationSpec, PooledSpec
 
 __all__ = [
     "ALPHA_GRID",
@@ -37,7 +40,9 @@ __all__ = [
     "FREE_PARAMETERS",
     "CalibrationFile",
     "CalibrationResult",
+    "CalibrationSpec",
     "Observed",
+    "PooledSpec",
     "calibrate",
     "calibrate_forecast",
     "choose_alpha",

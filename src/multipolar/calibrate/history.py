@@ -32,7 +32,15 @@ import yaml
 from scipy import optimize
 
 from multipolar.core.errors import InputError
+from multipolar.core.specs import CalibrationSpec
 from multipolar.data import column_by_actor_year
+from multipolar.forecast.origin import (
+    ForecastSettings,
+    load_for_origin,
+    origin_level,
+    prepare_model,
+)
+from multipolar.forecast.stacking import StackRecords
 from multipolar.model.compile import CompiledModel, ParamSpec, compile_model
 from multipolar.model.engine import simulate
 from multipolar.model.mechanisms import search_ranges
@@ -375,8 +383,6 @@ def choose_alpha(panel: Any, countries: list[str], origins: list[int], until: in
 
     Only values up to ``until`` are used; ties go to the larger weight (less smoothing).
     """
-    from multipolar.forecast.origin import origin_level
-
     best, best_err = 1.0, math.inf
     for alpha in ALPHA_GRID:
         errs = []
@@ -426,8 +432,6 @@ class _Training:
     def models(self, anchor: float, overrides: dict[str, Any] | None = None
                ) -> list[tuple[CompiledModel, np.ndarray, np.ndarray]]:
         """One model per origin (knowing nothing after it), its observations and their mask."""
-        from multipolar.forecast.origin import ForecastSettings, load_for_origin, prepare_model
-
         st = ForecastSettings(alpha=self.alpha, anchor=anchor, exogenous=self.exogenous)
         out = []
         for o in self.origins:
@@ -471,8 +475,6 @@ def _errors_by_actor(models: list[tuple[CompiledModel, np.ndarray, np.ndarray]],
 def _training_forecasts(tr: _Training, overrides: dict[str, Any], anchor: float
                         ) -> tuple[float, list[float], Any]:
     """MAE, interval ratios and stacking records of the training forecasts (fitted values)."""
-    from multipolar.forecast.stacking import StackRecords
-
     ratios: list[float] = []
     errs: list[float] = []
     records = StackRecords()
@@ -492,25 +494,17 @@ def _training_forecasts(tr: _Training, overrides: dict[str, Any], anchor: float
 
 
 def calibrate_forecast(
-    scenario: str | Path,
+    spec: CalibrationSpec | str | Path,
     panel: Any,
     *,
-    until: int,
-    free: dict[str, tuple[float, float]] | None = None,
-    members: int = 64,
-    seed: int = 2013,
-    maxiter: int = 300,
-    window: int = 10,
-    horizon: int = FORECAST_HORIZON,
-    sets: list[str] | dict[str, Any] | None = None,
-    perspective: str | None = None,
-    hypothesis: str | None = None,
-    anchor: float | None = 0.0,
-    exogenous: str = "blind",
-    prefit: int = 0,
     progress: Callable[[int, float], None] | None = None,
+    **options: Any,
 ) -> tuple[CalibrationResult, CompiledModel]:
     """Fit free parameters to the model's own forecasts inside the training years.
+
+    ``spec`` is a :class:`~multipolar.core.specs.CalibrationSpec`, or (the keyword form) the
+    scenario with the spec's fields as keywords: ``calibrate_forecast("russia-neighbourhood",
+    panel, until=2015, members=32)``.
 
     Steps (see ``docs/explanation/calibration.md``):
 
@@ -538,8 +532,13 @@ def calibrate_forecast(
 
     Nothing after ``until`` in ``panel`` is read: the panel is truncated first.
     """
-    from multipolar.forecast.origin import ForecastSettings, load_for_origin
-
+    spec = CalibrationSpec.of(spec, **options)
+    scenario, until, free, members, seed = (spec.scenario, spec.until, spec.free, spec.members,
+                                            spec.seed)
+    maxiter, window, sets, perspective = spec.maxiter, spec.window, spec.sets, spec.perspective
+    hypothesis, anchor, exogenous, prefit = (spec.hypothesis, spec.anchor, spec.exogenous,
+                                             spec.prefit)
+    horizon = FORECAST_HORIZON if spec.horizon is None else spec.horizon
     panel = panel.truncated(until)
     free = dict(FREE_PARAMETERS if free is None else free)
     loaded = load_for_origin(scenario, until, sets=sets, perspective=perspective,

@@ -33,8 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from multipolar.model.compile import CompiledModel, InstitutionRules
+from multipolar.model.engine import _eligible as engine_eligible
 from multipolar.model.mechanisms.institutions import (
     EXIT_BASE,
     POLE_BASE,
@@ -101,8 +103,6 @@ def _alignment(model: CompiledModel) -> np.ndarray:
 
 def _eligible(model: CompiledModel) -> np.ndarray:
     """``(A, I)`` bool: neighbours the model lets join each format (as the engine does)."""
-    from multipolar.model.engine import _eligible as engine_eligible
-
     return np.stack([model.neighbours & engine_eligible(model, int(pole))
                      for pole in model.inst_pole], axis=1)
 
@@ -290,8 +290,6 @@ def _param_path(name: str) -> str:
 
 def to_yaml(f: Fit, scenario: str, scores: dict[str, Any]) -> str:
     """A calibration file: the fit's figures and the overrides that apply its estimates."""
-    import yaml
-
     doc = {"calibration": {"scenario": scenario, "until": f.until,
                            "objective": "likelihood of the observed accessions and exits",
                            "values": {k: round(v, 6) for k, v in f.values.items()},

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,8 +32,11 @@ import yaml
 
 from multipolar.calibrate.history import CalibrationResult, Observed, calibrate, scenario_path
 from multipolar.core.errors import InputError
+from multipolar.core.specs import PooledSpec
+from multipolar.datasets.follow import last_year
+from multipolar.forecast.origin import load_for_origin
 from multipolar.model.compile import CompiledModel
-from multipolar.model.mechanisms import search_ranges
+from multipolar.model.mechanisms import resolve, search_ranges
 
 FIRST_UNTIL, LAST_UNTIL = 2005, 2019
 """The years a pooled fit may end in (the bundled global data run 1992-2019)."""
@@ -115,8 +119,6 @@ def declared_defaults(paths: list[str]) -> dict[str, float]:
     The search starts there rather than at the scenario's values, which are themselves a fit
     through 2019: a fit through an earlier year must not start from what later data taught.
     """
-    from multipolar.model.mechanisms import resolve
-
     out: dict[str, float] = {}
     for path in paths:
         mech, _, name = path.partition(".")
@@ -131,8 +133,6 @@ def last_until() -> int:
 
     The active data set's last ideal-point year (:data:`LAST_UNTIL` for the bundled data).
     """
-    from multipolar.datasets.follow import last_year
-
     return last_year(("idealpoints",))
 
 
@@ -146,16 +146,19 @@ def check_until(until: int) -> None:
                              f"data run 1992-{last})")
 
 
-def calibrate_pooled(scenario: str = "russia-world", *, until: int = LAST_UNTIL,
-                     members: int = 16, seed: int = 2013, maxiter: int = 300,
-                     sets: list[str] | None = None, perspective: str | None = None,
-                     hypothesis: str | None = None,
-                     free: dict[str, tuple[float, float]] | None = None,
+def calibrate_pooled(spec: PooledSpec | str | Path = "russia-world", *,
                      progress: Callable[[int, float], None] | None = None,
-                     ) -> tuple[CalibrationResult, CompiledModel]:
-    """Fit the pooled parameters on every state's alignment up to ``until`` (module docstring)."""
-    from multipolar.forecast.origin import load_for_origin
+                     **options: Any) -> tuple[CalibrationResult, CompiledModel]:
+    """Fit the pooled parameters on every state's alignment up to ``until`` (module docstring).
 
+    ``spec`` is a :class:`~multipolar.core.specs.PooledSpec`, or (the keyword form) the
+    scenario with the spec's fields as keywords (``until``, ``members``, ``seed``, ``maxiter``,
+    ``sets``, ``perspective``, ``hypothesis``, ``free``).
+    """
+    spec = PooledSpec.of(spec, **options)
+    scenario, members, seed, maxiter = spec.scenario, spec.members, spec.seed, spec.maxiter
+    sets, perspective, hypothesis, free = spec.sets, spec.perspective, spec.hypothesis, spec.free
+    until = LAST_UNTIL if spec.until is None else spec.until
     check_until(until)
     loaded = load_for_origin(scenario, until, sets=sets, perspective=perspective,
                              hypothesis=hypothesis)

@@ -20,6 +20,7 @@ import math
 from rich.table import Table
 
 from multipolar.backtest.harness import METHODS, BacktestResult
+from multipolar.backtest.world import WorldBacktest
 from multipolar.cli.common import out
 
 
@@ -74,3 +75,66 @@ def print_backtest(res: BacktestResult) -> None:
                   " ".join(f"{w[k]:.2f}" for k in sorted(w, key=int)))
     out.print(d)
     out.print(f"mean rank correlation (model): {_f(model['mean_rank_correlation'], '+.2f')}")
+
+
+def print_world_backtest(res: WorldBacktest) -> None:
+    """``backtest russia-world``: scores by method, horizon and group; the conditional cases."""
+    from multipolar.backtest.world import METHODS as WORLD_METHODS
+    from multipolar.backtest.world import mean_change, score
+
+    scores = score(res.forecasts)
+    n = scores.get("model", {}).get("n", 0)
+    title = (f"back-test of every state's UN voting alignment, origins {res.origins[0]}-"
+             f"{res.origins[-1]} ({len(res.origins)}), horizons 1-{res.horizon}, {n} "
+             "state-years")
+    if res.events:
+        title += " given " + ", ".join(res.events)
+    t = Table(title=title)
+    for c in ("method", "MAE", "vs pers.", "cov90", "CRPS"):
+        t.add_column(c, justify="left" if c == "method" else "right")
+    for m in WORLD_METHODS:
+        v = scores.get(m)
+        if v:
+            t.add_row(m, _f(v["mae"]), _f(100 * v["gain"], "+.1f") + "%",
+                      _f(v["coverage90"], ".2f"), _f(v["crps"]))
+    out.print(t)
+    t = Table(title="MAE by horizon (and the model's 90% coverage)")
+    t.add_column("h", justify="right")
+    for m in WORLD_METHODS:
+        t.add_column(m, justify="right")
+    t.add_column("cov90 model", justify="right")
+    for h in range(1, res.horizon + 1):
+        sh = score(res.forecasts, horizon=h)
+        if sh:
+            t.add_row(str(h), *[_f(sh.get(m, {}).get("mae")) for m in WORLD_METHODS],
+                      _f(sh["model"]["coverage90"], ".2f"))
+    out.print(t)
+    t = Table(title="by group: MAE of the model and of persistence, the model's 90% coverage")
+    for c in ("group", "n", "model", "persistence", "vs pers.", "cov90"):
+        t.add_column(c, justify="left" if c == "group" else "right")
+    for g in res.groups:
+        sg = score(res.forecasts, group=g)
+        if sg:
+            t.add_row(g or "-", str(int(sg["model"]["n"])), _f(sg["model"]["mae"]),
+                      _f(sg["persistence"]["mae"]), _f(100 * sg["model"]["gain"], "+.1f") + "%",
+                      _f(sg["model"]["coverage90"], ".2f"))
+    out.print(t)
+    for plain, war in res.conditional:
+        y0, y1 = int(war.years[0]), int(war.years[-1])
+        w, p = score([war]), score([plain])
+        t = Table(title=f"origin {war.origin} given {war.event} (scored {y0}-{y1}): MAE "
+                        f"{_f(w['model']['mae'])} with the event, {_f(p['model']['mae'])} "
+                        f"without, persistence {_f(w['persistence']['mae'])}; cov90 "
+                        f"{_f(w['model']['coverage90'], '.2f')}")
+        for c in ("group", "observed change", "with event", "without"):
+            t.add_column(c, justify="left" if c == "group" else "right")
+        for g in res.groups:
+            cw, cp = mean_change(war, g), mean_change(plain, g)
+            if cw["n"]:
+                t.add_row(g or "-", _f(cw["observed"], "+.3f"), _f(cw["model"], "+.3f"),
+                          _f(cp["model"], "+.3f"))
+        out.print(t)
+    bound = {k for c in res.calibration for k in c.get("at_bound", {})}
+    if bound:
+        out.print("fitted at a bound of its search range (decided by the bound, not the data) "
+                  "at some origin: " + ", ".join(sorted(bound)))

@@ -9,6 +9,7 @@ every model; ``models`` and ``examples`` list what is available. Depends on Type
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ app = typer.Typer(cls=_DefaultRun, no_args_is_help=True,
 
 
 def _model_names() -> list[str]:
+    # lazy: keeps start-up fast (loads numpy, pydantic)
     from multipolar.bargaining import MODELS
 
     return list(MODELS)
@@ -62,7 +64,10 @@ def run_cmd(
     png: Path | None = typer.Option(None, "--png", help="Write positions over rounds to PNG."),
 ) -> None:
     """Run a model on an issue file and show the predicted outcome and who moved whom."""
+    # lazy: keeps start-up fast (loads numpy, pydantic)
     from multipolar.bargaining import load_issues, outcome_dict
+
+    # lazy: keeps start-up fast (loads numpy, pydantic)
     from multipolar.bargaining.models import get_model
 
     with user_errors():
@@ -74,6 +79,7 @@ def run_cmd(
         params: dict[str, Any] = {"members": members} if name == "ktab-pcm" else {}
         result = get_model(name, **params).run(issues, rounds=rounds, seed=seed)
         if png is not None:
+            # lazy: keeps start-up fast (loads numpy, pydantic)
             from multipolar.bargaining.plot import plot_rounds
 
             plot_rounds(issues, result, png)
@@ -107,7 +113,10 @@ def deu_cmd(
     as_json: Json = False,
 ) -> None:
     """Predict every issue of a DEU file (with the observed outcome where known)."""
+    # lazy: keeps start-up fast (loads numpy, pydantic)
     from multipolar.bargaining import load_issues
+
+    # lazy: keeps start-up fast (loads numpy, pydantic)
     from multipolar.bargaining.models import get_model
 
     with user_errors():
@@ -134,7 +143,10 @@ def evaluate_cmd(
     as_json: Json = False,
 ) -> None:
     """MAE of a model against observed outcomes, with compromise and median baselines."""
+    # lazy: keeps start-up fast (loads numpy, pydantic)
     from multipolar.bargaining import load_issues
+
+    # lazy: keeps start-up fast (loads numpy, pydantic)
     from multipolar.bargaining.evaluate import evaluate
 
     with user_errors():
@@ -163,7 +175,10 @@ def cv_cmd(
     as_json: Json = False,
 ) -> None:
     """Cross-validated MAE of every model (models with a grid are refitted per fold)."""
+    # lazy: keeps start-up fast (loads numpy, pydantic)
     from multipolar.bargaining import load_issues
+
+    # lazy: keeps start-up fast (loads numpy, pydantic)
     from multipolar.bargaining.evaluate import cross_validate
 
     with user_errors():
@@ -181,6 +196,7 @@ def cv_cmd(
 @app.command("models")
 def models_cmd() -> None:
     """List the registered models."""
+    # lazy: keeps start-up fast (loads numpy, pydantic)
     from multipolar.bargaining import MODELS
 
     t = Table("model", "summary")
@@ -192,8 +208,6 @@ def models_cmd() -> None:
 @app.command("examples")
 def examples_cmd() -> None:
     """List the bundled example issues."""
-    from importlib import resources
-
     base = Path(str(resources.files("multipolar") / "data" / "issues"))
     for p in sorted(base.glob("*.yaml")):
         out.print(p.stem)

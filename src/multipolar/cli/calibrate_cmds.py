@@ -19,7 +19,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from multipolar.cli import membership_view
+from multipolar.cli import membership_view, world_view
 from multipolar.cli.common import (
     console,
     interruptible,
@@ -38,6 +38,7 @@ from multipolar.cli.options import (
     Hypothesis,
     Json,
     Members,
+    MembersOrDefault,
     Out,
     Perspective,
     Quiet,
@@ -48,25 +49,39 @@ from multipolar.cli.options import (
 )
 from multipolar.cli.progress import Bar
 from multipolar.core.errors import InputError
+from multipolar.core.specs import (
+    BACKTEST_MEMBERS,
+    CALIBRATION_MEMBERS,
+    CALIBRATION_SEED,
+    DEFAULT_SCENARIO,
+    FORECAST_TO,
+    MAXITER,
+    RUN_MEMBERS,
+    RUN_SEED,
+    BacktestSpec,
+    CalibrationSpec,
+    ForecastSpec,
+)
 from multipolar.core.textformat import band, provenance
 
 
 def _check_executor(executor: str, workers: int | None) -> None:
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.ensemble import evaluator_from_name
 
     evaluator_from_name(executor, workers=workers)  # validates the name and workers
 
 
 def calibrate(
-    scenario: Scenario = "russia-neighbourhood",
+    scenario: Scenario = DEFAULT_SCENARIO,
     panel: Path = typer.Option(None, "--panel", help="Panel CSV (default: the bundled one)."),
     until: int = typer.Option(None, "--until",
                               help="Last year of data the fit may use (default: the panel's "
                                    "last year, 2019 for the bundled data)."),
     out_file: Out = None,
-    members: Members = 64,
-    seed: Seed = 2013,
-    maxiter: int = typer.Option(300, "--maxiter", help="Most objective evaluations."),
+    members: Members = CALIBRATION_MEMBERS,
+    seed: Seed = CALIBRATION_SEED,
+    maxiter: int = typer.Option(MAXITER, "--maxiter", help="Most objective evaluations."),
     objective: str = typer.Option("forecast", "--objective",
                                   help="forecast (rolling origins), history (1992 on) or "
                                        "memberships (the accession and exit hazards, by "
@@ -87,8 +102,13 @@ def calibrate(
     --until (2005-2019), with a transfer section other scenarios take (see
     multipolar.calibrate.pooled).
     """
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.calibrate.history import calibrate as calib_history
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.calibrate.history import calibrate_forecast
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.origin import load_for_origin, load_panel
 
     kept = f"{out_file} was not written" if out_file else "nothing was written"
@@ -119,10 +139,10 @@ def calibrate(
         with Bar(not quiet and not json_, transient=True) as bar:
             progress = bar.evaluations("calibrating", maxiter)
             if objective == "forecast":
-                result, model = calibrate_forecast(
-                    scenario, pnl, until=until, members=members, seed=seed, maxiter=maxiter,
-                    sets=set_, perspective=perspective, hypothesis=hypothesis,
-                    anchor=None, progress=progress)
+                spec = CalibrationSpec(scenario, until=until, members=members, seed=seed,
+                                       maxiter=maxiter, sets=set_, perspective=perspective,
+                                       hypothesis=hypothesis, anchor=None)
+                result, model = calibrate_forecast(spec, pnl, progress=progress)
             else:
                 loaded = load_for_origin(scenario, until, sets=set_, perspective=perspective,
                                          hypothesis=hypothesis)
@@ -168,6 +188,7 @@ def _say_written(result: Any, text: str, out_file: Path | None, quiet: bool) -> 
 
 def _scenario_name(scenario: str) -> str:
     """The ``name`` of a scenario (bundled name or file)."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
 
     return load_scenario(scenario).scenario.name
@@ -175,6 +196,7 @@ def _scenario_name(scenario: str) -> str:
 
 def _is_world(scenario: str) -> bool:
     """Whether the scenario generates its actors from a table (the world model)."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
 
     return bool(load_scenario(scenario).raw.get("actor_sets"))
@@ -185,6 +207,7 @@ def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, m
                       hypothesis: str | None, sets: list[str] | None, json_: bool,
                       quiet: bool) -> None:
     """``multipolar calibrate`` for a world scenario: the pooled fit (calibrate.pooled)."""
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.calibrate.pooled import calibrate_pooled, last_until, pooled_yaml
 
     if members < 1 or maxiter < 1:
@@ -219,8 +242,13 @@ def _calibrate_memberships(scenario: str, until: int | None, sets: list[str] | N
                            perspective: str | None, hypothesis: str | None,
                            out_file: Path | None, json_: bool) -> None:
     """``calibrate --objective memberships``: fit the membership hazards and show the fit."""
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.calibrate.memberships import brier, fit, summary, to_yaml
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.model.compile import compile_model
+
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
 
     model = compile_model(load_scenario(scenario, sets=sets, perspective=perspective,
@@ -249,16 +277,16 @@ def _calibrate_memberships(scenario: str, until: int | None, sets: list[str] | N
 
 
 def forecast(
-    scenario: Scenario = "russia-neighbourhood",
+    scenario: Scenario = DEFAULT_SCENARIO,
     calibration: Path = typer.Option(None, "--calibration", "-c",
                                      help="Calibration file from `multipolar calibrate`."),
     from_: int | None = typer.Option(None, "--from", help="First forecast year (origin = "
                                                           "FROM-1; default: the year after the "
                                                           "data's last, 2020 for the bundled "
                                                           "data)."),
-    to: int = typer.Option(2030, "--to", help="Last forecast year."),
-    members: Members = 2000,
-    seed: Seed = 7,
+    to: int = typer.Option(FORECAST_TO, "--to", help="Last forecast year."),
+    members: Members = RUN_MEMBERS,
+    seed: Seed = RUN_SEED,
     panel: Path = typer.Option(None, "--panel", help="Panel CSV for the origin state."),
     exogenous: str = typer.Option(None, "--exogenous",
                                   help="known (use driver data after the origin) or blind."),
@@ -270,17 +298,33 @@ def forecast(
                                                   "persistence)."),
     assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",
                                     help="Resample members on the years before the origin."),
+    map_: Path = typer.Option(None, "--map",
+                              help="Write a world map (PNG) of the observed alignment at the "
+                                   "origin and the forecast median of the last year (a world "
+                                   "scenario, e.g. russia-world)."),
     json_: Json = False,
 ) -> None:
-    """Forecast UN voting alignment and memberships per country and year."""
+    """Forecast UN voting alignment and memberships per country and year.
+
+    Every simulated state starts from its observed alignment at the origin (FROM-1). A world
+    scenario (russia-world) forecasts every UN member from the bundled global table and
+    prints a table by group; its JSON has one record per state (country = ISO3 code).
+    """
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.calibrate.history import read_calibration_file
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.conditional import parse_event
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.origin import (
         ForecastSettings,
         forecast_records,
-        load_panel,
+        panel_for,
         starting_state,
     )
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.pipeline import forecast_ensemble
 
     with user_errors(set_), interruptible("the forecast"):
@@ -298,7 +342,11 @@ def forecast(
         settings = ForecastSettings.from_dict(fc, str(calibration) if calibration else None)
         settings = ForecastSettings(settings.alpha, settings.anchor, settings.spread,
                                     exogenous or "known")
-        pnl = load_panel(panel)
+        pnl = panel_for(scenario, panel)
+        world = _is_world(scenario)
+        if map_ is not None and not world:
+            raise InputError("--map draws a world scenario's states (ISO3 actor ids)",
+                             field="--map", fix="use it with russia-world, or leave it out")
         if from_ is None:  # the year after the data's last (the active data set, --data)
             from_ = min(pnl.last_year(), _observed_until(scenario, perspective, hypothesis)) + 1
             if to < from_:
@@ -313,15 +361,23 @@ def forecast(
         weights = {int(h): float(w) for h, w in (fc.get("stack_weights") or {}).items()}
         raw = raw or not weights  # no fitted weights (no calibration file): the model alone
         origin = min(origin, _observed_until(scenario, perspective, hypothesis))
-        ens, _, info = forecast_ensemble(
-            scenario, pnl.truncated(origin), origin, to, overrides=overrides,
-            settings=settings, seed=seed, members=members, sets=set_, perspective=perspective,
-            hypothesis=hypothesis, events=events, assimilation=assimilate,
-            stack_weights=None if raw else weights)
+        _check_covered(scenario, pnl, origin, set_, perspective, hypothesis)
+        if map_ is not None:
+            prepare_out(map_, is_file=True)
+        spec = ForecastSpec(scenario, origin, to, seed=seed, members=members, sets=set_,
+                            perspective=perspective, hypothesis=hypothesis, events=events,
+                            assimilation=assimilate)
+        ens, _, info = forecast_ensemble(spec, pnl.truncated(origin), overrides=overrides,
+                                         settings=settings,
+                                         stack_weights=None if raw else weights)
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
         start = starting_state(from_, origin)
         how = method_note(raw, calibration, bool(weights))
+        groups = world_view.groups_of(scenario) if world else {}
+        if map_ is not None:
+            with writing("the map", map_, fix="choose a writable path for --map"):
+                world_view.forecast_map(records, pnl, origin, to, map_, members, seed)
         if json_:
             print_json({"scenario": scenario, "origin": origin,
                         "observed_until": origin, "starting_state": start, "members": members,
@@ -329,13 +385,24 @@ def forecast(
                         "calibration": str(calibration) if calibration else None,
                         "method": "model" if raw else "stacked", "method_note": how,
                         **info.to_dict(),
+                        **({"groups": {a: groups.get(a, "") for a in countries}}
+                           if world else {}),
                         "memberships_at_origin": origin_memberships(ens, countries),
                         "forecasts": records})
             return
+        caption = provenance(perspective, hypothesis, set_, event, origin)
         note = f"{start['note']}\n{how}" if start.get("note") else how
+        if world:
+            out.print(world_view.forecast_group_table(records, pnl, groups, from_, to, origin,
+                                                      members, seed, f"{note}\n{caption}"))
+            near, far = world_view.forecast_extremes(records, to)
+            out.print(f"closest to Russia in {to}: {', '.join(near)}")
+            out.print(f"closest to the US in {to}: {', '.join(far)}")
+            if map_ is not None:
+                console.print(f"map written to {map_}")
+            return
         out.print(forecast_table(records, countries, from_, to, origin, members, seed,
-                                 provenance(perspective, hypothesis, set_, event, origin),
-                                 note))
+                                 caption, note))
         at_origin = origin_memberships(ens, countries)
         last = {r["country"]: r["memberships"] for r in records if r["year"] == to}
         members_t = membership_view.membership_table(
@@ -390,8 +457,24 @@ def forecast_table(records: list[dict[str, Any]], countries: list[str], from_: i
     return t
 
 
+def _check_covered(scenario: str, pnl: Any, origin: int, sets: list[str] | None,
+                   perspective: str | None, hypothesis: str | None) -> None:
+    """A located error unless the panel has an observed state for every simulated actor."""
+    import numpy as np
+
+    from multipolar.forecast.origin import check_coverage, load_for_origin
+    from multipolar.model.compile import SIMULATED_ROLES
+
+    sc = load_for_origin(scenario, origin, sets=sets, perspective=perspective,
+                         hypothesis=hypothesis).scenario
+    ids = [a.id for a in sc.actors]
+    check_coverage(ids, np.array([(a.role or a.kind) in SIMULATED_ROLES for a in sc.actors]),
+                   pnl, origin, scenario)
+
+
 def _observed_until(scenario: str, perspective: str | None, hypothesis: str | None) -> int:
     """The last year the scenario has data for (the latest possible forecast origin)."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
 
     sc = load_scenario(scenario, perspective=perspective, hypothesis=hypothesis).scenario
@@ -410,7 +493,7 @@ def _parse_origins(text: str) -> list[int]:
 
 
 def backtest(
-    scenario: Scenario = "russia-neighbourhood",
+    scenario: Scenario = DEFAULT_SCENARIO,
     panel: Path = typer.Option(None, "--panel", help="Panel CSV (default: the bundled one)."),
     train_until: int = typer.Option(None, "--train-until", help="Last training year."),
     test_until: int = typer.Option(None, "--test-until", help="Last test year."),
@@ -418,10 +501,24 @@ def backtest(
                                 help="Rolling origins, e.g. 2003,2008 (instead of "
                                      "--train-until); each tested --horizon years."),
     horizon: int = typer.Option(5, "--horizon", help="Years tested after each origin."),
-    members: Members = 500,
-    calib_members: int = typer.Option(64, "--calib-members", help="Members per evaluation."),
-    maxiter: int = typer.Option(300, "--maxiter", help="Most objective evaluations."),
-    seed: Seed = 2013,
+    members: MembersOrDefault = None,
+    calib_members: int = typer.Option(None, "--calib-members",
+                                      help="Members per evaluation (default "
+                                           f"{CALIBRATION_MEMBERS}; 8 for a world "
+                                           "scenario)."),
+    maxiter: int = typer.Option(None, "--maxiter",
+                                help="Most objective evaluations per calibration (default "
+                                     f"{MAXITER}; "
+                                     "60 for a world scenario)."),
+    seed: Seed = CALIBRATION_SEED,
+    anchor: float = typer.Option(0.0, "--anchor",
+                                 help="World scenario: share of each state's target put at its "
+                                      "observed state at the origin (0: the model's own "
+                                      "targets, as `forecast`)."),
+    conditional: bool = typer.Option(True, "--conditional/--no-conditional",
+                                     help="World scenario: also forecast the uses of force the "
+                                          "record holds (origin 2007 given GEO@2008, 2013 "
+                                          "given UKR@2014), with and without the event."),
     exogenous: str = typer.Option("blind", "--exogenous",
                                   help="blind (drivers cut at the origin) or known."),
     set_: Sets = None,
@@ -439,25 +536,47 @@ def backtest(
                                                  "(and the scores to NAME-scores.png)."),
     quiet: Quiet = False,
 ) -> None:
-    """Calibrate on years up to an origin, forecast the years after, score against the panel."""
+    """Calibrate on years up to an origin, forecast the years after, score against the panel.
+
+    Forecast members: 500 by default, 100 for a world scenario (russia-world), whose back-test
+    runs rolling origins 2005-2018 over every state, by group, with the uses of force of 2008
+    and 2014 (see multipolar.backtest.world).
+    """
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.backtest.harness import backtest, plot_paths, plot_scores, rolling_backtest
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.cli.backtest_tables import print_backtest
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.conditional import parse_event
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.origin import load_panel
 
     with user_errors(set_), interruptible("the back-test"):
         if exogenous not in ("blind", "known"):
             raise InputError(f"unknown exogenous mode '{exogenous}'", field="--exogenous",
                              fix="choose blind or known")
+        if _is_world(scenario):
+            _backtest_world(scenario, panel, train_until, test_until, origins, horizon, members,
+                            calib_members, maxiter, seed, anchor, conditional, set_, event,
+                            assimilate, exogenous, png, json_, quiet)
+            return
+        if anchor != 0.0:
+            raise InputError("--anchor is for a world scenario (the neighbourhood's calibration "
+                             "chooses its anchor)", field="--anchor", fix="leave it out")
+        members = BACKTEST_MEMBERS if members is None else members
+        calib_members = CALIBRATION_MEMBERS if calib_members is None else calib_members
+        maxiter = MAXITER if maxiter is None else maxiter
         pnl = load_panel(panel)
-        kw: dict[str, Any] = {"scenario": scenario, "members": members,
-                              "calib_members": calib_members, "maxiter": maxiter,
-                              "seed": seed, "exogenous": exogenous, "sets": set_,
-                              "events": [parse_event(e) for e in event or []],
-                              "warmup": warmup, "assimilation": assimilate, "prefit": prefit}
+        spec = BacktestSpec(scenario, members=members, calib_members=calib_members,
+                            maxiter=maxiter, seed=seed, exogenous=exogenous, sets=set_,
+                            events=[parse_event(e) for e in event or []],
+                            assimilation=assimilate, prefit=prefit)
         with Bar(not quiet and not json_, transient=True) as bar:
             progress = bar.evaluations("calibrating", maxiter)
-            kw["progress"] = progress
+            kw: dict[str, Any] = {"spec": spec, "warmup": warmup, "progress": progress}
             if origins is not None:
                 res = rolling_backtest(pnl, _parse_origins(origins), horizon, **kw)
             else:
@@ -476,6 +595,53 @@ def backtest(
         if png is not None and not quiet:
             console.print(f"paths written to {png}, scores to "
                           f"{png.with_name(png.stem + '-scores.png')}")
+
+
+def _backtest_world(scenario: str, panel: Path | None, train_until: int | None,
+                    test_until: int | None, origins: str | None, horizon: int,
+                    members: int | None, calib_members: int | None, maxiter: int | None,
+                    seed: int, anchor: float, conditional: bool, sets: list[str] | None,
+                    event: list[str] | None, assimilate: bool, exogenous: str,
+                    png: Path | None, json_: bool, quiet: bool) -> None:
+    """``backtest`` of a world scenario (:mod:`multipolar.backtest.world`)."""
+    from multipolar.backtest import world as bw
+    from multipolar.cli.backtest_tables import print_world_backtest
+    from multipolar.forecast.conditional import parse_event
+    from multipolar.forecast.origin import panel_for
+
+    if png is not None:
+        raise InputError("--png is not drawn for a world back-test yet", field="--png",
+                         fix="leave it out; --json has every score")
+    if exogenous != "blind":
+        raise InputError("a world back-test cuts the drivers at each origin", field="--exogenous",
+                         fix="leave --exogenous out")
+    for e in event or []:
+        parse_event(e)
+    if origins is not None:
+        years = _parse_origins(origins)
+    elif train_until is not None:
+        years = [train_until]
+        if test_until is not None:
+            if test_until <= train_until:
+                raise InputError(f"--test-until {test_until} is not after --train-until "
+                                 f"{train_until}", field="--test-until",
+                                 fix="choose a later test year")
+            horizon = test_until - train_until
+    else:
+        years = list(bw.WORLD_ORIGINS)
+    pnl = panel_for(scenario, panel)
+    say = (lambda text: None) if quiet or json_ else (lambda text: console.print(text))
+    res = bw.world_backtest(
+        scenario, pnl, years, horizon,
+        members=bw.WORLD_MEMBERS if members is None else members,
+        calib_members=bw.WORLD_CALIB_MEMBERS if calib_members is None else calib_members,
+        maxiter=bw.WORLD_MAXITER if maxiter is None else maxiter, seed=seed, sets=sets,
+        events=list(event or []), conditional=conditional, assimilation=assimilate,
+        anchor=anchor, progress=say)
+    if json_:
+        print_json(res.to_dict())
+        return
+    print_world_backtest(res)
 
 
 def register(app: typer.Typer) -> None:

@@ -41,10 +41,13 @@ from multipolar.cli.options import (
     Sets,
 )
 from multipolar.core.errors import MultipolarError
+from multipolar.core.jsonutil import jsonable
+from multipolar.datasets.follow import last_year
 
 
 def load_fit(path: Path | None) -> Any:
     """The vote model of a calibration file (see :func:`multipolar.votes.coalition.load_fit`)."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import load_fit as _load
 
     return _load(path)
@@ -109,7 +112,10 @@ def coalition(
     map_path: Path | None = typer.Option(None, "--map", help="Write a world map (PNG)."),
 ) -> None:
     """Forecast each UN member state's vote on a resolution about a Russian use of force."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.data.global_tables import load_world
+
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import CoalitionSettings, coalition_forecast
 
     with user_errors(), interruptible("the coalition forecast",
@@ -135,6 +141,7 @@ def coalition(
                                      calibration=calibration, hindsight=hindsight)
         result = coalition_forecast(settings, world=world)
         if map_path is not None:
+            # lazy: keeps start-up fast (loads pandas, pyarrow)
             from multipolar.figures.worldmap import coalition_map
 
             cy = world.country_year
@@ -169,9 +176,16 @@ def calibrate_coalition(
              "a few minutes)."),
 ) -> None:
     """Fit the coalition vote model on Russia-related UN votes up to --until only."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.data.global_tables import load_world
+
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import scenario_groups
+
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.evaluate import evaluate
+
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.fitting import fit_until
 
     with user_errors(), interruptible("the coalition calibration",
@@ -180,7 +194,6 @@ def calibrate_coalition(
             raise MultipolarError("say where to write the calibration", field="--out",
                                   fix="add --out FILE.json")
         prepare_out(out_path, is_file=True)
-        from multipolar.datasets.follow import last_year
 
         last = last_year(("unga-votes",))
         until = last if until is None else until
@@ -198,6 +211,7 @@ def calibrate_coalition(
             doc["scores"] = {m: evaluate(world, groups, until=until, forward=(m == "forward"))
                              for m in ("leave_one_vote_out", "forward")}
         if check_png is not None:
+            # lazy: keeps start-up fast (loads pandas, pyarrow)
             from multipolar.votes.reliability import check, reliability_png
 
             doc["calibration_check"] = {
@@ -226,8 +240,6 @@ def calibrate_coalition(
 
 
 def _finite(obj: Any) -> Any:
-    from multipolar.core.jsonutil import jsonable
-
     return jsonable(obj)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.table import Table
 
+from multipolar.cli.calibrate_cmds import _parse_origins
 from multipolar.cli.common import console, out, print_json, user_errors
 
 
@@ -48,6 +49,7 @@ def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | Non
                   origins: str | None, horizon: int, panel: Path | None, members: int,
                   seed: int, sets: list[str] | None, json_: bool, quiet: bool) -> None:
     """``multipolar compare --score``: every view (default: all) on the same back-test."""
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.backtest.compete import (
         SCORE_CALIB_MEMBERS,
         SCORE_MAXITER,
@@ -56,9 +58,14 @@ def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | Non
         default_origins,
         score_views,
     )
-    from multipolar.cli.calibrate_cmds import _parse_origins
+
+    # lazy: keeps start-up fast (loads the model, scipy.stats)
     from multipolar.explore.compare import resolve_names
+
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.origin import load_panel
+
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
 
     with user_errors():

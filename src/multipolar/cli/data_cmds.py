@@ -13,6 +13,8 @@ from rich.table import Table
 
 from multipolar.cli.common import out, print_json, user_errors
 from multipolar.cli.options import Json
+from multipolar.core.errors import InputError
+from multipolar.datasets import store
 
 app = typer.Typer(help="Versioned data sets: import newer source data, list, show, compare.",
                   no_args_is_help=True)
@@ -49,13 +51,14 @@ def import_(
     json_: Json = False,
 ) -> None:
     """Import FILE of KIND onto a data set as a new named version."""
-    from multipolar.core.errors import InputError
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.datasets import ops
 
     with user_errors():
         kinds = {}
         for item in vote_kind or []:
             sym, sep, k = item.partition("=")
+            # lazy: keeps start-up fast (loads pandas, pyarrow)
             from multipolar.votes.records import KINDS
 
             if not sep or k not in KINDS:
@@ -85,6 +88,7 @@ def cut(
         "--series", help="Series to cut (repeatable; default all importable).")] = None,
 ) -> None:
     """A copy of a data set with the importable series emptied after a year."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.datasets import ops, store
 
     with user_errors():
@@ -95,8 +99,6 @@ def cut(
 @app.command("list")
 def list_(json_: Json = False) -> None:
     """The data sets: bundled and imported, the active one marked."""
-    from multipolar.datasets import store
-
     with user_errors():
         sets = [store.get(store.BUNDLED), *store.versions()]
         active = store.active_name()
@@ -121,8 +123,6 @@ def show(name: Annotated[str | None, typer.Argument(help="Data set (default: the
                                                             "one).")] = None,
          json_: Json = False) -> None:
     """A data set's manifest, checksums (verified) and sources."""
-    from multipolar.datasets import store
-
     with user_errors():
         ds = store.get(name or store.active_name())
         bad = store.verify(ds)
@@ -151,6 +151,7 @@ def diff(a: Annotated[str, typer.Argument(help="Older data set.")],
          b: Annotated[str, typer.Argument(help="Newer data set.")],
          json_: Json = False) -> None:
     """What changed between two data sets, file by file."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.datasets import ops
 
     with user_errors():

@@ -52,6 +52,7 @@ def _load(ref: str) -> tuple[str, Scenario | None, dict[str, Citation]]:
             data = None  # let the scenario loader report it with a location
         if is_citations_file(data):
             return str(p), None, load_citations_file(p)
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
 
     sc = load_scenario(ref).scenario
@@ -61,6 +62,7 @@ def _load(ref: str) -> tuple[str, Scenario | None, dict[str, Citation]]:
 def _items(sc: Scenario | None, lib: dict[str, Citation]) -> list[tuple[str, Citation]]:
     if sc is None:
         return [(f"citations.{k}", c) for k, c in lib.items()]
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario.semantics import all_citations
 
     return all_citations(sc)
@@ -162,6 +164,7 @@ def show(
         label, sc, lib = _load(scenario)
         cor = Corpus.from_dir(corpus)
         if sc is not None:
+            # lazy: keeps start-up fast (loads numpy, the scenario schema)
             from multipolar.scenario.semantics import evidence_for
 
             cits = evidence_for(sc, name)

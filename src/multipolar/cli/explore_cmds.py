@@ -26,6 +26,7 @@ from multipolar.cli.common import (
     user_errors,
     writing,
 )
+from multipolar.cli.compare_score import run_score_cli
 from multipolar.cli.options import (
     End,
     Events,
@@ -46,19 +47,20 @@ from multipolar.cli.options import (
     scenario_kwargs,
 )
 from multipolar.cli.progress import Bar
+from multipolar.core.errors import MultipolarError
 from multipolar.core.textformat import provenance
+from multipolar.report import build_report
 from multipolar.report.build import targeting_differs
 
 
 def _evaluator(executor: str, workers: int | None, scheduler: str | None) -> Any:
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.ensemble import evaluator_from_name
 
     return evaluator_from_name(executor, workers=workers, scheduler=scheduler)
 
 
 def _lever_range(text: str) -> tuple[float, float]:
-    from multipolar.core.errors import MultipolarError
-
     try:
         lo, hi = (float(v) for v in text.split(","))
     except ValueError:
@@ -109,7 +111,10 @@ def explore(
     Sobol (S1, ST with 95% intervals) and Morris (mu*, sigma) indices come from SALib; every
     design also gets rank-correlation feature scores; --target runs PRIM scenario discovery.
     """
+    # lazy: keeps start-up fast (loads the model, scipy.stats)
     from multipolar.explore.runner import ExploreSpec
+
+    # lazy: keeps start-up fast (loads the model, scipy.stats)
     from multipolar.explore.runner import explore as run_explore
 
     kept = "nothing was written" + (f" to {out_dir} (results are written at the end)"
@@ -222,15 +227,19 @@ def compare(
     panel: Path = typer.Option(None, "--panel", help="--score: panel CSV."),
 ) -> None:
     """Run perspectives or hypotheses with common random numbers and show where they differ."""
-    from multipolar.core.errors import MultipolarError
+    # lazy: keeps start-up fast (loads the model, scipy.stats)
     from multipolar.explore.compare import CompareSpec, resolve_names
+
+    # lazy: keeps start-up fast (loads the model, scipy.stats)
     from multipolar.explore.compare import compare as run_compare
+
+    # lazy: keeps start-up fast (loads the model, scipy.stats)
     from multipolar.explore.runner import write_summary
+
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
 
     if score:
-        from multipolar.cli.compare_score import run_score_cli
-
         run_score_cli(scenario, perspectives, hypotheses, origins, horizon, panel,
                       min(members, 200), seed, set_, json_, quiet)
         return
@@ -319,7 +328,6 @@ def report(
 ) -> None:
     """Build a report (HTML with embedded pictures and inlined Plotly; optional PDF)."""
     from multipolar.core.errors import MultipolarError
-    from multipolar.report import build_report
 
     with user_errors(), interruptible("the report", "no report was written"):
         show = not quiet and not json_

@@ -7,6 +7,7 @@ The list below is the only place that knows them all.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -17,6 +18,11 @@ from typer.core import TyperGroup
 
 from multipolar import __version__
 from multipolar.cli.options import Data, hoist_data
+from multipolar.core.errors import MultipolarError
+
+# every data loader reads the active data set (multipolar.datasets); importing the store
+# also lets provenance lines name it
+from multipolar.datasets.store import activate
 from multipolar.model._alloc import tune_allocator
 
 
@@ -65,13 +71,7 @@ def _root(
     data: Data = None,
 ) -> None:
     """Executable models of Russian foreign policy and its neighbourhood."""
-    # every data loader reads the active data set (multipolar.datasets); importing the store
-    # also lets provenance lines name it
-    from multipolar.datasets.store import activate
-
     if data is not None:
-        from multipolar.core.errors import MultipolarError
-
         try:
             activate(data)
         except MultipolarError as exc:
@@ -117,8 +117,6 @@ def main() -> None:
         # release Arrow's readers and writers while Arrow is still alive: a native pool torn
         # down at interpreter exit with a live worker aborts the process after the work is
         # done (apache/arrow#34314)
-        import gc
-
         gc.collect()
 
 

@@ -29,8 +29,10 @@ Hypothesis = Annotated[str | None, typer.Option(
 Events = Annotated[list[str] | None, typer.Option(
     "--event", help="Dated event KIND:TARGET\\[/INSTITUTION]@YEAR (repeatable), e.g. "
                     "use_of_force:UKR@2022.")]
-Members = Annotated[int, typer.Option(
-    "--members", "-n", help="Ensemble members per simulation (bargain: 0 = deterministic).")]
+_MEMBERS_HELP = "Ensemble members per simulation (bargain: 0 = deterministic)."
+Members = Annotated[int, typer.Option("--members", "-n", help=_MEMBERS_HELP)]
+MembersOrDefault = Annotated[int | None, typer.Option("--members", "-n", help=_MEMBERS_HELP)]
+"""``--members`` whose default depends on the scenario (the command's help names it)."""
 Out = Annotated[Path | None, typer.Option(
     "--out", help="Where results are written (a folder; a file for calibrate). "
                         "Earlier results are never replaced silently (calibrate, explore and "

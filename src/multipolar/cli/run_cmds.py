@@ -9,6 +9,7 @@ and, if present, :mod:`multipolar.figures.plots` for the PNGs.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import re
@@ -47,7 +48,11 @@ from multipolar.cli.options import (
     Workers,
 )
 from multipolar.cli.progress import Bar
+from multipolar.core.errors import MultipolarError
+from multipolar.core.labels import free_run_label
+from multipolar.core.specs import RUN_MEMBERS, RUN_SEED
 from multipolar.core.textformat import band, number, provenance
+from multipolar.data import column_by_actor_year
 
 DEFAULT_OUTPUT = "multipolar-output"
 OBSERVED_YEAR = 2013
@@ -55,8 +60,6 @@ OBSERVED_YEAR = 2013
 
 def observed_alignment() -> dict[str, dict[int, float]]:
     """Observed UN-voting alignment (0 = like Russia, 1 = like the US) per actor and year."""
-    from multipolar.data import column_by_actor_year
-
     return column_by_actor_year("unga_idealpoints.csv", "rel_pos_ru0_us1")
 
 
@@ -68,32 +71,44 @@ def summary_table(summary: dict[str, Any], observed: dict[str, dict[int, float]]
                   caption: str | None = None) -> Table:
     """Build the summary table (fits an 80-column terminal).
 
-    One row per actor: alignment median [p05–p95] in the last observed year and at the end,
-    and the observed value. Memberships are :func:`membership_summary_table`'s. ``caption``
-    (the provenance line) goes under the table.
+    One row per actor: alignment median [p05–p95] at the last observed year (a free run
+    only: a run that follows the record has the observation there) and at the end, and the
+    observed value of the last observed year. Memberships are
+    :func:`membership_summary_table`'s. ``caption`` (the provenance line) goes under the table.
     """
     years = [int(y) for y in summary.get("years", [])]
     end = years[-1] if years else None
     obs_until = int(summary.get("observed_until") or OBSERVED_YEAR)
     last_obs = min(obs_until, end or 0)
     mid = last_obs if last_obs in years else None
+    free = free_run_label(summary)
+    follows = summary.get("history") == "observed"
     t = Table(title=f"alignment (0 = votes like Russia, 1 = like the US), "
-                    f"{summary.get('members', 0):,} members, seed {summary.get('seed')}",
+                    f"{summary.get('members', 0):,} members, seed {summary.get('seed')}"
+                    + (f"; {free}" if free else ""),
               caption=caption, caption_justify="left")
     if mid:
-        note = (f"observed until {obs_until}; later years are projections"
-                if obs_until < (end or 0) else f"history observed until {obs_until}")
+        if free:
+            note = (f"free run: the model's own path from {years[0]}, the observed history "
+                    f"not imposed; data until {obs_until}")
+        elif obs_until < (end or 0):
+            note = (f"observed alignment followed until {obs_until}; later years are "
+                    "projections")
+        else:
+            note = f"history observed until {obs_until}"
         t.caption = f"{note}\n{caption}" if caption else note
     t.add_column("actor", overflow="fold")
     if mid:
-        t.add_column(f"{mid} median [90%]", justify="right")
+        if not follows:
+            t.add_column(f"{mid} median [90%]", justify="right")
         t.add_column(f"{mid} observed", justify="right")
     if end:
         t.add_column(f"{end} median [90%]", justify="right")
     for actor in summary.get("actors", []):
         row = [actor]
         for y in ([mid] if mid else []) + ([end] if end else []):
-            row.append(band(_q(summary, actor, y)))
+            if y != mid or not follows:
+                row.append(band(_q(summary, actor, y)))
             if y == mid:
                 row.append(number((observed.get(actor) or {}).get(mid)))
         t.add_row(*row)
@@ -136,8 +151,6 @@ def chart_folder(out_dir: Path | None, scenario: str, seed: int, members: int,
     name += f"-p-{perspective}" if perspective else ""
     name += f"-h-{hypothesis}" if hypothesis else ""
     if sets or events:
-        import hashlib
-
         name += "-" + hashlib.sha256("\n".join([*sets, "|", *events]).encode()).hexdigest()[:8]
     return Path(DEFAULT_OUTPUT) / re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
@@ -174,8 +187,8 @@ def _chart_pool(plots: bool) -> Any:
 
 def run(
     scenario: Scenario = "russia-neighbourhood",
-    members: Members = 2000,
-    seed: Seed = 7,
+    members: Members = RUN_MEMBERS,
+    seed: Seed = RUN_SEED,
     start: Start = None,
     end: End = None,
     perspective: Perspective = None,
@@ -191,6 +204,11 @@ def run(
     json_: Json = False,
     quiet: Quiet = False,
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG fan charts."),
+    free: bool = typer.Option(False, "--free",
+                              help="Run the model free from the first year, the observed "
+                                   "history not imposed (a check of the model). By default "
+                                   "the run follows the observed alignment up to the "
+                                   "scenario's last observed year and projects from there."),
     keep: str = typer.Option("auto", "--keep",
                              help="What --out keeps besides the summary: summary, sample (the "
                              "first 1,000 members), members, or auto (sample up to 100,000 "
@@ -198,11 +216,14 @@ def run(
 ) -> None:
     """Simulate the ensemble, print a summary and write fan charts.
 
-    Results go chunk by chunk to --out (Parquet + a DuckDB catalogue); an interrupted run is
+    The run follows the observed UN voting alignment up to the scenario's last observed year
+    (observed years are shown as observed) and projects from there; --free runs the model on
+    its own from the first year instead, as a check of the model. Results go chunk by chunk
+    to --out (Parquet + a DuckDB catalogue); an interrupted run is
     finished by re-running the same command with --resume. Without --out, the charts go to a
     folder of multipolar-output/ named after the run's choices.
     """
-    from multipolar.core.errors import MultipolarError
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.ensemble import RunSpec, evaluator_from_name
 
     sets, events = list(set_ or ()), list(event or ())
@@ -212,7 +233,7 @@ def run(
                                   field="--resume", fix="add --out RUNDIR")
         spec = RunSpec(scenario=scenario, members=members, seed=seed, start=start, end=end,
                        perspective=perspective, hypothesis=hypothesis, sets=tuple(sets),
-                       chunk_size=chunk_size, events=tuple(events))
+                       chunk_size=chunk_size, events=tuple(events), free=free)
         ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler)
         prepare_out(out_dir)
         folder = chart_folder(out_dir, scenario, seed, members, perspective, hypothesis,
@@ -234,8 +255,7 @@ def _run_and_show(spec: Any, ev: Any, out_dir: Path | None, resume: bool, keep: 
                   quiet: bool, json_: bool, pool: Any, folder: Path, sets: list[str],
                   events: list[str]) -> None:
     """Run the ensemble, start its charts in ``pool``, print the table or JSON, then wait."""
-    from multipolar.core.errors import MultipolarError
-    from multipolar.ensemble import run_ensemble
+    from multipolar.ensemble import run_ensemble  # lazy: loads the model, numpy
 
     try:
         with Bar(enabled=not quiet and not json_) as bar:

@@ -5,6 +5,7 @@ Depends on Typer/Rich and :mod:`multipolar.ensemble.query` (read-only DuckDB acc
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -23,6 +24,7 @@ def list_runs(
     json_: Json = False,
 ) -> None:
     """List the runs (folders with a catalogue.duckdb) under ROOT, newest first."""
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.ensemble.query import find_runs
 
     with user_errors():
@@ -49,6 +51,7 @@ def show_run(
     json_: Json = False,
 ) -> None:
     """Show a run's manifest, chunk progress and sessions."""
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.ensemble.query import run_info
 
     with user_errors():
@@ -94,6 +97,7 @@ def query(
 
     Example: "select actor, median(alignment) from actors where year = 2013 group by actor".
     """
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.ensemble.query import query_arrow, run_info
 
     with user_errors():
@@ -105,8 +109,6 @@ def query(
             print_json(table.to_pylist())
             return
         if csv:
-            import sys
-
             table.to_pandas().to_csv(sys.stdout, index=False)
             return
         t = Table(caption=f"{table.num_rows:,} rows" +

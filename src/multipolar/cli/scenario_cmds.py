@@ -26,6 +26,7 @@ from multipolar.core.errors import ScenarioError
 # lazy: importing multipolar.scenario (pydantic schemas) would slow every CLI start-up
 def load_scenario(*args: Any, **kwargs: Any) -> Any:
     """:func:`multipolar.scenario.load_scenario`, imported on first use."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario as load
 
     return load(*args, **kwargs)
@@ -33,6 +34,7 @@ def load_scenario(*args: Any, **kwargs: Any) -> Any:
 
 def bundled_names() -> list[str]:
     """:func:`multipolar.scenario.bundled_names`, imported on first use."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import bundled_names as names
 
     return list(names())
@@ -40,6 +42,7 @@ def bundled_names() -> list[str]:
 
 def bundled_path(name: str) -> Path:
     """:func:`multipolar.scenario.bundled_path`, imported on first use."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import bundled_path as path
 
     return Path(path(name))
@@ -60,7 +63,10 @@ def validate(
     with user_errors(set_):
         ld = load_scenario(scenario, **scenario_kwargs(perspective, hypothesis, set_, event))
         sc = ld.scenario
+        # lazy: keeps start-up fast (loads the model, numpy)
         from multipolar.model.compile import compile_model
+
+        # lazy: keeps start-up fast (loads numpy, the scenario schema)
         from multipolar.scenario.semantics import all_citations
 
         compile_model(ld)  # what a run checks too: mechanisms, parameters, their bounds
@@ -124,6 +130,7 @@ def export(
             return
         if file.exists() and not force:
             raise ScenarioError(f"{file} exists", fix="use --force or another file name")
+        # lazy: keeps start-up fast (loads yaml)
         import yaml
 
         ld = load_scenario(name)
@@ -147,6 +154,7 @@ def mechanisms(
     Parameters (default, unit, bounds, meaning), the state read and written, context items,
     levers, random streams, theory items and evidence.
     """
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.model.mechanisms import catalogue
 
     with user_errors():

@@ -30,6 +30,7 @@ def serve(
                                help="Validate the options and build the app, then exit."),
 ) -> None:
     """Start the web dashboard: run scenarios, watch progress, compare and download results."""
+    # lazy: keeps start-up fast (loads fastapi, pydantic)
     from multipolar.web import Settings, create_app
 
     with user_errors():
@@ -39,6 +40,7 @@ def serve(
     if check:
         console.print(f"ok: would serve on http://{host}:{port} with runs in {settings.runs_dir}")
         return
+    # lazy: keeps start-up fast (loads uvicorn)
     import uvicorn
 
     where = f"http://{host}:{port}/" + (f"?token={token}" if token else "")

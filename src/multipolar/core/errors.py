@@ -8,6 +8,7 @@ code 2. This module depends on nothing else in the package.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 
@@ -94,8 +95,6 @@ class InputError(MultipolarError):
 
 def suggest(name: str, known: list[str] | tuple[str, ...]) -> str:
     """A fix hint: the closest known name, then the list of known names."""
-    import difflib
-
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     head = f"did you mean '{close[0]}'? " if close else ""
     shown = ", ".join(list(known)[:25]) + (" ..." if len(known) > 25 else "")

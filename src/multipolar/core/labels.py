@@ -14,6 +14,7 @@ Depends on the standard library only.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 ALIGNMENT_NAME = "UN voting alignment"
 """Short name of the outcome."""
@@ -27,6 +28,19 @@ ALIGNMENT_BEYOND = ("below 0: votes even further from the US than Russia does; "
 
 ALIGNMENT_LONG = f"{ALIGNMENT_NAME}: {ALIGNMENT_AXIS}; {ALIGNMENT_BEYOND}"
 """One-line explanation for captions and table titles."""
+
+
+def free_run_label(summary: dict[str, Any]) -> str | None:
+    """The words that mark a free run (``run --free``) in tables and chart titles, else None.
+
+    A run summary's ``history`` is ``free`` when the model ran on its own from its first year
+    (a check of the model), ``observed`` when it followed the observed alignment up to its
+    ``observed_until`` and projected from there.
+    """
+    if summary.get("history") != "free":
+        return None
+    years = summary.get("years") or ["its first year"]
+    return f"free run from {years[0]} (a check of the model)"
 
 
 def alignment_words(value: float) -> str:

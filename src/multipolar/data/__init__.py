@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from multipolar.core.errors import InputError
+from multipolar.datasets.store import resolve
 
 POST_SOVIET = [
     "Belarus", "Ukraine", "Moldova", "Georgia", "Armenia", "Azerbaijan", "Kazakhstan",
@@ -26,8 +27,6 @@ def data_path(name: str, base: Path | None = None) -> Path:
     The active data set (see :mod:`multipolar.datasets`) is asked first; then the package's
     data; then ``name`` relative to ``base`` / the cwd.
     """
-    from multipolar.datasets.store import resolve
-
     active = resolve(name)
     if active is not None:
         return active
@@ -45,6 +44,7 @@ def data_path(name: str, base: Path | None = None) -> Path:
 @lru_cache(maxsize=32)
 def _read_rows(path: str) -> tuple[list[str], list[dict[str, str]]]:
     if path.endswith(".parquet"):  # the bundled global tables (global/country_year.parquet)
+        # lazy: keeps start-up fast (loads pandas)
         import pandas as pd
 
         frame = pd.read_parquet(path)

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from multipolar.core.errors import InputError
+from multipolar.datasets.store import resolve
 
 VOTE_CODES = {1: "yes", 2: "abstain", 3: "no"}
 """Codes of ``unga_votes.vote`` (absences are not recorded)."""
@@ -33,8 +34,6 @@ def global_dir() -> Path:
 
 def _path(name: str) -> Path:
     """The active data set's copy of a global table (see :mod:`multipolar.datasets`)."""
-    from multipolar.datasets.store import resolve
-
     return resolve(f"global/{name}") or global_dir() / name
 
 

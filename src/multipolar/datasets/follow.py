@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from multipolar.core.errors import InputError
 from multipolar.datasets import store
 
 OBSERVED_SERIES = ("idealpoints", "unga-votes", "vdem")
@@ -24,8 +25,6 @@ def last_year(series: tuple[str, ...] = OBSERVED_SERIES, name: str | None = None
     ds = store.get(name or store.active_name())
     years = [y for s in series if (y := ds.series.get(s)) is not None]
     if not years:
-        from multipolar.core.errors import InputError
-
         raise InputError(f"data set '{ds.name}' has no rows of {', '.join(series)}",
                          field="--data", fix="choose another data set (multipolar data list)")
     return max(years)
@@ -58,6 +57,7 @@ def data_events(scenario: Any) -> list[dict[str, Any]]:
     """
     if store.active_label() is None:
         return []
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.datasets.tables import load
 
     ds = store.get(store.active_name())

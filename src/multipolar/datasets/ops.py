@@ -17,6 +17,7 @@ import pandas as pd
 from multipolar.core.errors import InputError
 from multipolar.datasets import store
 from multipolar.datasets.importers import IMPORTERS
+from multipolar.datasets.tables import cut as cut_tables
 from multipolar.datasets.tables import last_years, load
 
 SOURCE_NAMES = {
@@ -66,8 +67,6 @@ def import_file(kind: str, file: Path, name: str | None = None, base: str | None
 def cut(until: int, name: str, base: str | None = None,
         series: tuple[str, ...] = store.SERIES) -> store.DataSet:
     """A copy of ``base`` with the importable ``series`` emptied after ``until``."""
-    from multipolar.datasets.tables import cut as cut_tables
-
     bad = [s for s in series if s not in store.SERIES]
     if bad:
         raise InputError(f"unknown series {', '.join(bad)}", field="--series",

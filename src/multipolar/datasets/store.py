@@ -59,6 +59,7 @@ def data_root() -> Path:
     env = os.environ.get(ENV_DIR)
     if env:
         return Path(env).expanduser()
+    # lazy: keeps start-up fast (loads platformdirs)
     import platformdirs
 
     return Path(platformdirs.user_data_dir("multipolar")) / "datasets"
@@ -106,6 +107,7 @@ def _load_manifest(path: Path) -> dict[str, Any]:
 
 def bundled_manifest() -> dict[str, Any]:
     """The bundled set's manifest: its series and last years (computed once)."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.datasets.tables import series_last_years
 
     return {"name": BUNDLED, "seq": 0, "parent": None, "series": series_last_years(None)}

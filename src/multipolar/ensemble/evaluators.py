@@ -20,13 +20,16 @@ Depends on the standard library; ``dask.distributed`` is imported only by :class
 
 from __future__ import annotations
 
+import difflib
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
 from multipolar.core.errors import MultipolarError
+from multipolar.model._alloc import tune_allocator
 
 Task = Callable[[Any, Any], Any]
 
@@ -92,11 +95,8 @@ _SHARED: dict[str, Any] = {}
 
 
 def _init_worker(shared: Any) -> None:
-    import signal
-
     # Ctrl-C reaches the whole process group; only the driver should react to it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from multipolar.model._alloc import tune_allocator
 
     tune_allocator()  # once per worker process, at its start
     _SHARED["payload"] = shared
@@ -184,6 +184,7 @@ class DaskEvaluator:
 
     def __enter__(self) -> DaskEvaluator:
         try:
+            # lazy: keeps start-up fast (loads distributed)
             from distributed import Client, LocalCluster
         except ImportError:
             raise MultipolarError(
@@ -231,6 +232,7 @@ class DaskEvaluator:
     def imap(self, fn: Task, shared: Any, items: Iterable[Any],
              max_in_flight: int | None = None) -> Iterator[tuple[Any, Any]]:
         """Yield ``(item, fn(shared, item))`` as Dask workers finish them."""
+        # lazy: keeps start-up fast (loads distributed)
         from distributed import as_completed
 
         client = self.client
@@ -297,8 +299,6 @@ def evaluator_from_name(name: str = "local", workers: int | None = None,
     ``dask``. Unknown names and bad combinations are clean :class:`MultipolarError` s.
     """
     if name not in EXECUTORS:
-        import difflib
-
         close = difflib.get_close_matches(name, EXECUTORS, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise MultipolarError(f"unknown executor '{name}'", field="--executor",

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from multipolar.core.errors import MultipolarError
-from multipolar.ensemble.store import CATALOGUE, connect, open_views, read_manifest
+from multipolar.ensemble.store import CATALOGUE, SAMPLE_MEMBERS, connect, open_views, read_manifest
 
 
 def query_arrow(rundir: str | Path, sql: str) -> Any:
     """Run ``sql`` over a run's results and catalogue; return a :class:`pyarrow.Table`."""
+    # lazy: keeps start-up fast (loads duckdb)
     import duckdb
 
     with open_views(Path(rundir)) as con:  # views cover what the run kept (see run_info)
@@ -37,16 +38,12 @@ def query_arrow(rundir: str | Path, sql: str) -> Any:
 
 def members_kept(keep: str, members: int | None) -> int:
     """How many members' results a run with ``keep`` stores."""
-    from multipolar.ensemble.store import SAMPLE_MEMBERS
-
     total = int(members or 0)
     return {"summary": 0, "sample": min(total, SAMPLE_MEMBERS)}.get(keep, total)
 
 
 def kept_description(keep: str, members: int | None) -> str:
     """One line saying what a run kept (shown by ``runs show``, ``query`` and the dashboard)."""
-    from multipolar.ensemble.store import SAMPLE_MEMBERS
-
     total = int(members or 0)
     if keep == "summary":
         return "the summary only (no per-member results: tables are empty)"

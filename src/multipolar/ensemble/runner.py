@@ -32,29 +32,37 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from multipolar import __version__
 from multipolar.core.errors import MultipolarError
 from multipolar.ensemble.evaluators import Evaluator, LocalEvaluator
+from multipolar.ensemble.query import query_arrow
 from multipolar.ensemble.spec import RunSpec, canonical_hash, code_hash
 from multipolar.ensemble.store import (
+    CATALOGUE,
     CHUNK_DIR,
     PARTIAL,
     STORE_VERSION,
     ChunkPayload,
     RunStore,
     chunk_path,
+    connect,
     encode_chunk,
     kept_rows,
     now,
+    read_manifest,
     resolve_keep,
     sha256,
     spool_path,
     spool_write,
 )
+from multipolar.ensemble.stream import Partial, summary_mode
+from multipolar.ensemble.summary import load_results, summarise_run
 from multipolar.model._alloc import tune_allocator
+from multipolar.scenario import load_scenario
 
 
 @dataclass(frozen=True)
@@ -105,8 +113,6 @@ class RunResult:
 
         Views: ``actors``, ``core``, ``params``, ``chunks``, ``sessions``, ``manifest``.
         """
-        from multipolar.ensemble.query import query_arrow
-
         return query_arrow(self.rundir, sql)
 
     def arrow(self, table: str = "actors") -> Any:
@@ -119,8 +125,6 @@ class RunResult:
 
     def load(self) -> Any:
         """All members as one ``ChunkResult`` of the backend (small runs only)."""
-        from multipolar.ensemble.summary import load_results
-
         return load_results(self.rundir)
 
 
@@ -159,8 +163,6 @@ def _head(res: Any, rows: int) -> Any:
 
 def encode_kept(shared: Shared, res: Any) -> tuple[dict[str, bytes], Any]:
     """The files a chunk stores under ``shared.keep``, and its summary partial."""
-    from multipolar.ensemble.stream import Partial
-
     rows = kept_rows(shared.keep, int(res.start), int(res.stop))
     files = encode_chunk(_head(res, rows)) if rows else {}
     partial = Partial.of_chunk(res, shared.summary_mode)
@@ -203,8 +205,6 @@ def run_chunk(shared: Shared, chunk: tuple[int, int, int]) -> ChunkPayload:
 
 def load_and_compile(spec: RunSpec) -> tuple[Any, Any, dict[str, Any]]:
     """Load the spec's scenario, compile it with the backend; return (loaded, model, info)."""
-    from multipolar.scenario import load_scenario
-
     loaded = load_scenario(spec.scenario, perspective=spec.perspective,
                            hypothesis=spec.hypothesis, sets=list(spec.sets),
                            events=list(spec.events))
@@ -220,9 +220,13 @@ def load_and_compile(spec: RunSpec) -> tuple[Any, Any, dict[str, Any]]:
         raise MultipolarError(f"--end ({end}) is before --start ({start})", field="--end",
                               fix="give an end year after the start year")
     model = backend.compile_model(loaded, start=start, end=end)
+    follow = getattr(backend, "follow_record", None)
+    if not spec.free and follow is not None:
+        model = follow(model)
     info = {"scenario_file": str(loaded.path), "scenario_name": loaded.scenario.name,
             "scenario_hash": canonical_hash(loaded.raw), "start": start, "end": end,
             "observed_until": t.observed_until,
+            "history": "free" if spec.free or follow is None else "observed",
             "applied": loaded.applied}
     return loaded, model, info
 
@@ -317,8 +321,6 @@ class _Writer:
         self.store.write_chunk(payload)
         if self.accumulate:
             if partial is None:
-                from multipolar.ensemble.stream import Partial
-
                 path = chunk_path(self.store.rundir, PARTIAL, payload.index)
                 partial = Partial.from_bytes(path.read_bytes())
             self.fold(partial)
@@ -375,12 +377,11 @@ def _suppress_empty() -> Iterator[None]:
 def _identity_and_manifest(spec: RunSpec, info: dict[str, Any], keep: str, mode: str,
                            n_chunks: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """What a resumed run must match (identity), and the run's manifest."""
-    from multipolar import __version__
-
     identity = {"keep": keep, "scenario_hash": info["scenario_hash"],
                 "code_hash": code_hash(spec.backend), "seed": spec.seed,
                 "members": spec.members, "start": info["start"], "end": info["end"],
-                "chunk_size": spec.chunk_size, "backend": spec.backend}
+                "chunk_size": spec.chunk_size, "backend": spec.backend,
+                "history": info.get("history", "free")}
     manifest = {"spec": spec.to_dict(), "scenario": info, "code_version": __version__,
                 "store_version": STORE_VERSION, "created_at": now(),
                 "years": [info["start"], info["end"]],
@@ -439,7 +440,6 @@ def run_ensemble(
     spec = spec.with_chunk_size(evaluator.workers, len(model.actors))
     chunks = spec.chunks()
     keep = resolve_keep(keep, spec.members)
-    from multipolar.ensemble.stream import summary_mode
 
     mode = summary_mode(spec.members)
     identity, manifest = _identity_and_manifest(spec, info, keep, mode, len(chunks))
@@ -516,12 +516,8 @@ def run_ensemble(
 
 def _read_back(rundir: Path, summary: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     """The finished run's summary (read back from the store) and its manifest."""
-    from multipolar.ensemble.store import connect, read_manifest
-
     result_summary: dict[str, Any] = {}
     if summary:
-        from multipolar.ensemble.summary import summarise_run
-
         result_summary = summarise_run(rundir)  # reads run-summary.json back (or legacy stores)
     con = connect(rundir, read_only=True)
     try:
@@ -533,8 +529,6 @@ def _read_back(rundir: Path, summary: bool) -> tuple[dict[str, Any], dict[str, A
 
 def _fold_stored(writer: _Writer, rundir: Path, done: set[int]) -> None:
     """On resume, fold the partials of the chunks an earlier session stored."""
-    from multipolar.ensemble.stream import Partial
-
     for idx in sorted(done):
         path = chunk_path(rundir, PARTIAL, idx)
         if not path.is_file():  # summarised already (run-summary.json) or a version-1 store
@@ -551,6 +545,7 @@ def _run_summary(summary: dict[str, Any], spec: RunSpec, rundir: Path,
     summary["seed"] = spec.seed
     summary["kept"] = manifest["keep"]
     summary["observed_until"] = manifest["scenario"].get("observed_until")
+    summary["history"] = manifest["scenario"].get("history", "free")
     summary["run"] = {"rundir": str(rundir), "scenario": info["scenario_name"],
                       "scenario_hash": info["scenario_hash"],
                       "perspective": spec.perspective, "hypothesis": spec.hypothesis,
@@ -560,10 +555,6 @@ def _run_summary(summary: dict[str, Any], spec: RunSpec, rundir: Path,
 
 def _adopt_stored_chunking(spec: RunSpec, rundir: Path) -> RunSpec:
     """On resume with the default chunking, reuse the interrupted run's chunk size."""
-    from dataclasses import replace
-
-    from multipolar.ensemble.store import CATALOGUE, connect, read_manifest
-
     if not (rundir / CATALOGUE).is_file():
         return spec
     con = connect(rundir, read_only=True)

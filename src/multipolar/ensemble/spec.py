@@ -18,7 +18,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from multipolar.core import rng, seeding
 from multipolar.core.errors import MultipolarError
+from multipolar.core.specs import RUN_MEMBERS, RUN_SEED
 
 DEFAULT_BACKEND = "multipolar.model.api"
 DEFAULT_SCENARIO = "russia-neighbourhood"
@@ -36,11 +38,14 @@ class RunSpec:
     ``start``/``end`` default to the scenario's own time span; ``chunk_size`` defaults to a
     size that keeps every worker busy and memory per chunk bounded. ``backend`` is the module
     that implements the model contract (:mod:`multipolar.model.api`); tests swap in a double.
+    ``free`` runs the model free from its first year (``run --free``, a check of the model);
+    by default a run follows the observed alignment up to the scenario's ``observed_until``
+    and projects from there (the backend's ``follow_record``).
     """
 
     scenario: str = DEFAULT_SCENARIO
-    members: int = 2000
-    seed: int = 7
+    members: int = RUN_MEMBERS
+    seed: int = RUN_SEED
     start: int | None = None
     end: int | None = None
     perspective: str | None = None
@@ -49,6 +54,7 @@ class RunSpec:
     chunk_size: int | None = None
     events: tuple[str, ...] = field(default_factory=tuple)
     backend: str = DEFAULT_BACKEND
+    free: bool = False
 
     def __post_init__(self) -> None:
         def bad(name: str, value: Any, fix: str) -> MultipolarError:
@@ -104,6 +110,8 @@ class RunSpec:
         d["events"] = list(self.events)
         if not self.events:  # specs without events read (and hash) as before events existed
             del d["events"]
+        if not self.free:  # likewise a run that follows the record
+            del d["free"]
         return d
 
 
@@ -133,10 +141,7 @@ def code_hash(backend: str) -> str:
             files += sorted(p.parent.rglob("*.py"))
         else:
             files.append(p)
-    import multipolar.core.rng
-    import multipolar.core.seeding
-
-    for m in (multipolar.core.rng, multipolar.core.seeding):
+    for m in (rng, seeding):
         if m.__file__:
             files.append(Path(m.__file__))
     h = hashlib.sha256()

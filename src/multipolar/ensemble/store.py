@@ -133,6 +133,7 @@ def _arrow(values: Any) -> Any:
     ``pyarrow.array`` would import pandas (about 0.3 s) to check for pandas input; building
     from buffers gives the same array without it.
     """
+    # lazy: keeps start-up fast (loads pyarrow)
     import pyarrow as pa
 
     if isinstance(values, list):  # strings
@@ -153,7 +154,10 @@ def encode_chunk(res: Any) -> dict[str, bytes]:
 
     Rows are in (member, year, actor) order, so reading a chunk back is a reshape.
     """
+    # lazy: keeps start-up fast (loads pyarrow)
     import pyarrow as pa
+
+    # lazy: keeps start-up fast (loads pyarrow)
     import pyarrow.parquet as pq
 
     n = int(res.stop - res.start)
@@ -198,6 +202,7 @@ def encode_chunk(res: Any) -> dict[str, bytes]:
 
 
 def _table(cols: dict[str, Any]) -> Any:
+    # lazy: keeps start-up fast (loads pyarrow)
     import pyarrow as pa
 
     return pa.Table.from_arrays([c if isinstance(c, pa.Array) else _arrow(c)
@@ -296,6 +301,7 @@ create table if not exists sessions (
 
 def connect(rundir: Path, read_only: bool = False) -> Any:
     """Open ``RUNDIR/catalogue.duckdb`` (clean errors when missing, busy or unreadable)."""
+    # lazy: keeps start-up fast (loads duckdb)
     import duckdb
 
     path = rundir / CATALOGUE
@@ -392,8 +398,10 @@ class RunStore:
         labels = {"scenario_hash": "scenario (after perspective, hypothesis and --set)",
                   "code_hash": "model code", "seed": "seed", "members": "number of members",
                   "start": "start year", "end": "end year", "chunk_size": "chunk size",
-                  "backend": "model backend", "keep": "--keep choice"}
-        old = {"keep": "members", **old}  # stores of version 1 kept every member
+                  "backend": "model backend", "keep": "--keep choice",
+                  "history": "history (--free or following the record)"}
+        old = {"keep": "members", "history": "free", **old}  # stores of version 1 kept every
+        # member, and runs before the record was followed ran free
         diffs = [k for k in labels if old.get(k) != new.get(k)]
         if diffs:
             k = diffs[0]
@@ -532,6 +540,7 @@ def open_views(rundir: Path) -> Iterator[Any]:
     Views: ``actors``, ``core``, ``params`` (results), ``chunks``, ``sessions`` and
     ``manifest`` (catalogue copies). Only chunks marked done are visible.
     """
+    # lazy: keeps start-up fast (loads duckdb)
     import duckdb
 
     rundir = Path(rundir)

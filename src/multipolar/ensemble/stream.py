@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from multipolar.model.summary import SPHERE_POLES, sphere_entry
+
 EXACT_LIMIT = 5_000
 BINS = 4096
 BLOCK_VALUES = 1 << 18
@@ -331,7 +333,6 @@ class Partial:
             out[name] = {a: {str(y): {k: round(float(q[ti, j, i]), 6)
                                       for i, k in enumerate(QUANTILE_KEYS)}
                              for ti, y in enumerate(years)} for j, a in enumerate(actors)}
-        from multipolar.model.summary import SPHERE_POLES, sphere_entry
 
         if all(c in out for c in SPHERE_POLES.values()):
             out["sphere"] = sphere_entry({pole: out.pop(c) for pole, c in SPHERE_POLES.items()})
@@ -364,6 +365,7 @@ class Partial:
         Counts compress well; exact float32 values barely do, so they are left raw. Layout:
         8 bytes little-endian raw length (0 = not compressed), then the payload.
         """
+        # lazy: keeps start-up fast (loads pyarrow)
         import pyarrow as pa
 
         meta = {"mode": self.mode, "n": self.n, "years": self.years, "actors": self.actors,
@@ -392,6 +394,7 @@ class Partial:
     @staticmethod
     def from_bytes(data: bytes) -> Partial:
         """Inverse of :meth:`to_bytes`."""
+        # lazy: keeps start-up fast (loads pyarrow)
         import pyarrow as pa
 
         (size,) = struct.unpack("<Q", data[:8])

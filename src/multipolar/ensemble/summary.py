@@ -20,6 +20,7 @@ Depends on NumPy, PyArrow, DuckDB and :mod:`multipolar.ensemble.store`.
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ import numpy as np
 
 from multipolar.core.errors import MultipolarError
 from multipolar.ensemble.store import (
+    PARTIAL,
+    SUMMARY_FILE,
     TABLES,
     chunk_path,
     completed_chunks,
@@ -35,6 +38,7 @@ from multipolar.ensemble.store import (
     read_manifest,
     stored_chunks,
 )
+from multipolar.ensemble.stream import Partial
 from multipolar.model.summary import SPHERE_POLES, sphere_entry
 
 EXACT_LIMIT = 5_000
@@ -64,6 +68,7 @@ def _complete_or_fail(rundir: Path, manifest: dict[str, Any],
 
 def load_results(rundir: Path, allow_partial: bool = False) -> Any:
     """Read every stored chunk of a run back into one ``ChunkResult`` of its backend."""
+    # lazy: keeps start-up fast (loads pyarrow)
     import pyarrow.parquet as pq
 
     rundir = Path(rundir)
@@ -152,6 +157,7 @@ def summarise_run(rundir: Path, exact_limit: int | None = None,
     summary["seed"] = int(ident["seed"])
     summary["kept"] = "members"
     summary["observed_until"] = manifest["scenario"].get("observed_until")
+    summary["history"] = manifest["scenario"].get("history", "free")  # older runs ran free
     summary["run"] = _run_block(rundir, manifest)
     return summary
 
@@ -159,11 +165,6 @@ def summarise_run(rundir: Path, exact_limit: int | None = None,
 def _stored_summary(rundir: Path, manifest: dict[str, Any],
                     chunks: list[tuple[int, int, int]]) -> dict[str, Any] | None:
     """The summary kept in ``run-summary.json`` or folded from the partials; None if neither."""
-    import json
-
-    from multipolar.ensemble.store import PARTIAL, SUMMARY_FILE
-    from multipolar.ensemble.stream import Partial
-
     if manifest.get("summary"):
         path = rundir / SUMMARY_FILE
         try:
@@ -185,7 +186,8 @@ def _stored_summary(rundir: Path, manifest: dict[str, Any],
     summary = acc.summary()
     summary.update(members=int(ident["members"]), seed=int(ident["seed"]),
                    kept=ident.get("keep", "members"),
-                   observed_until=manifest["scenario"].get("observed_until"))
+                   observed_until=manifest["scenario"].get("observed_until"),
+                   history=manifest["scenario"].get("history", "free"))
     summary["run"] = _run_block(rundir, manifest)
     return summary
 
@@ -262,6 +264,7 @@ def streaming_summary(rundir: Path, chunks: list[tuple[int, int, int]], bins: in
     Quantiles of ``outcomes`` per actor and year and of Russia's outcomes per year come from
     histograms; membership probabilities and the means of ``MEAN_OUTCOMES`` are exact.
     """
+    # lazy: keeps start-up fast (loads duckdb)
     import duckdb
 
     con = duckdb.connect(config={"memory_limit": "1GB", "preserve_insertion_order": False})

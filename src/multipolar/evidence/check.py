@@ -178,6 +178,7 @@ def check_citations(
 
 def check_scenario(scenario: Scenario, corpus: Corpus) -> EvidenceReport:
     """Resolve every citation of ``scenario`` (library and inline) against ``corpus``."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario.semantics import all_citations
 
     return check_citations(all_citations(scenario), corpus, scenario=scenario.name)
@@ -193,13 +194,15 @@ def is_citations_file(data: Any) -> bool:
 
 
 def _citation_model() -> type[Citation]:
-    from multipolar.scenario.schema import Citation
+    # lazy: keeps start-up fast (loads pydantic)
+    from multipolar.core.citation import Citation
 
     return Citation
 
 
 def load_citations_file(path: str | Path) -> dict[str, Citation]:
     """Read a citations library (``id: {doc, locator, claim}``), every problem located."""
+    # lazy: keeps start-up fast (loads yaml)
     from multipolar.core.yamlsource import SourceMap, read_yaml
 
     p = Path(path)

@@ -15,6 +15,7 @@ Depends on NumPy, SALib, :mod:`multipolar.model.compile` (``ParamSpec``) and
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import itertools
 from dataclasses import dataclass, field
@@ -163,8 +164,6 @@ def select_factors(model: Any, which: str = "ALL",
 
 
 def _suggest_factor(tok: str, uncertain: list[str], levers: list[str]) -> str:
-    import difflib
-
     short = {p.rsplit(".", 1)[-1]: p for p in uncertain}
     close = difflib.get_close_matches(tok, [*uncertain, *levers, *short], n=1, cutoff=0.6)
     head = f"did you mean '{close[0]}'? " if close else ""
@@ -202,8 +201,13 @@ def make_design(kind: str, factors: list[Factor], n: int, seed: int = 0,
     for ``morris`` (``n * (d + 1)`` rows on a ``levels`` grid); for ``factorial`` ``levels``
     values per factor (cell midpoints of the unit interval) give ``levels ** d`` rows.
     """
+    # lazy: keeps start-up fast (loads SALib)
     from SALib.sample import latin
+
+    # lazy: keeps start-up fast (loads SALib)
     from SALib.sample import morris as morris_sample
+
+    # lazy: keeps start-up fast (loads SALib)
     from SALib.sample import sobol as sobol_sample
 
     if kind not in DESIGNS:

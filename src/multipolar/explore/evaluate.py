@@ -20,8 +20,10 @@ from typing import Any
 import numpy as np
 
 from multipolar.core import rng
+from multipolar.ensemble.evaluators import LocalEvaluator
 from multipolar.explore.design import Design
 from multipolar.explore.outcome import Outcome
+from multipolar.model.api import simulate
 from multipolar.model.compile import CompiledModel, ParamSpec, lever_level
 
 Task = Callable[[Any, tuple[int, int]], "ChunkOutput"]
@@ -82,8 +84,6 @@ def _subset(res: Any, idx: np.ndarray) -> dict[str, Any]:
 
 def model_task(shared: ModelShared, item: tuple[int, int]) -> ChunkOutput:
     """Simulate design rows ``item = (start, stop)`` and reduce them to the outcomes."""
-    from multipolar.model.api import simulate
-
     start, stop = item
     params = {p: shared.values[start:stop, j] for j, p in enumerate(shared.paths)}
     keys = group_keys(shared.seed, shared.groups[start:stop])
@@ -111,8 +111,6 @@ def evaluate(task: Task, shared: Any, rows: int, n_outcomes: int, evaluator: Any
 
     Kept parts are returned in row order. ``progress(done, total)`` is called after each chunk.
     """
-    from multipolar.ensemble.evaluators import LocalEvaluator
-
     ev = evaluator or LocalEvaluator()
     y = np.full((rows, n_outcomes), np.nan)
     kept: dict[int, Any] = {}

@@ -27,6 +27,7 @@ Depends on NumPy and :mod:`multipolar.core.errors` only.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -283,8 +284,6 @@ class _Parser:
 
     def named(self, tok: Token, known: tuple[str, ...], what: str) -> int:
         if tok.text not in known:
-            import difflib
-
             close = difflib.get_close_matches(tok.text, known, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'? " if close else ""
             raise self.error(tok, f"unknown {what} '{tok.text}'",
@@ -314,7 +313,6 @@ class _Parser:
             yt = self.year_index(name, f"membership[{a_tok.text}][{i_tok.text}]")
             self.uses.append(n)
             return lambda r: r.memberships[:, yt, j, k]
-        import difflib
 
         known = (*ACTOR_OUTCOMES, *CORE_OUTCOMES, "membership", *FUNCTIONS)
         close = difflib.get_close_matches(n, known, n=1, cutoff=0.6)

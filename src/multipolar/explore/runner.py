@@ -12,7 +12,9 @@ Depends on the scenario loader, the model contract, :mod:`multipolar.explore` an
 
 from __future__ import annotations
 
+import importlib.metadata as md
 import json
+import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +25,14 @@ import numpy as np
 
 from multipolar.core.errors import MultipolarError
 from multipolar.core.jsonutil import jsonable
+from multipolar.explore.design import make_design, select_factors
+from multipolar.explore.evaluate import evaluate_design
+from multipolar.explore.outcome import Domain, parse_outcome
+from multipolar.explore.prim import prim
+from multipolar.explore.sensitivity import analyse
+from multipolar.model.api import compile_model
+from multipolar.model.summary import _nested, quantile_table
+from multipolar.scenario import load_scenario
 
 SUMMARY = "summary.json"
 
@@ -55,9 +65,6 @@ class ExploreSpec:
 
 def versions() -> dict[str, str]:
     """Versions of multipolar and the libraries that shape results."""
-    import importlib.metadata as md
-    import platform
-
     out = {"python": platform.python_version()}
     for pkg in ("multipolar", "numpy", "scipy", "SALib", "matplotlib", "plotly"):
         try:
@@ -69,8 +76,6 @@ def versions() -> dict[str, str]:
 
 def kept_summary(kept: dict[str, Any], model: Any, seed: int) -> dict[str, Any]:
     """Quantiles per actor-year of the kept rows, in the shape of the model's ``summarise``."""
-    from multipolar.model.summary import _nested, quantile_table
-
     years = model.years
     out: dict[str, Any] = {"members": int(kept["alignment"].shape[0]), "seed": seed,
                            "years": [int(y) for y in years], "actors": list(model.actors),
@@ -97,9 +102,6 @@ def load_model(scenario: str, perspective: str | None = None, hypothesis: str | 
                sets: tuple[str, ...] = (), start: int | None = None,
                end: int | None = None, events: tuple[str, ...] = ()) -> tuple[Any, Any]:
     """Load and compile a scenario with overlays and events; return ``(loaded, model)``."""
-    from multipolar.model.api import compile_model
-    from multipolar.scenario import load_scenario
-
     loaded = load_scenario(scenario, perspective=perspective, hypothesis=hypothesis,
                            sets=list(sets), events=list(events))
     return loaded, compile_model(loaded, start=start, end=end)
@@ -113,12 +115,6 @@ def explore(spec: ExploreSpec, evaluator: Any = None, out: str | Path | None = N
     the design; (4) evaluate every row (chunked on ``evaluator``); (5) sensitivity analysis
     per outcome; (6) PRIM on the target; (7) write ``summary.json`` and ``design.parquet``.
     """
-    from multipolar.explore.design import make_design, select_factors
-    from multipolar.explore.evaluate import evaluate_design
-    from multipolar.explore.outcome import Domain, parse_outcome
-    from multipolar.explore.prim import prim
-    from multipolar.explore.sensitivity import analyse
-
     t0 = time.perf_counter()
     loaded, model = load_model(spec.scenario, spec.perspective, spec.hypothesis, spec.sets,
                                spec.start, spec.end)
@@ -182,7 +178,10 @@ def _independent_rows(design: Any) -> np.ndarray:
 def write_run(folder: Path, summary: dict[str, Any], design: Any, y: np.ndarray,
               names: list[str]) -> None:
     """Write ``summary.json`` and ``design.parquet`` into ``folder``."""
+    # lazy: keeps start-up fast (loads pyarrow)
     import pyarrow as pa
+
+    # lazy: keeps start-up fast (loads pyarrow)
     import pyarrow.parquet as pq
 
     try:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from multipolar.core.errors import MultipolarError
 from multipolar.explore.design import Design
 
 EXPLAIN: dict[str, str] = {
@@ -91,7 +92,6 @@ def _finite_or_fail(y: np.ndarray, what: str) -> np.ndarray:
     y = np.asarray(y, dtype=np.float64)
     if not np.all(np.isfinite(y)):
         bad = int(np.sum(~np.isfinite(y)))
-        from multipolar.core.errors import MultipolarError
 
         raise MultipolarError(f"the outcome '{what}' is not finite for {bad:,} rows",
                               field="--outcome",
@@ -102,6 +102,7 @@ def _finite_or_fail(y: np.ndarray, what: str) -> np.ndarray:
 def sobol_indices(design: Design, y: np.ndarray, seed: int = 0,
                   num_resamples: int = 200, conf_level: float = 0.95) -> dict[str, Any]:
     """Sobol indices of ``y`` on a Saltelli ``design`` (SALib ``sobol.analyze``)."""
+    # lazy: keeps start-up fast (loads SALib)
     from SALib.analyze import sobol
 
     second = bool(design.options.get("second_order", True))
@@ -119,6 +120,7 @@ def sobol_indices(design: Design, y: np.ndarray, seed: int = 0,
 def morris_indices(design: Design, y: np.ndarray, seed: int = 0,
                    num_resamples: int = 200, conf_level: float = 0.95) -> dict[str, Any]:
     """Morris screening measures of ``y`` on a Morris ``design`` (SALib ``morris.analyze``)."""
+    # lazy: keeps start-up fast (loads SALib)
     from SALib.analyze import morris
 
     res = morris.analyze(design.problem(), design.unit, np.asarray(y, dtype=np.float64),

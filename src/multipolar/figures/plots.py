@@ -26,7 +26,13 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-from multipolar.core.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, ALIGNMENT_NAME
+from multipolar.core.labels import (
+    ALIGNMENT_AXIS,
+    ALIGNMENT_BEYOND,
+    ALIGNMENT_NAME,
+    free_run_label,
+)
+from multipolar.data import POST_SOVIET, column_by_actor_year
 
 Observed = dict[str, dict[int, float]]
 
@@ -49,8 +55,6 @@ def save_png(fig: Any, path: str | Path) -> None:
 
 def observed_alignment_table(column: str = "rel_pos_ru0_us1") -> Observed:
     """Observed UN voting alignment per actor and year from the bundled panel."""
-    from multipolar.data import column_by_actor_year
-
     return column_by_actor_year("actor_year_panel.csv", column)
 
 
@@ -137,9 +141,10 @@ def _fan_labels(fig: Any, ax: Any, summary: dict[str, Any], key: str) -> None:
     fig.text(0.99, 0.01, note, ha="right", va="bottom", fontsize=6, color="0.4")
 
 
-def _fan_title(ax: Any, actor: str, key: str) -> None:
+def _fan_title(ax: Any, actor: str, key: str, summary: dict[str, Any] | None = None) -> None:
     what = ALIGNMENT_NAME if key == "alignment" else key.replace("_", " ")
-    ax.set_title(f"{actor}: {what}", fontsize=11)
+    free = free_run_label(summary or {})
+    ax.set_title(f"{actor}: {what}" + (f"\n{free}" if free else ""), fontsize=11)
 
 
 def _fan_legend(ax: Any) -> None:
@@ -155,7 +160,7 @@ def fan_figure(summary: dict[str, Any], actor: str, observed: Observed | None = 
     """The fan chart of one actor as a matplotlib figure (the caller saves and closes it)."""
     fig, ax = plt.subplots(figsize=(8.0, 4.2), dpi=130)
     _fan(ax, summary, actor, observed, key)
-    _fan_title(ax, actor, key)
+    _fan_title(ax, actor, key, summary)
     _fan_labels(fig, ax, summary, key)
     _fan_legend(ax)
     fig.tight_layout(rect=FAN_LAYOUT_RECT)
@@ -245,7 +250,7 @@ class _FanCanvas:
         if not self.parts:
             ax.grid(alpha=0.25, lw=0.5)
         self.parts = parts
-        _fan_title(ax, actor, key)
+        _fan_title(ax, actor, key, self.summary)
         _fan_legend(ax)
         loc = ax.yaxis.get_major_locator()
         lo, hi = ax.get_ylim()
@@ -309,10 +314,9 @@ def alignment_overview(summary: dict[str, Any], path: str | Path,
                        observed: Observed | None = None, actors: list[str] | None = None,
                        title: str | None = None) -> Path:
     """A grid of small fan charts, one per neighbour, on shared axes, in one PNG."""
-    from multipolar.data import POST_SOVIET
-
     chosen = actors or [a for a in POST_SOVIET if a in summary["alignment"]
-                        and is_projected(summary, a)]
+                        and is_projected(summary, a)] \
+        or [a for a in POST_SOVIET if a in summary["alignment"]]  # a run inside the record
     n = len(chosen)
     cols = 5 if n > 8 else max(1, min(n, 4))
     rows = int(np.ceil(n / cols))
@@ -328,8 +332,10 @@ def alignment_overview(summary: dict[str, Any], path: str | Path,
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower right", fontsize=7, frameon=False, ncol=3)
     fig.text(0.01, 0.01, ALIGNMENT_BEYOND, ha="left", va="bottom", fontsize=7, color="0.3")
+    free = free_run_label(summary)
     fig.suptitle(title or f"{ALIGNMENT_NAME}: {ALIGNMENT_AXIS}\n"
-                 f"{summary['members']} members, seed {summary.get('seed')}", fontsize=10)
+                 f"{summary['members']} members, seed {summary.get('seed')}"
+                 + (f"; {free}" if free else ""), fontsize=10)
     fig.tight_layout(rect=(0, 0.05, 1, 0.97))
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -348,8 +354,6 @@ def sphere_overview(summary: dict[str, Any], path: str | Path,
     Each panel stacks the median shares of Russia, China and the West (the summary's
     ``sphere`` entry; medians need not sum to exactly 1).
     """
-    from multipolar.data import POST_SOVIET
-
     table = summary["sphere"]
     chosen = actors or [a for a in POST_SOVIET if a in table]
     n = len(chosen)

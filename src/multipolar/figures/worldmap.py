@@ -9,9 +9,11 @@ Russia, and UN voting alignment in the last observed year. Depends on matplotlib
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -67,7 +69,10 @@ class Panel:
 
 
 def _draw(ax: Any, panel: Panel) -> Any:
+    # lazy: keeps start-up fast (loads matplotlib)
     import matplotlib as mpl
+
+    # lazy: keeps start-up fast (loads matplotlib)
     from matplotlib.collections import PolyCollection
 
     shapes = load_map()
@@ -99,9 +104,11 @@ def _draw(ax: Any, panel: Panel) -> Any:
 def draw_panels(panels: list[Panel], path: Path, *, suptitle: str | None = None,
                 note: str | None = None) -> Path:
     """Write stacked world maps to ``path`` (PNG, 200 dpi)."""
+    # lazy: keeps start-up fast (loads matplotlib)
     import matplotlib
 
     matplotlib.use("Agg")
+    # lazy: keeps start-up fast (loads matplotlib)
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(len(panels), 1, figsize=(8.0, 3.9 * len(panels)), squeeze=False)
@@ -114,8 +121,6 @@ def draw_panels(panels: list[Panel], path: Path, *, suptitle: str | None = None,
     if suptitle:
         fig.suptitle(suptitle, fontsize=11, x=0.02, ha="left")
     if note:
-        import textwrap
-
         fig.text(0.02, 0.005, textwrap.fill(note, 150), fontsize=6.5, color="#444444",
                  ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.02, 1, 0.97 if suptitle else 1))
@@ -161,8 +166,7 @@ def svg_map(values: dict[str, float], *, cmap: str = "Reds", vmin: float = 0.0,
     One ``<path>`` per state, carrying ``data-iso3`` and, where given, ``data-value`` and a
     ``<title>`` tooltip, so that the dashboard or the HTML report can embed and style it.
     """
-    from xml.sax.saxutils import escape
-
+    # lazy: keeps start-up fast (loads matplotlib)
     import matplotlib as mpl
 
     cm = mpl.colormaps[cmap]

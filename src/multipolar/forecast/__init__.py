@@ -7,8 +7,11 @@
 * :mod:`~multipolar.forecast.conditional`: event-conditional forecasts (``use_of_force:UKR@2022``);
 * :mod:`~multipolar.forecast.assimilate`: assimilation of the years up to the origin;
 * :mod:`~multipolar.forecast.stacking`: stacking on persistence, and intervals with regime shifts.
+
+The forecast's options are one :class:`ForecastSpec` (:mod:`multipolar.core.specs`).
 """
 
+from multipolar.core.specs import ForecastSpec
 from multipolar.forecast.origin import (
     FORECAST_INSTITUTIONS,
     MEMBERSHIP_COLUMNS,
@@ -16,14 +19,17 @@ from multipolar.forecast.origin import (
     ForecastEnsemble,
     ForecastSettings,
     Panel,
+    check_coverage,
     forecast_records,
     load_for_origin,
     load_panel,
     origin_level,
+    panel_for,
     prepare_model,
     run_forecast,
     starting_state,
     target_gap,
+    world_panel,
 )
 
 __all__ = [
@@ -32,13 +38,17 @@ __all__ = [
     "TARGET",
     "ForecastEnsemble",
     "ForecastSettings",
+    "ForecastSpec",
     "Panel",
+    "check_coverage",
     "forecast_records",
     "load_for_origin",
     "load_panel",
     "origin_level",
+    "panel_for",
     "prepare_model",
     "run_forecast",
     "starting_state",
     "target_gap",
+    "world_panel",
 ]

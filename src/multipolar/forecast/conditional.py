@@ -24,8 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import multipolar.model.engine as engine
 from multipolar.core.errors import InputError
+from multipolar.forecast.origin import load_for_origin
+from multipolar.scenario import load_scenario
 from multipolar.scenario.loader import LoadedScenario
+from multipolar.scenario.overrides import parse_sets
 
 EVENT_KINDS = ("use_of_force",)
 """Event kinds a conditional forecast understands."""
@@ -79,8 +83,6 @@ def resolve_target(loaded: LoadedScenario, event: Event) -> str:
 
 def events_supported() -> bool:
     """Whether the scenario language takes dated events (``load_scenario(events=...)``)."""
-    from multipolar.scenario import load_scenario
-
     return "events" in inspect.signature(load_scenario).parameters
 
 
@@ -91,8 +93,6 @@ def events_honoured() -> bool:
     scenario language takes events but the engine ignores them, the lever override below
     stands in for them as well.
     """
-    import multipolar.model.engine as engine
-
     try:
         return "use_of_force" in inspect.getsource(engine)
     except (OSError, TypeError):
@@ -117,9 +117,6 @@ def load_with_events(scenario: str | Path, origin: int, overrides: dict[str, Any
                      perspective: str | None = None, hypothesis: str | None = None
                      ) -> LoadedScenario:
     """Load ``scenario`` blind after ``origin`` with calibration ``overrides`` and ``events``."""
-    from multipolar.forecast.origin import load_for_origin
-    from multipolar.scenario.overrides import parse_sets
-
     base = load_for_origin(scenario, origin, overrides, sets=sets, perspective=perspective,
                            hypothesis=hypothesis)
     if not events:

@@ -36,11 +36,15 @@ from typing import Any
 
 import numpy as np
 
+from multipolar.core import rng
 from multipolar.core.errors import InputError
 from multipolar.core.seeding import SeedLike
+from multipolar.data import data_path
 from multipolar.model.compile import CompiledModel, compile_model
 from multipolar.model.engine import ChunkResult, sample_params, simulate
+from multipolar.scenario import load_scenario
 from multipolar.scenario.loader import LoadedScenario
+from multipolar.scenario.overrides import parse_sets
 
 TARGET = "rel_pos_ru0_us1"
 """The panel column forecast and scored: UN voting position, 0 like Russia, 1 like the US."""
@@ -95,8 +99,6 @@ def load_panel(path: str | Path | None = None) -> Panel:
     :class:`~multipolar.core.errors.InputError` naming the file, the line or column, and the fix.
     """
     if path is None:
-        from multipolar.data import data_path
-
         p = data_path("actor_year_panel.csv")
     else:
         p = Path(path)
@@ -145,6 +147,67 @@ def load_panel(path: str | Path | None = None) -> Panel:
     if not align:
         raise InputError(f"panel has no {TARGET} values", file=str(p), field=TARGET, fix=fix)
     return Panel(str(p), align, mems)
+
+
+WORLD_TABLE = "global/country_year.parquet"
+"""The bundled global table a world scenario's observed state is read from (by ISO3 code)."""
+
+
+def world_panel() -> Panel:
+    """The panel of every UN member: alignment and memberships by ISO3 code, 1991-2019.
+
+    Read from the bundled global table (:data:`WORLD_TABLE`), the same series the world
+    scenario's actors are built from, so a forecast of ``russia-world`` starts from each
+    state's observed alignment as the neighbourhood's starts from its panel.
+    """
+    from multipolar import data
+
+    align = data.column_by_actor_year(WORLD_TABLE, TARGET, "iso3")
+    mems: dict[str, dict[str, dict[int, int]]] = {}
+    for inst, col in MEMBERSHIP_COLUMNS.items():
+        table = data.column_by_actor_year(WORLD_TABLE, col, "iso3")
+        mems[inst] = {a: {y: int(v) for y, v in s.items()} for a, s in table.items()}
+    return Panel(f"bundled {WORLD_TABLE}", {a: dict(s) for a, s in align.items()}, mems)
+
+
+def panel_for(scenario: str | Path, path: str | Path | None = None) -> Panel:
+    """The panel a forecast of ``scenario`` starts from: ``path``, else the bundled one.
+
+    A scenario that generates its actors from the global table (``actor_sets``, the world)
+    gets :func:`world_panel`; any other the neighbourhood's ``actor_year_panel.csv``.
+    """
+    if path is not None:
+        return load_panel(path)
+    from multipolar.scenario import load_scenario
+
+    if load_scenario(scenario).raw.get("actor_sets"):
+        return world_panel()
+    return load_panel(None)
+
+
+def check_coverage(model_actors: list[str], simulated: np.ndarray, panel: Panel, origin: int,
+                   scenario: str | Path) -> list[str]:
+    """The simulated actors the forecast covers; a located error if it cannot cover them all.
+
+    Every simulated state needs an observed alignment at or before the origin to start from;
+    a panel keyed otherwise (names where the scenario has ISO3 codes) would give an empty or
+    partial forecast, so it is refused, naming the states it lacks.
+    """
+    want = [a for a, s in zip(model_actors, simulated, strict=True) if s]
+    lacking = [a for a in want
+               if not math.isfinite(origin_level(panel.alignment.get(a, {}), origin))]
+    if lacking:
+        shown = ", ".join(lacking[:8]) + (f" and {len(lacking) - 8} more"
+                                           if len(lacking) > 8 else "")
+        what = "none" if len(lacking) == len(want) else f"{len(want) - len(lacking)}"
+        raise InputError(f"the panel has no observed alignment at or before {origin} for "
+                         f"{len(lacking)} of the {len(want)} states scenario '{scenario}' "
+                         f"simulates ({what} covered): {shown}", file=panel.path,
+                         field="--panel",
+                         fix="give a panel whose 'country' column holds the scenario's actor "
+                             "ids (ISO3 codes for russia-world), leave --panel out to use "
+                             "the bundled one, or forecast from a later year")
+    return want
 
 
 # ------------------------------------------------------------------------- state estimation
@@ -248,7 +311,6 @@ def target_gap(model: CompiledModel, seed: SeedLike, members: int) -> np.ndarray
                                 "shocks.leadership_prob", "shocks.revolution_prob")
              if k in model.params}
     res = simulate(one, seed, 0, n, params=quiet)
-    from multipolar.core import rng
 
     adj = sample_params(one, rng.member_keys(seed, 0, n))["alignment.adjustment"]
     x = res.actor_outcomes["alignment"].astype(np.float64)
@@ -265,9 +327,6 @@ def load_for_origin(scenario: str | Path, origin: int, overrides: dict[str, Any]
 
     The inputs are ``--set`` overrides and ``--event`` items (dated events given as facts).
     """
-    from multipolar.scenario import load_scenario
-    from multipolar.scenario.overrides import parse_sets
-
     pairs: dict[str, Any] = dict(overrides or {})
     if isinstance(sets, list):
         pairs.update(parse_sets(sets))

@@ -18,14 +18,16 @@ Depends on NumPy and the modules named above.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from multipolar.core.specs import ForecastSpec
 from multipolar.forecast.assimilate import assimilate, recentre
-from multipolar.forecast.conditional import Event, load_with_events
+from multipolar.forecast.conditional import load_with_events
 from multipolar.forecast.origin import (
     ForecastEnsemble,
     ForecastSettings,
@@ -56,26 +58,42 @@ class PipelineInfo:
                 "interval_errors": self.errors}
 
 
-def forecast_ensemble(scenario: str | Path, panel: Panel, origin: int, end: int, *,
-                      overrides: dict[str, Any] | None, settings: ForecastSettings, seed: int,
-                      members: int, sets: list[str] | None = None,
-                      perspective: str | None = None, hypothesis: str | None = None,
-                      events: list[Event] | None = None, assimilation: bool = True,
-                      stack_weights: dict[int, float] | None = None, calib_members: int = 64
-                      ) -> tuple[ForecastEnsemble, np.ndarray, PipelineInfo]:
+def forecast_ensemble(spec: ForecastSpec | str | Path, panel: Panel, origin: int | None = None,
+                      end: int | None = None, *, overrides: dict[str, Any] | None,
+                      settings: ForecastSettings, stack_weights: dict[int, float] | None = None,
+                      **options: Any) -> tuple[ForecastEnsemble, np.ndarray, PipelineInfo]:
     """The ensemble for years ``origin..end`` and the neighbour mask (module doc).
 
+    ``spec`` is a :class:`~multipolar.core.specs.ForecastSpec`, or (the keyword form) the
+    scenario, with ``origin``, ``end`` and the spec's other fields (``seed``, ``members``,
+    ``sets``, ``perspective``, ``hypothesis``, ``events``, ``assimilation``,
+    ``calib_members``) as arguments. ``overrides`` and ``settings`` come from a calibration,
+    ``stack_weights`` (if any) stack the model with persistence.
     ``panel`` must already be cut at the origin; nothing later is read.
     """
+    if origin is not None:
+        options["origin"] = origin
+    if end is not None:
+        options["end"] = end
+    spec = ForecastSpec.of(spec, **options)
+    scenario, origin, end = spec.scenario, spec.origin, spec.end
+    seed, members, events = spec.seed, spec.members, spec.events
+    sets, perspective, hypothesis = spec.sets, spec.perspective, spec.hypothesis
+    assimilation, calib_members = spec.assimilation, spec.calib_members
     info = PipelineInfo(events=[e.text() for e in events or []])
     loaded = load_with_events(scenario, origin, overrides, events or [], sets=sets,
                               perspective=perspective, hypothesis=hypothesis)
     info.applied = dict(loaded.applied)
     model = prepare_model(loaded, origin, end, panel, settings, seed, calib_members)
+    plain = loaded if not events else load_for_origin(
+        scenario, origin, overrides, sets=sets, perspective=perspective, hypothesis=hypothesis)
+    if events and settings.anchor > 0:
+        # the anchor puts each target at the observed state as the model stands at the
+        # origin: measured without the events, or it would cancel what they change
+        quiet = prepare_model(plain, origin, end, panel, settings, seed, calib_members)
+        model = dataclasses.replace(model, static={
+            **model.static, "alignment_offset": quiet.static["alignment_offset"]})
     if assimilation:
-        plain = loaded if not events else load_for_origin(
-            scenario, origin, overrides, sets=sets, perspective=perspective,
-            hypothesis=hypothesis)
         assim = assimilate(plain, panel, origin, members, seed, settings)
         ens = run_forecast(model, seed, members, params=assim.params, spread=settings.spread)
         ens = recentre(ens, model, assim, seed)

@@ -9,12 +9,27 @@ It is what the CLI, the ensemble engine, calibration, exploration and the dashbo
   a :class:`ChunkResult`. Member ``i``'s trajectory depends only on ``(model, seed, i)``, never
   on the chunk it was run in, so chunks can be run anywhere, in any order, and concatenated.
 * :func:`summarise` reduces results to per actor-year quantiles.
+* :func:`follow_record` makes a compiled model follow the observed alignment up to its
+  ``observed_until`` and project from there (``multipolar run``; ``run --free`` does not).
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from multipolar.model.compile import CompiledModel, compile_model
 from multipolar.model.engine import ChunkResult, simulate
 from multipolar.model.summary import QUANTILES, summarise
 
-__all__ = ["QUANTILES", "ChunkResult", "CompiledModel", "compile_model", "simulate", "summarise"]
+__all__ = ["QUANTILES", "ChunkResult", "CompiledModel", "compile_model", "follow_record",
+           "simulate", "summarise"]
+
+
+def follow_record(model: CompiledModel) -> CompiledModel:
+    """``model`` set to follow the observed alignment up to its last observed year.
+
+    In every year up to ``observed_until`` each actor's alignment is its observation where
+    the data have one (the other outcomes are simulated around it); later years are
+    projected from the last observed state.
+    """
+    return dataclasses.replace(model, follow_record=True)

@@ -260,6 +260,10 @@ class CompiledModel:
       out (exit) from the event's year on.
     * ``rules``: the institutions' lifetimes and the scenario's constraints on accession
       (:class:`InstitutionRules`); None for a model built by hand (no constraints).
+    * ``follow_record``: when True, every actor's UN voting alignment is set to its observation
+      in each year up to ``observed_until`` where the data have one (the run follows the
+      record and projects from the last observed year); False (the default) lets the model
+      run free from its first year, as calibration and back-tests need.
     """
 
     name: str
@@ -289,6 +293,7 @@ class CompiledModel:
         default_factory=lambda: np.zeros((0, 0, 0), dtype=np.int8))
     rules: InstitutionRules | None = None
     conflict_pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    follow_record: bool = False
 
     @property
     def n_years(self) -> int:

@@ -485,6 +485,7 @@ class _Run:
         # code that anchors the model's equilibrium at the forecast origin (multipolar.forecast)
         self.target_offset = model.static.get("alignment_offset")
         self.nominal = np.nan_to_num(model.static["un_alignment_nominal"], nan=0.0)
+        self.follow = bool(getattr(model, "follow_record", False))
         first = model.obs["un_alignment"][0]
         self.x_last = np.where(np.isfinite(first), first,
                                self.st.alignment[0] if n else self.nominal)
@@ -526,6 +527,10 @@ class _Run:
                                            getattr(st, name)))
         for (_, mech), cx in zip(self.steps, self.contexts, strict=True):
             mech.step(st, cx)
+        if self.follow and shared.observed:  # the run follows the record (CompiledModel doc)
+            seen = obs["un_alignment"][t]
+            st.alignment = np.where(np.isfinite(seen)[None, :], seen[None, :].astype(F),
+                                    st.alignment)
 
 
 def _yearly_providers(model: CompiledModel, steps: list[tuple[str, Mechanism]],

@@ -71,6 +71,7 @@ def load_run(rundir: str | Path) -> RunData:
         return RunData(kind, d, s, ens, s.get("scenario", "russia-neighbourhood"),
                        s.get("seed"), s.get("perspective"), s.get("hypothesis"))
     if (d / "catalogue.duckdb").is_file():
+        # lazy: keeps start-up fast (loads the model, numpy)
         from multipolar.ensemble import run_info, summarise_run
 
         info = run_info(d)
@@ -104,7 +105,10 @@ def _fmt(v: Any) -> str:
 
 def _plotly_medians(ens: dict[str, Any]) -> str:
     """An interactive Plotly chart of every neighbour's median alignment (no JS included)."""
+    # lazy: keeps start-up fast (loads plotly)
     import plotly.graph_objects as go
+
+    # lazy: keeps start-up fast (loads plotly)
     import plotly.io as pio
 
     years = [int(y) for y in ens["years"]]
@@ -131,7 +135,10 @@ def _plotly_medians(ens: dict[str, Any]) -> str:
 
 
 def _evidence_html(scenario: str, corpus: str | Path | None) -> str:
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
+
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario.semantics import evidence_for
 
     try:
@@ -142,6 +149,7 @@ def _evidence_html(scenario: str, corpus: str | Path | None) -> str:
     sc = loaded.scenario
     corp = None
     if corpus is not None:
+        # lazy: keeps start-up fast (loads pydantic)
         from multipolar.evidence import Corpus
 
         corp = Corpus.from_dir(corpus)
@@ -181,6 +189,7 @@ Figs = list[tuple[str, str, Any]]
 
 def _figures(run: RunData, observed: dict[str, dict[int, float]] | None) -> Figs:
     """(section, caption, figure) for every picture of the report, in order."""
+    # lazy: keeps start-up fast (loads matplotlib, numpy)
     from multipolar.report import figures as F
 
     out: Figs = []
@@ -228,6 +237,7 @@ def targeting_differs(s: dict[str, Any]) -> bool:
 
 def _sensitivity_notes(s: dict[str, Any]) -> str:
     """What the measures mean, and any warning that the sample is too small."""
+    # lazy: keeps start-up fast (loads the model, scipy.stats)
     from multipolar.explore.sensitivity import EXPLAIN
 
     keys = ("S1", "ST", "rho", "eta2")
@@ -333,6 +343,7 @@ def build_report(rundir: str | Path, html_out: str | Path | None = None,
     say = progress or (lambda _m: None)
     say("reading observed data")
     try:
+        # lazy: keeps start-up fast (loads matplotlib, numpy)
         from multipolar.figures.plots import observed_alignment_table
 
         observed: dict[str, dict[int, float]] | None = observed_alignment_table()
@@ -345,6 +356,7 @@ def build_report(rundir: str | Path, html_out: str | Path | None = None,
         say("writing PDF")
         written["pdf"] = str(_write_pdf(run, figs, Path(pdf_out)))
     say("encoding pictures")
+    # lazy: keeps start-up fast (loads matplotlib, numpy)
     from multipolar.report.figures import png
 
     by_section: dict[str, list[str]] = {}
@@ -369,6 +381,7 @@ def build_report(rundir: str | Path, html_out: str | Path | None = None,
 
 def _html(run: RunData, scenario: str, figs: dict[str, list[str]], text: dict[str, str],
           corpus: str | Path | None) -> str:
+    # lazy: keeps start-up fast (loads plotly)
     import plotly.offline
 
     s = run.summary
@@ -439,7 +452,10 @@ def _world_map_html(ens: dict[str, Any]) -> str:
 
     Empty when the run's actors are not states of the bundled map (a neighbourhood run).
     """
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.data.global_tables import load_map
+
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.figures.worldmap import svg_map
 
     shapes = load_map()
@@ -517,7 +533,10 @@ def _command(run: RunData) -> str:
 
 
 def _write_pdf(run: RunData, figs: Figs, path: Path) -> Path:
+    # lazy: keeps start-up fast (loads matplotlib)
     import matplotlib.pyplot as plt
+
+    # lazy: keeps start-up fast (loads matplotlib)
     from matplotlib.backends.backend_pdf import PdfPages
 
     try:

@@ -17,9 +17,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from multipolar.core.labels import ALIGNMENT_AXIS, ALIGNMENT_BEYOND, ALIGNMENT_NAME
+from multipolar.figures import plots
 
 ALIGN_CMAP = "RdBu"
 # A stylised map (roughly west to east, north to south), spaced so labels do not collide.
@@ -49,8 +51,6 @@ def _years(summary: dict[str, Any]) -> list[int]:
 def fan_grid(summary: dict[str, Any], observed: dict[str, dict[int, float]] | None = None,
              title: str | None = None) -> Figure:
     """Fan charts of alignment, one small panel per neighbour (90% and 50% bands, median)."""
-    from multipolar.figures import plots
-
     actors = [a for a in summary["actors"] if a in summary["alignment"]
               and a not in ("Russia", "EU", "United States", "China", "Turkey")]
     cols = 5
@@ -98,7 +98,6 @@ def alignment_network(summary: dict[str, Any], years: list[int] | None = None) -
     rows = int(np.ceil(len(years) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(5.4 * cols, 3.9 * rows + 0.6), squeeze=False)
     cmap = plt.get_cmap(ALIGN_CMAP)
-    from matplotlib.colors import TwoSlopeNorm
 
     norm = TwoSlopeNorm(vmin=-0.6, vcenter=0.2, vmax=1.0)
     memb = summary.get("memberships", {})
@@ -366,8 +365,6 @@ def comparison_fans(cmp: dict[str, Any], actors: list[str]) -> Figure:
             s = ov["summary"]
             ys = _years(s)
             if k == 0:
-                from multipolar.figures import plots
-
                 plots.mark_projection(ax, {**s, "observed_until": s.get(
                     "observed_until", cmp.get("observed_until"))}, label=(i == 0))
             med = [s["alignment"][a][str(y)]["median"] for y in ys]

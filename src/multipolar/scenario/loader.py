@@ -24,6 +24,7 @@ from multipolar.core.errors import Problem, ScenarioError
 # the YAML-with-locations reader lives in the ground; re-exported here, where it was first
 from multipolar.core.yamlsource import Loc, SourceMap, is_tag, read_yaml
 from multipolar.core.yamlsource import Mark as Mark
+from multipolar.datasets.follow import data_events, follow_data
 from multipolar.scenario.driver_checks import check_driver_values
 from multipolar.scenario.overrides import (
     apply_events,
@@ -164,7 +165,6 @@ def load_scenario(
     """
     path = resolve_scenario_path(ref)
     raw, src = read_raw(path)
-    from multipolar.datasets.follow import data_events, follow_data
 
     raw = follow_data(raw)  # observed_until follows an imported data set (--data)
     scenario = validate_raw(raw, src)

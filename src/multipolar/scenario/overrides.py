@@ -280,6 +280,7 @@ def check_path(raw: dict[str, Any], path: str) -> tuple[str, str] | None:
 
 def _quantile(spec: dict[str, Any], q: float, path: str) -> float:
     """Quantile ``q`` of the distribution ``spec`` (a scenario parameter's mapping)."""
+    # lazy: keeps start-up fast (loads scipy)
     from scipy import stats
 
     dist = spec.get("dist")

@@ -631,6 +631,7 @@ class Scenario(_Strict):
         Generated sets take the states that were members by ``time.observed_until``.
         """
         if isinstance(data, dict) and data.get("actor_sets"):
+            # lazy: keeps start-up fast (loads pandas, pyarrow)
             from multipolar.scenario.tables import expand_actor_sets
 
             time = data.get("time")

@@ -33,6 +33,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from multipolar.core.errors import ScenarioError
+from multipolar.data.global_tables import load_world
 
 
 class GroupSpec(BaseModel):
@@ -62,8 +63,6 @@ class ActorSet(BaseModel):
 
 
 def _table(name: str, base: Path | None) -> pd.DataFrame:
-    from multipolar.data.global_tables import load_world
-
     if name == "countries":
         return load_world().countries
     path = (base / name) if base is not None else Path(name)
@@ -77,8 +76,6 @@ def _table(name: str, base: Path | None) -> pd.DataFrame:
 
 
 def _members(year: int) -> set[str]:
-    from multipolar.data.global_tables import load_world
-
     cy = load_world().country_year
     hit = cy[(cy["year"] == year) & (cy["n_votes"].fillna(0) > 0)]
     return set(hit["iso3"].astype(str))

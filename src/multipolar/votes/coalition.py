@@ -47,9 +47,11 @@ import pandas as pd
 
 from multipolar.core import rng
 from multipolar.core.errors import InputError, MultipolarError
-from multipolar.data.global_tables import WorldData
+from multipolar.data.global_tables import WorldData, global_dir, load_world
+from multipolar.datasets.follow import follow_data
 from multipolar.votes.features import BOUNDED, CONTINUOUS, drift_sd, feature_panel
 from multipolar.votes.fitting import RECORD, design, record_shares, training_rows
+from multipolar.votes.levels import covariance, kind_rows, level_spreads, root
 from multipolar.votes.records import (
     CLASSES,
     DEFAULT_RESOLUTION,
@@ -177,7 +179,10 @@ def state_names(world: WorldData) -> dict[str, str]:
 
 def scenario_groups(ref: str | Path) -> tuple[dict[str, str], dict[str, str]]:
     """``({iso3: group}, {group: label})`` from a scenario's ``actor_sets``."""
+    # lazy: keeps start-up fast (loads the scenario schema, pydantic)
     from multipolar.scenario.loader import read_raw, resolve_scenario_path
+
+    # lazy: keeps start-up fast (loads the scenario schema, pydantic)
     from multipolar.scenario.tables import expand_actor_sets, group_labels
 
     path = resolve_scenario_path(ref)
@@ -187,7 +192,6 @@ def scenario_groups(ref: str | Path) -> tuple[dict[str, str], dict[str, str]]:
         raise MultipolarError("the scenario has no actor_sets (the coalition forecast needs "
                               "every UN member state)", file=str(path), field="actor_sets",
                               fix="use the bundled scenario russia-world or add actor_sets")
-    from multipolar.datasets.follow import follow_data
 
     time = follow_data(raw).get("time")  # members as of the active data set's last year
     until = time.get("observed_until") if isinstance(time, dict) else None
@@ -197,8 +201,6 @@ def scenario_groups(ref: str | Path) -> tuple[dict[str, str], dict[str, str]]:
 
 def load_fit(path: str | Path | None) -> VoteModel:
     """The vote model of a calibration file (the bundled fit through 2019 if ``path`` is None)."""
-    from multipolar.data.global_tables import global_dir
-
     p = global_dir() / BUNDLED_FIT if path is None else Path(path)
     where = str(p)
     try:
@@ -270,6 +272,7 @@ class WorldSimulation:
 
     def deltas(self, start: int, stop: int) -> dict[str, np.ndarray]:
         """``{name: (stop - start, actors)}`` changes over the horizon (module doc)."""
+        # lazy: keeps start-up fast (loads the model, the scenario schema)
         from multipolar.model.engine import simulate
 
         res = simulate(self.model, self.seed, start, stop)
@@ -282,6 +285,7 @@ class WorldSimulation:
 
 def world_panel(world: WorldData, until: int) -> Any:
     """The observed UN alignment (0 Russia, 1 the US) as a forecast panel, through ``until``."""
+    # lazy: keeps start-up fast (loads the model, the scenario schema)
     from multipolar.forecast.origin import Panel
 
     cy = world.country_year
@@ -296,9 +300,16 @@ def world_panel(world: WorldData, until: int) -> Any:
 def simulate_world(settings: CoalitionSettings, events: list[str], origin: int, end: int,
                    world: WorldData) -> WorldSimulation:
     """Load, overlay and compile the world scenario from ``origin`` to ``end`` (module doc)."""
+    # lazy: keeps start-up fast (loads the model, the scenario schema)
     from multipolar.forecast.conditional import load_with_events
+
+    # lazy: keeps start-up fast (loads the model, the scenario schema)
     from multipolar.forecast.conditional import parse_event as parse_dated
+
+    # lazy: keeps start-up fast (loads the model, the scenario schema)
     from multipolar.forecast.origin import load_for_origin, prepare_model, target_gap
+
+    # lazy: keeps start-up fast (loads the model, the scenario schema)
     from multipolar.model.engine import world_series
 
     panel = world_panel(world, origin)
@@ -430,8 +441,6 @@ def vote_probs(model: VoteModel, xs: np.ndarray, keys: np.ndarray, year: int, kn
     has past votes and ``xs`` carries its indicator), else the mean kind effect plus a draw
     with the kinds' spread as well (``xs`` without kind indicators).
     """
-    from multipolar.votes.levels import covariance, kind_rows, root
-
     coefs = draw_coefs(model, rng.normal(keys, _STREAM_COEF, year, model.coef.size))
     z = (xs - model.mean) / model.scale
     scores = np.einsum("msd,mdk->msk", z, coefs[:, 1:, :]) + coefs[:, :1, :]
@@ -460,8 +469,6 @@ def _kind_known(model: VoteModel, vote: Vote) -> bool:
 
 def _levels(world: WorldData, model: VoteModel, groups: dict[str, str]) -> dict[str, Any]:
     """The model's vote- and kind-level spreads (computed from its votes if the file lacks them)."""
-    from multipolar.votes.levels import level_spreads
-
     if "levels" not in model.meta:
         cut = world.until(int(model.meta["until"]))
         x, rows, names = training_rows(cut, groups,
@@ -589,8 +596,6 @@ def coalition_forecast(settings: CoalitionSettings, *, world: WorldData | None =
     ``world`` (the bundled tables) and ``model`` (the calibration's vote model) may be passed to
     save loading them again; the result does not depend on it.
     """
-    from multipolar.data.global_tables import load_world
-
     if not 1 <= settings.members <= 200_000:
         raise MultipolarError(f"--members {settings.members} is outside 1 to 200,000",
                               field="--members", fix="e.g. --members 1000")

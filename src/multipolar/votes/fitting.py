@@ -17,6 +17,7 @@ import pandas as pd
 from multipolar.core.errors import MultipolarError
 from multipolar.data.global_tables import WorldData
 from multipolar.votes.features import BINARY, CONTINUOUS, Panel, feature_panel
+from multipolar.votes.levels import level_spreads
 from multipolar.votes.records import KINDS, russia_votes, vote_rows
 from multipolar.votes.votemodel import VoteModel, fit
 
@@ -125,7 +126,6 @@ def fit_until(world: WorldData, until: int, groups: dict[str, str], *,
         {"rcid": int(r["rcid"]), "date": str(pd.Timestamp(r["date"]).date()), "kind": r["kind"]}
         for r in votes.to_dict("records")], "groups": groups, "with_record": with_record}
     model = fit_rows(x, rows, names, meta)
-    from multipolar.votes.levels import level_spreads
 
     model.meta["levels"] = level_spreads(model, x, rows)
     return model

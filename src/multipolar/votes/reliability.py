@@ -162,9 +162,11 @@ def check(world: WorldData, groups: dict[str, str], *, until: int = 2019,
 
 def reliability_png(result: dict[str, Any], path: Path) -> Path:
     """The reliability diagram: per outcome, predicted probability against observed share."""
+    # lazy: keeps start-up fast (loads matplotlib)
     import matplotlib
 
     matplotlib.use("Agg")
+    # lazy: keeps start-up fast (loads matplotlib)
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 4, figsize=(13, 3.6), sharey=True)

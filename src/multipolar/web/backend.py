@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from multipolar.core.errors import InputError, MultipolarError
+from multipolar.core.labels import source_label
 from multipolar.core.textformat import band, provenance
+from multipolar.evidence import Corpus
 
 OIL_SET = "drivers.oil_price.future.level"
 """Override path of the oil-price level after the observed years (USD per barrel)."""
@@ -52,6 +54,7 @@ class RunCancelled(KeyboardInterrupt):
 @lru_cache(maxsize=1)
 def scenario_names() -> tuple[str, ...]:
     """Names of the bundled scenarios the dashboard may run (never arbitrary paths)."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import bundled_names
 
     return tuple(bundled_names())
@@ -67,6 +70,7 @@ def warm() -> None:
         scenario_info(name)
         evidence_items(name)
     _observed()
+    # lazy: the dashboard's modules import each other (a cycle to untie)
     from multipolar.web.world import map_bytes
 
     map_bytes()
@@ -102,6 +106,7 @@ def _number(value: Any) -> float | None:
 def scenario_info(name: str, perspective: str | None = None,
                   hypothesis: str | None = None) -> dict[str, Any]:
     """What the run form needs: overlays, levers (effective values), years, actors, institutions."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
 
     check_scenario_name(name)
@@ -161,6 +166,7 @@ def lever_label(name: str) -> str:
 
 
 def _has_actor_sets(name: str) -> bool:
+    # lazy: the dashboard's modules import each other (a cycle to untie)
     from multipolar.web.world import world_meta
 
     return world_meta(name) is not None
@@ -178,8 +184,6 @@ def _parameters(sc: Any) -> list[dict[str, Any]]:
 
 
 def _citation(cid: str | None, cit: Any) -> dict[str, Any]:
-    from multipolar.core.labels import source_label
-
     return {"id": cid, "doc": cit.doc, "source": source_label(cit.doc), "locator": cit.locator,
             "claim": cit.claim}
 
@@ -192,7 +196,10 @@ SINGULAR = {"levers": "lever", "mechanisms": "mechanism", "drivers": "driver", "
 @lru_cache(maxsize=8)
 def evidence_items(name: str) -> list[dict[str, Any]]:
     """Every mechanism, lever, driver, aim, perspective and hypothesis with its citations."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
+
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario.semantics import evidence_for
 
     check_scenario_name(name)
@@ -251,6 +258,7 @@ def cli_command(params: dict[str, Any], rundir: Path | None = None) -> str:
 
 def check_run(params: dict[str, Any]) -> None:
     """Load the scenario with the run's overlays and overrides: a clean error if any is bad."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
 
     check_scenario_name(params["scenario"])
@@ -280,6 +288,7 @@ def execute(params: dict[str, Any], rundir: Path, progress: Callable[[int, int],
     ``progress(members_done, members_total)`` is called after every chunk; raising
     :class:`RunCancelled` from it stops the run with finished chunks kept.
     """
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.ensemble import LocalEvaluator, RunSpec, run_ensemble
 
     spec = RunSpec(scenario=params["scenario"], members=int(params["members"]),
@@ -294,6 +303,7 @@ def execute(params: dict[str, Any], rundir: Path, progress: Callable[[int, int],
 
 def load_summary(rundir: Path) -> dict[str, Any]:
     """The summary of a complete run stored in ``rundir`` (for runs made by the CLI)."""
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.ensemble import summarise_run
 
     return dict(summarise_run(rundir))
@@ -301,6 +311,7 @@ def load_summary(rundir: Path) -> dict[str, Any]:
 
 def stored_run_info(rundir: Path) -> dict[str, Any]:
     """Manifest facts of a run folder made outside the dashboard."""
+    # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.ensemble import run_info
 
     return dict(run_info(rundir))
@@ -314,6 +325,7 @@ def _clean(x: float) -> float | None:
 
 @lru_cache(maxsize=1)
 def _observed() -> dict[str, dict[int, float]]:
+    # lazy: keeps start-up fast (loads matplotlib, numpy)
     from multipolar.figures.plots import observed_alignment_table
 
     return observed_alignment_table()
@@ -374,6 +386,7 @@ def build_view(summary: dict[str, Any], scenario: str | None) -> dict[str, Any]:
                    for a in actors if a in sphere},
     }
     view["russia_constant"] = [k for k, f in view["russia"].items() if _flat(f)]
+    # lazy: the dashboard's modules import each other (a cycle to untie)
     from multipolar.web.world import world_extras
 
     extra = world_extras(view, scenario)
@@ -423,8 +436,13 @@ def run_provenance(meta: dict[str, Any]) -> str:
 @lru_cache(maxsize=4)
 def coalition_options(scenario: str) -> dict[str, Any]:
     """What a coalition question may choose for ``scenario`` (states, kinds, overlays)."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.records import DEFAULT_RESOLUTION, RESOLUTIONS
+
+    # lazy: the dashboard's modules import each other (a cycle to untie)
     from multipolar.web.coalition import OPTIONAL, accepted
+
+    # lazy: the dashboard's modules import each other (a cycle to untie)
     from multipolar.web.world import world_meta
 
     meta = world_meta(scenario)
@@ -486,8 +504,10 @@ def parquet_export(rundir: Path, table: str) -> Path:
     with _EXPORT_LOCK:
         if out.is_file():
             return out
+        # lazy: keeps start-up fast (loads pyarrow)
         import pyarrow.parquet as pq
 
+        # lazy: keeps start-up fast (loads the model, numpy)
         from multipolar.ensemble import query_arrow
 
         tab = query_arrow(rundir, f"select * from {table}")
@@ -519,6 +539,7 @@ def make_report(rundir: Path, summary: dict[str, Any], meta: dict[str, Any],
 
 
 def _fallback_report(summary: dict[str, Any], meta: dict[str, Any], out: Path) -> None:
+    # lazy: keeps start-up fast (loads matplotlib, numpy)
     from multipolar.figures.plots import alignment_overview
 
     png = out.parent / "alignment-overview.png"
@@ -557,8 +578,6 @@ def _fallback_report(summary: dict[str, Any], meta: dict[str, Any], out: Path) -
 
 def open_corpus(path: Path) -> Any:
     """The evidence corpus in ``path`` (a :class:`multipolar.evidence.Corpus`)."""
-    from multipolar.evidence import Corpus
-
     return Corpus.from_dir(path)
 
 

@@ -24,6 +24,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import shlex
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from multipolar.core.errors import InputError, MultipolarError
+from multipolar.core.jsonutil import jsonable
 
 log = logging.getLogger("multipolar.web")
 
@@ -82,8 +84,6 @@ class CoalitionSettings:
 
     def cli(self) -> str:
         """The ``multipolar coalition`` command line of these settings."""
-        import shlex
-
         parts = ["multipolar", "coalition", self.scenario, "--event", self.event,
                  "--members", str(self.members), "--seed", str(self.seed)]
         for flag, value in (("--resolution", self.resolution), ("--vote-year", self.vote_year),
@@ -103,7 +103,10 @@ class CoalitionSettings:
 @lru_cache(maxsize=1)
 def _inputs() -> tuple[Any, Any]:
     """World data and the bundled vote model, loaded once."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.data.global_tables import load_world
+
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import load_fit
 
     return load_world(), load_fit(None)
@@ -111,6 +114,7 @@ def _inputs() -> tuple[Any, Any]:
 
 def accepted() -> set[str]:
     """Optional settings the installed coalition forecast takes (its settings' fields)."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import CoalitionSettings as Core
 
     return {f.name for f in dataclasses.fields(Core)} & set(OPTIONAL)
@@ -141,7 +145,10 @@ def refuse_unsupported(settings: CoalitionSettings) -> None:
 
 def compute(settings: CoalitionSettings) -> dict[str, Any]:
     """The one call into :func:`multipolar.votes.coalition.coalition_forecast`."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import CoalitionSettings as Core
+
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import coalition_forecast
 
     world, model = _inputs()
@@ -199,7 +206,7 @@ class CoalitionJobs:
         return obj if isinstance(obj, dict) else None
 
     def _store(self, key: str, result: dict[str, Any]) -> None:
-        from multipolar.core.jsonutil import jsonable
+        # lazy: the dashboard's modules import each other (a cycle to untie)
         from multipolar.web.runs import atomic_write
 
         try:
@@ -257,6 +264,7 @@ class CoalitionJobs:
                 job.step = "forecast without the levers"
                 base = self._answer(job.settings.without_levers())
         except MultipolarError as exc:
+            # lazy: the dashboard's modules import each other (a cycle to untie)
             from multipolar.web.runs import error_body
 
             job.error, job.status = error_body(exc), "failed"
@@ -277,6 +285,7 @@ class CoalitionJobs:
 
     def get(self, key: str) -> dict[str, Any]:
         """A job by id; :class:`~multipolar.web.runs.NotFound` if unknown."""
+        # lazy: the dashboard's modules import each other (a cycle to untie)
         from multipolar.web.runs import NotFound
 
         with self.lock:
@@ -288,6 +297,7 @@ class CoalitionJobs:
 
     def cancel(self, key: str) -> dict[str, Any]:
         """Cancel a running job (its answer is discarded, nothing is stored)."""
+        # lazy: the dashboard's modules import each other (a cycle to untie)
         from multipolar.web.runs import Conflict, NotFound
 
         with self.lock:
@@ -305,7 +315,10 @@ class CoalitionJobs:
 
 def run_checks(settings: CoalitionSettings) -> None:
     """Refuse at once what the forecast would refuse (bad event, resolution, vote year)."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import parse_event, plan_vote, scenario_groups, state_names
+
+    # lazy: the dashboard's modules import each other (a cycle to untie)
     from multipolar.web.backend import check_scenario_name
 
     check_scenario_name(settings.scenario)

@@ -398,6 +398,7 @@ async def coalition_cancel(jobs: CoalitionDep,
 
 
 def _world_svg() -> tuple[bytes, bytes]:
+    # lazy: the dashboard's modules import each other (a cycle to untie)
     from multipolar.web.world import map_bytes
 
     return map_bytes()
@@ -424,6 +425,7 @@ def _known_scenario(name: str) -> None:
 
 def _plotly_path() -> Path:
     """The plotly.js bundle shipped inside the installed ``plotly`` package."""
+    # lazy: keeps start-up fast (loads plotly)
     import plotly
 
     path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"

@@ -15,6 +15,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from multipolar.core.specs import DASHBOARD_MEMBERS, RUN_SEED
 from multipolar.web import backend
 from multipolar.web.settings import (
     MAX_COALITION_MEMBERS,
@@ -45,8 +46,9 @@ class RunRequest(BaseModel):
     scenario: Name = Field("russia-neighbourhood", description="a bundled scenario name")
     perspective: Name | None = Field(None, description="perspective overlay (none = base)")
     hypothesis: Name | None = Field(None, description="hypothesis overlay (none = default)")
-    seed: int = Field(7, ge=0, le=MAX_SEED, description="master seed: same seed, same results")
-    members: int = Field(500, ge=1, le=MAX_MEMBERS, description="ensemble members")
+    seed: int = Field(RUN_SEED, ge=0, le=MAX_SEED,
+                      description="master seed: same seed, same results")
+    members: int = Field(DASHBOARD_MEMBERS, ge=1, le=MAX_MEMBERS, description="ensemble members")
     start: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="first year")
     end: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="last year")
     levers: dict[Name, LeverValue] = Field(default_factory=dict, max_length=32,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from multipolar.core.errors import InputError
+from multipolar.core.specs import DASHBOARD_MEMBERS
 
 MAX_MEMBERS = 20_000
 """Most ensemble members one dashboard run may ask for (use the CLI for more)."""
@@ -55,7 +56,7 @@ class Settings:
     port: int = 8000
     queue_size: int = 8
     workers: int = 1
-    default_members: int = 500
+    default_members: int = DASHBOARD_MEMBERS
 
     def __post_init__(self) -> None:
         self.runs_dir = Path(self.runs_dir).expanduser()

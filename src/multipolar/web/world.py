@@ -13,7 +13,9 @@ Depends on :mod:`multipolar.votes`, :mod:`multipolar.data.global_tables` and
 
 from __future__ import annotations
 
+import gzip
 import math
+import re
 import threading
 from functools import lru_cache
 from typing import Any
@@ -38,8 +40,7 @@ def map_svg() -> str:
     ``multipolar.figures.worldmap.svg_map`` without values, its points put on a grid of
     :data:`MAP_GRID` units (about 570 kB instead of 1.2 MB; 130 kB gzipped).
     """
-    import re
-
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.figures.worldmap import svg_map
 
     full = svg_map({}, width=MAP_WIDTH)
@@ -60,8 +61,6 @@ def map_bytes() -> tuple[bytes, bytes]:
 
 @lru_cache(maxsize=1)
 def _map_bytes() -> tuple[bytes, bytes]:
-    import gzip
-
     plain = map_svg().encode("utf-8")
     return plain, gzip.compress(plain, compresslevel=9, mtime=0)
 
@@ -89,7 +88,10 @@ def world_meta(scenario: str | None) -> dict[str, Any] | None:
     """``{groups, group_labels, names}`` of a scenario with ``actor_sets``, else ``None``."""
     if not scenario:
         return None
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.data.global_tables import load_world
+
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import scenario_groups
 
     try:
@@ -104,6 +106,7 @@ def world_meta(scenario: str | None) -> dict[str, Any] | None:
 @lru_cache(maxsize=4)
 def world_observed(until: int | None) -> dict[str, dict[int, float]]:
     """Observed alignment ``{iso3: {year: value}}`` from the bundled table, years <= ``until``."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.data.global_tables import load_world
 
     cy = load_world().country_year
@@ -130,6 +133,7 @@ def observed_channels(until: int | None) -> dict[str, dict[str, Any]]:
     and the US over the last :data:`ARMS_YEARS` years with any import. Security ties and
     investment have no bundled series and are left out.
     """
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.data.global_tables import load_world
 
     cy = load_world().country_year

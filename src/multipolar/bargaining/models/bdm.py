@@ -53,7 +53,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from multipolar.bargaining.issues import IssueSet
+from multipolar.bargaining.issues import IssueSet, weighted_mean
 from multipolar.bargaining.models.base import BargainingModel, Move, Outcome, register
 from multipolar.core.seeding import SeedLike
 
@@ -159,8 +159,6 @@ class _BDMBase(BargainingModel):
     def run(self, issues: IssueSet, *, rounds: int | None = None,
             seed: SeedLike = None) -> Outcome:
         """Play ``rounds`` rounds; the prediction is the weighted mean after the last."""
-        from multipolar.bargaining.issues import weighted_mean
-
         n_rounds = self.default_rounds if rounds is None else rounds
         valid = issues.mask
         # Absent actors sit at the lowest present position (never used, keeps powers finite).

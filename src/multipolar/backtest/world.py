@@ -1,0 +1,325 @@
+"""Back-tests of the world model: every UN member, rolling origins, by seed-002 group.
+
+``multipolar backtest russia-world`` runs, for each origin ``Y`` (2005-2018 by default):
+
+1. **the pooled calibration through ``Y``** (:func:`multipolar.calibrate.pooled.calibrate_pooled`:
+   the scenario loaded blind after ``Y``, its UN members of ``Y``, the search starting from the
+   mechanisms' declared defaults), small by default (:data:`WORLD_CALIB_MEMBERS` members,
+   :data:`WORLD_MAXITER` evaluations) so that fourteen origins stay affordable;
+2. **a forecast of ``Y+1 .. Y+h``** by the forecast pipeline (:func:`multipolar.forecast.
+   pipeline.forecast_ensemble`): every state starts from its observed alignment of ``Y`` and the
+   members' parameters are resampled on the five observed years before ``Y``, as for the
+   neighbourhood; exogenous drivers are cut at ``Y``. ``anchor`` (0 by default, as
+   ``multipolar forecast``) shifts each state's target towards its observed state at ``Y``;
+3. **the baselines** of :mod:`multipolar.backtest.baselines` (persistence, mean of the last
+   three years, linear trend), their intervals from their own errors over the ten origins
+   before ``Y`` (years up to ``Y`` only);
+4. **scores** on the observed years after ``Y`` (to 2019): MAE of the median, its gain over
+   persistence, 90% coverage and CRPS, pooled, by horizon, by group and per origin.
+
+The event-conditional cases history holds (:data:`CONDITIONAL_CASES`: origin 2007 given the
+use of force against Georgia in 2008, origin 2013 given the one against Ukraine in 2014) are
+forecast with and without the event from the same calibration, where their origin is among
+the back-test's origins.
+
+Nothing after ``Y`` reaches a forecast from ``Y``: the calibration, the scenario, the panel
+the forecast starts from and the baselines' errors are all cut at ``Y``; the later years are
+read only to score (tested by altering them). Depends on NumPy, :mod:`multipolar.forecast.pipeline`
+and :mod:`multipolar.calibrate.pooled`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from multipolar.backtest.baselines import BASELINES, baseline_forecast, training_errors
+from multipolar.backtest.scoring import crps_ensemble
+from multipolar.core.errors import InputError
+from multipolar.forecast.origin import ForecastSettings, Panel
+
+WORLD_ORIGINS = tuple(range(2005, 2019))
+"""Default origins: every year a pooled fit may end in (from 2005) whose next year is observed."""
+WORLD_HORIZON = 5
+"""Default years forecast and scored after each origin (fewer where the data end, in 2019)."""
+WORLD_MEMBERS = 100
+"""Default forecast members of a world back-test."""
+WORLD_CALIB_MEMBERS = 8
+"""Default members per evaluation of each origin's pooled calibration."""
+WORLD_MAXITER = 60
+"""Default evaluations of each origin's pooled calibration (``--maxiter`` raises it)."""
+BASELINE_WINDOW = 10
+"""Origins before the forecast origin whose baseline errors make the baselines' intervals."""
+CONDITIONAL_CASES: tuple[tuple[int, str], ...] = (
+    (2007, "use_of_force:GEO@2008"), (2013, "use_of_force:UKR@2014"))
+"""Uses of force the record holds, with the origin just before them."""
+METHODS = ("model", *BASELINES)
+"""Methods scored, in the order the tables show them."""
+BASELINE_MEMBERS = 1000
+"""Members each baseline's error ensemble is resampled to (evenly spaced quantiles)."""
+BOUND_TOLERANCE = 1e-3
+"""A fitted value within this share of its search range of a bound is reported at the bound."""
+
+
+def group_labels(scenario: str | Path) -> dict[str, str]:
+    """``{actor: group label}`` of a scenario's actors (its actor set's groups; '' where none)."""
+    from multipolar.scenario import load_scenario
+
+    ld = load_scenario(scenario)
+    labels: dict[str, str] = {}
+    for aset in ld.raw.get("actor_sets") or []:
+        for gid, g in ((aset or {}).get("groups") or {}).items():
+            if isinstance(g, dict) and g.get("label"):
+                labels[str(gid)] = str(g["label"])
+    return {a.id: labels.get(a.region or "", a.region or "") for a in ld.scenario.actors}
+
+
+@dataclass
+class WorldForecast:
+    """One origin's forecast of every state and the baselines', with the outcomes."""
+
+    origin: int
+    event: str | None
+    years: np.ndarray  # (T,) test years
+    states: list[str]
+    groups: list[str]
+    observed: np.ndarray  # (T, S), NaN where unobserved
+    last: np.ndarray  # (S,) observed at the origin
+    quantiles: dict[str, np.ndarray]  # method -> (3, T, S): p05, median, p95
+    crps: dict[str, np.ndarray]  # method -> (T, S)
+
+    def mask(self, horizon: int | None = None, group: str | None = None) -> np.ndarray:
+        """Boolean ``(T, S)`` of the scored outcomes for ``horizon`` and ``group``."""
+        m = np.isfinite(self.observed) & np.isfinite(self.last)[None, :]
+        if horizon is not None:
+            m &= ((self.years - self.origin) == horizon)[:, None]
+        if group is not None:
+            m &= np.array([g == group for g in self.groups])[None, :]
+        return m
+
+
+def score(forecasts: list[WorldForecast], horizon: int | None = None,
+          group: str | None = None) -> dict[str, dict[str, float]]:
+    """Per method: ``mae``, ``gain`` (1 - MAE / persistence's), ``coverage90``, ``crps``, ``n``."""
+    out: dict[str, dict[str, float]] = {}
+    for meth in METHODS:
+        err, inside, crps = [], [], []
+        for f in forecasts:
+            if meth not in f.quantiles:
+                continue
+            m = f.mask(horizon, group)
+            q = f.quantiles[meth]
+            o = f.observed[m]
+            err.append(np.abs(q[1][m] - o))
+            inside.append((o >= q[0][m]) & (o <= q[2][m]))
+            crps.append(f.crps[meth][m])
+        n = int(sum(e.size for e in err))
+        if n == 0:
+            continue
+        out[meth] = {"mae": float(np.concatenate(err).mean()),
+                     "coverage90": float(np.concatenate(inside).mean()),
+                     "crps": float(np.concatenate(crps).mean()), "n": n}
+    base = out.get("persistence", {}).get("mae")
+    for v in out.values():
+        v["gain"] = 1.0 - v["mae"] / base if base else math.nan
+    return out
+
+
+def mean_change(f: WorldForecast, group: str | None = None) -> dict[str, float]:
+    """Mean change from the origin to the last test year: observed and forecast (median)."""
+    t = f.years.size - 1
+    m = f.mask(None, group)[t]
+    if not m.any():
+        return {"observed": math.nan, "model": math.nan, "n": 0}
+    return {"observed": float(np.mean(f.observed[t, m] - f.last[m])),
+            "model": float(np.mean(f.quantiles["model"][1, t, m] - f.last[m])), "n": int(m.sum())}
+
+
+@dataclass
+class WorldBacktest:
+    """Scores of the world model and the baselines over rolling origins."""
+
+    scenario: str
+    origins: list[int]
+    horizon: int
+    forecasts: list[WorldForecast]
+    calibration: list[dict[str, Any]]
+    conditional: list[tuple[WorldForecast, WorldForecast]] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    events: list[str] = field(default_factory=list)
+
+    @property
+    def groups(self) -> list[str]:
+        """The groups scored, in table order."""
+        gs = {g for f in self.forecasts for g in f.groups}
+        return sorted(gs, key=lambda g: g.removeprefix("the ").lower())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every score as plain values (``backtest russia-world --json``)."""
+        hs = range(1, self.horizon + 1)
+        return _clean({
+            "scenario": self.scenario, "origins": self.origins, "horizon": self.horizon,
+            "settings": self.settings, "events": self.events,
+            "scores": score(self.forecasts),
+            "by_horizon": {str(h): score(self.forecasts, horizon=h) for h in hs},
+            "by_group": {g or "-": score(self.forecasts, group=g) for g in self.groups},
+            "by_origin": {str(f.origin): score([f]) for f in self.forecasts},
+            "conditional": [{
+                "origin": w.origin, "event": w.event, "test_years": [int(w.years[0]),
+                                                                     int(w.years[-1])],
+                "with_event": score([w]), "without_event": {"model": score([p])["model"]},
+                "change_by_group": {g or "-": {"with_event": mean_change(w, g),
+                                                "without_event": mean_change(p, g)["model"]}
+                                    for g in self.groups}}
+                for p, w in self.conditional],
+            "calibration": self.calibration})
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    if isinstance(x, float | np.floating):
+        v = float(x)
+        return round(v, 6) if math.isfinite(v) else None
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def calibrate_origin(scenario: str, origin: int, *, members: int, maxiter: int, seed: int,
+                     sets: list[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The pooled fit through ``origin``: the overrides and a summary (values at a bound named).
+
+    A value within :data:`BOUND_TOLERANCE` of its search range's end is listed under
+    ``at_bound``: the bound decided it, not the data.
+    """
+    import yaml
+
+    from multipolar.calibrate.pooled import POOLED_PARAMETERS, calibrate_pooled, pooled_yaml
+
+    result, model = calibrate_pooled(scenario, until=origin, members=members, seed=seed,
+                                     maxiter=maxiter, sets=sets)
+    doc = yaml.safe_load(pooled_yaml(result, model))
+    at_bound = {}
+    for k, v in result.values.items():
+        lo, hi = POOLED_PARAMETERS.get(k, (-math.inf, math.inf))
+        tol = BOUND_TOLERANCE * (hi - lo) if math.isfinite(hi - lo) else 0.0
+        if v <= lo + tol:
+            at_bound[k] = "lower"
+        elif v >= hi - tol:
+            at_bound[k] = "upper"
+    info = {"origin": origin, "start_mae": result.start_mae, "mae": result.mae,
+            "evaluations": result.evaluations, "seconds": round(result.seconds, 1),
+            "values": dict(result.values), "at_bound": at_bound}
+    return dict(doc["overrides"]), info
+
+
+def forecast_origin(scenario: str, panel: Panel, origin: int, test_until: int,
+                    overrides: dict[str, Any], groups: dict[str, str], *, members: int,
+                    seed: int, sets: list[str] | None = None, events: list[str] | None = None,
+                    assimilation: bool = True, anchor: float = 0.0) -> WorldForecast:
+    """The model's and the baselines' forecasts of every state from ``origin`` (module doc).
+
+    ``panel`` may hold later years: the forecast and the baselines see only its years up to
+    ``origin``; the later ones are the outcomes scored.
+    """
+    from multipolar.forecast.conditional import parse_event
+    from multipolar.forecast.pipeline import forecast_ensemble
+
+    train = panel.truncated(origin)
+    ens, nb, _ = forecast_ensemble(
+        scenario, train, origin, test_until, overrides=overrides,
+        settings=ForecastSettings(anchor=anchor, exogenous="blind"), seed=seed,
+        members=members, sets=sets, events=[parse_event(e) for e in events or []],
+        assimilation=assimilation)
+    cols = [j for j, a in enumerate(ens.actors) if nb[j]]
+    states = [ens.actors[j] for j in cols]
+    years = np.asarray(ens.years[1:], dtype=int)
+    observed = np.array([[panel.value(a, int(y)) for a in states] for y in years])
+    last = np.array([train.value(a, origin) for a in states])
+    x = ens.alignment[:, 1:][:, :, cols]
+    quantiles = {"model": np.percentile(x, [5, 50, 95], axis=0)}
+    crps = {"model": crps_ensemble(x, np.nan_to_num(observed))}
+    hs = years - origin
+    series = {a: train.alignment.get(a, {}) for a in states}
+    window = list(range(origin - BASELINE_WINDOW, origin))
+    for name in BASELINES:
+        errors = training_errors(name, series, window, origin, int(hs.max()))
+        # the baselines' error ensembles are pooled over states: one for all, plus each point
+        spread = baseline_forecast(name, {origin: 0.0}, origin, hs, errors)
+        spread = np.quantile(spread, (np.arange(BASELINE_MEMBERS) + 0.5) / BASELINE_MEMBERS,
+                             axis=0)
+        point = np.array([BASELINES[name](series[a], origin, hs) for a in states]).T  # (T, S)
+        samples = point[None] + spread[:, :, None]
+        quantiles[name] = np.percentile(samples, [5, 50, 95], axis=0)
+        crps[name] = crps_ensemble(samples, np.nan_to_num(observed))
+    return WorldForecast(origin, ", ".join(events) if events else None, years, states,
+                         [groups.get(a, "") for a in states], observed, last, quantiles, crps)
+
+
+def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int = WORLD_HORIZON,
+                   *, members: int = WORLD_MEMBERS, calib_members: int = WORLD_CALIB_MEMBERS,
+                   maxiter: int = WORLD_MAXITER, seed: int = 2013, sets: list[str] | None = None,
+                   events: list[str] | None = None, conditional: bool = True,
+                   assimilation: bool = True, anchor: float = 0.0,
+                   progress: Callable[[str], None] | None = None) -> WorldBacktest:
+    """Rolling origins over every state, and the conditional cases (module doc)."""
+    from multipolar.calibrate.pooled import FIRST_UNTIL
+
+    last = panel.last_year()
+    for o in origins:
+        if not FIRST_UNTIL <= o < last:
+            raise InputError(f"origin {o} is outside {FIRST_UNTIL}-{last - 1}", field="--origins",
+                             fix=f"choose origins from {FIRST_UNTIL} (the first year a pooled "
+                                 f"fit may end in) to {last - 1} (the data end in {last})")
+    if not 0.0 <= anchor <= 1.0:
+        raise InputError(f"--anchor {anchor} is outside 0-1", field="--anchor",
+                         fix="0: the model's own targets; 1: each state's target put at its "
+                             "observed state at the origin")
+    if horizon < 1 or members < 1 or calib_members < 1 or maxiter < 1:
+        raise InputError("--horizon, --members, --calib-members and --maxiter must be at "
+                         "least 1", field="--horizon", fix="pass e.g. --horizon 5")
+    groups = group_labels(scenario)
+    cases = dict(CONDITIONAL_CASES) if conditional and not events else {}
+    fits: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+
+    def fit(o: int) -> dict[str, Any]:
+        if o not in fits:
+            t0 = time.perf_counter()
+            fits[o] = calibrate_origin(scenario, o, members=calib_members, maxiter=maxiter,
+                                       seed=seed, sets=sets)
+            if progress is not None:
+                progress(f"origin {o}: calibrated in {time.perf_counter() - t0:.1f} s")
+        return fits[o][0]
+
+    kw: dict[str, Any] = {"members": members, "seed": seed, "sets": sets,
+                          "assimilation": assimilation, "anchor": anchor}
+    forecasts = []
+    for o in origins:
+        z = min(o + horizon, last)
+        forecasts.append(forecast_origin(scenario, panel, o, z, fit(o), groups, events=events,
+                                         **kw))
+    pairs = []
+    for o, ev in cases.items():
+        if o not in origins:
+            continue
+        z = min(o + horizon, last)
+        plain = next((f for f in forecasts if f.origin == o), None) or \
+            forecast_origin(scenario, panel, o, z, fit(o), groups, **kw)
+        pairs.append((plain, forecast_origin(scenario, panel, o, z, fit(o), groups,
+                                             events=[ev], **kw)))
+    settings = {"members": members, "calib_members": calib_members, "maxiter": maxiter,
+                "seed": seed, "assimilation": assimilation, "anchor": anchor,
+                "baseline_window": BASELINE_WINDOW,
+                "exogenous": "blind"}
+    return WorldBacktest(scenario, list(origins), horizon, forecasts,
+                         [fits[o][1] for o in sorted(fits)], pairs, settings,
+                         list(events or []))

@@ -1,0 +1,178 @@
+"""`multipolar forecast russia-world` and `multipolar backtest russia-world`.
+
+The forecast covers every UN member from its observed state of the origin (or refuses, with a
+located error, a panel that cannot cover the scenario's states); the back-test scores every
+state against the baselines by group, and nothing after an origin reaches its forecast.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import multipolar.data as data_mod
+import multipolar.model.compile as compile_mod
+import multipolar.scenario.tables as tables_mod
+from multipolar.backtest.world import WorldForecast, score, world_backtest
+from multipolar.cli.main import app
+from multipolar.forecast.origin import world_panel
+
+TINY: dict[str, Any] = {"members": 8, "calib_members": 4, "maxiter": 8, "seed": 5}
+
+
+@lru_cache(maxsize=2)
+def _forecast_json() -> dict[str, Any]:
+    res = CliRunner().invoke(app, ["forecast", "russia-world", "--from", "2020", "--to", "2021",
+                                   "--members", "24", "--json"])
+    assert res.exit_code == 0, res.output
+    return dict(json.loads(res.stdout))
+
+
+def test_the_world_forecast_covers_every_state_from_its_observed_state() -> None:
+    doc = _forecast_json()
+    assert doc["origin"] == 2019
+    recs = doc["forecasts"]
+    states = {r["country"] for r in recs}
+    assert len(states) == 193 and {"UKR", "ISR", "AUS", "EST", "BRA"} <= states
+    assert {r["year"] for r in recs} == {2020, 2021}
+    r0 = recs[0]
+    assert set(r0) == {"country", "year", "alignment", "memberships"}
+    assert set(r0["alignment"]) == {"median", "p05", "p95"}
+    assert doc["groups"]["DEU"] == "the West"
+    panel = world_panel()
+    gaps = [abs(r["alignment"]["median"] - panel.value(r["country"], 2019)) for r in recs
+            if r["year"] == 2020]
+    # one year after the observed start, not the free run's 0.13 average miss at 2019
+    assert float(np.median(gaps)) < 0.03
+    isr = next(r for r in recs if r["country"] == "ISR" and r["year"] == 2020)
+    assert isr["alignment"]["median"] > 0.7  # the free run put Israel at 0.11 in 2019
+    wide = [r["alignment"]["p95"] - r["alignment"]["p05"] for r in recs
+            if r["country"] not in ("RUS", "USA", "CHN")]
+    assert min(wide) > 0.0
+
+
+def test_a_panel_that_cannot_cover_the_states_is_a_located_error(tmp_path: Path) -> None:
+    r = CliRunner()
+    names = data_mod.data_path("actor_year_panel.csv")
+    res = r.invoke(app, ["forecast", "russia-world", "--from", "2020", "--to", "2021",
+                         "--members", "4", "--json", "--panel", str(names)])
+    assert res.exit_code == 2
+    assert "actor_year_panel.csv" in res.output and "--panel" in res.output
+    assert "190 of the 190" in res.output and "none covered" in res.output
+    assert '"forecasts"' not in res.output
+    # a neighbourhood panel that lacks one neighbour is refused too, naming it
+    lines = names.read_text().splitlines()
+    partial = tmp_path / "partial.csv"
+    partial.write_text("\n".join([lines[0], *[x for x in lines[1:] if "Kyrgyzstan" not in x]]))
+    res = r.invoke(app, ["forecast", "--from", "2015", "--to", "2016", "--members", "4",
+                         "--json", "--panel", str(partial)])
+    assert res.exit_code == 2 and "Kyrgyzstan" in res.output and "1 of the 14" in res.output
+
+
+def test_the_world_forecast_prints_groups_and_draws_the_map(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["forecast", "russia-world", "--from", "2020", "--to", "2025",
+                                   "--members", "8", "--map", str(tmp_path / "m.png")],
+                             env={"COLUMNS": "80"}, terminal_width=80)
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert max(len(x) for x in lines) <= 80
+    assert any(x.startswith("│ the West ") for x in lines)
+    assert any(x.startswith("closest to the US in 2025") for x in lines)
+    assert (tmp_path / "m.png").stat().st_size > 10_000
+
+
+def _scramble(monkeypatch: pytest.MonkeyPatch, after: int) -> None:
+    """Alter every value dated after ``after``, drop half of them, thin the later UN."""
+    by_actor, yearly, members = (data_mod.column_by_actor_year, compile_mod.yearly_column,
+                                 tables_mod._members)
+
+    def bad(y: int, v: float) -> float:
+        return -3.0 * v + 0.7 + 0.01 * y
+
+    def by_actor_year(*args: Any, **kw: Any) -> dict[str, dict[int, float]]:
+        table = by_actor(*args, **kw)
+        return {a: {y: (bad(y, v) if y > after else v) for y, v in s.items()
+                    if y <= after or y % 2 == 0} for a, s in table.items()}
+
+    def by_year(*args: Any, **kw: Any) -> dict[int, float]:
+        return {y: (bad(y, v) if y > after else v) for y, v in yearly(*args, **kw).items()}
+
+    for mod in (data_mod, compile_mod):
+        monkeypatch.setattr(mod, "column_by_actor_year", by_actor_year)
+    monkeypatch.setattr(compile_mod, "yearly_column", by_year)
+    from multipolar.scenario import load_scenario
+
+    raw = load_scenario("russia-world").raw["actor_sets"][0]
+    kept = set(raw.get("overrides") or {}) | set(raw.get("group_overrides") or {}) | {
+        "RUS", "USA", "CHN", "UKR", "GEO"}  # the scenario names these: they stay members
+
+    def later_members(y: int) -> set[str]:
+        now = sorted(members(y))
+        return set(now) if y <= after else {c for i, c in enumerate(now) if i % 3 or c in kept}
+
+    monkeypatch.setattr(tables_mod, "_members", later_members)
+
+
+def _forecasts(origin: int) -> WorldForecast:
+    res = world_backtest("russia-world", world_panel(), [origin], 2, conditional=False, **TINY)
+    return res.forecasts[0]
+
+
+def test_a_world_backtest_from_2010_uses_nothing_after_2010(monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    clean = _forecasts(2010)
+    with monkeypatch.context() as m:
+        _scramble(m, 2010)
+        altered = _forecasts(2010)
+        earlier = _scramble  # the same alteration from 2008 on reaches the forecast
+        earlier(m, 2008)
+        reached = _forecasts(2010)
+    assert altered.states == clean.states
+    for meth, q in clean.quantiles.items():
+        assert np.array_equal(q, altered.quantiles[meth]), meth
+    assert not np.array_equal(np.nan_to_num(clean.observed), np.nan_to_num(altered.observed))
+    assert not np.array_equal(clean.quantiles["model"], reached.quantiles["model"])
+
+
+def test_world_backtest_scores_by_group_and_the_conditional_case() -> None:
+    res = world_backtest("russia-world", world_panel(), [2013], 1, **TINY)
+    s = score(res.forecasts)
+    assert set(s) == {"model", "persistence", "mean3", "trend"}
+    assert s["model"]["n"] == 190 and s["persistence"]["gain"] == 0.0
+    west = score(res.forecasts, group="the West")
+    from multipolar.backtest.world import group_labels
+
+    n_west = sum(1 for a, g in group_labels("russia-world").items() if g == "the West")
+    assert west["model"]["n"] == n_west - 1  # less the US, held at 1
+    assert {"the West", "Sub-Saharan Africa", "the post-Soviet space"} <= set(res.groups)
+    (plain, war), = res.conditional
+    assert war.event == "use_of_force:UKR@2014" and plain.event is None
+    ukr = war.states.index("UKR")
+    assert war.quantiles["model"][1, 0, ukr] > plain.quantiles["model"][1, 0, ukr]
+    doc = res.to_dict()
+    assert doc["conditional"][0]["origin"] == 2013
+    assert "the West" in doc["by_group"] and doc["calibration"][0]["origin"] == 2013
+
+
+def test_world_backtest_cli_refuses_origins_outside_the_pooled_years() -> None:
+    res = CliRunner().invoke(app, ["backtest", "russia-world", "--origins", "2003"])
+    assert res.exit_code == 2 and "2005" in res.output
+
+
+def test_an_anchored_forecast_keeps_the_effect_of_an_event() -> None:
+    from multipolar.backtest.world import forecast_origin, group_labels
+
+    kw: dict[str, Any] = {"members": 8, "seed": 5, "anchor": 1.0}
+    groups = group_labels("russia-world")
+    plain = forecast_origin("russia-world", world_panel(), 2013, 2014, {}, groups, **kw)
+    war = forecast_origin("russia-world", world_panel(), 2013, 2014, {}, groups,
+                          events=["use_of_force:UKR@2014"], **kw)
+    ukr = war.states.index("UKR")
+    # the anchor is measured without the event, so it does not cancel the target's turn
+    assert war.quantiles["model"][1, 0, ukr] > plain.quantiles["model"][1, 0, ukr] + 0.01
