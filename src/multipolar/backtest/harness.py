@@ -377,14 +377,47 @@ def _forecasts(panel: Panel, run: ModelRun, test_until: int, weights: dict[int, 
     return fc
 
 
+def _origin_run(origin: int, end: int, *, panel: Panel, **kw: Any) -> ModelRun:
+    """One origin's calibration and forecast (a task of :func:`origin_runs`)."""
+    return model_run(panel, origin, end, **kw)
+
+
+def origin_runs(panel: Panel, spans: list[tuple[int, int]], evaluator: Any = None,
+                **kw: Any) -> list[ModelRun]:
+    """:func:`model_run` for every ``(origin, end)`` in ``spans``, in that order.
+
+    The origins are independent tasks mapped over ``evaluator`` (local, processes or Dask;
+    :func:`multipolar.ensemble.tasks.map_tasks`): each calibrates and forecasts with the same
+    seed wherever it runs, so the runs do not depend on the executor. ``kw["progress"]`` (the
+    calibration's per-evaluation callback) is called only when the origins run in this
+    process; on other executors each finished origin is reported instead.
+    """
+    from multipolar.ensemble.tasks import map_tasks
+
+    progress = kw.pop("progress", None)
+    local = evaluator is None or getattr(evaluator, "name", "local") == "local"
+    common = {**kw, "panel": panel, "progress": progress if local else None}
+    done = None
+    if progress is not None and not local:
+        finished: list[int] = []
+
+        def done(_i: int, _run: Any) -> None:
+            finished.append(_i)
+            progress(len(finished), math.nan)
+
+    return map_tasks(_origin_run, spans, evaluator, common=common, done=done)
+
+
 def rolling_backtest(panel: Panel, origins: list[int], horizon: int = 5, *,
                      test_until: int | None = None, warmup: int = STACK_WARMUP,
-                     **kw: Any) -> BacktestResult:
+                     evaluator: Any = None, **kw: Any) -> BacktestResult:
     """Back-tests from several origins, each tested up to ``horizon`` years (panel permitting).
 
     The model is also run from up to ``warmup`` origins before the first one; every model
     forecast whose outcome year is at or before an evaluated origin ``Y`` trains the stacking
     weights used at ``Y`` (:mod:`multipolar.forecast.stacking`), never a later one.
+    The origins' runs are independent and are mapped over ``evaluator`` (default: this
+    process); the result does not depend on it (:func:`origin_runs`).
     """
     last = panel.last_year()
     first = min(y for s in panel.alignment.values() for y in s)
@@ -393,8 +426,9 @@ def rolling_backtest(panel: Panel, origins: list[int], horizon: int = 5, *,
         _check_years(panel, o, ends[o])
     extra = [o for o in range(min(origins) - warmup, min(origins)) if o >= first + 3]
     members = int(kw.get("members", 500))
-    runs = {o: model_run(panel, o, max(ends.get(o, o), min(o + horizon, last)), **kw)
-            for o in sorted(set(origins) | set(extra))}
+    every = sorted(set(origins) | set(extra))
+    runs = dict(zip(every, origin_runs(panel, [(o, max(ends.get(o, o), min(o + horizon, last)))
+                                               for o in every], evaluator, **kw), strict=True))
     records = StackRecords()
     for run in runs.values():
         med = np.median(run.alignment, axis=0)

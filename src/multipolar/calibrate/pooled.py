@@ -119,8 +119,14 @@ def calibrate_pooled(scenario: str = "russia-world", *, until: int = LAST_UNTIL,
                      hypothesis: str | None = None,
                      free: dict[str, tuple[float, float]] | None = None,
                      progress: Callable[[int, float], None] | None = None,
+                     starts: int = 1, evaluator: Any = None,
                      ) -> tuple[CalibrationResult, CompiledModel]:
-    """Fit the pooled parameters on every state's alignment up to ``until`` (module docstring)."""
+    """Fit the pooled parameters on every state's alignment up to ``until`` (module docstring).
+
+    ``starts`` > 1 runs parallel restarts from more points in the bounds, mapped over
+    ``evaluator`` (:func:`multipolar.calibrate.history.calibrate`); the fit does not depend on
+    the executor.
+    """
     from multipolar.forecast.origin import load_for_origin
 
     check_until(until)
@@ -130,7 +136,8 @@ def calibrate_pooled(scenario: str = "russia-world", *, until: int = LAST_UNTIL,
     result, model = calibrate(loaded, until=until, free=free, members=members, seed=seed,
                               maxiter=maxiter, restarts=0, progress=progress,
                               observed=model_observations(until),
-                              start_values=declared_defaults(list(free)))
+                              start_values=declared_defaults(list(free)), starts=starts,
+                              evaluator=evaluator)
     result.objective = "pooled"
     return result, model
 

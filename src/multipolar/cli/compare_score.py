@@ -46,8 +46,13 @@ def print_view_scores(s: dict[str, Any]) -> None:
 
 def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | None,
                   origins: str | None, horizon: int, panel: Path | None, members: int,
-                  seed: int, sets: list[str] | None, json_: bool, quiet: bool) -> None:
-    """``multipolar compare --score``: every view (default: all) on the same back-test."""
+                  seed: int, sets: list[str] | None, json_: bool, quiet: bool, *,
+                  executor: str = "local", workers: int | None = None,
+                  scheduler: str | None = None) -> None:
+    """``multipolar compare --score``: every view (default: all) on the same back-test.
+
+    Each view's origins run on ``--executor`` (the scores do not depend on it).
+    """
     from multipolar.backtest.compete import (
         SCORE_CALIB_MEMBERS,
         SCORE_MAXITER,
@@ -57,11 +62,13 @@ def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | Non
         score_views,
     )
     from multipolar.cli.calibrate_cmds import _parse_origins
+    from multipolar.ensemble import evaluator_from_name
     from multipolar.explore.compare import resolve_names
     from multipolar.forecast.origin import load_panel
     from multipolar.scenario import load_scenario
 
     with user_errors():
+        ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler)
         sc = load_scenario(scenario).scenario
         views = [View("base", "scenario")]
         every = not perspectives and not hypotheses  # neither named: all of both
@@ -78,9 +85,11 @@ def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | Non
             if not quiet and not json_:
                 console.print(f"back-testing {label} ...")
 
-        s = score_views(pnl, views, ors, horizon, scenario=scenario, seed=seed,
-                        members=members, calib_members=SCORE_CALIB_MEMBERS,
-                        maxiter=SCORE_MAXITER, prefit=SCORE_PREFIT, sets=sets, progress=say)
+        with ev:  # one pool or cluster for every view
+            s = score_views(pnl, views, ors, horizon, scenario=scenario, seed=seed,
+                            members=members, calib_members=SCORE_CALIB_MEMBERS,
+                            maxiter=SCORE_MAXITER, prefit=SCORE_PREFIT, sets=sets,
+                            progress=say, evaluator=ev)
         if json_:
             print_json(s)
             return
