@@ -125,9 +125,8 @@ def test_coalition_ensemble_is_identical_across_executors(cluster):
 def test_cli_runs_a_world_calibration_on_an_existing_dask_cluster(cluster, tmp_path):
     base = ["calibrate", "russia-world", "--until", "2006", "--members", "3", "--maxiter",
             "5", "--starts", "2", "--seed", "4", "--json"]
-    local = runner.invoke(app, base + ["--out", str(tmp_path / "a.yaml")])
-    remote = runner.invoke(app, base + ["--out", str(tmp_path / "b.yaml"), "--executor", "dask",
-                                        "--scheduler", cluster.scheduler_address])
+    local = runner.invoke(app, [*base, "--out", str(tmp_path / "a.yaml")])
+    remote = runner.invoke(app, [*base, "--out", str(tmp_path / "b.yaml"), "--executor", "dask", "--scheduler", cluster.scheduler_address])
     assert local.exit_code == 0, local.output
     assert remote.exit_code == 0, remote.output
     a, b = json.loads(local.stdout), json.loads(remote.stdout)
@@ -143,3 +142,19 @@ def test_bad_executor_options_are_clean_errors():
     assert res.exit_code != 0 and "--scheduler" in res.output
     res = runner.invoke(app, ["calibrate", "russia-world", "--starts", "0", "--until", "2006"])
     assert res.exit_code != 0 and "--starts" in res.output
+
+
+def test_explore_design_is_identical_across_executors(cluster):
+    from multipolar.explore.runner import ExploreSpec, explore
+
+    spec = ExploreSpec(scenario="russia-neighbourhood", design="lhs", n=12,
+                       uncertainties="levers", outcomes=("alignment[Belarus][2025]",),
+                       seed=4, end=2025, chunk=5)
+    out = {}
+    for name, ev in _evaluators(cluster).items():
+        s = explore(spec, ev)
+        assert s["timing"]["executor"] == name
+        s.pop("timing")
+        out[name] = json.dumps(s, sort_keys=True, default=str)
+    assert out["processes"] == out["local"] and out["dask"] == out["local"]
+    assert "alignment[Belarus][2025]" in out["local"]

@@ -94,6 +94,9 @@ def calibrate(
 
     with user_errors(set_):
         ev = _evaluator(executor, workers, scheduler)
+        if starts < 1:
+            raise InputError(f"--starts {starts} is below 1", field="--starts",
+                             fix="pass --starts 1 (one search) or more (parallel restarts)")
         prepare_out(out_file, is_file=True)
         if _is_world(scenario):
             _calibrate_pooled(scenario, until, out_file, members, seed, maxiter, perspective,
@@ -102,6 +105,10 @@ def calibrate(
         if objective not in ("forecast", "history", "memberships"):
             raise InputError(f"unknown objective '{objective}'", field="--objective",
                              fix="choose forecast, history or memberships")
+        if starts != 1 and objective != "history":
+            raise InputError(f"--starts applies to the history and world fits, not the "
+                             f"{objective} objective", field="--starts",
+                             fix="add --objective history, or drop --starts")
         if objective == "memberships":
             _calibrate_memberships(scenario, until, set_, perspective, hypothesis, out_file,
                                    json_)
