@@ -169,13 +169,8 @@ class Tables:
     rounded to float32 where the engine stores them so."""
 
     def __init__(self, cm: Any) -> None:
-        from multipolar.model.engine import (
-            _eligible,
-            _last_finite_upto,
-            _rules,
-            _shares,
-            _sphere_reference,
-        )
+        from multipolar.model.engine import _eligible, _last_finite_upto, _rules, _shares
+        from multipolar.model.mechanisms.sphere import reference as _sphere_reference
 
         self.cm = cm
         self.actors = list(cm.actors)
@@ -239,12 +234,14 @@ class Tables:
     def world_series(self, cm: Any) -> None:
         """The world mechanisms' yearly inputs per actor (years, actors), in plain Python.
 
-        The Russian share of a state's arms imports over the last ``ARMS_WINDOW`` years with
+        The Russian share of a state's arms imports over the last ``arms_window`` years with
         a known total (summed directly here; the engine differences running sums), and its
         trade shares with Russia and China, each carried forward from the last known value
         (0 before any).
         """
-        from multipolar.model.engine import ARMS_WINDOW
+        from multipolar.model.mechanisms.world import ArmsAndEnergy
+
+        ARMS_WINDOW = round(ArmsAndEnergy.defaults()["arms_window"])
 
         obs, n_t = cm.obs, len(self.years)
         frm, tot = obs.get("arms_from_russia"), obs.get("arms_total")

@@ -25,7 +25,8 @@ import mesa  # noqa: E402
 import mesa_peer  # noqa: E402
 
 from multipolar.model.api import compile_model, simulate  # noqa: E402
-from multipolar.model.engine import _world_series  # noqa: E402
+from multipolar.model.mechanisms._maths import carried_forward  # noqa: E402
+from multipolar.model.mechanisms.world import ArmsAndEnergy, arms_share  # noqa: E402
 from multipolar.scenario import load_scenario  # noqa: E402
 
 N = 5
@@ -66,7 +67,11 @@ def test_world_inputs_are_the_engines(world):
     """The peer derives the arms share (a window over SIPRI deliveries) and the carried
     trade shares itself; they equal the engine's context rows."""
     tb = mesa_peer.Tables(world)
-    ref = _world_series(world)
+    shape = (world.n_years, len(world.actors))
+    window = round(ArmsAndEnergy.defaults()["arms_window"])
+    ref = {"_arms_share_russia": arms_share(world, window),
+           "_trade_share_russia": carried_forward(world.obs.get("trade_share_russia"), shape),
+           "_china_trade_share": carried_forward(world.obs.get("trade_share_china"), shape)}
     for mine, theirs in ((tb.arms_share_russia, "_arms_share_russia"),
                          (tb.trade_russia, "_trade_share_russia"),
                          (tb.trade_china, "_china_trade_share")):

@@ -19,6 +19,7 @@ from multipolar.votes.coalition import (
 from multipolar.votes.features import feature_panel
 from multipolar.votes.fitting import fit_until, training_rows
 from multipolar.votes.levels import level_spreads, vote_offsets
+from multipolar.votes.votemodel import RIDGE
 
 EVENT = ("use_of_force:UKR@2022",)
 
@@ -120,6 +121,18 @@ def test_vote_year_after_event_simulates_the_years_between(world, model):
     assert res["resolution"]["vote_year"] == 2024
     with pytest.raises(MultipolarError, match="before the event"):
         _run(world, model, vote_year=2021)
+    with pytest.raises(MultipolarError, match="scenario's last year 2035"):
+        _run(world, model, vote_year=2037)
+
+
+def test_arms_share_scaling():
+    from multipolar.model.engine import scaled_arms_share
+
+    s = np.array([[0.0, 0.5, 1.0, 0.2]])
+    assert np.allclose(scaled_arms_share(s, np.ones_like(s)), s)
+    assert np.allclose(scaled_arms_share(s, np.full_like(s, 2.0)), [[0.0, 2 / 3, 1.0, 0.4 / 1.2]])
+    assert np.allclose(scaled_arms_share(s, np.zeros_like(s)), [[0.0, 0.0, 0.0, 0.0]])
+    assert scaled_arms_share(s, None) is s
 
 
 def test_vote_level_spread_from_past_votes(world, groups, model):
@@ -130,6 +143,13 @@ def test_vote_level_spread_from_past_votes(world, groups, model):
     lv = level_spreads(model, x, rows)
     assert 5309 not in lv["votes_used"] and len(lv["votes_used"]) == 12
     assert all(0.1 < v < 2.0 for v in lv["vote_sd"])
+    cov = np.asarray(lv["vote_cov"])
+    assert np.allclose(cov, cov.T) and np.linalg.eigvalsh(cov).min() > -1e-12
+    assert np.allclose(np.sqrt(np.diag(cov)), lv["vote_sd"])
+    # one pseudo-kind at the prior: with one recorded kind the kinds' spread is the prior's
+    early = fit_until(world, 2012, groups)
+    assert early.meta["levels"]["kinds"] == 1
+    assert np.allclose(early.meta["levels"]["kind_cov"], np.eye(3) / RIDGE)
     assert model.meta["levels"] == lv
 
 
@@ -192,3 +212,23 @@ def test_cli_calibration_check_writes_diagram_and_figures(tmp_path):
     assert set(doc["calibration_check"]) == {"leave_one_vote_out", "forward"}
     assert doc["model"]["meta"]["levels"]["kinds"] == 1
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_forecast_from_a_2013_fit_reads_nothing_later(world, groups):
+    """Changing every datum after 2013 leaves a forecast from a fit through 2013 as it was."""
+    model = fit_until(world, 2013, groups, with_record=True)
+    settings = CoalitionSettings(events=("use_of_force:UKR@2015",), members=20, seed=4,
+                                 perspective="western")
+    a = coalition_forecast(settings, world=world, model=model)
+    changed = world.until(2019)
+    cy = changed.country_year
+    later = cy["year"] > 2013
+    cy.loc[later, "rel_pos_ru0_us1"] = 1.0 - cy.loc[later, "rel_pos_ru0_us1"]
+    cy.loc[later, "idealpoint"] = -cy.loc[later, "idealpoint"]
+    cy.loc[later, "v2x_polyarchy"] = 0.0
+    v = changed.votes
+    v.loc[v["rcid"].isin(changed.rollcalls.loc[changed.rollcalls["year"] > 2013, "rcid"]),
+          "vote"] = 3
+    b = coalition_forecast(settings, world=changed, model=model)
+    assert a == b
+    assert a["world"]["simulated"] and a["world"]["origin"] == 2013

@@ -27,6 +27,7 @@ from multipolar.data import column_by_actor_year, yearly_column
 from multipolar.model.mechanisms import check_mechanisms, clip_to_bounds, declared_params
 from multipolar.scenario.schema import (
     INSTITUTION_EVENTS,
+    FuturePath,
     Lever,
     Param,
     Scenario,
@@ -138,6 +139,8 @@ class FutureSpec:
     reversion: str
     floor: float | None
     cap: float | None
+    default_reversion: float = FuturePath.model_fields["reversion"].default
+    """The scenario language's default rate, for a mean-reverting path without its own."""
 
 
 @dataclass

@@ -5,6 +5,11 @@ variables and ``(members, actors, institutions)`` for memberships). One year is 
 the enabled mechanisms of :mod:`multipolar.model.mechanisms`; the only Python loop is over
 years. Parameters are drawn per member from counter-based streams (:mod:`multipolar.core.rng`), so
 member ``i`` of seed ``s`` is the same whatever chunk it runs in.
+
+The engine holds no model content: the state variables, their starting values and bounds,
+the outcomes, the random streams and the context items a mechanism computes are declared by
+the mechanisms (:mod:`multipolar.model.mechanisms.base`) and only assembled here. The engine
+itself offers the scenario's data as context items and steps the scenario's drivers.
 Depends on NumPy and the model's compile and mechanisms modules.
 """
 
@@ -19,16 +24,20 @@ import numpy as np
 from multipolar.core import rng
 from multipolar.core.seeding import SeedLike
 from multipolar.model.compile import CompiledModel, InstitutionRules
-from multipolar.model.mechanisms import ORDER, STREAMS, Mechanism, resolve
-from multipolar.model.mechanisms.sphere import initial_sphere, sphere_shares
-from multipolar.model.state import FLOWS, F, ParamView, SharedYear, State, StepContext
-
-ACTOR_OUTCOMES = ("alignment", "china_share", "subsidy", "coercion", "conflict", "integration",
-                  "democracy", "dependence", "attraction", "assertion", "sphere_russia",
-                  "sphere_china", "sphere_west")
-SPHERE_OUTCOMES = ("sphere_russia", "sphere_china", "sphere_west")  # per pole, in POLES order
-CORE_OUTCOMES = ("capacity", "regime_security", "recognition", "oil_price", "china_weight")
-_RECORD_ACTOR = {"integration": "integration_depth"}  # outcome -> State field, where they differ
+from multipolar.model.mechanisms import MECHANISMS, STREAMS, Mechanism, resolve
+from multipolar.model.mechanisms._maths import carried_forward
+from multipolar.model.mechanisms.base import DRIVERS, Yearly
+from multipolar.model.mechanisms.institutions import Institutions, eligible
+from multipolar.model.mechanisms.world import world_series  # noqa: F401  (public: votes.coalition)
+from multipolar.model.state import (
+    F,
+    ParamView,
+    SharedYear,
+    StartContext,
+    State,
+    StepContext,
+    flow_names,
+)
 
 
 @dataclass
@@ -102,72 +111,20 @@ def _shares(v: np.ndarray, nb: np.ndarray) -> np.ndarray:
     return v / total if total > 0 else v
 
 
-def _sphere_reference(model: CompiledModel, nb: np.ndarray) -> np.ndarray:
-    """The sphere's starting shares ``(actors, channels, poles)`` from the first year's data."""
-    n_a = len(model.actors)
-    obs = model.obs
-
-    def first(name: str) -> np.ndarray:
-        arr = obs.get(name + "_first", np.full(n_a, np.nan))
-        return np.where(np.isfinite(arr), arr, 0.0)
-
-    hist0 = np.maximum(model.member_hist[0], 0).astype(np.float32)
-
-    def share(pole: int) -> np.ndarray:
-        cols = np.flatnonzero(model.inst_pole == pole)
-        return hist0[:, cols].mean(axis=1) if cols.size else np.zeros(n_a)
-
-    return initial_sphere(first("trade_share_russia"), first("trade_share_china"), share(0),
-                          share(1), share(2), model.static.get("russian_base", np.zeros(n_a)),
-                          model.patronage, nb)
-
-
-def _init_state(model: CompiledModel, p: dict[str, np.ndarray], n: int,
-                nb: np.ndarray, gas: np.ndarray) -> State:
-    n_a = len(model.actors)
-    n_i = len(model.institutions)
-    obs = model.obs
-    def first(name: str, default: float) -> np.ndarray:
-        arr = obs.get(name + "_first", np.full(n_a, np.nan))
-        return np.where(np.isfinite(arr), arr, default)
-
-    nominal = model.static["un_alignment_nominal"]
-    x0 = np.where(np.isfinite(obs.get("un_alignment_first", np.full(n_a, np.nan))),
-                  first("un_alignment", 0.0), np.nan_to_num(nominal, nan=0.0))
-    dem0 = first("democracy", 0.5)
-    if "democracy_nominal" in model.static:
-        dn = model.static["democracy_nominal"]
-        dem0 = np.where(np.isfinite(dn), dn, dem0)
-    trs = first("trade_share_russia", 0.0)
-    tch = first("trade_share_china", 0.0)
-    hist0 = np.maximum(model.member_hist[0], 0).astype(np.int8)
-    russia = np.flatnonzero(model.inst_pole == 0)
-    depth0 = hist0[:, russia].mean(axis=1) * 0.5 if russia.size else np.zeros(n_a)
-    oil0 = _driver_start(model, p, "oil_price", n)
-    cw0 = _driver_start(model, p, "china_weight", n)
-    z = np.zeros((n, n_a), dtype=F)
-    cap0 = (np.maximum(oil0, 1.0) / p["resource_rents.ref_price"]) ** p["resource_rents.elasticity"]
-    def full(v: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(np.asarray(v, dtype=F), (n, n_a)).copy()
-
-    return State(
-        alignment=full(x0), democracy=full(dem0),
-        dependence=full((0.5 * (np.minimum(2.0 * trs, 1.0) + gas)) * nb),
-        china_share=full(tch * nb), integration_depth=full(depth0 * nb),
-        frozen=full(model.frozen[0]),
-        membership=np.broadcast_to(hist0.T[:, None, :] > 0, (n_i, n, n_a)).copy(),
-        capacity=np.asarray(cap0, dtype=F), regime_security=np.full(n, 0.5, dtype=F),
-        recognition=np.full(n, 0.5, dtype=F), oil_price=oil0, china_weight=cw0,
-        accession_barrier=z.copy(), red_line_hold=z.copy(), target_shift=z.copy(),
-        alignment_jump=z.copy(),
-        attraction=z.copy(), assertion=z.copy(), subsidy=z.copy(), coercion=z.copy(),
-        conflict=z.copy(), threat=z.copy(),
-        sphere=np.broadcast_to(_sphere_reference(model, nb), (n, n_a, 4, 3)).copy(),
-        sphere_push=np.zeros((n, n_a, 4, 3), dtype=F), west_discount=z.copy(),
-        candidacy=np.broadcast_to(np.maximum(_rules(model).candidacy[0], 0).T[:, None, :],
-                                  (n_i, n, n_a)).astype(F),
-        friction=z.copy(),
-    )
+def _init_state(model: CompiledModel, init: StartContext) -> State:
+    """Every declared state variable at its owner's starting value (drivers: the engine's)."""
+    values: dict[str, np.ndarray] = {}
+    for name, var in MECHANISMS.state_vars.items():
+        owner = MECHANISMS.owners[name]
+        if owner == "drivers":
+            values[name] = init.drivers[name]
+            continue
+        cls = resolve(owner, model.implementation.get(owner, "default"))
+        got = cls.start(var, init)
+        arr = np.asarray(got)
+        values[name] = arr if arr.shape == init.shape(var) and arr.dtype == var.dtype \
+            else init.full(var, arr)
+    return State(**values)
 
 
 def _rules(model: CompiledModel) -> InstitutionRules:
@@ -206,7 +163,7 @@ def _driver_step(model: CompiledModel, p: dict[str, np.ndarray], name: str, prev
         new = p[fut.level] if fut.level else prev
     elif fut.model == "mean_reverting":
         level = np.log(np.maximum(p[fut.level], 1e-9)) if fut.level else log_prev
-        rev = p[fut.reversion] if fut.reversion else 0.3
+        rev = p[fut.reversion] if fut.reversion else fut.default_reversion
         new = np.exp(log_prev + rev * (level - log_prev) + shock)
     else:
         drift = p[fut.drift] if fut.drift else 0.0
@@ -218,12 +175,14 @@ def _driver_step(model: CompiledModel, p: dict[str, np.ndarray], name: str, prev
 
 
 def _eligible(model: CompiledModel, pole: int) -> np.ndarray:
-    """Actors that may join an institution of ``pole`` (West: EU-eligible; China: close)."""
-    if pole == 1:
-        return model.static["eu_eligibility"] > 0
-    if pole == 2:
-        return model.static["china_proximity"] >= 0.5
-    return np.ones(len(model.actors), dtype=bool)
+    """Who may join a format of ``pole``: the ``institutions`` rule at its nominal threshold.
+
+    For code that reproduces the engine's eligibility.
+    """
+    spec = model.params.get("institutions.china_eligibility")
+    threshold = spec.nominal if spec is not None else \
+        Institutions.defaults()["china_eligibility"]
+    return eligible(model, pole, float(threshold))
 
 
 def _gas(model: CompiledModel, p: dict[str, np.ndarray], n: int) -> np.ndarray:
@@ -267,23 +226,25 @@ def _views(steps: list[tuple[str, Mechanism]], row: dict[str, Any], member: dict
     return out
 
 
-def _static_items(model: CompiledModel, p: dict[str, np.ndarray], n: int,
-                  gas: np.ndarray) -> dict[str, Any]:
-    """Context items that do not change over the years."""
+def _static_items(model: CompiledModel, init: StartContext) -> dict[str, Any]:
+    """Context items that do not change over the years.
+
+    The scenario's data, then what the mechanisms provide (a :class:`Yearly` item is
+    stored as ``_name``, a row handed out each year).
+    """
     nb_b = model.neighbours
-    n_i = len(model.institutions)
+    n, n_i = init.n, len(model.institutions)
+    p = init.p
     static = {k: v.astype(F) for k, v in model.static.items()}
     items: dict[str, Any] = {
         "neighbours": nb_b.astype(F), "neighbour_mask": nb_b,
-        "neighbour_index": np.flatnonzero(nb_b), "gas_dependence": gas,
+        "neighbour_index": np.flatnonzero(nb_b), "gas_dependence": init.gas,
         "patronage": model.patronage.astype(F),
         "alignment_reference": np.nan_to_num(model.static["un_alignment_ref"], nan=0.0)
         .astype(F),
         "institution_pole": model.inst_pole, "institution_exclusions": model.inst_excl,
         "west_institutions": np.flatnonzero(model.inst_pole == 1),
         "russia_institutions": np.flatnonzero(model.inst_pole == 0),
-        "institution_columns": [np.flatnonzero(nb_b & _eligible(model, int(pole)))
-                                for pole in model.inst_pole],
         "attractiveness": np.stack([p.get(f"institution.{i}.attractiveness", np.zeros(n))
                                     for i in model.institutions], axis=1).astype(F)
         if n_i else np.zeros((n, 0), dtype=F),
@@ -294,76 +255,36 @@ def _static_items(model: CompiledModel, p: dict[str, np.ndarray], n: int,
     for k in ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer",
               "western_pull", "russian_presence", "bargain_partner"):
         items[k] = static[k]
-    items.update(_world_series(model))
-    items["sphere_reference"] = _sphere_reference(model, nb_b.astype(F))
+    shape = (model.n_years, len(model.actors))
+    for k, series in YEARLY_DATA.items():
+        items["_" + k] = carried_forward(model.obs.get(series), shape)
     pairs = getattr(model, "conflict_pairs", None)
     items["conflict_partners"] = (pairs if pairs is not None and pairs.size
                                   else np.zeros((nb_b.size, nb_b.size))).astype(F)
-    items["institution_columns_in_neighbours"] = [
-        np.searchsorted(items["neighbour_index"], cols) for cols in items["institution_columns"]]
+    init.items = items
+    for cls in _providers(model):
+        for k, v in cls.provide(init).items():
+            if isinstance(v, Yearly):
+                items["_" + k] = np.asarray(v.values)
+            else:
+                items[k] = v
     return items
 
 
-def _carried(arr: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray:
-    """``(years, actors)`` values carried forward from the last finite one (0 before any)."""
-    if arr is None:
-        return np.zeros(shape, dtype=F)
-    ok = np.isfinite(arr)
-    idx = np.where(ok, np.arange(arr.shape[0])[:, None], -1)
-    idx = np.maximum.accumulate(idx, axis=0)
-    out = np.take_along_axis(np.nan_to_num(arr, nan=0.0), np.maximum(idx, 0), axis=0)
-    return np.where(idx >= 0, out, 0.0).astype(F)
+YEARLY_DATA = {"trade_share_russia": "trade_share_russia",
+               "china_trade_share": "trade_share_china"}
+"""Context items that are data series carried forward (item: series); the row of the year is
+the item."""
 
 
-ARMS_WINDOW = 5
-"""Years of arms deliveries summed for a state's Russian share of arms imports (lumpy data)."""
-
-
-ARMS_LEVER = "russia_arms_deliveries"
-"""Lever scaling Russia's arms deliveries (1 = as recorded, carried forward after the data)."""
-
-
-def scaled_arms_share(share: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
-    """Russia's share of arms imports when its deliveries are ``scale`` times those recorded.
-
-    The other suppliers' deliveries stay as they were: ``k s / (1 - s + k s)``. A state that
-    buys no Russian arms keeps a share of 0, so the lever reaches Russia's arms clients only.
-    """
-    if scale is None:
-        return share
-    k = np.asarray(scale, dtype=np.float64)
-    s = share.astype(np.float64)
-    den = 1.0 - s + k * s
-    return np.where(den > 0, k * s / np.where(den > 0, den, 1.0), 0.0).astype(share.dtype)
-
-
-def world_series(model: CompiledModel) -> dict[str, np.ndarray]:
-    """Public name of :func:`_world_series` (the coalition forecast reads the arms share)."""
-    return _world_series(model)
-
-
-def _world_series(model: CompiledModel) -> dict[str, np.ndarray]:
-    """Yearly world context rows ``(years, actors)`` (zeros where the scenario has no data).
-
-    The Russian share of a state's arms imports over the last :data:`ARMS_WINDOW` observed
-    years, and its trade shares with Russia and China, each carried forward after its data.
-    """
-    shape = (model.n_years, len(model.actors))
-    obs = model.obs
-    frm, tot = obs.get("arms_from_russia"), obs.get("arms_total")
-    share = np.zeros(shape, dtype=F)
-    if frm is not None and tot is not None:
-        known = np.isfinite(tot)
-        a = np.cumsum(np.where(known, np.nan_to_num(frm, nan=0.0), 0.0), axis=0)
-        b = np.cumsum(np.where(known, tot, 0.0), axis=0)
-        a[ARMS_WINDOW:] -= a[:-ARMS_WINDOW].copy()
-        b[ARMS_WINDOW:] -= b[:-ARMS_WINDOW].copy()
-        raw = np.where(b > 0, a / np.maximum(b, 1e-12), 0.0)
-        share = _carried(np.where(known, np.clip(raw, 0.0, 1.0), np.nan), shape)
-    share = scaled_arms_share(share, model.levers.get(ARMS_LEVER))
-    return {"_arms_share_russia": share,
-            "_trade_share_russia": _carried(obs.get("trade_share_russia"), shape),
-            "_china_trade_share": _carried(obs.get("trade_share_china"), shape)}
+def _providers(model: CompiledModel) -> list[type[Mechanism]]:
+    """The implementation of every registered mechanism that provides context items."""
+    out = []
+    for name in MECHANISMS.order:
+        cls = resolve(name, model.implementation.get(name, "default"))
+        if cls.provides:
+            out.append(cls)
+    return out
 
 
 def _events(model: CompiledModel) -> dict[str, np.ndarray]:
@@ -422,18 +343,10 @@ def _scheduled(model: CompiledModel, p: dict[str, np.ndarray], t: int, core: int
     return rows, members
 
 
-def _importance(row: dict[str, Any], items: dict[str, Any]) -> np.ndarray:
-    """Each neighbour's importance to Russia (population, economy, Russian communities)."""
-    w = row["russia_policy.importance_population"]
-    imp = w * items["population_share"] + (1 - w) * items["gdp_share"]
-    imp = imp + row["russia_policy.russian_share_weight"] * items["russian_share"]
-    return np.asarray(imp * items["neighbours"])
-
-
 def _steps(model: CompiledModel) -> list[tuple[str, Mechanism]]:
     """The switched-on mechanisms in execution order (a switched-off one never runs)."""
     return [(name, resolve(name, model.implementation.get(name, "default"))())
-            for name in ORDER if model.enabled.get(name, False)]
+            for name in MECHANISMS.order if model.enabled.get(name, False)]
 
 
 def _contexts(steps: list[tuple[str, Mechanism]], items: dict[str, Any],
@@ -457,17 +370,25 @@ def _member_params(model: CompiledModel, keys: np.ndarray,
 
 
 class _Outputs:
-    """Year-major output buffers: each year's write is contiguous; transposed once at the end."""
+    """Year-major output buffers: each year's write is contiguous; transposed once at the end.
+
+    The outcomes are those the mechanisms declare (:meth:`MechanismRegistry.outcomes`).
+    """
 
     def __init__(self, model: CompiledModel, n: int, constant: frozenset[str] = frozenset()
                  ) -> None:
         n_a, n_t, n_i = len(model.actors), model.n_years, len(model.institutions)
+        outcomes = MECHANISMS.outcomes()
+        self.outcomes = {o.name: o for o in outcomes}
+        self.actor_names = [o.name for o in outcomes if o.kind == "actor"]
+        self.derive_params = _derive_params(model)
         # an outcome no switched-on mechanism writes keeps its first value: stored once
-        self.constant = {k: np.zeros((n, n_a), dtype=np.float32) for k in ACTOR_OUTCOMES
+        self.constant = {k: np.zeros((n, n_a), dtype=np.float32) for k in self.actor_names
                          if k in constant}
-        self.actor = {k: np.zeros((n_t, n, n_a), dtype=np.float32) for k in ACTOR_OUTCOMES
+        self.actor = {k: np.zeros((n_t, n, n_a), dtype=np.float32) for k in self.actor_names
                       if k not in constant}
-        self.core = {k: np.zeros((n_t, n), dtype=np.float32) for k in CORE_OUTCOMES}
+        self.core = {o.name: np.zeros((n_t, n), dtype=np.float32) for o in outcomes
+                     if o.kind == "russia"}
         self.mems = np.zeros((n_t, n_i, n, n_a), dtype=bool)  # handed out as int8 (a view)
         self.n_t = n_t
 
@@ -477,20 +398,26 @@ class _Outputs:
             self._record_into(self.constant, st)
         if self.actor:
             self._record_into(self.actor, st, t)
-        for k in CORE_OUTCOMES:
-            self.core[k][t] = getattr(st, k)
+        for k, buf in self.core.items():
+            buf[t] = getattr(st, self.outcomes[k].field)
         self.mems[t] = st.membership
 
-    @staticmethod
-    def _record_into(bufs: dict[str, np.ndarray], st: State, t: int | None = None) -> None:
-        """Copy the state's outcomes named in ``bufs`` (into row ``t`` where given)."""
-        shares = sphere_shares(st.sphere) if any(k in bufs for k in SPHERE_OUTCOMES) else None
+    def _record_into(self, bufs: dict[str, np.ndarray], st: State, t: int | None = None
+                     ) -> None:
+        """Copy the state's outcomes named in ``bufs`` (into row ``t`` where given).
+
+        A derived outcome's derivation runs once for all the outcomes that share it.
+        """
+        derived: dict[tuple[str, int], np.ndarray] = {}
         for k, buf in bufs.items():
-            if k in SPHERE_OUTCOMES:
-                assert shares is not None
-                v = shares[..., SPHERE_OUTCOMES.index(k)]
+            o = self.outcomes[k]
+            if o.derive is None:
+                v = getattr(st, o.field)
             else:
-                v = getattr(st, _RECORD_ACTOR.get(k, k))
+                key = (o.field, id(o.derive))
+                if key not in derived:
+                    derived[key] = o.derive(getattr(st, o.field), self.derive_params[k])
+                v = derived[key][..., o.index]
             if t is None:
                 buf[...] = v
             else:
@@ -504,10 +431,23 @@ class _Outputs:
             actor[k] = np.broadcast_to(v[:, None, :], (v.shape[0], self.n_t, v.shape[1]))
         return ChunkResult(start, stop, model.years.copy(), list(model.actors),
                            list(model.institutions),
-                           {k: actor[k] for k in ACTOR_OUTCOMES},
+                           {k: actor[k] for k in self.actor_names},
                            self.mems.view(np.int8).transpose(2, 0, 3, 1),
                            {k: v.T for k, v in self.core.items()},
                            {s.path: p[s.path] for s in model.uncertain()})
+
+
+def _derive_params(model: CompiledModel) -> dict[str, dict[str, float]]:
+    """For each derived outcome, the nominal parameters of the mechanism that declares it."""
+    out: dict[str, dict[str, float]] = {}
+    for name in MECHANISMS.order:
+        cls = resolve(name, model.implementation.get(name, "default"))
+        for o in cls.outcomes:
+            if o.derive is not None:
+                out[o.name] = {q.name: (float(model.params[f"{name}.{q.name}"].nominal)
+                                        if f"{name}.{q.name}" in model.params else q.default)
+                               for q in cls.params}
+    return out
 
 
 class _Run:
@@ -518,13 +458,16 @@ class _Run:
         self.model, self.p, self.keys = model, p, keys
         nb = model.neighbours.astype(F)
         gas = (_gas(model, p, n) * nb).astype(F)
-        self.st = _init_state(model, p, n, nb, gas)
-        self.items = _static_items(model, p, n, gas)
+        drivers = {v.name: _driver_start(model, p, v.name, n) for v in DRIVERS}
+        init = StartContext(model, p, n, nb, gas, drivers)
+        init.rules = _rules(model)
+        self.items = _static_items(model, init)
+        self.st = _init_state(model, init)
         self.row, member = _param_values(model, p)
         self.steps = _steps(model)
         # flows no switched-on mechanism writes stay zero: no need to zero them every year
         written = {f for _, mech in self.steps for f in mech.writes} | {"target_shift"}
-        self.flows = tuple(f for f in FLOWS if f in written)
+        self.flows = tuple(f for f in flow_names() if f in written)
         self.views = _views(self.steps, self.row, member)
         self.shared = SharedYear(keys=keys)
         _lever_scales(model, p, self.shared)
@@ -533,7 +476,9 @@ class _Run:
         forced = getattr(model, "forced_membership", None)
         self.forced = forced if forced is not None and forced.size else None
         self.core = model.roles.index("core") if "core" in model.roles else None
-        self.need_importance = any("importance" in m.context for _, m in self.steps)
+        self.yearly = _yearly_providers(model, self.steps, self.row, member)
+        self.observed_vars = [(k, v.observed) for k, v in MECHANISMS.state_vars.items()
+                              if v.observed is not None]
         # optional (actors,) shift of every neighbour's alignment target, set by forecasting
         # code that anchors the model's equilibrium at the forecast origin (multipolar.forecast)
         self.target_offset = model.static.get("alignment_offset")
@@ -567,36 +512,54 @@ class _Run:
         items["observed_china_share"] = obs["trade_share_china"][t].astype(F) \
             if shared.observed else None
         _schedule_views(model, self.p, t, self.core, self.views)
-        if self.need_importance:
-            items["importance"] = _importance(self.row, items)
-        st.oil_price = _driver_step(model, self.p, "oil_price", st.oil_price, t, self.keys,
-                                    STREAMS.id("drivers.oil_price"))
-        st.china_weight = _driver_step(model, self.p, "china_weight", st.china_weight, t,
-                                       self.keys, STREAMS.id("drivers.china_weight"))
+        for cls, view in self.yearly:
+            items.update(cls.provide_year(items, view))
+        for var in DRIVERS:
+            setattr(st, var.name, _driver_step(model, self.p, var.name, getattr(st, var.name),
+                                               t, self.keys, STREAMS.id("drivers." + var.name)))
         if shared.observed:
-            d = obs["democracy"][t].astype(F)
-            st.democracy = np.where(np.isfinite(d)[None, :], d[None, :], st.democracy)
+            for name, series in self.observed_vars:
+                d = obs[series][t].astype(F)
+                setattr(st, name, np.where(np.isfinite(d)[None, :], d[None, :],
+                                           getattr(st, name)))
         for (_, mech), cx in zip(self.steps, self.contexts, strict=True):
             mech.step(st, cx)
 
 
-ALWAYS_RECORDED = frozenset({"alignment", "democracy"})
-"""Outcomes recorded every year whatever the mechanisms (the engine itself sets them)."""
+def _yearly_providers(model: CompiledModel, steps: list[tuple[str, Mechanism]],
+                      row: dict[str, Any], member: dict[str, Any]
+                      ) -> list[tuple[type[Mechanism], ParamView]]:
+    """Mechanisms whose yearly items a switched-on mechanism reads, with their parameters."""
+    wanted = {c for _, m in steps for c in m.context}
+    out = []
+    for name in MECHANISMS.order:
+        cls = resolve(name, model.implementation.get(name, "default"))
+        if wanted & set(cls.provides) and \
+                cls.provide_year.__func__ is not Mechanism.provide_year.__func__:  # type: ignore[attr-defined]
+            paths = {q.name: f"{name}.{q.name}" for q in cls.params}
+            out.append((cls, ParamView(name, {k: row[v] for k, v in paths.items()},
+                                       {k: member[v] for k, v in paths.items()})))
+    return out
 
 
 def _constant_outcomes(steps: list[tuple[str, Mechanism]]) -> frozenset[str]:
-    """Actor outcomes that no switched-on mechanism writes (they keep their first value)."""
+    """Actor outcomes that no switched-on mechanism writes and no data set.
+
+    They keep their first value.
+    """
     written = {f for _, mech in steps for f in mech.writes}
-    return frozenset(k for k in ACTOR_OUTCOMES if k not in ALWAYS_RECORDED
-                     and _state_field(k) not in written)
+    return frozenset(o.name for o in MECHANISMS.outcomes() if o.kind == "actor"
+                     and o.field not in written
+                     and MECHANISMS.state_vars[o.field].observed is None)
 
 
-def _state_field(outcome: str) -> str:
-    """The :class:`State` field an actor outcome is read from."""
-    return "sphere" if outcome in SPHERE_OUTCOMES else _RECORD_ACTOR.get(outcome, outcome)
+DEFAULT_STOP = 1000
+"""Members a bare :func:`simulate` call runs (a size of work: results do not depend on it)."""
+DEFAULT_CHUNK = 5000
+"""Members per chunk in :func:`run` (memory, not results: members are keyed, not chunked)."""
 
 
-def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = 1000,
+def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = DEFAULT_STOP,
              params: dict[str, np.ndarray] | None = None,
              keys: np.ndarray | None = None) -> ChunkResult:
     """Simulate global members ``[start, stop)`` of the ensemble of ``seed``.
@@ -647,7 +610,7 @@ def _year_items(model: CompiledModel, items: dict[str, Any], events: dict[str, n
     items["use_of_force_since"] = events["use_of_force_since"][t]
     items["revolution_event"] = events["revolution"][t]
     items["elite_transition_event"] = events["elite_transition"][t]
-    for k in ("arms_share_russia", "trade_share_russia", "china_trade_share"):
+    for k in [k[1:] for k in items if k.startswith("_")]:  # yearly series: this year's row
         items[k] = items["_" + k][t]
 
 
@@ -662,7 +625,7 @@ def _schedule_views(model: CompiledModel, p: dict[str, np.ndarray], t: int, core
                           {k: members[v] for k, v in paths.items() if v in members})
 
 
-def run(model: CompiledModel, seed: SeedLike, members: int, chunk: int = 5000,
+def run(model: CompiledModel, seed: SeedLike, members: int, chunk: int = DEFAULT_CHUNK,
         **kw: Any) -> ChunkResult:
     """Simulate ``members`` members in chunks in this process and join them."""
     parts = [simulate(model, seed, s, min(s + chunk, members), **kw)

@@ -10,63 +10,67 @@ Depends on NumPy and :mod:`multipolar.model.mechanisms.base` (stream registry).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms.base import STREAMS
+from multipolar.model.mechanisms.base import MECHANISMS, STREAMS, StateVar
+
+if TYPE_CHECKING:
+    from multipolar.model.mechanisms.base import Mechanism
 
 F = np.float32
 """The engine's working precision: single, to halve memory traffic (outputs are float32)."""
 
-FLOWS = ("target_shift", "alignment_jump", "subsidy", "coercion", "conflict", "threat",
-         "attraction", "assertion", "sphere_push", "west_discount")
-"""Per-year flows, zeroed at the start of every year."""
 
-
-@dataclass
 class State:
-    """The model's state for a chunk of members (see the module docstring for shapes)."""
+    """The model's state for a chunk of members: one attribute per declared state variable.
 
-    alignment: np.ndarray
-    democracy: np.ndarray
-    dependence: np.ndarray
-    china_share: np.ndarray
-    integration_depth: np.ndarray
-    frozen: np.ndarray
-    membership: np.ndarray  # (institutions, members, actors) bool
-    capacity: np.ndarray  # (members,)
-    regime_security: np.ndarray  # (members,)
-    recognition: np.ndarray  # (members,)
-    oil_price: np.ndarray  # (members,) float64, set by the engine's driver step
-    china_weight: np.ndarray  # (members,) float64, set by the engine's driver step
-    accession_barrier: np.ndarray  # (members, actors): share of Western accession blocked
-    red_line_hold: np.ndarray  # (members, actors): accession log-odds withheld by red lines
-    target_shift: np.ndarray  # sum of this year's shifts of the alignment target
-    alignment_jump: np.ndarray  # this year's one-off jumps of alignment
-    attraction: np.ndarray
-    assertion: np.ndarray
-    subsidy: np.ndarray
-    coercion: np.ndarray
-    conflict: np.ndarray
-    threat: np.ndarray
-    sphere: np.ndarray  # (members, actors, channels, poles): whose sphere (mechanisms.sphere)
-    sphere_push: np.ndarray  # this year's pushes on the sphere's targets, same shape
-    west_discount: np.ndarray  # this year's share of the West's pull cancelled (propaganda)
-    candidacy: np.ndarray  # (institutions, members, actors) float32: years held as candidate
-    friction: np.ndarray  # (members, actors): share of the strain of a partner quarrel left
+    The variables are those the mechanisms declare (:class:`~.mechanisms.base.StateVar`,
+    assembled in :data:`STATE_VARS`); shapes as the module docstring says. Constructed with
+    every declared variable as a keyword.
+    """
 
-    def reset_year(self, flows: tuple[str, ...] = FLOWS) -> None:
+    def __init__(self, **values: np.ndarray) -> None:
+        missing = [k for k in MECHANISMS.state_vars if k not in values]
+        unknown = [k for k in values if k not in MECHANISMS.state_vars]
+        if missing or unknown:
+            raise TypeError(f"State: missing variables {missing}, undeclared {unknown}")
+        self.__dict__.update(values)
+
+    if TYPE_CHECKING:  # every declared variable is an array attribute
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+    def reset_year(self, flows: tuple[str, ...] | None = None) -> None:
         """Zero the per-year flows before a new year.
 
         ``flows`` may leave out flows that nothing writes (they stay at their initial zeros).
         """
-        for name in flows:
+        for name in flows if flows is not None else flow_names():
             getattr(self, name)[...] = 0.0
 
 
-STATE_FIELDS = tuple(f.name for f in fields(State))
+STATE_VARS = MECHANISMS.state_vars
+"""Every declared state variable by name (a live view of the registry)."""
+
+
+def state_fields() -> tuple[str, ...]:
+    """Names of the declared state variables."""
+    return tuple(STATE_VARS)
+
+
+def flow_names() -> tuple[str, ...]:
+    """The per-year flows, zeroed at the start of every year."""
+    return tuple(k for k, v in STATE_VARS.items() if v.flow)
+
+
+STATE_FIELDS = state_fields()
+"""The state variables the built-in mechanisms declare (see :func:`state_fields`)."""
+FLOWS = flow_names()
+"""The flows the built-in mechanisms declare (see :func:`flow_names`)."""
 
 
 class ParamView:
@@ -202,18 +206,65 @@ class SharedYear:
     lever_shift: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-INF = float("inf")
-STATE_BOUNDS: dict[str, tuple[float, float]] = {
-    "alignment": (-3.0, 3.0), "democracy": (0.0, 1.0), "dependence": (0.0, 3.0),
-    "china_share": (0.0, 1.0), "integration_depth": (0.0, 1.0), "frozen": (0.0, 1.0),
-    "membership": (0.0, 1.0), "capacity": (0.0, INF), "regime_security": (0.0, 1.0),
-    "recognition": (0.0, 1.0), "oil_price": (0.0, INF), "china_weight": (0.0, INF),
-    "accession_barrier": (0.0, 1.0), "red_line_hold": (0.0, INF),
-    "target_shift": (-INF, INF),
-    "alignment_jump": (-INF, INF), "attraction": (0.0, 1.0), "assertion": (0.0, 1.0),
-    "subsidy": (0.0, INF), "coercion": (0.0, INF), "conflict": (0.0, INF), "threat": (0.0, INF),
-    "sphere": (0.0, 1.0), "sphere_push": (-INF, INF), "west_discount": (0.0, 1.0),
-    "candidacy": (0.0, INF),
-    "friction": (0.0, 1.0),
-}
-"""The range each state field must stay in (checked by the mechanisms' contract tests)."""
+STATE_BOUNDS = MECHANISMS.state_bounds()
+"""The range each built-in state variable must stay in (declared with the variable; checked by
+the mechanisms' contract tests; :meth:`MechanismRegistry.state_bounds` for the live set)."""
+
+
+class StartContext:
+    """What a mechanism's ``start`` and ``provide`` see: the scenario's data before year one.
+
+    ``model`` is the compiled model (its data: ``obs``, ``static``, ``member_hist`` ...),
+    ``n`` the number of members, ``neighbours`` the ``(actors,)`` float32 mask, ``gas`` the
+    ``(members, actors)`` gas dependence, ``drivers`` the drivers' starting values and
+    ``items`` the context items computed so far.
+    """
+
+    def __init__(self, model: Any, p: dict[str, np.ndarray], n: int, neighbours: np.ndarray,
+                 gas: np.ndarray, drivers: dict[str, np.ndarray]) -> None:
+        self.model, self.p, self.n = model, p, n
+        self.neighbours, self.gas, self.drivers = neighbours, gas, drivers
+        self.items: dict[str, Any] = {}
+        self.rules: Any = None
+        self.n_actors = len(model.actors)
+        self.n_institutions = len(model.institutions)
+
+    def param(self, cls: type[Mechanism], name: str) -> np.ndarray:
+        """``(members,)`` float64 values of ``cls``'s parameter ``name``.
+
+        Its declared default if the model has none.
+        """
+        path = f"{cls.name}.{name}"
+        if path in self.p:
+            return self.p[path]
+        default = {q.name: q.default for q in cls.params}[name]
+        return np.full(self.n, default)
+
+    def nominal(self, cls: type[Mechanism], name: str) -> float:
+        """The nominal value of ``cls``'s parameter ``name``.
+
+        For per-run, not per-member, quantities.
+        """
+        spec = self.model.params.get(f"{cls.name}.{name}")
+        if spec is not None:
+            return float(spec.nominal)
+        return float({q.name: q.default for q in cls.params}[name])
+
+    def first(self, series: str, default: float) -> np.ndarray:
+        """``(actors,)`` first observed value of ``series`` (``default`` where there is none)."""
+        arr = self.model.obs.get(series + "_first", np.full(self.n_actors, np.nan))
+        return np.where(np.isfinite(arr), arr, default)
+
+    def shape(self, var: StateVar) -> tuple[int, ...]:
+        """The full shape of state variable ``var``."""
+        n, a, i = self.n, self.n_actors, self.n_institutions
+        base = {"actors": (n, a), "russia": (n,), "institutions": (i, n, a)}[var.shape]
+        return (*base, *var.dims)
+
+    def zeros(self, var: StateVar) -> np.ndarray:
+        """Zeros of ``var``'s shape and type."""
+        return np.zeros(self.shape(var), dtype=var.dtype)
+
+    def full(self, var: StateVar, value: Any) -> np.ndarray:
+        """``value`` broadcast to ``var``'s shape, as a writable array of its type."""
+        return np.broadcast_to(np.asarray(value, dtype=var.dtype), self.shape(var)).copy()

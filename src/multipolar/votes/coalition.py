@@ -23,7 +23,7 @@ institutions).
 
 **Uncertainty** per member: (a) the vote model's coefficients, drawn from their approximate
 posterior; (b) the simulated world (and the random walk of the other inputs); (c) the level of
-this vote: a shift of every state's scores drawn with the spread of past votes around their
+this vote: a shift of every state's scores drawn with the covariance of past votes around their
 kind (:mod:`multipolar.votes.levels`), and for a kind with no past vote the mean kind effect
 plus a draw with the kinds' spread as well. Totals are counts: each member also draws every
 state's vote, so the count's range includes the chance in single votes. All draws come from the
@@ -303,6 +303,11 @@ def simulate_world(settings: CoalitionSettings, events: list[str], origin: int, 
 
     panel = world_panel(world, origin)
     plain = load_for_origin(settings.scenario, origin)
+    last = plain.scenario.time.end
+    if end > last:
+        raise MultipolarError(f"a vote in {end + 1} needs the world of {end}, after the "
+                              f"scenario's last year {last}", field="--vote-year",
+                              fix=f"give a vote year up to {last + 1}")
     base = prepare_model(plain, origin, end, panel)
     offset = target_gap(base, settings.seed, ANCHOR_MEMBERS)
     loaded = load_with_events(settings.scenario, origin, None,
@@ -425,21 +430,21 @@ def vote_probs(model: VoteModel, xs: np.ndarray, keys: np.ndarray, year: int, kn
     has past votes and ``xs`` carries its indicator), else the mean kind effect plus a draw
     with the kinds' spread as well (``xs`` without kind indicators).
     """
-    from multipolar.votes.levels import kind_rows
+    from multipolar.votes.levels import covariance, kind_rows, root
 
     coefs = draw_coefs(model, rng.normal(keys, _STREAM_COEF, year, model.coef.size))
     z = (xs - model.mean) / model.scale
     scores = np.einsum("msd,mdk->msk", z, coefs[:, 1:, :]) + coefs[:, :1, :]
     lv = model.meta["levels"]
-    vote_sd = np.asarray(lv["vote_sd"], dtype=float) * (1.0 if vote_level else 0.0)
+    cov = covariance(lv, "vote") * (1.0 if vote_level else 0.0)
     shock = rng.normal(keys, _STREAM_EVENT, year, 3)
     if known:
-        scores += (shock * vote_sd)[:, None, :]
+        scores += (shock @ root(cov).T)[:, None, :]
     else:  # no past vote of this kind: the mean kind effect and the kinds' spread
         _, krows = kind_rows(model)
         centre = coefs[:, krows, :].mean(axis=1) if krows else np.zeros((len(keys), 3))
-        sd = np.sqrt(vote_sd ** 2 + np.asarray(lv["kind_sd"], dtype=float) ** 2)
-        scores += (centre + shock * sd)[:, None, :]
+        both = cov + covariance(lv, "kind")
+        scores += (centre + shock @ root(both).T)[:, None, :]
     full = np.concatenate([np.zeros((*scores.shape[:2], 1)), scores], axis=-1)
     full -= full.max(axis=-1, keepdims=True)
     p = np.exp(full)

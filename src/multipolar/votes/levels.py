@@ -15,7 +15,12 @@ range far more than the coefficients do.
   The spread is the root mean square of the shifts.
 * **Kind-level spread** (:func:`level_spreads`): the spread of the fitted kind effects around
   their mean, pooled with one pseudo-kind at the ridge prior's variance ``1/RIDGE`` (declared
-  before any vote was looked at), so that two or three kinds do not pretend to pin it down.
+  before any vote was looked at), so that two or three kinds do not pretend to pin it down:
+  ``(sum of squared deviations + 1/RIDGE) / n_kinds`` (the ``n - 1`` degrees of freedom of the
+  deviations plus one of the prior). With a single recorded kind it is the prior's spread.
+
+Both are kept as covariances over the three outcomes: a vote's shifts are strongly correlated
+(abstention, no and absence move together against yes).
 
 A forecast of a recorded kind adds one draw of the vote-level shift per ensemble member; a kind
 with no past vote takes the mean kind effect plus a draw with both variances. Depends on NumPy,
@@ -78,19 +83,40 @@ def kind_rows(model: VoteModel) -> tuple[list[str], list[int]]:
 
 
 def level_spreads(model: VoteModel, x: np.ndarray, rows: pd.DataFrame) -> dict[str, Any]:
-    """``vote_sd`` and ``kind_sd`` (three outcomes each) and what they rest on (module doc)."""
+    """Vote- and kind-level covariances (three outcomes) and what they rest on (module doc).
+
+    The shifts of one vote are strongly correlated across outcomes (a vote that rallies the
+    Assembly moves abstention, no and absence together against yes), so the full covariance is
+    kept (``vote_cov``, ``kind_cov``); ``vote_sd`` and ``kind_sd`` are their diagonals' roots.
+    """
     prior = 1.0 / RIDGE
     offs = vote_offsets(model, x, rows)
     used = offs[offs["n_kind"] > 1]
     if len(used):
         shifts = np.vstack(used["shift"].to_list())
-        vote_sd = np.sqrt(np.mean(shifts ** 2, axis=0))
+        vote_cov = shifts.T @ shifts / len(shifts)
     else:  # no kind with two votes: the prior's spread
-        vote_sd = np.full(3, np.sqrt(prior))
+        vote_cov = np.eye(3) * prior
     _, krows = kind_rows(model)
     eff = model.coef[krows, :] if krows else np.zeros((0, 3))
-    dev = ((eff - eff.mean(axis=0)) ** 2).sum(axis=0) if len(eff) else np.zeros(3)
-    kind_sd = np.sqrt((dev + prior) / (len(eff) + 1.0))
-    return {"vote_sd": [float(v) for v in vote_sd], "kind_sd": [float(v) for v in kind_sd],
+    dev = eff - eff.mean(axis=0) if len(eff) else np.zeros((0, 3))
+    kind_cov = (dev.T @ dev + np.eye(3) * prior) / max(len(eff), 1)
+    return {"vote_sd": [float(v) for v in np.sqrt(np.diag(vote_cov))],
+            "kind_sd": [float(v) for v in np.sqrt(np.diag(kind_cov))],
+            "vote_cov": vote_cov.tolist(), "kind_cov": kind_cov.tolist(),
             "votes_used": [int(r) for r in used["rcid"]],
             "kinds": len(eff)}
+
+
+def covariance(levels: dict[str, Any], name: str) -> np.ndarray:
+    """``vote`` or ``kind`` covariance (3, 3) of stored levels (diagonal from older files)."""
+    cov = levels.get(f"{name}_cov")
+    if cov is not None:
+        return np.asarray(cov, dtype=float)
+    return np.diag(np.asarray(levels[f"{name}_sd"], dtype=float) ** 2)
+
+
+def root(cov: np.ndarray) -> np.ndarray:
+    """A matrix ``L`` with ``L @ L.T == cov`` (eigen-decomposition; tolerates a singular one)."""
+    vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
+    return np.asarray(vecs * np.sqrt(np.clip(vals, 0.0, None)))

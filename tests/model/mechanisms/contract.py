@@ -5,12 +5,19 @@ small hand-made state (a few members, five actors, two institutions), one ``step
 values within the state's bounds, is deterministic for a seed, does not depend on how members
 are split into chunks, touches only the state it declared, reads only declared context items,
 and cites theory items and evidence that exist. Switched off, the engine never calls it.
+
+Each test class also gives the mechanism's *behaviour table* (``behaviour``), as Axelrod's
+``test_strategy`` gives each strategy's responses: two to four :class:`Situation` rows on the
+same hand-made state, each with the sign of the response the cited seed passage says the
+mechanism should give. The tables are what makes a reversed sign fail
+(``scripts/mutate_mechanisms.py``).
 """
 
 from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -151,12 +158,88 @@ class Recorder:
         setattr(self._st, name, value)
 
 
+ZERO = {"zero": True}
+"""A reference for :class:`Situation`: compare the response with zero (its level, not its
+change)."""
+
+
+@dataclass(frozen=True)
+class Situation:
+    """One row of a behaviour table: a situation and the sign of the response it should give.
+
+    ``change`` sets up the situation on the contract's hand-made state, by key:
+    ``state.<field>`` (a value or a function of the current array), ``param.<name>``,
+    ``item.<context item>``, ``lever.<name>`` or ``observed``. The response is state variable
+    ``response`` after one step (initialise, then step), at ``where``. It is compared with the
+    same variable before the step (``reference`` None: the step's own change), with zero
+    (:data:`ZERO`), or after a step in the ``reference`` situation (another change dict;
+    ``{}``: the plain hand-made state).
+    ``sign`` is +1 (every element larger), -1 (every element smaller) or 0 (unchanged). ``says``
+    states the expectation in our words, with the seed file and its locator.
+    """
+
+    says: str
+    response: str
+    sign: int
+    change: dict[str, Any] = field(default_factory=dict)
+    reference: dict[str, Any] | None = None
+    where: Any = Ellipsis
+
+    def effect(self, case: MechanismContract) -> np.ndarray:
+        """Response minus reference, at ``where``."""
+        before, after = case.run_in(self.change)
+        if self.reference is None:
+            base = getattr(before, self.response)
+        elif self.reference == ZERO:
+            base = np.zeros_like(np.asarray(getattr(after, self.response), dtype=np.float64))
+        else:
+            base = getattr(case.run_in(self.reference)[1], self.response)
+        got = np.asarray(getattr(after, self.response), dtype=np.float64) - \
+            np.asarray(base, dtype=np.float64)
+        return np.asarray(got[self.where])
+
+    def check(self, case: MechanismContract) -> None:
+        """Fail unless the response has the stated sign."""
+        eff = self.effect(case)
+        name = case.mechanism.name
+        assert eff.size, f"{name}: '{self.says}' looks at no element"
+        if self.sign > 0:
+            assert (eff > 0).all(), f"{name}: '{self.says}': {self.response} does not rise"
+        elif self.sign < 0:
+            assert (eff < 0).all(), f"{name}: '{self.says}': {self.response} does not fall"
+        else:
+            assert np.allclose(eff, 0.0, atol=1e-7), \
+                f"{name}: '{self.says}': {self.response} changes"
+
+
+def apply_change(change: dict[str, Any], st: State, cx: StepContext) -> None:
+    """Set up a situation (see :class:`Situation`) on a state and its context."""
+    for key, value in change.items():
+        kind, _, name = key.partition(".")
+        if kind == "state":
+            cur = getattr(st, name)
+            new = value(cur) if callable(value) else value
+            setattr(st, name, np.broadcast_to(np.asarray(new, dtype=cur.dtype),
+                                              cur.shape).copy())
+        elif kind == "param":
+            cx.p._row[name] = cx.p._member[name] = value
+        elif kind == "item":
+            cx._items[name] = value(cx._items[name]) if callable(value) else value
+        elif kind == "lever":
+            cx._shared.levers[name] = value
+        elif kind == "observed":
+            cx._shared.observed = bool(value)
+        else:
+            raise KeyError(f"unknown change {key!r}")
+
+
 class MechanismContract:
     """Inherit and set ``mechanism``; every ``test_*`` below then applies to it."""
 
     mechanism: ClassVar[type[Mechanism]]
     observed: ClassVar[bool] = False
     year: ClassVar[int] = 2020
+    behaviour: ClassVar[tuple[Situation, ...]] = ()
 
     # ------------------------------------------------------------------ helpers
     def context(self, n: int = N_MEMBERS, rows: slice | None = None,
@@ -175,6 +258,17 @@ class MechanismContract:
         return StepContext(cls.name, make_items(n, rows), frozenset(cls.context),
                            {s: 0 for s in cls.streams}, frozenset(cls.levers), view, shared)
 
+    def run_in(self, change: dict[str, Any], seed: int = 1) -> tuple[State, State]:
+        """The hand-made state before and after one step in situation ``change``."""
+        st = make_state(seed)
+        cx = self.context()
+        apply_change(change, st, cx)
+        before = copy.deepcopy(st)
+        mech = self.mechanism()
+        mech.initialise(st, cx)
+        mech.step(st, cx)
+        return before, st
+
     def stepped(self, seed: int = 1) -> State:
         st = make_state(seed)
         mech = self.mechanism()
@@ -184,6 +278,10 @@ class MechanismContract:
         return st
 
     # ------------------------------------------------------------------ the contract
+    def test_behaviour_table(self) -> None:
+        for row in self.behaviour:
+            row.check(self)
+
     def test_step_gives_finite_values_within_bounds(self) -> None:
         st = self.stepped()
         for name in STATE_FIELDS:

@@ -24,7 +24,7 @@ from multipolar.core.errors import ScenarioError
 from multipolar.model.api import compile_model, simulate
 from multipolar.model.engine import _steps
 from multipolar.model.mechanisms import MECHANISMS, ORDER, Mechanism, Param, declared_params
-from multipolar.model.mechanisms.base import MechanismRegistry, StreamRegistry
+from multipolar.model.mechanisms.base import MechanismRegistry, StateVar, Stream, StreamRegistry
 from multipolar.scenario import load_scenario
 
 FLAGSHIP = Path(__file__).resolve().parents[3] / \
@@ -42,29 +42,66 @@ The S-curve and unit-uniform helpers of ``mechanisms/_maths.py`` are fixed mathe
 functions (not model assumptions) and are not scanned."""
 
 
-def _literals(cls: type[Mechanism]) -> list[tuple[str, float]]:
-    """Numeric literals in the methods ``cls`` defines (not inherited), except allowed ones."""
+def _stray(tree: ast.AST, where: str) -> list[tuple[str, float]]:
+    """Numeric literals in ``tree`` other than the allowed ones, labelled ``where``."""
     found = []
-    for name, fn in vars(cls).items():
-        if not inspect.isfunction(fn) and not isinstance(fn, staticmethod):
+    parents = {c: p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Constant) or isinstance(node.value, bool) or \
+                not isinstance(node.value, int | float):
             continue
-        fn = fn.__func__ if isinstance(fn, staticmethod) else fn
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-        parents = {c: p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Constant) or isinstance(node.value, bool) or \
-                    not isinstance(node.value, int | float):
+        if node.value in ALLOWED:
+            continue
+        parent = parents.get(node)
+        if isinstance(parent, ast.keyword) and parent.arg == "axis":
+            continue  # an array axis, not a number of the model
+        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) and \
+                parent.func.attr == "transpose":
+            continue  # a permutation of array axes
+        # two institutions share one hash: ``(n + 1) // 2`` pairs them
+        if node.value == 2 and isinstance(parent, ast.BinOp) and \
+                isinstance(parent.op, ast.FloorDiv):
+            continue
+        found.append((where, node.value))
+    return found
+
+
+def _literals(cls: type[Mechanism]) -> list[tuple[str, float]]:
+    """Numeric literals in the methods of ``cls`` and of its bases below :class:`Mechanism`
+    (``step``, set-up, starting values, provided items), except allowed ones."""
+    found = []
+    seen: set[str] = set()
+    for klass in cls.__mro__:
+        if klass is Mechanism or not issubclass(klass, Mechanism):
+            continue
+        for name, fn in vars(klass).items():
+            if name in seen:
                 continue
-            if node.value in ALLOWED:
+            if isinstance(fn, staticmethod | classmethod):
+                fn = fn.__func__
+            if not inspect.isfunction(fn):
                 continue
-            parent = parents.get(node)
-            if isinstance(parent, ast.keyword) and parent.arg == "axis":
-                continue  # an array axis, not a number of the model
-            # two institutions share one hash: ``(n + 1) // 2`` pairs them
-            if node.value == 2 and isinstance(parent, ast.BinOp) and \
-                    isinstance(parent.op, ast.FloorDiv):
-                continue
-            found.append((f"{cls.__name__}.{name}", node.value))
+            seen.add(name)
+            tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+            found += _stray(tree, f"{cls.__name__}.{name}")
+    return found
+
+
+ENGINE_FILES = ("src/multipolar/model/engine.py", "src/multipolar/model/state.py")
+"""The engine and the state set-up: they assemble the declarations and hold no number of the
+model (a size of work is a named module constant, not a literal in a function)."""
+
+
+def _module_literals(path: Path) -> list[tuple[str, float]]:
+    """Numeric literals in every function and method of module ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            for hit in _stray(node, f"{path.name}:{node.name}"):
+                if hit not in found:
+                    found.append(hit)
+    # a nested function is walked twice (alone and inside its parent): keep each hit once
     return found
 
 
@@ -78,7 +115,27 @@ def test_the_scan_finds_a_hidden_number() -> None:
         def step(self, st, cx):  # type: ignore[no-untyped-def]
             st.alignment += 0.3 * cx.p["x"]
 
-    assert _literals(Hidden) == [("Hidden.step", 0.3)]
+        @classmethod
+        def start(cls, var, init):  # type: ignore[no-untyped-def]
+            return init.full(var, 0.7)
+
+    class Child(Hidden):
+        pass
+
+    assert _literals(Hidden) == [("Hidden.step", 0.3), ("Hidden.start", 0.7)]
+    assert _literals(Child) == [("Child.step", 0.3), ("Child.start", 0.7)]  # inherited too
+
+
+def test_no_number_of_the_model_hides_in_the_engine_or_the_state_set_up() -> None:
+    root = Path(__file__).resolve().parents[3]
+    hidden = [hit for f in ENGINE_FILES for hit in _module_literals(root / f)]
+    assert hidden == [], f"declare these with the mechanism that owns them: {hidden}"
+
+
+def test_the_module_scan_finds_a_hidden_number(tmp_path: Path) -> None:
+    path = tmp_path / "engine_like.py"
+    path.write_text("def start(n):\n    return [0.5] * n\n", encoding="utf-8")
+    assert _module_literals(path) == [("engine_like.py:start", 0.5)]
 
 
 def test_a_scenario_setting_an_undeclared_parameter_gets_a_located_error(tmp_path) -> None:
@@ -133,12 +190,13 @@ def test_stream_registry_refuses_collisions() -> None:
         reg.id("a", 5)
 
 
-def test_mechanism_registry_refuses_duplicates_and_unknown_streams() -> None:
+def test_mechanism_registry_refuses_duplicates_and_colliding_streams() -> None:
     reg = MechanismRegistry()
 
     class One(Mechanism):
         name = "one"
         params = (Param("x", 1.0, "x"),)
+        streams = {"one.draws": Stream(10, width=3)}
 
     reg.register(One)
     with pytest.raises(ValueError, match="twice"):
@@ -146,10 +204,54 @@ def test_mechanism_registry_refuses_duplicates_and_unknown_streams() -> None:
 
     class Two(Mechanism):
         name = "two"
-        streams = ("no.such.stream",)
+        streams = {"two.draws": Stream(12)}
 
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="collides"):
         reg.register(Two)
+    assert "two" not in reg.order and "two.draws" not in reg.streams.names()
+
+
+def test_the_default_implementation_is_named_not_the_first_registered() -> None:
+    reg = MechanismRegistry()
+
+    class Rival(Mechanism):
+        name = "m"
+        implementation = "rival"
+
+    class Main(Mechanism):
+        name = "m"
+        implementation = "main"
+        is_default = True
+
+    reg.register(Rival)  # registered first, yet not the default
+    with pytest.raises(KeyError, match="names no default"):
+        reg.resolve("m")
+    reg.register(Main)
+    assert reg.resolve("m") is Main and reg.resolve("m", "rival") is Rival
+
+    class Second(Mechanism):
+        name = "m"
+        implementation = "second"
+        is_default = True
+
+    with pytest.raises(ValueError, match="two default implementations"):
+        reg.register(Second)
+
+
+def test_two_mechanisms_cannot_own_one_state_variable() -> None:
+    reg = MechanismRegistry()
+
+    class A(Mechanism):
+        name = "a"
+        state = (StateVar("x", "x"),)
+
+    class B(Mechanism):
+        name = "b"
+        state = (StateVar("x", "x"),)
+
+    reg.register(A)
+    with pytest.raises(ValueError, match="declared by 'a' and 'b'"):
+        reg.register(B)
 
 
 def test_todays_streams_keep_their_ids() -> None:

@@ -12,7 +12,11 @@ import numpy as np
 
 from multipolar.model.mechanisms import world
 from multipolar.model.state import ParamView, State
-from tests.model.mechanisms.contract import MechanismContract, make_state
+from tests.model.mechanisms.contract import MechanismContract, Situation, make_state
+
+S = Situation
+NB = np.s_[:, 1:]
+F32 = np.float32
 
 
 class _Shift(MechanismContract):
@@ -33,6 +37,16 @@ class _Shift(MechanismContract):
 
 class TestArmsAndEnergy(_Shift):
     mechanism = world.ArmsAndEnergy
+    behaviour = (
+        S("energy trade ties recipients to Moscow: 002 'through monopolistic oil and gas "
+          "exports'", "target_shift", -1, {}, None, np.s_[:, 1:4]),
+        S("more Russian arms, a stronger tie", "target_shift", -1,
+          {"item.arms_share_russia": np.array([0, 1, 1, 1, 1], F32)},
+          {"item.arms_share_russia": np.zeros(5, F32)}, NB),
+        S("the windfall pays for the reach: 001 'significant financial resources due to the "
+          "energy revenues windfall'", "target_shift", -1, {"state.capacity": 1.5},
+          {"state.capacity": 0.5}, np.s_[:, 1:4]),
+    )
 
     def test_arms_and_trade_pull_towards_russia(self) -> None:
         s = self.shift()
@@ -45,6 +59,12 @@ class TestArmsAndEnergy(_Shift):
 
 class TestDistantMilitaryPresence(_Shift):
     mechanism = world.DistantMilitaryPresence
+    behaviour = (
+        S("a presence binds its host (actor 2 full, 4 half): 002 'military backing of Syria'",
+          "target_shift", -1, {}, None, np.s_[:, [2, 4]]),
+        S("a show of force binds no one else: 002 'Warplanes and ships are used mainly for "
+          "bluffing and provocations'", "target_shift", 0, {}, None, np.s_[:, [0, 1, 3]]),
+    )
 
     def test_presence_binds_hosts_only(self) -> None:
         s = self.shift()
@@ -55,6 +75,13 @@ class TestDistantMilitaryPresence(_Shift):
 
 class TestChosenBargains(_Shift):
     mechanism = world.ChosenBargains
+    behaviour = (
+        S("a bargain pulls a chosen partner (actor 3) towards Russia: 002 'bargain with "
+          "certain countries in order to'", "target_shift", -1, {}, None, np.s_[:, 3]),
+        S("... only part of the way: a partner that hedges less moves more: 004 'EAEU "
+          "members play on the deterioration of relations between Russia'", "target_shift",
+          -1, {"param.hedge": 0.0}, {}, np.s_[:, 3]),
+    )
 
     def test_partner_moves_part_way(self) -> None:
         s = self.shift()
@@ -65,6 +92,13 @@ class TestChosenBargains(_Shift):
 
 class TestWesternNormativePull(_Shift):
     mechanism = world.WesternNormativePull
+    behaviour = (
+        S("the West's rules draw those who live by them away from Russia: 002 'a standoff "
+          "between two normative systems'", "target_shift", +1, {}, None, NB),
+        S("a breach of the rules by force adds condemnation: 002 'has torn up the "
+          "international rule book'", "target_shift", +1, {"param.breach_effect": 0.5},
+          {"param.breach_effect": 0.0}, NB),
+    )
 
     def test_pulls_democracies_away_from_russia(self) -> None:
         s = self.shift()
@@ -91,6 +125,14 @@ class TestWesternNormativePull(_Shift):
 
 class TestChinaBacking(_Shift):
     mechanism = world.ChinaBacking
+    behaviour = (
+        S("China's cover on global questions lets its trade partners stay off the West's "
+          "side: 004 'support on the key issues of the global agenda'", "target_shift", -1,
+          {}, None, NB),
+        S("more trade with China, more cover", "target_shift", -1,
+          {"item.china_trade_share": np.full(5, 0.3, F32)},
+          {"item.china_trade_share": np.full(5, 0.05, F32)}, NB),
+    )
 
     def test_cover_grows_with_china_trade(self) -> None:
         s = self.shift()
@@ -101,6 +143,15 @@ class TestChinaBacking(_Shift):
 
 class TestSovereigntyNorm(_Shift):
     mechanism = world.SovereigntyNorm
+    behaviour = (
+        S("states outside the blocs lean to the middle from Russia's end: 002 'each country, "
+          "based on its sovereignty within the rules of international law'", "target_shift",
+          +1, {"state.alignment": -0.5}, None, NB),
+        S("... and from the US end (002, same passage)", "target_shift", -1,
+          {"state.alignment": 1.0}, None, NB),
+        S("a state fully held by the West does not hedge", "target_shift", 0,
+          {"item.western_pull": np.ones(5, F32)}),
+    )
 
     def test_hedgers_lean_to_the_centre(self) -> None:
         st: State = make_state(1)

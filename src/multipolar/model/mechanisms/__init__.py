@@ -11,7 +11,8 @@ pick another implementation (``implementation: opportunist``).
 
 Most mechanisms add a shift to ``state.target_shift``, the target alignment of each neighbour;
 ``alignment`` moves alignment part of the way to that target each year. :data:`ORDER` is the
-order of the steps within a year.
+order of the built-in steps within a year; a mechanism in a new module of this package is
+imported and registered automatically and runs before its ``runs_before``.
 
 Modules: ``capacity`` (resource_rents, elite_interests), ``policy`` (threat_perception,
 russia_policy, use_of_force), ``instruments`` (small_partner_leverage, attraction, assertion,
@@ -26,6 +27,9 @@ validates a scenario against the declarations. Depends on NumPy and :mod:`multip
 """
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
 
 from multipolar.model.mechanisms import (  # noqa: F401  (importing registers the classes)
     alignment,
@@ -75,9 +79,16 @@ if sorted(ORDER) != sorted(MECHANISMS.order):  # pragma: no cover - a programmin
 MECHANISMS.order[:] = ORDER
 REGISTRY = MECHANISMS.classes
 
+_BUILT_IN = {"alignment", "base", "capacity", "catalogue", "domestic", "institutions",
+             "instruments", "integration", "outside", "partners", "policy", "shocks", "sphere",
+             "world"}
+for _mod in pkgutil.iter_modules(__path__):  # a new mechanism: one new module, found here
+    if _mod.name not in _BUILT_IN and not _mod.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_mod.name}")
+
 
 def resolve(name: str, impl: str = "default") -> type[Mechanism]:
-    """The class implementing mechanism ``name`` (``default`` picks the first registered)."""
+    """The class implementing mechanism ``name`` (``default``: the declared default)."""
     return MECHANISMS.resolve(name, impl)
 
 

@@ -9,16 +9,29 @@ import math
 
 import numpy as np
 
+SIGMOID_HALF_WIDTH = 2.5
+"""Half the width of :func:`sigmoid`'s S-curve on the log-odds scale: it is 0 below
+``-SIGMOID_HALF_WIDTH`` and 1 above ``+SIGMOID_HALF_WIDTH``. It fixes the unit of that scale,
+so it is a declared constant rather than a parameter: changing it would only rescale every
+declared gain that feeds the curve (``threat_gain``, ``balance_width`` ...), which carry the
+model's behaviour."""
+_SLOPE = 0.5 / SIGMOID_HALF_WIDTH  # the ramp of t over the curve's width (0.2)
+
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    """A smooth S-curve from 0 to 1: the cubic smoothstep of ``z`` over ``[-2.5, 2.5]``.
+    """A smooth S-curve from 0 to 1: the cubic smoothstep of ``z`` over +-``SIGMOID_HALF_WIDTH``.
 
-    It plays the role of the logistic function (same value and slope at 0 to within 7%, and
-    exactly 0 or 1 beyond +-2.5, so there are no fat tails). Built from basic arithmetic only,
-    it is cheap and gives bit-identical results however arrays are chunked.
+    It plays the role of the logistic function (same value at 0, and exactly 0 or 1 beyond
+    the half-width, so there are no fat tails). Built from basic arithmetic only, it is cheap
+    and gives bit-identical results however arrays are chunked.
     """
-    t = np.clip(z * 0.2 + 0.5, 0.0, 1.0)
+    t = np.clip(z * _SLOPE + 0.5, 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
+
+
+def mean_of_two(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The mean of two arrays, ``(a + b) / 2`` (element-wise)."""
+    return (a + b) * 0.5
 
 
 _SQRT3 = math.sqrt(3.0)
@@ -36,3 +49,17 @@ def logistic(z: np.ndarray) -> np.ndarray:
     +-30 to keep ``exp`` finite.
     """
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+
+
+def carried_forward(arr: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray:
+    """``(years, actors)`` float32 values carried forward from the last finite one.
+
+    Zeros before any, and zeros when ``arr`` is None.
+    """
+    if arr is None:
+        return np.zeros(shape, dtype=np.float32)
+    ok = np.isfinite(arr)
+    idx = np.where(ok, np.arange(arr.shape[0])[:, None], -1)
+    idx = np.maximum.accumulate(idx, axis=0)
+    out = np.take_along_axis(np.nan_to_num(arr, nan=0.0), np.maximum(idx, 0), axis=0)
+    return np.where(idx >= 0, out, 0.0).astype(np.float32)

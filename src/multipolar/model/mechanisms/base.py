@@ -10,21 +10,35 @@ A mechanism is a small class that declares everything it touches:
   written field may also be read).
 * ``context``: the context items it reads (see :data:`CONTEXT_ITEMS`), ``levers`` the
   scenario levers, ``shared`` the model-level parameters (:data:`SHARED_PARAMS`).
-* ``streams``: its random streams by name (registered in :data:`STREAMS`, which assigns ids
-  and refuses collisions).
+* ``streams``: its random streams, ``{name: Stream(first id, width)}`` (registered in
+  :data:`STREAMS`, which refuses collisions).
+* ``state``: the state variables it owns (:class:`StateVar`: shape, bounds, whether it is a
+  yearly flow, the observed series that overrides it); ``start`` gives their values before
+  the first year. ``outcomes`` (:class:`Outcome`): what the engine records of them.
+* ``provides``: context items it computes from the scenario's data (``provide``, once) or each
+  year from its parameters (``provide_year``), with their meanings.
+* ``runs_before``: where a mechanism that is not in the built-in ``ORDER`` runs;
+  ``is_default``: this implementation is the mechanism's default (an implementation named
+  ``default`` is; a mechanism with several implementations names one).
 * ``theory`` (THEORY.md items) and ``evidence`` (citation keys of the flagship scenario).
 
 ``step(state, cx)`` advances the state one year. A switched-off mechanism is never called.
+The engine, :class:`~multipolar.model.state.State`, :data:`STREAMS` and :data:`CONTEXT_ITEMS`
+only assemble these declarations: a mechanism is added by one class in one file.
 Depends on NumPy and :mod:`multipolar.model.state`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
 
 if TYPE_CHECKING:
-    from multipolar.model.state import State, StepContext
+    from collections.abc import Callable, Mapping
+
+    from multipolar.model.state import ParamView, StartContext, State, StepContext
 
 
 FITS = ("history", "pooled")
@@ -51,6 +65,62 @@ class Param:
     search: dict[str, tuple[float, float]] = field(default_factory=dict, compare=False)
 
 
+INF = float("inf")
+
+SHAPES = ("actors", "russia", "institutions")
+"""Shapes of a state variable: ``(members, actors)``, ``(members,)`` (Russia's own) and
+``(institutions, members, actors)``; a variable's ``dims`` add trailing axes (the sphere's
+channels and poles)."""
+
+
+@dataclass(frozen=True)
+class StateVar:
+    """A state variable a mechanism owns.
+
+    ``shape`` is one of :data:`SHAPES`, ``dims`` trailing axes after it; ``bounds`` the range
+    it must stay in (checked by the contract tests); a ``flow`` is zeroed at the start of
+    every year; ``observed`` names the observed series that sets it in observed years (where
+    the data have a value); ``dtype`` is ``float32``, ``float64`` or ``bool``. Its starting
+    value is the owner's ``start`` (zeros unless the owner says otherwise).
+    """
+
+    name: str
+    description: str
+    bounds: tuple[float, float] = (-INF, INF)
+    shape: str = "actors"
+    flow: bool = False
+    observed: str | None = None
+    dtype: str = "float32"
+    dims: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An outcome the engine records every year.
+
+    It is state variable ``field``, or ``derive(field, nominal parameters of the declaring
+    mechanism)`` at column ``index`` of the last axis. ``kind`` is ``actor`` (``(members,
+    actors)``) or ``russia`` (``(members,)``).
+    """
+
+    name: str
+    field: str
+    kind: str = "actor"
+    derive: Callable[[np.ndarray, Mapping[str, float]], np.ndarray] | None = None
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A random stream's id range: ``first .. first + width - 1``.
+
+    Ids are fixed for good: they keep results bit-identical across versions.
+    """
+
+    first: int
+    width: int = 1
+
+
 class Mechanism:
     """Base class of every mechanism: declarations plus one ``step`` per year."""
 
@@ -64,7 +134,34 @@ class Mechanism:
     context: ClassVar[tuple[str, ...]] = ()
     levers: ClassVar[tuple[str, ...]] = ()
     shared: ClassVar[tuple[str, ...]] = ()
-    streams: ClassVar[tuple[str, ...]] = ()
+    streams: ClassVar[dict[str, Stream]] = {}
+    state: ClassVar[tuple[StateVar, ...]] = ()
+    outcomes: ClassVar[tuple[Outcome, ...]] = ()
+    provides: ClassVar[dict[str, str]] = {}
+    runs_before: ClassVar[str] = "alignment"
+    is_default: ClassVar[bool] = False
+
+    @classmethod
+    def start(cls, var: StateVar, init: StartContext) -> Any:
+        """Value of owned state variable ``var`` before the first year (default: zeros).
+
+        May return anything that broadcasts to the variable's shape.
+        """
+        return init.zeros(var)
+
+    @classmethod
+    def provide(cls, init: StartContext) -> dict[str, Any]:
+        """Context items this mechanism computes once from the scenario's data (default: none).
+
+        A value wrapped in :class:`Yearly` is a ``(years, ...)`` series; the engine hands out
+        the row of the year.
+        """
+        return {}
+
+    @classmethod
+    def provide_year(cls, items: dict[str, Any], p: ParamView) -> dict[str, Any]:
+        """Context items this mechanism computes each year from its parameters (default: none)."""
+        return {}
 
     def initialise(self, st: State, cx: StepContext) -> None:
         """Set up state this mechanism owns before the first simulated year (default: none)."""
@@ -112,6 +209,10 @@ class StreamRegistry:
         self._ranges[name] = (lo, hi)
         return first
 
+    def unregister(self, name: str) -> None:
+        """Free the ids of stream ``name``."""
+        self._ranges.pop(name, None)
+
     def id(self, name: str, index: int = 0) -> int:
         """Id of stream ``name`` (the ``index``-th of a family)."""
         lo, hi = self._ranges[name]
@@ -125,24 +226,40 @@ class StreamRegistry:
 
 
 STREAMS = StreamRegistry()
-for _name, _first, _width in (
-        ("russia_policy.presence", 101, 1), ("russia_policy.intensity", 103, 1),
-        ("institutions.membership", 200, 100), ("frozen_conflicts.war", 300, 1),
-        ("shocks.regime", 400, 1), ("shocks.leadership", 402, 1),
-        ("shocks.flare_up", 404, 1), ("alignment.idiosyncratic", 500, 1),
-        ("alignment.common", 501, 1), ("drivers.oil_price", 601, 1),
-        ("drivers.china_weight", 602, 1), ("dated_events.elite_transition", 701, 1)):
-    STREAMS.register(_name, _first, _width)
+ENGINE_STREAMS = {"drivers.oil_price": Stream(601), "drivers.china_weight": Stream(602)}
+"""The engine's own streams (the scenario's drivers); every other stream is a mechanism's."""
+for _name, _s in ENGINE_STREAMS.items():
+    STREAMS.register(_name, _s.first, _s.width)
+
+
+@dataclass(frozen=True)
+class Yearly:
+    """A provided context item given per year: ``values[t]`` is handed out in year ``t``."""
+
+    values: Any
 
 
 # --------------------------------------------------------------------------- mechanisms
 
 class MechanismRegistry:
-    """Registered mechanism implementations, in execution order; duplicates are refused."""
+    """Registered mechanism implementations, in execution order; duplicates are refused.
 
-    def __init__(self) -> None:
+    Registering a class also registers what it declares: its random streams (in
+    :data:`STREAMS`), its state variables (:attr:`state_vars`), its outcomes and the context
+    items it provides (in :data:`CONTEXT_ITEMS`). A mechanism not yet in the execution order
+    is placed before its ``runs_before``.
+    """
+
+    def __init__(self, streams: StreamRegistry | None = None,
+                 items: dict[str, str] | None = None) -> None:
         self.classes: dict[tuple[str, str], type[Mechanism]] = {}
         self.order: list[str] = []
+        self.defaults: dict[str, str] = {}
+        self.state_vars: dict[str, StateVar] = {}
+        self.owners: dict[str, str] = {}
+        self.streams = streams if streams is not None else StreamRegistry()
+        self.items = items if items is not None else {}
+        self._item_owners: dict[str, str] = {}
 
     def register(self, cls: type[Mechanism]) -> type[Mechanism]:
         """Class decorator: add ``cls`` (its ``name`` and ``implementation``)."""
@@ -152,26 +269,89 @@ class MechanismRegistry:
         if key in self.classes:
             raise ValueError(f"mechanism {key} is registered twice "
                              f"({self.classes[key].__name__} and {cls.__name__})")
-        for s in cls.streams:
-            STREAMS.id(s)  # raises KeyError if the stream is not registered
         names = [p.name for p in cls.params]
         if len(set(names)) != len(names):
             raise ValueError(f"mechanism '{cls.name}' declares a parameter twice")
+        default = cls.implementation == "default" or cls.is_default
+        if default and cls.name in self.defaults:
+            raise ValueError(f"mechanism '{cls.name}' has two default implementations "
+                             f"('{self.defaults[cls.name]}' and '{cls.implementation}')")
+        for v in cls.state:
+            owner = self.owners.get(v.name)
+            if v.shape not in SHAPES:
+                raise ValueError(f"state variable '{v.name}': shape must be one of {SHAPES}")
+            if owner is not None and (owner != cls.name or self.state_vars[v.name] != v):
+                raise ValueError(f"state variable '{v.name}' is declared by '{owner}' and "
+                                 f"'{cls.name}'")
+        for item in cls.provides:
+            owner = self._item_owners.get(item, cls.name)
+            if owner != cls.name or (item in self.items and item not in self._item_owners):
+                raise ValueError(f"context item '{item}' is provided twice ('{cls.name}')")
+        fresh = [s for s in cls.streams if not self._shares_stream(cls, s)]
+        done: list[str] = []
+        try:
+            for s in fresh:
+                self.streams.register(s, cls.streams[s].first, cls.streams[s].width)
+                done.append(s)
+        except ValueError:
+            for s in done:
+                self.streams.unregister(s)
+            raise
+        for v in cls.state:
+            self.state_vars[v.name] = v
+            self.owners[v.name] = cls.name
+        for item, doc in cls.provides.items():
+            self.items[item] = doc
+            self._item_owners[item] = cls.name
         self.classes[key] = cls
+        if default:
+            self.defaults[cls.name] = cls.implementation
         if cls.name not in self.order:
-            self.order.append(cls.name)
+            before = cls.runs_before
+            pos = self.order.index(before) if before in self.order else len(self.order)
+            self.order.insert(pos, cls.name)
         return cls
+
+    def _shares_stream(self, cls: type[Mechanism], stream: str) -> bool:
+        """Another implementation of ``cls``'s mechanism declared ``stream`` identically."""
+        for (n, _), other in self.classes.items():
+            if n == cls.name and other.streams.get(stream) == cls.streams[stream]:
+                return True
+        return False
+
+    def unregister(self, cls: type[Mechanism]) -> None:
+        """Remove ``cls`` and what only it declared (for tests that define a mechanism)."""
+        key = (cls.name, cls.implementation)
+        if self.classes.get(key) is not cls:
+            raise KeyError(key)
+        del self.classes[key]
+        if self.defaults.get(cls.name) == cls.implementation:
+            del self.defaults[cls.name]
+        if not self.implementations(cls.name):
+            self.order.remove(cls.name)
+            for v in cls.state:
+                self.state_vars.pop(v.name, None)
+                self.owners.pop(v.name, None)
+            for item in cls.provides:
+                self.items.pop(item, None)
+                self._item_owners.pop(item, None)
+        for s in cls.streams:
+            if not self._shares_stream(cls, s):
+                self.streams.unregister(s)
 
     def implementations(self, name: str) -> list[str]:
         """Implementations registered for mechanism ``name``."""
         return [impl for (n, impl) in self.classes if n == name]
 
     def resolve(self, name: str, impl: str = "default") -> type[Mechanism]:
-        """The class implementing ``name`` (``default`` picks the first registered)."""
+        """The class implementing ``name`` (``default``: the one the declarations name)."""
         if (name, impl) in self.classes:
             return self.classes[(name, impl)]
         if impl == "default":
-            return self.classes[(name, self.implementations(name)[0])]
+            if name not in self.defaults:
+                raise KeyError(f"mechanism '{name}' names no default implementation "
+                               f"(one of {self.implementations(name)} sets is_default)")
+            return self.classes[(name, self.defaults[name])]
         raise KeyError((name, impl))
 
     def params(self, name: str) -> dict[str, Param]:
@@ -183,9 +363,26 @@ class MechanismRegistry:
                     out.setdefault(p.name, p)
         return out
 
+    def owner(self, name: str) -> type[Mechanism]:
+        """The default class of the mechanism that owns state variable ``name``."""
+        return self.resolve(self.owners[name])
 
-MECHANISMS = MechanismRegistry()
-register = MECHANISMS.register
+    def outcomes(self) -> list[Outcome]:
+        """Every declared outcome, in execution order of the mechanisms, then the drivers'."""
+        out: dict[str, Outcome] = {}
+        for name in self.order:
+            for (n, _), cls in self.classes.items():
+                if n == name:
+                    for o in cls.outcomes:
+                        out.setdefault(o.name, o)
+        for v in DRIVERS:
+            out.setdefault(v.name, Outcome(v.name, v.name, kind="russia"))
+        return list(out.values())
+
+    def state_bounds(self) -> dict[str, tuple[float, float]]:
+        """``{state variable: (low, high)}`` of every declared state variable."""
+        return {k: v.bounds for k, v in self.state_vars.items()}
+
 
 
 # ------------------------------------------------------------------- shared parameters
@@ -220,18 +417,14 @@ CONTEXT_ITEMS: dict[str, str] = {
     "china_proximity": "(actors,) float32: economic exposure to China (0-1)",
     "hydrocarbon_producer": "(actors,) float32: 1 for hydrocarbon producers",
     "gas_dependence": "(members, actors) float32: dependence on Russian gas (0-1)",
-    "importance": "(members, actors) or (actors,): the neighbour's importance to Russia this "
-                  "year (population, economy, Russian communities; russia_policy's weights)",
     "population_share": "(actors,) float32: neighbour's share of neighbours' population",
+    "gdp_share": "(actors,) float32: neighbour's share of neighbours' GDP",
     "alignment_reference": "(actors,) float32: the actor's mean alignment in its first years",
     "outside_alignment": "(actors,) float32: last observed alignment of outside powers",
     "observed_china_share": "(actors,) float32 or None: observed China trade share this year",
     "west_institutions": "(k,) int: West-led institutions",
     "russia_institutions": "(k,) int: Russia-led institutions",
     "institution_pole": "(institutions,) int8: 0 Russia, 1 West, 2 China, 3 mixed",
-    "institution_columns": "list of (k,) int: neighbours eligible for each institution",
-    "institution_columns_in_neighbours": "list of (k,) int: the same as positions in "
-                                         "neighbour_index",
     "institution_exclusions": "(institutions, institutions) bool: formats that exclude each "
                               "other",
     "institution_open": "(institutions,) bool: founded and not dissolved this year",
@@ -262,16 +455,29 @@ CONTEXT_ITEMS: dict[str, str] = {
     "western_pull": "(actors,) float32: weight of the West's normative pull on the state (0-1)",
     "russian_presence": "(actors,) float32: Russian military or paramilitary presence (0-1)",
     "bargain_partner": "(actors,) float32: 1 for a state Russia bargains with (chosen states)",
-    "arms_share_russia": "(actors,) float32: Russian share of the state's arms imports over "
-                         "the last five observed years (carried forward)",
     "trade_share_russia": "(actors,) float32: the state's trade share with Russia (last "
                           "observed, carried forward)",
     "china_trade_share": "(actors,) float32: the state's trade share with China (last "
                          "observed, carried forward)",
-    "sphere_reference": "(actors, channels, poles) float32: the sphere's starting shares "
-                        "(mechanisms.sphere.initial_sphere)",
     "conflict_partners": "(actors, actors) float32: 1 for the two sides of a frozen conflict "
                          "between states other than the core (standing in the last observed "
                          "year)",
 }
-"""Every context item the engine offers, with its shape and meaning."""
+"""Every context item the engine offers: the scenario's data, with shape and meaning, here;
+the items mechanisms compute (their ``provides``) are added as they register."""
+
+
+MECHANISMS = MechanismRegistry(STREAMS, CONTEXT_ITEMS)
+"""The registry of mechanisms (and of everything they declare)."""
+register = MECHANISMS.register
+
+DRIVERS = (
+    StateVar("oil_price", "the oil price (the scenario's driver)", (0.0, INF), shape="russia",
+             dtype="float64"),
+    StateVar("china_weight", "China's economy relative to Russia's (the scenario's driver)",
+             (0.0, INF), shape="russia", dtype="float64"),
+)
+"""The scenario's drivers: state variables the engine itself steps (and records)."""
+for _var in DRIVERS:
+    MECHANISMS.state_vars[_var.name] = _var
+    MECHANISMS.owners[_var.name] = "drivers"

@@ -5,14 +5,14 @@ Depends on NumPy and :mod:`.base`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms.base import INF, Mechanism, Outcome, Param, StateVar, register
 
 if TYPE_CHECKING:
-    from multipolar.model.state import State, StepContext
+    from multipolar.model.state import StartContext, State, StepContext
 
 
 @register
@@ -21,7 +21,8 @@ class ResourceRents(Mechanism):
 
     Capacity moves each year part of the way (``smoothing``) towards
     ``(oil / ref_price) ** elasticity``, so a windfall builds capacity over a few years and a
-    price collapse erodes it. Capacity 1 means the rent level of the reference price.
+    price collapse erodes it. Capacity 1 means the rent level of the reference price. It
+    starts at the rent level of the first year's oil price.
     """
 
     name = "resource_rents"
@@ -37,6 +38,16 @@ class ResourceRents(Mechanism):
     )
     reads = ("oil_price",)
     writes = ("capacity",)
+    state = (StateVar("capacity", "Russia's capacity to spend abroad (1: the rents of the "
+                      "reference price)", (0.0, INF), shape="russia"),)
+    outcomes = (Outcome("capacity", "capacity", kind="russia"),)
+
+    @classmethod
+    def start(cls, var: StateVar, init: StartContext) -> Any:
+        """The rent level of the first year's oil price."""
+        oil0 = init.drivers["oil_price"]
+        return init.full(var, (np.maximum(oil0, 1.0) / init.param(cls, "ref_price"))
+                         ** init.param(cls, "elasticity"))
 
     def step(self, st: State, cx: StepContext) -> None:
         """Update ``st.capacity`` from this year's oil price."""

@@ -5,14 +5,14 @@ Depends on NumPy and :mod:`.base`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms.base import Mechanism, Outcome, Param, StateVar, register
 
 if TYPE_CHECKING:
-    from multipolar.model.state import State, StepContext
+    from multipolar.model.state import StartContext, State, StepContext
 
 
 @register
@@ -26,6 +26,7 @@ class DomesticLinkage(Mechanism):
     (alignment below ``loyal_threshold``) and regime security, minus the cost of assertion in
     Western eyes. The two depend on each other (``A2_legitimacy_link``): security feeds
     recognition, and recognition above 0.5 feeds security back (``recognition_gain``).
+    Both start at declared levels (``security_start``, ``recognition_start``).
     """
 
     name = "domestic_linkage"
@@ -59,10 +60,26 @@ class DomesticLinkage(Mechanism):
               "recognition_norm", "security per recognition unit", (0.0, 2.0)),
         Param("recognition_norm", 0.5, "recognition at which it neither adds to nor takes "
               "from regime security", "recognition", (0.0, 1.0)),
+        Param("security_start", 0.5, "regime security in the first year", "security",
+              (0.0, 1.0)),
+        Param("recognition_start", 0.5, "recognition in the first year", "recognition",
+              (0.0, 1.0)),
     )
     reads = ("alignment", "assertion", "capacity", "regime_security", "recognition")
     writes = ("regime_security", "recognition")
     context = ("population_share",)
+    state = (StateVar("regime_security", "security of Russia's regime at home", (0.0, 1.0),
+                      shape="russia"),
+             StateVar("recognition", "Russia's recognition as a great power", (0.0, 1.0),
+                      shape="russia"))
+    outcomes = (Outcome("regime_security", "regime_security", kind="russia"),
+                Outcome("recognition", "recognition", kind="russia"))
+
+    @classmethod
+    def start(cls, var: StateVar, init: StartContext) -> Any:
+        """The declared starting levels."""
+        key = "security_start" if var.name == "regime_security" else "recognition_start"
+        return init.param(cls, key).astype(var.dtype)
 
     def step(self, st: State, cx: StepContext) -> None:
         """Update Russia's regime security and recognition."""

@@ -14,10 +14,18 @@ import numpy as np
 
 from multipolar.core import rng
 from multipolar.model.mechanisms._maths import logistic
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms.base import (
+    INF,
+    Mechanism,
+    Outcome,
+    Param,
+    StateVar,
+    Stream,
+    register,
+)
 
 if TYPE_CHECKING:
-    from multipolar.model.state import State, StepContext
+    from multipolar.model.state import StartContext, State, StepContext
 
 
 POLE_BASE = ("join_base_east", "join_base_west", "join_base_east", "join_base_east")
@@ -57,6 +65,19 @@ def exit_logit(p: Any, pole: int, lean_: np.ndarray, depth: Any) -> np.ndarray:
     return p[EXIT_BASE[pole]] - p["exit_lean"] * lean_ + p["exit_depth"] * depth
 
 
+def eligible(model: Any, pole: int, china_threshold: float) -> np.ndarray:
+    """``(actors,)`` bool: who may join a format of ``pole``.
+
+    West-led: those with an EU offer; China-led: proximity at least ``china_threshold``;
+    Russia-led and mixed: everyone.
+    """
+    if pole == 1:
+        return np.asarray(model.static["eu_eligibility"] > 0)
+    if pole == 2:
+        return np.asarray(model.static["china_proximity"] >= china_threshold)
+    return np.ones(len(model.actors), dtype=bool)
+
+
 @register
 class Institutions(Mechanism):
     """Accession and exit as yearly political decisions; memberships anchor alignment (C6).
@@ -77,7 +98,10 @@ class Institutions(Mechanism):
     (``state.red_line_hold``, 0 when that mechanism is off). Dated accession or exit events
     apply after the draws. Each Russia-led membership lowers the alignment target by
     ``anchor``; each West-led one raises it. The hazards' defaults are the maximum-likelihood
-    fit of ``scripts/fit_memberships.py``.
+    fit of ``scripts/fit_memberships.py``. Who may join at all: any neighbour a Russia-led or
+    mixed format, those with an EU offer a West-led one, and those whose China proximity
+    reaches ``china_eligibility`` a China-led one. Memberships and candidacies start as the
+    record has them in the first year.
     """
 
     name = "institutions"
@@ -114,6 +138,8 @@ class Institutions(Mechanism):
               search={"history": (0.02, 0.2)}),
         Param("other_pole_anchor", 0.5, "pull towards Russia of a China-led or mixed format, "
               "relative to a Russia-led one", "-", (0.0, 1.0)),
+        Param("china_eligibility", 0.5, "China proximity from which a neighbour may join "
+              "China-led formats (a per-run value: its nominal)", "proximity", (0.0, 1.0)),
     )
     reads = ("alignment", "membership", "accession_barrier", "candidacy",
              "red_line_hold")
@@ -125,7 +151,39 @@ class Institutions(Mechanism):
                "accession_blocked", "path_years", "candidacy_history", "conflict_scope",
                "red_line_scope", "attractiveness", "neighbour_index", "neighbour_mask",
                "neighbours")
-    streams = ("institutions.membership",)
+    streams = {"institutions.membership": Stream(200, width=100)}
+    state = (StateVar("membership", "memberships of the formats", (0.0, 1.0),
+                      shape="institutions", dtype="bool"),
+             StateVar("candidacy", "years held as candidate of each format", (0.0, INF),
+                      shape="institutions"))
+    provides = {
+        "institution_columns": "list of (k,) int: neighbours eligible for each institution",
+        "institution_columns_in_neighbours": "list of (k,) int: the same as positions in "
+                                             "neighbour_index",
+    }
+
+    @classmethod
+    def start(cls, var: StateVar, init: StartContext) -> Any:
+        """Memberships and candidacies of the first year, as the record has them."""
+        model = init.model
+        shape = init.shape(var)
+        if var.name == "membership":
+            hist0 = np.maximum(model.member_hist[0], 0).astype(np.int8)
+            return np.broadcast_to(hist0.T[:, None, :] > 0, shape).copy()
+        cand = np.maximum(init.rules.candidacy[0], 0).T[:, None, :]
+        return np.broadcast_to(cand, shape).astype(var.dtype)
+
+    @classmethod
+    def provide(cls, init: StartContext) -> dict[str, Any]:
+        """The neighbours eligible for each format (by its pole)."""
+        model = init.model
+        nb = model.neighbours
+        threshold = init.nominal(cls, "china_eligibility")
+        cols = [np.flatnonzero(nb & eligible(model, int(pole), threshold))
+                for pole in model.inst_pole]
+        index = np.flatnonzero(nb)
+        return {"institution_columns": cols,
+                "institution_columns_in_neighbours": [np.searchsorted(index, c) for c in cols]}
 
     def step(self, st: State, cx: StepContext) -> None:
         """Update memberships and add their anchoring to the target shift."""
@@ -269,7 +327,19 @@ class FrozenConflicts(Mechanism):
     reads = ("assertion", "alignment", "frozen")
     writes = ("frozen", "conflict", "alignment_jump", "accession_barrier")
     context = ("frozen_history", "neighbours", "neighbour_index")
-    streams = ("frozen_conflicts.war",)
+    streams = {"frozen_conflicts.war": Stream(300)}
+    state = (StateVar("frozen", "1 where a conflict stands (frozen)", (0.0, 1.0)),
+             StateVar("conflict", "this year's conflict events", (0.0, INF), flow=True),
+             StateVar("accession_barrier", "share of Western accession a standing conflict "
+                      "blocks", (0.0, 1.0)))
+    outcomes = (Outcome("conflict", "conflict"),)
+
+    @classmethod
+    def start(cls, var: StateVar, init: StartContext) -> Any:
+        """Conflicts standing in the first year, by the scenario; the rest zero."""
+        if var.name == "frozen":
+            return init.full(var, init.model.frozen[0])
+        return init.zeros(var)
 
     def initialise(self, st: State, cx: StepContext) -> None:
         """Conflicts standing at the start hold back accession from the first year."""
@@ -317,6 +387,8 @@ class RedLines(Mechanism):
     reads = ()
     writes = ("red_line_hold",)
     context = ("red_line_scope", "neighbours")
+    state = (StateVar("red_line_hold", "accession log-odds withheld by red lines",
+                      (0.0, INF)),)
 
     def step(self, st: State, cx: StepContext) -> None:
         """Set the log-odds withheld from each state that a red line holds back this year."""

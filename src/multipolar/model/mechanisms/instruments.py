@@ -9,16 +9,16 @@ Most of them add a shift to ``state.target_shift``, the target alignment of each
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms._maths import sigmoid
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms._maths import mean_of_two, sigmoid
+from multipolar.model.mechanisms.base import INF, Mechanism, Outcome, Param, StateVar, register
 from multipolar.model.mechanisms.sphere import CHINA, RUSSIA, SECURITY, TRADE, WEST
 
 if TYPE_CHECKING:
-    from multipolar.model.state import State, StepContext
+    from multipolar.model.state import StartContext, State, StepContext
 
 
 @register
@@ -94,7 +94,9 @@ class Attraction(Mechanism):
     spoils the pull of culture (``D1_coercion_spoils``, ``E2_language``), so the pull is
     multiplied by ``1 - spoil * coercion``. *Normative deficit*: without values of its own
     Russia can hold neighbours but not act as a magnet (``C1``, ``D1_normative_deficit``), so
-    the whole pull is capped at ``normative_cap``.
+    the whole pull is capped at ``normative_cap``. Dependence starts as the mean of trade
+    dependence (``trade_dependence_scale`` times the trade share with Russia, at most 1) and
+    gas dependence.
     """
 
     name = "attraction"
@@ -117,10 +119,25 @@ class Attraction(Mechanism):
               "power per unit of Russian-speaking share", "alignment units", (0.0, 1.0)),
         Param("normative_cap", 0.3, "largest shift towards Russia attraction can give",
               "alignment units", (0.0, 10.0)),
+        Param("trade_dependence_scale", 2.0, "starting trade dependence per unit of trade "
+              "share with Russia (at most 1)", "dependence per trade share", (0.0, 10.0)),
     )
     reads = ("attraction", "capacity", "coercion")
     writes = ("subsidy", "dependence", "target_shift")
     context = ("russian_share", "neighbours")
+    state = (StateVar("subsidy", "this year's subsidies from Russia", (0.0, INF), flow=True),
+             StateVar("dependence", "dependence on Russia", (0.0, 3.0)))
+    outcomes = (Outcome("subsidy", "subsidy"), Outcome("dependence", "dependence"))
+
+    @classmethod
+    def start(cls, var: StateVar, init: StartContext) -> Any:
+        """Dependence: the mean of trade and gas dependence in the first year; subsidy zero."""
+        if var.name != "dependence":
+            return init.zeros(var)
+        trs = init.first("trade_share_russia", 0.0)
+        scale = init.param(cls, "trade_dependence_scale")[:, None]
+        trade = np.minimum(scale * trs, 1.0)
+        return init.full(var, mean_of_two(trade, init.gas) * init.neighbours)
 
     def step(self, st: State, cx: StepContext) -> None:
         """Pay subsidies within the budget; update dependence and the target shift."""
@@ -170,6 +187,7 @@ class Assertion(Mechanism):
 
     name = "assertion"
     implementation = "balancing"
+    is_default = True
     theory = ("C2", "D1")
     evidence = ("C2", "C2_energy_leverage", "D1", "D1_bully", "D1_balancers", "D1_maneuvering",
                 "D1_losing_influence")
@@ -180,6 +198,8 @@ class Assertion(Mechanism):
     reads = ("assertion", "democracy", "sphere_push")
     writes = ("coercion", "target_shift", "sphere_push")
     context = ("gas_dependence",)
+    state = (StateVar("coercion", "this year's coercion", (0.0, INF), flow=True),)
+    outcomes = (Outcome("coercion", "coercion"),)
 
     def step(self, st: State, cx: StepContext) -> None:
         """Push every pressed neighbour away: in its votes and in its sphere."""
@@ -213,6 +233,8 @@ class AssertionBandwagon(Mechanism):
     reads = ("assertion", "democracy")
     writes = ("coercion", "target_shift")
     context = ("gas_dependence",)
+    state = Assertion.state
+    outcomes = Assertion.outcomes
 
     def step(self, st: State, cx: StepContext) -> None:
         """Apply coercion to the target shift: balancing or bandwagoning by democracy."""

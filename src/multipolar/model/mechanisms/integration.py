@@ -5,14 +5,14 @@ Depends on NumPy and :mod:`.base`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms.base import Mechanism, Outcome, Param, StateVar, register
 
 if TYPE_CHECKING:
-    from multipolar.model.state import State, StepContext
+    from multipolar.model.state import StartContext, State, StepContext
 
 
 @register
@@ -25,7 +25,8 @@ class DelegationLimit(Mechanism):
     above ``1 - strength * autocracy``, where autocracy grows as democracy falls below
     ``autocracy_threshold``: kindred autocracies stay aligned without deepening integration.
     Switched off, the mechanism does nothing, so integration depth keeps its starting value
-    (half the share of Russia-led formats the state belonged to in the first year).
+    (``start_share`` times the share of Russia-led formats the state belonged to in the first
+    year).
     """
 
     name = "delegation_limit"
@@ -46,10 +47,26 @@ class DelegationLimit(Mechanism):
               "towards Russia", "alignment", (-1.0, 1.0)),
         Param("autocracy_threshold", 0.6, "democracy score below which the cap starts to "
               "bind", "democracy score", (0.001, 1.0)),
+        Param("start_share", 0.5, "starting integration depth per share of the Russia-led "
+              "formats a state belonged to in the first year", "depth per membership share",
+              (0.0, 1.0)),
     )
     reads = ("membership", "alignment", "dependence", "democracy", "integration_depth")
     writes = ("integration_depth",)
     context = ("russia_institutions", "neighbours")
+    state = (StateVar("integration_depth", "depth of integration with Russia", (0.0, 1.0)),)
+    outcomes = (Outcome("integration", "integration_depth"),)
+
+    @classmethod
+    def start(cls, var: StateVar, init: StartContext) -> Any:
+        """``start_share`` times the share of Russia-led formats joined in the first year."""
+        model = init.model
+        hist0 = np.maximum(model.member_hist[0], 0).astype(np.int8)
+        russia = np.flatnonzero(model.inst_pole == 0)
+        if not russia.size:
+            return init.zeros(var)
+        depth0 = hist0[:, russia].mean(axis=1)[None, :] * init.param(cls, "start_share")[:, None]
+        return init.full(var, depth0 * init.neighbours)
 
     def step(self, st: State, cx: StepContext) -> None:
         """Update integration depth."""

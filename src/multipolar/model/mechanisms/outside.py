@@ -5,15 +5,15 @@ Depends on NumPy and :mod:`.base`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms.base import Mechanism, Outcome, Param, StateVar, register
 from multipolar.model.mechanisms.sphere import INVESTMENT, RUSSIA, TRADE, WEST
 
 if TYPE_CHECKING:
-    from multipolar.model.state import State, StepContext
+    from multipolar.model.state import StartContext, State, StepContext
 
 
 @register
@@ -38,6 +38,8 @@ class Propaganda(Mechanism):
     writes = ("west_discount",)
     context = ("russian_share", "neighbours")
     levers = ("russia_propaganda",)
+    state = (StateVar("west_discount", "this year's share of the West's pull cancelled",
+                      (0.0, 1.0), flow=True),)
 
     def step(self, st: State, cx: StepContext) -> None:
         """Add this year's discount on the West's pull."""
@@ -112,6 +114,13 @@ class ChinaPull(Mechanism):
     reads = ("china_weight", "china_share", "dependence", "sphere_push")
     writes = ("china_share", "dependence", "target_shift", "sphere_push")
     context = ("china_proximity", "observed_china_share", "neighbours")
+    state = (StateVar("china_share", "trade share with China", (0.0, 1.0)),)
+    outcomes = (Outcome("china_share", "china_share"),)
+
+    @classmethod
+    def start(cls, var: StateVar, init: StartContext) -> Any:
+        """The first year's observed China trade share (0 without data)."""
+        return init.full(var, init.first("trade_share_china", 0.0) * init.neighbours)
 
     def step(self, st: State, cx: StepContext) -> None:
         """Update China shares, dependence and the target shift."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms.base import Mechanism, Param, StateVar, register
 
 if TYPE_CHECKING:
     from multipolar.model.state import State, StepContext
@@ -66,6 +66,7 @@ class BilateralManagement(Mechanism):
     reads = ("conflict", "membership", "capacity", "friction")
     writes = ("friction", "target_shift", "capacity", "subsidy")
     context = ("conflict_partners", "russia_institutions", "neighbours")
+    state = (StateVar("friction", "share of the strain of a partner quarrel left", (0.0, 1.0)),)
 
     def step(self, st: State, cx: StepContext) -> None:
         """Refresh friction after flare-ups; add the unmanaged strain; pay for the rest."""

@@ -8,16 +8,24 @@ Depends on NumPy, :mod:`multipolar.core.rng` and :mod:`.base`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from multipolar.core import rng
 from multipolar.model.mechanisms._maths import sigmoid
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms.base import (
+    INF,
+    Mechanism,
+    Outcome,
+    Param,
+    StateVar,
+    Stream,
+    register,
+)
 
 if TYPE_CHECKING:
-    from multipolar.model.state import State, StepContext
+    from multipolar.model.state import ParamView, State, StepContext
 
 
 @register
@@ -42,6 +50,8 @@ class ThreatPerception(Mechanism):
     reads = ("alignment", "membership")
     writes = ("threat",)
     context = ("alignment_reference", "west_institutions", "neighbours")
+    state = (StateVar("threat", "this year's threat Russia perceives from each neighbour",
+                      (0.0, INF), flow=True),)
 
     def step(self, st: State, cx: StepContext) -> None:
         """Set ``st.threat`` per neighbour."""
@@ -86,8 +96,33 @@ _POLICY_PARAMS = (
 )
 
 
+class _Policy(Mechanism):
+    """What both implementations of ``russia_policy`` declare.
+
+    The yearly attraction and assertion, and each neighbour's importance to Russia
+    (``importance``: population against GDP by ``importance_population``, plus
+    ``russian_share_weight`` times the share of Russian speakers).
+    """
+
+    name = "russia_policy"
+    params = _POLICY_PARAMS
+    state = (StateVar("attraction", "this year's attraction intensity", (0.0, 1.0), flow=True),
+             StateVar("assertion", "this year's assertion intensity", (0.0, 1.0), flow=True))
+    outcomes = (Outcome("attraction", "attraction"), Outcome("assertion", "assertion"))
+    provides = {"importance": "(members, actors) or (actors,): the neighbour's importance to "
+                              "Russia this year (population, economy, Russian communities)"}
+
+    @classmethod
+    def provide_year(cls, items: dict[str, Any], p: ParamView) -> dict[str, Any]:
+        """Each neighbour's importance to Russia this year."""
+        w = p["importance_population"]
+        imp = w * items["population_share"] + (1 - w) * items["gdp_share"]
+        imp = imp + p["russian_share_weight"] * items["russian_share"]
+        return {"importance": np.asarray(imp * items["neighbours"])}
+
+
 @register
-class StrategicPolicy(Mechanism):
+class StrategicPolicy(_Policy):
     """Russia chooses attraction and assertion per neighbour by its aims (A1-A4, D1).
 
     *Attraction* goes where the sphere aim (A4) says it matters most: to important neighbours
@@ -111,12 +146,11 @@ class StrategicPolicy(Mechanism):
       rally at home (``C5``, the Western analysts' reading).
     """
 
-    name = "russia_policy"
     implementation = "strategic"
+    is_default = True
     theory = ("A1", "A2", "A3", "A4", "D1")
     evidence = ("A4", "C1_subsidies", "C2", "D1_unable_to_integrate", "A2_supreme_league",
                 "A2_restraint", "A2_legitimacy_loss", "A3")
-    params = _POLICY_PARAMS
     reads = ("threat", "capacity", "recognition", "regime_security", "integration_depth",
              "membership")
     writes = ("attraction", "assertion")
@@ -149,7 +183,7 @@ class StrategicPolicy(Mechanism):
 
 
 @register
-class OpportunistPolicy(Mechanism):
+class OpportunistPolicy(_Policy):
     """The rival hypothesis (D9): no coherent strategy, presence shown where chance allows.
 
     Each year Russia "ticks the box" in a random subset of neighbours (``presence_prob``),
@@ -157,16 +191,14 @@ class OpportunistPolicy(Mechanism):
     Levers and capacity still scale the effort.
     """
 
-    name = "russia_policy"
     implementation = "opportunist"
     theory = ("D9",)
     evidence = ("D9",)
-    params = _POLICY_PARAMS
     reads = ("capacity", "alignment")
     writes = ("attraction", "assertion")
     context = ("neighbours",)
     levers = ("russia_attraction", "russia_assertion")
-    streams = ("russia_policy.presence", "russia_policy.intensity")
+    streams = {"russia_policy.presence": Stream(101), "russia_policy.intensity": Stream(103)}
 
     def step(self, st: State, cx: StepContext) -> None:
         """Set ``st.attraction`` and ``st.assertion`` at random."""

@@ -14,7 +14,7 @@ import numpy as np
 
 from multipolar.core import rng
 from multipolar.model.mechanisms._maths import unit_uniform
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms.base import Mechanism, Param, Stream, register
 from multipolar.model.mechanisms.sphere import RUSSIA, SECURITY
 
 if TYPE_CHECKING:
@@ -62,7 +62,8 @@ class Shocks(Mechanism):
     reads = ("democracy", "alignment", "sphere_push")
     writes = ("democracy", "alignment_jump", "conflict", "sphere_push")
     context = ("neighbour_mask", "neighbour_index", "frozen_history", "hydrocarbon_producer")
-    streams = ("shocks.regime", "shocks.leadership", "shocks.flare_up")
+    streams = {"shocks.regime": Stream(400), "shocks.leadership": Stream(402),
+               "shocks.flare_up": Stream(404)}
 
     def step(self, st: State, cx: StepContext) -> None:
         """Draw this year's shocks."""
@@ -119,7 +120,7 @@ class DatedEvents(Mechanism):
     reads = ("democracy",)
     writes = ("democracy", "alignment_jump")
     context = ("revolution_event", "elite_transition_event", "neighbours")
-    streams = ("dated_events.elite_transition",)
+    streams = {"dated_events.elite_transition": Stream(701)}
 
     def step(self, st: State, cx: StepContext) -> None:
         """Apply this year's given revolutions and leadership changes."""

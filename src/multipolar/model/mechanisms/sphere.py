@@ -14,24 +14,73 @@ Depends on NumPy and :mod:`.base`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms._maths import mean_of_two
+from multipolar.model.mechanisms.base import Mechanism, Outcome, Param, StateVar, register
 
 if TYPE_CHECKING:
-    from multipolar.model.state import State, StepContext
+    from multipolar.model.state import StartContext, State, StepContext
 
 CHANNELS = ("trade", "arms", "security", "investment")
 POLES = ("russia", "china", "west")
 TRADE, ARMS, SECURITY, INVESTMENT = range(4)
 RUSSIA, CHINA, WEST = range(3)
 
-SPHERE_WEIGHTS = np.array([0.4, 0.2, 0.25, 0.15], dtype=np.float32)
-"""Weights of the channels in a pole's share of the sphere: trade 0.4, arms 0.2, security
-0.25, investment 0.15. A named assumption (``sphere_weights``): no seed weighs the channels;
-the nearest passage is ``D5_structural_power`` (control of security, finances and ideas)."""
+WEIGHT_PARAMS = (
+    Param("weight_trade", 0.4, "weight of the trade channel in a pole's share of the sphere "
+          "(named assumption sphere_weights; a per-run value: its nominal)", "share",
+          (0.0, 1.0)),
+    Param("weight_arms", 0.2, "weight of the arms channel in a pole's share of the sphere",
+          "share", (0.0, 1.0)),
+    Param("weight_security", 0.25, "weight of the security channel in a pole's share of the "
+          "sphere", "share", (0.0, 1.0)),
+    Param("weight_investment", 0.15, "weight of the investment channel in a pole's share of "
+          "the sphere", "share", (0.0, 1.0)),
+)
+"""Weights of the channels (in :data:`CHANNELS` order) in a pole's share of the sphere. A named
+assumption (``sphere_weights``): no seed weighs the channels; the nearest passage is
+``D5_structural_power`` (control of security, finances and ideas)."""
+
+START_PARAMS = (
+    Param("start_trade_west", 0.5, "the West's starting trade share per unit of trade with "
+          "neither Russia nor China (the data have no EU total)", "share", (0.0, 1.0)),
+    Param("start_arms_ally", 0.9, "Russia's starting arms share in members of Russia-led "
+          "formats", "share", (0.0, 1.0)),
+    Param("start_arms_russia", 0.6, "Russia's starting arms share in other neighbours outside "
+          "West-led formats", "share", (0.0, 1.0)),
+    Param("start_arms_china", 0.1, "China's starting arms share outside West-led formats",
+          "share", (0.0, 1.0)),
+    Param("start_arms_west_bloc", 0.05, "Russia's starting arms share in members of West-led "
+          "formats (China's is 0)", "share", (0.0, 1.0)),
+    Param("start_security_russia", 0.7, "weight of Russia-led memberships in Russia's starting "
+          "security share", "-", (0.0, 5.0)),
+    Param("start_security_bases", 0.3, "weight of Russian bases in Russia's starting security "
+          "share", "-", (0.0, 5.0)),
+    Param("start_security_china", 0.1, "weight of China-led memberships in China's starting "
+          "security share", "-", (0.0, 5.0)),
+    Param("start_security_west", 0.8, "weight of West-led memberships in the West's starting "
+          "security share", "-", (0.0, 5.0)),
+)
+"""The starting shares of :func:`initial_sphere` (fidelity §d; per-run values: their
+nominals)."""
+
+
+def _defaults(params: tuple[Param, ...]) -> dict[str, float]:
+    return {p.name: p.default for p in params}
+
+
+def channel_weights(q: Mapping[str, float] | None = None) -> np.ndarray:
+    """The channels' weights, float32, from ``q`` (nominal values; default: the declared)."""
+    q = q if q is not None else _defaults(WEIGHT_PARAMS)
+    return np.array([q["weight_" + c] for c in CHANNELS], dtype=np.float32)
+
+
+SPHERE_WEIGHTS = channel_weights()
+"""The declared weights of the channels (:data:`WEIGHT_PARAMS`)."""
 
 _FLOOR = 1e-3  # no pole's target is exactly zero, so a renormalised row always exists
 
@@ -52,38 +101,75 @@ def _normalise(v: np.ndarray) -> np.ndarray:
     return np.asarray(v / s, dtype=np.float32)
 
 
-def sphere_shares(sphere: np.ndarray) -> np.ndarray:
+def sphere_shares(sphere: np.ndarray, weights: np.ndarray = SPHERE_WEIGHTS) -> np.ndarray:
     """Per-pole share of the sphere, ``(..., poles)``: the channel-weighted sum."""
-    return np.einsum("...cp,c->...p", sphere, SPHERE_WEIGHTS).astype(np.float32)
+    return np.einsum("...cp,c->...p", sphere, weights).astype(np.float32)
+
+
+def _shares_outcome(sphere: np.ndarray, q: Mapping[str, float]) -> np.ndarray:
+    return sphere_shares(sphere, channel_weights(q))
 
 
 def initial_sphere(trade_russia: np.ndarray, trade_china: np.ndarray, russia_member: np.ndarray,
                    west_member: np.ndarray, china_member: np.ndarray, base: np.ndarray,
-                   patronage: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+                   patronage: np.ndarray, neighbours: np.ndarray,
+                   q: Mapping[str, float] | None = None) -> np.ndarray:
     """Starting shares ``(actors, channels, poles)`` from the first year's data (fidelity §d).
 
-    Trade: the observed Russia and China trade shares; the West gets half of the rest (the
-    data have no EU total; others are left out). Arms: 0.9 Russia in Russia-led alliances,
-    0.6 otherwise, 0.1 China, the rest West; members of West-led formats 0.05/0/0.95.
-    Security: memberships and Russian bases as weights. Investment: Russia the mean of the
+    Trade: the observed Russia and China trade shares; the West gets ``start_trade_west`` of
+    the rest (the data have no EU total; others are left out). Arms: ``start_arms_ally``
+    Russia in Russia-led alliances, ``start_arms_russia`` otherwise, ``start_arms_china``
+    China, the rest West; members of West-led formats ``start_arms_west_bloc`` Russia, none
+    China, the rest West. Security: memberships and Russian bases as weights
+    (``start_security_*``; equal shares without any). Investment: Russia the mean of the
     patronage tie and the trade share, China the China trade share, the West the rest. All
-    arguments are ``(actors,)``; the memberships are shares of each pole's formats (0-1).
+    arguments are ``(actors,)``; the memberships are shares of each pole's formats (0-1);
+    ``q`` the nominal values of :data:`START_PARAMS` (default: the declared ones).
     """
+    q = q if q is not None else _defaults(START_PARAMS)
     n_a = trade_russia.shape[0]
-    out = np.zeros((n_a, 4, 3), dtype=np.float32)
+    out = np.zeros((n_a, len(CHANNELS), len(POLES)), dtype=np.float32)
     tr, tc = np.clip(trade_russia, 0, 1), np.clip(trade_china, 0, 1)
-    out[:, TRADE] = np.stack([tr, tc, 0.5 * np.maximum(1.0 - tr - tc, 0.0)], axis=1)
+    out[:, TRADE] = np.stack([tr, tc, q["start_trade_west"] * np.maximum(1.0 - tr - tc, 0.0)],
+                             axis=1)
     west_bloc = west_member > 0
-    arms_r = np.where(west_bloc, 0.05, np.where(russia_member > 0, 0.9, 0.6))
-    arms_c = np.where(west_bloc, 0.0, 0.1)
+    arms_r = np.where(west_bloc, q["start_arms_west_bloc"],
+                      np.where(russia_member > 0, q["start_arms_ally"], q["start_arms_russia"]))
+    arms_c = np.where(west_bloc, 0.0, q["start_arms_china"])
     out[:, ARMS] = np.stack([arms_r, arms_c, np.maximum(1.0 - arms_r - arms_c, 0.0)], axis=1)
-    sec = np.stack([0.7 * russia_member + 0.3 * base, 0.1 * china_member, 0.8 * west_member],
-                   axis=1)
-    out[:, SECURITY] = np.where(sec.sum(axis=1, keepdims=True) > 0, sec, 1.0 / 3.0)
-    inv_r = 0.5 * (np.clip(patronage, 0, 1) + tr)
+    sec = np.stack([q["start_security_russia"] * russia_member
+                    + q["start_security_bases"] * base,
+                    q["start_security_china"] * china_member,
+                    q["start_security_west"] * west_member], axis=1)
+    out[:, SECURITY] = np.where(sec.sum(axis=1, keepdims=True) > 0, sec, 1.0 / len(POLES))
+    inv_r = mean_of_two(np.clip(patronage, 0, 1), tr)
     out[:, INVESTMENT] = np.stack([inv_r, tc, np.maximum(1.0 - inv_r - tc, 0.0)], axis=1)
     out = _normalise(out + _FLOOR)
     return out * neighbours[:, None, None].astype(np.float32)
+
+
+def reference(model: Any, nb: np.ndarray, q: Mapping[str, float] | None = None) -> np.ndarray:
+    """The sphere's starting shares ``(actors, channels, poles)`` from the first year's data.
+
+    ``model`` is the compiled model, ``nb`` the neighbours' mask.
+    """
+    n_a = len(model.actors)
+    obs = model.obs
+
+    def first(name: str) -> np.ndarray:
+        arr = obs.get(name + "_first", np.full(n_a, np.nan))
+        return np.where(np.isfinite(arr), arr, 0.0)
+
+    hist0 = np.maximum(model.member_hist[0], 0).astype(np.float32)
+
+    def share(pole: int) -> np.ndarray:
+        cols = np.flatnonzero(model.inst_pole == pole)
+        return hist0[:, cols].mean(axis=1) if cols.size else np.zeros(n_a)
+
+    return initial_sphere(first("trade_share_russia"), first("trade_share_china"),
+                          share(0), share(1), share(2),  # the formats' pole codes
+                          model.static.get("russian_base", np.zeros(n_a)), model.patronage, nb,
+                          q)
 
 
 @register
@@ -121,12 +207,35 @@ class Sphere(Mechanism):
               "share per coercion unit", (0.0, 1.0)),
         Param("arms_china", 0.5, "China's arms target per unit of China trade share",
               "share per share", (0.0, 5.0)),
+        *WEIGHT_PARAMS, *START_PARAMS,
     )
     reads = ("capacity", "china_share", "membership", "subsidy", "coercion", "sphere_push")
     writes = ("sphere",)
     context = ("sphere_reference", "russia_institutions", "west_institutions",
                "eu_eligibility", "neighbours")
     levers = ("eu_offer",)
+    state = (StateVar("sphere", "each channel's shares of the poles", (0.0, 1.0),
+                      dims=(len(CHANNELS), len(POLES))),
+             StateVar("sphere_push", "this year's pushes on the sphere's targets",
+                      flow=True, dims=(len(CHANNELS), len(POLES))))
+    outcomes = tuple(Outcome(f"sphere_{pole}", "sphere", derive=_shares_outcome, index=k)
+                     for k, pole in enumerate(POLES))
+    provides = {"sphere_reference": "(actors, channels, poles) float32: the sphere's starting "
+                                    "shares (initial_sphere)"}
+
+    @classmethod
+    def start(cls, var: StateVar, init: StartContext) -> Any:
+        """The sphere starts at its reference shares; the push at zero."""
+        if var.name == "sphere":
+            return init.full(var, init.items["sphere_reference"])
+        return init.zeros(var)
+
+    @classmethod
+    def provide(cls, init: StartContext) -> dict[str, Any]:
+        """The sphere's starting shares from the first year's data."""
+        return {"sphere_reference": reference(init.model, init.neighbours,
+                                              {q.name: init.nominal(cls, q.name)
+                                               for q in START_PARAMS})}
 
     def step(self, st: State, cx: StepContext) -> None:
         """Move every channel towards its target plus this year's push, then renormalise."""

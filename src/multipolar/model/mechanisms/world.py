@@ -20,14 +20,69 @@ and :mod:`.base`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms.base import Mechanism, Param, register
+from multipolar.model.mechanisms._maths import carried_forward
+from multipolar.model.mechanisms.base import Mechanism, Param, Yearly, register
 
 if TYPE_CHECKING:
-    from multipolar.model.state import State, StepContext
+    from multipolar.model.state import StartContext, State, StepContext
+
+
+ARMS_LEVER = "russia_arms_deliveries"
+"""Lever scaling Russia's arms deliveries (1 = as recorded, carried forward after the data)."""
+
+
+def scaled_arms_share(share: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+    """Russia's share of arms imports when its deliveries are ``scale`` times those recorded.
+
+    The other suppliers' deliveries stay as they were: ``k s / (1 - s + k s)``. A state that
+    buys no Russian arms keeps a share of 0, so the lever reaches Russia's arms clients only.
+    """
+    if scale is None:
+        return share
+    k = np.asarray(scale, dtype=np.float64)
+    s = share.astype(np.float64)
+    den = 1.0 - s + k * s
+    return np.where(den > 0, k * s / np.where(den > 0, den, 1.0), 0.0).astype(share.dtype)
+
+
+def arms_share(model: Any, window: int) -> np.ndarray:
+    """``(years, actors)``: the Russian share of arms imports over the last ``window`` years.
+
+    Years with a known total only; carried forward after the data (zeros without data); then
+    scaled by the lever :data:`ARMS_LEVER` where the scenario sets it.
+    """
+    shape = (model.n_years, len(model.actors))
+    obs = model.obs
+    frm, tot = obs.get("arms_from_russia"), obs.get("arms_total")
+    share = np.zeros(shape, dtype=np.float32)
+    if frm is not None and tot is not None:
+        known = np.isfinite(tot)
+        a = np.cumsum(np.where(known, np.nan_to_num(frm, nan=0.0), 0.0), axis=0)
+        b = np.cumsum(np.where(known, tot, 0.0), axis=0)
+        a[window:] -= a[:-window].copy()
+        b[window:] -= b[:-window].copy()
+        raw = np.where(b > 0, a / np.maximum(b, 1e-12), 0.0)
+        share = carried_forward(np.where(known, np.clip(raw, 0.0, 1.0), np.nan), shape)
+    return scaled_arms_share(share, model.levers.get(ARMS_LEVER))
+
+
+def world_series(model: Any) -> dict[str, np.ndarray]:
+    """Yearly world context rows ``(years, actors)`` (zeros where the scenario has no data).
+
+    The Russian share of a state's arms imports over the last ``arms_window`` observed years
+    (the declared default, or the model's nominal value) and its trade shares with Russia and
+    China, each carried forward after its data (the coalition forecast reads them).
+    """
+    shape = (model.n_years, len(model.actors))
+    spec = model.params.get("arms_and_energy.arms_window")
+    window = spec.nominal if spec is not None else ArmsAndEnergy.defaults()["arms_window"]
+    return {"_arms_share_russia": arms_share(model, round(window)),
+            "_trade_share_russia": carried_forward(model.obs.get("trade_share_russia"), shape),
+            "_china_trade_share": carried_forward(model.obs.get("trade_share_china"), shape)}
 
 
 @register
@@ -37,6 +92,8 @@ class ArmsAndEnergy(Mechanism):
     The alignment target of a state moves towards Russia by ``arms_effect`` times the Russian
     share of its arms imports plus ``trade_effect`` times its trade share with Russia, scaled by
     Russia's capacity (the energy windfall paid for the reach; counted up to ``capacity_cap``).
+    The Russian share of arms imports is summed over the last ``arms_window`` observed years
+    (deliveries are lumpy) and carried forward after the data.
     """
 
     name = "arms_and_energy"
@@ -51,10 +108,21 @@ class ArmsAndEnergy(Mechanism):
               search={"pooled": (0.02, 3.0)}),
         Param("capacity_cap", 2.0, "capacity above which arms and energy deals reach no "
               "further", "capacity", (0.0, 10.0)),
+        Param("arms_window", 5.0, "years of arms deliveries summed for a state's Russian share "
+              "of arms imports (a per-run value: its nominal, rounded)", "years", (1.0, 20.0)),
     )
     reads = ("capacity",)
     writes = ("target_shift",)
     context = ("arms_share_russia", "trade_share_russia", "neighbours")
+    provides = {"arms_share_russia": "(actors,) float32: Russian share of the state's arms "
+                                     "imports over the last arms_window observed years "
+                                     "(carried forward)"}
+
+    @classmethod
+    def provide(cls, init: StartContext) -> dict[str, Any]:
+        """The Russian share of each state's arms imports, year by year."""
+        return {"arms_share_russia": Yearly(arms_share(init.model,
+                                                       round(init.nominal(cls, "arms_window"))))}
 
     def step(self, st: State, cx: StepContext) -> None:
         """Add the arms and energy pull to the target shift."""
