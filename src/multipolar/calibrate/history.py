@@ -270,7 +270,7 @@ def calibrate(
         progress(1, start_mae)
     start_by_actor = _mae_by_actor(model, fit.median_path(x0), obs)
     points = [x0] + [start_point(seed, k, lo, hi) for k in range(1, starts)]
-    local = evaluator is None or getattr(evaluator, "name", "local") == "local"
+    local = starts == 1 or evaluator is None or getattr(evaluator, "name", "local") == "local"
     found = _map_searches(fit, points, maxiter, restarts, evaluator,
                           _offset(progress, history) if local else None)
     # the best start (ties: the earliest); one start's result is its search's end point
@@ -383,7 +383,7 @@ def _map_searches(fit: _Fit, points: list[np.ndarray], maxiter: int, restarts: i
                   ) -> list[tuple[np.ndarray, float, list[float]]]:
     """One search per starting point, mapped over ``evaluator`` (results in start order)."""
     score = len(points) > 1
-    if not score and (evaluator is None or getattr(evaluator, "name", "local") == "local"):
+    if not score:  # one search: nothing to share out, so it runs here (with its progress)
         return [_search(points[0], fit=fit, maxiter=maxiter, restarts=restarts, score=False,
                         progress=progress)]
     from multipolar.ensemble.tasks import map_tasks
