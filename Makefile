@@ -9,7 +9,7 @@ PIP := $(BIN)/python -m pip
 DIST ?= dist
 WHEEL_VENV ?= /tmp/multipolar-wheel-venv
 
-.PHONY: run test check lint lint-imports type pytest bench install install-test clean docs wheel test-wheel
+.PHONY: run test check lint lint-imports type pytest bench bench-guard install install-test clean docs wheel test-wheel
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ install-test: $(BIN)/python
 run: install
 	$(BIN)/multipolar run
 
-test: install-test lint type lint-imports test-wheel
+test: install-test lint type lint-imports test-wheel bench-guard
 
 check: lint type lint-imports pytest
 
@@ -58,8 +58,18 @@ test-wheel: wheel
 	env -u PYTHONPATH MULTIPOLAR_EXPECT_INSTALLED=1 \
 		$(WHEEL_VENV)/bin/python -m pytest -p no:cacheprovider
 
+# Every benchmark figure (a few minutes with --quick), as a JSON report with the machine's load
+# and the ratios benchmarks/guard.py compares (benchmarks/reports/release.json is the release's).
+BENCH_REPORT ?= benchmarks/reports/latest.json
+GUARD_REPORT ?= /tmp/multipolar-bench-guard.json
 bench: install-test
-	$(BIN)/python benchmarks/run.py --quick
+	$(BIN)/python benchmarks/run.py --quick --save $(BENCH_REPORT)
+
+# The CI guard (about a minute): the cheap ratios measured now (Mesa at 200 members, `run
+# --members 2000` over the model alone) must not be more than 30% worse than the release's.
+bench-guard: install-test
+	$(BIN)/python benchmarks/run.py --only guard --save $(GUARD_REPORT)
+	$(BIN)/python benchmarks/guard.py benchmarks/reports/release.json $(GUARD_REPORT)
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache $(WHEEL_VENV)

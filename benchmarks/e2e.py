@@ -38,6 +38,8 @@ def task_summary(a: argparse.Namespace) -> dict:
     folded again and again until ``members`` members have been summarised, so the timing is
     the summary's own work: partials, merges and the final quantiles.
     """
+    import resource
+
     from multipolar.ensemble import RunSpec
     from multipolar.ensemble.runner import load_and_compile
     from multipolar.ensemble.stream import Partial, summary_mode
@@ -45,22 +47,37 @@ def task_summary(a: argparse.Namespace) -> dict:
 
     chunk = 5000
     _l, model, _i = load_and_compile(RunSpec(members=chunk))
+    c_sim = time.process_time()
     results = [simulate(model, 7, lo, lo + chunk) for lo in range(0, a.distinct, chunk)]
+    sim_cpu = time.process_time() - c_sim
+    rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     mode = summary_mode(a.members)
     cpu0, t0 = time.process_time(), time.perf_counter()
     acc = None
     folded = 0
+    part_s = merge_s = 0.0
+    rss_at: dict[int, float] = {}
     while folded < a.members:
+        t = time.perf_counter()
         part = Partial.of_chunk(results[(folded // chunk) % len(results)], mode)
+        t1 = time.perf_counter()
         acc = part if acc is None else acc.merge(part)
+        merge_s += time.perf_counter() - t1
+        part_s += t1 - t
         folded += chunk
+        if folded in (a.members // 5, a.members):  # flat memory: the same at 1/5 and at the end
+            rss_at[folded] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     t_last = time.perf_counter()
     assert acc is not None
     summary = acc.summary()
     t1 = time.perf_counter()
     return {"task": "summary", "members": folded, "distinct_members": a.distinct,
             "seconds": t1 - t0, "cpu_seconds": time.process_time() - cpu0,
-            "seconds_after_last_chunk": t1 - t_last, "quantile_method": summary["quantile_method"],
+            "seconds_after_last_chunk": t1 - t_last, "seconds_partials": part_s,
+            "seconds_merges": merge_s, "seconds_final": t1 - t_last,
+            "simulate_seconds_per_member": sim_cpu / a.distinct,
+            "peak_mb_before": rss_start, "peak_mb_at": {str(k): v for k, v in rss_at.items()},
+            "quantile_method": summary["quantile_method"],
             "quantile_error_alignment": summary.get("quantile_error", {}).get("alignment")}
 
 

@@ -15,6 +15,15 @@ per measurement. Figures:
 * ``world_10k`` (``--only world_10k`` runs just this): the world scenario (``russia-world``,
   193 states) with 10,000 members over 1992-2035 in chunks of 1,000 (goals: <= 15 s of CPU
   on one core, <= 2 GB peak memory), and the Mesa peer's ratio on it where the peer can run it.
+* issue 25 (``--only issue25``): the model against the Mesa peer at 200 and 2,000 members for
+  the neighbourhood and the world side by side (wall and CPU time; the peer's rate measured
+  on ``MESA_PEER_MEMBERS``), with the machine's load at each measurement; ``run --members
+  10000 --out DIR`` *with its charts* and with ``--no-plots`` over the model alone, both
+  scenarios (goal <= 1.3), and the same at 2,000 members (one pass);
+* ``--only guard`` (about a minute, what ``make bench-guard`` compares with
+  benchmarks/reports/release.json through benchmarks/guard.py): the Mesa ratios at 200
+  members (peer on 20) and ``run --members 2000`` over the model alone, both scenarios.
+  Every report carries ``ratios`` (name, value, which direction is better) for the guard;
 * issue 17 (``--only issue17`` runs just these): ``e2e_ratio_10k`` = wall time of
   ``multipolar run SCENARIO --members 10000 --quiet --no-plots --out DIR`` (a fresh process:
   start-up, compile, simulate, store, summary, table) over the model alone (compile excluded,
@@ -34,6 +43,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -145,6 +155,157 @@ def issue17(a: argparse.Namespace, log: Any) -> dict[str, Any]:
     return r
 
 
+SCENARIOS = (("russia-neighbourhood", "neighbourhood"), ("russia-world", "world"))
+MESA_SIZES = (200, 2000)
+"""Member counts at which the model is compared with the Mesa peer (issue 25)."""
+MESA_PEER_MEMBERS = 100
+"""Members the Mesa peer runs to measure its rate (``--quick`` and ``guard``: 20). Its rate
+per member does not depend on how many run (it builds one model per member), so the ratio
+at N members is the model at N members against this rate."""
+
+
+GUARD_MEMBERS = 2000
+"""Members of the ``run`` whose ratio to the model alone the CI guard measures."""
+
+
+def load() -> float:
+    """The machine's one-minute load average now."""
+    return os.getloadavg()[0]
+
+
+def mesa_side_by_side(a: argparse.Namespace, log: Any, sizes: tuple[int, ...] = MESA_SIZES,
+                      peer_members: int | None = None) -> dict[str, Any]:
+    """Issue 25: the model against the Mesa peer at 200 and 2,000 members, both models.
+
+    Both sides run in this one benchmark run, one after the other, each in a fresh process.
+    ``ratio`` compares member-years per wall second; ``ratio_cpu`` per CPU second (the
+    steadier figure on a shared machine: waiting for a core is not counted).
+    """
+    peer_n = peer_members or (20 if a.quick else MESA_PEER_MEMBERS)
+    out: dict[str, Any] = {"peer_members": peer_n}
+    for scen, label in SCENARIOS:
+        if scen not in bundled():
+            log(f"mesa {label}: skipped, the scenario '{scen}' is not bundled")
+            continue
+        peer = task("mesa", scenario=scen, members=peer_n)
+        row: dict[str, Any] = {"peer": peer, "load_peer": load()}
+        for n in sizes:
+            chunk = min(n, WORLD_CHUNK) if label == "world" else n
+            sim = task("simulate", scenario=scen, members=n, chunk_size=chunk)
+            cpu = statistics.median(sim["cpu_seconds_all"])
+            row[str(n)] = {
+                "model": sim, "load": load(),
+                "ratio": sim["member_years_per_s"] / peer["member_years_per_s"],
+                "ratio_cpu": n * sim["years"] / cpu / peer["member_years_per_cpu_s"]}
+            log(f"multipolar/Mesa {label:>13} {n:>6,} members: "
+                f"x{row[str(n)]['ratio']:,.0f} (wall), x{row[str(n)]['ratio_cpu']:,.0f} (CPU); "
+                f"model {sim['member_years_per_s']:,.0f} member-years/s, peer "
+                f"{peer['member_years_per_s']:,.0f} ({peer_n} members); load {load():.1f}")
+        out[label] = row
+    return out
+
+
+def charts_e2e(a: argparse.Namespace, log: Any, members: int = 10_000,
+               passes: int | None = None) -> dict[str, Any]:
+    """Issue 25: ``run --members N --out DIR`` with its charts, over the model alone.
+
+    For each scenario, ``passes`` alternating passes of: the model alone (benchmarks/e2e.py
+    model, same chunks), ``run ... --quiet --out DIR`` (charts included) and the same with
+    ``--no-plots``, each a fresh process; medians. ``ratio`` is the wall-time ratio with
+    charts (goal <= 1.3), ``ratio_no_plots`` without, ``charts_seconds`` what the charts add.
+    """
+    import tempfile
+
+    passes = passes or a.passes
+    out: dict[str, Any] = {"members": members, "passes": passes}
+    with tempfile.TemporaryDirectory(dir=a.tmp) as tmp:
+        for scen, label in SCENARIOS:
+            if scen not in bundled():
+                continue
+            model, charts, bare, c_cpu, b_cpu, loads = [], [], [], [], [], []
+            model_cpu: list[float] = []
+            for i in range(passes):
+                loads.append(load())
+                mt = e2e_task("model", scenario=scen, members=members)
+                model.append(mt["seconds"])
+                model_cpu.append(mt["cpu_seconds"])
+                base = [*CLI, "run", scen, "--members", str(members), "--quiet"]
+                charts.append(wall([*base, "--out", str(Path(tmp) / f"{label}-c{i}")], c_cpu))
+                bare.append(wall([*base, "--no-plots", "--out", str(Path(tmp) / f"{label}-b{i}")],
+                                 b_cpu))
+            m = statistics.median(model)
+            m_cpu = statistics.median(model_cpu)
+            row = {"model_seconds": model, "e2e_seconds": charts, "no_plots_seconds": bare,
+                   "e2e_cpu_seconds": c_cpu, "no_plots_cpu_seconds": b_cpu, "loads": loads,
+                   "ratio": statistics.median(charts) / m,
+                   "ratio_no_plots": statistics.median(bare) / m,
+                   "model_cpu_seconds": model_cpu,
+                   "ratio_cpu": statistics.median(c_cpu) / m_cpu,
+                   "ratio_no_plots_cpu": statistics.median(b_cpu) / m_cpu,
+                   "charts_seconds": statistics.median(charts) - statistics.median(bare),
+                   "pngs": len(list((Path(tmp) / f"{label}-c0").glob("*.png")))}
+            out[label] = row
+            log(f"run {label} --members {members:,}: {statistics.median(charts):.1f} s with "
+                f"{row['pngs']} charts, {statistics.median(bare):.1f} s without, model alone "
+                f"{m:.1f} s: ratio {row['ratio']:.2f} (goal <= 1.3), without charts "
+                f"{row['ratio_no_plots']:.2f}; load {min(loads):.1f}-{max(loads):.1f}")
+    return out
+
+
+def ratios(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The report's ratios, flat, each with the direction that is better (see guard.py)."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def put(name: str, value: Any, better: str) -> None:
+        if isinstance(value, (int, float)):
+            # the guard judges CPU-time ratios: waiting for a core on a busy machine moves
+            # wall-time ratios by more than 30% (it can still be asked to judge them all)
+            out[name] = {"value": float(value), "better": better,
+                         "guard": name.endswith("_cpu")}
+
+    for label in ("neighbourhood", "world"):
+        for n in MESA_SIZES:
+            row = ((r.get("mesa25") or {}).get(label) or {}).get(str(n)) or {}
+            put(f"mesa_{label}_{n}_cpu", row.get("ratio_cpu"), "higher")
+            put(f"mesa_{label}_{n}", row.get("ratio"), "higher")
+        for key in ("charts25", "charts25_small"):
+            block = r.get(key) or {}
+            ch, n = block.get(label) or {}, block.get("members")
+            put(f"run_{label}_{n}_vs_model", ch.get("ratio"), "lower")
+            put(f"run_{label}_{n}_no_plots_vs_model", ch.get("ratio_no_plots"), "lower")
+            put(f"run_{label}_{n}_vs_model_cpu", ch.get("ratio_cpu"), "lower")
+            put(f"run_{label}_{n}_no_plots_vs_model_cpu", ch.get("ratio_no_plots_cpu"),
+                "lower")
+    put("e2e_ratio_10k", r.get("e2e_ratio_10k"), "lower")
+    put("e2e_ratio_10k_world", r.get("e2e_ratio_10k_world"), "lower")
+    put("e2e_ratio_10k_cpu", r.get("e2e_ratio_10k_cpu"), "lower")
+    put("e2e_ratio_10k_world_cpu", r.get("e2e_ratio_10k_world_cpu"), "lower")
+    put("dask2_vs_local_20k", r.get("dask2_vs_local_20k"), "higher")
+    put("dask2_vs_local_100k", r.get("dask2_vs_local_100k"), "higher")
+    s1m = r.get("summary_1m") or {}
+    if s1m.get("cpu_seconds") and s1m.get("simulate_seconds_per_member"):
+        # the summary's cost per member against the simulation's, both measured in this run
+        put("summary_vs_simulation_cpu", s1m["cpu_seconds"] / s1m["members"]
+            / s1m["simulate_seconds_per_member"], "lower")
+    return out
+
+
+def guard(a: argparse.Namespace, log: Any) -> dict[str, Any]:
+    """The quick ratios the CI step compares (about a minute): Mesa at 200 members (both
+    models, CPU time) and ``run --members 2000`` with its charts over the model alone."""
+    r: dict[str, Any] = {"mesa25": mesa_side_by_side(a, log, sizes=(200,), peer_members=20)}
+    r["charts25_small"] = charts_e2e(a, log, members=GUARD_MEMBERS, passes=1)
+    return r
+
+
+def issue25(a: argparse.Namespace, log: Any) -> dict[str, Any]:
+    """The figures of issue 25: Mesa side by side, the run with its charts, the sketch."""
+    r: dict[str, Any] = {"mesa25": mesa_side_by_side(a, log)}
+    r["charts25"] = charts_e2e(a, log)
+    r["charts25_small"] = charts_e2e(a, log, members=GUARD_MEMBERS, passes=1)
+    return r
+
+
 def task(name: str, **kw: Any) -> dict[str, Any]:
     args = [sys.executable, str(HERE / "bench_model.py"), name]
     for k, v in kw.items():
@@ -208,7 +369,7 @@ def main() -> None:
     p.add_argument("--skip-mesa", action="store_true", help="leave out the Mesa peer")
     p.add_argument("--tmp", default=None, help="folder for temporary run stores")
     p.add_argument("--save", default=None, help="also write the JSON report to this file")
-    p.add_argument("--only", choices=["issue17", "world_10k"], default=None,
+    p.add_argument("--only", choices=["issue17", "world_10k", "issue25", "guard"], default=None,
                    help="run only the figures of one issue")
     p.add_argument("--passes", type=int, default=3, help="passes for e2e_ratio_10k")
     p.add_argument("--distinct", type=int, default=50_000,
@@ -224,9 +385,14 @@ def main() -> None:
     if a.only is not None:
         if a.only == "issue17":
             r.update(issue17(a, log))
+        elif a.only == "issue25":
+            r.update(issue25(a, log))
+        elif a.only == "guard":
+            r.update(guard(a, log))
         else:
             r["world_10k"] = world_10k(a, log)
         r["load_average_end"] = os.getloadavg()[0]
+        r["ratios"] = ratios(r)
         if a.save:
             Path(a.save).write_text(json.dumps(r, indent=2))
         if a.json:
@@ -303,8 +469,10 @@ def main() -> None:
                 f"{s['seconds_run']:.0f} s run + {s['seconds_summary']:.0f} s summary "
                 f"({s['quantile_method']}), {s['stored_mb'] / 1000:.1f} GB stored")
     r.update(issue17(a, log))
+    r.update(issue25(a, log))
     r["seconds_total"] = time.perf_counter() - t_all
     r["load_average_end"] = os.getloadavg()[0]
+    r["ratios"] = ratios(r)
     if a.save:
         Path(a.save).write_text(json.dumps(r, indent=2))
     if a.json:

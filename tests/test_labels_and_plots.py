@@ -131,3 +131,60 @@ def test_dashboard_and_evidence_show_name_sources_by_author_and_year():
                                        str(seeds)])
         assert res.exit_code == 0, res.output
         assert "Torbakov, I. (2011)" in res.output and "_fd82be3ebef96972" not in res.output
+
+
+def _many_actors_summary() -> dict:
+    """Actors whose ranges need different y ticks, one without observations."""
+    align = {"Ukraine": {str(y): _cell(0.3 + 0.01 * (y - 2010), 0.05) for y in YEARS},
+             "Belarus": {str(y): _cell(-0.4 - 0.02 * (y - 2010), 0.1) for y in YEARS},
+             "Georgia": {str(y): _cell(0.9 + 0.03 * (y - 2010), 0.2) for y in YEARS},
+             "Moldova": {str(y): _cell(0.5, 0.01 * (y - 2009)) for y in YEARS},
+             "Armenia": {str(y): _cell(0.32 + 0.01 * (y - 2010), 0.05) for y in YEARS}}
+    return {"members": 50, "seed": 1, "years": YEARS, "actors": list(align),
+            "alignment": align, "observed_until": 2019}
+
+
+def test_a_reused_fan_figure_draws_what_a_fresh_one_draws():
+    summary = _many_actors_summary()
+    observed = {"Ukraine": {2012: 0.2, 2015: 0.45}, "Belarus": {2011: -0.7},
+                "Georgia": {2018: 1.4}, "Armenia": {2013: 0.3}}
+    canvas = plots._FanCanvas(summary, observed, "alignment")
+    try:
+        order = ["Ukraine", "Armenia", "Belarus", "Moldova", "Georgia", "Ukraine"]
+        for actor in order:
+            fresh = plots.fan_figure(summary, actor, observed)
+            fresh.canvas.draw()
+            want = np.asarray(fresh.canvas.buffer_rgba()).copy()
+            plt.close(fresh)
+            fig = canvas.draw(actor)
+            fig.canvas.draw()
+            got = np.asarray(fig.canvas.buffer_rgba())
+            assert got.shape == want.shape and (got == want).all(), actor
+        # the layout was computed again only where the y ticks or the legend changed
+        assert canvas.layouts < len(order)
+    finally:
+        canvas.close()
+
+
+def test_charts_drawn_by_helper_processes_are_the_charts_drawn_in_series(tmp_path: Path):
+    from multipolar.cli.charts import ChartPool, chart_jobs
+
+    summary = _many_actors_summary()
+    observed = {"Ukraine": {2012: 0.2}}
+    jobs = chart_jobs(summary, 2)
+    assert sorted(a for kind, acts in jobs if kind == "fans" for a in acts) == sorted(
+        summary["actors"])
+    drawn = {}
+    for n in (0, 2):
+        folder = tmp_path / f"p{n}"
+        folder.mkdir()
+        with ChartPool(processes=n) as pool:
+            pool.submit(summary, folder, observed)
+            paths = pool.wait()
+        drawn[n] = {p.name: p.read_bytes() for p in paths}
+        n_fans = len(summary["actors"])
+        assert [p.name for p in paths][:n_fans] == [f"fan_{a.lower()}.png"
+                                                    for a in summary["actors"]]
+    assert set(drawn[0]) == {*(f"fan_{a.lower()}.png" for a in summary["actors"]),
+                             "alignment-overview.png"}
+    assert drawn[0] == drawn[2]

@@ -293,6 +293,14 @@ class Tables:
             since = [max(a, b) for a, b in zip(since, row, strict=True)]
             self.use_of_force_since.append(since)
         self.any_force = [any(v > 0 for v in row) for row in self.use_of_force_since]
+        count, self.force_breaches = 0.0, []  # uses of force up to each year, all targets
+        per = [0.0] * self.n_a
+        self.use_of_force_count: list[list[float]] = []  # and against each state
+        for row in self.use_of_force:
+            count += sum(1.0 for v in row if v > 0)
+            self.force_breaches.append(count)
+            per = [a + b for a, b in zip(per, row, strict=True)]
+            self.use_of_force_count.append(per)
         self.any_revolution = [any(v != 0 for v in row) for row in self.revolution]
         self.any_elite = [any(v != 0 for v in row) for row in self.elite_transition]
 
@@ -468,7 +476,19 @@ class ActorAgent(mesa.Agent):
             self.ass = max(self.ass, p[q + "assertion_level"])
         self.conflict += now
         self.frozen = max(self.frozen, since)
-        self.force += p[q + "alignment_shift"] * since * self.nbf
+        self.force += p[q + "alignment_shift"] * tb.use_of_force_count[m.t][self.j] * self.nbf
+        # every other state answers each use of force so far (breaches) by regime, alliance,
+        # ties to Russia and nearness
+        breaches = tb.force_breaches[m.t]
+        west_f = (float(sum(self.mem[k] for k in tb.west_inst)) / len(tb.west_inst)
+                  if tb.west_inst else 0.0)
+        west = max(tb.static["western_pull"][self.j], west_f)
+        ties = min(tb.arms_share_russia[m.t][self.j] + tb.trade_russia[m.t][self.j], 1.0)
+        answer = breaches * (p[q + "response_democracy"] * clip(self.dem, 0.0, 1.0)
+                             + p[q + "response_alliance"] * west
+                             - p[q + "response_ties"] * ties
+                             + p[q + "response_near"] * tb.static["near_russia"][self.j])
+        self.force += answer * self.nbf * (1.0 - since)
 
     # --- the world's global instruments and the other states' answers (mechanisms/world.py)
     def arms_and_energy(self) -> None:
@@ -494,14 +514,20 @@ class ActorAgent(mesa.Agent):
         self.force -= pull * st["bargain_partner"][self.j] * self.nbf
 
     def western_normative_pull(self) -> None:
-        """The West's rules draw democracies under its pull away, more so after a breach."""
-        m, p, tb = self.model, self.model.p, self.model.tables
+        """The West's rules draw democracies under its pull away from Russia."""
+        p, tb = self.model.p, self.model.tables
         q = "western_normative_pull."
         dem = clip(self.dem, 0.0, 1.0) ** p[q + "democracy_exponent"]
         weight = p[q + "effect"] * p[q + "pull"]
-        if tb.any_force[m.t]:  # Russia has used force against some state by now
-            weight += p[q + "breach_effect"]
         self.force += weight * tb.static["western_pull"][self.j] * dem * self.nbf
+
+    def interference_backlash(self) -> None:
+        """Democracies reached by Russia's networks turn away from it."""
+        m, p = self.model, self.model.p
+        q = "interference_backlash."
+        cap = clip(m.russia.capacity, 0.0, p[q + "capacity_cap"])
+        self.force += p[q + "backlash"] * m.tables.patronage[self.j] * clip(self.dem, 0.0, 1.0) \
+            * cap * self.nbf
 
     def china_backing(self) -> None:
         """Trade with China gives cover to side with Russia."""
@@ -670,7 +696,7 @@ class ActorAgent(mesa.Agent):
         if u_lead < p["shocks.leadership_prob"] * (1.0 + repression):
             self.jump += p["shocks.leadership_sd"] * unit_uniform(u_size)
         flare = (uniform32(key, S("shocks.flare_up"), year, j) < p["shocks.partner_conflict_prob"]
-                 and m.tables.frozen[m.t][j] > 0
+                 and m.tables.sides[j] > 0
                  and m.tables.static["hydrocarbon_producer"][j] == 0)
         if flare:
             self.jump += p["shocks.flare_shift"]

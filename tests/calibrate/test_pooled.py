@@ -44,8 +44,9 @@ def _scramble(monkeypatch: pytest.MonkeyPatch, after: int) -> None:
 
     monkeypatch.setattr(compile_mod, "column_by_actor_year", by_actor_year)
     monkeypatch.setattr(compile_mod, "yearly_column", by_year)
-    kept = {"RUS", "USA", "CHN", "IND", "BRA", "SRB", "MNG", "SYR", "LBY", "CAF", "SDN", "VEN",
-            "MNE", "MDA", "JPN", "KOR"}  # the scenario's overrides name these
+    kept = {"RUS", "USA", "CHN", "IND", "BRA", "SRB", "SYR", "LBY", "CAF", "SDN", "VEN",
+            "MNE", "MDA", "JPN", "KOR", "EST", "LVA", "LTU", "HUN", "PRK", "TUR", "FIN", "SWE",
+            "IRN", "EGY", "SAU", "CUB", "GEO", "UKR"}  # the scenario's overrides and events
 
     def later_members(y: int) -> set[str]:  # a third of the states leave after the cut
         now = sorted(members(y))
@@ -77,8 +78,13 @@ def test_the_fit_improves_on_its_start_and_says_what_the_neighbourhood_takes() -
     for v in doc["overrides"].values():  # no member turns a mechanism round
         low = v["low"] if isinstance(v, dict) else v
         assert low >= -0.9  # alignment.base is the only one allowed below 0
-    strengths = {k: v for k, v in doc["overrides"].items() if not k.endswith(".base")}
+    either = ("response_ties", "response_near")  # the answers to force may take either sign
+    strengths = {k: v for k, v in doc["overrides"].items()
+                 if not k.endswith(".base") and not k.endswith(either)}
     assert all((v["low"] if isinstance(v, dict) else v) > 0 for v in strengths.values())
+    # the democracies' and allies' answers to force keep the seeds' sign
+    for k in ("response_democracy", "response_alliance"):
+        assert doc["overrides"][f"mechanisms.use_of_force.params.{k}"] >= 0.02
 
 
 @pytest.mark.parametrize("year", [2004, 2020])
@@ -95,7 +101,10 @@ def test_cli_writes_a_file_the_neighbourhood_reads_only_the_transfer_of(tmp_path
     assert res.exit_code == 0, res.output
     world = read_calibration_file(out, "russia-world")
     neighbourhood = read_calibration_file(out, "russia-neighbourhood")
-    assert "mechanisms.china_backing.params.cover" in world.overrides
+    # China's cover is no pooled parameter (no passage carries it): 0 by default
+    assert "mechanisms.china_backing.params.cover" not in world.overrides
+    assert "mechanisms.interference_backlash.params.backlash" in world.overrides
+    assert "mechanisms.use_of_force.params.response_near" in world.overrides
     assert set(neighbourhood.overrides) == set(yaml.safe_load(out.read_text())["transfer"])
     assert "mechanisms.alignment.params.base" not in neighbourhood.overrides
     bad = CliRunner().invoke(app, ["calibrate", "russia-world", "--until", "2003",
@@ -114,3 +123,33 @@ def test_the_neighbourhood_runs_with_the_transferred_parameters(tmp_path: Path) 
     nb = compile_model(load_for_origin("russia-neighbourhood", 2009, overrides=cf.overrides))
     assert np.isclose(nb.nominal("alignment.adjustment"), result.values["alignment.adjustment"],
                       atol=1e-5)
+
+
+def test_a_fit_sees_only_the_uses_of_force_up_to_its_year() -> None:
+    """The world's history of force (Georgia 2008, Ukraine 2014) is cut at ``--until``; an
+    event the user gives (``--event``) stays."""
+    from multipolar.forecast.origin import load_for_origin
+
+    def force(until: int, events: list[str] | None = None) -> list[tuple[str, int]]:
+        ld = load_for_origin("russia-world", until, events=events)
+        return [(e.target, e.year) for e in ld.scenario.events if e.kind == "use_of_force"]
+
+    assert force(2007) == []
+    assert force(2010) == [("GEO", 2008)]
+    assert force(2019) == [("GEO", 2008), ("UKR", 2014)]
+    assert force(2010, ["use_of_force:UKR@2022"]) == [("GEO", 2008), ("UKR", 2022)]
+
+
+def test_the_china_hypothesis_fits_the_cover_with_either_sign_open() -> None:
+    from multipolar.calibrate.pooled import HYPOTHESIS_PARAMETERS, POOLED_PARAMETERS, pooled_free
+
+    assert HYPOTHESIS_PARAMETERS["china_votes_with_russia"] == ("china_backing.cover",)
+    low, high = POOLED_PARAMETERS["china_backing.cover"]
+    assert low < 0 < high  # the seeds' reading (0) and its opposite are both inside
+    assert "china_backing.cover" not in pooled_free(None)
+    assert "china_backing.cover" in pooled_free("china_votes_with_russia")
+    result, _ = calibrate_pooled(until=2008, members=4, maxiter=12, seed=5,
+                                 hypothesis="china_votes_with_russia")
+    assert "china_backing.cover" in result.values
+    plain, _ = calibrate_pooled(until=2008, members=4, maxiter=12, seed=5)
+    assert "china_backing.cover" not in plain.values

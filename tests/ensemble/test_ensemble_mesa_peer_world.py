@@ -32,8 +32,10 @@ from multipolar.scenario import load_scenario  # noqa: E402
 N = 5
 SEED = 13
 WORLD = ("arms_and_energy", "distant_military_presence", "chosen_bargains",
-         "western_normative_pull", "china_backing", "sovereignty_norm")
+         "western_normative_pull", "interference_backlash", "china_backing", "sovereignty_norm")
 """The world scenario's own mechanisms (src/multipolar/model/mechanisms/world.py)."""
+ACTIVE = tuple(m for m in WORLD if m != "china_backing")
+"""Those that act by default (China's cover is 0 unless its hypothesis is on)."""
 NOT_PORTED = {f"mechanisms.{m}.enabled": False for m in mesa_peer.NOT_PORTED}
 
 
@@ -118,7 +120,7 @@ def test_a_use_of_force_and_its_condemnation_agree(world):
     assert (peer["alignment"][:, -1, deu] > plain["alignment"][:, -1, deu] + 0.01).all()
 
 
-@pytest.mark.parametrize("mechanism", WORLD)
+@pytest.mark.parametrize("mechanism", ACTIVE)
 def test_a_peer_without_a_world_mechanism_departs(world, both, mechanism):
     """The comparison can fail: drop one world mechanism from the peer's stages and its
     members no longer follow the engine's."""
@@ -129,4 +131,20 @@ def test_a_peer_without_a_world_mechanism_departs(world, both, mechanism):
     for _ in range(len(tables.years) - 1):
         model.step()
     x = np.asarray(model.history)[None, :, :, 0]  # alignment of member 0
+    assert not close_members(x, ref.actor_outcomes["alignment"][:1]).any()
+
+
+def test_the_china_hypothesis_agrees_and_its_cover_matters():
+    """Under ``china_votes_with_russia`` China's cover acts: the peer follows the engine, and
+    a peer without ``china_backing`` departs."""
+    cm = compile_model(load_scenario("russia-world", hypothesis="china_votes_with_russia",
+                                     sets=NOT_PORTED), start=1992, end=2035)
+    peer, ref = mesa_peer.run_ensemble(cm, SEED, 0, 2), simulate(cm, SEED, 0, 2)
+    assert close_members(peer["alignment"], ref.actor_outcomes["alignment"]).all()
+    tables = mesa_peer.Tables(cm)
+    model = mesa_peer.PeerModel(tables, SEED, 0)
+    model.stages.remove("china_backing")
+    for _ in range(len(tables.years) - 1):
+        model.step()
+    x = np.asarray(model.history)[None, :, :, 0]
     assert not close_members(x, ref.actor_outcomes["alignment"][:1]).any()

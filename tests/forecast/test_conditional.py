@@ -68,7 +68,10 @@ def test_use_of_force_reaches_the_forecast():
     diff = _diff("use_of_force:GEO@2008")
     if cond.events_honoured():  # the engine acts on it: the target turns away from Russia
         assert diff["Georgia"] > 0.05
-        assert diff["Georgia"] > 5 * max(abs(v) for k, v in diff.items() if k != "Georgia")
+        assert diff["Georgia"] > max(abs(v) for k, v in diff.items() if k != "Georgia")
+        # the others answer (use_of_force's fitted answers): the states near Russia outside
+        # Russia's arms and trade (the Baltic states, in the West's formats) turn away too
+        assert min(diff[b] for b in ("Estonia", "Latvia", "Lithuania")) > 0.0
     else:
         assert max(abs(v) for v in diff.values()) > 0.01
 

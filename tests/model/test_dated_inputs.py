@@ -65,7 +65,9 @@ def test_use_of_force_event() -> None:
     ev = np.zeros((base.n_years, len(base.actors)), np.float32)
     geo, t = base.index("Georgia"), _t(base, YEAR)
     ev[t, geo] = 1.0
-    m.event_arrays = {"use_of_force": ev}  # type: ignore[attr-defined]
+    # the scenario's history of force (2008, 2014) stays; this one is added (Georgia again)
+    m.event_arrays = {**base.event_arrays,  # type: ignore[attr-defined]
+                      "use_of_force": base.event_arrays["use_of_force"] + ev}
     a, b = simulate(base, SEED, 0, N), simulate(m, SEED, 0, N)
     _same_before(a, b, t)
     assert (b.actor_outcomes["assertion"][:, t, geo] == 1.0).all()
@@ -81,7 +83,7 @@ def test_revolution_event_in_a_projected_year() -> None:
     ev = np.zeros((base.n_years, len(base.actors)), np.float32)
     arm, t = base.index("Armenia"), _t(base, YEAR)
     ev[t, arm] = 1.0
-    m.event_arrays = {"revolution": ev}  # type: ignore[attr-defined]
+    m.event_arrays = {**base.event_arrays, "revolution": ev}  # type: ignore[attr-defined]
     a, b = simulate(base, SEED, 0, N), simulate(m, SEED, 0, N)
     _same_before(a, b, t)
     gain = b.actor_outcomes["democracy"][:, t, arm] - a.actor_outcomes["democracy"][:, t, arm]

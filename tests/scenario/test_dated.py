@@ -151,8 +151,10 @@ def test_events_compile_to_indicators_and_forced_memberships(base: CompiledModel
     assert set(m.event_arrays) == set(EVENT_ARRAYS)
     for arr in m.event_arrays.values():
         assert arr.shape == n and arr.dtype == np.float32
-    force = m.event_arrays["use_of_force"]
-    assert force.sum() == 1.0 and force[m.years == 2022, m.index("Ukraine")] == 1.0
+    force = m.event_arrays["use_of_force"]  # the scenario's history (2008, 2014) and the new one
+    assert force.sum() == 3.0 and force[m.years == 2022, m.index("Ukraine")] == 1.0
+    assert force[m.years == 2008, m.index("Georgia")] == 1.0
+    assert force[m.years == 2014, m.index("Ukraine")] == 1.0
     assert m.event_arrays["revolution"][m.years == 2003, m.index("Georgia")] == 1.0
     assert m.event_arrays["elite_transition"][m.years == 2018, m.index("Armenia")] == 1.0
     fm = m.forced_membership
@@ -165,7 +167,8 @@ def test_events_compile_to_indicators_and_forced_memberships(base: CompiledModel
     assert base.forced_membership.shape == (base.n_years, len(base.actors),
                                             len(base.institutions))
     assert np.all(base.forced_membership == -1)
-    assert all(not a.any() for a in base.event_arrays.values())
+    assert base.event_arrays["use_of_force"].sum() == 2.0  # the observed history of force
+    assert all(not a.any() for k, a in base.event_arrays.items() if k != "use_of_force")
     assert m.applied["events"] == ["use_of_force:Ukraine@2022", "revolution:Georgia@2003",
                                    "elite_transition:Armenia@2018",
                                    "accession:Armenia/EAEU@2015", "exit:Georgia/CIS@2009"]
@@ -300,9 +303,10 @@ def test_override_from_a_year_leaves_earlier_years_bit_identical(
 
 def test_targeted_override_changes_only_the_targets_column_at_first(
         base: CompiledModel, base_run: dict[str, np.ndarray]) -> None:
-    got = _outcomes(run(_model(["russia_assertion[Ukraine]=1@2014"]), 3, 60, chunk=60))
-    _assert_before_identical(base_run, got, base.years, 2014)
-    at = base.years == 2014
+    # 2013: in 2014 the scenario's use of force already sets Ukraine's assertion to its maximum
+    got = _outcomes(run(_model(["russia_assertion[Ukraine]=1@2013"]), 3, 60, chunk=60))
+    _assert_before_identical(base_run, got, base.years, 2013)
+    at = base.years == 2013
     ukr = base.index("Ukraine")
     diff = base_run["actor.assertion"][:, at] != got["actor.assertion"][:, at]
     assert diff[..., ukr].any()

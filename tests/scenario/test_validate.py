@@ -125,8 +125,13 @@ def test_flagship_validates_with_every_overlay() -> None:
     assert ld.scenario.mechanisms["assertion"].implementation == "bandwagon"
     ld = load_scenario("russia-neighbourhood", hypothesis="china_votes_with_russia")
     assert ld.scenario.mechanisms["china_pull"].params["alignment_effect"].high == 0.263
+    for h, mech, param in (("loyal_neighbourhood_recognition", "domestic_linkage", "sphere_gain"),
+                           ("sco_anchors_votes", "institutions", "other_pole_anchor")):
+        ld = load_scenario("russia-neighbourhood", hypothesis=h)
+        assert ld.scenario.mechanisms[mech].params[param].high == 1.0  # on only as the rival
     assert set(sc.hypotheses) == {"strategic", "opportunist", "bandwagoning",
-                                  "china_votes_with_russia", "conflict_blocks_accession"}
+                                  "china_votes_with_russia", "conflict_blocks_accession",
+                                  "loyal_neighbourhood_recognition", "sco_anchors_votes"}
 
 
 def test_flagship_covers_theory_items() -> None:

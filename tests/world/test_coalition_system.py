@@ -126,7 +126,7 @@ def test_vote_year_after_event_simulates_the_years_between(world, model):
 
 
 def test_arms_share_scaling():
-    from multipolar.model.engine import scaled_arms_share
+    from multipolar.model.mechanisms.world import scaled_arms_share
 
     s = np.array([[0.0, 0.5, 1.0, 0.2]])
     assert np.allclose(scaled_arms_share(s, np.ones_like(s)), s)

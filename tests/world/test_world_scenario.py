@@ -34,7 +34,16 @@ def test_scenario_generates_every_member_with_group_defaults():
               "western_normative_pull", "china_backing", "sovereignty_norm", "alignment",
               "resource_rents"):
         assert sc.mechanisms[m].evidence, m
-    assert set(sc.hypotheses) == {"strategic", "opportunist"}
+    assert set(sc.hypotheses) == {"strategic", "opportunist", "china_votes_with_russia",
+                                  "no_hedging"}
+    # seed 002 lists the Baltic states apart from the CIS: EU and NATO members, near Russia
+    for baltic in ("EST", "LVA", "LTU"):
+        assert by[baltic].region == "west"
+        assert by[baltic].attributes["near_russia"] == 1.0
+    presence = by["LBY"].attributes["russian_presence"]  # no passage puts Russians in Libya
+    assert getattr(presence, "value", presence) == 0.0
+    assert [(e.target, e.year) for e in sc.events] == [("GEO", 2008), ("UKR", 2014)]
+    assert all(e.evidence and "source:" in (e.description or "") for e in sc.events)
 
 
 def test_citations_are_new_short_and_own_words():

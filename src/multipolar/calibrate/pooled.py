@@ -37,27 +37,60 @@ from multipolar.model.mechanisms import search_ranges
 FIRST_UNTIL, LAST_UNTIL = 2005, 2019
 """The years a pooled fit may end in (the bundled global data run 1992-2019)."""
 
-TRANSFER: dict[str, tuple[float, float]] = search_ranges("pooled", (
+FORCE_RESPONSE: dict[str, tuple[float, float]] = search_ranges("pooled", (
+    "use_of_force.response_democracy",
+    "use_of_force.response_alliance",
+    "use_of_force.response_ties",
+    "use_of_force.response_near",
+))
+"""How states answer a use of force (the shared ``use_of_force`` mechanism), learned from the
+world's observed history (Georgia 2008, Ukraine 2014; only the events up to ``--until`` are
+seen). The seeds say which way the democracies and the West's allies turn (away: the breach is
+what they condemn), so their declared ranges (0.02-0.5) keep the answer on with the seeds'
+sign, as the other pooled parameters' lower bounds do (the fit says how strong, the seeds say
+whether); ties to Russia and nearness may take either sign (-0.5-0.5). A fit with both signs
+open turns the democracies' answer round, towards Russia (docs/explanation/world.md); one
+candidate reading, not tested here, is that on the relative scale any move of the US itself
+away from the Assembly looks like that."""
+
+TRANSFER: dict[str, tuple[float, float]] = {**search_ranges("pooled", (
     "alignment.adjustment",
     "alignment.democracy_effect",
     "kindred_regimes.support",
     "patronage_networks.influence",
-))
+)), **FORCE_RESPONSE}
 """Parameters of the mechanisms the world shares with the neighbourhood, with search bounds:
 they mean the same in both scenarios and are handed over by the ``transfer`` section."""
 
 POOLED_PARAMETERS: dict[str, tuple[float, float]] = {**TRANSFER, **search_ranges("pooled", (
     "alignment.base",
     "western_normative_pull.effect",
+    "interference_backlash.backlash",
     "china_backing.cover",
     "sovereignty_norm.strength",
     "arms_and_energy.arms_effect",
     "arms_and_energy.trade_effect",
 ))}
-"""Parameters fitted by the pooled calibration, with their search bounds (declared on each
+"""Parameters the pooled calibration may fit, with their search bounds (declared on each
 parameter: ``Param.search["pooled"]``). As in
 :data:`multipolar.calibrate.history.FREE_PARAMETERS` the lower bounds keep every mechanism the
-seeds describe switched on: the fit chooses how strong, the theory says whether."""
+seeds describe switched on: the fit chooses how strong, the theory says whether. China's cover
+(``china_backing.cover``) is fitted only under the hypothesis that names it
+(:data:`HYPOTHESIS_PARAMETERS`): no passage carries it, so it is 0 by default, and its range
+(-1-1) holds the seeds' reading (0) and both signs."""
+
+HYPOTHESIS_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "china_votes_with_russia": ("china_backing.cover",),
+}
+"""Parameters fitted only when a named hypothesis is on (``--hypothesis NAME``): the rival
+effect the hypothesis names; without it they stay at the scenario's value."""
+
+
+def pooled_free(hypothesis: str | None) -> dict[str, tuple[float, float]]:
+    """The parameters a pooled fit under ``hypothesis`` searches, with their ranges."""
+    only = {k for names in HYPOTHESIS_PARAMETERS.values() for k in names}
+    mine = set(HYPOTHESIS_PARAMETERS.get(hypothesis or "", ()))
+    return {k: v for k, v in POOLED_PARAMETERS.items() if k not in only or k in mine}
 
 
 def model_observations(until: int) -> Callable[[CompiledModel], Observed]:
@@ -132,7 +165,7 @@ def calibrate_pooled(scenario: str = "russia-world", *, until: int = LAST_UNTIL,
     check_until(until)
     loaded = load_for_origin(scenario, until, sets=sets, perspective=perspective,
                              hypothesis=hypothesis)
-    free = dict(POOLED_PARAMETERS if free is None else free)
+    free = dict(pooled_free(hypothesis) if free is None else free)
     result, model = calibrate(loaded, until=until, free=free, members=members, seed=seed,
                               maxiter=maxiter, restarts=0, progress=progress,
                               observed=model_observations(until),

@@ -10,7 +10,9 @@ and, if present, :mod:`multipolar.figures.plots` for the PNGs.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -124,26 +126,32 @@ def chart_folder(out_dir: Path | None, scenario: str, seed: int, members: int,
 
 def write_plots(summary: dict[str, Any], folder: Path,
                 observed: dict[str, dict[int, float]]) -> list[Path]:
-    """Fan charts (one PNG per actor) and the overviews of alignment and of the sphere."""
+    """Fan charts (one PNG per actor) and the overviews of alignment and of the sphere.
+
+    Drawn in this process; ``multipolar run`` draws the same charts in helper processes
+    (:class:`multipolar.cli.charts.ChartPool`).
+    """
     try:
-        plots = importlib.import_module("multipolar.figures.plots")
+        importlib.import_module("multipolar.figures.plots")
     except ModuleNotFoundError as exc:
         if exc.name == "multipolar.figures.plots":
             return []
         raise
+    from multipolar.cli.charts import ChartPool
+
     folder.mkdir(parents=True, exist_ok=True)
-    chosen = None
-    if world_view.is_world(summary):
-        chosen = [a for a in world_view.SHOWCASE if a in summary.get("alignment", {})]
-    paths = list(plots.fan_charts(summary, folder, observed=observed, actors=chosen))
-    paths.append(plots.alignment_overview(summary, folder / "alignment-overview.png",
-                                          observed=observed, actors=chosen))
-    if chosen is not None:
-        last = int(summary.get("observed_until") or OBSERVED_YEAR)
-        paths.append(world_view.world_map(summary, folder / "alignment-map.png", last))
-    if summary.get("sphere") and chosen is None:  # the sphere is the neighbourhood's
-        paths.append(plots.sphere_overview(summary, folder / "sphere-overview.png"))
-    return [Path(p) for p in paths]
+    with ChartPool(processes=0) as pool:
+        pool.submit(summary, folder, observed)
+        return pool.wait()
+
+
+def _chart_pool(plots: bool) -> Any:
+    """Helper processes for the charts (started now, while the ensemble runs), or none."""
+    if not plots or importlib.util.find_spec("multipolar.figures.plots") is None:
+        return nullcontext(None)
+    from multipolar.cli.charts import ChartPool
+
+    return ChartPool()
 
 
 def run(
@@ -177,7 +185,7 @@ def run(
     folder of multipolar-output/ named after the run's choices.
     """
     from multipolar.core.errors import MultipolarError
-    from multipolar.ensemble import RunSpec, evaluator_from_name, run_ensemble
+    from multipolar.ensemble import RunSpec, evaluator_from_name
 
     sets, events = list(set_ or ()), list(event or ())
     with user_errors(sets):
@@ -189,41 +197,56 @@ def run(
                        chunk_size=chunk_size, events=tuple(events))
         ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler)
         prepare_out(out_dir)
-        try:
-            with Bar(enabled=not quiet and not json_) as bar:
-                res = run_ensemble(spec, ev, out=out_dir, resume=resume, progress=bar.members,
-                                   keep=keep)
-        except KeyboardInterrupt:
-            if out_dir is not None:
-                console.print(f"[yellow]interrupted[/]: finished chunks are saved in {out_dir}; "
-                              "re-run the same command with --resume to complete the run")
-            else:
-                console.print("[yellow]interrupted[/]: nothing was kept (a run with --out "
-                              "RUNDIR can be resumed)")
-            raise typer.Exit(130) from None
-        summary = res.summary
-        observed = observed_alignment()
-        world = world_view.is_world(summary)
-        if world:
-            observed = {**observed, **world_view.observed_world()}
         folder = chart_folder(out_dir, scenario, seed, members, perspective, hypothesis,
                               sets, events)
-        written: list[Path] = []
-        if plots:
-            with writing("the charts", folder, fix="choose a writable folder with --out"):
-                if not quiet and not json_:
-                    overwrite_notice(sorted(folder.glob("*.png")), folder)
-                written = write_plots(summary, folder, observed)
-        if json_:
-            print_json(summary)
-            return
-        caption = provenance(perspective, hypothesis, sets, events)  # the table says the rest
+        with _chart_pool(plots) as pool:
+            _run_and_show(spec, ev, out_dir, resume, keep, quiet, json_, pool, folder,
+                          sets, events)
+
+
+def _run_and_show(spec: Any, ev: Any, out_dir: Path | None, resume: bool, keep: str,
+                  quiet: bool, json_: bool, pool: Any, folder: Path, sets: list[str],
+                  events: list[str]) -> None:
+    """Run the ensemble, start its charts in ``pool``, print the table or JSON, then wait."""
+    from multipolar.ensemble import run_ensemble
+
+    try:
+        with Bar(enabled=not quiet and not json_) as bar:
+            res = run_ensemble(spec, ev, out=out_dir, resume=resume, progress=bar.members,
+                               keep=keep)
+    except KeyboardInterrupt:
+        if out_dir is not None:
+            console.print(f"[yellow]interrupted[/]: finished chunks are saved in {out_dir}; "
+                          "re-run the same command with --resume to complete the run")
+        else:
+            console.print("[yellow]interrupted[/]: nothing was kept (a run with --out "
+                          "RUNDIR can be resumed)")
+        raise typer.Exit(130) from None
+    summary = res.summary
+    observed = observed_alignment()
+    world = world_view.is_world(summary)
+    if world:
+        observed = {**observed, **world_view.observed_world()}
+    written: list[Path] = []
+    if pool is not None:  # the charts are drawn while the table is printed
+        with writing("the charts", folder, fix="choose a writable folder with --out"):
+            if not quiet and not json_:
+                overwrite_notice(sorted(folder.glob("*.png")), folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            pool.submit(summary, folder, observed)
+    if json_:
+        print_json(summary)
+    else:
+        caption = provenance(spec.perspective, spec.hypothesis, sets, events)
         if world:
             _print_world(summary, observed, spec.scenario, caption)
         else:
             out.print(summary_table(summary, observed, caption))
-        if not quiet:
-            _say_where(res, ev.name, out_dir, folder if written else None, len(written))
+    if pool is not None:
+        with writing("the charts", folder, fix="choose a writable folder with --out"):
+            written = pool.wait()
+    if not quiet and not json_:
+        _say_where(res, ev.name, out_dir, folder if written else None, len(written))
 
 
 def _say_where(res: Any, executor: str, out_dir: Path | None, charts: Path | None,

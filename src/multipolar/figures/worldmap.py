@@ -120,7 +120,11 @@ def draw_panels(panels: list[Panel], path: Path, *, suptitle: str | None = None,
                  ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.02, 1, 0.97 if suptitle else 1))
     path = Path(path)
-    fig.savefig(path, dpi=200)
+    # the bytes savefig(path, dpi=200) writes, without its second drawing of the figure
+    # (see multipolar.figures.plots.save_png)
+    fig.set_dpi(200)
+    canvas: Any = fig.canvas
+    canvas.print_png(str(path))
     plt.close(fig)
     return path
 

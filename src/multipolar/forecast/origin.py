@@ -277,8 +277,25 @@ def load_for_origin(scenario: str | Path, origin: int, overrides: dict[str, Any]
     until = min(int(pairs.get("time.observed_until", origin)), origin,
                 probe.scenario.time.observed_until)
     pairs["time.observed_until"] = until
-    return load_scenario(scenario, perspective=perspective, hypothesis=hypothesis, sets=pairs,
-                         events=events)
+    loaded = load_scenario(scenario, perspective=perspective, hypothesis=hypothesis, sets=pairs,
+                           events=events)
+    return _blind_events(loaded, len(probe.scenario.events), until)
+
+
+def _blind_events(loaded: LoadedScenario, own: int, until: int) -> LoadedScenario:
+    """``loaded`` without the scenario's own events dated after ``until``.
+
+    The scenario's events (its observed history, e.g. the uses of force of 2008 and 2014) are
+    the first ``own`` of the list; what the user adds with ``--event`` follows and stays.
+    A scenario blind after ``until`` cannot know of a later event it did not give itself.
+    """
+    keep = [k for k, e in enumerate(loaded.scenario.events) if k >= own or e.year <= until]
+    if len(keep) == len(loaded.scenario.events):
+        return loaded
+    loaded.scenario.events = [loaded.scenario.events[k] for k in keep]
+    raw_events = list(loaded.raw.get("events") or [])
+    loaded.raw["events"] = [raw_events[k] for k in keep if k < len(raw_events)]
+    return loaded
 
 
 def starting_state(first: int, origin: int) -> dict[str, Any]:

@@ -46,7 +46,8 @@ OBSERVED_ATTRIBUTES = ("democracy", "un_alignment", "trade_share_russia", "trade
                        "population", "gdp", "capability")
 STATIC_ATTRIBUTES = ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer",
                      "un_alignment_nominal",
-                     "western_pull", "russian_presence", "bargain_partner", "patronage_tie")
+                     "western_pull", "russian_presence", "bargain_partner", "patronage_tie",
+                     "near_russia")
 EVENT_ARRAYS = ("use_of_force", "revolution", "elite_transition")
 """Event kinds compiled to ``(years, actors)`` indicator arrays (accession and exit force
 memberships instead)."""
@@ -432,7 +433,9 @@ def _actor_arrays(sc: Scenario, years: np.ndarray, base: Path,
     for j, a in enumerate(sc.actors):
         for name, attr in a.attributes.items():
             if isinstance(attr, Series):
-                vals = _series_values(attr, a.id, base)
+                # a table keyed by ISO3 code is read at the actor's code (ids may be names)
+                by_code = attr.data is not None and attr.data.key == "iso3" and a.iso3
+                vals = _series_values(attr, a.iso3 if by_code else a.id, base)
                 obs.setdefault(name, np.full((n_t, n_a), np.nan))
                 # observed attributes stop at observed_until (beyond it the model takes over)
                 obs[name][:, j] = _fill(vals, years, obs_until)

@@ -253,7 +253,7 @@ def _static_items(model: CompiledModel, init: StartContext) -> dict[str, Any]:
     items.update(institution_supersedes=rules.supersedes, path_years=rules.path_years,
                  conflict_scope=rules.conflict_scope)
     for k in ("russian_share", "eu_eligibility", "china_proximity", "hydrocarbon_producer",
-              "western_pull", "russian_presence", "bargain_partner"):
+              "western_pull", "russian_presence", "bargain_partner", "near_russia"):
         items[k] = static[k]
     shape = (model.n_years, len(model.actors))
     for k, series in YEARLY_DATA.items():
@@ -294,6 +294,8 @@ def _events(model: CompiledModel) -> dict[str, np.ndarray]:
     out = {k: np.asarray(given[k], dtype=F) if k in given else np.zeros(shape, dtype=F)
            for k in ("use_of_force", "revolution", "elite_transition")}
     out["use_of_force_since"] = np.maximum.accumulate(out["use_of_force"], axis=0)
+    out["use_of_force_count"] = np.cumsum(out["use_of_force"], axis=0).astype(F)
+    out["force_breaches"] = np.cumsum(out["use_of_force"].sum(axis=1)).astype(F)
     return out
 
 
@@ -608,6 +610,8 @@ def _year_items(model: CompiledModel, items: dict[str, Any], events: dict[str, n
     items["gdp_share"] = _shares(_last_finite_upto(model.obs["gdp"], t), nb).astype(F)
     items["use_of_force"] = events["use_of_force"][t]
     items["use_of_force_since"] = events["use_of_force_since"][t]
+    items["force_breaches"] = events["force_breaches"][t]
+    items["use_of_force_count"] = events["use_of_force_count"][t]
     items["revolution_event"] = events["revolution"][t]
     items["elite_transition_event"] = events["elite_transition"][t]
     for k in [k[1:] for k in items if k.startswith("_")]:  # yearly series: this year's row

@@ -37,7 +37,7 @@ from multipolar.model.mechanisms.sphere import (
     TRADE,
     WEST,
 )
-from multipolar.model.state import State
+from multipolar.model.state import ParamView, State
 from tests.model.mechanisms.contract import (
     ZERO,
     MechanismContract,
@@ -177,6 +177,58 @@ class TestUseOfForce(MechanismContract):
           {"item.use_of_force": np.zeros(5, F32),
            "item.use_of_force_since": np.zeros(5, F32)}),
     )
+
+    def _shift(self, since: np.ndarray | None = None, breaches: float | None = None,
+               **params: float) -> np.ndarray:
+        st = make_state(1)
+        before = st.target_shift.copy()
+        cx = self.context()
+        if since is not None:
+            cx.use_of_force_since = since.astype(np.float32)
+            cx.use_of_force = np.zeros_like(cx.use_of_force_since)
+            cx.force_breaches = np.float32(since.sum() if breaches is None else breaches)
+            cx.use_of_force_count = since.astype(np.float32) * (
+                1.0 if breaches is None else breaches)
+        if params:
+            values = {p.name: p.default for p in self.mechanism.params}
+            values.update(params)
+            cx.p = ParamView(self.mechanism.name, values, dict(values))
+        self.mechanism().step(st, cx)
+        return np.asarray(st.target_shift - before)
+
+    def test_no_event_no_answer(self) -> None:
+        assert np.allclose(self._shift(np.zeros(5), response_democracy=0.3), 0.0)
+
+    def test_the_target_turns_away_and_democracies_answer(self) -> None:
+        """D1: pressure makes the target stand up; a breach is what democracies condemn."""
+        only = dict(response_democracy=0.2, response_alliance=0.0, response_ties=0.0,
+                    response_near=0.0, alignment_shift=0.3)
+        s = self._shift(None, **only)  # the contract's event: force against actor 2
+        st = make_state(1)
+        assert (s[:, 2] > 0.29).all() and np.allclose(s[:, 0], 0.0)
+        others = [1, 3, 4]
+        assert (s[:, others] > 0).all()
+        dem = st.democracy[:, others]
+        assert np.allclose(s[:, others], 0.2 * np.clip(dem, 0, 1), atol=1e-6)
+
+    def test_clients_tied_to_russia_stand_by_it(self) -> None:
+        """Ties to Russia (arms and trade) move a state towards it."""
+        s = self._shift(None, response_democracy=0.0, response_alliance=0.0, response_ties=0.2,
+                        response_near=0.0)
+        assert (s[:, [1, 3, 4]] <= 0).all() and (s[:, 3] < 0).all()  # actor 3 buys arms
+
+    def test_each_breach_adds_an_answer_and_nearness_counts(self) -> None:
+        one = np.array([0, 0, 1, 0, 0])
+        two = np.array([0, 0, 1, 1, 0])
+        kw = dict(response_democracy=0.0, response_alliance=0.0, response_ties=0.0,
+                  response_near=0.1)
+        s1, s2 = self._shift(one, **kw), self._shift(two, **kw)
+        assert np.allclose(s1[:, 1], 0.1) and np.allclose(s2[:, 1], 0.2)  # near (contract)
+        assert np.allclose(s1[:, 4], 0.0)  # far
+        again = self._shift(one, breaches=2.0, **kw)  # a second use of force on the same state
+        assert np.allclose(again[:, 1], 0.2)
+        shift = next(p.default for p in self.mechanism.params if p.name == "alignment_shift")
+        assert np.allclose(again[:, 2], 2 * shift) and np.allclose(s1[:, 2], shift)
 
 
 class TestSmallPartnerLeverage(MechanismContract):
@@ -539,6 +591,27 @@ class TestInstitutionsObserved(MechanismContract):
     )
     observed = True
 
+    def _anchor(self, **params: float) -> np.ndarray:
+        cx = self.context()
+        cx.institution_pole = np.array([2, 1], np.int8)  # a China-led format (the SCO) and a West-led one
+        hist = np.full_like(cx.membership_history, -1)
+        hist[[1, 2], 0] = 1  # actors 1 and 2 in the China-led format only
+        cx.membership_history = cx.membership_history_previous = hist
+        cx.forced_membership = np.full_like(hist, -1)  # no dated accession this year
+        _with(cx, self.mechanism, **params)
+        st = make_state(cx.keys.size)
+        before = st.target_shift.copy()
+        self.mechanism().step(st, cx)
+        return np.asarray(st.target_shift - before)
+
+    def test_the_sco_anchors_no_votes_by_default(self) -> None:
+        """C6_sco: the SCO is a status prop for Russia, not a bloc that binds votes."""
+        assert np.allclose(self._anchor(), 0.0)
+
+    def test_the_rival_hypothesis_anchors_towards_russia(self) -> None:
+        s = self._anchor(other_pole_anchor=0.5)
+        assert (s[:, [1, 2]] < 0).all() and np.allclose(s[:, [3, 4]], 0.0)
+
 
 class TestFrozenConflicts(MechanismContract):
     mechanism = institutions.FrozenConflicts
@@ -602,6 +675,23 @@ class TestShocks(MechanismContract):
         moved_a = (autoc[1].alignment_jump != autoc[0].alignment_jump)[:, 1:]
         moved_d = (demo[1].alignment_jump != demo[0].alignment_jump)[:, 1:]
         assert moved_a.all() and moved_d.sum() < moved_a.sum()
+
+    def test_flare_ups_hit_the_sides_of_a_partners_conflict_only(self) -> None:
+        """D8_karabakh: the passages speak of the Armenia-Azerbaijan conflict, not of the
+        conflicts on a state's territory where Russia is a party (actor 2 is frozen in the
+        contract's items, and with actor 4 the non-producing side of a partners' conflict)."""
+        cx = self.context()
+        _with(cx, self.mechanism, partner_conflict_prob=1.0, revolution_prob=0.0,
+              leadership_prob=0.0)
+        st = make_state(cx.keys.size)
+        st.conflict[:] = 0
+        self.mechanism().step(st, cx)
+        assert (st.conflict[:, [2, 4]] == 1).all() and (st.conflict[:, [0, 1, 3]] == 0).all()
+        cx.conflict_partners = np.zeros_like(cx.conflict_partners)  # frozen, no partners
+        st = make_state(cx.keys.size)
+        st.conflict[:] = 0
+        self.mechanism().step(st, cx)
+        assert (st.conflict == 0).all()
 
 
 class TestDatedEvents(MechanismContract):
@@ -707,6 +797,22 @@ class TestDomesticLinkage(MechanismContract):
         S("recognition moves towards its level from below", "recognition", +1,
           {"state.recognition": 0.0}).check(self)
         S("... and from above", "recognition", -1, {"state.recognition": 1.0}).check(self)
+
+    def _recognition(self, loyal: bool, **params: float) -> np.ndarray:
+        cx = self.context()
+        _with(cx, self.mechanism, contagion=0.0, **params)  # drift West also costs security
+        st = make_state(cx.keys.size)
+        st.alignment[:] = -0.5 if loyal else 0.9
+        self.mechanism().step(st, cx)
+        return np.asarray(st.recognition)
+
+    def test_a_loyal_neighbourhood_adds_no_recognition_by_default(self) -> None:
+        """E4_no_support: Russia's post-Soviet policy earns it almost no backing abroad."""
+        assert np.allclose(self._recognition(True), self._recognition(False))
+
+    def test_the_rival_hypothesis_adds_recognition_from_loyalty(self) -> None:
+        assert (self._recognition(True, sphere_gain=0.5)
+                > self._recognition(False, sphere_gain=0.5)).all()
 
 
 class TestBilateralManagement(MechanismContract):
@@ -850,3 +956,11 @@ def test_every_registered_mechanism_has_a_behaviour_table() -> None:
     thin = {m.__name__: n for m, n in rows.items() if n < 2}
     assert thin == {}, f"give these mechanisms a behaviour table of 2-4 rows: {thin}"
     assert set(MECHANISMS.classes.values()) <= set(rows)
+
+
+def _with(cx: object, mech: type, **params: float) -> None:
+    """Point ``cx.p`` at ``mech``'s defaults with ``params`` changed (all members alike)."""
+    values = {p.name: p.default for p in mech.params}
+    values.update({k: 0.65 for k in getattr(mech, "shared", ())})
+    values.update(params)
+    cx.p = ParamView(mech.name, values, dict(values))  # type: ignore[attr-defined]

@@ -95,9 +95,9 @@ class TestWesternNormativePull(_Shift):
     behaviour = (
         S("the West's rules draw those who live by them away from Russia: 002 'a standoff "
           "between two normative systems'", "target_shift", +1, {}, None, NB),
-        S("a breach of the rules by force adds condemnation: 002 'has torn up the "
-          "international rule book'", "target_shift", +1, {"param.breach_effect": 0.5},
-          {"param.breach_effect": 0.0}, NB),
+        S("a state the West's pull does not reach is not drawn (the answer to a breach of the "
+          "rules is use_of_force's, not this term's)", "target_shift", 0,
+          {"item.western_pull": np.zeros(5, F32)}),
     )
 
     def test_pulls_democracies_away_from_russia(self) -> None:
@@ -109,36 +109,69 @@ class TestWesternNormativePull(_Shift):
         dem = st.democracy[:, 1:]
         order = np.argsort(dem, axis=1)
         assert (np.diff(np.take_along_axis(per, order, axis=1), axis=1) >= -1e-6).all()
-        assert np.allclose(self.shift(pull=0.0, breach_effect=0.0), 0.0)
+        assert np.allclose(self.shift(pull=0.0), 0.0)
 
-    def test_a_use_of_force_adds_condemnation_where_the_pull_holds(self) -> None:
-        # the contract's items carry a use of force against actor 2: a breach of the rules
-        calm = self.shift(breach_effect=0.0)
-        breach = self.shift(breach_effect=0.5)
-        extra = breach - calm
-        assert (extra[:, 1:] > 0).all()
-        # the strongest pull (actor 1, 0.9) answers more than a weak one (actor 2, 0.3)
+    def test_a_use_of_force_is_not_answered_here(self) -> None:
+        """The answer to a breach is use_of_force's: with it switched off nothing answers."""
+        assert "use_of_force_since" not in self.mechanism.context
+        assert "use_of_force" not in self.mechanism.context
+
+
+class TestInterferenceBacklash(_Shift):
+    mechanism = world.InterferenceBacklash
+    behaviour = (
+        S("democracies reached by Russia's networks turn away: 002 'accused of meddling in "
+          "the U.S. elections'", "target_shift", +1, {"state.democracy": 0.9}, None,
+          np.s_[:, [1, 3]]),
+        S("an autocracy reached as far is not pushed (patronage_networks pulls it instead)",
+          "target_shift", 0, {"state.democracy": 0.0}),
+        S("a state the networks do not reach is not pushed", "target_shift", 0,
+          {"item.patronage": np.zeros(5, F32)}),
+    )
+
+    def test_democracies_reached_by_russias_networks_turn_away(self) -> None:
+        """002 (meddling, Montenegro): interference pushes the democracies it touches away."""
+        s = self.shift()
+        assert (s[:, 1:] >= 0).all()
+        # the contract's patronage ties: actor 1 full, 3 half, 2 and 4 none
+        assert np.allclose(s[:, [0, 2, 4]], 0.0) and (s[:, 1] > 0).all()
         st = make_state(1)
-        per_dem = extra[:, 1:] / np.clip(st.democracy[:, 1:], 1e-6, None)
-        assert (per_dem[:, 0] > per_dem[:, 1]).all()
+        per_tie = s[:, 3] / 0.5
+        # a more democratic state reached as far is pushed further
+        more = st.democracy[:, 1] > st.democracy[:, 3]
+        assert (s[more, 1] > per_tie[more]).all() and (s[~more, 1] <= per_tie[~more] + 1e-7).all()
+        assert np.allclose(self.shift(backlash=0.0), 0.0)
+
+    def test_an_autocracy_is_not_pushed(self) -> None:
+        st = make_state(1)
+        st.democracy[:] = 0.0
+        cx = self.context()
+        before = st.target_shift.copy()
+        self.mechanism().step(st, cx)
+        assert np.allclose(st.target_shift, before)
 
 
 class TestChinaBacking(_Shift):
     mechanism = world.ChinaBacking
     behaviour = (
-        S("China's cover on global questions lets its trade partners stay off the West's "
-          "side: 004 'support on the key issues of the global agenda'", "target_shift", -1,
-          {}, None, NB),
-        S("more trade with China, more cover", "target_shift", -1,
-          {"item.china_trade_share": np.full(5, 0.3, F32)},
-          {"item.china_trade_share": np.full(5, 0.05, F32)}, NB),
+        S("no passage has China's trade partners vote with Russia: 004 'support on the key "
+          "issues of the global agenda' is China's own backing, so by default nothing moves",
+          "target_shift", 0, {}),
+        S("under the rival hypothesis china_votes_with_russia, more trade with China, more "
+          "cover", "target_shift", -1,
+          {"param.cover": 0.4, "item.china_trade_share": np.full(5, 0.3, F32)},
+          {"param.cover": 0.4, "item.china_trade_share": np.full(5, 0.05, F32)}, NB),
     )
 
-    def test_cover_grows_with_china_trade(self) -> None:
-        s = self.shift()
+    def test_no_cover_by_default(self) -> None:
+        """No passage says China's trade partners vote with Russia: the default does nothing."""
+        assert np.allclose(self.shift(), 0.0)
+
+    def test_the_hypothesis_cover_grows_with_china_trade(self) -> None:
+        s = self.shift(cover=0.4)
         assert (s[:, 1:] < 0).all()
         assert (s[:, 3] < s[:, 2]).all() and (s[:, 2] < s[:, 1]).all()
-        assert np.allclose(self.shift(cover=0.0), 0.0)
+        assert (self.shift(cover=-0.4)[:, 1:] > 0).all()  # the fit may find the other sign
 
 
 class TestSovereigntyNorm(_Shift):

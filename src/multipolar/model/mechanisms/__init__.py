@@ -22,7 +22,8 @@ silk_road_link), ``institutions`` (institutions, frozen_conflicts, red_lines), `
 dated_events), ``alignment``, ``integration`` (delegation_limit), ``domestic``
 (domestic_linkage), ``sphere`` (whose sphere of influence a neighbour is in), ``world`` (the
 world scenario's global instruments and answers: arms_and_energy, distant_military_presence,
-chosen_bargains, western_normative_pull, china_backing, sovereignty_norm); ``catalogue``
+chosen_bargains, western_normative_pull, interference_backlash, china_backing,
+sovereignty_norm); ``catalogue``
 validates a scenario against the declarations. Depends on NumPy and :mod:`multipolar.core.rng`.
 """
 
@@ -67,7 +68,8 @@ ORDER: list[str] = [
     "resource_rents", "threat_perception", "russia_policy", "use_of_force", "elite_interests",
     "assertion", "small_partner_leverage", "free_riding", "attraction", "patronage_networks",
     "kindred_regimes", "arms_and_energy", "distant_military_presence", "chosen_bargains",
-    "western_normative_pull", "china_backing", "sovereignty_norm", "propaganda", "eu_pull",
+    "western_normative_pull", "interference_backlash", "china_backing", "sovereignty_norm",
+    "propaganda", "eu_pull",
     "china_pull", "silk_road_link", "red_lines", "institutions", "frozen_conflicts", "shocks",
     "dated_events", "bilateral_management", "sphere", "alignment", "delegation_limit",
     "domestic_linkage",

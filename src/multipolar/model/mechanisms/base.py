@@ -450,11 +450,15 @@ CONTEXT_ITEMS: dict[str, str] = {
     "patronage": "(actors,) float32: patronage ties to Russia (0-1)",
     "use_of_force": "(actors,) float32: 1 where Russia uses force this year (dated events)",
     "use_of_force_since": "(actors,) float32: 1 from the year of a use of force on",
+    "force_breaches": "float32: the number of uses of force up to this year (all targets)",
+    "use_of_force_count": "(actors,) float32: uses of force against the state up to this year",
     "revolution_event": "(actors,) float32: 1 where a revolution is given for this year",
     "elite_transition_event": "(actors,) float32: 1 where a leadership change is given",
     "western_pull": "(actors,) float32: weight of the West's normative pull on the state (0-1)",
     "russian_presence": "(actors,) float32: Russian military or paramilitary presence (0-1)",
     "bargain_partner": "(actors,) float32: 1 for a state Russia bargains with (chosen states)",
+    "near_russia": "(actors,) float32: 1 for a state near Russia (a former Soviet state), else "
+                   "0",
     "trade_share_russia": "(actors,) float32: the state's trade share with Russia (last "
                           "observed, carried forward)",
     "china_trade_share": "(actors,) float32: the state's trade share with China (last "

@@ -59,18 +59,21 @@ class ResourceRents(Mechanism):
 
 @register
 class EliteInterests(Mechanism):
-    """The ruling elite blends state and business: assertion costs it Western rents (B3, A3).
+    """Named assumption ``sanctions_cost``: assertion costs capacity (B3, A3).
 
-    Energy firms want Western markets and deals while defending the domestic status quo, so
-    integration is shielded but not free: the more Russia asserts itself towards neighbours the
-    West cares about (those with an EU offer), the more of its capacity is lost to sanctions
-    and lost markets (``sanction_cost``). This ties the aim of shielded integration to the
-    choice of instruments.
+    The passages say that the elite blends state office and business (``B3``) and that the
+    energy firms want deals with Western partners while defending the status quo
+    (``B3_energy_firms``, ``B3_status_quo``); none says that assertion costs Russia a share of
+    its capacity. That link is this model's assumption, switchable with
+    ``sanction_cost: 0``: the more Russia asserts itself towards neighbours the West cares
+    about (those with an EU offer), the more of its capacity is lost to sanctions and lost
+    markets (``sanction_cost``). Russian business expanding across Eurasia for profit
+    (``B3_profit``) is not built (fidelity.md, section c: ``business_expansion``).
     """
 
     name = "elite_interests"
     theory = ("B3", "A3")
-    evidence = ("B3", "B3_energy_firms", "B3_status_quo", "B3_profit", "B3_interest_groups",
+    evidence = ("B3", "B3_energy_firms", "B3_status_quo", "B3_interest_groups",
                 "B1_fuel_energy_complex", "A3")
     params = (
         Param("sanction_cost", 0.15, "share of capacity lost at full assertion towards "

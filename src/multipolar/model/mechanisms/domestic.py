@@ -22,9 +22,13 @@ class DomesticLinkage(Mechanism):
     Regime security reverts towards ``security_norm`` (at ``security_reversion`` a year),
     rises with rents above the reference level and with a rally effect of assertion abroad
     (threat narratives), and falls as important neighbours drift West (the fear of contagion).
-    Recognition moves towards a level set by ``recognition_base``, a loyal neighbourhood
-    (alignment below ``loyal_threshold``) and regime security, minus the cost of assertion in
-    Western eyes. The two depend on each other (``A2_legitimacy_link``): security feeds
+    Recognition moves towards a level set by ``recognition_base`` and regime security, minus
+    the cost of assertion in Western eyes. That a loyal neighbourhood (alignment below
+    ``loyal_threshold``) raises recognition abroad is the rival hypothesis
+    ``loyal_neighbourhood_recognition`` (``sphere_gain`` above 0): seed 004 finds that Russia's
+    post-Soviet policy has almost no international backing (``E4_no_support``), so
+    ``sphere_gain`` is 0 by default. The two depend on each other (``A2_legitimacy_link``):
+    security feeds
     recognition, and recognition above 0.5 feeds security back (``recognition_gain``).
     Both start at declared levels (``security_start``, ``recognition_start``).
     """
@@ -42,7 +46,8 @@ class DomesticLinkage(Mechanism):
               "security per assertion unit", (0.0, 2.0)),
         Param("recognition_rate", 0.2, "yearly adjustment of recognition", "share per year",
               (0.0, 1.0)),
-        Param("sphere_gain", 0.5, "recognition from a loyal neighbourhood",
+        Param("sphere_gain", 0.0, "recognition from a loyal neighbourhood (0: the seeds' "
+              "default; the hypothesis loyal_neighbourhood_recognition sets it)",
               "recognition per loyalty unit", (0.0, 2.0)),
         Param("assertion_cost", 0.5, "recognition lost per unit of mean assertion",
               "recognition per assertion unit", (0.0, 2.0)),

@@ -97,11 +97,14 @@ class Institutions(Mechanism):
     accession log-odds of the pairs it names by the ``red_lines`` mechanism's ``hold``
     (``state.red_line_hold``, 0 when that mechanism is off). Dated accession or exit events
     apply after the draws. Each Russia-led membership lowers the alignment target by
-    ``anchor``; each West-led one raises it. The hazards' defaults are the maximum-likelihood
-    fit of ``scripts/fit_memberships.py``. Who may join at all: any neighbour a Russia-led or
-    mixed format, those with an EU offer a West-led one, and those whose China proximity
-    reaches ``china_eligibility`` a China-led one. Memberships and candidacies start as the
-    record has them in the first year.
+    ``anchor``; each West-led one raises it. A China-led or mixed format (the SCO) anchors
+    nothing by default (``other_pole_anchor`` 0): seed 004 calls the SCO a status prop for
+    Russia (``C6_sco``), not a bloc that binds votes; the rival hypothesis
+    ``sco_anchors_votes`` gives it a pull towards Russia. The hazards' defaults are the
+    maximum-likelihood fit of ``scripts/fit_memberships.py``. Who may join at all: any neighbour
+    a Russia-led or mixed format, those with an EU offer a West-led one, and those whose China
+    proximity reaches ``china_eligibility`` a China-led one. Memberships and candidacies start
+    as the record has them in the first year.
     """
 
     name = "institutions"
@@ -136,8 +139,9 @@ class Institutions(Mechanism):
         Param("anchor", 0.0206, "pull of each membership on the alignment target",
               "alignment units per membership", (0.0, 1.0),
               search={"history": (0.02, 0.2)}),
-        Param("other_pole_anchor", 0.5, "pull towards Russia of a China-led or mixed format, "
-              "relative to a Russia-led one", "-", (0.0, 1.0)),
+        Param("other_pole_anchor", 0.0, "pull towards Russia of a China-led or mixed format, "
+              "relative to a Russia-led one (0: the seeds' default; the hypothesis "
+              "sco_anchors_votes sets it)", "-", (0.0, 1.0)),
         Param("china_eligibility", 0.5, "China proximity from which a neighbour may join "
               "China-led formats (a per-run value: its nominal)", "proximity", (0.0, 1.0)),
     )

@@ -213,14 +213,32 @@ class OpportunistPolicy(_Policy):
 
 @register
 class UseOfForce(Mechanism):
-    """Russia's use of force against a named state in a given year (a dated event; D1, C2).
+    """Russia's use of force against a named state, and how every state answers it (D1, C2).
 
-    The scenario (or ``--event use_of_force:TARGET@YEAR``) says when. That year Russia's
-    assertion towards the target is at ``assertion_level``; a conflict is recorded and the
-    target counts as frozen from then on; and from then on the target's alignment target is
-    pushed away from Russia by ``alignment_shift``: pressure makes even partners stand up to
-    the bully (000 ``D1_bully``; 001 on pressure on Minsk). Events in observed years act too:
-    they are what-ifs the user gives. Without events it does nothing.
+    The scenario (its observed history: Georgia 2008, Ukraine 2014 in ``russia-world``) or
+    ``--event use_of_force:TARGET@YEAR`` says when. That year Russia's assertion towards the
+    target is at ``assertion_level``; a conflict is recorded and the target counts as frozen
+    from then on; and from then on the target's alignment target is pushed away from Russia by
+    ``alignment_shift`` for each use of force against it so far: pressure makes even partners
+    stand up to the bully (``D1_bully``, ``D1_balancers``).
+
+    Every other simulated state answers each use of force so far (``breaches``: the number of
+    uses of force up to this year, a second one against the same state included) with a shift
+    of its alignment target
+
+        breaches * (response_democracy * democracy + response_alliance * west
+                    - response_ties * ties + response_near * near)
+
+    where ``west`` is the larger of the state's Western pull (``western_pull``) and its share of
+    West-led formats, ``ties`` its ties to Russia (the Russian share of its arms imports plus
+    its trade share with Russia, at most 1: the same data in both scenarios) and ``near``
+    1 for states near Russia (``near_russia``: the former Soviet states). A breach of the rules
+    is what the rule-abiding condemn and it risks isolating Russia (002: ``W_R_rule_book``,
+    ``W_R_isolation`` in ``russia-world``; ``D1_balancers`` here), while clients tied to Moscow
+    may stand by it. The four response coefficients are fitted by the pooled calibration
+    (``multipolar calibrate russia-world --until Y``) from the years after 2008 and 2014, and
+    both scenarios carry the same values. Events in observed years act too. Without events, or
+    with this mechanism switched off, nothing answers: no other mechanism reads the events.
     """
 
     name = "use_of_force"
@@ -231,13 +249,30 @@ class UseOfForce(Mechanism):
               "the use of force", "intensity", (0.0, 1.0)),
         Param("alignment_shift", 0.2, "shift of the target's alignment target away from Russia "
               "from the year of the use of force on", "alignment units", (0.0, 2.0)),
+        Param("response_democracy", 0.022, "shift away from Russia of a full democracy per use "
+              "of force so far (default: russia-world's pooled fit through 2019, at its lower "
+              "bound)", "alignment units per breach",
+              (-1.0, 1.0), search={"pooled": (0.02, 0.5)}),
+        Param("response_alliance", 0.021, "shift away from Russia of a state fully under the "
+              "West's pull or in all West-led formats, per use of force so far (pooled fit)",
+              "alignment units per breach", (-1.0, 1.0), search={"pooled": (0.02, 0.5)}),
+        Param("response_ties", 0.127, "shift towards Russia of a state fully tied to it (arms "
+              "and trade), per use of force so far (pooled fit)",
+              "alignment units per breach", (-1.0, 1.0), search={"pooled": (-0.5, 0.5)}),
+        Param("response_near", 0.142, "shift away from Russia of a state near it (a former "
+              "Soviet state), per use of force so far (pooled fit)", "alignment units per breach",
+              (-1.0, 1.0), search={"pooled": (-0.5, 0.5)}),
     )
-    reads = ()
+    reads = ("democracy", "membership")
     writes = ("assertion", "conflict", "frozen", "target_shift")
-    context = ("use_of_force", "use_of_force_since", "neighbours")
+    context = ("use_of_force", "use_of_force_since", "use_of_force_count", "force_breaches",
+               "neighbours",
+               "western_pull",
+               "arms_share_russia", "trade_share_russia", "near_russia",
+               "west_institutions")
 
     def step(self, st: State, cx: StepContext) -> None:
-        """Apply this year's and earlier uses of force."""
+        """Apply this year's and earlier uses of force, and the others' answer to them."""
         since = cx.use_of_force_since
         if not since.any():
             return
@@ -247,4 +282,28 @@ class UseOfForce(Mechanism):
                                 st.assertion)
         st.conflict += now
         st.frozen = np.maximum(st.frozen, since)
-        st.target_shift += p["alignment_shift"] * since * cx.neighbours
+        st.target_shift += p["alignment_shift"] * cx.use_of_force_count * cx.neighbours
+        st.target_shift += force_response(st, cx) * cx.neighbours * (1.0 - since)
+
+
+def force_response(st: State, cx: StepContext) -> np.ndarray:
+    """``(members, actors)`` shift of every state's target in answer to the uses of force.
+
+    The formula of :class:`UseOfForce` (its docstring), for the states that were not
+    themselves attacked (the caller masks the targets out).
+    """
+    p = cx.p
+    breaches = np.float32(cx.force_breaches)
+    west = np.maximum(cx.western_pull, _share(st.membership, cx.west_institutions))
+    ties = np.minimum(cx.arms_share_russia + cx.trade_share_russia, 1.0)
+    dem = np.clip(st.democracy, 0.0, 1.0)
+    return np.asarray(breaches * (p["response_democracy"] * dem + p["response_alliance"] * west
+                                  - p["response_ties"] * ties + p["response_near"]
+                                  * cx.near_russia), dtype=np.float32)
+
+
+def _share(membership: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Share of the formats ``cols`` each member-actor belongs to (0 without such formats)."""
+    if not cols.size:
+        return np.zeros(membership.shape[1:], dtype=np.float32)
+    return (membership[cols].sum(axis=0, dtype=np.float32) / cols.size).astype(np.float32)

@@ -34,7 +34,10 @@ class Shocks(Mechanism):
     random; a flare-up of a frozen conflict between partners (Armenia and Azerbaijan:
     ``D8_karabakh``) turns the embattled non-producer against Russia, its patron that arms the
     other side (``D3_armenia_antagonist``, ``D8_armenia_unhappy``): its alignment jumps West by
-    ``flare_shift`` and Russia's share of its security channel falls by as much.
+    ``flare_shift`` and Russia's share of its security channel falls by as much. Only the
+    sides of a conflict between two states other than Russia flare up (``conflict_partners``):
+    the passages speak of Karabakh, not of the conflicts on Ukraine's, Georgia's or Moldova's
+    territory where Russia itself is a party.
     """
 
     name = "shocks"
@@ -61,7 +64,7 @@ class Shocks(Mechanism):
     )
     reads = ("democracy", "alignment", "sphere_push")
     writes = ("democracy", "alignment_jump", "conflict", "sphere_push")
-    context = ("neighbour_mask", "neighbour_index", "frozen_history", "hydrocarbon_producer")
+    context = ("neighbour_mask", "neighbour_index", "conflict_partners", "hydrocarbon_producer")
     streams = {"shocks.regime": Stream(400), "shocks.leadership": Stream(402),
                "shocks.flare_up": Stream(404)}
 
@@ -87,8 +90,8 @@ class Shocks(Mechanism):
         flare = np.zeros(st.alignment.shape, dtype=bool)
         flare[:, nbi] = (rng.uniform32(cx.keys, cx.stream("shocks.flare_up"), cx.year,
                                        columns=nbi)
-                         < p["partner_conflict_prob"]) & (cx.frozen_history[nbi] > 0) \
-            & (cx.hydrocarbon_producer[nbi] == 0)
+                         < p["partner_conflict_prob"]) \
+            & (cx.conflict_partners[nbi].sum(axis=1) > 0) & (cx.hydrocarbon_producer[nbi] == 0)
         shift = flare * p["flare_shift"]
         st.alignment_jump += shift
         st.sphere_push[..., SECURITY, RUSSIA] -= shift

@@ -183,9 +183,9 @@ class Sphere(Mechanism):
     memberships and the EU's offer to eligible states; *arms*: Russia its Russia-led
     memberships less half the coercion it applies, China half the China share, the West its
     West-led memberships; *security*: Russia's formats and bases, the West's formats;
-    *investment*: Russia its subsidies plus its business expansion (written by
-    ``elite_interests`` into the push), China the China share, the West the EU offer to
-    eligible states. The region is open competition among several powers
+    *investment*: Russia its subsidies (no business-expansion channel is built), China the
+    China share, the West the EU offer to eligible states. The region is open competition among
+    several powers
     (``E4_open_competition``); Moscow and Brussels both seek control of security and finance
     (``D5_structural_power``); Moscow tries to keep China out (``D6_presence``).
     """

@@ -9,12 +9,14 @@ adds only what is global:
   ``chosen_bargains`` (deals with selected states that dilute US weight); weakening others
   (eroding good governance abroad) is the shared ``patronage_networks``, not a copy;
 * the others' answers: ``western_normative_pull`` (the West's rules draw democracies and its
-  allies away from Russia), ``china_backing`` (China's cover for those who trade with it) and
-  ``sovereignty_norm`` (states outside the blocs hedge towards the middle).
+  allies away from Russia), ``interference_backlash`` (democracies reached by Russia's
+  networks turn away: the attraction-assertion dilemma worldwide), ``china_backing`` (a rival
+  hypothesis, 0 by default) and ``sovereignty_norm`` (the named assumption that states outside
+  the blocs hedge towards the middle).
 
 Like the neighbourhood's, each adds a shift to ``state.target_shift`` of the states it applies
-to (negative: towards Russia; alignment 0 votes like Russia, 1 like the US). A dated use of
-force (the shared ``use_of_force``) is answered in ``western_normative_pull``. Depends on NumPy
+to (negative: towards Russia; alignment 0 votes like Russia, 1 like the US). How every state
+answers a dated use of force is the shared ``use_of_force`` mechanism's. Depends on NumPy
 and :mod:`.base`.
 """
 
@@ -162,15 +164,17 @@ class DistantMilitaryPresence(Mechanism):
 class ChosenBargains(Mechanism):
     """Deals with chosen states dilute US weight; the partners bargain in turn (A4, D3; 002).
 
-    A chosen partner (China, India, Brazil, Turkey, Serbia: the scenario's ``bargain_partner``)
-    is pulled towards Russia by ``bargain_strength`` times the weight of the multipolar aim.
+    A chosen partner (the scenario's ``bargain_partner``: India and Brazil, the new powers
+    Lavrov names, ``W_R_new_powers``; Serbia, which has drawn closer to Moscow,
+    ``W_B_close_partners``) is pulled towards Russia by ``bargain_strength`` times the weight of
+    the multipolar aim.
     The partner sells its weight: it moves only ``1 - hedge`` of that way, keeping its own
     room between Russia and the West (partners play on Russia's quarrel with the West).
     """
 
     name = "chosen_bargains"
     theory = ("A4", "D3")
-    evidence = ("W_A_dilute", "W_R_new_powers", "W_R_play_west", "W_R_parade_guests")
+    evidence = ("W_A_dilute", "W_R_new_powers", "W_R_play_west", "W_B_close_partners")
     params = (
         Param("bargain_strength", 0.4, "pull towards Russia of a bargain at full weight of the "
               "multipolar aim", "alignment units", (0.0, 2.0)),
@@ -197,17 +201,14 @@ class WesternNormativePull(Mechanism):
     its ``western_pull`` (high for the West, its allies and EU candidates) times its democracy
     raised to ``democracy_exponent``: the rules attract those who live by them.
 
-    A use of force by Russia against any state (a dated event) breaks those rules, and the
-    breach is what the rule-abiding condemn: from its year on, the same states move a further
-    ``breach_effect`` away from Russia (times their pull and democracy), so a confrontational
-    course risks isolating Russia among them (002 on Crimea, the 2015 parade and Kudrin).
-    States outside the West's pull are not moved by the breach.
+    How states answer a breach of those rules (a use of force) is the shared ``use_of_force``
+    mechanism's, fitted on 2008 and 2014: this term reads no events, so a switched-off
+    ``use_of_force`` leaves no answer anywhere.
     """
 
     name = "western_normative_pull"
     theory = ("D1", "D5", "D7")
-    evidence = ("W_R_normative_standoff", "W_R_law_power", "W_R_liberal_alliances",
-                "W_R_rule_book", "W_R_revisionist")
+    evidence = ("W_R_normative_standoff", "W_R_law_power", "W_R_liberal_alliances")
     params = (
         Param("pull", 1.0, "weight of the West's normative pull (perspectives differ)", "-",
               (0.0, 3.0)),
@@ -216,40 +217,78 @@ class WesternNormativePull(Mechanism):
               search={"pooled": (0.05, 1.5)}),
         Param("democracy_exponent", 1.0, "convexity of the pull in democracy", "-",
               (0.0, 10.0)),
-        Param("breach_effect", 0.25, "further shift away from Russia of a full democracy under "
-              "full pull once Russia has used force against a state", "alignment units",
-              (0.0, 2.0)),
     )
     reads = ("democracy",)
     writes = ("target_shift",)
-    context = ("western_pull", "neighbours", "use_of_force_since")
+    context = ("western_pull", "neighbours")
 
     def step(self, st: State, cx: StepContext) -> None:
-        """Add the West's pull (and its answer to a use of force) to the target shift."""
+        """Add the West's pull to the target shift."""
         p = cx.p
         dem = np.clip(st.democracy, 0.0, 1.0) ** p["democracy_exponent"]
-        weight = p["effect"] * p["pull"]
-        if cx.use_of_force_since.any():  # a breach of the rules by Russia, this year or before
-            weight = weight + p["breach_effect"]
-        st.target_shift += weight * cx.western_pull * dem * cx.neighbours
+        st.target_shift += p["effect"] * p["pull"] * cx.western_pull * dem * cx.neighbours
+
+
+@register
+class InterferenceBacklash(Mechanism):
+    """Russia's interference pushes the democracies it touches away (D1, C4; 002, 001).
+
+    The attraction-assertion dilemma, worldwide: where Moscow's networks reach (the state's
+    ``patronage_tie``, the reach of ``patronage_networks``), meddling, subversion and the
+    2016 coup attempt in Montenegro make Russia look like a state imposing itself on the world
+    (002, ``W_I_meddling``, ``W_I_montenegro``); transparent democracies are what such a regime
+    fears and fights (``W_R_democracy_threat``), and they answer by turning away. A state's
+    alignment target moves away from Russia by ``backlash`` times the tie times its democracy,
+    scaled like the networks by Russia's capacity (up to ``capacity_cap``). The same ties pull
+    autocracies towards Russia (``patronage_networks``), so the net effect of interference
+    changes sign with the regime.
+    """
+
+    name = "interference_backlash"
+    theory = ("D1", "C4")
+    evidence = ("W_I_meddling", "W_I_montenegro", "W_R_democracy_threat")
+    params = (
+        Param("backlash", 0.05, "shift away from Russia of a full democracy fully reached by "
+              "Russia's networks, at capacity 1", "alignment units", (0.0, 2.0),
+              search={"pooled": (0.0, 2.0)}),
+        Param("capacity_cap", 2.0, "capacity above which interference reaches no further",
+              "capacity", (0.0, 10.0)),
+    )
+    reads = ("democracy", "capacity")
+    writes = ("target_shift",)
+    context = ("patronage", "neighbours")
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Add the democracies' push away from Russia's interference to the target shift."""
+        p = cx.p
+        cap = np.clip(st.capacity, 0.0, p.member("capacity_cap"))[:, None]
+        dem = np.clip(st.democracy, 0.0, 1.0)
+        st.target_shift += p["backlash"] * cx.patronage * dem * cap * cx.neighbours
 
 
 @register
 class ChinaBacking(Mechanism):
-    """China's backing on global questions gives cover to those who trade with it (D6; 002).
+    """Rival to the seeds: trade with China gives cover to vote with Russia (hypothesis).
 
-    Moscow seeks China's support on the big questions of world politics; a state that trades
-    much with China risks less by not following the West. Its alignment target moves towards
-    Russia by ``cover`` times its trade share with China, relative to ``full_share``.
+    No passage says that states trading with China vote with Russia. Seed 004 says Moscow
+    seeks China's backing on the big global questions (``W_R_china_enlist``: China's own
+    stance) and works to keep China's presence out of the post-Soviet space
+    (``W_R_china_limit``), which the neighbourhood's ``china_pull`` carries as a drain on
+    Russia's sphere with no effect on votes. So ``cover`` is 0 by default, and the world's
+    hypothesis ``china_votes_with_russia`` (the neighbourhood's rival of the same name) sets
+    it to the pooled fit's value: a state's alignment target moves towards Russia by
+    ``cover`` times its trade share with China, relative to ``full_share``. A negative cover
+    (trade with China drawing states away from Russia) is within the fit's bounds.
     """
 
     name = "china_backing"
     theory = ("D6",)
-    evidence = ("W_R_china_enlist", "W_R_china_limit", "W_R_silk_road")
+    evidence = ("W_R_china_enlist", "W_R_china_limit")
     params = (
-        Param("cover", 0.25, "pull towards Russia of a state whose trade share with China is "
-              "full_share", "alignment units", (0.0, 2.0),
-              search={"pooled": (0.01, 1.0)}),
+        Param("cover", 0.0, "pull towards Russia of a state whose trade share with China is "
+              "full_share (0: the seeds' default; the hypothesis china_votes_with_russia sets "
+              "it)", "alignment units", (-2.0, 2.0),
+              search={"pooled": (-1.0, 1.0)}),
         Param("full_share", 0.3, "trade share with China that gives the full cover",
               "trade share", (0.01, 1.0)),
     )
@@ -265,17 +304,21 @@ class ChinaBacking(Mechanism):
 
 @register
 class SovereigntyNorm(Mechanism):
-    """States outside the blocs hedge: each balances its own interests (D1, A4; 002, 001).
+    """Named assumption ``hedging_outside_the_blocs``: states outside the blocs hedge (A4).
 
-    Moscow pitches an order of sovereign states that need not side with the West. A state the
-    West's pull does not hold (``1 - western_pull``) has its alignment target drawn part of the
-    way (``strength``) towards ``centre``, the middle ground between Russia and the US; it
-    moves away from both camps' ends.
+    Moscow pitches an order of sovereign states, each balancing its own interests and its
+    partners' (002, ``W_R_sovereignty``), where rising powers cannot be held back and need not
+    side with the West (``W_R_cannot_contain``). The passages are Moscow's pitch; none says how
+    other states answer it. That states outside the West's pull hedge towards the middle is an
+    assumption of this model, kept because the pooled fit needs a level for the Global South,
+    and switchable: the hypothesis ``no_hedging`` sets ``strength`` to 0. A state the West's
+    pull does not hold (``1 - western_pull``) has its alignment target drawn part of the way
+    (``strength``) towards ``centre``.
     """
 
     name = "sovereignty_norm"
-    theory = ("D1", "A4")
-    evidence = ("W_R_sovereignty", "W_R_suverenitet", "W_R_post_west", "W_R_cannot_contain")
+    theory = ("A4",)
+    evidence = ("W_R_sovereignty", "W_R_cannot_contain", "W_R_post_west")
     params = (
         Param("strength", 0.3, "share of the distance to the centre added to the target of a "
               "state with no Western pull", "share", (0.0, 1.0),

@@ -1,0 +1,175 @@
+"""The charts of ``multipolar run``, drawn in helper processes while the user reads the table.
+
+Drawing 20 PNGs costs seconds of matplotlib, as much as a small ensemble's simulation. So the
+run starts :data:`CHART_PROCESSES` helper processes *before* it simulates (they import
+matplotlib and the chart code on the other core while the model runs), hands them the charts
+as soon as the summary is final, prints the table (or the JSON) without waiting for them,
+and only then waits for the PNGs. The charts are split into jobs of about equal cost (fan
+charts in batches that each reuse one figure, the overviews and the world map on their own),
+and a job that fails raises its error in the command, as drawing in series would.
+
+Where processes cannot be started (or ``processes=0``), the same jobs are drawn in this
+process. The PNGs are the same either way: each job draws with :mod:`multipolar.figures.plots`.
+Depends on :mod:`multipolar.figures.plots` and :mod:`multipolar.cli.world_view` (imported where the
+charts are drawn).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+CHART_PROCESSES = 2
+"""Helper processes that draw the charts of one run (at most the machine's CPUs)."""
+OBSERVED_YEAR = 2013
+"""The year the world map shows as observed when a summary does not say (as the table)."""
+
+Job = tuple[str, tuple[str, ...]]
+"""One drawing job: ``("fans", actors)``, ``("overview", actors)``, ``("map", ())`` or
+``("sphere", ())``."""
+
+
+def chart_jobs(summary: dict[str, Any], parts: int) -> list[Job]:
+    """The run's charts as jobs for ``parts`` processes, the costliest first.
+
+    Fan charts (one per projected actor) go in ``2 * parts`` batches (each batch reuses one
+    figure); the alignment overview, the world map (world runs) and the sphere overview
+    (neighbourhood runs) are jobs of their own.
+    """
+    from multipolar.cli import world_view
+    from multipolar.figures import plots
+
+    world = world_view.is_world(summary)
+    chosen = ([a for a in world_view.SHOWCASE if a in summary.get("alignment", {})]
+              if world else None)
+    fans = [a for a in (chosen or summary["actors"])
+            if a in summary.get("alignment", {}) and plots.is_projected(summary, a)]
+    jobs: list[Job] = [("overview", tuple(chosen or ()))]
+    if world:  # first: only the process that draws the map reads its shapes (1.4 s)
+        jobs.insert(0, ("map", ()))
+    elif summary.get("sphere"):
+        jobs.append(("sphere", ()))
+    # the pool hands a job to whichever process is free: the overviews first (the costliest,
+    # each about as much as eight fan charts), then the fans in twice as many batches as
+    # processes, so that the processes finish at about the same time
+    n = min(len(fans), 2 * max(1, parts))
+    jobs += [("fans", tuple(fans[i::n])) for i in range(n)]
+    return jobs
+
+
+def draw(summary: dict[str, Any], folder: Path, observed: dict[str, dict[int, float]],
+         job: Job) -> list[Path]:
+    """Draw one job's charts into ``folder``; the paths written."""
+    from multipolar.cli import world_view
+    from multipolar.figures import plots
+
+    kind, actors = job
+    if kind == "fans":
+        return list(plots.fan_charts(summary, folder, observed=observed, actors=list(actors)))
+    if kind == "overview":
+        return [plots.alignment_overview(summary, folder / "alignment-overview.png",
+                                         observed=observed, actors=list(actors) or None)]
+    if kind == "map":
+        last = int(summary.get("observed_until") or OBSERVED_YEAR)
+        return [world_view.world_map(summary, folder / "alignment-map.png", last)]
+    if kind == "sphere":
+        return [plots.sphere_overview(summary, folder / "sphere-overview.png")]
+    raise ValueError(f"unknown chart job {kind!r}")
+
+
+def _warm() -> None:
+    """Import what drawing needs and load the fonts, so that the first job waits for neither.
+
+    The world map's shapes are not read here: only the process that draws the map needs
+    them, and reading them in every helper would cost each 1.4 s of CPU.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from multipolar.cli import world_view  # noqa: F401
+    from multipolar.figures import plots  # noqa: F401
+
+    fig = plt.figure(figsize=(1, 1))
+    fig.text(0.5, 0.5, "warm 0.1", fontsize=7)
+    fig.canvas.draw()
+    plt.close(fig)
+
+
+def _draw_job(summary: dict[str, Any], folder: str, observed: dict[str, dict[int, float]],
+              job: Job) -> list[str]:
+    return [str(p) for p in draw(summary, Path(folder), observed, job)]
+
+
+def _order(paths: Sequence[Path], summary: dict[str, Any]) -> list[Path]:
+    """Fan charts in the summary's actor order, then the other charts (as drawn in series)."""
+    from multipolar.figures import plots
+
+    rank = {f"fan_{plots._slug(a)}.png": i for i, a in enumerate(summary.get("actors", []))}
+    tail = ["alignment-overview.png", "alignment-map.png", "sphere-overview.png"]
+    return sorted(paths, key=lambda p: (rank[p.name], "") if p.name in rank
+                  else (len(rank) + (tail.index(p.name) if p.name in tail else 3), p.name))
+
+
+class ChartPool:
+    """Helper processes for the charts of one run (a context manager).
+
+    ``ChartPool(n)`` starts ``n`` processes at once (they import matplotlib meanwhile);
+    :meth:`submit` hands them the charts; :meth:`wait` returns the written paths. Leaving the
+    ``with`` block stops the processes, finished or not.
+    """
+
+    def __init__(self, processes: int = CHART_PROCESSES) -> None:
+        self.processes = max(0, min(processes, os.cpu_count() or 1))
+        self._pool: Any = None
+        self._pending: list[Any] = []
+        self._done: list[Path] = []
+        self._summary: dict[str, Any] = {}
+        if self.processes > 0:
+            import multiprocessing
+            import threading
+
+            # fork (no interpreter to start, nothing imported twice) while this process runs
+            # no other thread; spawn otherwise (forking a threaded process is unsafe)
+            method = ("fork" if threading.active_count() == 1
+                      and "fork" in multiprocessing.get_all_start_methods() else "spawn")
+            try:
+                self._pool = multiprocessing.get_context(method).Pool(
+                    self.processes, initializer=_warm)
+            except OSError:
+                self._pool = None
+
+    def __enter__(self) -> ChartPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the helper processes (at once: charts not yet drawn are abandoned)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def submit(self, summary: dict[str, Any], folder: Path,
+               observed: dict[str, dict[int, float]]) -> None:
+        """Start drawing the run's charts into ``folder`` (returns at once if helpers run)."""
+        self._summary = summary
+        jobs = chart_jobs(summary, max(1, self.processes))
+        if self._pool is None:
+            for job in jobs:
+                self._done += draw(summary, folder, observed, job)
+            return
+        self._pending = [self._pool.apply_async(_draw_job, (summary, str(folder), observed,
+                                                            job)) for job in jobs]
+
+    def wait(self) -> list[Path]:
+        """The paths of every chart, once all are drawn (a job's error is raised here)."""
+        for res in self._pending:
+            self._done += [Path(p) for p in res.get()]
+        self._pending = []
+        return _order(self._done, self._summary)
