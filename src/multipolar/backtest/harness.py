@@ -289,6 +289,34 @@ class ModelRun:
     institutions: list[str]
     calibration: dict[str, Any]
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with each array's memory layout (origins run on other processes).
+
+        The scores sum over these arrays, and NumPy's summation order follows the layout, so
+        an origin computed on a worker must come back laid out as one computed here.
+        """
+        state = dict(self.__dict__)
+        for name in ("alignment", "membership_prob"):
+            state[name] = _with_layout(state[name])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in ("alignment", "membership_prob"):
+            state[name] = _from_layout(state[name])
+        self.__dict__.update(state)
+
+
+def _with_layout(a: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+    """``a`` as a C-ordered array of its axes sorted by stride, and that axis order."""
+    order = tuple(sorted(range(a.ndim), key=lambda i: -abs(a.strides[i])))
+    return np.ascontiguousarray(a.transpose(order)), order
+
+
+def _from_layout(packed: tuple[np.ndarray, tuple[int, ...]]) -> np.ndarray:
+    """The array :func:`_with_layout` packed, with its axes (and strides) as they were."""
+    b, order = packed
+    return b.transpose(np.argsort(order))
+
 
 def model_run(panel: Panel, origin: int, end: int, *,
               scenario: str | Path = "russia-neighbourhood", members: int = 500,
