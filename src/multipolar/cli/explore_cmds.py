@@ -232,7 +232,8 @@ def compare(
 
     if score:
         run_score_cli(scenario, perspectives, hypotheses, origins, horizon, panel,
-                      min(members, 200), seed, set_, json_, quiet)
+                      min(members, 200), seed, set_, json_, quiet,
+                      executor=executor, workers=workers, scheduler=scheduler)
         return
     with user_errors(set_):
         prepare_out(out_dir)
