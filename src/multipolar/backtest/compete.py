@@ -73,8 +73,12 @@ def _units(res: BacktestResult) -> tuple[np.ndarray, np.ndarray]:
 def score_views(panel: Panel, views: list[View], origins: list[int], horizon: int = 5, *,
                 scenario: str | Path = "russia-neighbourhood", bootstrap: int = 1000,
                 seed: int = 2013, progress: Callable[[str], None] | None = None,
-                **kw: Any) -> dict[str, Any]:
-    """Back-test every view on the same origins and rank them (module doc)."""
+                evaluator: Any = None, **kw: Any) -> dict[str, Any]:
+    """Back-test every view on the same origins and rank them (module doc).
+
+    Each view's origins are mapped over ``evaluator`` (:func:`~multipolar.backtest.harness.
+    origin_runs`); the scores do not depend on it.
+    """
     sc = load_scenario(scenario).scenario
     results: dict[str, dict[str, Any]] = {}
     errs: dict[str, np.ndarray] = {}
@@ -92,7 +96,7 @@ def score_views(panel: Panel, views: list[View], origins: list[int], horizon: in
             panel, origins, horizon, warmup=0, scenario=scenario, seed=seed,
             perspective=v.name if v.kind == "perspective" else None,
             hypothesis=v.name if v.kind == "hypothesis" else None,
-            free=free_parameters(over), **kw)
+            free=free_parameters(over), evaluator=evaluator, **kw)
         errs[v.label], crps[v.label] = _units(res)
         if pers is None:
             s = res.scores()["persistence"]

@@ -290,6 +290,34 @@ class ModelRun:
     institutions: list[str]
     calibration: dict[str, Any]
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with each array's memory layout (origins run on other processes).
+
+        The scores sum over these arrays, and NumPy's summation order follows the layout, so
+        an origin computed on a worker must come back laid out as one computed here.
+        """
+        state = dict(self.__dict__)
+        for name in ("alignment", "membership_prob"):
+            state[name] = _with_layout(state[name])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in ("alignment", "membership_prob"):
+            state[name] = _from_layout(state[name])
+        self.__dict__.update(state)
+
+
+def _with_layout(a: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+    """``a`` as a C-ordered array of its axes sorted by stride, and that axis order."""
+    order = tuple(sorted(range(a.ndim), key=lambda i: -abs(a.strides[i])))
+    return np.ascontiguousarray(a.transpose(order)), order
+
+
+def _from_layout(packed: tuple[np.ndarray, tuple[int, ...]]) -> np.ndarray:
+    """The array :func:`_with_layout` packed, with its axes (and strides) as they were."""
+    b, order = packed
+    return b.transpose(np.argsort(order))
+
 
 def model_run(panel: Panel, origin: int, end: int, spec: BacktestSpec | None = None, *,
               progress: Callable[[int, float], None] | None = None,
@@ -368,9 +396,40 @@ def _forecasts(panel: Panel, run: ModelRun, test_until: int, weights: dict[int, 
     return fc
 
 
+def _origin_run(origin: int, end: int, *, panel: Panel, **kw: Any) -> ModelRun:
+    """One origin's calibration and forecast (a task of :func:`origin_runs`)."""
+    return model_run(panel, origin, end, **kw)
+
+
+def origin_runs(panel: Panel, spans: list[tuple[int, int]], evaluator: Any = None,
+                **kw: Any) -> list[ModelRun]:
+    """:func:`model_run` for every ``(origin, end)`` in ``spans``, in that order.
+
+    The origins are independent tasks mapped over ``evaluator`` (local, processes or Dask;
+    :func:`multipolar.ensemble.tasks.map_tasks`): each calibrates and forecasts with the same
+    seed wherever it runs, so the runs do not depend on the executor. ``kw["progress"]`` (the
+    calibration's per-evaluation callback) is called only when the origins run in this
+    process; on other executors each finished origin is reported instead.
+    """
+    from multipolar.ensemble.tasks import map_tasks
+
+    progress = kw.pop("progress", None)
+    local = evaluator is None or getattr(evaluator, "name", "local") == "local"
+    common = {**kw, "panel": panel, "progress": progress if local else None}
+    done = None
+    if progress is not None and not local:
+        finished: list[int] = []
+
+        def done(_i: int, _run: Any) -> None:
+            finished.append(_i)
+            progress(len(finished), math.nan)
+
+    return map_tasks(_origin_run, spans, evaluator, common=common, done=done)
+
+
 def rolling_backtest(panel: Panel, origins: list[int], horizon: int = 5, *,
                      test_until: int | None = None, warmup: int = STACK_WARMUP,
-                     spec: BacktestSpec | None = None,
+                     spec: BacktestSpec | None = None, evaluator: Any = None,
                      progress: Callable[[int, float], None] | None = None,
                      **options: Any) -> BacktestResult:
     """Back-tests from several origins, each tested up to ``horizon`` years (panel permitting).
@@ -380,6 +439,8 @@ def rolling_backtest(panel: Panel, origins: list[int], horizon: int = 5, *,
     The model is also run from up to ``warmup`` origins before the first one; every model
     forecast whose outcome year is at or before an evaluated origin ``Y`` trains the stacking
     weights used at ``Y`` (:mod:`multipolar.forecast.stacking`), never a later one.
+    The origins' runs are independent and are mapped over ``evaluator`` (default: this
+    process); the result does not depend on it (:func:`origin_runs`).
     """
     last = panel.last_year()
     first = min(y for s in panel.alignment.values() for y in s)
@@ -389,9 +450,10 @@ def rolling_backtest(panel: Panel, origins: list[int], horizon: int = 5, *,
     extra = [o for o in range(min(origins) - warmup, min(origins)) if o >= first + 3]
     spec = BacktestSpec.of(spec, **options)
     members = spec.members
-    runs = {o: model_run(panel, o, max(ends.get(o, o), min(o + horizon, last)), spec,
-                         progress=progress)
-            for o in sorted(set(origins) | set(extra))}
+    every = sorted(set(origins) | set(extra))
+    runs = dict(zip(every, origin_runs(panel, [(o, max(ends.get(o, o), min(o + horizon, last)))
+                                               for o in every], evaluator, spec=spec,
+                                       progress=progress), strict=True))
     records = StackRecords()
     for run in runs.values():
         med = np.median(run.alignment, axis=0)

@@ -233,6 +233,8 @@ def calibrate(
     progress: Callable[[int, float], None] | None = None,
     observed: Callable[[CompiledModel], Observed] | None = None,
     start_values: dict[str, float] | None = None,
+    starts: int = 1,
+    evaluator: Any = None,
 ) -> tuple[CalibrationResult, CompiledModel]:
     """Fit ``free`` parameters (default :data:`FREE_PARAMETERS`) to observed alignment.
 
@@ -241,6 +243,13 @@ def calibrate(
     ``observed`` may give the observations from the compiled model (the pooled world fit
     takes them from the scenario's own series); by default they come from ``panel``.
     ``start_values`` may set where the search starts (default: the scenario's nominal values).
+    ``starts`` > 1 adds parallel restarts: searches from ``starts - 1`` more points drawn in
+    the bounds (:func:`start_point`, keyed by seed and start), each with ``maxiter``
+    evaluations and the same common random numbers; the best end point wins (ties: the
+    earliest start). The searches are independent tasks mapped over ``evaluator`` (local,
+    processes or Dask, :func:`multipolar.ensemble.tasks.map_tasks`): the result does not
+    depend on it. ``progress`` counts every evaluation in this process; on other executors
+    it is called once the searches are done.
     """
     sc = loaded.scenario
     until = sc.time.observed_until if until is None else until
@@ -257,30 +266,29 @@ def calibrate(
     hi = np.array([free[k][1] for k in names])
     start_at = {k: model.params[k].nominal for k in names} | dict(start_values or {})
     x0 = np.clip(np.array([start_at[k] for k in names]), lo, hi)
-    history: list[float] = []
-
-    def median_path(theta: np.ndarray) -> np.ndarray:
-        over = {k: np.full(members, float(v)) for k, v in zip(names, theta, strict=True)}
-        res = simulate(model, seed, 0, members, params=over)
-        return np.median(res.actor_outcomes["alignment"], axis=0)
-
-    def mae(theta: np.ndarray) -> float:
-        med = median_path(np.clip(theta, lo, hi))
-        return float(np.mean(np.abs(med[obs.mask] - obs.alignment[obs.mask])))
-
-    objective = _tracked(mae, history, progress)
+    if starts < 1:
+        raise InputError(f"--starts {starts} is below 1", field="--starts",
+                         fix="pass --starts 1 (one search) or more (parallel restarts)")
+    fit = _Fit(model, obs, names, lo, hi, members, seed)
 
     t0 = time.perf_counter()
-    start_mae = objective(x0)
-    start_by_actor = _mae_by_actor(model, median_path(x0), obs)
-    best = x0
-    for _ in range(max(1, restarts + 1)):
-        res = optimize.minimize(objective, best, method="Nelder-Mead",
-                                bounds=list(zip(lo, hi, strict=True)),
-                                options={"maxfev": maxiter, "xatol": 1e-3, "fatol": 1e-5,
-                                         "initial_simplex": _simplex(best, lo, hi)})
-        best = np.clip(res.x, lo, hi)
-    med = median_path(best)
+    start_mae = _finite_or_penalty(fit.mae(x0))
+    history: list[float] = [start_mae]
+    if progress is not None:
+        progress(1, start_mae)
+    start_by_actor = _mae_by_actor(model, fit.median_path(x0), obs)
+    points = [x0] + [start_point(seed, k, lo, hi) for k in range(1, starts)]
+    local = starts == 1 or evaluator is None or getattr(evaluator, "name", "local") == "local"
+    found = _map_searches(fit, points, maxiter, restarts, evaluator,
+                          _offset(progress, history) if local else None)
+    # the best start (ties: the earliest); one start's result is its search's end point
+    k_best = min(range(len(found)), key=lambda k: (found[k][1], k))
+    best = found[k_best][0]
+    for _b, _v, h in found:
+        history.extend(h)
+    if progress is not None and not local:
+        progress(len(history), min(history))
+    med = fit.median_path(best)
     result = CalibrationResult(
         values={k: float(v) for k, v in zip(names, best, strict=True)},
         start_values={k: float(v) for k, v in zip(names, x0, strict=True)},
@@ -291,6 +299,106 @@ def calibrate(
         scenario=sc.name, scenario_hash=model.scenario_hash, history=history,
     )
     return result, model
+
+
+START_STREAM = 0x5717
+"""Name (spawn key) of the random stream that draws the extra starting points of a search."""
+
+
+def start_point(seed: int, k: int, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Start ``k`` (>= 1) of a multi-start search: uniform in the bounds, keyed by seed and k.
+
+    It depends only on ``(seed, k)``, never on the worker that runs the search.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(START_STREAM, k)))
+    return np.asarray(lo + rng.random(lo.size) * (hi - lo), dtype=np.float64)
+
+
+@dataclass
+class _Fit:
+    """The history objective: one compiled model, its observations, common random numbers."""
+
+    model: CompiledModel
+    obs: Observed
+    names: list[str]
+    lo: np.ndarray
+    hi: np.ndarray
+    members: int
+    seed: int
+
+    def median_path(self, theta: np.ndarray) -> np.ndarray:
+        """Ensemble median alignment ``(T, A)`` with the free parameters at ``theta``."""
+        over = {k: np.full(self.members, float(v))
+                for k, v in zip(self.names, theta, strict=True)}
+        res = simulate(self.model, self.seed, 0, self.members, params=over)
+        return np.median(res.actor_outcomes["alignment"], axis=0)
+
+    def mae(self, theta: np.ndarray) -> float:
+        """The objective at ``theta`` (clipped into the bounds)."""
+        med = self.median_path(np.clip(theta, self.lo, self.hi))
+        m = self.obs.mask
+        return float(np.mean(np.abs(med[m] - self.obs.alignment[m])))
+
+
+def _finite_or_penalty(err: float) -> float:
+    return err if math.isfinite(err) else 1e6
+
+
+def _offset(progress: Callable[[int, float], None] | None, before: list[float]
+            ) -> Callable[[int, float], None] | None:
+    """``progress`` for a search that runs after the evaluations in ``before`` (in-process)."""
+    if progress is None:
+        return None
+    done: list[float] = list(before)
+
+    def report(_n: int, value: float) -> None:
+        done.append(value)
+        progress(len(done), min(done))
+
+    return report
+
+
+def _search(x0: np.ndarray, *, fit: _Fit, maxiter: int, restarts: int, score: bool,
+            progress: Callable[[int, float], None] | None = None
+            ) -> tuple[np.ndarray, float, list[float]]:
+    """Bounded Nelder-Mead from ``x0``, restarted ``restarts`` times from its best point.
+
+    Returns the end point, its objective (only when ``score``; else NaN) and every
+    evaluation's value. A task of :func:`_map_searches`: it depends only on its arguments.
+    """
+    history: list[float] = []
+
+    def objective(theta: np.ndarray) -> float:
+        err = _finite_or_penalty(fit.mae(theta))
+        history.append(err)
+        if progress is not None:
+            progress(len(history), err)
+        return err
+
+    best = x0
+    for _ in range(max(1, restarts + 1)):
+        res = optimize.minimize(objective, best, method="Nelder-Mead",
+                                bounds=list(zip(fit.lo, fit.hi, strict=True)),
+                                options={"maxfev": maxiter, "xatol": 1e-3, "fatol": 1e-5,
+                                         "initial_simplex": _simplex(best, fit.lo, fit.hi)})
+        best = np.clip(res.x, fit.lo, fit.hi)
+    value = _finite_or_penalty(fit.mae(best)) if score else math.nan
+    return best, value, history
+
+
+def _map_searches(fit: _Fit, points: list[np.ndarray], maxiter: int, restarts: int,
+                  evaluator: Any, progress: Callable[[int, float], None] | None
+                  ) -> list[tuple[np.ndarray, float, list[float]]]:
+    """One search per starting point, mapped over ``evaluator`` (results in start order)."""
+    score = len(points) > 1
+    if not score:  # one search: nothing to share out, so it runs here (with its progress)
+        return [_search(points[0], fit=fit, maxiter=maxiter, restarts=restarts, score=False,
+                        progress=progress)]
+    from multipolar.ensemble.tasks import map_tasks
+
+    return map_tasks(_search, [(p,) for p in points], evaluator,
+                     common={"fit": fit, "maxiter": maxiter, "restarts": restarts,
+                             "score": score, "progress": progress})
 
 
 def _simplex(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

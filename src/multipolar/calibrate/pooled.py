@@ -148,8 +148,13 @@ def check_until(until: int) -> None:
 
 def calibrate_pooled(spec: PooledSpec | str | Path = "russia-world", *,
                      progress: Callable[[int, float], None] | None = None,
+                     starts: int = 1, evaluator: Any = None,
                      **options: Any) -> tuple[CalibrationResult, CompiledModel]:
     """Fit the pooled parameters on every state's alignment up to ``until`` (module docstring).
+
+    ``starts`` > 1 runs parallel restarts from more points in the bounds, mapped over
+    ``evaluator`` (:func:`multipolar.calibrate.history.calibrate`); the fit does not depend on
+    the executor.
 
     ``spec`` is a :class:`~multipolar.core.specs.PooledSpec`, or (the keyword form) the
     scenario with the spec's fields as keywords (``until``, ``members``, ``seed``, ``maxiter``,
@@ -166,7 +171,8 @@ def calibrate_pooled(spec: PooledSpec | str | Path = "russia-world", *,
     result, model = calibrate(loaded, until=until, free=free, members=members, seed=seed,
                               maxiter=maxiter, restarts=0, progress=progress,
                               observed=model_observations(until),
-                              start_values=declared_defaults(list(free)))
+                              start_values=declared_defaults(list(free)), starts=starts,
+                              evaluator=evaluator)
     result.objective = "pooled"
     return result, model
 

@@ -43,6 +43,7 @@ from multipolar.cli.options import (
     Perspective,
     Quiet,
     Scenario,
+    Scheduler,
     Seed,
     Sets,
     Workers,
@@ -65,11 +66,12 @@ from multipolar.core.specs import (
 from multipolar.core.textformat import band, provenance
 
 
-def _check_executor(executor: str, workers: int | None) -> None:
+def _evaluator(executor: str, workers: int | None, scheduler: str | None) -> Any:
+    """The evaluator the options name (a clean error for a bad name or worker count)."""
     # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.ensemble import evaluator_from_name
 
-    evaluator_from_name(executor, workers=workers)  # validates the name and workers
+    return evaluator_from_name(executor, workers=workers, scheduler=scheduler)
 
 
 def calibrate(
@@ -89,8 +91,12 @@ def calibrate(
     perspective: Perspective = None,
     hypothesis: Hypothesis = None,
     set_: Sets = None,
+    starts: int = typer.Option(1, "--starts",
+                               help="Searches from this many starting points (parallel "
+                                    "restarts on --executor; history and world fits)."),
     executor: Executor = "local",
     workers: Workers = None,
+    scheduler: Scheduler = None,
     json_: Json = False,
     quiet: Quiet = False,
     force: Force = False,
@@ -115,17 +121,24 @@ def calibrate(
     if out_file is not None and out_file.exists():
         kept = f"{out_file} is unchanged"
     with user_errors(set_), interruptible("the calibration", kept):
-        _check_executor(executor, workers)
+        ev = _evaluator(executor, workers, scheduler)
+        if starts < 1:
+            raise InputError(f"--starts {starts} is below 1", field="--starts",
+                             fix="pass --starts 1 (one search) or more (parallel restarts)")
         prepare_out(out_file, is_file=True)
         if out_file is not None:
             refuse_to_replace([out_file], out_file.parent, force, quiet or json_)
         if _is_world(scenario):
             _calibrate_pooled(scenario, until, out_file, members, seed, maxiter, perspective,
-                              hypothesis, set_, json_, quiet)
+                              hypothesis, set_, json_, quiet, starts=starts, evaluator=ev)
             return
         if objective not in ("forecast", "history", "memberships"):
             raise InputError(f"unknown objective '{objective}'", field="--objective",
                              fix="choose forecast, history or memberships")
+        if starts != 1 and objective != "history":
+            raise InputError(f"--starts applies to the history and world fits, not the "
+                             f"{objective} objective", field="--starts",
+                             fix="add --objective history, or drop --starts")
         if objective == "memberships":
             _calibrate_memberships(scenario, until, set_, perspective, hypothesis, out_file,
                                    json_)
@@ -148,7 +161,8 @@ def calibrate(
                                          hypothesis=hypothesis)
                 result, model = calib_history(loaded, until=until, panel=pnl.path,
                                               members=members, seed=seed, maxiter=maxiter,
-                                              restarts=0, progress=progress)
+                                              restarts=0, progress=progress, starts=starts,
+                                              evaluator=ev)
         text = result.to_yaml(model)
         _write(text, out_file)
         if json_:
@@ -205,7 +219,7 @@ def _is_world(scenario: str) -> bool:
 def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, members: int,
                       seed: int, maxiter: int, perspective: str | None,
                       hypothesis: str | None, sets: list[str] | None, json_: bool,
-                      quiet: bool) -> None:
+                      quiet: bool, *, starts: int = 1, evaluator: Any = None) -> None:
     """``multipolar calibrate`` for a world scenario: the pooled fit (calibrate.pooled)."""
     # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.calibrate.pooled import calibrate_pooled, last_until, pooled_yaml
@@ -218,7 +232,8 @@ def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, m
         result, model = calibrate_pooled(
             scenario, until=until, members=members, seed=seed, maxiter=maxiter, sets=sets,
             perspective=perspective, hypothesis=hypothesis,
-            progress=bar.evaluations("calibrating", maxiter))
+            progress=bar.evaluations("calibrating", maxiter * starts), starts=starts,
+            evaluator=evaluator)
     text = pooled_yaml(result, model)
     _write(text, out_file)
     if json_:
@@ -531,6 +546,9 @@ def backtest(
                                help="Evaluations of a history fit on the years up to each "
                                     "origin that chooses where its calibration starts (0: "
                                     "from the scenario's values, fitted on all the data)."),
+    executor: Executor = "local",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     json_: Json = False,
     png: Path = typer.Option(None, "--png", help="Write predicted vs observed paths here "
                                                  "(and the scores to NAME-scores.png)."),
@@ -569,14 +587,23 @@ def backtest(
         members = BACKTEST_MEMBERS if members is None else members
         calib_members = CALIBRATION_MEMBERS if calib_members is None else calib_members
         maxiter = MAXITER if maxiter is None else maxiter
+        ev = _evaluator(executor, workers, scheduler)
         pnl = load_panel(panel)
         spec = BacktestSpec(scenario, members=members, calib_members=calib_members,
                             maxiter=maxiter, seed=seed, exogenous=exogenous, sets=set_,
                             events=[parse_event(e) for e in event or []],
                             assimilation=assimilate, prefit=prefit)
         with Bar(not quiet and not json_, transient=True) as bar:
-            progress = bar.evaluations("calibrating", maxiter)
-            kw: dict[str, Any] = {"spec": spec, "warmup": warmup, "progress": progress}
+            # in this process: every evaluation; on other executors: each finished origin
+            n_runs = (len(_parse_origins(origins)) if origins is not None else 1) + warmup
+
+            def origins_done(i: int, _best: float) -> None:
+                bar.update("origins", i, max(i, n_runs))
+
+            kw: dict[str, Any] = {
+                "spec": spec, "warmup": warmup, "evaluator": ev,
+                "progress": (bar.evaluations("calibrating", maxiter) if ev.name == "local"
+                             else origins_done)}
             if origins is not None:
                 res = rolling_backtest(pnl, _parse_origins(origins), horizon, **kw)
             else:

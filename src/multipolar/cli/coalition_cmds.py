@@ -32,13 +32,16 @@ from multipolar.cli.common import (
 )
 from multipolar.cli.options import (
     Events,
+    Executor,
     Hypothesis,
     Json,
     Members,
     Out,
     Perspective,
+    Scheduler,
     Seed,
     Sets,
+    Workers,
 )
 from multipolar.core.errors import MultipolarError
 from multipolar.core.jsonutil import jsonable
@@ -110,10 +113,16 @@ def coalition(
     as_json: Json = False,
     top: int = typer.Option(20, "--top", min=1, help="Rows of the table."),
     map_path: Path | None = typer.Option(None, "--map", help="Write a world map (PNG)."),
+    executor: Executor = "local",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Forecast each UN member state's vote on a resolution about a Russian use of force."""
     # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.data.global_tables import load_world
+
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
+    from multipolar.ensemble import evaluator_from_name
 
     # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import CoalitionSettings, coalition_forecast
@@ -133,13 +142,14 @@ def coalition(
             raise MultipolarError("coalition forecasts the vote on an event", field="--event",
                                   fix="give --event KIND:TARGET@YEAR, e.g. "
                                       "--event use_of_force:UKR@2022")
+        ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler)
         world = load_world()
         settings = CoalitionSettings(scenario=scenario, events=tuple(event),
                                      resolution=resolution, vote_year=vote_year,
                                      perspective=perspective, hypothesis=hypothesis,
                                      sets=tuple(sets or ()), members=members, seed=seed,
                                      calibration=calibration, hindsight=hindsight)
-        result = coalition_forecast(settings, world=world)
+        result = coalition_forecast(settings, world=world, evaluator=ev)
         if map_path is not None:
             # lazy: keeps start-up fast (loads pandas, pyarrow)
             from multipolar.figures.worldmap import coalition_map

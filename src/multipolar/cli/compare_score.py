@@ -47,8 +47,13 @@ def print_view_scores(s: dict[str, Any]) -> None:
 
 def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | None,
                   origins: str | None, horizon: int, panel: Path | None, members: int,
-                  seed: int, sets: list[str] | None, json_: bool, quiet: bool) -> None:
-    """``multipolar compare --score``: every view (default: all) on the same back-test."""
+                  seed: int, sets: list[str] | None, json_: bool, quiet: bool, *,
+                  executor: str = "local", workers: int | None = None,
+                  scheduler: str | None = None) -> None:
+    """``multipolar compare --score``: every view (default: all) on the same back-test.
+
+    Each view's origins run on ``--executor`` (the scores do not depend on it).
+    """
     # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.backtest.compete import (
         SCORE_CALIB_MEMBERS,
@@ -58,6 +63,9 @@ def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | Non
         default_origins,
         score_views,
     )
+
+    # lazy: keeps start-up fast (loads the model, numpy)
+    from multipolar.ensemble import evaluator_from_name
 
     # lazy: keeps start-up fast (loads the model, scipy.stats)
     from multipolar.explore.compare import resolve_names
@@ -69,6 +77,7 @@ def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | Non
     from multipolar.scenario import load_scenario
 
     with user_errors():
+        ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler)
         sc = load_scenario(scenario).scenario
         views = [View("base", "scenario")]
         every = not perspectives and not hypotheses  # neither named: all of both
@@ -85,9 +94,11 @@ def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | Non
             if not quiet and not json_:
                 console.print(f"back-testing {label} ...")
 
-        s = score_views(pnl, views, ors, horizon, scenario=scenario, seed=seed,
-                        members=members, calib_members=SCORE_CALIB_MEMBERS,
-                        maxiter=SCORE_MAXITER, prefit=SCORE_PREFIT, sets=sets, progress=say)
+        with ev:  # one pool or cluster for every view
+            s = score_views(pnl, views, ors, horizon, scenario=scenario, seed=seed,
+                            members=members, calib_members=SCORE_CALIB_MEMBERS,
+                            maxiter=SCORE_MAXITER, prefit=SCORE_PREFIT, sets=sets,
+                            progress=say, evaluator=ev)
         if json_:
             print_json(s)
             return

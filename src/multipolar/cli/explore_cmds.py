@@ -241,7 +241,8 @@ def compare(
 
     if score:
         run_score_cli(scenario, perspectives, hypotheses, origins, horizon, panel,
-                      min(members, 200), seed, set_, json_, quiet)
+                      min(members, 200), seed, set_, json_, quiet,
+                      executor=executor, workers=workers, scheduler=scheduler)
         return
     kept = "nothing was written" + (f" to {out_dir}" if out_dir is not None else "")
     with user_errors(set_), interruptible("the comparison", kept):

@@ -25,6 +25,7 @@ from multipolar.ensemble.query import find_runs, query_arrow, run_info
 from multipolar.ensemble.runner import Progress, RunResult, run_ensemble
 from multipolar.ensemble.spec import RunSpec
 from multipolar.ensemble.summary import load_results, summarise_run
+from multipolar.ensemble.tasks import map_tasks
 
 __all__ = [
     "EXECUTORS",
@@ -38,6 +39,7 @@ __all__ = [
     "evaluator_from_name",
     "find_runs",
     "load_results",
+    "map_tasks",
     "query_arrow",
     "run_ensemble",
     "run_info",

@@ -424,8 +424,8 @@ def _member_x(model: VoteModel, inp: _Inputs, keys: np.ndarray, year: int, start
     return out
 
 
-def _member_probs(model: VoteModel, inp: _Inputs, vote: Vote, seed: int, start: int,
-                  stop: int) -> np.ndarray:
+def _member_probs(start: int, stop: int, *, model: VoteModel, inp: _Inputs, vote: Vote,
+                  seed: int) -> np.ndarray:
     """Outcome probabilities ``(stop - start, states, 4)`` of ensemble members start..stop-1."""
     keys = rng.member_keys(seed, start, stop)
     xs = _member_x(model, inp, keys, vote.year, start, stop)
@@ -483,13 +483,16 @@ def _levels(world: WorldData, model: VoteModel, groups: dict[str, str]) -> dict[
 
 def forecast(world: WorldData, model: VoteModel, vote: Vote | Event, groups: dict[str, str], *,
              members: int = 1000, seed: int = 0, chunk: int = 1000,
-             sim: WorldSimulation | None = None) -> dict[str, Any]:
+             sim: WorldSimulation | None = None, evaluator: Any = None) -> dict[str, Any]:
     """Per-state outcome probabilities with 90% intervals (the JSON of ``multipolar coalition``).
 
     ``world`` is cut at the model's calibration year; states are the UN members of that year.
     ``sim`` is the simulated world from the origin to the year before the vote (None: the
     observed inputs with the random walk only; used where the vote follows the origin by one
-    year or less). Members are computed ``chunk`` at a time (the result does not depend on it).
+    year or less). Members are computed ``chunk`` at a time (the result does not depend on it);
+    the chunks are independent tasks mapped over ``evaluator`` (local, processes or Dask; at
+    least one chunk per worker), keyed by their members, so the result does not depend on it
+    either.
     """
     if isinstance(vote, Event):
         vote = Vote(vote, DEFAULT_RESOLUTION[vote.kind], vote.year)
@@ -518,9 +521,14 @@ def forecast(world: WorldData, model: VoteModel, vote: Vote | Event, groups: dic
     inp = _Inputs(x, age_full, drift_sd(panel), horizon, sim,
                   np.array([index.get(s, -1) for s in voters]), ip, ip_ru, ip_us,
                   _agreement_slopes(cut, obs_year))
-    p = np.concatenate([
-        _member_probs(model, inp, vote, seed, start, min(members, start + chunk))
-        for start in range(0, members, chunk)])  # (members, states, 4)
+    from multipolar.ensemble.tasks import map_tasks
+
+    workers = int(getattr(evaluator, "workers", 1) or 1)
+    step = max(1, min(chunk, -(-members // workers)))
+    p = np.concatenate(map_tasks(
+        _member_probs, [(start, min(members, start + step))
+                        for start in range(0, members, step)], evaluator,
+        common={"model": model, "inp": inp, "vote": vote, "seed": seed}))  # (members, states, 4)
     rows = [_state_row(world, s, groups, p[:, i, :]) for i, s in enumerate(voters)]
     fixed = {"RUS": 2, event.target: 0}
     for s, k in fixed.items():
@@ -590,11 +598,13 @@ def _state_row(world: WorldData, iso3: str, groups: dict[str, str],
 # ------------------------------------------------------------------------- the one entry
 
 def coalition_forecast(settings: CoalitionSettings, *, world: WorldData | None = None,
-                       model: VoteModel | None = None) -> dict[str, Any]:
+                       model: VoteModel | None = None, evaluator: Any = None
+                       ) -> dict[str, Any]:
     """The coalition forecast for ``settings`` (the JSON of ``multipolar coalition``).
 
     ``world`` (the bundled tables) and ``model`` (the calibration's vote model) may be passed to
-    save loading them again; the result does not depend on it.
+    save loading them again; the result does not depend on it. The members' chunks run on
+    ``evaluator`` (default: this process); the result does not depend on it either.
     """
     if not 1 <= settings.members <= 200_000:
         raise MultipolarError(f"--members {settings.members} is outside 1 to 200,000",
@@ -619,4 +629,4 @@ def coalition_forecast(settings: CoalitionSettings, *, world: WorldData | None =
         dated = [f"{vote.event.kind}:{vote.event.target}@{vote.event.year}", *other]
         sim = simulate_world(settings, dated, until, vote.year - 1, world)
     return forecast(world, model, vote, groups, members=settings.members, seed=settings.seed,
-                    chunk=settings.chunk, sim=sim)
+                    chunk=settings.chunk, sim=sim, evaluator=evaluator)
