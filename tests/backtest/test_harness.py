@@ -119,7 +119,7 @@ def test_forecast_json_has_the_issue_shape(tmp_path):
     assert [r["year"] for r in belarus] == [2014, 2015]
     q = belarus[0]["alignment"]
     assert q["p05"] <= q["median"] <= q["p95"]
-    assert set(belarus[0]["memberships"]) == {"EAEU", "CSTO", "CIS", "EU"}
+    assert set(belarus[0]["memberships"]) == {"EAEU", "CSTO", "CIS", "EU", "NATO", "SCO"}
     assert all(0 <= v <= 1 for v in belarus[0]["memberships"].values())
     assert {r["country"] for r in recs} >= {"Ukraine", "Kazakhstan", "Estonia"}
 
