@@ -23,7 +23,12 @@ def test_world_run_prints_groups_in_80_columns_and_draws_a_few_charts(tmp_path: 
         assert any(x.startswith("│ " + label) for x in lines), label
     near = next(x for x in lines if x.startswith("closest to Russia"))
     far = next(x for x in lines if x.startswith("closest to the US"))
-    assert "SYR" in near and "USA" in far  # the seeds' client and the other pole
+    assert "SYR" in near and "RUS" not in near  # the seeds' client; the scale's 0 left out
+    far_ids = [w for w in far.split(":", 1)[1].replace(",", " ").split() if w.isalpha()]
+    assert far_ids and "USA" not in far_ids  # the scale's 1 is not a finding
+    groups = world_view.groups_of("russia-world")
+    assert sum(groups.get(a) == "the West" for a in far_ids) >= 2, far_ids
+    assert not any(x.startswith("│ Russia ") or x.startswith("│ -  ") for x in lines)
     pngs = sorted(p.name for p in (tmp_path / "r").glob("*.png"))
     assert {"alignment-overview.png", "alignment-map.png"} <= set(pngs)
     assert "sphere-overview.png" not in pngs

@@ -35,6 +35,11 @@ def observed_world() -> dict[str, dict[int, float]]:
     return column_by_actor_year("global/country_year.parquet", "rel_pos_ru0_us1", "iso3")
 
 
+SCALE_ENDS = frozenset({"Russia", "RUS", "United States", "USA"})
+"""The states that are the alignment scale's 0 and 1 by definition (left out of group means and
+of the extremes)."""
+
+
 def groups_of(scenario: str) -> dict[str, str]:
     """``{actor: group label}`` of the scenario's actors ('' where none).
 
@@ -92,7 +97,7 @@ def world_table(summary: dict[str, Any], observed: dict[str, dict[int, float]],
         t.add_column(col, justify="right", no_wrap=True)
     by: dict[str, list[str]] = {}
     for a in summary.get("actors", []):
-        if a in summary.get("alignment", {}):
+        if a in summary.get("alignment", {}) and a not in SCALE_ENDS:
             by.setdefault(groups.get(a, ""), []).append(a)
     for g, members in sorted(by.items(), key=lambda kv: kv[0].removeprefix("the ").lower()):
         sim = [v for a in members if (v := _median(summary, a, mid)) is not None]
@@ -107,8 +112,8 @@ def world_table(summary: dict[str, Any], observed: dict[str, dict[int, float]],
 def extremes(summary: dict[str, Any], k: int = 6) -> tuple[list[str], list[str]]:
     """The ``k`` states the run puts closest to Russia and to the US in its last year."""
     end = int(summary["years"][-1])
-    vals = {a: v for a in summary.get("alignment", {}) if (v := _median(summary, a, end))
-            is not None}
+    vals = {a: v for a in summary.get("alignment", {})
+            if a not in SCALE_ENDS and (v := _median(summary, a, end)) is not None}
     order = sorted(vals, key=lambda a: vals[a])
     return ([f"{a} {vals[a]:.2f}" for a in order[:k]],
             [f"{a} {vals[a]:.2f}" for a in order[::-1][:k]])
