@@ -367,8 +367,9 @@ class TestSilkRoadLink(MechanismContract):
 class TestSphere(MechanismContract):
     mechanism = sphere.Sphere
     behaviour = (
-        S("Russia's formats raise its security share: 001 'seeking to control, to varying "
-          "degrees, the realms of security, finances, and ideas'", "sphere", +1,
+        S("Russia's formats raise its security share (001, locator 'the realms of security, "
+          "finances, and ideas': Russia seeks control over security, money and ideas)", "sphere",
+          +1,
           {"state.membership": _members(0, True)}, {"state.membership": _members(0, False)},
           np.s_[:, 1:, SECURITY, RUSSIA]),
         S("... and the West's formats the West's (001, same passage)", "sphere", +1,
@@ -888,8 +889,8 @@ class TestFreeRiding(MechanismContract):
 
     mechanism = partners.FreeRiding
     behaviour = (
-        S("members profit from Russia's rift with the West: they ask more: 004 'EAEU members "
-          "play on the deterioration of relations between Russia and the West'", "subsidy",
+        S("members profit from Russia's rift with the West: they ask more (004, locator "
+          "'play on the deterioration of relations': partners exploit the rift)", "subsidy",
           +1, {"state.membership": _all_members, "state.recognition": 0.1}, None, NB),
         S("... and back it less (004, same passage)", "target_shift", +1,
           {"state.membership": _all_members, "state.recognition": 0.1}, None, NB),
