@@ -70,14 +70,10 @@ BOUND_TOLERANCE = 1e-3
 def group_labels(scenario: str | Path) -> dict[str, str]:
     """``{actor: group label}`` of a scenario's actors (its actor set's groups; '' where none)."""
     from multipolar.scenario import load_scenario
+    from multipolar.scenario.tables import actor_group_labels
 
     ld = load_scenario(scenario)
-    labels: dict[str, str] = {}
-    for aset in ld.raw.get("actor_sets") or []:
-        for gid, g in ((aset or {}).get("groups") or {}).items():
-            if isinstance(g, dict) and g.get("label"):
-                labels[str(gid)] = str(g["label"])
-    return {a.id: labels.get(a.region or "", a.region or "") for a in ld.scenario.actors}
+    return actor_group_labels(ld.scenario.actors, ld.raw.get("actor_sets"))
 
 
 @dataclass

@@ -48,14 +48,10 @@ def groups_of(scenario: str) -> dict[str, str]:
     """
     # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
+    from multipolar.scenario.tables import actor_group_labels
 
     ld = load_scenario(scenario)
-    labels: dict[str, str] = {}
-    for aset in ld.raw.get("actor_sets") or []:
-        for gid, g in ((aset or {}).get("groups") or {}).items():
-            if isinstance(g, dict) and g.get("label"):
-                labels[str(gid)] = str(g["label"])
-    return {a.id: labels.get(a.region or "", a.region or "") for a in ld.scenario.actors}
+    return actor_group_labels(ld.scenario.actors, ld.raw.get("actor_sets"))
 
 
 def _median(summary: dict[str, Any], actor: str, year: int) -> float | None:

@@ -210,6 +210,15 @@ def group_table(raw_sets: Any, base: Path | None = None) -> dict[str, str]:
     return {a["id"]: a["region"] for a in expand_actor_sets(raw_sets, base)}
 
 
+def actor_group_labels(actors: Any, raw_sets: Any) -> dict[str, str]:
+    """``{actor id: group label}`` of validated actors (their ``region``; '' where none).
+
+    The label is the actor set's ``label`` of the actor's group, else the group id.
+    """
+    labels = group_labels(raw_sets)
+    return {a.id: labels.get(a.region or "", a.region or "") for a in actors}
+
+
 def group_labels(raw_sets: Any) -> dict[str, str]:
     """``{group id: label}`` over all sets."""
     out: dict[str, str] = {}
