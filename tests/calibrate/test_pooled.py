@@ -16,50 +16,20 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-import multipolar.model.compile as compile_mod
-import multipolar.scenario.tables as tables_mod
 from multipolar.calibrate.history import read_calibration_file
 from multipolar.calibrate.pooled import TRANSFER, calibrate_pooled, check_until, pooled_yaml
 from multipolar.cli.main import app
 from multipolar.core.errors import InputError
+from tests.honesty import scramble_after
 
 SMALL: dict[str, Any] = {"members": 4, "maxiter": 24, "seed": 5}
-
-
-def _scramble(monkeypatch: pytest.MonkeyPatch, after: int) -> None:
-    """Alter every value dated after ``after`` and drop half of them; thin the later UN."""
-    by_actor, yearly, members = (compile_mod.column_by_actor_year, compile_mod.yearly_column,
-                                 tables_mod._members)
-
-    def bad(y: int, v: float) -> float:
-        return -3.0 * v + 0.7 + 0.01 * y
-
-    def by_actor_year(*args: Any, **kw: Any) -> dict[str, dict[int, float]]:
-        table = by_actor(*args, **kw)
-        return {a: {y: (bad(y, v) if y > after else v) for y, v in s.items()
-                    if y <= after or y % 2 == 0} for a, s in table.items()}
-
-    def by_year(*args: Any, **kw: Any) -> dict[int, float]:
-        return {y: (bad(y, v) if y > after else v) for y, v in yearly(*args, **kw).items()}
-
-    monkeypatch.setattr(compile_mod, "column_by_actor_year", by_actor_year)
-    monkeypatch.setattr(compile_mod, "yearly_column", by_year)
-    kept = {"RUS", "USA", "CHN", "IND", "BRA", "SRB", "SYR", "LBY", "CAF", "SDN", "VEN",
-            "MNE", "MDA", "JPN", "KOR", "EST", "LVA", "LTU", "HUN", "PRK", "TUR", "FIN", "SWE",
-            "IRN", "EGY", "SAU", "CUB", "GEO", "UKR"}  # the scenario's overrides and events
-
-    def later_members(y: int) -> set[str]:  # a third of the states leave after the cut
-        now = sorted(members(y))
-        return set(now) if y <= after else {c for i, c in enumerate(now) if i % 3 or c in kept}
-
-    monkeypatch.setattr(tables_mod, "_members", later_members)
 
 
 def test_a_fit_through_2010_ignores_everything_after_2010(monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
     clean, _ = calibrate_pooled(until=2010, **SMALL)
     clean13, _ = calibrate_pooled(until=2013, **SMALL)
-    _scramble(monkeypatch, 2010)
+    scramble_after(monkeypatch, 2010)
     altered, model = calibrate_pooled(until=2010, **SMALL)
     altered13, _ = calibrate_pooled(until=2013, **SMALL)
     assert altered.values == clean.values and altered.mae == clean.mae

@@ -17,11 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 import multipolar.data as data_mod
-import multipolar.model.compile as compile_mod
-import multipolar.scenario.tables as tables_mod
 from multipolar.backtest.world import WorldForecast, score, world_backtest
 from multipolar.cli.main import app
 from multipolar.forecast.origin import world_panel
+from tests.honesty import scramble_after
 
 TINY: dict[str, Any] = {"members": 8, "calib_members": 4, "maxiter": 8, "seed": 5}
 
@@ -87,38 +86,6 @@ def test_the_world_forecast_prints_groups_and_draws_the_map(tmp_path: Path) -> N
     assert (tmp_path / "m.png").stat().st_size > 10_000
 
 
-def _scramble(monkeypatch: pytest.MonkeyPatch, after: int) -> None:
-    """Alter every value dated after ``after``, drop half of them, thin the later UN."""
-    by_actor, yearly, members = (data_mod.column_by_actor_year, compile_mod.yearly_column,
-                                 tables_mod._members)
-
-    def bad(y: int, v: float) -> float:
-        return -3.0 * v + 0.7 + 0.01 * y
-
-    def by_actor_year(*args: Any, **kw: Any) -> dict[str, dict[int, float]]:
-        table = by_actor(*args, **kw)
-        return {a: {y: (bad(y, v) if y > after else v) for y, v in s.items()
-                    if y <= after or y % 2 == 0} for a, s in table.items()}
-
-    def by_year(*args: Any, **kw: Any) -> dict[int, float]:
-        return {y: (bad(y, v) if y > after else v) for y, v in yearly(*args, **kw).items()}
-
-    for mod in (data_mod, compile_mod):
-        monkeypatch.setattr(mod, "column_by_actor_year", by_actor_year)
-    monkeypatch.setattr(compile_mod, "yearly_column", by_year)
-    from multipolar.scenario import load_scenario
-
-    raw = load_scenario("russia-world").raw["actor_sets"][0]
-    kept = set(raw.get("overrides") or {}) | set(raw.get("group_overrides") or {}) | {
-        "RUS", "USA", "CHN", "UKR", "GEO"}  # the scenario names these: they stay members
-
-    def later_members(y: int) -> set[str]:
-        now = sorted(members(y))
-        return set(now) if y <= after else {c for i, c in enumerate(now) if i % 3 or c in kept}
-
-    monkeypatch.setattr(tables_mod, "_members", later_members)
-
-
 def _forecasts(origin: int) -> WorldForecast:
     res = world_backtest("russia-world", world_panel(), [origin], 2, conditional=False, **TINY)
     return res.forecasts[0]
@@ -128,9 +95,9 @@ def test_a_world_backtest_from_2010_uses_nothing_after_2010(monkeypatch: pytest.
                                                             ) -> None:
     clean = _forecasts(2010)
     with monkeypatch.context() as m:
-        _scramble(m, 2010)
+        scramble_after(m, 2010)
         altered = _forecasts(2010)
-        earlier = _scramble  # the same alteration from 2008 on reaches the forecast
+        earlier = scramble_after  # the same alteration from 2008 on reaches the forecast
         earlier(m, 2008)
         reached = _forecasts(2010)
     assert altered.states == clean.states
