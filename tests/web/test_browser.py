@@ -11,15 +11,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from multipolar.web import Settings, create_app
+from tests.web.live import live_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH "
@@ -28,29 +26,11 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture()
 def server(tmp_path: Path, corpus_dir: Path) -> Iterator[str]:
-    import uvicorn
-
-    port = _free_port()
-    app = create_app(Settings(runs_dir=tmp_path / "runs", corpus=corpus_dir, port=port))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                        access_log=False))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    t0 = time.monotonic()
-    while not srv.started:
-        assert time.monotonic() - t0 < 20, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    srv.should_exit = True
-    th.join(15)
+    with live_server(lambda port: create_app(Settings(runs_dir=tmp_path / "runs",
+                                                      corpus=corpus_dir, port=port))) as url:
+        yield url
 
 
 def test_dashboard_in_chromium(server: str, tmp_path: Path) -> None:

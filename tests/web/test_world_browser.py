@@ -13,9 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +21,7 @@ import pytest
 
 from multipolar.web import Settings, create_app
 from multipolar.web import coalition as wc
+from tests.web.live import live_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH "
@@ -34,35 +32,16 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 AXE_RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture()
 def world_server(tmp_path: Path, world_run: dict[str, Any],
                  shared_runs: dict[str, Any]) -> Iterator[str]:
-    import uvicorn
-
     runs = tmp_path / "runs"
     runs.mkdir()
     for rid in shared_runs["ids"]:
         shutil.copytree(shared_runs["runs"] / rid, runs / rid)
     shutil.copytree(world_run["runs"] / world_run["id"], runs / world_run["id"])
-    port = _free_port()
-    app = create_app(Settings(runs_dir=runs, port=port))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                        access_log=False))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    t0 = time.monotonic()
-    while not srv.started:
-        assert time.monotonic() - t0 < 20, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    srv.should_exit = True
-    th.join(15)
+    with live_server(lambda port: create_app(Settings(runs_dir=runs, port=port))) as url:
+        yield url
 
 
 def _axe(page: Any, where: str) -> list[str]:
