@@ -235,6 +235,7 @@ def test_neighbourhood_run_shows_its_own_settings(world_server: str, world_run: 
             page.click("button[data-tab=runs]")
             page.click(f"button[aria-label='open run {world_run['id']}']")
             expect(page.locator("#scenario")).to_have_value("russia-world")
+            expect(page.locator("#tab-world")).to_be_visible()  # the run has finished loading
             page.click("button[data-tab=runs]")
             page.click(f"button[aria-label='open run {moved}']")
             expect(page.locator("#scenario")).to_have_value("russia-neighbourhood")

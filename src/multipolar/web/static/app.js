@@ -572,7 +572,9 @@ function renderRuns() {
   const rows = S.runs.map((r) => {
     const acts = el("td");
     if (r.status === "complete") {
-      acts.append(el("button", { type: "button", text: "open", "aria-label": `open run ${r.id}`, on: { click: async () => { await openRun(r.id); selectTab(S.view && S.view.kind === "world" ? "world" : "fan"); } } }), " ",
+      acts.append(el("button", { type: "button", text: "open", "aria-label": `open run ${r.id}`, on: { click: async () => { await openRun(r.id);
+        // a person who moved to another tab while the run loaded stays there
+        if (S.tab === "runs") selectTab(S.view && S.view.kind === "world" ? "world" : "fan"); } } }), " ",
         el("button", { type: "button", text: "as A", on: { click: () => { $("cmp-a").value = r.id; selectTab("compare"); } } }), " ",
         el("button", { type: "button", text: "as B", on: { click: () => { $("cmp-b").value = r.id; selectTab("compare"); } } }));
       const p = r.params || {};
