@@ -129,6 +129,8 @@ class CalibrationResult:
     history: list[float] = field(default_factory=list)
     objective: str = "history"
     forecast: dict[str, Any] | None = None
+    extra: dict[str, Any] | None = None
+    """Further sections of the ``calibration`` block (e.g. the pooled fit's ``standing``)."""
 
     def overrides(self, model: CompiledModel) -> dict[str, Any]:
         """Scenario-path overrides (``--set`` form) that apply the fitted values."""
@@ -150,6 +152,7 @@ class CalibrationResult:
                 "evaluations": self.evaluations, "seconds": round(self.seconds, 1),
                 "mae_by_actor": {k: round(v, 5) for k, v in self.mae_by_actor.items()},
                 "values": {k: round(v, 6) for k, v in self.values.items()},
+                **(self.extra or {}),
             },
             "overrides": self.overrides(model),
         }

@@ -17,7 +17,13 @@ russia-neighbourhood --calibration FILE``) takes only those, so its parameters r
 states instead of 14; its own level (``alignment.base``) stays, because the level depends on
 which other mechanisms add to the target.
 
-Depends on NumPy, the model API and :mod:`multipolar.calibrate.history`.
+Russia's and the US's own positions after the record (``russia_standing``) cannot be seen by
+that objective (the two follow the record in the fitted years); :func:`add_standing` fits them
+in closed form on the same record (:mod:`multipolar.calibrate.standing`) and writes them with
+the rest, its report in the file's ``calibration.standing``.
+
+Depends on NumPy, the model API, :mod:`multipolar.calibrate.history` and
+:mod:`multipolar.calibrate.standing`.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import numpy as np
 import yaml
 
 from multipolar.calibrate.history import CalibrationResult, Observed, calibrate, scenario_path
+from multipolar.calibrate.standing import fit_standing
 from multipolar.core.errors import InputError
 from multipolar.core.specs import PooledSpec
 from multipolar.datasets.follow import last_year
@@ -174,7 +181,23 @@ def calibrate_pooled(spec: PooledSpec | str | Path = "russia-world", *,
                               start_values=declared_defaults(list(free)), starts=starts,
                               evaluator=evaluator)
     result.objective = "pooled"
+    add_standing(result, model, until)
     return result, model
+
+
+def add_standing(result: CalibrationResult, model: CompiledModel, until: int) -> None:
+    """Add the closed-form fit of Russia's and the US's own positions (``russia_standing``).
+
+    The pooled objective scores years where the two follow the record, so it cannot see the
+    parameters that move them after it; :func:`multipolar.calibrate.standing.fit_standing`
+    fits them on the same record up to ``until``. Only where the scenario switches the
+    mechanism on; an unidentified parameter keeps the scenario's value (the report says why).
+    """
+    if not model.enabled.get("russia_standing", False):
+        return
+    fit = fit_standing(model, until)
+    result.values.update({k: v for k, v in fit.values.items() if k in model.params})
+    result.extra = {**(result.extra or {}), "standing": fit.report()}
 
 
 def _within(value: Any, low: float) -> Any:

@@ -26,6 +26,7 @@ from multipolar.core.seeding import SeedLike
 from multipolar.model.compile import CompiledModel, InstitutionRules
 from multipolar.model.mechanisms import MECHANISMS, STREAMS, Mechanism, resolve
 from multipolar.model.mechanisms._maths import carried_forward
+from multipolar.model.mechanisms.alignment import ideal_points
 from multipolar.model.mechanisms.base import DRIVERS, Yearly
 from multipolar.model.mechanisms.institutions import Institutions, eligible
 from multipolar.model.mechanisms.world import world_series  # noqa: F401  (public: votes.coalition)
@@ -531,6 +532,7 @@ class _Run:
             seen = obs["un_alignment"][t]
             st.alignment = np.where(np.isfinite(seen)[None, :], seen[None, :].astype(F),
                                     st.alignment)
+            st.ideal_point = ideal_points(st.alignment, st.russia_position, st.us_position)
 
 
 def _yearly_providers(model: CompiledModel, steps: list[tuple[str, Mechanism]],

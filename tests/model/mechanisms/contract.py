@@ -51,8 +51,11 @@ def make_state(seed: int, n: int = N_MEMBERS) -> State:
     def arr(lo: float, hi: float) -> np.ndarray:
         return g.uniform(lo, hi, (n, N_ACTORS)).astype(f32)
 
+    align = arr(-0.8, 0.8)
+    russia, us = np.full(n, 0.0, f32), np.full(n, 2.5, f32)
     return State(
-        alignment=arr(-0.8, 0.8), democracy=arr(0.1, 0.9), dependence=arr(0.0, 1.0),
+        alignment=align, ideal_point=(russia[:, None] + align * (us - russia)[:, None]),
+        russia_position=russia, us_position=us, democracy=arr(0.1, 0.9), dependence=arr(0.0, 1.0),
         china_share=arr(0.0, 0.4), integration_depth=arr(0.0, 0.8),
         frozen=(g.uniform(size=(n, N_ACTORS)) < 0.3).astype(f32),
         membership=g.uniform(size=(N_INST, n, N_ACTORS)) < 0.4,
@@ -133,6 +136,10 @@ def make_items(n: int = N_MEMBERS, rows: slice | None = None) -> dict[str, Any]:
         "china_trade_share": np.array([0, 0.1, 0.2, 0.4, 0.05], f32),
         "sphere_reference": _sphere(np.random.default_rng(7), 1)[0],
         "conflict_partners": _pairs(),
+        # the poles on the data's scale: Russia (actor 0) at 0, the US (not an actor) at 2.5,
+        # where the record left them; the year is after the record
+        "pole_record": np.array([np.nan, np.nan]), "pole_reference": np.array([0.0, 2.5]),
+        "pole_columns": np.array([0, -1]),
     }
 
 

@@ -330,11 +330,14 @@ def test_declared_evidence_is_what_the_flagship_cites_for_the_mechanism() -> Non
 def test_search_ranges_are_declared_within_the_bounds_and_every_fit_reads_them() -> None:
     from multipolar.calibrate.history import FREE_PARAMETERS
     from multipolar.calibrate.pooled import POOLED_PARAMETERS
+    from multipolar.calibrate.standing import STANDING_PARAMETERS
     from multipolar.model.mechanisms.base import FITS
 
     declared = declared_params()
     with_search = {k: p for k, p in declared.items() if p.search}
-    assert set(FREE_PARAMETERS) | set(POOLED_PARAMETERS) == set(with_search)
+    assert set(FREE_PARAMETERS) | set(POOLED_PARAMETERS) | set(STANDING_PARAMETERS) == \
+        set(with_search)
+    assert STANDING_PARAMETERS == {k: declared[k].search["pooled"] for k in STANDING_PARAMETERS}
     for path, p in with_search.items():
         assert set(p.search) <= set(FITS), path
         for lo, hi in p.search.values():

@@ -1,0 +1,122 @@
+"""The pooled fit of Russia's and the US's own ideal points (``russia_standing``), closed form.
+
+The pooled objective scores the relative alignment in the observed years, where Russia's and
+the US's positions follow the record, so it cannot see the parameters that move them after the
+record. They are fitted here, on the record of the two ideal points up to ``--until`` (the
+compiled model's series, which stop there) and the scenario's dated uses of force up to it:
+
+* ``us_drift`` and ``us_noise``: the mean and sd of the US's yearly moves over the last
+  :data:`WINDOW` years (a random walk with drift);
+* ``russia_drift`` and ``russia_noise``: the same for Russia, leaving out the years with a use
+  of force;
+* ``isolation``: the mean move of Russia away from the Assembly's centre (the median ideal
+  point) in the years with a use of force, less its drift; not identified without one.
+
+Each estimate comes with its standard error and is clipped to the parameter's declared
+``pooled`` search range (one home); a value at a bound is reported as decided by it.
+Depends on NumPy and the model's declarations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from multipolar.model.mechanisms import search_ranges
+from multipolar.model.mechanisms.alignment import POLE_SERIES, pole_columns
+from multipolar.model.mechanisms.standing import RussiaStanding
+
+WINDOW = 15
+"""Years of the record (ending at ``--until``) whose yearly moves give the drifts and the noise
+scales: the years since the 1990s realignment for a fit through 2019 (2005-2019)."""
+
+PARAMS = tuple(f"{RussiaStanding.name}.{q}" for q in
+               ("isolation", "russia_drift", "russia_noise", "us_drift", "us_noise"))
+"""The parameters this fit sets (``mechanism.param``)."""
+
+STANDING_PARAMETERS: dict[str, tuple[float, float]] = search_ranges("pooled", PARAMS)
+"""The parameters this fit sets with their declared ``pooled`` ranges (estimates are clipped
+to them)."""
+
+
+@dataclass
+class StandingFit:
+    """Fitted values, their standard errors and what decided them."""
+
+    until: int
+    values: dict[str, float] = field(default_factory=dict)
+    stderr: dict[str, float] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    force_years: list[int] = field(default_factory=list)
+
+    def report(self) -> dict[str, Any]:
+        """The fit as a plain dict (for the calibration file)."""
+        return {"method": f"closed form on Russia's and the US's ideal points, the last "
+                          f"{WINDOW} years to {self.until}",
+                "force_years": self.force_years,
+                "values": {k: round(v, 6) for k, v in self.values.items()},
+                "stderr": {k: round(v, 6) for k, v in self.stderr.items()},
+                "notes": dict(self.notes)}
+
+
+def _clip(fit: StandingFit, path: str, value: float, se: float) -> None:
+    lo, hi = STANDING_PARAMETERS[path]
+    got = float(np.clip(value, lo, hi))
+    fit.values[path] = got
+    fit.stderr[path] = float(se)
+    if got != value:
+        fit.notes[path] = (f"decided by the bound: the estimate {value:.4f} lies outside the "
+                           f"search range {lo}-{hi}")
+
+
+def fit_standing(model: Any, until: int) -> StandingFit:
+    """Fit :data:`PARAMS` on the model's record up to ``until`` (module docstring).
+
+    A parameter the record cannot identify (no ideal points, no use of force) is left out of
+    ``values`` and explained in ``notes``.
+    """
+    fit = StandingFit(until)
+    series = model.obs.get(POLE_SERIES)
+    cols = pole_columns(model)
+    years = np.asarray(model.years)
+    if series is None or (cols < 0).any():
+        for p in PARAMS:
+            fit.notes[p] = "not identified: the scenario has no ideal points of Russia and the US"
+        return fit
+    ideal = np.asarray(series, dtype=np.float64)
+    keep = (years <= until) & np.isfinite(ideal[:, cols]).all(axis=1)
+    yrs, x = years[keep], ideal[keep]
+    r, u = x[:, cols[0]], x[:, cols[1]]
+    centre = np.nanmedian(x, axis=1)
+    force = np.zeros(years.size, dtype=bool)
+    events = (getattr(model, "event_arrays", None) or {}).get("use_of_force")
+    if events is not None:
+        force = np.asarray(events).sum(axis=1) > 0
+    force_kept = force[keep]
+    win = yrs >= yrs[-1] - WINDOW + 1 if yrs.size else yrs.astype(bool)
+    moves = np.flatnonzero(win[1:] & (np.diff(yrs) == 1)) + 1  # index of the later year
+    du, dr = np.diff(u, prepend=np.nan), np.diff(r, prepend=np.nan)
+    if moves.size < 3:
+        for p in PARAMS:
+            fit.notes[p] = f"not identified: fewer than 3 yearly moves up to {until}"
+        return fit
+    n = moves.size
+    _clip(fit, PARAMS[3], float(du[moves].mean()), float(du[moves].std(ddof=1) / np.sqrt(n)))
+    sd_u = float(du[moves].std(ddof=1))
+    _clip(fit, PARAMS[4], sd_u, sd_u / np.sqrt(2 * (n - 1)))
+    calm = moves[~force_kept[moves]]
+    drift = float(dr[calm].mean())
+    sd_r = float(dr[calm].std(ddof=1))
+    _clip(fit, PARAMS[1], drift, sd_r / np.sqrt(calm.size))
+    _clip(fit, PARAMS[2], sd_r, sd_r / np.sqrt(2 * (calm.size - 1)))
+    hits = [i for i in np.flatnonzero(force_kept) if i > 0 and yrs[i] - yrs[i - 1] == 1]
+    fit.force_years = [int(yrs[i]) for i in hits]
+    if not hits:
+        fit.notes[PARAMS[0]] = f"not identified: no use of force in the record up to {until}"
+        return fit
+    away = np.array([np.sign(r[i - 1] - centre[i - 1]) or 1.0 for i in hits])
+    step = float(np.mean(away * (dr[hits] - drift)))
+    _clip(fit, PARAMS[0], step, sd_r / np.sqrt(len(hits)))
+    return fit

@@ -1,0 +1,99 @@
+"""Russia's and the US's own positions in the General Assembly (C2, D7; seed 002).
+
+The alignment scale is relative (0 votes like Russia, 1 like the US); the data's scale is the
+ideal point, on which Russia and the US are states like any other. ``russia_standing`` moves
+the two after the record, on the data's scale, and re-expresses every state's relative
+position by the new poles, so that a state's own position does not move because Russia's did
+(:mod:`.alignment` owns both scales and converts the targets). Depends on NumPy,
+:mod:`multipolar.core.rng`, :mod:`.alignment` and :mod:`.base`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from multipolar.core import rng
+from multipolar.model.mechanisms.alignment import relative
+from multipolar.model.mechanisms.base import Mechanism, Param, Stream, register
+
+if TYPE_CHECKING:
+    from multipolar.model.state import State, StepContext
+
+
+def assembly_median(ideal: np.ndarray) -> np.ndarray:
+    """``(members,)`` median ideal point over every actor (the Assembly's centre)."""
+    return np.median(np.asarray(ideal, dtype=np.float64), axis=1)
+
+
+@register
+class RussiaStanding(Mechanism):
+    """Russia's and the US's ideal points move after the record; a breach isolates Russia.
+
+    Each year after the record Russia's ideal point moves by ``russia_drift`` plus a normal
+    shock of sd ``russia_noise``, and, in a year with a use of force, ``isolation`` further
+    away from the Assembly's centre (the median ideal point of all states). A breach of the
+    rules sets Western opinion against the state that commits it (002, ``W_R_rule_book``,
+    ``W_R_revisionist``); a course that cuts the country off was already feared in 2014
+    (002, ``W_R_isolation``), though Russia can no longer be cut off entirely (002,
+    ``W_R_not_isolated``): a step, not an exit. The US's ideal point drifts by ``us_drift``
+    with shocks of sd ``us_noise`` (no passage: a random walk whose drift and scale the pooled
+    calibration fits on the record up to ``--until``). The US stays at least ``min_span``
+    above Russia, so that the relative scale stays defined.
+
+    Every state's relative position is then re-expressed by the new poles,
+    ``(x - x_RUS) / (x_USA - x_RUS)``, its own ideal point unchanged: when Russia moves away,
+    the states that voted like Russia move most on the relative scale. Switched off (or in the
+    observed years), the poles stay where the record left them.
+    """
+
+    name = "russia_standing"
+    runs_before = "alignment"
+    theory = ("C2", "D7")
+    evidence = ("W_R_rule_book", "W_R_revisionist", "W_R_isolation", "W_R_not_isolated")
+    params = (
+        Param("isolation", 0.15, "move of Russia's ideal point away from the Assembly's "
+              "centre in a year with a use of force (default: assumption, about one sd of "
+              "Russia's yearly moves in the record to 2019, 0.17)", "ideal-point units",
+              (-2.0, 2.0), search={"pooled": (0.02, 1.0)}),
+        Param("russia_drift", 0.0, "yearly drift of Russia's ideal point (pooled calibration)",
+              "ideal-point units per year", (-1.0, 1.0), search={"pooled": (-0.2, 0.2)}),
+        Param("russia_noise", 0.1, "sd of Russia's yearly ideal-point shocks (pooled "
+              "calibration)", "ideal-point units", (0.0, 1.0),
+              search={"pooled": (0.0, 0.5)}),
+        Param("us_drift", 0.0, "yearly drift of the US's ideal point (pooled calibration)",
+              "ideal-point units per year", (-1.0, 1.0), search={"pooled": (-0.2, 0.2)}),
+        Param("us_noise", 0.1, "sd of the US's yearly ideal-point shocks (pooled "
+              "calibration)", "ideal-point units", (0.0, 1.0),
+              search={"pooled": (0.0, 0.5)}),
+        Param("min_span", 0.5, "smallest distance of the US above Russia on the data's scale",
+              "ideal-point units", (0.01, 5.0)),
+    )
+    reads = ("ideal_point", "alignment", "russia_position", "us_position")
+    writes = ("alignment", "russia_position", "us_position")
+    context = ("use_of_force", "pole_columns")
+    streams = {"russia_standing.russia": Stream(823), "russia_standing.us": Stream(824)}
+
+    def step(self, st: State, cx: StepContext) -> None:
+        """Move the poles (after the record) and re-express the relative positions."""
+        if cx.observed:
+            return
+        p = cx.p
+        r = st.russia_position.astype(np.float64)
+        u = st.us_position.astype(np.float64)
+        away = np.where(r >= assembly_median(st.ideal_point), 1.0, -1.0)
+        force = float((np.asarray(cx.use_of_force) > 0).any())
+        r_new = r + p.member("russia_drift") + p.member("isolation") * force * away + \
+            p.member("russia_noise") * rng.normal(cx.keys, cx.stream("russia_standing.russia"),
+                                                  cx.year)
+        u_new = u + p.member("us_drift") + \
+            p.member("us_noise") * rng.normal(cx.keys, cx.stream("russia_standing.us"), cx.year)
+        u_new = np.maximum(u_new, r_new + p.member("min_span"))
+        st.russia_position = r_new.astype(st.russia_position.dtype)
+        st.us_position = u_new.astype(st.us_position.dtype)
+        st.alignment = relative(st.ideal_point, st.russia_position, st.us_position)
+        cols = cx.pole_columns
+        for k in (0, 1):
+            if cols[k] >= 0:
+                st.alignment[:, cols[k]] = float(k)
