@@ -15,7 +15,9 @@
    three years, linear trend), their intervals from their own errors over the ten origins
    before ``Y`` (years up to ``Y`` only);
 4. **scores** on the observed years after ``Y`` (to 2019): MAE of the median, its gain over
-   persistence, 90% coverage and CRPS, pooled, by horizon, by group and per origin.
+   persistence, 90% coverage and CRPS, pooled, by horizon, by group and per origin, on both
+   scales: the relative one (0 Russia, 1 the US) and the data's own (Voeten's ideal points,
+   ``ideal_point``), where Russia and the US are scored like every other state.
 
 The event-conditional cases history holds (:data:`CONDITIONAL_CASES`: origin 2007 given the
 use of force against Georgia in 2008, origin 2013 given the one against Ukraine in 2014) are
@@ -89,6 +91,7 @@ class WorldForecast:
     last: np.ndarray  # (S,) observed at the origin
     quantiles: dict[str, np.ndarray]  # method -> (3, T, S): p05, median, p95
     crps: dict[str, np.ndarray]  # method -> (T, S)
+    ideal: WorldForecast | None = None  # the same on the data's scale (Russia, US included)
 
     def mask(self, horizon: int | None = None, group: str | None = None) -> np.ndarray:
         """Boolean ``(T, S)`` of the scored outcomes for ``horizon`` and ``group``."""
@@ -125,6 +128,12 @@ def score(forecasts: list[WorldForecast], horizon: int | None = None,
     for v in out.values():
         v["gain"] = 1.0 - v["mae"] / base if base else math.nan
     return out
+
+
+def ideal_scores(forecasts: list[WorldForecast], horizon: int | None = None,
+                 group: str | None = None) -> dict[str, dict[str, float]]:
+    """:func:`score` on the data's scale (the forecasts that carry one)."""
+    return score([f.ideal for f in forecasts if f.ideal is not None], horizon, group)
 
 
 def mean_change(f: WorldForecast, group: str | None = None) -> dict[str, float]:
@@ -166,6 +175,12 @@ class WorldBacktest:
             "by_horizon": {str(h): score(self.forecasts, horizon=h) for h in hs},
             "by_group": {g or "-": score(self.forecasts, group=g) for g in self.groups},
             "by_origin": {str(f.origin): score([f]) for f in self.forecasts},
+            "ideal_point": {
+                "scores": ideal_scores(self.forecasts),
+                "by_horizon": {str(h): ideal_scores(self.forecasts, horizon=h) for h in hs},
+                "by_group": {g or "-": ideal_scores(self.forecasts, group=g)
+                             for g in [*self.groups, *POLE_GROUPS.values()]},
+                "by_origin": {str(f.origin): ideal_scores([f]) for f in self.forecasts}},
             "conditional": [{
                 "origin": w.origin, "event": w.event, "test_years": [int(w.years[0]),
                                                                      int(w.years[-1])],
@@ -218,14 +233,70 @@ def calibrate_origin(scenario: str, origin: int, *, members: int, maxiter: int, 
     return dict(doc["overrides"]), info
 
 
+POLE_GROUPS = {"RUS": "Russia (the pole 0)", "USA": "the US (the pole 1)"}
+"""Russia and the US on the data's scale: scored as groups of their own."""
+
+
+def ideal_panel() -> dict[str, dict[int, float]]:
+    """Every state's observed ideal point by year (the bundled global table's ``idealpoint``)."""
+    from multipolar import data
+    from multipolar.forecast.origin import WORLD_TABLE
+
+    return {a: dict(s) for a, s in data.column_by_actor_year(WORLD_TABLE, "idealpoint",
+                                                               "iso3").items()}
+
+
+def _with_baselines(series: dict[str, dict[int, float]], states: list[str], origin: int,
+                    years: np.ndarray, observed: np.ndarray, quantiles: dict[str, np.ndarray],
+                    crps: dict[str, np.ndarray]) -> None:
+    """Add each baseline's quantiles and CRPS (their spread from their errors before origin)."""
+    hs = years - origin
+    window = list(range(origin - BASELINE_WINDOW, origin))
+    for name in BASELINES:
+        errors = training_errors(name, series, window, origin, int(hs.max()))
+        # the baselines' error ensembles are pooled over states: one for all, plus each point
+        spread = baseline_forecast(name, {origin: 0.0}, origin, hs, errors)
+        spread = np.quantile(spread, (np.arange(BASELINE_MEMBERS) + 0.5) / BASELINE_MEMBERS,
+                             axis=0)
+        point = np.array([BASELINES[name](series[a], origin, hs) for a in states]).T  # (T, S)
+        samples = point[None] + spread[:, :, None]
+        quantiles[name] = np.percentile(samples, [5, 50, 95], axis=0)
+        crps[name] = crps_ensemble(samples, np.nan_to_num(observed))
+
+
+def _ideal_forecast(ens: Any, cols: list[int], states: list[str], groups: list[str],
+                    ideal: dict[str, dict[int, float]], origin: int, years: np.ndarray,
+                    event: str | None) -> WorldForecast | None:
+    """The forecast on the data's scale: every simulated state, Russia and the US."""
+    x_all = ens.ideal_points()
+    if x_all is None:
+        return None
+    idx = {a: j for j, a in enumerate(ens.actors)}
+    poles = [a for a in POLE_GROUPS if a in idx]
+    names = [*states, *poles]
+    x = x_all[:, 1:][:, :, [*cols, *(idx[a] for a in poles)]]
+    train = {a: {y: v for y, v in ideal.get(a, {}).items() if y <= origin} for a in names}
+    observed = np.array([[ideal.get(a, {}).get(int(y), math.nan) for a in names]
+                         for y in years])
+    last = np.array([train[a].get(origin, math.nan) for a in names])
+    quantiles = {"model": np.percentile(x, [5, 50, 95], axis=0)}
+    crps = {"model": crps_ensemble(x, np.nan_to_num(observed))}
+    _with_baselines(train, names, origin, years, observed, quantiles, crps)
+    return WorldForecast(origin, event, years, names, [*groups, *(POLE_GROUPS[a] for a in poles)],
+                         observed, last, quantiles, crps)
+
+
 def forecast_origin(scenario: str, panel: Panel, origin: int, test_until: int,
                     overrides: dict[str, Any], groups: dict[str, str], *, members: int,
                     seed: int, sets: list[str] | None = None, events: list[str] | None = None,
-                    assimilation: bool = True, anchor: float = 0.0) -> WorldForecast:
+                    assimilation: bool = True, anchor: float = 0.0,
+                    ideal: dict[str, dict[int, float]] | None = None) -> WorldForecast:
     """The model's and the baselines' forecasts of every state from ``origin`` (module doc).
 
     ``panel`` may hold later years: the forecast and the baselines see only its years up to
-    ``origin``; the later ones are the outcomes scored.
+    ``origin``; the later ones are the outcomes scored. ``ideal`` (observed ideal points by
+    state and year, :func:`ideal_panel`) adds the forecast on the data's scale, read the same
+    way (years up to ``origin`` for the baselines, later ones only to score).
     """
     from multipolar.forecast.conditional import parse_event
     from multipolar.forecast.pipeline import forecast_ensemble
@@ -244,21 +315,14 @@ def forecast_origin(scenario: str, panel: Panel, origin: int, test_until: int,
     x = ens.alignment[:, 1:][:, :, cols]
     quantiles = {"model": np.percentile(x, [5, 50, 95], axis=0)}
     crps = {"model": crps_ensemble(x, np.nan_to_num(observed))}
-    hs = years - origin
     series = {a: train.alignment.get(a, {}) for a in states}
-    window = list(range(origin - BASELINE_WINDOW, origin))
-    for name in BASELINES:
-        errors = training_errors(name, series, window, origin, int(hs.max()))
-        # the baselines' error ensembles are pooled over states: one for all, plus each point
-        spread = baseline_forecast(name, {origin: 0.0}, origin, hs, errors)
-        spread = np.quantile(spread, (np.arange(BASELINE_MEMBERS) + 0.5) / BASELINE_MEMBERS,
-                             axis=0)
-        point = np.array([BASELINES[name](series[a], origin, hs) for a in states]).T  # (T, S)
-        samples = point[None] + spread[:, :, None]
-        quantiles[name] = np.percentile(samples, [5, 50, 95], axis=0)
-        crps[name] = crps_ensemble(samples, np.nan_to_num(observed))
-    return WorldForecast(origin, ", ".join(events) if events else None, years, states,
-                         [groups.get(a, "") for a in states], observed, last, quantiles, crps)
+    _with_baselines(series, states, origin, years, observed, quantiles, crps)
+    event = ", ".join(events) if events else None
+    labels = [groups.get(a, "") for a in states]
+    on_data = None if ideal is None else \
+        _ideal_forecast(ens, cols, states, labels, ideal, origin, years, event)
+    return WorldForecast(origin, event, years, states, labels, observed, last, quantiles, crps,
+                         on_data)
 
 
 def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int = WORLD_HORIZON,
@@ -266,8 +330,12 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
                    maxiter: int = WORLD_MAXITER, seed: int = 2013, sets: list[str] | None = None,
                    events: list[str] | None = None, conditional: bool = True,
                    assimilation: bool = True, anchor: float = 0.0,
-                   progress: Callable[[str], None] | None = None) -> WorldBacktest:
-    """Rolling origins over every state, and the conditional cases (module doc)."""
+                   progress: Callable[[str], None] | None = None,
+                   ideal: dict[str, dict[int, float]] | None = None) -> WorldBacktest:
+    """Rolling origins over every state, and the conditional cases (module doc).
+
+    ``ideal`` (observed ideal points by state and year) defaults to the bundled table's.
+    """
     from multipolar.calibrate.pooled import FIRST_UNTIL
 
     last = panel.last_year()
@@ -297,7 +365,8 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
         return fits[o][0]
 
     kw: dict[str, Any] = {"members": members, "seed": seed, "sets": sets,
-                          "assimilation": assimilation, "anchor": anchor}
+                          "assimilation": assimilation, "anchor": anchor,
+                          "ideal": ideal_panel() if ideal is None else ideal}
     forecasts = []
     for o in origins:
         z = min(o + horizon, last)

@@ -5,8 +5,8 @@ the US's positions follow the record, so it cannot see the parameters that move 
 record. They are fitted here, on the record of the two ideal points up to ``--until`` (the
 compiled model's series, which stop there) and the scenario's dated uses of force up to it:
 
-* ``us_drift`` and ``us_noise``: the mean and sd of the US's yearly moves over the last
-  :data:`WINDOW` years (a random walk with drift);
+* ``us_drift`` and ``us_noise``: the mean and sd of the US's last :data:`WINDOW` yearly moves
+  (a random walk with drift);
 * ``russia_drift`` and ``russia_noise``: the same for Russia, leaving out the years with a use
   of force;
 * ``isolation``: the mean move of Russia away from the Assembly's centre (the median ideal
@@ -29,8 +29,9 @@ from multipolar.model.mechanisms.alignment import POLE_SERIES, pole_columns
 from multipolar.model.mechanisms.standing import RussiaStanding
 
 WINDOW = 15
-"""Years of the record (ending at ``--until``) whose yearly moves give the drifts and the noise
-scales: the years since the 1990s realignment for a fit through 2019 (2005-2019)."""
+"""Yearly moves of the record that give the drifts and the noise scales: the moves into the
+years ``until - WINDOW + 1 .. until`` (for a fit through 2019 the moves 2004-05 to 2018-19,
+after the 1990s realignment)."""
 
 PARAMS = tuple(f"{RussiaStanding.name}.{q}" for q in
                ("isolation", "russia_drift", "russia_noise", "us_drift", "us_noise"))
@@ -54,7 +55,7 @@ class StandingFit:
     def report(self) -> dict[str, Any]:
         """The fit as a plain dict (for the calibration file)."""
         return {"method": f"closed form on Russia's and the US's ideal points, the last "
-                          f"{WINDOW} years to {self.until}",
+                          f"{WINDOW} yearly moves to {self.until}",
                 "force_years": self.force_years,
                 "values": {k: round(v, 6) for k, v in self.values.items()},
                 "stderr": {k: round(v, 6) for k, v in self.stderr.items()},

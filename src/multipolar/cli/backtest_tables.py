@@ -77,6 +77,36 @@ def print_backtest(res: BacktestResult) -> None:
     out.print(f"mean rank correlation (model): {_f(model['mean_rank_correlation'], '+.2f')}")
 
 
+def _print_ideal_scale(res: WorldBacktest) -> None:
+    """The same scores on the data's scale (ideal points), with Russia and the US."""
+    from multipolar.backtest.world import METHODS as WORLD_METHODS
+    from multipolar.backtest.world import POLE_GROUPS, ideal_scores
+
+    scores = ideal_scores(res.forecasts)
+    if not scores:
+        return
+    t = Table(title=f"on the data's scale (ideal points), {scores['model']['n']} state-years: "
+                    "MAE, gain over persistence, 90% coverage, CRPS")
+    for c in ("method", "MAE", "vs pers.", "cov90", "CRPS"):
+        t.add_column(c, justify="left" if c == "method" else "right")
+    for m in WORLD_METHODS:
+        v = scores.get(m)
+        if v:
+            t.add_row(m, _f(v["mae"]), _f(100 * v["gain"], "+.1f") + "%",
+                      _f(v["coverage90"], ".2f"), _f(v["crps"]))
+    out.print(t)
+    t = Table(title="on the data's scale by group (Russia and the US on their own)")
+    for c in ("group", "n", "model", "persistence", "vs pers.", "cov90"):
+        t.add_column(c, justify="left" if c == "group" else "right")
+    for g in [*res.groups, *POLE_GROUPS.values()]:
+        sg = ideal_scores(res.forecasts, group=g)
+        if sg:
+            t.add_row(g or "-", str(int(sg["model"]["n"])), _f(sg["model"]["mae"]),
+                      _f(sg["persistence"]["mae"]), _f(100 * sg["model"]["gain"], "+.1f") + "%",
+                      _f(sg["model"]["coverage90"], ".2f"))
+    out.print(t)
+
+
 def print_world_backtest(res: WorldBacktest) -> None:
     """``backtest russia-world``: scores by method, horizon and group; the conditional cases."""
     from multipolar.backtest.world import METHODS as WORLD_METHODS
@@ -119,6 +149,7 @@ def print_world_backtest(res: WorldBacktest) -> None:
                       _f(sg["persistence"]["mae"]), _f(100 * sg["model"]["gain"], "+.1f") + "%",
                       _f(sg["model"]["coverage90"], ".2f"))
     out.print(t)
+    _print_ideal_scale(res)
     for plain, war in res.conditional:
         y0, y1 = int(war.years[0]), int(war.years[-1])
         w, p = score([war]), score([plain])

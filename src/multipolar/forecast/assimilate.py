@@ -182,4 +182,4 @@ def recentre(ens: ForecastEnsemble, model: CompiledModel, assim: Assimilation, s
     decay = np.clip(1.0 - adj, 0.0, 1.0)[:, None] ** t[None, :]
     x = ens.alignment + eps[:, None, :] * decay[:, :, None]
     return ForecastEnsemble(ens.years, ens.actors, ens.institutions, x, ens.memberships,
-                            ens.origin)
+                            ens.origin, ens.poles)

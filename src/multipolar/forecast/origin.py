@@ -378,7 +378,11 @@ def starting_state(first: int, origin: int) -> dict[str, Any]:
 
 @dataclass
 class ForecastEnsemble:
-    """Ensemble paths from an origin: alignment ``(n, T, A)`` and memberships ``(n, T, A, I)``."""
+    """Ensemble paths from an origin: alignment ``(n, T, A)`` and memberships ``(n, T, A, I)``.
+
+    ``poles`` (``(n, T, 2)``: Russia's and the US's ideal points on the data's scale, where the
+    model has them) give every state's ideal point (:meth:`ideal_points`).
+    """
 
     years: np.ndarray
     actors: list[str]
@@ -386,6 +390,14 @@ class ForecastEnsemble:
     alignment: np.ndarray
     memberships: np.ndarray
     origin: int
+    poles: np.ndarray | None = None
+
+    def ideal_points(self) -> np.ndarray | None:
+        """Every state's ideal point ``(n, T, A)``: Russia's + alignment x (US's - Russia's)."""
+        if self.poles is None:
+            return None
+        r, u = self.poles[..., 0:1], self.poles[..., 1:2]
+        return np.asarray(r + self.alignment * (u - r))
 
     def quantiles(self, qs: tuple[float, ...] = (5.0, 50.0, 95.0)) -> np.ndarray:
         """Percentiles of alignment over members: ``(len(qs), T, A)``."""
@@ -409,8 +421,12 @@ def run_forecast(model: CompiledModel, seed: SeedLike, members: int,
     if spread != 1.0:
         med = np.median(x, axis=0, keepdims=True)
         x = med + spread * (x - med)
+    poles = None
+    if "russia_position" in res.core_outcomes and "us_position" in res.core_outcomes:
+        poles = np.stack([res.core_outcomes["russia_position"],
+                          res.core_outcomes["us_position"]], axis=-1).astype(np.float64)
     return ForecastEnsemble(res.years, list(res.actors), list(res.institutions), x,
-                            res.memberships, int(model.years[0]))
+                            res.memberships, int(model.years[0]), poles)
 
 
 def forecast_records(ens: ForecastEnsemble, first: int, countries: list[str] | None = None,

@@ -131,4 +131,4 @@ def stack(ens: ForecastEnsemble, neighbours: np.ndarray, panel: Panel, origin: i
             info.stack_weights = dict(weights)
             info.errors = errors.to_dict()
     return ForecastEnsemble(ens.years, ens.actors, ens.institutions, x, ens.memberships,
-                            ens.origin)
+                            ens.origin, ens.poles)

@@ -1,0 +1,145 @@
+"""Russia's and the US's standing in the world model: two scales, one derived from the other.
+
+On ``russia-world`` (a few members, the default run to 2035, the record to 2019): the relative
+scale is ``(x - x_RUS) / (x_USA - x_RUS)`` of the ideal points for every member and year; a
+use of force moves Russia away from the Assembly's centre and moves the states that vote like
+Russia most on the relative scale, their own ideal points unmoved; switched off, the poles stay
+where the record left them and the relative results do not depend on the data's scale at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from multipolar.calibrate.standing import PARAMS, fit_standing
+from multipolar.model.api import CompiledModel, compile_model, follow_record, simulate
+from multipolar.model.engine import ChunkResult
+from multipolar.model.mechanisms.standing import assembly_median
+from multipolar.scenario.loader import load_scenario
+
+MEMBERS = 4
+SEED = 11
+
+
+@lru_cache(maxsize=1)
+def world() -> CompiledModel:
+    return follow_record(compile_model(load_scenario("russia-world")))
+
+
+def run(model: CompiledModel) -> ChunkResult:
+    return simulate(model, SEED, 0, MEMBERS)
+
+
+def col(model: CompiledModel, iso3: str) -> int:
+    return model.actors.index(iso3)
+
+
+def switched(model: CompiledModel, **on: bool) -> CompiledModel:
+    return dataclasses.replace(model, enabled={**model.enabled, **on})
+
+
+def with_params(model: CompiledModel, **values: float) -> CompiledModel:
+    params = dict(model.params)
+    for path, v in values.items():
+        params[path] = dataclasses.replace(params[path], nominal=v, dist=None)
+    return dataclasses.replace(model, params=params)
+
+
+def test_the_relative_scale_is_derived_from_the_ideal_points() -> None:
+    m = world()
+    res = run(m)
+    a = res.actor_outcomes["alignment"].astype(np.float64)
+    x = res.actor_outcomes["ideal_point"].astype(np.float64)
+    r = res.core_outcomes["russia_position"].astype(np.float64)[:, :, None]
+    u = res.core_outcomes["us_position"].astype(np.float64)[:, :, None]
+    assert np.allclose(a, (x - r) / (u - r), atol=1e-4)
+    # Russia's and the US's own columns are the poles, 0 and 1
+    assert np.allclose(x[:, :, col(m, "RUS")], r[:, :, 0], atol=1e-5)
+    assert np.allclose(x[:, :, col(m, "USA")], u[:, :, 0], atol=1e-5)
+    # after the record the poles move, member by member
+    after = m.years > m.observed_until
+    assert np.ptp(r[:, after, 0], axis=0).max() > 0.01
+    # in the record years the poles and the states' ideal points are the data's
+    t = int(np.flatnonzero(m.years == 2015)[0])
+    obs = m.obs["ideal_point"][t]
+    ok = np.isfinite(obs) & np.isfinite(m.obs["un_alignment"][t])
+    assert np.allclose(x[:, t, ok], obs[ok][None, :], atol=2e-3)
+
+
+def test_a_use_of_force_isolates_russia_and_moves_russia_like_states_on_the_relative_scale(
+) -> None:
+    """Only russia_standing answers the event here (use_of_force switched off, no noise)."""
+    quiet = with_params(switched(world(), use_of_force=False), **{
+        "alignment.noise": 0.0, "alignment.common_noise": 0.0,
+        "russia_standing.russia_noise": 0.0, "russia_standing.us_noise": 0.0})
+    events = {k: v.copy() for k, v in quiet.event_arrays.items()}
+    t = int(np.flatnonzero(quiet.years == 2022)[0])
+    events["use_of_force"][t, col(quiet, "UKR")] = 1.0
+    war = dataclasses.replace(quiet, event_arrays=events)
+    calm, hit = run(quiet), run(war)
+    r0 = calm.core_outcomes["russia_position"][:, t].astype(np.float64)
+    r1 = hit.core_outcomes["russia_position"][:, t].astype(np.float64)
+    centre = assembly_median(calm.actor_outcomes["ideal_point"][:, t - 1])
+    away = np.sign(r0 - centre)
+    step = float(quiet.params["russia_standing.isolation"].nominal)
+    assert np.allclose(away * (r1 - r0), step, atol=1e-4)  # away from the centre, by the step
+    # the states' own ideal points do not move ...
+    x0, x1 = calm.actor_outcomes["ideal_point"][:, t], hit.actor_outcomes["ideal_point"][:, t]
+    nb = quiet.neighbours
+    assert np.allclose(x0[:, nb], x1[:, nb], atol=1e-4)
+    # ... their relative positions do, most of all those that vote like Russia
+    shift = np.abs(hit.actor_outcomes["alignment"][:, t] - calm.actor_outcomes["alignment"][:, t])
+    blr, gbr = col(quiet, "BLR"), col(quiet, "GBR")
+    assert (shift[:, blr] > 0.02).all()
+    assert (shift[:, blr] > 2 * shift[:, gbr]).all()
+    dist_us = calm.core_outcomes["us_position"][:, t][:, None] - x0
+    for m in range(MEMBERS):
+        rho = np.corrcoef(dist_us[m, nb], shift[m, nb])[0, 1]
+        assert rho > 0.99  # the relative move grows with the distance from the US
+
+
+def test_switched_off_the_poles_stay_and_the_relative_results_ignore_the_data_scale() -> None:
+    off = switched(world(), russia_standing=False)
+    res = run(off)
+    t0 = int(np.flatnonzero(off.years == off.observed_until)[0])
+    r = res.core_outcomes["russia_position"]
+    u = res.core_outcomes["us_position"]
+    last = off.obs["ideal_point"][t0, [col(off, "RUS"), col(off, "USA")]]
+    assert np.allclose(r[:, t0:], np.float32(last[0])) and np.allclose(u[:, t0:],
+                                                                          np.float32(last[1]))
+    # without the ideal points at all (Russia 0, the US 1) the relative run is bit for bit
+    # the same: switched off, the data's scale changes nothing
+    bare = dataclasses.replace(off, obs={k: v for k, v in off.obs.items()
+                                         if k != "ideal_point"})
+    assert np.array_equal(res.actor_outcomes["alignment"],
+                          run(bare).actor_outcomes["alignment"])
+    # switched on, the relative results after the record differ
+    on = run(world())
+    assert not np.allclose(on.actor_outcomes["alignment"][:, t0 + 1:],
+                           res.actor_outcomes["alignment"][:, t0 + 1:])
+
+
+@pytest.mark.parametrize("until", [2007, 2019])
+def test_the_pooled_fit_of_the_poles_sees_only_the_record_up_to_until(until: int) -> None:
+    from multipolar.forecast.origin import load_for_origin
+
+    model = compile_model(load_for_origin("russia-world", until))
+    fit = fit_standing(model, until)
+    assert set(fit.values) | set(fit.notes) >= set(PARAMS)
+    # the US's drift is the mean of its last yearly moves up to `until`, from the data
+    ip = model.obs["ideal_point"][:, col(model, "USA")]
+    years = model.years
+    window = (years <= until) & (years >= until - 15)  # the last 15 yearly moves
+    moves = np.diff(ip[window])
+    assert fit.values["russia_standing.us_drift"] == pytest.approx(float(moves.mean()),
+                                                                   abs=1e-6)
+    if until < 2008:  # no use of force yet: the isolation step is not identified
+        assert "russia_standing.isolation" not in fit.values
+        assert "not identified" in fit.notes["russia_standing.isolation"]
+    else:
+        assert fit.force_years == [2008, 2014]
+        assert "decided by the bound" in fit.notes["russia_standing.isolation"]
