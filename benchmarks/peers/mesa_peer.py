@@ -230,6 +230,16 @@ class Tables:
                               for k in range(self.n_i)]
         self.world_series(cm)
         self.dated_events(cm)
+        self.poles(cm)
+
+    def poles(self, cm: Any) -> None:
+        """Russia's and the US's ideal points: the record by year, the reference (their last
+        observed values: the units of the targets) and their columns (alignment.py)."""
+        from multipolar.model.mechanisms.alignment import pole_columns, pole_record, pole_reference
+
+        self.pole_record = pole_record(cm).tolist()  # (T, 2), NaN where none
+        self.pole_ref = [float(v) for v in pole_reference(cm)]
+        self.pole_cols = [int(c) for c in pole_columns(cm)]
 
     def world_series(self, cm: Any) -> None:
         """The world mechanisms' yearly inputs per actor (years, actors), in plain Python.
@@ -361,6 +371,7 @@ class ActorAgent(mesa.Agent):
         ri = tb.russia_inst
         depth0 = float(np.mean([hist0[k] for k in ri])) * 0.5 if ri else 0.0
         self.x, self.dem = f32(x0), f32(dem0)
+        self.ip = f32(model.r + self.x * (model.u - model.r))  # ideal point (data's scale)
         self.dep = f32((0.5 * (min(2.0 * trs, 1.0) + self.gas)) * self.nbf)
         self.chn = f32(tch * self.nbf)
         self.depth = f32(depth0 * self.nbf)
@@ -752,8 +763,19 @@ class ActorAgent(mesa.Agent):
         target = p["alignment.base"] + p["alignment.democracy_effect"] * self.dem + self.force
         eps = p["alignment.noise"] * normal32(m.key, S("alignment.idiosyncratic"), m.year, self.j)
         common = p["alignment.common_noise"] * m.common_shock
+        out = m.tables.x_outside[m.t][self.j]
+        if not m.observed and m.poles_moved():
+            # targets and outside powers stay put on the data's scale (alignment.py)
+            ref = m.tables.pole_ref
+            span = m.u - m.r
+            a, b = (ref[0] - m.r) / span, (ref[1] - ref[0]) / span
+            target = a + b * target
+            out = a + b * out
+            if self.j in m.tables.pole_cols:
+                out = float(m.tables.pole_cols.index(self.j))
         x = self.x + p["alignment.adjustment"] * (target - self.x) + eps + common + self.jump
-        self.x = x if self.neighbour else m.tables.x_outside[m.t][self.j]
+        self.x = f32(x if self.neighbour else out)
+        self.ip = f32(m.r + self.x * (m.u - m.r))
 
     def delegation_limit(self) -> None:
         p, tb = self.model.p, self.model.tables
@@ -780,6 +802,29 @@ class ActorAgent(mesa.Agent):
 class RussiaAgent(ActorAgent):
     """Russia: also holds capacity, regime security, recognition and the oil and China
     drivers; chooses attraction and assertion towards each neighbour and pays subsidies."""
+
+    def russia_standing(self) -> None:
+        """After the record the poles move (a use of force: Russia away from the Assembly's
+        median); every state's relative position is re-expressed, its ideal point kept."""
+        m, p, tb = self.model, self.model.p, self.model.tables
+        if m.observed:
+            return
+        q = "russia_standing."
+        ips = sorted(a.ip for a in m.actor_list)
+        k = len(ips)
+        centre = ips[k // 2] if k % 2 else 0.5 * (ips[k // 2 - 1] + ips[k // 2])
+        away = 1.0 if m.r >= centre else -1.0
+        force = 1.0 if any(v > 0 for v in tb.use_of_force[m.t]) else 0.0
+        r = m.r + p[q + "russia_drift"] + p[q + "isolation"] * force * away + \
+            p[q + "russia_noise"] * normal(m.key, S(q + "russia"), m.year)
+        u = m.u + p[q + "us_drift"] + p[q + "us_noise"] * normal(m.key, S(q + "us"), m.year)
+        u = max(u, r + p[q + "min_span"])
+        m.r, m.u = f32(r), f32(u)
+        for a in m.actor_list:
+            a.x = f32((a.ip - m.r) / (m.u - m.r))
+        for k2, j in enumerate(tb.pole_cols):
+            if j >= 0:
+                m.actor_list[j].x = float(k2)
 
     def __init__(self, model: PeerModel, j: int) -> None:
         super().__init__(model, j)
@@ -914,9 +959,12 @@ class RussiaAgent(ActorAgent):
 # ------------------------------------------------------------------ the model
 
 RUSSIA_STAGES = ("resource_rents", "russia_policy", "attraction", "elite_interests",
-                 "domestic_linkage", "bilateral_management")
-# the engine's order of mechanisms (names only); each must have a method here
-from multipolar.model.mechanisms import ORDER as STAGES  # noqa: E402
+                 "domestic_linkage", "bilateral_management", "russia_standing")
+# the engine's order of mechanisms (names only, a mechanism of its own module included);
+# each must have a method here
+from multipolar.model.mechanisms import MECHANISMS  # noqa: E402
+
+STAGES = list(MECHANISMS.order)
 
 METHOD = {"sphere": "sphere_step"}  # stage name -> agent method, where they differ
 NOT_PORTED: tuple[str, ...] = ()
@@ -950,6 +998,9 @@ class PeerModel(mesa.Model):
         if "core" not in self.cm.roles:  # the engine's Russia: the actor with role `core`
             raise NotImplementedError("the Mesa peer needs a core actor (role: core)")
         core = self.cm.roles.index("core")
+        rec0, ref = tables.pole_record[0], tables.pole_ref
+        self.r = f32(rec0[0] if math.isfinite(rec0[0]) else ref[0])  # Russia's ideal point
+        self.u = f32(rec0[1] if math.isfinite(rec0[1]) else ref[1])  # the US's
         self.actor_list: list[ActorAgent] = [
             RussiaAgent(self, j) if j == core else ActorAgent(self, j)
             for j in range(tables.n_a)]
@@ -971,6 +1022,11 @@ class PeerModel(mesa.Model):
 
     def enabled(self, name: str) -> bool:
         return bool(self.cm.enabled.get(name, False))
+
+    def poles_moved(self) -> bool:
+        """Whether Russia or the US has left the position the record left it in."""
+        ref = self.tables.pole_ref
+        return self.r != f32(ref[0]) or self.u != f32(ref[1])
 
     def lever(self, name: str, j: int) -> float:
         """Lever ``name`` this year towards actor ``j`` (levers are ``(years, actors)``)."""
@@ -1035,6 +1091,9 @@ class PeerModel(mesa.Model):
                 d = tb.dem_obs[self.t][a.j]
                 if math.isfinite(d):
                     a.dem = d
+            rec = tb.pole_record[self.t]  # the poles follow the record (alignment.py)
+            self.r = f32(rec[0]) if math.isfinite(rec[0]) else self.r
+            self.u = f32(rec[1]) if math.isfinite(rec[1]) else self.u
         self.common_shock = normal32(self.key, S("alignment.common"), self.year)
         for stage in self.stages:
             if stage in RUSSIA_STAGES:
@@ -1050,7 +1109,7 @@ class PeerModel(mesa.Model):
         self.mem_history.append([list(a.mem) for a in self.actor_list])
         r = self.russia
         self.core_history.append((r.capacity, r.security, r.recognition, r.oil,
-                                  r.china_weight))
+                                  r.china_weight, self.r, self.u))
 
 
 NeighbourhoodModel = WorldModel = PeerModel
@@ -1059,7 +1118,8 @@ NeighbourhoodModel = WorldModel = PeerModel
 OUTCOMES = ("alignment", "china_share", "subsidy", "coercion", "conflict", "integration",
             "democracy", "dependence", "attraction", "assertion", "sphere_russia",
             "sphere_china", "sphere_west")
-CORE = ("capacity", "regime_security", "recognition", "oil_price", "china_weight")
+CORE = ("capacity", "regime_security", "recognition", "oil_price", "china_weight",
+        "russia_position", "us_position")
 
 _TABLES: dict[int, Tables] = {}
 

@@ -32,8 +32,10 @@ from multipolar.scenario import load_scenario  # noqa: E402
 N = 5
 SEED = 13
 WORLD = ("arms_and_energy", "distant_military_presence", "chosen_bargains",
-         "western_normative_pull", "interference_backlash", "china_backing", "sovereignty_norm")
-"""The world scenario's own mechanisms (src/multipolar/model/mechanisms/world.py)."""
+         "western_normative_pull", "interference_backlash", "china_backing", "sovereignty_norm",
+         "russia_standing")
+"""The world scenario's own mechanisms (src/multipolar/model/mechanisms/world.py, and
+russia_standing in standing.py: Russia's and the US's own ideal points after the record)."""
 ACTIVE = tuple(m for m in WORLD if m != "china_backing")
 """Those that act by default (China's cover is 0 unless its hypothesis is on)."""
 NOT_PORTED = {f"mechanisms.{m}.enabled": False for m in mesa_peer.NOT_PORTED}
