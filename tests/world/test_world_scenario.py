@@ -32,10 +32,10 @@ def test_scenario_generates_every_member_with_group_defaults():
     for m in ("arms_and_energy", "patronage_networks", "kindred_regimes",
               "distant_military_presence", "chosen_bargains", "use_of_force",
               "western_normative_pull", "china_backing", "sovereignty_norm", "alignment",
-              "resource_rents"):
+              "resource_rents", "russia_standing"):
         assert sc.mechanisms[m].evidence, m
     assert set(sc.hypotheses) == {"strategic", "opportunist", "china_votes_with_russia",
-                                  "no_hedging"}
+                                  "no_hedging", "no_isolation_after_force"}
     # seed 002 lists the Baltic states apart from the CIS: EU and NATO members, near Russia
     for baltic in ("EST", "LVA", "LTU"):
         assert by[baltic].region == "west"

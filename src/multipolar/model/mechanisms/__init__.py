@@ -23,7 +23,8 @@ dated_events), ``alignment``, ``integration`` (delegation_limit), ``domestic``
 (domestic_linkage), ``sphere`` (whose sphere of influence a neighbour is in), ``world`` (the
 world scenario's global instruments and answers: arms_and_energy, distant_military_presence,
 chosen_bargains, western_normative_pull, interference_backlash, china_backing,
-sovereignty_norm); ``catalogue``
+sovereignty_norm), ``standing`` (russia_standing: Russia's and the US's own ideal points
+after the record; ``alignment`` owns both scales); ``catalogue``
 validates a scenario against the declarations. Depends on NumPy and :mod:`multipolar.core.rng`.
 """
 
