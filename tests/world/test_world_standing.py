@@ -75,7 +75,8 @@ def test_a_use_of_force_isolates_russia_and_moves_russia_like_states_on_the_rela
     """Only russia_standing answers the event here (use_of_force switched off, no noise)."""
     quiet = with_params(switched(world(), use_of_force=False), **{
         "alignment.noise": 0.0, "alignment.common_noise": 0.0,
-        "russia_standing.russia_noise": 0.0, "russia_standing.us_noise": 0.0})
+        "russia_standing.russia_noise": 0.0, "russia_standing.us_noise": 0.0,
+        "russia_standing.russia_drift": 0.01})
     events = {k: v.copy() for k, v in quiet.event_arrays.items()}
     t = int(np.flatnonzero(quiet.years == 2022)[0])
     events["use_of_force"][t, col(quiet, "UKR")] = 1.0
@@ -130,13 +131,17 @@ def test_the_pooled_fit_of_the_poles_sees_only_the_record_up_to_until(until: int
     model = compile_model(load_for_origin("russia-world", until))
     fit = fit_standing(model, until)
     assert set(fit.values) | set(fit.notes) >= set(PARAMS)
-    # the US's drift is the mean of its last yearly moves up to `until`, from the data
+    # the US's noise is the sd of its last yearly moves up to `until`, from the data; its
+    # drift is reported, not fitted (the model's drifts stay 0)
     ip = model.obs["ideal_point"][:, col(model, "USA")]
     years = model.years
     window = (years <= until) & (years >= until - 15)  # the last 15 yearly moves
     moves = np.diff(ip[window])
-    assert fit.values["russia_standing.us_drift"] == pytest.approx(float(moves.mean()),
+    assert fit.values["russia_standing.us_noise"] == pytest.approx(float(moves.std(ddof=1)),
                                                                    abs=1e-6)
+    assert fit.drifts["russia_standing.us_drift"][0] == pytest.approx(float(moves.mean()),
+                                                                      abs=1e-6)
+    assert "russia_standing.us_drift" not in fit.values
     if until < 2008:  # no use of force yet: the isolation step is not identified
         assert "russia_standing.isolation" not in fit.values
         assert "not identified" in fit.notes["russia_standing.isolation"]

@@ -215,13 +215,16 @@ def calibrate_origin(scenario: str, origin: int, *, members: int, maxiter: int, 
     import yaml
 
     from multipolar.calibrate.pooled import POOLED_PARAMETERS, calibrate_pooled, pooled_yaml
+    from multipolar.calibrate.standing import STANDING_PARAMETERS
+
+    ranges = {**POOLED_PARAMETERS, **STANDING_PARAMETERS}
 
     result, model = calibrate_pooled(scenario, until=origin, members=members, seed=seed,
                                      maxiter=maxiter, sets=sets)
     doc = yaml.safe_load(pooled_yaml(result, model))
     at_bound = {}
     for k, v in result.values.items():
-        lo, hi = POOLED_PARAMETERS.get(k, (-math.inf, math.inf))
+        lo, hi = ranges.get(k, (-math.inf, math.inf))
         tol = BOUND_TOLERANCE * (hi - lo) if math.isfinite(hi - lo) else 0.0
         if v <= lo + tol:
             at_bound[k] = "lower"

@@ -308,7 +308,10 @@ def target_gap(model: CompiledModel, seed: SeedLike, members: int) -> np.ndarray
     n = max(int(members), 1)
     zeros = np.zeros(n)
     quiet: dict[str, np.ndarray] = {k: zeros for k in ("alignment.noise", "alignment.common_noise",
-                                "shocks.leadership_prob", "shocks.revolution_prob")
+                                "shocks.leadership_prob", "shocks.revolution_prob",
+                                # the poles stay put: their moves are not a gap to a target
+                                "russia_standing.russia_noise", "russia_standing.us_noise",
+                                "russia_standing.russia_drift", "russia_standing.us_drift")
              if k in model.params}
     res = simulate(one, seed, 0, n, params=quiet)
 

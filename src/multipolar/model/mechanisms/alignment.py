@@ -52,7 +52,7 @@ def pole_record(model: Any) -> np.ndarray:
     series = model.obs.get(POLE_SERIES)
     cols = pole_columns(model)
     if series is not None and (cols >= 0).all():
-        out[:] = np.asarray(series, dtype=np.float64)[:, cols]
+        out[:] = np.asarray(series, dtype=np.float64)[:model.n_years][:, cols]
     return out
 
 

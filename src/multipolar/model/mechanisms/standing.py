@@ -38,9 +38,10 @@ class RussiaStanding(Mechanism):
     ``W_R_revisionist``); a course that cuts the country off was already feared in 2014
     (002, ``W_R_isolation``), though Russia can no longer be cut off entirely (002,
     ``W_R_not_isolated``): a step, not an exit. The US's ideal point drifts by ``us_drift``
-    with shocks of sd ``us_noise`` (no passage: a random walk whose drift and scale the pooled
-    calibration fits on the record up to ``--until``). The US stays at least ``min_span``
-    above Russia, so that the relative scale stays defined.
+    with shocks of sd ``us_noise`` (no passage: a random walk whose scale the pooled
+    calibration fits on the record up to ``--until``; both drifts are 0 by default, the
+    record's being indistinguishable from 0). The US stays at least ``min_span`` above Russia,
+    so that the relative scale stays defined.
 
     Every state's relative position is then re-expressed by the new poles,
     ``(x - x_RUS) / (x_USA - x_RUS)``, its own ideal point unchanged: when Russia moves away,
@@ -57,13 +58,14 @@ class RussiaStanding(Mechanism):
               "centre in a year with a use of force (default: assumption, about one sd of "
               "Russia's yearly moves in the record to 2019, 0.17)", "ideal-point units",
               (-2.0, 2.0), search={"pooled": (0.02, 1.0)}),
-        Param("russia_drift", 0.0, "yearly drift of Russia's ideal point (pooled calibration)",
-              "ideal-point units per year", (-1.0, 1.0), search={"pooled": (-0.2, 0.2)}),
+        Param("russia_drift", 0.0, "yearly drift of Russia's ideal point (0: a random walk; "
+              "the record's drift is not told from 0, and fitted it loses the back-test)",
+              "ideal-point units per year", (-1.0, 1.0)),
         Param("russia_noise", 0.1, "sd of Russia's yearly ideal-point shocks (pooled "
               "calibration)", "ideal-point units", (0.0, 1.0),
               search={"pooled": (0.0, 0.5)}),
-        Param("us_drift", 0.0, "yearly drift of the US's ideal point (pooled calibration)",
-              "ideal-point units per year", (-1.0, 1.0), search={"pooled": (-0.2, 0.2)}),
+        Param("us_drift", 0.0, "yearly drift of the US's ideal point (0: a random walk, as "
+              "russia_drift)", "ideal-point units per year", (-1.0, 1.0)),
         Param("us_noise", 0.1, "sd of the US's yearly ideal-point shocks (pooled "
               "calibration)", "ideal-point units", (0.0, 1.0),
               search={"pooled": (0.0, 0.5)}),
