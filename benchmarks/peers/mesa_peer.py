@@ -804,8 +804,9 @@ class RussiaAgent(ActorAgent):
     drivers; chooses attraction and assertion towards each neighbour and pays subsidies."""
 
     def russia_standing(self) -> None:
-        """After the record the poles move (a use of force: Russia away from the Assembly's
-        median); every state's relative position is re-expressed, its ideal point kept."""
+        """After the record the poles move (a use of force: Russia away from the West, or the
+        Assembly's median); every state's relative position is re-expressed, its ideal point
+        kept."""
         m, p, tb = self.model, self.model.p, self.model.tables
         if m.observed:
             return
@@ -813,7 +814,8 @@ class RussiaAgent(ActorAgent):
         ips = sorted(a.ip for a in m.actor_list)
         k = len(ips)
         centre = ips[k // 2] if k % 2 else 0.5 * (ips[k // 2 - 1] + ips[k // 2])
-        away = 1.0 if m.r >= centre else -1.0
+        w = p[q + "from_assembly"]  # 0: away from the US (the West), 1: from the median
+        away = 1.0 if m.r >= (1.0 - w) * m.u + w * centre else -1.0
         force = 1.0 if any(v > 0 for v in tb.use_of_force[m.t]) else 0.0
         r = m.r + p[q + "russia_drift"] + p[q + "isolation"] * force * away + \
             p[q + "russia_noise"] * normal(m.key, S(q + "russia"), m.year)

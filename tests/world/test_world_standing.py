@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
+import yaml
 
 from multipolar.calibrate.standing import PARAMS, fit_standing
 from multipolar.model.api import CompiledModel, compile_model, follow_record, simulate
@@ -70,13 +71,18 @@ def test_the_relative_scale_is_derived_from_the_ideal_points() -> None:
     assert np.allclose(x[:, t, ok], obs[ok][None, :], atol=2e-3)
 
 
+@pytest.mark.parametrize("from_assembly", [0.0, 1.0])
 def test_a_use_of_force_isolates_russia_and_moves_russia_like_states_on_the_relative_scale(
-) -> None:
-    """Only russia_standing answers the event here (use_of_force switched off, no noise)."""
+        from_assembly: float) -> None:
+    """Only russia_standing answers the event here (use_of_force switched off, no noise).
+
+    By default Russia turns from the West (away from the US); under the hypothesis
+    ``isolation_from_the_assembly`` (``from_assembly`` 1) away from the Assembly's median.
+    """
     quiet = with_params(switched(world(), use_of_force=False), **{
         "alignment.noise": 0.0, "alignment.common_noise": 0.0,
         "russia_standing.russia_noise": 0.0, "russia_standing.us_noise": 0.0,
-        "russia_standing.russia_drift": 0.01})
+        "russia_standing.russia_drift": 0.01, "russia_standing.from_assembly": from_assembly})
     events = {k: v.copy() for k, v in quiet.event_arrays.items()}
     t = int(np.flatnonzero(quiet.years == 2022)[0])
     events["use_of_force"][t, col(quiet, "UKR")] = 1.0
@@ -84,16 +90,20 @@ def test_a_use_of_force_isolates_russia_and_moves_russia_like_states_on_the_rela
     calm, hit = run(quiet), run(war)
     r0 = calm.core_outcomes["russia_position"][:, t].astype(np.float64)
     r1 = hit.core_outcomes["russia_position"][:, t].astype(np.float64)
+    u0 = calm.core_outcomes["us_position"][:, t - 1].astype(np.float64)
     centre = assembly_median(calm.actor_outcomes["ideal_point"][:, t - 1])
-    away = np.sign(r0 - centre)
+    away = np.sign(r0 - (centre if from_assembly else u0))
+    assert (away == (1.0 if from_assembly else -1.0)).all()  # Russia: above the median
     step = float(quiet.params["russia_standing.isolation"].nominal)
-    assert np.allclose(away * (r1 - r0), step, atol=1e-4)  # away from the centre, by the step
+    assert np.allclose(away * (r1 - r0), step, atol=1e-4)  # away, by the step
     # the states' own ideal points do not move ...
     x0, x1 = calm.actor_outcomes["ideal_point"][:, t], hit.actor_outcomes["ideal_point"][:, t]
     nb = quiet.neighbours
     assert np.allclose(x0[:, nb], x1[:, nb], atol=1e-4)
     # ... their relative positions do, most of all those that vote like Russia
-    shift = np.abs(hit.actor_outcomes["alignment"][:, t] - calm.actor_outcomes["alignment"][:, t])
+    shift = hit.actor_outcomes["alignment"][:, t] - calm.actor_outcomes["alignment"][:, t]
+    assert (-away[:, None] * shift[:, nb] > 0).all()  # Russia down: the others up, and back
+    shift = np.abs(shift)
     blr, gbr = col(quiet, "BLR"), col(quiet, "GBR")
     assert (shift[:, blr] > 0.02).all()
     assert (shift[:, blr] > 2 * shift[:, gbr]).all()
@@ -148,3 +158,4 @@ def test_the_pooled_fit_of_the_poles_sees_only_the_record_up_to_until(until: int
     else:
         assert fit.force_years == [2008, 2014]
         assert "decided by the bound" in fit.notes["russia_standing.isolation"]
+    yaml.safe_dump(fit.report())  # the calibration file can hold the report

@@ -7,8 +7,9 @@ compiled model's series, which stop there) and the scenario's dated uses of forc
 
 * ``us_noise``: the sd of the US's last :data:`WINDOW` yearly moves (a random walk);
 * ``russia_noise``: the same for Russia, leaving out the years with a use of force;
-* ``isolation``: the mean move of Russia away from the Assembly's centre (the median ideal
-  point) in the years with a use of force; not identified without one.
+* ``isolation``: the mean move of Russia away from the West (the US's ideal point; or the
+  Assembly's centre, by the scenario's ``from_assembly``) in the years with a use of force;
+  not identified without one.
 
 The drifts (``russia_drift``, ``us_drift``) are reported with their standard errors but not
 fitted: they stay 0 (a random walk). Through 2019 neither differs from 0, and with the
@@ -29,7 +30,7 @@ import numpy as np
 
 from multipolar.model.mechanisms import search_ranges
 from multipolar.model.mechanisms.alignment import POLE_SERIES, pole_columns
-from multipolar.model.mechanisms.standing import RussiaStanding
+from multipolar.model.mechanisms.standing import RussiaStanding, away_sign
 
 WINDOW = 15
 """Yearly moves of the record that give the drifts and the noise scales: the moves into the
@@ -112,18 +113,20 @@ def fit_standing(model: Any, until: int) -> StandingFit:
         return fit
     n = moves.size
     sd_u = float(du[moves].std(ddof=1))
-    fit.drifts[DRIFTS[1]] = (float(du[moves].mean()), sd_u / np.sqrt(n))
+    fit.drifts[DRIFTS[1]] = (float(du[moves].mean()), float(sd_u / np.sqrt(n)))
     _clip(fit, PARAMS[2], sd_u, sd_u / np.sqrt(2 * (n - 1)))
     calm = moves[~force_kept[moves]]
     sd_r = float(dr[calm].std(ddof=1))
-    fit.drifts[DRIFTS[0]] = (float(dr[calm].mean()), sd_r / np.sqrt(calm.size))
+    fit.drifts[DRIFTS[0]] = (float(dr[calm].mean()), float(sd_r / np.sqrt(calm.size)))
     _clip(fit, PARAMS[1], sd_r, sd_r / np.sqrt(2 * (calm.size - 1)))
     hits = [i for i in np.flatnonzero(force_kept) if i > 0 and yrs[i] - yrs[i - 1] == 1]
     fit.force_years = [int(yrs[i]) for i in hits]
     if not hits:
         fit.notes[PARAMS[0]] = f"not identified: no use of force in the record up to {until}"
         return fit
-    away = np.array([np.sign(r[i - 1] - centre[i - 1]) or 1.0 for i in hits])
+    spec = model.params.get(f"{RussiaStanding.name}.from_assembly")
+    w = float(spec.nominal) if spec is not None else RussiaStanding.defaults()["from_assembly"]
+    away = np.array([away_sign(r[i - 1:i], u[i - 1:i], centre[i - 1:i], w)[0] for i in hits])
     step = float(np.mean(away * dr[hits]))
     _clip(fit, PARAMS[0], step, sd_r / np.sqrt(len(hits)))
     return fit

@@ -19,22 +19,27 @@ QUIET = {"param.russia_noise": 0.0, "param.us_noise": 0.0, "param.russia_drift":
 NO_FORCE = {"item.use_of_force": np.zeros(5, F32)}
 BELOW = {"state.ideal_point": lambda x: x - 3.0}  # the Assembly's centre below Russia
 ABOVE = {"state.ideal_point": lambda x: x + 3.0}  # ... and above it
+ASSEMBLY = {"param.from_assembly": 1.0}  # the hypothesis isolation_from_the_assembly
 OTHERS = np.s_[:, 1:]
 
 
 class TestRussiaStanding(MechanismContract):
     mechanism = standing.RussiaStanding
     behaviour = (
-        S("a breach isolates Russia, away from the centre: 002 'could isolate the nation and "
-          "derail its modernization'", "russia_position", +1, {**QUIET, **BELOW},
-          {**QUIET, **BELOW, **NO_FORCE}),
-        S("away from the centre whichever side it lies: 002 'torn up the international rule "
-          "book'", "russia_position", -1, {**QUIET, **ABOVE}, {**QUIET, **ABOVE, **NO_FORCE}),
-        S("Russia moving away shifts the others' relative positions (towards Russia's old "
-          "side): 002 'could isolate the nation'", "alignment", -1, {**QUIET, **BELOW},
-          {**QUIET, **BELOW, **NO_FORCE}, OTHERS),
+        S("a breach isolates Russia from the West: 002 'could isolate the nation and derail "
+          "its modernization'", "russia_position", -1, QUIET, {**QUIET, **NO_FORCE}),
+        S("... a step, not an exit: 002 'can no longer be completely isolated from the West'",
+          "russia_position", +1, {**QUIET, "param.isolation": 0.3},
+          {**QUIET, "param.isolation": 0.6}),
+        S("Russia turning from the West moves every other state away from it on the relative "
+          "scale", "alignment", +1, QUIET, {**QUIET, **NO_FORCE}, OTHERS),
         S("the others' own votes need not move: their ideal points stay", "ideal_point", 0,
-          {**QUIET, **BELOW}),
+          QUIET),
+        S("read as isolation from the Assembly: away from its centre, below Russia",
+          "russia_position", +1, {**QUIET, **BELOW, **ASSEMBLY},
+          {**QUIET, **BELOW, **ASSEMBLY, **NO_FORCE}),
+        S("... or above it", "russia_position", -1, {**QUIET, **ABOVE, **ASSEMBLY},
+          {**QUIET, **ABOVE, **ASSEMBLY, **NO_FORCE}),
         S("no use of force, no drift, no noise: the poles stay", "russia_position", 0,
           {**QUIET, **NO_FORCE}),
         S("in an observed year the record holds the poles", "russia_position", 0,
@@ -51,8 +56,8 @@ class TestRussiaStanding(MechanismContract):
 
     def test_russia_like_states_move_most(self) -> None:
         """The further a state from the US, the larger its relative move when Russia moves."""
-        _, moved = self.run_in({**QUIET, **BELOW})
-        _, still = self.run_in({**QUIET, **BELOW, **NO_FORCE})
+        _, moved = self.run_in(QUIET)
+        _, still = self.run_in({**QUIET, **NO_FORCE})
         shift = np.abs(moved.alignment - still.alignment)[:, 1:]
         dist = (moved.us_position[:, None] - moved.ideal_point)[:, 1:]
         for m in range(shift.shape[0]):

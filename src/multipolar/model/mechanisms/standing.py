@@ -27,17 +27,33 @@ def assembly_median(ideal: np.ndarray) -> np.ndarray:
     return np.median(np.asarray(ideal, dtype=np.float64), axis=1)
 
 
+def away_sign(russia: np.ndarray, us: np.ndarray, centre: np.ndarray,
+              from_assembly: float) -> np.ndarray:
+    """``+1``/``-1``: the way Russia moves when it is isolated.
+
+    Away from the point ``from_assembly`` of the way from the US's ideal point (0: isolation
+    from the West, seed 002) to the Assembly's centre (1); +1 where Russia sits on it.
+    """
+    point = (1.0 - from_assembly) * np.asarray(us, dtype=np.float64) + \
+        from_assembly * np.asarray(centre, dtype=np.float64)
+    return np.where(np.asarray(russia, dtype=np.float64) >= point, 1.0, -1.0)
+
+
 @register
 class RussiaStanding(Mechanism):
     """Russia's and the US's ideal points move after the record; a breach isolates Russia.
 
     Each year after the record Russia's ideal point moves by ``russia_drift`` plus a normal
     shock of sd ``russia_noise``, and, in a year with a use of force, ``isolation`` further
-    away from the Assembly's centre (the median ideal point of all states). A breach of the
-    rules sets Western opinion against the state that commits it (002, ``W_R_rule_book``,
-    ``W_R_revisionist``); a course that cuts the country off was already feared in 2014
-    (002, ``W_R_isolation``), though Russia can no longer be cut off entirely (002,
-    ``W_R_not_isolated``): a step, not an exit. The US's ideal point drifts by ``us_drift``
+    away from the West (the US's ideal point). A breach of the rules sets Western opinion
+    against the state that commits it (002, ``W_R_rule_book``, ``W_R_revisionist``); a
+    confrontational, anti-Western course that cuts the country off was already feared in 2014
+    (002, ``W_R_isolation``), though Russia can no longer be cut off from the West entirely
+    (002, ``W_R_not_isolated``): a step, not an exit. The isolation the passages speak of is
+    from the West; ``from_assembly`` (0 by default) moves the point Russia turns away from
+    towards the Assembly's centre, the median ideal point of all states (1: the hypothesis
+    ``isolation_from_the_assembly``; Russia sits above that median, so this reading moves
+    it towards the US). The US's ideal point drifts by ``us_drift``
     with shocks of sd ``us_noise`` (no passage: a random walk whose scale the pooled
     calibration fits on the record up to ``--until``; both drifts are 0 by default, the
     record's being indistinguishable from 0). The US stays at least ``min_span`` above Russia,
@@ -54,10 +70,13 @@ class RussiaStanding(Mechanism):
     theory = ("C2", "D7")
     evidence = ("W_R_rule_book", "W_R_revisionist", "W_R_isolation", "W_R_not_isolated")
     params = (
-        Param("isolation", 0.15, "move of Russia's ideal point away from the Assembly's "
-              "centre in a year with a use of force (default: assumption, about one sd of "
-              "Russia's yearly moves in the record to 2019, 0.17)", "ideal-point units",
-              (-2.0, 2.0), search={"pooled": (0.02, 1.0)}),
+        Param("isolation", 0.15, "move of Russia's ideal point away from the West (or the "
+              "Assembly's centre, from_assembly) in a year with a use of force (default: "
+              "assumption, about one sd of Russia's yearly moves in the record to 2019, 0.17)",
+              "ideal-point units", (-2.0, 2.0), search={"pooled": (0.02, 1.0)}),
+        Param("from_assembly", 0.0, "what a breach isolates Russia from: 0 the West (the US's "
+              "ideal point, seed 002), 1 the Assembly's centre (the median ideal point)", "-",
+              (0.0, 1.0)),
         Param("russia_drift", 0.0, "yearly drift of Russia's ideal point (0: a random walk; "
               "the record's drift is not told from 0, and fitted it loses the back-test)",
               "ideal-point units per year", (-1.0, 1.0)),
@@ -84,7 +103,7 @@ class RussiaStanding(Mechanism):
         p = cx.p
         r = st.russia_position.astype(np.float64)
         u = st.us_position.astype(np.float64)
-        away = np.where(r >= assembly_median(st.ideal_point), 1.0, -1.0)
+        away = away_sign(r, u, assembly_median(st.ideal_point), p.member("from_assembly"))
         force = float((np.asarray(cx.use_of_force) > 0).any())
         r_new = r + p.member("russia_drift") + p.member("isolation") * force * away + \
             p.member("russia_noise") * rng.normal(cx.keys, cx.stream("russia_standing.russia"),
