@@ -816,7 +816,8 @@ class RussiaAgent(ActorAgent):
         centre = ips[k // 2] if k % 2 else 0.5 * (ips[k // 2 - 1] + ips[k // 2])
         w = p[q + "from_assembly"]  # 0: away from the US (the West), 1: from the median
         away = 1.0 if m.r >= (1.0 - w) * m.u + w * centre else -1.0
-        force = 1.0 if any(v > 0 for v in tb.use_of_force[m.t]) else 0.0
+        force = 1.0 if m.enabled("use_of_force") and any(v > 0 for v in tb.use_of_force[m.t]) \
+            else 0.0  # the breach use_of_force writes
         r = m.r + p[q + "russia_drift"] + p[q + "isolation"] * force * away + \
             p[q + "russia_noise"] * normal(m.key, S(q + "russia"), m.year)
         u = m.u + p[q + "us_drift"] + p[q + "us_noise"] * normal(m.key, S(q + "us"), m.year)

@@ -55,6 +55,13 @@ def test_the_fit_improves_on_its_start_and_says_what_the_neighbourhood_takes() -
     # the democracies' and allies' answers to force keep the seeds' sign
     for k in ("response_democracy", "response_alliance"):
         assert doc["overrides"][f"mechanisms.use_of_force.params.{k}"] >= 0.02
+    # Russia's and the US's own positions: fitted on the record through 2008 (closed form)
+    standing = doc["calibration"]["standing"]
+    assert standing["force_years"] == [2008]
+    for k in ("isolation", "russia_noise", "us_noise"):
+        assert doc["overrides"][f"mechanisms.russia_standing.params.{k}"] == \
+            pytest.approx(standing["values"][f"russia_standing.{k}"], abs=1e-6)
+    assert "mechanisms.russia_standing.params.russia_drift" not in doc["overrides"]
 
 
 @pytest.mark.parametrize("year", [2004, 2020])

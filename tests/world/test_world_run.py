@@ -113,13 +113,17 @@ def test_nothing_after_the_observed_years_reaches_the_run() -> None:
 
 @lru_cache(maxsize=4)
 def _with_event(event: str | None) -> np.ndarray:
-    ld = load_scenario("russia-world", events=[event] if event else None)
+    """Alignment with ``event``, Russia's and the US's positions held where the record left
+    them (``russia_standing`` off): the states' own answers, without Russia's isolation, which
+    moves every relative position at once (tests/world/test_world_standing.py)."""
+    ld = load_scenario("russia-world", events=[event] if event else None,
+                       sets=["russia_standing.enabled=false"])
     return simulate(compile_model(ld), 3, 0, N).actor_outcomes["alignment"]
 
 
 def test_a_use_of_force_is_answered_by_regime_ties_and_nearness() -> None:
     """002: a breach of the rules is what the rule-abiding condemn, clients stand by Moscow,
-    and the target turns away (with the answers fitted on 2008 and 2014)."""
+    and the target turns away (with the answers fitted on 2008 and 2014; the poles held)."""
     base, force = _with_event(None), _with_event("use_of_force:UKR@2022")
     before = int(np.flatnonzero(_model().years < 2022)[-1]) + 1
     assert np.array_equal(base[:, :before], force[:, :before])  # nothing moves before the event

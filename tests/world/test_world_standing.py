@@ -74,12 +74,14 @@ def test_the_relative_scale_is_derived_from_the_ideal_points() -> None:
 @pytest.mark.parametrize("from_assembly", [0.0, 1.0])
 def test_a_use_of_force_isolates_russia_and_moves_russia_like_states_on_the_relative_scale(
         from_assembly: float) -> None:
-    """Only russia_standing answers the event here (use_of_force switched off, no noise).
+    """A use of force in 2022, with and without Russia's standing (no noise, a small drift).
 
     By default Russia turns from the West (away from the US); under the hypothesis
     ``isolation_from_the_assembly`` (``from_assembly`` 1) away from the Assembly's median.
+    The states' own ideal points are the same with Russia's move or without it; their
+    relative positions are not.
     """
-    quiet = with_params(switched(world(), use_of_force=False), **{
+    quiet = with_params(world(), **{
         "alignment.noise": 0.0, "alignment.common_noise": 0.0,
         "russia_standing.russia_noise": 0.0, "russia_standing.us_noise": 0.0,
         "russia_standing.russia_drift": 0.01, "russia_standing.from_assembly": from_assembly})
@@ -87,7 +89,7 @@ def test_a_use_of_force_isolates_russia_and_moves_russia_like_states_on_the_rela
     t = int(np.flatnonzero(quiet.years == 2022)[0])
     events["use_of_force"][t, col(quiet, "UKR")] = 1.0
     war = dataclasses.replace(quiet, event_arrays=events)
-    calm, hit = run(quiet), run(war)
+    calm, hit, held = run(quiet), run(war), run(switched(war, russia_standing=False))
     r0 = calm.core_outcomes["russia_position"][:, t].astype(np.float64)
     r1 = hit.core_outcomes["russia_position"][:, t].astype(np.float64)
     u0 = calm.core_outcomes["us_position"][:, t - 1].astype(np.float64)
@@ -96,21 +98,28 @@ def test_a_use_of_force_isolates_russia_and_moves_russia_like_states_on_the_rela
     assert (away == (1.0 if from_assembly else -1.0)).all()  # Russia: above the median
     step = float(quiet.params["russia_standing.isolation"].nominal)
     assert np.allclose(away * (r1 - r0), step, atol=1e-4)  # away, by the step
-    # the states' own ideal points do not move ...
-    x0, x1 = calm.actor_outcomes["ideal_point"][:, t], hit.actor_outcomes["ideal_point"][:, t]
+    # the states' own ideal points do not follow Russia (to within what the mechanisms that
+    # read the relative alignment itself, as sovereignty_norm, and the one-off jumps, stated
+    # in relative units, make of the moved poles: a few thousandths) ...
+    x1, xh = hit.actor_outcomes["ideal_point"][:, t], held.actor_outcomes["ideal_point"][:, t]
     nb = quiet.neighbours
-    assert np.allclose(x0[:, nb], x1[:, nb], atol=1e-4)
+    assert np.abs(x1[:, nb] - xh[:, nb]).max() < 2e-3
     # ... their relative positions do, most of all those that vote like Russia
-    shift = hit.actor_outcomes["alignment"][:, t] - calm.actor_outcomes["alignment"][:, t]
+    shift = hit.actor_outcomes["alignment"][:, t] - held.actor_outcomes["alignment"][:, t]
     assert (-away[:, None] * shift[:, nb] > 0).all()  # Russia down: the others up, and back
     shift = np.abs(shift)
     blr, gbr = col(quiet, "BLR"), col(quiet, "GBR")
     assert (shift[:, blr] > 0.02).all()
     assert (shift[:, blr] > 2 * shift[:, gbr]).all()
-    dist_us = calm.core_outcomes["us_position"][:, t][:, None] - x0
+    dist_us = hit.core_outcomes["us_position"][:, t][:, None] - x1
     for m in range(MEMBERS):
         rho = np.corrcoef(dist_us[m, nb], shift[m, nb])[0, 1]
         assert rho > 0.99  # the relative move grows with the distance from the US
+    # with use_of_force switched off the event isolates no one
+    off = run(switched(war, use_of_force=False))
+    assert np.array_equal(off.core_outcomes["russia_position"],
+                          run(switched(quiet, use_of_force=False)).core_outcomes[
+                              "russia_position"])
 
 
 def test_switched_off_the_poles_stay_and_the_relative_results_ignore_the_data_scale() -> None:

@@ -55,7 +55,7 @@ def make_state(seed: int, n: int = N_MEMBERS) -> State:
     russia, us = np.full(n, 0.0, f32), np.full(n, 2.5, f32)
     return State(
         alignment=align, ideal_point=(russia[:, None] + align * (us - russia)[:, None]),
-        russia_position=russia, us_position=us, democracy=arr(0.1, 0.9), dependence=arr(0.0, 1.0),
+        russia_position=russia, us_position=us, breach=np.ones(n, f32), democracy=arr(0.1, 0.9), dependence=arr(0.0, 1.0),
         china_share=arr(0.0, 0.4), integration_depth=arr(0.0, 0.8),
         frozen=(g.uniform(size=(n, N_ACTORS)) < 0.3).astype(f32),
         membership=g.uniform(size=(N_INST, n, N_ACTORS)) < 0.4,

@@ -1,8 +1,8 @@
 """Contract and behaviour of ``russia_standing`` and of the two scales ``alignment`` keeps.
 
 The contract's hand-made state has Russia (actor 0) at 0 and the US (not an actor) at 2.5 on
-the data's scale, in a year after the record, with a use of force against actor 2
-(``contract.make_items``).
+the data's scale, in a year after the record, with a use of force this year (``breach`` 1,
+``contract.make_state``).
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from multipolar.model.mechanisms import alignment, standing
 from tests.model.mechanisms.contract import MechanismContract, Situation
 
 S = Situation
-F32 = np.float32
 QUIET = {"param.russia_noise": 0.0, "param.us_noise": 0.0, "param.russia_drift": 0.0,
          "param.us_drift": 0.0}
-NO_FORCE = {"item.use_of_force": np.zeros(5, F32)}
+NO_FORCE = {"state.breach": 0.0}  # no use of force this year (use_of_force writes it)
 BELOW = {"state.ideal_point": lambda x: x - 3.0}  # the Assembly's centre below Russia
 ABOVE = {"state.ideal_point": lambda x: x + 3.0}  # ... and above it
 ASSEMBLY = {"param.from_assembly": 1.0}  # the hypothesis isolation_from_the_assembly

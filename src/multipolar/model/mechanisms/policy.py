@@ -264,7 +264,7 @@ class UseOfForce(Mechanism):
               (-1.0, 1.0), search={"pooled": (-0.5, 0.5)}),
     )
     reads = ("democracy", "membership")
-    writes = ("assertion", "conflict", "frozen", "target_shift")
+    writes = ("assertion", "conflict", "frozen", "target_shift", "breach")
     context = ("use_of_force", "use_of_force_since", "use_of_force_count", "force_breaches",
                "neighbours",
                "western_pull",
@@ -281,6 +281,7 @@ class UseOfForce(Mechanism):
         st.assertion = np.where(now > 0, np.maximum(st.assertion, p["assertion_level"]),
                                 st.assertion)
         st.conflict += now
+        st.breach += np.float32(now.max() > 0)  # Russia's own standing reads it (standing.py)
         st.frozen = np.maximum(st.frozen, since)
         st.target_shift += p["alignment_shift"] * cx.use_of_force_count * cx.neighbours
         st.target_shift += force_response(st, cx) * cx.neighbours * (1.0 - since)

@@ -16,7 +16,7 @@ import numpy as np
 
 from multipolar.core import rng
 from multipolar.model.mechanisms.alignment import relative
-from multipolar.model.mechanisms.base import Mechanism, Param, Stream, register
+from multipolar.model.mechanisms.base import Mechanism, Param, StateVar, Stream, register
 
 if TYPE_CHECKING:
     from multipolar.model.state import State, StepContext
@@ -57,7 +57,8 @@ class RussiaStanding(Mechanism):
     with shocks of sd ``us_noise`` (no passage: a random walk whose scale the pooled
     calibration fits on the record up to ``--until``; both drifts are 0 by default, the
     record's being indistinguishable from 0). The US stays at least ``min_span`` above Russia,
-    so that the relative scale stays defined.
+    so that the relative scale stays defined. A use of force is this year's ``breach``, which
+    the ``use_of_force`` mechanism writes: with it switched off, no use of force isolates.
 
     Every state's relative position is then re-expressed by the new poles,
     ``(x - x_RUS) / (x_USA - x_RUS)``, its own ideal point unchanged: when Russia moves away,
@@ -91,9 +92,12 @@ class RussiaStanding(Mechanism):
         Param("min_span", 0.5, "smallest distance of the US above Russia on the data's scale",
               "ideal-point units", (0.01, 5.0)),
     )
-    reads = ("ideal_point", "alignment", "russia_position", "us_position")
+    reads = ("ideal_point", "alignment", "russia_position", "us_position", "breach")
     writes = ("alignment", "russia_position", "us_position")
-    context = ("use_of_force", "pole_columns")
+    context = ("pole_columns",)
+    state = (StateVar("breach", "this year's uses of force by Russia (written by use_of_force: "
+                      "switched off, no breach and no isolation)", (0.0, 1000.0),
+                      shape="russia", flow=True),)
     streams = {"russia_standing.russia": Stream(823), "russia_standing.us": Stream(824)}
 
     def step(self, st: State, cx: StepContext) -> None:
@@ -104,7 +108,7 @@ class RussiaStanding(Mechanism):
         r = st.russia_position.astype(np.float64)
         u = st.us_position.astype(np.float64)
         away = away_sign(r, u, assembly_median(st.ideal_point), p.member("from_assembly"))
-        force = float((np.asarray(cx.use_of_force) > 0).any())
+        force = (st.breach > 0).astype(np.float64)
         r_new = r + p.member("russia_drift") + p.member("isolation") * force * away + \
             p.member("russia_noise") * rng.normal(cx.keys, cx.stream("russia_standing.russia"),
                                                   cx.year)
