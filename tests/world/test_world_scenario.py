@@ -35,7 +35,8 @@ def test_scenario_generates_every_member_with_group_defaults():
               "resource_rents", "russia_standing"):
         assert sc.mechanisms[m].evidence, m
     assert set(sc.hypotheses) == {"strategic", "opportunist", "china_votes_with_russia",
-                                  "no_hedging", "no_isolation_after_force"}
+                                  "no_hedging", "no_isolation_after_force",
+                                  "isolation_from_the_assembly"}
     # seed 002 lists the Baltic states apart from the CIS: EU and NATO members, near Russia
     for baltic in ("EST", "LVA", "LTU"):
         assert by[baltic].region == "west"
