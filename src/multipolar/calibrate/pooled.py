@@ -196,7 +196,9 @@ def add_standing(result: CalibrationResult, model: CompiledModel, until: int) ->
     if not model.enabled.get("russia_standing", False):
         return
     fit = fit_standing(model, until)
-    result.values.update({k: v for k, v in fit.values.items() if k in model.params})
+    fitted = {k: v for k, v in fit.values.items() if k in model.params}
+    result.values.update(fitted)
+    result.start_values.update({k: float(model.params[k].nominal) for k in fitted})
     result.extra = {**(result.extra or {}), "standing": fit.report()}
 
 
