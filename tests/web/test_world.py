@@ -74,6 +74,7 @@ def test_world_view_has_states_groups_and_observed(world_client: TestClient,
     sp = v["sphere"]["KAZ"]
     assert set(sp) == {"russia", "china", "west"}
     assert all(0 <= x <= 1 for pole in sp.values() for x in pole["median"])
+    assert set(v["sphere_channels"]["KAZ"]) == {"trade", "arms", "security", "investment"}
 
 
 def test_old_stored_view_is_rebuilt(world_client: TestClient, world_run: dict[str, Any],
@@ -110,6 +111,32 @@ def test_neighbourhood_view_is_not_a_world(client: TestClient,
     v = client.get(f"/api/runs/{shared_runs['ids'][0]}/view").json()
     assert v["kind"] == "neighbourhood" and "group_means" not in v
     assert "Belarus" in v["sphere"]
+
+
+def test_view_and_csv_carry_russias_share_per_channel(client: TestClient,
+                                                      shared_runs: dict[str, Any]) -> None:
+    """The state view's channels are the run summary's, year by year; the CSV has them too."""
+    rid = shared_runs["ids"][0]
+    v = client.get(f"/api/runs/{rid}/view").json()
+    summary = client.get(f"/api/runs/{rid}/download/summary.json").json()
+    ch = v["sphere_channels"]
+    assert set(ch) == set(summary["sphere_channels"]) and "Russia" not in ch
+    belarus = ch["Belarus"]
+    assert list(belarus) == ["trade", "arms", "security", "investment"]
+    for c, fan in belarus.items():
+        for t, y in enumerate(v["years"]):
+            want = summary["sphere_channels"]["Belarus"][str(y)][c]
+            assert [fan[q][t] for q in ("p05", "median", "p95")] == \
+                [pytest.approx(want[q], abs=6e-5) for q in ("p05", "median", "p95")]
+    end = len(v["years"]) - 1
+    assert len({round(fan["median"][end], 3) for fan in belarus.values()}) == 4
+    text = client.get(f"/api/runs/{rid}/download/sphere.csv").text
+    lines = text.splitlines()
+    assert lines[0] == "actor,share,year,p05,median,p95"
+    y = v["years"][end]
+    row = next(line for line in lines if line.startswith(f"Belarus,russia: arms,{y},"))
+    assert float(row.split(",")[4]) == pytest.approx(belarus["arms"]["median"][end], abs=1e-4)
+    assert any(line.startswith(f"Belarus,west (all channels),{y},") for line in lines)
 
 
 def test_scenario_info_labels_and_kind(client: TestClient) -> None:

@@ -135,6 +135,15 @@ def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
             expect(page.locator("#state-sphere .main-svg").first).to_be_visible()
             expect(page.locator("#state-detail")).to_contain_text("trade, arms, security")
             expect(page.locator("#state-channels")).to_contain_text("arms imports")
+            # Russia's share per channel: the run's medians, one line per channel
+            expect(page.locator("#state-sphere-channels .main-svg").first).to_be_visible()
+            drawn = page.evaluate("() => Object.fromEntries(document.getElementById("
+                                  "'state-sphere-channels').data.filter((t) => t.mode === "
+                                  "'lines' && t.name).map((t) => [t.name, t.y]))")
+            kept = page.evaluate(f"async () => (await (await fetch('/api/runs/{world_run['id']}"
+                                 "/view')).json()).sphere_channels.KAZ")
+            assert set(drawn) == {"trade", "arms", "security", "investment"}
+            assert all(drawn[c] == kept[c]["median"] for c in drawn)
             page.click("#world-map path[data-iso3=BRA] >> nth=0")
             expect(page.locator("#state-title")).to_contain_text("Brazil (BRA)")
             page.screenshot(path=str(shots / "world-state.png"), full_page=True)

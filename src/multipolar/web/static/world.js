@@ -199,8 +199,12 @@ function selectState(iso) {
       el("div", {}, el("div", { id: "state-fan", class: "chart" }), el("div", { class: "exports", "data-export": "state-fan" })),
       el("div", {}, el("div", { id: "state-sphere", class: "chart" }), el("div", { class: "exports", "data-export": "state-sphere" }),
         el("p", { class: "hint", text: "Shares of the state's sphere held by each pole: the channels trade, arms, security and investment " +
-          "weighted 0.4, 0.2, 0.25 and 0.15 (the assumption sphere_weights). The run summary keeps the weighted share per pole, not each channel." }),
-        channelTable(v, iso))));
+          "weighted 0.4, 0.2, 0.25 and 0.15 (the assumption sphere_weights)." }))),
+    el("div", { class: "two" },
+      el("div", {}, el("div", { id: "state-sphere-channels", class: "chart" }), el("div", { class: "exports", "data-export": "state-sphere-channels" }),
+        el("p", { class: "hint", text: "Russia's share of each channel on its own (median and 90% band of the simulated worlds); " +
+          "dots: the observed Russian share of the state's trade and arms imports (data, not the model)." })),
+      el("div", {}, channelTable(v, iso))));
   const fanTraces = bandTraces(v.years, v.alignment[iso], BLUE, "", { x: "x", y: "y" }, true, "s");
   if ((v.observed || {})[iso]) fanTraces.push({ x: v.years, y: v.observed[iso], type: "scatter", mode: "markers",
     marker: { color: "#b35806", size: 5 }, name: "observed (UN votes)", hovertemplate: "%{x} observed: %{y:.2f}<extra></extra>" });
@@ -231,7 +235,38 @@ function selectState(iso) {
   } else {
     $("state-sphere").replaceChildren(el("p", { class: "hint", text: "No sphere shares for this state in the run." }));
   }
+  channelChart(v, iso);
   renderExports(d);
+}
+
+const CHANNEL_STYLE = { trade: ["31,120,180", "solid"], arms: ["179,88,6", "dash"], security: ["84,39,136", "dot"], investment: ["27,120,55", "dashdot"] };
+
+// Russia's share of each channel of a state's sphere (the model), with the observed trade and arms shares
+function channelChart(v, iso) {
+  const sc = (v.sphere_channels || {})[iso];
+  if (!sc) {
+    $("state-sphere-channels").replaceChildren(el("p", { class: "hint",
+      text: "No shares per channel for this state in the run (runs made before they were kept have only the combined shares)." }));
+    return;
+  }
+  const tr = [];
+  for (const [c, [rgb, dash]] of Object.entries(CHANNEL_STYLE)) {
+    const f = sc[c];
+    if (!f) continue;
+    tr.push({ x: v.years.concat([...v.years].reverse()), y: f.p05.concat([...f.p95].reverse()), fill: "toself", type: "scatter",
+      mode: "lines", line: { width: 0 }, fillcolor: `rgba(${rgb},0.12)`, hoverinfo: "skip", showlegend: false });
+    tr.push({ x: v.years, y: f.median, type: "scatter", mode: "lines", line: { color: `rgb(${rgb})`, width: 2, dash },
+      name: c, hovertemplate: `%{x} ${c}: %{y:.2f}<extra></extra>` });
+  }
+  const c = (v.channels || {})[iso] || {};
+  if (c.trade) tr.push({ x: [c.trade.year], y: [c.trade.russia], type: "scatter", mode: "markers", marker: { color: `rgb(${CHANNEL_STYLE.trade[0]})`, size: 8, symbol: "circle" },
+    name: "observed trade", hovertemplate: "%{x} observed trade share with Russia: %{y:.2f}<extra></extra>" });
+  if (c.arms) tr.push({ x: [c.arms.years[1]], y: [c.arms.russia], type: "scatter", mode: "markers", marker: { color: `rgb(${CHANNEL_STYLE.arms[0]})`, size: 8, symbol: "diamond" },
+    name: `observed arms ${c.arms.years[0]}–${c.arms.years[1]}`, hovertemplate: "observed Russian share of arms imports: %{y:.2f}<extra></extra>" });
+  Plotly.react("state-sphere-channels", tr, { height: 360, margin: { l: 50, r: 10, t: 56, b: 40 },
+    title: { text: `${esc(nameOf(v, iso))}: Russia's share per channel (median, 90% band)`, font: { size: 13 }, x: 0.02 },
+    shapes: projShape(v), legend: { orientation: "h", y: -0.18 }, yaxis: { range: [0, 1], title: { text: "Russia's share of the channel" } },
+    xaxis: { tickformat: "d" } }, plotCfg("state-sphere-channels"));
 }
 
 // the observed channels of a state's sphere (data, not the model): trade and arms by pole
