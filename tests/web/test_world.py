@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
@@ -252,8 +253,8 @@ def test_coalition_cancel_discards(world_client: TestClient,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     gate = threading.Event()
 
-    def slow(settings: wc.CoalitionSettings) -> dict[str, Any]:
-        gate.wait(10)
+    def slow(settings: wc.CoalitionSettings, *hooks: Any) -> dict[str, Any]:
+        gate.wait(10)  # a forecast that never asks its cancel hook: its answer is dropped
         return {"event": {}, "totals": {}, "states": []}
 
     monkeypatch.setattr(wc, "run_forecast", slow)
@@ -269,6 +270,80 @@ def test_coalition_cancel_discards(world_client: TestClient,
     assert not (folder / f"{job['id']}.json").exists()
     again = world_client.post(f"/api/coalition/{job['id']}/cancel")
     assert again.status_code == 409
+
+
+def test_coalition_progress_is_a_fraction_that_grows_to_one(world_client: TestClient) -> None:
+    """Members simulated of all the job simulates (both forecasts of a what-if), with an ETA."""
+    body = {"target": "MDA", "year": 2024, "members": 300, "seed": 21,
+            "levers": [{"path": "russia_arms_deliveries", "value": 1.0, "year": 2020}]}
+    r = world_client.post("/api/coalition", json=body)
+    assert r.status_code == 202, r.text
+    job = r.json()
+    seen = [job["progress"]]
+    t0 = time.monotonic()
+    while job["status"] == "running":
+        assert time.monotonic() - t0 < 240, job
+        time.sleep(0.05)
+        job = world_client.get(f"/api/coalition/{job['id']}").json()
+        seen.append(job["progress"])
+    assert job["status"] == "complete", job
+    fractions = [p["fraction"] for p in seen]
+    assert all(a <= b for a, b in itertools.pairwise(fractions)), fractions
+    assert fractions[-1] == 1.0 and seen[-1]["percent"] == 100.0
+    assert seen[-1]["members_done"] == seen[-1]["members_total"] == 600  # two forecasts
+    running = [p for p in seen[:-1] if p["stage"] == "members" and 0 < p["fraction"] < 1]
+    assert running, seen  # caught on its way (20 chunks of 15 members per forecast)
+    for p in running:
+        assert p["percent"] == pytest.approx(100 * p["members_done"] / 600, abs=0.1)
+        assert p["eta_seconds"] is not None and p["eta_seconds"] >= 0
+    assert job["stopped"] is True
+
+
+def test_coalition_cancel_stops_the_computation_and_frees_the_worker(
+        world_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancelled after its first chunks: the rest never runs, the thread ends, nothing kept."""
+    from multipolar.votes import coalition as core
+
+    real = core._member_probs
+    ran: list[int] = []
+
+    def slow(start: int, stop: int, **kw: Any) -> Any:
+        ran.append(start)
+        time.sleep(0.2)  # a slow chunk, so that the cancel comes in the middle
+        return real(start, stop, **kw)
+
+    monkeypatch.setattr(core, "_member_probs", slow)
+    jobs: wc.CoalitionJobs = world_client.app.state.coalition  # type: ignore[attr-defined]
+    r = world_client.post("/api/coalition", json={"target": "GEO", "year": 2025,
+                                                  "members": 1000, "seed": 17})
+    job = r.json()
+    total_chunks = 1000 // 50
+    t0 = time.monotonic()
+    while job["progress"]["members_done"] < 50:  # the first chunk is done
+        assert time.monotonic() - t0 < 120 and job["status"] == "running", job
+        time.sleep(0.02)
+        job = world_client.get(f"/api/coalition/{job['id']}").json()
+    c = world_client.post(f"/api/coalition/{job['id']}/cancel")
+    assert c.status_code == 200 and c.json()["status"] == "cancelled"
+    thread = jobs.threads[job["id"]]
+    thread.join(10)
+    assert not thread.is_alive()  # the worker thread ended...
+    assert len(ran) < total_chunks // 2, ran  # ...well before the end: at the next chunk
+    after = world_client.get(f"/api/coalition/{job['id']}").json()
+    assert after["stopped"] is True and after["status"] == "cancelled"
+    assert after["progress"]["members_done"] == 50 * len(ran) < 1000
+    assert not jobs.active  # its place is free
+    folder = world_client.app.state.settings.runs_dir / "coalition"  # type: ignore[attr-defined]
+    assert not (folder / f"{job['id']}.json").exists()  # no half result
+    assert after["result"] is None
+    time.sleep(0.5)
+    assert len(ran) == after["progress"]["members_done"] // 50  # and nothing ran since
+    # the same question again is computed afresh, not answered from a half result
+    monkeypatch.setattr(core, "_member_probs", real)
+    again = _job(world_client, {"target": "GEO", "year": 2025, "members": 1000, "seed": 17},
+                 timeout=240)
+    assert again["status"] == "complete" and again["progress"]["fraction"] == 1.0
+    assert again["step"] != "from the store"
 
 
 @pytest.mark.parametrize("body,status,words", [

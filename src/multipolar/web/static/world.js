@@ -524,8 +524,21 @@ function pollCoalition() {
     let j;
     try { j = await api(`/api/coalition/${C.job.id}`); } catch (e) { $("coal-status").textContent = e.message; return; }
     C.job = j;
+    const p = j.progress || {};
+    const bar = $("coal-progress");
+    bar.value = p.fraction || 0;
+    bar.hidden = j.status !== "running";
+    const counted = `${(p.members_done || 0).toLocaleString()} of ${(p.members_total || 0).toLocaleString()} members`;
     if (j.status === "running") {
-      $("coal-status").textContent = `running (${j.step}), ${fmt(j.seconds, 1)} s — Cancel stops it`;
+      const left = p.eta_seconds === null || p.eta_seconds === undefined ? "" : `, about ${fmt(p.eta_seconds, 0)} s left`;
+      const what = p.stage === "members" ? `${fmt(p.percent, 0)}% (${counted}${left})` : `${p.stage} (${counted})`;
+      $("coal-status").textContent = `running, ${j.step}: ${what} — Cancel stops it`;
+      C.timer = setTimeout(tick, 300);
+      return;
+    }
+    if (j.status === "cancelled" && !j.stopped) {  // the computation stops at its next chunk
+      $("coal-status").textContent = `cancelled after ${counted}; stopping…`;
+      $("coal-cancel").hidden = true;
       C.timer = setTimeout(tick, 300);
       return;
     }
@@ -536,7 +549,8 @@ function pollCoalition() {
       showCoalition(j);
     } else {
       $("coal-status").className = j.status === "failed" ? "error" : "";
-      $("coal-status").textContent = j.status === "failed" ? `${j.error.message}${j.error.fix ? "\nfix: " + j.error.fix : ""}` : `forecast ${j.status}`;
+      $("coal-status").textContent = j.status === "failed" ? `${j.error.message}${j.error.fix ? "\nfix: " + j.error.fix : ""}` :
+        `forecast ${j.status}${j.status === "cancelled" ? ` after ${counted}: stopped, nothing kept` : ""}`;
     }
   };
   tick();
