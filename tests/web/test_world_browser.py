@@ -204,6 +204,19 @@ def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
                 expect(page.locator("#coal-status")).to_contain_text(
                     "not supported by this version")
             page.locator("#tab-coalition").screenshot(path=str(shots / "coalition-lever.png"))
+            if supports_levers:  # a long what-if: its progress in percent, then cancelled
+                page.fill("#coal-members", "5000")
+                page.fill("#coal-seed", "77")
+                page.click("#coal-run")
+                expect(page.locator("#coal-status")).to_contain_text(
+                    re.compile(r"\d+% \([\d,]+ of 10,000 members"), timeout=60_000)
+                expect(page.locator("#coal-progress")).to_be_visible()
+                page.locator("#tab-coalition").screenshot(path=str(shots / "coalition-progress.png"))
+                page.click("#coal-cancel")
+                expect(page.locator("#coal-status")).to_contain_text("stopped, nothing kept",
+                                                                     timeout=30_000)
+                expect(page.locator("#coal-run")).to_be_enabled()
+                expect(page.locator("#coal-progress")).to_be_hidden()
 
             # compare a neighbourhood run with the world run: the states both model
             page.click("button[data-tab=compare]")

@@ -197,20 +197,38 @@ class Job:
     """Members of the job's forecasts already finished (the current one's start)."""
     stopped: threading.Event = field(default_factory=threading.Event)
     """Set when the job's thread has ended (whatever its status)."""
+    member_seconds: float = 0.0
+    """Seconds spent simulating members so far (the preparation of each world left out)."""
+    _earlier: float = 0.0
+    _since: float | None = None
 
     def advance(self, stage: str, done: int, _members: int) -> None:
         """The forecast's progress hook: where the current forecast is."""
         self.stage = stage
         self.done = min(self.total, self.base_done + done) if self.total else done
+        if stage == "members":  # the library's STAGE_MEMBERS (not imported: start-up time)
+            now = time.monotonic()
+            if done == 0:
+                self._since = now
+            if self._since is not None:
+                self.member_seconds = self._earlier + now - self._since
 
-    def progress(self, elapsed: float) -> dict[str, Any]:
-        """Fraction of the members done, as a percentage too, and the time left (estimated)."""
+    def finish_forecast(self, members: int) -> None:
+        """One of the job's forecasts is done: its members count, its clock stops."""
+        self.base_done = self.done = min(self.total, self.base_done + members)
+        self._earlier, self._since = self.member_seconds, None
+
+    def progress(self) -> dict[str, Any]:
+        """Fraction of the members done, as a percentage too, and the time left (estimated).
+
+        The time left is the members still to simulate at the rate of those done so far.
+        """
         if self.status == "complete":
             fraction = 1.0
         else:
             fraction = self.done / self.total if self.total else 0.0
-        eta = (elapsed * (1.0 - fraction) / fraction
-               if self.status == "running" and 0.0 < fraction < 1.0 else None)
+        eta = (self.member_seconds / self.done * (self.total - self.done)
+               if self.status == "running" and 0 < self.done < self.total else None)
         return {"stage": self.stage if self.status == "running" else self.status,
                 "members_done": self.done, "members_total": self.total,
                 "fraction": round(fraction, 4), "percent": round(100.0 * fraction, 1),
@@ -220,7 +238,7 @@ class Job:
         """The job as the API returns it."""
         elapsed = self.seconds if self.seconds is not None else time.monotonic() - self.started
         return {"id": self.id, "status": self.status, "step": self.step,
-                "seconds": round(elapsed, 2), "progress": self.progress(elapsed),
+                "seconds": round(elapsed, 2), "progress": self.progress(),
                 "stopped": self.stopped.is_set() or self.status == "complete",
                 "settings": {**dataclasses.asdict(self.settings),
                              "sets": list(self.settings.sets), "event": self.settings.event},
@@ -304,7 +322,7 @@ class CoalitionJobs:
         if stored is not None:
             return stored
         result = run_forecast(settings, job.advance, job.cancelled.is_set)
-        job.base_done = job.done = min(job.total, job.base_done + settings.members)
+        job.finish_forecast(settings.members)
         return result
 
     def _work(self, job: Job) -> None:
