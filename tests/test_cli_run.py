@@ -236,6 +236,8 @@ def _rows(text: str, title: str) -> dict[str, list[str]]:
     rows: dict[str, list[str]] = {}
     last = None
     for line in text.split(title, 1)[1].splitlines():
+        if line.startswith("└"):  # the table's end: the next table is another's
+            break
         if not line.startswith("│"):
             continue
         cells = [c.strip() for c in line.strip("│").split("│")]
