@@ -316,6 +316,8 @@ class CoalitionJobs:
         done = [k for k, j in self.jobs.items() if j.status != "running"]
         for k in done[:max(0, len(self.jobs) - MAX_JOBS)]:
             del self.jobs[k]
+        for k in [k for k, t in self.threads.items() if k not in self.jobs and not t.is_alive()]:
+            del self.threads[k]
 
     def _answer(self, job: Job, settings: CoalitionSettings) -> dict[str, Any]:
         stored = self._stored(settings.key())
@@ -329,9 +331,10 @@ class CoalitionJobs:
         # lazy: keeps start-up fast (loads pandas, pyarrow)
         from multipolar.votes.coalition import Cancelled
 
-        parts = [job.settings] + ([job.settings.without_levers()] if job.settings.sets else [])
-        job.total = sum(p.members for p in parts if self._stored(p.key()) is None)
         try:
+            parts = [job.settings] + ([job.settings.without_levers()]
+                                      if job.settings.sets else [])
+            job.total = sum(p.members for p in parts if self._stored(p.key()) is None)
             job.step = "forecast with the levers" if job.settings.sets else "forecast"
             result = self._answer(job, job.settings)
             base = None
@@ -346,12 +349,15 @@ class CoalitionJobs:
             # lazy: the dashboard's modules import each other (a cycle to untie)
             from multipolar.web.runs import error_body
 
-            job.error, job.status = error_body(exc), "failed"
+            job.error = error_body(exc)
+            if not job.cancelled.is_set():
+                job.status = "failed"
         except Exception:  # never let a thread die silently; the job says so
             log.exception("coalition forecast %s failed", job.id)
             job.error = {"message": "internal error (see the server log)", "fix": None,
                          "problems": []}
-            job.status = "failed"
+            if not job.cancelled.is_set():
+                job.status = "failed"
         else:
             with self.lock:  # a cancel either comes before this (nothing is stored) or fails
                 if job.cancelled.is_set():
