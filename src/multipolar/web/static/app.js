@@ -374,6 +374,7 @@ function drawFan() {
   });
   for (let i = 0; i < actors.length; i++) layout[`xaxis${i ? i + 1 : ""}`].tickformat = "d";
   Plotly.react("fan-chart", traces, layout, plotCfg("fan-chart"));
+  drawSphereGrid(v, actors);
 }
 
 const REGION_Y = { eastern_europe: 4, baltic: 3, south_caucasus: 2, central_asia: 1 };

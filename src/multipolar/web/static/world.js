@@ -269,6 +269,41 @@ function channelChart(v, iso) {
     xaxis: { tickformat: "d" } }, plotCfg("state-sphere-channels"));
 }
 
+// the neighbourhood's Alignment tab: Russia's share per channel of each neighbour, in small panels
+function drawSphereGrid(v, actors) {
+  const shown = actors.filter((a) => (v.sphere_channels || {})[a]);
+  $("sphere-explain").hidden = !shown.length;
+  if (!shown.length) {
+    $("sphere-chart").replaceChildren(el("p", { class: "hint",
+      text: "No shares per channel in this run (runs made before they were kept have only the combined shares)." }));
+    return;
+  }
+  const layout = gridAxes(shown.length, 5, { range: [0, 1] });
+  const traces = [];
+  shown.forEach((a, i) => {
+    const s = i === 0 ? "" : String(i + 1);
+    const axis = { xaxis: `x${s}`, yaxis: `y${s}` };
+    const all = (v.sphere[a] || {}).russia;
+    if (all) {
+      traces.push({ x: v.years.concat([...v.years].reverse()), y: all.p05.concat([...all.p95].reverse()), fill: "toself", type: "scatter",
+        mode: "lines", line: { width: 0 }, fillcolor: "rgba(120,120,120,0.18)", hoverinfo: "skip", name: "all channels: 90% of worlds",
+        showlegend: i === 0, legendgroup: "all90", ...axis });
+      traces.push({ x: v.years, y: all.median, type: "scatter", mode: "lines", line: { color: "rgb(90,90,90)", width: 3 },
+        name: "all channels (weighted)", showlegend: i === 0, legendgroup: "all", hovertemplate: "%{x} all channels: %{y:.2f}<extra></extra>", ...axis });
+    }
+    for (const [c, [rgb, dash]] of Object.entries(CHANNEL_STYLE)) {
+      const f = v.sphere_channels[a][c];
+      if (!f) continue;
+      traces.push({ x: v.years, y: f.median, type: "scatter", mode: "lines", line: { color: `rgb(${rgb})`, width: 1.6, dash },
+        name: c, showlegend: i === 0, legendgroup: c, hovertemplate: `%{x} ${c}: %{y:.2f}<extra></extra>`, ...axis });
+    }
+    subplotTitle(layout, i, esc(a));
+  });
+  for (let i = 0; i < shown.length; i++) layout[`xaxis${i ? i + 1 : ""}`].tickformat = "d";
+  layout.title = { text: "Russia's share of each sphere, by channel (medians)", font: { size: 13 }, x: 0.01 };
+  Plotly.react("sphere-chart", traces, layout, plotCfg("sphere-chart"));
+}
+
 // the observed channels of a state's sphere (data, not the model): trade and arms by pole
 function channelTable(v, iso) {
   const c = (v.channels || {})[iso];
