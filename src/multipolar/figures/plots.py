@@ -371,6 +371,7 @@ def sphere_overview(summary: dict[str, Any], path: str | Path,
     table = summary["sphere"]
     channels = summary.get("sphere_channels", {})
     chosen = actors or [a for a in POST_SOVIET if a in table]
+    labelled: set[str] = set()  # each channel's line in the legend once
     n = len(chosen)
     cols = 5 if n > 8 else max(1, min(n, 4))
     rows = int(np.ceil(n / cols))
@@ -385,7 +386,8 @@ def sphere_overview(summary: dict[str, Any], path: str | Path,
                      labels=[p.capitalize() if i == 0 else "_" for p in _POLE_COLOURS])
         for k, (c, table_c) in enumerate(_channel_series(channels.get(actor), years)):
             ax.plot(years, table_c, color="black", lw=0.9, ls=_CHANNEL_DASHES[k % 4],
-                    label=f"Russia: {c}" if i == 0 else "_")
+                    label=f"Russia: {c}" if c not in labelled else "_")
+            labelled.add(c)
         mark_projection(ax, summary, label=i == 0, over=True)
         ax.set_ylim(0, 1)
         ax.set_title(actor, fontsize=9)
@@ -393,6 +395,11 @@ def sphere_overview(summary: dict[str, Any], path: str | Path,
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
+    for ax in axes.flat[1:]:  # the channels' lines may first appear in a later panel
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
     if "projected" in labels:  # the veil is white: show it as it looks over a colour
         from matplotlib.patches import Patch
 
