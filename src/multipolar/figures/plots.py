@@ -406,7 +406,7 @@ def sphere_overview(summary: dict[str, Any], path: str | Path,
         handles[labels.index("projected")] = Patch(facecolor="0.6", edgecolor="white",
                                                    hatch="//", lw=0)
     fig.legend(handles, labels, loc="lower right", fontsize=7, frameon=False,
-               ncol=5 if len(labels) <= 5 else 4)
+               ncol=5 if len(labels) <= 5 else 2)
     fig.suptitle(title or f"Whose sphere (median shares of trade, arms, security, investment; "
                  f"lines: Russia's share per channel): "
                  f"{summary['members']} members, seed {summary.get('seed')}", fontsize=10)
