@@ -292,7 +292,7 @@ def test_coalition_progress_is_a_fraction_that_grows_to_one(world_client: TestCl
     assert fractions[-1] == 1.0 and seen[-1]["percent"] == 100.0
     assert seen[-1]["members_done"] == seen[-1]["members_total"] == 600  # two forecasts
     running = [p for p in seen[:-1] if p["stage"] == "members" and 0 < p["fraction"] < 1]
-    assert running, seen  # caught on its way (20 chunks of 15 members per forecast)
+    assert running, seen  # caught on its way (6 chunks of 50 members per forecast)
     for p in running:
         assert p["percent"] == pytest.approx(100 * p["members_done"] / 600, abs=0.1)
         assert p["eta_seconds"] is not None and p["eta_seconds"] >= 0
