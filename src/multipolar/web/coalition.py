@@ -38,6 +38,9 @@ from typing import Any
 
 from multipolar.core.errors import InputError, MultipolarError
 from multipolar.core.jsonutil import jsonable
+from multipolar.web.backend import check_scenario_name, scenario_info
+from multipolar.web.runs import Conflict, NotFound, atomic_write, error_body
+from multipolar.web.world import world_meta
 
 log = logging.getLogger("multipolar.web")
 
@@ -271,9 +274,6 @@ class CoalitionJobs:
         return obj if isinstance(obj, dict) else None
 
     def _store(self, key: str, result: dict[str, Any]) -> None:
-        # lazy: the dashboard's modules import each other (a cycle to untie)
-        from multipolar.web.runs import atomic_write
-
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             atomic_write(self.folder / f"{key}.json",
@@ -346,8 +346,6 @@ class CoalitionJobs:
                      job.done, job.total)
             return
         except MultipolarError as exc:
-            # lazy: the dashboard's modules import each other (a cycle to untie)
-            from multipolar.web.runs import error_body
 
             job.error = error_body(exc)
             if not job.cancelled.is_set():
@@ -375,9 +373,6 @@ class CoalitionJobs:
 
     def get(self, key: str) -> dict[str, Any]:
         """A job by id; :class:`~multipolar.web.runs.NotFound` if unknown."""
-        # lazy: the dashboard's modules import each other (a cycle to untie)
-        from multipolar.web.runs import NotFound
-
         with self.lock:
             job = self.jobs.get(key)
         if job is None:
@@ -387,9 +382,6 @@ class CoalitionJobs:
 
     def cancel(self, key: str) -> dict[str, Any]:
         """Cancel a running job: it stops at its next chunk of members, nothing is stored."""
-        # lazy: the dashboard's modules import each other (a cycle to untie)
-        from multipolar.web.runs import Conflict, NotFound
-
         with self.lock:
             job = self.jobs.get(key)
             if job is None:
@@ -408,9 +400,6 @@ def run_checks(settings: CoalitionSettings) -> None:
     # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import parse_event, plan_vote, scenario_groups, state_names
 
-    # lazy: the dashboard's modules import each other (a cycle to untie)
-    from multipolar.web.backend import check_scenario_name
-
     check_scenario_name(settings.scenario)
     refuse_unsupported(settings)
     groups, _ = scenario_groups(settings.scenario)
@@ -418,3 +407,28 @@ def run_checks(settings: CoalitionSettings) -> None:
     event = parse_event(settings.event, set(groups), state_names(world))
     plan_vote([event], settings.resolution, settings.vote_year, int(model.meta["until"]),
               settings.hindsight)
+
+
+@lru_cache(maxsize=4)
+def coalition_options(scenario: str) -> dict[str, Any]:
+    """What a coalition question may choose for ``scenario`` (states, kinds, overlays)."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
+    from multipolar.votes.records import DEFAULT_RESOLUTION, RESOLUTIONS
+
+    meta = world_meta(scenario)
+    if meta is None:
+        raise InputError(f"scenario {scenario} has no actor_sets; the coalition forecast needs "
+                         "every UN member state", field="scenario",
+                         fix="use the bundled scenario russia-world")
+    info = scenario_info(scenario)
+    return {"scenario": scenario,
+            "kinds": [{"name": k, "resolution": v} for k, v in DEFAULT_RESOLUTION.items()],
+            "resolutions": list(RESOLUTIONS),
+            "states": sorted(({"iso3": k, "name": v, "group": meta["groups"].get(k)}
+                              for k, v in meta["names"].items() if k != "RUS"),
+                             key=lambda r: r["name"]),
+            "groups": meta["group_labels"],
+            "perspectives": info["perspectives"], "hypotheses": info["hypotheses"],
+            "parameters": info["parameters"], "levers": info["levers"],
+            "observed_until": info["time"]["observed_until"],
+            "supported": sorted(accepted()), "optional": list(OPTIONAL)}
