@@ -73,6 +73,16 @@ def test_drop_leading_zeros_keeps_everything_from_the_first_positive(vals: dict[
     assert all(v != 0 for y, v in out.items() if y < pos[0])
 
 
+@given(st.dictionaries(st.integers(1990, 2020), st.floats(0, 1), max_size=12),
+       st.integers(1990, 2020), st.dictionaries(st.integers(1990, 2020), st.floats(0, 1)))
+def test_what_is_kept_up_to_until_ignores_later_years(vals: dict[int, float], until: int,
+                                                      later: dict[int, float]) -> None:
+    changed = {**vals, **{y: v for y, v in later.items() if y > until}}
+    a = {y: v for y, v in drop_leading_zeros(vals, until).items() if y <= until}
+    b = {y: v for y, v in drop_leading_zeros(changed, until).items() if y <= until}
+    assert a == b
+
+
 def test_a_wrong_leading_zeros_value_is_a_located_error() -> None:
     path = "src/multipolar/scenarios/russia-neighbourhood/scenario.yaml"
     text = open(path, encoding="utf-8").read()
