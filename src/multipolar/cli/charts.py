@@ -81,6 +81,8 @@ def draw(summary: dict[str, Any], folder: Path, observed: dict[str, dict[int, fl
 
 NOT_DRAWN = ("means", "memberships", "russia")
 """Summary entries no chart reads (a world summary's ``means`` alone pickle to 0.5 MB)."""
+SPHERE_ENTRIES = ("sphere", "sphere_channels")
+"""Summary entries only the sphere overview reads."""
 
 
 def job_payload(summary: dict[str, Any], observed: dict[str, dict[int, float]], job: Job
@@ -89,12 +91,12 @@ def job_payload(summary: dict[str, Any], observed: dict[str, dict[int, float]], 
 
     Every job used to receive the whole summary (a world run's pickles to 2.9 MB, 0.08 s to
     unpickle in each of six jobs); a batch of fan charts needs only its actors' alignment and
-    observations, the sphere overview the ``sphere`` entry, the map every actor's alignment.
+    observations, the sphere overview the ``sphere`` entries, the map every actor's alignment.
     The charts are the same: each reads nothing else (tested, PNG against PNG).
     """
     kind, actors = job
     part = {k: v for k, v in summary.items()
-            if k not in NOT_DRAWN and (k != "sphere" or kind == "sphere")}
+            if k not in NOT_DRAWN and (k not in SPHERE_ENTRIES or kind == "sphere")}
     if actors:  # a batch of fans, or the overview of a chosen few
         table = summary.get("alignment", {})
         part["alignment"] = {a: table[a] for a in actors if a in table}

@@ -342,7 +342,7 @@ def _scenario_meta(name: str | None) -> tuple[dict[str, str], dict[str, str], in
             info["time"]["observed_until"])
 
 
-VIEW_VERSION = 3
+VIEW_VERSION = 4
 """Version of the view JSON; a stored view of an older version is rebuilt when read."""
 
 
@@ -362,6 +362,7 @@ def build_view(summary: dict[str, Any], scenario: str | None) -> dict[str, Any]:
                 for a in actors if a in obs}
     mem = summary.get("memberships", {})
     sphere = summary.get("sphere", {})
+    channels = summary.get("sphere_channels", {})  # runs made before it have none
     view: dict[str, Any] = {
         "version": VIEW_VERSION,
         "kind": "neighbourhood",
@@ -384,6 +385,10 @@ def build_view(summary: dict[str, Any], scenario: str | None) -> dict[str, Any]:
                               for q in ("p05", "median", "p95")}
                        for pole in ("russia", "china", "west")}
                    for a in actors if a in sphere},
+        "sphere_channels": {a: {c: {q: [_clean(channels[a][y][c][q]) for y in ys]
+                                    for q in ("p05", "median", "p95")}
+                                for c in channels[a][ys[0]]}
+                            for a in actors if a in channels},
     }
     view["russia_constant"] = [k for k, f in view["russia"].items() if _flat(f)]
     # lazy: the dashboard's modules import each other (a cycle to untie)
@@ -465,7 +470,10 @@ def coalition_options(scenario: str) -> dict[str, Any]:
 
 
 def csv_exports(view: dict[str, Any]) -> dict[str, str]:
-    """CSV texts of a run: alignment quantiles, membership probabilities, Russia's outcomes."""
+    """CSV texts of a run: alignment, memberships, Russia's outcomes and the sphere shares.
+
+    ``sphere.csv`` holds each pole's combined share and Russia's share per channel.
+    """
     years = view["years"]
 
     def num(x: float | None) -> str:
@@ -487,8 +495,15 @@ def csv_exports(view: dict[str, Any]) -> dict[str, str]:
         core += [",".join([_csv(k), str(y)] + [num(fan[q][t]) for q in
                                                ("p05", "p25", "median", "p75", "p95")])
                  for t, y in enumerate(years)]
+    sph = ["actor,share,year,p05,median,p95"]
+    for entry, label in (("sphere", "{} (all channels)"), ("sphere_channels", "russia: {}")):
+        for a, table in view.get(entry, {}).items():
+            for k, fan in table.items():
+                sph += [",".join([_csv(a), _csv(label.format(k)), str(y)]
+                                 + [num(fan[q][t]) for q in ("p05", "median", "p95")])
+                        for t, y in enumerate(years)]
     return {"alignment.csv": "\n".join(lines) + "\n", "memberships.csv": "\n".join(mem) + "\n",
-            "russia.csv": "\n".join(core) + "\n"}
+            "russia.csv": "\n".join(core) + "\n", "sphere.csv": "\n".join(sph) + "\n"}
 
 
 def _csv(s: str) -> str:

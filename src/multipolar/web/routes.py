@@ -261,7 +261,7 @@ async def view(manager: ManagerDep, run_id: RunId) -> Response:
                  response_class=Response)
 async def download(manager: ManagerDep, settings: SettingsDep, run_id: RunId,
                    name: Download) -> Response:
-    """Results as CSV (alignment, memberships, Russia), JSON summary, Parquet, or report."""
+    """Results as CSV (alignment, memberships, Russia, spheres), JSON summary, Parquet, report."""
     fname = name.value
     disp = {"Content-Disposition": f'attachment; filename="{run_id}-{fname}"'}
     if fname.endswith(".csv"):
