@@ -93,7 +93,8 @@ def calibrate(
     set_: Sets = None,
     starts: int = typer.Option(1, "--starts",
                                help="Searches from this many starting points (parallel "
-                                    "restarts on --executor; history and world fits)."),
+                                    "restarts on --executor; forecast, history and world "
+                                    "fits)."),
     executor: Executor = "local",
     workers: Workers = None,
     scheduler: Scheduler = None,
@@ -135,10 +136,10 @@ def calibrate(
         if objective not in ("forecast", "history", "memberships"):
             raise InputError(f"unknown objective '{objective}'", field="--objective",
                              fix="choose forecast, history or memberships")
-        if starts != 1 and objective != "history":
-            raise InputError(f"--starts applies to the history and world fits, not the "
-                             f"{objective} objective", field="--starts",
-                             fix="add --objective history, or drop --starts")
+        if starts != 1 and objective == "memberships":
+            raise InputError("--starts applies to the forecast, history and world fits, not "
+                             "the memberships objective", field="--starts",
+                             fix="add --objective forecast or history, or drop --starts")
         if objective == "memberships":
             _calibrate_memberships(scenario, until, set_, perspective, hypothesis, out_file,
                                    json_)
@@ -150,12 +151,14 @@ def calibrate(
         if until is None:
             until = pnl.last_year()
         with Bar(not quiet and not json_, transient=True) as bar:
-            progress = bar.evaluations("calibrating", maxiter)
+            progress = bar.evaluations("calibrating", maxiter * starts)
             if objective == "forecast":
                 spec = CalibrationSpec(scenario, until=until, members=members, seed=seed,
                                        maxiter=maxiter, sets=set_, perspective=perspective,
                                        hypothesis=hypothesis, anchor=None)
-                result, model = calibrate_forecast(spec, pnl, progress=progress)
+                with ev:  # one Dask client (or cluster) for the origins and the searches
+                    result, model = calibrate_forecast(spec, pnl, progress=progress,
+                                                       starts=starts, evaluator=ev)
             else:
                 loaded = load_for_origin(scenario, until, sets=set_, perspective=perspective,
                                          hypothesis=hypothesis)
