@@ -63,8 +63,6 @@ METHODS = ("model", *BASELINES)
 """Methods scored, in the order the tables show them."""
 BASELINE_MEMBERS = 1000
 """Members each baseline's error ensemble is resampled to (evenly spaced quantiles)."""
-BOUND_TOLERANCE = 1e-3
-"""A fitted value within this share of its search range of a bound is reported at the bound."""
 
 
 def group_labels(scenario: str | Path) -> dict[str, str]:
@@ -194,24 +192,20 @@ def calibrate_origin(scenario: str, origin: int, *, members: int, maxiter: int, 
                      sets: list[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The pooled fit through ``origin``: the overrides and a summary (values at a bound named).
 
-    A value within :data:`BOUND_TOLERANCE` of its search range's end is listed under
-    ``at_bound``: the bound decided it, not the data.
+    A value within :data:`multipolar.calibrate.identify.BOUND_TOLERANCE` of its declared
+    search range's end is listed under ``at_bound``: the bound decided it, not the data.
     """
     import yaml
 
-    from multipolar.calibrate.pooled import POOLED_PARAMETERS, calibrate_pooled, pooled_yaml
+    from multipolar.calibrate.identify import at_bound as bound_of
+    from multipolar.calibrate.pooled import calibrate_pooled, pooled_parameters, pooled_yaml
 
     result, model = calibrate_pooled(scenario, until=origin, members=members, seed=seed,
                                      maxiter=maxiter, sets=sets)
     doc = yaml.safe_load(pooled_yaml(result, model))
-    at_bound = {}
-    for k, v in result.values.items():
-        lo, hi = POOLED_PARAMETERS.get(k, (-math.inf, math.inf))
-        tol = BOUND_TOLERANCE * (hi - lo) if math.isfinite(hi - lo) else 0.0
-        if v <= lo + tol:
-            at_bound[k] = "lower"
-        elif v >= hi - tol:
-            at_bound[k] = "upper"
+    ranges = pooled_parameters()
+    at_bound = {k: side for k, v in result.values.items()
+                if (side := bound_of(v, *ranges[k])) is not None}
     info = {"origin": origin, "start_mae": result.start_mae, "mae": result.mae,
             "evaluations": result.evaluations, "seconds": round(result.seconds, 1),
             "values": dict(result.values), "at_bound": at_bound}
