@@ -112,7 +112,6 @@ def test_a_fit_sees_only_the_uses_of_force_up_to_its_year() -> None:
 
 def test_the_china_hypothesis_fits_the_cover_with_either_sign_open() -> None:
     from multipolar.calibrate.pooled import HYPOTHESIS_PARAMETERS, POOLED_PARAMETERS, pooled_free
-
     from multipolar.scenario import load_scenario
 
     assert HYPOTHESIS_PARAMETERS["china_votes_with_russia"] == ("china_backing.cover",)

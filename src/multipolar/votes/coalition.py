@@ -437,9 +437,10 @@ def vote_probs(model: VoteModel, xs: np.ndarray, keys: np.ndarray, year: int, kn
     """Members' outcome probabilities ``(members, states, 4)`` for design rows ``xs``.
 
     Each member draws the coefficients and (``vote_level``) the level of this vote: a shift of
-    every state's scores with the spread of past votes around their kind (``known``: the kind
-    has past votes and ``xs`` carries its indicator), else the mean kind effect plus a draw
-    with the kinds' spread as well (``xs`` without kind indicators).
+    every state's scores with the spread of past votes around the forecasts made before them
+    (``known``: the kind has past votes and ``xs`` carries its indicator), else the mean kind
+    effect plus a draw with the spread of votes of kinds new when they were cast (``xs``
+    without kind indicators; :func:`multipolar.votes.levels.forward_levels`).
     """
     coefs = draw_coefs(model, rng.normal(keys, _STREAM_COEF, year, model.coef.size))
     z = (xs - model.mean) / model.scale
@@ -449,10 +450,15 @@ def vote_probs(model: VoteModel, xs: np.ndarray, keys: np.ndarray, year: int, kn
     shock = rng.normal(keys, _STREAM_EVENT, year, 3)
     if known:
         scores += (shock @ root(cov).T)[:, None, :]
-    else:  # no past vote of this kind: the mean kind effect and the kinds' spread
+    else:  # no past vote of this kind: the mean kind effect and the new kinds' spread
         _, krows = kind_rows(model)
         centre = coefs[:, krows, :].mean(axis=1) if krows else np.zeros((len(keys), 3))
-        both = cov + covariance(lv, "kind")
+        if not vote_level:
+            both = covariance(lv, "kind")
+        elif "new_kind_cov" in lv:  # learned from votes of kinds new when they were cast
+            both = covariance(lv, "new_kind")
+        else:  # a file from before the forward spreads
+            both = cov + covariance(lv, "kind")
         scores += (centre + shock @ root(both).T)[:, None, :]
     full = np.concatenate([np.zeros((*scores.shape[:2], 1)), scores], axis=-1)
     full -= full.max(axis=-1, keepdims=True)
