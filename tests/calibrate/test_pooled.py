@@ -216,7 +216,7 @@ def test_cli_prints_the_identification_table_and_its_json(tmp_path: Path) -> Non
     assert near["status"] == "not identified" and len(near["profile"]) >= 3
     table = CliRunner().invoke(app, args)
     assert table.exit_code == 0, table.output
-    assert "identification" in table.output and "no: flat" in table.output
+    assert "identification" in table.output and "no (flat)" in table.output
     off = CliRunner().invoke(app, [*args, "--json", "--profile", "off"])
     assert json.loads(off.output)["identification"] is None
     bad = CliRunner().invoke(app, [*args, "--profile", "bayes"])
