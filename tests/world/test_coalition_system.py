@@ -278,3 +278,18 @@ def test_forecast_from_a_2013_fit_reads_nothing_later(world, groups):
     b = coalition_forecast(settings, world=changed, model=model)
     assert a == b
     assert a["world"]["simulated"] and a["world"]["origin"] == 2013
+
+
+def test_a_file_without_spreads_gets_the_forward_ones(world, groups, model):
+    """An older calibration file without ``levels``: the forecast computes them from its votes
+    the same way ``calibrate-coalition`` does (forward errors), not the in-sample way."""
+    import copy
+
+    from multipolar.votes.coalition import _levels
+
+    old = copy.deepcopy(model)
+    del old.meta["levels"]
+    got = _levels(world, old, groups)
+    assert got["method"] == "forward"
+    assert np.allclose(got["vote_cov"], model.meta["levels"]["vote_cov"])
+    assert np.allclose(got["new_kind_cov"], model.meta["levels"]["new_kind_cov"])

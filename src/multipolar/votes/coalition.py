@@ -50,8 +50,14 @@ from multipolar.core.errors import InputError, MultipolarError
 from multipolar.data.global_tables import WorldData, global_dir, load_world
 from multipolar.datasets.follow import follow_data
 from multipolar.votes.features import BOUNDED, CONTINUOUS, drift_sd, feature_panel
-from multipolar.votes.fitting import RECORD, design, record_shares, training_rows
-from multipolar.votes.levels import covariance, kind_rows, level_spreads, root
+from multipolar.votes.fitting import (
+    RECORD,
+    design,
+    forward_shifts,
+    record_shares,
+    training_rows,
+)
+from multipolar.votes.levels import covariance, forward_levels, kind_rows, level_spreads, root
 from multipolar.votes.records import (
     CLASSES,
     DEFAULT_RESOLUTION,
@@ -474,7 +480,11 @@ def _kind_known(model: VoteModel, vote: Vote) -> bool:
 
 
 def _levels(world: WorldData, model: VoteModel, groups: dict[str, str]) -> dict[str, Any]:
-    """The model's vote- and kind-level spreads (computed from its votes if the file lacks them)."""
+    """The model's vote- and kind-level spreads.
+
+    Computed from its votes if the file lacks them: the forward spreads of
+    :func:`multipolar.votes.levels.forward_levels`.
+    """
     if "levels" not in model.meta:
         cut = world.until(int(model.meta["until"]))
         x, rows, names = training_rows(cut, groups,
@@ -483,7 +493,8 @@ def _levels(world: WorldData, model: VoteModel, groups: dict[str, str]) -> dict[
             raise InputError("the calibration file was fitted with other inputs or groups",
                              field="--calibration",
                              fix="re-fit it with `multipolar calibrate-coalition`")
-        model.meta["levels"] = level_spreads(model, x, rows)
+        model.meta["levels"] = forward_levels(level_spreads(model, x, rows),
+                                              forward_shifts(x, rows, names))
     return dict(model.meta["levels"])
 
 
