@@ -107,3 +107,11 @@ def _data(name: str) -> str:
     from importlib.resources import files
 
     return str(files("multipolar.data") / name)
+
+
+def test_leading_zeros_are_judged_on_the_years_up_to_the_cut() -> None:
+    """Whether a zero up to the last observed year is a gap must not depend on later data."""
+    series = {1992: 0.0, 1993: 0.0, 2009: 0.0, 2012: 0.4}
+    assert drop_leading_zeros(series) == {2012: 0.4}
+    assert drop_leading_zeros(series, until=2010) == series  # no positive value up to 2010
+    assert drop_leading_zeros(series, until=2012) == {2012: 0.4}

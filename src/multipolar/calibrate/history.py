@@ -20,6 +20,7 @@ Depends on NumPy, SciPy, PyYAML and the model API.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -269,7 +270,7 @@ def calibrate(
     if starts < 1:
         raise InputError(f"--starts {starts} is below 1", field="--starts",
                          fix="pass --starts 1 (one search) or more (parallel restarts)")
-    fit = _Fit(model, obs, names, lo, hi, members, seed)
+    fit = HistoryObjective(model, obs, names, lo, hi, members, seed)
 
     t0 = time.perf_counter()
     start_mae = _finite_or_penalty(fit.mae(x0))
@@ -315,7 +316,7 @@ def start_point(seed: int, k: int, lo: np.ndarray, hi: np.ndarray) -> np.ndarray
 
 
 @dataclass
-class _Fit:
+class HistoryObjective:
     """The history objective: one compiled model, its observations, common random numbers."""
 
     model: CompiledModel
@@ -332,6 +333,10 @@ class _Fit:
                 for k, v in zip(self.names, theta, strict=True)}
         res = simulate(self.model, self.seed, 0, self.members, params=over)
         return np.median(res.actor_outcomes["alignment"], axis=0)
+
+    def reseeded(self, seed: int) -> HistoryObjective:
+        """The same objective with the ensemble of ``seed`` (for its Monte Carlo noise)."""
+        return dataclasses.replace(self, seed=seed)
 
     def mae(self, theta: np.ndarray) -> float:
         """The objective at ``theta`` (clipped into the bounds)."""
@@ -358,7 +363,7 @@ def _offset(progress: Callable[[int, float], None] | None, before: list[float]
     return report
 
 
-def _search(x0: np.ndarray, *, fit: _Fit, maxiter: int, restarts: int, score: bool,
+def _search(x0: np.ndarray, *, fit: HistoryObjective, maxiter: int, restarts: int, score: bool,
             progress: Callable[[int, float], None] | None = None
             ) -> tuple[np.ndarray, float, list[float]]:
     """Bounded Nelder-Mead from ``x0``, restarted ``restarts`` times from its best point.
@@ -386,7 +391,7 @@ def _search(x0: np.ndarray, *, fit: _Fit, maxiter: int, restarts: int, score: bo
     return best, value, history
 
 
-def _map_searches(fit: _Fit, points: list[np.ndarray], maxiter: int, restarts: int,
+def _map_searches(fit: HistoryObjective, points: list[np.ndarray], maxiter: int, restarts: int,
                   evaluator: Any, progress: Callable[[int, float], None] | None
                   ) -> list[tuple[np.ndarray, float, list[float]]]:
     """One search per starting point, mapped over ``evaluator`` (results in start order)."""
