@@ -17,7 +17,7 @@ drifts fitted the world back-test's forecasts of Russia's own position from the 
 carried the 1990s realignment forward (docs/explanation/world.md).
 
 Each estimate comes with its standard error and is clipped to the parameter's declared
-``pooled`` search range (one home); a value at a bound is reported as decided by it.
+``standing`` search range (one home); a value at a bound is reported as decided by it.
 Depends on NumPy and the model's declarations.
 """
 
@@ -42,9 +42,9 @@ PARAMS = tuple(f"{RussiaStanding.name}.{q}" for q in ("isolation", "russia_noise
 DRIFTS = tuple(f"{RussiaStanding.name}.{q}" for q in ("russia_drift", "us_drift"))
 """The drifts it reports (estimate and standard error) but leaves at 0."""
 
-STANDING_PARAMETERS: dict[str, tuple[float, float]] = search_ranges("pooled", PARAMS)
-"""The parameters this fit sets with their declared ``pooled`` ranges (estimates are clipped
-to them)."""
+STANDING_PARAMETERS: dict[str, tuple[float, float]] = search_ranges("standing", PARAMS)
+"""The parameters this fit sets with their declared ``standing`` ranges (estimates are clipped
+to them; the pooled optimiser, which reads the ``pooled`` ranges, leaves them alone)."""
 
 
 @dataclass

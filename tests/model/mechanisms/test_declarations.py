@@ -337,7 +337,8 @@ def test_search_ranges_are_declared_within_the_bounds_and_every_fit_reads_them()
     with_search = {k: p for k, p in declared.items() if p.search}
     assert set(FREE_PARAMETERS) | set(POOLED_PARAMETERS) | set(STANDING_PARAMETERS) == \
         set(with_search)
-    assert STANDING_PARAMETERS == {k: declared[k].search["pooled"] for k in STANDING_PARAMETERS}
+    assert STANDING_PARAMETERS == {k: declared[k].search["standing"]
+                                   for k in STANDING_PARAMETERS}
     for path, p in with_search.items():
         assert set(p.search) <= set(FITS), path
         for lo, hi in p.search.values():

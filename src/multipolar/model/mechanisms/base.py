@@ -41,10 +41,11 @@ if TYPE_CHECKING:
     from multipolar.model.state import ParamView, StartContext, State, StepContext
 
 
-FITS = ("history", "pooled")
+FITS = ("history", "pooled", "standing")
 """The fits that search a parameter's range: ``history`` (one scenario on its own history,
-:mod:`multipolar.calibrate.history`) and ``pooled`` (the pooled world fit,
-:mod:`multipolar.calibrate.pooled`)."""
+:mod:`multipolar.calibrate.history`), ``pooled`` (the pooled world fit,
+:mod:`multipolar.calibrate.pooled`) and ``standing`` (the closed-form fit of Russia's and the
+US's own positions that the pooled calibration runs, :mod:`multipolar.calibrate.standing`)."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ class Param:
     ``bounds`` are the values the parameter may take at all; ``search`` the range each fit
     (:data:`FITS`) searches, within the bounds. Every fit reads its range here (one home):
     a lower end above zero keeps a mechanism the seeds describe switched on, so that a fit
-    chooses how strong it is, not whether it acts.
+    chooses how strong it is, not whether it acts. A parameter with a ``pooled`` range is
+    fitted by the pooled world fit; one with a ``hypothesis`` (a named rival to the seeds,
+    whose default keeps it off) only when that hypothesis is on.
     """
 
     name: str
@@ -63,6 +66,7 @@ class Param:
     unit: str = "-"
     bounds: tuple[float, float] | None = None
     search: dict[str, tuple[float, float]] = field(default_factory=dict, compare=False)
+    hypothesis: str | None = field(default=None, compare=False)
 
 
 INF = float("inf")

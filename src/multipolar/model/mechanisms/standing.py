@@ -74,7 +74,7 @@ class RussiaStanding(Mechanism):
         Param("isolation", 0.15, "move of Russia's ideal point away from the West (or the "
               "Assembly's centre, from_assembly) in a year with a use of force (default: "
               "assumption, about one sd of Russia's yearly moves in the record to 2019, 0.17)",
-              "ideal-point units", (-2.0, 2.0), search={"pooled": (0.02, 1.0)}),
+              "ideal-point units", (-2.0, 2.0), search={"standing": (0.02, 1.0)}),
         Param("from_assembly", 0.0, "what a breach isolates Russia from: 0 the West (the US's "
               "ideal point, seed 002), 1 the Assembly's centre (the median ideal point)", "-",
               (0.0, 1.0)),
@@ -83,12 +83,12 @@ class RussiaStanding(Mechanism):
               "ideal-point units per year", (-1.0, 1.0)),
         Param("russia_noise", 0.1, "sd of Russia's yearly ideal-point shocks (pooled "
               "calibration)", "ideal-point units", (0.0, 1.0),
-              search={"pooled": (0.0, 0.5)}),
+              search={"standing": (0.0, 0.5)}),
         Param("us_drift", 0.0, "yearly drift of the US's ideal point (0: a random walk, as "
               "russia_drift)", "ideal-point units per year", (-1.0, 1.0)),
         Param("us_noise", 0.1, "sd of the US's yearly ideal-point shocks (pooled "
               "calibration)", "ideal-point units", (0.0, 1.0),
-              search={"pooled": (0.0, 0.5)}),
+              search={"standing": (0.0, 0.5)}),
         Param("min_span", 0.5, "smallest distance of the US above Russia on the data's scale",
               "ideal-point units", (0.01, 5.0)),
     )
