@@ -255,7 +255,8 @@ def identify_pooled(result: CalibrationResult, model: CompiledModel, *,
     random numbers), so the profile passes through the fitted MAE;
     :mod:`multipolar.calibrate.identify` says how the profiles are read.
     """
-    names = list(result.values)
+    ranges = pooled_parameters()  # the closed-form standing fit's values are not profiled
+    names = [k for k in result.values if k in ranges]
     free = search_ranges("pooled", names)
     fit = HistoryObjective(model, model_observations(result.until)(model), names,
                            np.array([free[k][0] for k in names]),
