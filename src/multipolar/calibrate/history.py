@@ -41,6 +41,7 @@ from multipolar.forecast.origin import (
     prepare_model,
 )
 from multipolar.forecast.stacking import StackRecords
+from multipolar.model.anchor import anchor_grid
 from multipolar.model.compile import CompiledModel, ParamSpec, compile_model
 from multipolar.model.engine import simulate
 from multipolar.model.mechanisms import search_ranges
@@ -471,9 +472,10 @@ FORECAST_HORIZON = 6
 ALPHA_GRID = (1.0, 0.85, 0.7, 0.55)
 """Smoothing weights tried for the state estimate at the forecast origin."""
 
-ANCHOR_GRID = (0.0, 1.0)
-"""Anchors tried when ``calibrate_forecast(anchor=None)``: none, or the full gap (the model's
-target put at the observed state, so it moves only by what the mechanisms change)."""
+ANCHOR_GRID = anchor_grid()
+"""Anchors tried when ``calibrate_forecast(anchor=None)``: evenly spaced strengths of the
+declared search range of :data:`multipolar.model.anchor.ANCHOR` (0: the model's own target;
+1: the target put at the observed state, so it moves only by what the mechanisms change)."""
 
 
 def training_origins(panel_first: int, until: int, window: int = 10) -> list[int]:
