@@ -123,3 +123,24 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
     best = min(grid, key=lambda a: (round(mae[a], 9), a))
     return AnchorFit(best, until, list(origins), mae,
                      float(np.mean(pers)) if pers else math.nan, len(pers), by_origin)
+
+
+def with_anchor(text: str, scenario: str | Path, until: int, *, seed: int = 2013,
+                sets: list[str] | dict[str, Any] | None = None) -> tuple[str, AnchorFit]:
+    """A calibration file's text with the anchor fitted on its overrides through ``until``.
+
+    The strength goes into the file's ``forecast`` section (``anchor``, read by
+    ``multipolar forecast --calibration``), the fit's figures under ``anchor_fit``.
+    """
+    import yaml
+
+    from multipolar.forecast.origin import panel_for
+
+    doc = yaml.safe_load(text)
+    fitted = fit_anchor(scenario, panel_for(scenario), until,
+                        overrides=dict(doc.get("overrides") or {}), seed=seed, sets=sets)
+    fc = dict(doc.get("forecast") or {})
+    fc["anchor"] = fitted.value
+    fc["anchor_fit"] = fitted.to_dict()
+    doc["forecast"] = fc
+    return yaml.safe_dump(doc, sort_keys=False, width=100), fitted

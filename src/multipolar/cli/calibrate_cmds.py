@@ -235,12 +235,17 @@ def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, m
             progress=bar.evaluations("calibrating", maxiter * starts), starts=starts,
             evaluator=evaluator)
     text = pooled_yaml(result, model)
+    # the anchored target's strength, fitted on the forecasts of the origins before --until
+    # with the pooled values just fitted (calibrate.anchor), for `forecast --calibration`
+    from multipolar.calibrate.anchor import with_anchor
+
+    text, anchor = with_anchor(text, scenario, until, seed=seed, sets=sets)
     _write(text, out_file)
     if json_:
         print_json({"values": result.values, "mae": result.mae, "start_mae": result.start_mae,
                     "states": int(model.neighbours.sum()), "evaluations": result.evaluations,
                     "seconds": result.seconds, "seed": seed, "members": members,
-                    "until": until})
+                    "until": until, "anchor": anchor.to_dict()})
         return
     t = Table(title=f"pooled fit on {int(model.neighbours.sum())} states' UN voting alignment "
                     f"through {until}: MAE {result.start_mae:.4f} -> {result.mae:.4f}")
@@ -250,6 +255,11 @@ def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, m
     for k, v in result.values.items():
         t.add_row(k, f"{result.start_values[k]:.3f}", f"{v:.3f}")
     out.print(t)
+    if not quiet:
+        out.print(f"anchored target: strength {anchor.value:g} (forecast MAE "
+                  + ", ".join(f"{k:g}: {v:.4f}" for k, v in anchor.mae.items())
+                  + f"; persistence {anchor.persistence:.4f}; origins "
+                  f"{anchor.origins[0]}-{anchor.origins[-1]})")
     _say_written(result, text, out_file, quiet)
 
 
