@@ -448,16 +448,20 @@ def read_calibration_file(path: str | Path, scenario: str | None = None) -> Cali
 
     ``scenario`` is the name of the scenario that will use it: a file fitted on another
     scenario that has a ``transfer`` section (the pooled world fit,
-    :mod:`multipolar.calibrate.pooled`) hands over only those overrides.
+    :mod:`multipolar.calibrate.pooled`) hands over only those overrides, and no forecast
+    settings (its anchor was fitted on the other scenario's states).
     """
     overrides = read_calibration(path)
     doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     transfer = doc.get("transfer")
     fitted_on = (doc.get("calibration") or {}).get("scenario") \
         if isinstance(doc.get("calibration"), dict) else None
-    if scenario is not None and fitted_on not in (None, scenario) and isinstance(transfer, dict):
+    foreign = scenario is not None and fitted_on not in (None, scenario) \
+        and isinstance(transfer, dict)
+    if foreign:
         overrides = dict(transfer)
-    fc = doc.get("forecast") or {}
+    # the forecast settings (the anchor fitted on that scenario's states) do not transfer
+    fc = {} if foreign else doc.get("forecast") or {}
     if not isinstance(fc, dict):
         raise InputError("calibration file's 'forecast' section is not a mapping",
                          file=str(path), field="forecast",
