@@ -261,13 +261,14 @@ class ForecastSettings:
 
 
 def prepare_model(loaded: LoadedScenario, origin: int, end: int, panel: Panel,
-                  settings: ForecastSettings = ForecastSettings(),
+                  settings: ForecastSettings = ForecastSettings(anchor=0.0),
                   seed: SeedLike = 0, members: int = 64) -> CompiledModel:
     """A compiled model for years ``origin..end`` that knows nothing after ``origin``.
 
     ``loaded`` must have been loaded with ``time.observed_until`` at or before ``origin``
     (see :func:`load_for_origin`). ``seed`` and ``members`` are used only to estimate the
-    target offsets when ``settings.anchor > 0``.
+    target offsets when ``settings.anchor > 0`` (without ``settings``: no anchor, the
+    model's own targets; ``multipolar forecast`` passes the declared or calibrated one).
     """
     sc = loaded.scenario
     if sc.time.observed_until > origin:
