@@ -69,6 +69,9 @@ def task_summary(a: argparse.Namespace) -> dict:
             rss_at[folded] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     t_last = time.perf_counter()
     assert acc is not None
+    state = acc.memb.nbytes + sum(v.nbytes for v in acc.sums.values()) + sum(
+        h.counts.nbytes + h.lo.nbytes + h.hi.nbytes for h in acc.hists.values()) + sum(
+        v.nbytes for parts in acc.values.values() for _, v in parts)
     summary = acc.summary()
     t1 = time.perf_counter()
     return {"task": "summary", "members": folded, "distinct_members": a.distinct,
@@ -76,7 +79,9 @@ def task_summary(a: argparse.Namespace) -> dict:
             "seconds_after_last_chunk": t1 - t_last, "seconds_partials": part_s,
             "seconds_merges": merge_s, "seconds_final": t1 - t_last,
             "simulate_seconds_per_member": sim_cpu / a.distinct,
-            "peak_mb_before": rss_start, "peak_mb_at": {str(k): v for k, v in rss_at.items()},
+            "peak_mb_before": rss_start, "summary_state_mb": state / 2**20,
+            "quantiled_series": len(acc.hists) + len(acc.values),
+            "peak_mb_at": {str(k): v for k, v in rss_at.items()},
             "quantile_method": summary["quantile_method"],
             "quantile_error_alignment": summary.get("quantile_error", {}).get("alignment")}
 

@@ -236,6 +236,8 @@ def _rows(text: str, title: str) -> dict[str, list[str]]:
     rows: dict[str, list[str]] = {}
     last = None
     for line in text.split(title, 1)[1].splitlines():
+        if line.startswith("└"):  # the table's end: the next table is another's
+            break
         if not line.startswith("│"):
             continue
         cells = [c.strip() for c in line.strip("│").split("│")]
@@ -295,3 +297,22 @@ def test_mechanisms_at_80_columns_never_cut_a_name(tmp_path):
         assert r["name"] in words, r["name"]
         for p in r["params"]:
             assert p["name"] in words, p["name"]
+
+
+def test_sphere_table_shows_russias_share_per_channel_as_stored(tmp_path):
+    """Russia's share of each sphere, in all and per channel, as the run's summary keeps it."""
+    env = {**os.environ, "COLUMNS": "80"}
+    cmd = [sys.executable, "-m", "multipolar.cli.main", "run", "--members", "30", "--end",
+           "2020", "--quiet", "--no-plots", "--out", str(tmp_path / "r")]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert max(len(line) for line in res.stdout.splitlines()) <= 80
+    summary = json.loads((tmp_path / "r" / "run-summary.json").read_text())
+    rows = _rows(res.stdout, "Russia's share of each state's sphere")
+    assert set(rows) == set(summary["sphere_channels"])
+    for actor in ("Belarus", "Georgia"):
+        whole, *channels = rows[actor]
+        want = summary["sphere_channels"][actor]["2020"]
+        assert channels == [f"{want[c]['median']:.2f}" for c in
+                            ("trade", "arms", "security", "investment")]
+        assert whole.startswith(f"{summary['sphere'][actor]['2020']['russia']['median']:.2f} [")

@@ -209,3 +209,27 @@ def test_charts_drawn_by_helper_processes_are_the_charts_drawn_in_series(tmp_pat
     assert set(drawn[0]) == {*(f"fan_{a.lower()}.png" for a in summary["actors"]),
                              "alignment-overview.png"}
     assert drawn[0] == drawn[2]
+
+
+def test_sphere_overview_draws_russias_share_per_channel(monkeypatch, tmp_path: Path):
+    """One line per channel (Russia's median share), each at the value the summary gives."""
+    cell = {"median": 1 / 3}
+    chans = {"trade": 0.1, "arms": 0.4, "security": 0.7, "investment": 0.9}
+    summary = {**_summary(),
+               "sphere": {a: {str(y): {p: cell for p in ("russia", "china", "west")}
+                              for y in YEARS} for a in ("Belarus", "Armenia")},
+               "sphere_channels": {"Armenia": {str(y): {c: {"median": v} for c, v in
+                                                        chans.items()} for y in YEARS}}}
+    figs = []
+    monkeypatch.setattr(plots.plt, "close", figs.append)
+    plots.sphere_overview(summary, tmp_path / "sphere.png")
+    fig = figs[0]
+    axes = {a.get_title(): a for a in fig.axes if a.get_title()}
+    # Armenia, not the first panel, has the channels: its lines are drawn and in the legend
+    lines = {ln.get_label(): ln for ln in axes["Armenia"].lines if ln.get_color() == "black"}
+    assert {np.unique(ln.get_ydata()).item() for ln in lines.values()} == set(chans.values())
+    assert len({ln.get_linestyle() for ln in lines.values()}) == 4
+    assert not [ln for ln in axes["Belarus"].lines if ln.get_color() == "black"]  # none kept
+    legend = " ".join(t.get_text() for leg in fig.legends for t in leg.get_texts())
+    assert all(f"Russia: {c}" in legend for c in chans)
+    plt.close(fig)

@@ -249,3 +249,60 @@ def test_a_running_total_takes_chunks_in_place_and_leaves_them_alone() -> None:
         np.testing.assert_array_equal(getattr(again, name), getattr(whole, name))
     fresh = parts[0].merge(parts[2])  # a merge of two chunk histograms is a new array
     assert fresh is not parts[0] and fresh.counts is not parts[0].counts
+
+
+def test_sphere_channels_of_the_real_model_whole_chunked_and_stored(tmp_path, monkeypatch):
+    """Russia's share per channel: the same whether summarised whole, in chunks, or stored.
+
+    Exact partials equal the in-memory summary; histogram partials made in chunks equal one
+    made whole (bit for bit) and lie within their stated bound of the exact values; a stored
+    run keeps them in its summary, and the DuckDB summary of its Parquet chunks finds them.
+    """
+    from multipolar.ensemble import RunSpec
+    from multipolar.model.summary import summarise
+
+    spec = RunSpec(scenario="russia-neighbourhood", members=60, seed=5, end=2022,
+                   chunk_size=25)
+    be = importlib.import_module(spec.backend)
+    from multipolar.scenario import load_scenario
+
+    model = be.compile_model(load_scenario(spec.scenario), end=2022)
+    cuts = ((0, 25), (25, 26), (26, 60))
+    chunks = [be.simulate(model, spec.seed, a, b) for a, b in cuts]
+    whole = be.simulate(model, spec.seed, 0, 60)
+    ref = summarise(whole)["sphere_channels"]
+    assert set(ref["Belarus"]["2022"]) == {"trade", "arms", "security", "investment"}
+
+    def folded(mode: str, parts: list) -> dict:
+        acc = Partial.from_bytes(Partial.of_chunk(parts[-1], mode).to_bytes())
+        for c in parts[:-1]:
+            acc = acc.merge(Partial.from_bytes(Partial.of_chunk(c, mode).to_bytes()))
+        return acc.summary()
+
+    assert folded("exact", chunks)["sphere_channels"] == ref
+    hist = folded("histogram", chunks)
+    assert hist["sphere_channels"] == Partial.of_chunk(whole, "histogram").summary()[
+        "sphere_channels"]
+    assert "sphere_russia_trade" not in hist  # folded into the entry, not left beside it
+    for c in ("trade", "arms", "security", "investment"):
+        err = hist["quantile_error"][f"sphere_russia_{c}"]
+        for a, by_year in ref.items():
+            for y, q in by_year.items():
+                got = hist["sphere_channels"][a][y][c]
+                assert all(abs(got[k] - q[c][k]) <= err + 1e-6 for k in q[c]), (a, y, c)
+    # a run kept in a folder: its summary and its Parquet chunks carry the channels
+    monkeypatch.setattr(stream, "EXACT_LIMIT", 30)
+    res = run_ensemble(spec, out=tmp_path / "r", keep="members")
+    stored = json.loads((tmp_path / "r" / "run-summary.json").read_text())
+    assert stored["sphere_channels"] == res.summary["sphere_channels"]
+    assert stored["quantile_method"] == f"histogram-{BINS}"
+    cols = query_arrow(tmp_path / "r", "select * from actors limit 1").column_names
+    assert {f"sphere_russia_{c}" for c in ("trade", "arms", "security", "investment")} <= \
+        set(cols)
+    duck = summarise_run(tmp_path / "r", exact_limit=0)
+    assert duck["quantile_method"].startswith("histogram")
+    for c in ("trade", "arms", "security", "investment"):  # two histograms, each within a bin
+        bound = stored["quantile_error"][f"sphere_russia_{c}"] + 1 / BINS + 1e-6
+        for a in ("Belarus", "Georgia"):
+            got, want = (s["sphere_channels"][a]["2022"][c] for s in (duck, stored))
+            assert all(abs(got[k] - want[k]) <= bound for k in want), (a, c)

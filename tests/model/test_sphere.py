@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-import numpy as np
+import itertools
 
-from multipolar.model.mechanisms.sphere import RUSSIA, SPHERE_WEIGHTS, Sphere
+import numpy as np
+import pytest
+
+from multipolar.model.mechanisms.sphere import (
+    CHANNEL_OUTCOMES,
+    CHANNELS,
+    RUSSIA,
+    SPHERE_WEIGHTS,
+    Sphere,
+)
 from multipolar.model.summary import QUANTILES, summarise
 
 from .conftest import run
@@ -50,3 +59,45 @@ class TestSpherePush(MechanismContract):
         assert (st.sphere[:, nb, :, RUSSIA] < base.sphere[:, nb, :, RUSSIA]).all()
         assert np.allclose(st.sphere[:, nb].sum(axis=-1), 1.0, atol=1e-5)
         assert np.allclose(st.sphere[:, 0], 0.0)
+
+
+def _channel_medians(sets: tuple[tuple[str, object], ...], actor: str, year: int = 2030
+                     ) -> dict[str, float]:
+    entry = summarise(run(sets, members=200))["sphere_channels"][actor][str(year)]
+    return {c: q["median"] for c, q in entry.items()}
+
+
+def test_summary_keeps_russias_share_per_channel() -> None:
+    res = run()
+    s = summarise(res)
+    ch = s["sphere_channels"]
+    assert "Russia" not in ch and set(ch) == set(s["sphere"])
+    q = ch["Belarus"]["2030"]
+    assert list(q) == list(CHANNELS)
+    for c in CHANNELS:
+        assert set(q[c]) == set(QUANTILES)
+        assert q[c]["p05"] <= q[c]["median"] <= q[c]["p95"]
+        j, t = res.actors.index("Belarus"), list(res.years).index(2030)
+        want = float(np.median(res.actor_outcomes[CHANNEL_OUTCOMES[c]][:, t, j]))
+        assert q[c]["median"] == pytest.approx(want, abs=1e-6)
+    # the channels are not one number four times: they differ in the model
+    meds = sorted(v["median"] for v in q.values())
+    assert min(b - a for a, b in itertools.pairwise(meds)) > 0.01, q
+    # member by member, the weighted channels are the combined share
+    combined = sum(SPHERE_WEIGHTS[k] * res.actor_outcomes[CHANNEL_OUTCOMES[c]]
+                   for k, c in enumerate(CHANNELS))
+    assert np.allclose(combined, res.actor_outcomes["sphere_russia"], atol=1e-5)
+
+
+def test_channel_shares_move_with_the_lever_of_their_channel() -> None:
+    """The EU's offer moves trade and investment; coercion's weight in arms moves arms only."""
+    hi = _channel_medians((("levers.eu_offer", 1.0),), "Moldova")
+    lo = _channel_medians((("levers.eu_offer", 0.0),), "Moldova")
+    assert hi["trade"] < lo["trade"] - 0.02 and hi["investment"] < lo["investment"] - 0.01
+    assert abs(hi["arms"] - lo["arms"]) < 0.002 and abs(hi["security"] - lo["security"]) < 0.002
+    path = "mechanisms.sphere.params.arms_coercion"
+    hi = _channel_medians(((path, 1.0),), "Ukraine")
+    lo = _channel_medians(((path, 0.0),), "Ukraine")
+    assert hi["arms"] < lo["arms"] - 0.1
+    for c in ("trade", "security", "investment"):
+        assert hi[c] == pytest.approx(lo[c], abs=1e-6)

@@ -65,6 +65,15 @@ def test_dashboard_in_chromium(server: str, tmp_path: Path) -> None:
             expect(page.locator("#fan-chart .main-svg").first).to_be_visible()
             # 14 neighbours drawn as small multiples
             expect(page.locator("#fan-chart .annotation-text")).to_have_count(14)
+            # Russia's share per channel, a panel per neighbour: the run's medians
+            expect(page.locator("#sphere-chart .annotation-text")).to_have_count(14)
+            drawn = page.evaluate("() => document.getElementById('sphere-chart').data"
+                                  ".filter((t) => t.name === 'arms').map((t) => t.y)")
+            kept = page.evaluate("async () => { const v = await (await fetch("
+                                 "`/api/runs/${S.run.id}/view`)).json(); return v.actors"
+                                 ".filter((a) => v.sphere_channels[a] && v.roles[a] === "
+                                 "'neighbour').map((a) => v.sphere_channels[a].arms.median); }")
+            assert len(drawn) == 14 and drawn == kept
             page.screenshot(path=str(shots / "dashboard-alignment.png"), full_page=True)
 
             page.click("button[data-tab=network]")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
@@ -74,6 +75,7 @@ def test_world_view_has_states_groups_and_observed(world_client: TestClient,
     sp = v["sphere"]["KAZ"]
     assert set(sp) == {"russia", "china", "west"}
     assert all(0 <= x <= 1 for pole in sp.values() for x in pole["median"])
+    assert set(v["sphere_channels"]["KAZ"]) == {"trade", "arms", "security", "investment"}
 
 
 def test_old_stored_view_is_rebuilt(world_client: TestClient, world_run: dict[str, Any],
@@ -110,6 +112,32 @@ def test_neighbourhood_view_is_not_a_world(client: TestClient,
     v = client.get(f"/api/runs/{shared_runs['ids'][0]}/view").json()
     assert v["kind"] == "neighbourhood" and "group_means" not in v
     assert "Belarus" in v["sphere"]
+
+
+def test_view_and_csv_carry_russias_share_per_channel(client: TestClient,
+                                                      shared_runs: dict[str, Any]) -> None:
+    """The state view's channels are the run summary's, year by year; the CSV has them too."""
+    rid = shared_runs["ids"][0]
+    v = client.get(f"/api/runs/{rid}/view").json()
+    summary = client.get(f"/api/runs/{rid}/download/summary.json").json()
+    ch = v["sphere_channels"]
+    assert set(ch) == set(summary["sphere_channels"]) and "Russia" not in ch
+    belarus = ch["Belarus"]
+    assert list(belarus) == ["trade", "arms", "security", "investment"]
+    for c, fan in belarus.items():
+        for t, y in enumerate(v["years"]):
+            want = summary["sphere_channels"]["Belarus"][str(y)][c]
+            assert [fan[q][t] for q in ("p05", "median", "p95")] == \
+                [pytest.approx(want[q], abs=6e-5) for q in ("p05", "median", "p95")]
+    end = len(v["years"]) - 1
+    assert len({round(fan["median"][end], 3) for fan in belarus.values()}) == 4
+    text = client.get(f"/api/runs/{rid}/download/sphere.csv").text
+    lines = text.splitlines()
+    assert lines[0] == "actor,share,year,p05,median,p95"
+    y = v["years"][end]
+    row = next(line for line in lines if line.startswith(f"Belarus,russia: arms,{y},"))
+    assert float(row.split(",")[4]) == pytest.approx(belarus["arms"]["median"][end], abs=1e-4)
+    assert any(line.startswith(f"Belarus,west (all channels),{y},") for line in lines)
 
 
 def test_scenario_info_labels_and_kind(client: TestClient) -> None:
@@ -225,8 +253,8 @@ def test_coalition_cancel_discards(world_client: TestClient,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     gate = threading.Event()
 
-    def slow(settings: wc.CoalitionSettings) -> dict[str, Any]:
-        gate.wait(10)
+    def slow(settings: wc.CoalitionSettings, *hooks: Any) -> dict[str, Any]:
+        gate.wait(10)  # a forecast that never asks its cancel hook: its answer is dropped
         return {"event": {}, "totals": {}, "states": []}
 
     monkeypatch.setattr(wc, "run_forecast", slow)
@@ -242,6 +270,80 @@ def test_coalition_cancel_discards(world_client: TestClient,
     assert not (folder / f"{job['id']}.json").exists()
     again = world_client.post(f"/api/coalition/{job['id']}/cancel")
     assert again.status_code == 409
+
+
+def test_coalition_progress_is_a_fraction_that_grows_to_one(world_client: TestClient) -> None:
+    """Members simulated of all the job simulates (both forecasts of a what-if), with an ETA."""
+    body = {"target": "MDA", "year": 2024, "members": 300, "seed": 21,
+            "levers": [{"path": "russia_arms_deliveries", "value": 1.0, "year": 2020}]}
+    r = world_client.post("/api/coalition", json=body)
+    assert r.status_code == 202, r.text
+    job = r.json()
+    seen = [job["progress"]]
+    t0 = time.monotonic()
+    while job["status"] == "running":
+        assert time.monotonic() - t0 < 240, job
+        time.sleep(0.05)
+        job = world_client.get(f"/api/coalition/{job['id']}").json()
+        seen.append(job["progress"])
+    assert job["status"] == "complete", job
+    fractions = [p["fraction"] for p in seen]
+    assert all(a <= b for a, b in itertools.pairwise(fractions)), fractions
+    assert fractions[-1] == 1.0 and seen[-1]["percent"] == 100.0
+    assert seen[-1]["members_done"] == seen[-1]["members_total"] == 600  # two forecasts
+    running = [p for p in seen[:-1] if p["stage"] == "members" and 0 < p["fraction"] < 1]
+    assert running, seen  # caught on its way (6 chunks of 50 members per forecast)
+    for p in running:
+        assert p["percent"] == pytest.approx(100 * p["members_done"] / 600, abs=0.1)
+        assert p["eta_seconds"] is not None and p["eta_seconds"] >= 0
+    assert job["stopped"] is True
+
+
+def test_coalition_cancel_stops_the_computation_and_frees_the_worker(
+        world_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancelled after its first chunks: the rest never runs, the thread ends, nothing kept."""
+    from multipolar.votes import coalition as core
+
+    real = core._member_probs
+    ran: list[int] = []
+
+    def slow(start: int, stop: int, **kw: Any) -> Any:
+        ran.append(start)
+        time.sleep(0.2)  # a slow chunk, so that the cancel comes in the middle
+        return real(start, stop, **kw)
+
+    monkeypatch.setattr(core, "_member_probs", slow)
+    jobs: wc.CoalitionJobs = world_client.app.state.coalition  # type: ignore[attr-defined]
+    r = world_client.post("/api/coalition", json={"target": "GEO", "year": 2025,
+                                                  "members": 1000, "seed": 17})
+    job = r.json()
+    total_chunks = 1000 // 50
+    t0 = time.monotonic()
+    while job["progress"]["members_done"] < 50:  # the first chunk is done
+        assert time.monotonic() - t0 < 120 and job["status"] == "running", job
+        time.sleep(0.02)
+        job = world_client.get(f"/api/coalition/{job['id']}").json()
+    c = world_client.post(f"/api/coalition/{job['id']}/cancel")
+    assert c.status_code == 200 and c.json()["status"] == "cancelled"
+    thread = jobs.threads[job["id"]]
+    thread.join(10)
+    assert not thread.is_alive()  # the worker thread ended...
+    assert len(ran) < total_chunks // 2, ran  # ...well before the end: at the next chunk
+    after = world_client.get(f"/api/coalition/{job['id']}").json()
+    assert after["stopped"] is True and after["status"] == "cancelled"
+    assert after["progress"]["members_done"] == 50 * len(ran) < 1000
+    assert not jobs.active  # its place is free
+    folder = world_client.app.state.settings.runs_dir / "coalition"  # type: ignore[attr-defined]
+    assert not (folder / f"{job['id']}.json").exists()  # no half result
+    assert after["result"] is None
+    time.sleep(0.5)
+    assert len(ran) == after["progress"]["members_done"] // 50  # and nothing ran since
+    # the same question again is computed afresh, not answered from a half result
+    monkeypatch.setattr(core, "_member_probs", real)
+    again = _job(world_client, {"target": "GEO", "year": 2025, "members": 1000, "seed": 17},
+                 timeout=240)
+    assert again["status"] == "complete" and again["progress"]["fraction"] == 1.0
+    assert again["step"] != "from the store"
 
 
 @pytest.mark.parametrize("body,status,words", [

@@ -135,6 +135,15 @@ def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
             expect(page.locator("#state-sphere .main-svg").first).to_be_visible()
             expect(page.locator("#state-detail")).to_contain_text("trade, arms, security")
             expect(page.locator("#state-channels")).to_contain_text("arms imports")
+            # Russia's share per channel: the run's medians, one line per channel
+            expect(page.locator("#state-sphere-channels .main-svg").first).to_be_visible()
+            drawn = page.evaluate("() => Object.fromEntries(document.getElementById("
+                                  "'state-sphere-channels').data.filter((t) => t.mode === "
+                                  "'lines' && t.name).map((t) => [t.name, t.y]))")
+            kept = page.evaluate(f"async () => (await (await fetch('/api/runs/{world_run['id']}"
+                                 "/view')).json()).sphere_channels.KAZ")
+            assert set(drawn) == {"trade", "arms", "security", "investment"}
+            assert all(drawn[c] == kept[c]["median"] for c in drawn)
             page.click("#world-map path[data-iso3=BRA] >> nth=0")
             expect(page.locator("#state-title")).to_contain_text("Brazil (BRA)")
             page.screenshot(path=str(shots / "world-state.png"), full_page=True)
@@ -195,6 +204,19 @@ def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
                 expect(page.locator("#coal-status")).to_contain_text(
                     "not supported by this version")
             page.locator("#tab-coalition").screenshot(path=str(shots / "coalition-lever.png"))
+            if supports_levers:  # a long what-if: its progress in percent, then cancelled
+                page.fill("#coal-members", "5000")
+                page.fill("#coal-seed", "77")
+                page.click("#coal-run")
+                expect(page.locator("#coal-status")).to_contain_text(
+                    re.compile(r"\d+% \([\d,]+ of 10,000 members"), timeout=60_000)
+                expect(page.locator("#coal-progress")).to_be_visible()
+                page.locator("#tab-coalition").screenshot(path=str(shots / "coalition-progress.png"))
+                page.click("#coal-cancel")
+                expect(page.locator("#coal-status")).to_contain_text("stopped, nothing kept",
+                                                                     timeout=30_000)
+                expect(page.locator("#coal-run")).to_be_enabled()
+                expect(page.locator("#coal-progress")).to_be_hidden()
 
             # compare a neighbourhood run with the world run: the states both model
             page.click("button[data-tab=compare]")

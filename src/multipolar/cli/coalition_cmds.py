@@ -5,7 +5,8 @@ Russian use of force (``--event use_of_force:TARGET@YEAR``, ``--resolution KIND`
 ``--vote-year Y``) on the simulated world of the scenario (``--set``, ``--perspective``,
 ``--hypothesis``, more ``--event``s), from a calibration file or the bundled fit through 2019
 (:func:`multipolar.votes.coalition.coalition_forecast`); it prints a table of the states most
-likely to side with Russia (or ``--json``) and can draw a world map (``--map FILE.png``).
+likely to side with Russia (or ``--json``) and can draw a world map (``--map FILE.png``); while
+it computes, a progress line on stderr counts the members done (percentage, time left).
 ``calibrate-coalition`` fits the vote model on the Russia-related votes recorded up to
 ``--until`` and can score it leave-one-vote-out against two baselines (``--scores``) and judge
 its probabilities and count ranges (``--calibration-check``). Depends on typer and
@@ -43,6 +44,7 @@ from multipolar.cli.options import (
     Sets,
     Workers,
 )
+from multipolar.cli.progress import Bar
 from multipolar.core.errors import MultipolarError
 from multipolar.core.jsonutil import jsonable
 from multipolar.datasets.follow import last_year
@@ -149,7 +151,9 @@ def coalition(
                                      perspective=perspective, hypothesis=hypothesis,
                                      sets=tuple(sets or ()), members=members, seed=seed,
                                      calibration=calibration, hindsight=hindsight)
-        result = coalition_forecast(settings, world=world, evaluator=ev)
+        with Bar(enabled=not as_json) as bar:
+            result = coalition_forecast(settings, world=world, evaluator=ev,
+                                        progress=bar.stages("coalition members"))
         if map_path is not None:
             # lazy: keeps start-up fast (loads pandas, pyarrow)
             from multipolar.figures.worldmap import coalition_map

@@ -3,8 +3,10 @@
 :class:`Bar` is a context manager around a Rich progress display (on stderr, so ``--json``
 output stays clean) and silent when disabled. It is fed three ways: :meth:`Bar.update` with
 ``(label, done, total)`` (explore, compare), :meth:`Bar.members` as the callback of
-:func:`multipolar.ensemble.run_ensemble`, and :meth:`Bar.evaluations`, which returns the
-``(evaluation, best)`` callback of the calibrators. Depends on Rich and
+:func:`multipolar.ensemble.run_ensemble`, :meth:`Bar.evaluations`, which returns the
+``(evaluation, best)`` callback of the calibrators, and :meth:`Bar.stages`, the
+``(stage, done, total)`` hook of the coalition forecast. Every line shows the work done as a
+count and a percentage, the time spent and the time left. Depends on Rich and
 :mod:`multipolar.cli.common` (the console).
 """
 
@@ -18,6 +20,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     TaskID,
+    TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -39,7 +42,8 @@ class Bar:
         if self.enabled:
             self.bar = Progress(
                 TextColumn("[bold]{task.description}"), BarColumn(bar_width=24),
-                MofNCompleteColumn(), TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
+                MofNCompleteColumn(), TaskProgressColumn(), TextColumn("{task.fields[note]}"),
+                TimeElapsedColumn(),
                 TextColumn("ETA"), TimeRemainingColumn(), console=console,
                 transient=self.transient)
             self.bar.__enter__()
@@ -67,5 +71,16 @@ class Bar:
         """Callback ``(evaluation, best MAE)`` for the calibrators."""
         def step(i: int, best: float) -> None:
             self.update(label, i, total, f"best MAE {best:.4f}")
+
+        return step
+
+    def stages(self, label: str) -> Callable[[str, int, int], None]:
+        """Hook ``(stage, done, total)`` (the coalition forecast's): one line, the stage as note.
+
+        The line counts members; while the simulated world is prepared (no member done yet)
+        the note says so and the time left is unknown.
+        """
+        def step(stage: str, done: int, total: int) -> None:
+            self.update(label, done, total, "" if stage in ("members", "done") else "preparing")
 
         return step

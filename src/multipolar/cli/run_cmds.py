@@ -145,6 +145,34 @@ def membership_summary_table(summary: dict[str, Any]) -> Table | None:
         ((a, status(a)) for a in summary.get("actors", [])), last, end)
 
 
+def sphere_summary_table(summary: dict[str, Any]) -> Table | None:
+    """Russia's share of each neighbour's sphere at the end of the run, in all and per channel.
+
+    ``all channels``: the weighted share (median and 90% range); then Russia's median share of
+    trade, arms, security and investment (``sphere_channels``). None for a summary without
+    per-channel shares (runs made before they were kept, a scenario without the sphere).
+    """
+    sphere, channels = summary.get("sphere", {}), summary.get("sphere_channels", {})
+    years = [int(y) for y in summary.get("years", [])]
+    if not channels or not years:
+        return None
+    end = str(years[-1])
+    names = list(next(iter(channels.values()))[end])  # the model's channels, in its order
+    t = Table(title=f"Russia's share of each state's sphere, {end} (median; channels weighted "
+                    "by the assumption sphere_weights)")
+    t.add_column("actor", overflow="fold")
+    t.add_column("all [90%]", justify="right")
+    for c in names:
+        t.add_column(c, justify="right")
+    for actor in summary.get("actors", []):
+        if actor not in channels:
+            continue
+        whole = (sphere.get(actor) or {}).get(end, {}).get("russia")
+        cells = [number(channels[actor][end][c]["median"]) for c in names]
+        t.add_row(actor, band(whole), *cells)
+    return t
+
+
 def chart_folder(out_dir: Path | None, scenario: str, seed: int, members: int,
                  perspective: str | None, hypothesis: str | None,
                  sets: list[str], events: list[str]) -> Path:
@@ -298,9 +326,9 @@ def _run_and_show(spec: Any, ev: Any, out_dir: Path | None, resume: bool, keep: 
             _print_world(summary, observed, spec.scenario, caption)
         else:
             out.print(summary_table(summary, observed, caption))
-            members_t = membership_summary_table(summary)
-            if members_t is not None:
-                out.print(members_t)
+            for extra in (membership_summary_table(summary), sphere_summary_table(summary)):
+                if extra is not None:
+                    out.print(extra)
     if pool is not None:
         try:
             with writing("the charts", folder, fix="choose a writable folder with --out"):

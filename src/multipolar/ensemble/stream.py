@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from multipolar.model.summary import SPHERE_POLES, sphere_entry
+from multipolar.model.summary import SPHERE_CHANNELS, SPHERE_POLES, sphere_entry
 
 EXACT_LIMIT = 5_000
 BINS = 4096
@@ -39,8 +39,9 @@ BLOCK_VALUES = 1 << 18
 QUANTILE_KEYS = ("p05", "p25", "median", "p75", "p95")
 QUANTILE_PERCENTS = (5.0, 25.0, 50.0, 75.0, 95.0)
 MEAN_OUTCOMES = ("china_share", "subsidy", "coercion", "conflict", "integration")
-ACTOR_QUANTILED = ("alignment", "sphere_russia", "sphere_china", "sphere_west")
-"""Per-actor outcomes whose quantiles the summary shows (the sphere shares feed ``sphere``)."""
+ACTOR_QUANTILED = ("alignment", *SPHERE_POLES.values(), *SPHERE_CHANNELS.values())
+"""Per-actor outcomes whose quantiles the summary shows (the sphere shares feed ``sphere``,
+Russia's share per channel ``sphere_channels``)."""
 _MIN_WIDTH_EXP = -40
 
 
@@ -334,10 +335,11 @@ class Partial:
                                       for i, k in enumerate(QUANTILE_KEYS)}
                              for ti, y in enumerate(years)} for j, a in enumerate(actors)}
 
-        if all(c in out for c in SPHERE_POLES.values()):
-            out["sphere"] = sphere_entry({pole: out.pop(c) for pole, c in SPHERE_POLES.items()})
-        for c in SPHERE_POLES.values():
-            out.pop(c, None)
+        for entry, names in (("sphere", SPHERE_POLES), ("sphere_channels", SPHERE_CHANNELS)):
+            if all(c in out for c in names.values()):
+                out[entry] = sphere_entry({k: out.pop(c) for k, c in names.items()})
+            for c in names.values():
+                out.pop(c, None)
         share = self.memb / max(self.n, 1)
         out["memberships"] = {a: {inst: {str(y): round(float(share[ti, j, k]), 4)
                                          for ti, y in enumerate(years)}

@@ -39,7 +39,7 @@ from multipolar.ensemble.store import (
     stored_chunks,
 )
 from multipolar.ensemble.stream import Partial
-from multipolar.model.summary import SPHERE_POLES, sphere_entry
+from multipolar.model.summary import SPHERE_CHANNELS, SPHERE_POLES, sphere_entry
 
 EXACT_LIMIT = 5_000
 BINS = 4096
@@ -286,14 +286,15 @@ def streaming_summary(rundir: Path, chunks: list[tuple[int, int, int]], bins: in
             table = _quantile_table(con, acts, c, ["actor", "year"], bins)
             summary[c] = {a: {str(y): table[(a, y)] for y in years if (a, y) in table}
                           for a in actors}
-        poles = {pole: c for pole, c in SPHERE_POLES.items() if c in cols}
-        if len(poles) == len(SPHERE_POLES):
-            per_pole = {}
-            for pole, c in poles.items():
+        for entry, names in (("sphere", SPHERE_POLES), ("sphere_channels", SPHERE_CHANNELS)):
+            if not all(c in cols for c in names.values()):
+                continue
+            per_key = {}
+            for key, c in names.items():
                 table = _quantile_table(con, acts, c, ["actor", "year"], bins)
-                per_pole[pole] = {a: {str(y): table[(a, y)] for y in years if (a, y) in table}
-                                  for a in actors}
-            summary["sphere"] = sphere_entry(per_pole)
+                per_key[key] = {a: {str(y): table[(a, y)] for y in years if (a, y) in table}
+                                for a in actors}
+            summary[entry] = sphere_entry(per_key)
         means = [c for c in MEAN_OUTCOMES if c in cols]
         aggs = [f'avg("{c}")' for c in inst] + [f'avg("{c}")' for c in means]
         memb: dict[str, dict[str, dict[str, float]]] = {a: {c[3:]: {} for c in inst}

@@ -347,15 +347,31 @@ def alignment_overview(summary: dict[str, Any], path: str | Path,
 _POLE_COLOURS = {"russia": "#c0392b", "china": "#e0a526", "west": "#3a6ea5"}
 
 
+_CHANNEL_DASHES = ("-", "--", ":", "-.")
+
+
+def _channel_series(table: dict[str, Any] | None, years: np.ndarray
+                    ) -> list[tuple[str, np.ndarray]]:
+    """Russia's median share per channel of one actor, ``[(channel, by year)]``."""
+    if not table:
+        return []
+    first = table[str(years[0])]
+    return [(c, np.array([table[str(y)][c]["median"] for y in years])) for c in first]
+
+
 def sphere_overview(summary: dict[str, Any], path: str | Path,
                     actors: list[str] | None = None, title: str | None = None) -> Path:
     """A grid of stacked-share panels, one per neighbour: whose sphere it is in, by year.
 
     Each panel stacks the median shares of Russia, China and the West (the summary's
-    ``sphere`` entry; medians need not sum to exactly 1).
+    ``sphere`` entry; medians need not sum to exactly 1) and draws Russia's median share in
+    each channel as a black line, one dash per channel (``sphere_channels``, where the summary
+    has it).
     """
     table = summary["sphere"]
+    channels = summary.get("sphere_channels", {})
     chosen = actors or [a for a in POST_SOVIET if a in table]
+    labelled: set[str] = set()  # each channel's line in the legend once
     n = len(chosen)
     cols = 5 if n > 8 else max(1, min(n, 4))
     rows = int(np.ceil(n / cols))
@@ -368,6 +384,10 @@ def sphere_overview(summary: dict[str, Any], path: str | Path,
                for pole in _POLE_COLOURS]
         ax.stackplot(years, *med, colors=list(_POLE_COLOURS.values()), alpha=0.8,
                      labels=[p.capitalize() if i == 0 else "_" for p in _POLE_COLOURS])
+        for k, (c, table_c) in enumerate(_channel_series(channels.get(actor), years)):
+            ax.plot(years, table_c, color="black", lw=0.9, ls=_CHANNEL_DASHES[k % 4],
+                    label=f"Russia: {c}" if c not in labelled else "_")
+            labelled.add(c)
         mark_projection(ax, summary, label=i == 0, over=True)
         ax.set_ylim(0, 1)
         ax.set_title(actor, fontsize=9)
@@ -375,13 +395,20 @@ def sphere_overview(summary: dict[str, Any], path: str | Path,
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
+    for ax in axes.flat[1:]:  # the channels' lines may first appear in a later panel
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
     if "projected" in labels:  # the veil is white: show it as it looks over a colour
         from matplotlib.patches import Patch
 
         handles[labels.index("projected")] = Patch(facecolor="0.6", edgecolor="white",
                                                    hatch="//", lw=0)
-    fig.legend(handles, labels, loc="lower right", fontsize=7, frameon=False, ncol=5)
-    fig.suptitle(title or f"Whose sphere (median shares of trade, arms, security, investment): "
+    fig.legend(handles, labels, loc="lower right", fontsize=7, frameon=False,
+               ncol=5 if len(labels) <= 5 else 2)
+    fig.suptitle(title or f"Whose sphere (median shares of trade, arms, security, investment; "
+                 f"lines: Russia's share per channel): "
                  f"{summary['members']} members, seed {summary.get('seed')}", fontsize=10)
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
     p = Path(path)

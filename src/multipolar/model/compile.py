@@ -332,7 +332,17 @@ def _series_values(s: Series, actor: str | None, base: Path) -> dict[int, float]
     else:
         table = column_by_actor_year(ref.file, ref.column, ref.key, base)
         vals = table.get(actor or "", {})
+    if ref.leading_zeros == "missing":
+        vals = drop_leading_zeros(vals)
     return {y: v * ref.scale for y, v in vals.items()}
+
+
+def drop_leading_zeros(vals: dict[int, float]) -> dict[int, float]:
+    """``vals`` without the zeros before its first positive value (all kept if none is)."""
+    first = next((y for y in sorted(vals) if vals[y] > 0), None)
+    if first is None:
+        return dict(vals)
+    return {y: v for y, v in vals.items() if y >= first or v != 0}
 
 
 def _fill(values: dict[int, float], years: np.ndarray, until: int | None) -> np.ndarray:

@@ -3,8 +3,10 @@
 :func:`summarise` gives, for every actor and year, the 5/25/50/75/95 percentiles of alignment
 (and of the other outcomes on request), the same percentiles of each pole's share of every
 actor's sphere of influence (``sphere``: ``{actor: {year: {russia|china|west: quantiles}}}``),
-mean membership probabilities per institution, and Russia's own outcomes. It is the shape
-``multipolar run --json`` prints.
+the same percentiles of Russia's share in each channel of that sphere (``sphere_channels``:
+``{actor: {year: {trade|arms|security|investment: quantiles}}}``), mean membership
+probabilities per institution, and Russia's own outcomes. It is the shape ``multipolar run
+--json`` prints.
 Depends on NumPy only.
 """
 
@@ -15,16 +17,20 @@ from typing import Any
 import numpy as np
 
 from multipolar.model.engine import ChunkResult
+from multipolar.model.mechanisms.sphere import CHANNEL_OUTCOMES
 
 QUANTILES = {"p05": 5.0, "p25": 25.0, "median": 50.0, "p75": 75.0, "p95": 95.0}
 SPHERE_POLES = {"russia": "sphere_russia", "china": "sphere_china", "west": "sphere_west"}
 """The ``sphere`` entry of the summary: pole name -> the per-actor outcome that carries it."""
+SPHERE_CHANNELS = dict(CHANNEL_OUTCOMES)
+"""The ``sphere_channels`` entry: channel -> the per-actor outcome of Russia's share in it."""
 
 
 def sphere_entry(per_pole: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
     """``{actor: {year: {pole: quantiles}}}`` from ``{pole: {actor: {year: quantiles}}}``.
 
-    Actors without a sphere (outside powers: every share 0) are left out.
+    The same for ``sphere_channels`` (channels in place of poles). Actors without a sphere
+    (outside powers: every share 0) are left out.
     """
     first = next(iter(per_pole.values()), {})
     out = {a: {y: {pole: per_pole[pole][a][y] for pole in per_pole} for y in first[a]}
@@ -63,6 +69,10 @@ def summarise(results: ChunkResult | list[ChunkResult], seed: int | None = None,
         out["sphere"] = sphere_entry({
             pole: _nested(quantile_table(res.actor_outcomes[k]), years, res.actors)
             for pole, k in SPHERE_POLES.items()})
+    if all(k in res.actor_outcomes for k in SPHERE_CHANNELS.values()):
+        out["sphere_channels"] = sphere_entry({
+            c: _nested(quantile_table(res.actor_outcomes[k]), years, res.actors)
+            for c, k in SPHERE_CHANNELS.items()})
     mem = res.memberships.mean(axis=0)  # (T, A, I)
     out["memberships"] = {
         a: {inst: {str(int(y)): round(float(mem[t, j, k]), 4) for t, y in enumerate(years)}

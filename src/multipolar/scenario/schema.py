@@ -215,6 +215,11 @@ class DataRef(_Strict):
     column: str
     key: str = "country"
     scale: float = 1.0
+    leading_zeros: Literal["keep", "missing"] = "keep"
+    """``missing``: zeros before an actor's first positive value are gaps in the source, not
+    observations (COW's dyadic trade records no trade between the former Soviet republics in
+    1992-1993, the years before their trade was counted as international); those years then
+    take the first recorded value, as years before any series' first point do."""
 
 
 class Series(_Strict):

@@ -30,6 +30,14 @@ state's vote, so the count's range includes the chance in single votes. All draw
 counter RNG keyed by member (:mod:`multipolar.core.rng`), so a member's numbers do not depend on how
 many members are run. Russia is taken to vote no and TARGET yes.
 
+**Progress and cancelling.** :func:`coalition_forecast` takes two optional hooks: ``progress``
+is called with ``(stage, members done, members)`` when the simulated world is being prepared
+(:data:`STAGE_PREPARE`, 0 done), then after every chunk of members (:data:`STAGE_MEMBERS`)
+and once at the end (:data:`STAGE_DONE`); ``cancel`` is asked before the work starts, after
+the world is prepared and after every chunk, and when it answers true the forecast stops
+there with :class:`Cancelled` (nothing is returned; the chunks not yet started never run).
+Neither changes any number.
+
 Depends on NumPy, pandas, PyYAML, the model API and the other ``multipolar.votes`` modules.
 """
 
@@ -38,6 +46,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +76,23 @@ _STREAM_COEF = 9101
 _STREAM_DRIFT = 9200
 _STREAM_EVENT = 9102
 _STREAM_COUNT = 9103
+
+STAGE_PREPARE = "preparing the simulated world"
+STAGE_MEMBERS = "members"
+STAGE_DONE = "done"
+ProgressHook = Callable[[str, int, int], None]
+"""``progress(stage, members done, members)`` (see the module docstring)."""
+CancelHook = Callable[[], bool]
+"""``cancel()``: true when the caller wants the forecast to stop (asked between chunks)."""
+
+
+class Cancelled(Exception):
+    """The forecast stopped because its ``cancel`` hook asked it to (between chunks)."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__(f"cancelled after {done:,} of {total:,} members")
+        self.done, self.total = done, total
+
 
 BUNDLED_FIT = "coalition_fit_2019.json"
 """The bundled calibration (fit through 2019, with the states' record)."""
@@ -107,7 +133,25 @@ class CoalitionSettings:
     seed: int = 0
     calibration: str | Path | None = None
     hindsight: bool = False
-    chunk: int = 1000
+    chunk: int | None = None
+
+    @property
+    def chunk_size(self) -> int:
+        """Members per chunk: ``chunk``, or by default :func:`progress_chunk` of ``members``."""
+        return self.chunk if self.chunk is not None else progress_chunk(self.members)
+
+
+PROGRESS_STEPS = 20
+"""Chunks a forecast is cut into by default, so that its progress moves in 5% steps."""
+CHUNK_RANGE = (50, 1000)
+"""Fewest and most members in a default chunk (a chunk costs about 30 ms beyond its members;
+a bigger one holds more memory)."""
+
+
+def progress_chunk(members: int) -> int:
+    """The default chunk: ``members / PROGRESS_STEPS`` within :data:`CHUNK_RANGE`."""
+    lo, hi = CHUNK_RANGE
+    return max(lo, min(hi, -(-members // PROGRESS_STEPS)))
 
 
 @dataclass(frozen=True)
@@ -483,7 +527,9 @@ def _levels(world: WorldData, model: VoteModel, groups: dict[str, str]) -> dict[
 
 def forecast(world: WorldData, model: VoteModel, vote: Vote | Event, groups: dict[str, str], *,
              members: int = 1000, seed: int = 0, chunk: int = 1000,
-             sim: WorldSimulation | None = None, evaluator: Any = None) -> dict[str, Any]:
+             sim: WorldSimulation | None = None, evaluator: Any = None,
+             progress: ProgressHook | None = None,
+             cancel: CancelHook | None = None) -> dict[str, Any]:
     """Per-state outcome probabilities with 90% intervals (the JSON of ``multipolar coalition``).
 
     ``world`` is cut at the model's calibration year; states are the UN members of that year.
@@ -492,7 +538,7 @@ def forecast(world: WorldData, model: VoteModel, vote: Vote | Event, groups: dic
     year or less). Members are computed ``chunk`` at a time (the result does not depend on it);
     the chunks are independent tasks mapped over ``evaluator`` (local, processes or Dask; at
     least one chunk per worker), keyed by their members, so the result does not depend on it
-    either.
+    either. ``progress`` and ``cancel`` are the hooks of the module docstring.
     """
     if isinstance(vote, Event):
         vote = Vote(vote, DEFAULT_RESOLUTION[vote.kind], vote.year)
@@ -525,9 +571,23 @@ def forecast(world: WorldData, model: VoteModel, vote: Vote | Event, groups: dic
 
     workers = int(getattr(evaluator, "workers", 1) or 1)
     step = max(1, min(chunk, -(-members // workers)))
+    calls = [(start, min(members, start + step)) for start in range(0, members, step)]
+    finished = 0
+
+    def done(i: int, _res: Any) -> None:
+        nonlocal finished
+        finished += calls[i][1] - calls[i][0]
+        if progress is not None:
+            progress(STAGE_MEMBERS, finished, members)
+        if cancel is not None and finished < members and cancel():
+            raise Cancelled(finished, members)
+
+    if cancel is not None and cancel():
+        raise Cancelled(0, members)
+    if progress is not None:
+        progress(STAGE_MEMBERS, 0, members)
     p = np.concatenate(map_tasks(
-        _member_probs, [(start, min(members, start + step))
-                        for start in range(0, members, step)], evaluator,
+        _member_probs, calls, evaluator, done=done,
         common={"model": model, "inp": inp, "vote": vote, "seed": seed}))  # (members, states, 4)
     rows = [_state_row(world, s, groups, p[:, i, :]) for i, s in enumerate(voters)]
     fixed = {"RUS": 2, event.target: 0}
@@ -546,6 +606,8 @@ def forecast(world: WorldData, model: VoteModel, vote: Vote | Event, groups: dic
               for k, c in enumerate(CLASSES)}
     known = _kind_known(model, vote)
     n_kind = sum(v["kind"] == vote.recorded_kind for v in model.meta.get("votes", []))
+    if progress is not None:
+        progress(STAGE_DONE, members, members)
     return {"event": event.to_json(),
             "resolution": {
                 "kind": vote.resolution, "recorded_as": vote.recorded_kind if known else None,
@@ -598,13 +660,16 @@ def _state_row(world: WorldData, iso3: str, groups: dict[str, str],
 # ------------------------------------------------------------------------- the one entry
 
 def coalition_forecast(settings: CoalitionSettings, *, world: WorldData | None = None,
-                       model: VoteModel | None = None, evaluator: Any = None
-                       ) -> dict[str, Any]:
+                       model: VoteModel | None = None, evaluator: Any = None,
+                       progress: ProgressHook | None = None,
+                       cancel: CancelHook | None = None) -> dict[str, Any]:
     """The coalition forecast for ``settings`` (the JSON of ``multipolar coalition``).
 
     ``world`` (the bundled tables) and ``model`` (the calibration's vote model) may be passed to
     save loading them again; the result does not depend on it. The members' chunks run on
     ``evaluator`` (default: this process); the result does not depend on it either.
+    ``progress`` and ``cancel``: the hooks of the module docstring (:class:`Cancelled` is
+    raised when ``cancel`` asks to stop).
     """
     if not 1 <= settings.members <= 200_000:
         raise MultipolarError(f"--members {settings.members} is outside 1 to 200,000",
@@ -625,8 +690,13 @@ def coalition_forecast(settings: CoalitionSettings, *, world: WorldData | None =
     vote = plan_vote(vote_events, settings.resolution, settings.vote_year, until,
                      settings.hindsight)
     sim = None
+    if cancel is not None and cancel():
+        raise Cancelled(0, settings.members)
+    if progress is not None:
+        progress(STAGE_PREPARE, 0, settings.members)
     if vote.year - 1 > until:
         dated = [f"{vote.event.kind}:{vote.event.target}@{vote.event.year}", *other]
         sim = simulate_world(settings, dated, until, vote.year - 1, world)
     return forecast(world, model, vote, groups, members=settings.members, seed=settings.seed,
-                    chunk=settings.chunk, sim=sim, evaluator=evaluator)
+                    chunk=settings.chunk_size, sim=sim, evaluator=evaluator, progress=progress,
+                    cancel=cancel)

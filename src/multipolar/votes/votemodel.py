@@ -115,9 +115,24 @@ def fit(x: np.ndarray, y: np.ndarray, names: list[str], scaled: list[bool],
     return model
 
 
-def draw_coefs(model: VoteModel, normals: np.ndarray) -> np.ndarray:
-    """Coefficient draws ``(m, 1+d, K-1)`` from standard normals ``(m, (1+d)*(K-1))``."""
+def cov_root(model: VoteModel) -> np.ndarray:
+    """``L`` with ``L @ L.T == model.cov`` (eigen-decomposition), made once per covariance.
+
+    The decomposition is the costliest step of a chunk of coalition members (about 0.2 s for
+    the bundled fit); kept on the model, chunks cost the same whatever their size. A new
+    ``cov`` (another array) is decomposed afresh.
+    """
+    cached = model.__dict__.get("_cov_root")
+    if cached is not None and cached[0] is model.cov:
+        return np.asarray(cached[1])
     vals, vecs = np.linalg.eigh(model.cov)
     root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+    model.__dict__["_cov_root"] = (model.cov, root)
+    return root
+
+
+def draw_coefs(model: VoteModel, normals: np.ndarray) -> np.ndarray:
+    """Coefficient draws ``(m, 1+d, K-1)`` from standard normals ``(m, (1+d)*(K-1))``."""
+    root = cov_root(model)
     flat = model.coef.ravel()[None, :] + normals @ root.T
     return flat.reshape(len(normals), *model.coef.shape)

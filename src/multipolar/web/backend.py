@@ -33,6 +33,7 @@ from multipolar.core.errors import InputError, MultipolarError
 from multipolar.core.labels import source_label
 from multipolar.core.textformat import band, provenance
 from multipolar.evidence import Corpus
+from multipolar.web.world import map_bytes, world_extras, world_meta
 
 OIL_SET = "drivers.oil_price.future.level"
 """Override path of the oil-price level after the observed years (USD per barrel)."""
@@ -70,9 +71,6 @@ def warm() -> None:
         scenario_info(name)
         evidence_items(name)
     _observed()
-    # lazy: the dashboard's modules import each other (a cycle to untie)
-    from multipolar.web.world import map_bytes
-
     map_bytes()
 
 
@@ -166,9 +164,6 @@ def lever_label(name: str) -> str:
 
 
 def _has_actor_sets(name: str) -> bool:
-    # lazy: the dashboard's modules import each other (a cycle to untie)
-    from multipolar.web.world import world_meta
-
     return world_meta(name) is not None
 
 
@@ -342,7 +337,7 @@ def _scenario_meta(name: str | None) -> tuple[dict[str, str], dict[str, str], in
             info["time"]["observed_until"])
 
 
-VIEW_VERSION = 3
+VIEW_VERSION = 4
 """Version of the view JSON; a stored view of an older version is rebuilt when read."""
 
 
@@ -362,6 +357,7 @@ def build_view(summary: dict[str, Any], scenario: str | None) -> dict[str, Any]:
                 for a in actors if a in obs}
     mem = summary.get("memberships", {})
     sphere = summary.get("sphere", {})
+    channels = summary.get("sphere_channels", {})  # runs made before it have none
     view: dict[str, Any] = {
         "version": VIEW_VERSION,
         "kind": "neighbourhood",
@@ -384,11 +380,12 @@ def build_view(summary: dict[str, Any], scenario: str | None) -> dict[str, Any]:
                               for q in ("p05", "median", "p95")}
                        for pole in ("russia", "china", "west")}
                    for a in actors if a in sphere},
+        "sphere_channels": {a: {c: {q: [_clean(channels[a][y][c][q]) for y in ys]
+                                    for q in ("p05", "median", "p95")}
+                                for c in channels[a][ys[0]]}
+                            for a in actors if a in channels},
     }
     view["russia_constant"] = [k for k, f in view["russia"].items() if _flat(f)]
-    # lazy: the dashboard's modules import each other (a cycle to untie)
-    from multipolar.web.world import world_extras
-
     extra = world_extras(view, scenario)
     if extra is not None:
         view.update(extra)
@@ -433,39 +430,11 @@ def run_provenance(meta: dict[str, Any]) -> str:
             f"; {p.get('members')} members, seed {p.get('seed')}")
 
 
-@lru_cache(maxsize=4)
-def coalition_options(scenario: str) -> dict[str, Any]:
-    """What a coalition question may choose for ``scenario`` (states, kinds, overlays)."""
-    # lazy: keeps start-up fast (loads pandas, pyarrow)
-    from multipolar.votes.records import DEFAULT_RESOLUTION, RESOLUTIONS
-
-    # lazy: the dashboard's modules import each other (a cycle to untie)
-    from multipolar.web.coalition import OPTIONAL, accepted
-
-    # lazy: the dashboard's modules import each other (a cycle to untie)
-    from multipolar.web.world import world_meta
-
-    meta = world_meta(scenario)
-    if meta is None:
-        raise InputError(f"scenario {scenario} has no actor_sets; the coalition forecast needs "
-                         "every UN member state", field="scenario",
-                         fix="use the bundled scenario russia-world")
-    info = scenario_info(scenario)
-    return {"scenario": scenario,
-            "kinds": [{"name": k, "resolution": v} for k, v in DEFAULT_RESOLUTION.items()],
-            "resolutions": list(RESOLUTIONS),
-            "states": sorted(({"iso3": k, "name": v, "group": meta["groups"].get(k)}
-                              for k, v in meta["names"].items() if k != "RUS"),
-                             key=lambda r: r["name"]),
-            "groups": meta["group_labels"],
-            "perspectives": info["perspectives"], "hypotheses": info["hypotheses"],
-            "parameters": info["parameters"], "levers": info["levers"],
-            "observed_until": info["time"]["observed_until"],
-            "supported": sorted(accepted()), "optional": list(OPTIONAL)}
-
-
 def csv_exports(view: dict[str, Any]) -> dict[str, str]:
-    """CSV texts of a run: alignment quantiles, membership probabilities, Russia's outcomes."""
+    """CSV texts of a run: alignment, memberships, Russia's outcomes and the sphere shares.
+
+    ``sphere.csv`` holds each pole's combined share and Russia's share per channel.
+    """
     years = view["years"]
 
     def num(x: float | None) -> str:
@@ -487,8 +456,15 @@ def csv_exports(view: dict[str, Any]) -> dict[str, str]:
         core += [",".join([_csv(k), str(y)] + [num(fan[q][t]) for q in
                                                ("p05", "p25", "median", "p75", "p95")])
                  for t, y in enumerate(years)]
+    sph = ["actor,share,year,p05,median,p95"]
+    for entry, label in (("sphere", "{} (all channels)"), ("sphere_channels", "russia: {}")):
+        for a, table in view.get(entry, {}).items():
+            for k, fan in table.items():
+                sph += [",".join([_csv(a), _csv(label.format(k)), str(y)]
+                                 + [num(fan[q][t]) for q in ("p05", "median", "p95")])
+                        for t, y in enumerate(years)]
     return {"alignment.csv": "\n".join(lines) + "\n", "memberships.csv": "\n".join(mem) + "\n",
-            "russia.csv": "\n".join(core) + "\n"}
+            "russia.csv": "\n".join(core) + "\n", "sphere.csv": "\n".join(sph) + "\n"}
 
 
 def _csv(s: str) -> str:

@@ -12,8 +12,11 @@ version" error, so nothing the user chose is silently ignored.
 keeps every finished result in the runs folder (``RUNS/coalition/<key>.json``, ``key`` a hash
 of the settings), so the same settings are answered from the store at once, across restarts.
 A what-if with levers is answered together with the same forecast without them (``base``),
-which the page subtracts. A job can be cancelled; its result is then discarded (the forecast
-call itself runs to its end in its thread: the library offers no progress or stop hook).
+which the page subtracts. A job reports its progress (members simulated of all it has to
+simulate, over both forecasts, as a fraction with an estimate of the time left) from the
+forecast's ``progress`` hook. A job can be cancelled: the forecast's ``cancel`` hook is asked
+between chunks of members, so the computation stops at the next chunk, its thread ends and
+frees its place among the :data:`MAX_RUNNING`, and nothing of it is stored.
 Depends on the standard library and, lazily, :mod:`multipolar.votes` and
 :mod:`multipolar.data.global_tables`.
 """
@@ -27,6 +30,7 @@ import logging
 import shlex
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +38,9 @@ from typing import Any
 
 from multipolar.core.errors import InputError, MultipolarError
 from multipolar.core.jsonutil import jsonable
+from multipolar.web.backend import check_scenario_name, scenario_info
+from multipolar.web.runs import Conflict, NotFound, atomic_write, error_body
+from multipolar.web.world import world_meta
 
 log = logging.getLogger("multipolar.web")
 
@@ -126,10 +133,19 @@ def unsupported(settings: CoalitionSettings) -> list[str]:
     return [n for n in OPTIONAL if getattr(settings, n) not in (None, ()) and n not in have]
 
 
-def run_forecast(settings: CoalitionSettings) -> dict[str, Any]:
-    """The forecast for ``settings`` (the JSON of ``multipolar coalition --json``)."""
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, members done, members)``, the forecast's progress hook."""
+
+
+def run_forecast(settings: CoalitionSettings, progress: Progress | None = None,
+                 cancel: Callable[[], bool] | None = None) -> dict[str, Any]:
+    """The forecast for ``settings`` (the JSON of ``multipolar coalition --json``).
+
+    ``progress`` and ``cancel`` are passed to the forecast
+    (:func:`multipolar.votes.coalition.coalition_forecast`).
+    """
     refuse_unsupported(settings)
-    return compute(settings)
+    return compute(settings, progress, cancel)
 
 
 def refuse_unsupported(settings: CoalitionSettings) -> None:
@@ -143,7 +159,8 @@ def refuse_unsupported(settings: CoalitionSettings) -> None:
             fix="clear " + " and ".join(words) + " to get the forecast this version makes")
 
 
-def compute(settings: CoalitionSettings) -> dict[str, Any]:
+def compute(settings: CoalitionSettings, progress: Progress | None = None,
+            cancel: Callable[[], bool] | None = None) -> dict[str, Any]:
     """The one call into :func:`multipolar.votes.coalition.coalition_forecast`."""
     # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import CoalitionSettings as Core
@@ -156,7 +173,8 @@ def compute(settings: CoalitionSettings) -> dict[str, Any]:
     core = Core(scenario=settings.scenario, events=(settings.event, *settings.events),
                 members=settings.members, seed=settings.seed, hindsight=settings.hindsight,
                 **extra)
-    return dict(coalition_forecast(core, world=world, model=model))
+    return dict(coalition_forecast(core, world=world, model=model, progress=progress,
+                                   cancel=cancel))
 
 
 @dataclass
@@ -173,12 +191,58 @@ class Job:
     error: dict[str, Any] | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
     step: str = "forecast"
+    stage: str = "waiting"
+    done: int = 0
+    """Members simulated so far, over every forecast the job computes."""
+    total: int = 0
+    """Members the job has to simulate (``members`` per forecast not found in the store)."""
+    base_done: int = 0
+    """Members of the job's forecasts already finished (the current one's start)."""
+    stopped: threading.Event = field(default_factory=threading.Event)
+    """Set when the job's thread has ended (whatever its status)."""
+    member_seconds: float = 0.0
+    """Seconds spent simulating members so far (the preparation of each world left out)."""
+    _earlier: float = 0.0
+    _since: float | None = None
+
+    def advance(self, stage: str, done: int, _members: int) -> None:
+        """The forecast's progress hook: where the current forecast is."""
+        self.stage = stage
+        self.done = min(self.total, self.base_done + done) if self.total else done
+        if stage == "members":  # the library's STAGE_MEMBERS (not imported: start-up time)
+            now = time.monotonic()
+            if done == 0:
+                self._since = now
+            if self._since is not None:
+                self.member_seconds = self._earlier + now - self._since
+
+    def finish_forecast(self, members: int) -> None:
+        """One of the job's forecasts is done: its members count, its clock stops."""
+        self.base_done = self.done = min(self.total, self.base_done + members)
+        self._earlier, self._since = self.member_seconds, None
+
+    def progress(self) -> dict[str, Any]:
+        """Fraction of the members done, as a percentage too, and the time left (estimated).
+
+        The time left is the members still to simulate at the rate of those done so far.
+        """
+        if self.status == "complete":
+            fraction = 1.0
+        else:
+            fraction = self.done / self.total if self.total else 0.0
+        eta = (self.member_seconds / self.done * (self.total - self.done)
+               if self.status == "running" and 0 < self.done < self.total else None)
+        return {"stage": self.stage if self.status == "running" else self.status,
+                "members_done": self.done, "members_total": self.total,
+                "fraction": round(fraction, 4), "percent": round(100.0 * fraction, 1),
+                "eta_seconds": None if eta is None else round(eta, 1)}
 
     def public(self) -> dict[str, Any]:
         """The job as the API returns it."""
         elapsed = self.seconds if self.seconds is not None else time.monotonic() - self.started
         return {"id": self.id, "status": self.status, "step": self.step,
-                "seconds": round(elapsed, 2),
+                "seconds": round(elapsed, 2), "progress": self.progress(),
+                "stopped": self.stopped.is_set() or self.status == "complete",
                 "settings": {**dataclasses.asdict(self.settings),
                              "sets": list(self.settings.sets), "event": self.settings.event},
                 "cli": self.settings.cli(), "result": self.result, "base": self.base,
@@ -195,7 +259,11 @@ class CoalitionJobs:
     def __init__(self, runs_dir: Path) -> None:
         self.folder = Path(runs_dir) / FOLDER
         self.jobs: dict[str, Job] = {}
+        self.active: set[str] = set()
+        """Ids of the jobs whose thread still computes (a cancelled one until it stops)."""
         self.lock = threading.Lock()
+        self.threads: dict[str, threading.Thread] = {}
+        """The thread of each job started by this object (the latest one per id)."""
 
     def _stored(self, key: str) -> dict[str, Any] | None:
         path = self.folder / f"{key}.json"
@@ -206,9 +274,6 @@ class CoalitionJobs:
         return obj if isinstance(obj, dict) else None
 
     def _store(self, key: str, result: dict[str, Any]) -> None:
-        # lazy: the dashboard's modules import each other (a cycle to untie)
-        from multipolar.web.runs import atomic_write
-
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             atomic_write(self.folder / f"{key}.json",
@@ -232,13 +297,18 @@ class CoalitionJobs:
                 self.jobs[key] = job
                 self._prune()
                 return job.public()
-            if sum(j.status == "running" for j in self.jobs.values()) >= MAX_RUNNING:
+            if len(self.active) >= MAX_RUNNING:
                 raise Busy(f"{MAX_RUNNING} coalition forecasts are already running")
+            if key in self.active:  # cancelled, and still stopping: it will be gone soon
+                raise Busy("this coalition forecast was cancelled and is still stopping")
             job = Job(key, settings)
             self.jobs[key] = job
+            self.active.add(key)
             self._prune()
-        threading.Thread(target=self._work, args=(job,), daemon=True,
-                         name=f"coalition-{key[:8]}").start()
+            thread = threading.Thread(target=self._work, args=(job,), daemon=True,
+                                      name=f"coalition-{key[:8]}")
+            self.threads[key] = thread
+        thread.start()
         return job.public()
 
     def _prune(self) -> None:
@@ -246,48 +316,63 @@ class CoalitionJobs:
         done = [k for k, j in self.jobs.items() if j.status != "running"]
         for k in done[:max(0, len(self.jobs) - MAX_JOBS)]:
             del self.jobs[k]
+        for k in [k for k, t in self.threads.items() if k not in self.jobs and not t.is_alive()]:
+            del self.threads[k]
 
-    def _answer(self, settings: CoalitionSettings) -> dict[str, Any]:
-        key = settings.key()
-        stored = self._stored(key)
+    def _answer(self, job: Job, settings: CoalitionSettings) -> dict[str, Any]:
+        stored = self._stored(settings.key())
         if stored is not None:
             return stored
-        result = run_forecast(settings)
+        result = run_forecast(settings, job.advance, job.cancelled.is_set)
+        job.finish_forecast(settings.members)
         return result
 
     def _work(self, job: Job) -> None:
-        try:
-            job.step = "forecast with the levers" if job.settings.sets else "forecast"
-            result = self._answer(job.settings)
-            base = None
-            if job.settings.sets and not job.cancelled.is_set():
-                job.step = "forecast without the levers"
-                base = self._answer(job.settings.without_levers())
-        except MultipolarError as exc:
-            # lazy: the dashboard's modules import each other (a cycle to untie)
-            from multipolar.web.runs import error_body
+        # lazy: keeps start-up fast (loads pandas, pyarrow)
+        from multipolar.votes.coalition import Cancelled
 
-            job.error, job.status = error_body(exc), "failed"
+        try:
+            parts = [job.settings] + ([job.settings.without_levers()]
+                                      if job.settings.sets else [])
+            job.total = sum(p.members for p in parts if self._stored(p.key()) is None)
+            job.step = "forecast with the levers" if job.settings.sets else "forecast"
+            result = self._answer(job, job.settings)
+            base = None
+            if job.settings.sets:
+                job.step = "forecast without the levers"
+                base = self._answer(job, job.settings.without_levers())
+        except Cancelled:
+            log.info("coalition forecast %s stopped after %d of %d members", job.id,
+                     job.done, job.total)
+            return
+        except MultipolarError as exc:
+
+            job.error = error_body(exc)
+            if not job.cancelled.is_set():
+                job.status = "failed"
         except Exception:  # never let a thread die silently; the job says so
             log.exception("coalition forecast %s failed", job.id)
             job.error = {"message": "internal error (see the server log)", "fix": None,
                          "problems": []}
-            job.status = "failed"
+            if not job.cancelled.is_set():
+                job.status = "failed"
         else:
-            if job.cancelled.is_set():
-                return
-            self._store(job.id, result)
-            if base is not None:
-                self._store(job.settings.without_levers().key(), base)
-            job.result, job.base, job.status = result, base, "complete"
+            with self.lock:  # a cancel either comes before this (nothing is stored) or fails
+                if job.cancelled.is_set():
+                    return
+                self._store(job.id, result)
+                if base is not None:
+                    self._store(job.settings.without_levers().key(), base)
+                job.result, job.base, job.status = result, base, "complete"
         finally:
-            job.seconds = time.monotonic() - job.started
+            with self.lock:
+                if job.seconds is None:
+                    job.seconds = time.monotonic() - job.started
+                self.active.discard(job.id)
+            job.stopped.set()
 
     def get(self, key: str) -> dict[str, Any]:
         """A job by id; :class:`~multipolar.web.runs.NotFound` if unknown."""
-        # lazy: the dashboard's modules import each other (a cycle to untie)
-        from multipolar.web.runs import NotFound
-
         with self.lock:
             job = self.jobs.get(key)
         if job is None:
@@ -296,10 +381,7 @@ class CoalitionJobs:
         return job.public()
 
     def cancel(self, key: str) -> dict[str, Any]:
-        """Cancel a running job (its answer is discarded, nothing is stored)."""
-        # lazy: the dashboard's modules import each other (a cycle to untie)
-        from multipolar.web.runs import Conflict, NotFound
-
+        """Cancel a running job: it stops at its next chunk of members, nothing is stored."""
         with self.lock:
             job = self.jobs.get(key)
             if job is None:
@@ -318,9 +400,6 @@ def run_checks(settings: CoalitionSettings) -> None:
     # lazy: keeps start-up fast (loads pandas, pyarrow)
     from multipolar.votes.coalition import parse_event, plan_vote, scenario_groups, state_names
 
-    # lazy: the dashboard's modules import each other (a cycle to untie)
-    from multipolar.web.backend import check_scenario_name
-
     check_scenario_name(settings.scenario)
     refuse_unsupported(settings)
     groups, _ = scenario_groups(settings.scenario)
@@ -328,3 +407,28 @@ def run_checks(settings: CoalitionSettings) -> None:
     event = parse_event(settings.event, set(groups), state_names(world))
     plan_vote([event], settings.resolution, settings.vote_year, int(model.meta["until"]),
               settings.hindsight)
+
+
+@lru_cache(maxsize=4)
+def coalition_options(scenario: str) -> dict[str, Any]:
+    """What a coalition question may choose for ``scenario`` (states, kinds, overlays)."""
+    # lazy: keeps start-up fast (loads pandas, pyarrow)
+    from multipolar.votes.records import DEFAULT_RESOLUTION, RESOLUTIONS
+
+    meta = world_meta(scenario)
+    if meta is None:
+        raise InputError(f"scenario {scenario} has no actor_sets; the coalition forecast needs "
+                         "every UN member state", field="scenario",
+                         fix="use the bundled scenario russia-world")
+    info = scenario_info(scenario)
+    return {"scenario": scenario,
+            "kinds": [{"name": k, "resolution": v} for k, v in DEFAULT_RESOLUTION.items()],
+            "resolutions": list(RESOLUTIONS),
+            "states": sorted(({"iso3": k, "name": v, "group": meta["groups"].get(k)}
+                              for k, v in meta["names"].items() if k != "RUS"),
+                             key=lambda r: r["name"]),
+            "groups": meta["group_labels"],
+            "perspectives": info["perspectives"], "hypotheses": info["hypotheses"],
+            "parameters": info["parameters"], "levers": info["levers"],
+            "observed_until": info["time"]["observed_until"],
+            "supported": sorted(accepted()), "optional": list(OPTIONAL)}

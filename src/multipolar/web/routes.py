@@ -22,6 +22,7 @@ from fastapi.responses import FileResponse, Response
 
 from multipolar import __version__
 from multipolar.web import backend
+from multipolar.web import coalition as wcoalition
 from multipolar.web.coalition import CoalitionJobs, CoalitionSettings
 from multipolar.web.runs import COMPLETE, Conflict, NotFound, RunManager, safe_file
 from multipolar.web.schemas import (
@@ -51,6 +52,7 @@ from multipolar.web.settings import (
     MIN_YEAR,
     Settings,
 )
+from multipolar.web.world import map_bytes
 
 
 def _manager(request: Request) -> RunManager:
@@ -261,7 +263,7 @@ async def view(manager: ManagerDep, run_id: RunId) -> Response:
                  response_class=Response)
 async def download(manager: ManagerDep, settings: SettingsDep, run_id: RunId,
                    name: Download) -> Response:
-    """Results as CSV (alignment, memberships, Russia), JSON summary, Parquet, or report."""
+    """Results as CSV (alignment, memberships, Russia, spheres), JSON summary, Parquet, report."""
     fname = name.value
     disp = {"Content-Disposition": f'attachment; filename="{run_id}-{fname}"'}
     if fname.endswith(".csv"):
@@ -366,7 +368,7 @@ async def coalition_options(
 ) -> Any:
     """What a coalition question may choose: event kinds, states, resolutions, overlays."""
     _known_scenario(scenario)
-    return await run_in_threadpool(backend.coalition_options, scenario)
+    return await run_in_threadpool(wcoalition.coalition_options, scenario)
 
 
 @world_router.post("/api/coalition", status_code=202, tags=["world"],
@@ -398,9 +400,6 @@ async def coalition_cancel(jobs: CoalitionDep,
 
 
 def _world_svg() -> tuple[bytes, bytes]:
-    # lazy: the dashboard's modules import each other (a cycle to untie)
-    from multipolar.web.world import map_bytes
-
     return map_bytes()
 
 

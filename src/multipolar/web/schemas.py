@@ -193,6 +193,7 @@ class Download(StrEnum):
     alignment_csv = "alignment.csv"
     memberships_csv = "memberships.csv"
     russia_csv = "russia.csv"
+    sphere_csv = "sphere.csv"
     summary_json = "summary.json"
     actors_parquet = "actors.parquet"
     core_parquet = "core.parquet"

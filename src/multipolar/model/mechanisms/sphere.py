@@ -8,7 +8,9 @@ China, West); each channel's row sums to 1 for a neighbour and is 0 for outside 
 Mechanisms push it through ``state.sphere_push`` (same shape, a yearly flow); the ``sphere``
 mechanism moves every channel towards a target and adds the push. :func:`initial_sphere`
 gives the starting shares from the scenario's data; :func:`sphere_shares` the per-pole
-summary (weights :data:`SPHERE_WEIGHTS`, the named assumption ``sphere_weights``).
+summary (weights :data:`SPHERE_WEIGHTS`, the named assumption ``sphere_weights``). The outcomes
+are the three poles' combined shares and Russia's share in each channel
+(:data:`CHANNEL_OUTCOMES`).
 Depends on NumPy and :mod:`.base`.
 """
 
@@ -108,6 +110,20 @@ def sphere_shares(sphere: np.ndarray, weights: np.ndarray = SPHERE_WEIGHTS) -> n
 
 def _shares_outcome(sphere: np.ndarray, q: Mapping[str, float]) -> np.ndarray:
     return sphere_shares(sphere, channel_weights(q))
+
+
+def _russia_channels(sphere: np.ndarray, q: Mapping[str, float]) -> np.ndarray:
+    """Russia's share in each channel, ``(..., channels)`` (a view: nothing is copied)."""
+    return sphere[..., RUSSIA]
+
+
+CHANNEL_OUTCOMES = {c: f"sphere_russia_{c}" for c in CHANNELS}
+"""Russia's share of each channel of a neighbour's sphere: channel -> per-actor outcome.
+
+Only Russia's: the combined shares (``sphere_russia``/``_china``/``_west``) carry the three
+poles, and China's and the West's shares per channel would triple what the outcomes cost each
+chunk (memory, the stored columns and the summary's histograms) for the question the summary
+answers, how far a state is in Russia's sphere by each channel."""
 
 
 def initial_sphere(trade_russia: np.ndarray, trade_china: np.ndarray, russia_member: np.ndarray,
@@ -218,8 +234,10 @@ class Sphere(Mechanism):
                       dims=(len(CHANNELS), len(POLES))),
              StateVar("sphere_push", "this year's pushes on the sphere's targets",
                       flow=True, dims=(len(CHANNELS), len(POLES))))
-    outcomes = tuple(Outcome(f"sphere_{pole}", "sphere", derive=_shares_outcome, index=k)
-                     for k, pole in enumerate(POLES))
+    outcomes = (*(Outcome(f"sphere_{pole}", "sphere", derive=_shares_outcome, index=k)
+                  for k, pole in enumerate(POLES)),
+                *(Outcome(name, "sphere", derive=_russia_channels, index=k)
+                  for k, name in enumerate(CHANNEL_OUTCOMES.values())))
     provides = {"sphere_reference": "(actors, channels, poles) float32: the sphere's starting "
                                     "shares (initial_sphere)"}
 

@@ -374,6 +374,7 @@ function drawFan() {
   });
   for (let i = 0; i < actors.length; i++) layout[`xaxis${i ? i + 1 : ""}`].tickformat = "d";
   Plotly.react("fan-chart", traces, layout, plotCfg("fan-chart"));
+  drawSphereGrid(v, actors);
 }
 
 const REGION_Y = { eastern_europe: 4, baltic: 3, south_caucasus: 2, central_asia: 1 };
@@ -587,7 +588,7 @@ function renderRuns() {
           $("cancel").hidden = false; $("progress").hidden = false; poll(m.id); } catch (e) { setStatus(e.message, true); } } } }));
     }
     const dl = el("td", { class: "downloads" });
-    if (r.status === "complete") for (const [n, label] of [["alignment.csv", "alignment CSV"], ["memberships.csv", "memberships CSV"],
+    if (r.status === "complete") for (const [n, label] of [["alignment.csv", "alignment CSV"], ["memberships.csv", "memberships CSV"], ["sphere.csv", "sphere CSV"],
       ["actors.parquet", "Parquet"], ["report.html", "report"]])
       dl.append(el("a", { href: `/api/runs/${r.id}/download/${n}`, text: label, target: n === "report.html" ? "_blank" : null, rel: "noopener" }));
     return el("tr", { class: S.run && S.run.id === r.id ? "current" : "" },

@@ -199,8 +199,12 @@ function selectState(iso) {
       el("div", {}, el("div", { id: "state-fan", class: "chart" }), el("div", { class: "exports", "data-export": "state-fan" })),
       el("div", {}, el("div", { id: "state-sphere", class: "chart" }), el("div", { class: "exports", "data-export": "state-sphere" }),
         el("p", { class: "hint", text: "Shares of the state's sphere held by each pole: the channels trade, arms, security and investment " +
-          "weighted 0.4, 0.2, 0.25 and 0.15 (the assumption sphere_weights). The run summary keeps the weighted share per pole, not each channel." }),
-        channelTable(v, iso))));
+          "weighted 0.4, 0.2, 0.25 and 0.15 (the assumption sphere_weights)." }))),
+    el("div", { class: "two" },
+      el("div", {}, el("div", { id: "state-sphere-channels", class: "chart" }), el("div", { class: "exports", "data-export": "state-sphere-channels" }),
+        el("p", { class: "hint", text: "Russia's share of each channel on its own (median and 90% band of the simulated worlds); " +
+          "dots: the observed Russian share of the state's trade and arms imports (data, not the model)." })),
+      el("div", {}, channelTable(v, iso))));
   const fanTraces = bandTraces(v.years, v.alignment[iso], BLUE, "", { x: "x", y: "y" }, true, "s");
   if ((v.observed || {})[iso]) fanTraces.push({ x: v.years, y: v.observed[iso], type: "scatter", mode: "markers",
     marker: { color: "#b35806", size: 5 }, name: "observed (UN votes)", hovertemplate: "%{x} observed: %{y:.2f}<extra></extra>" });
@@ -231,7 +235,73 @@ function selectState(iso) {
   } else {
     $("state-sphere").replaceChildren(el("p", { class: "hint", text: "No sphere shares for this state in the run." }));
   }
+  channelChart(v, iso);
   renderExports(d);
+}
+
+const CHANNEL_STYLE = { trade: ["31,120,180", "solid"], arms: ["179,88,6", "dash"], security: ["84,39,136", "dot"], investment: ["27,120,55", "dashdot"] };
+
+// Russia's share of each channel of a state's sphere (the model), with the observed trade and arms shares
+function channelChart(v, iso) {
+  const sc = (v.sphere_channels || {})[iso];
+  if (!sc) {
+    $("state-sphere-channels").replaceChildren(el("p", { class: "hint",
+      text: "No shares per channel for this state in the run (runs made before they were kept have only the combined shares)." }));
+    return;
+  }
+  const tr = [];
+  for (const [c, [rgb, dash]] of Object.entries(CHANNEL_STYLE)) {
+    const f = sc[c];
+    if (!f) continue;
+    tr.push({ x: v.years.concat([...v.years].reverse()), y: f.p05.concat([...f.p95].reverse()), fill: "toself", type: "scatter",
+      mode: "lines", line: { width: 0 }, fillcolor: `rgba(${rgb},0.12)`, hoverinfo: "skip", showlegend: false });
+    tr.push({ x: v.years, y: f.median, type: "scatter", mode: "lines", line: { color: `rgb(${rgb})`, width: 2, dash },
+      name: c, hovertemplate: `%{x} ${c}: %{y:.2f}<extra></extra>` });
+  }
+  const c = (v.channels || {})[iso] || {};
+  if (c.trade) tr.push({ x: [c.trade.year], y: [c.trade.russia], type: "scatter", mode: "markers", marker: { color: `rgb(${CHANNEL_STYLE.trade[0]})`, size: 8, symbol: "circle" },
+    name: "observed trade", hovertemplate: "%{x} observed trade share with Russia: %{y:.2f}<extra></extra>" });
+  if (c.arms) tr.push({ x: [c.arms.years[1]], y: [c.arms.russia], type: "scatter", mode: "markers", marker: { color: `rgb(${CHANNEL_STYLE.arms[0]})`, size: 8, symbol: "diamond" },
+    name: `observed arms ${c.arms.years[0]}–${c.arms.years[1]}`, hovertemplate: "observed Russian share of arms imports: %{y:.2f}<extra></extra>" });
+  Plotly.react("state-sphere-channels", tr, { height: 360, margin: { l: 50, r: 10, t: 56, b: 40 },
+    title: { text: `${esc(nameOf(v, iso))}: Russia's share per channel (median, 90% band)`, font: { size: 13 }, x: 0.02 },
+    shapes: projShape(v), legend: { orientation: "h", y: -0.18 }, yaxis: { range: [0, 1], title: { text: "Russia's share of the channel" } },
+    xaxis: { tickformat: "d" } }, plotCfg("state-sphere-channels"));
+}
+
+// the neighbourhood's Alignment tab: Russia's share per channel of each neighbour, in small panels
+function drawSphereGrid(v, actors) {
+  const shown = actors.filter((a) => (v.sphere_channels || {})[a]);
+  $("sphere-explain").hidden = !shown.length;
+  if (!shown.length) {
+    $("sphere-chart").replaceChildren(el("p", { class: "hint",
+      text: "No shares per channel in this run (runs made before they were kept have only the combined shares)." }));
+    return;
+  }
+  const layout = gridAxes(shown.length, 5, { range: [0, 1] });
+  const traces = [];
+  shown.forEach((a, i) => {
+    const s = i === 0 ? "" : String(i + 1);
+    const axis = { xaxis: `x${s}`, yaxis: `y${s}` };
+    const all = (v.sphere[a] || {}).russia;
+    if (all) {
+      traces.push({ x: v.years.concat([...v.years].reverse()), y: all.p05.concat([...all.p95].reverse()), fill: "toself", type: "scatter",
+        mode: "lines", line: { width: 0 }, fillcolor: "rgba(120,120,120,0.18)", hoverinfo: "skip", name: "all channels: 90% of worlds",
+        showlegend: i === 0, legendgroup: "all90", ...axis });
+      traces.push({ x: v.years, y: all.median, type: "scatter", mode: "lines", line: { color: "rgb(90,90,90)", width: 3 },
+        name: "all channels (weighted)", showlegend: i === 0, legendgroup: "all", hovertemplate: "%{x} all channels: %{y:.2f}<extra></extra>", ...axis });
+    }
+    for (const [c, [rgb, dash]] of Object.entries(CHANNEL_STYLE)) {
+      const f = v.sphere_channels[a][c];
+      if (!f) continue;
+      traces.push({ x: v.years, y: f.median, type: "scatter", mode: "lines", line: { color: `rgb(${rgb})`, width: 1.6, dash },
+        name: c, showlegend: i === 0, legendgroup: c, hovertemplate: `%{x} ${c}: %{y:.2f}<extra></extra>`, ...axis });
+    }
+    subplotTitle(layout, i, esc(a));
+  });
+  for (let i = 0; i < shown.length; i++) layout[`xaxis${i ? i + 1 : ""}`].tickformat = "d";
+  layout.title = { text: "Russia's share of each sphere, by channel (medians)", font: { size: 13 }, x: 0.01 };
+  Plotly.react("sphere-chart", traces, layout, plotCfg("sphere-chart"));
 }
 
 // the observed channels of a state's sphere (data, not the model): trade and arms by pole
@@ -489,8 +559,21 @@ function pollCoalition() {
     let j;
     try { j = await api(`/api/coalition/${C.job.id}`); } catch (e) { $("coal-status").textContent = e.message; return; }
     C.job = j;
+    const p = j.progress || {};
+    const bar = $("coal-progress");
+    bar.value = p.fraction || 0;
+    bar.hidden = j.status !== "running";
+    const counted = `${(p.members_done || 0).toLocaleString()} of ${(p.members_total || 0).toLocaleString()} members`;
     if (j.status === "running") {
-      $("coal-status").textContent = `running (${j.step}), ${fmt(j.seconds, 1)} s — Cancel stops it`;
+      const left = p.eta_seconds === null || p.eta_seconds === undefined ? "" : `, about ${fmt(p.eta_seconds, 0)} s left`;
+      const what = p.stage === "members" ? `${fmt(p.percent, 0)}% (${counted}${left})` : `${p.stage} (${counted})`;
+      $("coal-status").textContent = `running, ${j.step}: ${what} — Cancel stops it`;
+      C.timer = setTimeout(tick, 300);
+      return;
+    }
+    if (j.status === "cancelled" && !j.stopped) {  // the computation stops at its next chunk
+      $("coal-status").textContent = `cancelled after ${counted}; stopping…`;
+      $("coal-cancel").hidden = true;
       C.timer = setTimeout(tick, 300);
       return;
     }
@@ -501,7 +584,8 @@ function pollCoalition() {
       showCoalition(j);
     } else {
       $("coal-status").className = j.status === "failed" ? "error" : "";
-      $("coal-status").textContent = j.status === "failed" ? `${j.error.message}${j.error.fix ? "\nfix: " + j.error.fix : ""}` : `forecast ${j.status}`;
+      $("coal-status").textContent = j.status === "failed" ? `${j.error.message}${j.error.fix ? "\nfix: " + j.error.fix : ""}` :
+        `forecast ${j.status}${j.status === "cancelled" ? ` after ${counted}: stopped, nothing kept` : ""}`;
     }
   };
   tick();
