@@ -97,3 +97,13 @@ def _data(name: str) -> str:
     from importlib.resources import files
 
     return str(files("multipolar.data") / name)
+
+
+def test_a_zero_before_the_cut_is_a_gap_only_by_the_years_up_to_the_cut() -> None:
+    vals = {1992: 0.0, 1993: 0.0, 2009: 0.0, 2012: 0.1}
+    # with all years, the zeros before 2012 are leading zeros (gaps) ...
+    assert drop_leading_zeros(vals) == {2012: 0.1}
+    # ... but a model blind after 2010 cannot know that the share turns positive in 2012
+    assert drop_leading_zeros(vals, until=2010) == vals
+    assert drop_leading_zeros({1992: 0.0, 1995: 0.2, 2012: 0.0}, until=2010) == {
+        1995: 0.2, 2012: 0.0}

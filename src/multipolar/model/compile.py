@@ -322,7 +322,8 @@ class CompiledModel:
         return self.params[path].nominal
 
 
-def _series_values(s: Series, actor: str | None, base: Path) -> dict[int, float]:
+def _series_values(s: Series, actor: str | None, base: Path,
+                   until: int | None = None) -> dict[int, float]:
     if s.series is not None:
         return {int(k): float(v) for k, v in s.series.items()}
     assert s.data is not None
@@ -333,13 +334,19 @@ def _series_values(s: Series, actor: str | None, base: Path) -> dict[int, float]
         table = column_by_actor_year(ref.file, ref.column, ref.key, base)
         vals = table.get(actor or "", {})
     if ref.leading_zeros == "missing":
-        vals = drop_leading_zeros(vals)
+        vals = drop_leading_zeros(vals, until)
     return {y: v * ref.scale for y, v in vals.items()}
 
 
-def drop_leading_zeros(vals: dict[int, float]) -> dict[int, float]:
-    """``vals`` without the zeros before its first positive value (all kept if none is)."""
-    first = next((y for y in sorted(vals) if vals[y] > 0), None)
+def drop_leading_zeros(vals: dict[int, float], until: int | None = None) -> dict[int, float]:
+    """``vals`` without the zeros before its first positive value (all kept if none is).
+
+    With ``until``, the first positive value is looked for in the years up to ``until`` only,
+    so whether an early zero is a gap never depends on a later year (a model blind after
+    ``until`` keeps the zeros of a series that turns positive only later).
+    """
+    first = next((y for y in sorted(vals) if vals[y] > 0 and (until is None or y <= until)),
+                 None)
     if first is None:
         return dict(vals)
     return {y: v for y, v in vals.items() if y >= first or v != 0}
@@ -452,7 +459,7 @@ def _actor_arrays(sc: Scenario, years: np.ndarray, base: Path,
             if isinstance(attr, Series):
                 # a table keyed by ISO3 code is read at the actor's code (ids may be names)
                 by_code = attr.data is not None and attr.data.key == "iso3" and a.iso3
-                vals = _series_values(attr, a.iso3 if by_code else a.id, base)
+                vals = _series_values(attr, a.iso3 if by_code else a.id, base, obs_until)
                 obs.setdefault(name, np.full((n_t, n_a), np.nan))
                 # observed attributes stop at observed_until (beyond it the model takes over)
                 obs[name][:, j] = _fill(vals, years, obs_until)
