@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from multipolar.core.errors import ScenarioError
 from multipolar.data import column_by_actor_year
 from multipolar.model.compile import drop_leading_zeros
 from multipolar.scenario import load_scenario_text
-from multipolar.core.errors import ScenarioError
 
 from .conftest import compiled, run
 
