@@ -2,14 +2,16 @@
 
     python benchmarks/bench_workflows.py [--passes 2] [--json]
 
-Two workflows, each timed on ``ProcessEvaluator(1)`` and ``ProcessEvaluator(2)`` in the same
+Three workflows, each timed on ``ProcessEvaluator(1)`` and ``ProcessEvaluator(2)`` in the same
 run, alternating (1, 2, 2, 1, ...) so a change of the machine's load hits both alike; the
 figure is the ratio of the medians (goal: >= 1.7 on a 2-core machine):
 
 * ``world_calibration``: the pooled fit of ``russia-world`` through 2010, 16 members per
   evaluation, 2 starts (parallel restarts) of ``--maxiter`` evaluations each;
 * ``backtest``: ``rolling_backtest`` of ``russia-neighbourhood`` from 4 origins (each with
-  its own calibration), no warm-up origins.
+  its own calibration), no warm-up origins;
+* ``forecast_calibration``: the neighbourhood's forecast-objective fit through 2015 (ten
+  training origins), 16 members per evaluation, 2 starts of ``--maxiter`` evaluations each.
 
 The results of both executors are checked to be identical. The load average (1 min) is
 printed before and after every measurement: the machine may be shared.
@@ -86,17 +88,23 @@ def measure(name: str, fn: Callable[[Any], Any], key: Callable[[Any], Any], pass
             "load_min": round(min(loads), 1), "load_max": round(max(loads), 1)}
 
 
+WORKFLOWS = ("world_calibration", "backtest", "forecast_calibration")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--passes", type=int, default=2, help="Timings per worker count.")
     ap.add_argument("--maxiter", type=int, default=60, help="Evaluations per calibration start.")
     ap.add_argument("--sessions", choices=("both", "own", "shared"), default="both",
                     help="Workers in sessions of their own, the benchmark's, or both.")
+    ap.add_argument("--only", choices=WORKFLOWS, action="append", default=None,
+                    help="Measure only this workflow (repeatable; default: all three).")
     ap.add_argument("--json", action="store_true", help="Print one JSON object only.")
     args = ap.parse_args()
     verbose = not args.json
 
     from multipolar.backtest.harness import rolling_backtest
+    from multipolar.calibrate.history import calibrate_forecast
     from multipolar.calibrate.pooled import calibrate_pooled
     from multipolar.forecast.origin import load_panel
 
@@ -111,6 +119,10 @@ def main() -> None:
                                 calib_members=16, maxiter=10, window=5, prefit=0, seed=2013,
                                 evaluator=ev)
 
+    def fcal(ev: Any) -> Any:
+        return calibrate_forecast("russia-neighbourhood", panel, until=2015, members=16,
+                                  maxiter=args.maxiter, seed=2013, starts=2, evaluator=ev)[0]
+
     autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled")
     report: dict[str, Any] = {
         "cpus": os.cpu_count(), "load_at_start": os.getloadavg(),
@@ -119,15 +131,19 @@ def main() -> None:
         print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()}, autogroups "
               f"{report['autogroup']}", flush=True)
     modes = ("own", "shared") if args.sessions == "both" else (args.sessions,)
+    only = args.only or list(WORKFLOWS)
+    runs: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+        "world_calibration": (world, lambda r: (r.values, r.history)),
+        "backtest": (back, lambda r: json.dumps(r.to_dict(), sort_keys=True)),
+        "forecast_calibration": (fcal, lambda r: (r.values, r.history, r.forecast))}
     for mode in modes:
         _sessions(mode)
-        report[f"world_calibration_{mode}"] = measure(
-            f"world_calibration ({mode} sessions)", world, lambda r: (r.values, r.history),
-            args.passes, verbose)
-        report[f"world_calibration_{mode}"]["evaluations_per_start"] = args.maxiter
-        report[f"backtest_{mode}"] = measure(
-            f"backtest ({mode} sessions)", back,
-            lambda r: json.dumps(r.to_dict(), sort_keys=True), args.passes, verbose)
+        for name in only:
+            fn, key = runs[name]
+            report[f"{name}_{mode}"] = measure(f"{name} ({mode} sessions)", fn, key,
+                                               args.passes, verbose)
+            if name != "backtest":
+                report[f"{name}_{mode}"]["evaluations_per_start"] = args.maxiter
     _sessions("shared")
     report["load_at_end"] = os.getloadavg()
     if args.json:
@@ -136,7 +152,7 @@ def main() -> None:
     print(f"{'workflow (worker sessions)':<32}{'1 process':>11}{'2 processes':>13}{'ratio':>7}"
           "  load (1 min)")
     for mode in modes:
-        for name in ("world_calibration", "backtest"):
+        for name in only:
             r = report[f"{name}_{mode}"]
             print(f"{name + ' (' + mode + ')':<32}{r['seconds_1_process']:>9.1f} s"
                   f"{r['seconds_2_processes']:>11.1f} s{r['ratio']:>7.2f}  "

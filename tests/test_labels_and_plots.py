@@ -211,6 +211,37 @@ def test_charts_drawn_by_helper_processes_are_the_charts_drawn_in_series(tmp_pat
     assert drawn[0] == drawn[2]
 
 
+def test_each_chart_job_draws_the_same_png_from_its_trimmed_payload(tmp_path: Path):
+    """The helpers get only what a job reads (charts.job_payload); the PNGs are unchanged."""
+    from multipolar.cli.charts import NOT_DRAWN, chart_jobs, draw, job_payload
+
+    summary = _many_actors_summary()
+    cell = _cell(0.3, 0.05)
+    summary["sphere"] = {a: {str(y): {p: cell for p in ("russia", "china", "west")}
+                             for y in YEARS} for a in summary["actors"]}
+    summary["sphere_channels"] = {"Moldova": {str(y): {c: {"median": 0.2 + 0.1 * i} for i, c in
+                                              enumerate(("trade", "arms", "security",
+                                                         "investment"))} for y in YEARS}}
+    summary |= {"means": {"x": 1.0}, "memberships": {"EU": {}}, "russia": {"capacity": {}}}
+    observed = {"Ukraine": {2012: 0.2}, "Georgia": {2018: 1.4}, "Latvia": {2012: 0.9}}
+    jobs = chart_jobs(summary, 2)
+    assert {kind for kind, _ in jobs} == {"overview", "sphere", "fans"}
+    for i, job in enumerate(jobs):
+        part, obs = job_payload(summary, observed, job)
+        assert not set(NOT_DRAWN) & set(part)
+        if job[0] == "fans":  # only its own actors travel
+            assert set(part["alignment"]) == set(job[1])
+            assert set(obs) <= set(job[1])
+        assert ("sphere" in part) == ("sphere_channels" in part) == (job[0] == "sphere")
+        whole, trimmed = tmp_path / f"whole{i}", tmp_path / f"trimmed{i}"
+        whole.mkdir()
+        trimmed.mkdir()
+        a = draw(summary, whole, observed, job)
+        b = draw(part, trimmed, obs, job)
+        assert [p.name for p in a] == [p.name for p in b] and a
+        assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b], job
+
+
 def test_sphere_overview_draws_russias_share_per_channel(monkeypatch, tmp_path: Path):
     """One line per channel (Russia's median share), each at the value the summary gives."""
     cell = {"median": 1 / 3}

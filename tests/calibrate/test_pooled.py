@@ -118,8 +118,11 @@ def test_a_fit_sees_only_the_uses_of_force_up_to_its_year() -> None:
 
 def test_the_china_hypothesis_fits_the_cover_with_either_sign_open() -> None:
     from multipolar.calibrate.pooled import HYPOTHESIS_PARAMETERS, POOLED_PARAMETERS, pooled_free
+    from multipolar.scenario import load_scenario
 
     assert HYPOTHESIS_PARAMETERS["china_votes_with_russia"] == ("china_backing.cover",)
+    # every hypothesis a declaration names is one the world scenario offers
+    assert set(HYPOTHESIS_PARAMETERS) <= set(load_scenario("russia-world").raw["hypotheses"])
     low, high = POOLED_PARAMETERS["china_backing.cover"]
     assert low < 0 < high  # the seeds' reading (0) and its opposite are both inside
     assert "china_backing.cover" not in pooled_free(None)
@@ -129,3 +132,100 @@ def test_the_china_hypothesis_fits_the_cover_with_either_sign_open() -> None:
     assert "china_backing.cover" in result.values
     plain, _ = calibrate_pooled(until=2008, members=4, maxiter=12, seed=5)
     assert "china_backing.cover" not in plain.values
+
+
+def _redeclare(monkeypatch: pytest.MonkeyPatch, path: str, **changes: Any) -> None:
+    """Change the declaration of ``path`` (``mechanism.param``) for one test."""
+    import dataclasses
+
+    from multipolar.model.mechanisms import MECHANISMS
+
+    mech, _, name = path.partition(".")
+    for (n, _impl), cls in MECHANISMS.classes.items():
+        if n == mech:
+            monkeypatch.setattr(cls, "params", tuple(
+                dataclasses.replace(p, **changes) if p.name == name else p for p in cls.params))
+
+
+def test_every_fitted_range_comes_from_its_declaration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pooled fit searches exactly the parameters that declare a pooled range, over that
+    range: change a declaration and the fit follows; nothing else holds a range."""
+    from multipolar.calibrate.pooled import HYPOTHESIS_PARAMETERS, pooled_free
+    from multipolar.core.errors import ScenarioError
+    from multipolar.model.mechanisms import declared_params
+
+    declared = declared_params()
+    for hypothesis in (None, *HYPOTHESIS_PARAMETERS):
+        free = pooled_free(hypothesis)
+        assert free == {k: declared[k].search["pooled"] for k in free}
+        assert set(free) == {k for k, p in declared.items() if "pooled" in p.search
+                             and p.hypothesis in (None, hypothesis)}
+    # a narrower declared range binds the fit (the fitted value inside it, here at its end),
+    # and a parameter that declares a pooled range joins the fit
+    _redeclare(monkeypatch, "alignment.adjustment", search={"pooled": (0.5, 0.52)})
+    _redeclare(monkeypatch, "interference_backlash.capacity_cap", search={"pooled": (1.0, 3.0)})
+    result, _ = calibrate_pooled(until=2006, members=4, maxiter=16, seed=5)
+    assert 0.5 <= result.values["alignment.adjustment"] <= 0.52
+    assert result.start_values["alignment.adjustment"] == 0.5  # the default 0.215, clipped
+    assert "interference_backlash.capacity_cap" in result.values
+    # names without a declared pooled range are refused, naming the parameter
+    with pytest.raises(ScenarioError) as err:
+        calibrate_pooled(until=2006, members=4, maxiter=4, seed=5,
+                         free=("alignment.base", "sphere.decay"))
+    assert "sphere.decay" in err.value.render()
+
+
+def test_the_identification_report_tells_flat_from_identified_and_names_the_bound(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Through 2007 the world has seen no use of force, so the four answers to one do not
+    enter the objective: their profiles are flat (not identified). The adjustment rate
+    shapes every state's path: identified. A range that excludes the data's value leaves the
+    fit at its end: decided by the bound."""
+    from multipolar.calibrate.identify import IDENTIFIED, NOT_IDENTIFIED
+    from multipolar.calibrate.pooled import identify_pooled
+
+    result, model = calibrate_pooled(until=2007, members=4, maxiter=40, seed=5)
+    ident = identify_pooled(result, model, points=5)
+    assert ident.optimum == pytest.approx(result.mae)
+    for k in ("response_democracy", "response_alliance", "response_ties", "response_near"):
+        p = ident.parameters[f"use_of_force.{k}"]
+        assert p.status == NOT_IDENTIFIED and p.plausible is None
+        assert max(p.objective) == min(p.objective)  # exactly flat: it does not enter
+    adj = ident.parameters["alignment.adjustment"]
+    assert adj.status == IDENTIFIED and adj.plausible is not None
+    assert adj.plausible[1] - adj.plausible[0] < 0.5 * (adj.high - adj.low)
+    assert max(adj.objective) - ident.optimum > 10 * ident.tolerance
+    assert set(ident.parameters) == set(result.values)
+    # the file carries it
+    doc = yaml.safe_load(pooled_yaml(result, model, ident))
+    assert doc["identification"]["parameters"]["use_of_force.response_near"]["status"] == \
+        NOT_IDENTIFIED
+    # the bound decides: the adjustment rate held below where the data put it
+    assert adj.plausible[0] > 0.03
+    _redeclare(monkeypatch, "alignment.adjustment", search={"pooled": (0.01, 0.02)})
+    bound, model = calibrate_pooled(until=2007, members=4, maxiter=40, seed=5)
+    assert identify_pooled(bound, model, points=3).parameters[
+        "alignment.adjustment"].at_bound == "upper"
+
+
+def test_cli_prints_the_identification_table_and_its_json(tmp_path: Path) -> None:
+    import json
+
+    args = ["calibrate", "russia-world", "--until", "2007", "--members", "4", "--maxiter",
+            "12", "--profile-points", "3"]
+    res = CliRunner().invoke(app, [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    ident = json.loads(res.output)["identification"]
+    assert ident["method"] == "fixed"
+    assert set(ident["parameters"]) == set(json.loads(res.output)["values"])
+    near = ident["parameters"]["use_of_force.response_near"]
+    assert near["status"] == "not identified" and len(near["profile"]) >= 3
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0, table.output
+    assert "identification" in table.output and "no (flat)" in table.output
+    off = CliRunner().invoke(app, [*args, "--json", "--profile", "off"])
+    assert json.loads(off.output)["identification"] is None
+    bad = CliRunner().invoke(app, [*args, "--profile", "bayes"])
+    assert bad.exit_code == 2 and "--profile" in bad.output
+    nb = CliRunner().invoke(app, ["calibrate", "--profile", "fixed", "--maxiter", "1"])
+    assert nb.exit_code == 2 and "world" in nb.output

@@ -73,6 +73,16 @@ def test_drop_leading_zeros_keeps_everything_from_the_first_positive(vals: dict[
     assert all(v != 0 for y, v in out.items() if y < pos[0])
 
 
+@given(st.dictionaries(st.integers(1990, 2020), st.floats(0, 1), max_size=12),
+       st.integers(1990, 2020), st.dictionaries(st.integers(1990, 2020), st.floats(0, 1)))
+def test_what_is_kept_up_to_until_ignores_later_years(vals: dict[int, float], until: int,
+                                                      later: dict[int, float]) -> None:
+    changed = {**vals, **{y: v for y, v in later.items() if y > until}}
+    a = {y: v for y, v in drop_leading_zeros(vals, until).items() if y <= until}
+    b = {y: v for y, v in drop_leading_zeros(changed, until).items() if y <= until}
+    assert a == b
+
+
 def test_a_wrong_leading_zeros_value_is_a_located_error() -> None:
     path = "src/multipolar/scenarios/russia-neighbourhood/scenario.yaml"
     text = open(path, encoding="utf-8").read()
@@ -99,11 +109,9 @@ def _data(name: str) -> str:
     return str(files("multipolar.data") / name)
 
 
-def test_a_zero_before_the_cut_is_a_gap_only_by_the_years_up_to_the_cut() -> None:
-    vals = {1992: 0.0, 1993: 0.0, 2009: 0.0, 2012: 0.1}
-    # with all years, the zeros before 2012 are leading zeros (gaps) ...
-    assert drop_leading_zeros(vals) == {2012: 0.1}
-    # ... but a model blind after 2010 cannot know that the share turns positive in 2012
-    assert drop_leading_zeros(vals, until=2010) == vals
-    assert drop_leading_zeros({1992: 0.0, 1995: 0.2, 2012: 0.0}, until=2010) == {
-        1995: 0.2, 2012: 0.0}
+def test_leading_zeros_are_judged_on_the_years_up_to_the_cut() -> None:
+    """Whether a zero up to the last observed year is a gap must not depend on later data."""
+    series = {1992: 0.0, 1993: 0.0, 2009: 0.0, 2012: 0.4}
+    assert drop_leading_zeros(series) == {2012: 0.4}
+    assert drop_leading_zeros(series, until=2010) == series  # no positive value up to 2010
+    assert drop_leading_zeros(series, until=2012) == {2012: 0.4}

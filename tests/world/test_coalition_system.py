@@ -150,7 +150,53 @@ def test_vote_level_spread_from_past_votes(world, groups, model):
     early = fit_until(world, 2012, groups)
     assert early.meta["levels"]["kinds"] == 1
     assert np.allclose(early.meta["levels"]["kind_cov"], np.eye(3) / RIDGE)
-    assert model.meta["levels"] == lv
+    stored = model.meta["levels"]
+    assert stored["method"] == "forward" and stored["in_sample_vote_sd"] == lv["vote_sd"]
+    assert stored["kind_cov"] == lv["kind_cov"]
+
+
+def test_the_count_spread_is_learned_from_forward_errors_of_earlier_votes(world, groups, model):
+    """Each vote's shift is measured against a fit on the votes before it only: later votes do
+    not change it, and the spreads a forecast draws are the shrunk covariances of those
+    shifts (votes of a recorded kind, and votes of a kind new when cast)."""
+    from multipolar.votes.fitting import forward_shifts
+    from multipolar.votes.levels import shrunk_covariance
+
+    x, rows, names = training_rows(world.until(2019), groups, with_record=True)
+    full = forward_shifts(x, rows, names)
+    early = rows["date"] < "2015-01-01"
+    part = forward_shifts(x[early.to_numpy()], rows[early].reset_index(drop=True), names)
+    assert len(full) == 12 and len(part) == 4  # every vote but the first (2008)
+    for a, b in zip(part.to_dict("records"), full.to_dict("records"), strict=False):
+        assert a["rcid"] == b["rcid"] and np.allclose(a["shift"], b["shift"])
+    new = dict(zip(full["date"].dt.year.astype(str) + " " + full["kind"],
+                   ~full["known"], strict=True))
+    assert new["2014 territorial_integrity"] and new["2016 crimea_human_rights"]
+    assert not new["2015 georgia_idp"]
+    lv = model.meta["levels"]
+    assert np.allclose(lv["vote_cov"], shrunk_covariance(list(full.loc[full["known"], "shift"])))
+    assert np.allclose(lv["new_kind_cov"],
+                       shrunk_covariance(list(full.loc[~full["known"], "shift"])))
+    assert sorted(lv["forward_new_kind_votes"]) == sorted(full.loc[~full["known"], "rcid"])
+    # forecast errors are larger than in-sample ones: the spread the forecast draws is wider
+    assert all(f > i for f, i in zip(lv["vote_sd"], lv["in_sample_vote_sd"], strict=True))
+    # no vote yet: the prior's spread (declared before any vote was looked at)
+    assert np.allclose(shrunk_covariance([]), np.eye(3) / RIDGE)
+
+
+def test_forward_spreads_widen_the_count_range_and_cover_more(world, groups, monkeypatch):
+    """On the votes through 2015 (forward), the count range with the forward spread is wider
+    and holds the recorded yes count at least as often as with the in-sample spread."""
+    import multipolar.votes.reliability as rel
+
+    forward = rel.check(world, groups, until=2015, forward=True, members=120, seed=2)
+    monkeypatch.setattr(rel, "forward_levels", lambda in_sample, _shifts: in_sample)
+    in_sample = rel.check(world, groups, until=2015, forward=True, members=120, seed=2)
+    f, i = forward["methods"]["ensemble"], in_sample["methods"]["ensemble"]
+    assert f["width_yes"] > i["width_yes"]
+    assert f["coverage_yes"] >= i["coverage_yes"]
+    # the probabilities' ranking barely moves: the spread is the Assembly's, not a state's
+    assert abs(f["auc_not_yes"] - i["auc_not_yes"]) < 0.02
 
 
 def test_cli_takes_the_scenario_options_and_names(tmp_path):
@@ -232,3 +278,18 @@ def test_forecast_from_a_2013_fit_reads_nothing_later(world, groups):
     b = coalition_forecast(settings, world=changed, model=model)
     assert a == b
     assert a["world"]["simulated"] and a["world"]["origin"] == 2013
+
+
+def test_a_file_without_spreads_gets_the_forward_ones(world, groups, model):
+    """An older calibration file without ``levels``: the forecast computes them from its votes
+    the same way ``calibrate-coalition`` does (forward errors), not the in-sample way."""
+    import copy
+
+    from multipolar.votes.coalition import _levels
+
+    old = copy.deepcopy(model)
+    del old.meta["levels"]
+    got = _levels(world, old, groups)
+    assert got["method"] == "forward"
+    assert np.allclose(got["vote_cov"], model.meta["levels"]["vote_cov"])
+    assert np.allclose(got["new_kind_cov"], model.meta["levels"]["new_kind_cov"])

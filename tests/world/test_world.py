@@ -133,6 +133,9 @@ def test_fit_until_ignores_later_rows(world, groups):
     v.loc[later, "vote"] = 3
     other = fit_until(changed, 2012, groups)
     assert np.array_equal(base.coef, other.coef)
+    # the count spreads (forward errors of the votes up to 2012) see nothing later either
+    assert base.meta["levels"] == other.meta["levels"]
+    assert base.meta["levels"]["forward_votes"] == [5047, 5114]
     assert [v["rcid"] for v in base.meta["votes"]] == [4829, 5047, 5114]
     # and the data do matter: a fit through 2014 differs
     assert not np.allclose(fit_until(world, 2014, groups).coef[0], base.coef[0])

@@ -11,6 +11,12 @@ country-years for every view): a 90% interval of each view's MAE and the share o
 in which it forecasts best. The same is reported for CRPS and directional skill (rank
 correlation of forecast and observed change, mean over origins).
 
+A world scenario (``russia-world``, actors from a table) is back-tested by
+:func:`multipolar.backtest.world.world_backtest` instead: every UN member, each origin's
+pooled fit blind after the origin under the view (:func:`world_free`: the parameters the view
+sets are left out, but those its hypothesis names, such as China's cover, are fitted on the
+years up to the origin), scored on the world panel's later years.
+
 For seed 002's question whether Russia follows a strategy or only works through a checklist,
 the hypotheses ``strategic`` and ``opportunist`` are two such views: the one that forecasts
 the neighbours' alignment better on years it never saw is the better description.
@@ -53,6 +59,51 @@ def free_parameters(overrides: dict[str, Any]) -> dict[str, tuple[float, float]]
     return {k: b for k, b in FREE_PARAMETERS.items() if scenario_path(k) not in overrides}
 
 
+def world_free(overrides: dict[str, Any], hypothesis: str | None) -> tuple[str, ...]:
+    """The pooled fit's parameters for a world view: those the view sets are left out.
+
+    Except the parameters declared for the view's own hypothesis (``Param.hypothesis``, e.g.
+    China's cover): the hypothesis claims the effect acts, and its size is fitted on the years
+    up to each origin, never taken from the scenario's value (a fit through the data's last
+    year).
+    """
+    # lazy: the pooled fit's module loads the world data tables
+    from multipolar.calibrate.pooled import hypothesis_parameters, pooled_free
+
+    own = set(hypothesis_parameters().get(hypothesis or "", ()))
+    return tuple(k for k in pooled_free(hypothesis)
+                 if k in own or scenario_path(k) not in overrides)
+
+
+def is_world(scenario: str | Path) -> bool:
+    """Whether the scenario generates its actors from a table (the world model)."""
+    return bool(load_scenario(scenario).raw.get("actor_sets"))
+
+
+def _world_units(res: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The scored units of a world back-test.
+
+    Per scored state-year: the model's absolute error, its CRPS and persistence's absolute
+    error; and the mean rank correlation of forecast and observed change over the origins (at
+    each origin's last test year).
+    """
+    errs, crps, pers, corr = [], [], [], []
+    for f in res.forecasts:
+        m = f.mask()
+        med = f.quantiles["model"][1]
+        errs.append(np.abs(med - f.observed)[m])
+        crps.append(f.crps["model"][m])
+        pers.append(np.abs(f.quantiles["persistence"][1] - f.observed)[m])
+        last = m[-1]
+        if last.sum() > 2:
+            a = (med[-1] - f.last)[last]
+            b = (f.observed[-1] - f.last)[last]
+            ra, rb = np.argsort(np.argsort(a)), np.argsort(np.argsort(b))
+            corr.append(float(np.corrcoef(ra, rb)[0, 1]))
+    return (np.concatenate(errs), np.concatenate(crps), np.concatenate(pers),
+            float(np.mean(corr)) if corr else math.nan)
+
+
 def default_origins(panel: Panel, horizon: int, count: int = 4, step: int = 3) -> list[int]:
     """``count`` origins ``step`` years apart ending the year before the panel's last."""
     last = panel.last_year()
@@ -80,6 +131,7 @@ def score_views(panel: Panel, views: list[View], origins: list[int], horizon: in
     origin_runs`); the scores do not depend on it.
     """
     sc = load_scenario(scenario).scenario
+    world = is_world(scenario)
     results: dict[str, dict[str, Any]] = {}
     errs: dict[str, np.ndarray] = {}
     crps: dict[str, np.ndarray] = {}
@@ -92,19 +144,33 @@ def score_views(panel: Panel, views: list[View], origins: list[int], horizon: in
             over = dict(sc.perspectives[v.name].overrides)
         elif v.kind == "hypothesis":
             over = dict(sc.hypotheses[v.name].overrides)
-        res = rolling_backtest(
-            panel, origins, horizon, warmup=0, scenario=scenario, seed=seed,
-            perspective=v.name if v.kind == "perspective" else None,
-            hypothesis=v.name if v.kind == "hypothesis" else None,
-            free=free_parameters(over), evaluator=evaluator, **kw)
-        errs[v.label], crps[v.label] = _units(res)
-        if pers is None:
-            s = res.scores()["persistence"]
-            pers = {"mae": s["mae"], "crps": s["crps"]}
+        perspective = v.name if v.kind == "perspective" else None
+        hypothesis = v.name if v.kind == "hypothesis" else None
+        if world:
+            # lazy: the world back-test loads the world data tables
+            from multipolar.backtest.world import world_backtest
+
+            wres = world_backtest(
+                str(scenario), panel, origins, horizon, seed=seed, conditional=False,
+                perspective=perspective, hypothesis=hypothesis,
+                free=world_free(over, hypothesis), **_world_options(kw))
+            errs[v.label], crps[v.label], p_err, corr = _world_units(wres)
+            if pers is None:
+                pers = {"mae": float(p_err.mean()),
+                        "crps": float(np.mean(np.concatenate(
+                            [f.crps["persistence"][f.mask()] for f in wres.forecasts])))}
+        else:
+            res = rolling_backtest(
+                panel, origins, horizon, warmup=0, scenario=scenario, seed=seed,
+                perspective=perspective, hypothesis=hypothesis,
+                free=free_parameters(over), evaluator=evaluator, **kw)
+            errs[v.label], crps[v.label] = _units(res)
+            corr = res.directional("model")["mean_rank_correlation"]
+            if pers is None:
+                s = res.scores()["persistence"]
+                pers = {"mae": s["mae"], "crps": s["crps"]}
         results[v.label] = {"kind": v.kind, "name": v.name, "mae": float(errs[v.label].mean()),
-                            "crps": float(crps[v.label].mean()),
-                            "rank_correlation": res.directional("model")
-                            ["mean_rank_correlation"]}
+                            "crps": float(crps[v.label].mean()), "rank_correlation": corr}
     labels = list(errs)
     n = errs[labels[0]].size
     rng = np.random.default_rng(seed)
@@ -136,6 +202,12 @@ def score_views(panel: Panel, views: list[View], origins: list[int], horizon: in
                                "p95": float(np.percentile(d, 95)),
                                "p_first_better": float(np.mean(d < 0))}
     return out
+
+
+def _world_options(kw: dict[str, Any]) -> dict[str, Any]:
+    """The back-test options a world back-test takes (members, calibration size, sets)."""
+    keep = ("members", "calib_members", "maxiter", "sets")
+    return {k: v for k, v in kw.items() if k in keep and v is not None}
 
 
 def _finite(d: dict[str, Any]) -> dict[str, Any]:

@@ -65,8 +65,6 @@ METHODS = ("model", *BASELINES)
 """Methods scored, in the order the tables show them."""
 BASELINE_MEMBERS = 1000
 """Members each baseline's error ensemble is resampled to (evenly spaced quantiles)."""
-BOUND_TOLERANCE = 1e-3
-"""A fitted value within this share of its search range of a bound is reported at the bound."""
 
 
 def group_labels(scenario: str | Path) -> dict[str, str]:
@@ -193,27 +191,26 @@ def _clean(x: Any) -> Any:
 
 
 def calibrate_origin(scenario: str, origin: int, *, members: int, maxiter: int, seed: int,
-                     sets: list[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+                     sets: list[str] | None = None, perspective: str | None = None,
+                     hypothesis: str | None = None, free: tuple[str, ...] | None = None
+                     ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The pooled fit through ``origin``: the overrides and a summary (values at a bound named).
 
-    A value within :data:`BOUND_TOLERANCE` of its search range's end is listed under
-    ``at_bound``: the bound decided it, not the data.
+    A value within :data:`multipolar.calibrate.identify.BOUND_TOLERANCE` of its declared
+    search range's end is listed under ``at_bound``: the bound decided it, not the data.
     """
     import yaml
 
-    from multipolar.calibrate.pooled import POOLED_PARAMETERS, calibrate_pooled, pooled_yaml
+    from multipolar.calibrate.identify import at_bound as bound_of
+    from multipolar.calibrate.pooled import calibrate_pooled, pooled_parameters, pooled_yaml
 
     result, model = calibrate_pooled(scenario, until=origin, members=members, seed=seed,
-                                     maxiter=maxiter, sets=sets)
+                                     maxiter=maxiter, sets=sets, perspective=perspective,
+                                     hypothesis=hypothesis, free=free)
     doc = yaml.safe_load(pooled_yaml(result, model))
-    at_bound = {}
-    for k, v in result.values.items():
-        lo, hi = POOLED_PARAMETERS.get(k, (-math.inf, math.inf))
-        tol = BOUND_TOLERANCE * (hi - lo) if math.isfinite(hi - lo) else 0.0
-        if v <= lo + tol:
-            at_bound[k] = "lower"
-        elif v >= hi - tol:
-            at_bound[k] = "upper"
+    ranges = pooled_parameters()
+    at_bound = {k: side for k, v in result.values.items()
+                if (side := bound_of(v, *ranges[k])) is not None}
     info = {"origin": origin, "start_mae": result.start_mae, "mae": result.mae,
             "evaluations": result.evaluations, "seconds": round(result.seconds, 1),
             "values": dict(result.values), "at_bound": at_bound}
@@ -223,7 +220,9 @@ def calibrate_origin(scenario: str, origin: int, *, members: int, maxiter: int, 
 def forecast_origin(scenario: str, panel: Panel, origin: int, test_until: int,
                     overrides: dict[str, Any], groups: dict[str, str], *, members: int,
                     seed: int, sets: list[str] | None = None, events: list[str] | None = None,
-                    assimilation: bool = True, anchor: float = 0.0) -> WorldForecast:
+                    assimilation: bool = True, anchor: float = 0.0,
+                    perspective: str | None = None, hypothesis: str | None = None
+                    ) -> WorldForecast:
     """The model's and the baselines' forecasts of every state from ``origin`` (module doc).
 
     ``panel`` may hold later years: the forecast and the baselines see only its years up to
@@ -237,7 +236,7 @@ def forecast_origin(scenario: str, panel: Panel, origin: int, test_until: int,
         scenario, train, origin, test_until, overrides=overrides,
         settings=ForecastSettings(anchor=anchor, exogenous="blind"), seed=seed,
         members=members, sets=sets, events=[parse_event(e) for e in events or []],
-        assimilation=assimilation)
+        assimilation=assimilation, perspective=perspective, hypothesis=hypothesis)
     cols = [j for j, a in enumerate(ens.actors) if nb[j]]
     states = [ens.actors[j] for j in cols]
     years = np.asarray(ens.years[1:], dtype=int)
@@ -268,8 +267,15 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
                    maxiter: int = WORLD_MAXITER, seed: int = 2013, sets: list[str] | None = None,
                    events: list[str] | None = None, conditional: bool = True,
                    assimilation: bool = True, anchor: float | None = None,
+                   perspective: str | None = None, hypothesis: str | None = None,
+                   free: tuple[str, ...] | None = None,
                    progress: Callable[[str], None] | None = None) -> WorldBacktest:
-    """Rolling origins over every state, and the conditional cases (module doc)."""
+    """Rolling origins over every state, and the conditional cases (module doc).
+
+    ``perspective`` and ``hypothesis`` apply to every calibration and forecast (a rival view,
+    :mod:`multipolar.backtest.compete`); ``free`` names the parameters each origin's pooled fit
+    searches (default: all the declarations give a pooled range, under ``hypothesis``).
+    """
     from multipolar.calibrate.pooled import FIRST_UNTIL
 
     last = panel.last_year()
@@ -293,7 +299,8 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
         if o not in fits:
             t0 = time.perf_counter()
             fits[o] = calibrate_origin(scenario, o, members=calib_members, maxiter=maxiter,
-                                       seed=seed, sets=sets)
+                                       seed=seed, sets=sets, perspective=perspective,
+                                       hypothesis=hypothesis, free=free)
             if progress is not None:
                 progress(f"origin {o}: calibrated in {time.perf_counter() - t0:.1f} s")
         return fits[o][0]
@@ -308,7 +315,7 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
 
             t0 = time.perf_counter()
             fitted = fit_anchor(scenario, panel.truncated(o), o, overrides=fit(o), seed=seed,
-                                sets=sets)
+                                sets=sets, perspective=perspective, hypothesis=hypothesis)
             anchors[o] = fitted.value
             fits[o][1]["anchor"] = fitted.to_dict()
             if progress is not None:
@@ -317,7 +324,8 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
         return anchors[o]
 
     kw: dict[str, Any] = {"members": members, "seed": seed, "sets": sets,
-                          "assimilation": assimilation}
+                          "assimilation": assimilation,
+                          "perspective": perspective, "hypothesis": hypothesis}
     forecasts = []
     for o in origins:
         z = min(o + horizon, last)

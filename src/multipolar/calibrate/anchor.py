@@ -80,6 +80,7 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
                overrides: dict[str, Any] | None = None, origins: list[int] | None = None,
                horizon: int = ANCHOR_FIT_HORIZON, members: int = ANCHOR_FIT_MEMBERS,
                seed: int = 2013, sets: list[str] | dict[str, Any] | None = None,
+               perspective: str | None = None, hypothesis: str | None = None,
                progress: Callable[[str], None] | None = None) -> AnchorFit:
     """The anchor strength that best forecasts the training years up to ``until`` (module doc)."""
     from multipolar.calibrate.history import training_origins
@@ -97,7 +98,8 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
     pers: list[float] = []
     by_origin: dict[int, dict[float, float]] = {}
     for o in origins:
-        loaded = load_for_origin(scenario, o, overrides, sets=sets)
+        loaded = load_for_origin(scenario, o, overrides, sets=sets, perspective=perspective,
+                                 hypothesis=hypothesis)
         model = prepare_model(loaded, o, min(o + horizon, until), train,
                               ForecastSettings(anchor=0.0, exogenous="blind"), seed, members)
         gap = target_gap(model, seed, members)
@@ -126,7 +128,9 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
 
 
 def with_anchor(text: str, scenario: str | Path, until: int, *, seed: int = 2013,
-                sets: list[str] | dict[str, Any] | None = None) -> tuple[str, AnchorFit]:
+                sets: list[str] | dict[str, Any] | None = None,
+                perspective: str | None = None,
+                hypothesis: str | None = None) -> tuple[str, AnchorFit]:
     """A calibration file's text with the anchor fitted on its overrides through ``until``.
 
     The strength goes into the file's ``forecast`` section (``anchor``, read by
@@ -138,7 +142,8 @@ def with_anchor(text: str, scenario: str | Path, until: int, *, seed: int = 2013
 
     doc = yaml.safe_load(text)
     fitted = fit_anchor(scenario, panel_for(scenario), until,
-                        overrides=dict(doc.get("overrides") or {}), seed=seed, sets=sets)
+                        overrides=dict(doc.get("overrides") or {}), seed=seed, sets=sets,
+                        perspective=perspective, hypothesis=hypothesis)
     fc = dict(doc.get("forecast") or {})
     fc["anchor"] = fitted.value
     fc["anchor_fit"] = fitted.to_dict()

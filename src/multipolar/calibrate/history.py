@@ -20,6 +20,7 @@ Depends on NumPy, SciPy, PyYAML and the model API.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -270,7 +271,7 @@ def calibrate(
     if starts < 1:
         raise InputError(f"--starts {starts} is below 1", field="--starts",
                          fix="pass --starts 1 (one search) or more (parallel restarts)")
-    fit = _Fit(model, obs, names, lo, hi, members, seed)
+    fit = HistoryObjective(model, obs, names, lo, hi, members, seed)
 
     t0 = time.perf_counter()
     start_mae = _finite_or_penalty(fit.mae(x0))
@@ -316,7 +317,7 @@ def start_point(seed: int, k: int, lo: np.ndarray, hi: np.ndarray) -> np.ndarray
 
 
 @dataclass
-class _Fit:
+class HistoryObjective:
     """The history objective: one compiled model, its observations, common random numbers."""
 
     model: CompiledModel
@@ -333,6 +334,10 @@ class _Fit:
                 for k, v in zip(self.names, theta, strict=True)}
         res = simulate(self.model, self.seed, 0, self.members, params=over)
         return np.median(res.actor_outcomes["alignment"], axis=0)
+
+    def reseeded(self, seed: int) -> HistoryObjective:
+        """The same objective with the ensemble of ``seed`` (for its Monte Carlo noise)."""
+        return dataclasses.replace(self, seed=seed)
 
     def mae(self, theta: np.ndarray) -> float:
         """The objective at ``theta`` (clipped into the bounds)."""
@@ -359,7 +364,7 @@ def _offset(progress: Callable[[int, float], None] | None, before: list[float]
     return report
 
 
-def _search(x0: np.ndarray, *, fit: _Fit, maxiter: int, restarts: int, score: bool,
+def _search(x0: np.ndarray, *, fit: HistoryObjective, maxiter: int, restarts: int, score: bool,
             progress: Callable[[int, float], None] | None = None
             ) -> tuple[np.ndarray, float, list[float]]:
     """Bounded Nelder-Mead from ``x0``, restarted ``restarts`` times from its best point.
@@ -387,7 +392,7 @@ def _search(x0: np.ndarray, *, fit: _Fit, maxiter: int, restarts: int, score: bo
     return best, value, history
 
 
-def _map_searches(fit: _Fit, points: list[np.ndarray], maxiter: int, restarts: int,
+def _map_searches(fit: HistoryObjective, points: list[np.ndarray], maxiter: int, restarts: int,
                   evaluator: Any, progress: Callable[[int, float], None] | None
                   ) -> list[tuple[np.ndarray, float, list[float]]]:
     """One search per starting point, mapped over ``evaluator`` (results in start order)."""
@@ -543,21 +548,40 @@ class _Training:
     perspective: str | None
     hypothesis: str | None
 
-    def models(self, anchor: float, overrides: dict[str, Any] | None = None
-               ) -> list[tuple[CompiledModel, np.ndarray, np.ndarray]]:
-        """One model per origin (knowing nothing after it), its observations and their mask."""
-        st = ForecastSettings(alpha=self.alpha, anchor=anchor, exogenous=self.exogenous)
-        out = []
-        for o in self.origins:
-            lo = load_for_origin(self.scenario, o, overrides, sets=self.sets,
-                                 perspective=self.perspective, hypothesis=self.hypothesis)
-            m = prepare_model(lo, o, min(o + self.horizon, self.until), self.panel, st,
-                              self.seed, self.members)
-            obs = np.array([[self.panel.value(a, int(y)) if m.neighbours[j] else np.nan
-                             for j, a in enumerate(m.actors)] for y in m.years])
-            obs[0] = np.nan  # the origin is not a forecast
-            out.append((m, obs, np.isfinite(obs)))
-        return out
+    def models(self, anchor: float, overrides: dict[str, Any] | None = None,
+               evaluator: Any = None) -> list[tuple[CompiledModel, np.ndarray, np.ndarray]]:
+        """One model per origin (knowing nothing after it), its observations and their mask.
+
+        The origins are independent tasks mapped over ``evaluator`` (in origin order).
+        """
+        return _map_origins(_origin_model, self, anchor, overrides, evaluator)
+
+
+def _map_origins(fn: Callable[..., Any], tr: _Training, anchor: float,
+                 overrides: dict[str, Any] | None, evaluator: Any) -> list[Any]:
+    """``fn(o, tr=tr, anchor=anchor, overrides=overrides)`` for each training origin ``o``.
+
+    Computed on ``evaluator`` (in this process when None or local), in origin order.
+    """
+    common = {"tr": tr, "anchor": anchor, "overrides": overrides}
+    if evaluator is None or getattr(evaluator, "name", "local") == "local":
+        return [fn(o, **common) for o in tr.origins]
+    from multipolar.ensemble.tasks import map_tasks
+
+    return map_tasks(fn, [(o,) for o in tr.origins], evaluator, common=common)
+
+
+def _origin_model(o: int, *, tr: _Training, anchor: float, overrides: dict[str, Any] | None
+                  ) -> tuple[CompiledModel, np.ndarray, np.ndarray]:
+    """The model forecasting from origin ``o`` (a task of :meth:`_Training.models`)."""
+    st = ForecastSettings(alpha=tr.alpha, anchor=anchor, exogenous=tr.exogenous)
+    lo = load_for_origin(tr.scenario, o, overrides, sets=tr.sets, perspective=tr.perspective,
+                         hypothesis=tr.hypothesis)
+    m = prepare_model(lo, o, min(o + tr.horizon, tr.until), tr.panel, st, tr.seed, tr.members)
+    obs = np.array([[tr.panel.value(a, int(y)) if m.neighbours[j] else np.nan
+                     for j, a in enumerate(m.actors)] for y in m.years])
+    obs[0] = np.nan  # the origin is not a forecast
+    return m, obs, np.isfinite(obs)
 
 
 def _forecast_errors(models: list[tuple[CompiledModel, np.ndarray, np.ndarray]],
@@ -586,25 +610,68 @@ def _errors_by_actor(models: list[tuple[CompiledModel, np.ndarray, np.ndarray]],
     return {a: float(np.mean(v)) for a, v in acc.items()}
 
 
-def _training_forecasts(tr: _Training, overrides: dict[str, Any], anchor: float
-                        ) -> tuple[float, list[float], Any]:
-    """MAE, interval ratios and stacking records of the training forecasts (fitted values)."""
+_Record = tuple[int, int, float, float, float]
+"""One stacking record: origin, horizon, model median, persistence, outcome."""
+
+
+def _origin_forecast(o: int, *, tr: _Training, anchor: float,
+                     overrides: dict[str, Any] | None
+                     ) -> tuple[list[float], list[float], list[_Record]]:
+    """Errors, interval ratios and stacking records of the training forecast from ``o``."""
+    m, _obs, _mask = _origin_model(o, tr=tr, anchor=anchor, overrides=overrides)
+    x = simulate(m, tr.seed, 0, tr.members).actor_outcomes["alignment"]
+    p05, med, p95 = np.percentile(x, [5, 50, 95], axis=0)
+    errs: list[float] = []
+    ratios: list[float] = []
+    records: list[_Record] = []
+    o = int(m.years[0])
+    for t, y in enumerate(m.years[1:], start=1):
+        for j, a in enumerate(m.actors):
+            v = tr.panel.value(a, int(y))
+            if m.neighbours[j] and math.isfinite(v):
+                half = (p95[t, j] - med[t, j]) if v >= med[t, j] else (med[t, j] - p05[t, j])
+                ratios.append(abs(v - med[t, j]) / max(half, 1e-9))
+                errs.append(abs(v - med[t, j]))
+                records.append((o, int(y) - o, med[t, j], tr.panel.value(a, o), v))
+    return errs, ratios, records
+
+
+def _training_forecasts(tr: _Training, overrides: dict[str, Any], anchor: float,
+                        evaluator: Any = None) -> tuple[float, list[float], Any]:
+    """MAE, interval ratios and stacking records of the training forecasts (fitted values).
+
+    Each origin is a task on ``evaluator``; the results are joined in origin order.
+    """
     ratios: list[float] = []
     errs: list[float] = []
     records = StackRecords()
-    for m, _obs, _mask in tr.models(anchor, overrides):
-        o = int(m.years[0])
-        x = simulate(m, tr.seed, 0, tr.members).actor_outcomes["alignment"]
-        p05, med, p95 = np.percentile(x, [5, 50, 95], axis=0)
-        for t, y in enumerate(m.years[1:], start=1):
-            for j, a in enumerate(m.actors):
-                v = tr.panel.value(a, int(y))
-                if m.neighbours[j] and math.isfinite(v):
-                    half = (p95[t, j] - med[t, j]) if v >= med[t, j] else (med[t, j] - p05[t, j])
-                    ratios.append(abs(v - med[t, j]) / max(half, 1e-9))
-                    errs.append(abs(v - med[t, j]))
-                    records.add(o, int(y) - o, med[t, j], tr.panel.value(a, o), v)
+    for e, r, recs in _map_origins(_origin_forecast, tr, anchor, overrides, evaluator):
+        errs.extend(e)
+        ratios.extend(r)
+        for rec in recs:
+            records.add(*rec)
     return float(np.mean(errs)) if errs else math.inf, ratios, records
+
+
+def _forecast_search(x0: np.ndarray, *, models: list[tuple[CompiledModel, np.ndarray, np.ndarray]],
+                     names: list[str], lo: np.ndarray, hi: np.ndarray, seed: int, members: int,
+                     maxiter: int, progress: Callable[[int, float], None] | None = None
+                     ) -> tuple[np.ndarray, float, list[float]]:
+    """Bounded Nelder-Mead on the forecast objective from ``x0``, then its end point scored.
+
+    Returns the end point, its objective and every evaluation's value (the end point's last).
+    A task of :func:`calibrate_forecast`'s parallel starts: it depends only on its arguments.
+    """
+    history: list[float] = []
+    objective = _tracked(lambda theta: float(np.mean(
+        _forecast_errors(models, names, np.clip(theta, lo, hi), seed, members)[0])),
+        history, progress)
+    res = optimize.minimize(objective, x0, method="Nelder-Mead",
+                            bounds=list(zip(lo, hi, strict=True)),
+                            options={"maxfev": maxiter, "xatol": 1e-3, "fatol": 1e-5,
+                                     "initial_simplex": _simplex(x0, lo, hi)})
+    best = np.clip(res.x, lo, hi)
+    return best, objective(best), history
 
 
 def calibrate_forecast(
@@ -612,6 +679,8 @@ def calibrate_forecast(
     panel: Any,
     *,
     progress: Callable[[int, float], None] | None = None,
+    starts: int = 1,
+    evaluator: Any = None,
     **options: Any,
 ) -> tuple[CalibrationResult, CompiledModel]:
     """Fit free parameters to the model's own forecasts inside the training years.
@@ -645,8 +714,21 @@ def calibrate_forecast(
        training forecasts' MAE with the fitted parameters.
 
     Nothing after ``until`` in ``panel`` is read: the panel is truncated first.
+
+    On ``evaluator`` (local, processes or Dask; :func:`multipolar.ensemble.tasks.map_tasks`)
+    the training origins are compiled and forecast as independent tasks, and ``starts`` > 1
+    adds parallel searches from ``starts - 1`` more points drawn in the bounds
+    (:func:`start_point`, keyed by seed and start), each with ``maxiter`` evaluations and the
+    same common random numbers; the best end point wins (ties: the earliest start), and never
+    one worse than the starting values. The result does not depend on the evaluator: every
+    task's numbers come from its own arguments and results are joined in task order.
+    ``progress`` counts every evaluation in this process; with several starts on another
+    executor it is called once the searches are done.
     """
     spec = CalibrationSpec.of(spec, **options)
+    if starts < 1:
+        raise InputError(f"--starts {starts} is below 1", field="--starts",
+                         fix="pass --starts 1 (one search) or more (parallel restarts)")
     scenario, until, free, members, seed = (spec.scenario, spec.until, spec.free, spec.members,
                                             spec.seed)
     maxiter, window, sets, perspective = spec.maxiter, spec.window, spec.sets, spec.perspective
@@ -671,7 +753,7 @@ def calibrate_forecast(
     tr = _Training(scenario, panel, origins, until, horizon, seed, members,
                    choose_alpha(panel, countries, origins, until, horizon), exogenous, sets,
                    perspective, hypothesis)
-    models = tr.models(0.0)
+    models = tr.models(0.0, evaluator=evaluator)
     names = list(free)
     lo_b = np.array([free[k][0] for k in names])
     hi_b = np.array([free[k][1] for k in names])
@@ -680,22 +762,34 @@ def calibrate_forecast(
         start, _ = calibrate(loaded, until=until, panel=panel, free=free, members=members,
                              seed=seed, maxiter=prefit, restarts=0)
         x0 = np.clip(np.array([start.values[k] for k in names]), lo_b, hi_b)
-    history: list[float] = []
 
     def errors(theta: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         return _forecast_errors(models, names, theta, seed, members)
 
-    objective = _tracked(lambda theta: float(np.mean(errors(np.clip(theta, lo_b, hi_b))[0])),
-                         history, progress)
-
     t0 = time.perf_counter()
-    start_mae = objective(x0)
-    res = optimize.minimize(objective, x0, method="Nelder-Mead",
-                            bounds=list(zip(lo_b, hi_b, strict=True)),
-                            options={"maxfev": maxiter, "xatol": 1e-3, "fatol": 1e-5,
-                                     "initial_simplex": _simplex(x0, lo_b, hi_b)})
-    best = np.clip(res.x, lo_b, hi_b)
-    if objective(best) > start_mae:  # never worse than where it started
+    history: list[float] = []
+    start_mae = _tracked(lambda theta: float(np.mean(errors(np.clip(theta, lo_b, hi_b))[0])),
+                         history, progress)(x0)
+    common: dict[str, Any] = {"models": models, "names": names, "lo": lo_b, "hi": hi_b,
+                              "seed": seed, "members": members, "maxiter": maxiter}
+    points = [x0] + [start_point(seed, k, lo_b, hi_b) for k in range(1, starts)]
+    local = starts == 1 or evaluator is None or getattr(evaluator, "name", "local") == "local"
+    found: list[tuple[np.ndarray, float, list[float]]] = []
+    if local:  # in this process, one search after another, each evaluation reported
+        for p in points:
+            found.append(_forecast_search(p, **common, progress=_offset(progress, history)))
+            history.extend(found[-1][2])
+    else:
+        from multipolar.ensemble.tasks import map_tasks
+
+        found = map_tasks(_forecast_search, [(p,) for p in points], evaluator, common=common)
+        for _b, _v, h in found:
+            history.extend(h)
+        if progress is not None:
+            progress(len(history), min(history))
+    k_best = min(range(len(found)), key=lambda k: (found[k][1], k))
+    best = found[k_best][0]
+    if found[k_best][1] > start_mae:  # never worse than where it started
         best = x0
     fitted = CalibrationResult(
         values={k: float(v) for k, v in zip(names, best, strict=True)},
@@ -709,7 +803,7 @@ def calibrate_forecast(
     # spread and anchor (None: chosen on the training forecasts, ties to no anchor) with the
     # fitted parameters applied
     overrides = fitted.overrides(probe)
-    tried = {anc: _training_forecasts(tr, overrides, anc)
+    tried = {anc: _training_forecasts(tr, overrides, anc, evaluator)
              for anc in (ANCHOR_GRID if anchor is None else (anchor,))}
     anchor = min(tried, key=lambda k: (tried[k][0], k))
     _, ratios, records = tried[anchor]

@@ -17,6 +17,10 @@ russia-neighbourhood --calibration FILE``) takes only those, so its parameters r
 states instead of 14; its own level (``alignment.base``) stays, because the level depends on
 which other mechanisms add to the target.
 
+The parameters and their search ranges are read from the declarations (``Param.search``), and
+:func:`identify_pooled` reports how well the fit identifies each one (its profile,
+:mod:`multipolar.calibrate.identify`), which the file and ``calibrate --json`` carry.
+
 Depends on NumPy, the model API and :mod:`multipolar.calibrate.history`.
 """
 
@@ -30,16 +34,69 @@ from typing import Any
 import numpy as np
 import yaml
 
-from multipolar.calibrate.history import CalibrationResult, Observed, calibrate, scenario_path
+from multipolar.calibrate.history import (
+    CalibrationResult,
+    HistoryObjective,
+    Observed,
+    calibrate,
+    scenario_path,
+)
+from multipolar.calibrate.identify import (
+    PROFILE_POINTS,
+    REFIT_MAXITER,
+    Identification,
+    profile,
+)
 from multipolar.core.errors import InputError
 from multipolar.core.specs import PooledSpec
 from multipolar.datasets.follow import last_year
 from multipolar.forecast.origin import load_for_origin
 from multipolar.model.compile import CompiledModel
-from multipolar.model.mechanisms import resolve, search_ranges
+from multipolar.model.mechanisms import Param, declared_params, resolve, search_ranges
 
 FIRST_UNTIL, LAST_UNTIL = 2005, 2019
 """The years a pooled fit may end in (the bundled global data run 1992-2019)."""
+
+def _declared_pooled() -> dict[str, Param]:
+    """Every declared parameter with a ``pooled`` search range, in declaration order."""
+    return {path: p for path, p in declared_params().items() if "pooled" in p.search}
+
+
+def pooled_parameters() -> dict[str, tuple[float, float]]:
+    """Every parameter the pooled calibration may fit, with its search range.
+
+    Read now from the declarations (:data:`POOLED_PARAMETERS` says more).
+    """
+    return search_ranges("pooled", _declared_pooled())
+
+
+def hypothesis_parameters() -> dict[str, tuple[str, ...]]:
+    """``{hypothesis: parameters}`` fitted only under that hypothesis.
+
+    Read now from the declarations (``Param.hypothesis``; :data:`HYPOTHESIS_PARAMETERS` says
+    more).
+    """
+    declared = _declared_pooled()
+    names = dict.fromkeys(p.hypothesis for p in declared.values() if p.hypothesis)
+    return {h: tuple(k for k, p in declared.items() if p.hypothesis == h) for h in names}
+
+
+POOLED_PARAMETERS: dict[str, tuple[float, float]] = pooled_parameters()
+"""Every parameter the pooled calibration may fit, with its search range: the parameters
+whose declaration (``Param(search={"pooled": (low, high)})`` in
+:mod:`multipolar.model.mechanisms`) gives the pooled fit a range, read from there (one home:
+a parameter joins the fit by declaring its range, and nothing here repeats it; the fit itself
+reads the declarations when it runs, :func:`pooled_free`). As in
+:data:`multipolar.calibrate.history.FREE_PARAMETERS` the lower bounds keep every mechanism the
+seeds describe switched on: the fit chooses how strong, the theory says whether. A parameter
+declared with a ``hypothesis`` (China's cover, ``china_backing.cover``: no passage carries it,
+so it is 0 by default, and its range -1-1 holds the seeds' reading and both signs) is fitted
+only under that hypothesis (:data:`HYPOTHESIS_PARAMETERS`)."""
+
+HYPOTHESIS_PARAMETERS: dict[str, tuple[str, ...]] = hypothesis_parameters()
+"""Parameters fitted only when a named hypothesis is on (``--hypothesis NAME``), read from
+their declarations (``Param.hypothesis``): the rival effect the hypothesis names; without it
+they stay at the scenario's value."""
 
 FORCE_RESPONSE: dict[str, tuple[float, float]] = search_ranges("pooled", (
     "use_of_force.response_democracy",
@@ -63,38 +120,20 @@ TRANSFER: dict[str, tuple[float, float]] = {**search_ranges("pooled", (
     "kindred_regimes.support",
     "patronage_networks.influence",
 )), **FORCE_RESPONSE}
-"""Parameters of the mechanisms the world shares with the neighbourhood, with search bounds:
-they mean the same in both scenarios and are handed over by the ``transfer`` section."""
-
-POOLED_PARAMETERS: dict[str, tuple[float, float]] = {**TRANSFER, **search_ranges("pooled", (
-    "alignment.base",
-    "western_normative_pull.effect",
-    "interference_backlash.backlash",
-    "china_backing.cover",
-    "sovereignty_norm.strength",
-    "arms_and_energy.arms_effect",
-    "arms_and_energy.trade_effect",
-))}
-"""Parameters the pooled calibration may fit, with their search bounds (declared on each
-parameter: ``Param.search["pooled"]``). As in
-:data:`multipolar.calibrate.history.FREE_PARAMETERS` the lower bounds keep every mechanism the
-seeds describe switched on: the fit chooses how strong, the theory says whether. China's cover
-(``china_backing.cover``) is fitted only under the hypothesis that names it
-(:data:`HYPOTHESIS_PARAMETERS`): no passage carries it, so it is 0 by default, and its range
-(-1-1) holds the seeds' reading (0) and both signs."""
-
-HYPOTHESIS_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "china_votes_with_russia": ("china_backing.cover",),
-}
-"""Parameters fitted only when a named hypothesis is on (``--hypothesis NAME``): the rival
-effect the hypothesis names; without it they stay at the scenario's value."""
+"""Parameters of the mechanisms the world shares with the neighbourhood, with their declared
+search ranges: they mean the same in both scenarios and are handed over by the ``transfer``
+section. (The names say which mechanisms are shared; the ranges are the declarations'.)"""
 
 
 def pooled_free(hypothesis: str | None) -> dict[str, tuple[float, float]]:
-    """The parameters a pooled fit under ``hypothesis`` searches, with their ranges."""
-    only = {k for names in HYPOTHESIS_PARAMETERS.values() for k in names}
-    mine = set(HYPOTHESIS_PARAMETERS.get(hypothesis or "", ()))
-    return {k: v for k, v in POOLED_PARAMETERS.items() if k not in only or k in mine}
+    """The parameters a pooled fit under ``hypothesis`` searches, with their declared ranges.
+
+    Read from the declarations when called.
+    """
+    by_hypothesis = hypothesis_parameters()
+    only = {k for names in by_hypothesis.values() for k in names}
+    mine = set(by_hypothesis.get(hypothesis or "", ()))
+    return {k: v for k, v in pooled_parameters().items() if k not in only or k in mine}
 
 
 def model_observations(until: int) -> Callable[[CompiledModel], Observed]:
@@ -158,16 +197,19 @@ def calibrate_pooled(spec: PooledSpec | str | Path = "russia-world", *,
 
     ``spec`` is a :class:`~multipolar.core.specs.PooledSpec`, or (the keyword form) the
     scenario with the spec's fields as keywords (``until``, ``members``, ``seed``, ``maxiter``,
-    ``sets``, ``perspective``, ``hypothesis``, ``free``).
+    ``sets``, ``perspective``, ``hypothesis``, ``free``). ``free`` names the parameters to fit
+    (default :func:`pooled_free`); their ranges are always their declarations'
+    (:data:`POOLED_PARAMETERS`), and a name without a declared pooled range is an error.
     """
     spec = PooledSpec.of(spec, **options)
     scenario, members, seed, maxiter = spec.scenario, spec.members, spec.seed, spec.maxiter
-    sets, perspective, hypothesis, free = spec.sets, spec.perspective, spec.hypothesis, spec.free
+    sets, perspective, hypothesis = spec.sets, spec.perspective, spec.hypothesis
     until = LAST_UNTIL if spec.until is None else spec.until
     check_until(until)
     loaded = load_for_origin(scenario, until, sets=sets, perspective=perspective,
                              hypothesis=hypothesis)
-    free = dict(pooled_free(hypothesis) if free is None else free)
+    names = list(pooled_free(hypothesis) if spec.free is None else spec.free)
+    free = search_ranges("pooled", names)
     result, model = calibrate(loaded, until=until, free=free, members=members, seed=seed,
                               maxiter=maxiter, restarts=0, progress=progress,
                               observed=model_observations(until),
@@ -175,6 +217,26 @@ def calibrate_pooled(spec: PooledSpec | str | Path = "russia-world", *,
                               evaluator=evaluator)
     result.objective = "pooled"
     return result, model
+
+
+def identify_pooled(result: CalibrationResult, model: CompiledModel, *,
+                    method: str = "fixed", points: int = PROFILE_POINTS,
+                    refit_maxiter: int = REFIT_MAXITER,
+                    progress: Callable[[int], None] | None = None) -> Identification:
+    """How well the pooled fit ``result`` identifies each parameter (its profiles).
+
+    The objective is the fit's own (the same compiled model, observations, members and common
+    random numbers), so the profile passes through the fitted MAE;
+    :mod:`multipolar.calibrate.identify` says how the profiles are read.
+    """
+    names = list(result.values)
+    free = search_ranges("pooled", names)
+    fit = HistoryObjective(model, model_observations(result.until)(model), names,
+                           np.array([free[k][0] for k in names]),
+                           np.array([free[k][1] for k in names]), result.members, result.seed)
+    best = np.array([result.values[k] for k in names])
+    return profile(fit, best, method=method, points=points, refit_maxiter=refit_maxiter,
+                   progress=progress)
 
 
 def _within(value: Any, low: float) -> Any:
@@ -193,9 +255,13 @@ def _within(value: Any, low: float) -> Any:
 
 
 def pooled_yaml(result: CalibrationResult, model: CompiledModel,
-                free: dict[str, tuple[float, float]] | None = None) -> str:
-    """The calibration file of a pooled fit: the usual file plus the ``transfer`` section."""
-    bounds = dict(POOLED_PARAMETERS if free is None else free)
+                identification: Identification | None = None) -> str:
+    """The calibration file of a pooled fit: the usual file plus the ``transfer`` section.
+
+    With ``identification`` (:func:`identify_pooled`) the file also holds it
+    (``identification``: method, tolerance and each parameter's profile and status).
+    """
+    bounds = pooled_parameters()
     doc = yaml.safe_load(result.to_yaml(model))
     over = doc["overrides"]
     for k in result.values:
@@ -204,4 +270,6 @@ def pooled_yaml(result: CalibrationResult, model: CompiledModel,
     doc["transfer"] = {scenario_path(k): copy.deepcopy(over[scenario_path(k)])
                        for k in result.values if k in TRANSFER}
     doc["calibration"]["states"] = int(model.neighbours.sum())
+    if identification is not None:
+        doc["identification"] = identification.to_dict()
     return yaml.safe_dump(doc, sort_keys=False, width=100)

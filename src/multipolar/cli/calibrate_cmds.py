@@ -31,6 +31,7 @@ from multipolar.cli.common import (
     write_atomic,
     writing,
 )
+from multipolar.cli.identify_view import identification_note, identification_table
 from multipolar.cli.options import (
     Events,
     Executor,
@@ -57,6 +58,7 @@ from multipolar.core.specs import (
     DEFAULT_SCENARIO,
     FORECAST_TO,
     MAXITER,
+    PROFILE_POINTS,
     RUN_MEMBERS,
     RUN_SEED,
     BacktestSpec,
@@ -93,10 +95,19 @@ def calibrate(
     set_: Sets = None,
     starts: int = typer.Option(1, "--starts",
                                help="Searches from this many starting points (parallel "
-                                    "restarts on --executor; history and world fits)."),
+                                    "restarts on --executor; forecast, history and world "
+                                    "fits)."),
     executor: Executor = "local",
     workers: Workers = None,
     scheduler: Scheduler = None,
+    profile: str = typer.Option(None, "--profile",
+                                help="World fits: how well each parameter is identified, "
+                                     "from the objective along it: fixed (the others at "
+                                     "their fit; the default), refit (the others searched "
+                                     "again at every point, about 60 times the cost) or off."),
+    profile_points: int = typer.Option(PROFILE_POINTS, "--profile-points",
+                                       help="Points across each parameter's range for "
+                                            "--profile."),
     json_: Json = False,
     quiet: Quiet = False,
     force: Force = False,
@@ -106,7 +117,8 @@ def calibrate(
     A world scenario (one with actor_sets, e.g. russia-world) gets the pooled fit: the
     parameters shared across states, fitted on every state's UN voting alignment up to
     --until (2005-2019), with a transfer section other scenarios take (see
-    multipolar.calibrate.pooled).
+    multipolar.calibrate.pooled), and a report of how well the data identify each parameter
+    (--profile; multipolar.calibrate.identify).
     """
     # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.calibrate.history import calibrate as calib_history
@@ -130,15 +142,19 @@ def calibrate(
             refuse_to_replace([out_file], out_file.parent, force, quiet or json_)
         if _is_world(scenario):
             _calibrate_pooled(scenario, until, out_file, members, seed, maxiter, perspective,
-                              hypothesis, set_, json_, quiet, starts=starts, evaluator=ev)
+                              hypothesis, set_, json_, quiet, starts=starts, evaluator=ev,
+                              profile=profile or "fixed", points=profile_points)
             return
+        if profile is not None:
+            raise InputError("--profile reports the world's pooled fit", field="--profile",
+                             fix="use it with a world scenario (russia-world), or leave it out")
         if objective not in ("forecast", "history", "memberships"):
             raise InputError(f"unknown objective '{objective}'", field="--objective",
                              fix="choose forecast, history or memberships")
-        if starts != 1 and objective != "history":
-            raise InputError(f"--starts applies to the history and world fits, not the "
-                             f"{objective} objective", field="--starts",
-                             fix="add --objective history, or drop --starts")
+        if starts != 1 and objective == "memberships":
+            raise InputError("--starts applies to the forecast, history and world fits, not "
+                             "the memberships objective", field="--starts",
+                             fix="add --objective forecast or history, or drop --starts")
         if objective == "memberships":
             _calibrate_memberships(scenario, until, set_, perspective, hypothesis, out_file,
                                    json_)
@@ -150,12 +166,14 @@ def calibrate(
         if until is None:
             until = pnl.last_year()
         with Bar(not quiet and not json_, transient=True) as bar:
-            progress = bar.evaluations("calibrating", maxiter)
+            progress = bar.evaluations("calibrating", maxiter * starts)
             if objective == "forecast":
                 spec = CalibrationSpec(scenario, until=until, members=members, seed=seed,
                                        maxiter=maxiter, sets=set_, perspective=perspective,
                                        hypothesis=hypothesis, anchor=None)
-                result, model = calibrate_forecast(spec, pnl, progress=progress)
+                with ev:  # one Dask client (or cluster) for the origins and the searches
+                    result, model = calibrate_forecast(spec, pnl, progress=progress,
+                                                       starts=starts, evaluator=ev)
             else:
                 loaded = load_for_origin(scenario, until, sets=set_, perspective=perspective,
                                          hypothesis=hypothesis)
@@ -219,14 +237,28 @@ def _is_world(scenario: str) -> bool:
 def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, members: int,
                       seed: int, maxiter: int, perspective: str | None,
                       hypothesis: str | None, sets: list[str] | None, json_: bool,
-                      quiet: bool, *, starts: int = 1, evaluator: Any = None) -> None:
+                      quiet: bool, *, starts: int = 1, evaluator: Any = None,
+                      profile: str = "fixed", points: int = PROFILE_POINTS) -> None:
     """``multipolar calibrate`` for a world scenario: the pooled fit (calibrate.pooled)."""
     # lazy: keeps start-up fast (loads the model, numpy)
-    from multipolar.calibrate.pooled import calibrate_pooled, last_until, pooled_yaml
+    from multipolar.calibrate.identify import METHODS as PROFILE_METHODS
+    from multipolar.calibrate.identify import NOISE_DRAWS, REFIT_MAXITER
+    from multipolar.calibrate.pooled import (
+        calibrate_pooled,
+        identify_pooled,
+        last_until,
+        pooled_yaml,
+    )
 
     if members < 1 or maxiter < 1:
         raise InputError("--members and --maxiter must be at least 1", field="--members",
                          fix="pass e.g. --members 16 --maxiter 300")
+    if profile not in (*PROFILE_METHODS, "off"):
+        raise InputError(f"unknown --profile '{profile}'", field="--profile",
+                         fix="choose fixed, refit or off")
+    if points < 2:
+        raise InputError(f"--profile-points {points} is below 2", field="--profile-points",
+                         fix="pass 2 or more (both ends of each range are points)")
     until = last_until() if until is None else until
     with Bar(not quiet and not json_, transient=True) as bar:
         result, model = calibrate_pooled(
@@ -234,18 +266,28 @@ def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, m
             perspective=perspective, hypothesis=hypothesis,
             progress=bar.evaluations("calibrating", maxiter * starts), starts=starts,
             evaluator=evaluator)
-    text = pooled_yaml(result, model)
+    ident = None
+    if profile != "off":
+        per_point = REFIT_MAXITER + 1 if profile == "refit" else 1
+        total = NOISE_DRAWS + 1 + len(result.values) * points * per_point
+        with Bar(not quiet and not json_, transient=True) as bar:
+            step = bar.evaluations(f"profiles ({profile})", total)
+            ident = identify_pooled(result, model, method=profile, points=points,
+                                    progress=lambda n: step(n, result.mae))
+    text = pooled_yaml(result, model, ident)
     # the anchored target's strength, fitted on the forecasts of the origins before --until
     # with the pooled values just fitted (calibrate.anchor), for `forecast --calibration`
     from multipolar.calibrate.anchor import with_anchor
 
-    text, anchor = with_anchor(text, scenario, until, seed=seed, sets=sets)
+    text, anchor = with_anchor(text, scenario, until, seed=seed, sets=sets,
+                               perspective=perspective, hypothesis=hypothesis)
     _write(text, out_file)
     if json_:
         print_json({"values": result.values, "mae": result.mae, "start_mae": result.start_mae,
                     "states": int(model.neighbours.sum()), "evaluations": result.evaluations,
                     "seconds": result.seconds, "seed": seed, "members": members,
-                    "until": until, "anchor": anchor.to_dict()})
+                    "until": until, "anchor": anchor.to_dict(),
+                    "identification": None if ident is None else ident.to_dict()})
         return
     t = Table(title=f"pooled fit on {int(model.neighbours.sum())} states' UN voting alignment "
                     f"through {until}: MAE {result.start_mae:.4f} -> {result.mae:.4f}")
@@ -255,6 +297,9 @@ def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, m
     for k, v in result.values.items():
         t.add_row(k, f"{result.start_values[k]:.3f}", f"{v:.3f}")
     out.print(t)
+    if ident is not None:
+        out.print(identification_table(ident))
+        out.print(identification_note(ident))
     if not quiet:
         out.print(f"anchored target: strength {anchor.value:g} (forecast MAE "
                   + ", ".join(f"{k:g}: {v:.4f}" for k, v in anchor.mae.items())

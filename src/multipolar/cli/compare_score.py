@@ -16,6 +16,7 @@ from rich.table import Table
 
 from multipolar.cli.calibrate_cmds import _parse_origins
 from multipolar.cli.common import console, out, print_json, user_errors
+from multipolar.core.errors import InputError
 
 
 def print_view_scores(s: dict[str, Any]) -> None:
@@ -49,10 +50,12 @@ def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | Non
                   origins: str | None, horizon: int, panel: Path | None, members: int,
                   seed: int, sets: list[str] | None, json_: bool, quiet: bool, *,
                   executor: str = "local", workers: int | None = None,
-                  scheduler: str | None = None) -> None:
+                  scheduler: str | None = None, until: int | None = None) -> None:
     """``multipolar compare --score``: every view (default: all) on the same back-test.
 
-    Each view's origins run on ``--executor`` (the scores do not depend on it).
+    Each view's origins run on ``--executor`` (the scores do not depend on it). A world
+    scenario is back-tested on every UN member (:mod:`multipolar.backtest.world`, its pooled
+    fit per origin). ``until`` cuts the panel: nothing after it is read, not even to score.
     """
     # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.backtest.compete import (
@@ -61,8 +64,12 @@ def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | Non
         SCORE_PREFIT,
         View,
         default_origins,
+        is_world,
         score_views,
     )
+
+    # lazy: keeps start-up fast (loads the model, numpy)
+    from multipolar.backtest.world import WORLD_CALIB_MEMBERS, WORLD_MAXITER, WORLD_MEMBERS
 
     # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.ensemble import evaluator_from_name
@@ -71,7 +78,7 @@ def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | Non
     from multipolar.explore.compare import resolve_names
 
     # lazy: keeps start-up fast (loads the model, numpy)
-    from multipolar.forecast.origin import load_panel
+    from multipolar.forecast.origin import load_panel, world_panel
 
     # lazy: keeps start-up fast (loads numpy, the scenario schema)
     from multipolar.scenario import load_scenario
@@ -87,8 +94,25 @@ def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | Non
                                 "hypothesis")
         views += [View("perspective", n) for n in names_p]
         views += [View("hypothesis", n) for n in names_h]
-        pnl = load_panel(panel)
+        world = is_world(scenario)
+        pnl = world_panel() if world and panel is None else load_panel(panel)
+        if until is not None:
+            first = min(y for v in pnl.alignment.values() for y in v)
+            if until <= first:
+                raise InputError(f"--until {until} leaves no year to score", field="--until",
+                                 fix=f"choose a year after {first}")
+            pnl = pnl.truncated(until)
         ors = _parse_origins(origins) if origins else default_origins(pnl, horizon)
+        late = [o for o in ors if o >= pnl.last_year()]
+        if late:
+            raise InputError(f"origin {late[0]} leaves no year to score up to "
+                             f"{pnl.last_year()}", field="--origins",
+                             fix=f"choose origins before {pnl.last_year()}")
+        size: dict[str, Any] = (
+            {"members": min(members, WORLD_MEMBERS), "calib_members": WORLD_CALIB_MEMBERS,
+             "maxiter": WORLD_MAXITER} if world else
+            {"members": members, "calib_members": SCORE_CALIB_MEMBERS,
+             "maxiter": SCORE_MAXITER, "prefit": SCORE_PREFIT})
 
         def say(label: str) -> None:
             if not quiet and not json_:
@@ -96,9 +120,7 @@ def run_score_cli(scenario: str, perspectives: str | None, hypotheses: str | Non
 
         with ev:  # one pool or cluster for every view
             s = score_views(pnl, views, ors, horizon, scenario=scenario, seed=seed,
-                            members=members, calib_members=SCORE_CALIB_MEMBERS,
-                            maxiter=SCORE_MAXITER, prefit=SCORE_PREFIT, sets=sets,
-                            progress=say, evaluator=ev)
+                            sets=sets, progress=say, evaluator=ev, **size)
         if json_:
             print_json(s)
             return

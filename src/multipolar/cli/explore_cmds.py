@@ -225,8 +225,15 @@ def compare(
     origins: str = typer.Option(None, "--origins", help="--score: origins, e.g. 2006,2009."),
     horizon: int = typer.Option(5, "--horizon", help="--score: years tested per origin."),
     panel: Path = typer.Option(None, "--panel", help="--score: panel CSV."),
+    until: int = typer.Option(None, "--until",
+                              help="--score: last year of data read (the panel is cut there; "
+                                   "origins must come before it). Default: the data's last."),
 ) -> None:
-    """Run perspectives or hypotheses with common random numbers and show where they differ."""
+    """Run perspectives or hypotheses with common random numbers and show where they differ.
+
+    With --score, rank them by rolling-origin back-tests instead: the neighbourhood against its
+    panel, a world scenario (russia-world) against every UN member's alignment.
+    """
     # lazy: keeps start-up fast (loads the model, scipy.stats)
     from multipolar.explore.compare import CompareSpec, resolve_names
 
@@ -242,7 +249,7 @@ def compare(
     if score:
         run_score_cli(scenario, perspectives, hypotheses, origins, horizon, panel,
                       min(members, 200), seed, set_, json_, quiet,
-                      executor=executor, workers=workers, scheduler=scheduler)
+                      executor=executor, workers=workers, scheduler=scheduler, until=until)
         return
     kept = "nothing was written" + (f" to {out_dir}" if out_dir is not None else "")
     with user_errors(set_), interruptible("the comparison", kept):

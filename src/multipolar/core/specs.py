@@ -41,6 +41,9 @@ POOLED_MEMBERS = 16
 """Members per objective evaluation of the pooled world fit (193 states: fewer members)."""
 MAXITER = 300
 """Most objective evaluations of a fit."""
+PROFILE_POINTS = 9
+"""Grid points across each parameter's search range in the pooled fit's identification
+report (both ends included; the fitted value is added): :mod:`multipolar.calibrate.identify`."""
 WINDOW = 10
 """Training origins of a forecast calibration: the years before ``until``."""
 BACKTEST_MEMBERS = 500
@@ -120,7 +123,8 @@ class PooledSpec:
     """The pooled world fit: every state's alignment up to ``until``.
 
     ``until`` defaults to the last year the global data allow
-    (:data:`multipolar.calibrate.pooled.LAST_UNTIL`).
+    (:data:`multipolar.calibrate.pooled.LAST_UNTIL`). ``free`` names the parameters to fit
+    (default: those the declarations give a pooled range); their ranges are the declarations'.
     """
 
     scenario: str | Path = WORLD_SCENARIO
@@ -131,7 +135,7 @@ class PooledSpec:
     sets: list[str] | None = None
     perspective: str | None = None
     hypothesis: str | None = None
-    free: dict[str, tuple[float, float]] | None = None
+    free: tuple[str, ...] | None = None
 
     @classmethod
     def of(cls, spec: PooledSpec | str | Path, **options: Any) -> PooledSpec:

@@ -310,6 +310,19 @@ def fan_charts(summary: dict[str, Any], out_dir: str | Path,
     return paths
 
 
+def _freeze_ticks(ax: Any) -> None:
+    """Fix the major ticks of ``ax`` (and the axes that share them) where they now fall.
+
+    A grid of shared axes asks its tick locator for the same positions once per axis and
+    per layout pass (tight_layout's, then the drawing's); after the data are in, the ticks
+    are known, and a fixed list gives the same ticks and labels without the search.
+    """
+    from matplotlib.ticker import FixedLocator
+
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(FixedLocator(axis.get_majorticklocs()))
+
+
 def alignment_overview(summary: dict[str, Any], path: str | Path,
                        observed: Observed | None = None, actors: list[str] | None = None,
                        title: str | None = None) -> Path:
@@ -329,6 +342,7 @@ def alignment_overview(summary: dict[str, Any], path: str | Path,
         ax.tick_params(labelsize=7)
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].axis("off")
+    _freeze_ticks(axes[0][0])
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower right", fontsize=7, frameon=False, ncol=3)
     fig.text(0.01, 0.01, ALIGNMENT_BEYOND, ha="left", va="bottom", fontsize=7, color="0.3")
@@ -394,6 +408,7 @@ def sphere_overview(summary: dict[str, Any], path: str | Path,
         ax.tick_params(labelsize=7)
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].axis("off")
+    _freeze_ticks(axes[0][0])
     handles, labels = axes[0][0].get_legend_handles_labels()
     for ax in axes.flat[1:]:  # the channels' lines may first appear in a later panel
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):

@@ -341,9 +341,9 @@ def _series_values(s: Series, actor: str | None, base: Path,
 def drop_leading_zeros(vals: dict[int, float], until: int | None = None) -> dict[int, float]:
     """``vals`` without the zeros before its first positive value (all kept if none is).
 
-    With ``until``, the first positive value is looked for in the years up to ``until`` only,
-    so whether an early zero is a gap never depends on a later year (a model blind after
-    ``until`` keeps the zeros of a series that turns positive only later).
+    Only years up to ``until`` are looked at for that first positive value, so what the series
+    holds up to ``until`` never depends on later data (a fit with ``--until`` sees nothing after
+    it).
     """
     first = next((y for y in sorted(vals) if vals[y] > 0 and (until is None or y <= until)),
                  None)

@@ -59,8 +59,14 @@ from multipolar.core.errors import InputError, MultipolarError
 from multipolar.data.global_tables import WorldData, global_dir, load_world
 from multipolar.datasets.follow import follow_data
 from multipolar.votes.features import BOUNDED, CONTINUOUS, drift_sd, feature_panel
-from multipolar.votes.fitting import RECORD, design, record_shares, training_rows
-from multipolar.votes.levels import covariance, kind_rows, level_spreads, root
+from multipolar.votes.fitting import (
+    RECORD,
+    design,
+    forward_shifts,
+    record_shares,
+    training_rows,
+)
+from multipolar.votes.levels import covariance, forward_levels, kind_rows, level_spreads, root
 from multipolar.votes.records import (
     CLASSES,
     DEFAULT_RESOLUTION,
@@ -481,9 +487,10 @@ def vote_probs(model: VoteModel, xs: np.ndarray, keys: np.ndarray, year: int, kn
     """Members' outcome probabilities ``(members, states, 4)`` for design rows ``xs``.
 
     Each member draws the coefficients and (``vote_level``) the level of this vote: a shift of
-    every state's scores with the spread of past votes around their kind (``known``: the kind
-    has past votes and ``xs`` carries its indicator), else the mean kind effect plus a draw
-    with the kinds' spread as well (``xs`` without kind indicators).
+    every state's scores with the spread of past votes around the forecasts made before them
+    (``known``: the kind has past votes and ``xs`` carries its indicator), else the mean kind
+    effect plus a draw with the spread of votes of kinds new when they were cast (``xs``
+    without kind indicators; :func:`multipolar.votes.levels.forward_levels`).
     """
     coefs = draw_coefs(model, rng.normal(keys, _STREAM_COEF, year, model.coef.size))
     z = (xs - model.mean) / model.scale
@@ -493,10 +500,15 @@ def vote_probs(model: VoteModel, xs: np.ndarray, keys: np.ndarray, year: int, kn
     shock = rng.normal(keys, _STREAM_EVENT, year, 3)
     if known:
         scores += (shock @ root(cov).T)[:, None, :]
-    else:  # no past vote of this kind: the mean kind effect and the kinds' spread
+    else:  # no past vote of this kind: the mean kind effect and the new kinds' spread
         _, krows = kind_rows(model)
         centre = coefs[:, krows, :].mean(axis=1) if krows else np.zeros((len(keys), 3))
-        both = cov + covariance(lv, "kind")
+        if not vote_level:
+            both = covariance(lv, "kind")
+        elif "new_kind_cov" in lv:  # learned from votes of kinds new when they were cast
+            both = covariance(lv, "new_kind")
+        else:  # a file from before the forward spreads
+            both = cov + covariance(lv, "kind")
         scores += (centre + shock @ root(both).T)[:, None, :]
     full = np.concatenate([np.zeros((*scores.shape[:2], 1)), scores], axis=-1)
     full -= full.max(axis=-1, keepdims=True)
@@ -512,7 +524,11 @@ def _kind_known(model: VoteModel, vote: Vote) -> bool:
 
 
 def _levels(world: WorldData, model: VoteModel, groups: dict[str, str]) -> dict[str, Any]:
-    """The model's vote- and kind-level spreads (computed from its votes if the file lacks them)."""
+    """The model's vote- and kind-level spreads.
+
+    Computed from its votes if the file lacks them: the forward spreads of
+    :func:`multipolar.votes.levels.forward_levels`.
+    """
     if "levels" not in model.meta:
         cut = world.until(int(model.meta["until"]))
         x, rows, names = training_rows(cut, groups,
@@ -521,7 +537,8 @@ def _levels(world: WorldData, model: VoteModel, groups: dict[str, str]) -> dict[
             raise InputError("the calibration file was fitted with other inputs or groups",
                              field="--calibration",
                              fix="re-fit it with `multipolar calibrate-coalition`")
-        model.meta["levels"] = level_spreads(model, x, rows)
+        model.meta["levels"] = forward_levels(level_spreads(model, x, rows),
+                                              forward_shifts(x, rows, names))
     return dict(model.meta["levels"])
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from multipolar.core.errors import MultipolarError
 from multipolar.data.global_tables import WorldData
 from multipolar.votes.features import BINARY, CONTINUOUS, Panel, feature_panel
-from multipolar.votes.levels import level_spreads
+from multipolar.votes.levels import forward_levels, kind_rows, level_spreads, vote_shift
 from multipolar.votes.records import KINDS, russia_votes, vote_rows
 from multipolar.votes.votemodel import VoteModel, fit
 
@@ -126,6 +126,51 @@ def fit_until(world: WorldData, until: int, groups: dict[str, str], *,
         {"rcid": int(r["rcid"]), "date": str(pd.Timestamp(r["date"]).date()), "kind": r["kind"]}
         for r in votes.to_dict("records")], "groups": groups, "with_record": with_record}
     model = fit_rows(x, rows, names, meta)
-
-    model.meta["levels"] = level_spreads(model, x, rows)
+    model.meta["levels"] = forward_levels(level_spreads(model, x, rows),
+                                          forward_shifts(x, rows, names))
     return model
+
+
+def _vote_meta(rows: pd.DataFrame) -> dict[str, Any]:
+    votes = rows.drop_duplicates("rcid")
+    return {"votes": [{"rcid": int(r["rcid"]), "kind": r["kind"]}
+                      for r in votes.to_dict("records")]}
+
+
+def forward_shifts(x: np.ndarray, rows: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """How far each vote's level fell from the forecast made before it (forward validation).
+
+    For every vote with an earlier one, the model is fitted on the votes before it only and the
+    vote is predicted as ``coalition`` predicts one: with its kind's effect where its kind had
+    an earlier vote (``known``), else with the mean kind effect (a new kind). Its ``shift`` is
+    the move of every state's scores (one per outcome, yes the reference) that best fits its
+    recorded outcomes given that prediction (:func:`multipolar.votes.levels.vote_shift`): the
+    error that all of the vote's states share. Only the votes in ``rows`` are read, so the
+    shifts of a fit through ``Y`` rest on the votes up to ``Y``.
+    """
+    out = []
+    dates = rows["date"].to_numpy()
+    for rcid in rows["rcid"].unique():
+        held = (rows["rcid"] == rcid).to_numpy()
+        sub = rows[held]
+        date = sub["date"].iloc[0]
+        train = dates < date
+        if not train.any():
+            continue
+        tr = rows[train].reset_index(drop=True)
+        model = fit_rows(x[train], tr, names, _vote_meta(tr))
+        kind = str(sub["kind"].iloc[0])
+        known = kind in set(tr["kind"])
+        xh = x[held].copy()
+        centre = np.zeros(3)
+        if not known:  # no earlier vote of its kind: no indicator, the mean kind effect
+            for j, n in enumerate(names):
+                if n.startswith("kind_"):
+                    xh[:, j] = 0.0
+            _, krows = kind_rows(model)
+            centre = model.coef[krows, :].mean(axis=0) if krows else centre
+        scores = model.design(xh) @ model.coef + centre[None, :]
+        shift = vote_shift(scores, rows.loc[held, "outcome"].to_numpy(dtype=int))
+        out.append({"rcid": int(rcid), "date": pd.Timestamp(date), "kind": kind,
+                    "known": known, "shift": shift})
+    return pd.DataFrame(out, columns=["rcid", "date", "kind", "known", "shift"])

@@ -42,7 +42,7 @@ OFFSET_RIDGE = 1e-3
 """Tiny penalty on a vote's shift, so a vote with an empty outcome class has a finite shift."""
 
 
-def _offset(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+def vote_shift(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The shift (3,) of every row's non-reference scores that maximises the likelihood."""
     onehot = np.eye(4)[y]
 
@@ -67,7 +67,7 @@ def vote_offsets(model: VoteModel, x: np.ndarray, rows: pd.DataFrame) -> pd.Data
     pos = np.arange(len(rows))
     for rcid in kinds:
         idx = pos[(rows["rcid"] == rcid).to_numpy()]
-        d = _offset(scores[idx], rows["outcome"].to_numpy(dtype=int)[idx])
+        d = vote_shift(scores[idx], rows["outcome"].to_numpy(dtype=int)[idx])
         n = n_kind[kinds[rcid]]
         corr = np.sqrt(n / (n - 1)) if n > 1 else np.nan
         out.append({"rcid": rcid, "kind": kinds[rcid], "n_kind": n,
@@ -106,6 +106,46 @@ def level_spreads(model: VoteModel, x: np.ndarray, rows: pd.DataFrame) -> dict[s
             "vote_cov": vote_cov.tolist(), "kind_cov": kind_cov.tolist(),
             "votes_used": [int(r) for r in used["rcid"]],
             "kinds": len(eff)}
+
+
+def shrunk_covariance(shifts: list[np.ndarray]) -> np.ndarray:
+    """The shifts' mean outer product, pooled with one pseudo-vote at the prior (``I/RIDGE``).
+
+    ``(sum of d d^T + I/RIDGE) / (n + 1)``: a handful of votes do not pretend to pin the
+    spread down, and with none it is the prior's (declared before any vote was looked at).
+    """
+    total = np.eye(3) / RIDGE
+    for d in shifts:
+        d = np.asarray(d, dtype=float)
+        total = total + np.outer(d, d)
+    return np.asarray(total / (len(shifts) + 1))
+
+
+def forward_levels(in_sample: dict[str, Any], shifts: pd.DataFrame) -> dict[str, Any]:
+    """The spreads a forecast draws, learned from forward shifts.
+
+    The shifts are :func:`multipolar.votes.fitting.forward_shifts`; the in-sample spreads
+    (``in_sample``, from :func:`level_spreads`) are kept for reference.
+
+    ``vote_cov``: the forward shifts of votes whose kind had an earlier vote;
+    ``new_kind_cov``: those of votes of a kind never voted before (a forecast of a kind with
+    no past vote draws this instead of ``vote_cov + kind_cov``). Both are
+    :func:`shrunk_covariance`. The in-sample shifts (:func:`level_spreads`) understate the
+    error of a forecast: each vote was part of the fit it is measured against; in the forward
+    check on the votes to 2019 the yes count fell outside its 90% range in 3 of 12 votes.
+    """
+    known = shifts[shifts["known"]] if len(shifts) else shifts
+    new = shifts[~shifts["known"]] if len(shifts) else shifts
+    vote_cov = shrunk_covariance(list(known["shift"]))
+    new_cov = shrunk_covariance(list(new["shift"]))
+    return {**in_sample, "method": "forward",
+            "in_sample_vote_sd": in_sample["vote_sd"], "in_sample_vote_cov": in_sample["vote_cov"],
+            "vote_cov": vote_cov.tolist(),
+            "vote_sd": [float(v) for v in np.sqrt(np.diag(vote_cov))],
+            "new_kind_cov": new_cov.tolist(),
+            "new_kind_sd": [float(v) for v in np.sqrt(np.diag(new_cov))],
+            "forward_votes": [int(r) for r in known["rcid"]],
+            "forward_new_kind_votes": [int(r) for r in new["rcid"]]}
 
 
 def covariance(levels: dict[str, Any], name: str) -> np.ndarray:

@@ -7,7 +7,10 @@ inputs of the year before: an ensemble of ``members`` draws of the coefficients 
 vote's level (a kind with no other vote is pooled), each member drawing every state's vote for
 the counts. Three forecasts are scored, and the record baseline:
 
-* ``ensemble``: coefficients and the vote-level term (what ``coalition`` does);
+* ``ensemble``: coefficients and the vote-level term (what ``coalition`` does), its spread
+  learned from the forward shifts (:func:`multipolar.votes.fitting.forward_shifts`) of the
+  votes that fit may see: forward, the votes before the held-out one; left out, all the others
+  (whose own forward fits may include the held-out vote: the left-out check is the looser one);
 * ``parameters_only``: coefficients only (no vote-level term; what ``coalition`` did before);
 * ``record``: each state's outcome shares on the earlier votes (shrunk by one pseudo-vote to
   the pooled shares), used as its probability; its count range has only the chance in single
@@ -33,8 +36,8 @@ from multipolar.core import rng
 from multipolar.data.global_tables import WorldData
 from multipolar.votes.coalition import sampled_counts, vote_probs
 from multipolar.votes.evaluate import _record, auc, brier
-from multipolar.votes.fitting import RECORD, fit_rows, training_rows
-from multipolar.votes.levels import level_spreads
+from multipolar.votes.fitting import RECORD, fit_rows, forward_shifts, training_rows
+from multipolar.votes.levels import forward_levels, level_spreads
 from multipolar.votes.records import CLASSES
 
 METHODS = ("ensemble", "parameters_only", "record")
@@ -43,7 +46,7 @@ BINS = 10
 
 
 def _held_out(x: np.ndarray, rows: pd.DataFrame, names: list[str], rcid: int, forward: bool,
-              members: int, seed: int) -> dict[str, np.ndarray] | None:
+              members: int, seed: int, shifts: pd.DataFrame) -> dict[str, np.ndarray] | None:
     held = (rows["rcid"] == rcid).to_numpy()
     date = rows.loc[held, "date"].iloc[0]
     kind = str(rows.loc[held, "kind"].iloc[0])
@@ -55,7 +58,10 @@ def _held_out(x: np.ndarray, rows: pd.DataFrame, names: list[str], rcid: int, fo
     meta = {"until": int(pd.Timestamp(date).year), "votes": [
         {"rcid": int(r["rcid"]), "kind": r["kind"]} for r in votes.to_dict("records")]}
     model = fit_rows(x[train], tr, names, meta)
-    model.meta["levels"] = level_spreads(model, x[train], tr)
+    # the spreads from the forward shifts of the votes the fit may see (forward: the earlier
+    # ones, each measured against a fit on the votes before it; left out: all the others)
+    seen = shifts[shifts["date"] < date] if forward else shifts[shifts["rcid"] != rcid]
+    model.meta["levels"] = forward_levels(level_spreads(model, x[train], tr), seen)
     known = kind in set(votes["kind"])
     xh = x[held].copy()
     if not known:  # no other vote of its kind: no kind indicator, the pooled level
@@ -85,10 +91,11 @@ def holdout(world: WorldData, groups: dict[str, str], *, until: int = 2019,
         x = x[:, :len(names)]
     probs = {m: np.full((len(rows), len(CLASSES)), np.nan) for m in METHODS}
     counts: dict[str, dict[int, np.ndarray]] = {m: {} for m in METHODS}
+    shifts = forward_shifts(x, rows, names)
     for rcid in rows["rcid"].unique():
         held = (rows["rcid"] == rcid).to_numpy()
         year = int(rows.loc[held, "year"].iloc[0])
-        got = _held_out(x, rows, names, int(rcid), forward, members, seed)
+        got = _held_out(x, rows, names, int(rcid), forward, members, seed, shifts)
         rec = _record(rows, int(rcid))
         if got is None or rec is None:
             continue

@@ -55,7 +55,9 @@ class Param:
     ``bounds`` are the values the parameter may take at all; ``search`` the range each fit
     (:data:`FITS`) searches, within the bounds. Every fit reads its range here (one home):
     a lower end above zero keeps a mechanism the seeds describe switched on, so that a fit
-    chooses how strong it is, not whether it acts.
+    chooses how strong it is, not whether it acts. A parameter with a ``pooled`` range is
+    fitted by the pooled world fit; one with a ``hypothesis`` (a named rival to the seeds,
+    whose default keeps it off) only when that hypothesis is on.
     """
 
     name: str
@@ -64,6 +66,7 @@ class Param:
     unit: str = "-"
     bounds: tuple[float, float] | None = None
     search: dict[str, tuple[float, float]] = field(default_factory=dict, compare=False)
+    hypothesis: str | None = field(default=None, compare=False)
 
 
 INF = float("inf")

@@ -288,7 +288,7 @@ class ChinaBacking(Mechanism):
         Param("cover", 0.0, "pull towards Russia of a state whose trade share with China is "
               "full_share (0: the seeds' default; the hypothesis china_votes_with_russia sets "
               "it)", "alignment units", (-2.0, 2.0),
-              search={"pooled": (-1.0, 1.0)}),
+              search={"pooled": (-1.0, 1.0)}, hypothesis="china_votes_with_russia"),
         Param("full_share", 0.3, "trade share with China that gives the full cover",
               "trade share", (0.01, 1.0)),
     )
