@@ -41,10 +41,11 @@ if TYPE_CHECKING:
     from multipolar.model.state import ParamView, StartContext, State, StepContext
 
 
-FITS = ("history", "pooled")
+FITS = ("history", "pooled", "forecast")
 """The fits that search a parameter's range: ``history`` (one scenario on its own history,
-:mod:`multipolar.calibrate.history`) and ``pooled`` (the pooled world fit,
-:mod:`multipolar.calibrate.pooled`)."""
+:mod:`multipolar.calibrate.history`), ``pooled`` (the pooled world fit,
+:mod:`multipolar.calibrate.pooled`) and ``forecast`` (the rolling-origin forecasts of the
+training years: the anchored target's strength, :mod:`multipolar.model.anchor`)."""
 
 
 @dataclass(frozen=True)
