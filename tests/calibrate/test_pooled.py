@@ -84,6 +84,12 @@ def test_cli_writes_a_file_the_neighbourhood_reads_only_the_transfer_of(tmp_path
     assert "mechanisms.use_of_force.params.response_near" in world.overrides
     assert set(neighbourhood.overrides) == set(yaml.safe_load(out.read_text())["transfer"])
     assert "mechanisms.alignment.params.base" not in neighbourhood.overrides
+    # the anchored target's strength, fitted through 2007 on the world's states, is the
+    # world's forecast setting and does not transfer
+    fitted = yaml.safe_load(out.read_text())["forecast"]
+    assert world.forecast["anchor"] == fitted["anchor"] == fitted["anchor_fit"]["anchor"]
+    assert fitted["anchor_fit"]["until"] == 2007 and max(fitted["anchor_fit"]["origins"]) == 2006
+    assert neighbourhood.forecast == {}
     bad = CliRunner().invoke(app, ["calibrate", "russia-world", "--until", "2003",
                                    "--out", str(tmp_path / "x.yaml")])
     assert bad.exit_code == 2 and "2005" in bad.output

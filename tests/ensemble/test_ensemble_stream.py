@@ -306,3 +306,66 @@ def test_sphere_channels_of_the_real_model_whole_chunked_and_stored(tmp_path, mo
         for a in ("Belarus", "Georgia"):
             got, want = (s["sphere_channels"][a]["2022"][c] for s in (duck, stored))
             assert all(abs(got[k] - want[k]) <= bound for k in want), (a, c)
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(np.float32, hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=9),
+                  elements=st.one_of(st.floats(-2, 2, width=32), st.just(0.5),
+                                     st.just(float("nan")))),
+       st.integers(0, 2))
+def test_sorted_percentiles_are_numpys(arr, axis):
+    """``percentiles`` (sort, then select) gives NumPy's linear percentiles bit for bit."""
+    from multipolar.model.summary import percentiles
+
+    axis = axis % arr.ndim
+    ref = np.percentile(arr, list(QUANTILE_PERCENTS), axis=axis)
+    got = percentiles(arr, list(QUANTILE_PERCENTS), axis=axis)
+    np.testing.assert_array_equal(got, ref)
+    assert got.dtype == ref.dtype
+
+
+def test_world_constants_kept_once_whole_chunked_stored_and_in_the_old_layout():
+    """The world's sphere shares are the same every year (recorded once by the engine): exact
+    partials keep one year of them and still give the in-memory summary, whole, in chunks,
+    through bytes and from partials of the earlier (member-major, every-year) layout."""
+    from multipolar.model.api import compile_model, simulate
+    from multipolar.model.summary import summarise
+    from multipolar.scenario import load_scenario
+
+    model = compile_model(load_scenario("russia-world"), end=2021)
+    whole = simulate(model, 3, 0, 30)
+    ref = summarise(whole)
+    p = Partial.of_chunk(whole, "exact")
+    assert "a:sphere_russia_trade" in p.const and "a:alignment" not in p.const
+    n_a = len(whole.actors)
+    assert p.values["a:sphere_russia_trade"][0][1].shape == (n_a, 30)
+    cuts = ((0, 11), (11, 12), (12, 30))
+    parts = [Partial.from_bytes(Partial.of_chunk(simulate(model, 3, a, b), "exact").to_bytes())
+             for a, b in cuts]
+    acc = parts[2].merge(parts[0]).merge(parts[1])
+    for got in (p.summary(), acc.summary()):
+        for key in ("alignment", "sphere", "sphere_channels", "russia", "memberships"):
+            assert got[key] == ref[key], key
+    # a partial written by the previous release: values (members, groups) for every year
+    old = Partial.of_chunk(whole, "exact")
+    t_n = len(whole.years)
+    for k, vals in old.values.items():
+        full = np.tile(vals[0][1], (t_n, 1)) if k in old.const else vals[0][1]
+        old.values[k] = [(0, np.ascontiguousarray(full.T))]
+    old.const = set()
+    raw = old.to_bytes()
+    size, payload = raw[:8], raw[8:]
+    import io
+
+    z = dict(np.load(io.BytesIO(payload)))
+    meta = json.loads(bytes(z["__meta__"]).decode())
+    del meta["layout"], meta["const"]
+    z["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    buf = io.BytesIO()
+    np.savez(buf, **z)
+    back = Partial.from_bytes(size + buf.getvalue())
+    assert back.summary()["sphere_channels"] == ref["sphere_channels"]
+    # merging it with a partial that keeps the constants once expands them
+    mixed = Partial.from_bytes(size + buf.getvalue())
+    assert mixed.merge(Partial.of_chunk(simulate(model, 3, 30, 35), "exact")).summary()[
+        "sphere_channels"] == summarise(simulate(model, 3, 0, 35))["sphere_channels"]

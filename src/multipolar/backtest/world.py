@@ -9,8 +9,10 @@
 2. **a forecast of ``Y+1 .. Y+h``** by the forecast pipeline (:func:`multipolar.forecast.
    pipeline.forecast_ensemble`): every state starts from its observed alignment of ``Y`` and the
    members' parameters are resampled on the five observed years before ``Y``, as for the
-   neighbourhood; exogenous drivers are cut at ``Y``. ``anchor`` (0 by default, as
-   ``multipolar forecast``) shifts each state's target towards its observed state at ``Y``;
+   neighbourhood; exogenous drivers are cut at ``Y``. ``anchor`` shifts each state's target
+   that share of the way to its observed state at ``Y``; by default (None) it is fitted at
+   each origin on the forecasts of the ten origins before ``Y``, scored on years up to ``Y``
+   with that origin's calibration (:func:`multipolar.calibrate.anchor.fit_anchor`);
 3. **the baselines** of :mod:`multipolar.backtest.baselines` (persistence, mean of the last
    three years, linear trend), their intervals from their own errors over the ten origins
    before ``Y`` (years up to ``Y`` only);
@@ -328,7 +330,7 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
                    *, members: int = WORLD_MEMBERS, calib_members: int = WORLD_CALIB_MEMBERS,
                    maxiter: int = WORLD_MAXITER, seed: int = 2013, sets: list[str] | None = None,
                    events: list[str] | None = None, conditional: bool = True,
-                   assimilation: bool = True, anchor: float = 0.0,
+                   assimilation: bool = True, anchor: float | None = None,
                    perspective: str | None = None, hypothesis: str | None = None,
                    free: tuple[str, ...] | None = None,
                    progress: Callable[[str], None] | None = None,
@@ -348,7 +350,7 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
             raise InputError(f"origin {o} is outside {FIRST_UNTIL}-{last - 1}", field="--origins",
                              fix=f"choose origins from {FIRST_UNTIL} (the first year a pooled "
                                  f"fit may end in) to {last - 1} (the data end in {last})")
-    if not 0.0 <= anchor <= 1.0:
+    if anchor is not None and not 0.0 <= anchor <= 1.0:
         raise InputError(f"--anchor {anchor} is outside 0-1", field="--anchor",
                          fix="0: the model's own targets; 1: each state's target put at its "
                              "observed state at the origin")
@@ -369,26 +371,46 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
                 progress(f"origin {o}: calibrated in {time.perf_counter() - t0:.1f} s")
         return fits[o][0]
 
+    anchors: dict[int, float] = {}
+
+    def anchored(o: int) -> float:
+        if anchor is not None:
+            return anchor
+        if o not in anchors:
+            from multipolar.calibrate.anchor import fit_anchor
+
+            t0 = time.perf_counter()
+            fitted = fit_anchor(scenario, panel.truncated(o), o, overrides=fit(o), seed=seed,
+                                sets=sets, perspective=perspective, hypothesis=hypothesis)
+            anchors[o] = fitted.value
+            fits[o][1]["anchor"] = fitted.to_dict()
+            if progress is not None:
+                progress(f"origin {o}: anchor {fitted.value:g} fitted in "
+                         f"{time.perf_counter() - t0:.1f} s")
+        return anchors[o]
+
     kw: dict[str, Any] = {"members": members, "seed": seed, "sets": sets,
-                          "assimilation": assimilation, "anchor": anchor,
+                          "assimilation": assimilation,
                           "perspective": perspective, "hypothesis": hypothesis,
                           "ideal": ideal_panel() if ideal is None else ideal}
     forecasts = []
     for o in origins:
         z = min(o + horizon, last)
         forecasts.append(forecast_origin(scenario, panel, o, z, fit(o), groups, events=events,
-                                         **kw))
+                                         anchor=anchored(o), **kw))
     pairs = []
     for o, ev in cases.items():
         if o not in origins:
             continue
         z = min(o + horizon, last)
         plain = next((f for f in forecasts if f.origin == o), None) or \
-            forecast_origin(scenario, panel, o, z, fit(o), groups, **kw)
+            forecast_origin(scenario, panel, o, z, fit(o), groups, anchor=anchored(o), **kw)
         pairs.append((plain, forecast_origin(scenario, panel, o, z, fit(o), groups,
-                                             events=[ev], **kw)))
+                                             events=[ev], anchor=anchored(o), **kw)))
     settings = {"members": members, "calib_members": calib_members, "maxiter": maxiter,
-                "seed": seed, "assimilation": assimilation, "anchor": anchor,
+                "seed": seed, "assimilation": assimilation,
+                "anchor": "fitted per origin" if anchor is None else anchor,
+                "anchors": {str(o): a for o, a in sorted(anchors.items())},
                 "baseline_window": BASELINE_WINDOW,
                 "exogenous": "blind"}
     return WorldBacktest(scenario, list(origins), horizon, forecasts,

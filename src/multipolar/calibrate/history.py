@@ -42,6 +42,7 @@ from multipolar.forecast.origin import (
     prepare_model,
 )
 from multipolar.forecast.stacking import StackRecords
+from multipolar.model.anchor import anchor_grid
 from multipolar.model.compile import CompiledModel, ParamSpec, compile_model
 from multipolar.model.engine import simulate
 from multipolar.model.mechanisms import search_ranges
@@ -455,16 +456,20 @@ def read_calibration_file(path: str | Path, scenario: str | None = None) -> Cali
 
     ``scenario`` is the name of the scenario that will use it: a file fitted on another
     scenario that has a ``transfer`` section (the pooled world fit,
-    :mod:`multipolar.calibrate.pooled`) hands over only those overrides.
+    :mod:`multipolar.calibrate.pooled`) hands over only those overrides, and no forecast
+    settings (its anchor was fitted on the other scenario's states).
     """
     overrides = read_calibration(path)
     doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     transfer = doc.get("transfer")
     fitted_on = (doc.get("calibration") or {}).get("scenario") \
         if isinstance(doc.get("calibration"), dict) else None
-    if scenario is not None and fitted_on not in (None, scenario) and isinstance(transfer, dict):
+    foreign = scenario is not None and fitted_on not in (None, scenario) \
+        and isinstance(transfer, dict)
+    if foreign:
         overrides = dict(transfer)
-    fc = doc.get("forecast") or {}
+    # the forecast settings (the anchor fitted on that scenario's states) do not transfer
+    fc = {} if foreign else doc.get("forecast") or {}
     if not isinstance(fc, dict):
         raise InputError("calibration file's 'forecast' section is not a mapping",
                          file=str(path), field="forecast",
@@ -479,9 +484,10 @@ FORECAST_HORIZON = 6
 ALPHA_GRID = (1.0, 0.85, 0.7, 0.55)
 """Smoothing weights tried for the state estimate at the forecast origin."""
 
-ANCHOR_GRID = (0.0, 1.0)
-"""Anchors tried when ``calibrate_forecast(anchor=None)``: none, or the full gap (the model's
-target put at the observed state, so it moves only by what the mechanisms change)."""
+ANCHOR_GRID = anchor_grid()
+"""Anchors tried when ``calibrate_forecast(anchor=None)``: evenly spaced strengths of the
+declared search range of :data:`multipolar.model.anchor.ANCHOR` (0: the model's own target;
+1: the target put at the observed state, so it moves only by what the mechanisms change)."""
 
 
 def training_origins(panel_first: int, until: int, window: int = 10) -> list[int]:

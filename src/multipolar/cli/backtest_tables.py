@@ -165,6 +165,10 @@ def print_world_backtest(res: WorldBacktest) -> None:
                 t.add_row(g or "-", _f(cw["observed"], "+.3f"), _f(cw["model"], "+.3f"),
                           _f(cp["model"], "+.3f"))
         out.print(t)
+    anchors = res.settings.get("anchors") or {}
+    if anchors:
+        out.print("anchored target, fitted per origin on the ten origins before it: "
+                  + ", ".join(f"{o} {a:g}" for o, a in anchors.items()))
     bound = {k for c in res.calibration for k in c.get("at_bound", {})}
     if bound:
         out.print("fitted at a bound of its search range (decided by the bound, not the data) "

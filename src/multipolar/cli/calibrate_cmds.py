@@ -275,12 +275,18 @@ def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, m
             ident = identify_pooled(result, model, method=profile, points=points,
                                     progress=lambda n: step(n, result.mae))
     text = pooled_yaml(result, model, ident)
+    # the anchored target's strength, fitted on the forecasts of the origins before --until
+    # with the pooled values just fitted (calibrate.anchor), for `forecast --calibration`
+    from multipolar.calibrate.anchor import with_anchor
+
+    text, anchor = with_anchor(text, scenario, until, seed=seed, sets=sets,
+                               perspective=perspective, hypothesis=hypothesis)
     _write(text, out_file)
     if json_:
         print_json({"values": result.values, "mae": result.mae, "start_mae": result.start_mae,
                     "states": int(model.neighbours.sum()), "evaluations": result.evaluations,
                     "seconds": result.seconds, "seed": seed, "members": members,
-                    "until": until,
+                    "until": until, "anchor": anchor.to_dict(),
                     "identification": None if ident is None else ident.to_dict()})
         return
     t = Table(title=f"pooled fit on {int(model.neighbours.sum())} states' UN voting alignment "
@@ -294,6 +300,11 @@ def _calibrate_pooled(scenario: str, until: int | None, out_file: Path | None, m
     if ident is not None:
         out.print(identification_table(ident))
         out.print(identification_note(ident))
+    if not quiet:
+        out.print(f"anchored target: strength {anchor.value:g} (forecast MAE "
+                  + ", ".join(f"{k:g}: {v:.4f}" for k, v in anchor.mae.items())
+                  + f"; persistence {anchor.persistence:.4f}; origins "
+                  f"{anchor.origins[0]}-{anchor.origins[-1]})")
     _say_written(result, text, out_file, quiet)
 
 
@@ -477,9 +488,12 @@ def method_note(raw: bool, calibration: Path | None, has_weights: bool) -> str:
         return (f"method: combined (the model stacked with persistence, weights from "
                 f"{calibration})")
     if calibration is None:
-        return ("method: the model alone (no --calibration: no fitted target anchor, spread "
-                "or stacking weights; the combined forecast needs a calibration file from "
-                "`multipolar calibrate`)")
+        # lazy: keeps start-up fast (loads the model)
+        from multipolar.model.anchor import ANCHOR
+
+        return (f"method: the model alone (no --calibration: the declared target anchor "
+                f"{ANCHOR.default:g}, no fitted spread or stacking weights; the combined "
+                f"forecast needs a calibration file from `multipolar calibrate`)")
     if not has_weights:
         return (f"method: the model alone ({calibration} has no stacking weights; "
                 "recalibrate to combine it with persistence)")
@@ -570,10 +584,11 @@ def backtest(
                                      f"{MAXITER}; "
                                      "60 for a world scenario)."),
     seed: Seed = CALIBRATION_SEED,
-    anchor: float = typer.Option(0.0, "--anchor",
-                                 help="World scenario: share of each state's target put at its "
-                                      "observed state at the origin (0: the model's own "
-                                      "targets, as `forecast`)."),
+    anchor: float | None = typer.Option(
+        None, "--anchor",
+        help="World scenario: share of each state's target put at its observed state at the "
+             "origin (0: the model's own targets; 1: the observed state). Default: fitted at "
+             "each origin on the forecasts of the ten origins before it."),
     conditional: bool = typer.Option(True, "--conditional/--no-conditional",
                                      help="World scenario: also forecast the uses of force the "
                                           "record holds (origin 2007 given GEO@2008, 2013 "
@@ -625,7 +640,7 @@ def backtest(
                             calib_members, maxiter, seed, anchor, conditional, set_, event,
                             assimilate, exogenous, png, json_, quiet)
             return
-        if anchor != 0.0:
+        if anchor is not None:
             raise InputError("--anchor is for a world scenario (the neighbourhood's calibration "
                              "chooses its anchor)", field="--anchor", fix="leave it out")
         members = BACKTEST_MEMBERS if members is None else members
@@ -671,7 +686,8 @@ def backtest(
 def _backtest_world(scenario: str, panel: Path | None, train_until: int | None,
                     test_until: int | None, origins: str | None, horizon: int,
                     members: int | None, calib_members: int | None, maxiter: int | None,
-                    seed: int, anchor: float, conditional: bool, sets: list[str] | None,
+                    seed: int, anchor: float | None, conditional: bool,
+                    sets: list[str] | None,
                     event: list[str] | None, assimilate: bool, exogenous: str,
                     png: Path | None, json_: bool, quiet: bool) -> None:
     """``backtest`` of a world scenario (:mod:`multipolar.backtest.world`)."""

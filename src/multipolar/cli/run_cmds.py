@@ -92,8 +92,12 @@ def summary_table(summary: dict[str, Any], observed: dict[str, dict[int, float]]
             note = (f"free run: the model's own path from {years[0]}, the observed history "
                     f"not imposed; data until {obs_until}")
         elif obs_until < (end or 0):
+            # lazy: keeps start-up fast (loads the model)
+            from multipolar.model.anchor import ANCHOR
+
             note = (f"observed alignment followed until {obs_until}; later years are "
-                    "projections")
+                    f"projections (each target anchored {ANCHOR.default:g} of the way to the "
+                    f"state of {obs_until})")
         else:
             note = f"history observed until {obs_until}"
         t.caption = f"{note}\n{caption}" if caption else note
@@ -236,7 +240,8 @@ def run(
                               help="Run the model free from the first year, the observed "
                                    "history not imposed (a check of the model). By default "
                                    "the run follows the observed alignment up to the "
-                                   "scenario's last observed year and projects from there."),
+                                   "scenario's last observed year and projects from there, "
+                                   "towards targets anchored at the observed state."),
     keep: str = typer.Option("auto", "--keep",
                              help="What --out keeps besides the summary: summary, sample (the "
                              "first 1,000 members), members, or auto (sample up to 100,000 "

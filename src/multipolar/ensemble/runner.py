@@ -222,7 +222,7 @@ def load_and_compile(spec: RunSpec) -> tuple[Any, Any, dict[str, Any]]:
     model = backend.compile_model(loaded, start=start, end=end)
     follow = getattr(backend, "follow_record", None)
     if not spec.free and follow is not None:
-        model = follow(model)
+        model = follow(model, seed=spec.seed)
     info = {"scenario_file": str(loaded.path), "scenario_name": loaded.scenario.name,
             "scenario_hash": canonical_hash(loaded.raw), "start": start, "end": end,
             "observed_until": t.observed_until,

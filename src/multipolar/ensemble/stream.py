@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from multipolar.model.summary import SPHERE_CHANNELS, SPHERE_POLES, sphere_entry
+from multipolar.model.summary import SPHERE_CHANNELS, SPHERE_POLES, percentiles, sphere_entry
 
 EXACT_LIMIT = 5_000
 BINS = 4096
@@ -266,6 +266,9 @@ class Partial:
     sums: dict[str, np.ndarray]           # MEAN_OUTCOMES present: (T, A) float64 sums
     values: dict[str, list[tuple[int, np.ndarray]]] = field(default_factory=dict)
     hists: dict[str, Hist] = field(default_factory=dict)
+    const: set[str] = field(default_factory=set)
+    """Exact series the same in every year (the engine records them once: a broadcast view);
+    their values are kept for the first year only, ``(actors, members)``."""
 
     # ----------------------------------------------------------------------- building
     @staticmethod
@@ -287,7 +290,13 @@ class Partial:
                        for k, v in res.core_outcomes.items()})
         for key, arr in series.items():
             if mode == "exact":
-                p.values[key] = [(int(res.start), np.ascontiguousarray(arr).reshape(n, -1))]
+                if key.startswith("a:") and arr.ndim == 3 and arr.strides[1] == 0:
+                    p.const.add(key)  # one year holds them all
+                    arr = arr[:, :1]
+                # group-major ``(groups, members)``: the engine's buffers are year-major, so
+                # this is a transpose within each year, and the quantiles need no other copy
+                p.values[key] = [(int(res.start),
+                                  np.ascontiguousarray(np.moveaxis(arr, 0, -1)).reshape(-1, n))]
             else:
                 p.hists[key] = Hist.of(arr)
         return p
@@ -300,21 +309,34 @@ class Partial:
         self.memb = self.memb + other.memb
         for k in self.sums:
             self.sums[k] = self.sums[k] + other.sums[k]
+        for k in (self.const ^ other.const) & (set(self.values) | set(other.values)):
+            self._expand(k)
+            other._expand(k)
         for k, parts in other.values.items():
             self.values.setdefault(k, []).extend(parts)
         for k, h in other.hists.items():
             self.hists[k] = self.hists[k].merge(h) if k in self.hists else h
         return self
 
+    def _expand(self, key: str) -> None:
+        """Keep ``key``'s values for every year (a constant series merged with a varying one)."""
+        if key in self.const:
+            t_n = len(self.years)
+            self.values[key] = [(s, np.tile(v, (t_n, 1))) for s, v in self.values[key]]
+            self.const.discard(key)
+
     # ----------------------------------------------------------------------- reading
     def _quantiles(self, key: str) -> tuple[np.ndarray, float]:
         """``(groups, 5)`` quantiles of series ``key`` and their error bound (0 when exact)."""
         if self.mode == "exact":
             parts = [v for _, v in sorted(self.values[key], key=lambda x: x[0])]
-            # group-major copy: partitioning contiguous rows is several times faster than
-            # strided columns, and gives the same order statistics
-            arr = np.concatenate([np.ascontiguousarray(v.T) for v in parts], axis=1)
-            return np.percentile(arr, list(QUANTILE_PERCENTS), axis=1).T, 0.0
+            # values are kept group-major (rows contiguous); the concatenation is our own copy,
+            # sorted in place by ``percentiles``
+            arr = np.concatenate(parts, axis=1)
+            if key in self.const:  # the first year's quantiles hold for every year
+                q = percentiles(arr, list(QUANTILE_PERCENTS), axis=1, owned=True).T
+                return np.tile(q, (len(self.years), 1)), 0.0
+            return percentiles(arr, list(QUANTILE_PERCENTS), axis=1, owned=True).T, 0.0
         h = self.hists[key]
         return h.quantiles(), h.final().width
 
@@ -372,6 +394,7 @@ class Partial:
 
         meta = {"mode": self.mode, "n": self.n, "years": self.years, "actors": self.actors,
                 "institutions": self.institutions, "core_names": self.core_names,
+                "layout": "groups-members", "const": sorted(self.const),
                 "sums": list(self.sums), "values": {k: [s for s, _ in v]
                                                     for k, v in self.values.items()},
                 "hists": {k: [h.exp, None, h.vmin, h.vmax] for k, h in self.hists.items()}}
@@ -407,8 +430,12 @@ class Partial:
         p = Partial(meta["mode"], int(meta["n"]), meta["years"], meta["actors"],
                     meta["institutions"], meta["core_names"], z["memb"].astype(np.int64),
                     {k: z[f"sum/{k}"] for k in meta["sums"]})
+        # partials written before values were kept group-major hold ``(members, groups)``
+        old = meta.get("layout") != "groups-members"
+        p.const = set(meta.get("const", []))
         for k, starts in meta["values"].items():
-            p.values[k] = [(int(s), z[f"val/{k}/{i}"]) for i, s in enumerate(starts)]
+            p.values[k] = [(int(s), np.ascontiguousarray(z[f"val/{k}/{i}"].T) if old
+                            else z[f"val/{k}/{i}"]) for i, s in enumerate(starts)]
         for k, (exp, lo, vmin, vmax) in meta["hists"].items():
             p.hists[k] = _hist_from(z, k, int(exp), lo, float(vmin), float(vmax))
         return p

@@ -12,9 +12,11 @@ and nothing after it. :func:`prepare_model` makes that true of a compiled model:
 * exogenous drivers (oil price, China's weight) are cut at the origin when ``exogenous`` is
   ``"blind"`` (back-tests), and kept when ``"known"`` (conditional forecasts on a known or
   user-set path, e.g. ``--set oil_price=30``);
-* optionally (``anchor > 0``) a per-actor shift of the alignment target (the engine's
-  ``alignment_offset``) puts each neighbour's target at its estimated level at the origin, so
-  the forecast moves only by what the mechanisms change afterwards.
+* with ``anchor > 0`` a per-actor shift of the alignment target (the engine's
+  ``alignment_offset``) moves each neighbour's target that share of the way to its estimated
+  level at the origin, so the forecast moves less by the formula's pull and more by what the
+  mechanisms change afterwards (:mod:`multipolar.model.anchor`: the declared strength
+  ``ANCHOR``, whose default a forecast without a calibration file uses, and the gap).
 
 :func:`run_forecast` simulates the ensemble; :func:`forecast_records` gives the JSON shape of
 ``multipolar forecast --json``. The ensemble spread around the median is scaled by
@@ -36,12 +38,12 @@ from typing import Any
 
 import numpy as np
 
-from multipolar.core import rng
 from multipolar.core.errors import InputError
 from multipolar.core.seeding import SeedLike
 from multipolar.data import data_path
+from multipolar.model.anchor import ANCHOR, target_gap
 from multipolar.model.compile import CompiledModel, compile_model
-from multipolar.model.engine import ChunkResult, sample_params, simulate
+from multipolar.model.engine import ChunkResult, simulate
 from multipolar.scenario import load_scenario
 from multipolar.scenario.loader import LoadedScenario
 from multipolar.scenario.overrides import parse_sets
@@ -233,7 +235,7 @@ class ForecastSettings:
     """How a forecast is set up beyond the scenario's parameters (see the module docstring)."""
 
     alpha: float = 1.0
-    anchor: float = 0.0
+    anchor: float = ANCHOR.default
     spread: float = 1.0
     exogenous: str = "known"
 
@@ -248,7 +250,8 @@ class ForecastSettings:
         if not d:
             return ForecastSettings()
         try:
-            return ForecastSettings(float(d.get("alpha", 1.0)), float(d.get("anchor", 0.0)),
+            return ForecastSettings(float(d.get("alpha", 1.0)),
+                                    float(d.get("anchor", ANCHOR.default)),
                                     float(d.get("spread", 1.0)),
                                     str(d.get("exogenous", "known")))
         except (TypeError, ValueError):
@@ -258,13 +261,14 @@ class ForecastSettings:
 
 
 def prepare_model(loaded: LoadedScenario, origin: int, end: int, panel: Panel,
-                  settings: ForecastSettings = ForecastSettings(),
+                  settings: ForecastSettings = ForecastSettings(anchor=0.0),
                   seed: SeedLike = 0, members: int = 64) -> CompiledModel:
     """A compiled model for years ``origin..end`` that knows nothing after ``origin``.
 
     ``loaded`` must have been loaded with ``time.observed_until`` at or before ``origin``
     (see :func:`load_for_origin`). ``seed`` and ``members`` are used only to estimate the
-    target offsets when ``settings.anchor > 0``.
+    target offsets when ``settings.anchor > 0`` (without ``settings``: no anchor, the
+    model's own targets; ``multipolar forecast`` passes the declared or calibrated one).
     """
     sc = loaded.scenario
     if sc.time.observed_until > origin:
@@ -296,29 +300,6 @@ def prepare_model(loaded: LoadedScenario, origin: int, end: int, panel: Panel,
         off = settings.anchor * target_gap(model, seed, members)
         model = dataclasses.replace(model, static={**model.static, "alignment_offset": off})
     return model
-
-
-def target_gap(model: CompiledModel, seed: SeedLike, members: int) -> np.ndarray:
-    """Per actor, the median gap between its state at the origin and the model's target.
-
-    One noise-free, shock-free year is simulated; since alignment closes ``adjustment`` of the
-    gap to its target each year, ``gap = -(x1 - x0) / adjustment``. Zero for non-neighbours.
-    """
-    one = dataclasses.replace(model, years=model.years[:2])
-    n = max(int(members), 1)
-    zeros = np.zeros(n)
-    quiet: dict[str, np.ndarray] = {k: zeros for k in ("alignment.noise", "alignment.common_noise",
-                                "shocks.leadership_prob", "shocks.revolution_prob",
-                                # the poles stay put: their moves are not a gap to a target
-                                "russia_standing.russia_noise", "russia_standing.us_noise",
-                                "russia_standing.russia_drift", "russia_standing.us_drift")
-             if k in model.params}
-    res = simulate(one, seed, 0, n, params=quiet)
-
-    adj = sample_params(one, rng.member_keys(seed, 0, n))["alignment.adjustment"]
-    x = res.actor_outcomes["alignment"].astype(np.float64)
-    gap = (x[:, 1] - x[:, 0]) / np.maximum(adj, 1e-6)[:, None]
-    return np.where(model.neighbours, -np.median(gap, axis=0), 0.0)
 
 
 def load_for_origin(scenario: str | Path, origin: int, overrides: dict[str, Any] | None = None,

@@ -10,13 +10,16 @@ It is what the CLI, the ensemble engine, calibration, exploration and the dashbo
   on the chunk it was run in, so chunks can be run anywhere, in any order, and concatenated.
 * :func:`summarise` reduces results to per actor-year quantiles.
 * :func:`follow_record` makes a compiled model follow the observed alignment up to its
-  ``observed_until`` and project from there (``multipolar run``; ``run --free`` does not).
+  ``observed_until`` and project from there, towards each state's anchored target
+  (:mod:`multipolar.model.anchor`; ``multipolar run``; ``run --free`` does neither).
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+from multipolar.core.seeding import SeedLike
+from multipolar.model.anchor import anchor_record
 from multipolar.model.compile import CompiledModel, compile_model
 from multipolar.model.engine import ChunkResult, simulate
 from multipolar.model.summary import QUANTILES, summarise
@@ -25,11 +28,14 @@ __all__ = ["QUANTILES", "ChunkResult", "CompiledModel", "compile_model", "follow
            "simulate", "summarise"]
 
 
-def follow_record(model: CompiledModel) -> CompiledModel:
+def follow_record(model: CompiledModel, seed: SeedLike = 0,
+                  anchor: float | None = None) -> CompiledModel:
     """``model`` set to follow the observed alignment up to its last observed year.
 
     In every year up to ``observed_until`` each actor's alignment is its observation where
     the data have one (the other outcomes are simulated around it); later years are
-    projected from the last observed state.
+    projected from the last observed state, towards a target anchored at it with strength
+    ``anchor`` (None: the declared default :data:`multipolar.model.anchor.ANCHOR`; 0: the
+    model's own target formula). ``seed`` keys the noise-free members that measure the gap.
     """
-    return dataclasses.replace(model, follow_record=True)
+    return anchor_record(dataclasses.replace(model, follow_record=True), anchor, seed)

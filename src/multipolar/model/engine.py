@@ -482,8 +482,8 @@ class _Run:
         self.yearly = _yearly_providers(model, self.steps, self.row, member)
         self.observed_vars = [(k, v.observed) for k, v in MECHANISMS.state_vars.items()
                               if v.observed is not None]
-        # optional (actors,) shift of every neighbour's alignment target, set by forecasting
-        # code that anchors the model's equilibrium at the forecast origin (multipolar.forecast)
+        # optional (actors,) shift of every neighbour's alignment target, set by code that
+        # anchors the model's equilibrium at the forecast origin (multipolar.model.anchor)
         self.target_offset = model.static.get("alignment_offset")
         self.nominal = np.nan_to_num(model.static["un_alignment_nominal"], nan=0.0)
         self.follow = bool(getattr(model, "follow_record", False))
@@ -503,10 +503,11 @@ class _Run:
             self.model.obs
         year = int(model.years[t])
         st.reset_year(self.flows)
-        if self.target_offset is not None:
-            st.target_shift += self.target_offset
         shared.year, shared.t = year, t
         shared.observed = year <= model.observed_until
+        if self.target_offset is not None and not (self.follow and shared.observed):
+            # a run that follows the record is anchored only where it projects
+            st.target_shift += self.target_offset
         shared.levers = {k: _lever_row(v, t) for k, v in model.levers.items()}
         _year_items(model, items, self.events, self.forced, t)
         self.x_last = np.where(np.isfinite(obs["un_alignment"][t]), obs["un_alignment"][t],

@@ -39,9 +39,28 @@ def sphere_entry(per_pole: dict[str, dict[str, dict[str, Any]]]) -> dict[str, An
             if any(q["p95"] > 0 for year in v.values() for q in year.values())}
 
 
+def percentiles(arr: np.ndarray, percents: list[float], axis: int = 0, *,
+                owned: bool = False) -> np.ndarray:
+    """``np.percentile(arr, percents, axis=axis)`` (linear), the same numbers, faster.
+
+    Each group's values are sorted first (a copy with the reduced axis last and contiguous,
+    unless ``owned``: ``arr`` is then a C-contiguous array of ours with ``axis`` last, sorted
+    in place). NumPy's selection on sorted rows costs a fraction of selecting on unsorted ones
+    and a sort of short float rows is fast, so the pair is several times cheaper than
+    ``np.percentile`` alone; the percentiles depend only on each group's values, so they are
+    identical (tested).
+    """
+    if owned:
+        a = arr
+    else:
+        a = np.array(np.moveaxis(np.asarray(arr), axis, -1), order="C", copy=True)
+    a.sort(axis=-1)
+    return np.percentile(a, percents, axis=-1, overwrite_input=True)
+
+
 def quantile_table(arr: np.ndarray) -> dict[str, np.ndarray]:
     """Percentiles over axis 0 of ``arr`` as ``{name: array}``."""
-    qs = np.percentile(arr, list(QUANTILES.values()), axis=0)
+    qs = percentiles(arr, list(QUANTILES.values()), axis=0)
     return {k: qs[i] for i, k in enumerate(QUANTILES)}
 
 

@@ -41,11 +41,13 @@ if TYPE_CHECKING:
     from multipolar.model.state import ParamView, StartContext, State, StepContext
 
 
-FITS = ("history", "pooled", "standing")
+FITS = ("history", "pooled", "forecast", "standing")
 """The fits that search a parameter's range: ``history`` (one scenario on its own history,
 :mod:`multipolar.calibrate.history`), ``pooled`` (the pooled world fit,
-:mod:`multipolar.calibrate.pooled`) and ``standing`` (the closed-form fit of Russia's and the
-US's own positions that the pooled calibration runs, :mod:`multipolar.calibrate.standing`)."""
+:mod:`multipolar.calibrate.pooled`), ``forecast`` (the rolling-origin forecasts of the
+training years: the anchored target's strength, :mod:`multipolar.model.anchor`) and
+``standing`` (the closed-form fit of Russia's and the US's own positions that the pooled
+calibration runs, :mod:`multipolar.calibrate.standing`)."""
 
 
 @dataclass(frozen=True)

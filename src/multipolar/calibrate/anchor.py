@@ -1,0 +1,151 @@
+"""Fit the anchored target's strength on rolling-origin forecasts of the training years.
+
+The strength of the anchor (:data:`multipolar.model.anchor.ANCHOR`: how far each state's
+alignment target is moved from the model's formula to its observed state at the forecast
+origin) is chosen by the model's own forecasts inside the years up to ``until``:
+
+1. origins: the ``window`` years before ``until`` (:func:`multipolar.calibrate.history.
+   training_origins`), each a model that knows nothing after it (scenario loaded blind, the
+   starting state from the panel at or before the origin, exogenous drivers cut there);
+2. the gap between each state's origin state and the formula's target is measured once per
+   origin (:func:`multipolar.model.anchor.target_gap`), and each strength of the declared
+   search range (:func:`multipolar.model.anchor.anchor_grid`) shifts the target by that share;
+3. score: MAE of the ensemble median against the panel over every origin, horizon
+   ``1..horizon`` (never past ``until``) and simulated state, with common random numbers;
+   the strength with the lowest MAE wins (ties to the weaker anchor). Persistence's MAE on the
+   same state-years is reported beside it.
+
+Nothing after ``until`` is read: the panel is cut at ``until`` before anything else. The
+scenario's parameters are its declared ones unless ``overrides`` (a calibration) are given.
+Depends on NumPy, :mod:`multipolar.forecast.origin` and :mod:`multipolar.model.anchor`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from multipolar.core.errors import InputError
+from multipolar.forecast.origin import (
+    ForecastSettings,
+    Panel,
+    load_for_origin,
+    prepare_model,
+    run_forecast,
+)
+from multipolar.model.anchor import ANCHOR, anchor_grid, target_gap
+
+ANCHOR_FIT_WINDOW = 10
+"""Training origins of an anchor fit: the years before ``until`` (as the forecast calibration)."""
+ANCHOR_FIT_HORIZON = 5
+"""Longest horizon (years) scored by an anchor fit (as the world back-test)."""
+ANCHOR_FIT_MEMBERS = 16
+"""Default members of each training forecast of an anchor fit (common random numbers)."""
+
+
+@dataclass
+class AnchorFit:
+    """The fitted strength, the MAE of every strength tried and persistence's MAE."""
+
+    value: float
+    until: int
+    origins: list[int]
+    mae: dict[float, float]
+    persistence: float
+    n: int
+    by_origin: dict[int, dict[float, float]] = field(default_factory=dict)
+
+    @property
+    def at_bound(self) -> str | None:
+        """``lower``/``upper`` when the fit ended at an end of the declared search range."""
+        lo, hi = ANCHOR.search["forecast"]
+        return "lower" if self.value <= lo else "upper" if self.value >= hi else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for JSON and calibration files."""
+        return {"anchor": self.value, "until": self.until, "origins": self.origins,
+                "mae": {f"{k:g}": round(v, 5) for k, v in self.mae.items()},
+                "persistence_mae": round(self.persistence, 5), "state_years": self.n,
+                "at_bound": self.at_bound,
+                "search": list(ANCHOR.search["forecast"])}
+
+
+def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
+               overrides: dict[str, Any] | None = None, origins: list[int] | None = None,
+               horizon: int = ANCHOR_FIT_HORIZON, members: int = ANCHOR_FIT_MEMBERS,
+               seed: int = 2013, sets: list[str] | dict[str, Any] | None = None,
+               perspective: str | None = None, hypothesis: str | None = None,
+               progress: Callable[[str], None] | None = None) -> AnchorFit:
+    """The anchor strength that best forecasts the training years up to ``until`` (module doc)."""
+    from multipolar.calibrate.history import training_origins
+
+    train = panel.truncated(until)
+    first = min(y for s in train.alignment.values() for y in s)
+    if origins is None:
+        origins = training_origins(first, until, ANCHOR_FIT_WINDOW)
+    origins = [o for o in origins if o < until]
+    if not origins:
+        raise InputError(f"no training origin before {until} to fit the anchor on",
+                         field="--until", fix="fit on a later year")
+    grid = anchor_grid()
+    errs: dict[float, list[float]] = {a: [] for a in grid}
+    pers: list[float] = []
+    by_origin: dict[int, dict[float, float]] = {}
+    for o in origins:
+        loaded = load_for_origin(scenario, o, overrides, sets=sets, perspective=perspective,
+                                 hypothesis=hypothesis)
+        model = prepare_model(loaded, o, min(o + horizon, until), train,
+                              ForecastSettings(anchor=0.0, exogenous="blind"), seed, members)
+        gap = target_gap(model, seed, members)
+        cols = np.flatnonzero(model.neighbours)
+        obs = np.array([[train.value(model.actors[j], int(y)) for j in cols]
+                        for y in model.years[1:]])
+        last = np.array([train.value(model.actors[j], o) for j in cols])
+        ok = np.isfinite(obs) & np.isfinite(last)[None, :]
+        pers.extend(np.abs(obs - last[None, :])[ok].tolist())
+        by_origin[o] = {}
+        for a in grid:
+            m = dataclasses.replace(model, static={**model.static,
+                                                   "alignment_offset": a * gap})
+            ens = run_forecast(m, seed, members)
+            med = np.median(ens.alignment[:, 1:][:, :, cols], axis=0)
+            e = np.abs(med - obs)[ok]
+            errs[a].extend(e.tolist())
+            by_origin[o][a] = float(np.mean(e)) if e.size else math.nan
+        if progress is not None:
+            progress(f"anchor fit until {until}: origin {o} "
+                     + ", ".join(f"{a:g}: {v:.4f}" for a, v in by_origin[o].items()))
+    mae = {a: float(np.mean(v)) if v else math.inf for a, v in errs.items()}
+    best = min(grid, key=lambda a: (round(mae[a], 9), a))
+    return AnchorFit(best, until, list(origins), mae,
+                     float(np.mean(pers)) if pers else math.nan, len(pers), by_origin)
+
+
+def with_anchor(text: str, scenario: str | Path, until: int, *, seed: int = 2013,
+                sets: list[str] | dict[str, Any] | None = None,
+                perspective: str | None = None,
+                hypothesis: str | None = None) -> tuple[str, AnchorFit]:
+    """A calibration file's text with the anchor fitted on its overrides through ``until``.
+
+    The strength goes into the file's ``forecast`` section (``anchor``, read by
+    ``multipolar forecast --calibration``), the fit's figures under ``anchor_fit``.
+    """
+    import yaml
+
+    from multipolar.forecast.origin import panel_for
+
+    doc = yaml.safe_load(text)
+    fitted = fit_anchor(scenario, panel_for(scenario), until,
+                        overrides=dict(doc.get("overrides") or {}), seed=seed, sets=sets,
+                        perspective=perspective, hypothesis=hypothesis)
+    fc = dict(doc.get("forecast") or {})
+    fc["anchor"] = fitted.value
+    fc["anchor_fit"] = fitted.to_dict()
+    doc["forecast"] = fc
+    return yaml.safe_dump(doc, sort_keys=False, width=100), fitted

@@ -1,0 +1,120 @@
+"""The anchored target of projections from the record: `run`, `forecast` and its fit.
+
+A run that follows the record projects each state towards a target moved a share ``ANCHOR``
+of the way from the model's formula to the state's observed position at the last observed
+year; the share is fitted on rolling-origin forecasts of years up to ``--until`` only.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pytest
+
+from multipolar.calibrate.anchor import fit_anchor
+from multipolar.calibrate.history import ANCHOR_GRID
+from multipolar.forecast.origin import ForecastSettings, Panel, load_panel, world_panel
+from multipolar.model.anchor import ANCHOR, anchor_grid, target_gap
+from multipolar.model.api import compile_model, follow_record, simulate
+from multipolar.model.compile import CompiledModel
+from multipolar.scenario import load_scenario
+from tests.honesty import scramble_after
+
+
+@lru_cache(maxsize=2)
+def _model(scenario: str) -> CompiledModel:
+    return compile_model(load_scenario(scenario))
+
+
+def _last_observed(m: CompiledModel) -> int:
+    return int(np.flatnonzero(m.years <= m.observed_until)[-1])
+
+
+@pytest.mark.parametrize("scenario", ["russia-neighbourhood", "russia-world"])
+def test_an_anchored_run_keeps_the_record_and_stays_nearer_it(scenario: str) -> None:
+    m = _model(scenario)
+    k = _last_observed(m)
+    gap = target_gap(follow_record(m, anchor=0.0), 3, 8, at=k)
+    seen = m.obs["un_alignment"][k]
+    # the state whose observed position is farthest from the formula's target
+    j = int(np.nanargmax(np.where(np.isfinite(seen) & m.neighbours, np.abs(gap), np.nan)))
+    assert abs(gap[j]) > 0.15
+    end = m.n_years - 1
+    far: dict[float, float] = {}
+    for strength in (0.0, ANCHOR.default, 1.0):
+        x = simulate(follow_record(m, seed=3, anchor=strength), 3, 0, 24) \
+            .actor_outcomes["alignment"]
+        ok = np.isfinite(seen)
+        # the last observed year is the observation, anchored or not
+        assert np.allclose(x[:, k, ok], seen[ok].astype(np.float32)[None, :], atol=1e-6)
+        far[strength] = abs(float(np.median(x[:, end, j])) - float(seen[j]))
+    assert far[ANCHOR.default] < far[0.0]
+    assert far[1.0] < far[0.0]
+
+
+def test_the_anchor_acts_only_after_the_record_and_only_when_asked() -> None:
+    m = _model("russia-neighbourhood")
+    k = _last_observed(m)
+    plain = follow_record(m, anchor=0.0)
+    assert "alignment_offset" not in plain.static
+    anchored = follow_record(m, seed=3)
+    off = anchored.static["alignment_offset"]
+    assert np.any(np.abs(off) > 0.05) and np.all(off[~m.neighbours] == 0.0)
+    a = simulate(plain, 3, 0, 8)
+    b = simulate(anchored, 3, 0, 8)
+    # memberships and other outcomes of the observed years do not feel the anchor
+    assert np.array_equal(a.memberships[:, : k + 1], b.memberships[:, : k + 1])
+    assert np.array_equal(a.actor_outcomes["alignment"][:, : k + 1],
+                          b.actor_outcomes["alignment"][:, : k + 1])
+    assert not np.allclose(a.actor_outcomes["alignment"][:, k + 1:],
+                           b.actor_outcomes["alignment"][:, k + 1:])
+    with pytest.raises(ValueError, match="outside"):
+        follow_record(m, anchor=1.5)
+
+
+def test_the_strength_is_declared_once_and_searched_from_its_declaration() -> None:
+    assert ANCHOR.bounds is not None
+    lo, hi = ANCHOR.search["forecast"]
+    assert ANCHOR.bounds[0] <= lo < hi <= ANCHOR.bounds[1]
+    assert ANCHOR_GRID == anchor_grid() and ANCHOR_GRID[0] == lo and ANCHOR_GRID[-1] == hi
+    assert ANCHOR.default in ANCHOR_GRID
+    assert ForecastSettings().anchor == ANCHOR.default
+    assert ForecastSettings.from_dict({"alpha": 1.0}).anchor == ANCHOR.default
+
+
+@pytest.mark.parametrize("scenario", ["russia-neighbourhood", "russia-world"])
+def test_the_declared_default_is_what_the_fit_through_2019_chooses(scenario: str) -> None:
+    panel = world_panel() if scenario == "russia-world" else load_panel(None)
+    fit = fit_anchor(scenario, panel, 2019)
+    assert fit.origins == list(range(2009, 2019))
+    assert fit.value == ANCHOR.default, fit.to_dict()
+    # the formula alone forecasts the training years worse than the anchored target
+    assert fit.mae[ANCHOR.default] < fit.mae[0.0]
+
+
+def _altered(panel: Panel, after: int) -> Panel:
+    return Panel(panel.path, {a: {y: (-v + 0.5 if y > after else v) for y, v in s.items()
+                                  if y <= after or y % 2}
+                              for a, s in panel.alignment.items()}, panel.memberships)
+
+
+def test_an_anchor_fit_until_y_reads_nothing_after_y(monkeypatch: pytest.MonkeyPatch) -> None:
+    kw: dict[str, Any] = {"origins": [2007, 2008, 2009], "members": 4, "seed": 5}
+    neigh = load_panel(None)
+    clean = fit_anchor("russia-neighbourhood", neigh, 2010, **kw)
+    again = fit_anchor("russia-neighbourhood", _altered(neigh, 2010), 2010,
+                       **kw)
+    assert again.to_dict() == clean.to_dict()
+    reached = fit_anchor("russia-neighbourhood", _altered(neigh, 2008), 2010,
+                         **kw)
+    assert reached.mae != clean.mae
+    world = fit_anchor("russia-world", world_panel(), 2010, **kw)
+    with monkeypatch.context() as mp:
+        scramble_after(mp, 2010)
+        altered = fit_anchor("russia-world", world_panel(), 2010, **kw)
+        scramble_after(mp, 2008)
+        earlier = fit_anchor("russia-world", world_panel(), 2010, **kw)
+    assert altered.to_dict() == world.to_dict()
+    assert earlier.mae != world.mae
