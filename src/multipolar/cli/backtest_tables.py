@@ -16,6 +16,8 @@ prints. Depends on Rich and :mod:`multipolar.backtest.harness`.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import Any
 
 from rich.table import Table
 
@@ -85,16 +87,9 @@ def _print_ideal_scale(res: WorldBacktest) -> None:
     scores = ideal_scores(res.forecasts)
     if not scores:
         return
-    t = Table(title=f"on the data's scale (ideal points), {scores['model']['n']} state-years: "
-                    "MAE, gain over persistence, 90% coverage, CRPS")
-    for c in ("method", "MAE", "vs pers.", "cov90", "CRPS"):
-        t.add_column(c, justify="left" if c == "method" else "right")
-    for m in WORLD_METHODS:
-        v = scores.get(m)
-        if v:
-            t.add_row(m, _f(v["mae"]), _f(100 * v["gain"], "+.1f") + "%",
-                      _f(v["coverage90"], ".2f"), _f(v["crps"]))
-    out.print(t)
+    out.print(_method_table(f"on the data's scale (ideal points), {scores['model']['n']} "
+                            "state-years: MAE, gain over persistence, 90% coverage, CRPS",
+                            scores, WORLD_METHODS))
     t = Table(title="on the data's scale by group (Russia and the US on their own)")
     for c in ("group", "n", "model", "persistence", "vs pers.", "cov90"):
         t.add_column(c, justify="left" if c == "group" else "right")
@@ -105,6 +100,19 @@ def _print_ideal_scale(res: WorldBacktest) -> None:
                       _f(sg["persistence"]["mae"]), _f(100 * sg["model"]["gain"], "+.1f") + "%",
                       _f(sg["model"]["coverage90"], ".2f"))
     out.print(t)
+
+
+def _method_table(title: str, scores: dict[str, Any], methods: Iterable[str]) -> Table:
+    """One row per method with scores: MAE, gain over persistence, 90% coverage, CRPS."""
+    t = Table(title=title)
+    for c in ("method", "MAE", "vs pers.", "cov90", "CRPS"):
+        t.add_column(c, justify="left" if c == "method" else "right")
+    for m in methods:
+        v = scores.get(m)
+        if v:
+            t.add_row(m, _f(v["mae"]), _f(100 * v["gain"], "+.1f") + "%",
+                      _f(v["coverage90"], ".2f"), _f(v["crps"]))
+    return t
 
 
 def print_world_backtest(res: WorldBacktest) -> None:
@@ -119,15 +127,7 @@ def print_world_backtest(res: WorldBacktest) -> None:
              "state-years")
     if res.events:
         title += " given " + ", ".join(res.events)
-    t = Table(title=title)
-    for c in ("method", "MAE", "vs pers.", "cov90", "CRPS"):
-        t.add_column(c, justify="left" if c == "method" else "right")
-    for m in WORLD_METHODS:
-        v = scores.get(m)
-        if v:
-            t.add_row(m, _f(v["mae"]), _f(100 * v["gain"], "+.1f") + "%",
-                      _f(v["coverage90"], ".2f"), _f(v["crps"]))
-    out.print(t)
+    out.print(_method_table(title, scores, WORLD_METHODS))
     t = Table(title="MAE by horizon (and the model's 90% coverage)")
     t.add_column("h", justify="right")
     for m in WORLD_METHODS:
