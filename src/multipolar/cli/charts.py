@@ -39,13 +39,13 @@ def chart_jobs(summary: dict[str, Any], parts: int) -> list[Job]:
     (neighbourhood runs) are jobs of their own.
     """
     from multipolar.cli import world_view
-    from multipolar.figures import plots
+    from multipolar.figures.common import is_projected
 
     world = world_view.is_world(summary)
     chosen = ([a for a in world_view.SHOWCASE if a in summary.get("alignment", {})]
               if world else None)
     fans = [a for a in (chosen or summary["actors"])
-            if a in summary.get("alignment", {}) and plots.is_projected(summary, a)]
+            if a in summary.get("alignment", {}) and is_projected(summary, a)]
     jobs: list[Job] = [("overview", tuple(chosen or ()))]
     if world:  # first: only the process that draws the map reads its shapes (1.4 s)
         jobs.insert(0, ("map", ()))
@@ -133,9 +133,9 @@ def _draw_job(summary: dict[str, Any], observed: dict[str, dict[int, float]], fo
 
 def _order(paths: Sequence[Path], summary: dict[str, Any]) -> list[Path]:
     """Fan charts in the summary's actor order, then the other charts (as drawn in series)."""
-    from multipolar.figures import plots
+    from multipolar.figures.common import slug
 
-    rank = {f"fan_{plots._slug(a)}.png": i for i, a in enumerate(summary.get("actors", []))}
+    rank = {f"fan_{slug(a)}.png": i for i, a in enumerate(summary.get("actors", []))}
     tail = ["alignment-overview.png", "alignment-map.png", "sphere-overview.png"]
     return sorted(paths, key=lambda p: (rank[p.name], "") if p.name in rank
                   else (len(rank) + (tail.index(p.name) if p.name in tail else 3), p.name))

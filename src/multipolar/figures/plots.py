@@ -15,7 +15,6 @@ Depends on matplotlib, NumPy and :mod:`multipolar.core.labels`.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,8 @@ from multipolar.core.labels import (
     free_run_label,
 )
 from multipolar.data import POST_SOVIET, column_by_actor_year
+from multipolar.figures.common import is_projected
+from multipolar.figures.common import slug as _slug
 
 Observed = dict[str, dict[int, float]]
 
@@ -56,10 +57,6 @@ def save_png(fig: Any, path: str | Path) -> None:
 def observed_alignment_table(column: str = "rel_pos_ru0_us1") -> Observed:
     """Observed UN voting alignment per actor and year from the bundled panel."""
     return column_by_actor_year("actor_year_panel.csv", column)
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
 
 
 def _series(summary: dict[str, Any], actor: str, key: str = "alignment") -> dict[str, np.ndarray]:
@@ -89,18 +86,6 @@ def mark_projection(ax: Any, summary: dict[str, Any], label: bool = True,
     if years[0] <= until <= years[-1]:
         ax.axvline(until, color="0.3", lw=0.9, ls="--", zorder=4 if over else 1,
                    label=f"last observed year ({until})" if label else None)
-
-
-def is_projected(summary: dict[str, Any], actor: str, key: str = "alignment") -> bool:
-    """Whether the ensemble disagrees about ``actor`` in some year (i.e. the model projects it).
-
-    False for actors held at a definition (Russia 0, the US 1), a fixed value or their last
-    observation: every member then has the same path.
-    """
-    table = (summary.get(key) or {}).get(actor)
-    if not table:
-        return False
-    return any(abs(c["p95"] - c["p05"]) > 1e-6 for c in table.values())
 
 
 def _fan(ax: Any, summary: dict[str, Any], actor: str, observed: Observed | None,
