@@ -158,8 +158,8 @@ class _FanCanvas:
     The parts every actor shares (projection marks, reference lines, axis labels, the note)
     are drawn once; per actor only the bands, the median, the observed points, the title and
     the legend are replaced. The layout (``tight_layout``, from a fresh figure's subplot
-    parameters) is computed again only when what it depends on changes: the y tick labels
-    and which legend entries there are. Each chart is the same picture as a fresh
+    parameters) is computed again only when what it depends on changes: the width of the
+    widest y tick label, which legend entries there are, and a title long enough to matter. Each chart is the same picture as a fresh
     :func:`fan_figure` (tested pixel for pixel), without building a figure per actor.
     """
 
@@ -170,6 +170,7 @@ class _FanCanvas:
         self.fig, self.ax = plt.subplots(figsize=(8.0, 4.2), dpi=130)
         self.years = np.array(summary["years"])
         self.layout: tuple[Any, ...] | None = None
+        self.laid: dict[tuple[Any, ...], dict[str, float]] = {}  # subplot parameters by layout
         self.layouts = 0
         self.parts: list[Any] = []
         ax = self.ax
@@ -237,20 +238,55 @@ class _FanCanvas:
         self.parts = parts
         _fan_title(ax, actor, key, self.summary)
         _fan_legend(ax)
-        loc = ax.yaxis.get_major_locator()
-        lo, hi = ax.get_ylim()
-        ticks = [t for t in loc() if lo <= t <= hi]
-        labels = ax.yaxis.get_major_formatter().format_ticks(ticks)
-        layout = (tuple(labels), pts is not None)
-        if layout != self.layout:
+        layout = (self._label_key(), pts is not None, self._title_key())
+        if layout == self.layout:
+            self.fig.subplots_adjust(left=laid[0], right=laid[1], bottom=laid[2], top=laid[3])
+        elif layout in self.laid:  # computed for an earlier actor: the same floats
+            self.fig.subplots_adjust(**self.laid[layout])
+        else:
             # from a fresh figure's subplot parameters (set above): tight_layout starts from
             # the current positions, so this gives the very layout fan_figure computes
             self.fig.tight_layout(rect=FAN_LAYOUT_RECT)
             self.layouts += 1
-            self.layout = layout
-        else:
-            self.fig.subplots_adjust(left=laid[0], right=laid[1], bottom=laid[2], top=laid[3])
+            sp = self.fig.subplotpars
+            self.laid[layout] = {"left": sp.left, "right": sp.right, "bottom": sp.bottom,
+                                 "top": sp.top}
+        self.layout = layout
         return self.fig
+
+    def _label_key(self) -> Any:
+        """What of the y tick labels the layout depends on: the widest label's width.
+
+        ``tight_layout`` moves the axes' left edge to make room for the y axis label, which
+        stands left of the widest tick label; the labels' heights are the font's and their
+        vertical places lie within the title's and the x axis's extents. So two actors whose
+        widest label is as wide (``0.6`` and ``0.8``; ``-0.4`` and ``-0.6``) get the very same
+        layout, and it is computed once for both. Labels with mathematical text are keyed by
+        their strings (the layout is then computed for each new set, as before).
+        """
+        ax = self.ax
+        lo, hi = ax.get_ylim()
+        ticks = [t for t in ax.yaxis.get_major_locator()() if lo <= t <= hi]
+        labels = ax.yaxis.get_major_formatter().format_ticks(ticks)
+        if any("$" in lab for lab in labels):
+            return tuple(labels)
+        renderer = self.fig.canvas.get_renderer()
+        prop = ax.yaxis.get_major_ticks(1)[0].label1.get_fontproperties()
+        return max((renderer.get_text_width_height_descent(lab, prop, ismath=False)[0]
+                    for lab in labels), default=0.0)
+
+    def _title_key(self) -> Any:
+        """The title, where it may be wide enough to reach beyond the axes (else ``None``).
+
+        A title narrower than half the figure lies within the left and right extents that
+        the tick labels and the legend give; only a longer one can move the layout.
+        """
+        title = self.ax.title
+        renderer = self.fig.canvas.get_renderer()
+        lines = title.get_text().split("\n")
+        widest = max(renderer.get_text_width_height_descent(line, title.get_fontproperties(),
+                                                            ismath=False)[0] for line in lines)
+        return title.get_text() if widest > 0.5 * self.fig.bbox.width else None
 
     def _default_layout(self) -> None:
         """Give the figure a fresh figure's subplot parameters.
