@@ -337,11 +337,18 @@ def _freeze_ticks(ax: Any) -> None:
     A grid of shared axes asks its tick locator for the same positions once per axis and
     per layout pass (tight_layout's, then the drawing's); after the data are in, the ticks
     are known, and a fixed list gives the same ticks and labels without the search.
+    The labels are fixed too (the formatter's own strings for the ticks in view, where it
+    sets no offset): each axis formats them once per layout pass otherwise, 30 axes twice.
     """
-    from matplotlib.ticker import FixedLocator
+    from matplotlib.ticker import FixedFormatter, FixedLocator
 
     for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_locator(FixedLocator(axis.get_majorticklocs()))
+        ticks = axis._update_ticks()  # the ticks in view, labelled as the drawing labels them
+        if axis.major.formatter.get_offset():
+            axis.set_major_locator(FixedLocator(axis.get_majorticklocs()))
+            continue
+        axis.set_major_locator(FixedLocator([t.get_loc() for t in ticks]))
+        axis.set_major_formatter(FixedFormatter([t.label1.get_text() for t in ticks]))
 
 
 def alignment_overview(summary: dict[str, Any], path: str | Path,
