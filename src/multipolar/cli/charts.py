@@ -34,7 +34,7 @@ Job = tuple[str, tuple[str, ...]]
 def chart_jobs(summary: dict[str, Any], parts: int) -> list[Job]:
     """The run's charts as jobs for ``parts`` processes, the costliest first.
 
-    Fan charts (one per projected actor) go in ``2 * parts`` batches (each batch reuses one
+    Fan charts (one per projected actor) go in ``parts`` batches (each batch reuses one
     figure); the alignment overview, the world map (world runs) and the sphere overview
     (neighbourhood runs) are jobs of their own.
     """
@@ -52,9 +52,10 @@ def chart_jobs(summary: dict[str, Any], parts: int) -> list[Job]:
     elif summary.get("sphere"):
         jobs.append(("sphere", ()))
     # the pool hands a job to whichever process is free: the overviews first (the costliest,
-    # each about as much as eight fan charts), then the fans in twice as many batches as
-    # processes, so that the processes finish at about the same time
-    n = min(len(fans), 2 * max(1, parts))
+    # each about as much as six fan charts), then the fans in one batch per process, so that
+    # the processes finish at about the same time; each batch sets up its figure and lays it
+    # out once per y-label width (plots._FanCanvas), so fewer batches cost less
+    n = min(len(fans), max(1, parts))
     jobs += [("fans", tuple(fans[i::n])) for i in range(n)]
     return jobs
 
