@@ -264,3 +264,69 @@ def test_sphere_overview_draws_russias_share_per_channel(monkeypatch, tmp_path: 
     legend = " ".join(t.get_text() for leg in fig.legends for t in leg.get_texts())
     assert all(f"Russia: {c}" in legend for c in chans)
     plt.close(fig)
+
+
+def test_a_fan_layout_is_computed_once_per_widest_tick_label():
+    """Actors whose widest y tick label is as wide share one layout (and each chart is still
+    the picture a fresh figure draws); a wider label (a minus sign) needs its own."""
+    align = {"Narrow": {str(y): _cell(0.5, 0.05) for y in YEARS},          # 0.0 ... 1.0
+             "Higher": {str(y): _cell(1.1, 0.08) for y in YEARS},          # 0.0 ... 1.4
+             "Minus": {str(y): _cell(-0.3, 0.05) for y in YEARS}}          # -0.4 ... 1.0
+    summary = {"members": 50, "seed": 1, "years": YEARS, "actors": list(align),
+               "alignment": align, "observed_until": 2019}
+    canvas = plots._FanCanvas(summary, None, "alignment")
+    labels = {}
+    try:
+        for actor in ["Narrow", "Minus", "Higher", "Narrow", "Minus"]:
+            fresh = plots.fan_figure(summary, actor)
+            fresh.canvas.draw()
+            want = np.asarray(fresh.canvas.buffer_rgba()).copy()
+            plt.close(fresh)
+            fig = canvas.draw(actor)
+            fig.canvas.draw()
+            got = np.asarray(fig.canvas.buffer_rgba())
+            assert got.shape == want.shape and (got == want).all(), actor
+            labels[actor] = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert labels["Narrow"] != labels["Higher"]  # different labels, the same layout
+        assert canvas.layouts == 2
+    finally:
+        canvas.close()
+
+
+def test_fixed_tick_labels_leave_the_overviews_unchanged(monkeypatch, tmp_path: Path):
+    """The overviews fix their shared ticks and labels once the data are in: same bytes."""
+    summary = _many_actors_summary()
+    summary["sphere"] = {a: {str(y): {p: _cell(0.2 + 0.1 * i, 0.05) for i, p in
+                                      enumerate(("russia", "china", "west"))} for y in YEARS}
+                         for a in summary["actors"]}
+
+    def draw(name: str) -> list[bytes]:
+        return [plots.alignment_overview(summary, tmp_path / f"a{name}.png",
+                                         observed={"Ukraine": {2012: 0.2}}).read_bytes(),
+                plots.sphere_overview(summary, tmp_path / f"s{name}.png").read_bytes()]
+
+    frozen = draw("frozen")
+    # (five panels on a grid of eight: the layout changes the ticks an automatic locator
+    # places, which fixed ticks must not hide)
+    monkeypatch.setattr(plots, "_freeze_ticks", lambda ax: [])
+    assert frozen == draw("free")
+
+
+def test_the_run_decides_its_chart_jobs_without_importing_matplotlib():
+    """matplotlib's import belongs to the helper processes, not to the table's path."""
+    import subprocess
+    import sys
+
+    code = ("import json, sys\n"
+            "from multipolar.cli.charts import _order, chart_jobs\n"
+            "s = json.loads(sys.stdin.read())\n"
+            "jobs = chart_jobs(s, 2)\n"
+            "assert sorted(a for k, acts in jobs if k == 'fans' for a in acts) == "
+            "sorted(s['actors']), jobs\n"
+            "_order([], s)\n"
+            "assert 'matplotlib' not in sys.modules\n")
+    import json
+
+    proc = subprocess.run([sys.executable, "-c", code], input=json.dumps(_many_actors_summary()),
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr

@@ -1,5 +1,6 @@
-"""What the charts' callers need without importing matplotlib: which actors get a fan chart,
-and the file name of each.
+"""What the charts' callers need without importing matplotlib.
+
+Which actors get a fan chart, and the file name of each.
 
 ``multipolar run`` decides its chart jobs in the main process while the helper processes
 (:mod:`multipolar.cli.charts`) draw; importing :mod:`multipolar.figures.plots` there would put

@@ -159,7 +159,8 @@ class _FanCanvas:
     are drawn once; per actor only the bands, the median, the observed points, the title and
     the legend are replaced. The layout (``tight_layout``, from a fresh figure's subplot
     parameters) is computed again only when what it depends on changes: the width of the
-    widest y tick label, which legend entries there are, and a title long enough to matter. Each chart is the same picture as a fresh
+    widest y tick label, which legend entries there are, and a title long enough to matter;
+    a layout once computed is kept for its key. Each chart is the same picture as a fresh
     :func:`fan_figure` (tested pixel for pixel), without building a figure per actor.
     """
 
@@ -331,24 +332,46 @@ def fan_charts(summary: dict[str, Any], out_dir: str | Path,
     return paths
 
 
-def _freeze_ticks(ax: Any) -> None:
-    """Fix the major ticks of ``ax`` (and the axes that share them) where they now fall.
+def _freeze_ticks(ax: Any) -> list[tuple[Any, Any, Any, list[float], list[str]]]:
+    """Fix the major ticks and labels of ``ax`` (and the axes sharing them) where they fall.
 
-    A grid of shared axes asks its tick locator for the same positions once per axis and
-    per layout pass (tight_layout's, then the drawing's); after the data are in, the ticks
-    are known, and a fixed list gives the same ticks and labels without the search.
-    The labels are fixed too (the formatter's own strings for the ticks in view, where it
-    sets no offset): each axis formats them once per layout pass otherwise, 30 axes twice.
+    A grid of shared axes asks its tick locator for the same positions, and its formatter for
+    the same labels, once per axis and per layout pass (tight_layout's, then the drawing's);
+    after the data are in, a fixed list gives the same ticks and labels without the search.
+    Returns what :func:`_settle_ticks` needs after the layout (the layout changes the axes'
+    size, and with it how many ticks an automatic locator places).
     """
     from matplotlib.ticker import FixedFormatter, FixedLocator
 
+    kept = []
     for axis in (ax.xaxis, ax.yaxis):
+        locator, formatter = axis.get_major_locator(), axis.get_major_formatter()
         ticks = axis._update_ticks()  # the ticks in view, labelled as the drawing labels them
-        if axis.major.formatter.get_offset():
-            axis.set_major_locator(FixedLocator(axis.get_majorticklocs()))
-            continue
-        axis.set_major_locator(FixedLocator([t.get_loc() for t in ticks]))
-        axis.set_major_formatter(FixedFormatter([t.label1.get_text() for t in ticks]))
+        locs, labels = [t.get_loc() for t in ticks], [t.label1.get_text() for t in ticks]
+        axis.set_major_locator(FixedLocator(locs))
+        if not formatter.get_offset():
+            axis.set_major_formatter(FixedFormatter(labels))
+        kept.append((axis, locator, formatter, locs, labels))
+    return kept
+
+
+def _settle_ticks(kept: list[tuple[Any, Any, Any, list[float], list[str]]]) -> None:
+    """After the layout: keep the fixed ticks where the axes' own locator, at their new size,
+    places the same ticks with the same labels; else give the axes their own back.
+
+    tight_layout measures the ticks at the size before the layout (as without fixing them);
+    the drawing then asks for them at the size after it. So the picture is the one drawn
+    without fixed ticks either way, and the drawing pass is spared the search where it can be.
+    """
+    for axis, locator, formatter, locs, labels in kept:
+        fixed = axis.get_major_locator(), axis.get_major_formatter()
+        axis.set_major_locator(locator)
+        axis.set_major_formatter(formatter)
+        ticks = axis._update_ticks()
+        if [t.get_loc() for t in ticks] == locs and [t.label1.get_text()
+                                                     for t in ticks] == labels:
+            axis.set_major_locator(fixed[0])
+            axis.set_major_formatter(fixed[1])
 
 
 def alignment_overview(summary: dict[str, Any], path: str | Path,
@@ -370,7 +393,7 @@ def alignment_overview(summary: dict[str, Any], path: str | Path,
         ax.tick_params(labelsize=7)
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].axis("off")
-    _freeze_ticks(axes[0][0])
+    kept = _freeze_ticks(axes[0][0])
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower right", fontsize=7, frameon=False, ncol=3)
     fig.text(0.01, 0.01, ALIGNMENT_BEYOND, ha="left", va="bottom", fontsize=7, color="0.3")
@@ -379,6 +402,7 @@ def alignment_overview(summary: dict[str, Any], path: str | Path,
                  f"{summary['members']} members, seed {summary.get('seed')}"
                  + (f"; {free}" if free else ""), fontsize=10)
     fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    _settle_ticks(kept)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     save_png(fig, p)
@@ -436,7 +460,7 @@ def sphere_overview(summary: dict[str, Any], path: str | Path,
         ax.tick_params(labelsize=7)
     for j in range(n, rows * cols):
         axes[j // cols][j % cols].axis("off")
-    _freeze_ticks(axes[0][0])
+    kept = _freeze_ticks(axes[0][0])
     handles, labels = axes[0][0].get_legend_handles_labels()
     for ax in axes.flat[1:]:  # the channels' lines may first appear in a later panel
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
@@ -454,6 +478,7 @@ def sphere_overview(summary: dict[str, Any], path: str | Path,
                  f"lines: Russia's share per channel): "
                  f"{summary['members']} members, seed {summary.get('seed')}", fontsize=10)
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    _settle_ticks(kept)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     save_png(fig, p)
