@@ -356,8 +356,10 @@ def _freeze_ticks(ax: Any) -> list[tuple[Any, Any, Any, list[float], list[str]]]
 
 
 def _settle_ticks(kept: list[tuple[Any, Any, Any, list[float], list[str]]]) -> None:
-    """After the layout: keep the fixed ticks where the axes' own locator, at their new size,
-    places the same ticks with the same labels; else give the axes their own back.
+    """After the layout: keep the fixed ticks only where the axes' own locator agrees.
+
+    At the axes' new size their own locator must place the same ticks with the same labels;
+    else the axes get their own locator and formatter back.
 
     tight_layout measures the ticks at the size before the layout (as without fixing them);
     the drawing then asks for them at the size after it. So the picture is the one drawn
