@@ -330,3 +330,24 @@ def test_the_run_decides_its_chart_jobs_without_importing_matplotlib():
     proc = subprocess.run([sys.executable, "-c", code], input=json.dumps(_many_actors_summary()),
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_fan_charts_drawn_onto_a_stored_layer_are_the_bytes_of_fresh_figures(tmp_path: Path):
+    """The legend, axis labels, x tick labels and the note are drawn once per layout and
+    copied in for the next actors: the PNGs are those of a fresh figure, byte for byte."""
+    summary = _many_actors_summary()
+    observed = {"Ukraine": {2012: 0.2, 2015: 0.45}, "Belarus": {2011: -0.7},
+                "Georgia": {2018: 1.4}, "Armenia": {2013: 0.3}, "Moldova": {2014: 0.5}}
+    canvas = plots._FanCanvas(summary, observed, "alignment")
+    try:
+        order = ["Ukraine", "Armenia", "Belarus", "Moldova", "Georgia", "Ukraine", "Belarus"]
+        for i, actor in enumerate(order):
+            fresh = plots.fan_figure(summary, actor, observed)
+            plots.save_png(fresh, tmp_path / f"fresh{i}.png")
+            plt.close(fresh)
+            canvas.png(actor, tmp_path / f"canvas{i}.png")
+            assert (tmp_path / f"canvas{i}.png").read_bytes() == \
+                (tmp_path / f"fresh{i}.png").read_bytes(), actor
+        assert canvas.layers and canvas.reused == len(order) - len(canvas.layers)
+    finally:
+        canvas.close()

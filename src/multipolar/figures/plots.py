@@ -172,6 +172,8 @@ class _FanCanvas:
         self.years = np.array(summary["years"])
         self.layout: tuple[Any, ...] | None = None
         self.laid: dict[tuple[Any, ...], dict[str, float]] = {}  # subplot parameters by layout
+        self.layers: dict[tuple[Any, ...], tuple[set[str], Any, Any]] = {}  # by layout
+        self.reused = 0  # charts drawn onto a stored layer
         self.layouts = 0
         self.parts: list[Any] = []
         ax = self.ax
@@ -300,6 +302,97 @@ class _FanCanvas:
                                  right=rc["figure.subplot.right"],
                                  bottom=rc["figure.subplot.bottom"], top=rc["figure.subplot.top"])
 
+    def png(self, actor: str, path: str | Path) -> None:
+        """Write the fan chart of ``actor`` as a PNG (the bytes :func:`save_png` writes).
+
+        The parts outside the axes that no actor changes within one layout (the legend, the
+        axis labels, the x tick labels, the note) are more than half of a chart's drawing,
+        nearly all of it text. They are drawn once per layout (:attr:`layers`, the pixels of
+        their padded boxes); for the next actor with that layout the figure is drawn without
+        them and their pixels are copied in. Where an actor's own parts (the title, the y
+        tick labels, the axes and their ticks) would reach into those boxes the whole figure
+        is drawn, as before. The picture is the same to the last pixel: the boxes hold only
+        the white figure and those parts, drawn in the same places.
+        """
+        fig = self.draw(actor)
+        if not self.reusable:
+            save_png(fig, path)
+            return
+        key = self.layout or ()  # set by draw()
+        layer = self.layers.get(key)
+        image = None
+        if layer is not None:
+            names, mask, values = layer
+            static = [a for name, a in self._static_artists() if name in names]
+            for artist in static:
+                artist.set_visible(False)
+            try:
+                fig.canvas.draw()
+            finally:
+                for artist in static:
+                    artist.set_visible(True)
+            if not (self._dynamic_mask() & mask).any():
+                image = np.asarray(fig.canvas.buffer_rgba()).copy()
+                image[mask] = values
+                self.reused += 1
+        if image is None:  # the whole figure (the first actor of a layout, or an overlap)
+            fig.canvas.draw()
+            image = np.asarray(fig.canvas.buffer_rgba())
+            if layer is None:
+                # the parts whose boxes the actor's own parts do not reach (the first x tick
+                # label may stand next to the lowest y tick label: it is then drawn each time)
+                dynamic = self._dynamic_mask()
+                boxes = {name: self._box_mask([a.get_window_extent()])
+                         for name, a in self._static_artists()}
+                names = {name for name, m in boxes.items() if not (m & dynamic).any()}
+                if names:
+                    mask = np.logical_or.reduce([boxes[name] for name in names])
+                    self.layers[key] = (names, mask, image[mask].copy())
+        # what the canvas's print_png does after drawing: the same bytes for the same pixels
+        from matplotlib.image import imsave
+
+        imsave(str(path), image, format="png", origin="upper", dpi=fig.dpi)
+
+    def _static_artists(self) -> list[tuple[str, Any]]:
+        """The parts drawn the same for every actor with one layout (outside the axes), named."""
+        ax = self.ax
+        legend = ax.get_legend()
+        return [*([("legend", legend)] if legend is not None else []),
+                ("xlabel", ax.xaxis.label), ("ylabel", ax.yaxis.label),
+                *((f"text{i}", t) for i, t in enumerate(self.fig.texts)),
+                *((f"xtick{i}", t.label1) for i, t in enumerate(ax.xaxis.get_major_ticks())
+                  if t.label1.get_visible())]
+
+    def _dynamic_mask(self) -> Any:
+        """Where the actor's own parts may draw, as a mask of the figure's pixels.
+
+        The axes (their contents are clipped to them), the y tick marks left of them, the
+        title, the y tick labels and the texts in the axes, each box padded by
+        :meth:`_box_mask` (the x tick marks are the same for every actor).
+        """
+        from matplotlib.transforms import Bbox
+
+        ax = self.ax
+        box = ax.bbox
+        tick = 12.0  # pixels left of the axes that the y tick marks may reach (3.5 points)
+        boxes = [box, Bbox.from_extents(box.x0 - tick, box.y0, box.x0, box.y1),
+                 ax.title.get_window_extent(),
+                 *(t.get_window_extent() for t in ax.texts),
+                 *(t.label1.get_window_extent() for t in ax.yaxis.get_major_ticks()
+                   if t.label1.get_visible() and t.label1.get_text())]
+        return self._box_mask(boxes)
+
+    def _box_mask(self, boxes: list[Any], pad: float = 3.0) -> Any:
+        """The figure's pixels inside ``boxes`` (display coordinates), each padded."""
+        width, height = self.fig.canvas.get_width_height()
+        mask = np.zeros((height, width), dtype=bool)
+        for box in boxes:
+            x0, x1 = int(np.floor(box.x0 - pad)), int(np.ceil(box.x1 + pad))
+            y0, y1 = int(np.floor(box.y0 - pad)), int(np.ceil(box.y1 + pad))
+            # the buffer's first row is the figure's top
+            mask[max(0, height - y1):max(0, height - y0), max(0, x0):max(0, x1)] = True
+        return mask
+
     def close(self) -> None:
         plt.close(self.fig)
         if self.fresh is not None:
@@ -324,7 +417,7 @@ def fan_charts(summary: dict[str, Any], out_dir: str | Path,
             if canvas is None:
                 canvas = _FanCanvas(summary, observed, key)
             path = out / f"fan_{_slug(actor)}.png"
-            save_png(canvas.draw(actor), path)
+            canvas.png(actor, path)
             paths.append(path)
     finally:
         if canvas is not None:
