@@ -108,7 +108,7 @@ def _normalise(v: np.ndarray) -> np.ndarray:
     zero = ~(s > 0)
     np.maximum(s, np.float32(1e-12), out=s)
     s[zero] = np.inf
-    out = np.empty(v.shape, dtype=np.float32)
+    out = np.empty_like(v, dtype=np.float32)  # in ``v``'s layout (see :func:`_planes`)
     np.divide(a, s, out=out[..., 0])
     np.divide(b, s, out=out[..., 1])
     np.divide(c, s, out=out[..., 2])
@@ -255,10 +255,11 @@ class Sphere(Mechanism):
 
     @classmethod
     def start(cls, var: StateVar, init: StartContext) -> Any:
-        """The sphere starts at its reference shares; the push at zero."""
+        """The sphere starts at its reference shares; the push at zero (both :func:`_planes`)."""
+        out = _planes(init.shape(var), var.dtype)
         if var.name == "sphere":
-            return init.full(var, init.items["sphere_reference"])
-        return init.zeros(var)
+            out[...] = init.items["sphere_reference"]
+        return out
 
     @classmethod
     def provide(cls, init: StartContext) -> dict[str, Any]:
@@ -276,7 +277,8 @@ class Sphere(Mechanism):
         cap = np.minimum(st.capacity, p.member("capacity_cap"))[:, None]
         chn = st.china_share
         offer = cx.lever("eu_offer") * cx.eu_eligibility
-        target = np.empty(st.sphere.shape, dtype=np.float32)  # every cell is set below
+        # every cell is set below; in the state's layout (:func:`_planes`)
+        target = np.empty_like(st.sphere, dtype=np.float32)
         gain, ow = p["membership_gain"], p["offer_weight"]
         target[..., TRADE, RUSSIA] = ref[:, TRADE, RUSSIA] * cap * (1.0 + gain * rus)
         target[..., TRADE, CHINA] = chn
@@ -312,6 +314,19 @@ class Sphere(Mechanism):
         out = _normalise(new)
         out *= nb
         st.sphere = out
+
+
+def _planes(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """Zeros shaped ``(members, actors, channels, poles)``, stored channel-pole plane by plane.
+
+    A view of a ``(channels, poles, members, actors)`` buffer: every channel-pole cell of
+    every member-actor is one contiguous plane, so the step's per-pole arithmetic and the
+    other mechanisms' pushes on one channel and pole run over contiguous memory instead of
+    every twelfth number. Elementwise operations give the same numbers in any layout (only
+    the order in which memory is visited changes), so the results are bit-identical.
+    """
+    n, a, c, q = shape
+    return np.zeros((c, q, n, a), dtype=dtype).transpose(2, 3, 0, 1)
 
 
 def _by_member(v: Any) -> Any:
