@@ -104,10 +104,13 @@ def _normalise(v: np.ndarray) -> np.ndarray:
     a, b, c = v[..., 0], v[..., 1], v[..., 2]
     s = a + b
     s += c
-    # a row of zeros (sum 0; or NaN) divided by infinity stays zero, without a mask over rows
-    zero = ~(s > 0)
+    # a row of zeros (sum 0; or NaN) divided by infinity stays zero, without a mask over rows;
+    # a select rather than a masked assignment, and none where every row has a positive sum
+    # (the targets, which are floored)
+    pos = s > 0
     np.maximum(s, np.float32(1e-12), out=s)
-    s[zero] = np.inf
+    if not pos.all():
+        s = np.where(pos, s, np.float32(np.inf))
     out = np.empty_like(v, dtype=np.float32)  # in ``v``'s layout (see :func:`_planes`)
     np.divide(a, s, out=out[..., 0])
     np.divide(b, s, out=out[..., 1])
