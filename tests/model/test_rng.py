@@ -48,3 +48,25 @@ def test_uniforms_are_inside_the_open_interval_and_roughly_uniform() -> None:
         assert abs(float(u.mean()) - 0.5) < 5 * (1 / 12) ** 0.5 / len(u.ravel()) ** 0.5
     z = rng.normal(keys, 4, 2000, 19)
     assert abs(float(z.mean())) < 0.01 and abs(float(z.std()) - 1) < 0.01
+
+
+@settings(max_examples=30, deadline=None)
+@given(stream=st.integers(0, 999), year=st.integers(1900, 2100),
+       n_actors=st.one_of(st.none(), st.integers(1, 30)),
+       cols=st.one_of(st.none(), st.lists(st.integers(0, 192), min_size=1, max_size=12,
+                                          unique=True)))
+def test_kept_counters_are_the_hashed_counters(stream: int, year: int, n_actors: int | None,
+                                               cols: list[int] | None) -> None:
+    """The counters kept between chunks are those hashed afresh, and cannot be changed."""
+    columns = None if cols is None else np.array(cols)
+    fresh = rng._counter(stream, year, rng._actors(n_actors, columns))
+    for _ in range(2):  # made, then kept
+        kept = rng._counters(stream, year, n_actors, columns)
+        assert np.array_equal(kept, fresh) and kept.shape == np.shape(fresh)
+        assert not kept.flags.writeable
+    if columns is not None:  # the same actors given another integer type are the same
+        assert np.array_equal(rng._counters(stream, year, None, columns.astype(np.int32)),
+                              fresh)
+    keys = rng.member_keys(3, 0, 5)
+    first = rng.uniform(keys, stream, year, n_actors, columns=columns)
+    assert np.array_equal(first, rng.uniform(keys, stream, year, n_actors, columns=columns))

@@ -67,6 +67,33 @@ def _actors(n_actors: int | None, columns: np.ndarray | None) -> np.ndarray | in
     return 0 if n_actors is None else np.arange(n_actors, dtype=np.uint64)
 
 
+_COUNTERS: dict[tuple[int, int, int | None, str, bytes], np.ndarray] = {}
+_COUNTERS_MAX = 8192
+
+
+def _counters(stream: int, year: int, n_actors: int | None, columns: np.ndarray | None
+              ) -> np.ndarray:
+    """``_counter(stream, year, _actors(n_actors, columns))``, kept for the next chunk.
+
+    The hashed counters depend only on the stream, the year and the actors, not on the
+    members, so every chunk of a run (and every run of a model) needs the same ones: they are
+    kept (read-only) instead of being hashed again (at most ``_COUNTERS_MAX``; then forgotten).
+    """
+    if columns is None:
+        key = (stream, year, n_actors, "", b"")
+    else:
+        cols = np.asarray(columns)
+        key = (stream, year, None, cols.dtype.str, cols.tobytes())
+    got = _COUNTERS.get(key)
+    if got is None:
+        if len(_COUNTERS) >= _COUNTERS_MAX:
+            _COUNTERS.clear()
+        got = np.asarray(_counter(stream, year, _actors(n_actors, columns)))
+        got.flags.writeable = False
+        _COUNTERS[key] = got
+    return got
+
+
 def uniform(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None, *,
             columns: np.ndarray | None = None) -> np.ndarray:
     """Uniform draws in (0, 1): shape ``(members,)`` or ``(members, n_actors)``.
@@ -75,8 +102,7 @@ def uniform(keys: np.ndarray, stream: int, year: int, n_actors: int | None = Non
     with the same values, shaped ``(members, len(columns))``.
     """
     k = keys if n_actors is None and columns is None else keys[:, None]
-    actors = _actors(n_actors, columns)
-    h = splitmix64(k ^ _counter(stream, year, actors))
+    h = splitmix64(k ^ _counters(stream, year, n_actors, columns))
     return ((h >> _S11).view(np.int64).astype(np.float64) + 0.5) * _INV53
 
 
@@ -95,8 +121,7 @@ def uniform32(keys: np.ndarray, stream: int, year: int,
               n_actors: int | None = None, *, columns: np.ndarray | None = None) -> np.ndarray:
     """Single-precision uniforms in (0, 1) (23 random bits) for the float32 engine state."""
     k = keys if n_actors is None and columns is None else keys[:, None]
-    actors = _actors(n_actors, columns)
-    h = splitmix64(k ^ _counter(stream, year, actors))
+    h = splitmix64(k ^ _counters(stream, year, n_actors, columns))
     return ((h >> _S41).view(np.int64).astype(np.float32) + np.float32(0.5)) * _INV23
 
 
@@ -114,8 +139,7 @@ def uniform32x2(keys: np.ndarray, stream: int, year: int, n_actors: int | None =
                 columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Two independent single-precision uniform arrays from one hash (bits 41-63 and 9-31)."""
     k = keys if n_actors is None and columns is None else keys[:, None]
-    actors = _actors(n_actors, columns)
-    h = splitmix64(k ^ _counter(stream, year, actors))
+    h = splitmix64(k ^ _counters(stream, year, n_actors, columns))
     a = ((h >> _S41).view(np.int64).astype(np.float32) + np.float32(0.5)) * _INV23
     h >>= _S9
     h &= _MASK23
