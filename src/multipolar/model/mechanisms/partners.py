@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from multipolar.model.mechanisms._maths import clip
 from multipolar.model.mechanisms.base import Mechanism, Param, StateVar, register
 
 if TYPE_CHECKING:
@@ -82,10 +83,10 @@ class BilateralManagement(Mechanism):
         hit &= cx.neighbours > 0
         st.friction = np.where(hit, 1.0, st.friction * (1.0 - p["recovery"])).astype(np.float32)
         load = st.friction * exposed * cx.neighbours
-        managed = p.member("effect") * np.clip(st.capacity, 0.0, 1.0)
+        managed = p.member("effect") * clip(st.capacity, 0.0, 1.0)
         st.target_shift += p["strain"] * load * (1.0 - managed[:, None])
         fresh = (st.friction * (exposed > 0) * cx.neighbours).max(axis=1)
-        kept = 1.0 - np.clip(p.member("cost") * managed * fresh, 0.0, 1.0)
+        kept = 1.0 - clip(p.member("cost") * managed * fresh, 0.0, 1.0)
         st.capacity = st.capacity * kept
         st.subsidy *= kept[:, None]
 
@@ -129,8 +130,8 @@ class FreeRiding(Mechanism):
         """Add the extra demand that is paid to subsidies and the refusal to the target."""
         p = cx.p
         ref = np.maximum(p.member("recognition_ref"), 1e-9)
-        rift = np.clip(1.0 - st.recognition / ref, 0.0, 1.0)[:, None]
+        rift = clip(1.0 - st.recognition / ref, 0.0, 1.0)[:, None]
         formats = _russia_memberships(st, cx) * cx.neighbours
         extra = p["gain"] * rift * cx.importance * (formats > 0)
-        st.subsidy += extra * np.clip(st.capacity, 0.0, 1.0)[:, None]
+        st.subsidy += extra * clip(st.capacity, 0.0, 1.0)[:, None]
         st.target_shift += p["refusal"] * rift * formats

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms._maths import mean_of_two
+from multipolar.model.mechanisms._maths import clip, mean_of_two
 from multipolar.model.mechanisms.base import Mechanism, Outcome, Param, StateVar, register
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ def initial_sphere(trade_russia: np.ndarray, trade_china: np.ndarray, russia_mem
     q = q if q is not None else _defaults(START_PARAMS)
     n_a = trade_russia.shape[0]
     out = np.zeros((n_a, len(CHANNELS), len(POLES)), dtype=np.float32)
-    tr, tc = np.clip(trade_russia, 0, 1), np.clip(trade_china, 0, 1)
+    tr, tc = clip(trade_russia, 0, 1), clip(trade_china, 0, 1)
     out[:, TRADE] = np.stack([tr, tc, q["start_trade_west"] * np.maximum(1.0 - tr - tc, 0.0)],
                              axis=1)
     west_bloc = west_member > 0
@@ -173,7 +173,7 @@ def initial_sphere(trade_russia: np.ndarray, trade_china: np.ndarray, russia_mem
                     q["start_security_china"] * china_member,
                     q["start_security_west"] * west_member], axis=1)
     out[:, SECURITY] = np.where(sec.sum(axis=1, keepdims=True) > 0, sec, 1.0 / len(POLES))
-    inv_r = mean_of_two(np.clip(patronage, 0, 1), tr)
+    inv_r = mean_of_two(clip(patronage, 0, 1), tr)
     out[:, INVESTMENT] = np.stack([inv_r, tc, np.maximum(1.0 - inv_r - tc, 0.0)], axis=1)
     out = _normalise(out + _FLOOR)
     return out * neighbours[:, None, None].astype(np.float32)
@@ -287,7 +287,7 @@ class Sphere(Mechanism):
         target[..., TRADE, CHINA] = chn
         target[..., TRADE, WEST] = ref[:, TRADE, WEST] + gain * west + ow * offer
         target[..., ARMS, RUSSIA] = ref[:, ARMS, RUSSIA] * (
-            1.0 - p["arms_coercion"] * np.clip(st.coercion, 0, 1))
+            1.0 - p["arms_coercion"] * clip(st.coercion, 0, 1))
         target[..., ARMS, CHINA] = p["arms_china"] * chn + ref[:, ARMS, CHINA]
         target[..., ARMS, WEST] = ref[:, ARMS, WEST] + west
         target[..., SECURITY, :] = ref[:, SECURITY, :]
