@@ -9,10 +9,14 @@ import math
 
 import numpy as np
 
-try:  # the ufunc behind np.clip: the same values, without np.clip's Python layers
-    from numpy._core.umath import clip
+try:  # NumPy 2
+    from numpy._core import umath as _umath
 except ImportError:  # NumPy 1.x  # pragma: no cover
-    from numpy.core.umath import clip  # type: ignore[no-redef]
+    from numpy.core import umath as _umath  # type: ignore[no-redef]
+
+clip: np.ufunc = _umath.__dict__["clip"]
+"""The ufunc behind ``np.clip``: the same values (both bounds given), without its Python
+layers (about 2 microseconds a call, a few dozen calls a simulated year)."""
 
 SIGMOID_HALF_WIDTH = 2.5
 """Half the width of :func:`sigmoid`'s S-curve on the log-odds scale: it is 0 below
