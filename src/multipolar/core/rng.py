@@ -45,6 +45,26 @@ def splitmix64(x: np.ndarray) -> np.ndarray:
         return z
 
 
+def _mixed(z: np.ndarray) -> np.ndarray:
+    """:func:`splitmix64` of a ``uint64`` array the caller made for this and gives up.
+
+    The same operations, written into ``z`` instead of a copy of it.
+    """
+    if z.ndim == 0:
+        return splitmix64(z)
+    with np.errstate(over="ignore"):
+        z += _GOLDEN
+        t = z >> _S30
+        z ^= t
+        z *= _M1
+        np.right_shift(z, _S27, out=t)
+        z ^= t
+        z *= _M2
+        np.right_shift(z, _S31, out=t)
+        z ^= t
+    return z
+
+
 def master_key(seed: SeedLike) -> np.uint64:
     """The 64-bit master key of ``seed``, drawn from its :class:`~numpy.random.SeedSequence`."""
     return np.uint64(seed_sequence(seed).generate_state(1, dtype=np.uint64)[0])
@@ -102,8 +122,12 @@ def uniform(keys: np.ndarray, stream: int, year: int, n_actors: int | None = Non
     with the same values, shaped ``(members, len(columns))``.
     """
     k = keys if n_actors is None and columns is None else keys[:, None]
-    h = splitmix64(k ^ _counters(stream, year, n_actors, columns))
-    return ((h >> _S11).view(np.int64).astype(np.float64) + 0.5) * _INV53
+    h = _mixed(k ^ _counters(stream, year, n_actors, columns))
+    h >>= _S11
+    u = h.view(np.int64).astype(np.float64)
+    u += 0.5
+    u *= _INV53
+    return u
 
 
 def normal(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None, *,
@@ -121,8 +145,12 @@ def uniform32(keys: np.ndarray, stream: int, year: int,
               n_actors: int | None = None, *, columns: np.ndarray | None = None) -> np.ndarray:
     """Single-precision uniforms in (0, 1) (23 random bits) for the float32 engine state."""
     k = keys if n_actors is None and columns is None else keys[:, None]
-    h = splitmix64(k ^ _counters(stream, year, n_actors, columns))
-    return ((h >> _S41).view(np.int64).astype(np.float32) + np.float32(0.5)) * _INV23
+    h = _mixed(k ^ _counters(stream, year, n_actors, columns))
+    h >>= _S41
+    u = h.view(np.int64).astype(np.float32)
+    u += np.float32(0.5)
+    u *= _INV23
+    return u
 
 
 def normal32(keys: np.ndarray, stream: int, year: int,
@@ -139,9 +167,13 @@ def uniform32x2(keys: np.ndarray, stream: int, year: int, n_actors: int | None =
                 columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Two independent single-precision uniform arrays from one hash (bits 41-63 and 9-31)."""
     k = keys if n_actors is None and columns is None else keys[:, None]
-    h = splitmix64(k ^ _counters(stream, year, n_actors, columns))
-    a = ((h >> _S41).view(np.int64).astype(np.float32) + np.float32(0.5)) * _INV23
+    h = _mixed(k ^ _counters(stream, year, n_actors, columns))
+    a = (h >> _S41).view(np.int64).astype(np.float32)
+    a += np.float32(0.5)
+    a *= _INV23
     h >>= _S9
     h &= _MASK23
-    b = (h.view(np.int64).astype(np.float32) + np.float32(0.5)) * _INV23
+    b = h.view(np.int64).astype(np.float32)
+    b += np.float32(0.5)
+    b *= _INV23
     return a, b
