@@ -70,3 +70,21 @@ def test_kept_counters_are_the_hashed_counters(stream: int, year: int, n_actors:
     keys = rng.member_keys(3, 0, 5)
     first = rng.uniform(keys, stream, year, n_actors, columns=columns)
     assert np.array_equal(first, rng.uniform(keys, stream, year, n_actors, columns=columns))
+
+
+def test_large_draws_made_in_blocks_are_the_draws_made_at_once() -> None:
+    """Draws above rng._BLOCK numbers are made block by block of members: the same numbers."""
+    keys = rng.member_keys(11, 0, 4001)
+    cols = np.arange(0, 40, 2)  # 4,001 x 20 numbers: more than twice a block
+    assert keys.size * cols.size > 2 * rng._BLOCK
+    for name in ("uniform", "normal", "uniform32", "normal32"):
+        whole = getattr(rng, "_" + name)(keys, 77, 2031, None, cols)
+        got = getattr(rng, name)(keys, 77, 2031, columns=cols)
+        assert got.dtype == whole.dtype and got.tobytes() == whole.tobytes(), name
+        got = getattr(rng, name)(keys, 77, 2031, 40)
+        assert got.tobytes() == getattr(rng, "_" + name)(keys, 77, 2031, 40, None).tobytes()
+    a, b = rng.uniform32x2(keys, 5, 2040, columns=cols)
+    a0, b0 = rng._uniform32x2(keys, 5, 2040, None, cols)
+    assert a.tobytes() == a0.tobytes() and b.tobytes() == b0.tobytes()
+    big = rng.member_keys(2, 0, 70_000)  # one number per member
+    assert rng.uniform(big, 3, 2000).tobytes() == rng._uniform(big, 3, 2000, None, None).tobytes()

@@ -11,6 +11,8 @@ Depends only on NumPy (and SciPy's ``ndtri`` for normal deviates).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.special import ndtri
 
@@ -114,13 +116,36 @@ def _counters(stream: int, year: int, n_actors: int | None, columns: np.ndarray 
     return got
 
 
-def uniform(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None, *,
-            columns: np.ndarray | None = None) -> np.ndarray:
-    """Uniform draws in (0, 1): shape ``(members,)`` or ``(members, n_actors)``.
+_BLOCK = 1 << 15
+"""Numbers drawn at a time: a larger draw is made in blocks of members, so that the hash's
+arrays stay in a core's cache (about twice as fast for the world's 1,000 members x 192 states;
+every number is computed as it would be in one block)."""
 
-    ``columns`` (actor indices) draws only those columns of the ``(members, n_actors)`` array,
-    with the same values, shaped ``(members, len(columns))``.
+
+def _in_blocks(draw: Any, keys: np.ndarray, stream: int, year: int, n_actors: int | None,
+               columns: np.ndarray | None, dtypes: tuple[type, ...]) -> Any:
+    """``draw(keys, stream, year, n_actors, columns)``, made in blocks of members if large.
+
+    Blocks of about :data:`_BLOCK` numbers; ``dtypes`` are those of the array(s) ``draw``
+    returns.
     """
+    n = keys.shape[0]
+    width = 1 if columns is None and n_actors is None else \
+        (int(n_actors or 0) if columns is None else len(columns))
+    if n * width <= 2 * _BLOCK or width == 0:
+        return draw(keys, stream, year, n_actors, columns)
+    rows = max(1, _BLOCK // width)
+    shape: tuple[int, ...] = (n,) if n_actors is None and columns is None else (n, width)
+    outs: tuple[np.ndarray, ...] = tuple(np.empty(shape, dtype=d) for d in dtypes)
+    for s in range(0, n, rows):
+        got = draw(keys[s:s + rows], stream, year, n_actors, columns)
+        for o, g in zip(outs, got if len(outs) > 1 else (got,), strict=True):
+            o[s:s + rows] = g
+    return outs if len(outs) > 1 else outs[0]
+
+
+def _uniform(keys: np.ndarray, stream: int, year: int, n_actors: int | None,
+             columns: np.ndarray | None) -> np.ndarray:
     k = keys if n_actors is None and columns is None else keys[:, None]
     h = _mixed(k ^ _counters(stream, year, n_actors, columns))
     h >>= _S11
@@ -130,20 +155,34 @@ def uniform(keys: np.ndarray, stream: int, year: int, n_actors: int | None = Non
     return u
 
 
+def uniform(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None, *,
+            columns: np.ndarray | None = None) -> np.ndarray:
+    """Uniform draws in (0, 1): shape ``(members,)`` or ``(members, n_actors)``.
+
+    ``columns`` (actor indices) draws only those columns of the ``(members, n_actors)`` array,
+    with the same values, shaped ``(members, len(columns))``.
+    """
+    return _in_blocks(_uniform, keys, stream, year, n_actors, columns, (np.float64,))
+
+
+def _normal(keys: np.ndarray, stream: int, year: int, n_actors: int | None,
+            columns: np.ndarray | None) -> np.ndarray:
+    u = _uniform(keys, stream, year, n_actors, columns)
+    return np.asarray(ndtri(u, out=u))
+
+
 def normal(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None, *,
            columns: np.ndarray | None = None) -> np.ndarray:
     """Standard normal draws by inverting the CDF of :func:`uniform` draws."""
-    u = uniform(keys, stream, year, n_actors, columns=columns)
-    return np.asarray(ndtri(u, out=u))
+    return _in_blocks(_normal, keys, stream, year, n_actors, columns, (np.float64,))
 
 
 _S41 = np.uint64(41)
 _INV23 = np.float32(1.0 / float(1 << 23))
 
 
-def uniform32(keys: np.ndarray, stream: int, year: int,
-              n_actors: int | None = None, *, columns: np.ndarray | None = None) -> np.ndarray:
-    """Single-precision uniforms in (0, 1) (23 random bits) for the float32 engine state."""
+def _uniform32(keys: np.ndarray, stream: int, year: int, n_actors: int | None,
+               columns: np.ndarray | None) -> np.ndarray:
     k = keys if n_actors is None and columns is None else keys[:, None]
     h = _mixed(k ^ _counters(stream, year, n_actors, columns))
     h >>= _S41
@@ -153,19 +192,29 @@ def uniform32(keys: np.ndarray, stream: int, year: int,
     return u
 
 
+def uniform32(keys: np.ndarray, stream: int, year: int,
+              n_actors: int | None = None, *, columns: np.ndarray | None = None) -> np.ndarray:
+    """Single-precision uniforms in (0, 1) (23 random bits) for the float32 engine state."""
+    return _in_blocks(_uniform32, keys, stream, year, n_actors, columns, (np.float32,))
+
+
+def _normal32(keys: np.ndarray, stream: int, year: int, n_actors: int | None,
+              columns: np.ndarray | None) -> np.ndarray:
+    return _normal(keys, stream, year, n_actors, columns).astype(np.float32)
+
+
 def normal32(keys: np.ndarray, stream: int, year: int,
              n_actors: int | None = None, *, columns: np.ndarray | None = None) -> np.ndarray:
     """Single-precision standard normals (inverse CDF of double-precision uniforms)."""
-    return normal(keys, stream, year, n_actors, columns=columns).astype(np.float32)
+    return _in_blocks(_normal32, keys, stream, year, n_actors, columns, (np.float32,))
 
 
 _S9 = np.uint64(9)
 _MASK23 = np.uint64((1 << 23) - 1)
 
 
-def uniform32x2(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None, *,
-                columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Two independent single-precision uniform arrays from one hash (bits 41-63 and 9-31)."""
+def _uniform32x2(keys: np.ndarray, stream: int, year: int, n_actors: int | None,
+                 columns: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     k = keys if n_actors is None and columns is None else keys[:, None]
     h = _mixed(k ^ _counters(stream, year, n_actors, columns))
     a = (h >> _S41).view(np.int64).astype(np.float32)
@@ -176,4 +225,12 @@ def uniform32x2(keys: np.ndarray, stream: int, year: int, n_actors: int | None =
     b = h.view(np.int64).astype(np.float32)
     b += np.float32(0.5)
     b *= _INV23
+    return a, b
+
+
+def uniform32x2(keys: np.ndarray, stream: int, year: int, n_actors: int | None = None, *,
+                columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent single-precision uniform arrays from one hash (bits 41-63 and 9-31)."""
+    a, b = _in_blocks(_uniform32x2, keys, stream, year, n_actors, columns,
+                      (np.float32, np.float32))
     return a, b
