@@ -72,14 +72,16 @@ class BilateralManagement(Mechanism):
     def step(self, st: State, cx: StepContext) -> None:
         """Refresh friction after flare-ups; add the unmanaged strain; pay for the rest."""
         p = cx.p
-        sides = (cx.conflict_partners.sum(axis=1) > 0).astype(np.float32)
-        flared = (st.conflict > 0) * sides
+        # "some member of the format is a side (that flared up)" as a logical any over the
+        # actors: the same truth values as a positive sum of the 0/1 products, on bytes
+        sides = cx.conflict_partners.sum(axis=1) > 0
+        flared = (st.conflict > 0) & sides
         hit = np.zeros(st.friction.shape, dtype=bool)
         exposed = np.zeros(st.friction.shape, dtype=np.float32)
         for k in cx.russia_institutions:  # a handful of formats; members stay vectorised
             inside = st.membership[k]
-            hit |= inside & ((inside * flared).sum(axis=1) > 0)[:, None]
-            exposed += inside * ((inside * sides).sum(axis=1) > 0)[:, None]
+            hit |= inside & (inside & flared).any(axis=1)[:, None]
+            exposed += inside * (inside & sides).any(axis=1)[:, None]
         hit &= cx.neighbours > 0
         st.friction = np.where(hit, 1.0, st.friction * (1.0 - p["recovery"])).astype(np.float32)
         load = st.friction * exposed * cx.neighbours
