@@ -64,3 +64,18 @@ def test_skipping_unread_flows_changes_no_number(scenario: str,
     for k, v in a.core_outcomes.items():
         assert np.array_equal(v, b.core_outcomes[k]), k
     assert np.array_equal(a.memberships, b.memberships)
+
+
+@pytest.mark.parametrize("cols", [[0, 1, 2, 4, 5], [1, 2, 3], [5, 2, 3], [0, 2, 4, 6, 8, 9],
+                                  [3], [2, 2, 4]])
+def test_put_columns_is_the_indexed_assignment(cols: list[int]) -> None:
+    """By slices (a few runs of consecutive columns) or by the index array, the same copy."""
+    from multipolar.model.mechanisms._maths import put_columns
+
+    c = np.array(cols)
+    values = np.arange(7 * c.size, dtype=np.float32).reshape(7, c.size) + 1
+    for _ in range(2):  # the runs are made, then kept
+        got, want = np.zeros((7, 10), np.float32), np.zeros((7, 10), np.float32)
+        put_columns(got, c, values)
+        want[:, c] = values
+        assert got.tobytes() == want.tobytes()
