@@ -22,8 +22,12 @@ range far more than the coefficients do.
 Both are kept as covariances over the three outcomes: a vote's shifts are strongly correlated
 (abstention, no and absence move together against yes).
 
-A forecast of a recorded kind adds one draw of the vote-level shift per ensemble member; a kind
-with no past vote takes the mean kind effect plus a draw with both variances. Depends on NumPy,
+The spreads a forecast draws are learned from forward errors (:func:`forward_levels`): each
+vote's shift against a fit on the votes before it. A forecast of a recorded kind adds one draw
+of the vote-level shift per ensemble member; a kind with no past vote takes the mean kind effect
+plus a draw with the spread of votes whose kind was new when cast. A kind with fewer than
+:data:`MIN_KIND_SHIFTS` forward errors of its own draws at least the spread of all kinds'
+forward errors (a new kind, at least that or the recorded kinds' spread plus the kinds'). Depends on NumPy,
 SciPy and :mod:`multipolar.votes.votemodel`.
 """
 
