@@ -27,8 +27,8 @@ vote's shift against a fit on the votes before it. A forecast of a recorded kind
 of the vote-level shift per ensemble member; a kind with no past vote takes the mean kind effect
 plus a draw with the spread of votes whose kind was new when cast. A kind with fewer than
 :data:`MIN_KIND_SHIFTS` forward errors of its own draws at least the spread of all kinds'
-forward errors (a new kind, at least that or the recorded kinds' spread plus the kinds'). Depends on NumPy,
-SciPy and :mod:`multipolar.votes.votemodel`.
+forward errors (a new kind, at least that or the recorded kinds' spread plus the kinds').
+Depends on NumPy, SciPy and :mod:`multipolar.votes.votemodel`.
 """
 
 from __future__ import annotations
