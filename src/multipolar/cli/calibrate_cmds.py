@@ -33,6 +33,7 @@ from multipolar.cli.common import (
 )
 from multipolar.cli.identify_view import identification_note, identification_table
 from multipolar.cli.options import (
+    Anchor,
     Events,
     Executor,
     Force,
@@ -584,11 +585,7 @@ def backtest(
                                      f"{MAXITER}; "
                                      "60 for a world scenario)."),
     seed: Seed = CALIBRATION_SEED,
-    anchor: float | None = typer.Option(
-        None, "--anchor",
-        help="World scenario: share of each state's target put at its observed state at the "
-             "origin (0: the model's own targets; 1: the observed state). Default: fitted at "
-             "each origin on the forecasts of the ten origins before it."),
+    anchor: Anchor = None,
     conditional: bool = typer.Option(True, "--conditional/--no-conditional",
                                      help="World scenario: also forecast the uses of force the "
                                           "record holds (origin 2007 given GEO@2008, 2013 "
@@ -635,6 +632,10 @@ def backtest(
         if exogenous not in ("blind", "known"):
             raise InputError(f"unknown exogenous mode '{exogenous}'", field="--exogenous",
                              fix="choose blind or known")
+        if anchor is not None:
+            from multipolar.model.anchor import check_anchor
+
+            anchor = check_anchor(anchor)
         if _is_world(scenario):
             _backtest_world(scenario, panel, train_until, test_until, origins, horizon, members,
                             calib_members, maxiter, seed, anchor, conditional, set_, event,

@@ -399,8 +399,9 @@ class RunStore:
                   "code_hash": "model code", "seed": "seed", "members": "number of members",
                   "start": "start year", "end": "end year", "chunk_size": "chunk size",
                   "backend": "model backend", "keep": "--keep choice",
-                  "history": "history (--free or following the record)"}
-        old = {"keep": "members", "history": "free", **old}  # stores of version 1 kept every
+                  "history": "history (--free or following the record)",
+                  "anchor": "anchor strength (--anchor)"}
+        old = {"keep": "members", "history": "free", "anchor": new.get("anchor"), **old}  # stores of version 1 kept every
         # member, and runs before the record was followed ran free
         diffs = [k for k in labels if old.get(k) != new.get(k)]
         if diffs:
