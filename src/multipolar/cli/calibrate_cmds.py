@@ -367,6 +367,7 @@ def forecast(
     event: Events = None,
     raw: bool = typer.Option(False, "--raw", help="The model alone (no stacking with "
                                                   "persistence)."),
+    anchor: Anchor = None,
     assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",
                                     help="Resample members on the years before the origin."),
     map_: Path = typer.Option(None, "--map",
@@ -392,6 +393,7 @@ def forecast(
         ForecastSettings,
         forecast_records,
         panel_for,
+        pole_records,
         starting_state,
     )
 
@@ -411,8 +413,13 @@ def forecast(
             cf = read_calibration_file(calibration, _scenario_name(scenario))
             overrides, fc = cf.overrides, cf.forecast
         settings = ForecastSettings.from_dict(fc, str(calibration) if calibration else None)
-        settings = ForecastSettings(settings.alpha, settings.anchor, settings.spread,
-                                    exogenous or "known")
+        if anchor is not None:  # this forecast's own strength, over the calibration's
+            from multipolar.model.anchor import check_anchor
+
+            anchor = check_anchor(anchor)
+        settings = ForecastSettings(settings.alpha,
+                                    settings.anchor if anchor is None else anchor,
+                                    settings.spread, exogenous or "known")
         pnl = panel_for(scenario, panel)
         world = _is_world(scenario)
         if map_ is not None and not world:
@@ -443,6 +450,7 @@ def forecast(
                                          stack_weights=None if raw else weights)
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
+        poles = pole_records(ens, from_)
         start = starting_state(from_, origin)
         how = method_note(raw, calibration, bool(weights))
         groups = world_view.groups_of(scenario) if world else {}
@@ -459,9 +467,11 @@ def forecast(
                         **({"groups": {a: groups.get(a, "") for a in countries}}
                            if world else {}),
                         "memberships_at_origin": origin_memberships(ens, countries),
+                        "data_scale": ens.data_scale(), "poles": poles,
                         "forecasts": records})
             return
-        caption = provenance(perspective, hypothesis, set_, event, origin)
+        caption = provenance(perspective, hypothesis, set_, event, origin,
+                             anchor=settings.anchor)
         note = f"{start['note']}\n{how}" if start.get("note") else how
         if world:
             out.print(world_view.forecast_group_table(records, pnl, groups, from_, to, origin,
@@ -469,6 +479,8 @@ def forecast(
             near, far = world_view.forecast_extremes(records, to)
             out.print(f"closest to Russia in {to}: {', '.join(near)}")
             out.print(f"closest to the US in {to}: {', '.join(far)}")
+            if ens.data_scale():
+                out.print(pole_line(poles, from_, to))
             if map_ is not None:
                 console.print(f"map written to {map_}")
             return
@@ -481,6 +493,16 @@ def forecast(
              for c in countries), origin, to)
         if members_t is not None:
             out.print(members_t)
+        if ens.data_scale():
+            out.print(pole_line(poles, from_, to))
+
+
+def pole_line(poles: dict[str, dict[str, dict[str, float]]], from_: int, to: int) -> str:
+    """Russia's and the US's ideal points (the data's scale) in the first and last years."""
+    years = sorted({from_, to})
+    cells = "; ".join(f"{y}: Russia {band(poles['russia'].get(str(y)))}, the US "
+                      f"{band(poles['us'].get(str(y)))}" for y in years)
+    return f"standing on the data's scale (UN ideal points, median [90%]): {cells}"
 
 
 def method_note(raw: bool, calibration: Path | None, has_weights: bool) -> str:
