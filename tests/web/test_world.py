@@ -76,6 +76,17 @@ def test_world_view_has_states_groups_and_observed(world_client: TestClient,
     assert set(sp) == {"russia", "china", "west"}
     assert all(0 <= x <= 1 for pole in sp.values() for x in pole["median"])
     assert set(v["sphere_channels"]["KAZ"]) == {"trade", "arms", "security", "investment"}
+    # the data's scale: every state's ideal point and the poles, the summary's own numbers
+    assert set(v["poles"]) == {"russia", "us"}
+    assert v["poles"]["russia"] == v["russia"]["russia_position"]
+    assert v["poles"]["us"] == v["russia"]["us_position"]
+    for t in range(len(v["years"])):
+        # Russia's own ideal point is its pole; a state between the poles lies between them
+        assert v["ideal_point"]["RUS"]["median"][t] == pytest.approx(
+            v["poles"]["russia"]["median"][t], abs=1e-3)
+        assert v["ideal_point"]["USA"]["median"][t] == pytest.approx(
+            v["poles"]["us"]["median"][t], abs=1e-3)
+    assert len(v["ideal_point"]) == 193
 
 
 def test_old_stored_view_is_rebuilt(world_client: TestClient, world_run: dict[str, Any],

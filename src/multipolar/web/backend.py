@@ -337,7 +337,7 @@ def _scenario_meta(name: str | None) -> tuple[dict[str, str], dict[str, str], in
             info["time"]["observed_until"])
 
 
-VIEW_VERSION = 4
+VIEW_VERSION = 5
 """Version of the view JSON; a stored view of an older version is rebuilt when read."""
 
 
@@ -385,6 +385,10 @@ def build_view(summary: dict[str, Any], scenario: str | None) -> dict[str, Any]:
                                 for c in channels[a][ys[0]]}
                             for a in actors if a in channels},
     }
+    ideal = summary.get("ideal_point")  # the data's scale (scenarios with ideal-point data)
+    if ideal:
+        view["ideal_point"] = {a: fan(ideal[a]) for a in actors if a in ideal}
+        view["poles"] = {pole: fan(q) for pole, q in (summary.get("poles") or {}).items()}
     view["russia_constant"] = [k for k, f in view["russia"].items() if _flat(f)]
     extra = world_extras(view, scenario)
     if extra is not None:

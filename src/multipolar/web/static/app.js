@@ -476,7 +476,8 @@ function drawMembers() {
 }
 
 const RUSSIA_TITLES = { capacity: "capacity (rent-funded means)", regime_security: "regime security",
-  recognition: "recognition as a great power", oil_price: "oil price, USD/bbl", china_weight: "China's GDP / Russia's" };
+  recognition: "recognition as a great power", oil_price: "oil price, USD/bbl", china_weight: "China's GDP / Russia's",
+  russia_position: "Russia's UN ideal point (the data's scale)", us_position: "the US's UN ideal point (the data's scale)" };
 
 function drawRussia() {
   const v = S.view;
