@@ -133,8 +133,9 @@ def standing_table(summary: dict[str, Any], groups: dict[str, str] | None = None
     """Russia's and the US's ideal points on the data's scale (the poles), median [90%].
 
     At the last observed year (the record, in a run that follows it) and at the end (five
-    years on as well, without ``groups``: the table keeps to 80 columns); with ``groups``, then each group's mean of its states' median ideal points. None
-    for a run whose scenario has no ideal-point data (its poles are 0 and 1 by definition).
+    years on as well, without ``groups``: the table keeps to 80 columns); with ``groups``,
+    then each group's mean of its states' median ideal points. None for a run whose scenario
+    has no ideal-point data (its poles are 0 and 1 by definition).
     """
     poles, ideal = summary.get("poles"), summary.get("ideal_point")
     years = [int(y) for y in summary.get("years", [])]

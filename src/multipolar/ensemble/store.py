@@ -401,8 +401,9 @@ class RunStore:
                   "backend": "model backend", "keep": "--keep choice",
                   "history": "history (--free or following the record)",
                   "anchor": "anchor strength (--anchor)"}
-        old = {"keep": "members", "history": "free", "anchor": new.get("anchor"), **old}  # stores of version 1 kept every
-        # member, and runs before the record was followed ran free
+        # stores of version 1 kept every member, runs before the record was followed ran
+        # free, and runs before the anchor was recorded used the default
+        old = {"keep": "members", "history": "free", "anchor": new.get("anchor"), **old}
         diffs = [k for k in labels if old.get(k) != new.get(k)]
         if diffs:
             k = diffs[0]
