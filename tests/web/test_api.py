@@ -103,6 +103,11 @@ def test_downloads(client: TestClient, shared_runs: dict[str, Any]) -> None:
     assert len(lines) - 1 == len(v["actors"]) * len(v["years"])
     mem = client.get(f"/api/runs/{rid}/download/memberships.csv").text.splitlines()
     assert mem[0] == "institution,actor,year,probability" and len(mem) > 1
+    # no ideal-point data in the neighbourhood: only its poles, 0 and 1 by definition
+    st = [x.split(",") for x in
+          client.get(f"/api/runs/{rid}/download/standing.csv").text.strip().splitlines()[1:]]
+    assert {r[0] for r in st} == {"pole"} and len(st) == 2 * len(v["years"])
+    assert {(r[1], float(r[5])) for r in st} == {("russia", 0.0), ("us", 1.0)}
     pqr = client.get(f"/api/runs/{rid}/download/actors.parquet")
     assert pqr.status_code == 200
     table = pq.read_table(io.BytesIO(pqr.content))

@@ -437,7 +437,9 @@ def run_provenance(meta: dict[str, Any]) -> str:
 def csv_exports(view: dict[str, Any]) -> dict[str, str]:
     """CSV texts of a run: alignment, memberships, Russia's outcomes and the sphere shares.
 
-    ``sphere.csv`` holds each pole's combined share and Russia's share per channel.
+    ``sphere.csv`` holds each pole's combined share and Russia's share per channel;
+    ``standing.csv`` Russia's and the US's ideal points (``pole`` rows: 0 and 1 in a scenario
+    without ideal-point data) and, on the data's scale, every state's (``ideal_point`` rows).
     """
     years = view["years"]
 
@@ -467,8 +469,19 @@ def csv_exports(view: dict[str, Any]) -> dict[str, str]:
                 sph += [",".join([_csv(a), _csv(label.format(k)), str(y)]
                                  + [num(fan[q][t]) for q in ("p05", "median", "p95")])
                         for t, y in enumerate(years)]
+    qs = ("p05", "p25", "median", "p75", "p95")
+    standing = ["kind,actor,year,p05,p25,median,p75,p95"]
+    for pole, k in (("russia", "russia_position"), ("us", "us_position")):
+        if k in view["russia"]:
+            standing += [",".join(["pole", pole, str(y)] + [num(view["russia"][k][q][t])
+                                                              for q in qs])
+                         for t, y in enumerate(years)]
+    for a, fan in view.get("ideal_point", {}).items():
+        standing += [",".join(["ideal_point", _csv(a), str(y)] + [num(fan[q][t]) for q in qs])
+                     for t, y in enumerate(years)]
     return {"alignment.csv": "\n".join(lines) + "\n", "memberships.csv": "\n".join(mem) + "\n",
-            "russia.csv": "\n".join(core) + "\n", "sphere.csv": "\n".join(sph) + "\n"}
+            "russia.csv": "\n".join(core) + "\n", "sphere.csv": "\n".join(sph) + "\n",
+            "standing.csv": "\n".join(standing) + "\n"}
 
 
 def _csv(s: str) -> str:

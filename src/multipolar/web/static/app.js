@@ -590,7 +590,7 @@ function renderRuns() {
     }
     const dl = el("td", { class: "downloads" });
     if (r.status === "complete") for (const [n, label] of [["alignment.csv", "alignment CSV"], ["memberships.csv", "memberships CSV"], ["sphere.csv", "sphere CSV"],
-      ["actors.parquet", "Parquet"], ["report.html", "report"]])
+      ["standing.csv", "standing CSV"], ["actors.parquet", "Parquet"], ["report.html", "report"]])
       dl.append(el("a", { href: `/api/runs/${r.id}/download/${n}`, text: label, target: n === "report.html" ? "_blank" : null, rel: "noopener" }));
     return el("tr", { class: S.run && S.run.id === r.id ? "current" : "" },
       el("td", { text: (r.created_at || "").replace("T", " ").slice(0, 19) }),
