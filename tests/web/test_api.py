@@ -184,10 +184,14 @@ def test_cli_made_run_is_listed_with_the_clis_word_for_finished(tmp_path: Path,
                                                          "--json"]).stdout)
         assert [r["status"] for r in listed] == [meta["status"]]
         # a run written with --out while the server runs is listed without a restart
-        res = CliRunner().invoke(cli_app, [*args, "--out", str(runs / "later")])
+        res = CliRunner().invoke(cli_app, [*args, "--anchor", "0.5", "--out",
+                                           str(runs / "later")])
         assert res.exit_code == 0, res.output
         body = c.get("/api/runs").json()
         assert "later" in [r["id"] for r in body["runs"]]
+        # its anchor is part of how it was made: label and reproducing command say it
+        later = c.get("/api/runs/later").json()
+        assert "anchor 0.5" in later["label"] and "--anchor 0.5" in later["cli"]
         # and the dashboard says where it looks
         assert body["runs_folder"] == str(runs.resolve())
         assert c.get("/api/health").json()["runs_folder"] == str(runs.resolve())

@@ -246,6 +246,8 @@ def cli_command(params: dict[str, Any], rundir: Path | None = None) -> str:
         parts += ["--hypothesis", params["hypothesis"]]
     for s in params.get("sets", []):
         parts += ["--set", s]
+    if params.get("anchor") is not None:
+        parts += ["--anchor", f"{params['anchor']!r}"]
     if rundir is not None:
         parts += ["--out", str(rundir)]
     return " ".join(shlex.quote(p) for p in parts)
@@ -290,7 +292,8 @@ def execute(params: dict[str, Any], rundir: Path, progress: Callable[[int, int],
                    seed=int(params["seed"]), start=params.get("start"), end=params.get("end"),
                    perspective=params.get("perspective"), hypothesis=params.get("hypothesis"),
                    sets=tuple(params.get("sets", ())),
-                   chunk_size=None if resume else chunk_size(int(params["members"])))
+                   chunk_size=None if resume else chunk_size(int(params["members"])),
+                   anchor=params.get("anchor"))
     res = run_ensemble(spec, LocalEvaluator(), out=rundir, resume=resume,
                        progress=lambda p: progress(p.members_done, p.members_total))
     return dict(res.summary)
@@ -430,7 +433,8 @@ def run_provenance(meta: dict[str, Any]) -> str:
     """One line saying how a run was made: scenario, overlays, overrides, members, seed."""
     p = meta.get("params", {})
     return (f"{p.get('scenario')}: " +
-            provenance(p.get("perspective"), p.get("hypothesis"), p.get("sets")) +
+            provenance(p.get("perspective"), p.get("hypothesis"), p.get("sets"),
+                       anchor=p.get("anchor")) +
             f"; {p.get('members')} members, seed {p.get('seed')}")
 
 
