@@ -368,6 +368,10 @@ def forecast(
     raw: bool = typer.Option(False, "--raw", help="The model alone (no stacking with "
                                                   "persistence)."),
     anchor: Anchor = None,
+    bundled: bool = typer.Option(True, "--bundled/--no-bundled",
+                                 help="Without --calibration, use the calibration the scenario "
+                                      "ships (fitted through 2019) when the forecast starts "
+                                      "after its fit ends; --no-bundled: the declared values."),
     assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",
                                     help="Resample members on the years before the origin."),
     map_: Path = typer.Option(None, "--map",
@@ -383,6 +387,7 @@ def forecast(
     prints a table by group; its JSON has one record per state (country = ISO3 code).
     """
     # lazy: keeps start-up fast (loads the model, numpy)
+    from multipolar.calibrate.bundled import choose as bundled_choice
     from multipolar.calibrate.history import read_calibration_file
 
     # lazy: keeps start-up fast (loads the model, numpy)
@@ -400,6 +405,7 @@ def forecast(
     # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.pipeline import forecast_ensemble
 
+    given = calibration is not None
     with user_errors(set_), interruptible("the forecast"):
         if from_ is not None and to < from_:
             raise InputError(f"--to {to} is before --from {from_}", field="--to",
@@ -407,19 +413,10 @@ def forecast(
         if members < 1:
             raise InputError("--members must be at least 1", field="--members",
                              fix="pass e.g. --members 2000")
-        overrides: dict[str, Any] = {}
-        fc: dict[str, Any] = {}
-        if calibration is not None:
-            cf = read_calibration_file(calibration, _scenario_name(scenario))
-            overrides, fc = cf.overrides, cf.forecast
-        settings = ForecastSettings.from_dict(fc, str(calibration) if calibration else None)
-        if anchor is not None:  # this forecast's own strength, over the calibration's
+        if anchor is not None:  # this forecast's own strength, over any calibration's
             from multipolar.model.anchor import check_anchor
 
             anchor = check_anchor(anchor)
-        settings = ForecastSettings(settings.alpha,
-                                    settings.anchor if anchor is None else anchor,
-                                    settings.spread, exogenous or "known")
         pnl = panel_for(scenario, panel)
         world = _is_world(scenario)
         if map_ is not None and not world:
@@ -436,9 +433,24 @@ def forecast(
             raise InputError(f"the panel has no data at or before the origin {origin}",
                              file=pnl.path, field="--from", fix="forecast from a later year")
         events = [parse_event(e) for e in event or []]
+        origin = min(origin, _observed_until(scenario, perspective, hypothesis))
+        bundled_note = None
+        if calibration is None and bundled:  # the scenario's own fit, if it ends by the origin
+            choice = bundled_choice(_scenario_path(scenario), origin)
+            calibration = choice.path
+            bundled_note = choice.note if choice.path or choice.until else None
+        bundled_used = not given and calibration is not None
+        overrides: dict[str, Any] = {}
+        fc: dict[str, Any] = {}
+        if calibration is not None:
+            cf = read_calibration_file(calibration, _scenario_name(scenario))
+            overrides, fc = cf.overrides, cf.forecast
+        settings = ForecastSettings.from_dict(fc, str(calibration) if calibration else None)
+        settings = ForecastSettings(settings.alpha,
+                                    settings.anchor if anchor is None else anchor,
+                                    settings.spread, exogenous or "known")
         weights = {int(h): float(w) for h, w in (fc.get("stack_weights") or {}).items()}
         raw = raw or not weights  # no fitted weights (no calibration file): the model alone
-        origin = min(origin, _observed_until(scenario, perspective, hypothesis))
         _check_covered(scenario, pnl, origin, set_, perspective, hypothesis)
         if map_ is not None:
             prepare_out(map_, is_file=True)
@@ -452,7 +464,7 @@ def forecast(
         records = forecast_records(ens, from_, countries)
         poles = pole_records(ens, from_)
         start = starting_state(from_, origin)
-        how = method_note(raw, calibration, bool(weights))
+        how = method_note(raw, calibration, bool(weights), bundled_note)
         groups = world_view.groups_of(scenario) if world else {}
         if map_ is not None:
             with writing("the map", map_, fix="choose a writable path for --map"):
@@ -462,6 +474,7 @@ def forecast(
                         "observed_until": origin, "starting_state": start, "members": members,
                         "seed": seed, "settings": settings.to_dict(),
                         "calibration": str(calibration) if calibration else None,
+                        "calibration_source": _calibration_source(given, bundled_used),
                         "method": "model" if raw else "stacked", "method_note": how,
                         **info.to_dict(),
                         **({"groups": {a: groups.get(a, "") for a in countries}}
@@ -505,22 +518,38 @@ def pole_line(poles: dict[str, dict[str, dict[str, float]]], from_: int, to: int
     return f"standing on the data's scale (UN ideal points, median [90%]): {cells}"
 
 
-def method_note(raw: bool, calibration: Path | None, has_weights: bool) -> str:
+def method_note(raw: bool, calibration: Path | None, has_weights: bool,
+                bundled_note: str | None = None) -> str:
     """The line that says which forecast this is: the model alone or the combined one."""
+    source = bundled_note if bundled_note is not None and calibration is not None \
+        else str(calibration)
     if not raw:
-        return (f"method: combined (the model stacked with persistence, weights from "
-                f"{calibration})")
+        return f"method: combined (the model stacked with persistence, weights from {source})"
     if calibration is None:
         # lazy: keeps start-up fast (loads the model)
         from multipolar.model.anchor import ANCHOR
 
-        return (f"method: the model alone (no --calibration: the declared target anchor "
+        why = f"{bundled_note}; " if bundled_note else "no --calibration: "
+        return (f"method: the model alone ({why}the declared target anchor "
                 f"{ANCHOR.default:g}, no fitted spread or stacking weights; the combined "
                 f"forecast needs a calibration file from `multipolar calibrate`)")
     if not has_weights:
-        return (f"method: the model alone ({calibration} has no stacking weights; "
+        return (f"method: the model alone ({source} has no stacking weights; "
                 "recalibrate to combine it with persistence)")
     return "method: the model alone (--raw)"
+
+
+def _calibration_source(given: bool, bundled_used: bool) -> str:
+    """Where the forecast's calibration came from, for the JSON."""
+    return "--calibration" if given else "bundled" if bundled_used else "declared values"
+
+
+def _scenario_path(scenario: str) -> Path:
+    """The scenario file a bundled name or path resolves to."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
+    from multipolar.scenario import load_scenario
+
+    return load_scenario(scenario).path
 
 
 def origin_memberships(ens: Any, countries: list[str]) -> dict[str, dict[str, bool]]:
