@@ -195,3 +195,18 @@ def test_forecast_prints_the_standing_line(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     text = " ".join(res.stdout.split())
     assert "standing on the data's scale" in text and "anchor: 0.5" in text
+
+
+def test_forecast_anchor_overrides_the_shipped_calibrations() -> None:
+    def doc(*extra: str) -> dict[str, Any]:
+        return dict(json.loads(_ok(["forecast", "--members", "8", "--from", "2020", "--to",
+                                    "2021", "--json", *extra]).stdout))
+
+    shipped, own = doc(), doc("--anchor", "1")
+    assert shipped["calibration_source"] == own["calibration_source"] == "bundled"
+    assert shipped["settings"]["anchor"] != 1.0 and own["settings"]["anchor"] == 1.0
+    # the rest of the calibration stays the shipped one
+    assert own["settings"]["spread"] == shipped["settings"]["spread"]
+    med = {(r["country"], r["year"]): r["alignment"]["median"] for r in shipped["forecasts"]}
+    assert any(abs(r["alignment"]["median"] - med[(r["country"], r["year"])]) > 1e-4
+               for r in own["forecasts"])
