@@ -200,13 +200,14 @@ def test_forecast_prints_the_standing_line(tmp_path: Path) -> None:
 def test_forecast_anchor_overrides_the_shipped_calibrations() -> None:
     def doc(*extra: str) -> dict[str, Any]:
         return dict(json.loads(_ok(["forecast", "--members", "8", "--from", "2020", "--to",
-                                    "2021", "--json", *extra]).stdout))
+                                    "2024", "--json", *extra]).stdout))
 
     shipped, own = doc(), doc("--anchor", "1")
     assert shipped["calibration_source"] == own["calibration_source"] == "bundled"
     assert shipped["settings"]["anchor"] != 1.0 and own["settings"]["anchor"] == 1.0
     # the rest of the calibration stays the shipped one
     assert own["settings"]["spread"] == shipped["settings"]["spread"]
+    # the stacked forecast: horizons with a weight on the model (4 and 5) feel the anchor
     med = {(r["country"], r["year"]): r["alignment"]["median"] for r in shipped["forecasts"]}
-    assert any(abs(r["alignment"]["median"] - med[(r["country"], r["year"])]) > 1e-4
-               for r in own["forecasts"])
+    assert any(abs(r["alignment"]["median"] - med[(r["country"], r["year"])]) > 1e-3
+               for r in own["forecasts"] if r["year"] == 2024)
