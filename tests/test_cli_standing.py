@@ -211,3 +211,18 @@ def test_forecast_anchor_overrides_the_shipped_calibrations() -> None:
     med = {(r["country"], r["year"]): r["alignment"]["median"] for r in shipped["forecasts"]}
     assert any(abs(r["alignment"]["median"] - med[(r["country"], r["year"])]) > 1e-3
                for r in own["forecasts"] if r["year"] == 2024)
+
+
+def test_the_anchor_is_in_the_manifest_and_a_resume_must_match_it(tmp_path: Path) -> None:
+    rd = str(tmp_path / "r")
+    args = ["run", "--members", "6", "--end", "2021", "--quiet", "--no-plots"]
+    _ok([*args, "--anchor", "0.5", "--out", rd])
+    info = json.loads(_ok(["runs", "show", rd, "--json"]).stdout)
+    assert info["anchor"] == 0.5 and info["spec"]["anchor"] == 0.5
+    assert "anchor" in _ok(["runs", "show", rd]).stdout
+    res = runner.invoke(app, [*args, "--anchor", "0.25", "--out", rd, "--resume"])
+    assert res.exit_code == 2 and "anchor" in res.output and "Traceback" not in res.output
+    # the default is recorded as the strength used, not as an override
+    _ok([*args, "--out", str(tmp_path / "d")])
+    info = json.loads(_ok(["runs", "show", str(tmp_path / "d"), "--json"]).stdout)
+    assert info["anchor"] == ANCHOR.default and "anchor" not in info["spec"]
