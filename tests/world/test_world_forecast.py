@@ -41,7 +41,9 @@ def test_the_world_forecast_covers_every_state_from_its_observed_state() -> None
     assert len(states) == 193 and {"UKR", "ISR", "AUS", "EST", "BRA"} <= states
     assert {r["year"] for r in recs} == {2020, 2021}
     r0 = recs[0]
-    assert set(r0) == {"country", "year", "alignment", "memberships"}
+    # the neighbourhood's shape, plus the ideal point on the data's scale
+    assert set(r0) == {"country", "year", "alignment", "memberships", "ideal_point"}
+    assert set(r0["ideal_point"]) == {"median", "p05", "p95"}
     assert set(r0["alignment"]) == {"median", "p05", "p95"}
     assert doc["groups"]["DEU"] == "the West"
     panel = world_panel()

@@ -33,6 +33,7 @@ from multipolar.cli.common import (
 )
 from multipolar.cli.identify_view import identification_note, identification_table
 from multipolar.cli.options import (
+    Anchor,
     Events,
     Executor,
     Force,
@@ -366,6 +367,7 @@ def forecast(
     event: Events = None,
     raw: bool = typer.Option(False, "--raw", help="The model alone (no stacking with "
                                                   "persistence)."),
+    anchor: Anchor = None,
     bundled: bool = typer.Option(True, "--bundled/--no-bundled",
                                  help="Without --calibration, use the calibration the scenario "
                                       "ships (fitted through 2019) when the forecast starts "
@@ -396,6 +398,7 @@ def forecast(
         ForecastSettings,
         forecast_records,
         panel_for,
+        pole_records,
         starting_state,
     )
 
@@ -410,6 +413,10 @@ def forecast(
         if members < 1:
             raise InputError("--members must be at least 1", field="--members",
                              fix="pass e.g. --members 2000")
+        if anchor is not None:  # this forecast's own strength, over any calibration's
+            from multipolar.model.anchor import check_anchor
+
+            anchor = check_anchor(anchor)
         pnl = panel_for(scenario, panel)
         world = _is_world(scenario)
         if map_ is not None and not world:
@@ -439,8 +446,9 @@ def forecast(
             cf = read_calibration_file(calibration, _scenario_name(scenario))
             overrides, fc = cf.overrides, cf.forecast
         settings = ForecastSettings.from_dict(fc, str(calibration) if calibration else None)
-        settings = ForecastSettings(settings.alpha, settings.anchor, settings.spread,
-                                    exogenous or "known")
+        settings = ForecastSettings(settings.alpha,
+                                    settings.anchor if anchor is None else anchor,
+                                    settings.spread, exogenous or "known")
         weights = {int(h): float(w) for h, w in (fc.get("stack_weights") or {}).items()}
         raw = raw or not weights  # no fitted weights (no calibration file): the model alone
         _check_covered(scenario, pnl, origin, set_, perspective, hypothesis)
@@ -454,6 +462,7 @@ def forecast(
                                          stack_weights=None if raw else weights)
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
+        poles = pole_records(ens, from_)
         start = starting_state(from_, origin)
         how = method_note(raw, calibration, bool(weights), bundled_note)
         groups = world_view.groups_of(scenario) if world else {}
@@ -471,9 +480,11 @@ def forecast(
                         **({"groups": {a: groups.get(a, "") for a in countries}}
                            if world else {}),
                         "memberships_at_origin": origin_memberships(ens, countries),
+                        "data_scale": ens.data_scale(), "poles": poles,
                         "forecasts": records})
             return
-        caption = provenance(perspective, hypothesis, set_, event, origin)
+        caption = provenance(perspective, hypothesis, set_, event, origin,
+                             anchor=settings.anchor)
         note = f"{start['note']}\n{how}" if start.get("note") else how
         if world:
             out.print(world_view.forecast_group_table(records, pnl, groups, from_, to, origin,
@@ -481,6 +492,8 @@ def forecast(
             near, far = world_view.forecast_extremes(records, to)
             out.print(f"closest to Russia in {to}: {', '.join(near)}")
             out.print(f"closest to the US in {to}: {', '.join(far)}")
+            if ens.data_scale():
+                out.print(pole_line(poles, from_, to))
             if map_ is not None:
                 console.print(f"map written to {map_}")
             return
@@ -493,6 +506,16 @@ def forecast(
              for c in countries), origin, to)
         if members_t is not None:
             out.print(members_t)
+        if ens.data_scale():
+            out.print(pole_line(poles, from_, to))
+
+
+def pole_line(poles: dict[str, dict[str, dict[str, float]]], from_: int, to: int) -> str:
+    """Russia's and the US's ideal points (the data's scale) in the first and last years."""
+    years = sorted({from_, to})
+    cells = "; ".join(f"{y}: Russia {band(poles['russia'].get(str(y)))}, the US "
+                      f"{band(poles['us'].get(str(y)))}" for y in years)
+    return f"standing on the data's scale (UN ideal points, median [90%]): {cells}"
 
 
 def method_note(raw: bool, calibration: Path | None, has_weights: bool,
@@ -613,11 +636,7 @@ def backtest(
                                      f"{MAXITER}; "
                                      "60 for a world scenario)."),
     seed: Seed = CALIBRATION_SEED,
-    anchor: float | None = typer.Option(
-        None, "--anchor",
-        help="World scenario: share of each state's target put at its observed state at the "
-             "origin (0: the model's own targets; 1: the observed state). Default: fitted at "
-             "each origin on the forecasts of the ten origins before it."),
+    anchor: Anchor = None,
     conditional: bool = typer.Option(True, "--conditional/--no-conditional",
                                      help="World scenario: also forecast the uses of force the "
                                           "record holds (origin 2007 given GEO@2008, 2013 "
@@ -664,6 +683,10 @@ def backtest(
         if exogenous not in ("blind", "known"):
             raise InputError(f"unknown exogenous mode '{exogenous}'", field="--exogenous",
                              fix="choose blind or known")
+        if anchor is not None:
+            from multipolar.model.anchor import check_anchor
+
+            anchor = check_anchor(anchor)
         if _is_world(scenario):
             _backtest_world(scenario, panel, train_until, test_until, origins, horizon, members,
                             calib_members, maxiter, seed, anchor, conditional, set_, event,
