@@ -19,6 +19,14 @@ Intervals with regime shifts
     ``1 - (1 - rate)^h``, ``rate`` being the yearly frequency of shifts per neighbour in the
     training years. The mixture is represented by quantiles, so it needs no random draws.
 
+Dated future events
+    Stacking with a small weight would discard what a dated event (``--event
+    use_of_force:UKR@2022``) does to the model. With events the stacked point is
+    ``p + w_h (m0 - p) + (m_event - m0)``: the weight acts on the model's median *without* the
+    future events ``m0`` (what the weights were fitted on), and the events' effect, the
+    difference of the medians with and without them from the same seed and members, is kept in
+    full (its size was fitted on the record's uses of force by the pooled calibration).
+
 Depends on NumPy only.
 """
 
@@ -196,13 +204,18 @@ def error_model(series: dict[str, Series], until: int, horizon: int, window: int
 
 
 def stacked_samples(model_median: np.ndarray, last: np.ndarray, horizons: np.ndarray,
-                    weights: dict[int, float], errors: ErrorModel, members: int
-                    ) -> np.ndarray:
+                    weights: dict[int, float], errors: ErrorModel, members: int,
+                    event_shift: np.ndarray | None = None) -> np.ndarray:
     """Ensemble ``(members, T, A)`` of the stacked forecast (module doc).
 
     ``model_median`` is ``(T, A)``, ``last`` the observation at the origin per actor ``(A,)``;
     where the model median is missing the stacked point is persistence. Horizons beyond the
     fitted ones take the weight of the longest fitted horizon.
+
+    ``event_shift`` (``(T, A)``, optional) is the model's modelled effect of dated future
+    events: the median with the events minus the median without them (``model_median``) from
+    the same seed and members. It is added in full, whatever the weight, so the stacked point
+    is ``p + w_h (m0 - p) + (m_event - m0)`` (:func:`event_shift`); without it nothing changes.
     """
     t, a = model_median.shape
     out = np.empty((members, t, a))
@@ -210,5 +223,16 @@ def stacked_samples(model_median: np.ndarray, last: np.ndarray, horizons: np.nda
         w = weights.get(int(h), weights[max(weights)] if weights else 0.0)
         m = np.where(np.isfinite(model_median[k]), model_median[k], last)
         point = last + w * (m - last)
+        if event_shift is not None:
+            point = point + np.where(np.isfinite(event_shift[k]), event_shift[k], 0.0)
         out[:, k, :] = point[None, :] + errors.quantiles(int(h), members)[:, None]
     return out
+
+
+def event_shift(with_events: np.ndarray, without: np.ndarray) -> np.ndarray:
+    """The events' modelled effect: median with the events minus the median without them.
+
+    Both are ensembles ``(members, T, A)`` from the same seed and members (common random
+    numbers), so the difference is the events' effect, not sampling noise.
+    """
+    return np.asarray(np.median(with_events, axis=0) - np.median(without, axis=0))
