@@ -203,7 +203,9 @@ def with_anchor(text: str, scenario: str | Path, until: int, *, seed: int = 2013
     """A calibration file's text with the anchor fitted on its overrides through ``until``.
 
     The strength goes into the file's ``forecast`` section (``anchor``, read by
-    ``multipolar forecast --calibration``), the fit's figures under ``anchor_fit``.
+    ``multipolar forecast --calibration``), the fit's figures under ``anchor_fit``, and the
+    stacking weights per horizon fitted on the same training forecasts at that strength under
+    ``stack_weights`` (the world's forecast is then the stacked one unless ``--raw``).
     """
     import yaml
 
@@ -216,5 +218,8 @@ def with_anchor(text: str, scenario: str | Path, until: int, *, seed: int = 2013
     fc = dict(doc.get("forecast") or {})
     fc["anchor"] = fitted.value
     fc["anchor_fit"] = fitted.to_dict()
+    # the stacking weights, fitted on the same training forecasts at the chosen strength
+    fc["stack_weights"] = {h: float(w) for h, w in
+                           fitted.stack_weights(list(range(1, ANCHOR_FIT_HORIZON + 1))).items()}
     doc["forecast"] = fc
     return yaml.safe_dump(doc, sort_keys=False, width=100), fitted

@@ -429,8 +429,16 @@ def forecast(
                              file=pnl.path, field="--from", fix="forecast from a later year")
         events = [parse_event(e) for e in event or []]
         weights = {int(h): float(w) for h, w in (fc.get("stack_weights") or {}).items()}
-        raw = raw or not weights  # no fitted weights (no calibration file): the model alone
         origin = min(origin, _observed_until(scenario, perspective, hypothesis))
+        source: dict[str, Any] | None = None
+        if weights and world:
+            source = {"fitted_on": f"the anchor fit's training forecasts in {calibration}"}
+        elif world and not raw:
+            # the world's weights are fitted here, on the training forecasts of the ten
+            # origins before the origin (years up to the origin only)
+            weights, source = _world_stack_weights(scenario, pnl, origin, overrides, settings,
+                                                   seed, set_, perspective, hypothesis)
+        raw = raw or not weights  # no fitted weights (no calibration file): the model alone
         _check_covered(scenario, pnl, origin, set_, perspective, hypothesis)
         if map_ is not None:
             prepare_out(map_, is_file=True)
@@ -443,7 +451,7 @@ def forecast(
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
         start = starting_state(from_, origin)
-        how = method_note(raw, calibration, bool(weights))
+        how = method_note(raw, calibration, bool(weights), source)
         groups = world_view.groups_of(scenario) if world else {}
         if map_ is not None:
             with writing("the map", map_, fix="choose a writable path for --map"):
@@ -455,6 +463,8 @@ def forecast(
                         "calibration": str(calibration) if calibration else None,
                         "method": "model" if raw else "stacked", "method_note": how,
                         **info.to_dict(),
+                        **({} if raw or source is None else
+                           {"stack_source": {**source, **(info.stack_source or {})}}),
                         **({"groups": {a: groups.get(a, "") for a in countries}}
                            if world else {}),
                         "memberships_at_origin": origin_memberships(ens, countries),
@@ -482,8 +492,41 @@ def forecast(
             out.print(members_t)
 
 
-def method_note(raw: bool, calibration: Path | None, has_weights: bool) -> str:
+def _world_stack_weights(scenario: str, pnl: Any, origin: int, overrides: dict[str, Any],
+                         settings: Any, seed: int, sets: list[str] | None,
+                         perspective: str | None, hypothesis: str | None
+                         ) -> tuple[dict[int, float], dict[str, Any] | None]:
+    """Stacking weights of a world forecast from ``origin``, fitted on the anchor's forecasts.
+
+    The training forecasts of :func:`multipolar.calibrate.anchor.fit_anchor` at the forecast's
+    anchor strength (the ten origins before ``origin``, years up to ``origin``), with the same
+    parameters; no weights (the model alone) where no training origin precedes it.
+    """
+    # lazy: keeps start-up fast (loads the model, numpy)
+    from multipolar.calibrate.anchor import ANCHOR_FIT_HORIZON, fit_anchor
+
+    try:
+        fitted = fit_anchor(scenario, pnl.truncated(origin), origin, overrides=overrides,
+                            seed=seed, sets=sets, perspective=perspective,
+                            hypothesis=hypothesis, strengths=[settings.anchor])
+    except InputError:
+        return {}, None
+    if not fitted.records.get(settings.anchor, None) or \
+            not fitted.records[settings.anchor].origin:
+        return {}, None
+    weights = fitted.stack_weights(list(range(1, ANCHOR_FIT_HORIZON + 1)))
+    return weights, {"fitted_on": f"the training forecasts of the origins "
+                                  f"{fitted.origins[0]}-{fitted.origins[-1]}, scored on years "
+                                  f"up to {origin}", "anchor": settings.anchor,
+                     "state_years": fitted.n}
+
+
+def method_note(raw: bool, calibration: Path | None, has_weights: bool,
+                source: dict[str, Any] | None = None) -> str:
     """The line that says which forecast this is: the model alone or the combined one."""
+    if not raw and source is not None:
+        return (f"method: combined (the model stacked with persistence, weights fitted on "
+                f"{source['fitted_on']}; --raw: the model alone)")
     if not raw:
         return (f"method: combined (the model stacked with persistence, weights from "
                 f"{calibration})")
