@@ -52,6 +52,9 @@ ANCHOR_FIT_WINDOW = 10
 """Training origins of an anchor fit: the years before ``until`` (as the forecast calibration)."""
 ANCHOR_FIT_HORIZON = 5
 """Longest horizon (years) scored by an anchor fit (as the world back-test)."""
+STACK_BY_ORIGIN = True
+"""The stacking guard's unit for the world: an origin (its ~190 states move together), not a
+state-year (:meth:`multipolar.forecast.stacking.StackRecords.weights`)."""
 ANCHOR_FIT_MEMBERS = 16
 """Default members of each training forecast of an anchor fit (common random numbers)."""
 
@@ -76,13 +79,14 @@ class AnchorFit:
 
         ``strength`` defaults to the fitted one; ``scale`` is ``relative`` or ``ideal_point``
         (the data's scale; empty where the model has no standing). Only outcomes up to
-        ``until`` are in the records; the guard of :meth:`StackRecords.weights` applies.
+        ``until`` are in the records; the guard of :meth:`StackRecords.weights` applies, its
+        standard error counted over origins (:data:`STACK_BY_ORIGIN`).
         """
         a = self.value if strength is None else strength
         recs = (self.records if scale == "relative" else self.ideal_records).get(a)
         if recs is None or not recs.origin:
             return {h: 0.0 for h in horizons}
-        return recs.weights(self.until, horizons)
+        return recs.weights(self.until, horizons, by_origin=STACK_BY_ORIGIN)
 
     @property
     def at_bound(self) -> str | None:

@@ -86,12 +86,18 @@ STACK_RECENT = 8
 """Latest origins (with known outcomes) the stacking weights are fitted on."""
 
 
-def guarded_weight(model: np.ndarray, pers: np.ndarray, obs: np.ndarray) -> float:
+def guarded_weight(model: np.ndarray, pers: np.ndarray, obs: np.ndarray,
+                   clusters: np.ndarray | None = None) -> float:
     """:func:`fit_weight`, or 0 where its gain over persistence is within one standard error.
 
     The gain is the mean of ``|persistence error| - |stacked error|`` over the records; with
     its standard error ``sd / sqrt(n)``. A weight the training years cannot tell from noise
     would make the forecast worse than persistence about as often as better.
+
+    ``clusters`` (one label per record, e.g. its origin) makes the unit a cluster: the gain is
+    the mean of the clusters' mean gains and its standard error that of those means. The world's
+    records are some 190 states per origin, which move together in a year (a common shift of
+    the Assembly's votes): counted as independent, they would make any weight look significant.
     """
     w = fit_weight(model, pers, obs)
     if w == 0.0:
@@ -99,6 +105,9 @@ def guarded_weight(model: np.ndarray, pers: np.ndarray, obs: np.ndarray) -> floa
     m, p, o = (np.asarray(a, float) for a in (model, pers, obs))
     ok = np.isfinite(m) & np.isfinite(p) & np.isfinite(o)
     d = np.abs(p[ok] - o[ok]) - np.abs(p[ok] + w * (m[ok] - p[ok]) - o[ok])
+    if clusters is not None:
+        c = np.asarray(clusters)[ok]
+        d = np.array([d[c == k].mean() for k in np.unique(c)])
     if d.size < 2:
         return 0.0
     se = float(d.std(ddof=1) / math.sqrt(d.size))
@@ -124,12 +133,14 @@ class StackRecords:
         self.observed.append(float(obs))
 
     def weights(self, until: int, horizons: list[int], min_n: int = 14,
-                recent: int = STACK_RECENT) -> dict[int, float]:
+                recent: int = STACK_RECENT, by_origin: bool = False) -> dict[int, float]:
         """Per horizon, the stacking weight fitted on records whose outcome year <= ``until``.
 
         Only the ``recent`` latest origins with known outcomes count (the model's skill
         drifts), and a weight is kept only if it beats persistence on them by more than one
-        standard error of the paired error differences (:func:`guarded_weight`).
+        standard error of the paired error differences (:func:`guarded_weight`); with
+        ``by_origin`` the standard error is that of the origins' mean gains (the world's many
+        states per origin are not independent records).
         """
         o = np.array(self.origin, dtype=int)
         h = np.array(self.horizon, dtype=int)
@@ -141,7 +152,8 @@ class StackRecords:
                 & np.isfinite(y)
             known = sorted(set(o[sel].tolist()))
             sel &= np.isin(o, known[-recent:]) if known else sel
-            out[hz] = guarded_weight(m[sel], p[sel], y[sel]) if sel.sum() >= min_n else 0.0
+            out[hz] = guarded_weight(m[sel], p[sel], y[sel], o[sel] if by_origin else None) \
+                if sel.sum() >= min_n else 0.0
         return out
 
 
