@@ -54,6 +54,23 @@ def test_the_world_forecast_covers_every_state_from_its_observed_state() -> None
     wide = [r["alignment"]["p95"] - r["alignment"]["p05"] for r in recs
             if r["country"] not in ("RUS", "USA", "CHN")]
     assert min(wide) > 0.0
+    # stacked by default, its weights fitted on the anchor fit's forecasts before 2019
+    assert doc["method"] == "stacked" and set(doc["stack_weights"]) == {"1", "2", "3", "4", "5"}
+    assert "2009-2018" in doc["stack_source"]["fitted_on"]
+    assert doc["interval_errors"]["calm_errors"]["1"] > 1000
+
+
+def test_the_world_forecast_raw_is_the_model_alone() -> None:
+    res = CliRunner().invoke(app, ["forecast", "russia-world", "--from", "2020", "--to", "2021",
+                                   "--members", "24", "--json", "--raw"])
+    assert res.exit_code == 0, res.output
+    raw = json.loads(res.stdout)
+    assert raw["method"] == "model" and raw["stack_weights"] is None
+    stacked = {(r["country"], r["year"]): r["alignment"]["median"]
+               for r in _forecast_json()["forecasts"]}
+    moved = [abs(r["alignment"]["median"] - stacked[r["country"], r["year"]])
+             for r in raw["forecasts"]]
+    assert max(moved) > 0.01  # the model alone is not the stacked forecast
 
 
 def test_a_panel_that_cannot_cover_the_states_is_a_located_error(tmp_path: Path) -> None:
