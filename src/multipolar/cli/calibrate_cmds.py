@@ -366,6 +366,10 @@ def forecast(
     event: Events = None,
     raw: bool = typer.Option(False, "--raw", help="The model alone (no stacking with "
                                                   "persistence)."),
+    bundled: bool = typer.Option(True, "--bundled/--no-bundled",
+                                 help="Without --calibration, use the calibration the scenario "
+                                      "ships (fitted through 2019) when the forecast starts "
+                                      "after its fit ends; --no-bundled: the declared values."),
     assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",
                                     help="Resample members on the years before the origin."),
     map_: Path = typer.Option(None, "--map",
@@ -381,6 +385,7 @@ def forecast(
     prints a table by group; its JSON has one record per state (country = ISO3 code).
     """
     # lazy: keeps start-up fast (loads the model, numpy)
+    from multipolar.calibrate.bundled import choose as bundled_choice
     from multipolar.calibrate.history import read_calibration_file
 
     # lazy: keeps start-up fast (loads the model, numpy)
@@ -397,6 +402,7 @@ def forecast(
     # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.pipeline import forecast_ensemble
 
+    given = calibration is not None
     with user_errors(set_), interruptible("the forecast"):
         if from_ is not None and to < from_:
             raise InputError(f"--to {to} is before --from {from_}", field="--to",
@@ -404,14 +410,6 @@ def forecast(
         if members < 1:
             raise InputError("--members must be at least 1", field="--members",
                              fix="pass e.g. --members 2000")
-        overrides: dict[str, Any] = {}
-        fc: dict[str, Any] = {}
-        if calibration is not None:
-            cf = read_calibration_file(calibration, _scenario_name(scenario))
-            overrides, fc = cf.overrides, cf.forecast
-        settings = ForecastSettings.from_dict(fc, str(calibration) if calibration else None)
-        settings = ForecastSettings(settings.alpha, settings.anchor, settings.spread,
-                                    exogenous or "known")
         pnl = panel_for(scenario, panel)
         world = _is_world(scenario)
         if map_ is not None and not world:
@@ -428,8 +426,22 @@ def forecast(
             raise InputError(f"the panel has no data at or before the origin {origin}",
                              file=pnl.path, field="--from", fix="forecast from a later year")
         events = [parse_event(e) for e in event or []]
-        weights = {int(h): float(w) for h, w in (fc.get("stack_weights") or {}).items()}
         origin = min(origin, _observed_until(scenario, perspective, hypothesis))
+        bundled_note = None
+        if calibration is None and bundled:  # the scenario's own fit, if it ends by the origin
+            choice = bundled_choice(_scenario_path(scenario), origin)
+            calibration = choice.path
+            bundled_note = choice.note if choice.path or choice.until else None
+        bundled_used = not given and calibration is not None
+        overrides: dict[str, Any] = {}
+        fc: dict[str, Any] = {}
+        if calibration is not None:
+            cf = read_calibration_file(calibration, _scenario_name(scenario))
+            overrides, fc = cf.overrides, cf.forecast
+        settings = ForecastSettings.from_dict(fc, str(calibration) if calibration else None)
+        settings = ForecastSettings(settings.alpha, settings.anchor, settings.spread,
+                                    exogenous or "known")
+        weights = {int(h): float(w) for h, w in (fc.get("stack_weights") or {}).items()}
         source: dict[str, Any] | None = None
         if weights and world:
             source = {"fitted_on": f"the anchor fit's training forecasts in {calibration}"}
@@ -451,7 +463,7 @@ def forecast(
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
         start = starting_state(from_, origin)
-        how = method_note(raw, calibration, bool(weights), source)
+        how = method_note(raw, calibration, bool(weights), bundled_note, source)
         groups = world_view.groups_of(scenario) if world else {}
         if map_ is not None:
             with writing("the map", map_, fix="choose a writable path for --map"):
@@ -461,6 +473,7 @@ def forecast(
                         "observed_until": origin, "starting_state": start, "members": members,
                         "seed": seed, "settings": settings.to_dict(),
                         "calibration": str(calibration) if calibration else None,
+                        "calibration_source": _calibration_source(given, bundled_used),
                         "method": "model" if raw else "stacked", "method_note": how,
                         **info.to_dict(),
                         **({} if raw or source is None else
@@ -522,25 +535,41 @@ def _world_stack_weights(scenario: str, pnl: Any, origin: int, overrides: dict[s
 
 
 def method_note(raw: bool, calibration: Path | None, has_weights: bool,
-                source: dict[str, Any] | None = None) -> str:
+                bundled_note: str | None = None,
+                stack_source: dict[str, Any] | None = None) -> str:
     """The line that says which forecast this is: the model alone or the combined one."""
-    if not raw and source is not None:
+    if not raw and stack_source is not None:
         return (f"method: combined (the model stacked with persistence, weights fitted on "
-                f"{source['fitted_on']}; --raw: the model alone)")
+                f"{stack_source['fitted_on']}; --raw: the model alone)")
+    source = bundled_note if bundled_note is not None and calibration is not None \
+        else str(calibration)
     if not raw:
-        return (f"method: combined (the model stacked with persistence, weights from "
-                f"{calibration})")
+        return f"method: combined (the model stacked with persistence, weights from {source})"
     if calibration is None:
         # lazy: keeps start-up fast (loads the model)
         from multipolar.model.anchor import ANCHOR
 
-        return (f"method: the model alone (no --calibration: the declared target anchor "
+        why = f"{bundled_note}; " if bundled_note else "no --calibration: "
+        return (f"method: the model alone ({why}the declared target anchor "
                 f"{ANCHOR.default:g}, no fitted spread or stacking weights; the combined "
                 f"forecast needs a calibration file from `multipolar calibrate`)")
     if not has_weights:
-        return (f"method: the model alone ({calibration} has no stacking weights; "
+        return (f"method: the model alone ({source} has no stacking weights; "
                 "recalibrate to combine it with persistence)")
     return "method: the model alone (--raw)"
+
+
+def _calibration_source(given: bool, bundled_used: bool) -> str:
+    """Where the forecast's calibration came from, for the JSON."""
+    return "--calibration" if given else "bundled" if bundled_used else "declared values"
+
+
+def _scenario_path(scenario: str) -> Path:
+    """The scenario file a bundled name or path resolves to."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
+    from multipolar.scenario import load_scenario
+
+    return load_scenario(scenario).path
 
 
 def origin_memberships(ens: Any, countries: list[str]) -> dict[str, dict[str, bool]]:
