@@ -450,6 +450,14 @@ def forecast(
                                     settings.anchor if anchor is None else anchor,
                                     settings.spread, exogenous or "known")
         weights = {int(h): float(w) for h, w in (fc.get("stack_weights") or {}).items()}
+        source: dict[str, Any] | None = None
+        if weights and world:
+            source = {"fitted_on": f"the anchor fit's training forecasts in {calibration}"}
+        elif world and not raw:
+            # the world's weights are fitted here, on the training forecasts of the ten
+            # origins before the origin (years up to the origin only)
+            weights, source = _world_stack_weights(scenario, pnl, origin, overrides, settings,
+                                                   seed, set_, perspective, hypothesis)
         raw = raw or not weights  # no fitted weights (no calibration file): the model alone
         _check_covered(scenario, pnl, origin, set_, perspective, hypothesis)
         if map_ is not None:
@@ -464,7 +472,7 @@ def forecast(
         records = forecast_records(ens, from_, countries)
         poles = pole_records(ens, from_)
         start = starting_state(from_, origin)
-        how = method_note(raw, calibration, bool(weights), bundled_note)
+        how = method_note(raw, calibration, bool(weights), bundled_note, source)
         groups = world_view.groups_of(scenario) if world else {}
         if map_ is not None:
             with writing("the map", map_, fix="choose a writable path for --map"):
@@ -477,6 +485,8 @@ def forecast(
                         "calibration_source": _calibration_source(given, bundled_used),
                         "method": "model" if raw else "stacked", "method_note": how,
                         **info.to_dict(),
+                        **({} if raw or source is None else
+                           {"stack_source": {**source, **(info.stack_source or {})}}),
                         **({"groups": {a: groups.get(a, "") for a in countries}}
                            if world else {}),
                         "memberships_at_origin": origin_memberships(ens, countries),
@@ -518,9 +528,42 @@ def pole_line(poles: dict[str, dict[str, dict[str, float]]], from_: int, to: int
     return f"standing on the data's scale (UN ideal points, median [90%]): {cells}"
 
 
+def _world_stack_weights(scenario: str, pnl: Any, origin: int, overrides: dict[str, Any],
+                         settings: Any, seed: int, sets: list[str] | None,
+                         perspective: str | None, hypothesis: str | None
+                         ) -> tuple[dict[int, float], dict[str, Any] | None]:
+    """Stacking weights of a world forecast from ``origin``, fitted on the anchor's forecasts.
+
+    The training forecasts of :func:`multipolar.calibrate.anchor.fit_anchor` at the forecast's
+    anchor strength (the ten origins before ``origin``, years up to ``origin``), with the same
+    parameters; no weights (the model alone) where no training origin precedes it.
+    """
+    # lazy: keeps start-up fast (loads the model, numpy)
+    from multipolar.calibrate.anchor import ANCHOR_FIT_HORIZON, fit_anchor
+
+    try:
+        fitted = fit_anchor(scenario, pnl.truncated(origin), origin, overrides=overrides,
+                            seed=seed, sets=sets, perspective=perspective,
+                            hypothesis=hypothesis, strengths=[settings.anchor])
+    except InputError:
+        return {}, None
+    if not fitted.records.get(settings.anchor, None) or \
+            not fitted.records[settings.anchor].origin:
+        return {}, None
+    weights = fitted.stack_weights(list(range(1, ANCHOR_FIT_HORIZON + 1)))
+    return weights, {"fitted_on": f"the training forecasts of the origins "
+                                  f"{fitted.origins[0]}-{fitted.origins[-1]}, scored on years "
+                                  f"up to {origin}", "anchor": settings.anchor,
+                     "state_years": fitted.n}
+
+
 def method_note(raw: bool, calibration: Path | None, has_weights: bool,
-                bundled_note: str | None = None) -> str:
+                bundled_note: str | None = None,
+                stack_source: dict[str, Any] | None = None) -> str:
     """The line that says which forecast this is: the model alone or the combined one."""
+    if not raw and stack_source is not None:
+        return (f"method: combined (the model stacked with persistence, weights fitted on "
+                f"{stack_source['fitted_on']}; --raw: the model alone)")
     source = bundled_note if bundled_note is not None and calibration is not None \
         else str(calibration)
     if not raw:
