@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 
@@ -15,7 +16,8 @@ try:  # NumPy 2
 except ImportError:  # NumPy 1.x  # pragma: no cover
     from numpy.core import umath as _umath  # type: ignore[no-redef]
 
-clip: np.ufunc = _umath.__dict__["clip"]
+# a private name: should a NumPy release move it, ``np.clip`` (the same values, slower) stands in
+clip: Any = _umath.__dict__.get("clip", np.clip)
 """The ufunc behind ``np.clip``: the same values (both bounds given), without its Python
 layers (about 2 microseconds a call, a few dozen calls a simulated year)."""
 
