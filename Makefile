@@ -9,7 +9,7 @@ PIP := $(BIN)/python -m pip
 DIST ?= dist
 WHEEL_VENV ?= /tmp/multipolar-wheel-venv
 
-.PHONY: run test check lint lint-imports type pytest bench bench-guard install install-test clean docs wheel test-wheel
+.PHONY: run test check lint lint-imports type pytest bench bench-guard bundled-calibration install install-test clean docs wheel test-wheel
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,12 @@ bench: install-test
 bench-guard: install-test
 	$(BIN)/python benchmarks/run.py --only guard --save $(GUARD_REPORT)
 	$(BIN)/python benchmarks/guard.py benchmarks/reports/release.json $(GUARD_REPORT)
+
+# The forecast calibration each scenario ships (fitted on the years up to 2019 only; `forecast`
+# uses it from origins of 2019 on). Rerun after a change to a scenario or the mechanisms.
+bundled-calibration: install
+	$(BIN)/multipolar calibrate russia-neighbourhood --until 2019 --force \
+	  --out src/multipolar/scenarios/russia-neighbourhood/forecast-calibration.yaml
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache $(WHEEL_VENV)

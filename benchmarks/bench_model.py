@@ -41,10 +41,19 @@ def compiled(scenario: str, start: int, end: int):
 def task_simulate(a: argparse.Namespace) -> dict:
     """Steady-state throughput: one untimed pass (imports, caches, the allocator's first touch
     of the output buffers), then the median of ``--repeat`` timed passes. An ensemble runs
-    chunk after chunk in one process, so the steady state is what it sees."""
+    chunk after chunk in one process, so the steady state is what it sees.
+
+    The process tunes the allocator as every entry point that simulates does (the CLI, the
+    ensemble runner, the evaluators' workers: :mod:`multipolar.model._alloc`); without it
+    glibc hands each chunk's freed output buffers back to the kernel and the next chunk faults
+    them in again (about 9% of a 200-member chunk). ``MULTIPOLAR_MALLOC_TUNE=0`` measures the
+    model without it."""
     import statistics
 
+    from multipolar.model._alloc import tune_allocator
     from multipolar.model.api import simulate
+
+    tuned = tune_allocator()
 
     model = compiled(a.scenario, a.start, a.end)
     repeat = a.repeat or (3 if a.members * (a.end - a.start + 1) <= 1_000_000 else 1)
@@ -76,7 +85,7 @@ def task_simulate(a: argparse.Namespace) -> dict:
             "chunk_size": a.chunk_size, "seconds": dt, "seconds_all": times,
             "cpu_seconds_all": cpu[-len(times):],
             "seconds_first_pass": first, "member_years_per_s": a.members * n_years / dt,
-            "peak_mb": peak_mb(), "peak_mb_before": base}
+            "peak_mb": peak_mb(), "peak_mb_before": base, "allocator_tuned": tuned}
 
 
 def task_ensemble(a: argparse.Namespace) -> dict:

@@ -20,6 +20,8 @@ per measurement. Figures:
   on ``MESA_PEER_MEMBERS``), with the machine's load at each measurement; ``run --members
   10000 --out DIR`` *with its charts* and with ``--no-plots`` over the model alone, both
   scenarios (goal <= 1.3), and the same at 2,000 members (one pass);
+* ``--only mesa25``: only the Mesa comparison of issue 25 (both models at 200 and 2,000
+  members), without the end-to-end runs;
 * ``--only guard`` (about a minute, what ``make bench-guard`` compares with
   benchmarks/reports/release.json through benchmarks/guard.py): the Mesa ratios at 200
   members (peer on 20) and ``run --members 2000`` over the model alone, both scenarios.
@@ -369,7 +371,8 @@ def main() -> None:
     p.add_argument("--skip-mesa", action="store_true", help="leave out the Mesa peer")
     p.add_argument("--tmp", default=None, help="folder for temporary run stores")
     p.add_argument("--save", default=None, help="also write the JSON report to this file")
-    p.add_argument("--only", choices=["issue17", "world_10k", "issue25", "guard"], default=None,
+    p.add_argument("--only", choices=["issue17", "world_10k", "issue25", "mesa25", "guard"],
+                   default=None,
                    help="run only the figures of one issue")
     p.add_argument("--passes", type=int, default=3, help="passes for e2e_ratio_10k")
     p.add_argument("--distinct", type=int, default=50_000,
@@ -387,6 +390,8 @@ def main() -> None:
             r.update(issue17(a, log))
         elif a.only == "issue25":
             r.update(issue25(a, log))
+        elif a.only == "mesa25":  # issue 25's Mesa comparison alone (a few minutes)
+            r["mesa25"] = mesa_side_by_side(a, log)
         elif a.only == "guard":
             r.update(guard(a, log))
         else:

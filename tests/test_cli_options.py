@@ -13,7 +13,7 @@ import multipolar.cli as cli_pkg
 from multipolar.cli.main import app
 
 SHARED = ("--seed", "--set", "--perspective", "--hypothesis", "--event", "--members", "--out",
-          "--json")
+          "--json", "--anchor")
 CLI_DIR = Path(cli_pkg.__file__).parent
 runner = CliRunner()
 
@@ -56,6 +56,7 @@ def test_each_shared_option_has_one_help_text_across_commands() -> None:
     # the options are really shared: --seed and --set by many commands, --event by the three
     assert len(users["--seed"]) >= 6 and len(users["--set"]) >= 6
     assert {"run", "forecast", "compare"} <= set(users["--event"])
+    assert {"run", "forecast", "backtest"} <= set(users["--anchor"])
 
 
 def test_one_progress_bar_class() -> None:

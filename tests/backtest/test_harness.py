@@ -218,3 +218,27 @@ def test_calibrate_cli_defaults_to_the_last_year_of_data():
                               "--objective", "history", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["until"] == load_panel().last_year() == 2019
+
+
+def test_the_stacked_backtest_keeps_a_dated_events_effect_in_full():
+    """Given an event the stacked point is p + w_h (m0 - p) + (m_event - m0) (forecast.stacking)."""
+    from multipolar.forecast.conditional import parse_event
+
+    panel = load_panel()
+    kw = {**FAST, "warmup": 1, "members": 40}
+    quiet = backtest(panel, 2006, 2008, **kw)
+    war = backtest(panel, 2006, 2008, events=[parse_event("use_of_force:GEO@2008")], **kw)
+    fq, fw = quiet.forecasts[0], war.forecasts[0]
+    # the weights act on the model without the event: the same as without it
+    assert war.stacking[0]["weights"] == quiet.stacking[0]["weights"]
+    m0 = np.median(fq.samples["model"], axis=0)
+    effect = np.median(fw.samples["model"], axis=0) - m0
+    geo = fw.actors.index("Georgia")
+    assert abs(effect[-1, geo]) > 0.01  # the model's event effect is real
+    for k, h in enumerate(fw.years - fw.origin):
+        w = war.stacking[0]["weights"][str(int(h))]
+        want = fw.last + w * (m0[k] - fw.last) + effect[k]
+        assert np.allclose(np.median(fw.samples["stacked"][:, k], axis=0), want, atol=1e-9)
+        # without the event the stacked forecast is persistence moved w of the way, as before
+        assert np.allclose(np.median(fq.samples["stacked"][:, k], axis=0),
+                           fq.last + w * (m0[k] - fq.last), atol=1e-9)

@@ -15,6 +15,7 @@ import pytest
 
 from multipolar.calibrate.anchor import fit_anchor
 from multipolar.calibrate.history import ANCHOR_GRID
+from multipolar.core.errors import MultipolarError
 from multipolar.forecast.origin import ForecastSettings, Panel, load_panel, world_panel
 from multipolar.model.anchor import ANCHOR, anchor_grid, target_gap
 from multipolar.model.api import compile_model, follow_record, simulate
@@ -70,8 +71,9 @@ def test_the_anchor_acts_only_after_the_record_and_only_when_asked() -> None:
                           b.actor_outcomes["alignment"][:, : k + 1])
     assert not np.allclose(a.actor_outcomes["alignment"][:, k + 1:],
                            b.actor_outcomes["alignment"][:, k + 1:])
-    with pytest.raises(ValueError, match="outside"):
+    with pytest.raises(MultipolarError, match="outside") as err:  # a located error
         follow_record(m, anchor=1.5)
+    assert err.value.problems[0].field == "anchor" and err.value.problems[0].fix
 
 
 def test_the_strength_is_declared_once_and_searched_from_its_declaration() -> None:

@@ -118,3 +118,28 @@ def test_a_weight_the_training_years_cannot_tell_from_noise_is_dropped():
     assert np.mean(kept) < 0.15  # ... the guard rarely
     good = obs + rng.normal(scale=0.05, size=40)
     assert guarded_weight(good, pers, obs) == fit_weight(good, pers, obs) > 0.5
+
+
+def test_counted_over_origins_the_guard_drops_a_gain_one_year_made():
+    from multipolar.forecast.stacking import guarded_weight
+
+    rng = np.random.default_rng(11)
+    n, origins = 150, 6
+    obs = rng.normal(size=(origins, n))
+    pers = obs + rng.normal(scale=0.2, size=(origins, n))
+    # the model knows the outcome in one year; in the others it is persistence shifted by an
+    # error common to the year's states
+    model = pers + np.array([0.0, 0.1, -0.1, 0.1, -0.1, 0.1])[:, None]
+    model[0] = obs[0]
+    clusters = np.repeat(np.arange(origins), n)
+    flat = (model.ravel(), pers.ravel(), obs.ravel())
+    assert guarded_weight(*flat) > 0  # 900 "independent" records: the gain looks solid
+    assert guarded_weight(*flat, clusters=clusters) == 0.0  # one good year of six is not
+    # a gain every year keeps its weight either way
+    good = obs + rng.normal(scale=0.05, size=(origins, n))
+    assert guarded_weight(good.ravel(), pers.ravel(), obs.ravel(), clusters=clusters) > 0.5
+    rec = StackRecords()
+    for k in range(origins):
+        for j in range(n):
+            rec.add(2000 + k, 1, model[k, j], pers[k, j], obs[k, j])
+    assert rec.weights(2010, [1])[1] > 0 and rec.weights(2010, [1], by_origin=True)[1] == 0.0

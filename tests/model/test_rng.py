@@ -48,3 +48,43 @@ def test_uniforms_are_inside_the_open_interval_and_roughly_uniform() -> None:
         assert abs(float(u.mean()) - 0.5) < 5 * (1 / 12) ** 0.5 / len(u.ravel()) ** 0.5
     z = rng.normal(keys, 4, 2000, 19)
     assert abs(float(z.mean())) < 0.01 and abs(float(z.std()) - 1) < 0.01
+
+
+@settings(max_examples=30, deadline=None)
+@given(stream=st.integers(0, 999), year=st.integers(1900, 2100),
+       n_actors=st.one_of(st.none(), st.integers(1, 30)),
+       cols=st.one_of(st.none(), st.lists(st.integers(0, 192), min_size=1, max_size=12,
+                                          unique=True)))
+def test_kept_counters_are_the_hashed_counters(stream: int, year: int, n_actors: int | None,
+                                               cols: list[int] | None) -> None:
+    """The counters kept between chunks are those hashed afresh, and cannot be changed."""
+    columns = None if cols is None else np.array(cols)
+    fresh = rng._counter(stream, year, rng._actors(n_actors, columns))
+    for _ in range(2):  # made, then kept
+        kept = rng._counters(stream, year, n_actors, columns)
+        assert np.array_equal(kept, fresh) and kept.shape == np.shape(fresh)
+        assert not kept.flags.writeable
+    if columns is not None:  # the same actors given another integer type are the same
+        assert np.array_equal(rng._counters(stream, year, None, columns.astype(np.int32)),
+                              fresh)
+    keys = rng.member_keys(3, 0, 5)
+    first = rng.uniform(keys, stream, year, n_actors, columns=columns)
+    assert np.array_equal(first, rng.uniform(keys, stream, year, n_actors, columns=columns))
+
+
+def test_large_draws_made_in_blocks_are_the_draws_made_at_once() -> None:
+    """Draws above rng._BLOCK numbers are made block by block of members: the same numbers."""
+    keys = rng.member_keys(11, 0, 4001)
+    cols = np.arange(0, 40, 2)  # 4,001 x 20 numbers: more than twice a block
+    assert keys.size * cols.size > 2 * rng._BLOCK
+    for name in ("uniform", "normal", "uniform32", "normal32"):
+        whole = getattr(rng, "_" + name)(keys, 77, 2031, None, cols)
+        got = getattr(rng, name)(keys, 77, 2031, columns=cols)
+        assert got.dtype == whole.dtype and got.tobytes() == whole.tobytes(), name
+        got = getattr(rng, name)(keys, 77, 2031, 40)
+        assert got.tobytes() == getattr(rng, "_" + name)(keys, 77, 2031, 40, None).tobytes()
+    a, b = rng.uniform32x2(keys, 5, 2040, columns=cols)
+    a0, b0 = rng._uniform32x2(keys, 5, 2040, None, cols)
+    assert a.tobytes() == a0.tobytes() and b.tobytes() == b0.tobytes()
+    big = rng.member_keys(2, 0, 70_000)  # one number per member
+    assert rng.uniform(big, 3, 2000).tobytes() == rng._uniform(big, 3, 2000, None, None).tobytes()

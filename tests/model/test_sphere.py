@@ -101,3 +101,26 @@ def test_channel_shares_move_with_the_lever_of_their_channel() -> None:
     assert hi["arms"] < lo["arms"] - 0.1
     for c in ("trade", "security", "investment"):
         assert hi[c] == pytest.approx(lo[c], abs=1e-6)
+
+
+def test_the_plane_layout_gives_the_numbers_of_the_plain_layout() -> None:
+    """The engine stores the sphere plane by plane (``_planes``); the step, its outcomes and
+    the pushes of other mechanisms must give the same bits as on a plain C-ordered array."""
+    from multipolar.model.mechanisms.sphere import _planes, sphere_shares
+
+    contract = TestSpherePush()
+    plain, planes = make_state(5, n=37), make_state(5, n=37)
+    for name in ("sphere", "sphere_push"):
+        arr = _planes(getattr(plain, name).shape, np.float32)
+        arr[...] = getattr(plain, name)
+        assert not arr.flags.c_contiguous
+        setattr(planes, name, arr)
+    for st in (plain, planes):
+        st.sphere_push[..., RUSSIA] -= np.float32(0.3)
+        st.sphere_push[:, :, 1, 2] += np.linspace(0, 0.2, 37, dtype=np.float32)[:, None]
+        for _ in range(3):
+            Sphere().step(st, contract.context())
+    assert not planes.sphere.flags.c_contiguous
+    assert planes.sphere.tobytes(order="C") == plain.sphere.tobytes(order="C")
+    assert not np.all(plain.sphere == make_state(5, n=37).sphere)  # the step moved it
+    assert sphere_shares(planes.sphere).tobytes() == sphere_shares(plain.sphere).tobytes()

@@ -103,6 +103,11 @@ def test_downloads(client: TestClient, shared_runs: dict[str, Any]) -> None:
     assert len(lines) - 1 == len(v["actors"]) * len(v["years"])
     mem = client.get(f"/api/runs/{rid}/download/memberships.csv").text.splitlines()
     assert mem[0] == "institution,actor,year,probability" and len(mem) > 1
+    # no ideal-point data in the neighbourhood: only its poles, 0 and 1 by definition
+    st = [x.split(",") for x in
+          client.get(f"/api/runs/{rid}/download/standing.csv").text.strip().splitlines()[1:]]
+    assert {r[0] for r in st} == {"pole"} and len(st) == 2 * len(v["years"])
+    assert {(r[1], float(r[5])) for r in st} == {("russia", 0.0), ("us", 1.0)}
     pqr = client.get(f"/api/runs/{rid}/download/actors.parquet")
     assert pqr.status_code == 200
     table = pq.read_table(io.BytesIO(pqr.content))
@@ -179,10 +184,14 @@ def test_cli_made_run_is_listed_with_the_clis_word_for_finished(tmp_path: Path,
                                                          "--json"]).stdout)
         assert [r["status"] for r in listed] == [meta["status"]]
         # a run written with --out while the server runs is listed without a restart
-        res = CliRunner().invoke(cli_app, [*args, "--out", str(runs / "later")])
+        res = CliRunner().invoke(cli_app, [*args, "--anchor", "0.5", "--out",
+                                           str(runs / "later")])
         assert res.exit_code == 0, res.output
         body = c.get("/api/runs").json()
         assert "later" in [r["id"] for r in body["runs"]]
+        # its anchor is part of how it was made: label and reproducing command say it
+        later = c.get("/api/runs/later").json()
+        assert "anchor 0.5" in later["label"] and "--anchor 0.5" in later["cli"]
         # and the dashboard says where it looks
         assert body["runs_folder"] == str(runs.resolve())
         assert c.get("/api/health").json()["runs_folder"] == str(runs.resolve())

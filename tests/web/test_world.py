@@ -30,6 +30,26 @@ def _job(c: TestClient, body: dict[str, Any], timeout: float = 60.0) -> dict[str
     return job
 
 
+def test_the_standing_csv_holds_the_poles_and_every_ideal_point(
+        world_client: TestClient, world_run: dict[str, Any]) -> None:
+    v = world_client.get(f"/api/runs/{world_run['id']}/view").json()
+    res = world_client.get(f"/api/runs/{world_run['id']}/download/standing.csv")
+    assert res.status_code == 200 and res.headers["content-type"].startswith("text/csv")
+    lines = res.text.strip().splitlines()
+    assert lines[0] == "kind,actor,year,p05,p25,median,p75,p95"
+    rows = [x.split(",") for x in lines[1:]]
+    years = v["years"]
+    poles = [r for r in rows if r[0] == "pole"]
+    assert len(poles) == 2 * len(years)
+    for r in poles:
+        t = years.index(int(r[2]))
+        assert float(r[5]) == pytest.approx(v["poles"][r[1]]["median"][t], abs=1e-4)
+    ideal = [r for r in rows if r[0] == "ideal_point"]
+    assert len(ideal) == 193 * len(years)
+    deu = {int(r[2]): float(r[5]) for r in ideal if r[1] == "DEU"}
+    assert [deu[y] for y in years] == pytest.approx(v["ideal_point"]["DEU"]["median"], abs=1e-4)
+
+
 def test_world_view_has_states_groups_and_observed(world_client: TestClient,
                                                    world_run: dict[str, Any]) -> None:
     v = world_client.get(f"/api/runs/{world_run['id']}/view").json()
@@ -76,6 +96,17 @@ def test_world_view_has_states_groups_and_observed(world_client: TestClient,
     assert set(sp) == {"russia", "china", "west"}
     assert all(0 <= x <= 1 for pole in sp.values() for x in pole["median"])
     assert set(v["sphere_channels"]["KAZ"]) == {"trade", "arms", "security", "investment"}
+    # the data's scale: every state's ideal point and the poles, the summary's own numbers
+    assert set(v["poles"]) == {"russia", "us"}
+    assert v["poles"]["russia"] == v["russia"]["russia_position"]
+    assert v["poles"]["us"] == v["russia"]["us_position"]
+    for t in range(len(v["years"])):
+        # Russia's own ideal point is its pole; a state between the poles lies between them
+        assert v["ideal_point"]["RUS"]["median"][t] == pytest.approx(
+            v["poles"]["russia"]["median"][t], abs=1e-3)
+        assert v["ideal_point"]["USA"]["median"][t] == pytest.approx(
+            v["poles"]["us"]["median"][t], abs=1e-3)
+    assert len(v["ideal_point"]) == 193
 
 
 def test_old_stored_view_is_rebuilt(world_client: TestClient, world_run: dict[str, Any],

@@ -144,6 +144,16 @@ def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
                                  "/view')).json()).sphere_channels.KAZ")
             assert set(drawn) == {"trade", "arms", "security", "investment"}
             assert all(drawn[c] == kept[c]["median"] for c in drawn)
+            # the state's ideal point on the data's scale, with Russia's and the US's
+            expect(page.locator("#state-ideal .main-svg").first).to_be_visible()
+            lines = page.evaluate("() => Object.fromEntries(document.getElementById("
+                                  "'state-ideal').data.filter((t) => t.mode === 'lines' && "
+                                  "t.name).map((t) => [t.name, t.y]))")
+            view = page.evaluate(f"async () => (await (await fetch('/api/runs/{world_run['id']}"
+                                 "/view')).json())")
+            assert lines["median"] == view["ideal_point"]["KAZ"]["median"]
+            assert lines["Russia"] == view["poles"]["russia"]["median"]
+            assert lines["the US"] == view["poles"]["us"]["median"]
             page.click("#world-map path[data-iso3=BRA] >> nth=0")
             expect(page.locator("#state-title")).to_contain_text("Brazil (BRA)")
             page.screenshot(path=str(shots / "world-state.png"), full_page=True)

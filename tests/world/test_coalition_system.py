@@ -190,7 +190,7 @@ def test_forward_spreads_widen_the_count_range_and_cover_more(world, groups, mon
     import multipolar.votes.reliability as rel
 
     forward = rel.check(world, groups, until=2015, forward=True, members=120, seed=2)
-    monkeypatch.setattr(rel, "forward_levels", lambda in_sample, _shifts: in_sample)
+    monkeypatch.setattr(rel, "forward_levels", lambda in_sample, _shifts, **_kw: in_sample)
     in_sample = rel.check(world, groups, until=2015, forward=True, members=120, seed=2)
     f, i = forward["methods"]["ensemble"], in_sample["methods"]["ensemble"]
     assert f["width_yes"] > i["width_yes"]

@@ -28,7 +28,13 @@ def test_world_run_prints_groups_in_80_columns_and_draws_a_few_charts(tmp_path: 
     assert far_ids and "USA" not in far_ids  # the scale's 1 is not a finding
     groups = world_view.groups_of("russia-world")
     assert sum(groups.get(a) == "the West" for a in far_ids) >= 2, far_ids
-    assert not any(x.startswith("│ Russia ") or x.startswith("│ -  ") for x in lines)
+    groups_table = lines[:lines.index(near)]  # Russia is no group of the alignment table
+    assert not any(x.startswith("│ Russia ") or x.startswith("│ -  ") for x in groups_table)
+    # the standing table: Russia's and the US's ideal points, then the groups' means
+    standing = lines[lines.index(far):]
+    assert any(x.startswith("│ Russia ") for x in standing)
+    assert any(x.startswith("│ the US ") for x in standing)
+    assert any(x.startswith("│ the West ") for x in standing)
     pngs = sorted(p.name for p in (tmp_path / "r").glob("*.png"))
     assert {"alignment-overview.png", "alignment-map.png"} <= set(pngs)
     assert "sphere-overview.png" not in pngs

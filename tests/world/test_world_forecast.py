@@ -41,7 +41,9 @@ def test_the_world_forecast_covers_every_state_from_its_observed_state() -> None
     assert len(states) == 193 and {"UKR", "ISR", "AUS", "EST", "BRA"} <= states
     assert {r["year"] for r in recs} == {2020, 2021}
     r0 = recs[0]
-    assert set(r0) == {"country", "year", "alignment", "memberships"}
+    # the neighbourhood's shape, plus the ideal point on the data's scale
+    assert set(r0) == {"country", "year", "alignment", "memberships", "ideal_point"}
+    assert set(r0["ideal_point"]) == {"median", "p05", "p95"}
     assert set(r0["alignment"]) == {"median", "p05", "p95"}
     assert doc["groups"]["DEU"] == "the West"
     panel = world_panel()
@@ -54,6 +56,23 @@ def test_the_world_forecast_covers_every_state_from_its_observed_state() -> None
     wide = [r["alignment"]["p95"] - r["alignment"]["p05"] for r in recs
             if r["country"] not in ("RUS", "USA", "CHN")]
     assert min(wide) > 0.0
+    # stacked by default, its weights fitted on the anchor fit's forecasts before 2019
+    assert doc["method"] == "stacked" and set(doc["stack_weights"]) == {"1", "2", "3", "4", "5"}
+    assert "2009-2018" in doc["stack_source"]["fitted_on"]
+    assert doc["interval_errors"]["calm_errors"]["1"] > 1000
+
+
+def test_the_world_forecast_raw_is_the_model_alone() -> None:
+    res = CliRunner().invoke(app, ["forecast", "russia-world", "--from", "2020", "--to", "2021",
+                                   "--members", "24", "--json", "--raw"])
+    assert res.exit_code == 0, res.output
+    raw = json.loads(res.stdout)
+    assert raw["method"] == "model" and raw["stack_weights"] is None
+    stacked = {(r["country"], r["year"]): r["alignment"]["median"]
+               for r in _forecast_json()["forecasts"]}
+    moved = [abs(r["alignment"]["median"] - stacked[r["country"], r["year"]])
+             for r in raw["forecasts"]]
+    assert max(moved) > 0.01  # the model alone is not the stacked forecast
 
 
 def test_a_panel_that_cannot_cover_the_states_is_a_located_error(tmp_path: Path) -> None:
@@ -86,23 +105,27 @@ def test_the_world_forecast_prints_groups_and_draws_the_map(tmp_path: Path) -> N
     assert (tmp_path / "m.png").stat().st_size > 10_000
 
 
-def _forecasts(origin: int) -> WorldForecast:
+def _forecasts(origin: int) -> tuple[WorldForecast, list[dict[str, Any]]]:
     res = world_backtest("russia-world", world_panel(), [origin], 2, conditional=False, **TINY)
-    return res.forecasts[0]
+    return res.forecasts[0], res.stacking
 
 
 def test_a_world_backtest_from_2010_uses_nothing_after_2010(monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:
-    clean = _forecasts(2010)
+    clean, weights = _forecasts(2010)
     with monkeypatch.context() as m:
         scramble_after(m, 2010)
-        altered = _forecasts(2010)
+        altered, altered_weights = _forecasts(2010)
         earlier = scramble_after  # the same alteration from 2008 on reaches the forecast
         earlier(m, 2008)
-        reached = _forecasts(2010)
+        reached, _ = _forecasts(2010)
     assert altered.states == clean.states
+    assert "stacked" in clean.quantiles and altered_weights == weights
     for meth, q in clean.quantiles.items():
         assert np.array_equal(q, altered.quantiles[meth]), meth
+    assert clean.ideal is not None and altered.ideal is not None
+    for meth, q in clean.ideal.quantiles.items():  # the data's scale, stacked included
+        assert np.array_equal(q, altered.ideal.quantiles[meth]), meth
     assert not np.array_equal(np.nan_to_num(clean.observed), np.nan_to_num(altered.observed))
     assert not np.array_equal(clean.quantiles["model"], reached.quantiles["model"])
 
@@ -110,7 +133,7 @@ def test_a_world_backtest_from_2010_uses_nothing_after_2010(monkeypatch: pytest.
 def test_world_backtest_scores_by_group_and_the_conditional_case() -> None:
     res = world_backtest("russia-world", world_panel(), [2013], 1, **TINY)
     s = score(res.forecasts)
-    assert set(s) == {"model", "persistence", "mean3", "trend"}
+    assert set(s) == {"model", "stacked", "persistence", "mean3", "trend"}
     assert s["model"]["n"] == 190 and s["persistence"]["gain"] == 0.0
     west = score(res.forecasts, group="the West")
     from multipolar.backtest.world import group_labels
@@ -122,8 +145,23 @@ def test_world_backtest_scores_by_group_and_the_conditional_case() -> None:
     assert war.event == "use_of_force:UKR@2014" and plain.event is None
     ukr = war.states.index("UKR")
     assert war.quantiles["model"][1, 0, ukr] > plain.quantiles["model"][1, 0, ukr]
+    # stacked: persistence moved w_h of the way to the model's median without the event, plus
+    # the event's modelled effect in full (same seed and members), on both scales
+    w = res.stacking[0]
+    assert w["origin"] == 2013 and max(w["trained_on_origins"]) == 2012
+    for scale, key in ((lambda f: f, "weights"), (lambda f: f.ideal, "ideal_point_weights")):
+        p, e = scale(plain), scale(war)
+        wh = w[key]["1"]
+        m0, me = p.quantiles["model"][1, 0], e.quantiles["model"][1, 0]
+        ok = np.isfinite(p.last)
+        want = p.last + wh * (m0 - p.last) + (me - m0)
+        assert np.allclose(e.quantiles["stacked"][1, 0, ok], want[ok], atol=1e-6)
+        assert np.allclose(p.quantiles["stacked"][1, 0, ok],
+                           (p.last + wh * (m0 - p.last))[ok], atol=1e-6)
+    assert war.quantiles["stacked"][1, 0, ukr] > plain.quantiles["stacked"][1, 0, ukr] + 0.01
     doc = res.to_dict()
     assert doc["conditional"][0]["origin"] == 2013
+    assert doc["stacking"][0]["weights"] == w["weights"]
     assert "the West" in doc["by_group"] and doc["calibration"][0]["origin"] == 2013
 
 

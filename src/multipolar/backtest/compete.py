@@ -153,7 +153,7 @@ def score_views(panel: Panel, views: list[View], origins: list[int], horizon: in
             wres = world_backtest(
                 str(scenario), panel, origins, horizon, seed=seed, conditional=False,
                 perspective=perspective, hypothesis=hypothesis,
-                free=world_free(over, hypothesis), **_world_options(kw))
+                free=world_free(over, hypothesis), stacking=False, **_world_options(kw))
             errs[v.label], crps[v.label], p_err, corr = _world_units(wres)
             if pers is None:
                 pers = {"mae": float(p_err.mean()),

@@ -27,6 +27,7 @@ Depends on NumPy, matplotlib (PNG only), :mod:`multipolar.forecast.origin`,
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -289,6 +290,7 @@ class ModelRun:
     membership_prob: np.ndarray  # (T, A, I)
     institutions: list[str]
     calibration: dict[str, Any]
+    median0: np.ndarray | None = None  # (T, A) the median without the dated events, if any
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled with each array's memory layout (origins run on other processes).
@@ -350,9 +352,17 @@ def model_run(panel: Panel, origin: int, end: int, spec: BacktestSpec | None = N
         "values": {k: round(v, 5) for k, v in fitted.values.items()},
         "forecast": fitted.forecast, "assimilation": info.assimilation}
     nb = [j for j, _ in enumerate(ens.actors) if neighbours[j]]
+    median0 = None
+    if spec.events:
+        # the stacked forecast's weights act on the model without the dated events (same
+        # seed and members); the events' effect is added in full (forecast.stacking)
+        quiet, _, _ = forecast_ensemble(
+            dataclasses.replace(spec.forecast(origin, end), events=[]), train,
+            overrides=fitted.overrides(probe), settings=settings)
+        median0 = np.median(quiet.alignment[:, 1:][:, :, nb], axis=0)
     return ModelRun(origin, ens.years[1:], [ens.actors[j] for j in nb],
                     ens.alignment[:, 1:][:, :, nb], ens.membership_prob()[1:][:, nb],
-                    list(ens.institutions), calib)
+                    list(ens.institutions), calib, median0)
 
 
 def _forecasts(panel: Panel, run: ModelRun, test_until: int, weights: dict[int, float],
@@ -368,8 +378,12 @@ def _forecasts(panel: Panel, run: ModelRun, test_until: int, weights: dict[int, 
     series = {a: train.alignment.get(a, {}) for a in actors}
     hs = years - origin
     errors = error_model(series, origin, int(hs.max()))
-    samples["stacked"] = stacked_samples(np.median(samples["model"], axis=0), last, hs,
-                                         weights, errors, members)
+    med = np.median(samples["model"], axis=0)
+    if run.median0 is None:
+        samples["stacked"] = stacked_samples(med, last, hs, weights, errors, members)
+    else:  # p + w_h (m0 - p) + (m_event - m0): the events' modelled effect kept in full
+        m0 = run.median0[keep]
+        samples["stacked"] = stacked_samples(m0, last, hs, weights, errors, members, med - m0)
     first = min(y for s in train.alignment.values() for y in s)
     origins = training_origins(first, origin, 10)
     for name in BASELINES:
@@ -456,7 +470,8 @@ def rolling_backtest(panel: Panel, origins: list[int], horizon: int = 5, *,
                                        progress=progress), strict=True))
     records = StackRecords()
     for run in runs.values():
-        med = np.median(run.alignment, axis=0)
+        # the weights act on the model's median without the dated events (m0)
+        med = np.median(run.alignment, axis=0) if run.median0 is None else run.median0
         for t, y in enumerate(run.years):
             for j, a in enumerate(run.actors):
                 records.add(run.origin, int(y) - run.origin, med[t, j],

@@ -16,7 +16,16 @@
 3. **the baselines** of :mod:`multipolar.backtest.baselines` (persistence, mean of the last
    three years, linear trend), their intervals from their own errors over the ten origins
    before ``Y`` (years up to ``Y`` only);
-4. **scores** on the observed years after ``Y`` (to 2019): MAE of the median, its gain over
+4. **the stacked forecast** (:mod:`multipolar.forecast.stacking`): persistence moved a share
+   ``w_h`` of the way to the model's median, per horizon ``h``, on both scales. The weights are
+   fitted on the training forecasts the anchor fit makes anyway (the ten origins before ``Y``,
+   scored on years up to ``Y``, with that origin's calibration, at the strength used:
+   :meth:`multipolar.calibrate.anchor.AnchorFit.stack_weights`), guarded (a gain within one
+   standard error gives 0); intervals from persistence's errors over the ten origins before
+   ``Y`` (the world has no list of regime shifts: every error counts as calm). Given dated
+   events the weights act on the model's median without them and the events' effect is kept
+   in full;
+5. **scores** on the observed years after ``Y`` (to 2019): MAE of the median, its gain over
    persistence, 90% coverage and CRPS, pooled, by horizon, by group and per origin, on both
    scales: the relative one (0 Russia, 1 the US) and the data's own (Voeten's ideal points,
    ``ideal_point``), where Russia and the US are scored like every other state.
@@ -63,8 +72,8 @@ BASELINE_WINDOW = 10
 CONDITIONAL_CASES: tuple[tuple[int, str], ...] = (
     (2007, "use_of_force:GEO@2008"), (2013, "use_of_force:UKR@2014"))
 """Uses of force the record holds, with the origin just before them."""
-METHODS = ("model", *BASELINES)
-"""Methods scored, in the order the tables show them."""
+METHODS = ("model", "stacked", *BASELINES)
+"""Methods scored, in the order the tables show them (``stacked``: model and persistence)."""
 BASELINE_MEMBERS = 1000
 """Members each baseline's error ensemble is resampled to (evenly spaced quantiles)."""
 
@@ -142,8 +151,11 @@ def mean_change(f: WorldForecast, group: str | None = None) -> dict[str, float]:
     m = f.mask(None, group)[t]
     if not m.any():
         return {"observed": math.nan, "model": math.nan, "n": 0}
-    return {"observed": float(np.mean(f.observed[t, m] - f.last[m])),
-            "model": float(np.mean(f.quantiles["model"][1, t, m] - f.last[m])), "n": int(m.sum())}
+    out = {"observed": float(np.mean(f.observed[t, m] - f.last[m])),
+           "model": float(np.mean(f.quantiles["model"][1, t, m] - f.last[m])), "n": int(m.sum())}
+    if "stacked" in f.quantiles:
+        out["stacked"] = float(np.mean(f.quantiles["stacked"][1, t, m] - f.last[m]))
+    return out
 
 
 @dataclass
@@ -158,6 +170,7 @@ class WorldBacktest:
     conditional: list[tuple[WorldForecast, WorldForecast]] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
+    stacking: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def groups(self) -> list[str]:
@@ -184,11 +197,14 @@ class WorldBacktest:
             "conditional": [{
                 "origin": w.origin, "event": w.event, "test_years": [int(w.years[0]),
                                                                      int(w.years[-1])],
-                "with_event": score([w]), "without_event": {"model": score([p])["model"]},
+                "with_event": score([w]),
+                "without_event": {k: v for k, v in score([p]).items()
+                                  if k in ("model", "stacked")},
                 "change_by_group": {g or "-": {"with_event": mean_change(w, g),
                                                 "without_event": mean_change(p, g)["model"]}
                                     for g in self.groups}}
                 for p, w in self.conditional],
+            "stacking": self.stacking,
             "calibration": self.calibration})
 
 
@@ -264,9 +280,33 @@ def _with_baselines(series: dict[str, dict[int, float]], states: list[str], orig
         crps[name] = crps_ensemble(samples, np.nan_to_num(observed))
 
 
+def _with_stacked(series: dict[str, dict[int, float]], origin: int, years: np.ndarray,
+                  x: np.ndarray, x0: np.ndarray | None, last: np.ndarray,
+                  observed: np.ndarray, weights: dict[int, float],
+                  quantiles: dict[str, np.ndarray], crps: dict[str, np.ndarray]) -> None:
+    """Add the stacked forecast: ``p + w_h (m0 - p) + (m - m0)`` and persistence's errors.
+
+    ``x`` is the model's ensemble ``(n, T, S)``, ``x0`` the same without the dated events
+    (None: there are none, and ``m0`` is ``x``'s median); ``series`` are read up to ``origin``.
+    """
+    from multipolar.forecast.stacking import error_model, event_shift, stacked_samples
+
+    hs = years - origin
+    errors = error_model(series, origin, int(min(hs.max(), 10)))
+    base = x if x0 is None else x0
+    med0 = np.median(base, axis=0)
+    shift = None if x0 is None else event_shift(x, x0)
+    point = np.where(np.isfinite(last), last, med0[0])
+    # the error mixture as evenly spaced quantiles, as many as the baselines' (no draws)
+    st = stacked_samples(med0, point, hs, weights, errors, BASELINE_MEMBERS, shift)
+    quantiles["stacked"] = np.percentile(st, [5, 50, 95], axis=0)
+    crps["stacked"] = crps_ensemble(st, np.nan_to_num(observed))
+
+
 def _ideal_forecast(ens: Any, cols: list[int], states: list[str], groups: list[str],
                     ideal: dict[str, dict[int, float]], origin: int, years: np.ndarray,
-                    event: str | None) -> WorldForecast | None:
+                    event: str | None, quiet: Any = None,
+                    weights: dict[int, float] | None = None) -> WorldForecast | None:
     """The forecast on the data's scale: every simulated state, Russia and the US."""
     x_all = ens.ideal_points()
     if x_all is None:
@@ -274,7 +314,8 @@ def _ideal_forecast(ens: Any, cols: list[int], states: list[str], groups: list[s
     idx = {a: j for j, a in enumerate(ens.actors)}
     poles = [a for a in POLE_GROUPS if a in idx]
     names = [*states, *poles]
-    x = x_all[:, 1:][:, :, [*cols, *(idx[a] for a in poles)]]
+    pick = [*cols, *(idx[a] for a in poles)]
+    x = x_all[:, 1:][:, :, pick]
     train = {a: {y: v for y, v in ideal.get(a, {}).items() if y <= origin} for a in names}
     observed = np.array([[ideal.get(a, {}).get(int(y), math.nan) for a in names]
                          for y in years])
@@ -282,6 +323,10 @@ def _ideal_forecast(ens: Any, cols: list[int], states: list[str], groups: list[s
     quantiles = {"model": np.percentile(x, [5, 50, 95], axis=0)}
     crps = {"model": crps_ensemble(x, np.nan_to_num(observed))}
     _with_baselines(train, names, origin, years, observed, quantiles, crps)
+    if weights is not None:
+        x0_all = None if quiet is None else quiet.ideal_points()
+        x0 = None if x0_all is None else x0_all[:, 1:][:, :, pick]
+        _with_stacked(train, origin, years, x, x0, last, observed, weights, quantiles, crps)
     return WorldForecast(origin, event, years, names, [*groups, *(POLE_GROUPS[a] for a in poles)],
                          observed, last, quantiles, crps)
 
@@ -291,23 +336,33 @@ def forecast_origin(scenario: str, panel: Panel, origin: int, test_until: int,
                     seed: int, sets: list[str] | None = None, events: list[str] | None = None,
                     assimilation: bool = True, anchor: float = 0.0,
                     perspective: str | None = None, hypothesis: str | None = None,
-                    ideal: dict[str, dict[int, float]] | None = None) -> WorldForecast:
+                    ideal: dict[str, dict[int, float]] | None = None,
+                    weights: tuple[dict[int, float], dict[int, float]] | None = None
+                    ) -> WorldForecast:
     """The model's and the baselines' forecasts of every state from ``origin`` (module doc).
 
     ``panel`` may hold later years: the forecast and the baselines see only its years up to
     ``origin``; the later ones are the outcomes scored. ``ideal`` (observed ideal points by
     state and year, :func:`ideal_panel`) adds the forecast on the data's scale, read the same
-    way (years up to ``origin`` for the baselines, later ones only to score).
+    way (years up to ``origin`` for the baselines, later ones only to score). ``weights``
+    (stacking weights per horizon on the relative scale and on the data's) add the stacked
+    forecast; with ``events`` its weights act on the model without them (same seed and
+    members) and the events' effect is added in full.
     """
     from multipolar.forecast.conditional import parse_event
     from multipolar.forecast.pipeline import forecast_ensemble
 
     train = panel.truncated(origin)
-    ens, nb, _ = forecast_ensemble(
-        scenario, train, origin, test_until, overrides=overrides,
-        settings=ForecastSettings(anchor=anchor, exogenous="blind"), seed=seed,
-        members=members, sets=sets, events=[parse_event(e) for e in events or []],
-        assimilation=assimilation, perspective=perspective, hypothesis=hypothesis)
+    common: dict[str, Any] = {
+        "overrides": overrides, "settings": ForecastSettings(anchor=anchor, exogenous="blind"),
+        "seed": seed, "members": members, "sets": sets, "assimilation": assimilation,
+        "perspective": perspective, "hypothesis": hypothesis}
+    ens, nb, _ = forecast_ensemble(scenario, train, origin, test_until,
+                                   events=[parse_event(e) for e in events or []], **common)
+    quiet = None
+    if weights is not None and events:
+        quiet, _, _ = forecast_ensemble(scenario, train, origin, test_until, events=[],
+                                        **common)
     cols = [j for j, a in enumerate(ens.actors) if nb[j]]
     states = [ens.actors[j] for j in cols]
     years = np.asarray(ens.years[1:], dtype=int)
@@ -318,10 +373,14 @@ def forecast_origin(scenario: str, panel: Panel, origin: int, test_until: int,
     crps = {"model": crps_ensemble(x, np.nan_to_num(observed))}
     series = {a: train.alignment.get(a, {}) for a in states}
     _with_baselines(series, states, origin, years, observed, quantiles, crps)
+    x0 = None if quiet is None else quiet.alignment[:, 1:][:, :, cols]
+    if weights is not None:
+        _with_stacked(series, origin, years, x, x0, last, observed, weights[0], quantiles, crps)
     event = ", ".join(events) if events else None
     labels = [groups.get(a, "") for a in states]
     on_data = None if ideal is None else \
-        _ideal_forecast(ens, cols, states, labels, ideal, origin, years, event)
+        _ideal_forecast(ens, cols, states, labels, ideal, origin, years, event, quiet,
+                        None if weights is None else weights[1])
     return WorldForecast(origin, event, years, states, labels, observed, last, quantiles, crps,
                          on_data)
 
@@ -334,13 +393,16 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
                    perspective: str | None = None, hypothesis: str | None = None,
                    free: tuple[str, ...] | None = None,
                    progress: Callable[[str], None] | None = None,
-                   ideal: dict[str, dict[int, float]] | None = None) -> WorldBacktest:
+                   ideal: dict[str, dict[int, float]] | None = None,
+                   stacking: bool = True) -> WorldBacktest:
     """Rolling origins over every state, and the conditional cases (module doc).
 
     ``perspective`` and ``hypothesis`` apply to every calibration and forecast (a rival view,
     :mod:`multipolar.backtest.compete`); ``free`` names the parameters each origin's pooled fit
     searches (default: all the declarations give a pooled range, under ``hypothesis``).
     ``ideal`` (observed ideal points by state and year) defaults to the bundled table's.
+    ``stacking`` adds the stacked forecast, its weights fitted at each origin on the anchor
+    fit's training forecasts (with ``anchor`` fixed, those of that one strength).
     """
     from multipolar.calibrate.pooled import FIRST_UNTIL
 
@@ -372,47 +434,74 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
         return fits[o][0]
 
     anchors: dict[int, float] = {}
+    anchor_fits: dict[int, Any] = {}
+    ideal = ideal_panel() if ideal is None else ideal
+
+    def anchor_fit(o: int) -> Any:
+        # the anchor's training forecasts (ten origins before o, years up to o): they choose
+        # the strength (unless fixed) and train the stacking weights
+        if o not in anchor_fits:
+            from multipolar.calibrate.anchor import fit_anchor
+
+            t0 = time.perf_counter()
+            anchor_fits[o] = fit_anchor(
+                scenario, panel.truncated(o), o, overrides=fit(o), seed=seed, sets=sets,
+                perspective=perspective, hypothesis=hypothesis, ideal=ideal,
+                strengths=None if anchor is None else [anchor])
+            if anchor is None:
+                fits[o][1]["anchor"] = anchor_fits[o].to_dict()
+            if progress is not None:
+                progress(f"origin {o}: anchor's training forecasts in "
+                         f"{time.perf_counter() - t0:.1f} s")
+        return anchor_fits[o]
 
     def anchored(o: int) -> float:
         if anchor is not None:
             return anchor
         if o not in anchors:
-            from multipolar.calibrate.anchor import fit_anchor
-
-            t0 = time.perf_counter()
-            fitted = fit_anchor(scenario, panel.truncated(o), o, overrides=fit(o), seed=seed,
-                                sets=sets, perspective=perspective, hypothesis=hypothesis)
-            anchors[o] = fitted.value
-            fits[o][1]["anchor"] = fitted.to_dict()
-            if progress is not None:
-                progress(f"origin {o}: anchor {fitted.value:g} fitted in "
-                         f"{time.perf_counter() - t0:.1f} s")
+            anchors[o] = anchor_fit(o).value
         return anchors[o]
+
+    stack_info: dict[int, dict[str, Any]] = {}
+
+    def weights(o: int, z: int) -> tuple[dict[int, float], dict[int, float]] | None:
+        if not stacking:
+            return None
+        fitted = anchor_fit(o)
+        hs = list(range(1, z - o + 1))
+        a = anchored(o)
+        w = (fitted.stack_weights(hs, a), fitted.stack_weights(hs, a, "ideal_point"))
+        stack_info[o] = {"origin": o, "anchor": a, "trained_on_origins": fitted.origins,
+                         "weights": {str(h): v for h, v in w[0].items()},
+                         "ideal_point_weights": {str(h): v for h, v in w[1].items()}}
+        return w
 
     kw: dict[str, Any] = {"members": members, "seed": seed, "sets": sets,
                           "assimilation": assimilation,
                           "perspective": perspective, "hypothesis": hypothesis,
-                          "ideal": ideal_panel() if ideal is None else ideal}
+                          "ideal": ideal}
     forecasts = []
     for o in origins:
         z = min(o + horizon, last)
         forecasts.append(forecast_origin(scenario, panel, o, z, fit(o), groups, events=events,
-                                         anchor=anchored(o), **kw))
+                                         anchor=anchored(o), weights=weights(o, z), **kw))
     pairs = []
     for o, ev in cases.items():
         if o not in origins:
             continue
         z = min(o + horizon, last)
         plain = next((f for f in forecasts if f.origin == o), None) or \
-            forecast_origin(scenario, panel, o, z, fit(o), groups, anchor=anchored(o), **kw)
+            forecast_origin(scenario, panel, o, z, fit(o), groups, anchor=anchored(o),
+                            weights=weights(o, z), **kw)
         pairs.append((plain, forecast_origin(scenario, panel, o, z, fit(o), groups,
-                                             events=[ev], anchor=anchored(o), **kw)))
+                                             events=[ev], anchor=anchored(o),
+                                             weights=weights(o, z), **kw)))
     settings = {"members": members, "calib_members": calib_members, "maxiter": maxiter,
                 "seed": seed, "assimilation": assimilation,
                 "anchor": "fitted per origin" if anchor is None else anchor,
                 "anchors": {str(o): a for o, a in sorted(anchors.items())},
                 "baseline_window": BASELINE_WINDOW,
-                "exogenous": "blind"}
+                "exogenous": "blind", "stacking": stacking}
     return WorldBacktest(scenario, list(origins), horizon, forecasts,
                          [fits[o][1] for o in sorted(fits)], pairs, settings,
-                         list(events or []))
+                         list(events or []), [stack_info[o] for o in sorted(stack_info)])

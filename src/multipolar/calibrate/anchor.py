@@ -13,7 +13,13 @@ origin) is chosen by the model's own forecasts inside the years up to ``until``:
 3. score: MAE of the ensemble median against the panel over every origin, horizon
    ``1..horizon`` (never past ``until``) and simulated state, with common random numbers;
    the strength with the lowest MAE wins (ties to the weaker anchor). Persistence's MAE on the
-   same state-years is reported beside it.
+   same state-years is reported beside it;
+4. the same training forecasts are kept as stacking records (:class:`multipolar.forecast.
+   stacking.StackRecords`: origin, horizon, median, persistence, outcome) for every strength,
+   on the relative scale and, where the model has Russia's and the US's standing, on the data's
+   scale (ideal points, Russia and the US included): :meth:`AnchorFit.stack_weights` fits the
+   stacking weights of the world's forecast on them, so the world needs no second training
+   loop.
 
 Nothing after ``until`` is read: the panel is cut at ``until`` before anything else. The
 scenario's parameters are its declared ones unless ``overrides`` (a calibration) are given.
@@ -39,12 +45,16 @@ from multipolar.forecast.origin import (
     prepare_model,
     run_forecast,
 )
+from multipolar.forecast.stacking import StackRecords
 from multipolar.model.anchor import ANCHOR, anchor_grid, target_gap
 
 ANCHOR_FIT_WINDOW = 10
 """Training origins of an anchor fit: the years before ``until`` (as the forecast calibration)."""
 ANCHOR_FIT_HORIZON = 5
 """Longest horizon (years) scored by an anchor fit (as the world back-test)."""
+STACK_BY_ORIGIN = True
+"""The stacking guard's unit for the world: an origin (its ~190 states move together), not a
+state-year (:meth:`multipolar.forecast.stacking.StackRecords.weights`)."""
 ANCHOR_FIT_MEMBERS = 16
 """Default members of each training forecast of an anchor fit (common random numbers)."""
 
@@ -60,6 +70,23 @@ class AnchorFit:
     persistence: float
     n: int
     by_origin: dict[int, dict[float, float]] = field(default_factory=dict)
+    records: dict[float, StackRecords] = field(default_factory=dict)
+    ideal_records: dict[float, StackRecords] = field(default_factory=dict)
+
+    def stack_weights(self, horizons: list[int], strength: float | None = None,
+                      scale: str = "relative") -> dict[int, float]:
+        """Stacking weights per horizon fitted on the training forecasts at ``strength``.
+
+        ``strength`` defaults to the fitted one; ``scale`` is ``relative`` or ``ideal_point``
+        (the data's scale; empty where the model has no standing). Only outcomes up to
+        ``until`` are in the records; the guard of :meth:`StackRecords.weights` applies, its
+        standard error counted over origins (:data:`STACK_BY_ORIGIN`).
+        """
+        a = self.value if strength is None else strength
+        recs = (self.records if scale == "relative" else self.ideal_records).get(a)
+        if recs is None or not recs.origin:
+            return {h: 0.0 for h in horizons}
+        return recs.weights(self.until, horizons, by_origin=STACK_BY_ORIGIN)
 
     @property
     def at_bound(self) -> str | None:
@@ -81,11 +108,24 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
                horizon: int = ANCHOR_FIT_HORIZON, members: int = ANCHOR_FIT_MEMBERS,
                seed: int = 2013, sets: list[str] | dict[str, Any] | None = None,
                perspective: str | None = None, hypothesis: str | None = None,
-               progress: Callable[[str], None] | None = None) -> AnchorFit:
-    """The anchor strength that best forecasts the training years up to ``until`` (module doc)."""
+               progress: Callable[[str], None] | None = None,
+               strengths: list[float] | None = None,
+               ideal: dict[str, dict[int, float]] | None = None) -> AnchorFit:
+    """The anchor strength that best forecasts the training years up to ``until`` (module doc).
+
+    ``strengths`` (default: the declared grid, :func:`multipolar.model.anchor.anchor_grid`)
+    are the strengths tried: one strength gives that strength's training forecasts (for the
+    stacking records) without a choice. ``ideal`` (observed ideal points by state and year;
+    default: the bundled global table's, read only up to ``until``) scores the data's scale.
+    """
     from multipolar.calibrate.history import training_origins
 
     train = panel.truncated(until)
+    if ideal is None:
+        from multipolar.backtest.world import ideal_panel
+
+        ideal = ideal_panel()
+    ideal = {a: {y: v for y, v in s.items() if y <= until} for a, s in ideal.items()}
     first = min(y for s in train.alignment.values() for y in s)
     if origins is None:
         origins = training_origins(first, until, ANCHOR_FIT_WINDOW)
@@ -93,7 +133,9 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
     if not origins:
         raise InputError(f"no training origin before {until} to fit the anchor on",
                          field="--until", fix="fit on a later year")
-    grid = anchor_grid()
+    grid = anchor_grid() if strengths is None else sorted(float(a) for a in strengths)
+    records = {a: StackRecords() for a in grid}
+    ideal_records = {a: StackRecords() for a in grid}
     errs: dict[float, list[float]] = {a: [] for a in grid}
     pers: list[float] = []
     by_origin: dict[int, dict[float, float]] = {}
@@ -108,6 +150,7 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
                         for y in model.years[1:]])
         last = np.array([train.value(model.actors[j], o) for j in cols])
         ok = np.isfinite(obs) & np.isfinite(last)[None, :]
+        hs = np.asarray(model.years[1:], dtype=int) - o
         pers.extend(np.abs(obs - last[None, :])[ok].tolist())
         by_origin[o] = {}
         for a in grid:
@@ -117,6 +160,8 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
             med = np.median(ens.alignment[:, 1:][:, :, cols], axis=0)
             e = np.abs(med - obs)[ok]
             errs[a].extend(e.tolist())
+            _add(records[a], o, hs, med, last, obs)
+            _add_ideal(ideal_records[a], ens, cols, ideal, o, hs)
             by_origin[o][a] = float(np.mean(e)) if e.size else math.nan
         if progress is not None:
             progress(f"anchor fit until {until}: origin {o} "
@@ -124,7 +169,35 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
     mae = {a: float(np.mean(v)) if v else math.inf for a, v in errs.items()}
     best = min(grid, key=lambda a: (round(mae[a], 9), a))
     return AnchorFit(best, until, list(origins), mae,
-                     float(np.mean(pers)) if pers else math.nan, len(pers), by_origin)
+                     float(np.mean(pers)) if pers else math.nan, len(pers), by_origin,
+                     records, ideal_records)
+
+
+def _add(records: StackRecords, origin: int, hs: np.ndarray, med: np.ndarray,
+         last: np.ndarray, obs: np.ndarray) -> None:
+    """Every state-year of one training forecast (``med``, ``obs``: ``(T, S)``) as records."""
+    for t, h in enumerate(hs):
+        for j in range(last.size):
+            records.add(origin, int(h), med[t, j], last[j], obs[t, j])
+
+
+def _add_ideal(records: StackRecords, ens: Any, cols: np.ndarray,
+               ideal: dict[str, dict[int, float]], origin: int, hs: np.ndarray) -> None:
+    """The same forecast on the data's scale (every simulated state, Russia and the US)."""
+    x = ens.ideal_points()
+    if x is None:
+        return
+    idx = {a: j for j, a in enumerate(ens.actors)}
+    names = [ens.actors[j] for j in cols] + [a for a in IDEAL_POLES if a in idx]
+    med = np.median(x[:, 1:][:, :, [idx[a] for a in names]], axis=0)
+    last = np.array([ideal.get(a, {}).get(origin, math.nan) for a in names])
+    obs = np.array([[ideal.get(a, {}).get(origin + int(h), math.nan) for a in names]
+                    for h in hs])
+    _add(records, origin, hs, med, last, obs)
+
+
+IDEAL_POLES = ("RUS", "USA")
+"""Russia and the US: scored on the data's scale like every other state."""
 
 
 def with_anchor(text: str, scenario: str | Path, until: int, *, seed: int = 2013,
@@ -134,7 +207,9 @@ def with_anchor(text: str, scenario: str | Path, until: int, *, seed: int = 2013
     """A calibration file's text with the anchor fitted on its overrides through ``until``.
 
     The strength goes into the file's ``forecast`` section (``anchor``, read by
-    ``multipolar forecast --calibration``), the fit's figures under ``anchor_fit``.
+    ``multipolar forecast --calibration``), the fit's figures under ``anchor_fit``, and the
+    stacking weights per horizon fitted on the same training forecasts at that strength under
+    ``stack_weights`` (the world's forecast is then the stacked one unless ``--raw``).
     """
     import yaml
 
@@ -147,5 +222,8 @@ def with_anchor(text: str, scenario: str | Path, until: int, *, seed: int = 2013
     fc = dict(doc.get("forecast") or {})
     fc["anchor"] = fitted.value
     fc["anchor_fit"] = fitted.to_dict()
+    # the stacking weights, fitted on the same training forecasts at the chosen strength
+    fc["stack_weights"] = {h: float(w) for h, w in
+                           fitted.stack_weights(list(range(1, ANCHOR_FIT_HORIZON + 1))).items()}
     doc["forecast"] = fc
     return yaml.safe_dump(doc, sort_keys=False, width=100), fitted

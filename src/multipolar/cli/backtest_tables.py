@@ -90,16 +90,27 @@ def _print_ideal_scale(res: WorldBacktest) -> None:
     out.print(_method_table(f"on the data's scale (ideal points), {scores['model']['n']} "
                             "state-years: MAE, gain over persistence, 90% coverage, CRPS",
                             scores, WORLD_METHODS))
-    t = Table(title="on the data's scale by group (Russia and the US on their own)")
-    for c in ("group", "n", "model", "persistence", "vs pers.", "cov90"):
+    out.print(_group_table("on the data's scale by group (Russia and the US on their own)",
+                           {g: ideal_scores(res.forecasts, group=g)
+                            for g in [*res.groups, *POLE_GROUPS.values()]}))
+
+
+def _group_table(title: str, by_group: dict[str, dict[str, Any]]) -> Table:
+    """By group: MAE of the model, the stacked forecast and persistence, gains, coverage."""
+    t = Table(title=title)
+    for c in ("group", "n", "model", "stacked", "persistence", "model vs", "stacked vs",
+              "cov90 model", "cov90 stacked"):
         t.add_column(c, justify="left" if c == "group" else "right")
-    for g in [*res.groups, *POLE_GROUPS.values()]:
-        sg = ideal_scores(res.forecasts, group=g)
-        if sg:
-            t.add_row(g or "-", str(int(sg["model"]["n"])), _f(sg["model"]["mae"]),
-                      _f(sg["persistence"]["mae"]), _f(100 * sg["model"]["gain"], "+.1f") + "%",
-                      _f(sg["model"]["coverage90"], ".2f"))
-    out.print(t)
+    for g, sg in by_group.items():
+        if not sg:
+            continue
+        st = sg.get("stacked", {})
+        t.add_row(g or "-", str(int(sg["model"]["n"])), _f(sg["model"]["mae"]),
+                  _f(st.get("mae")), _f(sg["persistence"]["mae"]),
+                  _f(100 * sg["model"]["gain"], "+.1f") + "%",
+                  (_f(100 * st["gain"], "+.1f") + "%") if st else "–",
+                  _f(sg["model"]["coverage90"], ".2f"), _f(st.get("coverage90"), ".2f"))
+    return t
 
 
 def _method_table(title: str, scores: dict[str, Any], methods: Iterable[str]) -> Table:
@@ -128,43 +139,49 @@ def print_world_backtest(res: WorldBacktest) -> None:
     if res.events:
         title += " given " + ", ".join(res.events)
     out.print(_method_table(title, scores, WORLD_METHODS))
-    t = Table(title="MAE by horizon (and the model's 90% coverage)")
+    t = Table(title="MAE by horizon (and the 90% coverage of the model and the stacked one)")
     t.add_column("h", justify="right")
     for m in WORLD_METHODS:
         t.add_column(m, justify="right")
     t.add_column("cov90 model", justify="right")
+    t.add_column("cov90 stacked", justify="right")
     for h in range(1, res.horizon + 1):
         sh = score(res.forecasts, horizon=h)
         if sh:
             t.add_row(str(h), *[_f(sh.get(m, {}).get("mae")) for m in WORLD_METHODS],
-                      _f(sh["model"]["coverage90"], ".2f"))
+                      _f(sh["model"]["coverage90"], ".2f"),
+                      _f(sh.get("stacked", {}).get("coverage90"), ".2f"))
     out.print(t)
-    t = Table(title="by group: MAE of the model and of persistence, the model's 90% coverage")
-    for c in ("group", "n", "model", "persistence", "vs pers.", "cov90"):
-        t.add_column(c, justify="left" if c == "group" else "right")
-    for g in res.groups:
-        sg = score(res.forecasts, group=g)
-        if sg:
-            t.add_row(g or "-", str(int(sg["model"]["n"])), _f(sg["model"]["mae"]),
-                      _f(sg["persistence"]["mae"]), _f(100 * sg["model"]["gain"], "+.1f") + "%",
-                      _f(sg["model"]["coverage90"], ".2f"))
-    out.print(t)
+    out.print(_group_table("by group: MAE of the model, the stacked forecast and persistence, "
+                           "90% coverage", {g: score(res.forecasts, group=g)
+                                            for g in res.groups}))
     _print_ideal_scale(res)
     for plain, war in res.conditional:
         y0, y1 = int(war.years[0]), int(war.years[-1])
         w, p = score([war]), score([plain])
+        stacked = ""
+        if "stacked" in w:
+            stacked = (f"; stacked {_f(w['stacked']['mae'])} with, "
+                       f"{_f(p['stacked']['mae'])} without (cov90 "
+                       f"{_f(w['stacked']['coverage90'], '.2f')})")
         t = Table(title=f"origin {war.origin} given {war.event} (scored {y0}-{y1}): MAE "
                         f"{_f(w['model']['mae'])} with the event, {_f(p['model']['mae'])} "
                         f"without, persistence {_f(w['persistence']['mae'])}; cov90 "
-                        f"{_f(w['model']['coverage90'], '.2f')}")
-        for c in ("group", "observed change", "with event", "without"):
+                        f"{_f(w['model']['coverage90'], '.2f')}{stacked}")
+        for c in ("group", "observed change", "with event", "without", "stacked, with"):
             t.add_column(c, justify="left" if c == "group" else "right")
         for g in res.groups:
             cw, cp = mean_change(war, g), mean_change(plain, g)
             if cw["n"]:
                 t.add_row(g or "-", _f(cw["observed"], "+.3f"), _f(cw["model"], "+.3f"),
-                          _f(cp["model"], "+.3f"))
+                          _f(cp["model"], "+.3f"), _f(cw.get("stacked"), "+.3f"))
         out.print(t)
+    if res.stacking:
+        out.print("stacking weights per origin (relative scale h=1.. | data's scale), fitted on "
+                  "the anchor fit's training forecasts: " + "; ".join(
+                      f"{s['origin']} " + "/".join(f"{v:g}" for v in s["weights"].values())
+                      + " | " + "/".join(f"{v:g}" for v in s["ideal_point_weights"].values())
+                      for s in res.stacking))
     anchors = res.settings.get("anchors") or {}
     if anchors:
         out.print("anchored target, fitted per origin on the ten origins before it: "

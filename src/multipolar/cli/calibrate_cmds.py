@@ -33,6 +33,7 @@ from multipolar.cli.common import (
 )
 from multipolar.cli.identify_view import identification_note, identification_table
 from multipolar.cli.options import (
+    Anchor,
     Events,
     Executor,
     Force,
@@ -366,6 +367,11 @@ def forecast(
     event: Events = None,
     raw: bool = typer.Option(False, "--raw", help="The model alone (no stacking with "
                                                   "persistence)."),
+    anchor: Anchor = None,
+    bundled: bool = typer.Option(True, "--bundled/--no-bundled",
+                                 help="Without --calibration, use the calibration the scenario "
+                                      "ships (fitted through 2019) when the forecast starts "
+                                      "after its fit ends; --no-bundled: the declared values."),
     assimilate: bool = typer.Option(True, "--assimilate/--no-assimilate",
                                     help="Resample members on the years before the origin."),
     map_: Path = typer.Option(None, "--map",
@@ -381,6 +387,7 @@ def forecast(
     prints a table by group; its JSON has one record per state (country = ISO3 code).
     """
     # lazy: keeps start-up fast (loads the model, numpy)
+    from multipolar.calibrate.bundled import choose as bundled_choice
     from multipolar.calibrate.history import read_calibration_file
 
     # lazy: keeps start-up fast (loads the model, numpy)
@@ -391,12 +398,14 @@ def forecast(
         ForecastSettings,
         forecast_records,
         panel_for,
+        pole_records,
         starting_state,
     )
 
     # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.forecast.pipeline import forecast_ensemble
 
+    given = calibration is not None
     with user_errors(set_), interruptible("the forecast"):
         if from_ is not None and to < from_:
             raise InputError(f"--to {to} is before --from {from_}", field="--to",
@@ -404,14 +413,10 @@ def forecast(
         if members < 1:
             raise InputError("--members must be at least 1", field="--members",
                              fix="pass e.g. --members 2000")
-        overrides: dict[str, Any] = {}
-        fc: dict[str, Any] = {}
-        if calibration is not None:
-            cf = read_calibration_file(calibration, _scenario_name(scenario))
-            overrides, fc = cf.overrides, cf.forecast
-        settings = ForecastSettings.from_dict(fc, str(calibration) if calibration else None)
-        settings = ForecastSettings(settings.alpha, settings.anchor, settings.spread,
-                                    exogenous or "known")
+        if anchor is not None:  # this forecast's own strength, over any calibration's
+            from multipolar.model.anchor import check_anchor
+
+            anchor = check_anchor(anchor)
         pnl = panel_for(scenario, panel)
         world = _is_world(scenario)
         if map_ is not None and not world:
@@ -428,9 +433,32 @@ def forecast(
             raise InputError(f"the panel has no data at or before the origin {origin}",
                              file=pnl.path, field="--from", fix="forecast from a later year")
         events = [parse_event(e) for e in event or []]
-        weights = {int(h): float(w) for h, w in (fc.get("stack_weights") or {}).items()}
-        raw = raw or not weights  # no fitted weights (no calibration file): the model alone
         origin = min(origin, _observed_until(scenario, perspective, hypothesis))
+        bundled_note = None
+        if calibration is None and bundled:  # the scenario's own fit, if it ends by the origin
+            choice = bundled_choice(_scenario_path(scenario), origin)
+            calibration = choice.path
+            bundled_note = choice.note if choice.path or choice.until else None
+        bundled_used = not given and calibration is not None
+        overrides: dict[str, Any] = {}
+        fc: dict[str, Any] = {}
+        if calibration is not None:
+            cf = read_calibration_file(calibration, _scenario_name(scenario))
+            overrides, fc = cf.overrides, cf.forecast
+        settings = ForecastSettings.from_dict(fc, str(calibration) if calibration else None)
+        settings = ForecastSettings(settings.alpha,
+                                    settings.anchor if anchor is None else anchor,
+                                    settings.spread, exogenous or "known")
+        weights = {int(h): float(w) for h, w in (fc.get("stack_weights") or {}).items()}
+        source: dict[str, Any] | None = None
+        if weights and world:
+            source = {"fitted_on": f"the anchor fit's training forecasts in {calibration}"}
+        elif world and not raw:
+            # the world's weights are fitted here, on the training forecasts of the ten
+            # origins before the origin (years up to the origin only)
+            weights, source = _world_stack_weights(scenario, pnl, origin, overrides, settings,
+                                                   seed, set_, perspective, hypothesis)
+        raw = raw or not weights  # no fitted weights (no calibration file): the model alone
         _check_covered(scenario, pnl, origin, set_, perspective, hypothesis)
         if map_ is not None:
             prepare_out(map_, is_file=True)
@@ -442,8 +470,9 @@ def forecast(
                                          stack_weights=None if raw else weights)
         countries = [a for a in ens.actors if a in pnl.alignment]
         records = forecast_records(ens, from_, countries)
+        poles = pole_records(ens, from_)
         start = starting_state(from_, origin)
-        how = method_note(raw, calibration, bool(weights))
+        how = method_note(raw, calibration, bool(weights), bundled_note, source)
         groups = world_view.groups_of(scenario) if world else {}
         if map_ is not None:
             with writing("the map", map_, fix="choose a writable path for --map"):
@@ -453,14 +482,19 @@ def forecast(
                         "observed_until": origin, "starting_state": start, "members": members,
                         "seed": seed, "settings": settings.to_dict(),
                         "calibration": str(calibration) if calibration else None,
+                        "calibration_source": _calibration_source(given, bundled_used),
                         "method": "model" if raw else "stacked", "method_note": how,
                         **info.to_dict(),
+                        **({} if raw or source is None else
+                           {"stack_source": {**source, **(info.stack_source or {})}}),
                         **({"groups": {a: groups.get(a, "") for a in countries}}
                            if world else {}),
                         "memberships_at_origin": origin_memberships(ens, countries),
+                        "data_scale": ens.data_scale(), "poles": poles,
                         "forecasts": records})
             return
-        caption = provenance(perspective, hypothesis, set_, event, origin)
+        caption = provenance(perspective, hypothesis, set_, event, origin,
+                             anchor=settings.anchor)
         note = f"{start['note']}\n{how}" if start.get("note") else how
         if world:
             out.print(world_view.forecast_group_table(records, pnl, groups, from_, to, origin,
@@ -468,6 +502,8 @@ def forecast(
             near, far = world_view.forecast_extremes(records, to)
             out.print(f"closest to Russia in {to}: {', '.join(near)}")
             out.print(f"closest to the US in {to}: {', '.join(far)}")
+            if ens.data_scale():
+                out.print(pole_line(poles, from_, to))
             if map_ is not None:
                 console.print(f"map written to {map_}")
             return
@@ -480,24 +516,83 @@ def forecast(
              for c in countries), origin, to)
         if members_t is not None:
             out.print(members_t)
+        if ens.data_scale():
+            out.print(pole_line(poles, from_, to))
 
 
-def method_note(raw: bool, calibration: Path | None, has_weights: bool) -> str:
+def pole_line(poles: dict[str, dict[str, dict[str, float]]], from_: int, to: int) -> str:
+    """Russia's and the US's ideal points (the data's scale) in the first and last years."""
+    years = sorted({from_, to})
+    cells = "; ".join(f"{y}: Russia {band(poles['russia'].get(str(y)))}, the US "
+                      f"{band(poles['us'].get(str(y)))}" for y in years)
+    return f"standing on the data's scale (UN ideal points, median [90%]): {cells}"
+
+
+def _world_stack_weights(scenario: str, pnl: Any, origin: int, overrides: dict[str, Any],
+                         settings: Any, seed: int, sets: list[str] | None,
+                         perspective: str | None, hypothesis: str | None
+                         ) -> tuple[dict[int, float], dict[str, Any] | None]:
+    """Stacking weights of a world forecast from ``origin``, fitted on the anchor's forecasts.
+
+    The training forecasts of :func:`multipolar.calibrate.anchor.fit_anchor` at the forecast's
+    anchor strength (the ten origins before ``origin``, years up to ``origin``), with the same
+    parameters; no weights (the model alone) where no training origin precedes it.
+    """
+    # lazy: keeps start-up fast (loads the model, numpy)
+    from multipolar.calibrate.anchor import ANCHOR_FIT_HORIZON, fit_anchor
+
+    try:
+        fitted = fit_anchor(scenario, pnl.truncated(origin), origin, overrides=overrides,
+                            seed=seed, sets=sets, perspective=perspective,
+                            hypothesis=hypothesis, strengths=[settings.anchor])
+    except InputError:
+        return {}, None
+    if not fitted.records.get(settings.anchor, None) or \
+            not fitted.records[settings.anchor].origin:
+        return {}, None
+    weights = fitted.stack_weights(list(range(1, ANCHOR_FIT_HORIZON + 1)))
+    return weights, {"fitted_on": f"the training forecasts of the origins "
+                                  f"{fitted.origins[0]}-{fitted.origins[-1]}, scored on years "
+                                  f"up to {origin}", "anchor": settings.anchor,
+                     "state_years": fitted.n}
+
+
+def method_note(raw: bool, calibration: Path | None, has_weights: bool,
+                bundled_note: str | None = None,
+                stack_source: dict[str, Any] | None = None) -> str:
     """The line that says which forecast this is: the model alone or the combined one."""
+    if not raw and stack_source is not None:
+        return (f"method: combined (the model stacked with persistence, weights fitted on "
+                f"{stack_source['fitted_on']}; --raw: the model alone)")
+    source = bundled_note if bundled_note is not None and calibration is not None \
+        else str(calibration)
     if not raw:
-        return (f"method: combined (the model stacked with persistence, weights from "
-                f"{calibration})")
+        return f"method: combined (the model stacked with persistence, weights from {source})"
     if calibration is None:
         # lazy: keeps start-up fast (loads the model)
         from multipolar.model.anchor import ANCHOR
 
-        return (f"method: the model alone (no --calibration: the declared target anchor "
+        why = f"{bundled_note}; " if bundled_note else "no --calibration: "
+        return (f"method: the model alone ({why}the declared target anchor "
                 f"{ANCHOR.default:g}, no fitted spread or stacking weights; the combined "
                 f"forecast needs a calibration file from `multipolar calibrate`)")
     if not has_weights:
-        return (f"method: the model alone ({calibration} has no stacking weights; "
+        return (f"method: the model alone ({source} has no stacking weights; "
                 "recalibrate to combine it with persistence)")
     return "method: the model alone (--raw)"
+
+
+def _calibration_source(given: bool, bundled_used: bool) -> str:
+    """Where the forecast's calibration came from, for the JSON."""
+    return "--calibration" if given else "bundled" if bundled_used else "declared values"
+
+
+def _scenario_path(scenario: str) -> Path:
+    """The scenario file a bundled name or path resolves to."""
+    # lazy: keeps start-up fast (loads numpy, the scenario schema)
+    from multipolar.scenario import load_scenario
+
+    return load_scenario(scenario).path
 
 
 def origin_memberships(ens: Any, countries: list[str]) -> dict[str, dict[str, bool]]:
@@ -584,11 +679,7 @@ def backtest(
                                      f"{MAXITER}; "
                                      "60 for a world scenario)."),
     seed: Seed = CALIBRATION_SEED,
-    anchor: float | None = typer.Option(
-        None, "--anchor",
-        help="World scenario: share of each state's target put at its observed state at the "
-             "origin (0: the model's own targets; 1: the observed state). Default: fitted at "
-             "each origin on the forecasts of the ten origins before it."),
+    anchor: Anchor = None,
     conditional: bool = typer.Option(True, "--conditional/--no-conditional",
                                      help="World scenario: also forecast the uses of force the "
                                           "record holds (origin 2007 given GEO@2008, 2013 "
@@ -635,6 +726,10 @@ def backtest(
         if exogenous not in ("blind", "known"):
             raise InputError(f"unknown exogenous mode '{exogenous}'", field="--exogenous",
                              fix="choose blind or known")
+        if anchor is not None:
+            from multipolar.model.anchor import check_anchor
+
+            anchor = check_anchor(anchor)
         if _is_world(scenario):
             _backtest_world(scenario, panel, train_until, test_until, origins, horizon, members,
                             calib_members, maxiter, seed, anchor, conditional, set_, event,

@@ -71,6 +71,9 @@ def _table(result: dict[str, Any], top: int) -> None:
     if res["recorded_as"] is None:
         out.print(f"no past vote of the kind '{res['kind']}': its level is pooled from the "
                   "recorded kinds (wider range)")
+    elif res.get("level_spread", {}).get("pooled"):
+        out.print(f"few earlier forecast errors of the kind '{res['kind']}': its range draws "
+                  "the spread of all kinds' errors (wider)")
     wd = result["world"]
     if wd["simulated"]:
         out.print(f"inputs of {wd['to']} from the simulated world ({wd['origin']}-{wd['to']})")

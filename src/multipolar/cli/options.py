@@ -2,7 +2,8 @@
 
 Commands use these as type annotations, with their own default as the parameter's default, e.g.
 ``seed: Seed = 7``. A test checks that no command module declares ``--seed``, ``--set``,
-``--perspective``, ``--hypothesis``, ``--event``, ``--members``, ``--out`` or ``--json`` itself.
+``--perspective``, ``--hypothesis``, ``--event``, ``--members``, ``--out``, ``--json`` or
+``--anchor`` itself.
 :func:`scenario_kwargs` turns the scenario options into the keyword arguments of
 :func:`multipolar.scenario.load_scenario`. Depends on Typer only.
 """
@@ -74,6 +75,15 @@ def hoist_data(args: list[str]) -> list[str]:
     return hoisted + out
 
 
+Anchor = Annotated[float | None, typer.Option(
+    "--anchor",
+    help="Anchor strength: the share of the way each state's target is moved from the model's "
+         "formula to its observed state at the last observed year (the origin) before it is "
+         "projected; 0: the model's own target, 1: the observed state (declared range 0-1). "
+         "Default: run and forecast the declared 0.75 (forecast: a calibration file's fitted "
+         "value); a world back-test fits it at each origin.")]
+"""``--anchor`` (:data:`multipolar.model.anchor.ANCHOR`): checked against its declared bounds by
+:func:`multipolar.model.anchor.check_anchor`."""
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or messages.")]
 Start = Annotated[int | None, typer.Option("--start", help="First year (default: the "
                                                            "scenario's).")]

@@ -31,6 +31,7 @@ from multipolar.cli.common import (
     writing,
 )
 from multipolar.cli.options import (
+    Anchor,
     End,
     Events,
     Executor,
@@ -92,12 +93,9 @@ def summary_table(summary: dict[str, Any], observed: dict[str, dict[int, float]]
             note = (f"free run: the model's own path from {years[0]}, the observed history "
                     f"not imposed; data until {obs_until}")
         elif obs_until < (end or 0):
-            # lazy: keeps start-up fast (loads the model)
-            from multipolar.model.anchor import ANCHOR
-
             note = (f"observed alignment followed until {obs_until}; later years are "
-                    f"projections (each target anchored {ANCHOR.default:g} of the way to the "
-                    f"state of {obs_until})")
+                    f"projections (each target anchored {run_anchor(summary):g} of the way "
+                    f"to the state of {obs_until})")
         else:
             note = f"history observed until {obs_until}"
         t.caption = f"{note}\n{caption}" if caption else note
@@ -116,6 +114,62 @@ def summary_table(summary: dict[str, Any], observed: dict[str, dict[int, float]]
             if y == mid:
                 row.append(number((observed.get(actor) or {}).get(mid)))
         t.add_row(*row)
+    return t
+
+
+def run_anchor(summary: dict[str, Any]) -> float:
+    """The anchor strength the run used (runs made before it was recorded: the default)."""
+    a = summary.get("anchor")
+    if a is None:
+        # lazy: keeps start-up fast (loads the model)
+        from multipolar.model.anchor import ANCHOR
+
+        return float(ANCHOR.default)
+    return float(a)
+
+
+def standing_table(summary: dict[str, Any], groups: dict[str, str] | None = None
+                   ) -> Table | None:
+    """Russia's and the US's ideal points on the data's scale (the poles), median [90%].
+
+    At the last observed year (the record, in a run that follows it) and at the end (five
+    years on as well, without ``groups``: the table keeps to 80 columns); with ``groups``,
+    then each group's mean of its states' median ideal points. None for a run whose scenario
+    has no ideal-point data (its poles are 0 and 1 by definition).
+    """
+    poles, ideal = summary.get("poles"), summary.get("ideal_point")
+    years = [int(y) for y in summary.get("years", [])]
+    if not poles or not ideal or not years:
+        return None
+    end = years[-1]
+    last = min(int(summary.get("observed_until") or OBSERVED_YEAR), end)
+    shown = sorted({y for y in (last, end, *([] if groups else [min(last + 5, end)]))
+                    if y in years})
+    follows = summary.get("history") == "observed"
+    t = Table(title="standing on the data's scale (UN ideal points, Voeten's): Russia and the "
+                    "US, median [90%]", caption_justify="left")
+    t.caption = ((f"{last}: the record (the run follows it); later years projected, the poles "
+                  f"moved by russia_standing; anchor {run_anchor(summary):g}")
+                 if follows else f"a free run: the model's own path from {years[0]}")
+    if groups:
+        t.caption += "; groups: mean over the group's states of their median ideal points"
+    t.add_column("", overflow="fold")
+    for y in shown:
+        t.add_column(f"{y}", justify="right", no_wrap=True)
+    for pole, label in (("russia", "Russia"), ("us", "the US")):
+        t.add_row(label, *[band((poles.get(pole) or {}).get(str(y))) for y in shown])
+    if groups:
+        by: dict[str, list[str]] = {}
+        for a in summary.get("actors", []):
+            if a in ideal and a not in world_view.SCALE_ENDS:
+                by.setdefault(groups.get(a, ""), []).append(a)
+        for g, members in sorted(by.items(),
+                                 key=lambda kv: kv[0].removeprefix("the ").lower()):
+            cells = []
+            for y in shown:
+                vals = [q["median"] for a in members if (q := ideal[a].get(str(y)))]
+                cells.append(number(sum(vals) / len(vals)) if vals else number(None))
+            t.add_row(g or "-", *cells)
     return t
 
 
@@ -175,15 +229,19 @@ def sphere_summary_table(summary: dict[str, Any]) -> Table | None:
 
 def chart_folder(out_dir: Path | None, scenario: str, seed: int, members: int,
                  perspective: str | None, hypothesis: str | None,
-                 sets: list[str], events: list[str]) -> Path:
-    """Where the charts go: the run folder, else a folder named after the run's choices."""
+                 sets: list[str], events: list[str], anchor: float | None = None) -> Path:
+    """Where the charts go: the run folder, else a folder named after the run's choices.
+
+    Overrides (``--set``, ``--event``, ``--anchor``) enter the name as a short hash.
+    """
     if out_dir is not None:
         return out_dir
     name = f"{Path(scenario).stem}-n{members}-seed{seed}"
     name += f"-p-{perspective}" if perspective else ""
     name += f"-h-{hypothesis}" if hypothesis else ""
-    if sets or events:
-        name += "-" + hashlib.sha256("\n".join([*sets, "|", *events]).encode()).hexdigest()[:8]
+    if sets or events or anchor is not None:
+        parts = [*sets, "|", *events] + ([] if anchor is None else ["|", f"anchor={anchor!r}"])
+        name += "-" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:8]
     return Path(DEFAULT_OUTPUT) / re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
@@ -236,6 +294,7 @@ def run(
     json_: Json = False,
     quiet: Quiet = False,
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG fan charts."),
+    anchor: Anchor = None,
     free: bool = typer.Option(False, "--free",
                               help="Run the model free from the first year, the observed "
                                    "history not imposed (a check of the model). By default "
@@ -250,8 +309,10 @@ def run(
     """Simulate the ensemble, print a summary and write fan charts.
 
     The run follows the observed UN voting alignment up to the scenario's last observed year
-    (observed years are shown as observed) and projects from there; --free runs the model on
-    its own from the first year instead, as a check of the model. Results go chunk by chunk
+    (observed years are shown as observed) and projects from there, towards targets anchored
+    --anchor of the way at the observed state; --free runs the model on its own from the first
+    year instead, as a check of the model. A scenario with ideal-point data (russia-world) also
+    shows Russia's and the US's standing on the data's scale. Results go chunk by chunk
     to --out (Parquet + a DuckDB catalogue); an interrupted run is
     finished by re-running the same command with --resume. Without --out, the charts go to a
     folder of multipolar-output/ named after the run's choices.
@@ -264,13 +325,18 @@ def run(
         if resume and out_dir is None:
             raise MultipolarError("--resume needs the run folder of the interrupted run",
                                   field="--resume", fix="add --out RUNDIR")
+        if anchor is not None:
+            # lazy: keeps start-up fast (loads the model)
+            from multipolar.model.anchor import check_anchor
+
+            anchor = check_anchor(anchor)
         spec = RunSpec(scenario=scenario, members=members, seed=seed, start=start, end=end,
                        perspective=perspective, hypothesis=hypothesis, sets=tuple(sets),
-                       chunk_size=chunk_size, events=tuple(events), free=free)
+                       chunk_size=chunk_size, events=tuple(events), free=free, anchor=anchor)
         ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler)
         prepare_out(out_dir)
         folder = chart_folder(out_dir, scenario, seed, members, perspective, hypothesis,
-                              sets, events)
+                              sets, events, anchor)
         if plots and out_dir is None:  # before computing: can the charts be written?
             try:
                 prepare_out(folder)
@@ -321,12 +387,14 @@ def _run_and_show(spec: Any, ev: Any, out_dir: Path | None, resume: bool, keep: 
     if json_:
         print_json(summary)
     else:
-        caption = provenance(spec.perspective, spec.hypothesis, sets, events)
+        caption = provenance(spec.perspective, spec.hypothesis, sets, events,
+                             anchor=summary.get("anchor"))
         if world:
             _print_world(summary, observed, spec.scenario, caption)
         else:
             out.print(summary_table(summary, observed, caption))
-            for extra in (membership_summary_table(summary), sphere_summary_table(summary)):
+            for extra in (membership_summary_table(summary), sphere_summary_table(summary),
+                          standing_table(summary)):
                 if extra is not None:
                     out.print(extra)
     if pool is not None:
@@ -361,6 +429,9 @@ def _print_world(summary: dict[str, Any], observed: dict[str, dict[int, float]],
     near, far = world_view.extremes(summary)
     out.print(f"closest to Russia in {summary['years'][-1]}: {', '.join(near)}")
     out.print(f"closest to the US in {summary['years'][-1]}: {', '.join(far)}")
+    standing = standing_table(summary, world_view.groups_of(scenario))
+    if standing is not None:
+        out.print(standing)
     if caption:
         out.print(caption)
 

@@ -68,9 +68,13 @@ def show_run(
             t.add_row(key, str(info.get(key)))
         t.add_row("kept", str(info.get("kept")))
         spec = info.get("spec") or {}
-        for key in ("perspective", "hypothesis", "sets"):
+        for key in ("perspective", "hypothesis", "sets", "events"):
             if spec.get(key):
                 t.add_row(key, str(spec[key]))
+        t.add_row("history", str(info.get("history")))
+        if info.get("anchor") is not None:  # the anchor strength the projection used
+            t.add_row("anchor", f"{info['anchor']:g}" + ("" if spec.get("anchor") is not None
+                                                          else " (the default)"))
         t.add_row("chunks", f"{info['chunks_done']}/{info['chunks_total']} done "
                             f"({info['members_done']:,} members, {info['bytes'] / 1e6:.1f} MB)")
         out.print(t)

@@ -40,12 +40,17 @@ def members_cell(probs: Iterable[tuple[str, float | None]], minimum: float = MIN
 
 def provenance(perspective: str | None = None, hypothesis: str | None = None,
                sets: Sequence[str] | None = None, events: Sequence[str] | None = None,
-               observed_until: int | None = None) -> str:
-    """The line under a table that says what produced it."""
+               observed_until: int | None = None, anchor: float | None = None) -> str:
+    """The line under a table that says what produced it.
+
+    ``anchor``: the anchor strength the projection used (``run``, ``forecast``), if any.
+    """
     parts = [f"overrides: {'; '.join(sets) if sets else 'none'}",
              f"perspective: {perspective or 'none (base)'}",
              f"hypothesis: {hypothesis or 'default'}",
              f"events: {'; '.join(events) if events else 'none'}"]
+    if anchor is not None:
+        parts.append(f"anchor: {anchor:g}")
     if observed_until is not None:
         parts.append(f"observed until {observed_until}")
     label = _DATA_LABEL[0]() if _DATA_LABEL else None  # an imported data set is named

@@ -87,6 +87,8 @@ def run_info(rundir: str | Path) -> dict[str, Any]:
         "kept": kept_description(ident.get("keep", "members"), ident.get("members")),
         "summary_stored": bool(manifest.get("summary")),
         "spec": manifest.get("spec"),
+        "history": (manifest.get("scenario") or {}).get("history", "free"),
+        "anchor": (manifest.get("scenario") or {}).get("anchor"),
         "chunks_total": int(chunks[0]),
         "chunks_done": int(chunks[1]),
         "members_done": int(chunks[2]),

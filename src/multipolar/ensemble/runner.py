@@ -221,13 +221,19 @@ def load_and_compile(spec: RunSpec) -> tuple[Any, Any, dict[str, Any]]:
                               fix="give an end year after the start year")
     model = backend.compile_model(loaded, start=start, end=end)
     follow = getattr(backend, "follow_record", None)
+    anchor = None
     if not spec.free and follow is not None:
-        model = follow(model, seed=spec.seed)
+        if spec.anchor is None:
+            model = follow(model, seed=spec.seed)
+            anchor = getattr(backend, "DEFAULT_ANCHOR", None)
+        else:
+            model = follow(model, seed=spec.seed, anchor=spec.anchor)
+            anchor = float(spec.anchor)
     info = {"scenario_file": str(loaded.path), "scenario_name": loaded.scenario.name,
             "scenario_hash": canonical_hash(loaded.raw), "start": start, "end": end,
             "observed_until": t.observed_until,
             "history": "free" if spec.free or follow is None else "observed",
-            "applied": loaded.applied}
+            "anchor": anchor, "applied": loaded.applied}
     return loaded, model, info
 
 
@@ -381,7 +387,7 @@ def _identity_and_manifest(spec: RunSpec, info: dict[str, Any], keep: str, mode:
                 "code_hash": code_hash(spec.backend), "seed": spec.seed,
                 "members": spec.members, "start": info["start"], "end": info["end"],
                 "chunk_size": spec.chunk_size, "backend": spec.backend,
-                "history": info.get("history", "free")}
+                "history": info.get("history", "free"), "anchor": info.get("anchor")}
     manifest = {"spec": spec.to_dict(), "scenario": info, "code_version": __version__,
                 "store_version": STORE_VERSION, "created_at": now(),
                 "years": [info["start"], info["end"]],
@@ -546,10 +552,12 @@ def _run_summary(summary: dict[str, Any], spec: RunSpec, rundir: Path,
     summary["kept"] = manifest["keep"]
     summary["observed_until"] = manifest["scenario"].get("observed_until")
     summary["history"] = manifest["scenario"].get("history", "free")
+    summary["anchor"] = manifest["scenario"].get("anchor")
     summary["run"] = {"rundir": str(rundir), "scenario": info["scenario_name"],
                       "scenario_hash": info["scenario_hash"],
                       "perspective": spec.perspective, "hypothesis": spec.hypothesis,
-                      "sets": list(spec.sets), "events": list(spec.events)}
+                      "sets": list(spec.sets), "events": list(spec.events),
+                      "anchor": spec.anchor}
     return summary
 
 

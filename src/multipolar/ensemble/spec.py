@@ -40,7 +40,10 @@ class RunSpec:
     that implements the model contract (:mod:`multipolar.model.api`); tests swap in a double.
     ``free`` runs the model free from its first year (``run --free``, a check of the model);
     by default a run follows the observed alignment up to the scenario's ``observed_until``
-    and projects from there (the backend's ``follow_record``).
+    and projects from there (the backend's ``follow_record``), towards targets anchored at the
+    observed state with strength ``anchor`` (``run --anchor``; None: the backend's declared
+    default, :data:`multipolar.model.anchor.ANCHOR`; its bounds are checked when the model is
+    compiled).
     """
 
     scenario: str = DEFAULT_SCENARIO
@@ -55,6 +58,7 @@ class RunSpec:
     events: tuple[str, ...] = field(default_factory=tuple)
     backend: str = DEFAULT_BACKEND
     free: bool = False
+    anchor: float | None = None
 
     def __post_init__(self) -> None:
         def bad(name: str, value: Any, fix: str) -> MultipolarError:
@@ -76,6 +80,14 @@ class RunSpec:
         if self.start is not None and self.end is not None and self.end < self.start:
             raise MultipolarError(f"--end ({self.end}) is before --start ({self.start})",
                                   field="--end", fix="give an end year after the start year")
+        if self.anchor is not None:
+            if isinstance(self.anchor, bool) or not isinstance(self.anchor, int | float):
+                raise bad("anchor", self.anchor, "a number")
+            if self.free:
+                raise MultipolarError(
+                    "--anchor sets the target of the projection from the record; a --free "
+                    "run follows no record and has no anchor", field="--anchor",
+                    fix="leave out --anchor or --free")
         if not isinstance(self.sets, tuple):
             object.__setattr__(self, "sets", tuple(self.sets))
         if not isinstance(self.events, tuple):
@@ -112,6 +124,8 @@ class RunSpec:
             del d["events"]
         if not self.free:  # likewise a run that follows the record
             del d["free"]
+        if self.anchor is None:  # and one with the declared anchor
+            del d["anchor"]
         return d
 
 

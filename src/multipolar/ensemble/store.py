@@ -399,9 +399,11 @@ class RunStore:
                   "code_hash": "model code", "seed": "seed", "members": "number of members",
                   "start": "start year", "end": "end year", "chunk_size": "chunk size",
                   "backend": "model backend", "keep": "--keep choice",
-                  "history": "history (--free or following the record)"}
-        old = {"keep": "members", "history": "free", **old}  # stores of version 1 kept every
-        # member, and runs before the record was followed ran free
+                  "history": "history (--free or following the record)",
+                  "anchor": "anchor strength (--anchor)"}
+        # stores of version 1 kept every member, runs before the record was followed ran
+        # free, and runs before the anchor was recorded used the default
+        old = {"keep": "members", "history": "free", "anchor": new.get("anchor"), **old}
         diffs = [k for k in labels if old.get(k) != new.get(k)]
         if diffs:
             k = diffs[0]

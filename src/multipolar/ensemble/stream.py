@@ -30,7 +30,14 @@ from typing import Any
 
 import numpy as np
 
-from multipolar.model.summary import SPHERE_CHANNELS, SPHERE_POLES, percentiles, sphere_entry
+from multipolar.model.summary import (
+    SPHERE_CHANNELS,
+    SPHERE_POLES,
+    has_data_scale,
+    percentiles,
+    poles_entry,
+    sphere_entry,
+)
 
 EXACT_LIMIT = 5_000
 BINS = 4096
@@ -39,9 +46,11 @@ BLOCK_VALUES = 1 << 18
 QUANTILE_KEYS = ("p05", "p25", "median", "p75", "p95")
 QUANTILE_PERCENTS = (5.0, 25.0, 50.0, 75.0, 95.0)
 MEAN_OUTCOMES = ("china_share", "subsidy", "coercion", "conflict", "integration")
-ACTOR_QUANTILED = ("alignment", *SPHERE_POLES.values(), *SPHERE_CHANNELS.values())
+ACTOR_QUANTILED = ("alignment", "ideal_point", *SPHERE_POLES.values(),
+                   *SPHERE_CHANNELS.values())
 """Per-actor outcomes whose quantiles the summary shows (the sphere shares feed ``sphere``,
-Russia's share per channel ``sphere_channels``)."""
+Russia's share per channel ``sphere_channels``; ``ideal_point`` only where the scenario has the
+data's scale, :func:`multipolar.model.summary.has_data_scale`)."""
 _MIN_WIDTH_EXP = -40
 
 
@@ -284,8 +293,10 @@ class Partial:
                 for k in MEAN_OUTCOMES if k in res.actor_outcomes}
         p = Partial(mode, n, [int(y) for y in res.years], list(res.actors),
                     list(res.institutions), list(res.core_outcomes), memb, sums)
+        scale = has_data_scale(res.core_outcomes)  # the same for every chunk of a run
         series = {f"a:{k}": np.asarray(res.actor_outcomes[k], dtype=np.float32)
-                  for k in ACTOR_QUANTILED if k in res.actor_outcomes}
+                  for k in ACTOR_QUANTILED if k in res.actor_outcomes
+                  and (k != "ideal_point" or scale)}
         series.update({f"c:{k}": np.asarray(v, dtype=np.float32)
                        for k, v in res.core_outcomes.items()})
         for key, arr in series.items():
@@ -374,6 +385,9 @@ class Partial:
             out["russia"][name] = {str(y): {k: round(float(q[ti, i]), 6)
                                             for i, k in enumerate(QUANTILE_KEYS)}
                                    for ti, y in enumerate(years)}
+        poles = poles_entry(out["russia"])
+        if poles is not None:
+            out["poles"] = poles
         out["means"] = {name: {a: {str(y): round(float(s[ti, j] / max(self.n, 1)), 6)
                                    for ti, y in enumerate(years)} for j, a in enumerate(actors)}
                         for name, s in self.sums.items()}

@@ -158,6 +158,7 @@ def summarise_run(rundir: Path, exact_limit: int | None = None,
     summary["kept"] = "members"
     summary["observed_until"] = manifest["scenario"].get("observed_until")
     summary["history"] = manifest["scenario"].get("history", "free")  # older runs ran free
+    summary["anchor"] = manifest["scenario"].get("anchor")
     summary["run"] = _run_block(rundir, manifest)
     return summary
 
@@ -187,7 +188,8 @@ def _stored_summary(rundir: Path, manifest: dict[str, Any],
     summary.update(members=int(ident["members"]), seed=int(ident["seed"]),
                    kept=ident.get("keep", "members"),
                    observed_until=manifest["scenario"].get("observed_until"),
-                   history=manifest["scenario"].get("history", "free"))
+                   history=manifest["scenario"].get("history", "free"),
+                   anchor=manifest["scenario"].get("anchor"))
     summary["run"] = _run_block(rundir, manifest)
     return summary
 
@@ -199,7 +201,8 @@ def _run_block(rundir: Path, manifest: dict[str, Any]) -> dict[str, Any]:
             "perspective": manifest["spec"].get("perspective"),
             "hypothesis": manifest["spec"].get("hypothesis"),
             "sets": manifest["spec"].get("sets", []),
-            "events": manifest["spec"].get("events", [])}
+            "events": manifest["spec"].get("events", []),
+            "anchor": manifest["spec"].get("anchor")}
 
 
 def _hist_quantiles(counts: np.ndarray, lo: float, width: float) -> list[float]:

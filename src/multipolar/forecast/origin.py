@@ -383,6 +383,16 @@ class ForecastEnsemble:
         r, u = self.poles[..., 0:1], self.poles[..., 1:2]
         return np.asarray(r + self.alignment * (u - r))
 
+    def data_scale(self) -> bool:
+        """Whether the poles are on the data's scale (not Russia 0 and the US 1 throughout).
+
+        A scenario without ideal-point data (the neighbourhood) keeps them at 0 and 1: its
+        ideal points are then its alignment, on the relative scale.
+        """
+        if self.poles is None:
+            return False
+        return not (np.all(self.poles[..., 0] == 0.0) and np.all(self.poles[..., 1] == 1.0))
+
     def quantiles(self, qs: tuple[float, ...] = (5.0, 50.0, 95.0)) -> np.ndarray:
         """Percentiles of alignment over members: ``(len(qs), T, A)``."""
         return np.percentile(self.alignment, qs, axis=0)
@@ -417,10 +427,13 @@ def forecast_records(ens: ForecastEnsemble, first: int, countries: list[str] | N
                      institutions: tuple[str, ...] = FORECAST_INSTITUTIONS) -> list[dict[str, Any]]:
     """Per country and year from ``first``: median, p05, p95 and membership probabilities.
 
+    ``ideal_point`` (where the scenario has the data's scale): the same on it.
     ``alignment`` is UN voting alignment (0 votes like Russia, 1 like the US; see
     the words in multipolar.core.labels), the panel column ``rel_pos_ru0_us1``.
     """
     q = ens.quantiles()
+    ip = ens.ideal_points() if ens.data_scale() else None
+    qi = None if ip is None else np.percentile(ip, (5.0, 50.0, 95.0), axis=0)
     prob = ens.membership_prob()
     keep = countries if countries is not None else ens.actors
     out = []
@@ -438,4 +451,26 @@ def forecast_records(ens: ForecastEnsemble, first: int, countries: list[str] | N
                 "memberships": {inst: round(float(prob[t, j, ens.institutions.index(inst)]), 4)
                                 for inst in institutions if inst in ens.institutions},
             })
+            if qi is not None:
+                out[-1]["ideal_point"] = _band(qi[:, t, j])
     return out
+
+
+def _band(q: np.ndarray) -> dict[str, float]:
+    """``{median, p05, p95}`` of a ``(3,)`` array of the 5th, 50th and 95th percentiles."""
+    return {"median": round(float(q[1]), 5), "p05": round(float(q[0]), 5),
+            "p95": round(float(q[2]), 5)}
+
+
+def pole_records(ens: ForecastEnsemble, first: int) -> dict[str, dict[str, dict[str, float]]]:
+    """Russia's and the US's ideal points per year from ``first``: ``{russia|us: {year: band}}``.
+
+    Median and 90% interval over members (``{}`` for an ensemble without poles). On the data's
+    scale where the scenario has it (:meth:`ForecastEnsemble.data_scale`), else 0 and 1.
+    """
+    if ens.poles is None:
+        return {}
+    q = np.percentile(ens.poles, (5.0, 50.0, 95.0), axis=0)  # (3, T, 2)
+    return {pole: {str(int(y)): _band(q[:, t, k]) for t, y in enumerate(ens.years)
+                   if y >= first}
+            for k, pole in enumerate(("russia", "us"))}

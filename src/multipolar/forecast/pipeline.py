@@ -11,7 +11,9 @@ returns the ensemble from an origin:
    (:mod:`multipolar.forecast.assimilate`);
 4. optionally stack: every neighbour's path becomes the combination of persistence and the
    model's median with weights per horizon, and intervals from persistence's training errors
-   with regime shifts at their historical rate (:mod:`multipolar.forecast.stacking`).
+   with regime shifts at their historical rate (:mod:`multipolar.forecast.stacking`); with
+   dated future events the weights act on the model's median without them (same seed and
+   members) and the events' modelled effect is added in full.
 
 Depends on NumPy and the modules named above.
 """
@@ -36,7 +38,7 @@ from multipolar.forecast.origin import (
     prepare_model,
     run_forecast,
 )
-from multipolar.forecast.stacking import error_model, stacked_samples
+from multipolar.forecast.stacking import error_model, event_shift, stacked_samples
 
 
 @dataclass
@@ -48,6 +50,7 @@ class PipelineInfo:
     stack_weights: dict[int, float] | None = None
     errors: dict[str, Any] | None = None
     applied: dict[str, Any] = field(default_factory=dict)
+    stack_source: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values."""
@@ -55,7 +58,8 @@ class PipelineInfo:
                 "assimilation": self.assimilation,
                 "stack_weights": None if self.stack_weights is None else
                 {str(h): w for h, w in self.stack_weights.items()},
-                "interval_errors": self.errors}
+                "interval_errors": self.errors,
+                **({"stack_source": self.stack_source} if self.stack_source else {})}
 
 
 def forecast_ensemble(spec: ForecastSpec | str | Path, panel: Panel, origin: int | None = None,
@@ -87,6 +91,7 @@ def forecast_ensemble(spec: ForecastSpec | str | Path, panel: Panel, origin: int
     model = prepare_model(loaded, origin, end, panel, settings, seed, calib_members)
     plain = loaded if not events else load_for_origin(
         scenario, origin, overrides, sets=sets, perspective=perspective, hypothesis=hypothesis)
+    quiet = None
     if events and settings.anchor > 0:
         # the anchor puts each target at the observed state as the model stands at the
         # origin: measured without the events, or it would cancel what they change
@@ -101,17 +106,33 @@ def forecast_ensemble(spec: ForecastSpec | str | Path, panel: Panel, origin: int
     else:
         ens = run_forecast(model, seed, members, spread=settings.spread)
     if stack_weights is not None:
-        ens = stack(ens, model.neighbours, panel, origin, stack_weights, info)
+        quiet_ens = None
+        if events:
+            # the weights act on the model without the future events (m0), the events' effect
+            # (m_event - m0, same seed and members) is kept in full
+            base = quiet if quiet is not None else \
+                prepare_model(plain, origin, end, panel, settings, seed, calib_members)
+            if assimilation:
+                quiet_ens = recentre(run_forecast(base, seed, members, params=assim.params,
+                                                  spread=settings.spread), base, assim, seed)
+            else:
+                quiet_ens = run_forecast(base, seed, members, spread=settings.spread)
+        ens = stack(ens, model.neighbours, panel, origin, stack_weights, info,
+                    without_events=quiet_ens)
     return ens, np.asarray(model.neighbours, bool), info
 
 
 def stack(ens: ForecastEnsemble, neighbours: np.ndarray, panel: Panel, origin: int,
-          weights: dict[int, float], info: PipelineInfo | None = None) -> ForecastEnsemble:
+          weights: dict[int, float], info: PipelineInfo | None = None,
+          without_events: ForecastEnsemble | None = None) -> ForecastEnsemble:
     """``ens`` with every neighbour's path replaced by the stacked forecast.
 
     The origin year keeps the model's members (the observation with its error where
     assimilated); later years are ``persistence + w_h * (median - persistence)`` plus the
-    calm/shock error mixture.
+    calm/shock error mixture. ``without_events`` (the same forecast without the dated future
+    events, same seed and members) makes it event-aware: the weights act on its median
+    ``m0`` and the events' effect ``median(ens) - m0`` is added in full
+    (:func:`multipolar.forecast.stacking.stacked_samples`).
     """
     nb = np.flatnonzero(neighbours)
     actors = [ens.actors[j] for j in nb]
@@ -122,13 +143,23 @@ def stack(ens: ForecastEnsemble, neighbours: np.ndarray, panel: Panel, origin: i
     if hs.size:
         errors = error_model(series, origin, int(min(hs.max(), 10)))
         med = np.median(x[:, 1:][:, :, nb], axis=0)
+        shift = None
+        if without_events is not None:
+            quiet = without_events.alignment[:, 1:][:, :, nb]
+            shift = event_shift(x[:, 1:][:, :, nb], quiet)
+            med = np.median(quiet, axis=0)
         ok = np.isfinite(last)
-        st = stacked_samples(med, np.where(ok, last, med[0]), hs, weights, errors, x.shape[0])
+        st = stacked_samples(med, np.where(ok, last, med[0]), hs, weights, errors, x.shape[0],
+                             shift)
         cols = x[:, 1:]
         cols[:, :, nb[ok]] = st[:, :, ok]
         x[:, 1:] = cols
         if info is not None:
             info.stack_weights = dict(weights)
             info.errors = errors.to_dict()
+            if without_events is not None:
+                info.stack_source = {**(info.stack_source or {}), "event_effect":
+                                     "kept in full: p + w_h (m0 - p) + (m_event - m0), m0 the "
+                                     "model's median without the future events"}
     return ForecastEnsemble(ens.years, ens.actors, ens.institutions, x, ens.memberships,
                             ens.origin, ens.poles)

@@ -19,6 +19,14 @@ Intervals with regime shifts
     ``1 - (1 - rate)^h``, ``rate`` being the yearly frequency of shifts per neighbour in the
     training years. The mixture is represented by quantiles, so it needs no random draws.
 
+Dated future events
+    Stacking with a small weight would discard what a dated event (``--event
+    use_of_force:UKR@2022``) does to the model. With events the stacked point is
+    ``p + w_h (m0 - p) + (m_event - m0)``: the weight acts on the model's median *without* the
+    future events ``m0`` (what the weights were fitted on), and the events' effect, the
+    difference of the medians with and without them from the same seed and members, is kept in
+    full (its size was fitted on the record's uses of force by the pooled calibration).
+
 Depends on NumPy only.
 """
 
@@ -78,12 +86,18 @@ STACK_RECENT = 8
 """Latest origins (with known outcomes) the stacking weights are fitted on."""
 
 
-def guarded_weight(model: np.ndarray, pers: np.ndarray, obs: np.ndarray) -> float:
+def guarded_weight(model: np.ndarray, pers: np.ndarray, obs: np.ndarray,
+                   clusters: np.ndarray | None = None) -> float:
     """:func:`fit_weight`, or 0 where its gain over persistence is within one standard error.
 
     The gain is the mean of ``|persistence error| - |stacked error|`` over the records; with
     its standard error ``sd / sqrt(n)``. A weight the training years cannot tell from noise
     would make the forecast worse than persistence about as often as better.
+
+    ``clusters`` (one label per record, e.g. its origin) makes the unit a cluster: the gain is
+    the mean of the clusters' mean gains and its standard error that of those means. The world's
+    records are some 190 states per origin, which move together in a year (a common shift of
+    the Assembly's votes): counted as independent, they would make any weight look significant.
     """
     w = fit_weight(model, pers, obs)
     if w == 0.0:
@@ -91,6 +105,9 @@ def guarded_weight(model: np.ndarray, pers: np.ndarray, obs: np.ndarray) -> floa
     m, p, o = (np.asarray(a, float) for a in (model, pers, obs))
     ok = np.isfinite(m) & np.isfinite(p) & np.isfinite(o)
     d = np.abs(p[ok] - o[ok]) - np.abs(p[ok] + w * (m[ok] - p[ok]) - o[ok])
+    if clusters is not None:
+        c = np.asarray(clusters)[ok]
+        d = np.array([d[c == k].mean() for k in np.unique(c)])
     if d.size < 2:
         return 0.0
     se = float(d.std(ddof=1) / math.sqrt(d.size))
@@ -116,12 +133,14 @@ class StackRecords:
         self.observed.append(float(obs))
 
     def weights(self, until: int, horizons: list[int], min_n: int = 14,
-                recent: int = STACK_RECENT) -> dict[int, float]:
+                recent: int = STACK_RECENT, by_origin: bool = False) -> dict[int, float]:
         """Per horizon, the stacking weight fitted on records whose outcome year <= ``until``.
 
         Only the ``recent`` latest origins with known outcomes count (the model's skill
         drifts), and a weight is kept only if it beats persistence on them by more than one
-        standard error of the paired error differences (:func:`guarded_weight`).
+        standard error of the paired error differences (:func:`guarded_weight`); with
+        ``by_origin`` the standard error is that of the origins' mean gains (the world's many
+        states per origin are not independent records).
         """
         o = np.array(self.origin, dtype=int)
         h = np.array(self.horizon, dtype=int)
@@ -133,7 +152,8 @@ class StackRecords:
                 & np.isfinite(y)
             known = sorted(set(o[sel].tolist()))
             sel &= np.isin(o, known[-recent:]) if known else sel
-            out[hz] = guarded_weight(m[sel], p[sel], y[sel]) if sel.sum() >= min_n else 0.0
+            out[hz] = guarded_weight(m[sel], p[sel], y[sel], o[sel] if by_origin else None) \
+                if sel.sum() >= min_n else 0.0
         return out
 
 
@@ -196,13 +216,18 @@ def error_model(series: dict[str, Series], until: int, horizon: int, window: int
 
 
 def stacked_samples(model_median: np.ndarray, last: np.ndarray, horizons: np.ndarray,
-                    weights: dict[int, float], errors: ErrorModel, members: int
-                    ) -> np.ndarray:
+                    weights: dict[int, float], errors: ErrorModel, members: int,
+                    event_shift: np.ndarray | None = None) -> np.ndarray:
     """Ensemble ``(members, T, A)`` of the stacked forecast (module doc).
 
     ``model_median`` is ``(T, A)``, ``last`` the observation at the origin per actor ``(A,)``;
     where the model median is missing the stacked point is persistence. Horizons beyond the
     fitted ones take the weight of the longest fitted horizon.
+
+    ``event_shift`` (``(T, A)``, optional) is the model's modelled effect of dated future
+    events: the median with the events minus the median without them (``model_median``) from
+    the same seed and members. It is added in full, whatever the weight, so the stacked point
+    is ``p + w_h (m0 - p) + (m_event - m0)`` (:func:`event_shift`); without it nothing changes.
     """
     t, a = model_median.shape
     out = np.empty((members, t, a))
@@ -210,5 +235,16 @@ def stacked_samples(model_median: np.ndarray, last: np.ndarray, horizons: np.nda
         w = weights.get(int(h), weights[max(weights)] if weights else 0.0)
         m = np.where(np.isfinite(model_median[k]), model_median[k], last)
         point = last + w * (m - last)
+        if event_shift is not None:
+            point = point + np.where(np.isfinite(event_shift[k]), event_shift[k], 0.0)
         out[:, k, :] = point[None, :] + errors.quantiles(int(h), members)[:, None]
     return out
+
+
+def event_shift(with_events: np.ndarray, without: np.ndarray) -> np.ndarray:
+    """The events' modelled effect: median with the events minus the median without them.
+
+    Both are ensembles ``(members, T, A)`` from the same seed and members (common random
+    numbers), so the difference is the events' effect, not sampling noise.
+    """
+    return np.asarray(np.median(with_events, axis=0) - np.median(without, axis=0))

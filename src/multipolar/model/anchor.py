@@ -26,6 +26,7 @@ import dataclasses
 import numpy as np
 
 from multipolar.core import rng
+from multipolar.core.errors import MultipolarError
 from multipolar.core.seeding import SeedLike
 from multipolar.model.compile import CompiledModel
 from multipolar.model.engine import sample_params, simulate
@@ -51,6 +52,25 @@ ANCHOR_STEPS = 5
 
 ANCHOR_MEMBERS = 16
 """Noise-free members whose median gap gives a run's anchored target (a size of estimate)."""
+
+
+def check_anchor(value: float, field: str = "--anchor") -> float:
+    """``value`` as a float, or a located error where it lies outside :data:`ANCHOR`'s bounds.
+
+    ``field`` names where the value came from (``--anchor`` on the command line).
+    """
+    lo, hi = ANCHOR.bounds or (0.0, 1.0)
+    try:
+        s = float(value)
+    except (TypeError, ValueError):
+        s = float("nan")
+    if not lo <= s <= hi:  # NaN fails too
+        raise MultipolarError(
+            f"anchor strength {value!r} is outside its declared range {lo:g}-{hi:g}",
+            field=field, fix=f"pass a value from {lo:g} (the model's own target) to {hi:g} "
+                             f"(the target at the observed state); the default is "
+                             f"{ANCHOR.default:g}")
+    return s
 
 
 def anchor_grid() -> tuple[float, ...]:
@@ -92,10 +112,7 @@ def anchor_record(model: CompiledModel, strength: float | None = None, seed: See
     ``strength * gap`` acts only in the projected years (the engine skips it while the run
     follows the record). ``strength`` None is :data:`ANCHOR`'s default; 0 returns ``model``.
     """
-    s = ANCHOR.default if strength is None else float(strength)
-    lo, hi = ANCHOR.bounds or (0.0, 1.0)
-    if not lo <= s <= hi:
-        raise ValueError(f"anchor strength {s} is outside {lo}-{hi}")
+    s = ANCHOR.default if strength is None else check_anchor(strength, "anchor")
     hist = np.flatnonzero(model.years <= model.observed_until)
     if s == 0.0 or hist.size == 0 or hist[-1] + 1 >= model.n_years:
         return model

@@ -19,13 +19,16 @@ from __future__ import annotations
 import dataclasses
 
 from multipolar.core.seeding import SeedLike
-from multipolar.model.anchor import anchor_record
+from multipolar.model.anchor import ANCHOR, anchor_record
 from multipolar.model.compile import CompiledModel, compile_model
 from multipolar.model.engine import ChunkResult, simulate
 from multipolar.model.summary import QUANTILES, summarise
 
-__all__ = ["QUANTILES", "ChunkResult", "CompiledModel", "compile_model", "follow_record",
-           "simulate", "summarise"]
+__all__ = ["DEFAULT_ANCHOR", "QUANTILES", "ChunkResult", "CompiledModel", "compile_model",
+           "follow_record", "simulate", "summarise"]
+
+DEFAULT_ANCHOR = ANCHOR.default
+"""The anchor strength :func:`follow_record` uses when none is given (what a run records)."""
 
 
 def follow_record(model: CompiledModel, seed: SeedLike = 0,

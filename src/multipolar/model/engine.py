@@ -468,9 +468,7 @@ class _Run:
         self.st = _init_state(model, init)
         self.row, member = _param_values(model, p)
         self.steps = _steps(model)
-        # flows no switched-on mechanism writes stay zero: no need to zero them every year
-        written = {f for _, mech in self.steps for f in mech.writes} | {"target_shift"}
-        self.flows = tuple(f for f in flow_names() if f in written)
+        self.flows = _flows_to_reset(self.steps)
         self.views = _views(self.steps, self.row, member)
         self.shared = SharedYear(keys=keys)
         _lever_scales(model, p, self.shared)
@@ -550,6 +548,28 @@ def _yearly_providers(model: CompiledModel, steps: list[tuple[str, Mechanism]],
             out.append((cls, ParamView(name, {k: row[v] for k, v in paths.items()},
                                        {k: member[v] for k, v in paths.items()})))
     return out
+
+
+def _flows_to_reset(steps: list[tuple[str, Mechanism]]) -> tuple[str, ...]:
+    """The flows zeroed at the start of every year.
+
+    A flow no switched-on mechanism writes stays at its initial zeros. A flow that is written
+    but never read is not zeroed either: read means by its owner (the mechanism that declares
+    it), by a switched-on mechanism that reads it without writing it, by the engine
+    (``target_shift``) or by the outputs (an outcome). The mechanisms that both read and write
+    a flow add to it (``+=``, ``-=``) and do not use its value, so when the owner is switched
+    off nothing reads what they add up (the sphere's pushes in the world, where the sphere is
+    off: 12 numbers per member-actor zeroed every year for nothing).
+    """
+    on = {name for name, _ in steps}
+    written = {f for _, mech in steps for f in mech.writes} | {"target_shift"}
+    recorded = {o.field for o in MECHANISMS.outcomes()} | {"target_shift"}
+
+    def read(f: str) -> bool:
+        return f in recorded or MECHANISMS.owners[f] in on or \
+            any(f in mech.reads and f not in mech.writes for _, mech in steps)
+
+    return tuple(f for f in flow_names() if f in written and read(f))
 
 
 def _constant_outcomes(steps: list[tuple[str, Mechanism]]) -> frozenset[str]:

@@ -5,8 +5,11 @@
 actor's sphere of influence (``sphere``: ``{actor: {year: {russia|china|west: quantiles}}}``),
 the same percentiles of Russia's share in each channel of that sphere (``sphere_channels``:
 ``{actor: {year: {trade|arms|security|investment: quantiles}}}``), mean membership
-probabilities per institution, and Russia's own outcomes. It is the shape ``multipolar run
---json`` prints.
+probabilities per institution, and Russia's own outcomes. Where the scenario has the data's
+scale (:func:`has_data_scale`), every actor's ideal point on it (``ideal_point``, the same
+shape as ``alignment``) and the poles (``poles``: ``{russia|us: {year: quantiles}}``, Russia's
+and the US's ideal points, the same numbers as ``russia.russia_position`` and
+``russia.us_position``). It is the shape ``multipolar run --json`` prints.
 Depends on NumPy only.
 """
 
@@ -24,6 +27,29 @@ SPHERE_POLES = {"russia": "sphere_russia", "china": "sphere_china", "west": "sph
 """The ``sphere`` entry of the summary: pole name -> the per-actor outcome that carries it."""
 SPHERE_CHANNELS = dict(CHANNEL_OUTCOMES)
 """The ``sphere_channels`` entry: channel -> the per-actor outcome of Russia's share in it."""
+
+
+POLES = {"russia": "russia_position", "us": "us_position"}
+"""The ``poles`` entry of the summary: pole -> the core outcome that carries its ideal point."""
+
+
+def has_data_scale(core_outcomes: dict[str, np.ndarray]) -> bool:
+    """Whether the poles are on the data's scale: not Russia 0 and the US 1 throughout.
+
+    A scenario without ideal-point data keeps the poles at 0 and 1 (every ideal point is then
+    the alignment itself, and the summary leaves ``ideal_point`` out).
+    """
+    r, u = core_outcomes.get(POLES["russia"]), core_outcomes.get(POLES["us"])
+    if r is None or u is None:
+        return False
+    return not (np.all(np.asarray(r) == 0.0) and np.all(np.asarray(u) == 1.0))
+
+
+def poles_entry(russia: dict[str, Any]) -> dict[str, Any] | None:
+    """``{russia|us: {year: quantiles}}`` from the summary's ``russia`` entry (None without)."""
+    if not all(k in russia for k in POLES.values()):
+        return None
+    return {pole: russia[k] for pole, k in POLES.items()}
 
 
 def sphere_entry(per_pole: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -84,6 +110,10 @@ def summarise(results: ChunkResult | list[ChunkResult], seed: int | None = None,
                            "observed_until": observed_until}
     for name in outcomes:
         out[name] = _nested(quantile_table(res.actor_outcomes[name]), years, res.actors)
+    if "ideal_point" not in out and "ideal_point" in res.actor_outcomes and \
+            has_data_scale(res.core_outcomes):
+        out["ideal_point"] = _nested(quantile_table(res.actor_outcomes["ideal_point"]), years,
+                                     res.actors)
     if all(k in res.actor_outcomes for k in SPHERE_POLES.values()):
         out["sphere"] = sphere_entry({
             pole: _nested(quantile_table(res.actor_outcomes[k]), years, res.actors)
@@ -101,6 +131,9 @@ def summarise(results: ChunkResult | list[ChunkResult], seed: int | None = None,
                                           quantile_table(arr).items()}
                             for t, y in enumerate(years)}
                      for name, arr in res.core_outcomes.items()}
+    poles = poles_entry(out["russia"])
+    if poles is not None:
+        out["poles"] = poles
     out["means"] = {name: {a: {str(int(y)): round(float(m[t, j]), 6) for t, y in enumerate(years)}
                            for j, a in enumerate(res.actors)}
                     for name, m in ((k, res.actor_outcomes[k].mean(axis=0, dtype=np.float64))

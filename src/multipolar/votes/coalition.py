@@ -66,7 +66,15 @@ from multipolar.votes.fitting import (
     record_shares,
     training_rows,
 )
-from multipolar.votes.levels import covariance, forward_levels, kind_rows, level_spreads, root
+from multipolar.votes.levels import (
+    MIN_KIND_SHIFTS,
+    covariance,
+    forward_levels,
+    kind_covariance,
+    kind_rows,
+    level_spreads,
+    root,
+)
 from multipolar.votes.records import (
     CLASSES,
     DEFAULT_RESOLUTION,
@@ -479,24 +487,26 @@ def _member_probs(start: int, stop: int, *, model: VoteModel, inp: _Inputs, vote
     """Outcome probabilities ``(stop - start, states, 4)`` of ensemble members start..stop-1."""
     keys = rng.member_keys(seed, start, stop)
     xs = _member_x(model, inp, keys, vote.year, start, stop)
-    return vote_probs(model, xs, keys, vote.year, _kind_known(model, vote))
+    return vote_probs(model, xs, keys, vote.year, _kind_known(model, vote),
+                      kind=vote.recorded_kind)
 
 
 def vote_probs(model: VoteModel, xs: np.ndarray, keys: np.ndarray, year: int, known: bool,
-               vote_level: bool = True) -> np.ndarray:
+               vote_level: bool = True, kind: str | None = None) -> np.ndarray:
     """Members' outcome probabilities ``(members, states, 4)`` for design rows ``xs``.
 
     Each member draws the coefficients and (``vote_level``) the level of this vote: a shift of
     every state's scores with the spread of past votes around the forecasts made before them
-    (``known``: the kind has past votes and ``xs`` carries its indicator), else the mean kind
-    effect plus a draw with the spread of votes of kinds new when they were cast (``xs``
-    without kind indicators; :func:`multipolar.votes.levels.forward_levels`).
+    (``known``: the kind has past votes and ``xs`` carries its indicator; the spread of
+    recorded ``kind``, pooled over all kinds while it has few forecast errors of its own), else
+    the mean kind effect plus a draw with the spread of votes of kinds new when they were cast
+    (``xs`` without kind indicators; :func:`multipolar.votes.levels.forward_levels`).
     """
     coefs = draw_coefs(model, rng.normal(keys, _STREAM_COEF, year, model.coef.size))
     z = (xs - model.mean) / model.scale
     scores = np.einsum("msd,mdk->msk", z, coefs[:, 1:, :]) + coefs[:, :1, :]
     lv = model.meta["levels"]
-    cov = covariance(lv, "vote") * (1.0 if vote_level else 0.0)
+    cov = kind_covariance(lv, kind if known else None) * (1.0 if vote_level else 0.0)
     shock = rng.normal(keys, _STREAM_EVENT, year, 3)
     if known:
         scores += (shock @ root(cov).T)[:, None, :]
@@ -508,7 +518,7 @@ def vote_probs(model: VoteModel, xs: np.ndarray, keys: np.ndarray, year: int, kn
         elif "new_kind_cov" in lv:  # learned from votes of kinds new when they were cast
             both = covariance(lv, "new_kind")
         else:  # a file from before the forward spreads
-            both = cov + covariance(lv, "kind")
+            both = covariance(lv, "vote") + covariance(lv, "kind")
         scores += (centre + shock @ root(both).T)[:, None, :]
     full = np.concatenate([np.zeros((*scores.shape[:2], 1)), scores], axis=-1)
     full -= full.max(axis=-1, keepdims=True)
@@ -521,6 +531,28 @@ def _kind_known(model: VoteModel, vote: Vote) -> bool:
     kind = vote.recorded_kind
     recorded = {v["kind"] for v in model.meta.get("votes", [])}
     return kind is not None and kind in recorded and f"kind_{kind}" in model.names
+
+
+def _spread_note(levels: dict[str, Any], kind: str | None) -> dict[str, Any]:
+    """The vote-level spread a forecast of recorded ``kind`` (None: a new kind) draws, and why."""
+    k = int(levels.get("min_kind_shifts", MIN_KIND_SHIFTS))
+    if kind is None:
+        cov = (covariance(levels, "new_kind") if "new_kind_cov" in levels
+               else covariance(levels, "vote") + covariance(levels, "kind"))
+        pooled = bool(levels.get("new_kind_pooled", False))
+        why = (f"fewer than {k} earlier votes of a kind new when cast: at least as wide as the "
+               "forecast errors of all kinds (and of a vote plus the kinds' spread)" if pooled
+               else "the forecast errors of votes whose kind was new when cast")
+    else:
+        entry = levels.get("by_kind", {}).get(kind)
+        cov = kind_covariance(levels, kind)
+        pooled = bool(entry and entry["pooled"])
+        n = int(entry["forward_shifts"]) if entry else 0
+        why = (f"{n} forecast error(s) of this kind, fewer than {k}: at least as wide as the "
+               "forecast errors of all kinds" if pooled
+               else "the forecast errors of votes whose kind had an earlier vote")
+    return {"sd": [round(float(v), 3) for v in np.sqrt(np.diag(cov))], "pooled": pooled,
+            "from": why}
 
 
 def _levels(world: WorldData, model: VoteModel, groups: dict[str, str]) -> dict[str, Any]:
@@ -538,7 +570,8 @@ def _levels(world: WorldData, model: VoteModel, groups: dict[str, str]) -> dict[
                              field="--calibration",
                              fix="re-fit it with `multipolar calibrate-coalition`")
         model.meta["levels"] = forward_levels(level_spreads(model, x, rows),
-                                              forward_shifts(x, rows, names))
+                                              forward_shifts(x, rows, names),
+                                              kinds=sorted(set(rows["kind"])))
     return dict(model.meta["levels"])
 
 
@@ -623,6 +656,7 @@ def forecast(world: WorldData, model: VoteModel, vote: Vote | Event, groups: dic
               for k, c in enumerate(CLASSES)}
     known = _kind_known(model, vote)
     n_kind = sum(v["kind"] == vote.recorded_kind for v in model.meta.get("votes", []))
+    spread = _spread_note(levels, vote.recorded_kind if known else None)
     if progress is not None:
         progress(STAGE_DONE, members, members)
     return {"event": event.to_json(),
@@ -632,7 +666,8 @@ def forecast(world: WorldData, model: VoteModel, vote: Vote | Event, groups: dic
                 "level": (f"fitted on {n_kind} past vote(s) of this kind" if known else
                           "no past vote of this kind up to the calibration year: its level "
                           "is the mean of the recorded kinds, and its interval carries their "
-                          "spread (wider)")},
+                          "spread (wider)"),
+                "level_spread": spread},
             "hindsight": vote.hindsight,
             "calibration": {"until": until, "observed_year": obs_year,
                             "drift_years": horizon, "members": members, "seed": seed,

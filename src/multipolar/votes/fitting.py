@@ -127,7 +127,8 @@ def fit_until(world: WorldData, until: int, groups: dict[str, str], *,
         for r in votes.to_dict("records")], "groups": groups, "with_record": with_record}
     model = fit_rows(x, rows, names, meta)
     model.meta["levels"] = forward_levels(level_spreads(model, x, rows),
-                                          forward_shifts(x, rows, names))
+                                          forward_shifts(x, rows, names),
+                                          kinds=sorted(set(rows["kind"])))
     return model
 
 

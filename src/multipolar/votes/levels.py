@@ -22,9 +22,13 @@ range far more than the coefficients do.
 Both are kept as covariances over the three outcomes: a vote's shifts are strongly correlated
 (abstention, no and absence move together against yes).
 
-A forecast of a recorded kind adds one draw of the vote-level shift per ensemble member; a kind
-with no past vote takes the mean kind effect plus a draw with both variances. Depends on NumPy,
-SciPy and :mod:`multipolar.votes.votemodel`.
+The spreads a forecast draws are learned from forward errors (:func:`forward_levels`): each
+vote's shift against a fit on the votes before it. A forecast of a recorded kind adds one draw
+of the vote-level shift per ensemble member; a kind with no past vote takes the mean kind effect
+plus a draw with the spread of votes whose kind was new when cast. A kind with fewer than
+:data:`MIN_KIND_SHIFTS` forward errors of its own draws at least the spread of all kinds'
+forward errors (a new kind, at least that or the recorded kinds' spread plus the kinds').
+Depends on NumPy, SciPy and :mod:`multipolar.votes.votemodel`.
 """
 
 from __future__ import annotations
@@ -121,31 +125,81 @@ def shrunk_covariance(shifts: list[np.ndarray]) -> np.ndarray:
     return np.asarray(total / (len(shifts) + 1))
 
 
-def forward_levels(in_sample: dict[str, Any], shifts: pd.DataFrame) -> dict[str, Any]:
+MIN_KIND_SHIFTS = 3
+"""K: the forward shifts of its own kind a forecast needs before its spread may rest on its
+type's shifts alone (:func:`forward_levels`). A shift has three components (abstain, no,
+absent against yes); fewer than three shifts cannot span them, so their covariance is the
+prior's in the directions they miss. Below K, a kind's vote is taken to be at least as uncertain
+as the forward shifts of all kinds seen before it. Fixed from that argument, not from coverage."""
+
+
+def _larger(*covs: np.ndarray) -> np.ndarray:
+    """The covariance with the largest total variance (trace); the first among equals."""
+    return max(covs, key=lambda c: float(np.trace(c)))
+
+
+def forward_levels(in_sample: dict[str, Any], shifts: pd.DataFrame,
+                   kinds: list[str] | None = None) -> dict[str, Any]:
     """The spreads a forecast draws, learned from forward shifts.
 
-    The shifts are :func:`multipolar.votes.fitting.forward_shifts`; the in-sample spreads
-    (``in_sample``, from :func:`level_spreads`) are kept for reference.
+    The shifts are :func:`multipolar.votes.fitting.forward_shifts` (only votes the fit may see:
+    up to its ``--until``); the in-sample spreads (``in_sample``, from :func:`level_spreads`)
+    are kept for reference. ``kinds`` are the recorded kinds of the fit.
 
-    ``vote_cov``: the forward shifts of votes whose kind had an earlier vote;
-    ``new_kind_cov``: those of votes of a kind never voted before (a forecast of a kind with
-    no past vote draws this instead of ``vote_cov + kind_cov``). Both are
-    :func:`shrunk_covariance`. The in-sample shifts (:func:`level_spreads`) understate the
-    error of a forecast: each vote was part of the fit it is measured against; in the forward
-    check on the votes to 2019 the yes count fell outside its 90% range in 3 of 12 votes.
+    * ``vote_cov``: the forward shifts of votes whose kind had an earlier vote;
+    * ``all_cov``: the forward shifts of every vote, of any kind;
+    * ``by_kind``: per recorded kind, the covariance a forecast of that kind draws: ``vote_cov``
+      once the kind has :data:`MIN_KIND_SHIFTS` forward shifts of its own (votes of the kind
+      after its first), else the larger (by total variance) of ``vote_cov`` and ``all_cov``;
+    * ``new_kind_cov``: a kind with no past vote: the forward shifts of votes whose kind was new
+      when cast; while there are fewer than :data:`MIN_KIND_SHIFTS` of them, the larger of that,
+      ``all_cov`` and ``vote_cov + kind_cov`` (a vote's own error plus its kind's deviation
+      from the mean kind, the kinds' spread of :func:`level_spreads`).
+
+    Each is a :func:`shrunk_covariance`. The in-sample shifts (:func:`level_spreads`) understate
+    the error of a forecast: each vote was part of the fit it is measured against. Before the
+    floor, a vote of a kind without earlier forecast errors drew the ridge prior's spread alone.
     """
-    known = shifts[shifts["known"]] if len(shifts) else shifts
-    new = shifts[~shifts["known"]] if len(shifts) else shifts
+    empty = len(shifts) == 0
+    known = shifts if empty else shifts[shifts["known"]]
+    new = shifts if empty else shifts[~shifts["known"]]
     vote_cov = shrunk_covariance(list(known["shift"]))
-    new_cov = shrunk_covariance(list(new["shift"]))
-    return {**in_sample, "method": "forward",
+    new_own = shrunk_covariance(list(new["shift"]))
+    all_cov = shrunk_covariance(list(shifts["shift"]))
+    kind_cov = covariance(in_sample, "kind")
+    new_cov = (new_own if len(new) >= MIN_KIND_SHIFTS
+               else _larger(new_own, all_cov, vote_cov + kind_cov))
+    recorded = sorted(set(kinds if kinds is not None else known["kind"]))
+    by_kind: dict[str, Any] = {}
+    for k in recorded:
+        n = int((known["kind"] == k).sum()) if len(known) else 0
+        cov = vote_cov if n >= MIN_KIND_SHIFTS else _larger(vote_cov, all_cov)
+        by_kind[k] = {"forward_shifts": n, "pooled": n < MIN_KIND_SHIFTS,
+                      "cov": cov.tolist(), "sd": [float(v) for v in np.sqrt(np.diag(cov))]}
+    return {**in_sample, "method": "forward", "min_kind_shifts": MIN_KIND_SHIFTS,
             "in_sample_vote_sd": in_sample["vote_sd"], "in_sample_vote_cov": in_sample["vote_cov"],
             "vote_cov": vote_cov.tolist(),
             "vote_sd": [float(v) for v in np.sqrt(np.diag(vote_cov))],
+            "all_cov": all_cov.tolist(),
+            "all_sd": [float(v) for v in np.sqrt(np.diag(all_cov))],
+            "by_kind": by_kind,
+            "new_kind_own_cov": new_own.tolist(),
+            "new_kind_pooled": len(new) < MIN_KIND_SHIFTS,
             "new_kind_cov": new_cov.tolist(),
             "new_kind_sd": [float(v) for v in np.sqrt(np.diag(new_cov))],
             "forward_votes": [int(r) for r in known["rcid"]],
             "forward_new_kind_votes": [int(r) for r in new["rcid"]]}
+
+
+def kind_covariance(levels: dict[str, Any], kind: str | None) -> np.ndarray:
+    """The vote-level covariance a forecast of recorded ``kind`` draws (:func:`forward_levels`).
+
+    A file without per-kind spreads, or a kind it does not list, gets ``vote_cov``.
+    """
+    entry = levels.get("by_kind", {}).get(kind) if kind is not None else None
+    if entry is not None:
+        return np.asarray(entry["cov"], dtype=float)
+    return covariance(levels, "vote")
 
 
 def covariance(levels: dict[str, Any], name: str) -> np.ndarray:

@@ -61,7 +61,8 @@ def _held_out(x: np.ndarray, rows: pd.DataFrame, names: list[str], rcid: int, fo
     # the spreads from the forward shifts of the votes the fit may see (forward: the earlier
     # ones, each measured against a fit on the votes before it; left out: all the others)
     seen = shifts[shifts["date"] < date] if forward else shifts[shifts["rcid"] != rcid]
-    model.meta["levels"] = forward_levels(level_spreads(model, x[train], tr), seen)
+    model.meta["levels"] = forward_levels(level_spreads(model, x[train], tr), seen,
+                                          kinds=sorted(set(votes["kind"])))
     known = kind in set(votes["kind"])
     xh = x[held].copy()
     if not known:  # no other vote of its kind: no kind indicator, the pooled level
@@ -71,8 +72,9 @@ def _held_out(x: np.ndarray, rows: pd.DataFrame, names: list[str], rcid: int, fo
     keys = rng.member_keys(seed, 0, members)
     xs = np.repeat(xh[None, :, :], members, axis=0)
     year = int(pd.Timestamp(date).year)
-    out = {"ensemble": vote_probs(model, xs, keys, year, known),
-           "parameters_only": vote_probs(model, xs, keys, year, known, vote_level=False)}
+    out = {"ensemble": vote_probs(model, xs, keys, year, known, kind=kind),
+           "parameters_only": vote_probs(model, xs, keys, year, known, vote_level=False,
+                                         kind=kind)}
     return out
 
 

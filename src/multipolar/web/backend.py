@@ -246,6 +246,8 @@ def cli_command(params: dict[str, Any], rundir: Path | None = None) -> str:
         parts += ["--hypothesis", params["hypothesis"]]
     for s in params.get("sets", []):
         parts += ["--set", s]
+    if params.get("anchor") is not None:
+        parts += ["--anchor", f"{params['anchor']!r}"]
     if rundir is not None:
         parts += ["--out", str(rundir)]
     return " ".join(shlex.quote(p) for p in parts)
@@ -290,7 +292,8 @@ def execute(params: dict[str, Any], rundir: Path, progress: Callable[[int, int],
                    seed=int(params["seed"]), start=params.get("start"), end=params.get("end"),
                    perspective=params.get("perspective"), hypothesis=params.get("hypothesis"),
                    sets=tuple(params.get("sets", ())),
-                   chunk_size=None if resume else chunk_size(int(params["members"])))
+                   chunk_size=None if resume else chunk_size(int(params["members"])),
+                   anchor=params.get("anchor"))
     res = run_ensemble(spec, LocalEvaluator(), out=rundir, resume=resume,
                        progress=lambda p: progress(p.members_done, p.members_total))
     return dict(res.summary)
@@ -337,7 +340,7 @@ def _scenario_meta(name: str | None) -> tuple[dict[str, str], dict[str, str], in
             info["time"]["observed_until"])
 
 
-VIEW_VERSION = 4
+VIEW_VERSION = 5
 """Version of the view JSON; a stored view of an older version is rebuilt when read."""
 
 
@@ -385,6 +388,10 @@ def build_view(summary: dict[str, Any], scenario: str | None) -> dict[str, Any]:
                                 for c in channels[a][ys[0]]}
                             for a in actors if a in channels},
     }
+    ideal = summary.get("ideal_point")  # the data's scale (scenarios with ideal-point data)
+    if ideal:
+        view["ideal_point"] = {a: fan(ideal[a]) for a in actors if a in ideal}
+        view["poles"] = {pole: fan(q) for pole, q in (summary.get("poles") or {}).items()}
     view["russia_constant"] = [k for k, f in view["russia"].items() if _flat(f)]
     extra = world_extras(view, scenario)
     if extra is not None:
@@ -426,14 +433,17 @@ def run_provenance(meta: dict[str, Any]) -> str:
     """One line saying how a run was made: scenario, overlays, overrides, members, seed."""
     p = meta.get("params", {})
     return (f"{p.get('scenario')}: " +
-            provenance(p.get("perspective"), p.get("hypothesis"), p.get("sets")) +
+            provenance(p.get("perspective"), p.get("hypothesis"), p.get("sets"),
+                       anchor=p.get("anchor")) +
             f"; {p.get('members')} members, seed {p.get('seed')}")
 
 
 def csv_exports(view: dict[str, Any]) -> dict[str, str]:
     """CSV texts of a run: alignment, memberships, Russia's outcomes and the sphere shares.
 
-    ``sphere.csv`` holds each pole's combined share and Russia's share per channel.
+    ``sphere.csv`` holds each pole's combined share and Russia's share per channel;
+    ``standing.csv`` Russia's and the US's ideal points (``pole`` rows: 0 and 1 in a scenario
+    without ideal-point data) and, on the data's scale, every state's (``ideal_point`` rows).
     """
     years = view["years"]
 
@@ -463,8 +473,19 @@ def csv_exports(view: dict[str, Any]) -> dict[str, str]:
                 sph += [",".join([_csv(a), _csv(label.format(k)), str(y)]
                                  + [num(fan[q][t]) for q in ("p05", "median", "p95")])
                         for t, y in enumerate(years)]
+    qs = ("p05", "p25", "median", "p75", "p95")
+    standing = ["kind,actor,year,p05,p25,median,p75,p95"]
+    for pole, k in (("russia", "russia_position"), ("us", "us_position")):
+        if k in view["russia"]:
+            standing += [",".join(["pole", pole, str(y)] + [num(view["russia"][k][q][t])
+                                                              for q in qs])
+                         for t, y in enumerate(years)]
+    for a, fan in view.get("ideal_point", {}).items():
+        standing += [",".join(["ideal_point", _csv(a), str(y)] + [num(fan[q][t]) for q in qs])
+                     for t, y in enumerate(years)]
     return {"alignment.csv": "\n".join(lines) + "\n", "memberships.csv": "\n".join(mem) + "\n",
-            "russia.csv": "\n".join(core) + "\n", "sphere.csv": "\n".join(sph) + "\n"}
+            "russia.csv": "\n".join(core) + "\n", "sphere.csv": "\n".join(sph) + "\n",
+            "standing.csv": "\n".join(standing) + "\n"}
 
 
 def _csv(s: str) -> str:

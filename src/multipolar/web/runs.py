@@ -124,6 +124,8 @@ def run_label(params: dict[str, Any]) -> str:
             f"seed {params.get('seed')}", f"{params.get('members')} members"]
     if params.get("sets"):
         bits.append(f"{len(params['sets'])} lever change(s)")
+    if params.get("anchor") is not None:
+        bits.append(f"anchor {params['anchor']:g}")
     return " · ".join(bits)
 
 
@@ -245,6 +247,8 @@ class RunManager:
                   "seed": info.get("seed"), "members": info.get("members"),
                   "start": info.get("start"), "end": info.get("end"),
                   "sets": list(spec.get("sets") or []), "levers": {}, "oil_level": None}
+        if spec.get("anchor") is not None:  # `run --anchor`: kept so a resume matches
+            params["anchor"] = spec["anchor"]
         status = COMPLETE if info.get("status") == COMPLETE else "interrupted"
         meta = {"id": d.name, "status": status, "source": "cli", "params": params,
                 "label": run_label(params), "created_at": info.get("created_at"),

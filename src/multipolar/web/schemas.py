@@ -194,6 +194,7 @@ class Download(StrEnum):
     memberships_csv = "memberships.csv"
     russia_csv = "russia.csv"
     sphere_csv = "sphere.csv"
+    standing_csv = "standing.csv"
     summary_json = "summary.json"
     actors_parquet = "actors.parquet"
     core_parquet = "core.parquet"

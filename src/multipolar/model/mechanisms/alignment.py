@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from multipolar.core import rng
+from multipolar.model.mechanisms._maths import put_columns
 from multipolar.model.mechanisms.base import (
     Mechanism,
     Outcome,
@@ -198,8 +199,8 @@ class Alignment(Mechanism):
         target = p["base"] + p["democracy_effect"] * st.democracy + st.target_shift
         eps = np.zeros_like(st.alignment)  # outside powers draw no noise
         nbi = cx.neighbour_index
-        eps[:, nbi] = rng.normal32(cx.keys, cx.stream("alignment.idiosyncratic"), cx.year, n_a,
-                                   columns=nbi)
+        put_columns(eps, nbi, rng.normal32(cx.keys, cx.stream("alignment.idiosyncratic"),
+                                           cx.year, n_a, columns=nbi))
         eps *= p["noise"]
         common = p["common_noise"] * rng.normal32(cx.keys, cx.stream("alignment.common"),
                                                   cx.year)[:, None]

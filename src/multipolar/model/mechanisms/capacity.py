@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from multipolar.model.mechanisms._maths import clip
 from multipolar.model.mechanisms.base import INF, Mechanism, Outcome, Param, StateVar, register
 
 if TYPE_CHECKING:
@@ -87,4 +88,4 @@ class EliteInterests(Mechanism):
         """Reduce capacity in proportion to assertion towards West-courted neighbours."""
         w = cx.eu_eligibility
         exposure = (st.assertion * w).sum(axis=1) / max(float(w.sum()), 1e-9)
-        st.capacity *= 1.0 - cx.p.member("sanction_cost") * np.clip(exposure, 0.0, 1.0)
+        st.capacity *= 1.0 - cx.p.member("sanction_cost") * clip(exposure, 0.0, 1.0)

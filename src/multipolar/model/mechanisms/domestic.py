@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from multipolar.model.mechanisms._maths import clip
 from multipolar.model.mechanisms.base import Mechanism, Outcome, Param, StateVar, register
 
 if TYPE_CHECKING:
@@ -90,10 +91,10 @@ class DomesticLinkage(Mechanism):
         """Update Russia's regime security and recognition."""
         p = cx.p
         w = cx.population_share / np.maximum(cx.population_share.sum(), 1e-9)
-        west = (np.clip(st.alignment, 0.0, 1.0) * w).sum(axis=1)
-        loyal = (np.clip(p["loyal_threshold"] - st.alignment, 0.0, 1.0) * w).sum(axis=1)
+        west = (clip(st.alignment, 0.0, 1.0) * w).sum(axis=1)
+        loyal = (clip(p["loyal_threshold"] - st.alignment, 0.0, 1.0) * w).sum(axis=1)
         mean_ass = (st.assertion * w).sum(axis=1)
-        st.regime_security = np.clip(
+        st.regime_security = clip(
             st.regime_security + p.member("security_reversion")
             * (p.member("security_norm") - st.regime_security)
             + p.member("rent_gain") * (st.capacity - 1.0)
@@ -101,7 +102,7 @@ class DomesticLinkage(Mechanism):
             + p.member("rally") * mean_ass
             + p.member("recognition_gain")
             * (st.recognition - p.member("recognition_norm")), 0.0, 1.0)
-        target = np.clip(p.member("recognition_base") + p.member("sphere_gain") * loyal
-                         + p.member("security_weight") * st.regime_security
-                         - p.member("assertion_cost") * mean_ass, 0.0, 1.0)
+        target = clip(p.member("recognition_base") + p.member("sphere_gain") * loyal
+                      + p.member("security_weight") * st.regime_security
+                      - p.member("assertion_cost") * mean_ass, 0.0, 1.0)
         st.recognition += p.member("recognition_rate") * (target - st.recognition)

@@ -8,6 +8,7 @@ Depends on NumPy, :mod:`multipolar.core.rng` and :mod:`.base`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -189,6 +190,8 @@ class Institutions(Mechanism):
         return {"institution_columns": cols,
                 "institution_columns_in_neighbours": [np.searchsorted(index, c) for c in cols]}
 
+    _plan_of: tuple[Any, _Plan] | None = None  # the formats' fixed facts, made once a run
+
     def step(self, st: State, cx: StepContext) -> None:
         """Update memberships and add their anchoring to the target shift."""
         hist = cx.membership_history  # (A, I), -1 unknown
@@ -232,71 +235,111 @@ class Institutions(Mechanism):
             st.membership[k] = np.where(col[None, :] >= 0, col[None, :] > 0, st.membership[k])
         return forced
 
-    @staticmethod
-    def _barred(st: State, cx: StepContext, k: int, cols: np.ndarray) -> np.ndarray:
-        """``(members, k)`` bool: accession to format ``k`` is barred this year."""
-        barred = np.broadcast_to(cx.accession_blocked[cols, k][None, :] | ~cx.institution_open[k],
-                                 (st.membership.shape[1], cols.size)).copy()
-        for other in np.flatnonzero(cx.institution_exclusions[k]):  # e.g. EAEU and EU
-            barred |= st.membership[other][:, cols]
-        for other in np.flatnonzero(cx.institution_supersedes[:, k]):  # EU over association
-            barred |= st.membership[other][:, cols]
-        return barred
+    def _plan(self, cx: StepContext) -> _Plan:
+        """What the draws need of the formats that does not change over a run (made once)."""
+        cols = cx.institution_columns
+        if self._plan_of is not None and self._plan_of[0] is cols:
+            return self._plan_of[1]
+        pole = cx.institution_pole
+        n_i = len(cols)
+        formats = []
+        for k in range(n_i):
+            pk = int(pole[k])
+            formats.append(_Format(
+                k, pk, cols[k], cx.institution_columns_in_neighbours[k],
+                [j for j in range(n_i) if j != k and int(pole[j]) == pk],
+                [int(j) for j in np.flatnonzero(cx.institution_exclusions[k])]
+                + [int(j) for j in np.flatnonzero(cx.institution_supersedes[:, k])],
+                bool(cx.conflict_scope[k]), int(cx.path_years[k])))
+        sup = [(int(k), int(o)) for k, o in zip(*np.nonzero(cx.institution_supersedes),
+                                                strict=True)]
+        plan = _Plan(formats, sup, [cx.stream("institutions.membership", j)
+                                    for j in range((n_i + 1) // 2)])
+        self._plan_of = (cols, plan)
+        return plan
 
     def _draw(self, st: State, cx: StepContext, signs: np.ndarray) -> np.ndarray:
         """Draw accessions and exits after the observed years; the anchoring per column."""
-        n_i = cx.membership_history.shape[1]
+        plan = self._plan(cx)
         draws: list[np.ndarray] = []
-        for j in range((n_i + 1) // 2):  # two institutions per hash, keyed by actor column;
+        for stream in plan.streams:  # two institutions per hash, keyed by actor column;
             # only neighbours can join or leave, so only their columns are drawn
-            draws.extend(rng.uniform32x2(cx.keys, cx.stream("institutions.membership", j),
-                                         cx.year, columns=cx.neighbour_index))
+            draws.extend(rng.uniform32x2(cx.keys, stream, cx.year, columns=cx.neighbour_index))
         before = st.membership.copy()  # depth and exits read last year's memberships
-        for k in range(n_i):  # a handful of institutions; members and actors stay vectorised
-            cols = cx.institution_columns[k]
-            u = draws[k][:, cx.institution_columns_in_neighbours[k]]
-            now = self._decide(st, cx, k, cols, u, before)
-            row = st.membership[k] & ~cx.neighbour_mask  # outside powers keep their memberships
-            if not cx.institution_open[k]:
-                row[...] = False
-            row[:, cols] = now
+        open_ = cx.institution_open.tolist()
+        outside = ~cx.neighbour_mask
+        for f in plan.formats:  # a handful of institutions; members and actors stay vectorised
+            k = f.k
+            if not open_[k]:  # a closed format has no members
+                st.membership[k] = False
+                continue
+            now = self._decide(st, cx, f, draws[k][:, f.cols_nb], before, open_)
+            row = st.membership[k] & outside  # outside powers keep their memberships
+            row[:, f.cols] = now
             st.membership[k] = row
-        for k, other in zip(*np.nonzero(cx.institution_supersedes), strict=True):
+        for k, other in plan.supersedes:
             st.membership[other] &= ~(st.membership[k] & cx.neighbour_mask)  # EU ends association
         return (st.membership * signs.T[:, :, None]).sum(axis=0) * cx.neighbour_mask
 
-    def _decide(self, st: State, cx: StepContext, k: int, cols: np.ndarray, u: np.ndarray,
-                before: np.ndarray) -> np.ndarray:
-        """``(members, k)`` memberships of format ``k`` after this year's decisions."""
-        p, pole = cx.p, int(cx.institution_pole[k])
+    @staticmethod
+    def _decide(st: State, cx: StepContext, f: _Format, u: np.ndarray, before: np.ndarray,
+                open_: list[bool]) -> np.ndarray:
+        """``(members, k)`` memberships of the open format ``f.k`` after this year's decisions.
+
+        Barred from joining are the format's blocked states and the members of a format it
+        excludes or that supersedes it (read as this year's draws have left them).
+        """
+        p, pole, k, cols = cx.p, f.pole, f.k, f.cols
         lean_ = lean(st.alignment[:, cols], pole == 1)
-        same = np.flatnonzero((cx.institution_pole == pole) & cx.institution_open)
-        depth = before[same[same != k]][:, :, cols].sum(axis=0)
+        depth = before[[j for j in f.same if open_[j]]][:, :, cols].sum(axis=0)
         logit = join_logit(p, pole, lean_, depth, float(cx.institution_founding[k]),
                            cx.attractiveness[:, k:k + 1])
         red = cx.red_line_scope[cols, k]
         if red.any():  # outside powers' tacit red lines (the red_lines mechanism)
             logit = logit - st.red_line_hold[:, cols] * red[None, :]
         p_join = logistic(logit)
-        p_join = np.where(self._barred(st, cx, k, cols), 0.0, p_join)
-        if cx.conflict_scope[k]:
+        barred = cx.accession_blocked[cols, k]
+        for other in f.barring:  # e.g. EAEU and EU; EU over association
+            barred = barred | st.membership[other][:, cols]
+        p_join = np.where(barred, 0.0, p_join)
+        if f.conflict:
             p_join = p_join * (1.0 - st.accession_barrier[:, cols])
         p_exit = logistic(exit_logit(p, pole, lean_, depth))
         member = before[k][:, cols]
-        if not cx.institution_open[k]:
-            return np.zeros_like(member)
-        need = int(cx.path_years[k])
+        need = f.need
         if need == 0:
             return np.where(member, u >= p_exit, u < p_join)
         cand = st.candidacy[k][:, cols]
+        pending, outside = cand > 0, ~member
         ready = (cand >= need) & (u >= 1.0 - p["completion"])
-        drop = (cand > 0) & (u < p_exit)
-        start = (cand == 0) & ~member & (u < p_join)
-        joined = ~member & (cand > 0) & ready & ~drop
+        drop = pending & (u < p_exit)
+        start = (cand == 0) & outside & (u < p_join)
+        joined = outside & pending & ready & ~drop
         st.candidacy[k][:, cols] = np.where(
-            joined | drop | member, 0.0, np.where(start, 1.0, cand + (cand > 0))
+            joined | drop | member, 0.0, np.where(start, 1.0, cand + pending)
         ).astype(st.candidacy.dtype)
         return np.where(member, u >= p_exit, joined)
+
+
+@dataclass(frozen=True)
+class _Format:
+    """One format's fixed facts for the yearly draws (:meth:`Institutions._plan`)."""
+
+    k: int
+    pole: int
+    cols: np.ndarray  # neighbours eligible for it
+    cols_nb: np.ndarray  # the same as positions among the neighbours
+    same: list[int]  # the other formats of its pole (depth counts the open ones)
+    barring: list[int]  # formats it excludes, then formats that supersede it
+    conflict: bool  # a frozen conflict holds back accession to it
+    need: int  # years of candidacy its path requires (0: none)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    formats: list[_Format]
+    supersedes: list[tuple[int, int]]
+    streams: list[int]
 
 
 @register

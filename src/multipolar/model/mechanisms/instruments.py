@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms._maths import mean_of_two, sigmoid
+from multipolar.model.mechanisms._maths import clip, mean_of_two, sigmoid
 from multipolar.model.mechanisms.base import INF, Mechanism, Outcome, Param, StateVar, register
 from multipolar.model.mechanisms.sphere import CHINA, RUSSIA, SECURITY, TRADE, WEST
 
@@ -151,7 +151,7 @@ class Attraction(Mechanism):
         st.subsidy *= scale[:, None]
         st.dependence += p["dependence_rate"] * (np.minimum(st.subsidy, 1.0)
                                                  - st.dependence) * nb
-        spoiled = 1.0 - p["spoil"] * np.clip(st.coercion, 0.0, 1.0)
+        spoiled = 1.0 - p["spoil"] * clip(st.coercion, 0.0, 1.0)
         pull = (p["effect"] * (st.subsidy + st.dependence)
                 + p["soft_effect"] * cx.russian_share) * spoiled
         st.target_shift -= np.minimum(pull, p["normative_cap"]) * nb
@@ -282,12 +282,12 @@ class PatronageNetworks(Mechanism):
         """Add the patronage pull to the target shift; erode governance after the data."""
         p = cx.p
         tie = np.maximum(cx.patronage, cx.gas_dependence * st.sphere[..., TRADE, RUSSIA])
-        weak = np.clip(1.0 - st.democracy, 0.0, 1.0)
+        weak = clip(1.0 - st.democracy, 0.0, 1.0)
         cap = np.minimum(st.capacity, p.member("capacity_cap"))[:, None]
         st.target_shift -= p["influence"] * tie * weak * cap * cx.neighbours
         if not cx.observed:
             loss = p["erosion"] * tie * st.democracy * p["aims.regime_persistence"]
-            st.democracy = np.clip(st.democracy - loss * cx.neighbours, 0.0, 1.0)
+            st.democracy = clip(st.democracy - loss * cx.neighbours, 0.0, 1.0)
 
 
 @register
@@ -323,7 +323,7 @@ class KindredRegimes(Mechanism):
         """Add the kindred-regime pull to the target shift."""
         p = cx.p
         thr = p["autocracy_threshold"]
-        autoc = np.clip((thr - st.democracy) / thr, 0.0, 1.0)
+        autoc = clip((thr - st.democracy) / thr, 0.0, 1.0)
         pull = p["support"] * autoc * cx.neighbours
         st.target_shift -= pull
         st.sphere_push[..., SECURITY, RUSSIA] += p["security_weight"] * pull

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from multipolar.model.mechanisms._maths import clip
 from multipolar.model.mechanisms.base import Mechanism, Outcome, Param, StateVar, register
 
 if TYPE_CHECKING:
@@ -74,12 +75,12 @@ class DelegationLimit(Mechanism):
         ri = cx.russia_institutions
         russia_members = (st.membership[ri].sum(axis=0, dtype=np.float32) / ri.size
                           if ri.size else 0.0)
-        desire = np.clip(p["membership_weight"] * russia_members
-                         + p["alignment_weight"] * np.clip(p["loyal_threshold"] - st.alignment,
-                                                           0.0, 1.0)
-                         + p["dependence_weight"] * np.minimum(st.dependence, 1.0), 0.0, 1.0)
+        desire = clip(p["membership_weight"] * russia_members
+                      + p["alignment_weight"] * clip(p["loyal_threshold"] - st.alignment,
+                                                     0.0, 1.0)
+                      + p["dependence_weight"] * np.minimum(st.dependence, 1.0), 0.0, 1.0)
         thr = p["autocracy_threshold"]
-        autoc = np.clip((thr - st.democracy) / thr, 0.0, 1.0)
+        autoc = clip((thr - st.democracy) / thr, 0.0, 1.0)
         target = np.minimum(desire, 1.0 - p["strength"] * autoc)
         st.integration_depth += p["adjustment"] * (target - st.integration_depth)
         st.integration_depth *= cx.neighbours

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from multipolar.model.mechanisms._maths import clip
 from multipolar.model.mechanisms.base import Mechanism, Outcome, Param, StateVar, register
 from multipolar.model.mechanisms.sphere import INVESTMENT, RUSSIA, TRADE, WEST
 
@@ -44,7 +45,7 @@ class Propaganda(Mechanism):
     def step(self, st: State, cx: StepContext) -> None:
         """Add this year's discount on the West's pull."""
         add = cx.p["discount"] * cx.lever("russia_propaganda") * cx.russian_share
-        st.west_discount = np.clip(st.west_discount + add * cx.neighbours, 0.0, 1.0)
+        st.west_discount = clip(st.west_discount + add * cx.neighbours, 0.0, 1.0)
 
 
 @register
@@ -75,7 +76,7 @@ class EUPull(Mechanism):
         """Add the EU's pull to the target shift."""
         p = cx.p
         pull = cx.lever("eu_offer") * cx.eu_eligibility * \
-            np.clip(st.democracy, 0.0, 1.0) ** p["democracy_exponent"]
+            clip(st.democracy, 0.0, 1.0) ** p["democracy_exponent"]
         st.target_shift += p["effect"] * pull * (1.0 - st.west_discount) * cx.neighbours
 
 
@@ -131,7 +132,7 @@ class ChinaPull(Mechanism):
         obs = cx.observed_china_share
         new = np.where(np.isfinite(obs), obs, moved) if obs is not None else moved
         gain = np.maximum(new - st.china_share, 0.0)
-        st.china_share = np.clip(new, 0.0, 1.0) * cx.neighbours
+        st.china_share = clip(new, 0.0, 1.0) * cx.neighbours
         st.dependence = np.maximum(st.dependence - p["dependence_effect"] * gain, 0.0)
         st.target_shift -= p["alignment_effect"] * st.china_share
         drain = p["drain"] * st.china_share

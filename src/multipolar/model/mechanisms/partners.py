@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from multipolar.model.mechanisms._maths import clip
 from multipolar.model.mechanisms.base import Mechanism, Param, StateVar, register
 
 if TYPE_CHECKING:
@@ -71,21 +72,23 @@ class BilateralManagement(Mechanism):
     def step(self, st: State, cx: StepContext) -> None:
         """Refresh friction after flare-ups; add the unmanaged strain; pay for the rest."""
         p = cx.p
-        sides = (cx.conflict_partners.sum(axis=1) > 0).astype(np.float32)
-        flared = (st.conflict > 0) * sides
+        # "some member of the format is a side (that flared up)" as a logical any over the
+        # actors: the same truth values as a positive sum of the 0/1 products, on bytes
+        sides = cx.conflict_partners.sum(axis=1) > 0
+        flared = (st.conflict > 0) & sides
         hit = np.zeros(st.friction.shape, dtype=bool)
         exposed = np.zeros(st.friction.shape, dtype=np.float32)
         for k in cx.russia_institutions:  # a handful of formats; members stay vectorised
             inside = st.membership[k]
-            hit |= inside & ((inside * flared).sum(axis=1) > 0)[:, None]
-            exposed += inside * ((inside * sides).sum(axis=1) > 0)[:, None]
+            hit |= inside & (inside & flared).any(axis=1)[:, None]
+            exposed += inside * (inside & sides).any(axis=1)[:, None]
         hit &= cx.neighbours > 0
         st.friction = np.where(hit, 1.0, st.friction * (1.0 - p["recovery"])).astype(np.float32)
         load = st.friction * exposed * cx.neighbours
-        managed = p.member("effect") * np.clip(st.capacity, 0.0, 1.0)
+        managed = p.member("effect") * clip(st.capacity, 0.0, 1.0)
         st.target_shift += p["strain"] * load * (1.0 - managed[:, None])
         fresh = (st.friction * (exposed > 0) * cx.neighbours).max(axis=1)
-        kept = 1.0 - np.clip(p.member("cost") * managed * fresh, 0.0, 1.0)
+        kept = 1.0 - clip(p.member("cost") * managed * fresh, 0.0, 1.0)
         st.capacity = st.capacity * kept
         st.subsidy *= kept[:, None]
 
@@ -129,8 +132,8 @@ class FreeRiding(Mechanism):
         """Add the extra demand that is paid to subsidies and the refusal to the target."""
         p = cx.p
         ref = np.maximum(p.member("recognition_ref"), 1e-9)
-        rift = np.clip(1.0 - st.recognition / ref, 0.0, 1.0)[:, None]
+        rift = clip(1.0 - st.recognition / ref, 0.0, 1.0)[:, None]
         formats = _russia_memberships(st, cx) * cx.neighbours
         extra = p["gain"] * rift * cx.importance * (formats > 0)
-        st.subsidy += extra * np.clip(st.capacity, 0.0, 1.0)[:, None]
+        st.subsidy += extra * clip(st.capacity, 0.0, 1.0)[:, None]
         st.target_shift += p["refusal"] * rift * formats

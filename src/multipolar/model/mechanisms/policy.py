@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from multipolar.core import rng
-from multipolar.model.mechanisms._maths import sigmoid
+from multipolar.model.mechanisms._maths import clip, sigmoid
 from multipolar.model.mechanisms.base import (
     INF,
     Mechanism,
@@ -164,13 +164,13 @@ class StrategicPolicy(_Policy):
         p = cx.p
         imp = cx.importance
         rel = imp / np.maximum(imp.max(axis=-1, keepdims=True), 1e-9)
-        st.attraction = np.clip(cx.lever("russia_attraction") * p["aims.sphere"] * rel, 0.0, 1.0)
+        st.attraction = clip(cx.lever("russia_attraction") * p["aims.sphere"] * rel, 0.0, 1.0)
         wi = cx.west_institutions
         west = (st.membership[wi].mean(axis=0, dtype=np.float32) if wi.size
                 else np.zeros_like(st.threat))
         gap = p["aims.sphere"] * rel * (1.0 - st.integration_depth) * (1.0 - west)
         security = st.regime_security[:, None]
-        want = p["aims.recognition"] * np.clip(
+        want = p["aims.recognition"] * clip(
             (1.0 - st.recognition[:, None]) + p["legitimacy_gain"] * (1.0 - security), 0.0,
             p["want_cap"])
         z = (p["assertion_base"] + p["aims.regime_persistence"] * p["threat_gain"] * st.threat
@@ -207,7 +207,7 @@ class OpportunistPolicy(_Policy):
         w = rng.uniform32(cx.keys, cx.stream("russia_policy.intensity"), cx.year, n_a)
         present = (u < cx.p["presence_prob"]) * cx.neighbours
         scale = np.minimum(st.capacity, cx.p.member("capacity_cap"))[:, None]
-        st.attraction = np.clip(cx.lever("russia_attraction") * present * v * scale, 0.0, 1.0)
+        st.attraction = clip(cx.lever("russia_attraction") * present * v * scale, 0.0, 1.0)
         st.assertion = cx.lever("russia_assertion") * present * w
 
 
@@ -279,7 +279,7 @@ class UseOfForce(Mechanism):
         now = cx.use_of_force
         p = cx.p
         st.assertion = np.where(now > 0, np.maximum(st.assertion, p["assertion_level"]),
-                                st.assertion)
+                             st.assertion)
         st.conflict += now
         st.breach += np.float32(now.max() > 0)  # Russia's own standing reads it (standing.py)
         st.frozen = np.maximum(st.frozen, since)
@@ -297,7 +297,7 @@ def force_response(st: State, cx: StepContext) -> np.ndarray:
     breaches = np.float32(cx.force_breaches)
     west = np.maximum(cx.western_pull, _share(st.membership, cx.west_institutions))
     ties = np.minimum(cx.arms_share_russia + cx.trade_share_russia, 1.0)
-    dem = np.clip(st.democracy, 0.0, 1.0)
+    dem = clip(st.democracy, 0.0, 1.0)
     return np.asarray(breaches * (p["response_democracy"] * dem + p["response_alliance"] * west
                                   - p["response_ties"] * ties + p["response_near"]
                                   * cx.near_russia), dtype=np.float32)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from multipolar.core import rng
-from multipolar.model.mechanisms._maths import unit_uniform
+from multipolar.model.mechanisms._maths import clip, unit_uniform
 from multipolar.model.mechanisms.base import Mechanism, Param, Stream, register
 from multipolar.model.mechanisms.sphere import RUSSIA, SECURITY
 
@@ -75,12 +75,12 @@ class Shocks(Mechanism):
         p = cx.p
         n_a = st.alignment.shape[1]
         u_drift, u_rev = rng.uniform32x2(cx.keys, cx.stream("shocks.regime"), cx.year, n_a)
-        st.democracy = np.clip(st.democracy + p["democracy_sd"] * unit_uniform(u_drift),
-                               0.0, 1.0)
-        repression = np.clip(1.0 - st.democracy, 0.0, 1.0)
+        st.democracy = clip(st.democracy + p["democracy_sd"] * unit_uniform(u_drift),
+                            0.0, 1.0)
+        repression = clip(1.0 - st.democracy, 0.0, 1.0)
         rev = (u_rev < p["revolution_prob"] * repression) & cx.neighbour_mask
-        st.democracy = np.clip(st.democracy + rev.astype(np.float32)
-                               * p["revolution_democracy_jump"], 0, 1)
+        st.democracy = clip(st.democracy + rev.astype(np.float32)
+                            * p["revolution_democracy_jump"], 0, 1)
         st.alignment_jump += rev * p["revolution_shift"]
         nbi = cx.neighbour_index  # leadership changes and flare-ups: neighbours only
         u_lead, u_size = rng.uniform32x2(cx.keys, cx.stream("shocks.leadership"), cx.year,
@@ -130,8 +130,8 @@ class DatedEvents(Mechanism):
         rev, elite = cx.revolution_event, cx.elite_transition_event
         p = cx.p
         if rev.any():
-            st.democracy = np.clip(st.democracy + rev * p["revolution_democracy_jump"],
-                                   0.0, 1.0)
+            st.democracy = clip(st.democracy + rev * p["revolution_democracy_jump"],
+                                0.0, 1.0)
             st.alignment_jump += rev * p["revolution_shift"] * cx.neighbours
         if elite.any():
             u = rng.uniform32(cx.keys, cx.stream("dated_events.elite_transition"), cx.year,

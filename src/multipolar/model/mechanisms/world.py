@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms._maths import carried_forward
+from multipolar.model.mechanisms._maths import carried_forward, clip
 from multipolar.model.mechanisms.base import Mechanism, Param, Yearly, register
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def arms_share(model: Any, window: int) -> np.ndarray:
         a[window:] -= a[:-window].copy()
         b[window:] -= b[:-window].copy()
         raw = np.where(b > 0, a / np.maximum(b, 1e-12), 0.0)
-        share = carried_forward(np.where(known, np.clip(raw, 0.0, 1.0), np.nan), shape)
+        share = carried_forward(np.where(known, clip(raw, 0.0, 1.0), np.nan), shape)
     return scaled_arms_share(share, model.levers.get(ARMS_LEVER))
 
 
@@ -129,7 +129,7 @@ class ArmsAndEnergy(Mechanism):
     def step(self, st: State, cx: StepContext) -> None:
         """Add the arms and energy pull to the target shift."""
         p = cx.p
-        cap = np.clip(st.capacity, 0.0, p.member("capacity_cap"))[:, None]
+        cap = clip(st.capacity, 0.0, p.member("capacity_cap"))[:, None]
         tie = p["arms_effect"] * cx.arms_share_russia + \
             p["trade_effect"] * cx.trade_share_russia
         st.target_shift -= tie * cap * cx.neighbours
@@ -225,7 +225,7 @@ class WesternNormativePull(Mechanism):
     def step(self, st: State, cx: StepContext) -> None:
         """Add the West's pull to the target shift."""
         p = cx.p
-        dem = np.clip(st.democracy, 0.0, 1.0) ** p["democracy_exponent"]
+        dem = clip(st.democracy, 0.0, 1.0) ** p["democracy_exponent"]
         st.target_shift += p["effect"] * p["pull"] * cx.western_pull * dem * cx.neighbours
 
 
@@ -261,8 +261,8 @@ class InterferenceBacklash(Mechanism):
     def step(self, st: State, cx: StepContext) -> None:
         """Add the democracies' push away from Russia's interference to the target shift."""
         p = cx.p
-        cap = np.clip(st.capacity, 0.0, p.member("capacity_cap"))[:, None]
-        dem = np.clip(st.democracy, 0.0, 1.0)
+        cap = clip(st.capacity, 0.0, p.member("capacity_cap"))[:, None]
+        dem = clip(st.democracy, 0.0, 1.0)
         st.target_shift += p["backlash"] * cx.patronage * dem * cap * cx.neighbours
 
 

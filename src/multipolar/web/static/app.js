@@ -476,7 +476,8 @@ function drawMembers() {
 }
 
 const RUSSIA_TITLES = { capacity: "capacity (rent-funded means)", regime_security: "regime security",
-  recognition: "recognition as a great power", oil_price: "oil price, USD/bbl", china_weight: "China's GDP / Russia's" };
+  recognition: "recognition as a great power", oil_price: "oil price, USD/bbl", china_weight: "China's GDP / Russia's",
+  russia_position: "Russia's UN ideal point (the data's scale)", us_position: "the US's UN ideal point (the data's scale)" };
 
 function drawRussia() {
   const v = S.view;
@@ -589,7 +590,7 @@ function renderRuns() {
     }
     const dl = el("td", { class: "downloads" });
     if (r.status === "complete") for (const [n, label] of [["alignment.csv", "alignment CSV"], ["memberships.csv", "memberships CSV"], ["sphere.csv", "sphere CSV"],
-      ["actors.parquet", "Parquet"], ["report.html", "report"]])
+      ["standing.csv", "standing CSV"], ["actors.parquet", "Parquet"], ["report.html", "report"]])
       dl.append(el("a", { href: `/api/runs/${r.id}/download/${n}`, text: label, target: n === "report.html" ? "_blank" : null, rel: "noopener" }));
     return el("tr", { class: S.run && S.run.id === r.id ? "current" : "" },
       el("td", { text: (r.created_at || "").replace("T", " ").slice(0, 19) }),

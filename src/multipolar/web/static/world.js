@@ -204,7 +204,11 @@ function selectState(iso) {
       el("div", {}, el("div", { id: "state-sphere-channels", class: "chart" }), el("div", { class: "exports", "data-export": "state-sphere-channels" }),
         el("p", { class: "hint", text: "Russia's share of each channel on its own (median and 90% band of the simulated worlds); " +
           "dots: the observed Russian share of the state's trade and arms imports (data, not the model)." })),
-      el("div", {}, channelTable(v, iso))));
+      el("div", {}, channelTable(v, iso))),
+    ...((v.ideal_point || {})[iso] ? [el("div", {}, el("div", { id: "state-ideal", class: "chart" }), el("div", { class: "exports", "data-export": "state-ideal" }),
+      el("p", { class: "hint", text: "The state's UN ideal point on the data's scale (Voeten's), with Russia's and the US's (the poles of the " +
+        "alignment scale, moved by the model after the record): median and 90% band of the simulated worlds." }))] : []));
+  if ((v.ideal_point || {})[iso]) idealChart(v, iso);
   const fanTraces = bandTraces(v.years, v.alignment[iso], BLUE, "", { x: "x", y: "y" }, true, "s");
   if ((v.observed || {})[iso]) fanTraces.push({ x: v.years, y: v.observed[iso], type: "scatter", mode: "markers",
     marker: { color: "#b35806", size: 5 }, name: "observed (UN votes)", hovertemplate: "%{x} observed: %{y:.2f}<extra></extra>" });
@@ -237,6 +241,24 @@ function selectState(iso) {
   }
   channelChart(v, iso);
   renderExports(d);
+}
+
+// a state's ideal point on the data's scale, with the poles (Russia's and the US's ideal points)
+function idealChart(v, iso) {
+  const tr = bandTraces(v.years, v.ideal_point[iso], BLUE, "", { x: "x", y: "y" }, true, "i");
+  const cols = { russia: "179,88,6", us: "84,39,136" };
+  for (const pole of ["russia", "us"]) {
+    const f = (v.poles || {})[pole];
+    if (!f) continue;
+    tr.push({ x: v.years.concat([...v.years].reverse()), y: f.p05.concat([...f.p95].reverse()), fill: "toself", type: "scatter",
+      mode: "lines", line: { width: 0 }, fillcolor: `rgba(${cols[pole]},0.12)`, hoverinfo: "skip", showlegend: false });
+    tr.push({ x: v.years, y: f.median, type: "scatter", mode: "lines", line: { color: `rgb(${cols[pole]})`, width: 2, dash: "dash" },
+      name: pole === "russia" ? "Russia" : "the US", hovertemplate: "%{x}: %{y:.2f}<extra></extra>" });
+  }
+  Plotly.react("state-ideal", tr, { height: 360, margin: { l: 50, r: 10, t: 56, b: 40 },
+    title: { text: `${esc(nameOf(v, iso))}: UN ideal point, with Russia's and the US's`, font: { size: 13 }, x: 0.02 },
+    shapes: projShape(v), legend: { orientation: "h", y: -0.18 }, yaxis: { title: { text: "ideal point (data's scale)" } },
+    xaxis: { tickformat: "d" } }, plotCfg("state-ideal"));
 }
 
 const CHANNEL_STYLE = { trade: ["31,120,180", "solid"], arms: ["179,88,6", "dash"], security: ["84,39,136", "dot"], investment: ["27,120,55", "dashdot"] };

@@ -1,0 +1,81 @@
+"""The engine zeroes only the flows something reads (engine._flows_to_reset)."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import numpy as np
+import pytest
+
+from multipolar.model import engine
+from multipolar.model.api import compile_model, simulate
+from multipolar.model.mechanisms import MECHANISMS
+from multipolar.model.mechanisms.base import Mechanism
+from multipolar.model.state import flow_names
+from multipolar.scenario import load_scenario
+
+
+def _classes() -> list[type[Mechanism]]:
+    out: list[type[Mechanism]] = []
+
+    def walk(c: type[Mechanism]) -> None:
+        for s in c.__subclasses__():
+            out.append(s)
+            walk(s)
+
+    walk(Mechanism)
+    return [c for c in out if c.name]
+
+
+def test_mechanisms_that_read_and_write_a_flow_they_do_not_own_only_add_to_it() -> None:
+    """What the rule rests on: such a mechanism never uses the flow's value."""
+    checked = 0
+    for c in _classes():
+        for f in flow_names():
+            if f in c.reads and f in c.writes and MECHANISMS.owners[f] != c.name:
+                lines = [ln.strip() for ln in inspect.getsource(c.step).splitlines()
+                         if f"st.{f}" in ln]
+                assert lines, (c.name, f)
+                for ln in lines:
+                    assert re.match(rf"st\.{f}(\[[^=]*\])? [+-]= ", ln), (c.name, f, ln)
+                checked += 1
+    assert checked >= 5  # the sphere's pushes, from several mechanisms
+
+
+@pytest.mark.parametrize("scenario", ["russia-world", "russia-neighbourhood"])
+def test_skipping_unread_flows_changes_no_number(scenario: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    model = compile_model(load_scenario(scenario))
+    steps = engine._steps(model)
+    kept = engine._flows_to_reset(steps)
+    written = {f for _, m in steps for f in m.writes} | {"target_shift"}
+    every = tuple(f for f in flow_names() if f in written)
+    assert set(kept) < set(every) and "target_shift" in kept
+    # the sphere is off in the world: its pushes are never read there; Russia's standing is
+    # off in the neighbourhood: nothing reads the breaches that the use of force counts
+    assert "sphere_push" in every and ("sphere_push" in kept) == (scenario != "russia-world")
+    assert "breach" in every and ("breach" in kept) == (scenario == "russia-world")
+    a = simulate(model, 5, 0, 40)
+    monkeypatch.setattr(engine, "_flows_to_reset", lambda s: every)
+    b = simulate(model, 5, 0, 40)
+    for k, v in a.actor_outcomes.items():
+        assert np.array_equal(v, b.actor_outcomes[k]), k
+    for k, v in a.core_outcomes.items():
+        assert np.array_equal(v, b.core_outcomes[k]), k
+    assert np.array_equal(a.memberships, b.memberships)
+
+
+@pytest.mark.parametrize("cols", [[0, 1, 2, 4, 5], [1, 2, 3], [5, 2, 3], [0, 2, 4, 6, 8, 9],
+                                  [3], [2, 2, 4]])
+def test_put_columns_is_the_indexed_assignment(cols: list[int]) -> None:
+    """By slices (a few runs of consecutive columns) or by the index array, the same copy."""
+    from multipolar.model.mechanisms._maths import put_columns
+
+    c = np.array(cols)
+    values = np.arange(7 * c.size, dtype=np.float32).reshape(7, c.size) + 1
+    for _ in range(2):  # the runs are made, then kept
+        got, want = np.zeros((7, 10), np.float32), np.zeros((7, 10), np.float32)
+        put_columns(got, c, values)
+        want[:, c] = values
+        assert got.tobytes() == want.tobytes()
