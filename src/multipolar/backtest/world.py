@@ -55,7 +55,7 @@ import numpy as np
 from multipolar.backtest.baselines import BASELINES, baseline_forecast, training_errors
 from multipolar.backtest.scoring import crps_ensemble
 from multipolar.core.errors import InputError
-from multipolar.forecast.origin import ForecastSettings, Panel
+from multipolar.forecast.origin import ForecastSettings, Panel, ideal_panel
 
 WORLD_ORIGINS = tuple(range(2005, 2019))
 """Default origins: every year a pooled fit may end in (from 2005) whose next year is observed."""
@@ -251,15 +251,6 @@ def calibrate_origin(scenario: str, origin: int, *, members: int, maxiter: int, 
 
 POLE_GROUPS = {"RUS": "Russia (the pole 0)", "USA": "the US (the pole 1)"}
 """Russia and the US on the data's scale: scored as groups of their own."""
-
-
-def ideal_panel() -> dict[str, dict[int, float]]:
-    """Every state's observed ideal point by year (the bundled global table's ``idealpoint``)."""
-    from multipolar import data
-    from multipolar.forecast.origin import WORLD_TABLE
-
-    return {a: dict(s) for a, s in data.column_by_actor_year(WORLD_TABLE, "idealpoint",
-                                                               "iso3").items()}
 
 
 def _with_baselines(series: dict[str, dict[int, float]], states: list[str], origin: int,

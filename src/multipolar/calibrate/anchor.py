@@ -122,7 +122,7 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
 
     train = panel.truncated(until)
     if ideal is None:
-        from multipolar.backtest.world import ideal_panel
+        from multipolar.forecast.origin import ideal_panel
 
         ideal = ideal_panel()
     ideal = {a: {y: v for y, v in s.items() if y <= until} for a, s in ideal.items()}

@@ -474,3 +474,11 @@ def pole_records(ens: ForecastEnsemble, first: int) -> dict[str, dict[str, dict[
     return {pole: {str(int(y)): _band(q[:, t, k]) for t, y in enumerate(ens.years)
                    if y >= first}
             for k, pole in enumerate(("russia", "us"))}
+
+
+def ideal_panel() -> dict[str, dict[int, float]]:
+    """Every state's observed ideal point by year (the bundled global table's ``idealpoint``)."""
+    from multipolar import data
+
+    return {a: dict(s) for a, s in data.column_by_actor_year(WORLD_TABLE, "idealpoint",
+                                                               "iso3").items()}
