@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from multipolar.cli.main import app
 from multipolar.core.errors import InputError
 from multipolar.datasets import ops, publish, store
+from tests.datasets.same import assert_same_file
 
 runner = CliRunner()
 
@@ -81,8 +82,8 @@ def test_singular_column_names_of_other_releases_are_accepted(sets: dict[str, Pa
                 "resolutions": "resolution"}
     path = _write(tmp_path / "v.csv", [singular.get(h, h) for h in head], rows)
     ds = ops.import_file("unga-votes", path, "singular", base="c2018")
-    want = (store.bundled_dir() / "global/unga_votes.parquet").read_bytes()
-    assert ds.file("global/unga_votes.parquet").read_bytes() == want
+    assert_same_file(ds.file("global/unga_votes.parquet"),
+                     store.bundled_dir() / "global/unga_votes.parquet")
 
 
 def test_wide_layout_is_accepted(sets: dict[str, Path], tmp_path: Path) -> None:
@@ -99,7 +100,7 @@ def test_wide_layout_is_accepted(sets: dict[str, Path], tmp_path: Path) -> None:
                   [[rec.get(c, "") for c in cols] for rec in wide.values()])
     ds = ops.import_file("unga-votes", path, "wide", base="c2018")
     for rel in ("global/unga_votes.parquet", "unga_agreement.csv"):
-        assert ds.file(rel).read_bytes() == (store.bundled_dir() / rel).read_bytes()
+        assert_same_file(ds.file(rel), store.bundled_dir() / rel)
 
 
 def test_unknown_country_is_located_with_its_value(sets: dict[str, Path],
@@ -272,5 +273,5 @@ def test_adoptions_without_a_recorded_vote_are_no_roll_calls(sets: dict[str, Pat
     assert ds.manifest["import"]["summary"]["without_recorded_votes_skipped"] == 1
     rc = pd.read_parquet(ds.file("global/unga_rollcalls.parquet"))
     assert 999999 not in set(rc["rcid"])
-    want = (store.bundled_dir() / "global/unga_votes.parquet").read_bytes()
-    assert ds.file("global/unga_votes.parquet").read_bytes() == want
+    assert_same_file(ds.file("global/unga_votes.parquet"),
+                     store.bundled_dir() / "global/unga_votes.parquet")
