@@ -30,21 +30,14 @@ _INV53 = 1.0 / float(1 << 53)
 
 def splitmix64(x: np.ndarray) -> np.ndarray:
     """The SplitMix64 finaliser applied elementwise to a ``uint64`` array (wrapping)."""
-    with np.errstate(over="ignore"):
-        z = np.asarray(x, dtype=np.uint64) + _GOLDEN  # a new array: updated in place below
-        if z.ndim == 0:
+    z = np.asarray(x, dtype=np.uint64)
+    if z.ndim == 0:
+        with np.errstate(over="ignore"):
+            z = z + _GOLDEN
             z = (z ^ (z >> _S30)) * _M1
             z = (z ^ (z >> _S27)) * _M2
             return z ^ (z >> _S31)
-        t = z >> _S30
-        z ^= t
-        z *= _M1
-        np.right_shift(z, _S27, out=t)
-        z ^= t
-        z *= _M2
-        np.right_shift(z, _S31, out=t)
-        z ^= t
-        return z
+    return _mixed(z.copy())  # a new array: the caller's is left as it was
 
 
 def _mixed(z: np.ndarray) -> np.ndarray:
