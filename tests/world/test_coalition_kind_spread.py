@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from multipolar.data.global_tables import load_world
-from multipolar.votes.coalition import CoalitionSettings, coalition_forecast, scenario_groups
+from multipolar.votes.coalition import CoalitionSettings, coalition_forecast
 from multipolar.votes.fitting import fit_until, forward_shifts, training_rows
 from multipolar.votes.levels import (
     MIN_KIND_SHIFTS,
@@ -23,16 +21,6 @@ from multipolar.votes.levels import (
 from multipolar.votes.votemodel import RIDGE
 
 PRIOR = np.eye(3) / RIDGE
-
-
-@pytest.fixture(scope="module")
-def world():
-    return load_world()
-
-
-@pytest.fixture(scope="module")
-def groups():
-    return scenario_groups("russia-world")[0]
 
 
 def _shifts(spec: list[tuple[str, bool, float]]) -> pd.DataFrame:

@@ -10,11 +10,9 @@ from typer.testing import CliRunner
 
 from multipolar.cli.main import app
 from multipolar.core.errors import MultipolarError
-from multipolar.data.global_tables import load_world
 from multipolar.votes.coalition import (
     CoalitionSettings,
     coalition_forecast,
-    scenario_groups,
 )
 from multipolar.votes.features import feature_panel
 from multipolar.votes.fitting import fit_until, training_rows
@@ -22,16 +20,6 @@ from multipolar.votes.levels import level_spreads, vote_offsets
 from multipolar.votes.votemodel import RIDGE
 
 EVENT = ("use_of_force:UKR@2022",)
-
-
-@pytest.fixture(scope="module")
-def world():
-    return load_world()
-
-
-@pytest.fixture(scope="module")
-def groups():
-    return scenario_groups("russia-world")[0]
 
 
 @pytest.fixture(scope="module")

@@ -10,28 +10,17 @@ from typer.testing import CliRunner
 
 from multipolar.cli.main import app
 from multipolar.core.errors import MultipolarError, ScenarioError
-from multipolar.data.global_tables import load_map, load_world
+from multipolar.data.global_tables import load_map
 from multipolar.scenario.tables import expand_actor_set, expand_actor_sets
 from multipolar.votes.coalition import (
     CoalitionSettings,
     coalition_forecast,
     parse_event,
-    scenario_groups,
 )
 from multipolar.votes.evaluate import auc, brier
 from multipolar.votes.fitting import fit_until
 from multipolar.votes.records import russia_votes, vote_rows
 from multipolar.votes.votemodel import fit
-
-
-@pytest.fixture(scope="module")
-def world():
-    return load_world()
-
-
-@pytest.fixture(scope="module")
-def groups():
-    return scenario_groups("russia-world")[0]
 
 
 def test_bundled_tables_match_sources(world):
