@@ -125,3 +125,38 @@ def test_an_anchor_fit_until_y_reads_nothing_after_y(monkeypatch: pytest.MonkeyP
         earlier = fit_anchor("russia-world", world_panel(), 2010, **kw)
     assert altered.to_dict() == world.to_dict()
     assert earlier.mae != world.mae
+
+
+@pytest.mark.parametrize("scenario", ["russia-neighbourhood", "russia-world"])
+def test_the_training_forecasts_are_the_forecasts_the_weights_are_applied_to(
+        scenario: str) -> None:
+    """The anchor fit's records are the forecast pipeline's medians, assimilated or not."""
+    from multipolar.forecast.origin import panel_for
+    from multipolar.forecast.pipeline import forecast_ensemble
+
+    panel, origin, until, a = panel_for(scenario), 2008, 2010, 0.5
+    kw: dict[str, Any] = {"seed": 5, "members": 6, "calib_members": 8}
+    medians = {}
+    for assimilation in (True, False):
+        fit = fit_anchor(scenario, panel, until, origins=[origin], strengths=[a],
+                         assimilation=assimilation, **kw)
+        ens, nb, info = forecast_ensemble(
+            scenario, panel.truncated(origin), origin, until, overrides=None,
+            settings=ForecastSettings(anchor=a, exogenous="blind"),
+            assimilation=assimilation, **kw)
+        assert (info.assimilation is not None) == assimilation
+        med = np.median(ens.alignment[:, 1:][:, :, nb], axis=0)
+        recs = fit.records[a]
+        assert recs.origin == [origin] * med.size
+        assert np.array_equal(np.array(recs.model).reshape(med.shape), med)
+        if scenario == "russia-world":  # the data's scale: the same forecast's ideal points
+            x = ens.ideal_points()
+            assert x is not None
+            idx = {s: j for j, s in enumerate(ens.actors)}
+            names = [ens.actors[j] for j in np.flatnonzero(nb)] + ["RUS", "USA"]
+            want = np.median(x[:, 1:][:, :, [idx[s] for s in names]], axis=0)
+            got = np.array(fit.ideal_records[a].model).reshape(want.shape)
+            assert np.array_equal(got, want)
+        medians[assimilation] = med
+    # assimilation changes the forecast: the records follow it, not the raw model
+    assert not np.allclose(medians[True], medians[False])

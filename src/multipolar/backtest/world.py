@@ -438,7 +438,7 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
             anchor_fits[o] = fit_anchor(
                 scenario, panel.truncated(o), o, overrides=fit(o), seed=seed, sets=sets,
                 perspective=perspective, hypothesis=hypothesis, ideal=ideal,
-                strengths=None if anchor is None else [anchor])
+                strengths=None if anchor is None else [anchor], assimilation=assimilation)
             if anchor is None:
                 fits[o][1]["anchor"] = anchor_fits[o].to_dict()
             if progress is not None:

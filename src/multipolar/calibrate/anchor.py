@@ -38,13 +38,10 @@ from typing import Any
 import numpy as np
 
 from multipolar.core.errors import InputError
-from multipolar.forecast.origin import (
-    ForecastSettings,
-    Panel,
-    load_for_origin,
-    prepare_model,
-    run_forecast,
-)
+from multipolar.core.specs import CALIBRATION_MEMBERS
+from multipolar.forecast.assimilate import assimilate, origin_ensemble
+from multipolar.forecast.conditional import load_with_events
+from multipolar.forecast.origin import ForecastSettings, Panel, prepare_model
 from multipolar.forecast.stacking import StackRecords
 from multipolar.model.anchor import ANCHOR, anchor_grid, target_gap
 
@@ -110,13 +107,18 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
                perspective: str | None = None, hypothesis: str | None = None,
                progress: Callable[[str], None] | None = None,
                strengths: list[float] | None = None,
-               ideal: dict[str, dict[int, float]] | None = None) -> AnchorFit:
+               ideal: dict[str, dict[int, float]] | None = None,
+               assimilation: bool = True,
+               calib_members: int = CALIBRATION_MEMBERS) -> AnchorFit:
     """The anchor strength that best forecasts the training years up to ``until`` (module doc).
 
     ``strengths`` (default: the declared grid, :func:`multipolar.model.anchor.anchor_grid`)
     are the strengths tried: one strength gives that strength's training forecasts (for the
     stacking records) without a choice. ``ideal`` (observed ideal points by state and year;
     default: the bundled global table's, read only up to ``until``) scores the data's scale.
+    ``assimilation`` and ``calib_members`` are the forecast's own (``forecast --no-assimilate``,
+    :class:`multipolar.core.specs.ForecastSpec`): each training forecast is the forecast
+    pipeline's from its origin, assimilated as the forecast the weights are applied to.
     """
     from multipolar.calibrate.history import training_origins
 
@@ -139,12 +141,16 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
     errs: dict[float, list[float]] = {a: [] for a in grid}
     pers: list[float] = []
     by_origin: dict[int, dict[float, float]] = {}
+    settings = ForecastSettings(anchor=0.0, exogenous="blind")
     for o in origins:
-        loaded = load_for_origin(scenario, o, overrides, sets=sets, perspective=perspective,
-                                 hypothesis=hypothesis)
-        model = prepare_model(loaded, o, min(o + horizon, until), train,
-                              ForecastSettings(anchor=0.0, exogenous="blind"), seed, members)
-        gap = target_gap(model, seed, members)
+        # the forecast from o as the pipeline makes it (forecast.pipeline.forecast_ensemble):
+        # the same loading, model, anchor gap and assimilation, for every strength at once
+        loaded = load_with_events(scenario, o, overrides, [], sets=sets,
+                                  perspective=perspective, hypothesis=hypothesis)
+        model = prepare_model(loaded, o, min(o + horizon, until), train, settings, seed,
+                              calib_members)
+        gap = target_gap(model, seed, calib_members)
+        assim = assimilate(loaded, train, o, members, seed, settings) if assimilation else None
         cols = np.flatnonzero(model.neighbours)
         obs = np.array([[train.value(model.actors[j], int(y)) for j in cols]
                         for y in model.years[1:]])
@@ -154,9 +160,9 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
         pers.extend(np.abs(obs - last[None, :])[ok].tolist())
         by_origin[o] = {}
         for a in grid:
-            m = dataclasses.replace(model, static={**model.static,
-                                                   "alignment_offset": a * gap})
-            ens = run_forecast(m, seed, members)
+            m = model if a == 0.0 else \
+                dataclasses.replace(model, static={**model.static, "alignment_offset": a * gap})
+            ens = origin_ensemble(m, seed, members, assim)
             med = np.median(ens.alignment[:, 1:][:, :, cols], axis=0)
             e = np.abs(med - obs)[ok]
             errs[a].extend(e.tolist())

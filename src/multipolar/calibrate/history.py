@@ -35,6 +35,7 @@ from scipy import optimize
 from multipolar.core.errors import InputError
 from multipolar.core.specs import CalibrationSpec
 from multipolar.data import column_by_actor_year
+from multipolar.forecast.assimilate import assimilate, origin_ensemble
 from multipolar.forecast.origin import (
     ForecastSettings,
     load_for_origin,
@@ -550,6 +551,7 @@ class _Training:
     sets: list[str] | dict[str, Any] | None
     perspective: str | None
     hypothesis: str | None
+    assimilation: bool = True
 
     def models(self, anchor: float, overrides: dict[str, Any] | None = None,
                evaluator: Any = None) -> list[tuple[CompiledModel, np.ndarray, np.ndarray]]:
@@ -620,9 +622,20 @@ _Record = tuple[int, int, float, float, float]
 def _origin_forecast(o: int, *, tr: _Training, anchor: float,
                      overrides: dict[str, Any] | None
                      ) -> tuple[list[float], list[float], list[_Record]]:
-    """Errors, interval ratios and stacking records of the training forecast from ``o``."""
+    """Errors, interval ratios and stacking records of the training forecast from ``o``.
+
+    The forecast is the pipeline's (:func:`multipolar.forecast.assimilate.origin_ensemble`):
+    with ``tr.assimilation`` its members are resampled on the years before ``o`` and start
+    with the observation error, as the forecast the spread and weights are applied to.
+    """
     m, _obs, _mask = _origin_model(o, tr=tr, anchor=anchor, overrides=overrides)
-    x = simulate(m, tr.seed, 0, tr.members).actor_outcomes["alignment"]
+    assim = None
+    if tr.assimilation:
+        lo = load_for_origin(tr.scenario, o, overrides, sets=tr.sets,
+                             perspective=tr.perspective, hypothesis=tr.hypothesis)
+        assim = assimilate(lo, tr.panel, o, tr.members, tr.seed,
+                           ForecastSettings(alpha=tr.alpha, exogenous=tr.exogenous))
+    x = origin_ensemble(m, tr.seed, tr.members, assim).alignment
     p05, med, p95 = np.percentile(x, [5, 50, 95], axis=0)
     errs: list[float] = []
     ratios: list[float] = []
@@ -755,7 +768,7 @@ def calibrate_forecast(
     countries = [a for j, a in enumerate(probe.actors) if probe.neighbours[j]]
     tr = _Training(scenario, panel, origins, until, horizon, seed, members,
                    choose_alpha(panel, countries, origins, until, horizon), exogenous, sets,
-                   perspective, hypothesis)
+                   perspective, hypothesis, spec.assimilation)
     models = tr.models(0.0, evaluator=evaluator)
     names = list(free)
     lo_b = np.array([free[k][0] for k in names])

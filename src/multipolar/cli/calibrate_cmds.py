@@ -457,7 +457,8 @@ def forecast(
             # the world's weights are fitted here, on the training forecasts of the ten
             # origins before the origin (years up to the origin only)
             weights, source = _world_stack_weights(scenario, pnl, origin, overrides, settings,
-                                                   seed, set_, perspective, hypothesis)
+                                                   seed, set_, perspective, hypothesis,
+                                                   assimilate)
         raw = raw or not weights  # no fitted weights (no calibration file): the model alone
         _check_covered(scenario, pnl, origin, set_, perspective, hypothesis)
         if map_ is not None:
@@ -530,13 +531,15 @@ def pole_line(poles: dict[str, dict[str, dict[str, float]]], from_: int, to: int
 
 def _world_stack_weights(scenario: str, pnl: Any, origin: int, overrides: dict[str, Any],
                          settings: Any, seed: int, sets: list[str] | None,
-                         perspective: str | None, hypothesis: str | None
+                         perspective: str | None, hypothesis: str | None,
+                         assimilation: bool = True
                          ) -> tuple[dict[int, float], dict[str, Any] | None]:
     """Stacking weights of a world forecast from ``origin``, fitted on the anchor's forecasts.
 
     The training forecasts of :func:`multipolar.calibrate.anchor.fit_anchor` at the forecast's
     anchor strength (the ten origins before ``origin``, years up to ``origin``), with the same
-    parameters; no weights (the model alone) where no training origin precedes it.
+    parameters and assimilation as the forecast itself; no weights (the model alone) where
+    no training origin precedes it.
     """
     # lazy: keeps start-up fast (loads the model, numpy)
     from multipolar.calibrate.anchor import ANCHOR_FIT_HORIZON, fit_anchor
@@ -544,7 +547,8 @@ def _world_stack_weights(scenario: str, pnl: Any, origin: int, overrides: dict[s
     try:
         fitted = fit_anchor(scenario, pnl.truncated(origin), origin, overrides=overrides,
                             seed=seed, sets=sets, perspective=perspective,
-                            hypothesis=hypothesis, strengths=[settings.anchor])
+                            hypothesis=hypothesis, strengths=[settings.anchor],
+                            assimilation=assimilation)
     except InputError:
         return {}, None
     if not fitted.records.get(settings.anchor, None) or \

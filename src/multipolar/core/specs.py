@@ -94,7 +94,9 @@ class CalibrationSpec:
     See :func:`multipolar.calibrate.history.calibrate_forecast` for the steps; ``free`` maps
     parameter paths to search ranges (default: the declared ``history`` ranges),
     ``horizon`` (default: :data:`multipolar.calibrate.history.FORECAST_HORIZON`) the years
-    tested after each training origin.
+    tested after each training origin; ``assimilation`` is the forecast's own (its training
+    forecasts, which fit the spread, the anchor and the stacking weights, are assimilated as
+    the forecast they serve).
     """
 
     scenario: str | Path
@@ -111,6 +113,7 @@ class CalibrationSpec:
     anchor: float | None = 0.0
     exogenous: str = "blind"
     prefit: int = 0
+    assimilation: bool = True
 
     @classmethod
     def of(cls, spec: CalibrationSpec | str | Path, **options: Any) -> CalibrationSpec:
@@ -181,7 +184,8 @@ class BacktestSpec:
             self.scenario, until=origin, free=self.free, members=self.calib_members,
             seed=self.seed, maxiter=self.maxiter, window=self.window, horizon=horizon,
             sets=self.sets, perspective=self.perspective, hypothesis=self.hypothesis,
-            anchor=self.anchor, exogenous=self.exogenous, prefit=self.prefit)
+            anchor=self.anchor, exogenous=self.exogenous, prefit=self.prefit,
+            assimilation=self.assimilation)
 
     def forecast(self, origin: int, end: int) -> ForecastSpec:
         """The forecast ensemble of years ``origin..end``."""

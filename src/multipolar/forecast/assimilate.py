@@ -34,7 +34,13 @@ from typing import Any
 import numpy as np
 
 from multipolar.core import rng
-from multipolar.forecast.origin import ForecastEnsemble, ForecastSettings, Panel, origin_level
+from multipolar.forecast.origin import (
+    ForecastEnsemble,
+    ForecastSettings,
+    Panel,
+    origin_level,
+    run_forecast,
+)
 from multipolar.model.compile import CompiledModel, compile_model
 from multipolar.model.engine import sample_params, simulate
 from multipolar.scenario.loader import LoadedScenario
@@ -183,3 +189,21 @@ def recentre(ens: ForecastEnsemble, model: CompiledModel, assim: Assimilation, s
     x = ens.alignment + eps[:, None, :] * decay[:, :, None]
     return ForecastEnsemble(ens.years, ens.actors, ens.institutions, x, ens.memberships,
                             ens.origin, ens.poles)
+
+
+def origin_ensemble(model: CompiledModel, seed: int, members: int,
+                    assim: Assimilation | None, spread: float = 1.0) -> ForecastEnsemble:
+    """The model's members from the origin, as every forecast of the project makes them.
+
+    With ``assim`` (:func:`assimilate`) the members take the filter's resampled parameters
+    and the origin state carries the observation error (:func:`recentre`); without, the
+    members' own parameter draws from the observed state. ``multipolar forecast``, the
+    back-tests (:func:`multipolar.forecast.pipeline.forecast_ensemble`) and the training
+    forecasts the stacking weights and the anchor are fitted on
+    (:func:`multipolar.calibrate.anchor.fit_anchor`) all call this one function, so the
+    forecasts that train the weights are the forecasts the weights are applied to.
+    """
+    if assim is None:
+        return run_forecast(model, seed, members, spread=spread)
+    ens = run_forecast(model, seed, members, params=assim.params, spread=spread)
+    return recentre(ens, model, assim, seed)

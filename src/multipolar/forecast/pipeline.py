@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from multipolar.core.specs import ForecastSpec
-from multipolar.forecast.assimilate import assimilate, recentre
+from multipolar.forecast.assimilate import assimilate, origin_ensemble
 from multipolar.forecast.conditional import load_with_events
 from multipolar.forecast.origin import (
     ForecastEnsemble,
@@ -36,7 +36,6 @@ from multipolar.forecast.origin import (
     Panel,
     load_for_origin,
     prepare_model,
-    run_forecast,
 )
 from multipolar.forecast.stacking import error_model, event_shift, stacked_samples
 
@@ -98,13 +97,10 @@ def forecast_ensemble(spec: ForecastSpec | str | Path, panel: Panel, origin: int
         quiet = prepare_model(plain, origin, end, panel, settings, seed, calib_members)
         model = dataclasses.replace(model, static={
             **model.static, "alignment_offset": quiet.static["alignment_offset"]})
-    if assimilation:
-        assim = assimilate(plain, panel, origin, members, seed, settings)
-        ens = run_forecast(model, seed, members, params=assim.params, spread=settings.spread)
-        ens = recentre(ens, model, assim, seed)
+    assim = assimilate(plain, panel, origin, members, seed, settings) if assimilation else None
+    ens = origin_ensemble(model, seed, members, assim, settings.spread)
+    if assim is not None:
         info.assimilation = assim.to_dict()
-    else:
-        ens = run_forecast(model, seed, members, spread=settings.spread)
     if stack_weights is not None:
         quiet_ens = None
         if events:
@@ -112,11 +108,7 @@ def forecast_ensemble(spec: ForecastSpec | str | Path, panel: Panel, origin: int
             # (m_event - m0, same seed and members) is kept in full
             base = quiet if quiet is not None else \
                 prepare_model(plain, origin, end, panel, settings, seed, calib_members)
-            if assimilation:
-                quiet_ens = recentre(run_forecast(base, seed, members, params=assim.params,
-                                                  spread=settings.spread), base, assim, seed)
-            else:
-                quiet_ens = run_forecast(base, seed, members, spread=settings.spread)
+            quiet_ens = origin_ensemble(base, seed, members, assim, settings.spread)
         ens = stack(ens, model.neighbours, panel, origin, stack_weights, info,
                     without_events=quiet_ens)
     return ens, np.asarray(model.neighbours, bool), info
