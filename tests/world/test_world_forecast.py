@@ -106,7 +106,8 @@ def test_the_world_forecast_prints_groups_and_draws_the_map(tmp_path: Path) -> N
 
 
 def _forecasts(origin: int) -> tuple[WorldForecast, list[dict[str, Any]]]:
-    res = world_backtest("russia-world", world_panel(), [origin], 2, conditional=False, **TINY)
+    res = world_backtest("russia-world", world_panel(), [origin], 2, conditional=False,
+                         stack_window=2, **TINY)
     return res.forecasts[0], res.stacking
 
 
@@ -131,7 +132,7 @@ def test_a_world_backtest_from_2010_uses_nothing_after_2010(monkeypatch: pytest.
 
 
 def test_world_backtest_scores_by_group_and_the_conditional_case() -> None:
-    res = world_backtest("russia-world", world_panel(), [2013], 1, **TINY)
+    res = world_backtest("russia-world", world_panel(), [2013], 1, stack_window=2, **TINY)
     s = score(res.forecasts)
     assert set(s) == {"model", "stacked", "persistence", "mean3", "trend"}
     assert s["model"]["n"] == 190 and s["persistence"]["gain"] == 0.0
@@ -163,6 +164,39 @@ def test_world_backtest_scores_by_group_and_the_conditional_case() -> None:
     assert doc["conditional"][0]["origin"] == 2013
     assert doc["stacking"][0]["weights"] == w["weights"]
     assert "the West" in doc["by_group"] and doc["calibration"][0]["origin"] == 2013
+
+
+def test_the_world_weights_are_fitted_on_the_earlier_origins_own_forecasts() -> None:
+    """Out of sample: the forecasts that train Y's weights are the ones scored at Y-2, Y-1."""
+    from multipolar.backtest.world import STACK_WINDOW, stack_origins
+    from multipolar.calibrate.anchor import STACK_BY_ORIGIN
+    from multipolar.forecast.stacking import StackRecords
+
+    assert stack_origins(2018) == list(range(2018 - STACK_WINDOW, 2018))
+    assert stack_origins(2007) == [2005, 2006]  # none before the first pooled fit's year
+    kw: dict[str, Any] = {**TINY, "members": 24}
+    res = world_backtest("russia-world", world_panel(), [2009, 2010, 2011], 2,
+                         conditional=False, stack_window=2, **kw)
+    first, second, third = res.forecasts
+    info = {s["origin"]: s for s in res.stacking}
+    assert info[2011]["trained_on_origins"] == [2009, 2010]
+    for scale, key in ((lambda f: f, "weights"), (lambda f: f.ideal, "ideal_point_weights")):
+        recs = StackRecords()
+        for f in (first, second):
+            scale(f).stack_records(2011, recs)
+        # every outcome known at 2011, none later
+        assert max(o + h for o, h in zip(recs.origin, recs.horizon, strict=True)) == 2011
+        assert recs.model[: len(scale(first).states)] == \
+            scale(first).quantiles["model"][1, 0].tolist()
+        want = recs.weights(2011, [1, 2], by_origin=STACK_BY_ORIGIN)
+        assert {int(h): w for h, w in info[2011][key].items()} == want
+        # the stacked forecast at 2011 moves persistence by those weights
+        f = scale(third)
+        ok = np.isfinite(f.last)
+        m = f.quantiles["model"][1]
+        for t, h in enumerate((1, 2)):
+            assert np.allclose(f.quantiles["stacked"][1, t, ok],
+                               (f.last + want[h] * (m[t] - f.last))[ok], atol=1e-6)
 
 
 def test_world_backtest_cli_refuses_origins_outside_the_pooled_years() -> None:

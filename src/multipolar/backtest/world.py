@@ -18,13 +18,16 @@
    before ``Y`` (years up to ``Y`` only);
 4. **the stacked forecast** (:mod:`multipolar.forecast.stacking`): persistence moved a share
    ``w_h`` of the way to the model's median, per horizon ``h``, on both scales. The weights are
-   fitted on the training forecasts the anchor fit makes anyway (the ten origins before ``Y``,
-   scored on years up to ``Y``, with that origin's calibration, at the strength used:
-   :meth:`multipolar.calibrate.anchor.AnchorFit.stack_weights`), guarded (a gain within one
-   standard error gives 0); intervals from persistence's errors over the ten origins before
-   ``Y`` (the world has no list of regime shifts: every error counts as calm). Given dated
-   events the weights act on the model's median without them and the events' effect is kept
-   in full;
+   fitted on the back-test's own forecasts from the origins before ``Y`` (:data:`STACK_WINDOW`
+   of them, from the first year a pooled fit may end in), each made exactly as ``Y``'s is (its
+   own calibration through its origin, its own anchor, the same members and assimilation)
+   and scored on years up to ``Y``: out-of-sample forecasts, as the one they are applied to.
+   The anchor fit's training forecasts (the ten origins before ``Y`` with ``Y``'s calibration,
+   fitted on the years they are scored on) would overstate the model's skill. Guarded (a gain
+   within one standard error of the origins' mean gains gives 0); intervals from
+   persistence's errors over the ten origins before ``Y`` (the world has no list of regime
+   shifts: every error counts as calm). Given dated events the weights act on the model's
+   median without them and the events' effect is kept in full;
 5. **scores** on the observed years after ``Y`` (to 2019): MAE of the median, its gain over
    persistence, 90% coverage and CRPS, pooled, by horizon, by group and per origin, on both
    scales: the relative one (0 Russia, 1 the US) and the data's own (Voeten's ideal points,
@@ -54,8 +57,10 @@ import numpy as np
 
 from multipolar.backtest.baselines import BASELINES, baseline_forecast, training_errors
 from multipolar.backtest.scoring import crps_ensemble
+from multipolar.calibrate.anchor import STACK_BY_ORIGIN
 from multipolar.core.errors import InputError
 from multipolar.forecast.origin import ForecastSettings, Panel, ideal_panel
+from multipolar.forecast.stacking import StackRecords
 
 WORLD_ORIGINS = tuple(range(2005, 2019))
 """Default origins: every year a pooled fit may end in (from 2005) whose next year is observed."""
@@ -72,10 +77,25 @@ BASELINE_WINDOW = 10
 CONDITIONAL_CASES: tuple[tuple[int, str], ...] = (
     (2007, "use_of_force:GEO@2008"), (2013, "use_of_force:UKR@2014"))
 """Uses of force the record holds, with the origin just before them."""
+STACK_WINDOW = 10
+"""Origins before ``Y`` whose own forecasts (each calibrated through its origin, as ``Y``'s is)
+train ``Y``'s stacking weights: only those from the first year a pooled fit may end in."""
 METHODS = ("model", "stacked", *BASELINES)
 """Methods scored, in the order the tables show them (``stacked``: model and persistence)."""
 BASELINE_MEMBERS = 1000
 """Members each baseline's error ensemble is resampled to (evenly spaced quantiles)."""
+
+
+def stack_origins(origin: int, window: int = STACK_WINDOW) -> list[int]:
+    """The earlier origins whose forecasts train the stacking weights at ``origin``.
+
+    The ``window`` years before it, from the first year a pooled fit may end in
+    (:data:`multipolar.calibrate.pooled.FIRST_UNTIL`): an earlier origin has no calibration
+    that knows nothing after it, so its forecast would be scored in sample.
+    """
+    from multipolar.calibrate.pooled import FIRST_UNTIL
+
+    return list(range(max(FIRST_UNTIL, origin - window), origin))
 
 
 def group_labels(scenario: str | Path) -> dict[str, str]:
@@ -101,6 +121,21 @@ class WorldForecast:
     quantiles: dict[str, np.ndarray]  # method -> (3, T, S): p05, median, p95
     crps: dict[str, np.ndarray]  # method -> (T, S)
     ideal: WorldForecast | None = None  # the same on the data's scale (Russia, US included)
+    median0: np.ndarray | None = None  # (T, S) the model's median without dated events
+
+    def stack_records(self, until: int, records: StackRecords) -> None:
+        """Add this forecast's state-years with outcomes up to ``until`` to ``records``.
+
+        The model's median is the one the stacking weights act on (without dated events),
+        persistence the observation at the origin; unobserved outcomes are NaN (skipped).
+        """
+        med = self.quantiles["model"][1] if self.median0 is None else self.median0
+        for t, y in enumerate(self.years):
+            if y > until:
+                break
+            for j in range(len(self.states)):
+                records.add(self.origin, int(y) - self.origin, med[t, j], self.last[j],
+                            self.observed[t, j])
 
     def mask(self, horizon: int | None = None, group: str | None = None) -> np.ndarray:
         """Boolean ``(T, S)`` of the scored outcomes for ``horizon`` and ``group``."""
@@ -318,8 +353,11 @@ def _ideal_forecast(ens: Any, cols: list[int], states: list[str], groups: list[s
         x0_all = None if quiet is None else quiet.ideal_points()
         x0 = None if x0_all is None else x0_all[:, 1:][:, :, pick]
         _with_stacked(train, origin, years, x, x0, last, observed, weights, quantiles, crps)
+    med0 = None
+    if quiet is not None and (q_all := quiet.ideal_points()) is not None:
+        med0 = np.median(q_all[:, 1:][:, :, pick], axis=0)
     return WorldForecast(origin, event, years, names, [*groups, *(POLE_GROUPS[a] for a in poles)],
-                         observed, last, quantiles, crps)
+                         observed, last, quantiles, crps, median0=med0)
 
 
 def forecast_origin(scenario: str, panel: Panel, origin: int, test_until: int,
@@ -373,7 +411,7 @@ def forecast_origin(scenario: str, panel: Panel, origin: int, test_until: int,
         _ideal_forecast(ens, cols, states, labels, ideal, origin, years, event, quiet,
                         None if weights is None else weights[1])
     return WorldForecast(origin, event, years, states, labels, observed, last, quantiles, crps,
-                         on_data)
+                         on_data, None if x0 is None else np.median(x0, axis=0))
 
 
 def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int = WORLD_HORIZON,
@@ -385,15 +423,18 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
                    free: tuple[str, ...] | None = None,
                    progress: Callable[[str], None] | None = None,
                    ideal: dict[str, dict[int, float]] | None = None,
-                   stacking: bool = True) -> WorldBacktest:
+                   stacking: bool = True, stack_window: int = STACK_WINDOW) -> WorldBacktest:
     """Rolling origins over every state, and the conditional cases (module doc).
 
     ``perspective`` and ``hypothesis`` apply to every calibration and forecast (a rival view,
     :mod:`multipolar.backtest.compete`); ``free`` names the parameters each origin's pooled fit
     searches (default: all the declarations give a pooled range, under ``hypothesis``).
     ``ideal`` (observed ideal points by state and year) defaults to the bundled table's.
-    ``stacking`` adds the stacked forecast, its weights fitted at each origin on the anchor
-    fit's training forecasts (with ``anchor`` fixed, those of that one strength).
+    ``stacking`` adds the stacked forecast, its weights fitted at each origin ``Y`` on the
+    forecasts of the ``stack_window`` origins before it (:func:`stack_origins`), each made as
+    ``Y``'s is (its own calibration through its origin, its own anchor, the same members and
+    assimilation) and scored on years up to ``Y``: out of sample, as the forecast they are
+    applied to. Origins before ``origins[0]`` among them are forecast for that alone.
     """
     from multipolar.calibrate.pooled import FIRST_UNTIL
 
@@ -430,7 +471,7 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
 
     def anchor_fit(o: int) -> Any:
         # the anchor's training forecasts (ten origins before o, years up to o): they choose
-        # the strength (unless fixed) and train the stacking weights
+        # the strength (unless fixed)
         if o not in anchor_fits:
             from multipolar.calibrate.anchor import fit_anchor
 
@@ -438,9 +479,8 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
             anchor_fits[o] = fit_anchor(
                 scenario, panel.truncated(o), o, overrides=fit(o), seed=seed, sets=sets,
                 perspective=perspective, hypothesis=hypothesis, ideal=ideal,
-                strengths=None if anchor is None else [anchor], assimilation=assimilation)
-            if anchor is None:
-                fits[o][1]["anchor"] = anchor_fits[o].to_dict()
+                assimilation=assimilation)
+            fits[o][1]["anchor"] = anchor_fits[o].to_dict()
             if progress is not None:
                 progress(f"origin {o}: anchor's training forecasts in "
                          f"{time.perf_counter() - t0:.1f} s")
@@ -454,39 +494,49 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
         return anchors[o]
 
     stack_info: dict[int, dict[str, Any]] = {}
-
-    def weights(o: int, z: int) -> tuple[dict[int, float], dict[int, float]] | None:
-        if not stacking:
-            return None
-        fitted = anchor_fit(o)
-        hs = list(range(1, z - o + 1))
-        a = anchored(o)
-        w = (fitted.stack_weights(hs, a), fitted.stack_weights(hs, a, "ideal_point"))
-        stack_info[o] = {"origin": o, "anchor": a, "trained_on_origins": fitted.origins,
-                         "weights": {str(h): v for h, v in w[0].items()},
-                         "ideal_point_weights": {str(h): v for h, v in w[1].items()}}
-        return w
-
     kw: dict[str, Any] = {"members": members, "seed": seed, "sets": sets,
                           "assimilation": assimilation,
                           "perspective": perspective, "hypothesis": hypothesis,
                           "ideal": ideal}
-    forecasts = []
-    for o in origins:
-        z = min(o + horizon, last)
-        forecasts.append(forecast_origin(scenario, panel, o, z, fit(o), groups, events=events,
-                                         anchor=anchored(o), weights=weights(o, z), **kw))
+    done: dict[int, WorldForecast] = {}
+
+    def honest(o: int) -> WorldForecast:
+        # the forecast from o as scored (its own calibration and anchor, nothing after o)
+        if o not in done:
+            z = min(o + horizon, last)
+            done[o] = forecast_origin(scenario, panel, o, z, fit(o), groups, events=events,
+                                      anchor=anchored(o), weights=weights(o, z), **kw)
+        return done[o]
+
+    def weights(o: int, z: int) -> tuple[dict[int, float], dict[int, float]] | None:
+        # fitted on the forecasts of the earlier origins, made and scored as this one is
+        # (out of sample: each with its own calibration through its origin), outcomes <= o
+        if not stacking:
+            return None
+        hs = list(range(1, z - o + 1))
+        recs, ideal_recs = StackRecords(), StackRecords()
+        before = stack_origins(o, stack_window)
+        for b in before:
+            f = honest(b)
+            f.stack_records(o, recs)
+            if f.ideal is not None:
+                f.ideal.stack_records(o, ideal_recs)
+        w = (recs.weights(o, hs, by_origin=STACK_BY_ORIGIN),
+             ideal_recs.weights(o, hs, by_origin=STACK_BY_ORIGIN))
+        stack_info[o] = {"origin": o, "anchor": anchored(o), "trained_on_origins": before,
+                         "weights": {str(h): v for h, v in w[0].items()},
+                         "ideal_point_weights": {str(h): v for h, v in w[1].items()}}
+        return w
+
+    forecasts = [honest(o) for o in origins]
     pairs = []
     for o, ev in cases.items():
         if o not in origins:
             continue
         z = min(o + horizon, last)
-        plain = next((f for f in forecasts if f.origin == o), None) or \
-            forecast_origin(scenario, panel, o, z, fit(o), groups, anchor=anchored(o),
-                            weights=weights(o, z), **kw)
-        pairs.append((plain, forecast_origin(scenario, panel, o, z, fit(o), groups,
-                                             events=[ev], anchor=anchored(o),
-                                             weights=weights(o, z), **kw)))
+        pairs.append((honest(o), forecast_origin(scenario, panel, o, z, fit(o), groups,
+                                                 events=[ev], anchor=anchored(o),
+                                                 weights=weights(o, z), **kw)))
     settings = {"members": members, "calib_members": calib_members, "maxiter": maxiter,
                 "seed": seed, "assimilation": assimilation,
                 "anchor": "fitted per origin" if anchor is None else anchor,
@@ -495,4 +545,5 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
                 "exogenous": "blind", "stacking": stacking}
     return WorldBacktest(scenario, list(origins), horizon, forecasts,
                          [fits[o][1] for o in sorted(fits)], pairs, settings,
-                         list(events or []), [stack_info[o] for o in sorted(stack_info)])
+                         list(events or []), [stack_info[o] for o in sorted(stack_info)
+                                              if o in origins])

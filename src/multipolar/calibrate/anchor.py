@@ -6,7 +6,12 @@ origin) is chosen by the model's own forecasts inside the years up to ``until``:
 
 1. origins: the ``window`` years before ``until`` (:func:`multipolar.calibrate.history.
    training_origins`), each a model that knows nothing after it (scenario loaded blind, the
-   starting state from the panel at or before the origin, exogenous drivers cut there);
+   starting state from the panel at or before the origin, exogenous drivers cut there),
+   forecast as the forecast pipeline forecasts (:func:`multipolar.forecast.assimilate.
+   origin_ensemble`): with ``assimilation`` (the default, as ``multipolar forecast`` and the
+   back-tests) the members' parameters are resampled on the years before the origin and the
+   origin state carries the observation error, so the weights fitted on these forecasts are
+   fitted on the forecast they are applied to;
 2. the gap between each state's origin state and the formula's target is measured once per
    origin (:func:`multipolar.model.anchor.target_gap`), and each strength of the declared
    search range (:func:`multipolar.model.anchor.anchor_grid`) shifts the target by that share;
@@ -23,7 +28,8 @@ origin) is chosen by the model's own forecasts inside the years up to ``until``:
 
 Nothing after ``until`` is read: the panel is cut at ``until`` before anything else. The
 scenario's parameters are its declared ones unless ``overrides`` (a calibration) are given.
-Depends on NumPy, :mod:`multipolar.forecast.origin` and :mod:`multipolar.model.anchor`.
+Depends on NumPy, :mod:`multipolar.forecast.origin`, :mod:`multipolar.forecast.assimilate`
+and :mod:`multipolar.model.anchor`.
 """
 
 from __future__ import annotations
@@ -109,7 +115,8 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
                strengths: list[float] | None = None,
                ideal: dict[str, dict[int, float]] | None = None,
                assimilation: bool = True,
-               calib_members: int = CALIBRATION_MEMBERS) -> AnchorFit:
+               calib_members: int = CALIBRATION_MEMBERS,
+               calibration: Callable[[int], dict[str, Any]] | None = None) -> AnchorFit:
     """The anchor strength that best forecasts the training years up to ``until`` (module doc).
 
     ``strengths`` (default: the declared grid, :func:`multipolar.model.anchor.anchor_grid`)
@@ -119,6 +126,10 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
     ``assimilation`` and ``calib_members`` are the forecast's own (``forecast --no-assimilate``,
     :class:`multipolar.core.specs.ForecastSpec`): each training forecast is the forecast
     pipeline's from its origin, assimilated as the forecast the weights are applied to.
+    ``calibration`` (origin -> overrides fitted on the years up to that origin) gives each
+    training forecast its own calibration, as an honest forecast from that origin would have:
+    out of sample. Without it every training forecast takes ``overrides``, fitted on the
+    years they are scored on (in sample: the model's skill looks better than it is).
     """
     from multipolar.calibrate.history import training_origins
 
@@ -145,7 +156,8 @@ def fit_anchor(scenario: str | Path, panel: Panel, until: int, *,
     for o in origins:
         # the forecast from o as the pipeline makes it (forecast.pipeline.forecast_ensemble):
         # the same loading, model, anchor gap and assimilation, for every strength at once
-        loaded = load_with_events(scenario, o, overrides, [], sets=sets,
+        own = overrides if calibration is None else calibration(o)
+        loaded = load_with_events(scenario, o, own, [], sets=sets,
                                   perspective=perspective, hypothesis=hypothesis)
         model = prepare_model(loaded, o, min(o + horizon, until), train, settings, seed,
                               calib_members)
