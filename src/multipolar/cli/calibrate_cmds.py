@@ -537,27 +537,43 @@ def _world_stack_weights(scenario: str, pnl: Any, origin: int, overrides: dict[s
     """Stacking weights of a world forecast from ``origin``, fitted on the anchor's forecasts.
 
     The training forecasts of :func:`multipolar.calibrate.anchor.fit_anchor` at the forecast's
-    anchor strength (the ten origins before ``origin``, years up to ``origin``), with the same
-    parameters and assimilation as the forecast itself; no weights (the model alone) where
-    no training origin precedes it.
+    anchor strength and with its assimilation, from the origins before ``origin`` that a
+    pooled fit may end in (:func:`multipolar.backtest.world.stack_origins`), each with its own
+    pooled calibration through its origin (the back-test's size): out-of-sample forecasts,
+    as the back-test fits its weights. ``overrides`` (fitted on the years those forecasts are
+    scored on) would make the model look better than it forecasts. No weights (the model
+    alone) where no training origin precedes it.
     """
     # lazy: keeps start-up fast (loads the model, numpy)
+    from multipolar.backtest.world import (
+        WORLD_CALIB_MEMBERS,
+        WORLD_MAXITER,
+        calibrate_origin,
+        stack_origins,
+    )
     from multipolar.calibrate.anchor import ANCHOR_FIT_HORIZON, fit_anchor
+
+    def own(o: int) -> dict[str, Any]:
+        return calibrate_origin(scenario, o, members=WORLD_CALIB_MEMBERS, maxiter=WORLD_MAXITER,
+                                seed=seed, sets=sets, perspective=perspective,
+                                hypothesis=hypothesis)[0]
 
     try:
         fitted = fit_anchor(scenario, pnl.truncated(origin), origin, overrides=overrides,
                             seed=seed, sets=sets, perspective=perspective,
                             hypothesis=hypothesis, strengths=[settings.anchor],
-                            assimilation=assimilation)
+                            assimilation=assimilation, origins=stack_origins(origin),
+                            calibration=own)
     except InputError:
         return {}, None
     if not fitted.records.get(settings.anchor, None) or \
             not fitted.records[settings.anchor].origin:
         return {}, None
     weights = fitted.stack_weights(list(range(1, ANCHOR_FIT_HORIZON + 1)))
-    return weights, {"fitted_on": f"the training forecasts of the origins "
-                                  f"{fitted.origins[0]}-{fitted.origins[-1]}, scored on years "
-                                  f"up to {origin}", "anchor": settings.anchor,
+    return weights, {"fitted_on": f"the forecasts of the origins {fitted.origins[0]}-"
+                                  f"{fitted.origins[-1]}, each calibrated on the years up to "
+                                  f"its origin, scored on years up to {origin}",
+                     "anchor": settings.anchor,
                      "state_years": fitted.n}
 
 
