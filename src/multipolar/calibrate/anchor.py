@@ -214,6 +214,43 @@ def _add_ideal(records: StackRecords, ens: Any, cols: np.ndarray,
     _add(records, origin, hs, med, last, obs)
 
 
+def honest_stack_weights(scenario: str | Path, panel: Panel, origin: int, anchor: float, *,
+                         seed: int = 2013, sets: list[str] | dict[str, Any] | None = None,
+                         perspective: str | None = None, hypothesis: str | None = None,
+                         assimilation: bool = True) -> tuple[dict[int, float], AnchorFit | None]:
+    """The world forecast's stacking weights from ``origin``, fitted out of sample.
+
+    The training forecasts (:func:`fit_anchor` at strength ``anchor``, with ``assimilation``)
+    of the origins before ``origin`` that a pooled fit may end in
+    (:func:`multipolar.backtest.world.stack_origins`), each with its own pooled calibration
+    through its origin, of the world back-test's size: forecasts as honest as the one the
+    weights are applied to, and as the back-test fits its own. Years up to ``origin`` only.
+    ``({}, None)`` where no such origin precedes ``origin``.
+    """
+    from multipolar.backtest.world import (
+        WORLD_CALIB_MEMBERS,
+        WORLD_MAXITER,
+        calibrate_origin,
+        stack_origins,
+    )
+
+    def own(o: int) -> dict[str, Any]:
+        return calibrate_origin(str(scenario), o, members=WORLD_CALIB_MEMBERS,
+                                maxiter=WORLD_MAXITER, seed=seed,
+                                sets=list(sets) if isinstance(sets, list) else None,
+                                perspective=perspective, hypothesis=hypothesis)[0]
+
+    origins = stack_origins(origin)
+    if not origins:
+        return {}, None
+    fitted = fit_anchor(scenario, panel.truncated(origin), origin, seed=seed, sets=sets,
+                        perspective=perspective, hypothesis=hypothesis, strengths=[anchor],
+                        assimilation=assimilation, origins=origins, calibration=own)
+    if not fitted.records[float(anchor)].origin:
+        return {}, None
+    return fitted.stack_weights(list(range(1, ANCHOR_FIT_HORIZON + 1))), fitted
+
+
 IDEAL_POLES = ("RUS", "USA")
 """Russia and the US: scored on the data's scale like every other state."""
 
@@ -226,8 +263,10 @@ def with_anchor(text: str, scenario: str | Path, until: int, *, seed: int = 2013
 
     The strength goes into the file's ``forecast`` section (``anchor``, read by
     ``multipolar forecast --calibration``), the fit's figures under ``anchor_fit``, and the
-    stacking weights per horizon fitted on the same training forecasts at that strength under
-    ``stack_weights`` (the world's forecast is then the stacked one unless ``--raw``).
+    stacking weights per horizon at that strength under ``stack_weights`` (the world's
+    forecast is then the stacked one unless ``--raw``), fitted out of sample
+    (:func:`honest_stack_weights`), not on the anchor fit's forecasts, whose parameters were
+    fitted on the years they are scored on.
     """
     import yaml
 
@@ -240,8 +279,10 @@ def with_anchor(text: str, scenario: str | Path, until: int, *, seed: int = 2013
     fc = dict(doc.get("forecast") or {})
     fc["anchor"] = fitted.value
     fc["anchor_fit"] = fitted.to_dict()
-    # the stacking weights, fitted on the same training forecasts at the chosen strength
-    fc["stack_weights"] = {h: float(w) for h, w in
-                           fitted.stack_weights(list(range(1, ANCHOR_FIT_HORIZON + 1))).items()}
+    # the stacking weights at the chosen strength, on out-of-sample training forecasts
+    weights, _ = honest_stack_weights(scenario, panel_for(scenario), until, fitted.value,
+                                      seed=seed, sets=sets, perspective=perspective,
+                                      hypothesis=hypothesis)
+    fc["stack_weights"] = {h: float(w) for h, w in weights.items()}
     doc["forecast"] = fc
     return yaml.safe_dump(doc, sort_keys=False, width=100), fitted

@@ -545,31 +545,16 @@ def _world_stack_weights(scenario: str, pnl: Any, origin: int, overrides: dict[s
     alone) where no training origin precedes it.
     """
     # lazy: keeps start-up fast (loads the model, numpy)
-    from multipolar.backtest.world import (
-        WORLD_CALIB_MEMBERS,
-        WORLD_MAXITER,
-        calibrate_origin,
-        stack_origins,
-    )
-    from multipolar.calibrate.anchor import ANCHOR_FIT_HORIZON, fit_anchor
-
-    def own(o: int) -> dict[str, Any]:
-        return calibrate_origin(scenario, o, members=WORLD_CALIB_MEMBERS, maxiter=WORLD_MAXITER,
-                                seed=seed, sets=sets, perspective=perspective,
-                                hypothesis=hypothesis)[0]
+    from multipolar.calibrate.anchor import honest_stack_weights
 
     try:
-        fitted = fit_anchor(scenario, pnl.truncated(origin), origin, overrides=overrides,
-                            seed=seed, sets=sets, perspective=perspective,
-                            hypothesis=hypothesis, strengths=[settings.anchor],
-                            assimilation=assimilation, origins=stack_origins(origin),
-                            calibration=own)
+        weights, fitted = honest_stack_weights(scenario, pnl, origin, settings.anchor, seed=seed,
+                                               sets=sets, perspective=perspective,
+                                               hypothesis=hypothesis, assimilation=assimilation)
     except InputError:
         return {}, None
-    if not fitted.records.get(settings.anchor, None) or \
-            not fitted.records[settings.anchor].origin:
+    if fitted is None:
         return {}, None
-    weights = fitted.stack_weights(list(range(1, ANCHOR_FIT_HORIZON + 1)))
     return weights, {"fitted_on": f"the forecasts of the origins {fitted.origins[0]}-"
                                   f"{fitted.origins[-1]}, each calibrated on the years up to "
                                   f"its origin, scored on years up to {origin}",
