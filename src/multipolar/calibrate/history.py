@@ -35,7 +35,7 @@ from scipy import optimize
 from multipolar.core.errors import InputError
 from multipolar.core.specs import CalibrationSpec
 from multipolar.data import column_by_actor_year
-from multipolar.forecast.assimilate import assimilate, origin_ensemble
+from multipolar.forecast.assimilate import Assimilation, assimilate, origin_ensemble
 from multipolar.forecast.origin import (
     ForecastSettings,
     load_for_origin,
@@ -562,7 +562,7 @@ class _Training:
         return _map_origins(_origin_model, self, anchor, overrides, evaluator)
 
 
-def _map_origins(fn: Callable[..., Any], tr: _Training, anchor: float,
+def _map_origins(fn: Callable[..., Any], tr: _Training, anchor: float | tuple[float, ...],
                  overrides: dict[str, Any] | None, evaluator: Any) -> list[Any]:
     """``fn(o, tr=tr, anchor=anchor, overrides=overrides)`` for each training origin ``o``.
 
@@ -619,23 +619,40 @@ _Record = tuple[int, int, float, float, float]
 """One stacking record: origin, horizon, model median, persistence, outcome."""
 
 
+def _origin_assimilation(o: int, tr: _Training, overrides: dict[str, Any] | None
+                         ) -> Assimilation | None:
+    """The assimilation of the years before ``o`` (None without ``tr.assimilation``)."""
+    if not tr.assimilation:
+        return None
+    lo = load_for_origin(tr.scenario, o, overrides, sets=tr.sets, perspective=tr.perspective,
+                         hypothesis=tr.hypothesis)
+    return assimilate(lo, tr.panel, o, tr.members, tr.seed,
+                      ForecastSettings(alpha=tr.alpha, exogenous=tr.exogenous))
+
+
+def _origin_forecasts(o: int, *, tr: _Training, anchor: tuple[float, ...],
+                      overrides: dict[str, Any] | None
+                      ) -> list[tuple[list[float], list[float], list[_Record]]]:
+    """:func:`_origin_forecast` at every strength of ``anchor``, one assimilation for all."""
+    assim = _origin_assimilation(o, tr, overrides)
+    return [_origin_forecast(o, tr=tr, anchor=a, overrides=overrides, assim=(assim,))
+            for a in anchor]
+
+
 def _origin_forecast(o: int, *, tr: _Training, anchor: float,
-                     overrides: dict[str, Any] | None
+                     overrides: dict[str, Any] | None,
+                     assim: tuple[Assimilation | None] | None = None
                      ) -> tuple[list[float], list[float], list[_Record]]:
     """Errors, interval ratios and stacking records of the training forecast from ``o``.
 
     The forecast is the pipeline's (:func:`multipolar.forecast.assimilate.origin_ensemble`):
     with ``tr.assimilation`` its members are resampled on the years before ``o`` and start
     with the observation error, as the forecast the spread and weights are applied to.
+    ``assim`` (a 1-tuple) passes that assimilation in, computed once for several anchors.
     """
     m, _obs, _mask = _origin_model(o, tr=tr, anchor=anchor, overrides=overrides)
-    assim = None
-    if tr.assimilation:
-        lo = load_for_origin(tr.scenario, o, overrides, sets=tr.sets,
-                             perspective=tr.perspective, hypothesis=tr.hypothesis)
-        assim = assimilate(lo, tr.panel, o, tr.members, tr.seed,
-                           ForecastSettings(alpha=tr.alpha, exogenous=tr.exogenous))
-    x = origin_ensemble(m, tr.seed, tr.members, assim).alignment
+    given = _origin_assimilation(o, tr, overrides) if assim is None else assim[0]
+    x = origin_ensemble(m, tr.seed, tr.members, given).alignment
     p05, med, p95 = np.percentile(x, [5, 50, 95], axis=0)
     errs: list[float] = []
     ratios: list[float] = []
@@ -652,21 +669,27 @@ def _origin_forecast(o: int, *, tr: _Training, anchor: float,
     return errs, ratios, records
 
 
-def _training_forecasts(tr: _Training, overrides: dict[str, Any], anchor: float,
-                        evaluator: Any = None) -> tuple[float, list[float], Any]:
-    """MAE, interval ratios and stacking records of the training forecasts (fitted values).
+def _training_forecasts(tr: _Training, overrides: dict[str, Any], anchors: tuple[float, ...],
+                        evaluator: Any = None) -> dict[float, tuple[float, list[float], Any]]:
+    """Per anchor: MAE, interval ratios and stacking records of the training forecasts.
 
-    Each origin is a task on ``evaluator``; the results are joined in origin order.
+    Each origin is a task on ``evaluator`` (every anchor at once, one assimilation); the
+    results are joined in origin order.
     """
-    ratios: list[float] = []
-    errs: list[float] = []
-    records = StackRecords()
-    for e, r, recs in _map_origins(_origin_forecast, tr, anchor, overrides, evaluator):
-        errs.extend(e)
-        ratios.extend(r)
-        for rec in recs:
-            records.add(*rec)
-    return float(np.mean(errs)) if errs else math.inf, ratios, records
+    out: dict[float, tuple[float, list[float], Any]] = {}
+    per_origin = _map_origins(_origin_forecasts, tr, anchors, overrides, evaluator)
+    for k, anc in enumerate(anchors):
+        ratios: list[float] = []
+        errs: list[float] = []
+        records = StackRecords()
+        for results in per_origin:
+            e, r, recs = results[k]
+            errs.extend(e)
+            ratios.extend(r)
+            for rec in recs:
+                records.add(*rec)
+        out[anc] = (float(np.mean(errs)) if errs else math.inf, ratios, records)
+    return out
 
 
 def _forecast_search(x0: np.ndarray, *, models: list[tuple[CompiledModel, np.ndarray, np.ndarray]],
@@ -819,8 +842,8 @@ def calibrate_forecast(
     # spread and anchor (None: chosen on the training forecasts, ties to no anchor) with the
     # fitted parameters applied
     overrides = fitted.overrides(probe)
-    tried = {anc: _training_forecasts(tr, overrides, anc, evaluator)
-             for anc in (ANCHOR_GRID if anchor is None else (anchor,))}
+    tried = _training_forecasts(tr, overrides,
+                                tuple(ANCHOR_GRID if anchor is None else (anchor,)), evaluator)
     anchor = min(tried, key=lambda k: (tried[k][0], k))
     _, ratios, records = tried[anchor]
     weights = records.weights(until, list(range(1, horizon + 1)))
