@@ -237,7 +237,8 @@ def honest_stack_weights(scenario: str | Path, panel: Panel, origin: int, anchor
     def own(o: int) -> dict[str, Any]:
         return calibrate_origin(str(scenario), o, members=WORLD_CALIB_MEMBERS,
                                 maxiter=WORLD_MAXITER, seed=seed,
-                                sets=list(sets) if isinstance(sets, list) else None,
+                                sets=list(sets) if isinstance(sets, list) else
+                                [f"{k}={v}" for k, v in (sets or {}).items()] or None,
                                 perspective=perspective, hypothesis=hypothesis)[0]
 
     origins = stack_origins(origin)
