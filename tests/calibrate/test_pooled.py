@@ -89,7 +89,8 @@ def test_cli_writes_a_file_the_neighbourhood_reads_only_the_transfer_of(tmp_path
     fitted = yaml.safe_load(out.read_text())["forecast"]
     assert world.forecast["anchor"] == fitted["anchor"] == fitted["anchor_fit"]["anchor"]
     assert fitted["anchor_fit"]["until"] == 2007 and max(fitted["anchor_fit"]["origins"]) == 2006
-    # the stacking weights, fitted on the same training forecasts, for the world's forecast
+    # the stacking weights for the world's forecast, fitted on out-of-sample training
+    # forecasts (2005 and 2006, each with its own pooled fit: honest_stack_weights)
     assert set(world.forecast["stack_weights"]) == {1, 2, 3, 4, 5}
     assert all(0.0 <= w <= 1.0 for w in world.forecast["stack_weights"].values())
     assert neighbourhood.forecast == {}

@@ -501,11 +501,13 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
     done: dict[int, WorldForecast] = {}
 
     def honest(o: int) -> WorldForecast:
-        # the forecast from o as scored (its own calibration and anchor, nothing after o)
+        # the forecast from o as scored (its own calibration and anchor, nothing after o); an
+        # origin forecast only to train later weights needs no weights of its own
         if o not in done:
             z = min(o + horizon, last)
+            w = weights(o, z) if o in origins else (None if not stacking else ({}, {}))
             done[o] = forecast_origin(scenario, panel, o, z, fit(o), groups, events=events,
-                                      anchor=anchored(o), weights=weights(o, z), **kw)
+                                      anchor=anchored(o), weights=w, **kw)
         return done[o]
 
     def weights(o: int, z: int) -> tuple[dict[int, float], dict[int, float]] | None:
@@ -544,6 +546,6 @@ def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int
                 "baseline_window": BASELINE_WINDOW,
                 "exogenous": "blind", "stacking": stacking}
     return WorldBacktest(scenario, list(origins), horizon, forecasts,
-                         [fits[o][1] for o in sorted(fits)], pairs, settings,
+                         [fits[o][1] for o in sorted(fits) if o in origins], pairs, settings,
                          list(events or []), [stack_info[o] for o in sorted(stack_info)
                                               if o in origins])
