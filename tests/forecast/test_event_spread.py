@@ -131,3 +131,38 @@ def test_a_dated_use_of_force_widens_every_states_stacked_interval() -> None:
     assert spread == want.to_dict()
     errors = error_model(series, 2013, 3)
     assert errors.to_dict() == info.errors
+
+
+def _world_stacked(x0: bool, event_years: list[int], history: list[int]) -> dict[str, Any]:
+    """The world back-test's stacked quantiles on a synthetic record (12 states, 2013)."""
+    from multipolar.backtest.world import _with_stacked
+
+    series = {c: {y: v for y, v in s.items() if y <= 2013}
+              for c, s in _series((2008,)).items()}
+    years = np.arange(2014, 2017)
+    rng = np.random.default_rng(3)
+    quiet = rng.normal(0.0, 0.05, (60, 3, 12))
+    war = quiet + rng.normal(0.1, 0.05, (60, 1, 12))  # an effect that differs by member
+    last = np.array([s[2013] for s in series.values()])
+    q: dict[str, np.ndarray] = {}
+    c: dict[str, np.ndarray] = {}
+    spread = _with_stacked(series, 2013, years, war, quiet if x0 else None, last,
+                           np.zeros((3, 12)), {1: 0.0}, q, c, event_years, history)
+    return {"q": q["stacked"], "spread": spread, "last": last, "series": series}
+
+
+def test_the_world_backtests_stacked_interval_widens_for_the_event_and_only_then() -> None:
+    from multipolar.backtest.world import BASELINE_MEMBERS
+
+    plain = _world_stacked(False, [], [])
+    assert plain["spread"] is None
+    # without events: persistence plus its errors, as before the widening existed
+    errors = error_model(plain["series"], 2013, 3)
+    want = np.stack([plain["last"][None, :] + errors.quantiles(h, BASELINE_MEMBERS)[:, None]
+                     for h in (1, 2, 3)], axis=1)
+    assert np.array_equal(plain["q"], np.percentile(want, [5, 50, 95], axis=0))
+    bare = _world_stacked(True, [2014], [])  # no record of force: the members' spread only
+    learned = _world_stacked(True, [2014], [2008])
+    assert bare["spread"]["learned_from"] == [] and learned["spread"]["learned_from"] == [2008]
+    w0, w1, w2 = (r["q"][2] - r["q"][0] for r in (plain, bare, learned))
+    assert np.all(w1 > w0) and np.all(w2 > w1)
