@@ -11,7 +11,9 @@
    (:mod:`multipolar.forecast.conditional`);
 2. the **stacked** forecast combines model and persistence per horizon with weights learned
    on earlier origins' forecasts whose outcomes are known at the origin, with intervals that
-   include regime shifts at their training-years rate (:mod:`multipolar.forecast.stacking`);
+   include regime shifts at their training-years rate (:mod:`multipolar.forecast.stacking`),
+   widened after a dated use of force by a factor learned from the record up to the origin
+   (:func:`multipolar.forecast.stacking.event_spread`);
 3. the baselines (:mod:`multipolar.backtest.baselines`) get intervals from their own
    training errors;
 4. every method is scored on the test years present in the full panel: MAE of the median,

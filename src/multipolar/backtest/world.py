@@ -24,7 +24,8 @@
    standard error gives 0); intervals from persistence's errors over the ten origins before
    ``Y`` (the world has no list of regime shifts: every error counts as calm). Given dated
    events the weights act on the model's median without them and the events' effect is kept
-   in full;
+   in full, and the interval widens after a dated use of force by a factor learned from the
+   record's uses of force up to ``Y`` (:func:`multipolar.forecast.stacking.event_spread`);
 5. **scores** on the observed years after ``Y`` (to 2019): MAE of the median, its gain over
    persistence, 90% coverage and CRPS, pooled, by horizon, by group and per origin, on both
    scales: the relative one (0 Russia, 1 the US) and the data's own (Voeten's ideal points,
