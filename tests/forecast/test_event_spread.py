@@ -44,33 +44,33 @@ def _series(jump_years: tuple[int, ...], size: float = 0.3) -> dict[str, dict[in
 
 def test_errors_after_a_use_of_force_widen_the_interval_by_their_ratio() -> None:
     series = _series((2008,))
-    spread = event_spread(series, 2013, 3, [2008])
+    spread = event_spread(series, 2013, [2008], 3)
     assert spread.years == [2008]
     # a move of 0.3 against wiggles of 0.02 a year: errors across 2008 are many times larger
     assert all(f > 3.0 for f in spread.factor.values())
-    calm = event_spread(_series(()), 2013, 3, [2008])  # same years, no move in 2008
+    calm = event_spread(_series(()), 2013, [2008], 3)  # same years, no move in 2008
     assert all(f < 1.6 for f in calm.factor.values())
     assert all(calm.factor[k] < spread.factor[k] for k in spread.factor)
 
 
 def test_the_factor_reads_nothing_after_the_origin() -> None:
     series = _series((2008, 2016))
-    base = event_spread(series, 2013, 3, [2008])
+    base = event_spread(series, 2013, [2008], 3)
     # a later use of force, where it really happened (2016) or moved elsewhere: no change
     for later in ([2008, 2016], [2008, 2014], [2008, 2019]):
-        assert event_spread(series, 2013, 3, later) == base
+        assert event_spread(series, 2013, later, 3) == base
     # the years after the origin altered or removed: no change
     cut = {c: {y: v for y, v in s.items() if y <= 2013} for c, s in series.items()}
     noisy = {c: {y: (v if y <= 2013 else v + 5.0) for y, v in s.items()}
              for c, s in series.items()}
-    assert event_spread(cut, 2013, 3, [2008]) == base
-    assert event_spread(noisy, 2013, 3, [2008]) == base
+    assert event_spread(cut, 2013, [2008], 3) == base
+    assert event_spread(noisy, 2013, [2008], 3) == base
     # moving the record's own use of force to a year after the origin removes it
-    assert event_spread(series, 2013, 3, [2016]).factor == {1: 1.0, 2: 1.0, 3: 1.0}
+    assert event_spread(series, 2013, [2016], 3).factor == {1: 1.0, 2: 1.0, 3: 1.0}
 
 
 def test_no_use_of_force_in_the_record_leaves_the_interval_and_says_so() -> None:
-    spread = event_spread(_series((2008,)), 2007, 3, [2008])
+    spread = event_spread(_series((2008,)), 2007, [2008], 3)
     assert spread.years == [] and set(spread.factor.values()) == {1.0}
     assert "no use of force in the record up to 2007" in spread.method
 
@@ -80,7 +80,7 @@ def test_the_factor_applies_from_the_events_year_on() -> None:
     assert force_exposure(2019, np.array([1, 2]), [2014]).tolist() == [0, 0]  # not future
     errors = ErrorModel({1: np.linspace(-0.1, 0.1, 50), 2: np.linspace(-0.2, 0.2, 50)},
                         np.array([]), 0.0)
-    spread = event_spread(_series((2008,)), 2013, 2, [2008])
+    spread = event_spread(_series((2008,)), 2013, [2008], 2)
     hs = np.array([1, 2])
     scale = event_scale(errors, spread, hs, 2013, [2015], 3, 100)
     assert np.all(scale[0] == 1.0) and np.all(scale[1] == spread.factor[1])
@@ -126,7 +126,7 @@ def test_a_dated_use_of_force_widens_every_states_stacked_interval() -> None:
     # the factor is what the record up to 2013 gives, recomputed here from the panel
     panel = load_panel().truncated(2013)
     series = {quiet.actors[j]: panel.alignment.get(quiet.actors[j], {}) for j in cols}
-    want = event_spread(series, 2013, 3, [2008])
+    want = event_spread(series, 2013, [2008])
     assert spread["factor"] == {str(k): round(v, 4) for k, v in want.factor.items()}
     assert spread == want.to_dict()
     errors = error_model(series, 2013, 3)
@@ -166,3 +166,36 @@ def test_the_world_backtests_stacked_interval_widens_for_the_event_and_only_then
     assert bare["spread"]["learned_from"] == [] and learned["spread"]["learned_from"] == [2008]
     w0, w1, w2 = (r["q"][2] - r["q"][0] for r in (plain, bare, learned))
     assert np.all(w1 > w0) and np.all(w2 > w1)
+
+
+def test_the_forecast_json_reports_the_widening_and_its_record() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from multipolar.cli.main import app
+
+    args = ["forecast", "russia-neighbourhood", "--members", "20", "--from", "2020", "--to",
+            "2023", "--json"]
+    runner = CliRunner()
+    war = json.loads(runner.invoke(app, [*args, "--event", "use_of_force:UKR@2022"]).stdout)
+    calm = json.loads(runner.invoke(app, args).stdout)
+    assert war["method"] == "stacked" and "event_spread" not in calm
+    spread = war["event_spread"]
+    assert spread["learned_from"] == [2008, 2014] and spread["until"] == 2019
+    assert min(spread["factor"].values()) >= 1.0 and max(spread["factor"].values()) > 1.0
+    assert "interval: interval widened after the dated use of force" in war["method_note"]
+    band = {(r["country"], r["year"]): r["alignment"]["p95"] - r["alignment"]["p05"]
+            for r in calm["forecasts"]}
+    wide = {(r["country"], r["year"]): r["alignment"]["p95"] - r["alignment"]["p05"]
+            for r in war["forecasts"]}
+    # 2021 lies before the war: the same interval; from 2022 on wider for every neighbour
+    assert all(abs(wide[k] - band[k]) < 1e-9 for k in band if k[1] == 2021)
+    # the stacked neighbours (Russia and the outside powers are held, width 0)
+    nb = [k for k in band if k[1] == 2022 and band[k] > 0]
+    assert len(nb) == 14 and all(wide[k] > band[k] for k in nb)
+    # the year's interval does not depend on how far the forecast runs
+    longer = json.loads(runner.invoke(app, [*args[:-2], "2024", "--json", "--event",
+                                            "use_of_force:UKR@2022"]).stdout)
+    assert longer["event_spread"]["factor"] == {**spread["factor"],
+                                                "5": longer["event_spread"]["factor"]["5"]}

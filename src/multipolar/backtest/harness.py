@@ -400,7 +400,7 @@ def _forecasts(panel: Panel, run: ModelRun, test_until: int, weights: dict[int, 
         samples["stacked"] = stacked_samples(med, last, hs, weights, errors, members)
     else:  # p + w_h (m0 - p) + (m_event - m0): the events' modelled effect kept in full
         m0 = run.median0[keep]
-        spread = event_spread(series, origin, int(hs.max()), run.force_history)
+        spread = event_spread(series, origin, run.force_history)
         width = None if run.effect_width is None else run.effect_width[keep]
         scale = event_scale(errors, spread, hs, origin, run.event_years, len(actors), members,
                             width)

@@ -306,7 +306,7 @@ def _with_stacked(series: dict[str, dict[int, float]], origin: int, years: np.nd
     shift = None if x0 is None else event_shift(x, x0)
     scale, spread = None, None
     if x0 is not None:
-        spread = event_spread(series, origin, int(hs.max()), force_history or [])
+        spread = event_spread(series, origin, force_history or [])
         scale = event_scale(errors, spread, hs, origin, event_years or [], x.shape[2],
                             BASELINE_MEMBERS, effect_width(x, x0))
     point = np.where(np.isfinite(last), last, med0[0])

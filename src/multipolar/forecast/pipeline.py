@@ -180,7 +180,7 @@ def stack(ens: ForecastEnsemble, neighbours: np.ndarray, panel: Panel, origin: i
             quiet = without_events.alignment[:, 1:][:, :, nb]
             shift = event_shift(x[:, 1:][:, :, nb], quiet)
             med = np.median(quiet, axis=0)
-            spread = event_spread(series, origin, int(hs.max()), force_history or [])
+            spread = event_spread(series, origin, force_history or [])
             scale = event_scale(errors, spread, hs, origin, event_years or [], nb.size,
                                 x.shape[0], effect_width(x[:, 1:][:, :, nb], quiet))
             if info is not None:

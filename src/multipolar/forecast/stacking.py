@@ -273,6 +273,9 @@ def event_shift(with_events: np.ndarray, without: np.ndarray) -> np.ndarray:
 
 EVENT_SPREAD_MIN_N = 30
 """Fewest training errors a year-after-the-event factor is measured on; below, the pooled one."""
+EVENT_SPREAD_HORIZON = 5
+"""Horizons of the training forecasts the factor is measured on (whatever the forecast's own
+length, so that a year's interval does not depend on how far the forecast runs)."""
 EVENT_SPREAD_KINDS = ("use_of_force",)
 """Event kinds whose record widens the interval (the record holds dated uses of force)."""
 
@@ -309,8 +312,9 @@ class EventSpread:
                 "until": self.until, "method": self.method}
 
 
-def event_spread(series: dict[str, Series], until: int, horizon: int, force_years: list[int],
-                 window: int = 10, min_n: int = EVENT_SPREAD_MIN_N) -> EventSpread:
+def event_spread(series: dict[str, Series], until: int, force_years: list[int],
+                 horizon: int = EVENT_SPREAD_HORIZON, window: int = 10,
+                 min_n: int = EVENT_SPREAD_MIN_N) -> EventSpread:
     """The widening after a use of force, learned from persistence's errors up to ``until``.
 
     ``force_years`` are the record's uses of force; only those ``<= until`` count, and only
@@ -319,7 +323,8 @@ def event_spread(series: dict[str, Series], until: int, horizon: int, force_year
     years into it; its ``|error|`` divided by the mean ``|error|`` at ``h`` of the forecasts
     of the recent ``window`` origins that crossed none is one record of the ratio at that
     exposure. The factor is the mean ratio per exposure (``min_n`` records or more; the mean
-    over all exposures otherwise), floored at 1.
+    over all exposures otherwise), floored at 1. Training forecasts of horizons
+    ``1 .. horizon`` count; a later year into the event takes the last factor.
     """
     years = sorted({int(y) for y in force_years if y <= until})
     ks = range(1, horizon + 1)
