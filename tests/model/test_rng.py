@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -88,3 +89,20 @@ def test_large_draws_made_in_blocks_are_the_draws_made_at_once() -> None:
     assert a.tobytes() == a0.tobytes() and b.tobytes() == b0.tobytes()
     big = rng.member_keys(2, 0, 70_000)  # one number per member
     assert rng.uniform(big, 3, 2000).tobytes() == rng._uniform(big, 3, 2000, None, None).tobytes()
+
+
+@pytest.mark.parametrize("n", [0, 7, 3000])
+def test_several_streams_hashed_at_once_are_each_streams_draws(n: int) -> None:
+    """uniform32x2_streams gives each stream's uniform32x2, also when made in blocks."""
+    keys = rng.member_keys(5, 10, 10 + n)
+    cols = np.array([1, 2, 3, 5, 8, 13, 14])
+    streams = [200, 201, 202, 203]
+    got = rng.uniform32x2_streams(keys, streams, 2027, columns=cols)
+    assert len(got) == 2 * len(streams)
+    for i, s in enumerate(streams):
+        a, b = rng.uniform32x2(keys, s, 2027, columns=cols)
+        assert got[2 * i].tobytes() == a.tobytes() and got[2 * i].shape == a.shape
+        assert got[2 * i + 1].tobytes() == b.tobytes() and got[2 * i + 1].dtype == b.dtype
+    if n:  # another year, another stream: other numbers
+        assert not np.array_equal(got[0], rng.uniform32x2_streams(keys, streams, 2028,
+                                                                  columns=cols)[0])

@@ -209,7 +209,11 @@ _MASK23 = np.uint64((1 << 23) - 1)
 def _uniform32x2(keys: np.ndarray, stream: int, year: int, n_actors: int | None,
                  columns: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     k = keys if n_actors is None and columns is None else keys[:, None]
-    h = _mixed(k ^ _counters(stream, year, n_actors, columns))
+    return _two_uniform32(_mixed(k ^ _counters(stream, year, n_actors, columns)))
+
+
+def _two_uniform32(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two single-precision uniforms of each hash in ``h`` (which this consumes)."""
     a = (h >> _S41).view(np.int64).astype(np.float32)
     a += np.float32(0.5)
     a *= _INV23
@@ -227,3 +231,22 @@ def uniform32x2(keys: np.ndarray, stream: int, year: int, n_actors: int | None =
     a, b = _in_blocks(_uniform32x2, keys, stream, year, n_actors, columns,
                       (np.float32, np.float32))
     return a, b
+
+
+def uniform32x2_streams(keys: np.ndarray, streams: list[int], year: int, *,
+                        columns: np.ndarray) -> list[np.ndarray]:
+    """:func:`uniform32x2` of several streams over the same ``columns``, hashed in one pass.
+
+    ``[a, b]`` of the first stream, then of the second ...: each ``(members, len(columns))``,
+    the same numbers as one call per stream (the counters of every stream side by side).
+    """
+    cols = np.asarray(columns)
+    counters = np.concatenate([_counters(s, year, None, cols) for s in streams]) if streams \
+        else np.zeros(0, dtype=np.uint64)
+
+    def draw(k: np.ndarray, *_: Any) -> tuple[np.ndarray, np.ndarray]:
+        return _two_uniform32(_mixed(k[:, None] ^ counters))
+
+    a, b = _in_blocks(draw, keys, 0, year, None, counters, (np.float32, np.float32))
+    w = cols.size
+    return [ab[:, i * w:(i + 1) * w] for i in range(len(streams)) for ab in (a, b)]

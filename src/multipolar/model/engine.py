@@ -465,6 +465,7 @@ class _Run:
         init = StartContext(model, p, n, nb, gas, drivers)
         init.rules = _rules(model)
         self.items = _static_items(model, init)
+        self.yearly_items = _yearly_series(self.items)
         self.st = _init_state(model, init)
         self.row, member = _param_values(model, p)
         self.steps = _steps(model)
@@ -491,7 +492,7 @@ class _Run:
 
     def initialise(self) -> None:
         """Year 0: context items, then each mechanism's own set-up."""
-        _year_items(self.model, self.items, self.events, self.forced, 0)
+        _year_items(self.model, self.items, self.events, self.forced, 0, self.yearly_items)
         for (_, mech), cx in zip(self.steps, self.contexts, strict=True):
             mech.initialise(self.st, cx)
 
@@ -507,7 +508,7 @@ class _Run:
             # a run that follows the record is anchored only where it projects
             st.target_shift += self.target_offset
         shared.levers = {k: _lever_row(v, t) for k, v in model.levers.items()}
-        _year_items(model, items, self.events, self.forced, t)
+        _year_items(model, items, self.events, self.forced, t, self.yearly_items)
         self.x_last = np.where(np.isfinite(obs["un_alignment"][t]), obs["un_alignment"][t],
                                self.x_last)
         items["outside_alignment"] = np.where(np.isfinite(self.x_last), self.x_last,
@@ -619,10 +620,45 @@ def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = D
     return out.result(model, start, stop, p)
 
 
+SHARE_SERIES = {"population_share": "population", "gdp_share": "gdp"}
+"""Context items that are each neighbour's share of the neighbours' total of a series (item:
+series), from the last observed value up to the year."""
+
+_SHARE_CACHE: dict[tuple[Any, ...], tuple[tuple[Any, ...], dict[str, list[np.ndarray]]]] = {}
+_SHARE_CACHE_SIZE = 8
+
+
+def _share_rows(model: CompiledModel) -> dict[str, list[np.ndarray]]:
+    """:data:`SHARE_SERIES` for every year: ``{item: [(actors,) float32 per year]}``.
+
+    They depend on the data alone, not on the members, so they are made once per set of data
+    (kept for the last few models, keyed by the actors' roles and the identity of the series
+    they read) rather than once per year of every chunk; each row is what the yearly
+    computation gave.
+    """
+    series = tuple(model.obs[s] for s in SHARE_SERIES.values())
+    key = (tuple(model.roles), *(id(a) for a in series))
+    got = _SHARE_CACHE.get(key)
+    if got is not None and all(a is b for a, b in zip(got[0], series, strict=True)):
+        return got[1]
+    nb = model.neighbours.astype(F)  # the context item "neighbours"
+    rows = {k: [_shares(_last_finite_upto(model.obs[s], t), nb).astype(F)
+                for t in range(model.n_years)] for k, s in SHARE_SERIES.items()}
+    for row in (r for rs in rows.values() for r in rs):
+        row.flags.writeable = False  # shared by every chunk of every run of these data
+    if len(_SHARE_CACHE) >= _SHARE_CACHE_SIZE:
+        del _SHARE_CACHE[next(iter(_SHARE_CACHE))]
+    _SHARE_CACHE[key] = (series, rows)
+    return rows
+
+
 def _year_items(model: CompiledModel, items: dict[str, Any], events: dict[str, np.ndarray],
-                forced: np.ndarray | None, t: int) -> None:
-    """Update the context items that change every year."""
-    nb = items["neighbours"]
+                forced: np.ndarray | None, t: int, yearly: list[str] | None = None) -> None:
+    """Update the context items that change every year.
+
+    ``yearly`` names the items that are a yearly series' row (stored as ``_name``; found in
+    ``items`` when not given).
+    """
     items["membership_history"] = model.member_hist[t]
     items["membership_history_previous"] = model.member_hist[max(t - 1, 0)]
     items["forced_membership"] = forced[t] if forced is not None else None
@@ -633,17 +669,23 @@ def _year_items(model: CompiledModel, items: dict[str, Any], events: dict[str, n
     items["red_line_scope"] = rules.red_line[t]
     items["candidacy_history"] = rules.candidacy[t]
     items["frozen_history"] = model.frozen[t].astype(F)
-    items["population_share"] = _shares(_last_finite_upto(model.obs["population"], t),
-                                        nb).astype(F)
-    items["gdp_share"] = _shares(_last_finite_upto(model.obs["gdp"], t), nb).astype(F)
+    for k, rows in _share_rows(model).items():
+        items[k] = rows[t]
     items["use_of_force"] = events["use_of_force"][t]
     items["use_of_force_since"] = events["use_of_force_since"][t]
     items["force_breaches"] = events["force_breaches"][t]
     items["use_of_force_count"] = events["use_of_force_count"][t]
     items["revolution_event"] = events["revolution"][t]
     items["elite_transition_event"] = events["elite_transition"][t]
-    for k in [k[1:] for k in items if k.startswith("_")]:  # yearly series: this year's row
+    if yearly is None:
+        yearly = _yearly_series(items)
+    for k in yearly:  # yearly series: this year's row
         items[k] = items["_" + k][t]
+
+
+def _yearly_series(items: dict[str, Any]) -> list[str]:
+    """The context items that are a row of a yearly series (stored as ``_name``)."""
+    return [k[1:] for k in items if k.startswith("_")]
 
 
 def _schedule_views(model: CompiledModel, p: dict[str, np.ndarray], t: int, core: int | None,
