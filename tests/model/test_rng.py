@@ -106,3 +106,16 @@ def test_several_streams_hashed_at_once_are_each_streams_draws(n: int) -> None:
     if n:  # another year, another stream: other numbers
         assert not np.array_equal(got[0], rng.uniform32x2_streams(keys, streams, 2028,
                                                                   columns=cols)[0])
+
+
+@pytest.mark.parametrize("n", [0, 5, 2000])
+def test_normal_draws_hashed_at_once_are_each_draws_numbers(n: int) -> None:
+    """normal32_streams gives each (stream, columns) draw's normal32, also in blocks."""
+    keys = rng.member_keys(8, 3, 3 + n)
+    cols = np.arange(1, 40)
+    got = rng.normal32_streams(keys, 2031, [(41, cols), (42, None), (43, cols[:3])])
+    want = [rng.normal32(keys, 41, 2031, columns=cols), rng.normal32(keys, 42, 2031),
+            rng.normal32(keys, 43, 2031, columns=cols[:3])]
+    for g, w in zip(got, want, strict=True):
+        assert g.shape == w.shape and g.dtype == w.dtype
+        assert np.ascontiguousarray(g).tobytes() == w.tobytes()

@@ -244,9 +244,43 @@ def uniform32x2_streams(keys: np.ndarray, streams: list[int], year: int, *,
     counters = np.concatenate([_counters(s, year, None, cols) for s in streams]) if streams \
         else np.zeros(0, dtype=np.uint64)
 
-    def draw(k: np.ndarray, *_: Any) -> tuple[np.ndarray, np.ndarray]:
-        return _two_uniform32(_mixed(k[:, None] ^ counters))
-
-    a, b = _in_blocks(draw, keys, 0, year, None, counters, (np.float32, np.float32))
+    a, b = _of_counters(_two_uniform32, keys, counters, (np.float32, np.float32))
     w = cols.size
     return [ab[:, i * w:(i + 1) * w] for i in range(len(streams)) for ab in (a, b)]
+
+
+def _of_counters(finish: Any, keys: np.ndarray, counters: np.ndarray,
+                 dtypes: tuple[type, ...]) -> Any:
+    """``finish`` of the hashes of every member's key with every counter, ``(members,
+    counters)``, made in blocks of members if large (:func:`_in_blocks`)."""
+    def draw(k: np.ndarray, *_: Any) -> Any:
+        return finish(_mixed(k[:, None] ^ counters))
+
+    return _in_blocks(draw, keys, 0, 0, None, counters, dtypes)
+
+
+def _normal32_of(h: np.ndarray) -> np.ndarray:
+    """:func:`normal32`'s numbers from the hashes ``h`` (which this consumes)."""
+    h >>= _S11
+    u = h.view(np.int64).astype(np.float64)
+    u += 0.5
+    u *= _INV53
+    return np.asarray(ndtri(u, out=u)).astype(np.float32)
+
+
+def normal32_streams(keys: np.ndarray, year: int,
+                     draws: list[tuple[int, np.ndarray | None]]) -> list[np.ndarray]:
+    """:func:`normal32` of several ``(stream, columns)`` draws, hashed in one pass.
+
+    Columns None is one number per member, ``(members,)``; else ``(members, len(columns))``.
+    The same numbers as one call per draw.
+    """
+    parts = [_counters(s, year, None, None if c is None else np.asarray(c)).reshape(-1)
+             for s, c in draws]
+    counters = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    z = _of_counters(_normal32_of, keys, counters, (np.float32,))
+    out, at = [], 0
+    for (_, c), part in zip(draws, parts, strict=True):
+        out.append(z[:, at] if c is None else z[:, at:at + part.size])
+        at += part.size
+    return out

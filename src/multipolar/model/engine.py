@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from multipolar.core import rng
 from multipolar.core.seeding import SeedLike
-from multipolar.model.compile import CompiledModel, InstitutionRules
+from multipolar.model.compile import SIMULATED_ROLES, CompiledModel, InstitutionRules
 from multipolar.model.mechanisms import MECHANISMS, STREAMS, Mechanism, resolve
 from multipolar.model.mechanisms._maths import carried_forward
 from multipolar.model.mechanisms.alignment import ideal_points
@@ -507,7 +508,7 @@ class _Run:
         if self.target_offset is not None and not (self.follow and shared.observed):
             # a run that follows the record is anchored only where it projects
             st.target_shift += self.target_offset
-        shared.levers = {k: _lever_row(v, t) for k, v in model.levers.items()}
+        shared.levers = dict(_lever_rows(model)[t])  # a copy: the rows are kept
         _year_items(model, items, self.events, self.forced, t, self.yearly_items)
         self.x_last = np.where(np.isfinite(obs["un_alignment"][t]), obs["un_alignment"][t],
                                self.x_last)
@@ -624,32 +625,60 @@ SHARE_SERIES = {"population_share": "population", "gdp_share": "gdp"}
 """Context items that are each neighbour's share of the neighbours' total of a series (item:
 series), from the last observed value up to the year."""
 
-_SHARE_CACHE: dict[tuple[Any, ...], tuple[tuple[Any, ...], dict[str, list[np.ndarray]]]] = {}
-_SHARE_CACHE_SIZE = 8
+_DATA_CACHE: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+_DATA_CACHE_SIZE = 16
+
+
+def _from_data(what: str, inputs: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    """``make()``, kept for the next chunk while ``inputs`` are the same objects.
+
+    For what depends on a model's data alone, not on the members: made once per set of data
+    rather than once per year of every chunk. Keyed by ``what`` and the identity of
+    ``inputs`` (held, so that their ids stay theirs); the last few are kept. What is kept is
+    shared by every chunk of every run of those data, so it must not be changed.
+    """
+    key = (what, *(id(a) for a in inputs))
+    got = _DATA_CACHE.get(key)
+    if got is not None and all(a is b for a, b in zip(got[0], inputs, strict=True)):
+        return got[1]
+    value = make()
+    if len(_DATA_CACHE) >= _DATA_CACHE_SIZE:
+        del _DATA_CACHE[next(iter(_DATA_CACHE))]
+    _DATA_CACHE[key] = (inputs, value)
+    return value
 
 
 def _share_rows(model: CompiledModel) -> dict[str, list[np.ndarray]]:
     """:data:`SHARE_SERIES` for every year: ``{item: [(actors,) float32 per year]}``.
 
-    They depend on the data alone, not on the members, so they are made once per set of data
-    (kept for the last few models, keyed by the actors' roles and the identity of the series
-    they read) rather than once per year of every chunk; each row is what the yearly
-    computation gave.
+    Each row is what the yearly computation gave (made once per data, :func:`_from_data`).
     """
-    series = tuple(model.obs[s] for s in SHARE_SERIES.values())
-    key = (tuple(model.roles), *(id(a) for a in series))
-    got = _SHARE_CACHE.get(key)
-    if got is not None and all(a is b for a, b in zip(got[0], series, strict=True)):
-        return got[1]
-    nb = model.neighbours.astype(F)  # the context item "neighbours"
-    rows = {k: [_shares(_last_finite_upto(model.obs[s], t), nb).astype(F)
-                for t in range(model.n_years)] for k, s in SHARE_SERIES.items()}
-    for row in (r for rs in rows.values() for r in rs):
-        row.flags.writeable = False  # shared by every chunk of every run of these data
-    if len(_SHARE_CACHE) >= _SHARE_CACHE_SIZE:
-        del _SHARE_CACHE[next(iter(_SHARE_CACHE))]
-    _SHARE_CACHE[key] = (series, rows)
-    return rows
+    roles = tuple(model.roles)
+
+    def make() -> dict[str, list[np.ndarray]]:
+        nb = np.array([r in SIMULATED_ROLES for r in roles]).astype(F)  # item "neighbours"
+        rows = {k: [_shares(_last_finite_upto(model.obs[s], t), nb).astype(F)
+                    for t in range(model.n_years)] for k, s in SHARE_SERIES.items()}
+        for row in (r for rs in rows.values() for r in rs):
+            row.flags.writeable = False
+        return rows
+
+    got: dict[str, list[np.ndarray]] = _from_data(
+        "shares " + "|".join(roles), tuple(model.obs[s] for s in SHARE_SERIES.values()), make)
+    return got
+
+
+def _lever_rows(model: CompiledModel) -> list[dict[str, Any]]:
+    """Every year's lever values (:func:`_lever_row`), made once per data (:func:`_from_data`)."""
+    names = tuple(model.levers)
+
+    def make() -> list[dict[str, Any]]:
+        return [{k: _lever_row(model.levers[k], t) for k in names}
+                for t in range(model.n_years)]
+
+    got: list[dict[str, Any]] = _from_data("levers " + "|".join(names),
+                                           tuple(model.levers[k] for k in names), make)
+    return got
 
 
 def _year_items(model: CompiledModel, items: dict[str, Any], events: dict[str, np.ndarray],

@@ -340,12 +340,12 @@ class Institutions(Mechanism):
 
 def _hazards(st: State, cx: StepContext, lay: _Layout, before: np.ndarray, own: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:
-    """Accession and exit probabilities, ``(members, columns)`` float64: every open format's
-    eligible columns side by side (:class:`_Layout`).
+    """Accession and exit probabilities, ``(members, columns)`` float64.
 
-    The same operations on the same operands as one format at a time (elementwise, so the
-    same numbers): :func:`join_logit` and :func:`exit_logit` meet the per-format operands
-    (the pole's intercepts, the founding year's term, the attractiveness) spread over their
+    The columns are every open format's eligible ones side by side (:class:`_Layout`). The
+    same operations on the same operands as one format at a time (elementwise, so the same
+    numbers): :func:`join_logit` and :func:`exit_logit` meet the per-format operands (the
+    pole's intercepts, the founding year's term, the attractiveness) spread over their
     format's columns (:func:`_per_format`); then the outside powers' red lines and, where a
     frozen conflict holds accession back, its barrier (applied before the bars rather than
     after: a barred state's hazard is 0 either way). ``own`` is each column's membership of

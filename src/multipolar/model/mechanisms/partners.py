@@ -76,12 +76,12 @@ class BilateralManagement(Mechanism):
         # actors: the same truth values as a positive sum of the 0/1 products, on bytes
         sides = cx.conflict_partners.sum(axis=1) > 0
         flared = (st.conflict > 0) & sides
-        hit = np.zeros(st.friction.shape, dtype=bool)
-        exposed = np.zeros(st.friction.shape, dtype=np.float32)
-        for k in cx.russia_institutions:  # a handful of formats; members stay vectorised
-            inside = st.membership[k]
-            hit |= inside & (inside & flared).any(axis=1)[:, None]
-            exposed += inside * (inside & sides).any(axis=1)[:, None]
+        # every Russia-led format at once, (formats, members, actors): hit where a format of
+        # the state's has a side that flared up, exposed = how many of its formats have a side
+        inside = st.membership[cx.russia_institutions]
+        hit = (inside & (inside & flared).any(axis=2)[:, :, None]).any(axis=0)
+        exposed = (inside & (inside & sides).any(axis=2)[:, :, None]).sum(axis=0,
+                                                                          dtype=np.float32)
         hit &= cx.neighbours > 0
         st.friction = np.where(hit, 1.0, st.friction * (1.0 - p["recovery"])).astype(np.float32)
         load = st.friction * exposed * cx.neighbours
