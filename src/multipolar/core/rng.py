@@ -251,8 +251,11 @@ def uniform32x2_streams(keys: np.ndarray, streams: list[int], year: int, *,
 
 def _of_counters(finish: Any, keys: np.ndarray, counters: np.ndarray,
                  dtypes: tuple[type, ...]) -> Any:
-    """``finish`` of the hashes of every member's key with every counter, ``(members,
-    counters)``, made in blocks of members if large (:func:`_in_blocks`)."""
+    """``finish`` of the hashes of every member's key with every counter.
+
+    The hashes are ``(members, counters)``, made in blocks of members if large
+    (:func:`_in_blocks`).
+    """
     def draw(k: np.ndarray, *_: Any) -> Any:
         return finish(_mixed(k[:, None] ^ counters))
 

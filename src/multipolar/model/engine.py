@@ -16,8 +16,8 @@ Depends on NumPy and the model's compile and mechanisms modules.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
