@@ -196,17 +196,20 @@ def _gas(model: CompiledModel, p: dict[str, np.ndarray], n: int) -> np.ndarray:
     return out
 
 
-def _param_values(model: CompiledModel, p: dict[str, np.ndarray]
-                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+def _param_values(model: CompiledModel, p: dict[str, np.ndarray],
+                  nominal: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, Any]]:
     """Each parameter shaped for ``(members, actors)`` and for ``(members,)`` arithmetic.
 
     A parameter fixed for every member is a plain float (cheap to broadcast); a drawn one is a
-    float32 array, ``(n, 1)`` and ``(n,)``.
+    float32 array, ``(n, 1)`` and ``(n,)``. ``nominal`` may name parameters known to hold
+    their nominal value for every member (not drawn, not given): they are not looked at.
     """
     row: dict[str, Any] = {}
     member: dict[str, Any] = {}
     for path, spec in model.params.items():
-        if spec.dist is None and np.all(p[path] == p[path][:1]):
+        if path in nominal:  # what the test below gives for np.full(n, spec.nominal)
+            row[path] = member[path] = float(spec.nominal) if p[path].size else spec.nominal
+        elif spec.dist is None and np.all(p[path] == p[path][:1]):
             v = float(p[path][0]) if p[path].size else spec.nominal
             row[path] = member[path] = v
         else:
@@ -389,11 +392,13 @@ class _Outputs:
         # an outcome no switched-on mechanism writes keeps its first value: stored once
         self.constant = {k: np.zeros((n, n_a), dtype=np.float32) for k in self.actor_names
                          if k in constant}
-        self.actor = {k: np.zeros((n_t, n, n_a), dtype=np.float32) for k in self.actor_names
+        # every year's row of these is written (:meth:`record`, years 0 to n_t - 1): made
+        # empty rather than zeroed
+        self.actor = {k: np.empty((n_t, n, n_a), dtype=np.float32) for k in self.actor_names
                       if k not in constant}
-        self.core = {o.name: np.zeros((n_t, n), dtype=np.float32) for o in outcomes
+        self.core = {o.name: np.empty((n_t, n), dtype=np.float32) for o in outcomes
                      if o.kind == "russia"}
-        self.mems = np.zeros((n_t, n_i, n, n_a), dtype=bool)  # handed out as int8 (a view)
+        self.mems = np.empty((n_t, n_i, n, n_a), dtype=bool)  # handed out as int8 (a view)
         self.n_t = n_t
 
     def record(self, st: State, t: int) -> None:
@@ -457,7 +462,9 @@ def _derive_params(model: CompiledModel) -> dict[str, dict[str, float]]:
 class _Run:
     """One chunk of members: state, context items and switched-on mechanisms, year by year."""
 
-    def __init__(self, model: CompiledModel, p: dict[str, np.ndarray], keys: np.ndarray) -> None:
+    def __init__(self, model: CompiledModel, p: dict[str, np.ndarray], keys: np.ndarray,
+                 nominal: frozenset[str] = frozenset()) -> None:
+        """``nominal``: parameters known to be at their nominal value (:func:`_param_values`)."""
         n = keys.shape[0]
         self.model, self.p, self.keys = model, p, keys
         nb = model.neighbours.astype(F)
@@ -468,7 +475,7 @@ class _Run:
         self.items = _static_items(model, init)
         self.yearly_items = _yearly_series(self.items)
         self.st = _init_state(model, init)
-        self.row, member = _param_values(model, p)
+        self.row, member = _param_values(model, p, nominal)
         self.steps = _steps(model)
         self.flows = _flows_to_reset(self.steps)
         self.views = _views(self.steps, self.row, member)
@@ -611,7 +618,8 @@ def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = D
     elif keys.shape != (n,):
         raise ValueError(f"keys must have shape ({n},), not {keys.shape}")
     p = _member_params(model, keys, params)
-    run_ = _Run(model, p, keys)
+    run_ = _Run(model, p, keys, frozenset(path for path, spec in model.params.items()
+                                          if spec.dist is None and path not in (params or {})))
     out = _Outputs(model, n, _constant_outcomes(run_.steps))
     run_.initialise()
     out.record(run_.st, 0)
