@@ -119,3 +119,17 @@ def test_normal_draws_hashed_at_once_are_each_draws_numbers(n: int) -> None:
     for g, w in zip(got, want, strict=True):
         assert g.shape == w.shape and g.dtype == w.dtype
         assert np.ascontiguousarray(g).tobytes() == w.tobytes()
+
+
+def test_uniform_pairs_of_several_draws_hashed_at_once_are_each_draws_numbers() -> None:
+    """uniform32x2_draws: each (stream, columns) draw's uniform32x2; its first is uniform32."""
+    keys = rng.member_keys(9, 0, 50)
+    nbi = np.array([1, 2, 4, 7])
+    got = rng.uniform32x2_draws(keys, 2030, [(400, np.arange(9)), (402, nbi), (404, nbi)])
+    a, b = rng.uniform32x2(keys, 400, 2030, 9)
+    assert got[0].tobytes() == a.tobytes() and got[1].tobytes() == b.tobytes()
+    a, b = rng.uniform32x2(keys, 402, 2030, columns=nbi)
+    assert np.ascontiguousarray(got[2]).tobytes() == a.tobytes()
+    assert np.ascontiguousarray(got[3]).tobytes() == b.tobytes()
+    assert np.ascontiguousarray(got[4]).tobytes() == \
+        rng.uniform32(keys, 404, 2030, columns=nbi).tobytes()

@@ -238,15 +238,27 @@ def uniform32x2_streams(keys: np.ndarray, streams: list[int], year: int, *,
     """:func:`uniform32x2` of several streams over the same ``columns``, hashed in one pass.
 
     ``[a, b]`` of the first stream, then of the second ...: each ``(members, len(columns))``,
-    the same numbers as one call per stream (the counters of every stream side by side).
+    the same numbers as one call per stream (:func:`uniform32x2_draws`).
     """
-    cols = np.asarray(columns)
-    counters = np.concatenate([_counters(s, year, None, cols) for s in streams]) if streams \
-        else np.zeros(0, dtype=np.uint64)
+    return uniform32x2_draws(keys, year, [(s, columns) for s in streams])
 
+
+def uniform32x2_draws(keys: np.ndarray, year: int,
+                      draws: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:
+    """:func:`uniform32x2` of several ``(stream, columns)`` draws, hashed in one pass.
+
+    ``[a, b]`` of the first draw, then of the second ...: each ``(members, len(columns))``,
+    the same numbers as one call per draw (the counters of every draw side by side). The
+    first of the pair is also :func:`uniform32`'s number.
+    """
+    parts = [_counters(s, year, None, np.asarray(c)) for s, c in draws]
+    counters = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
     a, b = _of_counters(_two_uniform32, keys, counters, (np.float32, np.float32))
-    w = cols.size
-    return [ab[:, i * w:(i + 1) * w] for i in range(len(streams)) for ab in (a, b)]
+    out, at = [], 0
+    for part in parts:
+        out += [a[:, at:at + part.size], b[:, at:at + part.size]]
+        at += part.size
+    return out
 
 
 def _of_counters(finish: Any, keys: np.ndarray, counters: np.ndarray,
