@@ -133,3 +133,14 @@ def test_uniform_pairs_of_several_draws_hashed_at_once_are_each_draws_numbers() 
     assert np.ascontiguousarray(got[3]).tobytes() == b.tobytes()
     assert np.ascontiguousarray(got[4]).tobytes() == \
         rng.uniform32(keys, 404, 2030, columns=nbi).tobytes()
+
+
+@pytest.mark.parametrize("n", [0, 3, 40_000])
+def test_one_uniform_per_stream_hashed_at_once_is_each_streams(n: int) -> None:
+    """uniform_streams: column i is uniform(keys, streams[i], year), also in blocks."""
+    keys = rng.member_keys(4, 0, n)
+    streams = [11, 12, 900, 3]
+    got = rng.uniform_streams(keys, streams, 0)
+    assert got.shape == (n, len(streams)) and got.dtype == np.float64
+    for i, s in enumerate(streams):
+        assert np.ascontiguousarray(got[:, i]).tobytes() == rng.uniform(keys, s, 0).tobytes()

@@ -140,7 +140,11 @@ def _in_blocks(draw: Any, keys: np.ndarray, stream: int, year: int, n_actors: in
 def _uniform(keys: np.ndarray, stream: int, year: int, n_actors: int | None,
              columns: np.ndarray | None) -> np.ndarray:
     k = keys if n_actors is None and columns is None else keys[:, None]
-    h = _mixed(k ^ _counters(stream, year, n_actors, columns))
+    return _uniform_of(_mixed(k ^ _counters(stream, year, n_actors, columns)))
+
+
+def _uniform_of(h: np.ndarray) -> np.ndarray:
+    """:func:`uniform`'s numbers from the hashes ``h`` (which this consumes)."""
     h >>= _S11
     u = h.view(np.int64).astype(np.float64)
     u += 0.5
@@ -276,11 +280,18 @@ def _of_counters(finish: Any, keys: np.ndarray, counters: np.ndarray,
 
 def _normal32_of(h: np.ndarray) -> np.ndarray:
     """:func:`normal32`'s numbers from the hashes ``h`` (which this consumes)."""
-    h >>= _S11
-    u = h.view(np.int64).astype(np.float64)
-    u += 0.5
-    u *= _INV53
+    u = _uniform_of(h)
     return np.asarray(ndtri(u, out=u)).astype(np.float32)
+
+
+def uniform_streams(keys: np.ndarray, streams: list[int], year: int) -> np.ndarray:
+    """``(members, streams)``: column ``i`` is :func:`uniform` ``(keys, streams[i], year)``.
+
+    One number per member and stream, every stream hashed in one pass (the same numbers).
+    """
+    counters = np.array([_counters(s, year, None, None) for s in streams], dtype=np.uint64)
+    got: np.ndarray = _of_counters(_uniform_of, keys, counters, (np.float64,))
+    return got
 
 
 def normal32_streams(keys: np.ndarray, year: int,

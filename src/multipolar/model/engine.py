@@ -87,12 +87,15 @@ class ChunkResult:
 def sample_params(model: CompiledModel, keys: np.ndarray) -> dict[str, np.ndarray]:
     """Per-member parameter values ``{path: (n,) array}``; uncertain ones drawn from ``keys``."""
     n = keys.shape[0]
+    drawn = [path for path, spec in model.params.items() if spec.dist is not None]
+    u = rng.uniform_streams(keys, [model.params[k].stream for k in drawn], 0)  # in one pass
+    column = {path: i for i, path in enumerate(drawn)}
     out: dict[str, np.ndarray] = {}
     for path, spec in model.params.items():
         if spec.dist is None:
             out[path] = np.full(n, spec.nominal)
         else:
-            out[path] = spec.ppf(rng.uniform(keys, spec.stream, 0))
+            out[path] = spec.ppf(np.ascontiguousarray(u[:, column[path]]))
     return out
 
 
