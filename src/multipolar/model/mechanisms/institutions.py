@@ -228,12 +228,23 @@ class Institutions(Mechanism):
             anchor = anchor * cx.neighbour_mask
         st.target_shift += cx.p["anchor"] * anchor * cx.neighbours
 
-    @staticmethod
-    def _signs(cx: StepContext) -> np.ndarray:
-        """Sign of each format's anchor: +1 West-led, -1 Russia-led, -other_pole_anchor else."""
-        pole = cx.institution_pole
-        other = np.atleast_1d(cx.p.member("other_pole_anchor"))[:, None]
-        return np.where(pole == 1, 1.0, np.where(pole == 0, -1.0, -other)).astype(np.float32)
+    _signs_of: tuple[Any, Any, np.ndarray] | None = None  # the last signs and their inputs
+
+    def _signs(self, cx: StepContext) -> np.ndarray:
+        """Sign of each format's anchor: +1 West-led, -1 Russia-led, -other_pole_anchor else.
+
+        Kept (read-only) while the poles and the parameter are the same objects: every year
+        but those the scenario schedules the parameter for.
+        """
+        pole, other = cx.institution_pole, cx.p.member("other_pole_anchor")
+        got = self._signs_of
+        if got is not None and got[0] is pole and got[1] is other:
+            return got[2]
+        o = np.atleast_1d(other)[:, None]
+        signs = np.where(pole == 1, 1.0, np.where(pole == 0, -1.0, -o)).astype(np.float32)
+        signs.flags.writeable = False
+        self._signs_of = (pole, other, signs)
+        return signs
 
     @staticmethod
     def _force(st: State, cx: StepContext) -> np.ndarray | None:
