@@ -213,7 +213,7 @@ class Institutions(Mechanism):
             known = hist > 0
             if cx.t == 1 or not np.array_equal(known, cx.membership_history_previous > 0):
                 st.membership[...] = known.T[:, None, :]
-            st.candidacy[...] = np.maximum(cx.candidacy_history, 0).T[:, None, :]
+            self._follow_candidacy(st, cx)
             forced = self._force(st, cx)
             if forced is None:
                 st.target_shift += cx.p["anchor"] * (known[None] * signs[:, None, :]).sum(axis=2) \
@@ -228,6 +228,23 @@ class Institutions(Mechanism):
             anchor = anchor * cx.neighbour_mask
         st.target_shift += cx.p["anchor"] * anchor * cx.neighbours
 
+    _candidacy_of: tuple[np.ndarray, np.ndarray] | None = None  # the last record written
+
+    def _follow_candidacy(self, st: State, cx: StepContext) -> None:
+        """Candidacies as the record has them (an observed year).
+
+        Written again only where the record changed since the year this wrote into the same
+        array: in the observed years nothing else changes candidacies, and the write (every
+        member, every format) costs more than the comparison.
+        """
+        hist = cx.candidacy_history
+        if self._candidacy_of is not None:
+            written, into = self._candidacy_of
+            if into is st.candidacy and np.array_equal(written, hist):
+                return
+        st.candidacy[...] = np.maximum(hist, 0).T[:, None, :]
+        self._candidacy_of = (hist.copy(), st.candidacy)
+
     _signs_of: tuple[Any, Any, np.ndarray] | None = None  # the last signs and their inputs
 
     def _signs(self, cx: StepContext) -> np.ndarray:
@@ -237,9 +254,10 @@ class Institutions(Mechanism):
         but those the scenario schedules the parameter for.
         """
         pole, other = cx.institution_pole, cx.p.member("other_pole_anchor")
-        got = self._signs_of
-        if got is not None and got[0] is pole and got[1] is other:
-            return got[2]
+        if self._signs_of is not None:
+            pole_was, other_was, kept = self._signs_of
+            if pole_was is pole and other_was is other:
+                return kept
         o = np.atleast_1d(other)[:, None]
         signs = np.where(pole == 1, 1.0, np.where(pole == 0, -1.0, -o)).astype(np.float32)
         signs.flags.writeable = False
@@ -289,6 +307,7 @@ class Institutions(Mechanism):
         just drawn.
         """
         plan = self._plan(cx)
+        self._candidacy_of = None  # the draws change candidacies
         # two institutions per stream's hash, keyed by actor column; only neighbours can join
         # or leave, so only their columns are drawn
         draws = rng.uniform32x2_streams(cx.keys, plan.streams, cx.year,
