@@ -332,7 +332,9 @@ class Institutions(Mechanism):
             st.membership[f.k][:, f.cols] = now
         for k, other in plan.supersedes:
             st.membership[other] &= ~(st.membership[k] & cx.neighbour_mask)  # EU ends association
-        return (st.membership * signs.T[:, :, None]).sum(axis=0) * cx.neighbour_mask
+        # memberships and the mask as float32 0/1: the same products, no cast in the loop
+        return (st.membership.astype(np.float32) * signs.T[:, :, None]).sum(axis=0) \
+            * cx.neighbours
 
     @staticmethod
     def _decide(st: State, cx: StepContext, f: _Format, member: np.ndarray,
@@ -385,8 +387,10 @@ def _hazards(st: State, cx: StepContext, lay: _Layout, before: np.ndarray, own: 
     x = st.alignment[:, lay.actors]
     lean_ = np.where(lay.west, x, -x)  # lean() towards each column's format's pole
     # depth: the memberships of the same pole's other open formats (the pole's, less its own)
-    total = np.stack([before[ks].sum(axis=0) for ks in lay.pole_formats], axis=1)
-    depth = total[:, lay.pole, lay.actors] - own
+    # (counted as bytes, then the integers as float64: the numbers the int64 counts gave)
+    total = np.stack([before[ks].view(np.uint8).sum(axis=0, dtype=np.uint8)
+                      for ks in lay.pole_formats], axis=1)
+    depth = (total[:, lay.pole, lay.actors] - own.view(np.uint8)).astype(np.float64)
     founding = cx.institution_founding
     logit = _join_logit(
         _per_format([p[POLE_BASE[f.pole]] for f in live], np.float32)[:, lay.position], p,
@@ -398,7 +402,7 @@ def _hazards(st: State, cx: StepContext, lay: _Layout, before: np.ndarray, own: 
         red = cx.red_line_scope[f.cols, f.k]
         if red.any():  # outside powers' tacit red lines (the red_lines mechanism)
             c = lay.columns[f.k]
-            logit[:, c] -= st.red_line_hold[:, f.cols] * red[None, :]
+            logit[:, c] -= st.red_line_hold[:, f.cols] * red[None, :].astype(np.float32)
     p_join = logistic(logit)
     if lay.conflict.size:
         p_join[:, lay.conflict] *= 1.0 - st.accession_barrier[:, lay.actors[lay.conflict]]
@@ -448,6 +452,8 @@ class _Layout:
     def make(formats: list[_Format], open_: list[bool]) -> _Layout:
         """The layout of the formats open in ``open_``."""
         live = [f for f in formats if open_[f.k]]
+        if len(live) > np.iinfo(np.uint8).max:  # depth is counted in bytes (_hazards)
+            raise ValueError(f"too many open formats for the accession draws: {len(live)}")
         poles = sorted({f.pole for f in live})
         spans, columns, at = [], {}, 0
         for i, f in enumerate(live):

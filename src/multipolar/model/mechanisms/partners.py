@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from multipolar.model.mechanisms._maths import clip
+from multipolar.model.mechanisms._maths import clip, count_true
 from multipolar.model.mechanisms.base import Mechanism, Param, StateVar, register
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def _russia_memberships(st: State, cx: StepContext) -> np.ndarray:
     cols = cx.russia_institutions
     if not len(cols):
         return np.zeros(st.membership.shape[1:], dtype=np.float32)
-    return st.membership[cols].sum(axis=0, dtype=np.float32)
+    return count_true(st.membership[cols])
 
 
 @register
@@ -87,7 +87,8 @@ class BilateralManagement(Mechanism):
         load = st.friction * exposed * cx.neighbours
         managed = p.member("effect") * clip(st.capacity, 0.0, 1.0)
         st.target_shift += p["strain"] * load * (1.0 - managed[:, None])
-        fresh = (st.friction * (exposed > 0) * cx.neighbours).max(axis=1)
+        # masks as float32 0/1: the same products, without a cast inside the loop
+        fresh = (st.friction * (exposed > 0).astype(np.float32) * cx.neighbours).max(axis=1)
         kept = 1.0 - clip(p.member("cost") * managed * fresh, 0.0, 1.0)
         st.capacity = st.capacity * kept
         st.subsidy *= kept[:, None]
@@ -134,6 +135,6 @@ class FreeRiding(Mechanism):
         ref = np.maximum(p.member("recognition_ref"), 1e-9)
         rift = clip(1.0 - st.recognition / ref, 0.0, 1.0)[:, None]
         formats = _russia_memberships(st, cx) * cx.neighbours
-        extra = p["gain"] * rift * cx.importance * (formats > 0)
+        extra = p["gain"] * rift * cx.importance * (formats > 0).astype(np.float32)
         st.subsidy += extra * clip(st.capacity, 0.0, 1.0)[:, None]
         st.target_shift += p["refusal"] * rift * formats

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms._maths import clip, mean_of_two
+from multipolar.model.mechanisms._maths import clip, count_true, mean_of_two
 from multipolar.model.mechanisms.base import Mechanism, Outcome, Param, StateVar, register
 
 if TYPE_CHECKING:
@@ -373,4 +373,4 @@ def _member_share(membership: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Share of the formats ``cols`` each member-actor belongs to, ``(members, actors)``."""
     if not cols.size:
         return np.zeros(membership.shape[1:], dtype=np.float32)
-    return (membership[cols].sum(axis=0, dtype=np.float32) / cols.size).astype(np.float32)
+    return (count_true(membership[cols]) / cols.size).astype(np.float32)
