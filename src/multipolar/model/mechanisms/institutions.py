@@ -558,8 +558,9 @@ class FrozenConflicts(Mechanism):
         p = cx.p
         st.frozen = np.maximum(st.frozen, cx.frozen_history[None, :])
         if not cx.observed:
-            risk = p["war_prob"] * st.assertion * \
-                (st.alignment > p["war_threshold"]) * (st.frozen < 1) * cx.neighbours
+            risk = p["war_prob"] * st.assertion * (  # masks cast once (0/1)
+                st.alignment > p["war_threshold"]).astype(np.float32) \
+                * (st.frozen < 1).astype(np.float32) * cx.neighbours
             war = np.zeros(st.alignment.shape, dtype=bool)  # only neighbours are at risk
             nbi = cx.neighbour_index
             war[:, nbi] = rng.uniform32(cx.keys, cx.stream("frozen_conflicts.war"), cx.year,
