@@ -424,7 +424,8 @@ def _per_format(values: list[Any], meets: type) -> np.ndarray:
     dtypes = {np.result_type(v, meets) for v in values}
     if len(dtypes) != 1:
         raise TypeError(f"per-format operands of different types: {sorted(map(str, dtypes))}")
-    arrays = [np.asarray(v, dtype=dtypes.pop()).reshape(-1, 1) for v in values]
+    dtype = dtypes.pop()
+    arrays = [np.asarray(v, dtype=dtype).reshape(-1, 1) for v in values]
     rows = max(a.shape[0] for a in arrays)
     return np.concatenate([np.broadcast_to(a, (rows, 1)) for a in arrays], axis=1)
 
