@@ -105,3 +105,17 @@ def test_what_depends_on_the_data_alone_is_made_once_and_follows_the_data() -> N
     assert got is not shares
     want = engine._shares(engine._last_finite_upto(other.obs["gdp"], 3), nb)
     assert got["gdp_share"][3].tobytes() == want.astype(np.float32).tobytes()
+
+
+
+def test_rows_made_once_per_data_follow_a_model_cut_at_another_year() -> None:
+    """A model cut at an earlier year shares its data's objects: the rows kept for the cut
+    model must not serve the whole one (the whole one's last years would have no row)."""
+    import dataclasses
+
+    model = compile_model(load_scenario("russia-neighbourhood"), start=1992, end=2030)
+    cut = dataclasses.replace(model, years=model.years[:10])
+    assert len(engine._lever_rows(cut)) == 10
+    assert len(engine._lever_rows(model)) == model.n_years
+    assert all(len(rows) == 10 for rows in engine._share_rows(cut).values())
+    assert all(len(rows) == model.n_years for rows in engine._share_rows(model).values())

@@ -675,7 +675,8 @@ def _share_rows(model: CompiledModel) -> dict[str, list[np.ndarray]]:
         return rows
 
     got: dict[str, list[np.ndarray]] = _from_data(
-        "shares " + "|".join(roles), tuple(model.obs[s] for s in SHARE_SERIES.values()), make)
+        f"shares {model.n_years} " + "|".join(roles),
+        tuple(model.obs[s] for s in SHARE_SERIES.values()), make)
     return got
 
 
@@ -687,7 +688,7 @@ def _lever_rows(model: CompiledModel) -> list[dict[str, Any]]:
         return [{k: _lever_row(model.levers[k], t) for k in names}
                 for t in range(model.n_years)]
 
-    got: list[dict[str, Any]] = _from_data("levers " + "|".join(names),
+    got: list[dict[str, Any]] = _from_data(f"levers {model.n_years} " + "|".join(names),
                                            tuple(model.levers[k] for k in names), make)
     return got
 
