@@ -34,13 +34,13 @@ from multipolar.cli.options import (
     Anchor,
     End,
     Events,
-    Executor,
     Hypothesis,
     Json,
     Members,
     Out,
     Perspective,
     Quiet,
+    RunExecutor,
     Scenario,
     Scheduler,
     Seed,
@@ -51,7 +51,7 @@ from multipolar.cli.options import (
 from multipolar.cli.progress import Bar
 from multipolar.core.errors import MultipolarError
 from multipolar.core.labels import free_run_label
-from multipolar.core.specs import RUN_MEMBERS, RUN_SEED
+from multipolar.core.specs import RUN_EXECUTOR, RUN_MEMBERS, RUN_SEED
 from multipolar.core.textformat import band, number, provenance
 from multipolar.data import column_by_actor_year
 
@@ -266,9 +266,24 @@ def write_plots(summary: dict[str, Any], folder: Path,
         return pool.wait()
 
 
-def _chart_pool(plots: bool) -> Any:
-    """Helper processes for the charts (started now, while the ensemble runs), or none."""
-    if not plots or importlib.util.find_spec("multipolar.figures.plots") is None:
+def _chart_pool(plots: bool, ev: Any = None) -> Any:
+    """Who draws the charts (started now, while the scenario compiles and the ensemble runs).
+
+    A run on worker processes (``processes``, or ``auto`` on two or more cores) starts them
+    here, warmed with the model and, if there are charts, matplotlib: they simulate, then draw.
+    Otherwise helper processes of their own draw the charts (or none draw, without charts).
+    """
+    from multipolar.ensemble import ProcessEvaluator
+
+    plots = plots and importlib.util.find_spec("multipolar.figures.plots") is not None
+    if isinstance(ev, ProcessEvaluator):
+        from functools import partial
+
+        from multipolar.cli.charts import ChartPool, warm_worker
+
+        ev.start(warm=partial(warm_worker, plots))
+        return ChartPool(executor=ev) if plots else nullcontext(None)
+    if not plots:
         return nullcontext(None)
     from multipolar.cli.charts import ChartPool
 
@@ -285,7 +300,7 @@ def run(
     hypothesis: Hypothesis = None,
     set_: Sets = None,
     event: Events = None,
-    executor: Executor = "local",
+    executor: RunExecutor = RUN_EXECUTOR,
     workers: Workers = None,
     scheduler: Scheduler = None,
     out_dir: Out = None,
@@ -333,7 +348,8 @@ def run(
         spec = RunSpec(scenario=scenario, members=members, seed=seed, start=start, end=end,
                        perspective=perspective, hypothesis=hypothesis, sets=tuple(sets),
                        chunk_size=chunk_size, events=tuple(events), free=free, anchor=anchor)
-        ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler)
+        ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler,
+                                 members=members)
         prepare_out(out_dir)
         folder = chart_folder(out_dir, scenario, seed, members, perspective, hypothesis,
                               sets, events, anchor)
@@ -345,7 +361,7 @@ def run(
                               f"({err.problems[0].message}); the table still is. Choose a "
                               "writable folder with --out, or --no-plots", soft_wrap=True)
                 plots = False
-        with _chart_pool(plots) as pool:
+        with ev, _chart_pool(plots, ev) as pool:
             _run_and_show(spec, ev, out_dir, resume, keep, quiet, json_, pool, folder,
                           sets, events)
 
