@@ -27,13 +27,21 @@ from pathlib import Path
 from typing import Any
 
 CHART_PROCESSES = 2
-"""Helper processes that draw the charts of one run (at most the machine's CPUs)."""
+"""Helper processes that draw the charts of one run (at most the cores this process may use)."""
 OBSERVED_YEAR = 2013
 """The year the world map shows as observed when a summary does not say (as the table)."""
 
 Job = tuple[str, tuple[str, ...]]
 """One drawing job: ``("fans", actors)``, ``("overview", actors)``, ``("map", ())`` or
 ``("sphere", ())``."""
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (as the executors count them, without NumPy)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def chart_jobs(summary: dict[str, Any], parts: int) -> list[Job]:
@@ -171,7 +179,7 @@ class ChartPool:
 
     def __init__(self, processes: int = CHART_PROCESSES, executor: Any = None) -> None:
         self._executor = executor
-        self.processes = max(0, min(processes, os.cpu_count() or 1))
+        self.processes = max(0, min(processes, _usable_cores()))
         if executor is not None:
             self.processes = max(1, int(executor.workers))
         self._pool: Any = None
