@@ -166,18 +166,20 @@ def test_no_arguments_runs_the_flagship_and_writes_charts(tmp_path, monkeypatch)
 
 
 
-def _cli(out: Path, members: int) -> subprocess.Popen[bytes]:
+def _cli(out: Path, members: int, executor: str = "local") -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "multipolar.cli.main", "run", "--members", str(members),
            "--seed", "5", "--chunk-size", "20", "--end", "2005", "--quiet", "--no-plots", "--out", str(out),
-           "--resume"]
+           "--resume", "--executor", executor]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_signal_then_resume_equals_uninterrupted(tmp_path, sig):
-    members = 600
+@pytest.mark.parametrize(("sig", "executor"), [(signal.SIGTERM, "local"),
+                                               (signal.SIGINT, "local"),
+                                               (signal.SIGINT, "processes")])
+def test_signal_then_resume_equals_uninterrupted(tmp_path, sig, executor):
+    members = 600 if executor == "local" else 1200  # worker processes: the run is quicker
     killed = tmp_path / "killed"
-    p = _cli(killed, members)
+    p = _cli(killed, members, executor)
     deadline = time.time() + 60
     while time.time() < deadline and p.poll() is None:
         if len(list((killed / "chunks").glob("core-*.parquet"))) >= 2:
@@ -191,14 +193,14 @@ def test_signal_then_resume_equals_uninterrupted(tmp_path, sig):
     assert "--resume" in err and "Traceback" not in err
     assert _ok(["runs", "show", str(killed), "--json"]) and json.loads(
         _ok(["runs", "show", str(killed), "--json"]).stdout)["status"] == "interrupted"
-    p = _cli(killed, members)
+    p = _cli(killed, members, executor)
     assert p.wait(120) == 0
     # the uninterrupted reference, in-process (the CLI is a thin layer over run_ensemble)
     from multipolar.ensemble import RunSpec, run_ensemble
 
     full = tmp_path / "full"
     run_ensemble(RunSpec(members=members, seed=5, chunk_size=20, end=2005), out=full,
-                 summary=False)
+                 summary=False, keep="auto")  # as the CLI keeps: the first 1,000 members
     from multipolar.ensemble import query_arrow
 
     for t in ("actors", "core", "params"):
