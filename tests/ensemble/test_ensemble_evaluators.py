@@ -173,3 +173,30 @@ def test_auto_is_recorded_with_the_executor_it_chose(monkeypatch):
     assert evaluator_from_name("local").describe() == {"executor": "local", "workers": 1}
     with pytest.raises(MultipolarError, match="workers"):
         evaluator_from_name("auto", workers=0)
+
+
+def test_on_summary_gets_the_stored_summary_before_it_is_stored(reference, tmp_path):
+    """`multipolar run` starts its charts from on_summary: the summary it gets is the one read
+    back from run-summary.json, handed over before that file is written; a failing callback
+    does not cost the run its summary."""
+    from dataclasses import replace
+
+    spec, _ref = reference
+    got = []
+
+    def early(summary):
+        assert not (tmp_path / "a" / "run-summary.json").exists()
+        got.append(summary)
+
+    res = run_ensemble(replace(spec, chunk_size=20), LocalEvaluator(), out=tmp_path / "a",
+                       on_summary=early)
+    assert got == [res.summary] and res.summary["members"] == 60
+
+    def broken(summary):
+        raise ValueError("a chart could not start")
+
+    with pytest.raises(ValueError, match="chart"):
+        run_ensemble(replace(spec, chunk_size=20), LocalEvaluator(), out=tmp_path / "b",
+                     on_summary=broken)
+    assert run_info(tmp_path / "b")["status"] == "complete"
+    assert (tmp_path / "b" / "run-summary.json").is_file()

@@ -372,25 +372,18 @@ def _run_and_show(spec: Any, ev: Any, out_dir: Path | None, resume: bool, keep: 
     """Run the ensemble, start its charts in ``pool``, print the table or JSON, then wait."""
     from multipolar.ensemble import run_ensemble  # lazy: loads the model, numpy
 
-    try:
-        with Bar(enabled=not quiet and not json_) as bar:
-            res = run_ensemble(spec, ev, out=out_dir, resume=resume, progress=bar.members,
-                               keep=keep)
-    except KeyboardInterrupt:
-        if out_dir is not None:
-            console.print(f"[yellow]interrupted[/]: finished chunks are saved in {out_dir}; "
-                          "re-run the same command with --resume to complete the run")
-        else:
-            console.print("[yellow]interrupted[/]: nothing was kept (a run with --out "
-                          "RUNDIR can be resumed)")
-        raise typer.Exit(130) from None
-    summary = res.summary
-    observed = observed_alignment()
-    world = world_view.is_world(summary)
-    if world:
-        observed = {**observed, **world_view.observed_world()}
-    written: list[Path] = []
-    if pool is not None:  # the charts are drawn while the table is printed
+    observed: dict[str, dict[int, float]] = {}
+    started = False
+
+    def start_charts(summary: dict[str, Any]) -> None:
+        """Hand the charts to ``pool`` as soon as the summary is final (before it is stored)."""
+        nonlocal pool, started, observed
+        started = True
+        observed = observed_alignment()
+        if world_view.is_world(summary):
+            observed = {**observed, **world_view.observed_world()}
+        if pool is None:
+            return
         try:
             with writing("the charts", folder, fix="choose a writable folder with --out"):
                 if not quiet and not json_:
@@ -400,6 +393,24 @@ def _run_and_show(spec: Any, ev: Any, out_dir: Path | None, resume: bool, keep: 
         except MultipolarError as err:  # the table is still worth printing
             console.print(f"[yellow]warning[/]: {err.render()}", soft_wrap=True)
             pool = None
+
+    try:
+        with Bar(enabled=not quiet and not json_) as bar:
+            res = run_ensemble(spec, ev, out=out_dir, resume=resume, progress=bar.members,
+                               keep=keep, on_summary=start_charts)
+    except KeyboardInterrupt:
+        if out_dir is not None:
+            console.print(f"[yellow]interrupted[/]: finished chunks are saved in {out_dir}; "
+                          "re-run the same command with --resume to complete the run")
+        else:
+            console.print("[yellow]interrupted[/]: nothing was kept (a run with --out "
+                          "RUNDIR can be resumed)")
+        raise typer.Exit(130) from None
+    summary = res.summary
+    if not started:  # a resumed run whose summary an earlier session stored
+        start_charts(summary)
+    world = world_view.is_world(summary)
+    written: list[Path] = []
     if json_:
         print_json(summary)
     else:
