@@ -200,3 +200,28 @@ def test_on_summary_gets_the_stored_summary_before_it_is_stored(reference, tmp_p
                      on_summary=broken)
     assert run_info(tmp_path / "b")["status"] == "complete"
     assert (tmp_path / "b" / "run-summary.json").is_file()
+
+
+def test_start_where_no_process_can_start_leaves_the_evaluator_as_before(monkeypatch):
+    """No processes (a sandbox, a limit): start() keeps none, and the run's charts fall back to
+    helpers of their own (which draw in the command's process when they cannot start)."""
+    from multipolar.cli import run_cmds
+    from multipolar.cli.charts import ChartPool
+    from multipolar.ensemble import evaluators
+
+    class NoProcesses:
+        def __init__(self, *a, **k):
+            pass
+
+        def submit(self, *a, **k):
+            raise OSError("no processes here")
+
+        def shutdown(self, *a, **k):
+            pass
+
+    monkeypatch.setattr(evaluators, "ProcessPoolExecutor", NoProcesses)
+    ev = ProcessEvaluator(workers=2)
+    assert not ev.start().active
+    pool = run_cmds._chart_pool(True, ev)
+    assert isinstance(pool, ChartPool) and pool._executor is None
+    pool.close()

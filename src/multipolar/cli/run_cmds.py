@@ -282,7 +282,8 @@ def _chart_pool(plots: bool, ev: Any = None) -> Any:
         from multipolar.cli.charts import ChartPool, warm_worker
 
         ev.start(warm=partial(warm_worker, plots))
-        return ChartPool(executor=ev) if plots else nullcontext(None)
+        if ev.active:
+            return ChartPool(executor=ev) if plots else nullcontext(None)
     if not plots:
         return nullcontext(None)
     from multipolar.cli.charts import ChartPool

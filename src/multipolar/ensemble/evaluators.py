@@ -155,7 +155,10 @@ def _init_kept(warm: Callable[[], None] | None) -> None:
 
 
 def _call_kept(token: str, blob: bytes, fn: Task, item: Any) -> Any:
-    """Run ``fn(shared, item)`` in a kept pool's worker, unpickling ``shared`` once per call."""
+    """Run ``fn(shared, item)`` in a kept pool's worker.
+
+    ``shared`` is unpickled once per worker and ``imap`` call (``token`` names the call).
+    """
     if _SHARED.get("token") != token:
         _SHARED["payload"] = pickle.loads(blob)
         _SHARED["token"] = token
@@ -203,10 +206,15 @@ class ProcessEvaluator:
             fork = (threading.active_count() == 1
                     and "fork" in multiprocessing.get_all_start_methods())
             ctx = multiprocessing.get_context("fork" if fork else "spawn")
-            self._kept = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
-                                             initializer=_init_kept, initargs=(warm,))
-            for _ in range(self.workers):  # start them all now (spawn starts them on demand)
-                self._kept.submit(_nothing)
+            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                       initializer=_init_kept, initargs=(warm,))
+            try:
+                for _ in range(self.workers):  # start them all now (spawn: on demand)
+                    pool.submit(_nothing)
+            except OSError:  # no processes here: each imap starts its own pool, as before
+                pool.shutdown(wait=False, cancel_futures=True)
+                return self
+            self._kept = pool
         return self
 
     def stop(self, wait: bool = True) -> None:
