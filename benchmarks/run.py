@@ -20,6 +20,8 @@ per measurement. Figures:
   on ``MESA_PEER_MEMBERS``), with the machine's load at each measurement; ``run --members
   10000 --out DIR`` *with its charts* and with ``--no-plots`` over the model alone, both
   scenarios (goal <= 1.3), and the same at 2,000 members (one pass);
+* ``--only charts25``: only the 10,000-member runs of issue 25, each pass adding the run with
+  ``--executor local`` and, with ``taskset``, the model alone and the run on one core;
 * ``--only mesa25``: only the Mesa comparison of issue 25 (both models at 200 and 2,000
   members), without the end-to-end runs;
 * ``--only guard`` (about a minute, what ``make bench-guard`` compares with
@@ -60,9 +62,12 @@ WORLD_GOAL_S, WORLD_GOAL_MB = 15.0, 2000.0
 CLI = [sys.executable, "-m", "multipolar.cli.main"]
 
 
-def e2e_task(name: str, **kw: Any) -> dict[str, Any]:
-    """Run a task of benchmarks/e2e.py in a fresh process; return its JSON."""
-    args = [sys.executable, str(HERE / "e2e.py"), name]
+def e2e_task(name: str, prefix: tuple[str, ...] = (), **kw: Any) -> dict[str, Any]:
+    """Run a task of benchmarks/e2e.py in a fresh process; return its JSON.
+
+    ``prefix`` goes before the command (``("taskset", "-c", "0")``: on one core).
+    """
+    args = [*prefix, sys.executable, str(HERE / "e2e.py"), name]
     for k, v in kw.items():
         args += [f"--{k}", str(v)]
     proc = subprocess.run(args, capture_output=True, text=True, check=False)
@@ -208,14 +213,20 @@ def mesa_side_by_side(a: argparse.Namespace, log: Any, sizes: tuple[int, ...] = 
 
 
 def charts_e2e(a: argparse.Namespace, log: Any, members: int = 10_000,
-               passes: int | None = None) -> dict[str, Any]:
+               passes: int | None = None, variants: bool = False) -> dict[str, Any]:
     """Issue 25: ``run --members N --out DIR`` with its charts, over the model alone.
 
     For each scenario, ``passes`` alternating passes of: the model alone (benchmarks/e2e.py
-    model, same chunks), ``run ... --quiet --out DIR`` (charts included) and the same with
-    ``--no-plots``, each a fresh process; medians. ``ratio`` is the wall-time ratio with
-    charts (goal <= 1.3), ``ratio_no_plots`` without, ``charts_seconds`` what the charts add.
+    model, same chunks, one process), ``run ... --quiet --out DIR`` (charts included; the
+    default executor, ``auto``) and the same with ``--no-plots``, each a fresh process;
+    medians. ``ratio`` is the wall-time ratio with charts (goal <= 1.3), ``ratio_no_plots``
+    without, ``charts_seconds`` what the charts add. The CPU times include the run's worker
+    and helper processes. With ``variants`` (``--only charts25``) each pass also measures
+    the run with ``--executor local`` (charts in two helpers, the default before ``auto``)
+    and, where ``taskset`` exists, the model alone and the run on one core (``taskset -c 0``:
+    ``auto`` then runs in this process), giving ``ratio_local`` and ``ratio_one_core``.
     """
+    import shutil
     import tempfile
 
     passes = passes or a.passes
@@ -226,6 +237,7 @@ def charts_e2e(a: argparse.Namespace, log: Any, members: int = 10_000,
                 continue
             model, charts, bare, c_cpu, b_cpu, loads = [], [], [], [], [], []
             model_cpu: list[float] = []
+            extra: dict[str, list[float]] = {}
             for i in range(passes):
                 loads.append(load())
                 mt = e2e_task("model", scenario=scen, members=members)
@@ -235,6 +247,17 @@ def charts_e2e(a: argparse.Namespace, log: Any, members: int = 10_000,
                 charts.append(wall([*base, "--out", str(Path(tmp) / f"{label}-c{i}")], c_cpu))
                 bare.append(wall([*base, "--no-plots", "--out", str(Path(tmp) / f"{label}-b{i}")],
                                  b_cpu))
+                if variants:
+                    extra.setdefault("local", []).append(wall(
+                        [*base, "--executor", "local", "--out", str(Path(tmp) / f"{label}-l{i}")],
+                        extra.setdefault("local_cpu", [])))
+                    if shutil.which("taskset"):
+                        one = ("taskset", "-c", "0")
+                        m1 = e2e_task("model", prefix=one, scenario=scen, members=members)
+                        extra.setdefault("model_one_core", []).append(m1["seconds"])
+                        extra.setdefault("run_one_core", []).append(wall(
+                            [*one, *base, "--out", str(Path(tmp) / f"{label}-o{i}")],
+                            extra.setdefault("run_one_core_cpu", [])))
             m = statistics.median(model)
             m_cpu = statistics.median(model_cpu)
             row = {"model_seconds": model, "e2e_seconds": charts, "no_plots_seconds": bare,
@@ -246,6 +269,21 @@ def charts_e2e(a: argparse.Namespace, log: Any, members: int = 10_000,
                    "ratio_no_plots_cpu": statistics.median(b_cpu) / m_cpu,
                    "charts_seconds": statistics.median(charts) - statistics.median(bare),
                    "pngs": len(list((Path(tmp) / f"{label}-c0").glob("*.png")))}
+            row.update(extra)
+            if extra.get("local"):
+                row["ratio_local"] = statistics.median(extra["local"]) / m
+                row["ratio_local_cpu"] = statistics.median(extra["local_cpu"]) / m_cpu
+            if extra.get("run_one_core"):
+                row["ratio_one_core"] = (statistics.median(extra["run_one_core"])
+                                         / statistics.median(extra["model_one_core"]))
+                one_run = statistics.median(extra["run_one_core"])
+                one_model = statistics.median(extra["model_one_core"])
+                log(f"  on one core (taskset -c 0): run {one_run:.1f} s, model alone "
+                    f"{one_model:.1f} s: ratio {row['ratio_one_core']:.2f}")
+            if extra.get("local"):
+                log(f"  --executor local (the previous default): "
+                    f"{statistics.median(extra['local']):.1f} s, ratio {row['ratio_local']:.2f} "
+                    f"(CPU {row['ratio_local_cpu']:.2f})")
             out[label] = row
             log(f"run {label} --members {members:,}: {statistics.median(charts):.1f} s with "
                 f"{row['pngs']} charts, {statistics.median(bare):.1f} s without, model alone "
@@ -371,7 +409,8 @@ def main() -> None:
     p.add_argument("--skip-mesa", action="store_true", help="leave out the Mesa peer")
     p.add_argument("--tmp", default=None, help="folder for temporary run stores")
     p.add_argument("--save", default=None, help="also write the JSON report to this file")
-    p.add_argument("--only", choices=["issue17", "world_10k", "issue25", "mesa25", "guard"],
+    p.add_argument("--only", choices=["issue17", "world_10k", "issue25", "mesa25", "guard",
+                                      "charts25"],
                    default=None,
                    help="run only the figures of one issue")
     p.add_argument("--passes", type=int, default=3, help="passes for e2e_ratio_10k")
@@ -394,6 +433,8 @@ def main() -> None:
             r["mesa25"] = mesa_side_by_side(a, log)
         elif a.only == "guard":
             r.update(guard(a, log))
+        elif a.only == "charts25":  # the 10,000-member runs of issue 25, with variants
+            r["charts25"] = charts_e2e(a, log, variants=True)
         else:
             r["world_10k"] = world_10k(a, log)
         r["load_average_end"] = os.getloadavg()[0]

@@ -52,6 +52,68 @@ def test_executors_give_identical_summaries(tmp_path):
         assert o["memberships"] == outs[0]["memberships"]
 
 
+def _run_files(rundir: Path) -> dict[str, bytes]:
+    """Every stored chunk file and chart of a run folder, and its summary without the folder."""
+    files = {p.relative_to(rundir).as_posix(): p.read_bytes()
+             for p in sorted([*rundir.glob("chunks/*"), *rundir.glob("*.png")])}
+    summary = json.loads((rundir / "run-summary.json").read_text())
+    summary["run"].pop("rundir")
+    files["run-summary.json"] = json.dumps(summary, sort_keys=True).encode()
+    return files
+
+
+def _executor_of(rundir: Path) -> dict:
+    from multipolar.ensemble.store import connect, read_manifest
+
+    con = connect(rundir, read_only=True)
+    try:
+        return read_manifest(con)["executor"]
+    finally:
+        con.close()
+
+
+def test_auto_and_processes_store_and_draw_what_local_does(tmp_path, monkeypatch):
+    """The default (auto) on two cores simulates in worker processes that then draw the charts:
+    summary, stored chunks and every PNG are byte-identical to a run in this process."""
+    from multipolar.ensemble import evaluators
+
+    monkeypatch.setattr(evaluators, "usable_cores", lambda: 2)
+    monkeypatch.setattr(evaluators, "AUTO_PROCESSES_MEMBERS", 50)
+    args = ["run", "--members", "120", "--seed", "3", "--quiet", "--chunk-size", "25",
+            "--keep", "members"]
+    runs = {"local": ["--executor", "local"], "auto": [],
+            "processes": ["--executor", "processes", "--workers", "3"]}
+    files = {}
+    for name, extra in runs.items():
+        _ok([*args, *extra, "--out", str(tmp_path / name)])
+        files[name] = _run_files(tmp_path / name)
+    assert sum(k.endswith(".png") for k in files["local"]) >= 10  # fans and overviews
+    assert sum(k.startswith("chunks/actors-") for k in files["local"]) == 5
+    assert files["auto"] == files["local"]
+    assert files["processes"] == files["local"]
+    assert _executor_of(tmp_path / "auto") == {"executor": "processes", "workers": 2,
+                                               "requested": "auto"}
+    assert _executor_of(tmp_path / "local") == {"executor": "local", "workers": 1}
+    # below the threshold auto stays in this process
+    monkeypatch.setattr(evaluators, "AUTO_PROCESSES_MEMBERS", 1000)
+    _ok([*args, "--no-plots", "--out", str(tmp_path / "small")])
+    assert _executor_of(tmp_path / "small") == {"executor": "local", "workers": 1,
+                                                "requested": "auto"}
+
+
+def test_a_chart_that_fails_in_a_worker_is_a_located_warning(tmp_path):
+    """A chart the worker processes cannot write: the table is printed, the error is located."""
+    rundir = tmp_path / "r"
+    (rundir / "fan_belarus.png").mkdir(parents=True)  # a folder where a PNG must go
+    res = _ok(["run", "--members", "60", "--seed", "3", "--executor", "processes",
+               "--workers", "2", "--out", str(rundir)])
+    text = " ".join(res.output.split())
+    assert "cannot write the charts" in text and str(rundir) in text
+    assert "choose a writable folder with --out" in text
+    assert "Belarus" in res.stdout and "Traceback" not in res.output
+    assert (rundir / "run-summary.json").is_file()
+
+
 def test_table_runs_and_query(tmp_path):
     rd = tmp_path / "run"
     res = _ok(["run", *SMALL, "--no-plots", "--out", str(rd)])
@@ -104,18 +166,20 @@ def test_no_arguments_runs_the_flagship_and_writes_charts(tmp_path, monkeypatch)
 
 
 
-def _cli(out: Path, members: int) -> subprocess.Popen[bytes]:
+def _cli(out: Path, members: int, executor: str = "local") -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "multipolar.cli.main", "run", "--members", str(members),
            "--seed", "5", "--chunk-size", "20", "--end", "2005", "--quiet", "--no-plots", "--out", str(out),
-           "--resume"]
+           "--resume", "--executor", executor]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_signal_then_resume_equals_uninterrupted(tmp_path, sig):
-    members = 600
+@pytest.mark.parametrize(("sig", "executor"), [(signal.SIGTERM, "local"),
+                                               (signal.SIGINT, "local"),
+                                               (signal.SIGINT, "processes")])
+def test_signal_then_resume_equals_uninterrupted(tmp_path, sig, executor):
+    members = 600 if executor == "local" else 1200  # worker processes: the run is quicker
     killed = tmp_path / "killed"
-    p = _cli(killed, members)
+    p = _cli(killed, members, executor)
     deadline = time.time() + 60
     while time.time() < deadline and p.poll() is None:
         if len(list((killed / "chunks").glob("core-*.parquet"))) >= 2:
@@ -129,14 +193,14 @@ def test_signal_then_resume_equals_uninterrupted(tmp_path, sig):
     assert "--resume" in err and "Traceback" not in err
     assert _ok(["runs", "show", str(killed), "--json"]) and json.loads(
         _ok(["runs", "show", str(killed), "--json"]).stdout)["status"] == "interrupted"
-    p = _cli(killed, members)
+    p = _cli(killed, members, executor)
     assert p.wait(120) == 0
     # the uninterrupted reference, in-process (the CLI is a thin layer over run_ensemble)
     from multipolar.ensemble import RunSpec, run_ensemble
 
     full = tmp_path / "full"
     run_ensemble(RunSpec(members=members, seed=5, chunk_size=20, end=2005), out=full,
-                 summary=False)
+                 summary=False, keep="auto")  # as the CLI keeps: the first 1,000 members
     from multipolar.ensemble import query_arrow
 
     for t in ("actors", "core", "params"):

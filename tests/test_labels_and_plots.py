@@ -351,3 +351,44 @@ def test_fan_charts_drawn_onto_a_stored_layer_are_the_bytes_of_fresh_figures(tmp
         assert canvas.layers and canvas.reused == len(order) - len(canvas.layers)
     finally:
         canvas.close()
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_overview_grids_fixed_layout_keeps_every_label_inside_and_apart(tmp_path, monkeypatch,
+                                                                        wide):
+    """The overviews' fixed layout (plots._grid_layout, no tight_layout): every panel with its
+    tick labels and title lies inside the figure and overlaps no other panel, also when the
+    y tick labels are wider than usual (a range of thousands: -1000, 0, 1000, ...)."""
+    summary = _many_actors_summary()
+    if wide:
+        summary["alignment"] = {a: {str(y): _cell(1000.0 * i - 1000.0, 200.0) for y in YEARS}
+                                for i, a in enumerate(summary["actors"])}
+    summary["sphere"] = {a: {str(y): {"russia": _cell(0.5, 0.1), "china": _cell(0.2, 0.05),
+                                      "west": _cell(0.3, 0.1)} for y in YEARS}
+                         for a in summary["actors"]}
+    figs = []
+    real_save = plots.save_png
+
+    def keep(fig, path):
+        figs.append(fig)
+        real_save(fig, path)
+
+    monkeypatch.setattr(plots, "save_png", keep)
+    monkeypatch.setattr(plots.plt, "close", lambda fig: None)
+    plots.alignment_overview(summary, tmp_path / "a.png")
+    plots.sphere_overview(summary, tmp_path / "s.png", actors=summary["actors"])
+    for fig in figs:
+        renderer = fig.canvas.get_renderer()
+        page = fig.bbox
+        boxes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()
+                 and ax.axison]
+        for box in boxes:
+            assert page.x0 <= box.x0 and box.x1 <= page.x1 + 0.5
+            assert page.y0 <= box.y0 and box.y1 <= page.y1
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not a.overlaps(b), (a, b)
+        labels = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+        if wide and fig is figs[0]:
+            assert max(len(s) for s in labels) >= 5  # the wide labels this case is about
+        plt.close(fig)

@@ -242,3 +242,24 @@ def test_the_stacked_backtest_keeps_a_dated_events_effect_in_full():
         # without the event the stacked forecast is persistence moved w of the way, as before
         assert np.allclose(np.median(fq.samples["stacked"][:, k], axis=0),
                            fq.last + w * (m0[k] - fq.last), atol=1e-9)
+    # the interval: without the event persistence's errors, bit for bit as before; given it,
+    # no narrower anywhere and wider from the war's year (2008) on. The record up to 2006 holds
+    # no use of force, so only the members' spread of the event's effect widens it
+    from multipolar.forecast.stacking import error_model
+
+    train = panel.truncated(2006)
+    errors = error_model({a: train.alignment.get(a, {}) for a in fq.actors}, 2006, 2)
+    n = fq.samples["stacked"].shape[0]
+    for k, h in enumerate(fq.years - fq.origin):
+        w = quiet.stacking[0]["weights"][str(int(h))]
+        want = (fq.last + w * (m0[k] - fq.last))[None, :] + \
+            errors.quantiles(int(h), n)[:, None]
+        ok = np.isfinite(fq.last)
+        assert np.array_equal(fq.samples["stacked"][:, k][:, ok], want[:, ok])
+    spread = war.stacking[0]["event_spread"]
+    assert spread["learned_from"] == [] and set(spread["factor"].values()) == {1.0}
+    assert "event_spread" not in quiet.stacking[0]
+    width = [np.ptp(np.percentile(f.samples["stacked"], [5, 95], axis=0), axis=0)
+             for f in (fq, fw)]
+    assert np.all(width[1] >= width[0] - 1e-12)
+    assert width[1][-1, geo] > width[0][-1, geo]

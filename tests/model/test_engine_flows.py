@@ -79,3 +79,43 @@ def test_put_columns_is_the_indexed_assignment(cols: list[int]) -> None:
         put_columns(got, c, values)
         want[:, c] = values
         assert got.tobytes() == want.tobytes()
+
+
+def test_what_depends_on_the_data_alone_is_made_once_and_follows_the_data() -> None:
+    """The yearly shares and lever rows are kept per data: each year's row is what the
+    yearly computation gives, the same object serves the next chunk, and a model with other
+    data gets its own."""
+    import dataclasses
+
+    model = compile_model(load_scenario("russia-neighbourhood"), start=1992, end=2030)
+    nb = model.neighbours.astype(np.float32)
+    shares = engine._share_rows(model)
+    assert engine._share_rows(model) is shares
+    for t in (0, 5, model.n_years - 1):
+        for item, series in engine.SHARE_SERIES.items():
+            want = engine._shares(engine._last_finite_upto(model.obs[series], t), nb)
+            assert shares[item][t].tobytes() == want.astype(np.float32).tobytes()
+    levers = engine._lever_rows(model)
+    assert engine._lever_rows(model) is levers
+    assert list(levers[7]) == list(model.levers)
+    for k, v in model.levers.items():
+        assert np.array_equal(levers[7][k], engine._lever_row(v, 7))
+    other = dataclasses.replace(model, obs={**model.obs, "gdp": model.obs["gdp"] * 2.0})
+    got = engine._share_rows(other)
+    assert got is not shares
+    want = engine._shares(engine._last_finite_upto(other.obs["gdp"], 3), nb)
+    assert got["gdp_share"][3].tobytes() == want.astype(np.float32).tobytes()
+
+
+
+def test_rows_made_once_per_data_follow_a_model_cut_at_another_year() -> None:
+    """A model cut at an earlier year shares its data's objects: the rows kept for the cut
+    model must not serve the whole one (the whole one's last years would have no row)."""
+    import dataclasses
+
+    model = compile_model(load_scenario("russia-neighbourhood"), start=1992, end=2030)
+    cut = dataclasses.replace(model, years=model.years[:10])
+    assert len(engine._lever_rows(cut)) == 10
+    assert len(engine._lever_rows(model)) == model.n_years
+    assert all(len(rows) == 10 for rows in engine._share_rows(cut).values())
+    assert all(len(rows) == model.n_years for rows in engine._share_rows(model).values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -88,3 +89,58 @@ def test_large_draws_made_in_blocks_are_the_draws_made_at_once() -> None:
     assert a.tobytes() == a0.tobytes() and b.tobytes() == b0.tobytes()
     big = rng.member_keys(2, 0, 70_000)  # one number per member
     assert rng.uniform(big, 3, 2000).tobytes() == rng._uniform(big, 3, 2000, None, None).tobytes()
+
+
+@pytest.mark.parametrize("n", [0, 7, 3000])
+def test_several_streams_hashed_at_once_are_each_streams_draws(n: int) -> None:
+    """uniform32x2_streams gives each stream's uniform32x2, also when made in blocks."""
+    keys = rng.member_keys(5, 10, 10 + n)
+    cols = np.array([1, 2, 3, 5, 8, 13, 14])
+    streams = [200, 201, 202, 203]
+    got = rng.uniform32x2_streams(keys, streams, 2027, columns=cols)
+    assert len(got) == 2 * len(streams)
+    for i, s in enumerate(streams):
+        a, b = rng.uniform32x2(keys, s, 2027, columns=cols)
+        assert got[2 * i].tobytes() == a.tobytes() and got[2 * i].shape == a.shape
+        assert got[2 * i + 1].tobytes() == b.tobytes() and got[2 * i + 1].dtype == b.dtype
+    if n:  # another year, another stream: other numbers
+        assert not np.array_equal(got[0], rng.uniform32x2_streams(keys, streams, 2028,
+                                                                  columns=cols)[0])
+
+
+@pytest.mark.parametrize("n", [0, 5, 2000])
+def test_normal_draws_hashed_at_once_are_each_draws_numbers(n: int) -> None:
+    """normal32_streams gives each (stream, columns) draw's normal32, also in blocks."""
+    keys = rng.member_keys(8, 3, 3 + n)
+    cols = np.arange(1, 40)
+    got = rng.normal32_streams(keys, 2031, [(41, cols), (42, None), (43, cols[:3])])
+    want = [rng.normal32(keys, 41, 2031, columns=cols), rng.normal32(keys, 42, 2031),
+            rng.normal32(keys, 43, 2031, columns=cols[:3])]
+    for g, w in zip(got, want, strict=True):
+        assert g.shape == w.shape and g.dtype == w.dtype
+        assert np.ascontiguousarray(g).tobytes() == w.tobytes()
+
+
+def test_uniform_pairs_of_several_draws_hashed_at_once_are_each_draws_numbers() -> None:
+    """uniform32x2_draws: each (stream, columns) draw's uniform32x2; its first is uniform32."""
+    keys = rng.member_keys(9, 0, 50)
+    nbi = np.array([1, 2, 4, 7])
+    got = rng.uniform32x2_draws(keys, 2030, [(400, np.arange(9)), (402, nbi), (404, nbi)])
+    a, b = rng.uniform32x2(keys, 400, 2030, 9)
+    assert got[0].tobytes() == a.tobytes() and got[1].tobytes() == b.tobytes()
+    a, b = rng.uniform32x2(keys, 402, 2030, columns=nbi)
+    assert np.ascontiguousarray(got[2]).tobytes() == a.tobytes()
+    assert np.ascontiguousarray(got[3]).tobytes() == b.tobytes()
+    assert np.ascontiguousarray(got[4]).tobytes() == \
+        rng.uniform32(keys, 404, 2030, columns=nbi).tobytes()
+
+
+@pytest.mark.parametrize("n", [0, 3, 40_000])
+def test_one_uniform_per_stream_hashed_at_once_is_each_streams(n: int) -> None:
+    """uniform_streams: column i is uniform(keys, streams[i], year), also in blocks."""
+    keys = rng.member_keys(4, 0, n)
+    streams = [11, 12, 900, 3]
+    got = rng.uniform_streams(keys, streams, 0)
+    assert got.shape == (n, len(streams)) and got.dtype == np.float64
+    for i, s in enumerate(streams):
+        assert np.ascontiguousarray(got[:, i]).tobytes() == rng.uniform(keys, s, 0).tobytes()

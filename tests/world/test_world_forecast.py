@@ -162,6 +162,15 @@ def test_world_backtest_scores_by_group_and_the_conditional_case() -> None:
     assert war.quantiles["stacked"][1, 0, ukr] > plain.quantiles["stacked"][1, 0, ukr] + 0.01
     doc = res.to_dict()
     assert doc["conditional"][0]["origin"] == 2013
+    # the stacked interval widens for the war by the factor the record up to 2013 gives
+    spread = doc["conditional"][0]["event_spread"]
+    assert spread == war.event_spread and spread["learned_from"] == [2008]
+    assert spread["until"] == 2013 and spread["factor"]["1"] >= 1.0
+    assert doc["conditional"][0]["event_spread_ideal_point"]["learned_from"] == [2008]
+    width = [f.quantiles["stacked"][2] - f.quantiles["stacked"][0] for f in (plain, war)]
+    ok = np.isfinite(plain.last)
+    assert np.all(width[1][:, ok] >= width[0][:, ok] - 1e-12)
+    assert np.mean(width[1][:, ok] > width[0][:, ok]) > 0.5
     assert doc["stacking"][0]["weights"] == w["weights"]
     assert "the West" in doc["by_group"] and doc["calibration"][0]["origin"] == 2013
 

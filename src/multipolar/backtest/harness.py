@@ -11,7 +11,9 @@
    (:mod:`multipolar.forecast.conditional`);
 2. the **stacked** forecast combines model and persistence per horizon with weights learned
    on earlier origins' forecasts whose outcomes are known at the origin, with intervals that
-   include regime shifts at their training-years rate (:mod:`multipolar.forecast.stacking`);
+   include regime shifts at their training-years rate (:mod:`multipolar.forecast.stacking`),
+   widened after a dated use of force by a factor learned from the record up to the origin
+   (:func:`multipolar.forecast.stacking.event_spread`);
 3. the baselines (:mod:`multipolar.backtest.baselines`) get intervals from their own
    training errors;
 4. every method is scored on the test years present in the full panel: MAE of the median,
@@ -53,8 +55,12 @@ from multipolar.core.specs import BacktestSpec
 from multipolar.forecast.origin import ForecastSettings, Panel
 from multipolar.forecast.pipeline import forecast_ensemble
 from multipolar.forecast.stacking import (
+    EVENT_SPREAD_KINDS,
     StackRecords,
+    effect_width,
     error_model,
+    event_scale,
+    event_spread,
     shifts_between,
     stacked_samples,
 )
@@ -291,6 +297,9 @@ class ModelRun:
     institutions: list[str]
     calibration: dict[str, Any]
     median0: np.ndarray | None = None  # (T, A) the median without the dated events, if any
+    effect_width: np.ndarray | None = None  # (T, A) 5-95% range of the events' effect
+    event_years: list[int] = field(default_factory=list)  # future uses of force
+    force_history: list[int] = field(default_factory=list)  # the record's, up to the origin
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled with each array's memory layout (origins run on other processes).
@@ -352,7 +361,7 @@ def model_run(panel: Panel, origin: int, end: int, spec: BacktestSpec | None = N
         "values": {k: round(v, 5) for k, v in fitted.values.items()},
         "forecast": fitted.forecast, "assimilation": info.assimilation}
     nb = [j for j, _ in enumerate(ens.actors) if neighbours[j]]
-    median0 = None
+    median0 = width = None
     if spec.events:
         # the stacked forecast's weights act on the model without the dated events (same
         # seed and members); the events' effect is added in full (forecast.stacking)
@@ -360,14 +369,22 @@ def model_run(panel: Panel, origin: int, end: int, spec: BacktestSpec | None = N
             dataclasses.replace(spec.forecast(origin, end), events=[]), train,
             overrides=fitted.overrides(probe), settings=settings)
         median0 = np.median(quiet.alignment[:, 1:][:, :, nb], axis=0)
+        width = effect_width(ens.alignment[:, 1:][:, :, nb], quiet.alignment[:, 1:][:, :, nb])
     return ModelRun(origin, ens.years[1:], [ens.actors[j] for j in nb],
                     ens.alignment[:, 1:][:, :, nb], ens.membership_prob()[1:][:, nb],
-                    list(ens.institutions), calib, median0)
+                    list(ens.institutions), calib, median0,
+                    width,
+                    [e.year for e in spec.events or [] if e.kind in EVENT_SPREAD_KINDS],
+                    list(info.force_history))
 
 
 def _forecasts(panel: Panel, run: ModelRun, test_until: int, weights: dict[int, float],
-               members: int) -> Forecasts:
-    """Score-ready ensembles of every method for one evaluated origin."""
+               members: int, spread_out: dict[str, Any] | None = None) -> Forecasts:
+    """Score-ready ensembles of every method for one evaluated origin.
+
+    Given dated events the stacked interval widens where a use of force reaches it
+    (:func:`multipolar.forecast.stacking.event_scale`); the factor goes into ``spread_out``.
+    """
     origin, actors = run.origin, run.actors
     keep = run.years <= test_until
     years = run.years[keep]
@@ -383,7 +400,14 @@ def _forecasts(panel: Panel, run: ModelRun, test_until: int, weights: dict[int, 
         samples["stacked"] = stacked_samples(med, last, hs, weights, errors, members)
     else:  # p + w_h (m0 - p) + (m_event - m0): the events' modelled effect kept in full
         m0 = run.median0[keep]
-        samples["stacked"] = stacked_samples(m0, last, hs, weights, errors, members, med - m0)
+        spread = event_spread(series, origin, run.force_history)
+        width = None if run.effect_width is None else run.effect_width[keep]
+        scale = event_scale(errors, spread, hs, origin, run.event_years, len(actors), members,
+                            width)
+        samples["stacked"] = stacked_samples(m0, last, hs, weights, errors, members, med - m0,
+                                             scale)
+        if spread_out is not None:
+            spread_out.update(spread.to_dict())
     first = min(y for s in train.alignment.values() for y in s)
     origins = training_origins(first, origin, 10)
     for name in BASELINES:
@@ -480,9 +504,11 @@ def rolling_backtest(panel: Panel, origins: list[int], horizon: int = 5, *,
     for o in origins:
         hs = list(range(1, ends[o] - o + 1))
         weights = records.weights(o, hs)
-        forecasts.append(_forecasts(panel, runs[o], ends[o], weights, members))
+        spread: dict[str, Any] = {}
+        forecasts.append(_forecasts(panel, runs[o], ends[o], weights, members, spread))
         stacking.append({"origin": o, "weights": {str(h): w for h, w in weights.items()},
-                         "trained_on_origins": sorted(r for r in runs if r < o)})
+                         "trained_on_origins": sorted(r for r in runs if r < o),
+                         **({"event_spread": spread} if spread else {})})
     events = [e.text() for e in spec.events or []]
     return BacktestResult(list(origins), [ends[o] for o in origins], forecasts,
                           [runs[o].calibration for o in origins], stacking, events)

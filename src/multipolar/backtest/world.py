@@ -27,7 +27,9 @@
    within one standard error of the origins' mean gains gives 0); intervals from
    persistence's errors over the ten origins before ``Y`` (the world has no list of regime
    shifts: every error counts as calm). Given dated events the weights act on the model's
-   median without them and the events' effect is kept in full;
+   median without them and the events' effect is kept in full, and the interval widens after
+   a dated use of force by a factor learned from the record's uses of force up to ``Y``
+   (:func:`multipolar.forecast.stacking.event_spread`);
 5. **scores** on the observed years after ``Y`` (to 2019): MAE of the median, its gain over
    persistence, 90% coverage and CRPS, pooled, by horizon, by group and per origin, on both
    scales: the relative one (0 Russia, 1 the US) and the data's own (Voeten's ideal points,
@@ -121,6 +123,7 @@ class WorldForecast:
     quantiles: dict[str, np.ndarray]  # method -> (3, T, S): p05, median, p95
     crps: dict[str, np.ndarray]  # method -> (T, S)
     ideal: WorldForecast | None = None  # the same on the data's scale (Russia, US included)
+    event_spread: dict[str, Any] | None = None  # the stacked interval's widening for events
     median0: np.ndarray | None = None  # (T, S) the model's median without dated events
 
     def stack_records(self, until: int, records: StackRecords) -> None:
@@ -233,6 +236,8 @@ class WorldBacktest:
                 "origin": w.origin, "event": w.event, "test_years": [int(w.years[0]),
                                                                      int(w.years[-1])],
                 "with_event": score([w]),
+                "event_spread": w.event_spread,
+                "event_spread_ideal_point": None if w.ideal is None else w.ideal.event_spread,
                 "without_event": {k: v for k, v in score([p]).items()
                                   if k in ("model", "stacked")},
                 "change_by_group": {g or "-": {"with_event": mean_change(w, g),
@@ -309,31 +314,55 @@ def _with_baselines(series: dict[str, dict[int, float]], states: list[str], orig
 def _with_stacked(series: dict[str, dict[int, float]], origin: int, years: np.ndarray,
                   x: np.ndarray, x0: np.ndarray | None, last: np.ndarray,
                   observed: np.ndarray, weights: dict[int, float],
-                  quantiles: dict[str, np.ndarray], crps: dict[str, np.ndarray]) -> None:
+                  quantiles: dict[str, np.ndarray], crps: dict[str, np.ndarray],
+                  event_years: list[int] | None = None,
+                  force_history: list[int] | None = None) -> dict[str, Any] | None:
     """Add the stacked forecast: ``p + w_h (m0 - p) + (m - m0)`` and persistence's errors.
 
     ``x`` is the model's ensemble ``(n, T, S)``, ``x0`` the same without the dated events
     (None: there are none, and ``m0`` is ``x``'s median); ``series`` are read up to ``origin``.
+    Given events, the interval widens where a use of force of ``event_years`` reaches it, by
+    the factor learned from the record's uses of force ``force_history`` (up to ``origin``)
+    and the members' spread of the effect (:func:`multipolar.forecast.stacking.event_scale`);
+    that factor is returned (None without events).
     """
-    from multipolar.forecast.stacking import error_model, event_shift, stacked_samples
+    from multipolar.forecast.stacking import (
+        effect_width,
+        error_model,
+        event_scale,
+        event_shift,
+        event_spread,
+        stacked_samples,
+    )
 
     hs = years - origin
     errors = error_model(series, origin, int(min(hs.max(), 10)))
     base = x if x0 is None else x0
     med0 = np.median(base, axis=0)
     shift = None if x0 is None else event_shift(x, x0)
+    scale, spread = None, None
+    if x0 is not None:
+        spread = event_spread(series, origin, force_history or [])
+        scale = event_scale(errors, spread, hs, origin, event_years or [], x.shape[2],
+                            BASELINE_MEMBERS, effect_width(x, x0))
     point = np.where(np.isfinite(last), last, med0[0])
     # the error mixture as evenly spaced quantiles, as many as the baselines' (no draws)
-    st = stacked_samples(med0, point, hs, weights, errors, BASELINE_MEMBERS, shift)
+    st = stacked_samples(med0, point, hs, weights, errors, BASELINE_MEMBERS, shift, scale)
     quantiles["stacked"] = np.percentile(st, [5, 50, 95], axis=0)
     crps["stacked"] = crps_ensemble(st, np.nan_to_num(observed))
+    return None if spread is None else spread.to_dict()
 
 
 def _ideal_forecast(ens: Any, cols: list[int], states: list[str], groups: list[str],
                     ideal: dict[str, dict[int, float]], origin: int, years: np.ndarray,
                     event: str | None, quiet: Any = None,
-                    weights: dict[int, float] | None = None) -> WorldForecast | None:
-    """The forecast on the data's scale: every simulated state, Russia and the US."""
+                    weights: dict[int, float] | None = None,
+                    force: tuple[list[int], list[int]] | None = None) -> WorldForecast | None:
+    """The forecast on the data's scale: every simulated state, Russia and the US.
+
+    ``force``: the future uses of force and the record's ones up to ``origin`` (for the
+    widened interval of the stacked forecast, :func:`_with_stacked`).
+    """
     x_all = ens.ideal_points()
     if x_all is None:
         return None
@@ -352,12 +381,15 @@ def _ideal_forecast(ens: Any, cols: list[int], states: list[str], groups: list[s
     if weights is not None:
         x0_all = None if quiet is None else quiet.ideal_points()
         x0 = None if x0_all is None else x0_all[:, 1:][:, :, pick]
-        _with_stacked(train, origin, years, x, x0, last, observed, weights, quantiles, crps)
+        spread = _with_stacked(train, origin, years, x, x0, last, observed, weights, quantiles,
+                               crps, *(force or ([], [])))
+    else:
+        spread = None
     med0 = None
     if quiet is not None and (q_all := quiet.ideal_points()) is not None:
         med0 = np.median(q_all[:, 1:][:, :, pick], axis=0)
     return WorldForecast(origin, event, years, names, [*groups, *(POLE_GROUPS[a] for a in poles)],
-                         observed, last, quantiles, crps, median0=med0)
+                         observed, last, quantiles, crps, event_spread=spread, median0=med0)
 
 
 def forecast_origin(scenario: str, panel: Panel, origin: int, test_until: int,
@@ -386,8 +418,10 @@ def forecast_origin(scenario: str, panel: Panel, origin: int, test_until: int,
         "overrides": overrides, "settings": ForecastSettings(anchor=anchor, exogenous="blind"),
         "seed": seed, "members": members, "sets": sets, "assimilation": assimilation,
         "perspective": perspective, "hypothesis": hypothesis}
-    ens, nb, _ = forecast_ensemble(scenario, train, origin, test_until,
-                                   events=[parse_event(e) for e in events or []], **common)
+    parsed = [parse_event(e) for e in events or []]
+    ens, nb, info = forecast_ensemble(scenario, train, origin, test_until, events=parsed,
+                                      **common)
+    force = ([e.year for e in parsed if e.kind == "use_of_force"], info.force_history)
     quiet = None
     if weights is not None and events:
         quiet, _, _ = forecast_ensemble(scenario, train, origin, test_until, events=[],
@@ -403,15 +437,17 @@ def forecast_origin(scenario: str, panel: Panel, origin: int, test_until: int,
     series = {a: train.alignment.get(a, {}) for a in states}
     _with_baselines(series, states, origin, years, observed, quantiles, crps)
     x0 = None if quiet is None else quiet.alignment[:, 1:][:, :, cols]
+    spread = None
     if weights is not None:
-        _with_stacked(series, origin, years, x, x0, last, observed, weights[0], quantiles, crps)
+        spread = _with_stacked(series, origin, years, x, x0, last, observed, weights[0],
+                               quantiles, crps, *force)
     event = ", ".join(events) if events else None
     labels = [groups.get(a, "") for a in states]
     on_data = None if ideal is None else \
         _ideal_forecast(ens, cols, states, labels, ideal, origin, years, event, quiet,
-                        None if weights is None else weights[1])
+                        None if weights is None else weights[1], force)
     return WorldForecast(origin, event, years, states, labels, observed, last, quantiles, crps,
-                         on_data, None if x0 is None else np.median(x0, axis=0))
+                         on_data, spread, None if x0 is None else np.median(x0, axis=0))
 
 
 def world_backtest(scenario: str, panel: Panel, origins: list[int], horizon: int = WORLD_HORIZON,

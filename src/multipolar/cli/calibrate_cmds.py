@@ -474,6 +474,8 @@ def forecast(
         poles = pole_records(ens, from_)
         start = starting_state(from_, origin)
         how = method_note(raw, calibration, bool(weights), bundled_note, source)
+        if info.event_spread:  # the stacked interval's widening for dated events
+            how = f"{how}\ninterval: {info.event_spread['method']}"
         groups = world_view.groups_of(scenario) if world else {}
         if map_ is not None:
             with writing("the map", map_, fix="choose a writable path for --map"):

@@ -8,6 +8,10 @@ and only then waits for the PNGs. The charts are split into jobs of about equal 
 charts in batches that each reuse one figure, the overviews and the world map on their own),
 and a job that fails raises its error in the command, as drawing in series would.
 
+Where the run simulates on worker processes (``--executor processes``, or ``auto`` on a
+machine with two or more cores) those same processes draw the charts: the run starts them
+before it compiles (:meth:`multipolar.ensemble.ProcessEvaluator.start`, warmed by
+:func:`warm_worker`), they simulate the chunks, then draw, and no other process is started.
 Where processes cannot be started (or ``processes=0``), the same jobs are drawn in this
 process. The PNGs are the same either way: each job draws with :mod:`multipolar.figures.plots`.
 Depends on :mod:`multipolar.figures.plots` and :mod:`multipolar.cli.world_view` (imported where the
@@ -16,19 +20,28 @@ charts are drawn).
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 CHART_PROCESSES = 2
-"""Helper processes that draw the charts of one run (at most the machine's CPUs)."""
+"""Helper processes that draw the charts of one run (at most the cores this process may use)."""
 OBSERVED_YEAR = 2013
 """The year the world map shows as observed when a summary does not say (as the table)."""
 
 Job = tuple[str, tuple[str, ...]]
 """One drawing job: ``("fans", actors)``, ``("overview", actors)``, ``("map", ())`` or
 ``("sphere", ())``."""
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (as the executors count them, without NumPy)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def chart_jobs(summary: dict[str, Any], parts: int) -> list[Job]:
@@ -127,6 +140,16 @@ def _warm() -> None:
     plt.close(fig)
 
 
+def warm_worker(charts: bool, backend: str = "multipolar.model.api") -> None:
+    """Warm a run's worker process: import the model ``backend`` (and the charts' code).
+
+    The charts' code (:func:`_warm`) only if the process will draw them.
+    """
+    importlib.import_module(backend)
+    if charts:
+        _warm()
+
+
 def _draw_job(summary: dict[str, Any], observed: dict[str, dict[int, float]], folder: str,
               job: Job) -> list[str]:
     return [str(p) for p in draw(summary, Path(folder), observed, job)]
@@ -147,16 +170,23 @@ class ChartPool:
 
     ``ChartPool(n)`` starts ``n`` processes at once (they import matplotlib meanwhile);
     :meth:`submit` hands them the charts; :meth:`wait` returns the written paths. Leaving the
-    ``with`` block stops the processes, finished or not.
+    ``with`` block stops the processes, finished or not. ``ChartPool(executor=ev)`` starts
+    none: it hands the charts to the run's own started
+    :class:`~multipolar.ensemble.ProcessEvaluator` (whose processes simulated the chunks),
+    and leaving the block abandons the charts not yet drawn (the evaluator stops its
+    processes on its own exit).
     """
 
-    def __init__(self, processes: int = CHART_PROCESSES) -> None:
-        self.processes = max(0, min(processes, os.cpu_count() or 1))
+    def __init__(self, processes: int = CHART_PROCESSES, executor: Any = None) -> None:
+        self._executor = executor
+        self.processes = max(0, min(processes, _usable_cores()))
+        if executor is not None:
+            self.processes = max(1, int(executor.workers))
         self._pool: Any = None
         self._pending: list[Any] = []
         self._done: list[Path] = []
         self._summary: dict[str, Any] = {}
-        if self.processes > 0:
+        if self.processes > 0 and executor is None:
             import multiprocessing
             import threading
 
@@ -178,6 +208,9 @@ class ChartPool:
 
     def close(self) -> None:
         """Stop the helper processes (at once: charts not yet drawn are abandoned)."""
+        for res in self._pending:
+            if hasattr(res, "cancel"):  # a future of the run's evaluator
+                res.cancel()
         if self._pool is not None:
             self._pool.terminate()
             self._pool.join()
@@ -188,6 +221,11 @@ class ChartPool:
         """Start drawing the run's charts into ``folder`` (returns at once if helpers run)."""
         self._summary = summary
         jobs = chart_jobs(summary, max(1, self.processes))
+        if self._executor is not None:
+            self._pending = [self._executor.submit(
+                _draw_job, *job_payload(summary, observed, job), str(folder), job)
+                for job in jobs]
+            return
         if self._pool is None:
             for job in jobs:
                 self._done += draw(summary, folder, observed, job)
@@ -198,6 +236,7 @@ class ChartPool:
     def wait(self) -> list[Path]:
         """The paths of every chart, once all are drawn (a job's error is raised here)."""
         for res in self._pending:
-            self._done += [Path(p) for p in res.get()]
+            got = res.result() if hasattr(res, "result") else res.get()
+            self._done += [Path(p) for p in got]
         self._pending = []
         return _order(self._done, self._summary)

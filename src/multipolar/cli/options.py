@@ -90,6 +90,10 @@ Start = Annotated[int | None, typer.Option("--start", help="First year (default:
 End = Annotated[int | None, typer.Option("--end", help="Last year (default: the scenario's).")]
 Executor = Annotated[str, typer.Option(
     "--executor", "-e", help="Where to run: local, processes or dask.")]
+RunExecutor = Annotated[str, typer.Option(
+    "--executor", "-e", help="Where to run: auto (worker processes, which also draw the "
+    "charts, on a machine with 2+ usable cores for 1,000+ members; this process otherwise), "
+    "local, processes or dask.")]
 Workers = Annotated[int | None, typer.Option(
     "--workers", "-w", help="Worker processes (processes, dask).")]
 Scheduler = Annotated[str | None, typer.Option(

@@ -34,13 +34,13 @@ from multipolar.cli.options import (
     Anchor,
     End,
     Events,
-    Executor,
     Hypothesis,
     Json,
     Members,
     Out,
     Perspective,
     Quiet,
+    RunExecutor,
     Scenario,
     Scheduler,
     Seed,
@@ -51,7 +51,7 @@ from multipolar.cli.options import (
 from multipolar.cli.progress import Bar
 from multipolar.core.errors import MultipolarError
 from multipolar.core.labels import free_run_label
-from multipolar.core.specs import RUN_MEMBERS, RUN_SEED
+from multipolar.core.specs import RUN_EXECUTOR, RUN_MEMBERS, RUN_SEED
 from multipolar.core.textformat import band, number, provenance
 from multipolar.data import column_by_actor_year
 
@@ -266,9 +266,25 @@ def write_plots(summary: dict[str, Any], folder: Path,
         return pool.wait()
 
 
-def _chart_pool(plots: bool) -> Any:
-    """Helper processes for the charts (started now, while the ensemble runs), or none."""
-    if not plots or importlib.util.find_spec("multipolar.figures.plots") is None:
+def _chart_pool(plots: bool, ev: Any = None) -> Any:
+    """Who draws the charts (started now, while the scenario compiles and the ensemble runs).
+
+    A run on worker processes (``processes``, or ``auto`` on two or more cores) starts them
+    here, warmed with the model and, if there are charts, matplotlib: they simulate, then draw.
+    Otherwise helper processes of their own draw the charts (or none draw, without charts).
+    """
+    from multipolar.ensemble import ProcessEvaluator
+
+    plots = plots and importlib.util.find_spec("multipolar.figures.plots") is not None
+    if isinstance(ev, ProcessEvaluator):
+        from functools import partial
+
+        from multipolar.cli.charts import ChartPool, warm_worker
+
+        ev.start(warm=partial(warm_worker, plots))
+        if ev.active:
+            return ChartPool(executor=ev) if plots else nullcontext(None)
+    if not plots:
         return nullcontext(None)
     from multipolar.cli.charts import ChartPool
 
@@ -285,7 +301,7 @@ def run(
     hypothesis: Hypothesis = None,
     set_: Sets = None,
     event: Events = None,
-    executor: Executor = "local",
+    executor: RunExecutor = RUN_EXECUTOR,
     workers: Workers = None,
     scheduler: Scheduler = None,
     out_dir: Out = None,
@@ -333,7 +349,8 @@ def run(
         spec = RunSpec(scenario=scenario, members=members, seed=seed, start=start, end=end,
                        perspective=perspective, hypothesis=hypothesis, sets=tuple(sets),
                        chunk_size=chunk_size, events=tuple(events), free=free, anchor=anchor)
-        ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler)
+        ev = evaluator_from_name(executor, workers=workers, scheduler=scheduler,
+                                 members=members)
         prepare_out(out_dir)
         folder = chart_folder(out_dir, scenario, seed, members, perspective, hypothesis,
                               sets, events, anchor)
@@ -345,7 +362,7 @@ def run(
                               f"({err.problems[0].message}); the table still is. Choose a "
                               "writable folder with --out, or --no-plots", soft_wrap=True)
                 plots = False
-        with _chart_pool(plots) as pool:
+        with ev, _chart_pool(plots, ev) as pool:
             _run_and_show(spec, ev, out_dir, resume, keep, quiet, json_, pool, folder,
                           sets, events)
 
@@ -356,25 +373,18 @@ def _run_and_show(spec: Any, ev: Any, out_dir: Path | None, resume: bool, keep: 
     """Run the ensemble, start its charts in ``pool``, print the table or JSON, then wait."""
     from multipolar.ensemble import run_ensemble  # lazy: loads the model, numpy
 
-    try:
-        with Bar(enabled=not quiet and not json_) as bar:
-            res = run_ensemble(spec, ev, out=out_dir, resume=resume, progress=bar.members,
-                               keep=keep)
-    except KeyboardInterrupt:
-        if out_dir is not None:
-            console.print(f"[yellow]interrupted[/]: finished chunks are saved in {out_dir}; "
-                          "re-run the same command with --resume to complete the run")
-        else:
-            console.print("[yellow]interrupted[/]: nothing was kept (a run with --out "
-                          "RUNDIR can be resumed)")
-        raise typer.Exit(130) from None
-    summary = res.summary
-    observed = observed_alignment()
-    world = world_view.is_world(summary)
-    if world:
-        observed = {**observed, **world_view.observed_world()}
-    written: list[Path] = []
-    if pool is not None:  # the charts are drawn while the table is printed
+    observed: dict[str, dict[int, float]] = {}
+    started = False
+
+    def start_charts(summary: dict[str, Any]) -> None:
+        """Hand the charts to ``pool`` as soon as the summary is final (before it is stored)."""
+        nonlocal pool, started, observed
+        started = True
+        observed = observed_alignment()
+        if world_view.is_world(summary):
+            observed = {**observed, **world_view.observed_world()}
+        if pool is None:
+            return
         try:
             with writing("the charts", folder, fix="choose a writable folder with --out"):
                 if not quiet and not json_:
@@ -384,6 +394,24 @@ def _run_and_show(spec: Any, ev: Any, out_dir: Path | None, resume: bool, keep: 
         except MultipolarError as err:  # the table is still worth printing
             console.print(f"[yellow]warning[/]: {err.render()}", soft_wrap=True)
             pool = None
+
+    try:
+        with Bar(enabled=not quiet and not json_) as bar:
+            res = run_ensemble(spec, ev, out=out_dir, resume=resume, progress=bar.members,
+                               keep=keep, on_summary=start_charts)
+    except KeyboardInterrupt:
+        if out_dir is not None:
+            console.print(f"[yellow]interrupted[/]: finished chunks are saved in {out_dir}; "
+                          "re-run the same command with --resume to complete the run")
+        else:
+            console.print("[yellow]interrupted[/]: nothing was kept (a run with --out "
+                          "RUNDIR can be resumed)")
+        raise typer.Exit(130) from None
+    summary = res.summary
+    if not started:  # a resumed run whose summary an earlier session stored
+        start_charts(summary)
+    world = world_view.is_world(summary)
+    written: list[Path] = []
     if json_:
         print_json(summary)
     else:

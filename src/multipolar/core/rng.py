@@ -140,7 +140,11 @@ def _in_blocks(draw: Any, keys: np.ndarray, stream: int, year: int, n_actors: in
 def _uniform(keys: np.ndarray, stream: int, year: int, n_actors: int | None,
              columns: np.ndarray | None) -> np.ndarray:
     k = keys if n_actors is None and columns is None else keys[:, None]
-    h = _mixed(k ^ _counters(stream, year, n_actors, columns))
+    return _uniform_of(_mixed(k ^ _counters(stream, year, n_actors, columns)))
+
+
+def _uniform_of(h: np.ndarray) -> np.ndarray:
+    """:func:`uniform`'s numbers from the hashes ``h`` (which this consumes)."""
     h >>= _S11
     u = h.view(np.int64).astype(np.float64)
     u += 0.5
@@ -209,7 +213,11 @@ _MASK23 = np.uint64((1 << 23) - 1)
 def _uniform32x2(keys: np.ndarray, stream: int, year: int, n_actors: int | None,
                  columns: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     k = keys if n_actors is None and columns is None else keys[:, None]
-    h = _mixed(k ^ _counters(stream, year, n_actors, columns))
+    return _two_uniform32(_mixed(k ^ _counters(stream, year, n_actors, columns)))
+
+
+def _two_uniform32(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two single-precision uniforms of each hash in ``h`` (which this consumes)."""
     a = (h >> _S41).view(np.int64).astype(np.float32)
     a += np.float32(0.5)
     a *= _INV23
@@ -227,3 +235,78 @@ def uniform32x2(keys: np.ndarray, stream: int, year: int, n_actors: int | None =
     a, b = _in_blocks(_uniform32x2, keys, stream, year, n_actors, columns,
                       (np.float32, np.float32))
     return a, b
+
+
+def uniform32x2_streams(keys: np.ndarray, streams: list[int], year: int, *,
+                        columns: np.ndarray) -> list[np.ndarray]:
+    """:func:`uniform32x2` of several streams over the same ``columns``, hashed in one pass.
+
+    ``[a, b]`` of the first stream, then of the second ...: each ``(members, len(columns))``,
+    the same numbers as one call per stream (:func:`uniform32x2_draws`).
+    """
+    return uniform32x2_draws(keys, year, [(s, columns) for s in streams])
+
+
+def uniform32x2_draws(keys: np.ndarray, year: int,
+                      draws: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:
+    """:func:`uniform32x2` of several ``(stream, columns)`` draws, hashed in one pass.
+
+    ``[a, b]`` of the first draw, then of the second ...: each ``(members, len(columns))``,
+    the same numbers as one call per draw (the counters of every draw side by side). The
+    first of the pair is also :func:`uniform32`'s number.
+    """
+    parts = [_counters(s, year, None, np.asarray(c)) for s, c in draws]
+    counters = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    a, b = _of_counters(_two_uniform32, keys, counters, (np.float32, np.float32))
+    out, at = [], 0
+    for part in parts:
+        out += [a[:, at:at + part.size], b[:, at:at + part.size]]
+        at += part.size
+    return out
+
+
+def _of_counters(finish: Any, keys: np.ndarray, counters: np.ndarray,
+                 dtypes: tuple[type, ...]) -> Any:
+    """``finish`` of the hashes of every member's key with every counter.
+
+    The hashes are ``(members, counters)``, made in blocks of members if large
+    (:func:`_in_blocks`).
+    """
+    def draw(k: np.ndarray, *_: Any) -> Any:
+        return finish(_mixed(k[:, None] ^ counters))
+
+    return _in_blocks(draw, keys, 0, 0, None, counters, dtypes)
+
+
+def _normal32_of(h: np.ndarray) -> np.ndarray:
+    """:func:`normal32`'s numbers from the hashes ``h`` (which this consumes)."""
+    u = _uniform_of(h)
+    return np.asarray(ndtri(u, out=u)).astype(np.float32)
+
+
+def uniform_streams(keys: np.ndarray, streams: list[int], year: int) -> np.ndarray:
+    """``(members, streams)``: column ``i`` is :func:`uniform` ``(keys, streams[i], year)``.
+
+    One number per member and stream, every stream hashed in one pass (the same numbers).
+    """
+    counters = np.array([_counters(s, year, None, None) for s in streams], dtype=np.uint64)
+    got: np.ndarray = _of_counters(_uniform_of, keys, counters, (np.float64,))
+    return got
+
+
+def normal32_streams(keys: np.ndarray, year: int,
+                     draws: list[tuple[int, np.ndarray | None]]) -> list[np.ndarray]:
+    """:func:`normal32` of several ``(stream, columns)`` draws, hashed in one pass.
+
+    Columns None is one number per member, ``(members,)``; else ``(members, len(columns))``.
+    The same numbers as one call per draw.
+    """
+    parts = [_counters(s, year, None, None if c is None else np.asarray(c)).reshape(-1)
+             for s, c in draws]
+    counters = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    z = _of_counters(_normal32_of, keys, counters, (np.float32,))
+    out, at = [], 0
+    for (_, c), part in zip(draws, parts, strict=True):
+        out.append(z[:, at] if c is None else z[:, at:at + part.size])
+        at += part.size
+    return out

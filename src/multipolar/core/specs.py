@@ -27,6 +27,14 @@ WORLD_SCENARIO = "russia-world"
 
 RUN_MEMBERS = 2000
 """Members of an ensemble run (``multipolar run``, :class:`multipolar.ensemble.RunSpec`)."""
+RUN_EXECUTOR = "auto"
+"""Where ``multipolar run`` simulates by default: ``auto`` chooses worker processes on a
+machine with at least two usable cores for a run of at least :data:`AUTO_PROCESSES_MEMBERS`
+members, this process otherwise (:func:`multipolar.ensemble.evaluators.auto_executor`)."""
+AUTO_PROCESSES_MEMBERS = 1000
+"""Fewest members for which ``--executor auto`` starts worker processes: below it the
+simulation (about 0.1 s per 500 members of the neighbourhood) costs less than what processes
+add (starting them, shipping the model, each chunk's files through the store)."""
 RUN_SEED = 7
 """Master seed of an ensemble run, a forecast and an exploration."""
 DASHBOARD_MEMBERS = 500

@@ -4,11 +4,16 @@ Following EMA Workbench, the model is kept apart from where it runs. An evaluato
 manager that maps a picklable task function over work items and yields results as they finish:
 
 * :class:`LocalEvaluator` runs in the calling process (the embedded default, no start-up cost);
-* :class:`ProcessEvaluator` uses :class:`concurrent.futures.ProcessPoolExecutor` on this machine;
+* :class:`ProcessEvaluator` uses :class:`concurrent.futures.ProcessPoolExecutor` on this machine
+  (a pool per ``imap`` call, or one pool kept from :meth:`ProcessEvaluator.start` on, which
+  ``multipolar run`` starts before it compiles and also draws its charts with);
 * :class:`DaskEvaluator` uses ``dask.distributed``: a LocalCluster it starts itself when no
   scheduler address is given, or an existing cluster reached with ``Client(address)``.
 
-The CLI, the Python API and the dashboard only *choose* one (:func:`evaluator_from_name`).
+The CLI, the Python API and the dashboard only *choose* one (:func:`evaluator_from_name`);
+``auto`` (the default of ``multipolar run``) is ``processes`` on a machine with at least two
+usable cores for a run of at least ``AUTO_PROCESSES_MEMBERS`` members, ``local`` otherwise
+(:func:`auto_executor`).
 Every evaluator calls ``fn(shared, item)``; ``shared`` (the compiled model) is shipped to each
 worker once, not with every task. At most ``max_in_flight`` tasks are outstanding, so the
 caller's memory stays bounded however many chunks a run has. Results are yielded in completion
@@ -21,19 +26,50 @@ Depends on the standard library; ``dask.distributed`` is imported only by :class
 from __future__ import annotations
 
 import difflib
+import itertools
+import multiprocessing
 import os
+import pickle
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
 from multipolar.core.errors import MultipolarError
+from multipolar.core.specs import AUTO_PROCESSES_MEMBERS
 from multipolar.model._alloc import tune_allocator
 
 Task = Callable[[Any, Any], Any]
 
 EXECUTORS = ("local", "processes", "dask")
+CHOICES = ("auto", *EXECUTORS)
+"""What ``--executor`` accepts: an executor, or ``auto`` (:func:`auto_executor`)."""
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity; the CPU count where unknown)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def auto_executor(members: int | None = None, cores: int | None = None,
+                  workers: int | None = None) -> str:
+    """The executor ``auto`` stands for: ``processes`` or ``local``.
+
+    ``processes`` where at least two cores are usable (``cores``, default
+    :func:`usable_cores`) and the run has at least ``AUTO_PROCESSES_MEMBERS`` members (or an
+    unknown number), ``local`` otherwise. An explicit ``workers`` decides: 1 is ``local``,
+    more is ``processes``.
+    """
+    if workers is not None and not isinstance(workers, bool) and isinstance(workers, int):
+        return "local" if workers == 1 else "processes"
+    cores = usable_cores() if cores is None else cores
+    big = members is None or members >= AUTO_PROCESSES_MEMBERS
+    return "processes" if cores >= 2 and big else "local"
 
 
 @runtime_checkable
@@ -69,8 +105,9 @@ class LocalEvaluator:
     name = "local"
     shares_filesystem = False  # same process: results are handed over in memory
 
-    def __init__(self) -> None:
+    def __init__(self, requested: str | None = None) -> None:
         self.workers = 1
+        self.requested = requested  # "auto" when auto_executor chose this executor
 
     def __enter__(self) -> LocalEvaluator:
         return self
@@ -87,7 +124,10 @@ class LocalEvaluator:
 
     def describe(self) -> dict[str, Any]:
         """Return what to record about the executor in a run's manifest."""
-        return {"executor": self.name, "workers": 1}
+        out: dict[str, Any] = {"executor": self.name, "workers": 1}
+        if self.requested:
+            out["requested"] = self.requested
+        return out
 
 
 # Worker-side storage of the shared payload for ProcessEvaluator (set by the pool initializer).
@@ -106,15 +146,43 @@ def _call_with_shared(fn: Task, item: Any) -> Any:
     return fn(_SHARED["payload"], item)
 
 
+def _init_kept(warm: Callable[[], None] | None) -> None:
+    """Start a kept pool's worker: as :func:`_init_worker`, then ``warm`` (imports)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tune_allocator()
+    if warm is not None:
+        warm()
+
+
+def _call_kept(token: str, blob: bytes, fn: Task, item: Any) -> Any:
+    """Run ``fn(shared, item)`` in a kept pool's worker.
+
+    ``shared`` is unpickled once per worker and ``imap`` call (``token`` names the call).
+    """
+    if _SHARED.get("token") != token:
+        _SHARED["payload"] = pickle.loads(blob)
+        _SHARED["token"] = token
+    return fn(_SHARED["payload"], item)
+
+
+def _nothing() -> None:
+    return None
+
+
+_TOKENS = itertools.count()
+
+
 class ProcessEvaluator:
     """Run tasks in ``workers`` processes of this machine (``concurrent.futures``)."""
 
     name = "processes"
     shares_filesystem = True  # workers write chunk files themselves; no bytes through pipes
 
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = _check_workers(workers, default=os.cpu_count() or 1)
+    def __init__(self, workers: int | None = None, requested: str | None = None) -> None:
+        self.workers = _check_workers(workers, default=usable_cores())
+        self.requested = requested  # "auto" when auto_executor chose this executor
         self._pools: list[ProcessPoolExecutor] = []
+        self._kept: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> ProcessEvaluator:
         return self
@@ -124,11 +192,67 @@ class ProcessEvaluator:
         for pool in self._pools:
             pool.shutdown(wait=exc_type is None, cancel_futures=True)
         self._pools.clear()
+        self.stop(wait=exc_type is None)
+
+    def start(self, warm: Callable[[], None] | None = None) -> ProcessEvaluator:
+        """Start the worker processes now and keep them for every later task, until exit.
+
+        ``warm`` runs in each worker as it starts (imports, say, while the caller compiles
+        the model). Forked where this process runs no other thread (nothing imported twice),
+        spawned otherwise. Every later :meth:`imap` and :meth:`submit` uses these processes:
+        an ``imap`` ships its ``shared`` payload pickled once, unpickled once per worker.
+        """
+        if self._kept is None:
+            fork = (threading.active_count() == 1
+                    and "fork" in multiprocessing.get_all_start_methods())
+            ctx = multiprocessing.get_context("fork" if fork else "spawn")
+            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                       initializer=_init_kept, initargs=(warm,))
+            try:
+                for _ in range(self.workers):  # start them all now (spawn: on demand)
+                    pool.submit(_nothing)
+            except OSError:  # no processes here: each imap starts its own pool, as before
+                pool.shutdown(wait=False, cancel_futures=True)
+                return self
+            self._kept = pool
+        return self
+
+    def stop(self, wait: bool = True) -> None:
+        """Stop the kept processes (``wait=False``: at once, work in progress abandoned)."""
+        pool, self._kept = self._kept, None
+        if pool is None:
+            return
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=wait, cancel_futures=True)
+        if not wait:
+            for proc in procs:  # a chart or chunk still running: not waited for
+                if proc.is_alive():
+                    proc.terminate()
+            for proc in procs:
+                proc.join()
+
+    @property
+    def active(self) -> bool:
+        """Whether worker processes are started and kept (:meth:`start`).
+
+        :func:`multipolar.ensemble.run_ensemble` then leaves stopping them to the caller.
+        """
+        return self._kept is not None
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Run ``fn(*args)`` in a kept worker process (after :meth:`start`); its future."""
+        if self._kept is None:
+            raise RuntimeError("ProcessEvaluator.submit needs start() first")
+        return self._kept.submit(fn, *args)
 
     def imap(self, fn: Task, shared: Any, items: Iterable[Any],
              max_in_flight: int | None = None) -> Iterator[tuple[Any, Any]]:
         """Yield ``(item, fn(shared, item))`` as worker processes finish them."""
         limit = max(1, max_in_flight or 2 * self.workers)
+        kept = self._kept
+        if kept is not None:
+            yield from self._imap_kept(kept, fn, shared, items, limit)
+            return
         # A pool per call: the initializer ships ``shared`` once per worker process.
         pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
                                    initargs=(shared,))
@@ -157,9 +281,38 @@ class ProcessEvaluator:
             pool.shutdown(wait=not pending, cancel_futures=True)
             self._pools.remove(pool)
 
+    def _imap_kept(self, pool: ProcessPoolExecutor, fn: Task, shared: Any,
+                   items: Iterable[Any], limit: int) -> Iterator[tuple[Any, Any]]:
+        token = f"{os.getpid()}-{next(_TOKENS)}"
+        blob = pickle.dumps(shared, protocol=pickle.HIGHEST_PROTOCOL)
+        pending: dict[Future[Any], Any] = {}
+        it = iter(items)
+        try:
+            exhausted = False
+            while True:
+                while not exhausted and len(pending) < limit:
+                    try:
+                        item = next(it)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    pending[pool.submit(_call_kept, token, blob, fn, item)] = item
+                if not pending:
+                    break
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    item = pending.pop(fut)
+                    yield item, fut.result()
+        finally:
+            for fut in pending:  # the processes stay for later tasks
+                fut.cancel()
+
     def describe(self) -> dict[str, Any]:
         """Return what to record about the executor in a run's manifest."""
-        return {"executor": self.name, "workers": self.workers}
+        out: dict[str, Any] = {"executor": self.name, "workers": self.workers}
+        if self.requested:
+            out["requested"] = self.requested
+        return out
 
 
 class DaskEvaluator:
@@ -292,24 +445,31 @@ def _check_workers(workers: int | None, default: int) -> int:
 
 
 def evaluator_from_name(name: str = "local", workers: int | None = None,
-                        scheduler: str | None = None) -> Evaluator:
-    """Return the evaluator called ``name`` (``local``, ``processes`` or ``dask``).
+                        scheduler: str | None = None, members: int | None = None) -> Evaluator:
+    """Return the evaluator called ``name`` (``auto``, ``local``, ``processes`` or ``dask``).
 
-    ``workers`` is ignored by ``local``; ``scheduler`` (``tcp://host:port``) only applies to
-    ``dask``. Unknown names and bad combinations are clean :class:`MultipolarError` s.
+    ``auto`` is :func:`auto_executor`'s choice for a run of ``members`` (the manifest records
+    ``"requested": "auto"`` with the executor chosen). ``workers`` is ignored by ``local``;
+    ``scheduler`` (``tcp://host:port``) only applies to ``dask``. Unknown names and bad
+    combinations are clean :class:`MultipolarError` s.
     """
-    if name not in EXECUTORS:
-        close = difflib.get_close_matches(name, EXECUTORS, n=1)
+    if name not in CHOICES:
+        close = difflib.get_close_matches(name, CHOICES, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise MultipolarError(f"unknown executor '{name}'", field="--executor",
-                              fix=f"{hint}choose one of: {', '.join(EXECUTORS)}")
+                              fix=f"{hint}choose one of: {', '.join(CHOICES)}")
     if scheduler and name != "dask":
         raise MultipolarError(f"--scheduler only applies to the dask executor, not '{name}'",
                               field="--scheduler", fix="add --executor dask or drop --scheduler")
+    requested = None
+    if name == "auto":
+        if workers is not None:
+            _check_workers(workers, 1)
+        name, requested = auto_executor(members, workers=workers), "auto"
     if name == "local":
         if workers not in (None, 1):
             _check_workers(workers, 1)
-        return LocalEvaluator()
+        return LocalEvaluator(requested=requested)
     if name == "processes":
-        return ProcessEvaluator(workers)
+        return ProcessEvaluator(workers, requested=requested)
     return DaskEvaluator(workers, scheduler=scheduler)

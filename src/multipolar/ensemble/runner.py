@@ -23,6 +23,7 @@ double with the same functions), :mod:`multipolar.ensemble.store` and ``.summary
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import queue
 import signal
@@ -58,6 +59,7 @@ from multipolar.ensemble.store import (
     sha256,
     spool_path,
     spool_write,
+    summary_bytes,
 )
 from multipolar.ensemble.stream import Partial, summary_mode
 from multipolar.ensemble.summary import load_results, summarise_run
@@ -404,6 +406,7 @@ def run_ensemble(
     summary: bool = True,
     keep: str | None = "members",
     pipeline: bool = True,
+    on_summary: Callable[[dict[str, Any]], None] | None = None,
 ) -> RunResult:
     """Run (or resume) the ensemble of ``spec`` on ``evaluator`` and store it in ``out``.
 
@@ -430,6 +433,11 @@ def run_ensemble(
     pipeline
         Write chunks in a writer thread while the next ones are simulated (the default);
         ``False`` writes each chunk before the next is asked for (same files, same results).
+    on_summary
+        Called with the final summary as soon as it is folded, before it is stored and the
+        session closed (``multipolar run`` starts drawing its charts then): the summary as
+        reading ``run-summary.json`` back gives it (parsed from the bytes stored). Not called
+        when the run's summary was stored by an earlier session.
 
     Steps: (1) load and compile the scenario; (2) open or create the store and find the
     chunks already complete; (3) evaluate the missing chunks, writing each as it arrives;
@@ -502,9 +510,18 @@ def run_ensemble(
             drain_progress()
             status = "complete"
             if summary and writer.partial is not None:
+                final = _run_summary(writer.partial.summary(), spec, rundir, manifest, info)
+                data = summary_bytes(final)
+                failed: Exception | None = None
+                if on_summary is not None:
+                    try:
+                        on_summary(json.loads(data))
+                    except Exception as exc:  # the summary is stored first, then raised
+                        failed = exc
                 with signals.protect():
-                    store.write_summary(_run_summary(writer.partial.summary(), spec, rundir,
-                                                     manifest, info))
+                    store.write_summary(final, data)
+                if failed is not None:
+                    raise failed
         except KeyboardInterrupt:
             status = "interrupted"
             raise

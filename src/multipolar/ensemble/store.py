@@ -231,6 +231,11 @@ def _disk_error(exc: OSError, path: Path) -> MultipolarError:
                            "re-run with --resume")
 
 
+def summary_bytes(summary: dict[str, Any]) -> bytes:
+    """The bytes of ``run-summary.json`` for ``summary`` (what reading it back parses)."""
+    return json.dumps(summary, separators=(",", ":")).encode()
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that ``path`` is either absent, old, or complete."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
@@ -468,14 +473,15 @@ class RunStore:
         """Record ``key = value`` (JSON) in the manifest."""
         self._set_manifest(key, value)
 
-    def write_summary(self, summary: dict[str, Any]) -> None:
+    def write_summary(self, summary: dict[str, Any], data: bytes | None = None) -> None:
         """Store the run's summary (``run-summary.json``), then drop the chunks' partials.
 
+        ``data``: the summary already encoded by :func:`summary_bytes` (not encoded twice).
         Order: the JSON is written atomically, the catalogue records it and forgets the
         partials' checksums in one transaction, and only then are the partial files deleted
         (a crash in between leaves unused files, never a run without its summary).
         """
-        data = json.dumps(summary, separators=(",", ":")).encode()
+        data = summary_bytes(summary) if data is None else data
         atomic_write(self.rundir / SUMMARY_FILE, data)
         self.con.execute("begin")
         self._set_manifest("summary", {"file": SUMMARY_FILE, "sha256": sha256(data),

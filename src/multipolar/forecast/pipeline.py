@@ -13,7 +13,10 @@ returns the ensemble from an origin:
    model's median with weights per horizon, and intervals from persistence's training errors
    with regime shifts at their historical rate (:mod:`multipolar.forecast.stacking`); with
    dated future events the weights act on the model's median without them (same seed and
-   members) and the events' modelled effect is added in full.
+   members) and the events' modelled effect is added in full, and the interval widens where a
+   dated use of force reaches it, by a factor learned from the record's uses of force up to
+   the origin and the members' spread of the events' effect
+   (:func:`multipolar.forecast.stacking.event_spread`).
 
 Depends on NumPy and the modules named above.
 """
@@ -37,7 +40,15 @@ from multipolar.forecast.origin import (
     load_for_origin,
     prepare_model,
 )
-from multipolar.forecast.stacking import error_model, event_shift, stacked_samples
+from multipolar.forecast.stacking import (
+    EVENT_SPREAD_KINDS,
+    effect_width,
+    error_model,
+    event_scale,
+    event_shift,
+    event_spread,
+    stacked_samples,
+)
 
 
 @dataclass
@@ -50,6 +61,8 @@ class PipelineInfo:
     errors: dict[str, Any] | None = None
     applied: dict[str, Any] = field(default_factory=dict)
     stack_source: dict[str, Any] | None = None
+    event_spread: dict[str, Any] | None = None
+    force_history: list[int] = field(default_factory=list)  # the record's uses of force <= origin
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values."""
@@ -58,7 +71,8 @@ class PipelineInfo:
                 "stack_weights": None if self.stack_weights is None else
                 {str(h): w for h, w in self.stack_weights.items()},
                 "interval_errors": self.errors,
-                **({"stack_source": self.stack_source} if self.stack_source else {})}
+                **({"stack_source": self.stack_source} if self.stack_source else {}),
+                **({"event_spread": self.event_spread} if self.event_spread else {})}
 
 
 def forecast_ensemble(spec: ForecastSpec | str | Path, panel: Panel, origin: int | None = None,
@@ -90,6 +104,7 @@ def forecast_ensemble(spec: ForecastSpec | str | Path, panel: Panel, origin: int
     model = prepare_model(loaded, origin, end, panel, settings, seed, calib_members)
     plain = loaded if not events else load_for_origin(
         scenario, origin, overrides, sets=sets, perspective=perspective, hypothesis=hypothesis)
+    info.force_history = record_force_years(plain, origin)
     quiet = None
     if events and settings.anchor > 0:
         # the anchor puts each target at the observed state as the model stands at the
@@ -110,13 +125,27 @@ def forecast_ensemble(spec: ForecastSpec | str | Path, panel: Panel, origin: int
                 prepare_model(plain, origin, end, panel, settings, seed, calib_members)
             quiet_ens = origin_ensemble(base, seed, members, assim, settings.spread)
         ens = stack(ens, model.neighbours, panel, origin, stack_weights, info,
-                    without_events=quiet_ens)
+                    without_events=quiet_ens,
+                    event_years=[e.year for e in events or [] if e.kind in EVENT_SPREAD_KINDS],
+                    force_history=info.force_history)
     return ens, np.asarray(model.neighbours, bool), info
+
+
+def record_force_years(loaded: Any, origin: int) -> list[int]:
+    """Years of the scenario's own dated uses of force up to ``origin`` (its history).
+
+    ``loaded`` is the scenario loaded blind after ``origin`` without the forecast's events
+    (:func:`multipolar.forecast.origin.load_for_origin`), so a later event cannot be read.
+    """
+    return sorted({int(e.year) for e in getattr(loaded.scenario, "events", None) or []
+                   if e.kind in EVENT_SPREAD_KINDS and e.year <= origin})
 
 
 def stack(ens: ForecastEnsemble, neighbours: np.ndarray, panel: Panel, origin: int,
           weights: dict[int, float], info: PipelineInfo | None = None,
-          without_events: ForecastEnsemble | None = None) -> ForecastEnsemble:
+          without_events: ForecastEnsemble | None = None,
+          event_years: list[int] | None = None,
+          force_history: list[int] | None = None) -> ForecastEnsemble:
     """``ens`` with every neighbour's path replaced by the stacked forecast.
 
     The origin year keeps the model's members (the observation with its error where
@@ -124,7 +153,10 @@ def stack(ens: ForecastEnsemble, neighbours: np.ndarray, panel: Panel, origin: i
     calm/shock error mixture. ``without_events`` (the same forecast without the dated future
     events, same seed and members) makes it event-aware: the weights act on its median
     ``m0`` and the events' effect ``median(ens) - m0`` is added in full
-    (:func:`multipolar.forecast.stacking.stacked_samples`).
+    (:func:`multipolar.forecast.stacking.stacked_samples`). With ``without_events``, the
+    interval widens where a future use of force (``event_years``) reaches it, by the factor
+    learned from the record's uses of force ``force_history`` (years up to ``origin``), and by
+    the members' spread of the events' effect (:func:`multipolar.forecast.stacking.event_scale`).
     """
     nb = np.flatnonzero(neighbours)
     actors = [ens.actors[j] for j in nb]
@@ -135,14 +167,19 @@ def stack(ens: ForecastEnsemble, neighbours: np.ndarray, panel: Panel, origin: i
     if hs.size:
         errors = error_model(series, origin, int(min(hs.max(), 10)))
         med = np.median(x[:, 1:][:, :, nb], axis=0)
-        shift = None
+        shift = scale = None
         if without_events is not None:
             quiet = without_events.alignment[:, 1:][:, :, nb]
             shift = event_shift(x[:, 1:][:, :, nb], quiet)
             med = np.median(quiet, axis=0)
+            spread = event_spread(series, origin, force_history or [])
+            scale = event_scale(errors, spread, hs, origin, event_years or [], nb.size,
+                                x.shape[0], effect_width(x[:, 1:][:, :, nb], quiet))
+            if info is not None:
+                info.event_spread = spread.to_dict()
         ok = np.isfinite(last)
         st = stacked_samples(med, np.where(ok, last, med[0]), hs, weights, errors, x.shape[0],
-                             shift)
+                             shift, scale)
         cols = x[:, 1:]
         cols[:, :, nb[ok]] = st[:, :, ok]
         x[:, 1:] = cols

@@ -27,6 +27,20 @@ Dated future events
     difference of the medians with and without them from the same seed and members, is kept in
     full (its size was fitted on the record's uses of force by the pooled calibration).
 
+Wider intervals after a dated use of force
+    A dated future use of force widens the stacked interval at the horizons it reaches, by a
+    factor learned from the record up to the origin only (:func:`event_spread`): every
+    persistence error of a training forecast that crossed one of the record's uses of force
+    (the scenario's history, e.g. 2008 and 2014, up to the origin), divided by the mean
+    absolute calm error at its horizon (forecasts of the recent ``window`` origins that
+    crossed none), averaged by the years the forecast ran after the use of force (pooled where
+    fewer than :data:`EVENT_SPREAD_MIN_N`). A ratio below 1 leaves the interval as it is (an
+    event never narrows it). Every state is widened: the use-of-force mechanism reaches every
+    state (the target turns away, every other state answers). With no use of force in the
+    record up to the origin (origins before 2008) the factor is 1 and the JSON says so. The
+    members' spread of the modelled effect (``m_event - m0`` per member, same seed and
+    members) is added in quadrature where it is available (:func:`event_scale`).
+
 Depends on NumPy only.
 """
 
@@ -217,7 +231,8 @@ def error_model(series: dict[str, Series], until: int, horizon: int, window: int
 
 def stacked_samples(model_median: np.ndarray, last: np.ndarray, horizons: np.ndarray,
                     weights: dict[int, float], errors: ErrorModel, members: int,
-                    event_shift: np.ndarray | None = None) -> np.ndarray:
+                    event_shift: np.ndarray | None = None,
+                    scale: np.ndarray | None = None) -> np.ndarray:
     """Ensemble ``(members, T, A)`` of the stacked forecast (module doc).
 
     ``model_median`` is ``(T, A)``, ``last`` the observation at the origin per actor ``(A,)``;
@@ -228,6 +243,8 @@ def stacked_samples(model_median: np.ndarray, last: np.ndarray, horizons: np.nda
     events: the median with the events minus the median without them (``model_median``) from
     the same seed and members. It is added in full, whatever the weight, so the stacked point
     is ``p + w_h (m0 - p) + (m_event - m0)`` (:func:`event_shift`); without it nothing changes.
+    ``scale`` (``(T, A)``, optional: :func:`event_scale`) multiplies the centred errors per
+    year and actor (an interval widened for dated events); without it nothing changes.
     """
     t, a = model_median.shape
     out = np.empty((members, t, a))
@@ -237,7 +254,11 @@ def stacked_samples(model_median: np.ndarray, last: np.ndarray, horizons: np.nda
         point = last + w * (m - last)
         if event_shift is not None:
             point = point + np.where(np.isfinite(event_shift[k]), event_shift[k], 0.0)
-        out[:, k, :] = point[None, :] + errors.quantiles(int(h), members)[:, None]
+        if scale is None:
+            out[:, k, :] = point[None, :] + errors.quantiles(int(h), members)[:, None]
+        else:
+            out[:, k, :] = point[None, :] + errors.quantiles(int(h), members)[:, None] \
+                * scale[k][None, :]
     return out
 
 
@@ -248,3 +269,144 @@ def event_shift(with_events: np.ndarray, without: np.ndarray) -> np.ndarray:
     numbers), so the difference is the events' effect, not sampling noise.
     """
     return np.asarray(np.median(with_events, axis=0) - np.median(without, axis=0))
+
+
+EVENT_SPREAD_MIN_N = 30
+"""Fewest training errors a year-after-the-event factor is measured on; below, the pooled one."""
+EVENT_SPREAD_HORIZON = 5
+"""Horizons of the training forecasts the factor is measured on (whatever the forecast's own
+length, so that a year's interval does not depend on how far the forecast runs)."""
+EVENT_SPREAD_KINDS = ("use_of_force",)
+"""Event kinds whose record widens the interval (the record holds dated uses of force)."""
+
+
+@dataclass
+class EventSpread:
+    """The learned widening after a dated use of force (module doc, :func:`event_spread`).
+
+    ``factor[k]`` multiplies the interval's errors ``k`` years into the event (the event's
+    own year is ``k = 1``); ``raw`` is the measured ratio before the floor at 1, ``n`` the
+    training errors it rests on (``pooled`` where a year had too few).
+    """
+
+    factor: dict[int, float]
+    raw: dict[int, float]
+    n: dict[int, int]
+    pooled: float
+    years: list[int]
+    until: int
+    method: str
+
+    def at(self, exposure: int) -> float:
+        """The factor ``exposure`` years into the event (1 where it is not reached)."""
+        if exposure < 1:
+            return 1.0
+        return self.factor.get(exposure, self.factor[max(self.factor)] if self.factor else 1.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for JSON output."""
+        return {"factor": {str(k): round(v, 4) for k, v in self.factor.items()},
+                "raw_ratio": {str(k): round(v, 4) for k, v in self.raw.items()},
+                "errors": {str(k): v for k, v in self.n.items()},
+                "pooled": round(self.pooled, 4), "learned_from": self.years,
+                "until": self.until, "method": self.method}
+
+
+def event_spread(series: dict[str, Series], until: int, force_years: list[int],
+                 horizon: int = EVENT_SPREAD_HORIZON, window: int = 10,
+                 min_n: int = EVENT_SPREAD_MIN_N) -> EventSpread:
+    """The widening after a use of force, learned from persistence's errors up to ``until``.
+
+    ``force_years`` are the record's uses of force; only those ``<= until`` count, and only
+    forecasts whose outcome year is ``<= until`` are read. A training forecast from ``o`` to
+    ``o + h`` that crossed a use of force ``s`` (``o < s <= o + h``) ran ``o + h - s + 1``
+    years into it; its ``|error|`` divided by the mean ``|error|`` at ``h`` of the forecasts
+    of the recent ``window`` origins that crossed none is one record of the ratio at that
+    exposure. The factor is the mean ratio per exposure (``min_n`` records or more; the mean
+    over all exposures otherwise), floored at 1. Training forecasts of horizons
+    ``1 .. horizon`` count; a later year into the event takes the last factor.
+    """
+    years = sorted({int(y) for y in force_years if y <= until})
+    ks = range(1, horizon + 1)
+    if not years:
+        return EventSpread({k: 1.0 for k in ks}, {}, {}, 1.0, [], until,
+                           f"no use of force in the record up to {until}: the interval is not "
+                           "widened by the record (factor 1)")
+    first = min((y for s in series.values() for y in s), default=until)
+    recent = max(first + 1, until - window)
+    calm: dict[int, list[float]] = {h: [] for h in ks}
+    crossed: list[tuple[int, int, float]] = []  # (horizon, exposure, |error|)
+    for s in series.values():
+        for o in range(first + 1, until):
+            if o not in s or not math.isfinite(s[o]):
+                continue
+            for h in ks:
+                y = o + h
+                if y > until or y not in s or not math.isfinite(s[y]):
+                    continue
+                e = abs(s[y] - s[o])
+                hit = [y - f + 1 for f in years if o < f <= y]
+                if hit:
+                    crossed.append((h, min(hit), e))
+                elif o >= recent:
+                    calm[h].append(e)
+    scale = {h: float(np.mean(v)) for h, v in calm.items() if v and float(np.mean(v)) > 0}
+    ratios: dict[int, list[float]] = {k: [] for k in ks}
+    for h, k, e in crossed:
+        if h in scale:
+            ratios[k].append(e / scale[h])
+    every = [r for v in ratios.values() for r in v]
+    if not every:
+        return EventSpread({k: 1.0 for k in ks}, {}, {}, 1.0, years, until,
+                           f"no training forecast up to {until} crossed a use of force "
+                           f"({', '.join(map(str, years))}): factor 1")
+    pooled = float(np.mean(every))
+    raw = {k: float(np.mean(v)) if len(v) >= min_n else pooled for k, v in ratios.items()}
+    n = {k: len(v) if len(v) >= min_n else len(every) for k, v in ratios.items()}
+    factor = {k: max(1.0, r) for k, r in raw.items()}
+    return EventSpread(factor, raw, n, pooled, years, until,
+                       f"interval widened after the dated use of force by the ratio of "
+                       f"persistence's errors after the record's uses of force "
+                       f"({', '.join(map(str, years))}) to its calm errors, learned on years "
+                       f"up to {until}, by years into the event (pooled where fewer than "
+                       f"{min_n} errors), at least 1, for every state")
+
+
+def force_exposure(origin: int, horizons: np.ndarray, event_years: list[int]) -> np.ndarray:
+    """Years into the first future use of force at each horizon (0 where none is reached)."""
+    future = [y for y in event_years if y > origin]
+    hs = np.asarray(horizons, dtype=int)
+    if not future:
+        return np.zeros(hs.size, dtype=int)
+    return np.maximum(origin + hs - min(future) + 1, 0)
+
+
+def event_scale(errors: ErrorModel, spread: EventSpread, horizons: np.ndarray, origin: int,
+                event_years: list[int], actors: int, members: int,
+                effect_width: np.ndarray | None = None) -> np.ndarray:
+    """``(T, A)`` factors on the centred errors of :func:`stacked_samples` given dated events.
+
+    At a horizon a future use of force reaches, ``spread``'s factor ``f``; with
+    ``effect_width`` (``(T, A)``: the 5-95% range over members of ``m_event - m0``), the
+    factor is ``sqrt(f^2 + (effect_width / error_width)^2)``, ``error_width`` being the 5-95%
+    range of the interval's errors at that horizon (the two spreads added in quadrature).
+    """
+    exp = force_exposure(origin, horizons, event_years)
+    out = np.ones((len(horizons), actors))
+    for k, h in enumerate(horizons):
+        f = spread.at(int(exp[k]))
+        if effect_width is None:
+            out[k, :] = f
+            continue
+        q = errors.quantiles(int(h), members)
+        width = float(np.quantile(q, 0.95) - np.quantile(q, 0.05))
+        extra = np.where(np.isfinite(effect_width[k]), effect_width[k], 0.0)
+        extra = extra / width if width > 0 else np.zeros(actors)
+        out[k, :] = np.sqrt(f * f + extra * extra)
+    return out
+
+
+def effect_width(with_events: np.ndarray, without: np.ndarray) -> np.ndarray:
+    """5-95% range over members of the events' effect per member (same seed and members)."""
+    d = np.asarray(with_events) - np.asarray(without)
+    return np.asarray(np.quantile(d, 0.95, axis=0) - np.quantile(d, 0.05, axis=0))

@@ -16,6 +16,7 @@ Depends on NumPy and the model's compile and mechanisms modules.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ import numpy as np
 
 from multipolar.core import rng
 from multipolar.core.seeding import SeedLike
-from multipolar.model.compile import CompiledModel, InstitutionRules
+from multipolar.model.compile import SIMULATED_ROLES, CompiledModel, InstitutionRules
 from multipolar.model.mechanisms import MECHANISMS, STREAMS, Mechanism, resolve
 from multipolar.model.mechanisms._maths import carried_forward
 from multipolar.model.mechanisms.alignment import ideal_points
@@ -86,12 +87,15 @@ class ChunkResult:
 def sample_params(model: CompiledModel, keys: np.ndarray) -> dict[str, np.ndarray]:
     """Per-member parameter values ``{path: (n,) array}``; uncertain ones drawn from ``keys``."""
     n = keys.shape[0]
+    drawn = [path for path, spec in model.params.items() if spec.dist is not None]
+    u = rng.uniform_streams(keys, [model.params[k].stream for k in drawn], 0)  # in one pass
+    column = {path: i for i, path in enumerate(drawn)}
     out: dict[str, np.ndarray] = {}
     for path, spec in model.params.items():
         if spec.dist is None:
             out[path] = np.full(n, spec.nominal)
         else:
-            out[path] = spec.ppf(rng.uniform(keys, spec.stream, 0))
+            out[path] = spec.ppf(np.ascontiguousarray(u[:, column[path]]))
     return out
 
 
@@ -195,17 +199,20 @@ def _gas(model: CompiledModel, p: dict[str, np.ndarray], n: int) -> np.ndarray:
     return out
 
 
-def _param_values(model: CompiledModel, p: dict[str, np.ndarray]
-                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+def _param_values(model: CompiledModel, p: dict[str, np.ndarray],
+                  nominal: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, Any]]:
     """Each parameter shaped for ``(members, actors)`` and for ``(members,)`` arithmetic.
 
     A parameter fixed for every member is a plain float (cheap to broadcast); a drawn one is a
-    float32 array, ``(n, 1)`` and ``(n,)``.
+    float32 array, ``(n, 1)`` and ``(n,)``. ``nominal`` may name parameters known to hold
+    their nominal value for every member (not drawn, not given): they are not looked at.
     """
     row: dict[str, Any] = {}
     member: dict[str, Any] = {}
     for path, spec in model.params.items():
-        if spec.dist is None and np.all(p[path] == p[path][:1]):
+        if path in nominal:  # what the test below gives for np.full(n, spec.nominal)
+            row[path] = member[path] = float(spec.nominal) if p[path].size else spec.nominal
+        elif spec.dist is None and np.all(p[path] == p[path][:1]):
             v = float(p[path][0]) if p[path].size else spec.nominal
             row[path] = member[path] = v
         else:
@@ -388,11 +395,13 @@ class _Outputs:
         # an outcome no switched-on mechanism writes keeps its first value: stored once
         self.constant = {k: np.zeros((n, n_a), dtype=np.float32) for k in self.actor_names
                          if k in constant}
-        self.actor = {k: np.zeros((n_t, n, n_a), dtype=np.float32) for k in self.actor_names
+        # every year's row of these is written (:meth:`record`, years 0 to n_t - 1): made
+        # empty rather than zeroed
+        self.actor = {k: np.empty((n_t, n, n_a), dtype=np.float32) for k in self.actor_names
                       if k not in constant}
-        self.core = {o.name: np.zeros((n_t, n), dtype=np.float32) for o in outcomes
+        self.core = {o.name: np.empty((n_t, n), dtype=np.float32) for o in outcomes
                      if o.kind == "russia"}
-        self.mems = np.zeros((n_t, n_i, n, n_a), dtype=bool)  # handed out as int8 (a view)
+        self.mems = np.empty((n_t, n_i, n, n_a), dtype=bool)  # handed out as int8 (a view)
         self.n_t = n_t
 
     def record(self, st: State, t: int) -> None:
@@ -456,7 +465,9 @@ def _derive_params(model: CompiledModel) -> dict[str, dict[str, float]]:
 class _Run:
     """One chunk of members: state, context items and switched-on mechanisms, year by year."""
 
-    def __init__(self, model: CompiledModel, p: dict[str, np.ndarray], keys: np.ndarray) -> None:
+    def __init__(self, model: CompiledModel, p: dict[str, np.ndarray], keys: np.ndarray,
+                 nominal: frozenset[str] = frozenset()) -> None:
+        """``nominal``: parameters known to be at their nominal value (:func:`_param_values`)."""
         n = keys.shape[0]
         self.model, self.p, self.keys = model, p, keys
         nb = model.neighbours.astype(F)
@@ -465,8 +476,9 @@ class _Run:
         init = StartContext(model, p, n, nb, gas, drivers)
         init.rules = _rules(model)
         self.items = _static_items(model, init)
+        self.yearly_items = _yearly_series(self.items)
         self.st = _init_state(model, init)
-        self.row, member = _param_values(model, p)
+        self.row, member = _param_values(model, p, nominal)
         self.steps = _steps(model)
         self.flows = _flows_to_reset(self.steps)
         self.views = _views(self.steps, self.row, member)
@@ -491,7 +503,7 @@ class _Run:
 
     def initialise(self) -> None:
         """Year 0: context items, then each mechanism's own set-up."""
-        _year_items(self.model, self.items, self.events, self.forced, 0)
+        _year_items(self.model, self.items, self.events, self.forced, 0, self.yearly_items)
         for (_, mech), cx in zip(self.steps, self.contexts, strict=True):
             mech.initialise(self.st, cx)
 
@@ -506,8 +518,8 @@ class _Run:
         if self.target_offset is not None and not (self.follow and shared.observed):
             # a run that follows the record is anchored only where it projects
             st.target_shift += self.target_offset
-        shared.levers = {k: _lever_row(v, t) for k, v in model.levers.items()}
-        _year_items(model, items, self.events, self.forced, t)
+        shared.levers = dict(_lever_rows(model)[t])  # a copy: the rows are kept
+        _year_items(model, items, self.events, self.forced, t, self.yearly_items)
         self.x_last = np.where(np.isfinite(obs["un_alignment"][t]), obs["un_alignment"][t],
                                self.x_last)
         items["outside_alignment"] = np.where(np.isfinite(self.x_last), self.x_last,
@@ -609,7 +621,8 @@ def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = D
     elif keys.shape != (n,):
         raise ValueError(f"keys must have shape ({n},), not {keys.shape}")
     p = _member_params(model, keys, params)
-    run_ = _Run(model, p, keys)
+    run_ = _Run(model, p, keys, frozenset(path for path, spec in model.params.items()
+                                          if spec.dist is None and path not in (params or {})))
     out = _Outputs(model, n, _constant_outcomes(run_.steps))
     run_.initialise()
     out.record(run_.st, 0)
@@ -619,10 +632,74 @@ def simulate(model: CompiledModel, seed: SeedLike, start: int = 0, stop: int = D
     return out.result(model, start, stop, p)
 
 
+SHARE_SERIES = {"population_share": "population", "gdp_share": "gdp"}
+"""Context items that are each neighbour's share of the neighbours' total of a series (item:
+series), from the last observed value up to the year."""
+
+_DATA_CACHE: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+_DATA_CACHE_SIZE = 16
+
+
+def _from_data(what: str, inputs: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    """``make()``, kept for the next chunk while ``inputs`` are the same objects.
+
+    For what depends on a model's data alone, not on the members: made once per set of data
+    rather than once per year of every chunk. Keyed by ``what`` and the identity of
+    ``inputs`` (held, so that their ids stay theirs); the last few are kept. What is kept is
+    shared by every chunk of every run of those data, so it must not be changed.
+    """
+    key = (what, *(id(a) for a in inputs))
+    got = _DATA_CACHE.get(key)
+    if got is not None and all(a is b for a, b in zip(got[0], inputs, strict=True)):
+        return got[1]
+    value = make()
+    if len(_DATA_CACHE) >= _DATA_CACHE_SIZE:
+        del _DATA_CACHE[next(iter(_DATA_CACHE))]
+    _DATA_CACHE[key] = (inputs, value)
+    return value
+
+
+def _share_rows(model: CompiledModel) -> dict[str, list[np.ndarray]]:
+    """:data:`SHARE_SERIES` for every year: ``{item: [(actors,) float32 per year]}``.
+
+    Each row is what the yearly computation gave (made once per data, :func:`_from_data`).
+    """
+    roles = tuple(model.roles)
+
+    def make() -> dict[str, list[np.ndarray]]:
+        nb = np.array([r in SIMULATED_ROLES for r in roles]).astype(F)  # item "neighbours"
+        rows = {k: [_shares(_last_finite_upto(model.obs[s], t), nb).astype(F)
+                    for t in range(model.n_years)] for k, s in SHARE_SERIES.items()}
+        for row in (r for rs in rows.values() for r in rs):
+            row.flags.writeable = False
+        return rows
+
+    got: dict[str, list[np.ndarray]] = _from_data(
+        f"shares {model.n_years} " + "|".join(roles),
+        tuple(model.obs[s] for s in SHARE_SERIES.values()), make)
+    return got
+
+
+def _lever_rows(model: CompiledModel) -> list[dict[str, Any]]:
+    """Every year's lever values (:func:`_lever_row`), made once per data (:func:`_from_data`)."""
+    names = tuple(model.levers)
+
+    def make() -> list[dict[str, Any]]:
+        return [{k: _lever_row(model.levers[k], t) for k in names}
+                for t in range(model.n_years)]
+
+    got: list[dict[str, Any]] = _from_data(f"levers {model.n_years} " + "|".join(names),
+                                           tuple(model.levers[k] for k in names), make)
+    return got
+
+
 def _year_items(model: CompiledModel, items: dict[str, Any], events: dict[str, np.ndarray],
-                forced: np.ndarray | None, t: int) -> None:
-    """Update the context items that change every year."""
-    nb = items["neighbours"]
+                forced: np.ndarray | None, t: int, yearly: list[str] | None = None) -> None:
+    """Update the context items that change every year.
+
+    ``yearly`` names the items that are a yearly series' row (stored as ``_name``; found in
+    ``items`` when not given).
+    """
     items["membership_history"] = model.member_hist[t]
     items["membership_history_previous"] = model.member_hist[max(t - 1, 0)]
     items["forced_membership"] = forced[t] if forced is not None else None
@@ -633,17 +710,23 @@ def _year_items(model: CompiledModel, items: dict[str, Any], events: dict[str, n
     items["red_line_scope"] = rules.red_line[t]
     items["candidacy_history"] = rules.candidacy[t]
     items["frozen_history"] = model.frozen[t].astype(F)
-    items["population_share"] = _shares(_last_finite_upto(model.obs["population"], t),
-                                        nb).astype(F)
-    items["gdp_share"] = _shares(_last_finite_upto(model.obs["gdp"], t), nb).astype(F)
+    for k, rows in _share_rows(model).items():
+        items[k] = rows[t]
     items["use_of_force"] = events["use_of_force"][t]
     items["use_of_force_since"] = events["use_of_force_since"][t]
     items["force_breaches"] = events["force_breaches"][t]
     items["use_of_force_count"] = events["use_of_force_count"][t]
     items["revolution_event"] = events["revolution"][t]
     items["elite_transition_event"] = events["elite_transition"][t]
-    for k in [k[1:] for k in items if k.startswith("_")]:  # yearly series: this year's row
+    if yearly is None:
+        yearly = _yearly_series(items)
+    for k in yearly:  # yearly series: this year's row
         items[k] = items["_" + k][t]
+
+
+def _yearly_series(items: dict[str, Any]) -> list[str]:
+    """The context items that are a row of a yearly series (stored as ``_name``)."""
+    return [k[1:] for k in items if k.startswith("_")]
 
 
 def _schedule_views(model: CompiledModel, p: dict[str, np.ndarray], t: int, core: int | None,

@@ -195,15 +195,15 @@ class Alignment(Mechanism):
     def step(self, st: State, cx: StepContext) -> None:
         """Advance alignment one year."""
         p = cx.p
-        n_a = st.alignment.shape[1]
         target = p["base"] + p["democracy_effect"] * st.democracy + st.target_shift
         eps = np.zeros_like(st.alignment)  # outside powers draw no noise
         nbi = cx.neighbour_index
-        put_columns(eps, nbi, rng.normal32(cx.keys, cx.stream("alignment.idiosyncratic"),
-                                           cx.year, n_a, columns=nbi))
+        # the neighbours' shocks and the common one, hashed in one pass
+        own, shared = rng.normal32_streams(cx.keys, cx.year, [
+            (cx.stream("alignment.idiosyncratic"), nbi), (cx.stream("alignment.common"), None)])
+        put_columns(eps, nbi, own)
         eps *= p["noise"]
-        common = p["common_noise"] * rng.normal32(cx.keys, cx.stream("alignment.common"),
-                                                  cx.year)[:, None]
+        common = p["common_noise"] * shared[:, None]
         outside = np.broadcast_to(cx.outside_alignment[None, :], st.alignment.shape)
         if cx.observed:  # the poles follow the record
             rec = cx.pole_record

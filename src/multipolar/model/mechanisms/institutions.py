@@ -8,7 +8,7 @@ Depends on NumPy, :mod:`multipolar.core.rng` and :mod:`.base`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -57,13 +57,24 @@ def lean(alignment: np.ndarray, west: bool) -> np.ndarray:
 def join_logit(p: Any, pole: int, lean_: np.ndarray, depth: np.ndarray, founding: float,
                attractiveness: Any) -> np.ndarray:
     """Log-odds of accession in a year (or of candidacy, on a path) for an at-risk state."""
-    return (p[POLE_BASE[pole]] + p["join_lean"] * lean_ + p["join_depth"] * depth
-            + p["join_founding"] * founding + attractiveness)
+    return _join_logit(p[POLE_BASE[pole]], p, lean_, depth, p["join_founding"] * founding,
+                       attractiveness)
+
+
+def _join_logit(base: Any, p: Any, lean_: np.ndarray, depth: np.ndarray, founding: Any,
+                attractiveness: Any) -> np.ndarray:
+    """:func:`join_logit` given the pole's intercept and the founding year's term."""
+    return base + p["join_lean"] * lean_ + p["join_depth"] * depth + founding + attractiveness
 
 
 def exit_logit(p: Any, pole: int, lean_: np.ndarray, depth: Any) -> np.ndarray:
     """Log-odds that a member leaves in a year (or a candidate's talks stop)."""
-    return p[EXIT_BASE[pole]] - p["exit_lean"] * lean_ + p["exit_depth"] * depth
+    return _exit_logit(p[EXIT_BASE[pole]], p, lean_, depth)
+
+
+def _exit_logit(base: Any, p: Any, lean_: np.ndarray, depth: Any) -> np.ndarray:
+    """:func:`exit_logit` given the pole's intercept."""
+    return base - p["exit_lean"] * lean_ + p["exit_depth"] * depth
 
 
 def eligible(model: Any, pole: int, china_threshold: float) -> np.ndarray:
@@ -202,7 +213,7 @@ class Institutions(Mechanism):
             known = hist > 0
             if cx.t == 1 or not np.array_equal(known, cx.membership_history_previous > 0):
                 st.membership[...] = known.T[:, None, :]
-            st.candidacy[...] = np.maximum(cx.candidacy_history, 0).T[:, None, :]
+            self._follow_candidacy(st, cx)
             forced = self._force(st, cx)
             if forced is None:
                 st.target_shift += cx.p["anchor"] * (known[None] * signs[:, None, :]).sum(axis=2) \
@@ -217,12 +228,41 @@ class Institutions(Mechanism):
             anchor = anchor * cx.neighbour_mask
         st.target_shift += cx.p["anchor"] * anchor * cx.neighbours
 
-    @staticmethod
-    def _signs(cx: StepContext) -> np.ndarray:
-        """Sign of each format's anchor: +1 West-led, -1 Russia-led, -other_pole_anchor else."""
-        pole = cx.institution_pole
-        other = np.atleast_1d(cx.p.member("other_pole_anchor"))[:, None]
-        return np.where(pole == 1, 1.0, np.where(pole == 0, -1.0, -other)).astype(np.float32)
+    _candidacy_of: tuple[np.ndarray, np.ndarray] | None = None  # the last record written
+
+    def _follow_candidacy(self, st: State, cx: StepContext) -> None:
+        """Candidacies as the record has them (an observed year).
+
+        Written again only where the record changed since the year this wrote into the same
+        array: in the observed years nothing else changes candidacies, and the write (every
+        member, every format) costs more than the comparison.
+        """
+        hist = cx.candidacy_history
+        if self._candidacy_of is not None:
+            written, into = self._candidacy_of
+            if into is st.candidacy and np.array_equal(written, hist):
+                return
+        st.candidacy[...] = np.maximum(hist, 0).T[:, None, :]
+        self._candidacy_of = (hist.copy(), st.candidacy)
+
+    _signs_of: tuple[Any, Any, np.ndarray] | None = None  # the last signs and their inputs
+
+    def _signs(self, cx: StepContext) -> np.ndarray:
+        """Sign of each format's anchor: +1 West-led, -1 Russia-led, -other_pole_anchor else.
+
+        Kept (read-only) while the poles and the parameter are the same objects: every year
+        but those the scenario schedules the parameter for.
+        """
+        pole, other = cx.institution_pole, cx.p.member("other_pole_anchor")
+        if self._signs_of is not None:
+            pole_was, other_was, kept = self._signs_of
+            if pole_was is pole and other_was is other:
+                return kept
+        o = np.atleast_1d(other)[:, None]
+        signs = np.where(pole == 1, 1.0, np.where(pole == 0, -1.0, -o)).astype(np.float32)
+        signs.flags.writeable = False
+        self._signs_of = (pole, other, signs)
+        return signs
 
     @staticmethod
     def _force(st: State, cx: StepContext) -> np.ndarray | None:
@@ -259,66 +299,179 @@ class Institutions(Mechanism):
         return plan
 
     def _draw(self, st: State, cx: StepContext, signs: np.ndarray) -> np.ndarray:
-        """Draw accessions and exits after the observed years; the anchoring per column."""
+        """Draw accessions and exits after the observed years; the anchoring per column.
+
+        The hazards of every open format are computed at once, each format's eligible
+        columns side by side (:func:`_hazards`); the decisions are then taken format by
+        format, in order, as a format's bars read the memberships the formats before it have
+        just drawn.
+        """
         plan = self._plan(cx)
-        draws: list[np.ndarray] = []
-        for stream in plan.streams:  # two institutions per hash, keyed by actor column;
-            # only neighbours can join or leave, so only their columns are drawn
-            draws.extend(rng.uniform32x2(cx.keys, stream, cx.year, columns=cx.neighbour_index))
+        self._candidacy_of = None  # the draws change candidacies
+        # two institutions per stream's hash, keyed by actor column; only neighbours can join
+        # or leave, so only their columns are drawn
+        draws = rng.uniform32x2_streams(cx.keys, plan.streams, cx.year,
+                                        columns=cx.neighbour_index)
         before = st.membership.copy()  # depth and exits read last year's memberships
         open_ = cx.institution_open.tolist()
+        lay = plan.layout(open_)
+        if lay.formats.size:
+            u = np.stack(draws, axis=1)[:, lay.formats, lay.drawn]
+            own = before.transpose(1, 0, 2)[:, lay.formats, lay.actors]  # (members, columns)
+            p_join, p_exit = _hazards(st, cx, lay, before, own)
+            stay, join = u >= p_exit, u < p_join
         outside = ~cx.neighbour_mask
-        for f in plan.formats:  # a handful of institutions; members and actors stay vectorised
-            k = f.k
-            if not open_[k]:  # a closed format has no members
-                st.membership[k] = False
+        for f in plan.formats:  # a handful of formats; members and actors stay vectorised
+            if not open_[f.k]:  # a closed format has no members
+                st.membership[f.k] = False
                 continue
-            now = self._decide(st, cx, f, draws[k][:, f.cols_nb], before, open_)
-            row = st.membership[k] & outside  # outside powers keep their memberships
-            row[:, f.cols] = now
-            st.membership[k] = row
+            c = lay.columns[f.k]
+            now = self._decide(st, cx, f, own[:, c], (u[:, c], p_exit[:, c]),
+                               (stay[:, c], join[:, c]))
+            st.membership[f.k] &= outside  # outside powers keep their memberships
+            st.membership[f.k][:, f.cols] = now
         for k, other in plan.supersedes:
             st.membership[other] &= ~(st.membership[k] & cx.neighbour_mask)  # EU ends association
-        return (st.membership * signs.T[:, :, None]).sum(axis=0) * cx.neighbour_mask
+        # memberships and the mask as float32 0/1: the same products, no cast in the loop
+        return (st.membership.astype(np.float32) * signs.T[:, :, None]).sum(axis=0) \
+            * cx.neighbours
 
     @staticmethod
-    def _decide(st: State, cx: StepContext, f: _Format, u: np.ndarray, before: np.ndarray,
-                open_: list[bool]) -> np.ndarray:
+    def _decide(st: State, cx: StepContext, f: _Format, member: np.ndarray,
+                hazard: tuple[np.ndarray, np.ndarray], drawn: tuple[np.ndarray, np.ndarray]
+                ) -> np.ndarray:
         """``(members, k)`` memberships of the open format ``f.k`` after this year's decisions.
 
-        Barred from joining are the format's blocked states and the members of a format it
-        excludes or that supersedes it (read as this year's draws have left them).
+        ``member`` is last year's membership of its eligible states, ``hazard`` their draws
+        and exit probabilities, ``drawn`` whether the draw keeps a member (``u >= p_exit``)
+        and whether it admits a non-member (``u < p_join``) before any bar. Barred from
+        joining are the format's blocked states and the members of a format it excludes or
+        that supersedes it (read as this year's draws have left them): their hazard is 0,
+        which no draw (all positive) is below.
         """
-        p, pole, k, cols = cx.p, f.pole, f.k, f.cols
-        lean_ = lean(st.alignment[:, cols], pole == 1)
-        depth = before[[j for j in f.same if open_[j]]][:, :, cols].sum(axis=0)
-        logit = join_logit(p, pole, lean_, depth, float(cx.institution_founding[k]),
-                           cx.attractiveness[:, k:k + 1])
-        red = cx.red_line_scope[cols, k]
-        if red.any():  # outside powers' tacit red lines (the red_lines mechanism)
-            logit = logit - st.red_line_hold[:, cols] * red[None, :]
-        p_join = logistic(logit)
-        barred = cx.accession_blocked[cols, k]
+        cols = f.cols
+        barred = cx.accession_blocked[cols, f.k]
         for other in f.barring:  # e.g. EAEU and EU; EU over association
             barred = barred | st.membership[other][:, cols]
-        p_join = np.where(barred, 0.0, p_join)
-        if f.conflict:
-            p_join = p_join * (1.0 - st.accession_barrier[:, cols])
-        p_exit = logistic(exit_logit(p, pole, lean_, depth))
-        member = before[k][:, cols]
+        stay, admitted = drawn[0], drawn[1] & ~barred
         need = f.need
         if need == 0:
-            return np.where(member, u >= p_exit, u < p_join)
-        cand = st.candidacy[k][:, cols]
+            return np.where(member, stay, admitted)
+        u, p_exit = hazard
+        cand = st.candidacy[f.k][:, cols]
         pending, outside = cand > 0, ~member
-        ready = (cand >= need) & (u >= 1.0 - p["completion"])
+        ready = (cand >= need) & (u >= 1.0 - cx.p["completion"])
         drop = pending & (u < p_exit)
-        start = (cand == 0) & outside & (u < p_join)
+        start = (cand == 0) & outside & admitted
         joined = outside & pending & ready & ~drop
-        st.candidacy[k][:, cols] = np.where(
+        st.candidacy[f.k][:, cols] = np.where(
             joined | drop | member, 0.0, np.where(start, 1.0, cand + pending)
         ).astype(st.candidacy.dtype)
-        return np.where(member, u >= p_exit, joined)
+        return np.where(member, stay, joined)
+
+
+def _hazards(st: State, cx: StepContext, lay: _Layout, before: np.ndarray, own: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Accession and exit probabilities, ``(members, columns)`` float64.
+
+    The columns are every open format's eligible ones side by side (:class:`_Layout`). The
+    same operations on the same operands as one format at a time (elementwise, so the same
+    numbers): :func:`join_logit` and :func:`exit_logit` meet the per-format operands (the
+    pole's intercepts, the founding year's term, the attractiveness) spread over their
+    format's columns (:func:`_per_format`); then the outside powers' red lines and, where a
+    frozen conflict holds accession back, its barrier (applied before the bars rather than
+    after: a barred state's hazard is 0 either way). ``own`` is each column's membership of
+    its format last year.
+    """
+    p, live = cx.p, lay.live
+    x = st.alignment[:, lay.actors]
+    lean_ = np.where(lay.west, x, -x)  # lean() towards each column's format's pole
+    # depth: the memberships of the same pole's other open formats (the pole's, less its own)
+    # (counted as bytes, then the integers as float64: the numbers the int64 counts gave)
+    total = np.stack([before[ks].view(np.uint8).sum(axis=0, dtype=np.uint8)
+                      for ks in lay.pole_formats], axis=1)
+    depth = (total[:, lay.pole, lay.actors] - own.view(np.uint8)).astype(np.float64)
+    founding = cx.institution_founding
+    logit = _join_logit(
+        _per_format([p[POLE_BASE[f.pole]] for f in live], np.float32)[:, lay.position], p,
+        lean_, depth,
+        _per_format([p["join_founding"] * float(founding[f.k]) for f in live],
+                    np.float64)[:, lay.position],
+        cx.attractiveness[:, lay.formats])
+    for f in live:
+        red = cx.red_line_scope[f.cols, f.k]
+        if red.any():  # outside powers' tacit red lines (the red_lines mechanism)
+            c = lay.columns[f.k]
+            logit[:, c] -= st.red_line_hold[:, f.cols] * red[None, :].astype(np.float32)
+    p_join = logistic(logit)
+    if lay.conflict.size:
+        p_join[:, lay.conflict] *= 1.0 - st.accession_barrier[:, lay.actors[lay.conflict]]
+    exit_base = _per_format([p[EXIT_BASE[f.pole]] for f in live], np.float32)
+    p_exit = logistic(_exit_logit(exit_base[:, lay.position], p, lean_, depth))
+    return p_join, p_exit
+
+
+def _per_format(values: list[Any], meets: type) -> np.ndarray:
+    """Per-format operands side by side, ``(1 or members, formats)``.
+
+    Each value (a Python float, or an array of one value per member) is put in the type it
+    takes when it meets an array of type ``meets``: a Python float takes that type (NumPy's
+    rule for Python scalars), an array keeps its own; so the operation over every format's
+    columns gives what each format's own gave.
+    """
+    if all(type(v) is float for v in values):
+        return np.array(values, dtype=meets)[None, :]
+    dtypes = {np.result_type(v, meets) for v in values}
+    if len(dtypes) != 1:
+        raise TypeError(f"per-format operands of different types: {sorted(map(str, dtypes))}")
+    dtype = dtypes.pop()
+    arrays = [np.asarray(v, dtype=dtype).reshape(-1, 1) for v in values]
+    rows = max(a.shape[0] for a in arrays)
+    return np.concatenate([np.broadcast_to(a, (rows, 1)) for a in arrays], axis=1)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The open formats' eligible columns side by side, for one set of open formats.
+
+    Column ``c`` is actor ``actors[c]``'s place in format ``formats[c]``; ``columns[k]`` is the
+    slice of format ``k``'s columns (its ``cols``, in order).
+    """
+
+    live: list[_Format]  # the open formats, in order
+    formats: np.ndarray  # (columns,) the format of each column
+    position: np.ndarray  # (columns,) its format's place in ``live``
+    actors: np.ndarray  # (columns,) the actor
+    drawn: np.ndarray  # (columns,) the actor's place among the neighbours (the draws' column)
+    west: np.ndarray  # (columns,) the format is West-led
+    pole: np.ndarray  # (columns,) its format's pole's place in ``pole_formats``
+    pole_formats: list[list[int]]  # each pole's open formats
+    conflict: np.ndarray  # columns whose format a frozen conflict holds back
+    columns: dict[int, slice]
+
+    @staticmethod
+    def make(formats: list[_Format], open_: list[bool]) -> _Layout:
+        """The layout of the formats open in ``open_``."""
+        live = [f for f in formats if open_[f.k]]
+        if len(live) > np.iinfo(np.uint8).max:  # depth is counted in bytes (_hazards)
+            raise ValueError(f"too many open formats for the accession draws: {len(live)}")
+        poles = sorted({f.pole for f in live})
+        spans, columns, at = [], {}, 0
+        for i, f in enumerate(live):
+            spans.append([(i, f, int(a), int(d)) for a, d in zip(f.cols, f.cols_nb, strict=True)])
+            columns[f.k] = slice(at, at + len(f.cols))
+            at += len(f.cols)
+        cells = [c for span in spans for c in span]
+
+        def col(values: list[Any], dtype: Any = np.intp) -> np.ndarray:
+            return np.array(values, dtype=dtype).reshape(len(cells))
+
+        return _Layout(live, col([f.k for _, f, _, _ in cells]), col([i for i, _, _, _ in cells]),
+                       col([a for _, _, a, _ in cells]), col([d for _, _, _, d in cells]),
+                       col([f.pole == 1 for _, f, _, _ in cells], bool),
+                       col([poles.index(f.pole) for _, f, _, _ in cells]),
+                       [[f.k for f in live if f.pole == q] for q in poles],
+                       np.flatnonzero(col([f.conflict for _, f, _, _ in cells], bool)), columns)
 
 
 @dataclass(frozen=True)
@@ -340,6 +493,15 @@ class _Plan:
     formats: list[_Format]
     supersedes: list[tuple[int, int]]
     streams: list[int]
+    layouts: dict[tuple[bool, ...], _Layout] = field(default_factory=dict)
+
+    def layout(self, open_: list[bool]) -> _Layout:
+        """The :class:`_Layout` of the formats open this year (made once per set)."""
+        key = tuple(open_)
+        got = self.layouts.get(key)
+        if got is None:
+            got = self.layouts[key] = _Layout.make(self.formats, open_)
+        return got
 
 
 @register
@@ -397,8 +559,9 @@ class FrozenConflicts(Mechanism):
         p = cx.p
         st.frozen = np.maximum(st.frozen, cx.frozen_history[None, :])
         if not cx.observed:
-            risk = p["war_prob"] * st.assertion * \
-                (st.alignment > p["war_threshold"]) * (st.frozen < 1) * cx.neighbours
+            risk = p["war_prob"] * st.assertion * (  # masks cast once (0/1)
+                st.alignment > p["war_threshold"]).astype(np.float32) \
+                * (st.frozen < 1).astype(np.float32) * cx.neighbours
             war = np.zeros(st.alignment.shape, dtype=bool)  # only neighbours are at risk
             nbi = cx.neighbour_index
             war[:, nbi] = rng.uniform32(cx.keys, cx.stream("frozen_conflicts.war"), cx.year,

@@ -65,7 +65,7 @@ class SmallPartnerLeverage(Mechanism):
         options = p["options_weight"] * (cx.eu_eligibility + cx.china_proximity) + \
             p["options_base"]
         demand = p["demand"] * cx.importance * options * \
-            (st.alignment < p["partner_threshold"])
+            (st.alignment < p["partner_threshold"]).astype(np.float32)  # cast once (0/1)
         paid = np.minimum(demand, p["payment_share"] * np.maximum(st.capacity[:, None], 0.0)
                           * demand)
         st.subsidy += paid

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms._maths import clip
+from multipolar.model.mechanisms._maths import clip, count_true
 from multipolar.model.mechanisms.base import Mechanism, Outcome, Param, StateVar, register
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class DelegationLimit(Mechanism):
         """Update integration depth."""
         p = cx.p
         ri = cx.russia_institutions
-        russia_members = (st.membership[ri].sum(axis=0, dtype=np.float32) / ri.size
+        russia_members = (count_true(st.membership[ri]) / ri.size
                           if ri.size else 0.0)
         desire = clip(p["membership_weight"] * russia_members
                       + p["alignment_weight"] * clip(p["loyal_threshold"] - st.alignment,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms._maths import clip
+from multipolar.model.mechanisms._maths import clip, share_true
 from multipolar.model.mechanisms.base import Mechanism, Outcome, Param, StateVar, register
 from multipolar.model.mechanisms.sphere import INVESTMENT, RUSSIA, TRADE, WEST
 
@@ -169,7 +169,7 @@ class SilkRoadLink(Mechanism):
         ri = cx.russia_institutions
         if not ri.size:
             return
-        member = st.membership[ri].mean(axis=0, dtype=np.float32)
+        member = share_true(st.membership[ri])
         moved = cx.p["offset"] * cx.lever("eaeu_sreb_link") * member * st.china_share \
             * cx.neighbours
         for channel in (TRADE, INVESTMENT):

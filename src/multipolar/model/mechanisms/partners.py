@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from multipolar.model.mechanisms._maths import clip
+from multipolar.model.mechanisms._maths import clip, count_true
 from multipolar.model.mechanisms.base import Mechanism, Param, StateVar, register
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def _russia_memberships(st: State, cx: StepContext) -> np.ndarray:
     cols = cx.russia_institutions
     if not len(cols):
         return np.zeros(st.membership.shape[1:], dtype=np.float32)
-    return st.membership[cols].sum(axis=0, dtype=np.float32)
+    return count_true(st.membership[cols])
 
 
 @register
@@ -76,18 +76,19 @@ class BilateralManagement(Mechanism):
         # actors: the same truth values as a positive sum of the 0/1 products, on bytes
         sides = cx.conflict_partners.sum(axis=1) > 0
         flared = (st.conflict > 0) & sides
-        hit = np.zeros(st.friction.shape, dtype=bool)
-        exposed = np.zeros(st.friction.shape, dtype=np.float32)
-        for k in cx.russia_institutions:  # a handful of formats; members stay vectorised
-            inside = st.membership[k]
-            hit |= inside & (inside & flared).any(axis=1)[:, None]
-            exposed += inside * (inside & sides).any(axis=1)[:, None]
+        # every Russia-led format at once, (formats, members, actors): hit where a format of
+        # the state's has a side that flared up, exposed = how many of its formats have a side
+        inside = st.membership[cx.russia_institutions]
+        hit = (inside & (inside & flared).any(axis=2)[:, :, None]).any(axis=0)
+        exposed = (inside & (inside & sides).any(axis=2)[:, :, None]).sum(axis=0,
+                                                                          dtype=np.float32)
         hit &= cx.neighbours > 0
         st.friction = np.where(hit, 1.0, st.friction * (1.0 - p["recovery"])).astype(np.float32)
         load = st.friction * exposed * cx.neighbours
         managed = p.member("effect") * clip(st.capacity, 0.0, 1.0)
         st.target_shift += p["strain"] * load * (1.0 - managed[:, None])
-        fresh = (st.friction * (exposed > 0) * cx.neighbours).max(axis=1)
+        # masks as float32 0/1: the same products, without a cast inside the loop
+        fresh = (st.friction * (exposed > 0).astype(np.float32) * cx.neighbours).max(axis=1)
         kept = 1.0 - clip(p.member("cost") * managed * fresh, 0.0, 1.0)
         st.capacity = st.capacity * kept
         st.subsidy *= kept[:, None]
@@ -134,6 +135,6 @@ class FreeRiding(Mechanism):
         ref = np.maximum(p.member("recognition_ref"), 1e-9)
         rift = clip(1.0 - st.recognition / ref, 0.0, 1.0)[:, None]
         formats = _russia_memberships(st, cx) * cx.neighbours
-        extra = p["gain"] * rift * cx.importance * (formats > 0)
+        extra = p["gain"] * rift * cx.importance * (formats > 0).astype(np.float32)
         st.subsidy += extra * clip(st.capacity, 0.0, 1.0)[:, None]
         st.target_shift += p["refusal"] * rift * formats

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from multipolar.core import rng
-from multipolar.model.mechanisms._maths import clip, sigmoid
+from multipolar.model.mechanisms._maths import clip, count_true, share_true, sigmoid
 from multipolar.model.mechanisms.base import (
     INF,
     Mechanism,
@@ -58,7 +58,7 @@ class ThreatPerception(Mechanism):
         p = cx.p
         drift = np.maximum(st.alignment - cx.alignment_reference, 0.0)
         wi = cx.west_institutions
-        west = st.membership[wi].sum(axis=0, dtype=np.float32) if wi.size else 0.0
+        west = count_true(st.membership[wi]) if wi.size else 0.0
         st.threat = p["vulnerability"] * (
             p["drift_weight"] * drift + p["alliance_weight"] * west) * cx.neighbours
 
@@ -166,7 +166,7 @@ class StrategicPolicy(_Policy):
         rel = imp / np.maximum(imp.max(axis=-1, keepdims=True), 1e-9)
         st.attraction = clip(cx.lever("russia_attraction") * p["aims.sphere"] * rel, 0.0, 1.0)
         wi = cx.west_institutions
-        west = (st.membership[wi].mean(axis=0, dtype=np.float32) if wi.size
+        west = (share_true(st.membership[wi]) if wi.size
                 else np.zeros_like(st.threat))
         gap = p["aims.sphere"] * rel * (1.0 - st.integration_depth) * (1.0 - west)
         security = st.regime_security[:, None]
@@ -307,4 +307,4 @@ def _share(membership: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Share of the formats ``cols`` each member-actor belongs to (0 without such formats)."""
     if not cols.size:
         return np.zeros(membership.shape[1:], dtype=np.float32)
-    return (membership[cols].sum(axis=0, dtype=np.float32) / cols.size).astype(np.float32)
+    return (count_true(membership[cols]) / cols.size).astype(np.float32)

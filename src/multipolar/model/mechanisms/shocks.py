@@ -8,6 +8,7 @@ Depends on NumPy, :mod:`multipolar.core.rng` and :mod:`.base`.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -68,13 +69,24 @@ class Shocks(Mechanism):
     streams = {"shocks.regime": Stream(400), "shocks.leadership": Stream(402),
                "shocks.flare_up": Stream(404)}
 
+    @staticmethod
+    @functools.cache
+    def _all_actors(n_actors: int) -> np.ndarray:
+        """Every actor's column (the regime draws': all actors), made once."""
+        cols = np.arange(n_actors)
+        cols.flags.writeable = False
+        return cols
+
     def step(self, st: State, cx: StepContext) -> None:
         """Draw this year's shocks."""
         if cx.observed:
             return
         p = cx.p
-        n_a = st.alignment.shape[1]
-        u_drift, u_rev = rng.uniform32x2(cx.keys, cx.stream("shocks.regime"), cx.year, n_a)
+        nbi = cx.neighbour_index  # leadership changes and flare-ups: neighbours only
+        # the three streams' draws hashed in one pass (flare-ups: the first of the pair)
+        u_drift, u_rev, u_lead, u_size, u_flare, _ = rng.uniform32x2_draws(cx.keys, cx.year, [
+            (cx.stream("shocks.regime"), self._all_actors(st.alignment.shape[1])),
+            (cx.stream("shocks.leadership"), nbi), (cx.stream("shocks.flare_up"), nbi)])
         st.democracy = clip(st.democracy + p["democracy_sd"] * unit_uniform(u_drift),
                             0.0, 1.0)
         repression = clip(1.0 - st.democracy, 0.0, 1.0)
@@ -82,15 +94,10 @@ class Shocks(Mechanism):
         st.democracy = clip(st.democracy + rev.astype(np.float32)
                             * p["revolution_democracy_jump"], 0, 1)
         st.alignment_jump += rev * p["revolution_shift"]
-        nbi = cx.neighbour_index  # leadership changes and flare-ups: neighbours only
-        u_lead, u_size = rng.uniform32x2(cx.keys, cx.stream("shocks.leadership"), cx.year,
-                                         columns=nbi)
         lead = u_lead < p["leadership_prob"] * (1.0 + repression[:, nbi])
         st.alignment_jump[:, nbi] += lead * p["leadership_sd"] * unit_uniform(u_size)
         flare = np.zeros(st.alignment.shape, dtype=bool)
-        flare[:, nbi] = (rng.uniform32(cx.keys, cx.stream("shocks.flare_up"), cx.year,
-                                       columns=nbi)
-                         < p["partner_conflict_prob"]) \
+        flare[:, nbi] = (u_flare < p["partner_conflict_prob"]) \
             & (cx.conflict_partners[nbi].sum(axis=1) > 0) & (cx.hydrocarbon_producer[nbi] == 0)
         shift = flare * p["flare_shift"]
         st.alignment_jump += shift

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from multipolar.model.mechanisms._maths import clip, mean_of_two
+from multipolar.model.mechanisms._maths import clip, count_true, mean_of_two
 from multipolar.model.mechanisms.base import Mechanism, Outcome, Param, StateVar, register
 
 if TYPE_CHECKING:
@@ -317,8 +317,25 @@ class Sphere(Mechanism):
             new = _normalise(np.maximum(target, 0.0, out=target), out=target)
         else:  # a float64 adjustment keeps the step in float64 until the last division
             new = _normalise(np.maximum(st.sphere + adj * target, 0.0))
-        new *= cx.neighbours[None, :, None, None]
+        planes = _plane_rows(new)
+        if planes is None:
+            new *= cx.neighbours[None, :, None, None]
+        else:  # plane by plane: one long run per plane rather than one per member
+            planes *= self._tiled(cx.neighbours, new.shape[0])
         st.sphere = new
+
+    _tiled_of: tuple[np.ndarray, int, np.ndarray] | None = None
+
+    def _tiled(self, row: np.ndarray, n: int) -> np.ndarray:
+        """``row`` (actors,) repeated for ``n`` members, ``(n * actors,)``; kept for the run."""
+        if self._tiled_of is not None:
+            row_was, n_was, kept = self._tiled_of
+            if row_was is row and n_was == n:
+                return kept
+        tiled = np.tile(np.asarray(row, dtype=np.float32), n)
+        tiled.flags.writeable = False
+        self._tiled_of = (row, n, tiled)
+        return tiled
 
 
 def _planes(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
@@ -334,6 +351,19 @@ def _planes(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     return np.zeros((c, q, n, a), dtype=dtype).transpose(2, 3, 0, 1)
 
 
+def _plane_rows(v: np.ndarray) -> np.ndarray | None:
+    """``(members, actors, channels, poles)`` ``v`` as ``(planes, members * actors)``.
+
+    A view of :func:`_planes`' buffer (None when ``v`` is not stored plane by plane): an
+    elementwise operation with a row repeated for every member then runs over each plane at
+    once (the same numbers).
+    """
+    b = v.transpose(2, 3, 0, 1)
+    if not b.flags.c_contiguous:
+        return None
+    return b.reshape(b.shape[0] * b.shape[1], b.shape[2] * b.shape[3])
+
+
 def _by_member(v: Any) -> Any:
     """A parameter shaped to combine with ``(members, actors, channels, poles)`` arrays."""
     return v if np.ndim(v) == 0 else np.reshape(np.asarray(v, dtype=np.float32), (-1, 1, 1, 1))
@@ -343,4 +373,4 @@ def _member_share(membership: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Share of the formats ``cols`` each member-actor belongs to, ``(members, actors)``."""
     if not cols.size:
         return np.zeros(membership.shape[1:], dtype=np.float32)
-    return (membership[cols].sum(axis=0, dtype=np.float32) / cols.size).astype(np.float32)
+    return (count_true(membership[cols]) / cols.size).astype(np.float32)
