@@ -60,6 +60,13 @@ import numpy as np
 from multipolar.backtest.baselines import BASELINES, baseline_forecast, training_errors
 from multipolar.backtest.scoring import crps_ensemble
 from multipolar.calibrate.anchor import STACK_BY_ORIGIN
+from multipolar.calibrate.origins import (
+    STACK_WINDOW,
+    WORLD_CALIB_MEMBERS,
+    WORLD_MAXITER,
+    calibrate_origin,
+    stack_origins,
+)
 from multipolar.core.errors import InputError
 from multipolar.forecast.origin import ForecastSettings, Panel, ideal_panel
 from multipolar.forecast.stacking import StackRecords
@@ -70,34 +77,15 @@ WORLD_HORIZON = 5
 """Default years forecast and scored after each origin (fewer where the data end, in 2019)."""
 WORLD_MEMBERS = 100
 """Default forecast members of a world back-test."""
-WORLD_CALIB_MEMBERS = 8
-"""Default members per evaluation of each origin's pooled calibration."""
-WORLD_MAXITER = 60
-"""Default evaluations of each origin's pooled calibration (``--maxiter`` raises it)."""
 BASELINE_WINDOW = 10
 """Origins before the forecast origin whose baseline errors make the baselines' intervals."""
 CONDITIONAL_CASES: tuple[tuple[int, str], ...] = (
     (2007, "use_of_force:GEO@2008"), (2013, "use_of_force:UKR@2014"))
 """Uses of force the record holds, with the origin just before them."""
-STACK_WINDOW = 10
-"""Origins before ``Y`` whose own forecasts (each calibrated through its origin, as ``Y``'s is)
-train ``Y``'s stacking weights: only those from the first year a pooled fit may end in."""
 METHODS = ("model", "stacked", *BASELINES)
 """Methods scored, in the order the tables show them (``stacked``: model and persistence)."""
 BASELINE_MEMBERS = 1000
 """Members each baseline's error ensemble is resampled to (evenly spaced quantiles)."""
-
-
-def stack_origins(origin: int, window: int = STACK_WINDOW) -> list[int]:
-    """The earlier origins whose forecasts train the stacking weights at ``origin``.
-
-    The ``window`` years before it, from the first year a pooled fit may end in
-    (:data:`multipolar.calibrate.pooled.FIRST_UNTIL`): an earlier origin has no calibration
-    that knows nothing after it, so its forecast would be scored in sample.
-    """
-    from multipolar.calibrate.pooled import FIRST_UNTIL
-
-    return list(range(max(FIRST_UNTIL, origin - window), origin))
 
 
 def group_labels(scenario: str | Path) -> dict[str, str]:
@@ -259,34 +247,6 @@ def _clean(x: Any) -> Any:
     if isinstance(x, np.integer):
         return int(x)
     return x
-
-
-def calibrate_origin(scenario: str, origin: int, *, members: int, maxiter: int, seed: int,
-                     sets: list[str] | None = None, perspective: str | None = None,
-                     hypothesis: str | None = None, free: tuple[str, ...] | None = None
-                     ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The pooled fit through ``origin``: the overrides and a summary (values at a bound named).
-
-    A value within :data:`multipolar.calibrate.identify.BOUND_TOLERANCE` of its declared
-    search range's end is listed under ``at_bound``: the bound decided it, not the data.
-    """
-    import yaml
-
-    from multipolar.calibrate.identify import at_bound as bound_of
-    from multipolar.calibrate.pooled import calibrate_pooled, pooled_parameters, pooled_yaml
-    from multipolar.calibrate.standing import STANDING_PARAMETERS
-
-    result, model = calibrate_pooled(scenario, until=origin, members=members, seed=seed,
-                                     maxiter=maxiter, sets=sets, perspective=perspective,
-                                     hypothesis=hypothesis, free=free)
-    doc = yaml.safe_load(pooled_yaml(result, model))
-    ranges = {**pooled_parameters(), **STANDING_PARAMETERS}
-    at_bound = {k: side for k, v in result.values.items()
-                if (side := bound_of(v, *ranges[k])) is not None}
-    info = {"origin": origin, "start_mae": result.start_mae, "mae": result.mae,
-            "evaluations": result.evaluations, "seconds": round(result.seconds, 1),
-            "values": dict(result.values), "at_bound": at_bound}
-    return dict(doc["overrides"]), info
 
 
 POLE_GROUPS = {"RUS": "Russia (the pole 0)", "USA": "the US (the pole 1)"}

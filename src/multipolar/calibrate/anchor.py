@@ -222,12 +222,12 @@ def honest_stack_weights(scenario: str | Path, panel: Panel, origin: int, anchor
 
     The training forecasts (:func:`fit_anchor` at strength ``anchor``, with ``assimilation``)
     of the origins before ``origin`` that a pooled fit may end in
-    (:func:`multipolar.backtest.world.stack_origins`), each with its own pooled calibration
+    (:func:`multipolar.calibrate.origins.stack_origins`), each with its own pooled calibration
     through its origin, of the world back-test's size: forecasts as honest as the one the
     weights are applied to, and as the back-test fits its own. Years up to ``origin`` only.
     ``({}, None)`` where no such origin precedes ``origin``.
     """
-    from multipolar.backtest.world import (
+    from multipolar.calibrate.origins import (
         WORLD_CALIB_MEMBERS,
         WORLD_MAXITER,
         calibrate_origin,

@@ -540,7 +540,7 @@ def _world_stack_weights(scenario: str, pnl: Any, origin: int, overrides: dict[s
 
     The training forecasts of :func:`multipolar.calibrate.anchor.fit_anchor` at the forecast's
     anchor strength and with its assimilation, from the origins before ``origin`` that a
-    pooled fit may end in (:func:`multipolar.backtest.world.stack_origins`), each with its own
+    pooled fit may end in (:func:`multipolar.calibrate.origins.stack_origins`), each with its own
     pooled calibration through its origin (the back-test's size): out-of-sample forecasts,
     as the back-test fits its weights. ``overrides`` (fitted on the years those forecasts are
     scored on) would make the model look better than it forecasts. No weights (the model
