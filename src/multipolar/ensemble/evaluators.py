@@ -258,23 +258,9 @@ class ProcessEvaluator:
                                    initargs=(shared,))
         self._pools.append(pool)
         pending: dict[Future[Any], Any] = {}
-        it = iter(items)
         try:
-            exhausted = False
-            while True:
-                while not exhausted and len(pending) < limit:
-                    try:
-                        item = next(it)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    pending[pool.submit(_call_with_shared, fn, item)] = item
-                if not pending:
-                    break
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    item = pending.pop(fut)
-                    yield item, fut.result()
+            yield from _bounded(lambda item: pool.submit(_call_with_shared, fn, item), items,
+                                limit, pending)
         finally:
             for fut in pending:
                 fut.cancel()
@@ -286,23 +272,9 @@ class ProcessEvaluator:
         token = f"{os.getpid()}-{next(_TOKENS)}"
         blob = pickle.dumps(shared, protocol=pickle.HIGHEST_PROTOCOL)
         pending: dict[Future[Any], Any] = {}
-        it = iter(items)
         try:
-            exhausted = False
-            while True:
-                while not exhausted and len(pending) < limit:
-                    try:
-                        item = next(it)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    pending[pool.submit(_call_kept, token, blob, fn, item)] = item
-                if not pending:
-                    break
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    item = pending.pop(fut)
-                    yield item, fut.result()
+            yield from _bounded(lambda item: pool.submit(_call_kept, token, blob, fn, item), items,
+                                limit, pending)
         finally:
             for fut in pending:  # the processes stay for later tasks
                 fut.cancel()
@@ -313,6 +285,31 @@ class ProcessEvaluator:
         if self.requested:
             out["requested"] = self.requested
         return out
+
+
+
+def _bounded(submit: Callable[[Any], Future[Any]], items: Iterable[Any], limit: int,
+             pending: dict[Future[Any], Any]) -> Iterator[tuple[Any, Any]]:
+    """``(item, result)`` as the tasks finish, at most ``limit`` submitted and not yet yielded.
+
+    ``pending`` holds those futures (the caller's: it cancels them if it stops early).
+    """
+    it = iter(items)
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < limit:
+            try:
+                item = next(it)
+            except StopIteration:
+                exhausted = True
+                break
+            pending[submit(item)] = item
+        if not pending:
+            return
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for fut in done:
+            item = pending.pop(fut)
+            yield item, fut.result()
 
 
 class DaskEvaluator:
