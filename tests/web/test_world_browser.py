@@ -67,6 +67,13 @@ def _fills(page: Any, box: str) -> dict[str, str]:
         ".map((p) => [p.dataset.iso3, p.getAttribute('fill')])"))
 
 
+def _named_lines(page: Any, chart: str) -> dict[str, Any]:
+    """``{trace name: y values}`` of the named line traces of the Plotly chart ``#chart``."""
+    return dict(page.evaluate(
+        f"() => Object.fromEntries(document.getElementById('{chart}').data"
+        ".filter((t) => t.mode === 'lines' && t.name).map((t) => [t.name, t.y]))"))
+
+
 def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
                                  shared_runs: dict[str, Any], tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
@@ -137,18 +144,14 @@ def test_world_pages_in_chromium(world_server: str, world_run: dict[str, Any],
             expect(page.locator("#state-channels")).to_contain_text("arms imports")
             # Russia's share per channel: the run's medians, one line per channel
             expect(page.locator("#state-sphere-channels .main-svg").first).to_be_visible()
-            drawn = page.evaluate("() => Object.fromEntries(document.getElementById("
-                                  "'state-sphere-channels').data.filter((t) => t.mode === "
-                                  "'lines' && t.name).map((t) => [t.name, t.y]))")
+            drawn = _named_lines(page, "state-sphere-channels")
             kept = page.evaluate(f"async () => (await (await fetch('/api/runs/{world_run['id']}"
                                  "/view')).json()).sphere_channels.KAZ")
             assert set(drawn) == {"trade", "arms", "security", "investment"}
             assert all(drawn[c] == kept[c]["median"] for c in drawn)
             # the state's ideal point on the data's scale, with Russia's and the US's
             expect(page.locator("#state-ideal .main-svg").first).to_be_visible()
-            lines = page.evaluate("() => Object.fromEntries(document.getElementById("
-                                  "'state-ideal').data.filter((t) => t.mode === 'lines' && "
-                                  "t.name).map((t) => [t.name, t.y]))")
+            lines = _named_lines(page, "state-ideal")
             view = page.evaluate(f"async () => (await (await fetch('/api/runs/{world_run['id']}"
                                  "/view')).json())")
             assert lines["median"] == view["ideal_point"]["KAZ"]["median"]

@@ -205,8 +205,13 @@ class ErrorModel:
                 "calm_errors": {str(h): int(e.size) for h, e in self.calm.items()}}
 
 
-def error_model(series: dict[str, Series], until: int, horizon: int, window: int = 10
-                ) -> ErrorModel:
+ERROR_WINDOW = 10
+"""Origins before ``until`` whose calm persistence errors make the interval (and the calm
+errors a use of force's errors are divided by, :func:`event_spread`)."""
+
+
+def error_model(series: dict[str, Series], until: int, horizon: int,
+                window: int = ERROR_WINDOW) -> ErrorModel:
     """Persistence errors ``y[o+h] - y[o]`` inside the years up to ``until`` (module doc)."""
     first = min((y for s in series.values() for y in s), default=until)
     calm: dict[int, list[float]] = {h: [] for h in range(1, horizon + 1)}
@@ -313,7 +318,7 @@ class EventSpread:
 
 
 def event_spread(series: dict[str, Series], until: int, force_years: list[int],
-                 horizon: int = EVENT_SPREAD_HORIZON, window: int = 10,
+                 horizon: int = EVENT_SPREAD_HORIZON, window: int = ERROR_WINDOW,
                  min_n: int = EVENT_SPREAD_MIN_N) -> EventSpread:
     """The widening after a use of force, learned from persistence's errors up to ``until``.
 
